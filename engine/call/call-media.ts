@@ -1,0 +1,36 @@
+// What a bot connector sees of a call's media: PCM16 frames out of the caller's leg and VAD /
+// barge-in / DTMF events, and a playout queue back toward the caller. The native media session
+// implements it for real calls; bot connectors and the demo bot depend only on this face.
+import type { EventEmitter } from 'node:events';
+
+export type NetworkCodec = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'L16';
+
+export interface CallMediaEvents {
+  // One 20 ms frame of caller audio, PCM16 mono at `sampleRateHz`. The array is only valid during
+  // the listener call (it may be a view on a reused native buffer): copy it to keep it.
+  audio: [pcm: Int16Array];
+  speechStarted: [];
+  speechStopped: [];
+  // The caller talked over bot audio: the playout queue has already been flushed; `playedMs` is how
+  // much of the bot's audio actually reached the caller since the last clear.
+  bargeIn: [playedMs: number];
+  dtmf: [digit: string, durationMs: number];
+  // All bot audio queued before mark(name) has been sent to the caller.
+  markPlayed: [name: string];
+  ended: [reason: string];
+}
+
+export interface CallMedia extends EventEmitter<CallMediaEvents> {
+  readonly callId: string;
+  readonly sampleRateHz: number;
+  readonly networkCodec: NetworkCodec;
+  // Queues bot audio (PCM16 mono at sampleRateHz) for paced playout toward the caller.
+  play(pcm: Int16Array): void;
+  mark(name: string): void;
+  // Drops all queued bot audio now; pending marks are reported as played in order, as Twilio does.
+  clear(): void;
+  sendDtmf(digits: string): void;
+  hangup(reason: string): void;
+  // Milliseconds of bot audio queued but not yet sent.
+  readonly queuedMs: number;
+}
