@@ -1,0 +1,78 @@
+// Types of the native `media` module (native/addon/media_engine_binding.cc).
+import { nativeModule } from '../native/addon.js';
+
+export interface NativeSessionStats {
+  codec: string;
+  frames: number;
+  skippedFrames: number;
+  speechFrames: number;
+  bargeIns: number;
+  botSamplesPlayed: number;
+  botSamplesDropped: number;
+  packetsReceived?: number;
+  packetsSent?: number;
+  malformed?: number;
+  srtpFailed?: number;
+  foreignSource?: number;
+  foreignSsrc?: number;
+  wrongPayloadType?: number;
+  rtcpReceived?: number;
+  decodeErrors?: number;
+  sendDropped?: number;
+  ssrcChanges?: number;
+  underrunSamples?: number;
+  overflowSamples?: number;
+  droppedOutboundFrames?: number;
+  jitter?: {
+    currentDelayMs: number;
+    targetDelayMs: number;
+    late: number;
+    lost: number;
+    concealed: number;
+    discarded: number;
+    duplicates: number;
+    reordered: number;
+    fecRecovered: number;
+  };
+}
+
+export interface NativeMediaEngine {
+  createRtpSession(options: object): { id: number; localHost?: string; localPort?: number };
+  createPcmSession(options: object): { id: number };
+  remove(id: number): void;
+  tick(nowUs?: number): number;
+  pushBotAudio(id: number, pcm: Int16Array): number;
+  mark(id: number, markId: number): boolean;
+  clear(id: number): number[];
+  sendDtmf(id: number, digits: string): boolean;
+  setRemote(id: number, host: string, port: number): void;
+  ingest(id: number, packet: Uint8Array, arrivalUs?: number): void;
+  takeOutboundPackets(id: number): Buffer[];
+  pushCallerPcm(id: number, pcm: Int16Array): void;
+  takeOutboundPcm(id: number): Int16Array;
+  setPaused(id: number, paused: boolean): void;
+  stats(id: number): NativeSessionStats;
+  queuedBotSamples(id: number): number;
+}
+
+interface MediaModule {
+  MediaEngine: {
+    new (events: Int32Array, audio: Int16Array): NativeMediaEngine;
+    monotonicUs(): number;
+  };
+}
+
+export const mediaModule = (): MediaModule => nativeModule<MediaModule>('media');
+
+// Mirrors SessionEventType in native/media/session_event.h.
+export const SessionEventType = {
+  frame: 1,
+  speechStarted: 2,
+  speechStopped: 3,
+  bargeIn: 4,
+  dtmf: 5,
+  markReached: 6,
+  remoteLatched: 7,
+  playoutIdle: 8,
+  malformed: 9,
+} as const;

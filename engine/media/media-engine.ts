@@ -1,0 +1,165 @@
+// Drives every media session of the process: one native tick per 20 ms for all calls, aimed at
+// 20 ms boundaries of the monotonic clock (the native side keeps each session's own schedule, so
+// a late timer delays a frame but never shifts the media clock). With no session, no timer runs.
+import type { Logger } from 'pino';
+import type { NetworkCodec } from '../call/call-media.js';
+import { callNative, InvalidArgumentError } from '../errors.js';
+import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
+import { MediaSession } from './media-session.js';
+import {
+  pcmSessionOptionsSchema,
+  rtpSessionOptionsSchema,
+  type PcmSessionOptions,
+  type RtpSessionOptions,
+} from './media-session-options.js';
+
+const FRAME_MS = 20;
+const EVENT_CAPACITY = 16384;
+
+export interface MediaEngineOptions {
+  // 'realtime' runs its own 20 ms loop; 'manual' leaves tick(nowUs) to the caller (tests, bench).
+  clock?: 'realtime' | 'manual';
+  // Caller audio one tick can hand to JS, in samples (all sessions together).
+  audioCapacitySamples?: number;
+  logger?: Logger;
+}
+
+export interface RtpSessionHandle {
+  session: MediaSession;
+  localHost?: string;
+  localPort?: number;
+}
+
+function networkCodecOf(codec: string): NetworkCodec {
+  if (codec.startsWith('L16')) return 'L16';
+  if (codec === 'PCMU' || codec === 'PCMA' || codec === 'G722' || codec === 'opus') return codec;
+  throw new InvalidArgumentError(`unknown codec: ${codec}`);
+}
+
+export class MediaEngine {
+  private readonly native: NativeMediaEngine;
+  private readonly events = new Int32Array(EVENT_CAPACITY * 4);
+  private readonly audio: Int16Array;
+  private readonly sessions = new Map<number, MediaSession>();
+  private readonly clock: 'realtime' | 'manual';
+  private readonly logger?: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private nextTickUs = 0;
+
+  constructor(options: MediaEngineOptions = {}) {
+    const { MediaEngine: NativeEngine } = mediaModule();
+    this.audio = new Int16Array(options.audioCapacitySamples ?? 4 * 1024 * 1024);
+    this.native = new NativeEngine(this.events, this.audio);
+    this.clock = options.clock ?? 'realtime';
+    this.logger = options.logger;
+  }
+
+  static monotonicUs(): number {
+    return mediaModule().MediaEngine.monotonicUs();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  createRtpSession(callId: string, options: RtpSessionOptions, startUs?: number): RtpSessionHandle {
+    const parsed = rtpSessionOptionsSchema.parse(options);
+    const created = callNative(() => this.native.createRtpSession({ ...parsed, startUs }));
+    const session = this.register(callId, created.id, parsed.botRateHz, networkCodecOf(parsed.codec));
+    return { session, localHost: created.localHost, localPort: created.localPort };
+  }
+
+  createPcmSession(callId: string, options: PcmSessionOptions, startUs?: number): MediaSession {
+    const parsed = pcmSessionOptionsSchema.parse(options);
+    const created = callNative(() => this.native.createPcmSession({ ...parsed, startUs }));
+    return this.register(callId, created.id, parsed.botRateHz, 'L16');
+  }
+
+  // Processes everything due at `nowUs` (monotonic µs; the native clock when omitted).
+  tick(nowUs?: number): void {
+    const count = this.native.tick(nowUs);
+    for (let i = 0; i < count; i++) {
+      const base = i * 4;
+      const session = this.sessions.get(this.events[base]!);
+      if (session === undefined) continue;
+      try {
+        this.dispatch(session, this.events[base + 1]!, this.events[base + 2]!, this.events[base + 3]!);
+      } catch (error) {
+        // A throwing listener must not stop the other calls' media.
+        this.logger?.error({ callId: session.callId, err: error }, 'media event listener threw');
+      }
+    }
+  }
+
+  stop(): void {
+    for (const session of [...this.sessions.values()]) session.close('shutdown');
+    this.stopTimer();
+  }
+
+  private register(callId: string, nativeId: number, sampleRateHz: number, networkCodec: NetworkCodec): MediaSession {
+    const session = new MediaSession(this.native, {
+      callId,
+      nativeId,
+      sampleRateHz,
+      networkCodec,
+      frameSamples: (sampleRateHz / 1000) * FRAME_MS,
+      onClose: (closed) => {
+        this.sessions.delete(closed.nativeId);
+        this.native.remove(closed.nativeId);
+        if (this.sessions.size === 0) this.stopTimer();
+      },
+    });
+    this.sessions.set(nativeId, session);
+    if (this.clock === 'realtime' && this.timer === undefined) this.startTimer();
+    return session;
+  }
+
+  private dispatch(session: MediaSession, type: number, value: number, extra: number): void {
+    switch (type) {
+      case SessionEventType.frame:
+        for (let frame = 0; frame < value; frame++) {
+          const start = extra + frame * session.frameSamples;
+          session.emit('audio', this.audio.subarray(start, start + session.frameSamples));
+        }
+        break;
+      case SessionEventType.speechStarted:
+        session.emit('speechStarted');
+        break;
+      case SessionEventType.speechStopped:
+        session.emit('speechStopped');
+        break;
+      case SessionEventType.bargeIn:
+        session.emit('bargeIn', value);
+        break;
+      case SessionEventType.dtmf:
+        session.emit('dtmf', String.fromCharCode(value), extra);
+        break;
+      case SessionEventType.markReached:
+        session.dispatchMark(value);
+        break;
+      case SessionEventType.malformed:
+        this.logger?.warn({ callId: session.callId, reason: value }, 'dropping malformed media packets (counted in stats)');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private startTimer(): void {
+    this.nextTickUs = MediaEngine.monotonicUs() + FRAME_MS * 1000;
+    const loop = (): void => {
+      this.tick();
+      this.nextTickUs += FRAME_MS * 1000;
+      const now = MediaEngine.monotonicUs();
+      // After a long stall, realign instead of firing a burst of catch-up timers.
+      if (this.nextTickUs < now) this.nextTickUs = now + FRAME_MS * 1000;
+      this.timer = setTimeout(loop, Math.max(0, (this.nextTickUs - now) / 1000));
+    };
+    this.timer = setTimeout(loop, FRAME_MS);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

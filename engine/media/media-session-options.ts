@@ -1,0 +1,52 @@
+// Schema of the options a media session is created with. Adapters build these from SDP, ARI or
+// config; the schema is the edge check before anything reaches native code.
+import { z } from 'zod';
+
+export const botRates = [8000, 16000, 24000, 48000] as const;
+
+export const sessionOptionsSchema = z.object({
+  botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
+  playoutMaxMs: z.number().int().min(1000).max(600_000).default(120_000),
+  vadAggressiveness: z.number().int().min(0).max(3).default(2),
+  vadHangoverMs: z.number().int().min(0).max(2000).default(300),
+  bargeIn: z.boolean().default(true),
+  bargeInMinSpeechMs: z.number().int().min(20).max(2000).default(120),
+});
+
+export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;
+
+const srtpKey = z.instanceof(Uint8Array).refine((key) => key.length === 30, 'SRTP key+salt is 30 bytes');
+
+export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
+  // Codec names as in native/codec/codec_table.cc (L16 names carry their rate: L16/8000 ...).
+  codec: z.string().default('PCMU'),
+  payloadType: z.number().int().min(0).max(127).optional(),
+  telephoneEventPayloadType: z.number().int().min(0).max(127).optional(),
+  transport: z.enum(['udp', 'external']).default('udp'),
+  localHost: z.string().default('127.0.0.1'),
+  localPort: z.number().int().min(0).max(65535).default(0),
+  remoteHost: z.string().optional(),
+  remotePort: z.number().int().min(1).max(65535).optional(),
+  learnRemote: z.boolean().optional(),
+  sendSilence: z.boolean().default(true),
+  jitterMinDelayMs: z.number().int().min(0).max(1000).default(20),
+  jitterMaxDelayMs: z.number().int().min(20).max(2000).default(400),
+  opusBitrateBps: z.number().int().min(6000).max(510_000).default(32_000),
+  opusComplexity: z.number().int().min(0).max(10).default(5),
+  opusFec: z.boolean().default(true),
+  srtp: z
+    .object({
+      profile: z.enum(['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']),
+      localKey: srtpKey,
+      remoteKey: srtpKey,
+    })
+    .optional(),
+});
+
+export const pcmSessionOptionsSchema = sessionOptionsSchema.extend({
+  legRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
+});
+
+export type SessionOptions = z.input<typeof sessionOptionsSchema>;
+export type RtpSessionOptions = z.input<typeof rtpSessionOptionsSchema>;
+export type PcmSessionOptions = z.input<typeof pcmSessionOptionsSchema>;

@@ -1,0 +1,126 @@
+// A call's media as the rest of Parley sees it: the CallMedia face over one native session.
+import { EventEmitter } from 'node:events';
+import type { CallMedia, CallMediaEvents, NetworkCodec } from '../call/call-media.js';
+import { callNative } from '../errors.js';
+import type { NativeMediaEngine, NativeSessionStats } from './media-engine-binding.js';
+
+export interface MediaSessionInit {
+  callId: string;
+  nativeId: number;
+  sampleRateHz: number;
+  networkCodec: NetworkCodec;
+  frameSamples: number;
+  onClose: (session: MediaSession) => void;
+}
+
+export class MediaSession extends EventEmitter<CallMediaEvents> implements CallMedia {
+  readonly callId: string;
+  readonly nativeId: number;
+  readonly sampleRateHz: number;
+  readonly networkCodec: NetworkCodec;
+  readonly frameSamples: number;
+  private readonly marks = new Map<number, string>();
+  private nextMarkId = 1;
+  private closed = false;
+  private readonly onClose: (session: MediaSession) => void;
+
+  constructor(
+    private readonly native: NativeMediaEngine,
+    init: MediaSessionInit,
+  ) {
+    super();
+    this.callId = init.callId;
+    this.nativeId = init.nativeId;
+    this.sampleRateHz = init.sampleRateHz;
+    this.networkCodec = init.networkCodec;
+    this.frameSamples = init.frameSamples;
+    this.onClose = init.onClose;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  play(pcm: Int16Array): void {
+    if (this.closed) return;
+    this.native.pushBotAudio(this.nativeId, pcm);
+  }
+
+  mark(name: string): void {
+    if (this.closed) return;
+    const id = this.nextMarkId++;
+    this.marks.set(id, name);
+    if (!this.native.mark(this.nativeId, id)) {
+      // Too many marks pending natively: report it reached rather than never.
+      this.reachMark(id);
+    }
+  }
+
+  clear(): void {
+    if (this.closed) return;
+    for (const id of this.native.clear(this.nativeId)) this.reachMark(id);
+  }
+
+  sendDtmf(digits: string): void {
+    if (this.closed) return;
+    this.native.sendDtmf(this.nativeId, digits);
+  }
+
+  hangup(reason: string): void {
+    this.close(reason);
+  }
+
+  get queuedMs(): number {
+    if (this.closed) return 0;
+    return (this.native.queuedBotSamples(this.nativeId) * 1000) / this.sampleRateHz;
+  }
+
+  stats(): NativeSessionStats {
+    return callNative(() => this.native.stats(this.nativeId));
+  }
+
+  // Hands the session's outbound packets to a JS-carried transport (the WebRTC edge).
+  takeOutboundPackets(): Buffer[] {
+    return this.closed ? [] : this.native.takeOutboundPackets(this.nativeId);
+  }
+
+  ingest(packet: Uint8Array): void {
+    if (!this.closed) this.native.ingest(this.nativeId, packet);
+  }
+
+  pushCallerPcm(pcm: Int16Array): void {
+    if (!this.closed) this.native.pushCallerPcm(this.nativeId, pcm);
+  }
+
+  takeOutboundPcm(): Int16Array {
+    return this.closed ? new Int16Array(0) : this.native.takeOutboundPcm(this.nativeId);
+  }
+
+  setPaused(paused: boolean): void {
+    if (!this.closed) this.native.setPaused(this.nativeId, paused);
+  }
+
+  setRemote(host: string, port: number): void {
+    callNative(() => this.native.setRemote(this.nativeId, host, port));
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    this.emit('ended', reason);
+    this.removeAllListeners();
+  }
+
+  /** @internal called by MediaEngine for each native event of this session. */
+  dispatchMark(id: number): void {
+    this.reachMark(id);
+  }
+
+  private reachMark(id: number): void {
+    const name = this.marks.get(id);
+    if (name === undefined) return;
+    this.marks.delete(id);
+    this.emit('markPlayed', name);
+  }
+}
