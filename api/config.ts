@@ -1,0 +1,157 @@
+// The node's one typed configuration. Sources, later ones winning: the schema's defaults, an
+// optional JSON file (PARLEY_CONFIG=path), then environment variables (PARLEY_* as listed in
+// `envKeys`). Defaults run embedded mode on 127.0.0.1 with the demo bot.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
+
+export const configSchema = z.object({
+  mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  api: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      // Origins allowed to ask for a session grant; the API's own origin is always allowed.
+      allowedOrigins: z.array(z.string()).default([]),
+      // Signs grant tokens. Random per process when unset: set it (same on every node) to scale out.
+      tokenSecret: z.string().min(32).optional(),
+      // Bearer token of /admin. Random per process when unset (printed at start).
+      adminToken: z.string().min(16).optional(),
+      grantTtlSeconds: z.number().int().min(30).max(120).default(60),
+      maxCallSeconds: z.number().int().min(10).max(7200).default(300),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      perIpActive: z.number().int().min(1).default(1),
+      perIpPerHour: z.number().int().min(1).default(3),
+      globalActive: z.number().int().min(1).default(50),
+    })
+    .prefault({}),
+  turn: z
+    .object({
+      stunUrls: z.array(z.string()).default([]),
+      turnUrls: z.array(z.string()).default([]),
+      // coturn's static-auth-secret (use-auth-secret); never sent to browsers.
+      secret: z.string().optional(),
+      ttlSeconds: z.number().int().min(60).max(86_400).default(600),
+    })
+    .prefault({}),
+  redisUrl: z.string().optional(),
+  media: z
+    .object({
+      // Address media sockets bind to, and the one advertised to peers when it differs (NAT).
+      host: z.string().default('127.0.0.1'),
+      advertisedHost: z.string().optional(),
+      session: rtpSessionOptionsSchema
+        .pick({
+          botRateHz: true,
+          vadAggressiveness: true,
+          vadHangoverMs: true,
+          bargeIn: true,
+          bargeInMinSpeechMs: true,
+          jitterMinDelayMs: true,
+          jitterMaxDelayMs: true,
+          opusBitrateBps: true,
+          opusComplexity: true,
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  webrtc: z
+    .object({
+      // ICE servers for the embedded edge. None by default: nothing leaves the machine.
+      iceServers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })).default([]),
+      additionalHostAddresses: z.array(z.string()).default(['127.0.0.1']),
+    })
+    .prefault({}),
+  bot: z
+    .object({
+      // Empty: the embedded demo bot answers.
+      url: z.string().url().optional(),
+      protocol: z.enum(['parley', 'twilio']).default('parley'),
+      authorization: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+// Environment variable -> dotted config path (and how to read its text).
+export const envKeys: Record<string, { path: string; type: 'string' | 'number' | 'boolean' | 'list' }> = {
+  PARLEY_MODE: { path: 'mode', type: 'string' },
+  PARLEY_LOG_LEVEL: { path: 'logLevel', type: 'string' },
+  PARLEY_API_HOST: { path: 'api.host', type: 'string' },
+  PARLEY_API_PORT: { path: 'api.port', type: 'number' },
+  PARLEY_ALLOWED_ORIGINS: { path: 'api.allowedOrigins', type: 'list' },
+  PARLEY_TOKEN_SECRET: { path: 'api.tokenSecret', type: 'string' },
+  PARLEY_ADMIN_TOKEN: { path: 'api.adminToken', type: 'string' },
+  PARLEY_MAX_CALL_SECONDS: { path: 'api.maxCallSeconds', type: 'number' },
+  PARLEY_LIMIT_PER_IP_ACTIVE: { path: 'limits.perIpActive', type: 'number' },
+  PARLEY_LIMIT_PER_IP_PER_HOUR: { path: 'limits.perIpPerHour', type: 'number' },
+  PARLEY_LIMIT_GLOBAL_ACTIVE: { path: 'limits.globalActive', type: 'number' },
+  PARLEY_STUN_URLS: { path: 'turn.stunUrls', type: 'list' },
+  PARLEY_TURN_URLS: { path: 'turn.turnUrls', type: 'list' },
+  PARLEY_TURN_SECRET: { path: 'turn.secret', type: 'string' },
+  REDIS_URL: { path: 'redisUrl', type: 'string' },
+  PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
+  PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
+  PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },
+  PARLEY_BARGE_IN_MIN_SPEECH_MS: { path: 'media.session.bargeInMinSpeechMs', type: 'number' },
+  PARLEY_BOT_URL: { path: 'bot.url', type: 'string' },
+  PARLEY_BOT_PROTOCOL: { path: 'bot.protocol', type: 'string' },
+  PARLEY_BOT_AUTHORIZATION: { path: 'bot.authorization', type: 'string' },
+};
+
+function parseEnvValue(name: string, text: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
+  switch (type) {
+    case 'number': {
+      const value = Number(text);
+      if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got "${text}"`);
+      return value;
+    }
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') throw new ConfigError(`${name} must be true or false, got "${text}"`);
+      return text === 'true';
+    case 'list':
+      return text.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    default:
+      return text;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: Record<string, unknown> = {};
+  if (env.PARLEY_CONFIG) {
+    try {
+      raw = JSON.parse(readFileSync(env.PARLEY_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read PARLEY_CONFIG=${env.PARLEY_CONFIG}: ${(error as Error).message}`);
+    }
+  }
+  for (const [name, { path, type }] of Object.entries(envKeys)) {
+    const text = env[name];
+    if (text !== undefined && text !== '') setPath(raw, path, parseEnvValue(name, text, type));
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,104 @@
+// POST /v1/sessions: what the button gets before it may signal. Checks the origin, reserves the
+// call budget, records the session server-side and returns a short-lived token, the ICE servers
+// (with ephemeral TURN credentials) and the limits. Every refusal is a JSON error with a stable
+// code; a budget refusal carries Retry-After.
+import { randomUUID } from 'node:crypto';
+import type { CallLimits } from '../limits/call-limits.js';
+import type { SessionRecords } from './session-records.js';
+import type { SessionTokens } from './session-token.js';
+import { turnCredentials } from './turn-credentials.js';
+
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface GrantConfig {
+  allowedOrigins: string[];
+  grantTtlSeconds: number;
+  maxCallSeconds: number;
+  stunUrls: string[];
+  turnUrls: string[];
+  turnSecret?: string;
+  turnTtlSeconds: number;
+}
+
+export interface Grant {
+  token: string;
+  expiresAt: string;
+  iceServers: IceServer[];
+  signalingPath: string;
+  maxCallSeconds: number;
+}
+
+export type GrantOutcome =
+  | { ok: true; grant: Grant }
+  | { ok: false; status: number; error: string; message: string; retryAfterSeconds?: number };
+
+const refusalMessages = {
+  ip_busy: 'A call from this address is already in progress.',
+  ip_hourly: 'Too many calls from this address this hour.',
+  global_cap: 'All lines are busy.',
+} as const;
+
+export class GrantService {
+  constructor(
+    private readonly config: GrantConfig,
+    private readonly tokens: SessionTokens,
+    private readonly records: SessionRecords,
+    private readonly limits: CallLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  originAllowed(origin: string | undefined): origin is string {
+    return origin !== undefined && this.config.allowedOrigins.includes(origin);
+  }
+
+  async issue(origin: string | undefined, clientIp: string): Promise<GrantOutcome> {
+    if (!this.originAllowed(origin)) {
+      return { ok: false, status: 403, error: 'origin_not_allowed', message: 'This site may not start calls.' };
+    }
+    const sessionId = randomUUID();
+    const expiresAtMs = this.now() + this.config.grantTtlSeconds * 1000;
+    const reservation = await this.limits.reserve(clientIp, sessionId, expiresAtMs);
+    if (!reservation.ok) {
+      return {
+        ok: false,
+        status: reservation.reason === 'global_cap' ? 503 : 429,
+        error: reservation.reason,
+        message: refusalMessages[reservation.reason],
+        retryAfterSeconds: reservation.retryAfterSeconds,
+      };
+    }
+    await this.records.put({ sessionId, origin, clientIp, expiresAtMs });
+    const token = await this.tokens.sign({ sessionId, origin, clientIp }, this.config.grantTtlSeconds);
+    return {
+      ok: true,
+      grant: {
+        token,
+        expiresAt: new Date(expiresAtMs).toISOString(),
+        iceServers: this.iceServers(sessionId),
+        signalingPath: '/v1/signal',
+        maxCallSeconds: this.config.maxCallSeconds,
+      },
+    };
+  }
+
+  private iceServers(sessionId: string): IceServer[] {
+    const servers: IceServer[] = [];
+    if (this.config.stunUrls.length > 0) servers.push({ urls: this.config.stunUrls });
+    if (this.config.turnSecret && this.config.turnUrls.length > 0) {
+      // The TURN credential outlives the grant by the call's length: a relayed call must not lose
+      // its allocation mid-call (coturn checks the expiry on refresh).
+      const { username, credential } = turnCredentials(
+        this.config.turnSecret,
+        sessionId,
+        this.config.turnTtlSeconds + this.config.maxCallSeconds,
+        Math.floor(this.now() / 1000),
+      );
+      servers.push({ urls: this.config.turnUrls, username, credential });
+    }
+    return servers;
+  }
+}

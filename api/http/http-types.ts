@@ -1,0 +1,45 @@
+// The API's own view of HTTP and WebSocket, so handlers never see a server library's types: the
+// same handlers run on uWebSockets.js in production and on node:http in the bench comparison.
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  // Lower-case header names.
+  headers: Record<string, string>;
+  remoteAddress: string;
+  body: Buffer;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+export interface WsConnection {
+  send(message: string | Buffer): void;
+  close(code?: number, reason?: string): void;
+  readonly bufferedAmount: number;
+}
+
+export interface WsHandlers<State> {
+  // Decides on the upgrade: a state to attach to the connection, or an HTTP refusal.
+  upgrade(request: HttpRequest): { state: State } | { refuse: HttpResponse } | Promise<{ state: State } | { refuse: HttpResponse }>;
+  open(connection: WsConnection, state: State): void;
+  message(connection: WsConnection, state: State, data: Buffer, isBinary: boolean): void;
+  close(connection: WsConnection, state: State, code: number): void;
+}
+
+export interface HttpServer {
+  route(method: 'GET' | 'POST' | 'OPTIONS', path: string, handler: HttpHandler): void;
+  // Serves any GET not otherwise routed (static files).
+  fallback(handler: HttpHandler): void;
+  websocket<State>(path: string, handlers: WsHandlers<State>, options: { maxPayloadBytes: number }): void;
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const MAX_BODY_BYTES = 16 * 1024;

@@ -1,0 +1,21 @@
+// The budget a public button must enforce: per client IP at most `perIpActive` calls (or unused
+// grants) at once and `perIpPerHour` grants an hour, and at most `globalActive` calls on the node
+// (or the cluster, with Redis). A reservation is held from the grant until the call ends or the
+// grant expires unused; expired reservations free themselves (no timers).
+
+export interface CallLimitsConfig {
+  perIpActive: number;
+  perIpPerHour: number;
+  globalActive: number;
+}
+
+export type Refusal = { ok: false; reason: 'ip_busy' | 'ip_hourly' | 'global_cap'; retryAfterSeconds: number };
+export type Reservation = { ok: true } | Refusal;
+
+export interface CallLimits {
+  reserve(clientIp: string, sessionId: string, untilMs: number): Promise<Reservation>;
+  // Moves a reservation's end (when a call starts: to its maximum duration).
+  extend(clientIp: string, sessionId: string, untilMs: number): Promise<void>;
+  release(clientIp: string, sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+// POST /v1/sessions and its CORS preflight. Only allowed origins get CORS headers back, so a
+// browser on any other site cannot read a grant even if one were issued.
+import { counter } from '../../engine/metrics.js';
+import type { GrantService } from '../grants/grant-service.js';
+import type { HttpHandler, HttpRequest } from '../http/http-types.js';
+import { json } from './json-response.js';
+
+const grants = counter('parley_grants_total', 'Session grants, by outcome', ['outcome']);
+
+function corsHeaders(grantService: GrantService, request: HttpRequest): Record<string, string> {
+  const origin = request.headers.origin;
+  if (!grantService.originAllowed(origin)) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type',
+    'access-control-max-age': '600',
+    vary: 'Origin',
+  };
+}
+
+export function sessionsRoute(grantService: GrantService): { post: HttpHandler; preflight: HttpHandler } {
+  return {
+    preflight: (request) => ({ status: 204, headers: corsHeaders(grantService, request) }),
+    post: async (request) => {
+      const cors = corsHeaders(grantService, request);
+      const outcome = await grantService.issue(request.headers.origin, request.remoteAddress);
+      if (!outcome.ok) {
+        grants.inc({ outcome: outcome.error });
+        const retry: Record<string, string> = outcome.retryAfterSeconds ? { 'retry-after': String(outcome.retryAfterSeconds) } : {};
+        return json(outcome.status, { error: outcome.error, message: outcome.message, retryAfterSeconds: outcome.retryAfterSeconds }, { ...cors, ...retry });
+      }
+      grants.inc({ outcome: 'issued' });
+      return json(201, outcome.grant, cors);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Serves web/ (the button and the demo page). Paths are resolved inside the folder only.
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { HttpHandler } from '../http/http-types.js';
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+export function staticFiles(root: string): HttpHandler {
+  const base = normalize(root) + sep;
+  return async (request) => {
+    const relative = request.path === '/' ? 'index.html' : decodeURIComponent(request.path).replace(/^\/+/, '');
+    const file = normalize(join(base, relative));
+    if (!file.startsWith(base)) return { status: 404, body: 'not found' };
+    try {
+      const body = await readFile(file);
+      return { status: 200, headers: { 'content-type': types[extname(file)] ?? 'application/octet-stream' }, body };
+    } catch {
+      return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };
+    }
+  };
+}

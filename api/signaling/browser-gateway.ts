@@ -1,0 +1,14 @@
+// What the signaling socket needs from whatever carries the browser's media: the embedded WebRTC
+// edge in embedded mode, Janus in PBX and direct modes.
+import type { MediaSession } from '../../engine/media/media-session.js';
+
+export interface BrowserCallLeg {
+  answerSdp: string;
+  // The media session the bot is attached to, when it lives in this node (embedded mode).
+  media: MediaSession;
+  close(reason: string): Promise<void>;
+}
+
+export interface BrowserGateway {
+  connect(callId: string, offerSdp: string): Promise<BrowserCallLeg>;
+}

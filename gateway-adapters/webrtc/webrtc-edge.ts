@@ -1,0 +1,112 @@
+// The embedded WebRTC edge (embedded mode): werift terminates ICE and DTLS-SRTP in this process
+// and hands plain RTP to a media session whose transport is JS-carried. Only Opus is offered: it
+// is what every browser sends, and the media session transcodes for the bot.
+import { RTCPeerConnection, RTCRtpCodecParameters, type RTCIceServer, type RTCRtpTransceiver } from 'werift';
+import type { MediaEngine } from '../../engine/media/media-engine.js';
+import type { MediaSession } from '../../engine/media/media-session.js';
+import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { WebRtcEdgeError } from './errors.js';
+
+export interface WebRtcEdgeOptions {
+  // Passed to werift as is. With no STUN server in it the edge runs ICE-lite (RFC 8445 section
+  // 2.5): werift would otherwise ask a public STUN server of its own choosing.
+  iceServers: RTCIceServer[];
+  // Host addresses werift skips by default (loopback, for a laptop demo).
+  additionalHostAddresses?: string[];
+  icePortRange?: [number, number];
+  session?: SessionOptions;
+}
+
+export interface WebRtcCall {
+  answerSdp: string;
+  media: MediaSession;
+  peer: RTCPeerConnection;
+  close(reason: string): Promise<void>;
+}
+
+const OPUS_PAYLOAD_TYPE = 111;
+
+function negotiatedOpusPayloadType(sdp: string): number {
+  const match = /a=rtpmap:(\d+) opus\/48000/i.exec(sdp);
+  if (!match) throw new WebRtcEdgeError('the offer has no Opus audio: only Opus is accepted');
+  return Number(match[1]);
+}
+
+export class WebRtcEdge {
+  constructor(
+    private readonly engine: MediaEngine,
+    private readonly options: WebRtcEdgeOptions,
+  ) {}
+
+  async accept(callId: string, offerSdp: string): Promise<WebRtcCall> {
+    const hasStun = this.options.iceServers.some((server) =>
+      (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => url.startsWith('stun:')),
+    );
+    const peer = new RTCPeerConnection({
+      iceServers: this.options.iceServers,
+      iceLite: !hasStun,
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: this.options.additionalHostAddresses,
+      icePortRange: this.options.icePortRange,
+      codecs: {
+        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PAYLOAD_TYPE })],
+      },
+    });
+    // The answer keeps the offerer's payload type (RFC 3264 section 6.1).
+    let media: MediaSession | undefined;
+    try {
+      const payloadType = negotiatedOpusPayloadType(offerSdp);
+      let transceiver: RTCRtpTransceiver | undefined;
+      media = this.createSession(callId, payloadType, (packets) => {
+        // werift rewrites SSRC, payload type and offsets per RTCRtpSender; a send before DTLS is
+        // up is dropped by werift: the media keeps its own clock.
+        for (const packet of packets) void transceiver?.sender.sendRtp(packet).catch(() => undefined);
+      });
+      const session = media;
+      peer.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((rtp) => session.ingest(rtp.serialize()));
+      });
+      await peer.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      transceiver = peer.getTransceivers().find((t) => t.kind === 'audio');
+      if (!transceiver) throw new WebRtcEdgeError('the offer has no audio m-line');
+      transceiver.setDirection('sendrecv');
+      await peer.setLocalDescription(await peer.createAnswer());
+      await waitForGathering(peer);
+      const answerSdp = peer.localDescription?.sdp;
+      if (!answerSdp) throw new WebRtcEdgeError('werift produced no local description');
+      return {
+        answerSdp,
+        media: session,
+        peer,
+        close: async (reason: string) => {
+          session.close(reason);
+          await peer.close();
+        },
+      };
+    } catch (error) {
+      media?.close('setup failed');
+      await peer.close();
+      throw error;
+    }
+  }
+
+  private createSession(callId: string, payloadType: number, onOutbound: (packets: Buffer[]) => void): MediaSession {
+    return this.engine.createRtpSession(
+      callId,
+      { ...this.options.session, codec: 'opus', payloadType, transport: 'external', sendSilence: true },
+      { onOutbound },
+    ).session;
+  }
+}
+
+async function waitForGathering(peer: RTCPeerConnection): Promise<void> {
+  if (peer.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const { unSubscribe } = peer.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') {
+        unSubscribe();
+        resolve();
+      }
+    });
+  });
+}

@@ -1,0 +1,50 @@
+// Measurements tests assert on: level, similarity and delay between two signals.
+
+export function rmsDbfs(signal: ArrayLike<number>, start = 0, end = signal.length): number {
+  let sum = 0;
+  for (let i = start; i < end; i++) sum += signal[i]! * signal[i]!;
+  const rms = Math.sqrt(sum / Math.max(1, end - start));
+  return 20 * Math.log10(Math.max(rms, 1e-9) / 32768);
+}
+
+// Normalised cross-correlation of `b` against `a` at lag `lag` (b[i + lag] ~ a[i]).
+export function correlationAt(a: ArrayLike<number>, b: ArrayLike<number>, lag: number): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) {
+    const x = a[i]!;
+    const y = b[i + lag]!;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}
+
+// The lag in [minLag, maxLag] at which `b` best matches `a`, and the correlation there.
+export function bestAlignment(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  minLag: number,
+  maxLag: number,
+): { lag: number; correlation: number } {
+  let best = { lag: minLag, correlation: -Infinity };
+  for (let lag = minLag; lag <= maxLag; lag++) {
+    const correlation = correlationAt(a, b, lag);
+    if (correlation > best.correlation) best = { lag, correlation };
+  }
+  return best;
+}
+
+// Signal-to-noise ratio of `b` as a copy of `a` delayed by `lag`, in dB.
+export function snrDb(a: ArrayLike<number>, b: ArrayLike<number>, lag = 0): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) {
+    const error = b[i + lag]! - a[i]!;
+    signal += a[i]! * a[i]!;
+    noise += error * error;
+  }
+  return 10 * Math.log10(signal / Math.max(noise, 1e-9));
+}
