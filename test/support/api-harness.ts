@@ -1,0 +1,89 @@
+// Starts the public edge on 127.0.0.1 with memory stores and an injected browser gateway, for
+// tests that exercise HTTP and signaling without caring how media is carried.
+import { pino } from 'pino';
+import { CallRegistry } from '../../engine/call/call-registry.js';
+import type { BotStarter } from '../../engine/call/call.js';
+import { GrantService, type GrantConfig } from '../../api/grants/grant-service.js';
+import { MemorySessionRecords } from '../../api/grants/session-records.js';
+import { SessionTokens } from '../../api/grants/session-token.js';
+import type { HttpServer } from '../../api/http/http-types.js';
+import { UwsServer } from '../../api/http/uws-server.js';
+import type { CallLimits, CallLimitsConfig } from '../../api/limits/call-limits.js';
+import { MemoryCallLimits } from '../../api/limits/memory-call-limits.js';
+import { mountApi } from '../../api/server.js';
+import type { BrowserGateway } from '../../api/signaling/browser-gateway.js';
+import { DiagnosticsLog } from '../../api/signaling/diagnostics-log.js';
+
+export const TEST_ORIGIN = 'https://shop.example';
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+
+export interface ApiHarness {
+  baseUrl: string;
+  wsUrl: string;
+  port: number;
+  calls: CallRegistry;
+  diagnostics: DiagnosticsLog;
+  tokens: SessionTokens;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  gateway: BrowserGateway;
+  startBot: BotStarter;
+  grant?: Partial<GrantConfig>;
+  limits?: Partial<CallLimitsConfig>;
+  callLimits?: CallLimits;
+  http?: HttpServer;
+  tokenSecret?: string;
+}
+
+export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
+  const http = options.http ?? new UwsServer();
+  const tokens = new SessionTokens(options.tokenSecret ?? 'a-test-secret-that-is-long-enough-0123456789');
+  const records = new MemorySessionRecords();
+  const limits = options.callLimits ?? new MemoryCallLimits({ perIpActive: 1, perIpPerHour: 3, globalActive: 50, ...options.limits });
+  const grantConfig: GrantConfig = {
+    allowedOrigins: [TEST_ORIGIN],
+    grantTtlSeconds: 60,
+    maxCallSeconds: 300,
+    stunUrls: [],
+    turnUrls: [],
+    turnTtlSeconds: 600,
+    ...options.grant,
+  };
+  const calls = new CallRegistry();
+  const logger = pino({ level: 'silent' });
+  const diagnostics = new DiagnosticsLog(logger);
+  mountApi({
+    http,
+    grants: new GrantService(grantConfig, tokens, records, limits),
+    tokens,
+    records,
+    limits,
+    gateway: options.gateway,
+    startBot: options.startBot,
+    calls,
+    diagnostics,
+    maxCallSeconds: grantConfig.maxCallSeconds,
+    adminToken: ADMIN_TOKEN,
+    logger,
+  });
+  const port = await http.listen('127.0.0.1', 0);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    calls,
+    diagnostics,
+    tokens,
+    close: async () => {
+      calls.endAll('shutdown');
+      await http.close();
+    },
+  };
+}
+
+export async function requestGrant(baseUrl: string, origin = TEST_ORIGIN): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
