@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { CallRegistry } from '../../engine/call/call-registry.js';
 import type { BotStarter } from '../../engine/call/call.js';
 import { GrantService, type GrantConfig } from '../../api/grants/grant-service.js';
-import { MemorySessionRecords } from '../../api/grants/session-records.js';
+import { MemorySessionRecords, type SessionRecords } from '../../api/grants/session-records.js';
 import { SessionTokens } from '../../api/grants/session-token.js';
 import type { HttpServer } from '../../api/http/http-types.js';
 import { UwsServer } from '../../api/http/uws-server.js';
@@ -33,6 +33,7 @@ export interface HarnessOptions {
   grant?: Partial<GrantConfig>;
   limits?: Partial<CallLimitsConfig>;
   callLimits?: CallLimits;
+  records?: SessionRecords;
   http?: HttpServer;
   tokenSecret?: string;
 }
@@ -40,7 +41,7 @@ export interface HarnessOptions {
 export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const http = options.http ?? new UwsServer();
   const tokens = new SessionTokens(options.tokenSecret ?? 'a-test-secret-that-is-long-enough-0123456789');
-  const records = new MemorySessionRecords();
+  const records = options.records ?? new MemorySessionRecords();
   const limits = options.callLimits ?? new MemoryCallLimits({ perIpActive: 1, perIpPerHour: 3, globalActive: 50, ...options.limits });
   const grantConfig: GrantConfig = {
     allowedOrigins: [TEST_ORIGIN],
