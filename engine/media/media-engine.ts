@@ -24,6 +24,10 @@ export interface MediaEngineOptions {
   logger?: Logger;
 }
 
+// For sessions whose transport lives in JS (transport: 'external'): receives the RTP packets each
+// tick produced, once per tick.
+export type OutboundPacketSink = (packets: Buffer[]) => void;
+
 export interface RtpSessionHandle {
   session: MediaSession;
   localHost?: string;
@@ -41,6 +45,7 @@ export class MediaEngine {
   private readonly events = new Int32Array(EVENT_CAPACITY * 4);
   private readonly audio: Int16Array;
   private readonly sessions = new Map<number, MediaSession>();
+  private readonly packetSinks = new Map<MediaSession, OutboundPacketSink>();
   private readonly clock: 'realtime' | 'manual';
   private readonly logger?: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -62,10 +67,18 @@ export class MediaEngine {
     return this.sessions.size;
   }
 
-  createRtpSession(callId: string, options: RtpSessionOptions, startUs?: number): RtpSessionHandle {
+  createRtpSession(
+    callId: string,
+    options: RtpSessionOptions,
+    extra: { startUs?: number; onOutbound?: OutboundPacketSink } = {},
+  ): RtpSessionHandle {
     const parsed = rtpSessionOptionsSchema.parse(options);
-    const created = callNative(() => this.native.createRtpSession({ ...parsed, startUs }));
+    if ((parsed.transport === 'external') !== (extra.onOutbound !== undefined)) {
+      throw new InvalidArgumentError('an external transport needs onOutbound, and only it');
+    }
+    const created = callNative(() => this.native.createRtpSession({ ...parsed, startUs: extra.startUs }));
     const session = this.register(callId, created.id, parsed.botRateHz, networkCodecOf(parsed.codec));
+    if (extra.onOutbound) this.packetSinks.set(session, extra.onOutbound);
     return { session, localHost: created.localHost, localPort: created.localPort };
   }
 
@@ -89,6 +102,15 @@ export class MediaEngine {
         this.logger?.error({ callId: session.callId, err: error }, 'media event listener threw');
       }
     }
+    for (const [session, sink] of this.packetSinks) {
+      const packets = session.takeOutboundPackets();
+      if (packets.length === 0) continue;
+      try {
+        sink(packets);
+      } catch (error) {
+        this.logger?.error({ callId: session.callId, err: error }, 'outbound packet sink threw');
+      }
+    }
   }
 
   stop(): void {
@@ -105,6 +127,7 @@ export class MediaEngine {
       frameSamples: (sampleRateHz / 1000) * FRAME_MS,
       onClose: (closed) => {
         this.sessions.delete(closed.nativeId);
+        this.packetSinks.delete(closed);
         this.native.remove(closed.nativeId);
         if (this.sessions.size === 0) this.stopTimer();
       },

@@ -1,26 +1,28 @@
-// Streaming polyphase windowed-sinc resampler between 8, 16, 24 and 48 kHz. Filter state is carried
-// across calls, so 20 ms frames join without clicks.
+// Streaming polyphase windowed-sinc (Kaiser) resampler between 8, 16, 24 and 48 kHz. Filter
+// state is carried across calls, so 20 ms frames join without clicks; everything is allocated at
+// construction.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace parley {
 
 class Resampler {
  public:
+  // The longest input handled in one pass; longer inputs are processed in chunks.
+  static constexpr size_t kMaxChunkSamples = 4800;
+
   // Throws std::invalid_argument for a rate outside {8000, 16000, 24000, 48000}.
   Resampler(int input_rate_hz, int output_rate_hz);
-  ~Resampler();
-  Resampler(const Resampler&) = delete;
-  Resampler& operator=(const Resampler&) = delete;
 
   // Consumes all `input_samples`; writes at most MaxOutputSamples(input_samples) to `out` and
   // returns how many were written. For whole 10 ms multiples the output count is exact
   // (input_samples * output_rate / input_rate).
   size_t Process(const int16_t* in, size_t input_samples, int16_t* out);
   size_t MaxOutputSamples(size_t input_samples) const;
-  // Group delay of the filter, in milliseconds of the output.
+  // Group delay of the filter, in milliseconds.
   double delay_ms() const;
   void Reset();
 
@@ -28,10 +30,17 @@ class Resampler {
   int output_rate_hz() const { return output_rate_hz_; }
 
  private:
+  size_t ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out);
+
   int input_rate_hz_;
   int output_rate_hz_;
-  struct Impl;
-  Impl* impl_;
+  int up_;    // L: interpolation factor
+  int down_;  // M: decimation factor
+  size_t taps_per_phase_;
+  size_t filter_length_;        // taps of the prototype at the upsampled rate
+  std::vector<float> phases_;   // [phase][tap]: prototype coefficient phase + tap * L
+  std::vector<float> buffer_;   // taps_per_phase_ - 1 samples of history, then the chunk
+  size_t next_position_ = 0;    // next output's position, in upsampled samples from the chunk start
 };
 
 }  // namespace parley

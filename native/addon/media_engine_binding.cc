@@ -1,0 +1,276 @@
+// JS face of MediaEngine. The tick copies the events of all sessions, and every caller frame they
+// produced, into two typed arrays that JS allocated once and handed over at construction: one
+// crossing per 20 ms for the whole process, whatever the number of calls.
+#include <napi.h>
+
+#include <time.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "addon/errors.h"
+#include "addon/js_args.h"
+#include "addon/module_registry.h"
+#include "addon/session_options.h"
+#include "media/media_engine.h"
+#include "media/pcm_leg.h"
+#include "media/rtp_leg.h"
+
+namespace parley::addon {
+namespace {
+
+int64_t ClockUs(clockid_t clock) {
+  timespec now;
+  clock_gettime(clock, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
+}
+
+class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "MediaEngine",
+                       {
+                           InstanceMethod("createRtpSession", &MediaEngineBinding::CreateRtpSession),
+                           InstanceMethod("createPcmSession", &MediaEngineBinding::CreatePcmSession),
+                           InstanceMethod("remove", &MediaEngineBinding::Remove),
+                           InstanceMethod("tick", &MediaEngineBinding::Tick),
+                           InstanceMethod("pushBotAudio", &MediaEngineBinding::PushBotAudio),
+                           InstanceMethod("mark", &MediaEngineBinding::Mark),
+                           InstanceMethod("clear", &MediaEngineBinding::Clear),
+                           InstanceMethod("sendDtmf", &MediaEngineBinding::SendDtmf),
+                           InstanceMethod("setRemote", &MediaEngineBinding::SetRemote),
+                           InstanceMethod("ingest", &MediaEngineBinding::Ingest),
+                           InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
+                           InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
+                           InstanceMethod("takeOutboundPcm", &MediaEngineBinding::TakeOutboundPcm),
+                           InstanceMethod("setPaused", &MediaEngineBinding::SetPaused),
+                           InstanceMethod("stats", &MediaEngineBinding::Stats),
+                           InstanceMethod("queuedBotSamples", &MediaEngineBinding::QueuedBotSamples),
+                           StaticMethod("monotonicUs", &MediaEngineBinding::MonotonicUs),
+                       });
+  }
+
+  // new MediaEngine(events: Int32Array, audio: Int16Array)
+  explicit MediaEngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MediaEngineBinding>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) {
+      throw MakeError(env, kInvalidArgument, "MediaEngine(events: Int32Array, audio: Int16Array)");
+    }
+    events_ref_ = Napi::Persistent(info[0].As<Napi::Int32Array>());
+    audio_ref_ = Napi::Persistent(info[1].As<Napi::Int16Array>());
+  }
+
+ private:
+  MediaSession& SessionArg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "session id expected");
+    MediaSession* session = engine_.Find(info[0].As<Napi::Number>().Int32Value());
+    if (session == nullptr) throw MakeError(info.Env(), kInvalidState, "no such media session");
+    return *session;
+  }
+
+  static int64_t StartUs(const Napi::Object& options) {
+    const Napi::Value start = options.Get("startUs");
+    return start.IsNumber() ? start.As<Napi::Number>().Int64Value() : ClockUs(CLOCK_MONOTONIC);
+  }
+
+  Napi::Value CreateRtpSession(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object options = ObjectArg(info, 0);
+    const MediaSessionOptions session_options = ParseSessionOptions(env, options);
+    RtpLegOptions leg_options = ParseRtpLegOptions(env, options, session_options.bot_rate_hz);
+    std::unique_ptr<RtpLeg> leg;
+    try {
+      leg = std::make_unique<RtpLeg>(leg_options);
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(env, kInvalidArgument, error.what());
+    } catch (const std::system_error& error) {
+      throw MakeError(env, kInvalidState, error.what());
+    }
+    Napi::Object result = Napi::Object::New(env);
+    if (UdpSocket* socket = leg->socket()) {
+      result.Set("localHost", socket->local().host());
+      result.Set("localPort", socket->local().port());
+    }
+    result.Set("id", engine_.Add(session_options, std::move(leg), StartUs(options)));
+    return result;
+  }
+
+  Napi::Value CreatePcmSession(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object options = ObjectArg(info, 0);
+    const MediaSessionOptions session_options = ParseSessionOptions(env, options);
+    const int leg_rate_hz = IntOption(env, options, "legRateHz", 16000);
+    if (!IsSupportedRate(leg_rate_hz)) throw MakeError(env, kInvalidArgument, "legRateHz must be 8000, 16000, 24000 or 48000");
+    auto leg = std::make_unique<PcmLeg>(leg_rate_hz, session_options.bot_rate_hz, session_options.frame_ms);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("id", engine_.Add(session_options, std::move(leg), StartUs(options)));
+    return result;
+  }
+
+  Napi::Value Remove(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "session id expected");
+    engine_.Remove(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  // tick(nowUs?: number) -> number of events written to the events array. Caller frames are
+  // written to the audio array; a kFrame event's `extra` is the sample offset of its frames.
+  Napi::Value Tick(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int64_t monotonic_us = ClockUs(CLOCK_MONOTONIC);
+    const int64_t offset_us = ClockUs(CLOCK_REALTIME) - monotonic_us;
+    const int64_t now_us = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : monotonic_us;
+    engine_.Tick(now_us, offset_us);
+
+    Napi::Int32Array events = events_ref_.Value();
+    Napi::Int16Array audio = audio_ref_.Value();
+    const size_t max_events = events.ElementLength() / 4;
+    const SessionEvent* source = engine_.events().data();
+    size_t written = 0;
+    size_t audio_used = 0;
+    for (size_t i = 0; i < engine_.events().count() && written < max_events; ++i) {
+      SessionEvent event = source[i];
+      if (event.type == SessionEventType::kFrame) {
+        MediaSession* session = engine_.Find(event.session_id);
+        const size_t samples = session->frame_samples() * static_cast<size_t>(session->caller_frame_count());
+        if (audio_used + samples > audio.ElementLength()) {
+          ++audio_overflows_;
+          continue;
+        }
+        std::memcpy(audio.Data() + audio_used, session->caller_frames(), samples * sizeof(int16_t));
+        event.extra = static_cast<int32_t>(audio_used);
+        audio_used += samples;
+      }
+      int32_t* out = events.Data() + written * 4;
+      out[0] = event.session_id;
+      out[1] = static_cast<int32_t>(event.type);
+      out[2] = event.value;
+      out[3] = event.extra;
+      ++written;
+    }
+    engine_.events().Reset();
+    return Napi::Number::New(env, static_cast<double>(written));
+  }
+
+  Napi::Value PushBotAudio(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    Napi::Int16Array pcm = Int16Arg(info, 1);
+    return Napi::Number::New(info.Env(), static_cast<double>(session.PushBotAudio(pcm.Data(), pcm.ElementLength())));
+  }
+
+  Napi::Value Mark(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    return Napi::Boolean::New(info.Env(), session.Mark(info[1].As<Napi::Number>().Uint32Value()));
+  }
+
+  // clear(id) -> ids of the marks that were pending, in order (they count as reached).
+  Napi::Value Clear(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    uint32_t marks[PlayoutQueue::kMaxMarks];
+    const size_t count = session.Clear(marks);
+    Napi::Array result = Napi::Array::New(info.Env(), count);
+    for (size_t i = 0; i < count; ++i) result.Set(static_cast<uint32_t>(i), marks[i]);
+    return result;
+  }
+
+  Napi::Value SendDtmf(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    const std::string digits = info[1].As<Napi::String>().Utf8Value();
+    return Napi::Boolean::New(info.Env(), session.SendDtmf(digits.data(), digits.size()));
+  }
+
+  Napi::Value SetRemote(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    try {
+      leg.SetRemote(SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value()));
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(info.Env(), kInvalidArgument, error.what());
+    }
+    return info.Env().Undefined();
+  }
+
+  // ingest(id, packet: Uint8Array, arrivalUs?) for legs whose transport lives in JS (WebRTC).
+  Napi::Value Ingest(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    Napi::Uint8Array packet = Uint8Arg(info, 1);
+    const int64_t arrival_us = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value()
+                                                                       : ClockUs(CLOCK_MONOTONIC);
+    session.leg().OnDatagram(packet.Data(), packet.ElementLength(), SocketAddress{}, arrival_us, engine_.events(),
+                             session.id());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value TakeOutboundPackets(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    Napi::Array result = Napi::Array::New(info.Env());
+    uint32_t index = 0;
+    leg.DrainExternal([&](const uint8_t* data, size_t length) {
+      result.Set(index++, Napi::Buffer<uint8_t>::Copy(info.Env(), data, length));
+    });
+    return result;
+  }
+
+  Napi::Value PushCallerPcm(const Napi::CallbackInfo& info) {
+    PcmLeg& leg = PcmLegArg(info);
+    Napi::Int16Array pcm = Int16Arg(info, 1);
+    leg.PushCallerPcm(pcm.Data(), pcm.ElementLength());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value TakeOutboundPcm(const Napi::CallbackInfo& info) {
+    PcmLeg& leg = PcmLegArg(info);
+    Napi::Int16Array result = Napi::Int16Array::New(info.Env(), leg.outbound_samples());
+    std::memcpy(result.Data(), leg.outbound(), leg.outbound_samples() * sizeof(int16_t));
+    leg.DrainOutbound();
+    return result;
+  }
+
+  Napi::Value SetPaused(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    session.leg().set_paused(info[1].ToBoolean().Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value QueuedBotSamples(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(SessionArg(info).queued_bot_samples()));
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    MediaSession& session = SessionArg(info);
+    Napi::Object result = SessionStatsToJs(info.Env(), session);
+    result.Set("audioOverflows", static_cast<double>(audio_overflows_));
+    return result;
+  }
+
+  static Napi::Value MonotonicUs(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(ClockUs(CLOCK_MONOTONIC)));
+  }
+
+  RtpLeg& RtpLegArg(const Napi::CallbackInfo& info) {
+    auto* leg = SessionArg(info).leg().AsRtp();
+    if (leg == nullptr) throw MakeError(info.Env(), kInvalidState, "not an RTP session");
+    return *leg;
+  }
+
+  PcmLeg& PcmLegArg(const Napi::CallbackInfo& info) {
+    auto* leg = SessionArg(info).leg().AsPcm();
+    if (leg == nullptr) throw MakeError(info.Env(), kInvalidState, "not a PCM session");
+    return *leg;
+  }
+
+  MediaEngine engine_;
+  Napi::Reference<Napi::Int32Array> events_ref_;
+  Napi::Reference<Napi::Int16Array> audio_ref_;
+  uint64_t audio_overflows_ = 0;
+};
+
+void Init(Napi::Env env, Napi::Object exports) { exports.Set("MediaEngine", MediaEngineBinding::Define(env)); }
+
+}  // namespace
+
+PARLEY_ADDON_MODULE(media, Init);
+
+}  // namespace parley::addon

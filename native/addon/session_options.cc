@@ -1,0 +1,110 @@
+#include "addon/session_options.h"
+
+#include <string>
+
+#include "addon/errors.h"
+#include "addon/js_args.h"
+#include "media/pcm_leg.h"
+
+namespace parley::addon {
+
+MediaSessionOptions ParseSessionOptions(Napi::Env env, const Napi::Object& options) {
+  MediaSessionOptions parsed;
+  parsed.bot_rate_hz = IntOption(env, options, "botRateHz", parsed.bot_rate_hz);
+  if (!IsSupportedRate(parsed.bot_rate_hz)) throw MakeError(env, kInvalidArgument, "botRateHz must be 8000, 16000, 24000 or 48000");
+  parsed.playout_max_ms = IntOption(env, options, "playoutMaxMs", parsed.playout_max_ms);
+  parsed.vad_aggressiveness = IntOption(env, options, "vadAggressiveness", parsed.vad_aggressiveness);
+  parsed.vad_hangover_ms = IntOption(env, options, "vadHangoverMs", parsed.vad_hangover_ms);
+  parsed.barge_in_enabled = BoolOption(env, options, "bargeIn", parsed.barge_in_enabled);
+  parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms);
+  if (parsed.vad_aggressiveness < 0 || parsed.vad_aggressiveness > 3) throw MakeError(env, kInvalidArgument, "vadAggressiveness must be 0..3");
+  if (parsed.playout_max_ms < 1000) throw MakeError(env, kInvalidArgument, "playoutMaxMs must be at least 1000");
+  return parsed;
+}
+
+RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int bot_rate_hz) {
+  RtpLegOptions parsed;
+  const std::string codec = StringOption(env, options, "codec", "PCMU");
+  const CodecInfo* info = CodecTable::FindByName(codec.c_str());
+  if (info == nullptr) throw MakeError(env, kInvalidArgument, "unknown codec: " + codec);
+  parsed.codec = info->id;
+  parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type);
+  parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1);
+  parsed.bot_rate_hz = bot_rate_hz;
+  parsed.encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", parsed.encoder.opus_bitrate_bps);
+  parsed.encoder.opus_complexity = IntOption(env, options, "opusComplexity", parsed.encoder.opus_complexity);
+  parsed.encoder.opus_fec = BoolOption(env, options, "opusFec", parsed.encoder.opus_fec);
+  parsed.own_socket = StringOption(env, options, "transport", "udp") == "udp";
+  parsed.local_host = StringOption(env, options, "localHost", parsed.local_host);
+  parsed.local_port = IntOption(env, options, "localPort", 0);
+  const std::string remote_host = StringOption(env, options, "remoteHost", "");
+  try {
+    if (!remote_host.empty()) parsed.remote = SocketAddress::FromHostPort(remote_host, IntOption(env, options, "remotePort", 0));
+  } catch (const std::invalid_argument& error) {
+    throw MakeError(env, kInvalidArgument, error.what());
+  }
+  parsed.learn_remote = BoolOption(env, options, "learnRemote", remote_host.empty());
+  parsed.send_silence = BoolOption(env, options, "sendSilence", true);
+  parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms);
+  parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms);
+  if (options.Has("srtp") && options.Get("srtp").IsObject()) {
+    Napi::Object srtp = options.Get("srtp").As<Napi::Object>();
+    const std::string profile = StringOption(env, srtp, "profile", "AES_CM_128_HMAC_SHA1_80");
+    if (!ParseSrtpProfile(profile.c_str(), &parsed.srtp_profile)) throw MakeError(env, kInvalidArgument, "unsupported SRTP profile: " + profile);
+    parsed.srtp = true;
+    BytesOption(env, srtp, "localKey", parsed.srtp_local_key, sizeof(parsed.srtp_local_key));
+    BytesOption(env, srtp, "remoteKey", parsed.srtp_remote_key, sizeof(parsed.srtp_remote_key));
+  }
+  return parsed;
+}
+
+namespace {
+
+void SetCount(Napi::Object& target, const char* key, uint64_t value) { target.Set(key, static_cast<double>(value)); }
+
+}  // namespace
+
+Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
+  Napi::Object result = Napi::Object::New(env);
+  const MediaSession::Stats stats = session.stats();
+  SetCount(result, "frames", stats.frames);
+  SetCount(result, "skippedFrames", stats.skipped_frames);
+  SetCount(result, "speechFrames", stats.speech_frames);
+  SetCount(result, "bargeIns", stats.barge_ins);
+  SetCount(result, "botSamplesPlayed", stats.bot_samples_played);
+  SetCount(result, "botSamplesDropped", stats.bot_samples_dropped);
+  if (auto* rtp = session.leg().AsRtp()) {
+    const RtpLeg::Stats leg = rtp->stats();
+    result.Set("codec", rtp->codec_name());
+    SetCount(result, "packetsReceived", leg.packets_received);
+    SetCount(result, "packetsSent", leg.packets_sent);
+    SetCount(result, "malformed", leg.malformed);
+    SetCount(result, "srtpFailed", leg.srtp_failed);
+    SetCount(result, "foreignSource", leg.foreign_source);
+    SetCount(result, "foreignSsrc", leg.foreign_ssrc);
+    SetCount(result, "wrongPayloadType", leg.wrong_payload_type);
+    SetCount(result, "rtcpReceived", leg.rtcp_received);
+    SetCount(result, "decodeErrors", leg.decode_errors);
+    SetCount(result, "sendDropped", leg.send_dropped);
+    SetCount(result, "ssrcChanges", leg.ssrc_changes);
+    Napi::Object jitter = Napi::Object::New(env);
+    jitter.Set("currentDelayMs", leg.jitter.current_delay_ms);
+    jitter.Set("targetDelayMs", leg.jitter.target_delay_ms);
+    SetCount(jitter, "late", leg.jitter.late);
+    SetCount(jitter, "lost", leg.jitter.lost);
+    SetCount(jitter, "concealed", leg.jitter.concealed_frames);
+    SetCount(jitter, "discarded", leg.jitter.discarded);
+    SetCount(jitter, "duplicates", leg.jitter.duplicates);
+    SetCount(jitter, "reordered", leg.jitter.reordered);
+    SetCount(jitter, "fecRecovered", leg.jitter.fec_recovered);
+    result.Set("jitter", jitter);
+  } else if (auto* pcm = session.leg().AsPcm()) {
+    result.Set("codec", "slin");
+    SetCount(result, "underrunSamples", pcm->underrun_samples());
+    SetCount(result, "overflowSamples", pcm->overflow_samples());
+    SetCount(result, "droppedOutboundFrames", pcm->dropped_outbound_frames());
+  }
+  return result;
+}
+
+}  // namespace parley::addon

@@ -1,0 +1,47 @@
+// The one place that maps a codec row to its frame encoder and decoder.
+#include "codec/frame_decoder.h"
+#include "codec/frame_encoder.h"
+#include "codec/g711_frame_codec.h"
+#include "codec/l16_frame_codec.h"
+#include "codec/opus_frame_codec.h"
+
+namespace parley {
+
+std::unique_ptr<FrameEncoder> MakeFrameEncoder(CodecId codec, const FrameEncoderOptions& options) {
+  switch (codec) {
+    case CodecId::kPcmu:
+      return std::make_unique<G711FrameEncoder>(true);
+    case CodecId::kPcma:
+      return std::make_unique<G711FrameEncoder>(false);
+    case CodecId::kOpus: {
+      OpusEncoderOptions opus;
+      opus.bitrate_bps = options.opus_bitrate_bps;
+      opus.complexity = options.opus_complexity;
+      opus.in_band_fec = options.opus_fec;
+      return std::make_unique<OpusPayloadEncoder>(opus);
+    }
+    case CodecId::kL16_8k:
+    case CodecId::kL16_16k:
+    case CodecId::kL16_48k:
+      return std::make_unique<L16FrameEncoder>();
+  }
+  return nullptr;
+}
+
+std::unique_ptr<FrameDecoder> MakeFrameDecoder(CodecId codec) {
+  switch (codec) {
+    case CodecId::kPcmu:
+      return std::make_unique<G711FrameDecoder>(true);
+    case CodecId::kPcma:
+      return std::make_unique<G711FrameDecoder>(false);
+    case CodecId::kOpus:
+      return std::make_unique<OpusPayloadDecoder>(CodecTable::Get(codec).sample_rate_hz);
+    case CodecId::kL16_8k:
+    case CodecId::kL16_16k:
+    case CodecId::kL16_48k:
+      return std::make_unique<L16FrameDecoder>();
+  }
+  return nullptr;
+}
+
+}  // namespace parley

@@ -1,0 +1,95 @@
+#include "dsp/g711_plc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace parley {
+namespace {
+constexpr size_t kSamplesPer10Ms = 80;
+constexpr size_t kSilentAfter = 480;       // 60 ms
+constexpr size_t kCorrelationWindow = 160; // 20 ms
+}  // namespace
+
+void G711Plc::Remember(const int16_t* pcm, size_t samples) {
+  if (samples >= kHistorySamples) {
+    std::memcpy(history_, pcm + samples - kHistorySamples, sizeof(history_));
+    return;
+  }
+  std::memmove(history_, history_ + samples, (kHistorySamples - samples) * sizeof(int16_t));
+  std::memcpy(history_ + kHistorySamples - samples, pcm, samples * sizeof(int16_t));
+}
+
+size_t G711Plc::FindPitch() const {
+  // Compare the last 20 ms with the 20 ms one candidate period earlier.
+  const int16_t* recent = history_ + kHistorySamples - kCorrelationWindow;
+  double best = -1.0;
+  size_t best_lag = kMinPitch;
+  for (size_t lag = kMinPitch; lag <= kMaxPitch; ++lag) {
+    double cross = 0.0;
+    double energy = 0.0;
+    for (size_t i = 0; i < kCorrelationWindow; ++i) {
+      const double earlier = recent[static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(lag)];
+      cross += recent[i] * earlier;
+      energy += earlier * earlier;
+    }
+    const double score = energy > 0.0 ? cross / std::sqrt(energy) : 0.0;
+    if (score > best) {
+      best = score;
+      best_lag = lag;
+    }
+  }
+  return best_lag;
+}
+
+float G711Plc::NextSynthetic() {
+  const float sample = period_[pitch_position_];
+  pitch_position_ = (pitch_position_ + 1) % pitch_;
+  return sample;
+}
+
+void G711Plc::Conceal(int16_t* out, size_t samples) {
+  if (erased_samples_ == 0) {
+    pitch_ = FindPitch();
+    // One period from the end of the history, its first quarter cross-faded with the samples
+    // just before it so the repetition joins without a click.
+    const int16_t* source = history_ + kHistorySamples - pitch_;
+    const size_t overlap = pitch_ / 4;
+    for (size_t i = 0; i < pitch_; ++i) period_[i] = source[i];
+    for (size_t i = 0; i < overlap; ++i) {
+      const float weight = static_cast<float>(i + 1) / static_cast<float>(overlap + 1);
+      const float before = source[static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(pitch_)];
+      period_[i] = weight * period_[i] + (1.0f - weight) * before;
+    }
+    pitch_position_ = 0;
+  }
+  for (size_t i = 0; i < samples; ++i, ++erased_samples_) {
+    float gain = 1.0f;
+    if (erased_samples_ >= kSilentAfter) {
+      gain = 0.0f;
+    } else if (erased_samples_ >= kSamplesPer10Ms) {
+      // 20 % less per 10 ms after the first 10 ms, applied as a ramp.
+      gain = std::max(0.0f, 1.0f - 0.2f * static_cast<float>(erased_samples_ - kSamplesPer10Ms) / kSamplesPer10Ms);
+    }
+    out[i] = static_cast<int16_t>(std::lround(std::clamp(NextSynthetic() * gain, -32768.0f, 32767.0f)));
+  }
+  Remember(out, samples);
+}
+
+void G711Plc::OnGoodFrame(int16_t* pcm, size_t samples) {
+  if (erased_samples_ > 0 && erased_samples_ < kSilentAfter) {
+    // Cross-fade from the continued synthesis into the real signal: 4 ms plus 1 ms per further
+    // 10 ms of erasure (Appendix I), bounded by the frame.
+    const float fade = std::pow(0.8f, static_cast<float>(erased_samples_ / kSamplesPer10Ms));
+    const size_t length = std::min(samples, 32 + 8 * (erased_samples_ / kSamplesPer10Ms));
+    for (size_t i = 0; i < length; ++i) {
+      const float weight = static_cast<float>(i + 1) / static_cast<float>(length + 1);
+      const float synthetic = NextSynthetic() * fade;
+      pcm[i] = static_cast<int16_t>(std::lround(std::clamp(weight * pcm[i] + (1.0f - weight) * synthetic, -32768.0f, 32767.0f)));
+    }
+  }
+  erased_samples_ = 0;
+  Remember(pcm, samples);
+}
+
+}  // namespace parley

@@ -1,0 +1,126 @@
+#include "dsp/resampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace parley {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+// Design targets (measured figures are in docs/resampler.md): 60+ dB stopband from the lower
+// rate's Nyquist frequency, passband to 86 % of it (6.9 kHz at 16 kHz). The 14 %-of-Nyquist
+// transition at this attenuation keeps 48 -> 16 kHz under 2 ms of delay (Kaiser: N ~ (A - 8) /
+// (2.285 dw)): streaming resamplers with long filters add tens of ms a caller can hear.
+constexpr double kStopbandDb = 66.0;
+constexpr double kPassEdge = 0.43;  // of the lower rate
+constexpr double kStopEdge = 0.5;
+
+bool SupportedRate(int rate_hz) { return rate_hz == 8000 || rate_hz == 16000 || rate_hz == 24000 || rate_hz == 48000; }
+
+double BesselI0(double x) {
+  double sum = 1.0;
+  double term = 1.0;
+  for (int k = 1; k < 50; ++k) {
+    term *= (x / (2.0 * k)) * (x / (2.0 * k));
+    sum += term;
+    if (term < 1e-12 * sum) break;
+  }
+  return sum;
+}
+
+}  // namespace
+
+Resampler::Resampler(int input_rate_hz, int output_rate_hz)
+    : input_rate_hz_(input_rate_hz), output_rate_hz_(output_rate_hz) {
+  if (!SupportedRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
+    throw std::invalid_argument("resampler rates must be 8000, 16000, 24000 or 48000 Hz (got " +
+                                std::to_string(input_rate_hz) + " -> " + std::to_string(output_rate_hz) + ")");
+  }
+  const int divisor = std::gcd(input_rate_hz, output_rate_hz);
+  up_ = output_rate_hz / divisor;
+  down_ = input_rate_hz / divisor;
+
+  const double high_rate = static_cast<double>(input_rate_hz) * up_;
+  const double low_rate = std::min(input_rate_hz, output_rate_hz);
+  const double pass_hz = kPassEdge * low_rate;
+  const double stop_hz = kStopEdge * low_rate;
+  const double transition = 2.0 * kPi * (stop_hz - pass_hz) / high_rate;
+  const double beta = 0.1102 * (kStopbandDb - 8.7);
+  size_t length = static_cast<size_t>(std::ceil((kStopbandDb - 8.0) / (2.285 * transition))) + 1;
+  if (length % 2 == 0) ++length;  // odd: an integer group delay
+  filter_length_ = length;
+  taps_per_phase_ = (length + static_cast<size_t>(up_) - 1) / static_cast<size_t>(up_);
+
+  // Windowed sinc at the upsampled rate, cut off mid-transition, gain L (interpolation puts L-1
+  // zeros between input samples).
+  const double cutoff = (pass_hz + stop_hz) / 2.0 / high_rate;  // cycles per sample
+  const double centre = (static_cast<double>(length) - 1.0) / 2.0;
+  std::vector<double> prototype(taps_per_phase_ * static_cast<size_t>(up_), 0.0);
+  for (size_t n = 0; n < length; ++n) {
+    const double t = static_cast<double>(n) - centre;
+    const double sinc = t == 0.0 ? 2.0 * cutoff : std::sin(2.0 * kPi * cutoff * t) / (kPi * t);
+    const double ratio = t / centre;
+    const double window = BesselI0(beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / BesselI0(beta);
+    prototype[n] = sinc * window * up_;
+  }
+  phases_.resize(prototype.size());
+  for (size_t phase = 0; phase < static_cast<size_t>(up_); ++phase) {
+    for (size_t tap = 0; tap < taps_per_phase_; ++tap) {
+      phases_[phase * taps_per_phase_ + tap] = static_cast<float>(prototype[phase + tap * static_cast<size_t>(up_)]);
+    }
+  }
+  buffer_.assign(taps_per_phase_ - 1 + kMaxChunkSamples, 0.0f);
+}
+
+size_t Resampler::MaxOutputSamples(size_t input_samples) const {
+  return (input_samples * static_cast<size_t>(up_)) / static_cast<size_t>(down_) + 1;
+}
+
+double Resampler::delay_ms() const {
+  return (static_cast<double>(filter_length_) - 1.0) / 2.0 / (static_cast<double>(input_rate_hz_) * up_) * 1000.0;
+}
+
+void Resampler::Reset() {
+  std::fill(buffer_.begin(), buffer_.end(), 0.0f);
+  next_position_ = 0;
+}
+
+size_t Resampler::Process(const int16_t* in, size_t input_samples, int16_t* out) {
+  size_t written = 0;
+  while (input_samples > 0) {
+    const size_t chunk = std::min(input_samples, kMaxChunkSamples);
+    written += ProcessChunk(in, chunk, out + written);
+    in += chunk;
+    input_samples -= chunk;
+  }
+  return written;
+}
+
+size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
+  const size_t history = taps_per_phase_ - 1;
+  float* samples = buffer_.data();
+  for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
+
+  const size_t up = static_cast<size_t>(up_);
+  const size_t end = input_samples * up;
+  size_t position = next_position_;
+  size_t written = 0;
+  for (; position < end; position += static_cast<size_t>(down_)) {
+    const size_t index = position / up;  // newest input sample that contributes
+    const float* taps = phases_.data() + (position % up) * taps_per_phase_;
+    const float* newest = samples + history + index;
+    float sum = 0.0f;
+    for (size_t tap = 0; tap < taps_per_phase_; ++tap) sum += taps[tap] * newest[-static_cast<std::ptrdiff_t>(tap)];
+    const float rounded = std::nearbyint(sum);
+    out[written++] = static_cast<int16_t>(std::clamp(rounded, -32768.0f, 32767.0f));
+  }
+  next_position_ = position - end;
+  // Keep the newest `history` samples for the next call.
+  std::copy(samples + input_samples, samples + input_samples + history, samples);
+  return written;
+}
+
+}  // namespace parley

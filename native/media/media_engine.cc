@@ -1,0 +1,77 @@
+#include "media/media_engine.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace parley {
+namespace {
+// Bounds one session's share of a tick under a flood: later datagrams wait for the next tick.
+constexpr int kMaxBatchesPerTick = 16;
+}  // namespace
+
+MediaEngine::MediaEngine() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+  if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+}
+
+MediaEngine::~MediaEngine() {
+  sessions_.clear();
+  close(epoll_fd_);
+}
+
+int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
+  const int32_t id = next_id_++;
+  auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us);
+  if (UdpSocket* socket = session->leg().socket()) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = session.get();
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket->fd(), &event) != 0) {
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+    }
+  }
+  sessions_.emplace(id, std::move(session));
+  return id;
+}
+
+void MediaEngine::Remove(int32_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  if (UdpSocket* socket = it->second->leg().socket()) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  sessions_.erase(it);
+}
+
+MediaSession* MediaEngine::Find(int32_t id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
+  UdpSocket* socket = session.leg().socket();
+  ReceivedDatagram batch[UdpSocket::kBatch];
+  for (int round = 0; round < kMaxBatchesPerTick; ++round) {
+    const size_t count = socket->ReceiveBatch(batch);
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t arrival_us =
+          batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
+      session.leg().OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+    }
+    datagrams_received_ += count;
+    if (count < UdpSocket::kBatch) return;
+  }
+}
+
+void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
+  // Level-triggered: a socket not reached in this pass (more ready than kMaxEpollEvents) is
+  // reported again next tick.
+  const int count = epoll_wait(epoll_fd_, ready_, kMaxEpollEvents, 0);
+  for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
+  for (auto& [id, session] : sessions_) {
+    session->Tick(now_us, events_);
+    if (UdpSocket* socket = session->leg().socket()) datagrams_refused_ += socket->Flush();
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,54 @@
+// All media sessions of the process, driven by one Tick per 20 ms from JS: one epoll pass drains
+// every socket that has data, each session processes the frames due on its own schedule, and the
+// events of all sessions come back in one flat array. RTP stays in C++.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <sys/epoll.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "media/media_session.h"
+#include "media/session_event.h"
+
+namespace parley {
+
+class MediaEngine {
+ public:
+  MediaEngine();
+  ~MediaEngine();
+  MediaEngine(const MediaEngine&) = delete;
+  MediaEngine& operator=(const MediaEngine&) = delete;
+
+  // Takes ownership; returns the session's id. Throws std::system_error if epoll refuses the socket.
+  int32_t Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us);
+  void Remove(int32_t id);
+  MediaSession* Find(int32_t id);
+  size_t size() const { return sessions_.size(); }
+
+  // `now_us` and `realtime_offset_us` (CLOCK_REALTIME - CLOCK_MONOTONIC, to place kernel receive
+  // timestamps on the monotonic clock) are parameters so tests can run on media time.
+  // Events accumulate (from ticks and from packets JS hands over between ticks) until the
+  // reader resets them.
+  void Tick(int64_t now_us, int64_t realtime_offset_us);
+  SessionEventSink& events() { return events_; }
+
+  uint64_t datagrams_received() const { return datagrams_received_; }
+  uint64_t datagrams_refused() const { return datagrams_refused_; }
+
+ private:
+  void Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us);
+
+  static constexpr int kMaxEpollEvents = 4096;
+  int epoll_fd_ = -1;
+  epoll_event ready_[kMaxEpollEvents];
+  int32_t next_id_ = 1;
+  std::unordered_map<int32_t, std::unique_ptr<MediaSession>> sessions_;
+  SessionEventSink events_;
+  uint64_t datagrams_received_ = 0;
+  uint64_t datagrams_refused_ = 0;
+};
+
+}  // namespace parley

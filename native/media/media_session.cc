@@ -1,0 +1,91 @@
+#include "media/media_session.h"
+
+#include <cstring>
+
+namespace parley {
+
+MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg,
+                           int64_t start_us)
+    : id_(id),
+      options_(options),
+      leg_(std::move(leg)),
+      frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
+      frame_us_(static_cast<int64_t>(options.frame_ms) * 1000),
+      next_frame_us_(start_us),
+      vad_(options.bot_rate_hz, options.vad_aggressiveness, options.vad_hangover_ms),
+      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz),
+      playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
+      caller_frames_(frame_samples_ * kMaxFramesPerTick),
+      bot_frame_(frame_samples_) {}
+
+void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
+  caller_frame_count_ = 0;
+  if (!leg_->active() && playout_.empty()) {
+    // Nothing has arrived and nothing is to be sent: keep the schedule, spend nothing.
+    if (next_frame_us_ <= now_us) next_frame_us_ += ((now_us - next_frame_us_) / frame_us_ + 1) * frame_us_;
+    return;
+  }
+  while (next_frame_us_ <= now_us) {
+    if (caller_frame_count_ == kMaxFramesPerTick) {
+      const int64_t behind = (now_us - next_frame_us_) / frame_us_ + 1;
+      stats_.skipped_frames += static_cast<uint64_t>(behind);
+      next_frame_us_ += behind * frame_us_;
+      break;
+    }
+    ProcessFrame(next_frame_us_, caller_frames_.data() + caller_frame_count_ * frame_samples_, events);
+    ++caller_frame_count_;
+    next_frame_us_ += frame_us_;
+  }
+  if (caller_frame_count_ > 0) events.Add(id_, SessionEventType::kFrame, caller_frame_count_);
+}
+
+void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events) {
+  ++stats_.frames;
+  leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
+
+  const bool speech = vad_.Process(caller_frame, frame_samples_);
+  if (speech) ++stats_.speech_frames;
+  if (speech != speaking_) {
+    speaking_ = speech;
+    events.Add(id_, speech ? SessionEventType::kSpeechStarted : SessionEventType::kSpeechStopped);
+  }
+
+  // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
+  if (options_.barge_in_enabled &&
+      barge_in_.Process(caller_frame, frame_samples_, speech, bot_playing_ ? bot_frame_.data() : nullptr)) {
+    ++stats_.barge_ins;
+    events.Add(id_, SessionEventType::kBargeIn,
+               static_cast<int32_t>(played_since_clear_ * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
+    ReportMarks(reached_marks_, Clear(reached_marks_), events);
+  }
+
+  size_t reached = 0;
+  const bool was_playing = bot_playing_;
+  bot_playing_ = playout_.Pop(bot_frame_.data(), reached_marks_, &reached);
+  if (bot_playing_) {
+    played_since_clear_ += frame_samples_;
+    leg_->PushBotFrame(bot_frame_.data(), !was_playing);
+  } else {
+    leg_->PushBotFrame(nullptr, false);
+    if (was_playing) events.Add(id_, SessionEventType::kPlayoutIdle);
+  }
+  ReportMarks(reached_marks_, reached, events);
+}
+
+size_t MediaSession::Clear(uint32_t* reached) {
+  played_since_clear_ = 0;
+  return playout_.Clear(reached);
+}
+
+void MediaSession::ReportMarks(const uint32_t* marks, size_t count, SessionEventSink& events) {
+  for (size_t i = 0; i < count; ++i) events.Add(id_, SessionEventType::kMarkReached, static_cast<int32_t>(marks[i]));
+}
+
+MediaSession::Stats MediaSession::stats() const {
+  Stats stats = stats_;
+  stats.bot_samples_played = playout_.played_samples();
+  stats.bot_samples_dropped = playout_.dropped_samples();
+  return stats;
+}
+
+}  // namespace parley

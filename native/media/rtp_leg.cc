@@ -1,0 +1,266 @@
+#include "media/rtp_leg.h"
+
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "rtp/rtp_packet.h"
+#include "rtp/telephone_event.h"
+
+namespace parley {
+namespace {
+
+uint32_t RandomU32() {
+  static thread_local std::mt19937 generator{std::random_device{}()};
+  return generator();
+}
+
+// RFC 5761 section 4: with rtcp-mux, RTCP is told apart by its second byte (payload types 64-95
+// with the marker bit set, i.e. RTCP packet types 192-223).
+bool IsRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] >= 192 && data[1] <= 223; }
+
+}  // namespace
+
+RtpLeg::RtpLeg(const RtpLegOptions& options)
+    : options_(options),
+      codec_(CodecTable::Get(options.codec)),
+      remote_(options.remote),
+      decoder_(MakeFrameDecoder(options.codec)),
+      encoder_(MakeFrameEncoder(options.codec, options.encoder)),
+      jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
+                                 options.jitter_max_delay_ms}),
+      dtmf_in_(codec_.clock_rate_hz),
+      dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
+      ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),
+      seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
+      timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
+      rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
+      codec_frame_samples_(static_cast<size_t>(codec_.sample_rate_hz / 1000 * options.frame_ms)),
+      bot_frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
+      receive_buffer_(kMaxPacketBytes),
+      send_buffer_(kMaxPacketBytes),
+      payload_buffer_(kMaxPacketBytes),
+      codec_pcm_(codec_frame_samples_) {
+  if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
+  if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
+    throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
+  }
+  if (codec_.sample_rate_hz != options.bot_rate_hz) {
+    to_bot_ = std::make_unique<Resampler>(codec_.sample_rate_hz, options.bot_rate_hz);
+    from_bot_ = std::make_unique<Resampler>(options.bot_rate_hz, codec_.sample_rate_hz);
+  }
+  if (options.srtp) {
+    srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
+    srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
+  }
+  if (options.own_socket) socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+}
+
+RtpLeg::~RtpLeg() = default;
+
+void RtpLeg::ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id) {
+  const uint32_t bit = 1u << static_cast<uint32_t>(status);
+  if ((reported_statuses_ & bit) != 0) return;
+  reported_statuses_ |= bit;
+  events.Add(session_id, SessionEventType::kMalformed, static_cast<int32_t>(status));
+}
+
+void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                        SessionEventSink& events, int32_t session_id) {
+  if (length > kMaxPacketBytes) {
+    ++stats_.malformed;
+    ReportFirst(RtpStatus::kTooLong, events, session_id);
+    return;
+  }
+  if (latched_ && !from.empty() && !from.SameAs(source_)) {
+    ++stats_.foreign_source;
+    return;
+  }
+  std::memcpy(receive_buffer_.data(), data, length);
+  uint8_t* packet = receive_buffer_.data();
+  if (IsRtcp(packet, length)) {
+    // Reports are counted, not used: the node's stats come from its own measurements.
+    ++stats_.rtcp_received;
+    return;
+  }
+  if (srtp_in_) {
+    size_t plain_length = 0;
+    const SrtpStatus status = srtp_in_->UnprotectRtp(packet, length, &plain_length);
+    if (status != SrtpStatus::kOk) {
+      ++stats_.srtp_failed;
+      ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
+      return;
+    }
+    length = plain_length;
+  }
+  RtpPacket rtp;
+  const RtpStatus status = RtpPacket::Parse(packet, length, &rtp);
+  if (status != RtpStatus::kOk) {
+    ++stats_.malformed;
+    ReportFirst(status, events, session_id);
+    return;
+  }
+  if (!latched_) {
+    latched_ = true;
+    remote_ssrc_ = rtp.ssrc;
+    source_ = from;
+    if (options_.learn_remote && remote_.empty() && !from.empty()) remote_ = from;
+    events.Add(session_id, SessionEventType::kRemoteLatched);
+  } else if (rtp.ssrc != remote_ssrc_) {
+    if (arrival_us - last_packet_us_ < kSsrcSwitchAfterUs) {
+      ++stats_.foreign_ssrc;
+      return;
+    }
+    remote_ssrc_ = rtp.ssrc;
+    ++stats_.ssrc_changes;
+    jitter_.Reset();
+  }
+  last_packet_us_ = arrival_us;
+  ++stats_.packets_received;
+  stats_.bytes_received += length;
+
+  const uint8_t* payload = packet + rtp.payload_offset;
+  if (rtp.payload_type == options_.payload_type) {
+    jitter_.Insert(rtp.sequence_number, rtp.timestamp, payload, rtp.payload_length, arrival_us);
+  } else if (rtp.payload_type == options_.telephone_event_payload_type) {
+    TelephoneEvent event;
+    DtmfDigit digit;
+    if (TelephoneEvent::Parse(payload, rtp.payload_length, &event) &&
+        dtmf_in_.OnPacket(rtp.timestamp, event, arrival_us, &digit)) {
+      events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
+    }
+  } else {
+    ++stats_.wrong_payload_type;
+    ReportFirst(RtpStatus::kUnexpectedPayloadType, events, session_id);
+  }
+}
+
+void RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) {
+  DtmfDigit digit;
+  if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
+
+  const PlayoutDecision decision = jitter_.Pull(frame_time_us);
+  int16_t* pcm = codec_pcm_.data();
+  bool decoded = true;
+  switch (decision.kind) {
+    case PlayoutKind::kNormal:
+      decoded = decoder_->Decode(decision.payload, decision.length, pcm, codec_frame_samples_);
+      break;
+    case PlayoutKind::kConcealWithFec:
+      decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, codec_frame_samples_);
+      break;
+    case PlayoutKind::kConceal:
+      decoder_->Conceal(pcm, codec_frame_samples_);
+      break;
+    case PlayoutKind::kSilence:
+      std::memset(pcm, 0, codec_frame_samples_ * sizeof(int16_t));
+      break;
+  }
+  if (!decoded) {
+    ++stats_.decode_errors;
+    decoder_->Conceal(pcm, codec_frame_samples_);
+  }
+  if (to_bot_) {
+    to_bot_->Process(pcm, codec_frame_samples_, out);
+  } else {
+    std::memcpy(out, pcm, bot_frame_samples_ * sizeof(int16_t));
+  }
+}
+
+void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
+  const uint32_t frame_timestamp = timestamp_;
+  // The RTP clock runs on while paused or silent (RFC 3550 section 5.1): the far end sees a gap,
+  // not a time warp.
+  timestamp_ += rtp_samples_per_frame_;
+  if (paused_) return;
+
+  DtmfPackets dtmf;
+  if (dtmf_out_.Tick(frame_timestamp, &dtmf)) {
+    for (size_t i = 0; i < dtmf.count; ++i) {
+      SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
+              dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
+    }
+    return;
+  }
+  if (frame == nullptr && !options_.send_silence) return;
+
+  int16_t* pcm = codec_pcm_.data();
+  if (frame == nullptr) {
+    std::memset(pcm, 0, codec_frame_samples_ * sizeof(int16_t));
+  } else if (from_bot_) {
+    from_bot_->Process(frame, bot_frame_samples_, pcm);
+  } else {
+    std::memcpy(pcm, frame, codec_frame_samples_ * sizeof(int16_t));
+  }
+  const int bytes = encoder_->Encode(pcm, codec_frame_samples_, payload_buffer_.data(), payload_buffer_.size());
+  if (bytes <= 0) {
+    ++stats_.send_dropped;
+    return;
+  }
+  SendRtp(static_cast<uint8_t>(options_.payload_type), talkspurt_start, frame_timestamp, payload_buffer_.data(),
+          static_cast<size_t>(bytes));
+}
+
+bool RtpLeg::SendDtmf(const char* digits, size_t count) {
+  if (options_.telephone_event_payload_type < 0) return false;
+  return dtmf_out_.Enqueue(digits, count);
+}
+
+void RtpLeg::SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length) {
+  RtpPacket rtp;
+  rtp.payload_type = payload_type;
+  rtp.marker = marker;
+  rtp.sequence_number = seq_++;
+  rtp.timestamp = timestamp;
+  rtp.ssrc = ssrc_;
+  const size_t reserve = srtp_out_ ? SrtpContext::kMaxTrailerBytes : 0;
+  size_t total = rtp.SerializeTo(send_buffer_.data(), send_buffer_.size() - reserve, payload, length);
+  if (total == 0) {
+    ++stats_.send_dropped;
+    return;
+  }
+  if (srtp_out_ && srtp_out_->ProtectRtp(send_buffer_.data(), total, send_buffer_.size(), &total) != SrtpStatus::kOk) {
+    ++stats_.send_dropped;
+    return;
+  }
+  Send(send_buffer_.data(), total);
+}
+
+void RtpLeg::Send(const uint8_t* packet, size_t length) {
+  if (socket_) {
+    if (remote_.empty() || !socket_->Queue(packet, length, remote_)) {
+      ++stats_.send_dropped;
+      return;
+    }
+  } else {
+    // A JS-carried transport drains every tick; bound what a stalled reader can pile up.
+    if (external_.size() + length + 2 > 64 * kMaxPacketBytes) {
+      ++stats_.send_dropped;
+      return;
+    }
+    external_.push_back(static_cast<uint8_t>(length >> 8));
+    external_.push_back(static_cast<uint8_t>(length & 0xff));
+    external_.insert(external_.end(), packet, packet + length);
+  }
+  ++stats_.packets_sent;
+}
+
+void RtpLeg::DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink) {
+  size_t offset = 0;
+  while (offset + 2 <= external_.size()) {
+    const size_t length = (static_cast<size_t>(external_[offset]) << 8) | external_[offset + 1];
+    sink(external_.data() + offset + 2, length);
+    offset += 2 + length;
+  }
+  external_.clear();
+}
+
+RtpLeg::Stats RtpLeg::stats() const {
+  Stats stats = stats_;
+  stats.jitter = jitter_.stats();
+  return stats;
+}
+
+const char* RtpLeg::codec_name() const { return codec_.name; }
+
+}  // namespace parley

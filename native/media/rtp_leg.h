@@ -1,0 +1,146 @@
+// A network leg that speaks RTP (optionally SRTP) to the caller's side: Asterisk's ExternalMedia,
+// Janus's SIP plugin, or the embedded WebRTC edge (whose DTLS-SRTP lives in JS and hands packets
+// over). Inbound: authenticate, parse, latch the source, jitter-buffer, decode or conceal,
+// resample to the bot rate. Outbound: resample, encode, packetize with continuous seq/timestamp,
+// protect, send. Everything is allocated at construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/codec_table.h"
+#include "codec/frame_decoder.h"
+#include "codec/frame_encoder.h"
+#include "dsp/resampler.h"
+#include "media/dtmf_receiver.h"
+#include "media/dtmf_sender.h"
+#include "media/jitter_buffer.h"
+#include "media/network_leg.h"
+#include "net/udp_socket.h"
+#include "rtp/rtp_status.h"
+#include "rtp/srtp_context.h"
+
+namespace parley {
+
+struct RtpLegOptions {
+  CodecId codec = CodecId::kPcmu;
+  int payload_type = 0;
+  int telephone_event_payload_type = -1;  // -1: RFC 4733 events not negotiated
+  int bot_rate_hz = 16000;
+  int frame_ms = 20;
+  FrameEncoderOptions encoder;
+
+  // Transport: a socket of its own bound to local_host:local_port (0 = any free port), or none
+  // when JS carries the packets (ingest / DrainExternal).
+  bool own_socket = true;
+  std::string local_host = "127.0.0.1";
+  int local_port = 0;
+  // Where to send. Empty with learn_remote: the source of the first authenticated packet
+  // (symmetric RTP, RFC 4961). Asterisk's ExternalMedia gives it explicitly: never learn there.
+  SocketAddress remote;
+  bool learn_remote = true;
+  bool send_silence = true;
+
+  // SDES-SRTP (RFC 4568): 16-byte master key followed by 14-byte master salt, one per direction.
+  bool srtp = false;
+  SrtpProfile srtp_profile = SrtpProfile::kAesCm128HmacSha1_80;
+  uint8_t srtp_local_key[30] = {0};
+  uint8_t srtp_remote_key[30] = {0};
+
+  int jitter_min_delay_ms = 20;
+  int jitter_max_delay_ms = 400;
+  uint32_t ssrc = 0;          // 0: random
+  uint16_t initial_seq = 0;   // randomised with the timestamp when ssrc is 0 (RFC 3550 section 5.1)
+  uint32_t initial_timestamp = 0;
+};
+
+class RtpLeg final : public NetworkLeg {
+ public:
+  static constexpr size_t kMaxPacketBytes = 1500;
+  // A new SSRC from the latched address is accepted once the old one has been silent this long
+  // (a re-INVITE or a PBX-side restart); before that it is counted as foreign.
+  static constexpr int64_t kSsrcSwitchAfterUs = 200'000;
+
+  // Throws std::invalid_argument for inconsistent options, std::system_error if the bind fails.
+  explicit RtpLeg(const RtpLegOptions& options);
+  ~RtpLeg() override;
+
+  void PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) override;
+  void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
+  bool SendDtmf(const char* digits, size_t count) override;
+  UdpSocket* socket() override { return socket_.get(); }
+  void OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                  SessionEventSink& events, int32_t session_id) override;
+  bool active() const override { return latched_; }
+  void set_paused(bool paused) override { paused_ = paused; }
+  RtpLeg* AsRtp() override { return this; }
+
+  void SetRemote(const SocketAddress& remote) { remote_ = remote; }
+  // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
+  void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
+
+  struct Stats {
+    uint64_t packets_received = 0;
+    uint64_t packets_sent = 0;
+    uint64_t bytes_received = 0;
+    uint64_t malformed = 0;        // RTP that failed to parse
+    uint64_t srtp_failed = 0;      // authentication failed, replayed or too old
+    uint64_t foreign_source = 0;   // from an address other than the latched one
+    uint64_t foreign_ssrc = 0;     // another SSRC while the latched one was live
+    uint64_t wrong_payload_type = 0;
+    uint64_t rtcp_received = 0;
+    uint64_t decode_errors = 0;
+    uint64_t send_dropped = 0;     // no remote yet, or the transport refused
+    uint64_t ssrc_changes = 0;
+    JitterBufferStats jitter;
+  };
+  Stats stats() const;
+  const char* codec_name() const;
+
+ private:
+  void Send(const uint8_t* packet, size_t length);
+  void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
+  void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
+
+  RtpLegOptions options_;
+  const CodecInfo& codec_;
+  std::unique_ptr<UdpSocket> socket_;
+  SocketAddress remote_;
+  std::unique_ptr<SrtpContext> srtp_in_;
+  std::unique_ptr<SrtpContext> srtp_out_;
+  std::unique_ptr<FrameDecoder> decoder_;
+  std::unique_ptr<FrameEncoder> encoder_;
+  std::unique_ptr<Resampler> to_bot_;    // null when codec and bot rates match
+  std::unique_ptr<Resampler> from_bot_;  // null when codec and bot rates match
+  JitterBuffer jitter_;
+  DtmfReceiver dtmf_in_;
+  DtmfSender dtmf_out_;
+
+  bool latched_ = false;
+  bool paused_ = false;
+  uint32_t remote_ssrc_ = 0;
+  SocketAddress source_;
+  int64_t last_packet_us_ = 0;
+
+  uint32_t ssrc_;
+  uint16_t seq_;
+  uint32_t timestamp_;
+  uint32_t rtp_samples_per_frame_;
+  size_t codec_frame_samples_;
+  size_t bot_frame_samples_;
+
+  std::vector<uint8_t> receive_buffer_;
+  std::vector<uint8_t> send_buffer_;
+  std::vector<uint8_t> payload_buffer_;
+  std::vector<int16_t> codec_pcm_;
+  std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
+  uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
+  Stats stats_;
+};
+
+}  // namespace parley

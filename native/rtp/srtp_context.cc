@@ -1,0 +1,202 @@
+#include "rtp/srtp_context.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace parley {
+namespace {
+
+uint32_t ReadU32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+void WriteU32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+}  // namespace
+
+const char* SrtpStatusName(SrtpStatus status) {
+  switch (status) {
+    case SrtpStatus::kOk: return "ok";
+    case SrtpStatus::kTruncated: return "truncated";
+    case SrtpStatus::kAuthFailed: return "auth_failed";
+    case SrtpStatus::kReplayed: return "replayed";
+    case SrtpStatus::kTooOld: return "too_old";
+    case SrtpStatus::kNoRoom: return "no_room";
+    case SrtpStatus::kCryptoError: return "crypto_error";
+  }
+  return "unknown";
+}
+
+SrtpContext::SrtpContext(SrtpProfile profile, const uint8_t master_key[16], const uint8_t master_salt[14])
+    : profile_(profile), tag_bytes_(SrtpTagBytes(profile)) {
+  if (!SetUp(rtp_, master_key, master_salt, false) || !SetUp(rtcp_, master_key, master_salt, true)) {
+    throw std::runtime_error("SRTP: OpenSSL could not set up AES-CM / HMAC-SHA1");
+  }
+}
+
+SrtpContext::~SrtpContext() {
+  for (Keys* keys : {&rtp_, &rtcp_}) {
+    EVP_CIPHER_CTX_free(keys->cipher);
+    EVP_MAC_CTX_free(keys->mac);
+    OPENSSL_cleanse(&keys->session, sizeof(keys->session));
+  }
+}
+
+bool SrtpContext::SetUp(Keys& keys, const uint8_t master_key[16], const uint8_t master_salt[14], bool rtcp) {
+  if (!DeriveSrtpSessionKeys(master_key, master_salt, rtcp, &keys.session)) return false;
+  keys.cipher = EVP_CIPHER_CTX_new();
+  if (keys.cipher == nullptr || EVP_EncryptInit_ex(keys.cipher, EVP_aes_128_ctr(), nullptr, keys.session.cipher_key, nullptr) != 1) {
+    return false;
+  }
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (hmac == nullptr) return false;
+  keys.mac = EVP_MAC_CTX_new(hmac);
+  EVP_MAC_free(hmac);
+  char digest[] = "SHA1";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  return keys.mac != nullptr && EVP_MAC_init(keys.mac, keys.session.auth_key, sizeof(keys.session.auth_key), params) == 1;
+}
+
+bool SrtpContext::Crypt(Keys& keys, uint32_t ssrc, uint64_t index, uint8_t* data, size_t length) {
+  // Section 4.1.1: IV = (salt * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16).
+  uint8_t iv[16] = {0};
+  std::memcpy(iv, keys.session.salt, 14);
+  for (int i = 0; i < 4; ++i) iv[4 + i] ^= static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+  for (int i = 0; i < 6; ++i) iv[8 + i] ^= static_cast<uint8_t>(index >> (40 - 8 * i));
+  int written = 0;
+  return EVP_EncryptInit_ex(keys.cipher, nullptr, nullptr, nullptr, iv) == 1 &&
+         EVP_EncryptUpdate(keys.cipher, data, &written, data, static_cast<int>(length)) == 1;
+}
+
+bool SrtpContext::Tag(Keys& keys, const uint8_t* data, size_t length, const uint8_t* extra, size_t extra_length,
+                      uint8_t out[20]) {
+  // Re-initialising with no key keeps the HMAC key schedule: no allocation per packet.
+  size_t written = 0;
+  return EVP_MAC_init(keys.mac, nullptr, 0, nullptr) == 1 && EVP_MAC_update(keys.mac, data, length) == 1 &&
+         (extra_length == 0 || EVP_MAC_update(keys.mac, extra, extra_length) == 1) &&
+         EVP_MAC_final(keys.mac, out, &written, 20) == 1 && written == 20;
+}
+
+size_t SrtpContext::HeaderLength(const uint8_t* packet, size_t length) const {
+  if (length < 12) return 0;
+  size_t header = 12 + 4u * (packet[0] & 0x0f);
+  if (packet[0] & 0x10) {
+    if (header + 4 > length) return 0;
+    header += 4 + 4u * ((packet[header + 2] << 8) | packet[header + 3]);
+  }
+  return header <= length ? header : 0;
+}
+
+SrtpStatus SrtpContext::ProtectRtp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length) {
+  const size_t header = HeaderLength(packet, length);
+  if (header == 0) return SrtpStatus::kTruncated;
+  if (length + tag_bytes_ > capacity) return SrtpStatus::kNoRoom;
+  const uint16_t seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
+  // The sender's ROC counts wraps of its own sequence numbers.
+  if (!send_started_) {
+    send_started_ = true;
+    send_index_ = seq;
+  } else {
+    const uint16_t last = static_cast<uint16_t>(send_index_);
+    uint64_t roc = send_index_ >> 16;
+    if (seq < last && last - seq > 32768) ++roc;
+    send_index_ = (roc << 16) | seq;
+  }
+  if (!Crypt(rtp_, ReadU32(packet + 8), send_index_, packet + header, length - header)) return SrtpStatus::kCryptoError;
+  uint8_t roc_bytes[4];
+  WriteU32(roc_bytes, static_cast<uint32_t>(send_index_ >> 16));
+  uint8_t tag[20];
+  if (!Tag(rtp_, packet, length, roc_bytes, 4, tag)) return SrtpStatus::kCryptoError;
+  std::memcpy(packet + length, tag, tag_bytes_);
+  *out_length = length + tag_bytes_;
+  return SrtpStatus::kOk;
+}
+
+SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out_length) {
+  if (length < 12 + tag_bytes_) return SrtpStatus::kTruncated;
+  const size_t body = length - tag_bytes_;
+  const size_t header = HeaderLength(packet, body);
+  if (header == 0) return SrtpStatus::kTruncated;
+  const uint16_t seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
+  const uint32_t ssrc = ReadU32(packet + 8);
+  if (receive_started_ && ssrc != ssrc_) {
+    // A new stream: its own index space (section 3.2.3).
+    receive_started_ = false;
+    replay_ = ReplayWindow();
+  }
+  // Index estimation (section 3.3.1 / Appendix A): the ROC that puts seq closest to the highest.
+  uint32_t roc = roc_;
+  if (receive_started_) {
+    if (highest_seq_ < 32768) {
+      if (seq > highest_seq_ + 32768u && roc_ > 0) roc = roc_ - 1;
+    } else if (seq < static_cast<uint32_t>(highest_seq_) - 32768u) {
+      roc = roc_ + 1;
+    }
+  }
+  const uint64_t index = (static_cast<uint64_t>(roc) << 16) | seq;
+  if (receive_started_) {
+    const ReplayWindow::Check check = replay_.Test(index);
+    if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
+    if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
+  }
+  uint8_t roc_bytes[4];
+  WriteU32(roc_bytes, roc);
+  uint8_t tag[20];
+  if (!Tag(rtp_, packet, body, roc_bytes, 4, tag)) return SrtpStatus::kCryptoError;
+  if (CRYPTO_memcmp(tag, packet + body, tag_bytes_) != 0) return SrtpStatus::kAuthFailed;
+  if (!Crypt(rtp_, ssrc, index, packet + header, body - header)) return SrtpStatus::kCryptoError;
+  if (!receive_started_ || index > replay_.highest()) {
+    roc_ = roc;
+    highest_seq_ = seq;
+  }
+  receive_started_ = true;
+  ssrc_ = ssrc;
+  replay_.Accept(index);
+  *out_length = body;
+  return SrtpStatus::kOk;
+}
+
+// SRTCP (section 3.4): everything after the first 8 bytes is encrypted; then E-bit || 31-bit
+// SRTCP index, then the 80-bit tag over header, encrypted part and index.
+SrtpStatus SrtpContext::ProtectRtcp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length) {
+  if (length < 8) return SrtpStatus::kTruncated;
+  if (length + 4 + kSrtcpTagBytes > capacity) return SrtpStatus::kNoRoom;
+  const uint32_t index = rtcp_send_index_;
+  rtcp_send_index_ = (rtcp_send_index_ + 1) & 0x7fffffff;
+  if (!Crypt(rtcp_, ReadU32(packet + 4), index, packet + 8, length - 8)) return SrtpStatus::kCryptoError;
+  WriteU32(packet + length, 0x80000000u | index);
+  uint8_t tag[20];
+  if (!Tag(rtcp_, packet, length + 4, nullptr, 0, tag)) return SrtpStatus::kCryptoError;
+  std::memcpy(packet + length + 4, tag, kSrtcpTagBytes);
+  *out_length = length + 4 + kSrtcpTagBytes;
+  return SrtpStatus::kOk;
+}
+
+SrtpStatus SrtpContext::UnprotectRtcp(uint8_t* packet, size_t length, size_t* out_length) {
+  if (length < 8 + 4 + kSrtcpTagBytes) return SrtpStatus::kTruncated;
+  const size_t authenticated = length - kSrtcpTagBytes;
+  uint8_t tag[20];
+  if (!Tag(rtcp_, packet, authenticated, nullptr, 0, tag)) return SrtpStatus::kCryptoError;
+  if (CRYPTO_memcmp(tag, packet + authenticated, kSrtcpTagBytes) != 0) return SrtpStatus::kAuthFailed;
+  const uint32_t word = ReadU32(packet + authenticated - 4);
+  const uint32_t index = word & 0x7fffffff;
+  const ReplayWindow::Check check = rtcp_replay_.Test(index);
+  if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
+  if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
+  const size_t body = authenticated - 4;
+  if ((word & 0x80000000u) && !Crypt(rtcp_, ReadU32(packet + 4), index, packet + 8, body - 8)) return SrtpStatus::kCryptoError;
+  rtcp_replay_.Accept(index);
+  *out_length = body;
+  return SrtpStatus::kOk;
+}
+
+}  // namespace parley

@@ -1,0 +1,71 @@
+// SRTP and SRTCP (RFC 3711) for one direction of one stream: AES-CM encryption and HMAC-SHA1
+// authentication with Node's OpenSSL, packet index from the rollover counter (section 3.3.1),
+// and replay protection. Contexts are created once; protecting or unprotecting a packet does not
+// allocate.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rtp/replay_window.h"
+#include "rtp/srtp_key_derivation.h"
+#include "rtp/srtp_profile.h"
+
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+
+namespace parley {
+
+enum class SrtpStatus { kOk, kTruncated, kAuthFailed, kReplayed, kTooOld, kNoRoom, kCryptoError };
+
+const char* SrtpStatusName(SrtpStatus status);
+
+class SrtpContext {
+ public:
+  static constexpr size_t kMaxTrailerBytes = 4 + kSrtcpTagBytes;  // SRTCP index + tag
+
+  // Throws std::runtime_error if OpenSSL cannot set up the ciphers.
+  SrtpContext(SrtpProfile profile, const uint8_t master_key[16], const uint8_t master_salt[14]);
+  ~SrtpContext();
+  SrtpContext(const SrtpContext&) = delete;
+  SrtpContext& operator=(const SrtpContext&) = delete;
+
+  // In place: `packet` holds `length` bytes and has room for `capacity`; the result length is
+  // written to `out_length`.
+  SrtpStatus ProtectRtp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length);
+  SrtpStatus UnprotectRtp(uint8_t* packet, size_t length, size_t* out_length);
+  SrtpStatus ProtectRtcp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length);
+  SrtpStatus UnprotectRtcp(uint8_t* packet, size_t length, size_t* out_length);
+
+  uint32_t rollover_counter() const { return static_cast<uint32_t>(send_index_ >> 16); }
+
+ private:
+  struct Keys {
+    SrtpSessionKeys session;
+    EVP_CIPHER_CTX* cipher = nullptr;
+    EVP_MAC_CTX* mac = nullptr;
+  };
+
+  bool SetUp(Keys& keys, const uint8_t master_key[16], const uint8_t master_salt[14], bool rtcp);
+  bool Crypt(Keys& keys, uint32_t ssrc, uint64_t index, uint8_t* data, size_t length);
+  bool Tag(Keys& keys, const uint8_t* data, size_t length, const uint8_t* extra, size_t extra_length, uint8_t out[20]);
+  size_t HeaderLength(const uint8_t* packet, size_t length) const;
+
+  SrtpProfile profile_;
+  size_t tag_bytes_;
+  Keys rtp_;
+  Keys rtcp_;
+  // Sender: next index to use (ROC * 65536 + SEQ, taken from the packets themselves).
+  uint64_t send_index_ = 0;
+  bool send_started_ = false;
+  uint32_t rtcp_send_index_ = 0;
+  // Receiver.
+  uint32_t ssrc_ = 0;
+  bool receive_started_ = false;
+  uint32_t roc_ = 0;
+  uint16_t highest_seq_ = 0;
+  ReplayWindow replay_;
+  ReplayWindow rtcp_replay_;
+};
+
+}  // namespace parley
