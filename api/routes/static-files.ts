@@ -1,6 +1,6 @@
 // Serves web/ (the button and the demo page). Paths are resolved inside the folder only.
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { HttpHandler } from '../http/http-types.js';
 
 const types: Record<string, string> = {
@@ -14,7 +14,7 @@ const types: Record<string, string> = {
 };
 
 export function staticFiles(root: string): HttpHandler {
-  const base = normalize(root) + sep;
+  const base = resolve(root) + sep;
   return async (request) => {
     const relative = request.path === '/' ? 'index.html' : decodeURIComponent(request.path).replace(/^\/+/, '');
     const file = normalize(join(base, relative));

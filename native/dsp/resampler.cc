@@ -19,6 +19,8 @@ constexpr double kPassEdge = 0.43;  // of the lower rate
 constexpr double kStopEdge = 0.5;
 
 bool SupportedRate(int rate_hz) { return rate_hz == 8000 || rate_hz == 16000 || rate_hz == 24000 || rate_hz == 48000; }
+// 22.05 kHz is accepted as an input only: it is espeak-ng's output rate, for the demo bot's speech.
+bool SupportedInputRate(int rate_hz) { return SupportedRate(rate_hz) || rate_hz == 22050; }
 
 double BesselI0(double x) {
   double sum = 1.0;
@@ -35,8 +37,8 @@ double BesselI0(double x) {
 
 Resampler::Resampler(int input_rate_hz, int output_rate_hz)
     : input_rate_hz_(input_rate_hz), output_rate_hz_(output_rate_hz) {
-  if (!SupportedRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
-    throw std::invalid_argument("resampler rates must be 8000, 16000, 24000 or 48000 Hz (got " +
+  if (!SupportedInputRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
+    throw std::invalid_argument("resampler rates must be 8000, 16000, 24000 or 48000 Hz (22050 Hz as input) (got " +
                                 std::to_string(input_rate_hz) + " -> " + std::to_string(output_rate_hz) + ")");
   }
   const int divisor = std::gcd(input_rate_hz, output_rate_hz);

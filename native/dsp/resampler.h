@@ -14,7 +14,7 @@ class Resampler {
   // The longest input handled in one pass; longer inputs are processed in chunks.
   static constexpr size_t kMaxChunkSamples = 4800;
 
-  // Throws std::invalid_argument for a rate outside {8000, 16000, 24000, 48000}.
+  // Throws std::invalid_argument for a rate outside {8000, 16000, 24000, 48000} (22050 also as input).
   Resampler(int input_rate_hz, int output_rate_hz);
 
   // Consumes all `input_samples`; writes at most MaxOutputSamples(input_samples) to `out` and

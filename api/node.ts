@@ -1,0 +1,107 @@
+// Builds a running Parley node from a Config: the media engine, the browser gateway of the mode,
+// the bot, the stores, and the public API on uWebSockets.js. main.ts runs it; tests start it too.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CallRegistry } from '../engine/call/call-registry.js';
+import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
+import { MediaEngine } from '../engine/media/media-engine.js';
+import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
+import type { Config } from './config.js';
+import { GrantService } from './grants/grant-service.js';
+import { RedisSessionRecords } from './grants/redis-session-records.js';
+import { MemorySessionRecords } from './grants/session-records.js';
+import { SessionTokens } from './grants/session-token.js';
+import type { HttpServer } from './http/http-types.js';
+import { UwsServer } from './http/uws-server.js';
+import { MemoryCallLimits } from './limits/memory-call-limits.js';
+import { RedisCallLimits } from './limits/redis-call-limits.js';
+import { mountApi } from './server.js';
+import { DiagnosticsLog } from './signaling/diagnostics-log.js';
+
+export interface RunningNode {
+  url: string;
+  port: number;
+  adminToken: string;
+  calls: CallRegistry;
+  diagnostics: DiagnosticsLog;
+  // Stops taking calls, lets live calls end (or ends them after `graceMs`), then closes.
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
+  if (config.mode !== 'embedded') {
+    throw new Error(`mode "${config.mode}" needs the Janus/Asterisk gateways, which this build does not include yet: use PARLEY_MODE=embedded`);
+  }
+  const media = new MediaEngine({ logger });
+  const edge = new WebRtcEdge(media, {
+    iceServers: config.webrtc.iceServers,
+    additionalHostAddresses: config.webrtc.additionalHostAddresses,
+    session: config.media.session,
+  });
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
+  const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();
+  const tokens = new SessionTokens(config.api.tokenSecret ?? randomBytes(32).toString('hex'));
+  const adminToken = config.api.adminToken ?? randomBytes(18).toString('base64url');
+  const calls = new CallRegistry();
+  const diagnostics = new DiagnosticsLog(logger);
+
+  // The node's own page may always ask for grants, under either loopback name.
+  const port = config.api.port;
+  const ownOrigins = [`http://${config.api.host}:${port}`, ...(config.api.host === '127.0.0.1' ? [`http://localhost:${port}`] : [])];
+  const grants = new GrantService(
+    {
+      allowedOrigins: [...config.api.allowedOrigins, ...ownOrigins],
+      grantTtlSeconds: config.api.grantTtlSeconds,
+      maxCallSeconds: config.api.maxCallSeconds,
+      stunUrls: config.turn.stunUrls,
+      turnUrls: config.turn.turnUrls,
+      turnSecret: config.turn.secret,
+      turnTtlSeconds: config.turn.ttlSeconds,
+    },
+    tokens,
+    records,
+    limits,
+  );
+  mountApi({
+    http,
+    grants,
+    tokens,
+    records,
+    limits,
+    gateway: { connect: (callId, offer) => edge.accept(callId, offer) },
+    startBot: demoBotStarter(logger),
+    calls,
+    diagnostics,
+    maxCallSeconds: config.api.maxCallSeconds,
+    adminToken,
+    logger,
+  });
+  const boundPort = await http.listen(config.api.host, port);
+  const url = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${boundPort}`;
+  return {
+    url,
+    port: boundPort,
+    adminToken,
+    calls,
+    diagnostics,
+    async shutdown(graceMs = 10_000) {
+      await http.close();
+      if (calls.size > 0) {
+        const drained = new Promise<void>((resolve) => {
+          const check = setInterval(() => {
+            if (calls.size === 0) {
+              clearInterval(check);
+              resolve();
+            }
+          }, 200);
+        });
+        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      }
+      calls.endAll('shutdown');
+      media.stop();
+      redis?.disconnect();
+    },
+  };
+}
