@@ -8,8 +8,9 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { WebRtcEdgeError } from './errors.js';
 
 export interface WebRtcEdgeOptions {
-  // Passed to werift as is. With no STUN server in it the edge runs ICE-lite (RFC 8445 section
-  // 2.5): werift would otherwise ask a public STUN server of its own choosing.
+  // Passed to werift as is. Without a STUN server in it, werift would ask a public one of its own
+  // choosing (stun.l.google.com): the edge then switches server-reflexive gathering off, so
+  // nothing leaves the machine unless configured.
   iceServers: RTCIceServer[];
   // Host addresses werift skips by default (loopback, for a laptop demo).
   additionalHostAddresses?: string[];
@@ -42,9 +43,10 @@ export class WebRtcEdge {
     const hasStun = this.options.iceServers.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => url.startsWith('stun:')),
     );
+    // werift's ICE-lite mode would avoid the lookup too, but its DTLS never completes with it
+    // (seen with werift 0.25 and Chromium 156).
     const peer = new RTCPeerConnection({
       iceServers: this.options.iceServers,
-      iceLite: !hasStun,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: this.options.additionalHostAddresses,
       icePortRange: this.options.icePortRange,
@@ -70,6 +72,7 @@ export class WebRtcEdge {
       transceiver = peer.getTransceivers().find((t) => t.kind === 'audio');
       if (!transceiver) throw new WebRtcEdgeError('the offer has no audio m-line');
       transceiver.setDirection('sendrecv');
+      if (!hasStun) withoutDefaultStun(transceiver);
       await peer.setLocalDescription(await peer.createAnswer());
       await waitForGathering(peer);
       const answerSdp = peer.localDescription?.sdp;
@@ -97,6 +100,16 @@ export class WebRtcEdge {
       { onOutbound },
     ).session;
   }
+}
+
+// Gathering starts in setLocalDescription; before it, drop the public STUN server werift's ICE
+// connection defaults to. Checked, so a werift upgrade that moves it fails loudly here.
+function withoutDefaultStun(transceiver: RTCRtpTransceiver): void {
+  const connection = transceiver.dtlsTransport?.iceTransport?.connection as { stunServer?: unknown } | undefined;
+  if (!connection || !('stunServer' in connection)) {
+    throw new WebRtcEdgeError('cannot switch off werift\'s default STUN server: check the werift version');
+  }
+  connection.stunServer = undefined;
 }
 
 async function waitForGathering(peer: RTCPeerConnection): Promise<void> {
