@@ -45,7 +45,6 @@ SrtpContext::SrtpContext(SrtpProfile profile, const uint8_t master_key[16], cons
 
 SrtpContext::~SrtpContext() {
   for (Keys* keys : {&rtp_, &rtcp_}) {
-    EVP_CIPHER_CTX_free(keys->cipher);
     EVP_MAC_CTX_free(keys->mac);
     OPENSSL_cleanse(&keys->session, sizeof(keys->session));
   }
@@ -53,10 +52,7 @@ SrtpContext::~SrtpContext() {
 
 bool SrtpContext::SetUp(Keys& keys, const uint8_t master_key[16], const uint8_t master_salt[14], bool rtcp) {
   if (!DeriveSrtpSessionKeys(master_key, master_salt, rtcp, &keys.session)) return false;
-  keys.cipher = EVP_CIPHER_CTX_new();
-  if (keys.cipher == nullptr || EVP_EncryptInit_ex(keys.cipher, EVP_aes_128_ctr(), nullptr, keys.session.cipher_key, nullptr) != 1) {
-    return false;
-  }
+  keys.cipher = std::make_unique<AesCmCipher>(keys.session.cipher_key);
   EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   if (hmac == nullptr) return false;
   keys.mac = EVP_MAC_CTX_new(hmac);
@@ -67,14 +63,7 @@ bool SrtpContext::SetUp(Keys& keys, const uint8_t master_key[16], const uint8_t 
 }
 
 bool SrtpContext::Crypt(Keys& keys, uint32_t ssrc, uint64_t index, uint8_t* data, size_t length) {
-  // Section 4.1.1: IV = (salt * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16).
-  uint8_t iv[16] = {0};
-  std::memcpy(iv, keys.session.salt, 14);
-  for (int i = 0; i < 4; ++i) iv[4 + i] ^= static_cast<uint8_t>(ssrc >> (24 - 8 * i));
-  for (int i = 0; i < 6; ++i) iv[8 + i] ^= static_cast<uint8_t>(index >> (40 - 8 * i));
-  int written = 0;
-  return EVP_EncryptInit_ex(keys.cipher, nullptr, nullptr, nullptr, iv) == 1 &&
-         EVP_EncryptUpdate(keys.cipher, data, &written, data, static_cast<int>(length)) == 1;
+  return keys.cipher->Apply(keys.session.salt, ssrc, index, data, length);
 }
 
 bool SrtpContext::Tag(Keys& keys, const uint8_t* data, size_t length, const uint8_t* extra, size_t extra_length,

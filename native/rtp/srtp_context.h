@@ -7,11 +7,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <memory>
+
+#include "rtp/aes_cm_cipher.h"
 #include "rtp/replay_window.h"
 #include "rtp/srtp_key_derivation.h"
 #include "rtp/srtp_profile.h"
 
-typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
 typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace parley {
@@ -42,7 +44,7 @@ class SrtpContext {
  private:
   struct Keys {
     SrtpSessionKeys session;
-    EVP_CIPHER_CTX* cipher = nullptr;
+    std::unique_ptr<AesCmCipher> cipher;
     EVP_MAC_CTX* mac = nullptr;
   };
 

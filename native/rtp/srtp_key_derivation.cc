@@ -1,26 +1,27 @@
 #include "rtp/srtp_key_derivation.h"
 
-#include <openssl/evp.h>
-
 #include <cstring>
+#include <stdexcept>
+
+#include "rtp/aes_cm_cipher.h"
 
 namespace parley {
 
 bool DeriveSrtpKey(const uint8_t master_key[16], const uint8_t master_salt[14], SrtpKeyLabel label, uint8_t* out,
                    size_t length) {
   // x = (label || r) XOR master_salt with r = 0 (kdr = 0), right-aligned in the 112-bit salt;
-  // the PRF is AES-CM keyed with the master key, IV = x * 2^16.
-  uint8_t iv[16] = {0};
-  std::memcpy(iv, master_salt, 14);
-  iv[7] ^= static_cast<uint8_t>(label);
+  // the PRF is AES-CM keyed with the master key over x: the same counter construction as packet
+  // encryption, with the label in the place of the index's top byte.
+  uint8_t x[14];
+  std::memcpy(x, master_salt, 14);
+  x[7] ^= static_cast<uint8_t>(label);
   std::memset(out, 0, length);
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (ctx == nullptr) return false;
-  int written = 0;
-  const bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), nullptr, master_key, iv) == 1 &&
-                  EVP_EncryptUpdate(ctx, out, &written, out, static_cast<int>(length)) == 1;
-  EVP_CIPHER_CTX_free(ctx);
-  return ok && written == static_cast<int>(length);
+  try {
+    AesCmCipher prf(master_key);
+    return prf.Apply(x, 0, 0, out, length);
+  } catch (const std::runtime_error&) {
+    return false;
+  }
 }
 
 bool DeriveSrtpSessionKeys(const uint8_t master_key[16], const uint8_t master_salt[14], bool rtcp, SrtpSessionKeys* out) {
