@@ -115,7 +115,7 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   Napi::Uint8Array key = ExactBytes(info, 0, 16, "masterKey");
   Napi::Uint8Array salt = ExactBytes(info, 1, 14, "masterSalt");
   const auto label = static_cast<SrtpKeyLabel>(NumberArg(info, 2, 5, "label"));
-  const auto length = static_cast<size_t>(NumberArg(info, 3, 64, "length"));
+  const auto length = static_cast<size_t>(NumberArg(info, 3, 256, "length"));
   Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), length);
   if (!DeriveSrtpKey(key.Data(), salt.Data(), label, out.Data(), length)) throw MakeError(info.Env(), kInvalidState, "key derivation failed");
   return out;
