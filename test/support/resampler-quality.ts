@@ -29,10 +29,7 @@ const settleSeconds = 0.03; // longer than any of the filters
 const passbandFraction = 0.86;
 const tonesPerBand = 60;
 
-export function resampleInFrames(resampler: Resampler, input: Int16Array): Int16Array {
-  const frame = resampler.inputRateHz / 50;
-  const parts: Int16Array[] = [];
-  for (let start = 0; start < input.length; start += frame) parts.push(resampler.process(input.subarray(start, start + frame)));
+export function concatSamples(parts: Int16Array[]): Int16Array {
   const output = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {
@@ -40,6 +37,13 @@ export function resampleInFrames(resampler: Resampler, input: Int16Array): Int16
     at += part.length;
   }
   return output;
+}
+
+export function resampleInFrames(resampler: Resampler, input: Int16Array): Int16Array {
+  const frame = resampler.inputRateHz / 50;
+  const parts: Int16Array[] = [];
+  for (let start = 0; start < input.length; start += frame) parts.push(resampler.process(input.subarray(start, start + frame)));
+  return concatSamples(parts);
 }
 
 function tone(frequencyHz: number, rateHz: number, seconds: number): Int16Array {

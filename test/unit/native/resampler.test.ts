@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 import { Resampler, type ResamplerRate } from '../../../engine/native/resampler.js';
-import { fitSine, measureResampler, resampleInFrames } from '../../support/resampler-quality.js';
+import { concatSamples, fitSine, measureResampler, resampleInFrames } from '../../support/resampler-quality.js';
 
 const rates: ResamplerRate[] = [8000, 16000, 24000, 48000];
 const pairs = rates.flatMap((input) => rates.filter((output) => output !== input).map((output) => ({ input, output })));
@@ -15,16 +15,6 @@ function testSignal(rateHz: number, seconds: number): Int16Array {
     const chirp = 12000 * Math.sin(2 * Math.PI * (50 * t + ((rateHz / 2 - 50) * t * t) / (2 * seconds)));
     return Math.round(chirp + ((state >>> 16) - 32768) / 8);
   });
-}
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 describe('resampler', () => {
@@ -57,14 +47,14 @@ describe('resampler', () => {
       expect(frame.length).toBe(output / 50);
       frames.push(frame);
     }
-    expect(concat(frames)).toEqual(oneShot);
+    expect(concatSamples(frames)).toEqual(oneShot);
 
     const pieces = new Resampler(input, output);
     const parts: Int16Array[] = [];
     for (let start = 0, size = 1; start < signal.length; start += size, size = (size * 7 + 3) % 331 || 1) {
       parts.push(pieces.process(signal.subarray(start, start + size)));
     }
-    expect(concat(parts)).toEqual(oneShot);
+    expect(concatSamples(parts)).toEqual(oneShot);
   });
 
   it.each(pairs)('$input -> $output Hz: a 1 kHz tone streamed in 20 ms frames has no click at any frame edge', ({ input, output }) => {
