@@ -24,7 +24,7 @@ export interface ResamplerQuality {
 }
 
 const amplitude = 16384; // -6 dBFS
-const toneSeconds = 0.25;
+const toneSeconds = 0.15;
 const settleSeconds = 0.03; // longer than any of the filters
 const passbandFraction = 0.86;
 const tonesPerBand = 60;
