@@ -2,9 +2,9 @@
 // a sweep at -6 dBFS through the native resampler in 20 ms frames (the streaming path calls use),
 // each output fitted by least squares to a sinusoid at the expected frequency.
 //   passband  = up to 86 % of the lower rate's Nyquist frequency (3.44 kHz at 8 kHz, 6.88 kHz at 16 kHz)
-//   stopband  = what must not come through: for down-sampling, input tones from the lower
-//               Nyquist frequency up to the input's (everything in the output is aliasing); for
-//               up-sampling, the images of passband tones (output minus the fitted tone)
+//   stopband  = what must not come through, below the input tone's level: for down-sampling,
+//               the aliases of input tones above the lower rate's Nyquist frequency; for
+//               up-sampling, the images of input tones (output minus the fitted tone)
 //   ripple    = peak-to-peak passband gain, dB
 //   sine SNR  = worst passband tone over everything else in the output
 //   sweep SNR = linear 100 Hz..passband-edge chirp against the ideal delayed chirp
@@ -137,19 +137,30 @@ export function measureResampler(inputRateHz: ResamplerRate, outputRateHz: Resam
   const gainsDb = passband.map((fit) => 20 * Math.log10(fit.amplitude / amplitude));
   const sineSnrDb = Math.min(...passband.map((fit) => db((fit.amplitude * fit.amplitude) / 2 / fit.residualPower)));
 
-  let stopbandAttenuationDb: number;
-  if (outputRateHz < inputRateHz) {
-    // Skip the exact Nyquist frequencies, where a sampled cosine's power depends on its phase.
-    const stop = grid(lowNyquistHz + 25, inputRateHz / 2 - 25, tonesPerBand).map((f) => {
+  // Down-sampling: input tones above the lower Nyquist frequency, everything in the output is
+  // aliasing. Up-sampling: input tones anywhere in the input band, everything in the output
+  // besides the tone is an image. Both are referred to the input tone's level. The exact Nyquist
+  // frequencies are skipped (a sampled cosine's power there depends on its phase), and the tenth
+  // of the band next to the stop edge, where the largest sidelobe sits, is sampled finely.
+  const inputNyquistHz = inputRateHz / 2;
+  const down = outputRateHz < inputRateHz;
+  const [from, to] = down ? [lowNyquistHz, inputNyquistHz] : [0, inputNyquistHz];
+  const tenth = (to - from) / 10;
+  const edgeTones = down ? grid(from + 10, from + tenth, tonesPerBand / 2) : grid(to - tenth, to - 10, tonesPerBand / 2);
+  const stopbandAttenuationDb = Math.min(
+    ...[...edgeTones, ...grid(from + 25, to - 25, tonesPerBand)].map((f) => {
       const { output, start } = toneThrough(inputRateHz, outputRateHz, f);
-      let power = 0;
-      for (let n = start; n < output.length; n++) power += output[n]! * output[n]!;
-      return db((amplitude * amplitude) / 2 / (power / (output.length - start)));
-    });
-    stopbandAttenuationDb = Math.min(...stop);
-  } else {
-    stopbandAttenuationDb = sineSnrDb; // what is left beside the tone is its images
-  }
+      let unwanted: number;
+      if (down) {
+        unwanted = 0;
+        for (let n = start; n < output.length; n++) unwanted += output[n]! * output[n]!;
+        unwanted /= output.length - start;
+      } else {
+        unwanted = fitSine(output, f, outputRateHz, start).residualPower;
+      }
+      return db((amplitude * amplitude) / 2 / unwanted);
+    }),
+  );
 
   const groupDelay = groupDelayMs(inputRateHz, outputRateHz);
   return {
