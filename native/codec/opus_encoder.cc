@@ -33,6 +33,6 @@ int OpusFrameEncoder::Encode(const int16_t* pcm, size_t samples, uint8_t* out, s
   return opus_encode(encoder_, pcm, static_cast<int>(samples), out, static_cast<opus_int32>(capacity));
 }
 
-void OpusFrameEncoder::SetBitrate(int bitrate_bps) { opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(bitrate_bps)); }
+bool OpusFrameEncoder::SetBitrate(int bitrate_bps) { return opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(bitrate_bps)) == OPUS_OK; }
 
 }  // namespace parley

@@ -27,7 +27,8 @@ class OpusFrameEncoder {
 
   // Returns the packet size in bytes, or a negative libopus error code.
   int Encode(const int16_t* pcm, size_t samples, uint8_t* out, size_t capacity);
-  void SetBitrate(int bitrate_bps);
+  // False when libopus refuses the value (it clamps positive ones into its own range).
+  bool SetBitrate(int bitrate_bps);
 
  private:
   ::OpusEncoder* encoder_;

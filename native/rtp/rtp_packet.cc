@@ -65,6 +65,8 @@ RtpStatus ParseTwoByte(const uint8_t* packet, size_t start, size_t end, RtpPacke
 
 RtpStatus RtpPacket::Parse(const uint8_t* data, size_t length, RtpPacket* out) {
   if (length < kFixedHeaderBytes) return RtpStatus::kTruncated;
+  // Extension offsets are 16-bit; no UDP datagram is longer anyway.
+  if (length > kMaxPacketBytes) return RtpStatus::kTooLong;
   if ((data[0] >> 6) != 2) return RtpStatus::kBadVersion;
   out->padding = (data[0] & 0x20) != 0;
   out->has_extension = (data[0] & 0x10) != 0;

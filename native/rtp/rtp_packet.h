@@ -43,6 +43,7 @@ struct RtpExtensionElement {
 struct RtpPacket {
   static constexpr size_t kFixedHeaderBytes = 12;
   static constexpr size_t kMaxExtensions = 16;
+  static constexpr size_t kMaxPacketBytes = 0xffff;
   static constexpr uint16_t kOneByteProfile = 0xBEDE;         // RFC 8285 section 4.2
   static constexpr uint16_t kTwoByteProfileMask = 0xFFF0;     // 0x100X, section 4.3
   static constexpr uint16_t kTwoByteProfile = 0x1000;

@@ -117,14 +117,13 @@ SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out
   if (header == 0) return SrtpStatus::kTruncated;
   const uint16_t seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
   const uint32_t ssrc = ReadU32(packet + 8);
-  if (receive_started_ && ssrc != ssrc_) {
-    // A new stream: its own index space (section 3.2.3).
-    receive_started_ = false;
-    replay_ = ReplayWindow();
-  }
+  // A new SSRC is a new stream with its own index space from ROC 0 (section 3.3.1). Nothing about
+  // the known stream changes before the packet authenticates: a forged packet with another SSRC
+  // must not reset the replay window.
+  const bool known = receive_started_ && ssrc == ssrc_;
   // Index estimation (section 3.3.1 / Appendix A): the ROC that puts seq closest to the highest.
-  uint32_t roc = roc_;
-  if (receive_started_) {
+  uint32_t roc = known ? roc_ : 0;
+  if (known) {
     if (highest_seq_ < 32768) {
       if (seq > highest_seq_ + 32768u && roc_ > 0) roc = roc_ - 1;
     } else if (seq < static_cast<uint32_t>(highest_seq_) - 32768u) {
@@ -132,7 +131,7 @@ SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out
     }
   }
   const uint64_t index = (static_cast<uint64_t>(roc) << 16) | seq;
-  if (receive_started_) {
+  if (known) {
     const ReplayWindow::Check check = replay_.Test(index);
     if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
     if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
@@ -143,7 +142,8 @@ SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out
   if (!Tag(rtp_, packet, body, roc_bytes, 4, tag)) return SrtpStatus::kCryptoError;
   if (CRYPTO_memcmp(tag, packet + body, tag_bytes_) != 0) return SrtpStatus::kAuthFailed;
   if (!Crypt(rtp_, ssrc, index, packet + header, body - header)) return SrtpStatus::kCryptoError;
-  if (!receive_started_ || index > replay_.highest()) {
+  if (!known) replay_ = ReplayWindow();
+  if (replay_.empty() || index > replay_.highest()) {
     roc_ = roc;
     highest_seq_ = seq;
   }
