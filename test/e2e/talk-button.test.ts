@@ -54,12 +54,6 @@ async function snap(page: Page, name: string): Promise<void> {
   await page.locator('parley-talk-button').screenshot({ path: `${screenshots}/button-${name}.png` });
 }
 
-// The whole page for the test output, and the button alone for the README (docs/screenshots/).
-async function snap(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${screenshots}/${name}.png` });
-  await page.locator('parley-talk-button').screenshot({ path: `${screenshots}/button-${name}.png` });
-}
-
 async function stateOf(page: Page): Promise<string> {
   return page.evaluate(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') ?? '');
 }
