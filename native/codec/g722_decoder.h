@@ -1,0 +1,27 @@
+// ITU-T G.722 decoder, 64 kbit/s mode: one octet in, two 16 kHz PCM16 samples out. The lower
+// band is reconstructed with the 6-bit inverse quantiser, the higher with the 2-bit one, and the
+// 24-tap receive QMF merges them (clauses 4 and 5). State carries across calls; no allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "codec/g722_sub_band.h"
+
+namespace parley {
+
+class G722Decoder {
+ public:
+  G722Decoder() = default;
+  void Reset();
+
+  // Writes 2 * octets samples and returns that count.
+  size_t Decode(const uint8_t* codes, size_t octets, int16_t* out);
+
+ private:
+  int32_t history_[24] = {0};  // receive QMF input: (difference, sum) pairs, oldest first
+  G722SubBand lower_{G722Band::kLower};
+  G722SubBand higher_{G722Band::kHigher};
+};
+
+}  // namespace parley

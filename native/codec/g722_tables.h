@@ -1,0 +1,40 @@
+// Constants of ITU-T G.722 (09/2012) for the 64 kbit/s mode: the 24-tap QMF pair and the tables of
+// the sub-band ADPCM quantisers, inverse quantisers and scale-factor adaptation. Values are the
+// Recommendation's fixed-point words; comments name the block of the Recommendation that uses them.
+#pragma once
+
+#include <cstdint>
+
+namespace parley::g722 {
+
+// QMF coefficients h(0)..h(23), scaled by 2^13 (clause 3.1, Table 1 "QMF coefficients"). The
+// filter is symmetric: h(i) == h(23 - i).
+extern const int32_t kQmf[24];
+
+// QUANTL: decision levels of the 6-bit lower sub-band quantiser (in units of DETL / 2^12), and
+// the codes for the intervals below each level with EL >= 0 (ILP) and EL < 0 (ILN).
+extern const int32_t kLowDecisionLevels[30];
+extern const uint8_t kLowCodePositive[31];
+extern const uint8_t kLowCodeNegative[31];
+
+// INVQAL / INVQBL: the 4-bit inverse quantiser (predictor feedback, code IL >> 2) and the 6-bit
+// one (lower sub-band reconstruction in the 64 kbit/s decoder), in units of DETL / 2^15.
+extern const int32_t kLowInverse4[16];
+extern const int32_t kLowInverse6[64];
+
+// LOGSCL: the 4-bit code's magnitude index and its log-step weight.
+extern const uint8_t kLowWeightIndex[16];
+extern const int32_t kLowWeights[8];
+
+// QUANTH / INVQAH / LOGSCH: the 2-bit higher sub-band quantiser.
+inline constexpr int32_t kHighDecisionLevel = 564;
+extern const uint8_t kHighCodePositive[3];
+extern const uint8_t kHighCodeNegative[3];
+extern const int32_t kHighInverse[4];
+extern const uint8_t kHighWeightIndex[4];
+extern const int32_t kHighWeights[3];
+
+// SCALEL / SCALEH: 2^(i/32) scaled by 2^11, the mantissa of the log-to-linear step conversion.
+extern const int32_t kLogToLinear[32];
+
+}  // namespace parley::g722
