@@ -12,12 +12,13 @@ namespace {
 // The reconstructed sub-band signals are limited to the 15-bit range (clause 4.2 "LIMIT").
 int32_t Limit15(int32_t value) { return std::clamp<int32_t>(value, -16384, 16383); }
 
-int16_t Saturate16(int32_t value) { return static_cast<int16_t>(std::clamp<int32_t>(value, -32768, 32767)); }
+int16_t Saturate16(int32_t value) { return static_cast<int16_t>(g722::Saturate(value)); }
 
 }  // namespace
 
 void G722Decoder::Reset() {
-  std::fill(std::begin(history_), std::end(history_), 0);
+  std::fill(std::begin(difference_), std::end(difference_), 0);
+  std::fill(std::begin(sum_), std::end(sum_), 0);
   lower_.Reset();
   higher_.Reset();
 }
@@ -36,15 +37,12 @@ size_t G722Decoder::Decode(const uint8_t* codes, size_t octets, int16_t* out) {
     // Receive QMF (clause 5.1): xd = rL - rH and xs = rL + rH feed the even and odd phases of the
     // filter; the first output sample is sum h(2i) xd(j - i), the second sum h(2i + 1) xs(j - i).
     // The shift by 11 takes the 15-bit sub-band scale and 2^13 coefficients back to 16-bit PCM.
-    std::memmove(history_, history_ + 2, 22 * sizeof(int32_t));
-    history_[22] = lower - higher;
-    history_[23] = lower + higher;
-    int32_t first = 0;
-    int32_t second = 0;
-    for (int i = 0; i < 12; ++i) {
-      first += g722::kQmf[2 * i] * history_[22 - 2 * i];
-      second += g722::kQmf[2 * i + 1] * history_[23 - 2 * i];
-    }
+    std::memmove(difference_, difference_ + 1, 11 * sizeof(int16_t));
+    std::memmove(sum_, sum_ + 1, 11 * sizeof(int16_t));
+    difference_[11] = static_cast<int16_t>(lower - higher);
+    sum_[11] = static_cast<int16_t>(lower + higher);
+    const int32_t first = g722::QmfDot(g722::kQmfOdd, difference_);
+    const int32_t second = g722::QmfDot(g722::kQmfEven, sum_);
     out[2 * n] = Saturate16(first >> 11);
     out[2 * n + 1] = Saturate16(second >> 11);
   }

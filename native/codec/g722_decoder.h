@@ -19,7 +19,10 @@ class G722Decoder {
   size_t Decode(const uint8_t* codes, size_t octets, int16_t* out);
 
  private:
-  int32_t history_[24] = {0};  // receive QMF input: (difference, sum) pairs, oldest first
+  // Receive QMF input, oldest first: xd = rL - rH and xs = rL + rH (each fits 16 bits, since
+  // the reconstructed sub-band signals are limited to 15).
+  int16_t difference_[12] = {0};
+  int16_t sum_[12] = {0};
   G722SubBand lower_{G722Band::kLower};
   G722SubBand higher_{G722Band::kHigher};
 };

@@ -9,7 +9,7 @@
 namespace parley {
 namespace {
 
-int32_t Saturate(int32_t value) { return std::clamp<int32_t>(value, -32768, 32767); }
+using g722::Saturate;
 
 // The one's-complement magnitude the quantisers compare (QUANTL / QUANTH: -EL - 1 for EL < 0).
 int32_t Magnitude(int32_t difference) { return difference >= 0 ? difference : -(difference + 1); }
@@ -32,7 +32,8 @@ int QuantizeHigher(int32_t error, int32_t step) {
 }  // namespace
 
 void G722Encoder::Reset() {
-  std::fill(std::begin(history_), std::end(history_), 0);
+  std::fill(std::begin(newer_), std::end(newer_), 0);
+  std::fill(std::begin(older_), std::end(older_), 0);
   lower_.Reset();
   higher_.Reset();
 }
@@ -43,20 +44,17 @@ size_t G722Encoder::Encode(const int16_t* pcm, size_t samples, uint8_t* out) {
   return octets;
 }
 
-uint8_t G722Encoder::EncodePair(int32_t older, int32_t newer) {
+uint8_t G722Encoder::EncodePair(int16_t older, int16_t newer) {
   // Transmit QMF (clause 3.1): xA = sum h(2i) x(j - 2i), xB = sum h(2i + 1) x(j - 2i - 1), with
   // x(j) the newer sample; the lower band is xA + xB, the higher xA - xB. The coefficients carry
   // 2^13 and the 16-bit input 2^2 over the Recommendation's 14-bit samples; the shift by 14 leaves
   // the sub-band signals at the Recommendation's 15-bit scale.
-  std::memmove(history_, history_ + 2, 22 * sizeof(int32_t));
-  history_[22] = older;
-  history_[23] = newer;
-  int32_t even = 0;  // xA
-  int32_t odd = 0;   // xB
-  for (int i = 0; i < 12; ++i) {
-    even += g722::kQmf[2 * i] * history_[23 - 2 * i];
-    odd += g722::kQmf[2 * i + 1] * history_[22 - 2 * i];
-  }
+  std::memmove(newer_, newer_ + 1, 11 * sizeof(int16_t));
+  std::memmove(older_, older_ + 1, 11 * sizeof(int16_t));
+  newer_[11] = newer;
+  older_[11] = older;
+  const int32_t even = g722::QmfDot(g722::kQmfOdd, newer_);  // xA (see kQmfEven / kQmfOdd)
+  const int32_t odd = g722::QmfDot(g722::kQmfEven, older_);  // xB
   const int32_t lower_signal = (even + odd) >> 14;
   const int32_t higher_signal = (even - odd) >> 14;
 

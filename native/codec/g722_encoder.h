@@ -21,9 +21,11 @@ class G722Encoder {
   size_t Encode(const int16_t* pcm, size_t samples, uint8_t* out);
 
  private:
-  uint8_t EncodePair(int32_t older, int32_t newer);
+  uint8_t EncodePair(int16_t older, int16_t newer);
 
-  int32_t history_[24] = {0};  // transmit QMF input, oldest first
+  // Transmit QMF input split by phase, oldest first: the newer and the older sample of each pair.
+  int16_t newer_[12] = {0};
+  int16_t older_[12] = {0};
   G722SubBand lower_{G722Band::kLower};
   G722SubBand higher_{G722Band::kHigher};
 };

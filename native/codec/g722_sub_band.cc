@@ -8,8 +8,7 @@
 namespace parley {
 namespace {
 
-// The Recommendation computes on 16-bit words; its "LIMIT" blocks saturate.
-int32_t Saturate(int32_t value) { return std::clamp<int32_t>(value, -32768, 32767); }
+using g722::Saturate;
 
 // The sign bit of a 16-bit word, as the UPPOL and UPZERO blocks compare it (zero is positive).
 bool Negative(int32_t value) { return value < 0; }

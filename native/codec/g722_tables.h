@@ -3,13 +3,27 @@
 // Recommendation's fixed-point words; comments name the block of the Recommendation that uses them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace parley::g722 {
 
-// QMF coefficients h(0)..h(23), scaled by 2^13 (clause 3.1, Table 1 "QMF coefficients"). The
-// filter is symmetric: h(i) == h(23 - i).
-extern const int32_t kQmf[24];
+// The Recommendation computes on 16-bit words; its "LIMIT" blocks saturate.
+inline int32_t Saturate(int32_t value) { return std::clamp<int32_t>(value, -32768, 32767); }
+
+// QMF coefficients h(0)..h(23), scaled by 2^13 (clause 3.1, Table 1 "QMF coefficients"), split
+// into the even taps h(0), h(2) .. h(22) and the odd taps h(1), h(3) .. h(23). The filter is
+// symmetric (h(i) == h(23 - i)), so applied to a history held oldest first, the odd taps in this
+// order weigh the samples of the even phase and the even taps those of the odd phase.
+extern const int16_t kQmfEven[12];
+extern const int16_t kQmfOdd[12];
+
+// One phase of the QMF: 12 products summed in 32 bits (a shape compilers turn into pmaddwd).
+inline int32_t QmfDot(const int16_t* taps, const int16_t* history) {
+  int32_t sum = 0;
+  for (int i = 0; i < 12; ++i) sum += static_cast<int32_t>(taps[i]) * history[i];
+  return sum;
+}
 
 // QUANTL: decision levels of the 6-bit lower sub-band quantiser (in units of DETL / 2^12), and
 // the codes for the intervals below each level with EL >= 0 (ILP) and EL < 0 (ILN).
