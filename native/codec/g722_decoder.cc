@@ -9,7 +9,7 @@
 namespace parley {
 namespace {
 
-// The reconstructed sub-band signals are limited to the 15-bit range (clause 4.2 "LIMIT").
+// The reconstructed sub-band signals are limited to the 15-bit range ("LIMIT").
 int32_t Limit15(int32_t value) { return std::clamp<int32_t>(value, -16384, 16383); }
 
 int16_t Saturate16(int32_t value) { return static_cast<int16_t>(g722::Saturate(value)); }
@@ -34,7 +34,7 @@ size_t G722Decoder::Decode(const uint8_t* codes, size_t octets, int16_t* out) {
     const int32_t higher = Limit15(higher_.estimate() + ((higher_.step() * g722::kHighInverse[higher_code]) >> 15));
     higher_.Update(higher_code);
 
-    // Receive QMF (clause 5.1): xd = rL - rH and xs = rL + rH feed the even and odd phases of the
+    // Receive QMF: xd = rL - rH and xs = rL + rH feed the even and odd phases of the
     // filter; the first output sample is sum h(2i) xd(j - i), the second sum h(2i + 1) xs(j - i).
     // The shift by 11 takes the 15-bit sub-band scale and 2^13 coefficients back to 16-bit PCM.
     std::memmove(difference_, difference_ + 1, 11 * sizeof(int16_t));

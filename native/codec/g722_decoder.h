@@ -1,6 +1,6 @@
 // ITU-T G.722 decoder, 64 kbit/s mode: one octet in, two 16 kHz PCM16 samples out. The lower
 // band is reconstructed with the 6-bit inverse quantiser, the higher with the 2-bit one, and the
-// 24-tap receive QMF merges them (clauses 4 and 5). State carries across calls; no allocation.
+// 24-tap receive QMF merges them. State carries across calls; no allocation.
 #pragma once
 
 #include <cstddef>

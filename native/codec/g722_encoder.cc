@@ -45,7 +45,7 @@ size_t G722Encoder::Encode(const int16_t* pcm, size_t samples, uint8_t* out) {
 }
 
 uint8_t G722Encoder::EncodePair(int16_t older, int16_t newer) {
-  // Transmit QMF (clause 3.1): xA = sum h(2i) x(j - 2i), xB = sum h(2i + 1) x(j - 2i - 1), with
+  // Transmit QMF: xA = sum h(2i) x(j - 2i), xB = sum h(2i + 1) x(j - 2i - 1), with
   // x(j) the newer sample; the lower band is xA + xB, the higher xA - xB. The coefficients carry
   // 2^13 and the 16-bit input 2^2 over the Recommendation's 14-bit samples; the shift by 14 leaves
   // the sub-band signals at the Recommendation's 15-bit scale.

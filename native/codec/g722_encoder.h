@@ -1,7 +1,7 @@
 // ITU-T G.722 encoder, 64 kbit/s mode: 16 kHz PCM16 in, one octet per two samples out. A 24-tap
 // transmit QMF splits the signal into a 0-4 kHz and a 4-8 kHz band at 8 kHz each; the lower band
 // is coded with 6-bit ADPCM, the higher with 2-bit ADPCM; each octet carries IH in its two most
-// significant bits and IL in the other six (clause 1.4). State carries across calls, so a stream
+// significant bits and IL in the other six. State carries across calls, so a stream
 // can be fed in any even-sized pieces; no allocation.
 #pragma once
 

@@ -26,7 +26,7 @@ void G722SubBand::Reset() {
   std::fill(std::begin(partial_), std::end(partial_), 0);
   std::fill(std::begin(reconstructed_), std::end(reconstructed_), 0);
   std::fill(std::begin(pole_coeff_), std::end(pole_coeff_), 0);
-  ComputeStep();  // DETL starts at 32 and DETH at 8 (clause 6.2.1.2's reset values)
+  ComputeStep();  // DETL starts at 32 and DETH at 8 (the Recommendation's reset values)
 }
 
 void G722SubBand::Update(int code) {

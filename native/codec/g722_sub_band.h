@@ -1,7 +1,7 @@
-// The adaptive state of one G.722 sub-band (ITU-T G.722 clause 3.4-3.6 and 6.2), shared by the
-// encoder and the decoder: both run the same adaptation on the same codes, which is what keeps
+// The adaptive state of one G.722 sub-band (ITU-T G.722), shared by the encoder and the decoder:
+// both run the same adaptation on the same codes, which is what keeps
 // them in step. It holds the log step size (LOGSCL + SCALEL for the lower band, LOGSCH + SCALEH
-// for the higher one) and the pole-zero predictor (the Recommendation's block 4: RECONS, PARREC,
+// for the higher one) and the pole-zero predictor (the Recommendation's blocks RECONS, PARREC,
 // UPPOL1, UPPOL2, UPZERO, DELAYA, FILTEP, FILTEZ, PREDIC): two poles, six zeros.
 #pragma once
 

@@ -11,7 +11,7 @@ namespace parley::g722 {
 // The Recommendation computes on 16-bit words; its "LIMIT" blocks saturate.
 inline int32_t Saturate(int32_t value) { return std::clamp<int32_t>(value, -32768, 32767); }
 
-// QMF coefficients h(0)..h(23), scaled by 2^13 (clause 3.1, Table 1 "QMF coefficients"), split
+// QMF coefficients h(0)..h(23), scaled by 2^13, split
 // into the even taps h(0), h(2) .. h(22) and the odd taps h(1), h(3) .. h(23). The filter is
 // symmetric (h(i) == h(23 - i)), so applied to a history held oldest first, the odd taps in this
 // order weigh the samples of the even phase and the even taps those of the odd phase.
