@@ -35,7 +35,8 @@ TranscodeStatus Transcoder::Transcode(const uint8_t* frame, size_t length, uint8
     resampler_->Process(decoded_.data(), decoded_.size(), resampled_.data());
     pcm = resampled_.data();
   }
-  const int bytes = encoder_->Encode(pcm, resampled_.size(), out, capacity);
+  const size_t target_samples = resampled_.size();  // one frame at the target's rate, resampled or not
+  const int bytes = encoder_->Encode(pcm, target_samples, out, capacity);
   if (bytes <= 0) return TranscodeStatus::kEncodeFailed;
   *written = static_cast<size_t>(bytes);
   return TranscodeStatus::kOk;
