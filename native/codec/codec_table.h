@@ -6,13 +6,13 @@
 
 namespace parley {
 
-enum class CodecId { kPcmu, kPcma, kOpus, kL16_8k, kL16_16k, kL16_48k };
+enum class CodecId { kPcmu, kPcma, kG722, kOpus, kL16_8k, kL16_16k, kL16_48k };
 
 struct CodecInfo {
   CodecId id;
   const char* name;          // as in SDP rtpmap / the JS options
   int default_payload_type;  // RFC 3551 static types; dynamic ones are Parley's defaults
-  int clock_rate_hz;         // RTP timestamp clock
+  int clock_rate_hz;         // RTP timestamp clock (not always the sample rate: see G722)
   int sample_rate_hz;        // PCM rate the codec encodes and decodes
   int bytes_per_frame;       // per 20 ms frame; 0 for variable-rate codecs
 };

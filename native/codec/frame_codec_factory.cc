@@ -2,6 +2,7 @@
 #include "codec/frame_decoder.h"
 #include "codec/frame_encoder.h"
 #include "codec/g711_frame_codec.h"
+#include "codec/g722_frame_codec.h"
 #include "codec/l16_frame_codec.h"
 #include "codec/opus_frame_codec.h"
 
@@ -13,6 +14,8 @@ std::unique_ptr<FrameEncoder> MakeFrameEncoder(CodecId codec, const FrameEncoder
       return std::make_unique<G711FrameEncoder>(true);
     case CodecId::kPcma:
       return std::make_unique<G711FrameEncoder>(false);
+    case CodecId::kG722:
+      return std::make_unique<G722FrameEncoder>();
     case CodecId::kOpus: {
       OpusEncoderOptions opus;
       opus.bitrate_bps = options.opus_bitrate_bps;
@@ -34,6 +37,8 @@ std::unique_ptr<FrameDecoder> MakeFrameDecoder(CodecId codec) {
       return std::make_unique<G711FrameDecoder>(true);
     case CodecId::kPcma:
       return std::make_unique<G711FrameDecoder>(false);
+    case CodecId::kG722:
+      return std::make_unique<G722FrameDecoder>();
     case CodecId::kOpus:
       return std::make_unique<OpusPayloadDecoder>(CodecTable::Get(codec).sample_rate_hz);
     case CodecId::kL16_8k:

@@ -1,15 +1,10 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { frames } from '../../support/frames.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
-
-function frames<T>(signal: T & { length: number; subarray(a: number, b: number): T }, size: number): T[] {
-  const out: T[] = [];
-  for (let i = 0; i + size <= signal.length; i += size) out.push(signal.subarray(i, i + size));
-  return out;
-}
 
 describe('RTP media session over real UDP', () => {
   let engine: MediaEngine | undefined;
