@@ -6,6 +6,8 @@ import { AsteriskAdapter } from '../../../gateway-adapters/asterisk/asterisk-ada
 import { asteriskConfigSchema, type AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
 import { AriDouble, type AriDoubleOptions } from '../../support/ari-double/ari-double.js';
 import { recordingBots, type RecordingBots } from '../../support/recording-bot.js';
+import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
 
 export const APP = 'parley';
 export const BOT_CONTEXT = 'parley-bot';
@@ -89,4 +91,41 @@ export function until(check: () => boolean, what: string, pollMs = 10): Promise<
       }
     }, pollMs);
   });
+}
+
+export const CALLER_TEXT = 'Hello, I would like to check the status of my order.';
+export const BOT_TEXT = 'Thank you for calling, how can I help?';
+
+export interface TwoWayResult {
+  callerId: string;
+  // Correlation of what the bot heard with what the caller said, and of what the caller heard
+  // with what the bot said (each at its best alignment), and the caller-side level.
+  toBot: number;
+  toCaller: number;
+  callerHeardDbfs: number;
+}
+
+// Places one call from the allowed location, lets 2 s of speech flow each way, and measures it.
+// `wireRateHz` is the rate of the caller-side format (8000 for ulaw/alaw/slin, 16000 for slin16).
+export async function twoWayCall(harness: Harness, wireRateHz: number, index = 0): Promise<TwoWayResult> {
+  const { ari, bots } = harness;
+  const caller = ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', audio: renderSpeech(CALLER_TEXT, { rateHz: wireRateHz }) });
+  const bot = await bots.started(index);
+  const endpoint = (): { heard(): Int16Array } | undefined => {
+    const mediaId = ari.bridges.get([...ari.bridges.keys()].find((id) => ari.bridges.get(id)!.channels.includes(caller.id)) ?? '')?.channels.find((id) => id !== caller.id);
+    if (mediaId === undefined) return undefined;
+    const channel = ari.channels.get(mediaId)!;
+    return ari.rtpEndpoints.get(mediaId) ?? [...ari.wsEndpoints.values()].find((ws) => ws.channelName === channel.name);
+  };
+  await until(() => bot.frames.length >= 110 && (endpoint()?.heard().length ?? 0) >= wireRateHz * 2, 'two-way media');
+  const heard = endpoint()!.heard();
+  // 1.5 s of each signal against lags up to 250 ms (jitter buffer, bridging and pacing delay).
+  const callerAtBot = renderSpeech(CALLER_TEXT, { rateHz: 16000 }).subarray(0, 24000);
+  const botAtWire = renderSpeech(BOT_TEXT, { rateHz: wireRateHz }).subarray(0, (wireRateHz * 3) / 2);
+  return {
+    callerId: caller.id,
+    toBot: bestAlignment(callerAtBot, bot.heard(), 0, 4000).correlation,
+    toCaller: bestAlignment(botAtWire, heard, 0, wireRateHz / 4).correlation,
+    callerHeardDbfs: rmsDbfs(heard),
+  };
 }
