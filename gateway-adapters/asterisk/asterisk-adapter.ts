@@ -43,6 +43,8 @@ export interface ReconcileReport {
   hungUpChannels: string[];
 }
 
+type AcceptedSocket = { socket: WebSocket; start: MediaStart };
+
 export interface AsteriskAdapterEvents {
   connected: [];
   disconnected: [];
@@ -60,7 +62,9 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private readonly logger: Logger;
   private pumpTimer: NodeJS.Timeout | undefined;
   private clientServer: WebSocketServer | undefined;
-  private readonly clientWaiters = new Map<string, (accepted: { socket: WebSocket; start: MediaStart }) => void>();
+  private readonly clientWaiters = new Map<string, (accepted: AcceptedSocket) => void>();
+  // Client mode: Asterisk may dial out (and send MEDIA_START) before its REST answer reaches us.
+  private readonly unclaimed = new Map<string, AcceptedSocket & { timer: NodeJS.Timeout }>();
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
@@ -111,6 +115,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     this.client?.removeAllListeners();
     this.client?.stop();
     this.stopPump();
+    for (const { socket, timer } of this.unclaimed.values()) {
+      clearTimeout(timer);
+      socket.close(1001);
+    }
+    this.unclaimed.clear();
     await new Promise<void>((resolve) => (this.clientServer ? this.clientServer.close(() => resolve()) : resolve()));
   }
 
@@ -294,12 +303,21 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
           if (event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
           const start = mediaStartOf(fields);
           const waiter = this.clientWaiters.get(start.channel);
-          if (waiter === undefined) throw new AriProtocolError(`media socket for unknown channel ${start.channel}`);
-          this.clientWaiters.delete(start.channel);
-          waiter({ socket, start });
+          if (waiter !== undefined) {
+            this.clientWaiters.delete(start.channel);
+            waiter({ socket, start });
+            return;
+          }
+          const timer = setTimeout(() => {
+            this.unclaimed.delete(start.channel);
+            asteriskMetrics.wsMedia.inc({ kind: 'unclaimed_socket' });
+            this.logger.warn({ channel: start.channel }, 'closing a media socket no call claimed');
+            socket.close(1008);
+          }, this.config.requestTimeoutMs);
+          this.unclaimed.set(start.channel, { socket, start, timer });
         } catch (error) {
-          asteriskMetrics.wsMedia.inc({ kind: 'unclaimed_socket' });
-          this.logger.warn({ err: error }, 'closing a media socket no call is waiting for');
+          asteriskMetrics.wsMedia.inc({ kind: 'bad_first_message' });
+          this.logger.warn({ err: error }, 'closing a media socket that did not start with MEDIA_START');
           socket.close(1008);
         }
       });
@@ -310,7 +328,13 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     });
   }
 
-  private awaitClientSocket(channelName: string, timeoutMs: number): Promise<{ socket: WebSocket; start: MediaStart }> {
+  private awaitClientSocket(channelName: string, timeoutMs: number): Promise<AcceptedSocket> {
+    const early = this.unclaimed.get(channelName);
+    if (early !== undefined) {
+      clearTimeout(early.timer);
+      this.unclaimed.delete(channelName);
+      return Promise.resolve({ socket: early.socket, start: early.start });
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.clientWaiters.delete(channelName);

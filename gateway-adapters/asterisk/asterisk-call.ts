@@ -193,23 +193,22 @@ export class AsteriskCall {
       session.setRemote(address, port);
       return;
     }
-    let socket: WebSocket;
-    let start: MediaStart | undefined;
+    const onBroken = (reason: string): void => this.call?.end(reason);
     if (config.websocket.connectionType === 'server') {
       const connectionId = await variable('MEDIA_WEBSOCKET_CONNECTION_ID');
-      socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media');
+      const socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media');
       this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
+      // The link listens before the socket opens: MEDIA_START can arrive with the upgrade.
+      this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken);
       await new Promise<void>((resolve, reject) => {
         socket.once('open', resolve);
         socket.once('error', (error) => reject(new AriRequestError('mediaWebSocket', error.message)));
       });
-    } else {
-      const accepted = await this.ctx.awaitClientSocket(mediaChannel.name, config.requestTimeoutMs);
-      socket = accepted.socket;
-      this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
-      start = accepted.start;
+      return;
     }
-    this.link = new MediaWebSocketLink(socket, session, this.logger, (reason) => this.call?.end(reason), start);
+    const { socket, start } = await this.ctx.awaitClientSocket(mediaChannel.name, config.requestTimeoutMs);
+    this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
+    this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken, start);
   }
 
   private startCall(session: MediaSession): void {

@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { SessionOptions } from '../../../engine/media/media-session-options.js';
 import { AsteriskAdapter } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
 import { asteriskConfigSchema, type AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
 import { AriDouble, type AriDoubleOptions } from '../../support/ari-double/ari-double.js';
@@ -22,7 +23,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { config?: AsteriskConfigInput; botSays?: Int16Array; maxCallMs?: number; double?: AriDoubleOptions } = {},
+  options: { config?: AsteriskConfigInput; botSays?: Int16Array; maxCallMs?: number; double?: AriDoubleOptions; session?: SessionOptions } = {},
 ): Promise<Harness> {
   const ari = await AriDouble.start(options.double);
   const media = new MediaEngine();
@@ -42,7 +43,7 @@ export async function startHarness(
     config,
     media,
     mediaHost: '127.0.0.1',
-    session: { botRateHz: 16000, bargeIn: false },
+    session: { botRateHz: 16000, bargeIn: false, ...options.session },
     calls,
     startBot: bots.starter,
     maxCallMs: options.maxCallMs ?? 60_000,

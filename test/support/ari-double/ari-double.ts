@@ -24,7 +24,6 @@ import { WsMediaEndpoint, type WsEndpointOptions } from './ws-media-endpoint.js'
 export interface AriDoubleOptions {
   username?: string;
   password?: string;
-  // chan_websocket client connections (websocket_client.conf): name -> URL Asterisk dials.
   websocketClients?: Record<string, string>;
   wsEndpoint?: WsEndpointOptions;
 }
@@ -68,6 +67,8 @@ export class AriDouble {
   // Every REST request, as "METHOD nickname" (for the ARI-usage list and for assertions).
   readonly requests: Array<{ nickname: string; query: Query }> = [];
   acceptEvents = true;
+  // websocket_client.conf: connection name -> URL Asterisk dials for chan_websocket client mode.
+  readonly websocketClients: Record<string, string>;
   private readonly faults = new Map<string, Fault[]>();
   private readonly eventSockets = new Map<WebSocket, string>();
   private readonly username: string;
@@ -84,6 +85,7 @@ export class AriDouble {
   ) {
     this.username = options.username ?? 'parley';
     this.password = options.password ?? 'secret';
+    this.websocketClients = { ...options.websocketClients };
     server.on('request', (req, res) => void this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as never, head));
     this.ticker = setInterval(() => {
@@ -446,7 +448,7 @@ export class AriDouble {
     }
     if (encapsulation === 'none' && websocket) {
       const connectionId = connectionType === 'server' ? randomUUID() : externalHost!;
-      const clientUrl = connectionType === 'client' ? this.options.websocketClients?.[externalHost!] : undefined;
+      const clientUrl = connectionType === 'client' ? this.websocketClients[externalHost!] : undefined;
       if (connectionType === 'client' && !clientUrl) throw new HttpError(400, `No websocket_client.conf entry named ${externalHost}`);
       const channel = this.newChannel(`WebSocket/${connectionId}/0x${(++this.channelSeq).toString(16)}`, 'default', 's', 'Up', channelId);
       channel.externalMedia = { format, transport: 'websocket' };
