@@ -49,7 +49,11 @@ export async function startHarness(
     maxCallMs: options.maxCallMs ?? 60_000,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
+  // The reconcile every connect starts: done before the test begins, so tests waiting for a
+  // reconcile see theirs.
+  const firstReconcile = new Promise((resolve) => adapter.once('reconciled', resolve));
   await adapter.start();
+  await firstReconcile;
   return {
     ari,
     media,
