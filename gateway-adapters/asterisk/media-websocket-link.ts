@@ -13,6 +13,13 @@ import { MediaWebSocketError } from './errors.js';
 // chan_websocket closes the socket and hangs up on any message over 65,500 bytes.
 export const MAX_MEDIA_MESSAGE_BYTES = 65_500;
 export const SLIN16_FRAME_BYTES = 640; // 20 ms at 16 kHz, 16-bit
+// Parley sends bot audio at real time and nothing between talkspurts (chan_websocket fills the
+// gaps with silence itself), so Asterisk's queue starts each talkspurt empty: one late tick on
+// either side and the caller hears a gap. A few frames of silence ahead of each talkspurt keep
+// that many frames queued in Asterisk for the whole talkspurt, at the cost of their latency.
+const CUSHION_FRAMES = 3;
+// No bot audio for this long: the next audio starts a talkspurt.
+const TALKSPURT_GAP_MS = 100;
 
 export interface MediaStart {
   connectionId: string;
@@ -51,7 +58,11 @@ export class MediaWebSocketLink {
   private xoff = false;
   private started: MediaStart | undefined;
   private closed = false;
-  private readonly onBargeIn = (): void => this.send('FLUSH_MEDIA');
+  private lastAudioMs = -Infinity;
+  private readonly onBargeIn = (): void => {
+    this.send('FLUSH_MEDIA');
+    this.lastAudioMs = -Infinity; // the queue is empty again: the next audio needs its cushion
+  };
 
   constructor(
     private readonly socket: WebSocket,
@@ -86,6 +97,9 @@ export class MediaWebSocketLink {
       asteriskMetrics.wsMedia.inc({ kind: 'dropped_xoff' }, Math.ceil((pcm.length * 2) / SLIN16_FRAME_BYTES));
       return;
     }
+    const nowMs = performance.now();
+    if (nowMs - this.lastAudioMs > TALKSPURT_GAP_MS) this.socket.send(Buffer.alloc(CUSHION_FRAMES * SLIN16_FRAME_BYTES), { binary: true });
+    this.lastAudioMs = nowMs;
     const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     // Whole frames per message and never above chan_websocket's limit.
     const chunk = Math.floor(MAX_MEDIA_MESSAGE_BYTES / SLIN16_FRAME_BYTES) * SLIN16_FRAME_BYTES;

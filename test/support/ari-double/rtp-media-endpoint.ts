@@ -18,7 +18,8 @@ export class RtpMediaEndpoint {
   readonly received: ReceivedPacket[] = [];
   wrongPayloadType = 0;
   private target: { host: string; port: number } | undefined;
-  private audio: Int16Array = new Int16Array(0);
+  private encoded: Uint8Array = new Uint8Array(0);
+  private silenceFrame: Uint8Array = new Uint8Array(0);
   private startMs = 0;
   private sent = 0;
   private running = false;
@@ -50,7 +51,11 @@ export class RtpMediaEndpoint {
   // The bridge joined this channel with a caller: start the caller's audio (then silence).
   start(callerAudio: Int16Array): void {
     if (this.running) return;
-    this.audio = callerAudio;
+    // The caller's audio and a second of silence, coded as one stream; then silent frames.
+    const padded = new Int16Array(callerAudio.length + this.format.rateHz);
+    padded.set(callerAudio);
+    this.encoded = this.format.encode(padded);
+    this.silenceFrame = this.format.encode(new Int16Array(this.format.rateHz / 50));
     this.running = true;
     this.startMs = performance.now();
   }
@@ -58,12 +63,11 @@ export class RtpMediaEndpoint {
   // Sends every frame due by now (called by the double's 20 ms ticker; catches up after a late timer).
   tick(nowMs: number): void {
     if (!this.running || this.target === undefined) return;
-    const samples = this.format.rateHz / 50;
+    const bytes = this.format.frameBytes;
     const due = Math.floor((nowMs - this.startMs) / 20) + 1;
     for (; this.sent < due; this.sent++) {
-      const frame = new Int16Array(samples);
-      const start = this.sent * samples;
-      if (start < this.audio.length) frame.set(this.audio.subarray(start, Math.min(this.audio.length, start + samples)));
+      const start = this.sent * bytes;
+      const payload = start + bytes <= this.encoded.length ? this.encoded.subarray(start, start + bytes) : this.silenceFrame;
       const header = new RtpHeader({
         version: 2,
         payloadType: this.format.payloadType,
@@ -72,7 +76,7 @@ export class RtpMediaEndpoint {
         ssrc: this.ssrc,
         marker: this.sent === 0,
       });
-      this.socket.send(new RtpPacket(header, Buffer.from(this.format.encode(frame))).serialize(), this.target.port, this.target.host);
+      this.socket.send(new RtpPacket(header, Buffer.from(payload)).serialize(), this.target.port, this.target.host);
     }
   }
 
@@ -83,14 +87,7 @@ export class RtpMediaEndpoint {
   // What the caller heard: the received payloads decoded, in sequence order.
   heard(): Int16Array {
     const ordered = [...this.received].sort((a, b) => ((a.sequenceNumber - b.sequenceNumber + 0x8000) & 0xffff) - 0x8000);
-    const parts = ordered.map((packet) => this.format.decode(packet.payload));
-    const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return this.format.decode(Buffer.concat(ordered.map((packet) => packet.payload)));
   }
 
   waitForPackets(count: number): Promise<void> {
