@@ -1,5 +1,6 @@
 // Wires an AsteriskAdapter to the ARI double with a real MediaEngine and recording bots.
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { SessionOptions } from '../../../engine/media/media-session-options.js';
@@ -64,6 +65,21 @@ export async function startHarness(
       await adapter.stop();
       media.stop();
       await ari.close();
+    },
+  };
+}
+
+// One harness per test, closed after it whatever the outcome.
+export function harnessPerTest(): { start: typeof startHarness } {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    start: async (options) => {
+      current = await startHarness(options);
+      return current;
     },
   };
 }

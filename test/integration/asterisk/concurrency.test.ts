@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { APP, BOT_CONTEXT, finishedCalls, startHarness, until, type Harness } from './asterisk-harness.js';
+import { describe, expect, it } from 'vitest';
+import { APP, BOT_CONTEXT, finishedCalls, harnessPerTest, until } from './asterisk-harness.js';
 
 const CALLS = 50;
 const toneHz = (call: number): number => 400 + 50 * call; // 400 .. 2850 Hz, inside G.711's band
@@ -24,18 +24,14 @@ function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): numbe
 }
 
 describe('many concurrent Asterisk calls', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it(`runs ${CALLS} calls at once, each bot hearing its own caller, and tears all of them down`, async () => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     const callers = Array.from({ length: CALLS }, (_, i) =>
-      harness!.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(i), audio: tone(toneHz(i), 8000, 3) }),
+      harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(i), audio: tone(toneHz(i), 8000, 3) }),
     );
-    await until(() => harness!.bots.bots.length === CALLS && harness!.bots.bots.every((bot) => bot.frames.length >= 50), 'a second of audio at every bot');
+    await until(() => harness.bots.bots.length === CALLS && harness.bots.bots.every((bot) => bot.frames.length >= 50), 'a second of audio at every bot');
     expect(harness.ari.bridges.size).toBe(CALLS);
     expect(harness.calls.size).toBe(CALLS);
     for (const bot of harness.bots.bots) {

@@ -1,18 +1,14 @@
 // G.722 needs the native G.722 codec ("G722", PT 9) from the codec work (h-g722); the double's
 // side is spandsp's G.722.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSpeech } from '../../support/speech.js';
-import { BOT_TEXT, startHarness, twoWayCall, type Harness } from './asterisk-harness.js';
+import { BOT_TEXT, harnessPerTest, twoWayCall } from './asterisk-harness.js';
 
 describe('ExternalMedia RTP format g722', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it('carries wideband g722 both ways with payload type 9', async () => {
-    harness = await startHarness({ config: { format: 'g722' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
+    const harness = await harnesses.start({ config: { format: 'g722' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
     const result = await twoWayCall(harness, 16000);
     expect(harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query.format).toBe('g722');
     const endpoint = [...harness.ari.rtpEndpoints.values()][0]!;

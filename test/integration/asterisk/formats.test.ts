@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSpeech } from '../../support/speech.js';
-import { BOT_TEXT, startHarness, twoWayCall, type Harness } from './asterisk-harness.js';
+import { BOT_TEXT, harnessPerTest, twoWayCall } from './asterisk-harness.js';
 
 describe('ExternalMedia RTP formats', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it.each([
     ['alaw', 8],
     ['slin', 10],
   ] as const)('carries %s both ways with payload type %i', async (format, payloadType) => {
-    harness = await startHarness({ config: { format }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
+    const harness = await harnesses.start({ config: { format }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
     const result = await twoWayCall(harness, 8000);
     expect(harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query.format).toBe(format);
     const endpoint = [...harness.ari.rtpEndpoints.values()][0]!;

@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSpeech } from '../../support/speech.js';
-import { APP, BOT_TEXT, finishedCalls, startHarness, twoWayCall, type Harness } from './asterisk-harness.js';
+import { APP, BOT_TEXT, finishedCalls, harnessPerTest, twoWayCall } from './asterisk-harness.js';
 
 describe('Asterisk call over ExternalMedia RTP', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it('answers, bridges an ExternalMedia channel, carries audio both ways, and leaves nothing behind (ulaw)', async () => {
-    harness = await startHarness({ config: { format: 'ulaw' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
+    const harness = await harnesses.start({ config: { format: 'ulaw' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
     const { ari, bots } = harness;
     const result = await twoWayCall(harness, 8000);
 

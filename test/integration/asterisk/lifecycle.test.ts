@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSpeech } from '../../support/speech.js';
-import { APP, BOT_CONTEXT, BOT_TEXT, finishedCalls, startHarness, until, type Harness } from './asterisk-harness.js';
+import { APP, BOT_CONTEXT, BOT_TEXT, finishedCalls, harnessPerTest, until, type Harness } from './asterisk-harness.js';
 
 function expectNothingLeft(harness: Harness): void {
   expect(harness.ari.bridges.size).toBe(0);
@@ -11,17 +11,13 @@ function expectNothingLeft(harness: Harness): void {
 }
 
 describe('Asterisk call lifecycle', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it('hangs up the caller and removes the bridge and ExternalMedia channel when the bot hangs up', async () => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     const caller = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
     const bot = await harness.bots.started(0);
-    await until(() => harness!.ari.bridges.get([...harness!.ari.bridges.keys()][0] ?? '')?.channels.length === 2, 'bridged');
+    await until(() => harness.ari.bridges.get([...harness.ari.bridges.keys()][0] ?? '')?.channels.length === 2, 'bridged');
     const done = finishedCalls(harness.adapter, 1);
     bot.media.hangup('bot_hangup');
     await done;
@@ -33,7 +29,7 @@ describe('Asterisk call lifecycle', () => {
   });
 
   it('ends the call at the maximum duration', async () => {
-    harness = await startHarness({ maxCallMs: 400 });
+    const harness = await harnesses.start({ maxCallMs: 400 });
     const done = finishedCalls(harness.adapter, 1);
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', audio: renderSpeech(BOT_TEXT, { rateHz: 8000 }) });
     const bot = await harness.bots.started(0);
@@ -46,8 +42,8 @@ describe('Asterisk call lifecycle', () => {
     ['a context that is not allowed', 'from-internet', '7000'],
     ['an extension that is not allowed', BOT_CONTEXT, '7001'],
   ])('refuses a channel from %s: hung up as rejected, nothing created, no bot', async (_, context, exten) => {
-    harness = await startHarness();
-    const refused = new Promise<string>((resolve) => harness!.adapter.once('refused', resolve));
+    const harness = await harnesses.start();
+    const refused = new Promise<string>((resolve) => harness.adapter.once('refused', resolve));
     const caller = harness.ari.placeCall(APP, { context, exten });
     expect(await refused).toBe(caller.id);
     // Besides the reconcile listing at connect, the only request is the refusal.

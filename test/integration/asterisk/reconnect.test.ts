@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReconcileReport } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
-import { APP, BOT_CONTEXT, startHarness, until, type Harness } from './asterisk-harness.js';
+import { APP, BOT_CONTEXT, harnessPerTest, until, type Harness } from './asterisk-harness.js';
 
 function nextReconcile(harness: Harness): Promise<ReconcileReport> {
   return new Promise((resolve) => harness.adapter.once('reconciled', resolve));
 }
 
 describe('ARI event socket loss and Asterisk restart', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it('reconnects with backoff, ends calls whose caller left meanwhile, and removes Parley leftovers', async () => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     const { ari, adapter } = harness;
     const gone = ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
     const stays = ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
@@ -36,7 +32,7 @@ describe('ARI event socket loss and Asterisk restart', () => {
     expect(report.endedCalls).toHaveLength(1);
     expect(report.destroyedBridges).toEqual(['parley-crashed-call']);
     expect(report.hungUpChannels).toEqual(['parley-crashed-call-media']);
-    await until(() => harness!.calls.size === 1, 'the gone call ended');
+    await until(() => harness.calls.size === 1, 'the gone call ended');
     const goneBot = harness.bots.bots.find((bot) => bot.stopReason !== undefined)!;
     expect(goneBot.stopReason).toBe('caller_hangup');
     // What is left is exactly the live call: its caller, its ExternalMedia channel, its bridge.
@@ -46,20 +42,20 @@ describe('ARI event socket loss and Asterisk restart', () => {
     expect(harness.media.sessionCount).toBe(1);
     // Events flow again: the live call still ends on its caller's hangup.
     ari.callerHangsUp(stays.id);
-    await until(() => harness!.calls.size === 0 && ari.bridges.size === 0 && ari.channels.size === 0, 'the live call ended');
+    await until(() => harness.calls.size === 0 && ari.bridges.size === 0 && ari.channels.size === 0, 'the live call ended');
   });
 
   it('after an Asterisk restart ends every call and takes new ones', async () => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     const { ari } = harness;
     ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
     const first = await harness.bots.started(0);
-    await until(() => harness!.calls.size === 1 && ari.bridges.size === 1, 'call up');
+    await until(() => harness.calls.size === 1 && ari.bridges.size === 1, 'call up');
     const reconciled = nextReconcile(harness);
     ari.restart();
     const report = await reconciled;
     expect(report.endedCalls).toHaveLength(1);
-    await until(() => harness!.calls.size === 0 && harness!.media.sessionCount === 0, 'call ended');
+    await until(() => harness.calls.size === 0 && harness.media.sessionCount === 0, 'call ended');
     expect(first.stopReason).toBe('caller_hangup');
 
     ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });

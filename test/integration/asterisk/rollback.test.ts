@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { APP, BOT_CONTEXT, finishedCalls, startHarness, type Harness } from './asterisk-harness.js';
+import { describe, expect, it } from 'vitest';
+import { APP, BOT_CONTEXT, finishedCalls, harnessPerTest } from './asterisk-harness.js';
 
 // Each creation step fails the way Asterisk fails it (status and message from the ARI documents).
 const steps = [
@@ -11,14 +11,10 @@ const steps = [
 ] as const;
 
 describe('Asterisk call setup rollback', () => {
-  let harness: Harness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const harnesses = harnessPerTest();
 
   it.each(steps)('a failing %s leaves no bridge, channel or media session, and hangs up the caller', async (step, status, message) => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     harness.ari.failNext(step, { status, message });
     const done = finishedCalls(harness.adapter, 1);
     const caller = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
@@ -35,7 +31,7 @@ describe('Asterisk call setup rollback', () => {
   });
 
   it('a chan_websocket that cannot be connected rolls back the same way', async () => {
-    harness = await startHarness({ config: { transport: 'websocket' } });
+    const harness = await harnesses.start({ config: { transport: 'websocket' } });
     harness.ari.failNext('media.connect', { status: 503, message: 'Service Unavailable' });
     const done = finishedCalls(harness.adapter, 1);
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
@@ -47,12 +43,12 @@ describe('Asterisk call setup rollback', () => {
   });
 
   it('a caller who hangs up during setup gets no bot and leaves nothing behind', async () => {
-    harness = await startHarness();
+    const harness = await harnesses.start();
     const done = finishedCalls(harness.adapter, 1);
     const caller = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
     // Hang up as soon as the bridge exists (between bridge creation and ExternalMedia).
     await new Promise<void>((resolve) => {
-      const check = (): void => (harness!.ari.bridges.size > 0 ? resolve() : void setImmediate(check));
+      const check = (): void => (harness.ari.bridges.size > 0 ? resolve() : void setImmediate(check));
       check();
     });
     harness.ari.callerHangsUp(caller.id);
