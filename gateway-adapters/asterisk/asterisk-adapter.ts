@@ -19,7 +19,7 @@ import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
 import { isParleyObject } from './call-names.js';
-import { AriProtocolError } from './errors.js';
+import { AriProtocolError, AsteriskConfigError } from './errors.js';
 import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
 
 const PUMP_MS = 20;
@@ -70,6 +70,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
 
   constructor(private readonly options: AsteriskAdapterOptions) {
     super();
+    if (!options.config.password) throw new AsteriskConfigError('asterisk.password (PARLEY_ARI_PASSWORD) is required in pbx mode');
     this.config = options.config;
     this.logger = options.logger.child({ component: 'asterisk' });
     const wsBase = this.config.url.replace(/^http/, 'ws').replace(/\/$/, '');
@@ -130,8 +131,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   }
 
   private async connect(): Promise<void> {
-    const password = this.config.password ?? '';
-    const client = (await ari.connect(this.config.url, this.config.username, password)) as AriClientLike;
+    const client = (await ari.connect(this.config.url, this.config.username, this.config.password!)) as AriClientLike;
     this.client = client;
     this.ctx.ari = client;
     client.on('StasisStart', (event) => this.guard('StasisStart', () => this.onStasisStart(event)));

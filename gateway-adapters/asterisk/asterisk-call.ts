@@ -55,7 +55,7 @@ export class AsteriskCall {
   link: MediaWebSocketLink | undefined;
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
-  private tornDown = false;
+  private tornDown: Promise<void> | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -109,9 +109,12 @@ export class AsteriskCall {
 
   // Undoes everything this call created in Asterisk and in the media engine; hangs up the caller
   // unless the caller is the one who left. Safe to call more than once.
-  async teardown(reason: string): Promise<void> {
-    if (this.tornDown) return;
-    this.tornDown = true;
+  teardown(reason: string): Promise<void> {
+    this.tornDown ??= this.runTeardown(reason);
+    return this.tornDown;
+  }
+
+  private async runTeardown(reason: string): Promise<void> {
     this.link?.close();
     for (const entry of this.undo.reverse()) {
       try {

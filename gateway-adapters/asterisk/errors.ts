@@ -26,3 +26,8 @@ export class AriProtocolError extends Error {
 export class MediaWebSocketError extends Error {
   override name = 'MediaWebSocketError';
 }
+
+// The asterisk configuration cannot work (checked when PBX mode starts).
+export class AsteriskConfigError extends Error {
+  override name = 'AsteriskConfigError';
+}

@@ -37,4 +37,9 @@ describe('a node in pbx mode', () => {
   it('refuses an invalid asterisk section with the key at fault', () => {
     expect(() => loadConfig({ PARLEY_MODE: 'pbx', PARLEY_ASTERISK_FORMAT: 'slin16' })).toThrow(/asterisk\.format/);
   });
+
+  it('does not start without an ARI password', async () => {
+    const config = loadConfig({ PARLEY_MODE: 'pbx', PARLEY_API_PORT: '0' });
+    await expect(startNode(config, pino({ level: 'silent' }))).rejects.toThrow(/asterisk\.password/);
+  });
 });
