@@ -140,9 +140,11 @@ export class AsteriskCall {
   }
 
   private async request<T>(step: string, run: () => Promise<T>): Promise<T> {
-    if (this.callerGone) throw new SetupAborted(`caller left before ${step}`);
+    // Torn down meanwhile (shutdown): stop here; anything created late is a `parley-` leftover
+    // that the next reconcile removes.
+    if (this.callerGone || this.tornDown) throw new SetupAborted(`caller left or call torn down before ${step}`);
     const result = await ariRequest(step, this.ctx.config.requestTimeoutMs, run);
-    if (this.callerGone) throw new SetupAborted(`caller left during ${step}`);
+    if (this.callerGone || this.tornDown) throw new SetupAborted(`caller left or call torn down during ${step}`);
     return result;
   }
 
