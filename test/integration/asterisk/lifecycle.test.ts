@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 import { APP, BOT_CONTEXT, BOT_TEXT, finishedCalls, harnessPerTest, until, type Harness } from './asterisk-harness.js';
+
+async function refusedCount(): Promise<number> {
+  const { values } = await asteriskMetrics.calls.get();
+  return values.find((value) => value.labels.outcome === 'refused')?.value ?? 0;
+}
 
 function expectNothingLeft(harness: Harness): void {
   expect(harness.ari.bridges.size).toBe(0);
@@ -43,6 +49,7 @@ describe('Asterisk call lifecycle', () => {
     ['an extension that is not allowed', BOT_CONTEXT, '7001'],
   ])('refuses a channel from %s: hung up as rejected, nothing created, no bot', async (_, context, exten) => {
     const harness = await harnesses.start();
+    const refusedBefore = await refusedCount();
     const refused = new Promise<string>((resolve) => harness.adapter.once('refused', resolve));
     const caller = harness.ari.placeCall(APP, { context, exten });
     expect(await refused).toBe(caller.id);
@@ -51,6 +58,7 @@ describe('Asterisk call lifecycle', () => {
     expect(requests.map((r) => r.nickname)).toEqual(['channels.hangup']);
     expect(requests[0]!.query.reason).toBe('rejected');
     expect(harness.bots.bots).toHaveLength(0);
+    expect(await refusedCount()).toBe(refusedBefore + 1);
     expectNothingLeft(harness);
   });
 });
