@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
+import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 
 export const configSchema = z.object({
   mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
@@ -66,6 +67,8 @@ export const configSchema = z.object({
       additionalHostAddresses: z.array(z.string()).default(['127.0.0.1']),
     })
     .prefault({}),
+  // PBX mode: Asterisk's ARI (see docs/asterisk.md).
+  asterisk: asteriskConfigSchema,
   bot: z
     .object({
       // Empty: the embedded demo bot answers.
@@ -99,6 +102,13 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },
   PARLEY_BARGE_IN_MIN_SPEECH_MS: { path: 'media.session.bargeInMinSpeechMs', type: 'number' },
+  PARLEY_ARI_URL: { path: 'asterisk.url', type: 'string' },
+  PARLEY_ARI_USERNAME: { path: 'asterisk.username', type: 'string' },
+  PARLEY_ARI_PASSWORD: { path: 'asterisk.password', type: 'string' },
+  PARLEY_ARI_APP: { path: 'asterisk.app', type: 'string' },
+  PARLEY_ASTERISK_CONTEXTS: { path: 'asterisk.allowedContexts', type: 'list' },
+  PARLEY_ASTERISK_TRANSPORT: { path: 'asterisk.transport', type: 'string' },
+  PARLEY_ASTERISK_FORMAT: { path: 'asterisk.format', type: 'string' },
   PARLEY_BOT_URL: { path: 'bot.url', type: 'string' },
   PARLEY_BOT_PROTOCOL: { path: 'bot.protocol', type: 'string' },
   PARLEY_BOT_AUTHORIZATION: { path: 'bot.authorization', type: 'string' },

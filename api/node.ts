@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { CallRegistry } from '../engine/call/call-registry.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
+import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
 import type { Config } from './config.js';
 import { GrantService } from './grants/grant-service.js';
@@ -30,8 +31,8 @@ export interface RunningNode {
 }
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
-  if (config.mode !== 'embedded') {
-    throw new Error(`mode "${config.mode}" needs the Janus/Asterisk gateways, which this build does not include yet: use PARLEY_MODE=embedded`);
+  if (config.mode === 'direct') {
+    throw new Error(`mode "direct" needs the SIP gateway, which this build does not include yet: use PARLEY_MODE=embedded or pbx`);
   }
   const media = new MediaEngine({ logger });
   const edge = new WebRtcEdge(media, {
@@ -64,6 +65,23 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
   );
+  const startBot = demoBotStarter(logger);
+  // PBX mode: calls arrive from Asterisk through ARI, next to the API.
+  const asterisk =
+    config.mode === 'pbx'
+      ? new AsteriskAdapter({
+          config: config.asterisk,
+          media,
+          mediaHost: config.media.host,
+          externalHost: config.asterisk.externalHost ?? config.media.advertisedHost,
+          session: config.media.session,
+          calls,
+          startBot,
+          maxCallMs: config.api.maxCallSeconds * 1000,
+          logger,
+        })
+      : undefined;
+  await asterisk?.start();
   mountApi({
     http,
     grants,
@@ -71,7 +89,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
     gateway: { connect: (callId, offer) => edge.accept(callId, offer) },
-    startBot: demoBotStarter(logger),
+    startBot,
     calls,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
@@ -88,6 +106,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     diagnostics,
     async shutdown(graceMs = 10_000) {
       await http.close();
+      asterisk?.refuseNewCalls();
       if (calls.size > 0) {
         const drained = new Promise<void>((resolve) => {
           const check = setInterval(() => {
@@ -100,6 +119,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
         await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMs))]);
       }
       calls.endAll('shutdown');
+      await asterisk?.stop();
       media.stop();
       redis?.disconnect();
     },

@@ -1,0 +1,349 @@
+// PBX mode: Parley as the ARI Stasis application. Channels that enter Stasis(app) from an allowed
+// dialplan location become calls (AsteriskCall does the per-call work); everything else entering
+// the app is hung up. The event socket is kept up by ari-client's own reconnect (exponential from
+// 100 ms, 10 tries), then by ours (a fresh connect, which also reloads the API documents, as after
+// an Asterisk upgrade). Every (re)connection is followed by a reconcile against what Asterisk
+// actually has.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as ari from 'ari-client';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { BotStarter } from '../../engine/call/call.js';
+import type { CallRegistry } from '../../engine/call/call-registry.js';
+import type { MediaEngine } from '../../engine/media/media-engine.js';
+import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { ariRequest, type AriClientLike } from './ari-api.js';
+import { channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-events.js';
+import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
+import type { AsteriskConfig } from './asterisk-config.js';
+import { asteriskMetrics } from './asterisk-metrics.js';
+import { isParleyObject } from './call-names.js';
+import { AriProtocolError, AsteriskConfigError } from './errors.js';
+import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
+
+const PUMP_MS = 20;
+
+export interface AsteriskAdapterOptions {
+  config: AsteriskConfig;
+  media: MediaEngine;
+  // Address the RTP sessions bind to, and the one Asterisk is told to send to.
+  mediaHost: string;
+  externalHost?: string;
+  session: SessionOptions;
+  calls: CallRegistry;
+  startBot: BotStarter;
+  maxCallMs: number;
+  logger: Logger;
+}
+
+export interface ReconcileReport {
+  endedCalls: string[];
+  destroyedBridges: string[];
+  hungUpChannels: string[];
+}
+
+type AcceptedSocket = { socket: WebSocket; start: MediaStart };
+
+export interface AsteriskAdapterEvents {
+  connected: [];
+  disconnected: [];
+  reconciled: [report: ReconcileReport];
+  refused: [channelId: string];
+  finished: [callId: string];
+}
+
+export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
+  private client: AriClientLike | undefined;
+  private readonly byChannel = new Map<string, AsteriskCall>();
+  private readonly byCallId = new Map<string, AsteriskCall>();
+  private readonly ctx: AsteriskCallContext;
+  private readonly config: AsteriskConfig;
+  private readonly logger: Logger;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private clientServer: WebSocketServer | undefined;
+  private readonly clientWaiters = new Map<string, (accepted: AcceptedSocket) => void>();
+  // Client mode: Asterisk may dial out (and send MEDIA_START) before its REST answer reaches us.
+  private readonly unclaimed = new Map<string, AcceptedSocket & { timer: NodeJS.Timeout }>();
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AsteriskAdapterOptions) {
+    super();
+    if (!options.config.password) throw new AsteriskConfigError('asterisk.password (PARLEY_ARI_PASSWORD) is required in pbx mode');
+    this.config = options.config;
+    this.logger = options.logger.child({ component: 'asterisk' });
+    const wsBase = this.config.url.replace(/^http/, 'ws').replace(/\/$/, '');
+    this.ctx = {
+      ari: undefined as unknown as AriClientLike, // set on connect, before any call exists
+      config: this.config,
+      media: options.media,
+      mediaHost: options.mediaHost,
+      externalHost: options.externalHost ?? options.mediaHost,
+      session: options.session,
+      calls: options.calls,
+      startBot: options.startBot,
+      maxCallMs: options.maxCallMs,
+      logger: options.logger,
+      mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
+      awaitClientSocket: (channelName, timeoutMs) => this.awaitClientSocket(channelName, timeoutMs),
+      onFinished: (call) => this.forget(call),
+    };
+  }
+
+  get activeCalls(): number {
+    return this.byCallId.size;
+  }
+
+  // Resolves once the app is registered with Asterisk (the first connect must succeed).
+  async start(): Promise<void> {
+    if (this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client') await this.listenForAsterisk();
+    await this.connect();
+  }
+
+  // Draining: channels entering the app from now on are refused; live calls go on.
+  refuseNewCalls(): void {
+    this.stopping = true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    await Promise.all([...this.byCallId.values()].map(async (call) => {
+      call.call?.end('shutdown');
+      await call.teardown('shutdown');
+    }));
+    this.client?.removeAllListeners();
+    this.client?.stop();
+    this.stopPump();
+    for (const { socket, timer } of this.unclaimed.values()) {
+      clearTimeout(timer);
+      socket.close(1001);
+    }
+    this.unclaimed.clear();
+    await new Promise<void>((resolve) => (this.clientServer ? this.clientServer.close(() => resolve()) : resolve()));
+  }
+
+  // The address Asterisk's chan_websocket client connects to (client mode).
+  get mediaListenPort(): number | undefined {
+    const address = this.clientServer?.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  private async connect(): Promise<void> {
+    const client = (await ari.connect(this.config.url, this.config.username, this.config.password!)) as AriClientLike;
+    this.client = client;
+    this.ctx.ari = client;
+    client.on('StasisStart', (event) => this.guard('StasisStart', () => this.onStasisStart(event)));
+    client.on('StasisEnd', (event) => this.guard('StasisEnd', () => this.onStasisEnd(event)));
+    client.on('ChannelDtmfReceived', (event) => this.guard('ChannelDtmfReceived', () => this.onDtmf(event)));
+    client.on('WebSocketConnected', () => {
+      this.logger.info('ARI event socket connected');
+      this.emit('connected');
+      void this.reconcile();
+    });
+    client.on('WebSocketReconnecting', (error) => {
+      asteriskMetrics.reconnects.inc();
+      this.logger.warn({ err: error }, 'ARI event socket lost: reconnecting');
+      this.emit('disconnected');
+    });
+    client.on('WebSocketMaxRetries', () => this.scheduleFreshConnect(this.config.reconnectInitialMs));
+    await client.start(this.config.app);
+  }
+
+  // ari-client gave up: start over with a fresh client, backing off up to reconnectMaxMs.
+  private scheduleFreshConnect(delayMs: number): void {
+    if (this.stopping) return;
+    this.client?.removeAllListeners();
+    this.client?.stop();
+    this.logger.warn({ delayMs }, 'ARI unreachable: connecting again later');
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'ARI connect failed');
+        this.scheduleFreshConnect(Math.min(delayMs * 2, this.config.reconnectMaxMs));
+      });
+    }, delayMs);
+  }
+
+  private guard(type: string, handle: () => void): void {
+    try {
+      handle();
+    } catch (error) {
+      asteriskMetrics.invalidEvents.inc({ type });
+      this.logger.warn({ err: error, type }, 'dropping an ARI event that does not match events.json');
+    }
+  }
+
+  private allowed(context: string, exten: string): boolean {
+    const { allowedContexts, allowedExtensions } = this.config;
+    return allowedContexts.includes(context) && (allowedExtensions.length === 0 || allowedExtensions.includes(exten));
+  }
+
+  private onStasisStart(raw: unknown): void {
+    const event = stasisStartSchema.parse(raw);
+    const channel = event.channel;
+    // Our own ExternalMedia channels enter the app too.
+    if (isParleyObject(channel.id)) return;
+    if (this.byChannel.has(channel.id)) throw new AriProtocolError(`second StasisStart for ${channel.id}`);
+    const { context, exten } = channel.dialplan;
+    if (this.stopping || !this.allowed(context, exten)) {
+      asteriskMetrics.calls.inc({ outcome: 'refused' });
+      this.logger.warn({ channelId: channel.id, context, exten, stopping: this.stopping }, 'refusing a channel from outside the allowed dialplan locations');
+      void ariRequest('refuse', this.config.requestTimeoutMs, () => this.ctx.ari.channels.hangup({ channelId: channel.id, reason: 'rejected' }))
+        .catch((error: unknown) => this.logger.warn({ err: error, channelId: channel.id }, 'refusing hangup failed'))
+        .finally(() => this.emit('refused', channel.id));
+      return;
+    }
+    const call = new AsteriskCall(randomUUID(), channel, this.ctx);
+    this.byChannel.set(channel.id, call);
+    this.byChannel.set(call.mediaChannelId, call);
+    this.byCallId.set(call.callId, call);
+    void call.setup().then(() => {
+      if (call.link) this.startPump();
+    });
+  }
+
+  private onStasisEnd(raw: unknown): void {
+    const { channel } = stasisEndSchema.parse(raw);
+    const call = this.byChannel.get(channel.id);
+    if (call === undefined) return;
+    if (channel.id === call.caller.id) call.callerLeft();
+    else call.mediaChannelLeft();
+  }
+
+  private onDtmf(raw: unknown): void {
+    const event = channelDtmfSchema.parse(raw);
+    const call = this.byChannel.get(event.channel.id);
+    if (call !== undefined && event.channel.id === call.caller.id) call.dtmf(event.digit, event.duration_ms);
+  }
+
+  private forget(call: AsteriskCall): void {
+    this.byChannel.delete(call.caller.id);
+    this.byChannel.delete(call.mediaChannelId);
+    this.byCallId.delete(call.callId);
+    if (![...this.byCallId.values()].some((other) => other.link)) this.stopPump();
+    this.emit('finished', call.callId);
+  }
+
+  // After a (re)connect: calls whose channels Asterisk no longer has are ended; Parley-named
+  // bridges and channels no live call owns (left by a crash, or by a teardown that could not
+  // reach Asterisk) are removed.
+  private async reconcile(): Promise<void> {
+    const ariClient = this.ctx.ari;
+    const timeout = this.config.requestTimeoutMs;
+    const report: ReconcileReport = { endedCalls: [], destroyedBridges: [], hungUpChannels: [] };
+    try {
+      const [channels, bridges] = await Promise.all([
+        ariRequest('reconcile:channels', timeout, () => ariClient.channels.list({})),
+        ariRequest('reconcile:bridges', timeout, () => ariClient.bridges.list({})),
+      ]);
+      const live = new Set(channels.map((channel) => channel.id));
+      for (const call of [...this.byCallId.values()]) {
+        if (call.call === undefined) continue; // still setting up: its own steps will fail or succeed
+        const callerGone = !live.has(call.caller.id);
+        if (callerGone || !live.has(call.mediaChannelId)) {
+          report.endedCalls.push(call.callId);
+          asteriskMetrics.reconciled.inc({ kind: 'call' });
+          if (callerGone) call.callerLeft();
+          else call.mediaChannelLeft();
+        }
+      }
+      for (const bridge of bridges) {
+        if (!isParleyObject(bridge.id) || this.ownsId(bridge.id)) continue;
+        await this.removeLeftover('bridge', bridge.id, () => ariClient.bridges.destroy({ bridgeId: bridge.id }));
+        report.destroyedBridges.push(bridge.id);
+      }
+      for (const channel of channels) {
+        if (!isParleyObject(channel.id) || this.ownsId(channel.id)) continue;
+        await this.removeLeftover('channel', channel.id, () => ariClient.channels.hangup({ channelId: channel.id }));
+        report.hungUpChannels.push(channel.id);
+      }
+      this.logger.info(report, 'reconciled with Asterisk');
+      this.emit('reconciled', report);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'reconcile failed: will retry on the next connect');
+    }
+  }
+
+  private ownsId(id: string): boolean {
+    if (this.byChannel.has(id)) return true;
+    return [...this.byCallId.values()].some((call) => call.bridgeId === id);
+  }
+
+  private async removeLeftover(kind: string, id: string, remove: () => Promise<unknown>): Promise<void> {
+    asteriskMetrics.reconciled.inc({ kind });
+    await ariRequest(`reconcile:${kind}`, this.config.requestTimeoutMs, remove).catch((error: unknown) => {
+      this.logger.warn({ err: error, id }, 'could not remove a leftover');
+    });
+  }
+
+  // One timer hands every WebSocket call's paced bot audio to Asterisk.
+  private startPump(): void {
+    if (this.pumpTimer !== undefined) return;
+    this.pumpTimer = setInterval(() => {
+      for (const call of this.byCallId.values()) call.link?.pump();
+    }, PUMP_MS);
+  }
+
+  private stopPump(): void {
+    clearInterval(this.pumpTimer);
+    this.pumpTimer = undefined;
+  }
+
+  // Client mode: Asterisk opens the media socket (websocket_client.conf) and its first TEXT
+  // message, MEDIA_START, names the channel it belongs to.
+  private async listenForAsterisk(): Promise<void> {
+    const { listenHost, listenPort } = this.config.websocket;
+    const server = new WebSocketServer({ host: listenHost, port: listenPort, handleProtocols: (protocols) => (protocols.has('media') ? 'media' : false) });
+    this.clientServer = server;
+    server.on('connection', (socket) => {
+      socket.once('message', (data, isBinary) => {
+        try {
+          const { event, fields } = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
+          if (event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
+          const start = mediaStartOf(fields);
+          const waiter = this.clientWaiters.get(start.channel);
+          if (waiter !== undefined) {
+            this.clientWaiters.delete(start.channel);
+            waiter({ socket, start });
+            return;
+          }
+          const timer = setTimeout(() => {
+            this.unclaimed.delete(start.channel);
+            asteriskMetrics.wsMedia.inc({ kind: 'unclaimed_socket' });
+            this.logger.warn({ channel: start.channel }, 'closing a media socket no call claimed');
+            socket.close(1008);
+          }, this.config.requestTimeoutMs);
+          this.unclaimed.set(start.channel, { socket, start, timer });
+        } catch (error) {
+          asteriskMetrics.wsMedia.inc({ kind: 'bad_first_message' });
+          this.logger.warn({ err: error }, 'closing a media socket that did not start with MEDIA_START');
+          socket.close(1008);
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  }
+
+  private awaitClientSocket(channelName: string, timeoutMs: number): Promise<AcceptedSocket> {
+    const early = this.unclaimed.get(channelName);
+    if (early !== undefined) {
+      clearTimeout(early.timer);
+      this.unclaimed.delete(channelName);
+      return Promise.resolve({ socket: early.socket, start: early.start });
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.clientWaiters.delete(channelName);
+        reject(new AriProtocolError(`Asterisk did not open the media socket of ${channelName} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.clientWaiters.set(channelName, (accepted) => {
+        clearTimeout(timer);
+        resolve(accepted);
+      });
+    });
+  }
+}

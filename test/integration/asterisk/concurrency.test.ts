@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { APP, BOT_CONTEXT, finishedCalls, harnessPerTest, until } from './asterisk-harness.js';
+
+const CALLS = 50;
+const toneHz = (call: number): number => 400 + 50 * call; // 400 .. 2850 Hz, inside G.711's band
+
+function tone(frequencyHz: number, rateHz: number, seconds: number): Int16Array {
+  const out = new Int16Array(rateHz * seconds);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * frequencyHz * i) / rateHz));
+  return out;
+}
+
+// Goertzel power of one frequency: which caller's tone a bot heard.
+function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / rateHz);
+  let s1 = 0;
+  let s2 = 0;
+  for (const sample of signal) {
+    const s0 = sample + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+}
+
+describe('many concurrent Asterisk calls', () => {
+  const harnesses = harnessPerTest();
+
+  it(`runs ${CALLS} calls at once, each bot hearing its own caller, and tears all of them down`, async () => {
+    const harness = await harnesses.start();
+    const callers = Array.from({ length: CALLS }, (_, i) =>
+      harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(i), audio: tone(toneHz(i), 8000, 3) }),
+    );
+    await until(() => harness.bots.bots.length === CALLS && harness.bots.bots.every((bot) => bot.frames.length >= 50), 'a second of audio at every bot');
+    expect(harness.ari.bridges.size).toBe(CALLS);
+    expect(harness.calls.size).toBe(CALLS);
+    for (const bot of harness.bots.bots) {
+      const call = Number(bot.info.from);
+      // The last half second (past the jitter buffer's start): the caller's tone dominates its
+      // neighbours' by a wide margin, so no audio crossed between calls.
+      const heard = bot.heard().subarray(-8000);
+      const own = powerAt(heard, toneHz(call), 16000);
+      const neighbour = Math.max(powerAt(heard, toneHz(call) + 50, 16000), powerAt(heard, toneHz(call) - 50, 16000));
+      expect(own).toBeGreaterThan(100 * neighbour);
+    }
+    const done = finishedCalls(harness.adapter, CALLS);
+    for (const caller of callers) harness.ari.callerHangsUp(caller.id);
+    await done;
+    expect(harness.ari.bridges.size).toBe(0);
+    expect(harness.ari.channels.size).toBe(0);
+    expect(harness.media.sessionCount).toBe(0);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { renderSpeech } from '../../support/speech.js';
+import { rmsDbfs } from '../../support/signal-metrics.js';
+import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, harnessPerTest, twoWayCall, until } from './asterisk-harness.js';
+
+describe('ExternalMedia over chan_websocket (slin16)', () => {
+  const harnesses = harnessPerTest();
+
+  it('connects to /media/<MEDIA_WEBSOCKET_CONNECTION_ID> (server mode) and carries 16 kHz audio both ways', async () => {
+    const harness = await harnesses.start({ config: { transport: 'websocket' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
+    const result = await twoWayCall(harness, 16000);
+    const query = harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query;
+    expect(query).toMatchObject({ transport: 'websocket', encapsulation: 'none', format: 'slin16', connection_type: 'server' });
+    expect(harness.ari.requests.some((r) => r.nickname === 'channels.getChannelVar' && r.query.variable === 'MEDIA_WEBSOCKET_CONNECTION_ID')).toBe(true);
+    expect(result.toBot).toBeGreaterThan(0.9);
+    expect(result.toCaller).toBeGreaterThan(0.9);
+    expect([...harness.ari.wsEndpoints.values()][0]!.oversizeMessages).toBe(0);
+  });
+
+  it('accepts Asterisk’s connection (client mode), matched to the call by MEDIA_START', async () => {
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    const result = await twoWayCall(harness, 16000);
+    expect(harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query).toMatchObject({ connection_type: 'client', external_host: 'parley-media' });
+    expect(result.toBot).toBeGreaterThan(0.9);
+    expect(result.toCaller).toBeGreaterThan(0.9);
+  });
+
+  it('sends FLUSH_MEDIA when the caller barges in, so queued bot audio stops', async () => {
+    const longReply = renderSpeech(`${BOT_TEXT} ${BOT_TEXT} ${BOT_TEXT}`, { rateHz: 16000 });
+    const harness = await harnesses.start({ config: { transport: 'websocket' }, botSays: longReply, session: { bargeIn: true } });
+    // The caller is quiet for a second, then talks over the bot.
+    const speech = renderSpeech(CALLER_TEXT, { rateHz: 16000 });
+    const audio = new Int16Array(16000 + speech.length);
+    audio.set(speech, 16000);
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', audio });
+    await harness.bots.started(0);
+    await until(() => harness.ari.wsEndpoints.size === 1, 'media endpoint');
+    const endpoint = [...harness.ari.wsEndpoints.values()][0]!;
+    await until(() => endpoint.commands.includes('FLUSH_MEDIA'), 'FLUSH_MEDIA');
+    const flushedAtFrame = endpoint.heard().length / 320;
+    await until(() => endpoint.heard().length / 320 >= flushedAtFrame + 25, 'half a second after the flush');
+    const heard = endpoint.heard();
+    // Bot speech before the barge-in, (near) silence for the bot's part after it.
+    expect(rmsDbfs(heard, 0, 16000)).toBeGreaterThan(-40);
+    expect(rmsDbfs(heard, (flushedAtFrame + 5) * 320, (flushedAtFrame + 25) * 320)).toBeLessThan(-60);
+  });
+
+  it('stops sending on MEDIA_XOFF and resumes on MEDIA_XON', async () => {
+    const harness = await harnesses.start({
+      config: { transport: 'websocket' },
+      botSays: renderSpeech(`${BOT_TEXT} ${BOT_TEXT}`, { rateHz: 16000 }),
+      double: { wsEndpoint: { xoffFrames: 10, xonFrames: 5 } },
+    });
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', audio: new Int16Array(0) });
+    await until(() => harness.ari.wsEndpoints.size === 1, 'media endpoint');
+    const endpoint = [...harness.ari.wsEndpoints.values()][0]!;
+    endpoint.consumerStalled = true;
+    await until(() => endpoint.xoffSent === 1, 'MEDIA_XOFF');
+    const queuedAtXoff = endpoint.queuedFrames;
+    // Half a second of stall: Parley holds back instead of piling frames into Asterisk's queue.
+    const framesThen = endpoint.framesSent;
+    await until(() => endpoint.framesSent >= framesThen + 25, 'half a second');
+    expect(endpoint.queuedFrames).toBe(queuedAtXoff);
+    endpoint.consumerStalled = false;
+    const heardBefore = endpoint.heard().length;
+    await until(() => endpoint.heard().length >= heardBefore + 16000, 'a second after XON');
+    expect(endpoint.commands.filter((c) => c !== 'FLUSH_MEDIA')).toEqual([]);
+    expect(rmsDbfs(endpoint.heard(), heardBefore + 4000)).toBeGreaterThan(-40);
+  });
+});
