@@ -198,7 +198,7 @@ export class BotConnection implements BotSession {
   private hangupAfterPlayout(reason: string): void {
     if (this.hangupReason !== undefined) return;
     this.hangupReason = reason;
-    this.media.mark(HANGUP_MARK);
+    this.markAfterQueued(HANGUP_MARK);
     this.after(this.media.queuedMs + HANGUP_GRACE_MS, () => this.media.hangup(reason));
   }
 
@@ -299,7 +299,7 @@ export class BotConnection implements BotSession {
       case 'mark': {
         const internal = `${BOT_MARK_PREFIX}${this.nextBotMark++}`;
         this.botMarks.set(internal, command.name);
-        this.media.mark(internal);
+        this.markAfterQueued(internal);
         return;
       }
       case 'clear':
@@ -312,6 +312,15 @@ export class BotConnection implements BotSession {
         this.media.sendDtmf(command.digits);
         return;
     }
+  }
+
+  // An idle media session does not tick, so a native mark on an empty queue would wait for the
+  // next audio. With nothing queued, everything before the mark has already been sent (a frame
+  // leaves the queue in the same tick it is sent, and that tick's marks are dispatched before
+  // any bot message is read), so it is reached now.
+  private markAfterQueued(name: string): void {
+    if (this.media.queuedMs === 0) this.onMarkPlayed(name);
+    else this.media.mark(name);
   }
 
   private onMarkPlayed(name: string): void {
