@@ -1,7 +1,7 @@
 // A call for bot connector tests: a real RTP session over UDP to an RtpPeer (the caller), with a
 // bot connector attached, plus helpers to wait on and measure what the caller receives.
 import alawmulaw from 'alawmulaw';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { botConfigSchema, type BotConfig } from '../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
 import type { BotConnection } from '../../engine/bot/bot-connection.js';
@@ -28,6 +28,7 @@ export async function startBotCall(
   bot: Partial<BotConfig> & { url: string },
   session: RtpSessionOptions = {},
   info: Partial<CallInfo> = {},
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<BotCall> {
   const engine = new MediaEngine();
   const peer = await RtpPeer.open();
@@ -35,7 +36,7 @@ export async function startBotCall(
   const { session: media, localPort } = engine.createRtpSession(callId, { codec: 'PCMU', remoteHost: '127.0.0.1', remotePort: peer.port, ...session });
   const ended = new Promise<string>((resolve) => media.once('ended', resolve));
   const options = { ...botConfigSchema.parse({ reconnectAttempts: 0, ...bot }), url: bot.url };
-  const connection = botConnectorStarter(options, pino({ level: 'silent' }))(media, { callId, source: 'sip', ...info });
+  const connection = botConnectorStarter(options, logger)(media, { callId, source: 'sip', ...info });
   return {
     engine,
     peer,
@@ -83,4 +84,11 @@ export function frames<T extends Int16Array | Uint8Array>(signal: T, size: numbe
 
 export function pcmBytes(pcm: Int16Array): Buffer {
   return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
+
+// A logger whose JSON lines the test can read.
+export function recordingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
 }
