@@ -9,10 +9,14 @@ import type { CallInfo } from '../../engine/call/call.js';
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../engine/media/media-session-options.js';
+import type { Counter } from 'prom-client';
 import { RtpPeer } from './rtp-peer.js';
 import { rmsDbfs } from './signal-metrics.js';
 
 export const VOICED_DBFS = -40;
+// The test tone (amplitude 8000) is about -15 dBFS; the quiet probe (amplitude 1000) about -33.
+export const LOUD_DBFS = -22;
+export const PROBE_AMPLITUDE = 1000;
 
 export interface BotCall {
   engine: MediaEngine;
@@ -91,4 +95,19 @@ export function recordingLogger(): { logger: Logger; lines: Array<Record<string,
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { logger, lines };
+}
+
+export function loudCount(peer: RtpPeer, from = 0): number {
+  return heardFrames(peer, from).filter((frame) => rmsDbfs(frame) > LOUD_DBFS).length;
+}
+
+// Waits until the quiet probe sent after `from` has been heard: every frame sent before it has
+// then arrived too (one socket, in order on loopback).
+export function untilProbeHeard(peer: RtpPeer, from: number): Promise<void> {
+  return untilRtp(peer, () => heardFrames(peer, from).filter((f) => isVoiced(f) && rmsDbfs(f) <= LOUD_DBFS).length >= 4);
+}
+
+export async function counterValue(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
 }

@@ -4,14 +4,9 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
 import { prompt } from '../../../engine/bot/demo-bot/speech-source.js';
-import { frames, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
+import { counterValue, frames, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
 import { BotServer } from '../../support/bot-server.js';
 import { renderSpeech } from '../../support/speech.js';
-
-async function metricValue(counter: typeof botMetrics.faults, labels: Record<string, string>): Promise<number> {
-  const { values } = await counter.get();
-  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
-}
 
 // A port nothing listens on: bound once, then released.
 async function closedPort(): Promise<number> {
@@ -33,7 +28,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
   it('a bot dying mid-call gives the caller the fallback prompt, then a clean hangup, logged and counted', async () => {
     server = await BotServer.start();
     const { logger, lines } = recordingLogger();
-    const faultsBefore = await metricValue(botMetrics.faults, { protocol: 'parley', kind: 'closed' });
+    const faultsBefore = await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'closed' });
     call = await startBotCall({ url: server.url }, {}, { callId: 'call-dies' }, logger);
     const bot = await server.peer();
     await bot.until(() => bot.events.length > 0);
@@ -48,19 +43,19 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
     await call.peer.waitFor(atDeath + goodbyeFrames - 1);
     expect(voicedCount(call.peer, atDeath)).toBeGreaterThan(goodbyeFrames / 2);
     expect(call.connection.stats).toMatchObject({ faults: 1, reconnects: 0, fallback: true });
-    expect(await metricValue(botMetrics.faults, { protocol: 'parley', kind: 'closed' })).toBe(faultsBefore + 1);
+    expect(await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'closed' })).toBe(faultsBefore + 1);
     const line = lines.find((l) => l.level === 50 && l.kind === 'closed');
     expect(line).toMatchObject({ callId: 'call-dies', msg: expect.stringContaining('fallback') });
   });
 
   it('an unreachable bot is retried per the reconnect policy, then the caller hears the fallback and is hung up', async () => {
     const port = await closedPort();
-    const before = await metricValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' });
+    const before = await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' });
     call = await startBotCall({ url: `ws://127.0.0.1:${port}/bot`, reconnectAttempts: 1, reconnectBackoffMs: 50 });
     expect(await call.ended).toBe('bot_unavailable');
     expect(voicedCount(call.peer)).toBeGreaterThan(10);
     expect(call.connection.stats).toMatchObject({ faults: 2, reconnects: 1, fallback: true });
-    expect(await metricValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' })).toBe(before + 2);
+    expect(await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' })).toBe(before + 2);
   });
 
   it('reconnects after a bot closes, announcing the resumed call, and the call goes on', async () => {

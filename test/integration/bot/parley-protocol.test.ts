@@ -1,20 +1,13 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
-import { startBotCall, frames, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
+import { counterValue, loudCount, PROBE_AMPLITUDE, startBotCall, untilProbeHeard, frames, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
 import { BotServer } from '../../support/bot-server.js';
-import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { bestAlignment } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
 const CALLER_TEXT = 'Hello bot, this is the caller speaking to you.';
 const FRAME_BYTES_16K = 640;
-// The test tone (amplitude 8000) is about -15 dBFS; the quiet probe (1000) about -33 dBFS.
-const LOUD_DBFS = -22;
-
-async function metricValue(counter: typeof botMetrics.malformed, labels: Record<string, string>): Promise<number> {
-  const { values } = await counter.get();
-  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
-}
 
 // Speech padded to whole 20 ms frames, sent as messages of up to 50 frames (1 s).
 function sendSpeech(peer: { send(data: Buffer): void }, pcm: Int16Array, rateHz: number): void {
@@ -136,14 +129,11 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     bot.send({ event: 'mark', name: 'after-clear' });
     await bot.until(() => bot.named('mark').length === 1);
     expect(call.session.queuedMs).toBe(0);
-    // A quiet probe after the clear: once it has arrived, so has every frame sent before it (one
-    // socket, in order on loopback).
-    bot.send(pcmBytes(tone(16000, 100, 440, 1000)));
-    const loud = (from: number): number => heardFrames(call!.peer, from).filter((frame) => rmsDbfs(frame) > LOUD_DBFS).length;
-    await untilRtp(call.peer, () => heardFrames(call!.peer, atClear).filter((f) => isVoiced(f) && rmsDbfs(f) <= LOUD_DBFS).length >= 4);
+    bot.send(pcmBytes(tone(16000, 100, 440, PROBE_AMPLITUDE)));
+    await untilProbeHeard(call.peer, atClear);
     // At most the frame being sent when clear arrived, and one already in flight.
-    expect(loud(atClear)).toBeLessThanOrEqual(2);
-    expect(loud(first)).toBeLessThan(150);
+    expect(loudCount(call.peer, atClear)).toBeLessThanOrEqual(2);
+    expect(loudCount(call.peer, first)).toBeLessThan(150);
   });
 
   it('tells the bot about speech and barge-in, with how much of its audio was played', async () => {
@@ -175,10 +165,10 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     const bot = await server.peer();
     await bot.until(() => bot.events.length > 0);
     const before = {
-      bad_json: await metricValue(botMetrics.malformed, { protocol: 'parley', reason: 'bad_json' }),
-      unknown_event: await metricValue(botMetrics.malformed, { protocol: 'parley', reason: 'unknown_event' }),
-      payload_size: await metricValue(botMetrics.malformed, { protocol: 'parley', reason: 'payload_size' }),
-      schema: await metricValue(botMetrics.malformed, { protocol: 'parley', reason: 'schema' }),
+      bad_json: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'bad_json' }),
+      unknown_event: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'unknown_event' }),
+      payload_size: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'payload_size' }),
+      schema: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'schema' }),
     };
     bot.send('{"event": "mark", ');
     bot.send({ event: 'dance' });
@@ -191,7 +181,7 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     expect(bot.named('mark')[0]!.name).toBe('still-here');
     expect(call.connection.stats.malformed).toEqual({ bad_json: 1, unknown_event: 1, payload_size: 2, schema: 2 });
     for (const [reason, count] of Object.entries({ bad_json: 1, unknown_event: 1, payload_size: 2, schema: 2 })) {
-      expect(await metricValue(botMetrics.malformed, { protocol: 'parley', reason })).toBe(before[reason as keyof typeof before] + count);
+      expect(await counterValue(botMetrics.malformed, { protocol: 'parley', reason })).toBe(before[reason as keyof typeof before] + count);
     }
     expect(call.session.isClosed).toBe(false);
     // Audio still flows both ways after the bad messages.
