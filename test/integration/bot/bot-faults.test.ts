@@ -1,11 +1,11 @@
 import alawmulaw from 'alawmulaw';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
 import { prompt } from '../../../engine/bot/demo-bot/speech-source.js';
-import { counterValue, frames, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
-import { BotServer } from '../../support/bot-server.js';
+import { counterValue, frames, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
+import { botFixture } from '../../support/bot-fixture.js';
 import { renderSpeech } from '../../support/speech.js';
 
 // A port nothing listens on: bound once, then released.
@@ -18,22 +18,14 @@ async function closedPort(): Promise<number> {
 }
 
 describe('bot connection faults, over a real WebSocket and RTP over real UDP', () => {
-  let server: BotServer | undefined;
-  let call: BotCall | undefined;
-  afterEach(async () => {
-    call?.close();
-    await server?.close();
-  });
+  const t = botFixture();
 
   it('a bot dying mid-call gives the caller the fallback prompt, then a clean hangup, logged and counted', async () => {
-    server = await BotServer.start();
     const { logger, lines } = recordingLogger();
     const faultsBefore = await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'closed' });
-    call = await startBotCall({ url: server.url }, {}, { callId: 'call-dies' }, logger);
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect({ info: { callId: 'call-dies' }, logger });
     bot.send(pcmBytes(tone(16000, 200)));
-    await untilRtp(call.peer, () => voicedCount(call!.peer) >= 8);
+    await untilRtp(call.peer, () => voicedCount(call.peer) >= 8);
     const atDeath = call.peer.received.length;
     bot.socket.terminate();
 
@@ -51,7 +43,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
   it('an unreachable bot is retried per the reconnect policy, then the caller hears the fallback and is hung up', async () => {
     const port = await closedPort();
     const before = await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' });
-    call = await startBotCall({ url: `ws://127.0.0.1:${port}/bot`, reconnectAttempts: 1, reconnectBackoffMs: 50 });
+    const call = (t.call = await startBotCall({ url: `ws://127.0.0.1:${port}/bot`, reconnectAttempts: 1, reconnectBackoffMs: 50 }));
     expect(await call.ended).toBe('bot_unavailable');
     expect(voicedCount(call.peer)).toBeGreaterThan(10);
     expect(call.connection.stats).toMatchObject({ faults: 2, reconnects: 1, fallback: true });
@@ -59,10 +51,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
   });
 
   it('reconnects after a bot closes, announcing the resumed call, and the call goes on', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url, reconnectAttempts: 2, reconnectBackoffMs: 20 });
-    const first = await server.peer(0);
-    await first.until(() => first.events.length > 0);
+    const { server, call, bot: first } = await t.connect({ bot: { reconnectAttempts: 2, reconnectBackoffMs: 20 } });
     first.socket.close(1011, 'bot restarting');
     const second = await server.peer(1);
     await second.until(() => second.events.length > 0);
@@ -76,8 +65,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
 
   it('bounds caller audio queued for a bot still connecting: the oldest frames are dropped and counted', async () => {
     let accept: ((ok: boolean) => void) | undefined;
-    server = await BotServer.start({ verifyClient: (_info, done) => void (accept = done) });
-    call = await startBotCall({ url: server.url, maxBufferedMs: 200, connectTimeoutMs: 30_000 });
+    const { server, call } = await t.start({ server: { verifyClient: (_info, done) => void (accept = done) }, bot: { maxBufferedMs: 200, connectTimeoutMs: 30_000 } });
     const speech = renderSpeech('Are you there? Hello?', { rateHz: 8000 });
     const payloads = frames(speech, 160).map((frame) => alawmulaw.mulaw.encode(frame));
     await call.peer.stream(payloads, call.localPort, { payloadType: 0, ssrc: 0x99, samplesPerFrame: 160 });
@@ -92,10 +80,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
   });
 
   it('hangs up when the bot says so, once its queued audio has been played', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     bot.send(pcmBytes(tone(16000, 400)));
     bot.send({ event: 'hangup', reason: 'goodbye_said' });
     expect(await call.ended).toBe('goodbye_said');

@@ -1,8 +1,8 @@
 import alawmulaw from 'alawmulaw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
-import { counterValue, loudCount, PROBE_AMPLITUDE, startBotCall, untilProbeHeard, frames, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount, type BotCall } from '../../support/bot-call.js';
-import { BotServer } from '../../support/bot-server.js';
+import { counterValue, loudCount, PROBE_AMPLITUDE, untilProbeHeard, frames, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
+import { botFixture } from '../../support/bot-fixture.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
@@ -18,26 +18,17 @@ function sendSpeech(peer: { send(data: Buffer): void }, pcm: Int16Array, rateHz:
 }
 
 describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP', () => {
-  let server: BotServer | undefined;
-  let call: BotCall | undefined;
-  afterEach(async () => {
-    call?.close();
-    await server?.close();
-  });
+  const t = botFixture();
 
   it('sends start with the call details, then the caller audio as 16 kHz PCM16LE 20 ms frames matching the speech', async () => {
-    server = await BotServer.start();
-    call = await startBotCall(
-      { url: server.url, authorization: 'Bearer sesame' },
-      {},
-      { callId: 'call-start', from: 'sip:alice@example.test', customParameters: { lang: 'en' } },
-    );
-    const bot = await server.peer();
+    const { call, bot } = await t.connect({
+      bot: { authorization: 'Bearer sesame' },
+      info: { callId: 'call-start', from: 'sip:alice@example.test', customParameters: { lang: 'en' } },
+    });
     expect(bot.request.headers.authorization).toBe('Bearer sesame');
     const query = new URL(bot.request.url!, 'ws://x').searchParams;
     expect(query.get('callId')).toBe('call-start');
     expect(query.get('from')).toBe('sip:alice@example.test');
-    await bot.until(() => bot.events.length > 0);
     expect(bot.events[0]).toMatchObject({
       event: 'start',
       version: 1,
@@ -61,10 +52,7 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
   });
 
   it('plays bot audio to the caller as PCMU, in order, with consecutive RTP sequence numbers and timestamps', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     const text = 'The bot answers the caller now.';
     const speech16k = renderSpeech(text, { rateHz: 16000 });
     const first = call.peer.received.length;
@@ -93,16 +81,13 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
   });
 
   it('returns marks in order, each only once the audio queued before it has been sent', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     const first = call.peer.received.length;
     const voicedAtMark = new Map<string, number>();
     bot.socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       const event = JSON.parse(data.toString()) as { event: string; name?: string };
-      if (event.event === 'mark') voicedAtMark.set(event.name!, voicedCount(call!.peer, first));
+      if (event.event === 'mark') voicedAtMark.set(event.name!, voicedCount(call.peer, first));
     });
     for (const name of ['m1', 'm2', 'm3']) {
       bot.send(pcmBytes(tone(16000, 300)));
@@ -117,13 +102,10 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
   });
 
   it('clear empties the playout queue within one frame', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     const first = call.peer.received.length;
     for (let i = 0; i < 3; i++) bot.send(pcmBytes(tone(16000, 1000)));
-    await untilRtp(call.peer, () => voicedCount(call!.peer, first) >= 10);
+    await untilRtp(call.peer, () => voicedCount(call.peer, first) >= 10);
     const atClear = call.peer.received.length;
     bot.send({ event: 'clear' });
     bot.send({ event: 'mark', name: 'after-clear' });
@@ -137,13 +119,10 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
   });
 
   it('tells the bot about speech and barge-in, with how much of its audio was played', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     const first = call.peer.received.length;
     for (let i = 0; i < 5; i++) bot.send(pcmBytes(tone(16000, 1000, 300)));
-    await untilRtp(call.peer, () => voicedCount(call!.peer, first) >= 10);
+    await untilRtp(call.peer, () => voicedCount(call.peer, first) >= 10);
     const speech8k = renderSpeech('Stop talking, I want to say something.', { rateHz: 8000 });
     const streaming = call.peer.stream(frames(speech8k, 160).map((f) => alawmulaw.mulaw.encode(f)), call.localPort, { payloadType: 0, ssrc: 0x77, samplesPerFrame: 160 });
     await bot.until(() => bot.named('barge_in').length === 1);
@@ -160,10 +139,7 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
   });
 
   it('rejects each malformed message with a counted error while the call continues', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url });
-    const bot = await server.peer();
-    await bot.until(() => bot.events.length > 0);
+    const { call, bot } = await t.connect();
     const before = {
       bad_json: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'bad_json' }),
       unknown_event: await counterValue(botMetrics.malformed, { protocol: 'parley', reason: 'unknown_event' }),
@@ -187,6 +163,6 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     // Audio still flows both ways after the bad messages.
     const first = call.peer.received.length;
     bot.send(pcmBytes(tone(16000, 200)));
-    await untilRtp(call.peer, () => voicedCount(call!.peer, first) >= 8);
+    await untilRtp(call.peer, () => voicedCount(call.peer, first) >= 8);
   });
 });

@@ -1,5 +1,5 @@
 import alawmulaw from 'alawmulaw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
 import {
   counterValue,
@@ -8,14 +8,13 @@ import {
   isVoiced,
   loudCount,
   PROBE_AMPLITUDE,
-  startBotCall,
   tone,
   untilProbeHeard,
   untilRtp,
   voicedCount,
-  type BotCall,
 } from '../../support/bot-call.js';
-import { BotServer, type BotPeer } from '../../support/bot-server.js';
+import { botFixture } from '../../support/bot-fixture.js';
+import type { BotPeer } from '../../support/bot-server.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
@@ -33,24 +32,18 @@ function sendMulaw(bot: BotPeer, streamSid: string, pcm8k: Int16Array): void {
   }
 }
 
-async function startedBot(server: BotServer): Promise<{ bot: BotPeer; streamSid: string }> {
-  const bot = await server.peer();
-  await bot.until(() => bot.events.length >= 2);
-  return { bot, streamSid: bot.events[1]!.streamSid as string };
+const twilio = { bot: { protocol: 'twilio' as const } };
+
+function streamSidOf(bot: BotPeer): string {
+  return bot.events[1]!.streamSid as string;
 }
 
 describe('Twilio Media Streams compatibility over a real WebSocket, driven by RTP over real UDP', () => {
-  let server: BotServer | undefined;
-  let call: BotCall | undefined;
-  afterEach(async () => {
-    call?.close();
-    await server?.close();
-  });
+  const t = botFixture();
 
   it("speaks Twilio's messages: connected, start, then caller audio as base64 µ-law 8 kHz media", async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url, protocol: 'twilio' }, {}, { callId: 'call-twilio', customParameters: { agent: 'sales' } });
-    const { bot, streamSid } = await startedBot(server);
+    const { call, bot } = await t.connect({ ...twilio, info: { callId: 'call-twilio', customParameters: { agent: 'sales' } } });
+    const streamSid = streamSidOf(bot);
     expect(bot.events[0]).toEqual({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     expect(streamSid).toMatch(/^MZ[0-9a-f]{32}$/);
     expect(bot.events[1]).toEqual({
@@ -88,9 +81,8 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
   });
 
   it('plays the bot µ-law to the caller, answers a mark once its audio is sent, and clear flushes within a frame answering pending marks', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url, protocol: 'twilio' });
-    const { bot, streamSid } = await startedBot(server);
+    const { call, bot } = await t.connect(twilio);
+    const streamSid = streamSidOf(bot);
     const text = 'Hello from a bot written for Twilio.';
     const speech8k = renderSpeech(text, { rateHz: 8000 });
     const speechFrames = Math.floor(speech8k.length / 160);
@@ -98,7 +90,7 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
     let heardAtMark = 0;
     bot.send({ event: 'mark', streamSid, mark: { name: 'spoken' } });
     await bot.until(() => {
-      heardAtMark = call!.peer.received.length;
+      heardAtMark = call.peer.received.length;
       return bot.named('mark').length === 1;
     });
     expect(bot.named('mark')[0]).toMatchObject({ event: 'mark', streamSid, mark: { name: 'spoken' }, sequenceNumber: expect.stringMatching(/^\d+$/) });
@@ -112,7 +104,7 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
     const first = call.peer.received.length;
     sendMulaw(bot, streamSid, tone(8000, 3000));
     bot.send({ event: 'mark', streamSid, mark: { name: 'cut-short' } });
-    await untilRtp(call.peer, () => voicedCount(call!.peer, first) >= 10);
+    await untilRtp(call.peer, () => voicedCount(call.peer, first) >= 10);
     const atClear = call.peer.received.length;
     bot.send({ event: 'clear', streamSid });
     // Twilio answers the marks a clear dropped.
@@ -124,9 +116,8 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
   });
 
   it('rejects each malformed message with a counted error while the call continues', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url, protocol: 'twilio' });
-    const { bot, streamSid } = await startedBot(server);
+    const { call, bot } = await t.connect(twilio);
+    const streamSid = streamSidOf(bot);
     const reasons = { bad_json: 1, unknown_event: 1, bad_base64: 1, payload_size: 1, unexpected_binary: 1, schema: 1 };
     const before = Object.fromEntries(
       await Promise.all(Object.keys(reasons).map(async (reason) => [reason, await counterValue(botMetrics.malformed, { protocol: 'twilio', reason })] as const)),
@@ -147,9 +138,8 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
   });
 
   it('a Twilio bot closing its stream normally ends the call once its audio has played', async () => {
-    server = await BotServer.start();
-    call = await startBotCall({ url: server.url, protocol: 'twilio' });
-    const { bot, streamSid } = await startedBot(server);
+    const { call, bot } = await t.connect(twilio);
+    const streamSid = streamSidOf(bot);
     sendMulaw(bot, streamSid, tone(8000, 400));
     bot.socket.close(1000);
     expect(await call.ended).toBe('bot_hangup');
