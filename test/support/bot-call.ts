@@ -111,3 +111,15 @@ export async function counterValue(counter: Counter<string>, labels: Record<stri
   const { values } = await counter.get();
   return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
 }
+
+// Records, at each clear of the playout queue (by the connector), how many bot frames the media
+// had played: the reference "within one frame" is measured against, whatever the machine's load.
+export function framesPlayedAtClears(session: MediaSession): number[] {
+  const played: number[] = [];
+  const clear = session.clear.bind(session);
+  session.clear = () => {
+    played.push(session.stats().botSamplesPlayed / session.frameSamples);
+    clear();
+  };
+  return played;
+}
