@@ -3,41 +3,19 @@
 // the same frames through a bare `ws` client, side by side in one run. CPU is process time (user +
 // system) over the whole loop, the echoing bot included on both sides, divided by frames: each
 // frame crosses once in each direction.
-import { EventEmitter } from 'node:events';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { BenchResult } from '../bench-part.js';
 import { botConfigSchema } from '../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
-import type { CallMedia, CallMediaEvents } from '../../engine/call/call-media.js';
+import { NullMedia } from '../../test/support/null-media.js';
 
 const RATE_HZ = 16000;
 const FRAME_SAMPLES = 320;
 const FRAMES = 3000; // 60 s of audio per measurement
 const BATCH = 50; // frames in flight at once: 1 s, as a bot streaming in real time would see after a stall
 const ROUNDS = 5;
-
-// The media face with nothing behind it: counts the bot audio it is given.
-class NullMedia extends EventEmitter<CallMediaEvents> implements CallMedia {
-  readonly callId = 'bench';
-  readonly sampleRateHz = RATE_HZ;
-  readonly networkCodec = 'PCMU' as const;
-  readonly queuedMs = 0;
-  played = 0;
-  private waiter: { count: number; resolve: () => void } | undefined;
-  play(pcm: Int16Array): void {
-    this.played += pcm.length / FRAME_SAMPLES;
-    if (this.waiter && this.played >= this.waiter.count) this.waiter.resolve();
-  }
-  until(count: number): Promise<void> {
-    return this.played >= count ? Promise.resolve() : new Promise((resolve) => (this.waiter = { count, resolve }));
-  }
-  mark(): void {}
-  clear(): void {}
-  sendDtmf(): void {}
-  hangup(): void {}
-}
 
 async function echoServer(protocol: 'parley' | 'twilio'): Promise<{ url: string; close: () => void }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -69,17 +47,17 @@ function cpuUs(start: NodeJS.CpuUsage): number {
 
 async function connectorRound(protocol: 'parley' | 'twilio', frame: Int16Array): Promise<number> {
   const bot = await echoServer(protocol);
-  const media = new NullMedia();
+  const media = new NullMedia('bench', RATE_HZ);
   const options = { ...botConfigSchema.parse({ protocol, maxBufferedMs: 10_000 }), url: bot.url };
   const connection = botConnectorStarter(options, pino({ level: 'silent' }))(media, { callId: 'bench', source: 'sip' });
   // Wait for the socket to open: one frame through and back.
   media.emit('audio', frame);
-  await media.until(1);
-  const baseline = media.played;
+  await media.untilPlayed(1);
+  const baseline = media.playedFrames;
   const start = process.cpuUsage();
   for (let sent = 0; sent < FRAMES; sent += BATCH) {
     for (let i = 0; i < BATCH; i++) media.emit('audio', frame);
-    await media.until(baseline + sent + BATCH - 1);
+    await media.untilPlayed(baseline + sent + BATCH);
   }
   const used = cpuUs(start);
   connection.stop('bench_over');
