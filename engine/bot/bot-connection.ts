@@ -23,7 +23,9 @@ const BOT_MARK_PREFIX = 'bot:';
 // How long past the queued audio a hangup waits for its mark before hanging up anyway.
 const HANGUP_GRACE_MS = 2000;
 
-type State = 'connecting' | 'open' | 'waiting' | 'failing' | 'stopped';
+// waiting: between a fault and a reconnect; detached: the bot is gone for good (fallback, or a
+// Twilio bot that ended its stream) and the call is winding down.
+type State = 'connecting' | 'open' | 'waiting' | 'detached' | 'stopped';
 type Pending = { kind: 'audio'; pcm: Int16Array } | { kind: 'event'; event: CallEventToBot };
 
 export interface BotConnectionStats {
@@ -144,8 +146,9 @@ export class BotConnection implements BotSession {
     });
     socket.on('close', (code: number, reason: Buffer) =>
       this.guard(() => {
-        if (socket !== this.socket || this.state === 'stopped' || this.state === 'failing' || this.hangupReason !== undefined) return;
+        if (socket !== this.socket || this.state === 'stopped' || this.state === 'detached' || this.hangupReason !== undefined) return;
         if (opened && this.protocol.normalCloseIsHangup && (code === 1000 || code === 1005)) {
+          this.state = 'detached';
           this.hangupAfterPlayout('bot_hangup');
           return;
         }
@@ -174,7 +177,7 @@ export class BotConnection implements BotSession {
   }
 
   private fallback(): void {
-    this.state = 'failing';
+    this.state = 'detached';
     this.stats.fallback = true;
     botMetrics.fallbacks.inc({ protocol: this.protocol.name });
     this.pending = [];
