@@ -140,6 +140,22 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     await bot.until(() => bot.named('speech_stopped').length >= 1);
   });
 
+  it('passes caller DTMF to the bot and sends the bot\'s digits to the caller as RFC 4733 events', async () => {
+    const { call, bot } = await t.connect({ session: { telephoneEventPayloadType: 101 } });
+    // RFC 4733 section 2.3: event, E bit and volume, duration; the end packet is sent three times.
+    const event = (digit: number, end: boolean, duration: number): Uint8Array => Uint8Array.of(digit, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff);
+    const packets = [event(5, false, 160), event(5, false, 320), event(5, false, 480), event(5, true, 800), event(5, true, 800), event(5, true, 800)];
+    packets.forEach((payload, i) => call.peer.send({ payloadType: 101, ssrc: 0x5005, sequenceNumber: 100 + i, timestamp: 8000, marker: i === 0 }, payload, call.localPort));
+    await bot.until(() => bot.named('dtmf').length === 1);
+    expect(bot.named('dtmf')[0]).toMatchObject({ event: 'dtmf', digit: '5', durationMs: 100 });
+
+    bot.send({ event: 'dtmf', digits: '7' });
+    await untilRtp(call.peer, () => call.peer.received.some((r) => r.packet.header.payloadType === 101 && (r.packet.payload[1]! & 0x80) !== 0));
+    const sent = call.peer.received.filter((r) => r.packet.header.payloadType === 101).map((r) => r.packet);
+    expect(sent.every((packet) => packet.payload[0] === 7)).toBe(true);
+    expect(sent[0]!.header.marker).toBe(true);
+  });
+
   it('rejects each malformed message with a counted error while the call continues', async () => {
     const { call, bot } = await t.connect();
     const before = {
