@@ -3,6 +3,7 @@
 // `envKeys`). Defaults run embedded mode on 127.0.0.1 with the demo bot.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { botConfigSchema } from '../engine/bot/bot-config.js';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 
@@ -69,14 +70,8 @@ export const configSchema = z.object({
     .prefault({}),
   // PBX mode: Asterisk's ARI (see docs/asterisk.md).
   asterisk: asteriskConfigSchema,
-  bot: z
-    .object({
-      // Empty: the embedded demo bot answers.
-      url: z.string().url().optional(),
-      protocol: z.enum(['parley', 'twilio']).default('parley'),
-      authorization: z.string().optional(),
-    })
-    .prefault({}),
+  // Empty url: the embedded demo bot answers. Keys and defaults: engine/bot/bot-config.ts.
+  bot: botConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -112,6 +107,8 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_BOT_URL: { path: 'bot.url', type: 'string' },
   PARLEY_BOT_PROTOCOL: { path: 'bot.protocol', type: 'string' },
   PARLEY_BOT_AUTHORIZATION: { path: 'bot.authorization', type: 'string' },
+  PARLEY_BOT_RECONNECT_ATTEMPTS: { path: 'bot.reconnectAttempts', type: 'number' },
+  PARLEY_BOT_RECONNECT_BACKOFF_MS: { path: 'bot.reconnectBackoffMs', type: 'number' },
 };
 
 function parseEnvValue(name: string, text: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CallRegistry } from '../engine/call/call-registry.js';
+import { botConnectorStarter } from '../engine/bot/bot-connector.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
@@ -65,7 +66,8 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
   );
-  const startBot = demoBotStarter(logger);
+  // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
+  const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
   // PBX mode: calls arrive from Asterisk through ARI, next to the API.
   const asterisk =
     config.mode === 'pbx'

@@ -1,0 +1,24 @@
+// Configuration of the bot connectors (the `bot` section of the node's config). With no `url`,
+// the embedded demo bot answers calls instead.
+import { z } from 'zod';
+
+export const botConfigSchema = z.object({
+  url: z.url({ protocol: /^wss?$/ }).optional(),
+  protocol: z.enum(['parley', 'twilio']).default('parley'),
+  // Sent as the Authorization header of the WebSocket upgrade (for example "Bearer <token>").
+  authorization: z.string().optional(),
+  connectTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+  // Reconnects after a fault before giving up (fallback prompt, then hangup). 0: never reconnect.
+  reconnectAttempts: z.number().int().min(0).max(10).default(1),
+  reconnectBackoffMs: z.number().int().min(0).max(30_000).default(250),
+  // Caller audio waiting for a slow bot: past this much in the socket's send buffer (or queued
+  // while connecting), frames are dropped and counted rather than buffered without bound.
+  maxBufferedMs: z.number().int().min(20).max(30_000).default(1000),
+  // Bot audio ahead of playout: past this, further bot audio is dropped and counted.
+  maxPlayoutMs: z.number().int().min(1000).max(600_000).default(60_000),
+  // Largest message accepted from a bot (bigger ones close the connection, RFC 6455 section 7.4.1 code 1009).
+  maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+});
+
+export type BotConfig = z.infer<typeof botConfigSchema>;
+export type BotConnectorOptions = BotConfig & { url: string };

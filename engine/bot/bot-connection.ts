@@ -1,0 +1,339 @@
+// One call's connection to a bot, whatever the wire format: dials the bot's WebSocket, streams
+// caller audio and events to it, applies its commands to the call's media, and keeps both sides
+// safe from each other. Caller audio toward a slow bot is bounded by the socket's bufferedAmount
+// (and by a queue while connecting); bot audio ahead of playout is bounded too; every drop is
+// counted. A bot that cannot be reached, closes or errors is retried per the reconnect policy,
+// then the caller hears a short fallback prompt and the call hangs up cleanly. Nothing thrown in
+// here reaches the media engine: every listener is guarded.
+import type { Logger } from 'pino';
+import { WebSocket, type RawData } from 'ws';
+import type { BotSession, CallInfo } from '../call/call.js';
+import type { CallMedia, CallMediaEvents } from '../call/call-media.js';
+import type { ResamplerRate } from '../native/resampler.js';
+import type { BotConnectorOptions } from './bot-config.js';
+import { botMetrics } from './bot-metrics.js';
+import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from './bot-wire-protocol.js';
+import { prompt } from './demo-bot/speech-source.js';
+import { BotConnectionError, MalformedBotMessageError, type BotFaultKind, type MalformedReason } from './errors.js';
+
+const FRAME_MS = 20;
+// Marks Parley places for itself; bot marks are renamed `bot:<n>` so the two never collide.
+const HANGUP_MARK = 'parley:hangup';
+const BOT_MARK_PREFIX = 'bot:';
+// How long past the queued audio a hangup waits for its mark before hanging up anyway.
+const HANGUP_GRACE_MS = 2000;
+
+// waiting: between a fault and a reconnect; detached: the bot is gone for good (fallback, or a
+// Twilio bot that ended its stream) and the call is winding down.
+type State = 'connecting' | 'open' | 'waiting' | 'detached' | 'stopped';
+type Pending = { kind: 'audio'; pcm: Int16Array } | { kind: 'event'; event: CallEventToBot };
+
+export interface BotConnectionStats {
+  framesToBot: number;
+  framesFromBot: number;
+  droppedToBot: number;
+  droppedFromBot: number;
+  malformed: Partial<Record<MalformedReason, number>>;
+  faults: number;
+  reconnects: number;
+  fallback: boolean;
+}
+
+export class BotConnection implements BotSession {
+  readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
+  private state: State = 'connecting';
+  private socket: WebSocket | undefined;
+  private pending: Pending[] = [];
+  private pendingAudio = 0;
+  private attempts = 0;
+  private nextBotMark = 1;
+  private readonly botMarks = new Map<string, string>();
+  private hangupReason: string | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly loggedMalformed = new Set<MalformedReason>();
+  private readonly listeners: Array<{ [E in keyof CallMediaEvents]: [E, (...args: CallMediaEvents[E]) => void] }[keyof CallMediaEvents]> = [];
+  private readonly maxBufferedFrames: number;
+  private readonly frameSamples: number;
+
+  constructor(
+    private readonly media: CallMedia,
+    private readonly info: CallInfo,
+    private readonly protocol: BotWireProtocol,
+    private readonly options: BotConnectorOptions,
+    private readonly logger: Logger,
+  ) {
+    this.maxBufferedFrames = Math.max(1, Math.floor(options.maxBufferedMs / FRAME_MS));
+    this.frameSamples = (media.sampleRateHz / 1000) * FRAME_MS;
+  }
+
+  start(): void {
+    this.listen('audio', (pcm) => this.onCallerAudio(pcm));
+    this.listen('speechStarted', () => this.toBot({ type: 'speech_started' }));
+    this.listen('speechStopped', () => this.toBot({ type: 'speech_stopped' }));
+    this.listen('bargeIn', (playedMs) => this.toBot({ type: 'barge_in', playedMs }));
+    this.listen('dtmf', (digit, durationMs) => this.toBot({ type: 'dtmf', digit, durationMs }));
+    this.listen('markPlayed', (name) => this.onMarkPlayed(name));
+    this.listen('ended', (reason) => this.stop(reason));
+    this.connect(false);
+  }
+
+  stop(reason: string): void {
+    if (this.state === 'stopped') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'stopped';
+    for (const [event, listener] of this.listeners) this.media.off(event, listener as never);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.pending = [];
+    const socket = this.socket;
+    if (socket === undefined) return;
+    if (wasOpen) {
+      const stop = this.protocol.callEvent({ type: 'stop', reason });
+      if (stop !== undefined) socket.send(stop);
+      socket.close(1000, reason.slice(0, 120));
+    } else {
+      socket.terminate();
+    }
+  }
+
+  private listen<E extends keyof CallMediaEvents>(event: E, handler: (...args: CallMediaEvents[E]) => void): void {
+    const guarded = (...args: CallMediaEvents[E]): void => this.guard(() => handler(...args));
+    this.listeners.push([event, guarded] as never);
+    this.media.on(event, guarded as never);
+  }
+
+  // The connector's failures are its own: logged, never thrown into the media engine or ws.
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger.error({ err: error }, 'bot connector error (contained; the call continues)');
+    }
+  }
+
+  private connect(resumed: boolean): void {
+    this.state = 'connecting';
+    const url = new URL(this.options.url);
+    url.searchParams.set('callId', this.info.callId);
+    if (this.info.from !== undefined) url.searchParams.set('from', this.info.from);
+    if (this.info.to !== undefined) url.searchParams.set('to', this.info.to);
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, {
+        headers: this.options.authorization ? { authorization: this.options.authorization } : undefined,
+        handshakeTimeout: this.options.connectTimeoutMs,
+        maxPayload: this.options.maxMessageBytes,
+      });
+    } catch (error) {
+      this.fault('connect_failed', (error as Error).message);
+      return;
+    }
+    this.socket = socket;
+    let opened = false;
+    let lastError: Error | undefined;
+    socket.on('open', () =>
+      this.guard(() => {
+        if (this.state !== 'connecting') return;
+        opened = true;
+        this.state = 'open';
+        botMetrics.connections.inc({ protocol: this.protocol.name });
+        for (const message of this.protocol.opening(resumed)) socket.send(message);
+        this.flushPending();
+      }),
+    );
+    socket.on('message', (data: RawData, isBinary: boolean) => this.guard(() => this.onBotMessage(data as Buffer, isBinary)));
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', (code: number, reason: Buffer) =>
+      this.guard(() => {
+        if (socket !== this.socket || this.state === 'stopped' || this.state === 'detached' || this.hangupReason !== undefined) return;
+        if (opened && this.protocol.normalCloseIsHangup && (code === 1000 || code === 1005)) {
+          this.state = 'detached';
+          this.hangupAfterPlayout('bot_hangup');
+          return;
+        }
+        const kind: BotFaultKind = !opened ? 'connect_failed' : lastError ? 'error' : 'closed';
+        this.fault(kind, lastError?.message ?? `closed with code ${code}${reason.length > 0 ? ` (${reason.toString('utf8').slice(0, 120)})` : ''}`);
+      }),
+    );
+  }
+
+  private fault(kind: BotFaultKind, detail: string): void {
+    this.stats.faults++;
+    botMetrics.faults.inc({ protocol: this.protocol.name, kind });
+    const error = new BotConnectionError(kind, detail);
+    const bot = `${new URL(this.options.url).origin}${new URL(this.options.url).pathname}`;
+    if (this.attempts < this.options.reconnectAttempts) {
+      this.attempts++;
+      this.stats.reconnects++;
+      botMetrics.reconnects.inc({ protocol: this.protocol.name });
+      this.logger.warn({ err: error, kind, bot, attempt: this.attempts }, 'bot connection lost: reconnecting');
+      this.state = 'waiting';
+      this.after(this.options.reconnectBackoffMs, () => this.connect(true));
+      return;
+    }
+    this.logger.error({ err: error, kind, bot }, 'bot unavailable: playing the fallback prompt, then hanging up');
+    this.fallback();
+  }
+
+  private fallback(): void {
+    this.state = 'detached';
+    this.stats.fallback = true;
+    botMetrics.fallbacks.inc({ protocol: this.protocol.name });
+    this.pending = [];
+    this.media.clear();
+    prompt('goodbye', this.media.sampleRateHz as ResamplerRate).then(
+      (pcm) =>
+        this.guard(() => {
+          if (this.state === 'stopped') return;
+          this.media.play(pcm);
+          this.hangupAfterPlayout('bot_unavailable');
+        }),
+      (error: unknown) =>
+        this.guard(() => {
+          this.logger.error({ err: error }, 'fallback prompt unavailable: hanging up');
+          if (this.state !== 'stopped') this.media.hangup('bot_unavailable');
+        }),
+    );
+  }
+
+  // Hangs up once the audio already queued has reached the caller (or a grace period later).
+  private hangupAfterPlayout(reason: string): void {
+    if (this.hangupReason !== undefined) return;
+    this.hangupReason = reason;
+    this.markAfterQueued(HANGUP_MARK);
+    this.after(this.media.queuedMs + HANGUP_GRACE_MS, () => this.media.hangup(reason));
+  }
+
+  private after(delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.state !== 'stopped') this.guard(fn);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private onCallerAudio(pcm: Int16Array): void {
+    if (this.state === 'open') {
+      this.sendAudio(pcm);
+    } else if (this.state === 'connecting' || this.state === 'waiting') {
+      if (this.pendingAudio >= this.maxBufferedFrames) {
+        this.pending.splice(this.pending.findIndex((entry) => entry.kind === 'audio'), 1);
+        this.pendingAudio--;
+        this.dropped('to_bot', 'not_connected');
+      }
+      this.pending.push({ kind: 'audio', pcm: pcm.slice() });
+      this.pendingAudio++;
+    }
+  }
+
+  private sendAudio(pcm: Int16Array): void {
+    const socket = this.socket!;
+    const message = this.protocol.callerAudio(pcm);
+    // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).
+    if (socket.bufferedAmount > this.maxBufferedFrames * message.length) {
+      this.dropped('to_bot', 'backpressure');
+      return;
+    }
+    socket.send(message);
+    this.stats.framesToBot++;
+  }
+
+  private toBot(event: CallEventToBot): void {
+    if (this.state === 'open') {
+      const message = this.protocol.callEvent(event);
+      if (message !== undefined) this.socket!.send(message);
+    } else if (this.state === 'connecting' || this.state === 'waiting') {
+      this.pending.push({ kind: 'event', event });
+    }
+  }
+
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    this.pendingAudio = 0;
+    for (const entry of pending) {
+      if (entry.kind === 'audio') this.sendAudio(entry.pcm);
+      else this.toBot(entry.event);
+    }
+  }
+
+  private dropped(direction: 'to_bot' | 'from_bot', reason: string): void {
+    if (direction === 'to_bot') this.stats.droppedToBot++;
+    else this.stats.droppedFromBot++;
+    botMetrics.dropped.inc({ protocol: this.protocol.name, direction, reason });
+  }
+
+  private onBotMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state !== 'open') return;
+    let command: BotCommand;
+    try {
+      command = this.protocol.decode(data, isBinary);
+    } catch (error) {
+      if (!(error instanceof MalformedBotMessageError)) throw error;
+      this.malformed(error);
+      return;
+    }
+    this.apply(command);
+  }
+
+  private malformed(error: MalformedBotMessageError): void {
+    this.stats.malformed[error.reason] = (this.stats.malformed[error.reason] ?? 0) + 1;
+    botMetrics.malformed.inc({ protocol: this.protocol.name, reason: error.reason });
+    // One line per kind of fault per call; the metric counts the rest.
+    if (this.loggedMalformed.has(error.reason)) return;
+    this.loggedMalformed.add(error.reason);
+    this.logger.warn({ err: error, reason: error.reason }, 'dropping a malformed bot message (further ones only counted)');
+  }
+
+  private apply(command: BotCommand): void {
+    if (this.hangupReason !== undefined) return;
+    switch (command.type) {
+      case 'audio': {
+        const frames = command.pcm.length / this.frameSamples;
+        if (this.media.queuedMs + frames * FRAME_MS > this.options.maxPlayoutMs) {
+          this.dropped('from_bot', 'playout_full');
+          return;
+        }
+        this.media.play(command.pcm);
+        this.stats.framesFromBot += frames;
+        return;
+      }
+      case 'mark': {
+        const internal = `${BOT_MARK_PREFIX}${this.nextBotMark++}`;
+        this.botMarks.set(internal, command.name);
+        this.markAfterQueued(internal);
+        return;
+      }
+      case 'clear':
+        this.media.clear();
+        return;
+      case 'hangup':
+        this.hangupAfterPlayout(command.reason);
+        return;
+      case 'dtmf':
+        this.media.sendDtmf(command.digits);
+        return;
+    }
+  }
+
+  // An idle media session does not tick, so a native mark on an empty queue would wait for the
+  // next audio. With nothing queued, everything before the mark has already been sent (a frame
+  // leaves the queue in the same tick it is sent, and that tick's marks are dispatched before
+  // any bot message is read), so it is reached now.
+  private markAfterQueued(name: string): void {
+    if (this.media.queuedMs === 0) this.onMarkPlayed(name);
+    else this.media.mark(name);
+  }
+
+  private onMarkPlayed(name: string): void {
+    if (name === HANGUP_MARK) {
+      this.media.hangup(this.hangupReason ?? 'bot_hangup');
+      return;
+    }
+    const botName = this.botMarks.get(name);
+    if (botName === undefined) return;
+    this.botMarks.delete(name);
+    this.toBot({ type: 'mark', name: botName });
+  }
+}

@@ -1,0 +1,39 @@
+// The contract between the shared bot connection (socket lifecycle, queues, faults) and one wire
+// format (Parley's own, or Twilio Media Streams). A protocol is a pure translator: call events in,
+// WebSocket messages out; bot messages in, commands out. It never touches the socket or the media.
+import type { CallInfo } from '../call/call.js';
+import type { CallMedia } from '../call/call-media.js';
+
+export type WireMessage = string | Buffer;
+
+export type BotCommand =
+  | { type: 'audio'; pcm: Int16Array } // PCM16 at the call's rate
+  | { type: 'mark'; name: string }
+  | { type: 'clear' }
+  | { type: 'hangup'; reason: string }
+  | { type: 'dtmf'; digits: string };
+
+export type CallEventToBot =
+  | { type: 'speech_started' }
+  | { type: 'speech_stopped' }
+  | { type: 'barge_in'; playedMs: number }
+  | { type: 'dtmf'; digit: string; durationMs: number }
+  | { type: 'mark'; name: string }
+  | { type: 'stop'; reason: string };
+
+export interface BotWireProtocol {
+  readonly name: 'parley' | 'twilio';
+  // Whether a bot closing its socket normally (1000) means "hang up" rather than a fault: true for
+  // Twilio, where ending a <Connect><Stream> is how a bot ends its part of the call.
+  readonly normalCloseIsHangup: boolean;
+  // What to send right after the socket opens; `resumed` after a reconnect.
+  opening(resumed: boolean): WireMessage[];
+  // One 20 ms frame of caller audio. The array is only valid during the call: copy it.
+  callerAudio(pcm: Int16Array): WireMessage;
+  // undefined: this protocol has no message for that event.
+  callEvent(event: CallEventToBot): WireMessage | undefined;
+  // Throws MalformedBotMessageError for anything the schema rejects.
+  decode(data: Buffer, isBinary: boolean): BotCommand;
+}
+
+export type BotWireProtocolFactory = (media: CallMedia, info: CallInfo) => BotWireProtocol;

@@ -1,0 +1,74 @@
+// The Parley bot protocol (docs/bot-protocol.md): caller audio as binary PCM16LE frames at the
+// call's rate, events as JSON. `atMs` on events is the caller media time (ms of caller audio sent).
+import type { CallInfo } from '../../call/call.js';
+import type { CallMedia } from '../../call/call-media.js';
+import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '../bot-wire-protocol.js';
+import { MalformedBotMessageError } from '../errors.js';
+import { parseJsonEvent } from '../json-event.js';
+import { botMessageSchemas, FRAME_MS, MAX_FRAMES_PER_MESSAGE, PARLEY_PROTOCOL_VERSION, type StartMessage } from './parley-messages.js';
+
+export class ParleyProtocol implements BotWireProtocol {
+  readonly name = 'parley';
+  readonly normalCloseIsHangup = false;
+  private readonly frameBytes: number;
+  private callerFrames = 0;
+
+  constructor(
+    private readonly media: CallMedia,
+    private readonly info: CallInfo,
+  ) {
+    this.frameBytes = (media.sampleRateHz / 1000) * FRAME_MS * 2;
+  }
+
+  opening(resumed: boolean): WireMessage[] {
+    const start: StartMessage = {
+      event: 'start',
+      version: PARLEY_PROTOCOL_VERSION,
+      callId: this.info.callId,
+      resumed,
+      caller: { source: this.info.source, from: this.info.from, to: this.info.to },
+      media: { encoding: 'pcm16le', sampleRateHz: this.media.sampleRateHz, channels: 1, frameMs: FRAME_MS, networkCodec: this.media.networkCodec },
+      customParameters: this.info.customParameters ?? {},
+    };
+    return [JSON.stringify(start)];
+  }
+
+  callerAudio(pcm: Int16Array): WireMessage {
+    this.callerFrames++;
+    // A copy: the frame is a view on a reused native buffer, and ws masks client frames in place.
+    // Int16Array memory is little-endian on every platform Node supports in practice (x64, arm64).
+    return Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+  }
+
+  callEvent(event: CallEventToBot): WireMessage {
+    const { type, ...fields } = event;
+    return JSON.stringify({ event: type, ...fields, atMs: this.callerFrames * FRAME_MS });
+  }
+
+  decode(data: Buffer, isBinary: boolean): BotCommand {
+    if (isBinary) return { type: 'audio', pcm: this.audioOf(data) };
+    const { event, message } = parseJsonEvent(data.toString('utf8'), botMessageSchemas);
+    switch (event) {
+      case 'mark':
+        return { type: 'mark', name: message.name };
+      case 'clear':
+        return { type: 'clear' };
+      case 'hangup':
+        return { type: 'hangup', reason: message.reason ?? 'bot_hangup' };
+      case 'dtmf':
+        return { type: 'dtmf', digits: message.digits.toUpperCase() };
+    }
+  }
+
+  private audioOf(data: Buffer): Int16Array {
+    const frames = data.length / this.frameBytes;
+    if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES_PER_MESSAGE) {
+      throw new MalformedBotMessageError(
+        'payload_size',
+        `audio must be 1 to ${MAX_FRAMES_PER_MESSAGE} whole 20 ms frames of ${this.frameBytes} bytes, got ${data.length} bytes`,
+      );
+    }
+    if (data.byteOffset % 2 === 0) return new Int16Array(data.buffer, data.byteOffset, data.length / 2);
+    return new Int16Array(Uint8Array.from(data).buffer);
+  }
+}

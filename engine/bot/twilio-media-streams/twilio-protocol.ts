@@ -1,0 +1,137 @@
+// Twilio Media Streams compatibility: a bot written for Twilio's bidirectional <Connect><Stream>
+// (for example with Pipecat's Twilio serializer) talks to Parley unchanged. Caller audio goes out
+// as base64 µ-law at 8 kHz; bot µ-law comes back and is decoded and resampled to the call's rate,
+// with the native G.711 codec and resampler. Events without a Twilio message (speech, barge-in)
+// are not sent: Twilio bots run their own VAD.
+import { createHash, randomBytes } from 'node:crypto';
+import type { CallInfo } from '../../call/call.js';
+import type { CallMedia } from '../../call/call-media.js';
+import { decodeUlaw, encodeUlaw } from '../../native/g711.js';
+import { Resampler, type ResamplerRate } from '../../native/resampler.js';
+import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '../bot-wire-protocol.js';
+import { MalformedBotMessageError } from '../errors.js';
+import { parseJsonEvent } from '../json-event.js';
+import { TWILIO_SAMPLE_RATE_HZ, twilioBotMessageSchemas, type TwilioToBot } from './twilio-messages.js';
+
+const FRAME_MS = 20;
+// RFC 4648 section 4 alphabet with padding, as Twilio sends and expects it.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// A bot media message may carry up to 10 s of µ-law.
+const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
+
+function sid(prefix: string, seed?: string): string {
+  const hex = seed === undefined ? randomBytes(16).toString('hex') : createHash('sha256').update(seed).digest('hex').slice(0, 32);
+  return `${prefix}${hex}`;
+}
+
+export class TwilioProtocol implements BotWireProtocol {
+  readonly name = 'twilio';
+  readonly normalCloseIsHangup = true;
+  private readonly streamSid = sid('MZ');
+  private readonly callSid: string;
+  private readonly accountSid = sid('AC', 'parley');
+  private sequence = 0;
+  private chunk = 0;
+  private readonly toTwilio: Resampler | undefined;
+  private readonly fromTwilio: Resampler | undefined;
+  // Reused per caller frame: the hot direction allocates only the base64 text.
+  private readonly narrow: Int16Array;
+  private readonly codes: Uint8Array;
+
+  constructor(
+    private readonly media: CallMedia,
+    private readonly info: CallInfo,
+  ) {
+    this.callSid = sid('CA', info.callId);
+    const rate = media.sampleRateHz as ResamplerRate;
+    if (rate !== TWILIO_SAMPLE_RATE_HZ) {
+      this.toTwilio = new Resampler(rate, TWILIO_SAMPLE_RATE_HZ);
+      this.fromTwilio = new Resampler(TWILIO_SAMPLE_RATE_HZ, rate);
+    }
+    // Room for a streaming resampler's occasional extra output sample.
+    this.narrow = new Int16Array((TWILIO_SAMPLE_RATE_HZ / 1000) * FRAME_MS * 2);
+    this.codes = new Uint8Array(this.narrow.length);
+  }
+
+  opening(): WireMessage[] {
+    this.sequence = 0;
+    this.chunk = 0;
+    return [
+      this.message({ event: 'connected', protocol: 'Call', version: '1.0.0' }),
+      this.message({
+        event: 'start',
+        sequenceNumber: this.nextSequence(),
+        start: {
+          streamSid: this.streamSid,
+          accountSid: this.accountSid,
+          callSid: this.callSid,
+          tracks: ['inbound'],
+          customParameters: { ...this.info.customParameters, parleyCallId: this.info.callId },
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: TWILIO_SAMPLE_RATE_HZ, channels: 1 },
+        },
+        streamSid: this.streamSid,
+      }),
+    ];
+  }
+
+  callerAudio(pcm: Int16Array): WireMessage {
+    const narrow = this.toTwilio ? this.narrow.subarray(0, this.toTwilio.processInto(pcm, this.narrow)) : pcm;
+    const codes = encodeUlaw(narrow, this.codes.subarray(0, narrow.length));
+    const chunk = ++this.chunk;
+    return this.message({
+      event: 'media',
+      sequenceNumber: this.nextSequence(),
+      media: {
+        track: 'inbound',
+        chunk: String(chunk),
+        timestamp: String((chunk - 1) * FRAME_MS),
+        payload: Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('base64'),
+      },
+      streamSid: this.streamSid,
+    });
+  }
+
+  callEvent(event: CallEventToBot): WireMessage | undefined {
+    switch (event.type) {
+      case 'dtmf':
+        return this.message({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: this.nextSequence(), dtmf: { track: 'inbound_track', digit: event.digit } });
+      case 'mark':
+        return this.message({ event: 'mark', sequenceNumber: this.nextSequence(), streamSid: this.streamSid, mark: { name: event.name } });
+      case 'stop':
+        return this.message({ event: 'stop', sequenceNumber: this.nextSequence(), streamSid: this.streamSid, stop: { accountSid: this.accountSid, callSid: this.callSid } });
+      default:
+        return undefined;
+    }
+  }
+
+  decode(data: Buffer, isBinary: boolean): BotCommand {
+    if (isBinary) throw new MalformedBotMessageError('unexpected_binary', 'Twilio Media Streams carries audio in JSON media messages, not binary frames');
+    const { event, message } = parseJsonEvent(data.toString('utf8'), twilioBotMessageSchemas);
+    switch (event) {
+      case 'media':
+        return { type: 'audio', pcm: this.audioOf(message.media.payload) };
+      case 'mark':
+        return { type: 'mark', name: message.mark.name };
+      case 'clear':
+        return { type: 'clear' };
+    }
+  }
+
+  private audioOf(payload: string): Int16Array {
+    if (!BASE64.test(payload)) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
+    const codes = Buffer.from(payload, 'base64');
+    if (codes.length === 0 || codes.length > MAX_PAYLOAD_BYTES) {
+      throw new MalformedBotMessageError('payload_size', `media.payload must carry 1 to ${MAX_PAYLOAD_BYTES} µ-law bytes, got ${codes.length}`);
+    }
+    const pcm = decodeUlaw(codes);
+    return this.fromTwilio ? this.fromTwilio.process(pcm) : pcm;
+  }
+
+  private nextSequence(): string {
+    return String(++this.sequence);
+  }
+
+  private message(message: TwilioToBot): string {
+    return JSON.stringify(message);
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ParleyProtocol } from '../../../engine/bot/parley-protocol/parley-protocol.js';
+import { MalformedBotMessageError } from '../../../engine/bot/errors.js';
+import { NullMedia } from '../../support/null-media.js';
+
+const info = { callId: 'call-u', source: 'webrtc' as const };
+
+function reasonOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MalformedBotMessageError) return error.reason;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('ParleyProtocol', () => {
+  it('sends caller frames as their own PCM16LE bytes, copied, and stamps events with the caller media time', () => {
+    const protocol = new ParleyProtocol(new NullMedia('call-u', 24000), info);
+    const frame = Int16Array.from({ length: 480 }, (_, i) => (i * 97) % 30000 - 15000);
+    const message = protocol.callerAudio(frame) as Buffer;
+    expect(message.length).toBe(960);
+    for (let i = 0; i < frame.length; i++) expect(message.readInt16LE(2 * i)).toBe(frame[i]);
+    frame[0] = 1234;
+    expect(message.readInt16LE(0)).not.toBe(1234);
+    protocol.callerAudio(frame);
+    expect(JSON.parse(protocol.callEvent({ type: 'barge_in', playedMs: 860 }) as string)).toEqual({ event: 'barge_in', playedMs: 860, atMs: 40 });
+    expect(JSON.parse(protocol.opening(true)[0] as string)).toMatchObject({ event: 'start', version: 1, resumed: true, media: { sampleRateHz: 24000, frameMs: 20 } });
+  });
+
+  it('decodes bot audio of whole frames at any byte alignment, and commands', () => {
+    const protocol = new ParleyProtocol(new NullMedia(), info);
+    const backing = Buffer.alloc(641 * 2);
+    const unaligned = backing.subarray(1, 1 + 640 * 2);
+    unaligned.writeInt16LE(-321, 0);
+    const audio = protocol.decode(unaligned, true);
+    expect(audio).toMatchObject({ type: 'audio' });
+    expect(audio.type === 'audio' && audio.pcm.length === 640 && audio.pcm[0] === -321).toBe(true);
+    expect(protocol.decode(Buffer.from('{"event":"dtmf","digits":"12#a"}'), false)).toEqual({ type: 'dtmf', digits: '12#A' });
+    expect(protocol.decode(Buffer.from('{"event":"hangup"}'), false)).toEqual({ type: 'hangup', reason: 'bot_hangup' });
+    expect(protocol.decode(Buffer.from('{"event":"clear","extra":true}'), false)).toEqual({ type: 'clear' });
+  });
+
+  it('rejects malformed messages with a reason for each kind', () => {
+    const protocol = new ParleyProtocol(new NullMedia(), info);
+    expect(reasonOf(() => protocol.decode(Buffer.from('{'), false))).toBe('bad_json');
+    expect(reasonOf(() => protocol.decode(Buffer.from('[1,2]'), false))).toBe('unknown_event');
+    expect(reasonOf(() => protocol.decode(Buffer.from('{"event":"toString"}'), false))).toBe('unknown_event');
+    expect(reasonOf(() => protocol.decode(Buffer.from('{"event":"mark","name":""}'), false))).toBe('schema');
+    expect(reasonOf(() => protocol.decode(Buffer.alloc(0), true))).toBe('payload_size');
+    expect(reasonOf(() => protocol.decode(Buffer.alloc(639), true))).toBe('payload_size');
+    expect(reasonOf(() => protocol.decode(Buffer.alloc(640 * 51), true))).toBe('payload_size');
+  });
+});

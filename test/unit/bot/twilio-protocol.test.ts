@@ -1,0 +1,71 @@
+import alawmulaw from 'alawmulaw';
+import { describe, expect, it } from 'vitest';
+import { MalformedBotMessageError } from '../../../engine/bot/errors.js';
+import { TwilioProtocol } from '../../../engine/bot/twilio-media-streams/twilio-protocol.js';
+import { frames, tone } from '../../support/bot-call.js';
+import { NullMedia } from '../../support/null-media.js';
+import { bestAlignment } from '../../support/signal-metrics.js';
+
+const info = { callId: 'call-t', source: 'asterisk' as const };
+
+function payloadOf(message: string): Uint8Array {
+  return Buffer.from((JSON.parse(message) as { media: { payload: string } }).media.payload, 'base64');
+}
+
+function media(codes: Uint8Array): Buffer {
+  return Buffer.from(JSON.stringify({ event: 'media', streamSid: 'MZ1', media: { payload: Buffer.from(codes).toString('base64') } }));
+}
+
+describe('TwilioProtocol', () => {
+  it('at an 8 kHz call, caller frames are G.711 µ-law byte for byte', () => {
+    const protocol = new TwilioProtocol(new NullMedia('call-t', 8000), info);
+    const frame = tone(8000, 20, 1000, 12000);
+    expect(Buffer.from(payloadOf(protocol.callerAudio(frame) as string))).toEqual(Buffer.from(alawmulaw.mulaw.encode(frame)));
+  });
+
+  it('at 16 kHz, transcodes caller audio to µ-law 8 kHz and bot µ-law back to 16 kHz, keeping the signal', () => {
+    const protocol = new TwilioProtocol(new NullMedia('call-t', 16000), info);
+    const sent = frames(tone(16000, 1000, 440), 320).map((frame) => payloadOf(protocol.callerAudio(frame) as string));
+    const narrow = alawmulaw.mulaw.decode(Buffer.concat(sent));
+    expect(Math.abs(narrow.length - 8000)).toBeLessThanOrEqual(40);
+    expect(bestAlignment(tone(8000, 900, 440), narrow, 0, 200).correlation).toBeGreaterThan(0.99);
+
+    const wide: number[] = [];
+    for (const frame of frames(tone(8000, 1000, 440), 160)) {
+      const command = protocol.decode(media(alawmulaw.mulaw.encode(frame)), false);
+      if (command.type === 'audio') wide.push(...command.pcm);
+    }
+    expect(Math.abs(wide.length - 16000)).toBeLessThanOrEqual(80);
+    expect(bestAlignment(tone(16000, 900, 440), wide, 0, 400).correlation).toBeGreaterThan(0.99);
+  });
+
+  it('numbers its messages as Twilio does: start is 1, then one more per message', () => {
+    const protocol = new TwilioProtocol(new NullMedia(), info);
+    const [connected, start] = protocol.opening().map((m) => JSON.parse(m as string) as Record<string, unknown>);
+    expect(connected).toEqual({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    expect(start!.sequenceNumber).toBe('1');
+    protocol.callerAudio(tone(16000, 20));
+    expect(JSON.parse(protocol.callEvent({ type: 'dtmf', digit: '7', durationMs: 100 }) as string)).toMatchObject({ event: 'dtmf', sequenceNumber: '3', dtmf: { track: 'inbound_track', digit: '7' } });
+    expect(protocol.callEvent({ type: 'barge_in', playedMs: 10 })).toBeUndefined();
+  });
+
+  it('rejects malformed messages with a reason for each kind', () => {
+    const protocol = new TwilioProtocol(new NullMedia(), info);
+    const reason = (data: string | Buffer, binary = false): string | undefined => {
+      try {
+        protocol.decode(Buffer.from(data), binary);
+      } catch (error) {
+        if (error instanceof MalformedBotMessageError) return error.reason;
+        throw error;
+      }
+      return undefined;
+    };
+    expect(reason(Buffer.alloc(160), true)).toBe('unexpected_binary');
+    expect(reason('nope')).toBe('bad_json');
+    expect(reason('{"event":"start","streamSid":"MZ1"}')).toBe('unknown_event');
+    expect(reason('{"event":"media","streamSid":"MZ1","media":{"payload":"AAA"}}')).toBe('bad_base64');
+    expect(reason('{"event":"media","streamSid":"MZ1","media":{"payload":"////\\n"}}')).toBe('bad_base64');
+    expect(reason('{"event":"media","streamSid":"MZ1","media":{"payload":""}}')).toBe('payload_size');
+    expect(reason('{"event":"clear"}')).toBe('schema');
+  });
+});
