@@ -2,22 +2,25 @@
 // on the same frames, and the barge-in decision latency measured in media time through the media
 // engine (speech onset in the caller's audio → the frame in which the bot's queue is flushed).
 import { Vad } from '../../engine/native/vad.js';
-import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ } from '../../test/support/barge-in-run.js';
+import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type EchoPath } from '../../test/support/barge-in-run.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
 import { cleanSpeech, evaluationSnrsDb, noiseKinds, noisySpeech, VAD_RATE_HZ, type NoisySpeech } from '../../test/support/vad-corpus.js';
 import { countFrames, emptyCounts, precision, recall, type FrameCounts } from '../../test/support/vad-score.js';
 import { fvadDecisions } from './fvad-peer.js';
 
-// The session defaults (engine/media/media-session-options.ts); the peer runs the same mode.
+// Frame decisions are scored at the default aggressiveness with a 160 ms hangover: the session's
+// own 300 ms default is a turn-taking choice (when speechStopped reaches the bot), not a frame
+// classifier's, and is reported beside it. The peer runs in the mode of the same number.
 const AGGRESSIVENESS = 2;
 const HANGOVER_MS = 160;
+const SESSION_HANGOVER_MS = 300;
 const MIN_SPEECH_MS = 120;
 const FRAME_MS = 20;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-async function score(corpus: NoisySpeech, aggressiveness: number, ours: FrameCounts, peer: FrameCounts): Promise<void> {
+async function score(corpus: NoisySpeech, aggressiveness: number, ours: FrameCounts, peer: FrameCounts, hangoverMs = HANGOVER_MS): Promise<void> {
   const frameSamples = (VAD_RATE_HZ / 1000) * FRAME_MS;
-  countFrames(corpus.labels, new Vad({ aggressiveness, hangoverMs: HANGOVER_MS, frameMs: FRAME_MS }).process(corpus.noisy).speech, ours);
+  countFrames(corpus.labels, new Vad({ aggressiveness, hangoverMs, frameMs: FRAME_MS }).process(corpus.noisy).speech, ours);
   countFrames(corpus.labels, await fvadDecisions(corpus.noisy, VAD_RATE_HZ, frameSamples, aggressiveness), peer);
 }
 
@@ -30,7 +33,7 @@ const row = (ours: FrameCounts, peer: FrameCounts) => ({
 
 // Per utterance: the caller's audio from 1 s (or the preceding gap) before its first labelled
 // speech frame, the bot talking throughout; latency = end of the frame that flushed − onset.
-function bargeInLatencies(corpus: NoisySpeech): number[] {
+function bargeInLatencies(corpus: NoisySpeech, echo?: EchoPath): number[] {
   const bot = botSpeech(10_000);
   return corpus.utterances.map((utterance, i) => {
     let onset = Math.floor(utterance.start / RUN_FRAME_SAMPLES);
@@ -38,7 +41,7 @@ function bargeInLatencies(corpus: NoisySpeech): number[] {
     const previousEnd = i === 0 ? 0 : corpus.utterances[i - 1]!.end;
     const leadFrames = Math.min(50, Math.floor((onset * RUN_FRAME_SAMPLES - previousEnd) / RUN_FRAME_SAMPLES));
     const caller = corpus.noisy.subarray((onset - leadFrames) * RUN_FRAME_SAMPLES, utterance.end);
-    const run = runBargeIn(caller, bot, { session: { bargeInMinSpeechMs: MIN_SPEECH_MS } });
+    const run = runBargeIn(caller, bot, { session: { bargeInMinSpeechMs: MIN_SPEECH_MS }, echo });
     const fired = run.bargeIns[0];
     return fired === undefined ? Number.NaN : (fired.frame + 1 - leadFrames) * FRAME_MS;
   });
@@ -75,18 +78,33 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const noise of noiseKinds) await score(noisySpeech(noise, 10, FRAME_MS), aggressiveness, ours, peer);
     byAggressiveness.push({ aggressiveness, snr_db: 10, ...row(ours, peer) });
   }
+  const atSessionHangover = [];
+  for (const snrDb of evaluationSnrsDb) {
+    const ours = emptyCounts();
+    const peer = emptyCounts();
+    for (const noise of noiseKinds) await score(noisySpeech(noise, snrDb, FRAME_MS), AGGRESSIVENESS, ours, peer, SESSION_HANGOVER_MS);
+    atSessionHangover.push({ snr_db: snrDb, hangover_ms: SESSION_HANGOVER_MS, ...row(ours, peer) });
+  }
 
   const clean = cleanSpeech(FRAME_MS);
   const cleanLatency = bargeInLatencies({ ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples });
   const white10Latency = bargeInLatencies(noisySpeech('white', 10, FRAME_MS));
+  // Double talk: the caller interrupts while the bot's echo (-10 dB, 100 ms) is on the line.
+  const echoLatency = bargeInLatencies({ ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples }, { delayMs: 100, gainDb: -10 });
   return {
     config: { aggressiveness: AGGRESSIVENESS, hangover_ms: HANGOVER_MS, frame_ms: FRAME_MS, rate_hz: VAD_RATE_HZ, peer: '@echogarden/fvad-wasm (libfvad, WebRTC VAD) mode = aggressiveness' },
     labelled_frames: { total: clean.labels.length, speech: clean.labels.reduce((a, b) => a + b, 0) },
     rows,
     rows_by_noise: rowsByNoise,
     by_aggressiveness_at_10db: byAggressiveness,
+    rows_at_session_hangover: atSessionHangover,
     bargein_min_speech_ms: MIN_SPEECH_MS,
     bargein_decision_ms: summary(cleanLatency).max,
-    bargein_decision: { clean: summary(cleanLatency), white_10db: summary(white10Latency), rate_hz: RUN_RATE_HZ },
+    bargein_decision: {
+      clean: summary(cleanLatency),
+      white_10db: summary(white10Latency),
+      clean_over_echo_minus10db_100ms: summary(echoLatency),
+      rate_hz: RUN_RATE_HZ,
+    },
   };
 }

@@ -8,9 +8,11 @@ export const sessionOptionsSchema = z.object({
   botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
   playoutMaxMs: z.number().int().min(1000).max(600_000).default(120_000),
   vadAggressiveness: z.number().int().min(0).max(3).default(2),
-  vadHangoverMs: z.number().int().min(0).max(2000).default(160),
+  vadHangoverMs: z.number().int().min(0).max(2000).default(300),
   bargeIn: z.boolean().default(true),
   bargeInMinSpeechMs: z.number().int().min(20).max(2000).default(120),
+  // Caller speech that matches the bot's recent output (its echo) does not interrupt it.
+  bargeInEchoGuard: z.boolean().default(true),
 });
 
 export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;

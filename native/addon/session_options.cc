@@ -17,6 +17,7 @@ MediaSessionOptions ParseSessionOptions(Napi::Env env, const Napi::Object& optio
   parsed.vad_hangover_ms = IntOption(env, options, "vadHangoverMs", parsed.vad_hangover_ms);
   parsed.barge_in_enabled = BoolOption(env, options, "bargeIn", parsed.barge_in_enabled);
   parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms);
+  parsed.barge_in_echo_guard = BoolOption(env, options, "bargeInEchoGuard", parsed.barge_in_echo_guard);
   if (parsed.vad_aggressiveness < 0 || parsed.vad_aggressiveness > 3) throw MakeError(env, kInvalidArgument, "vadAggressiveness must be 0..3");
   if (parsed.playout_max_ms < 1000) throw MakeError(env, kInvalidArgument, "playoutMaxMs must be at least 1000");
   return parsed;

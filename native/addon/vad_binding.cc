@@ -26,7 +26,7 @@ class VadBinding : public Napi::ObjectWrap<VadBinding> {
     const int rate_hz = IntOption(env, options, "sampleRateHz", 16000);
     const int frame_ms = IntOption(env, options, "frameMs", 20);
     const int aggressiveness = IntOption(env, options, "aggressiveness", 2);
-    const int hangover_ms = IntOption(env, options, "hangoverMs", 160);
+    const int hangover_ms = IntOption(env, options, "hangoverMs", 300);
     if (!IsSupportedRate(rate_hz)) throw MakeError(env, kInvalidArgument, "sampleRateHz must be 8000, 16000, 24000 or 48000");
     if (frame_ms != 10 && frame_ms != 20 && frame_ms != 30) throw MakeError(env, kInvalidArgument, "frameMs must be 10, 20 or 30");
     if (aggressiveness < 0 || aggressiveness > 3) throw MakeError(env, kInvalidArgument, "aggressiveness must be 0..3");

@@ -5,8 +5,9 @@
 
 namespace parley {
 
-BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz)
+BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz, bool echo_guard)
     : min_speech_ms_(min_speech_ms),
+      echo_guard_(echo_guard),
       frame_ms_(frame_ms),
       decimation_(static_cast<size_t>(sample_rate_hz / kAnalysisRateHz)),
       frame_analysis_(static_cast<size_t>(kAnalysisRateHz / 1000 * frame_ms)),
@@ -73,7 +74,7 @@ bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool 
   }
 
   bool counts = speech;
-  if (speech) {
+  if (speech && echo_guard_) {
     // Only speech frames pay for the correlation.
     last_correlation_ = EchoCorrelation();
     if (last_correlation_ >= kEchoCorrelation) {
@@ -90,9 +91,10 @@ bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool 
     EndRun();  // the caller stopped: a later turn may interrupt again
     return false;
   }
-  // The run lasts min_speech_ms from its first speech frame and is mostly speech: a pause
-  // between two syllables does not push the decision back, a click or a cough ends too soon.
-  if (fired_ || run_frames_ * frame_ms_ < min_speech_ms_ || run_speech_frames_ * 4 < run_frames_ * 3) return false;
+  // The run spans min_speech_ms from its first speech frame to this one, which is speech too,
+  // and is mostly speech: a pause between two syllables does not push the decision back, a click
+  // or a cough ends too soon (its trailing silence never completes a run).
+  if (fired_ || !counts || run_frames_ * frame_ms_ < min_speech_ms_ || run_speech_frames_ * 4 < run_frames_ * 3) return false;
   fired_ = true;
   return true;
 }

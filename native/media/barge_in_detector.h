@@ -6,10 +6,13 @@
 // audio coming back on the caller's leg is a delayed, attenuated copy of what was just sent. On
 // each speech frame the last kWindowMs of caller audio is correlated (normalised, over 0-240 ms of
 // lag) with the recent outbound audio, both decimated to 4 kHz; a window that matches it
-// (>= kEchoCorrelation) is echo and the frame does not count. The window is longer than a frame
-// because over 20 ms (80 samples) two unrelated voices often correlate above 0.6 at some lag
-// among ~1000, which turned real interruptions into "echo" and delayed them by 200+ ms. Real speech over the echo (double talk) breaks the match and counts. The correlation runs
-// only on frames the VAD calls speech while the bot plays, so it costs nothing in plain turns.
+// (>= kEchoCorrelation) is echo and the frame does not count. Real speech over the echo (double
+// talk) breaks the match and counts. Measured in bench/vad (echo-guard.bench.ts): 0.6 still
+// discounted real interruptions over a loud echo, 0.8 let echo through a 4-path room response.
+// The window is longer than a frame because over 20 ms (80 samples at 4 kHz) two unrelated voices
+// often correlate above the threshold at one of the ~1000 lags, which delayed real interruptions
+// by 200+ ms. The correlation runs only on frames the VAD calls speech while the bot plays, so it
+// costs nothing in plain turns.
 #pragma once
 
 #include <cstddef>
@@ -22,11 +25,11 @@ class BargeInDetector {
  public:
   static constexpr int kAnalysisRateHz = 4000;
   static constexpr int kMaxEchoDelayMs = 240;
-  static constexpr float kEchoCorrelation = 0.6f;
+  static constexpr float kEchoCorrelation = 0.7f;
   static constexpr int kWindowMs = 60;
   static constexpr int kRunGapMs = 60;
 
-  BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz);
+  BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz, bool echo_guard = true);
 
   // `bot_frame` is the bot audio sent in the previous frame, nullptr when the bot is silent.
   // `speech` is the VAD's decision for this frame alone, without hangover: a 60 ms click
@@ -41,6 +44,7 @@ class BargeInDetector {
   float EchoCorrelation() const;
 
   int min_speech_ms_;
+  bool echo_guard_;
   int frame_ms_;
   size_t decimation_;
   size_t frame_analysis_;        // samples per frame at 4 kHz

@@ -13,7 +13,7 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       frame_us_(static_cast<int64_t>(options.frame_ms) * 1000),
       next_frame_us_(start_us),
       vad_(options.bot_rate_hz, frame_samples_, options.vad_aggressiveness, options.vad_hangover_ms),
-      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz),
+      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
       bot_frame_(frame_samples_) {}

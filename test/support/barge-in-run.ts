@@ -9,6 +9,15 @@ const FRAME_MS = 20;
 export const RUN_FRAME_SAMPLES = (RUN_RATE_HZ / 1000) * FRAME_MS;
 const START_US = 1_000_000;
 
+// The echo is not a clean copy: it goes through a short multi-path response (a handset and a
+// room: the direct path and three reflections), which is what a correlation guard must survive.
+const echoReflections: readonly { afterMs: number; gain: number }[] = [
+  { afterMs: 0, gain: 1 },
+  { afterMs: 3, gain: -0.5 },
+  { afterMs: 8, gain: 0.3 },
+  { afterMs: 15, gain: -0.2 },
+];
+
 export interface EchoPath {
   delayMs: number;
   gainDb: number;
@@ -45,8 +54,11 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
   const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent };
-  const echoDelay = options.echo ? Math.round((options.echo.delayMs * RUN_RATE_HZ) / 1000) : 0;
-  const echoGain = options.echo ? 10 ** (options.echo.gainDb / 20) : 0;
+  const echo = options.echo;
+  const taps = echoReflections.map(({ afterMs, gain }) => ({
+    delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
+    gain: gain * 10 ** ((echo?.gainDb ?? 0) / 20),
+  }));
   let sentSamples = 0;
   let botOffset = 0;
   let frame = 0;
@@ -62,10 +74,11 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
     for (frame = 0; frame < frames; frame++) {
       const start = frame * RUN_FRAME_SAMPLES;
       const input = caller.slice(start, start + RUN_FRAME_SAMPLES);
-      if (options.echo) {
+      if (echo) {
         for (let i = 0; i < RUN_FRAME_SAMPLES; i++) {
-          const from = start + i - echoDelay;
-          if (from >= 0) input[i] = Math.max(-32768, Math.min(32767, Math.round(input[i]! + echoGain * sent[from]!)));
+          let returned = 0;
+          for (const tap of taps) returned += start + i >= tap.delay ? tap.gain * sent[start + i - tap.delay]! : 0;
+          input[i] = Math.max(-32768, Math.min(32767, Math.round(input[i]! + returned)));
         }
       }
       session.pushCallerPcm(input);
