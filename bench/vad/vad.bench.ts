@@ -47,6 +47,24 @@ function bargeInLatencies(corpus: NoisySpeech, echo?: EchoPath): number[] {
   });
 }
 
+// CPU per 20 ms frame, ours (one native call for the whole buffer) and the peer's (WebAssembly,
+// one call per frame), on the same 34 s of noisy speech, best of five.
+async function costPerFrameUs(corpus: NoisySpeech): Promise<{ ours: number; peer: number; ratio: number }> {
+  const frames = corpus.labels.length;
+  const best = async (work: () => unknown): Promise<number> => {
+    let fastest = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const started = process.hrtime.bigint();
+      await work();
+      fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1000 / frames);
+    }
+    return Math.round(fastest * 100) / 100;
+  };
+  const ours = await best(() => new Vad({ hangoverMs: HANGOVER_MS }).process(corpus.noisy));
+  const peer = await best(() => fvadDecisions(corpus.noisy, VAD_RATE_HZ, (VAD_RATE_HZ / 1000) * FRAME_MS, AGGRESSIVENESS));
+  return { ours, peer, ratio: Math.round((ours / peer) * 100) / 100 };
+}
+
 const summary = (latencies: number[]) => ({
   mean: Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
   max: Math.max(...latencies),
@@ -98,6 +116,7 @@ export async function run(): Promise<Record<string, unknown>> {
     rows_by_noise: rowsByNoise,
     by_aggressiveness_at_10db: byAggressiveness,
     rows_at_session_hangover: atSessionHangover,
+    cpu_us_per_frame: await costPerFrameUs(noisySpeech('pink', 10, FRAME_MS)),
     bargein_min_speech_ms: MIN_SPEECH_MS,
     bargein_decision_ms: summary(cleanLatency).max,
     bargein_decision: {

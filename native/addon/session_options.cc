@@ -72,6 +72,7 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
   SetCount(result, "skippedFrames", stats.skipped_frames);
   SetCount(result, "speechFrames", stats.speech_frames);
   SetCount(result, "bargeIns", stats.barge_ins);
+  SetCount(result, "echoFrames", stats.echo_frames);
   SetCount(result, "botSamplesPlayed", stats.bot_samples_played);
   SetCount(result, "botSamplesDropped", stats.bot_samples_dropped);
   if (auto* rtp = session.leg().AsRtp()) {

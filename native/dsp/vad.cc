@@ -19,6 +19,9 @@ constexpr float kNoiseSmoothing = 0.9f;
 constexpr float kMinStatSmoothing = 0.9f;
 constexpr int kMinStatSubWindowMs = 1000;
 // The minimum of a smoothed periodogram sits below its mean; this scales it back (Martin 2001).
+// Deliberately above the ~1.5 that stationary noise needs: babble's minima sit further below its
+// mean, and the larger factor raised babble precision from 0.62 to 0.70 at 10 dB SNR for a loss
+// of about 0.01 recall on white and pink noise (bench/vad).
 constexpr float kMinStatBias = 2.5f;
 // Power per bin below which a bin is digital silence (about -90 dBFS).
 constexpr float kPowerFloor = 1e-9f;
@@ -33,8 +36,7 @@ size_t FftSizeFor(size_t frame_samples) {
 }  // namespace
 
 Vad::Vad(int sample_rate_hz, size_t frame_samples, int aggressiveness, int hangover_ms)
-    : sample_rate_hz_(sample_rate_hz),
-      frame_samples_(frame_samples),
+    : frame_samples_(frame_samples),
       threshold_(kThreshold[std::clamp(aggressiveness, 0, 3)]),
       hangover_samples_(sample_rate_hz / 1000 * hangover_ms),
       fft_(FftSizeFor(frame_samples)),
@@ -68,9 +70,8 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
       noise_[k] += (power_[k] - noise_[k]) / static_cast<float>(frames_);
       smoothed_[k] = min_current_[k] = min_previous_[k] = noise_[k];
     }
-    last_score_ = 0;
     last_raw_ = false;
-    return hangover_left_ > 0;
+    return false;
   }
 
   float llr_sum = 0.0f;
@@ -82,8 +83,7 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
     const float gain = priori / (1.0f + priori);
     clean_[k] = gain * gain * power_[k];
   }
-  last_score_ = llr_sum / static_cast<float>(bin_count_);
-  last_raw_ = last_score_ > threshold_;
+  last_raw_ = llr_sum / static_cast<float>(bin_count_) > threshold_;
   UpdateNoise(last_raw_);
 
   if (last_raw_) {

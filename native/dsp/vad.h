@@ -8,8 +8,8 @@
 // against its own spectrum, stays near zero.
 //
 // The noise spectrum follows the non-speech frames (recursive average), and a minimum-statistics
-// floor (Martin 2001: the minimum of the smoothed spectrum over ~1.5-3 s) lifts it when the noise
-// rises while the detector is calling everything speech, so a louder room cannot lock it in.
+// floor (Martin 2001: the minimum of the smoothed spectrum over the last 1-2 s) lifts it when the
+// noise rises while the detector is calling everything speech, so a louder room cannot lock it in.
 // After the last speech frame the decision stays on for the hangover. Deterministic; no
 // allocation after construction.
 #pragma once
@@ -31,14 +31,12 @@ class Vad {
 
   // `samples` may be shorter than the constructed frame (zero-padded), never longer.
   bool Process(const int16_t* frame, size_t samples);
-  // The last frame's mean log-likelihood ratio and its own decision (without hangover).
-  float last_score() const { return last_score_; }
+  // The last frame's own decision, without hangover (what barge-in counts).
   bool last_raw() const { return last_raw_; }
 
  private:
   void UpdateNoise(bool speech);
 
-  int sample_rate_hz_;
   size_t frame_samples_;
   float threshold_;
   int hangover_samples_;
@@ -57,7 +55,6 @@ class Vad {
   int frames_in_window_ = 0;
   int64_t frames_ = 0;
   int hangover_left_ = 0;
-  float last_score_ = 0;
   bool last_raw_ = false;
 };
 

@@ -76,8 +76,7 @@ bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool 
   bool counts = speech;
   if (speech && echo_guard_) {
     // Only speech frames pay for the correlation.
-    last_correlation_ = EchoCorrelation();
-    if (last_correlation_ >= kEchoCorrelation) {
+    if (EchoCorrelation() >= kEchoCorrelation) {
       ++echo_frames_;
       counts = false;
     }

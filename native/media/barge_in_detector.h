@@ -36,7 +36,6 @@ class BargeInDetector {
   // followed by a hangover must not add up to min_speech_ms.
   bool Process(const int16_t* caller_frame, size_t samples, bool speech, const int16_t* bot_frame);
   int echo_frames() const { return echo_frames_; }
-  float last_echo_correlation() const { return last_correlation_; }
 
  private:
   void EndRun();
@@ -58,7 +57,6 @@ class BargeInDetector {
   int run_silent_streak_ = 0;
   bool fired_ = false;
   int echo_frames_ = 0;
-  float last_correlation_ = 0;
 };
 
 }  // namespace parley

@@ -85,6 +85,7 @@ MediaSession::Stats MediaSession::stats() const {
   Stats stats = stats_;
   stats.bot_samples_played = playout_.played_samples();
   stats.bot_samples_dropped = playout_.dropped_samples();
+  stats.echo_frames = static_cast<uint64_t>(barge_in_.echo_frames());
   return stats;
 }
 

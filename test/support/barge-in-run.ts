@@ -46,6 +46,8 @@ export interface BargeInRunResult {
   queuedMsPerFrame: number[];
   // Everything the node sent toward the caller, one frame per tick (zeros when it sent nothing).
   sent: Int16Array;
+  // Caller speech frames the echo guard took for the bot's echo.
+  echoFrames: number;
 }
 
 export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeInRunOptions = {}): BargeInRunResult {
@@ -53,7 +55,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
   const session = engine.createPcmSession('barge-in-run', { ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
-  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent };
+  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0 };
   const echo = options.echo;
   const taps = echoReflections.map(({ afterMs, gain }) => ({
     delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
@@ -89,6 +91,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       result.sentPerFrame.push(out.length);
       result.queuedMsPerFrame.push(session.queuedMs);
     }
+    result.echoFrames = session.stats().echoFrames;
   } finally {
     engine.stop();
   }

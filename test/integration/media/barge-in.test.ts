@@ -88,6 +88,8 @@ describe('barge-in', () => {
       for (const delayMs of [40, 200]) {
         const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb } });
         expect(run.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
+        // The echo was heard as speech and the guard discounted it (counted in the call's stats).
+        expect(run.echoFrames).toBeGreaterThan(100);
       }
     }
     // The same echo with the guard off interrupts the bot: the guard is what stops it.

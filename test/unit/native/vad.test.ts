@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../engine/errors.js';
+import { Resampler } from '../../../engine/native/resampler.js';
 import { Vad } from '../../../engine/native/vad.js';
 import { noise, noiseKinds, noisySpeech, VAD_RATE_HZ } from '../../support/vad-corpus.js';
 import { countFrames, emptyCounts, precision, recall } from '../../support/vad-score.js';
@@ -21,6 +22,17 @@ describe('Vad on generated noisy speech', () => {
     // bench/vad measures 0.96 / 0.82 here, and WebRTC's VAD 0.92 / 0.81 on the same frames.
     expect(recall(counts)).toBeGreaterThanOrEqual(0.94);
     expect(precision(counts)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('judges the same audio alike at every bot rate (8, 24 and 48 kHz)', () => {
+    const corpus = noisySpeech('white', 10);
+    for (const rateHz of [8000, 24000, 48000] as const) {
+      const pcm = new Resampler(VAD_RATE_HZ, rateHz).process(corpus.noisy);
+      const frame = rateHz / 50;
+      const counts = countFrames(corpus.labels, new Vad({ sampleRateHz: rateHz, hangoverMs: 160 }).process(pcm.subarray(0, pcm.length - (pcm.length % frame))).speech);
+      expect(recall(counts), `${rateHz} Hz`).toBeGreaterThanOrEqual(0.92);
+      expect(precision(counts), `${rateHz} Hz`).toBeGreaterThanOrEqual(0.87);
+    }
   });
 
   it('keeps stationary noise out once it has learnt it, even loud noise', () => {
