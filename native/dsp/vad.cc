@@ -28,7 +28,7 @@ constexpr float kPowerFloor = 1e-9f;
 constexpr int kInitialFrames = 5;
 
 size_t FftSizeFor(size_t frame_samples) {
-  size_t size = 2;
+  size_t size = 4;
   while (size < frame_samples) size *= 2;
   return size;
 }
@@ -41,7 +41,8 @@ Vad::Vad(int sample_rate_hz, size_t frame_samples, int aggressiveness, int hango
       hangover_samples_(sample_rate_hz / 1000 * hangover_ms),
       fft_(FftSizeFor(frame_samples)),
       window_(frame_samples),
-      spectrum_(fft_.size()) {
+      frame_(fft_.size()),
+      spectrum_(fft_.size() / 2 + 1) {
   for (size_t i = 0; i < frame_samples; ++i) {
     window_[i] = 0.5f - 0.5f * std::cos(2.0f * kPi * (static_cast<float>(i) + 0.5f) / static_cast<float>(frame_samples));
   }
@@ -56,9 +57,9 @@ Vad::Vad(int sample_rate_hz, size_t frame_samples, int aggressiveness, int hango
 
 bool Vad::Process(const int16_t* frame, size_t samples) {
   samples = std::min(samples, frame_samples_);
-  for (size_t i = 0; i < samples; ++i) spectrum_[i] = {static_cast<float>(frame[i]) / 32768.0f * window_[i], 0.0f};
-  std::fill(spectrum_.begin() + static_cast<std::ptrdiff_t>(samples), spectrum_.end(), std::complex<float>{});
-  fft_.Forward(spectrum_.data());
+  for (size_t i = 0; i < samples; ++i) frame_[i] = static_cast<float>(frame[i]) / 32768.0f * window_[i];
+  std::fill(frame_.begin() + static_cast<std::ptrdiff_t>(samples), frame_.end(), 0.0f);
+  fft_.Forward(frame_.data(), spectrum_.data());
   const float scale = 1.0f / static_cast<float>(frame_samples_);
   for (size_t k = 0; k < bin_count_; ++k) power_[k] = std::norm(spectrum_[first_bin_ + k]) * scale + kPowerFloor;
 

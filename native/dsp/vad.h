@@ -42,6 +42,7 @@ class Vad {
   int hangover_samples_;
   Fft fft_;
   std::vector<float> window_;
+  std::vector<float> frame_;  // windowed, zero-padded to the FFT size
   std::vector<std::complex<float>> spectrum_;
   size_t first_bin_;
   size_t bin_count_;
