@@ -45,6 +45,18 @@ describe('Vad on generated noisy speech', () => {
     }
   });
 
+  it('follows stationary noise that jumps 30 dB louder within two seconds', () => {
+    for (const kind of ['white', 'pink'] as const) {
+      const loud = noise(kind, VAD_RATE_HZ * 8);
+      const line = loud.map((x, i) => Math.round(i < VAD_RATE_HZ * 3 ? x / 31.6 : x));
+      const { speech } = new Vad({ hangoverMs: 0 }).process(line);
+      // Seconds 3-5: the step itself is (rightly) news; from second 5 on it is the floor again.
+      const settled = speech.subarray(5 * 50);
+      expect(settled.reduce((sum, x) => sum + x, 0) / settled.length, kind).toBeLessThan(0.02);
+      expect(speech.subarray(3 * 50, 4 * 50).some((x) => x === 1)).toBe(true);
+    }
+  });
+
   it('lets fewer frames through, and more precisely, as aggressiveness rises', () => {
     const byLevel = [0, 1, 2, 3].map(pooledAt10Db);
     for (let level = 1; level < byLevel.length; level++) {
