@@ -72,19 +72,25 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
       smoothed_[k] = min_current_[k] = min_previous_[k] = noise_[k];
     }
     last_raw_ = false;
+    last_snr_db_ = 0.0f;
     return false;
   }
 
   float llr_sum = 0.0f;
+  double frame_power = 0.0;
+  double noise_power = 0.0;
   for (size_t k = 0; k < bin_count_; ++k) {
     const float posteriori = power_[k] / noise_[k];
     const float priori = std::max(kMinPrioriSnr, kDecisionDirected * clean_[k] / noise_[k] +
                                                      (1.0f - kDecisionDirected) * std::max(posteriori - 1.0f, 0.0f));
     llr_sum += posteriori * priori / (1.0f + priori) - std::log1p(priori);
+    frame_power += power_[k];
+    noise_power += noise_[k];
     const float gain = priori / (1.0f + priori);
     clean_[k] = gain * gain * power_[k];
   }
   last_raw_ = llr_sum / static_cast<float>(bin_count_) > threshold_;
+  last_snr_db_ = static_cast<float>(10.0 * std::log10(frame_power / noise_power));
   UpdateNoise(last_raw_);
 
   if (last_raw_) {

@@ -33,6 +33,8 @@ class Vad {
   bool Process(const int16_t* frame, size_t samples);
   // The last frame's own decision, without hangover (what barge-in counts).
   bool last_raw() const { return last_raw_; }
+  // The last frame's power over the noise estimate across the analysed band, in dB.
+  float last_snr_db() const { return last_snr_db_; }
 
  private:
   void UpdateNoise(bool speech);
@@ -57,6 +59,7 @@ class Vad {
   int64_t frames_ = 0;
   int hangover_left_ = 0;
   bool last_raw_ = false;
+  float last_snr_db_ = 0.0f;
 };
 
 }  // namespace parley

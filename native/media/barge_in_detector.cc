@@ -14,7 +14,8 @@ void BargeInDetector::EndRun() {
   fired_ = false;
 }
 
-bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool speech, const int16_t* bot_frame) {
+bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool speech, float snr_db,
+                              const int16_t* bot_frame) {
   // Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 240 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
@@ -25,8 +26,8 @@ bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool 
     return false;
   }
 
-  bool counts = speech;
-  if (speech && echo_guard_) {
+  bool counts = speech && snr_db >= kMinSnrDb;
+  if (counts && echo_guard_) {
     // Only speech frames pay for the correlation.
     if (echo_.Correlation() >= kEchoCorrelation) {
       ++echo_frames_;

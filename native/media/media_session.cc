@@ -52,7 +52,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), bot_playing_ ? bot_frame_.data() : nullptr)) {
+      barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(played_since_clear_ * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));

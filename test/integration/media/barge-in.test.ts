@@ -105,6 +105,16 @@ describe('barge-in', () => {
     expect(latencyMs).toBeLessThanOrEqual(400);
   });
 
+  it('does not fire on steady noise 10 dB below the speech level behind the caller', () => {
+    const longBot = botSpeech(20_000);
+    for (const kind of ['white', 'pink'] as const) {
+      const raw = noise(kind, longBot.length);
+      const gain = 10 ** ((-36 - rmsDbfs(raw)) / 20);
+      const run = runBargeIn(raw.map((x) => Math.round(x * gain)), longBot);
+      expect(run.bargeIns, kind).toEqual([]);
+    }
+  });
+
   it('does not fire while the bot is silent', () => {
     const run = runBargeIn(callerLine(callerSpeech()), new Int16Array(0));
     expect(run.bargeIns).toEqual([]);
