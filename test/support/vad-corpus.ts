@@ -29,13 +29,15 @@ const utterances: readonly { text: string; voice: string }[] = [
 ];
 const gapsMs: readonly number[] = [700, 1200, 450, 900, 1500, 600, 1000, 800];
 const leadMs = 1000;
-const babble: readonly { text: string; voice: string }[] = [
-  { text: 'The meeting moved to the third floor because the projector in the other room broke again.', voice: 'en-us' },
-  { text: 'We should order more coffee before the weekend, the machine is nearly empty.', voice: 'en-gb' },
-  { text: 'My brother says the train was late every single morning this week.', voice: 'en-029' },
-  { text: 'If the weather holds we can walk along the river after lunch.', voice: 'en-gb-scotland' },
-  { text: 'She finished the report early and spent the afternoon answering letters.', voice: 'en-gb-x-rp' },
-  { text: 'Nobody remembered where the spare keys were kept, so we waited outside.', voice: 'en-us' },
+// Babble talkers take the voices in turn; each speaks its own sentence.
+const babbleVoices: readonly string[] = ['en-us', 'en-gb', 'en-029', 'en-gb-scotland', 'en-gb-x-rp'];
+const babbleTexts: readonly string[] = [
+  'The meeting moved to the third floor because the projector in the other room broke again.',
+  'We should order more coffee before the weekend, the machine is nearly empty.',
+  'My brother says the train was late every single morning this week.',
+  'If the weather holds we can walk along the river after lunch.',
+  'She finished the report early and spent the afternoon answering letters.',
+  'Nobody remembered where the spare keys were kept, so we waited outside.',
 ];
 
 // Active speech level, relative to full scale; noise is scaled against it for the SNR.
@@ -126,9 +128,10 @@ const rawFormat = ['-r', String(VAD_RATE_HZ), '-c', '1', '-b', '16', '-e', 'sign
 // non-stationary noise, the hard case for a VAD.
 function babbleNoise(samplesWanted: number): Int16Array {
   const mixed = new Float64Array(samplesWanted);
-  babble.forEach(({ text, voice }, talker) => {
+  babbleTexts.forEach((text, talker) => {
+    const voice = babbleVoices[talker % babbleVoices.length]!;
     const speech = renderSpeech(text, { rateHz: VAD_RATE_HZ, voice, wordsPerMinute: 150 + talker * 10 });
-    const offset = Math.round((talker * speech.length) / babble.length);
+    const offset = Math.round((talker * speech.length) / babbleTexts.length);
     for (let i = 0; i < samplesWanted; i++) mixed[i]! += speech[(i + offset) % speech.length]!;
   });
   const out = new Int16Array(samplesWanted);
