@@ -7,6 +7,8 @@ export interface NativeSessionStats {
   skippedFrames: number;
   speechFrames: number;
   bargeIns: number;
+  // Caller speech frames the barge-in echo guard recognised as the bot's own echo.
+  echoFrames: number;
   botSamplesPlayed: number;
   botSamplesDropped: number;
   packetsReceived?: number;

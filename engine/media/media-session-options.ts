@@ -11,6 +11,8 @@ export const sessionOptionsSchema = z.object({
   vadHangoverMs: z.number().int().min(0).max(2000).default(300),
   bargeIn: z.boolean().default(true),
   bargeInMinSpeechMs: z.number().int().min(20).max(2000).default(120),
+  // Caller speech that matches the bot's recent output (its echo) does not interrupt it.
+  bargeInEchoGuard: z.boolean().default(true),
 });
 
 export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;

@@ -17,6 +17,7 @@ MediaSessionOptions ParseSessionOptions(Napi::Env env, const Napi::Object& optio
   parsed.vad_hangover_ms = IntOption(env, options, "vadHangoverMs", parsed.vad_hangover_ms);
   parsed.barge_in_enabled = BoolOption(env, options, "bargeIn", parsed.barge_in_enabled);
   parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms);
+  parsed.barge_in_echo_guard = BoolOption(env, options, "bargeInEchoGuard", parsed.barge_in_echo_guard);
   if (parsed.vad_aggressiveness < 0 || parsed.vad_aggressiveness > 3) throw MakeError(env, kInvalidArgument, "vadAggressiveness must be 0..3");
   if (parsed.playout_max_ms < 1000) throw MakeError(env, kInvalidArgument, "playoutMaxMs must be at least 1000");
   return parsed;
@@ -71,6 +72,7 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
   SetCount(result, "skippedFrames", stats.skipped_frames);
   SetCount(result, "speechFrames", stats.speech_frames);
   SetCount(result, "bargeIns", stats.barge_ins);
+  SetCount(result, "echoFrames", stats.echo_frames);
   SetCount(result, "botSamplesPlayed", stats.bot_samples_played);
   SetCount(result, "botSamplesDropped", stats.bot_samples_dropped);
   if (auto* rtp = session.leg().AsRtp()) {

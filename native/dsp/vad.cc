@@ -7,60 +7,92 @@ namespace parley {
 namespace {
 
 constexpr float kPi = 3.14159265f;
-constexpr float kThresholdDb[] = {5.0f, 7.0f, 9.0f, 12.0f};
-constexpr float kFloorRiseDbPerSecond = 1.0f;
-constexpr float kFloorFall = 0.3f;         // weight of a lower frame in the floor
-constexpr float kAbsoluteFloorDb = -75.0f; // digital silence never counts as speech
+// Mean per-bin log-likelihood ratio a frame needs, per aggressiveness (tuned on bench/vad).
+constexpr float kThreshold[] = {0.03f, 0.06f, 0.1f, 0.15f};
+constexpr float kLowHz = 200.0f;
+constexpr float kHighHz = 3800.0f;
+// Decision-directed a-priori SNR (Ephraim & Malah 1984): weight of the previous frame's estimate.
+constexpr float kDecisionDirected = 0.96f;
+constexpr float kMinPrioriSnr = 0.003f;  // -25 dB
+// Noise follows non-speech frames with this weight on its old value (~200 ms at 20 ms frames).
+constexpr float kNoiseSmoothing = 0.9f;
+constexpr float kMinStatSmoothing = 0.9f;
+constexpr int kMinStatSubWindowMs = 1000;
+// The minimum of a smoothed periodogram sits below its mean; this scales it back (Martin 2001).
+// Deliberately above the ~1.5 that stationary noise needs: babble's minima sit further below its
+// mean, and the larger factor raised babble precision from 0.62 to 0.70 at 10 dB SNR for a loss
+// of about 0.01 recall on white and pink noise (bench/vad).
+constexpr float kMinStatBias = 2.5f;
+// Power per bin below which a bin is digital silence (about -90 dBFS).
+constexpr float kPowerFloor = 1e-9f;
+constexpr int kInitialFrames = 5;
+
+size_t FftSizeFor(size_t frame_samples) {
+  size_t size = 4;
+  while (size < frame_samples) size *= 2;
+  return size;
+}
 
 }  // namespace
 
-Vad::Vad(int sample_rate_hz, int aggressiveness, int hangover_ms)
-    : sample_rate_hz_(sample_rate_hz),
-      threshold_db_(kThresholdDb[std::clamp(aggressiveness, 0, 3)]),
-      hangover_samples_(sample_rate_hz / 1000 * hangover_ms) {
-  const float centres[kBands] = {400.0f, 1250.0f, 2750.0f};
-  const float q[kBands] = {0.67f, 1.04f, 1.53f};
-  for (int b = 0; b < kBands; ++b) {
-    // RBJ band-pass (constant 0 dB peak gain).
-    const float w0 = 2.0f * kPi * std::min(centres[b], 0.45f * static_cast<float>(sample_rate_hz)) / static_cast<float>(sample_rate_hz);
-    const float alpha = std::sin(w0) / (2.0f * q[b]);
-    const float a0 = 1.0f + alpha;
-    bands_[b].b0 = alpha / a0;
-    bands_[b].b1 = 0.0f;
-    bands_[b].b2 = -alpha / a0;
-    bands_[b].a1 = -2.0f * std::cos(w0) / a0;
-    bands_[b].a2 = (1.0f - alpha) / a0;
-    floor_db_[b] = 0.0f;
+Vad::Vad(int sample_rate_hz, size_t frame_samples, int aggressiveness, int hangover_ms)
+    : frame_samples_(frame_samples),
+      threshold_(kThreshold[std::clamp(aggressiveness, 0, 3)]),
+      hangover_samples_(sample_rate_hz / 1000 * hangover_ms),
+      fft_(FftSizeFor(frame_samples)),
+      window_(frame_samples),
+      frame_(fft_.size()),
+      spectrum_(fft_.size() / 2 + 1) {
+  for (size_t i = 0; i < frame_samples; ++i) {
+    window_[i] = 0.5f - 0.5f * std::cos(2.0f * kPi * (static_cast<float>(i) + 0.5f) / static_cast<float>(frame_samples));
   }
+  const float bin_hz = static_cast<float>(sample_rate_hz) / static_cast<float>(fft_.size());
+  first_bin_ = static_cast<size_t>(std::ceil(kLowHz / bin_hz));
+  const size_t last_bin = static_cast<size_t>(std::min(kHighHz, 0.48f * static_cast<float>(sample_rate_hz)) / bin_hz);
+  bin_count_ = last_bin >= first_bin_ ? last_bin - first_bin_ + 1 : 1;
+  for (auto* v : {&power_, &noise_, &clean_, &smoothed_, &min_current_, &min_previous_}) v->assign(bin_count_, 0.0f);
+  const int frame_ms = std::max(1, static_cast<int>(frame_samples * 1000 / static_cast<size_t>(sample_rate_hz)));
+  window_frames_ = kMinStatSubWindowMs / frame_ms;
 }
 
 bool Vad::Process(const int16_t* frame, size_t samples) {
-  float energy_db[kBands];
-  for (int b = 0; b < kBands; ++b) {
-    double sum = 0.0;
-    for (size_t i = 0; i < samples; ++i) {
-      const float y = bands_[b].Run(static_cast<float>(frame[i]) / 32768.0f);
-      sum += static_cast<double>(y) * y;
+  samples = std::min(samples, frame_samples_);
+  for (size_t i = 0; i < samples; ++i) frame_[i] = static_cast<float>(frame[i]) / 32768.0f * window_[i];
+  std::fill(frame_.begin() + static_cast<std::ptrdiff_t>(samples), frame_.end(), 0.0f);
+  fft_.Forward(frame_.data(), spectrum_.data());
+  const float scale = 1.0f / static_cast<float>(frame_samples_);
+  for (size_t k = 0; k < bin_count_; ++k) power_[k] = std::norm(spectrum_[first_bin_ + k]) * scale + kPowerFloor;
+
+  ++frames_;
+  if (frames_ <= kInitialFrames) {
+    // The first frames seed the noise estimate; a call that opens with speech is corrected by
+    // the recursive average as soon as a quieter frame arrives (its ratios go negative).
+    for (size_t k = 0; k < bin_count_; ++k) {
+      noise_[k] += (power_[k] - noise_[k]) / static_cast<float>(frames_);
+      smoothed_[k] = min_current_[k] = min_previous_[k] = noise_[k];
     }
-    energy_db[b] = 10.0f * std::log10(static_cast<float>(sum / static_cast<double>(samples)) + 1e-10f);
+    last_raw_ = false;
+    last_snr_db_ = 0.0f;
+    return false;
   }
-  if (!initialised_) {
-    initialised_ = true;
-    for (int b = 0; b < kBands; ++b) floor_db_[b] = energy_db[b];
+
+  float llr_sum = 0.0f;
+  double frame_power = 0.0;
+  double noise_power = 0.0;
+  for (size_t k = 0; k < bin_count_; ++k) {
+    const float posteriori = power_[k] / noise_[k];
+    const float priori = std::max(kMinPrioriSnr, kDecisionDirected * clean_[k] / noise_[k] +
+                                                     (1.0f - kDecisionDirected) * std::max(posteriori - 1.0f, 0.0f));
+    llr_sum += posteriori * priori / (1.0f + priori) - std::log1p(priori);
+    frame_power += power_[k];
+    noise_power += noise_[k];
+    const float gain = priori / (1.0f + priori);
+    clean_[k] = gain * gain * power_[k];
   }
-  const float rise_db = kFloorRiseDbPerSecond * static_cast<float>(samples) / static_cast<float>(sample_rate_hz_);
-  float score = 0.0f;
-  float loudest_db = -200.0f;
-  for (int b = 0; b < kBands; ++b) {
-    const float snr = energy_db[b] - floor_db_[b];
-    // The strongest band decides: speech lights up one formant band or more, rarely all three.
-    score = std::max(score, snr);
-    loudest_db = std::max(loudest_db, energy_db[b]);
-    floor_db_[b] = energy_db[b] < floor_db_[b] ? floor_db_[b] + kFloorFall * (energy_db[b] - floor_db_[b])
-                                               : floor_db_[b] + rise_db;
-  }
-  last_score_db_ = score;
-  last_raw_ = score > threshold_db_ && loudest_db > kAbsoluteFloorDb;
+  last_raw_ = llr_sum / static_cast<float>(bin_count_) > threshold_;
+  last_snr_db_ = static_cast<float>(10.0 * std::log10(frame_power / noise_power));
+  UpdateNoise(last_raw_);
+
   if (last_raw_) {
     hangover_left_ = hangover_samples_;
     return true;
@@ -70,6 +102,22 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
     return true;
   }
   return false;
+}
+
+void Vad::UpdateNoise(bool speech) {
+  const bool new_window = ++frames_in_window_ >= window_frames_;
+  if (new_window) frames_in_window_ = 0;
+  for (size_t k = 0; k < bin_count_; ++k) {
+    if (!speech) noise_[k] = kNoiseSmoothing * noise_[k] + (1.0f - kNoiseSmoothing) * power_[k];
+    smoothed_[k] = kMinStatSmoothing * smoothed_[k] + (1.0f - kMinStatSmoothing) * power_[k];
+    min_current_[k] = std::min(min_current_[k], smoothed_[k]);
+    const float floor = kMinStatBias * std::min(min_current_[k], min_previous_[k]);
+    if (floor > noise_[k]) noise_[k] = floor;
+    if (new_window) {
+      min_previous_[k] = min_current_[k];
+      min_current_[k] = smoothed_[k];
+    }
+  }
 }
 
 }  // namespace parley

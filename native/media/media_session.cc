@@ -12,8 +12,8 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
       frame_us_(static_cast<int64_t>(options.frame_ms) * 1000),
       next_frame_us_(start_us),
-      vad_(options.bot_rate_hz, options.vad_aggressiveness, options.vad_hangover_ms),
-      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz),
+      vad_(options.bot_rate_hz, frame_samples_, options.vad_aggressiveness, options.vad_hangover_ms),
+      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
       bot_frame_(frame_samples_) {}
@@ -52,7 +52,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(caller_frame, frame_samples_, speech, bot_playing_ ? bot_frame_.data() : nullptr)) {
+      barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(played_since_clear_ * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
@@ -85,6 +85,7 @@ MediaSession::Stats MediaSession::stats() const {
   Stats stats = stats_;
   stats.bot_samples_played = playout_.played_samples();
   stats.bot_samples_dropped = playout_.dropped_samples();
+  stats.echo_frames = static_cast<uint64_t>(barge_in_.echo_frames());
   return stats;
 }
 

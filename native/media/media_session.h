@@ -24,6 +24,7 @@ struct MediaSessionOptions {
   int vad_hangover_ms = 300;
   bool barge_in_enabled = true;
   int barge_in_min_speech_ms = 120;
+  bool barge_in_echo_guard = true;
 };
 
 class MediaSession {
@@ -58,6 +59,7 @@ class MediaSession {
     uint64_t skipped_frames = 0;  // the tick fell more than kMaxFramesPerTick behind
     uint64_t speech_frames = 0;
     uint64_t barge_ins = 0;
+    uint64_t echo_frames = 0;  // caller speech the barge-in guard took for the bot's echo
     uint64_t bot_samples_played = 0;
     uint64_t bot_samples_dropped = 0;  // the bot outran playout_max_ms
   };

@@ -2,7 +2,7 @@
 // wanted rate. Rendered once per (text, voice, rate) into a cache directory.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,9 +21,14 @@ export function renderSpeech(text: string, options: SpeechOptions): Int16Array {
   mkdirSync(cacheDir, { recursive: true });
   const raw = join(cacheDir, `${key}.s16`);
   if (!existsSync(raw)) {
-    const wav = join(cacheDir, `${key}.wav`);
+    // Rendered under this process's own names and renamed into place, so test files running in
+    // parallel never read a half-written file.
+    const wav = join(cacheDir, `${key}.${process.pid}.wav`);
+    const partial = `${raw}.${process.pid}.partial`;
     execFileSync('espeak-ng', ['-v', voice, '-s', String(wpm), '-w', wav, text]);
-    execFileSync('sox', [wav, '-r', String(options.rateHz), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', raw]);
+    execFileSync('sox', [wav, '-r', String(options.rateHz), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', partial]);
+    renameSync(partial, raw);
+    rmSync(wav);
   }
   const bytes = readFileSync(raw);
   return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

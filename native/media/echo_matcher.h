@@ -1,0 +1,50 @@
+// Tells whether the caller's recent audio is the bot's own audio coming back (echo): the
+// normalised cross-correlation of the last kWindowMs of caller audio with the audio sent over the
+// last kMaxEchoDelayMs, maximised over the lag, both decimated to 4 kHz.
+//
+// Searched coarse to fine, because a full search (1000 lags of 240 samples) cost ~0.8 ms per
+// frame: every lag at 1 kHz first, then the best kCandidates coarse lags refined at 4 kHz within
+// ±kRefineSamples. Echo keeps its low band (under 500 Hz, what the 1 kHz signal holds) through
+// handsets and rooms, so the coarse pass ranks the true lag among its best.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace parley {
+
+class EchoMatcher {
+ public:
+  static constexpr int kAnalysisRateHz = 4000;
+  static constexpr size_t kCoarseFactor = 4;  // 4 kHz → 1 kHz for the lag search
+  static constexpr int kMaxEchoDelayMs = 240;
+  static constexpr int kWindowMs = 60;
+  static constexpr int kCandidates = 3;
+  static constexpr int kRefineSamples = 4;
+
+  EchoMatcher(int frame_ms, int sample_rate_hz);
+
+  // One frame each, every frame: what was sent (nullptr when nothing was: silence) and what came in.
+  void PushSent(const int16_t* frame, size_t samples);
+  void PushCaller(const int16_t* frame, size_t samples);
+  // Best correlation (0..1) of the caller's window with the sent audio over every lag.
+  float Correlation() const;
+
+ private:
+  struct History {
+    std::vector<float> fine;    // oldest first, at 4 kHz
+    std::vector<float> coarse;  // the same at 1 kHz
+    size_t filled = 0;          // fine samples that hold real audio
+  };
+  void Push(History& history, const int16_t* frame, size_t samples) const;
+  // Normalised correlation of `window` with `signal` ending `lag` samples before its end.
+  static float CorrelationAt(const std::vector<float>& signal, const std::vector<float>& window, size_t lag, double window_energy);
+
+  size_t decimation_;
+  size_t frame_fine_;  // samples per frame at 4 kHz
+  History sent_;       // kMaxEchoDelayMs + kWindowMs
+  History caller_;     // kWindowMs
+};
+
+}  // namespace parley

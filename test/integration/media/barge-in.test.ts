@@ -1,0 +1,122 @@
+// Barge-in through the media engine in media time (manual clock, PCM session at 16 kHz): the
+// caller's audio is pushed one 20 ms frame per tick while the bot's audio is queued.
+import { describe, expect, it } from 'vitest';
+import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type BargeInRunResult } from '../../support/barge-in-run.js';
+import { botSpeech } from '../../support/bot-speech.js';
+import { rmsDbfs } from '../../support/signal-metrics.js';
+import { cleanSpeech, noise } from '../../support/vad-corpus.js';
+
+const FRAME_MS = 20;
+const LEAD_FRAMES = 50; // one second of line hiss before anything happens
+
+// One second of quiet line hiss (about -60 dBFS), then `event`, then hiss again.
+function callerLine(event: Int16Array, totalMs = 3000): Int16Array {
+  const line = noise('white', (RUN_RATE_HZ / 1000) * totalMs).map((x) => Math.round(x / 100));
+  for (let i = 0; i < event.length && LEAD_FRAMES * RUN_FRAME_SAMPLES + i < line.length; i++) {
+    line[LEAD_FRAMES * RUN_FRAME_SAMPLES + i]! += event[i]!;
+  }
+  return line;
+}
+
+// The corpus's first utterance, starting at its first labelled speech frame.
+function callerSpeech(): Int16Array {
+  const corpus = cleanSpeech(20);
+  const start = corpus.labels.indexOf(1);
+  return corpus.samples.subarray(start * RUN_FRAME_SAMPLES, corpus.utterances[0]!.end);
+}
+
+// A 60 ms click: a loud decaying 2 kHz burst.
+function click(durationMs: number): Int16Array {
+  const samples = (RUN_RATE_HZ / 1000) * durationMs;
+  return Int16Array.from({ length: samples }, (_, i) => Math.round(16000 * Math.sin((2 * Math.PI * 2000 * i) / RUN_RATE_HZ) * (1 - i / samples)));
+}
+
+// A cough: a 100 ms burst of loud noise with a fast attack and decay.
+function cough(durationMs: number): Int16Array {
+  const burst = noise('pink', (RUN_RATE_HZ / 1000) * durationMs);
+  return burst.map((x, i) => Math.round(x * Math.sin((Math.PI * i) / burst.length)));
+}
+
+function sentSamples(run: BargeInRunResult): number {
+  return run.sentPerFrame.reduce((sum, n) => sum + n, 0);
+}
+
+describe('barge-in', () => {
+  const bot = botSpeech(4000);
+
+  it('flushes the bot within the frame once caller speech has lasted the minimum, and reports the position sent', () => {
+    const run = runBargeIn(callerLine(callerSpeech()), bot);
+    expect(run.bargeIns).toHaveLength(1);
+    const [fired] = run.bargeIns;
+    // Decision latency in media time: onset at frame LEAD_FRAMES, decided at the end of frame
+    // `fired.frame`: at least the 120 ms minimum, at most the minimum + 40 ms.
+    const latencyMs = (fired!.frame + 1 - LEAD_FRAMES) * FRAME_MS;
+    expect(latencyMs).toBeGreaterThanOrEqual(120);
+    expect(latencyMs).toBeLessThanOrEqual(160);
+    // The queue is empty from that frame on and not one more bot sample leaves the node.
+    expect(run.queuedMsPerFrame[fired!.frame]).toBe(0);
+    expect(run.sentPerFrame.slice(fired!.frame).every((n) => n === 0)).toBe(true);
+    // The position is the bot audio actually sent, which is exactly the start of the bot's audio.
+    const sent = sentSamples(run);
+    expect(fired!.playoutMs).toBe((sent * 1000) / RUN_RATE_HZ);
+    expect(fired!.playoutMs).toBe(fired!.frame * FRAME_MS);
+    expect(run.sent.subarray(0, sent)).toEqual(bot.subarray(0, sent));
+    expect(rmsDbfs(run.sent, 0, sent)).toBeGreaterThan(-40);
+  });
+
+  it('waits for the configured minimum speech duration', () => {
+    const run = runBargeIn(callerLine(callerSpeech()), bot, { session: { bargeInMinSpeechMs: 400 } });
+    expect(run.bargeIns).toHaveLength(1);
+    const latencyMs = (run.bargeIns[0]!.frame + 1 - LEAD_FRAMES) * FRAME_MS;
+    expect(latencyMs).toBeGreaterThanOrEqual(400);
+    expect(latencyMs).toBeLessThanOrEqual(440);
+  });
+
+  it('does not fire on a 60 ms click or a 100 ms cough, and the bot plays to the end', () => {
+    for (const event of [click(60), cough(100)]) {
+      const run = runBargeIn(callerLine(event, 5000), bot);
+      expect(run.bargeIns).toEqual([]);
+      expect(sentSamples(run)).toBeGreaterThanOrEqual(bot.length);
+      expect(run.sent.subarray(0, bot.length)).toEqual(bot);
+    }
+  });
+
+  it('does not fire on the echo of the bot returning on the caller leg (-10 and -20 dB, 40-200 ms)', () => {
+    const longBot = botSpeech(20_000);
+    const hiss = callerLine(new Int16Array(0), 20_000);
+    for (const gainDb of [-10, -20]) {
+      for (const delayMs of [40, 200]) {
+        const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb } });
+        expect(run.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
+        // The echo was heard as speech and the guard discounted it (counted in the call's stats).
+        expect(run.echoFrames).toBeGreaterThan(100);
+      }
+    }
+    // The same echo with the guard off interrupts the bot: the guard is what stops it.
+    const unguarded = runBargeIn(hiss, longBot, { echo: { delayMs: 100, gainDb: -10 }, session: { bargeInEchoGuard: false } });
+    expect(unguarded.bargeIns.length).toBeGreaterThan(0);
+  });
+
+  it('still fires when the caller talks over the echo', () => {
+    const run = runBargeIn(callerLine(callerSpeech()), bot, { echo: { delayMs: 100, gainDb: -20 } });
+    expect(run.bargeIns).toHaveLength(1);
+    const latencyMs = (run.bargeIns[0]!.frame + 1 - LEAD_FRAMES) * FRAME_MS;
+    expect(latencyMs).toBeGreaterThanOrEqual(120);
+    expect(latencyMs).toBeLessThanOrEqual(400);
+  });
+
+  it('does not fire on steady noise 10 dB below the speech level behind the caller', () => {
+    const longBot = botSpeech(20_000);
+    for (const kind of ['white', 'pink'] as const) {
+      const raw = noise(kind, longBot.length);
+      const gain = 10 ** ((-36 - rmsDbfs(raw)) / 20);
+      const run = runBargeIn(raw.map((x) => Math.round(x * gain)), longBot);
+      expect(run.bargeIns, kind).toEqual([]);
+    }
+  });
+
+  it('does not fire while the bot is silent', () => {
+    const run = runBargeIn(callerLine(callerSpeech()), new Int16Array(0));
+    expect(run.bargeIns).toEqual([]);
+  });
+});
