@@ -22,7 +22,10 @@ constexpr double kSpikeFloorCapMs = 120.0;
 }  // namespace
 
 DelayEstimator::DelayEstimator(int min_delay_ms, int max_delay_ms)
-    : min_delay_ms_(min_delay_ms), max_delay_ms_(max_delay_ms), target_delay_ms_(min_delay_ms) {
+    : min_delay_ms_(min_delay_ms),
+      max_delay_ms_(max_delay_ms),
+      histogram_target_ms_(min_delay_ms),
+      target_delay_ms_(min_delay_ms) {
   std::fill(std::begin(window_min_), std::end(window_min_), INT64_MAX);
 }
 

@@ -143,7 +143,8 @@ PlayoutDecision JitterBuffer::Pull(int64_t now_us) {
     return static_cast<double>(now_us - delay_.base_transit_us() - TimestampToUs(timestamp)) / 1000.0;
   };
   if (!playing_) {
-    if (delay_ms(playout_timestamp_) < target_ms) return decision;  // still buffering
+    // Still buffering, or paused with nothing to play (DTX): silence, nothing counted.
+    if (delay_ms(playout_timestamp_) < target_ms || !HasPacketsAfter(playout_timestamp_ - 1)) return decision;
     playing_ = true;
   }
   current_delay_ms_ = delay_ms(playout_timestamp_);
