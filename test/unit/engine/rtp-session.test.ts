@@ -121,6 +121,16 @@ describe('RTP session packet rules', () => {
     expect((audio[4]!.header.timestamp - audio[3]!.header.timestamp) >>> 0).toBe(11 * 160);
   });
 
+  it('marks the next talkspurt and keeps the media clock running when the bot speaks before the caller has sent anything', () => {
+    const h = open({ sendSilence: false });
+    h.session.play(tone(300, 4 * 160));
+    h.tick(14);
+    h.session.play(tone(300, 4 * 160));
+    h.tick(6);
+    expect(h.sent.map((p) => p.header.marker)).toEqual([true, false, false, false, true, false, false, false]);
+    expect((h.sent[4]!.header.timestamp - h.sent[3]!.header.timestamp) >>> 0).toBe(11 * 160);
+  });
+
   it('sends a DTMF digit as RFC 4733 events: marker first, one timestamp, growing duration, end sent three times', () => {
     const h = open({ telephoneEventPayloadType: 101 });
     feedCaller(h, 2);
