@@ -33,6 +33,7 @@ export interface NativeSessionStats {
     duplicates: number;
     reordered: number;
     fecRecovered: number;
+    resyncs: number;
   };
 }
 

@@ -151,6 +151,7 @@ describe('adaptive jitter buffer (media time)', () => {
     expect(firstAfter.index).toBe(10_000);
     expect(firstAfter.timeUs - firstArrival).toBeLessThanOrEqual((targetMs + 20) * 1000);
     expect(played.filter((p) => p.index >= 10_000).length).toBe(after.frames);
+    expect(session.stats().jitter!.resyncs).toBe(1);
   });
 
   it('accepts a new SSRC after the old one went quiet and plays it within one target delay', () => {
