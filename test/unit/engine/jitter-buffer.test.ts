@@ -1,15 +1,18 @@
 // The adaptive jitter buffer through a real native media session on a manual clock: simulated
 // arrival traces in, caller audio out, all in media time. Frames carry their sender index (L16 at
 // 8 kHz to an 8 kHz bot is bit-exact), so the audio says which packet played when.
+import { OpusEncoder } from '@discordjs/opus';
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { indexedPayload } from '../../../bench/jitter/trace-scoring.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
 import { generateTrace, seededRandom, type Trace, type TracePacket } from '../../support/network-impairment.js';
 import { playTrace, type PlayedFrame } from '../../support/trace-player.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
 
 const START_US = 1_000_000;
 let engine: MediaEngine | undefined;
@@ -89,6 +92,47 @@ describe('adaptive jitter buffer (media time)', () => {
     expect(session.stats().jitter!.lost).toBe(trace.lost);
     // Single-frame losses concealed by G.711 Appendix I-style repetition: at most a few dB of fade.
     expect(Math.min(...levels)).toBeGreaterThan(toneDb - 6);
+  });
+
+  it('fills lost Opus speech frames from the next packet\'s in-band FEC, without holes', () => {
+    const speech = renderSpeech('Concealment keeps the words flowing when a packet goes missing.', { rateHz: 48000 });
+    const encoder = new OpusEncoder(48000, 1);
+    // As a browser sends speech: VoIP application, voice signal, 24 kb/s, so SILK with LBRR (the
+    // in-band FEC lives in SILK frames only, RFC 6716 section 4.2.4).
+    encoder.applyEncoderCTL(4000, 2048); // OPUS_SET_APPLICATION(OPUS_APPLICATION_VOIP)
+    encoder.applyEncoderCTL(4024, 3001); // OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)
+    encoder.setBitrate(24000);
+    encoder.applyEncoderCTL(4012, 1); // OPUS_SET_INBAND_FEC
+    encoder.applyEncoderCTL(4014, 20); // OPUS_SET_PACKET_LOSS_PERC: makes the encoder spend bits on FEC
+    const count = Math.floor(speech.length / 960);
+    const payloads = Array.from({ length: count }, (_, i) => encoder.encode(Buffer.from(speech.buffer, i * 960 * 2, 960 * 2)));
+    const durationS = (count * 20) / 1000;
+    const run = (lossy: boolean): { frames: PlayedFrame[]; stats: NativeSessionStats } => {
+      const session = l16Session({ codec: 'opus', botRateHz: 48000 });
+      const trace = generateTrace({
+        name: 'opus',
+        seed: 21,
+        durationS,
+        clockRateHz: 48000,
+        loss: lossy ? { pGoodToBad: 0.08, pBadToGood: 1 } : undefined,
+      });
+      const frames = playTrace(engine!, session, trace, { payloadType: 111, startUs: START_US, payloadOf: (p) => payloads[p.index]!, tailMs: 0 });
+      const stats = session.stats();
+      engine!.stop();
+      return { frames, stats };
+    };
+    const clean = run(false);
+    const lossy = run(true);
+    // No jitter: both runs play packet k at the same tick, so frames compare position by position.
+    const lostAt = lossy.frames.flatMap((frame, i) => {
+      const reference = clean.frames[i];
+      return reference !== undefined && rmsDbfs(frame.pcm) !== rmsDbfs(reference.pcm) && rmsDbfs(reference.pcm) > -35 ? [i] : [];
+    });
+    const jitter = lossy.stats.jitter!;
+    expect(jitter.lost).toBeGreaterThan(5);
+    expect(jitter.fecRecovered).toBe(jitter.lost);
+    expect(lostAt.length).toBeGreaterThan(5);
+    for (const i of lostAt) expect(rmsDbfs(lossy.frames[i]!.pcm)).toBeGreaterThan(rmsDbfs(clean.frames[i]!.pcm) - 12);
   });
 
   it('raises the delay within a second of a jitter step up and lowers it after a step down', () => {
