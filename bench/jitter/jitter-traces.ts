@@ -1,4 +1,4 @@
-// The impairment profiles the jitter bench scores (60 s of 20 ms frames each, fixed seeds).
+// The impairment profiles the jitter bench scores.
 // "low jitter" traces are the ones where the adaptive buffer must beat a fixed 60 ms buffer's delay.
 import type { ImpairmentProfile } from '../../test/support/network-impairment.js';
 
@@ -7,63 +7,30 @@ export interface BenchTrace {
   lowJitter: boolean;
 }
 
-const durationS = 60;
+// 60 s each; seeds fixed so every run scores the same packets.
+function trace(lowJitter: boolean, name: string, seed: number, impairments: Partial<ImpairmentProfile>): BenchTrace {
+  return { lowJitter, profile: { name, seed, durationS: 60, ...impairments } };
+}
+
+const gaussian = (sigmaMs: number): ImpairmentProfile['jitter'] => ({ kind: 'gaussian', sigmaMs });
+const pareto = (scaleMs: number): ImpairmentProfile['jitter'] => ({ kind: 'pareto', scaleMs, shape: 3 });
 
 export const benchTraces: BenchTrace[] = [
-  { lowJitter: true, profile: { name: 'low-jitter-gaussian', seed: 1, durationS, jitter: { kind: 'gaussian', sigmaMs: 3 } } },
-  {
-    lowJitter: false,
-    profile: {
-      name: 'gaussian-20ms-burst-loss',
-      seed: 2,
-      durationS,
-      jitter: { kind: 'gaussian', sigmaMs: 20 },
-      loss: { pGoodToBad: 0.01, pBadToGood: 0.4 },
-    },
-  },
-  {
-    lowJitter: false,
-    profile: { name: 'pareto-heavy-tail', seed: 3, durationS, jitter: { kind: 'pareto', scaleMs: 10, shape: 3 } },
-  },
-  {
-    lowJitter: false,
-    profile: {
-      name: 'reorder-duplicate-burst-loss',
-      seed: 4,
-      durationS,
-      jitter: { kind: 'gaussian', sigmaMs: 8 },
-      loss: { pGoodToBad: 0.02, pBadToGood: 0.3 },
-      reorderProbability: 0.03,
-      duplicateProbability: 0.02,
-    },
-  },
-  {
-    lowJitter: true,
-    profile: { name: 'skew-plus-500ppm', seed: 5, durationS, jitter: { kind: 'gaussian', sigmaMs: 4 }, skewPpm: 500 },
-  },
-  {
-    lowJitter: true,
-    profile: { name: 'skew-minus-500ppm', seed: 6, durationS, jitter: { kind: 'gaussian', sigmaMs: 4 }, skewPpm: -500 },
-  },
-  {
-    lowJitter: false,
-    profile: {
-      name: 'spike-300ms-every-10s',
-      seed: 7,
-      durationS,
-      jitter: { kind: 'gaussian', sigmaMs: 5 },
-      spikes: { everyS: 10, heightMs: 300 },
-    },
-  },
-  {
-    lowJitter: false,
-    profile: {
-      name: 'spike-200ms-pareto-loss',
-      seed: 8,
-      durationS,
-      jitter: { kind: 'pareto', scaleMs: 6, shape: 3 },
-      loss: { pGoodToBad: 0.01, pBadToGood: 0.5 },
-      spikes: { everyS: 7, heightMs: 200 },
-    },
-  },
+  trace(true, 'low-jitter-gaussian', 1, { jitter: gaussian(3) }),
+  trace(false, 'gaussian-20ms-burst-loss', 2, { jitter: gaussian(20), loss: { pGoodToBad: 0.01, pBadToGood: 0.4 } }),
+  trace(false, 'pareto-heavy-tail', 3, { jitter: pareto(10) }),
+  trace(false, 'reorder-duplicate-burst-loss', 4, {
+    jitter: gaussian(8),
+    loss: { pGoodToBad: 0.02, pBadToGood: 0.3 },
+    reorderProbability: 0.03,
+    duplicateProbability: 0.02,
+  }),
+  trace(true, 'skew-plus-500ppm', 5, { jitter: gaussian(4), skewPpm: 500 }),
+  trace(true, 'skew-minus-500ppm', 6, { jitter: gaussian(4), skewPpm: -500 }),
+  trace(false, 'spike-300ms-every-10s', 7, { jitter: gaussian(5), spikes: { everyS: 10, heightMs: 300 } }),
+  trace(false, 'spike-200ms-pareto-loss', 8, {
+    jitter: pareto(6),
+    loss: { pGoodToBad: 0.01, pBadToGood: 0.5 },
+    spikes: { everyS: 7, heightMs: 200 },
+  }),
 ];

@@ -9,7 +9,7 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
-import { generateTrace, seededRandom, type Trace, type TracePacket } from '../../support/network-impairment.js';
+import { generateTrace, seededRandom, type ImpairmentProfile, type Trace, type TracePacket } from '../../support/network-impairment.js';
 import { playTrace, type PlayedFrame } from '../../support/trace-player.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -31,11 +31,25 @@ function indexOf(pcm: Int16Array): number | undefined {
   return pcm[0] === 0x5a5a ? pcm[1]! + pcm[2]! * 32768 : undefined;
 }
 
-function playedIndices(frames: PlayedFrame[]): Array<{ index: number; timeUs: number }> {
+function playedIndices(frames: PlayedFrame[]): Played {
   return frames.flatMap((frame) => {
     const index = indexOf(frame.pcm);
     return index === undefined ? [] : [{ index, timeUs: frame.timeUs - START_US }];
   });
+}
+
+type Played = Array<{ index: number; timeUs: number }>;
+
+function playIndexed(session: MediaSession, profile: ImpairmentProfile): { trace: Trace; played: Played } {
+  const trace = generateTrace(profile);
+  const frames = playTrace(engine!, session, trace, { payloadType: 96, startUs: START_US, payloadOf: indexedPayload });
+  return { trace, played: playedIndices(frames) };
+}
+
+// Every packet played once, in order, one per 20 ms tick: no hole between consecutive packets.
+function expectEveryFrameOnceInOrder(played: Played, frames: number): void {
+  expect(played.map((p) => p.index)).toEqual([...Array(frames).keys()]);
+  for (let i = 1; i < played.length; i++) expect(played[i]!.timeUs - played[i - 1]!.timeUs).toBe(20_000);
 }
 
 // A trace whose jitter sigma changes over time: [untilS, sigmaMs] steps.
@@ -57,7 +71,7 @@ function steppedTrace(steps: Array<[number, number]>, seed: number): Trace {
 describe('adaptive jitter buffer (media time)', () => {
   it('plays reordered and duplicated packets once each, in order, without gaps', () => {
     const session = l16Session({ jitterMinDelayMs: 100 });
-    const trace = generateTrace({
+    const { trace, played } = playIndexed(session, {
       name: 'reorder',
       seed: 11,
       durationS: 20,
@@ -65,10 +79,7 @@ describe('adaptive jitter buffer (media time)', () => {
       reorderProbability: 0.05,
       duplicateProbability: 0.05,
     });
-    const played = playedIndices(playTrace(engine!, session, trace, { payloadType: 96, startUs: START_US, payloadOf: indexedPayload }));
-    expect(played.map((p) => p.index)).toEqual([...Array(trace.frames).keys()]);
-    // One frame per 20 ms tick: no hole between consecutive packets.
-    for (let i = 1; i < played.length; i++) expect(played[i]!.timeUs - played[i - 1]!.timeUs).toBe(20_000);
+    expectEveryFrameOnceInOrder(played, trace.frames);
     const stats = session.stats().jitter!;
     expect(stats.reordered).toBeGreaterThan(10);
     expect(stats.duplicates).toBe(trace.packets.filter((p) => p.duplicate).length);
@@ -156,17 +167,10 @@ describe('adaptive jitter buffer (media time)', () => {
 
   it('carries on across the sequence number wrap 65535→0 and the timestamp wrap 2^32→0', () => {
     const session = l16Session();
-    const trace = generateTrace({
-      name: 'wrap',
-      seed: 14,
-      durationS: 4,
-      jitter: { kind: 'gaussian', sigmaMs: 3 },
-      firstSeq: 65_500,
-      firstTimestamp: 2 ** 32 - 160 * 60,
-    });
-    const played = playedIndices(playTrace(engine!, session, trace, { payloadType: 96, startUs: START_US, payloadOf: indexedPayload }));
-    expect(played.map((p) => p.index)).toEqual([...Array(trace.frames).keys()]);
-    for (let i = 1; i < played.length; i++) expect(played[i]!.timeUs - played[i - 1]!.timeUs).toBe(20_000);
+    // Both counters wrap a second into the call.
+    const wrapping = { firstSeq: 65_500, firstTimestamp: 2 ** 32 - 160 * 60 };
+    const { trace, played } = playIndexed(session, { name: 'wrap', seed: 14, durationS: 4, jitter: { kind: 'gaussian', sigmaMs: 3 }, ...wrapping });
+    expectEveryFrameOnceInOrder(played, trace.frames);
     const stats = session.stats().jitter!;
     expect({ late: stats.late, discarded: stats.discarded, reordered: stats.reordered }).toEqual({ late: 0, discarded: 0, reordered: 0 });
   });
