@@ -50,11 +50,13 @@ export function delayLossSvg(traces: TraceScore[]): string {
     (series, i) =>
       `<circle cx="${20 + i * 130}" cy="15" r="5" fill="${series.color}"/><text x="${30 + i * 130}" y="19" font-size="11">${series.label}</text>`,
   ).join('\n');
+  const caption = `<text x="${width - 10}" y="19" font-size="11" text-anchor="end">x: mean added delay, y: late loss (% of packets sent)</text>`;
   const panels = traces.map((trace, i) => panel(trace, (i % COLUMNS) * PANEL_W, 30 + Math.floor(i / COLUMNS) * PANEL_H));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     legend,
+    caption,
     ...panels,
     '</svg>',
     '',
