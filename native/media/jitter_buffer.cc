@@ -7,8 +7,10 @@ namespace parley {
 namespace {
 constexpr int64_t kSilenceAfterUs = 200'000;  // no packet for this long: the sender paused (DTX)
 // Above the target by a frame plus this much before dropping: a base transit that wobbles by a
-// few ms must not make the buffer drop and stretch in turn.
-constexpr double kDropHysteresisMs = 5.0;
+// few ms must not make the buffer drop and stretch in turn. 10 ms against 5 ms on the bench's
+// traces: a few ms more mean delay, fewer drops (late loss on the spike traces 1.77/1.47 % against
+// 1.97/1.73 %).
+constexpr double kDropHysteresisMs = 10.0;
 }  // namespace
 
 JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
