@@ -35,6 +35,7 @@ export interface NativeSessionStats {
     duplicates: number;
     reordered: number;
     fecRecovered: number;
+    resyncs: number;
   };
 }
 

@@ -84,8 +84,9 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     return this.closed ? [] : this.native.takeOutboundPackets(this.nativeId);
   }
 
-  ingest(packet: Uint8Array): void {
-    if (!this.closed) this.native.ingest(this.nativeId, packet);
+  // `arrivalUs` (monotonic µs) lets a manual-clock engine replay recorded or simulated arrivals.
+  ingest(packet: Uint8Array, arrivalUs?: number): void {
+    if (!this.closed) this.native.ingest(this.nativeId, packet, arrivalUs);
   }
 
   pushCallerPcm(pcm: Int16Array): void {

@@ -99,6 +99,7 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
     SetCount(jitter, "duplicates", leg.jitter.duplicates);
     SetCount(jitter, "reordered", leg.jitter.reordered);
     SetCount(jitter, "fecRecovered", leg.jitter.fec_recovered);
+    SetCount(jitter, "resyncs", leg.jitter.resyncs);
     result.Set("jitter", jitter);
   } else if (auto* pcm = session.leg().AsPcm()) {
     result.Set("codec", "slin");

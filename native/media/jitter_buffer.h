@@ -1,17 +1,20 @@
 // Adaptive jitter buffer for one RTP stream of fixed-duration frames (NetEq's shape, reduced):
-// a packet store, a delay estimator, and a playout decision per 20 ms tick. Time is a parameter
-// (arrival_us, now_us on one monotonic clock), so every behaviour is reproducible in tests.
+// this class is the packet buffer and the playout decision per 20 ms tick; DelayEstimator keeps
+// the base transit and the target delay. Time is a parameter (arrival_us, now_us on one
+// monotonic clock), so every behaviour is reproducible in tests. Nothing allocates after
+// construction.
 //
-// Delay model: transit = arrival - timestamp/clock. The smallest recent transit is the path's base
-// delay; a packet's jitter is its transit above that base. The target delay is the 95th
-// percentile of a jitter histogram whose old mass decays (forgetting factor), which rises within
-// ~0.5 s of a jitter step up and falls over ~30 s after a step down. Playout follows the target
-// by dropping or stretching one frame at a time, which also absorbs sender clock drift.
+// Playout control: the current delay (how far behind the best-case arrival the frame due now
+// plays) is held in [target, target + one frame + hysteresis): below it the buffer stretches by
+// one concealed frame, above it drops one frame. That also absorbs sender clock drift, whose
+// effect appears as a slowly moving base transit.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "media/delay_estimator.h"
 
 namespace parley {
 
@@ -65,22 +68,24 @@ class JitterBuffer {
   void Reset();
 
   JitterBufferStats stats() const;
-  double target_delay_ms() const { return target_delay_ms_; }
+  double target_delay_ms() const { return delay_.target_delay_ms(); }
 
  private:
   struct Slot {
     bool used = false;
     int64_t timestamp = 0;  // extended (unwrapped) RTP timestamp
     size_t length = 0;
+    int64_t played_timestamp = -1;  // the last frame played from this slot: tells a late duplicate
   };
 
   int64_t Extend(uint32_t rtp_timestamp);
   Slot* Find(int64_t timestamp);
   void Store(int64_t timestamp, const uint8_t* payload, size_t length);
-  void UpdateDelay(int64_t timestamp, int64_t arrival_us);
   void Resync(int64_t timestamp, int64_t arrival_us);
   int64_t TimestampToUs(int64_t timestamp) const;
   bool HasPacketsAfter(int64_t timestamp) const;
+  size_t IndexOf(int64_t timestamp) const;
+  PlayoutDecision Take(Slot& slot, PlayoutKind kind);
 
   JitterBufferConfig config_;
   int64_t frame_samples_;
@@ -94,17 +99,7 @@ class JitterBuffer {
   bool playing_ = false;           // first frame has been due
   int64_t last_packet_us_ = 0;
 
-  // Base transit: minimum over a sliding window kept as per-second minima (drift moves it).
-  static constexpr size_t kMinWindows = 4;
-  int64_t window_min_[kMinWindows];
-  int64_t window_start_us_ = 0;
-  size_t window_index_ = 0;
-  int64_t base_transit_us_ = 0;
-
-  static constexpr size_t kBuckets = 100;  // 5 ms each: 0..500 ms of jitter
-  static constexpr double kBucketMs = 5.0;
-  double histogram_[kBuckets] = {0};
-  double target_delay_ms_;
+  DelayEstimator delay_;
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;
 };

@@ -20,9 +20,14 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
 
 void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
   caller_frame_count_ = 0;
-  if (!leg_->active() && playout_.empty()) {
-    // Nothing has arrived and nothing is to be sent: keep the schedule, spend nothing.
-    if (next_frame_us_ <= now_us) next_frame_us_ += ((now_us - next_frame_us_) / frame_us_ + 1) * frame_us_;
+  if (!leg_->active() && playout_.empty() && !bot_playing_) {
+    // Nothing has arrived and nothing is to be sent: keep the schedule, spend nothing. (The frame
+    // where the bot's audio runs out is still processed: it ends the talkspurt.)
+    if (next_frame_us_ <= now_us) {
+      const int64_t skipped = (now_us - next_frame_us_) / frame_us_ + 1;
+      next_frame_us_ += skipped * frame_us_;
+      leg_->SkipFrames(skipped);
+    }
     return;
   }
   while (next_frame_us_ <= now_us) {

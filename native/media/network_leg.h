@@ -37,6 +37,9 @@ class NetworkLeg {
   virtual void OnDatagram(const uint8_t*, size_t, const SocketAddress&, int64_t, SessionEventSink&, int32_t) {}
   // True once the leg has media to process; an idle leg costs nothing per tick.
   virtual bool active() const { return true; }
+  // Frames the session skipped while idle (nothing received, nothing to send): a leg with a media
+  // clock lets it run on, so the next talkspurt's timestamp tells the real gap.
+  virtual void SkipFrames(int64_t) {}
   // Stops (or resumes) sending toward the caller, e.g. on chan_websocket's MEDIA_XOFF/XON.
   virtual void set_paused(bool) {}
 

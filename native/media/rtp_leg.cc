@@ -27,8 +27,10 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       remote_(options.remote),
       decoder_(MakeFrameDecoder(options.codec)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder)),
+      // Room for the largest target plus the burst that follows a delay spike.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
-                                 options.jitter_max_delay_ms}),
+                                 options.jitter_max_delay_ms,
+                                 static_cast<size_t>(options.jitter_max_delay_ms / options.frame_ms + 16)}),
       dtmf_in_(codec_.clock_rate_hz),
       dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
       ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),

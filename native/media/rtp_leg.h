@@ -78,6 +78,8 @@ class RtpLeg final : public NetworkLeg {
                   SessionEventSink& events, int32_t session_id) override;
   bool active() const override { return latched_; }
   void set_paused(bool paused) override { paused_ = paused; }
+  // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
+  void SkipFrames(int64_t frames) override { timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_; }
   RtpLeg* AsRtp() override { return this; }
 
   void SetRemote(const SocketAddress& remote) { remote_ = remote; }

@@ -48,3 +48,24 @@ export function snrDb(a: ArrayLike<number>, b: ArrayLike<number>, lag = 0): numb
   }
   return 10 * Math.log10(signal / Math.max(noise, 1e-9));
 }
+
+// Block by block (blocks of `a` quieter than `minDbfs` skipped), the best correlation of `b`
+// within ±`slack` of `lag`. An adaptive jitter buffer may stretch or shorten playout by a frame
+// when the network (or a loaded test machine) jitters: the content still matches block by block
+// while a single lag over the whole signal does not.
+export function blockCorrelations(
+  a: Int16Array,
+  b: ArrayLike<number>,
+  lag: number,
+  blockSamples: number,
+  slack: number,
+  minDbfs = -40,
+): number[] {
+  const result: number[] = [];
+  for (let start = 0; start + blockSamples <= a.length; start += blockSamples) {
+    if (rmsDbfs(a, start, start + blockSamples) < minDbfs) continue;
+    const block = a.subarray(start, start + blockSamples);
+    result.push(bestAlignment(block, b, start + lag - slack, start + lag + slack).correlation);
+  }
+  return result;
+}

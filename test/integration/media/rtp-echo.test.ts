@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { frames } from '../../support/frames.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
-import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { bestAlignment, blockCorrelations, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
 describe('RTP media session over real UDP', () => {
@@ -36,7 +36,10 @@ describe('RTP media session over real UDP', () => {
     const input16k = renderSpeech('Hello, this is a test of the media path.', { rateHz: 16000 });
     const toBot = bestAlignment(input16k, bot, 0, 16000 / 2);
     expect(heard.every((frame) => frame.length === 320)).toBe(true);
-    expect(toBot.correlation).toBeGreaterThan(0.8);
+    // Half-second blocks, each allowed its own lag within ±100 ms: the adaptive jitter buffer may
+    // stretch or drop a frame when the loaded machine delays the sender's timer.
+    const matching = (blocks: number[]): number => blocks.filter((c) => c > 0.8).length / blocks.length;
+    expect(matching(blockCorrelations(input16k, bot, toBot.lag, 8000, 1600))).toBeGreaterThanOrEqual(0.8);
 
     // The caller heard the bot: PCMU packets, consecutive seq/timestamps, content matching.
     const back = peer.received.map((r) => r.packet);
@@ -47,7 +50,7 @@ describe('RTP media session over real UDP', () => {
     }
     const returned = Int16Array.from(back.flatMap((p) => [...alawmulaw.mulaw.decode(p.payload)]));
     const toCaller = bestAlignment(speech8k, returned, 0, 8000);
-    expect(toCaller.correlation).toBeGreaterThan(0.8);
+    expect(matching(blockCorrelations(speech8k, returned, toCaller.lag, 4000, 800))).toBeGreaterThanOrEqual(0.8);
     expect(rmsDbfs(returned)).toBeGreaterThan(-40);
     // Pacing: packets 20 ms apart on average over the call.
     const arrivals = peer.received.map((r) => r.arrivalMs);

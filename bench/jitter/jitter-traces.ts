@@ -1,0 +1,36 @@
+// The impairment profiles the jitter bench scores.
+// "low jitter" traces are the ones where the adaptive buffer must beat a fixed 60 ms buffer's delay.
+import type { ImpairmentProfile } from '../../test/support/network-impairment.js';
+
+export interface BenchTrace {
+  profile: ImpairmentProfile;
+  lowJitter: boolean;
+}
+
+// 60 s each; seeds fixed so every run scores the same packets.
+function trace(lowJitter: boolean, name: string, seed: number, impairments: Partial<ImpairmentProfile>): BenchTrace {
+  return { lowJitter, profile: { name, seed, durationS: 60, ...impairments } };
+}
+
+const gaussian = (sigmaMs: number): ImpairmentProfile['jitter'] => ({ kind: 'gaussian', sigmaMs });
+const pareto = (scaleMs: number): ImpairmentProfile['jitter'] => ({ kind: 'pareto', scaleMs, shape: 3 });
+
+export const benchTraces: BenchTrace[] = [
+  trace(true, 'low-jitter-gaussian', 1, { jitter: gaussian(3) }),
+  trace(false, 'gaussian-20ms-burst-loss', 2, { jitter: gaussian(20), loss: { pGoodToBad: 0.01, pBadToGood: 0.4 } }),
+  trace(false, 'pareto-heavy-tail', 3, { jitter: pareto(10) }),
+  trace(false, 'reorder-duplicate-burst-loss', 4, {
+    jitter: gaussian(8),
+    loss: { pGoodToBad: 0.02, pBadToGood: 0.3 },
+    reorderProbability: 0.03,
+    duplicateProbability: 0.02,
+  }),
+  trace(true, 'skew-plus-500ppm', 5, { jitter: gaussian(4), skewPpm: 500 }),
+  trace(true, 'skew-minus-500ppm', 6, { jitter: gaussian(4), skewPpm: -500 }),
+  trace(false, 'spike-300ms-every-10s', 7, { jitter: gaussian(5), spikes: { everyS: 10, heightMs: 300 } }),
+  trace(false, 'spike-200ms-pareto-loss', 8, {
+    jitter: pareto(6),
+    loss: { pGoodToBad: 0.01, pBadToGood: 0.5 },
+    spikes: { everyS: 7, heightMs: 200 },
+  }),
+];

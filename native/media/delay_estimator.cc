@@ -1,0 +1,99 @@
+#include "media/delay_estimator.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace parley {
+namespace {
+// Tuned on bench/jitter's traces (npm run bench -- jitter): the 99.5th percentile keeps late loss
+// under 1 % on Gaussian and Pareto jitter; forgetting 0.2 % of the mass per packet (a ~10 s
+// memory) means three packets at a new jitter level move the percentile (fast attack), and a
+// 10 ms/s decay beat 5 ms/s (fewer drops) and 0.5 %/packet forgetting on the Pareto trace.
+constexpr double kForget = 0.998;
+constexpr double kPercentile = 0.995;
+constexpr double kDecayMsPerS = 10.0;
+constexpr double kSpikeMinMs = 80.0;          // and twice the histogram's target
+constexpr int64_t kSpikeGapUs = 500'000;      // spike packets further apart start a new spike
+constexpr int64_t kSpikeBurstUs = 100'000;    // a spike's burst: packets this close to the last one
+constexpr int64_t kSpikeMaxSpanUs = 1'000'000; // longer: not a spike but more jitter, into the histogram
+constexpr int64_t kSpikeMemoryUs = 30'000'000; // spikes this far apart do not recur
+constexpr double kSpikeFloorShare = 0.5;
+constexpr double kSpikeFloorCapMs = 120.0;
+}  // namespace
+
+DelayEstimator::DelayEstimator(int min_delay_ms, int max_delay_ms)
+    : min_delay_ms_(min_delay_ms),
+      max_delay_ms_(max_delay_ms),
+      histogram_target_ms_(min_delay_ms),
+      target_delay_ms_(min_delay_ms) {
+  std::fill(std::begin(window_min_), std::end(window_min_), INT64_MAX);
+}
+
+void DelayEstimator::Restart(int64_t transit_us, int64_t arrival_us) {
+  std::fill(std::begin(window_min_), std::end(window_min_), INT64_MAX);
+  window_index_ = 0;
+  window_start_us_ = arrival_us;
+  window_min_[0] = transit_us;
+  base_transit_us_ = transit_us;
+  last_update_us_ = arrival_us;
+}
+
+double DelayEstimator::HistogramPercentileMs() const {
+  double cumulative = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    cumulative += histogram_[i];
+    // The bucket's upper edge: packets with up to that much jitter arrive before their playout.
+    if (cumulative >= kPercentile * histogram_total_) return (static_cast<double>(i) + 1.0) * kBucketMs;
+  }
+  return kBuckets * kBucketMs;
+}
+
+void DelayEstimator::Update(int64_t transit_us, int64_t arrival_us) {
+  if (arrival_us - window_start_us_ >= kWindowUs) {
+    window_index_ = (window_index_ + 1) % kMinWindows;
+    window_min_[window_index_] = INT64_MAX;
+    window_start_us_ = arrival_us;
+  }
+  window_min_[window_index_] = std::min(window_min_[window_index_], transit_us);
+  base_transit_us_ = *std::min_element(std::begin(window_min_), std::end(window_min_));
+
+  const double jitter_ms = std::max(0.0, static_cast<double>(transit_us - base_transit_us_) / 1000.0);
+  if (!TrackSpike(jitter_ms, arrival_us)) {
+    const size_t bucket = std::min(kBuckets - 1, static_cast<size_t>(jitter_ms / kBucketMs));
+    for (double& mass : histogram_) mass *= kForget;
+    histogram_[bucket] += 1.0 - kForget;
+    histogram_total_ = histogram_total_ * kForget + (1.0 - kForget);
+  }
+  const double wanted = HistogramPercentileMs();
+  const double elapsed_s = static_cast<double>(std::max<int64_t>(0, arrival_us - last_update_us_)) / 1e6;
+  last_update_us_ = arrival_us;
+  histogram_target_ms_ =
+      wanted >= histogram_target_ms_ ? wanted : std::max(wanted, histogram_target_ms_ - kDecayMsPerS * elapsed_s);
+  target_delay_ms_ = std::clamp(std::max(histogram_target_ms_, SpikeFloorMs(arrival_us)), min_delay_ms_, max_delay_ms_);
+}
+
+bool DelayEstimator::TrackSpike(double jitter_ms, int64_t arrival_us) {
+  // A spike starts far above the target; the rest of its burst, arriving just after with less and
+  // less jitter, belongs to it while still above the target.
+  const bool in_burst = spike_start_us_ >= 0 && arrival_us - spike_last_us_ <= kSpikeBurstUs;
+  const double threshold_ms = in_burst ? histogram_target_ms_ : std::max(kSpikeMinMs, 2.0 * histogram_target_ms_);
+  if (jitter_ms <= threshold_ms) return false;
+  if (spike_start_us_ < 0 || arrival_us - spike_last_us_ > kSpikeGapUs) {
+    previous_spike_start_us_ = spike_start_us_;
+    previous_spike_height_ms_ = spike_height_ms_;
+    spike_start_us_ = arrival_us;
+    spike_height_ms_ = 0;
+  }
+  spike_last_us_ = arrival_us;
+  spike_height_ms_ = std::max(spike_height_ms_, jitter_ms);
+  return arrival_us - spike_start_us_ <= kSpikeMaxSpanUs;
+}
+
+double DelayEstimator::SpikeFloorMs(int64_t now_us) const {
+  const bool recurring = previous_spike_start_us_ >= 0 && spike_start_us_ - previous_spike_start_us_ <= kSpikeMemoryUs &&
+                         now_us - spike_start_us_ <= kSpikeMemoryUs;
+  if (!recurring) return 0;
+  return std::min(kSpikeFloorCapMs, kSpikeFloorShare * std::max(spike_height_ms_, previous_spike_height_ms_));
+}
+
+}  // namespace parley

@@ -1,0 +1,66 @@
+// The jitter buffer's delay manager (NetEq's DelayManager, reduced): from each packet's transit
+// time (arrival − timestamp on the sender's clock) it keeps the path's base transit and the target
+// playout delay above it. Time is a parameter; nothing here allocates.
+//
+// Base transit: the minimum transit over the last kMinWindows one-second windows. A sender clock
+// that runs fast or slow (±500 ppm) moves the transit by up to 0.5 ms per second; the sliding
+// minimum follows it, so drift never accumulates as delay.
+// Target: a high percentile of the jitter (transit above base) in a histogram whose old mass is
+// forgotten per packet. The target follows a rise at once (fast attack) and falls at most
+// kDecayMsPerS (slow decay), so one quiet second after a burst does not invite the next one in late.
+// Delay spikes (the path stalls, then delivers a burst: jitter far above the target, for well under
+// a second) stay out of the histogram, which they would otherwise hold at the spike's height for
+// many seconds. When spikes recur, the target gets a floor of half their height, capped at
+// kSpikeFloorCapMs: covering a spike fully costs its whole height on every frame, and ITU-T G.114
+// puts the one-way budget at 150 ms, so the buffer concedes the top of a rare spike instead.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace parley {
+
+class DelayEstimator {
+ public:
+  DelayEstimator(int min_delay_ms, int max_delay_ms);
+
+  // Starts afresh from one packet (stream start, timestamp jump, new SSRC); the jitter histogram
+  // is kept: the network did not change.
+  void Restart(int64_t transit_us, int64_t arrival_us);
+  void Update(int64_t transit_us, int64_t arrival_us);
+
+  int64_t base_transit_us() const { return base_transit_us_; }
+  double target_delay_ms() const { return target_delay_ms_; }
+
+ private:
+  double HistogramPercentileMs() const;
+  // True when the packet belongs to a delay spike (and is kept out of the histogram).
+  bool TrackSpike(double jitter_ms, int64_t arrival_us);
+  double SpikeFloorMs(int64_t now_us) const;
+
+  static constexpr size_t kMinWindows = 4;
+  static constexpr int64_t kWindowUs = 1'000'000;
+  static constexpr size_t kBuckets = 100;  // 5 ms each: 0..500 ms of jitter
+  static constexpr double kBucketMs = 5.0;
+
+  double min_delay_ms_;
+  double max_delay_ms_;
+  int64_t window_min_[kMinWindows];
+  size_t window_index_ = 0;
+  int64_t window_start_us_ = 0;
+  int64_t base_transit_us_ = 0;
+  double histogram_[kBuckets] = {0};
+  double histogram_total_ = 0;
+  double histogram_target_ms_;  // the percentile with fast attack, slow decay
+  double target_delay_ms_;       // with the spike floor, clamped
+  int64_t last_update_us_ = 0;
+
+  // The current spike and the one before it (start time, height); start < 0: none yet.
+  int64_t spike_start_us_ = -1;
+  int64_t spike_last_us_ = 0;
+  double spike_height_ms_ = 0;
+  int64_t previous_spike_start_us_ = -1;
+  double previous_spike_height_ms_ = 0;
+};
+
+}  // namespace parley

@@ -1,0 +1,174 @@
+// An RTP media session's packet rules on a manual clock (transport 'external': packets in through
+// ingest with their arrival time, out through the tick's sink): payload-type check, outbound
+// seq/timestamp continuity and marker bits, RFC 4733 DTMF both ways.
+import alawmulaw from 'alawmulaw';
+import { RtpPacket } from 'werift';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { MediaSession } from '../../../engine/media/media-session.js';
+import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
+import { bestAlignment } from '../../support/signal-metrics.js';
+import { rtpBytes } from '../../support/trace-player.js';
+
+const START_US = 1_000_000;
+const FRAME_US = 20_000;
+
+interface Harness {
+  engine: MediaEngine;
+  session: MediaSession;
+  sent: RtpPacket[];
+  heard: Int16Array[];
+  nowUs: number;
+  callerFrames: number;
+  tick(frames?: number): void;
+}
+
+let harness: Harness | undefined;
+afterEach(() => harness?.engine.stop());
+
+function open(options: Partial<RtpSessionOptions> = {}): Harness {
+  const engine = new MediaEngine({ clock: 'manual' });
+  const sent: RtpPacket[] = [];
+  const { session } = engine.createRtpSession(
+    'rtp-test',
+    { codec: 'PCMU', botRateHz: 8000, transport: 'external', bargeIn: false, ...options },
+    { startUs: START_US, onOutbound: (packets) => sent.push(...packets.map((p) => RtpPacket.deSerialize(p))) },
+  );
+  const heard: Int16Array[] = [];
+  session.on('audio', (pcm) => heard.push(pcm.slice()));
+  const h: Harness = {
+    engine,
+    session,
+    sent,
+    heard,
+    nowUs: START_US,
+    callerFrames: 0,
+    tick(frames = 1) {
+      for (let i = 0; i < frames; i++) {
+        engine.tick(h.nowUs);
+        h.nowUs += FRAME_US;
+      }
+    },
+  };
+  harness = h;
+  return h;
+}
+
+const tone = (hz: number, samples: number, amplitude = 8000): Int16Array =>
+  Int16Array.from({ length: samples }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8000)));
+
+// Caller packets: one PCMU frame per tick, so the leg latches and stays active.
+function feedCaller(h: Harness, frames: number): void {
+  const payload = alawmulaw.mulaw.encode(tone(440, 160));
+  for (let i = 0; i < frames; i++) {
+    const n = h.callerFrames++;
+    h.session.ingest(rtpBytes({ payloadType: 0, ssrc: 0xc0ffee, sequenceNumber: 100 + n, timestamp: 8000 + n * 160 }, payload), h.nowUs);
+    h.tick();
+  }
+}
+
+describe('RTP session packet rules', () => {
+  it('counts and drops packets of a payload type that was not negotiated', () => {
+    const h = open();
+    const noise = Uint8Array.from({ length: 160 }, (_, i) => (i * 97) & 0xff);
+    const signal = tone(440, 50 * 160);
+    for (let i = 0; i < 50; i++) {
+      const payload = alawmulaw.mulaw.encode(signal.subarray(i * 160, i * 160 + 160));
+      h.session.ingest(rtpBytes({ payloadType: 0, ssrc: 7, sequenceNumber: i, timestamp: i * 160 }, payload), h.nowUs);
+      // PCMA noise on the same SSRC and timestamps: must not replace or duplicate the PCMU audio.
+      h.session.ingest(rtpBytes({ payloadType: 8, ssrc: 7, sequenceNumber: 1000 + i, timestamp: i * 160 }, noise), h.nowUs);
+      h.tick();
+    }
+    h.tick(10);
+    const stats = h.session.stats();
+    expect(stats.wrongPayloadType).toBe(50);
+    expect(stats.jitter!.duplicates).toBe(0);
+    const heard = Int16Array.from(h.heard.flatMap((f) => [...f]));
+    expect(bestAlignment(signal.subarray(0, 40 * 160), heard, 0, 2000).correlation).toBeGreaterThan(0.95);
+  });
+
+  it('keeps seq and timestamp continuous across talkspurts and sent silence, marker on each talkspurt start', () => {
+    const h = open();
+    feedCaller(h, 5);
+    h.session.play(tone(300, 10 * 160));
+    feedCaller(h, 15);
+    h.session.play(tone(300, 5 * 160));
+    feedCaller(h, 10);
+    const audio = h.sent.filter((p) => p.header.payloadType === 0);
+    expect(audio.length).toBe(30);
+    for (let i = 1; i < audio.length; i++) {
+      expect((audio[i]!.header.sequenceNumber - audio[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
+      expect((audio[i]!.header.timestamp - audio[i - 1]!.header.timestamp) >>> 0).toBe(160);
+    }
+    const markers = audio.flatMap((p, i) => (p.header.marker ? [i] : []));
+    expect(markers).toEqual([5, 20]);
+  });
+
+  it('advances the timestamp over unsent silence, keeps seq consecutive, and marks the resumed talkspurt', () => {
+    const h = open({ sendSilence: false });
+    feedCaller(h, 2);
+    h.session.play(tone(300, 4 * 160));
+    feedCaller(h, 14);
+    h.session.play(tone(300, 4 * 160));
+    feedCaller(h, 6);
+    const audio = h.sent;
+    expect(audio.length).toBe(8);
+    expect(audio.map((p) => p.header.marker)).toEqual([true, false, false, false, true, false, false, false]);
+    for (let i = 1; i < audio.length; i++) {
+      expect((audio[i]!.header.sequenceNumber - audio[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
+    }
+    // 4 frames played, then 10 silent frames not sent: the clock ran on (RFC 3550 section 5.1).
+    expect((audio[4]!.header.timestamp - audio[3]!.header.timestamp) >>> 0).toBe(11 * 160);
+  });
+
+  it('marks the next talkspurt and keeps the media clock running when the bot speaks before the caller has sent anything', () => {
+    const h = open({ sendSilence: false });
+    h.session.play(tone(300, 4 * 160));
+    h.tick(14);
+    h.session.play(tone(300, 4 * 160));
+    h.tick(6);
+    expect(h.sent.map((p) => p.header.marker)).toEqual([true, false, false, false, true, false, false, false]);
+    expect((h.sent[4]!.header.timestamp - h.sent[3]!.header.timestamp) >>> 0).toBe(11 * 160);
+  });
+
+  it('sends a DTMF digit as RFC 4733 events: marker first, one timestamp, growing duration, end sent three times', () => {
+    const h = open({ telephoneEventPayloadType: 101 });
+    feedCaller(h, 2);
+    h.session.sendDtmf('5');
+    feedCaller(h, 12);
+    const events = h.sent.filter((p) => p.header.payloadType === 101);
+    expect(events.length).toBe(5 - 1 + 3);
+    expect(events.map((p) => p.header.marker)).toEqual([true, false, false, false, false, false, false]);
+    expect(new Set(events.map((p) => p.header.timestamp)).size).toBe(1);
+    const parsed = events.map((p) => ({ event: p.payload[0], end: (p.payload[1]! & 0x80) !== 0, duration: p.payload.readUInt16BE(2) }));
+    expect(parsed.every((e) => e.event === 5)).toBe(true);
+    expect(parsed.map((e) => e.duration)).toEqual([160, 320, 480, 640, 800, 800, 800]);
+    expect(parsed.map((e) => e.end)).toEqual([false, false, false, false, true, true, true]);
+    // Seq runs on through audio and events alike.
+    for (let i = 1; i < h.sent.length; i++) {
+      expect((h.sent[i]!.header.sequenceNumber - h.sent[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
+    }
+  });
+
+  it('reports one digit for an RFC 4733 event, whatever its updates and repeated end packets', () => {
+    const h = open({ telephoneEventPayloadType: 101 });
+    const digits: Array<[string, number]> = [];
+    h.session.on('dtmf', (digit, durationMs) => digits.push([digit, durationMs]));
+    feedCaller(h, 2);
+    const event = (duration: number, end: boolean): Uint8Array => Uint8Array.from([7, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff]);
+    const updates = [
+      [160, false],
+      [320, false],
+      [480, false],
+      [640, true],
+      [640, true],
+      [640, true],
+    ] as const;
+    updates.forEach(([duration, end], i) => {
+      h.session.ingest(rtpBytes({ payloadType: 101, ssrc: 0xc0ffee, sequenceNumber: 500 + i, timestamp: 99_000, marker: i === 0 }, event(duration, end)), h.nowUs);
+      h.tick();
+    });
+    h.tick(20);
+    expect(digits).toEqual([['7', 80]]);
+  });
+});
