@@ -45,7 +45,7 @@ export async function run(): Promise<BenchResult> {
     },
   });
   sink += framePcm[7]! + tickPcm[7]!;
-  const framesPerSecond = (name: string, frames: number): number => hz[name]! * frames;
+  const framesPerSecond = (name: string, frames: number): number => hz[name]!.hz * frames;
   const addonFrame = framesPerSecond('addon frame', 1);
   const peerFrame = framesPerSecond('alawmulaw frame', 1);
   const addonTick = framesPerSecond(`addon tick (${CALLS_PER_TICK} frames)`, CALLS_PER_TICK);
