@@ -1,0 +1,23 @@
+// What the load bench and its node under test (media-node.ts) say to each other over IPC.
+import { z } from 'zod';
+
+export type LoadCodec = 'PCMU' | 'opus';
+
+export const nodeArgsSchema = z.tuple([
+  z.enum(['PCMU', 'opus']),
+  z.coerce.number().int().min(1).max(5000),
+  z.coerce.number().int().min(1024).max(60000),
+  z.coerce.number().int().min(0).max(10),
+]);
+
+export const nodeReportSchema = z.object({
+  type: z.literal('report'),
+  // CPU time (user + system) the node spent between start and stop, µs.
+  cpuUs: z.number(),
+  wallMs: z.number(),
+  // 99th percentile of (frame due time → every session's frame handed to its bot), µs.
+  tickLatencyP99Us: z.number(),
+  ticks: z.number().int(),
+});
+
+export type NodeReport = z.infer<typeof nodeReportSchema>;
