@@ -115,13 +115,16 @@ async function runStep(generator: string, framesFile: string, codec: LoadCodec, 
   const report = nodeReportSchema.parse(await nextMessage());
   await exited;
   const generated = generatorOutput.parse(JSON.parse(output));
-  const callSeconds = (calls * report.wallMs) / 1000;
+  // Call-seconds actually served: the node's packets that reached the generator in its counting
+  // window (one per 20 ms frame), scaled to the node's own window. A starved node skips frames,
+  // so calls × wall time would flatter its cost.
+  const callSeconds = (generated.received / 50) * (report.wallMs / 1000 / MEASURE_SECONDS);
   return {
     calls,
     late_pct: lateFraction(generated.sent, generated.received, generated.late, calls),
     sent: generated.sent,
     received: generated.received,
-    cpu_us_per_call_second: Math.round(report.cpuUs / callSeconds),
+    cpu_us_per_call_second: Math.round(report.cpuUs / Math.max(1e-3, callSeconds)),
     cpu_share: round2(report.cpuUs / (report.wallMs * 1000)),
     tick_latency_p99_us: report.tickLatencyP99Us,
   };

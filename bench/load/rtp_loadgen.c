@@ -3,7 +3,8 @@
  * core by the bench) so the node under test is measured alone. For each call it sends one RTP
  * packet every 20 ms (payloads read from a file: pre-encoded PCMU or Opus frames), receives the
  * node's packets, and counts those that arrive more than one frame later than their RTP
- * timestamp says they should. Written in C because a Node dgram loop tops out near the packet
+ * timestamp says they should. Arrival is the kernel's receive time (SO_TIMESTAMPNS), so a
+ * generator that is itself descheduled for a while does not blame the node for it. Written in C because a Node dgram loop tops out near the packet
  * rate being measured (~82k packets/s here): the generator must not be the bottleneck.
  *
  * usage: rtp_loadgen <first_port> <calls> <seconds> <payload_type> <samples_per_frame> <clock_hz> <frames_file> <warmup_seconds>
@@ -48,6 +49,31 @@ static int64_t now_us(void) {
   return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, to put kernel receive timestamps on the monotonic clock. */
+static int64_t realtime_offset_us(void) {
+  struct timespec real, mono;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000 + (real.tv_nsec - mono.tv_nsec) / 1000;
+}
+
+/* Receives one datagram; *arrival_us is when the kernel got it (monotonic), or now if unknown. */
+static ssize_t receive(int fd, uint8_t* buffer, size_t capacity, int64_t offset_us, int64_t* arrival_us) {
+  struct iovec iov = {.iov_base = buffer, .iov_len = capacity};
+  union { char bytes[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } control;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof(control.bytes)};
+  const ssize_t got = recvmsg(fd, &msg, 0);
+  *arrival_us = now_us();
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); got >= 0 && c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec t;
+      memcpy(&t, CMSG_DATA(c), sizeof(t));
+      *arrival_us = (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000 - offset_us;
+    }
+  }
+  return got;
+}
+
 static size_t frame_count;
 static uint16_t frame_len[MAX_FRAMES];
 static uint8_t frames[MAX_FRAMES][MAX_PAYLOAD];
@@ -82,6 +108,8 @@ int main(int argc, char** argv) {
     call[i].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(call[i].fd, (struct sockaddr*)&local, sizeof(local)) != 0) { perror("bind"); return 2; }
+    const int on = 1;
+    setsockopt(call[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
     call[i].target.sin_family = AF_INET;
     call[i].target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     call[i].target.sin_port = htons((uint16_t)(first_port + i));
@@ -92,6 +120,7 @@ int main(int argc, char** argv) {
   }
 
   const int64_t frame_us = (int64_t)samples_per_frame * 1000000 / clock_hz;
+  const int64_t offset_us = realtime_offset_us();
   const int64_t start = now_us();
   const int64_t end = start + (int64_t)(seconds * 1e6);
   const int64_t count_from = start + (int64_t)(warmup_seconds * 1e6);
@@ -129,9 +158,8 @@ int main(int argc, char** argv) {
     int n = epoll_wait(ep, ready, 256, wait_ms > 0 ? wait_ms : 0);
     for (int k = 0; k < n; k++) {
       Call* c = &call[ready[k].data.u32];
-      ssize_t got;
-      while ((got = recv(c->fd, in, sizeof(in), 0)) >= 12) {
-        const int64_t arrival = now_us();
+      int64_t arrival;
+      while (receive(c->fd, in, sizeof(in), offset_us, &arrival) >= 12) {
         uint32_t ts;
         memcpy(&ts, in + 4, 4);
         ts = ntohl(ts);
