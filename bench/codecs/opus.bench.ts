@@ -8,6 +8,7 @@
 import discordOpus from '@discordjs/opus';
 import type { BenchResult } from '../bench-part.js';
 import { OpusCodec } from '../../engine/native/opus-codec.js';
+import { splitFrames } from '../frames.js';
 import { round2, runSideBySide } from '../side-by-side.js';
 import { measureRawOpus, opusBenchSpeech } from './raw-opus.js';
 
@@ -18,12 +19,6 @@ const ROUNDS = 4;
 const CTL = { application: 4000, complexity: 4010, inbandFec: 4012, packetLossPerc: 4014, dtx: 4016, signal: 4024 } as const;
 const OPUS_APPLICATION_VOIP = 2048;
 const OPUS_SIGNAL_VOICE = 3001;
-
-function frames(speech: Int16Array): Int16Array[] {
-  const out: Int16Array[] = [];
-  for (let i = 0; i + FRAME_SAMPLES <= speech.length; i += FRAME_SAMPLES) out.push(speech.subarray(i, i + FRAME_SAMPLES));
-  return out;
-}
 
 // @discordjs/opus with the addon's settings (it creates its encoder for OPUS_APPLICATION_AUDIO;
 // the application can still be changed before the first frame).
@@ -46,7 +41,7 @@ function addonPassBytes(pcmFrames: Int16Array[]): number {
 }
 
 export async function run(): Promise<BenchResult> {
-  const pcmFrames = frames(opusBenchSpeech());
+  const pcmFrames = splitFrames(opusBenchSpeech(), FRAME_SAMPLES);
   const addonBytes = addonPassBytes(pcmFrames);
   const pcmBuffers = pcmFrames.map((frame) => Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
   const addon = new OpusCodec({ complexity: COMPLEXITY, bitrateBps: 32000, fec: true });

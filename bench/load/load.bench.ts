@@ -17,6 +17,7 @@ import type { BenchResult } from '../bench-part.js';
 import { renderSpeech } from '../../test/support/speech.js';
 import { OpusCodec } from '../../engine/native/opus-codec.js';
 import { measureRawOpusUsPerFrame, opusBenchSpeech } from '../codecs/raw-opus.js';
+import { splitFrames } from '../frames.js';
 import { round2 } from '../side-by-side.js';
 import { nodeReportSchema, type LoadCodec } from './media-node-protocol.js';
 
@@ -60,21 +61,15 @@ function writeFrames(file: string, payloads: Uint8Array[]): void {
   writeFileSync(file, Buffer.concat(chunks));
 }
 
-function frames(speech: Int16Array, frameSamples: number): Int16Array[] {
-  const out: Int16Array[] = [];
-  for (let i = 0; i + frameSamples <= speech.length; i += frameSamples) out.push(speech.subarray(i, i + frameSamples));
-  return out;
-}
-
 // The callers' side: PCMU of espeak-ng speech, and Opus of the speech the Opus floor is measured on.
 function prepareFrames(): Record<LoadCodec, string> {
   const pcmu = join(buildDir, 'frames-pcmu.bin');
   const speech8k = renderSpeech('The quick brown fox jumps over the lazy dog, then counts to ten slowly.', { rateHz: 8000 });
-  writeFrames(pcmu, frames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame)));
+  writeFrames(pcmu, splitFrames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame)));
   const encoder = new OpusCodec({ complexity: OPUS_COMPLEXITY });
   const packet = new Uint8Array(1500);
   const opus = join(buildDir, 'frames-opus.bin');
-  writeFrames(opus, frames(opusBenchSpeech(), 960).map((frame) => packet.slice(0, encoder.encode(frame, packet))));
+  writeFrames(opus, splitFrames(opusBenchSpeech(), 960).map((frame) => packet.slice(0, encoder.encode(frame, packet))));
   return { PCMU: pcmu, opus };
 }
 
