@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { z } from 'zod';
 import type { BenchResult } from '../bench-part.js';
 import { round2 } from '../side-by-side.js';
-import { BENCH_ORIGIN, serverKinds, type ServerKind } from './grant-server.js';
+import { BENCH_ORIGIN, serverKinds, type ServerKind } from './grant-server-kinds.js';
 
 const ROUNDS = 3;
 const SECONDS_PER_ROUND = 5;

@@ -15,10 +15,8 @@ import { NodeHttpServer } from '../../api/http/node-http-server.js';
 import { UwsServer } from '../../api/http/uws-server.js';
 import type { CallLimits } from '../../api/limits/call-limits.js';
 import { sessionsRoute } from '../../api/routes/sessions-route.js';
+import { BENCH_ORIGIN, serverKinds } from './grant-server-kinds.js';
 
-export const BENCH_ORIGIN = 'https://shop.example';
-export const serverKinds = ['uws', 'node-http'] as const;
-export type ServerKind = (typeof serverKinds)[number];
 
 const unlimited: CallLimits = {
   reserve: async () => ({ ok: true }),
@@ -56,4 +54,4 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready', port });
 }
 
-if (process.send) await main();
+await main();

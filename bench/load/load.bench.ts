@@ -41,7 +41,9 @@ export interface StepResult {
   received: number;
   cpu_us_per_call_second: number;
   cpu_share: number;
+  kernel_share_of_cpu: number;
   tick_latency_p99_us: number;
+  tick_work_p99_us: number;
 }
 
 function buildGenerator(): string {
@@ -121,7 +123,9 @@ async function runStep(generator: string, framesFile: string, codec: LoadCodec, 
     received: generated.received,
     cpu_us_per_call_second: Math.round(report.cpuUs / Math.max(1e-3, callSeconds)),
     cpu_share: round2(report.cpuUs / (report.wallMs * 1000)),
+    kernel_share_of_cpu: round2(report.cpuSystemUs / Math.max(1, report.cpuUs)),
     tick_latency_p99_us: report.tickLatencyP99Us,
+    tick_work_p99_us: report.tickWorkP99Us,
   };
 }
 
@@ -143,7 +147,7 @@ async function ramp(generator: string, framesFile: string, codec: LoadCodec, ste
     }
     const result = await runStep(generator, framesFile, codec, calls);
     results.push(result);
-    console.log(`[load] ${codec} ${calls} calls: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s, tick p99 ${result.tick_latency_p99_us} µs`);
+    console.log(`[load] ${codec} ${calls} calls: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %), tick p99 ${result.tick_latency_p99_us} µs (work ${result.tick_work_p99_us} µs)`);
     if (result.late_pct >= LATE_LIMIT_PCT || result.cpu_share > SATURATED_CPU_SHARE) break;
     capacity = calls;
     atCapacity = result;
@@ -184,6 +188,8 @@ export async function run(): Promise<BenchResult> {
     cpu_us_per_call_second_pcmu: (pcmu.atCapacity ?? pcmuProbe).cpu_us_per_call_second,
     cpu_us_per_call_second_opus: (opus.atCapacity ?? opusProbe).cpu_us_per_call_second,
     engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
+    engine_tick_work_p99_us: (pcmu.atCapacity ?? quiet).tick_work_p99_us,
+    kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
     cpu_bound_calls_per_core_pcmu: Math.floor(1e6 / pcmuProbe.cpu_us_per_call_second),
     cpu_bound_calls_per_core_opus: Math.floor(1e6 / opusProbe.cpu_us_per_call_second),
     cpu_bound_opus_over_ceiling: round2(Math.floor(1e6 / opusProbe.cpu_us_per_call_second) / ceiling),

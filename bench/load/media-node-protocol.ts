@@ -14,9 +14,13 @@ export const nodeReportSchema = z.object({
   type: z.literal('report'),
   // CPU time (user + system) the node spent between start and stop, µs.
   cpuUs: z.number(),
+  // Of which in the kernel (socket calls, loopback delivery of what the node sends).
+  cpuSystemUs: z.number(),
   wallMs: z.number(),
   // 99th percentile of (frame due time → every session's frame handed to its bot), µs.
   tickLatencyP99Us: z.number(),
+  // 99th percentile of one tick's own duration (all sessions' work, without the timer's lateness), µs.
+  tickWorkP99Us: z.number(),
   ticks: z.number().int(),
 });
 
