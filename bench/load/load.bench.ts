@@ -84,8 +84,8 @@ export function lateFraction(sent: number, received: number, late: number, calls
   return (100 * (late + missing)) / Math.max(1, sent);
 }
 
-async function runStep(generator: string, framesFile: string, codec: LoadCodec, calls: number): Promise<StepResult> {
-  const node = fork(join(here, 'media-node.ts'), [codec, String(calls), String(FIRST_PORT), String(OPUS_COMPLEXITY)], {
+async function runStep(generator: string, framesFile: string, codec: LoadCodec, calls: number, botRateHz = 16000): Promise<StepResult> {
+  const node = fork(join(here, 'media-node.ts'), [codec, String(calls), String(FIRST_PORT), String(OPUS_COMPLEXITY), String(botRateHz)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -173,9 +173,12 @@ export async function run(): Promise<BenchResult> {
   // The machine's own noise: late frames with almost no load say how loud it is.
   const quiet = await runStep(generator, framesFiles.PCMU, 'PCMU', 10);
   console.log(`[load] noise floor (10 PCMU calls): late ${quiet.late_pct.toFixed(3)} %, tick p99 ${quiet.tick_latency_p99_us} µs`);
-  const pcmu = await ramp(generator, framesFiles.PCMU, 'PCMU', [100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500]);
+  const pcmu = await ramp(generator, framesFiles.PCMU, 'PCMU', [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500]);
   const pcmuProbe = await cpuProbe(generator, framesFiles.PCMU, 'PCMU', pcmu, 600);
-  const opus = await ramp(generator, framesFiles.opus, 'opus', [10, 20, 30, 40, 50, 60, 70, 80, 100]);
+  // The same probe with an 8 kHz bot: no resampling on the leg, so the difference is its cost.
+  const pcmuBot8k = await runStep(generator, framesFiles.PCMU, 'PCMU', pcmuProbe.calls, 8000);
+  console.log(`[load] PCMU with an 8 kHz bot at ${pcmuBot8k.calls} calls: node cpu ${(100 * pcmuBot8k.cpu_share).toFixed(0)} %, ${pcmuBot8k.cpu_us_per_call_second} µs/call-s`);
+  const opus = await ramp(generator, framesFiles.opus, 'opus', [5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 100]);
   const opusProbe = await cpuProbe(generator, framesFiles.opus, 'opus', opus, 40);
   const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY }));
   const ceiling = Math.floor(20_000 / rawUs);
@@ -190,11 +193,12 @@ export async function run(): Promise<BenchResult> {
     engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
     engine_tick_work_p99_us: (pcmu.atCapacity ?? quiet).tick_work_p99_us,
     kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
+    cpu_us_per_call_second_pcmu_bot_8k: pcmuBot8k.cpu_us_per_call_second,
     cpu_bound_calls_per_core_pcmu: Math.floor(1e6 / pcmuProbe.cpu_us_per_call_second),
     cpu_bound_calls_per_core_opus: Math.floor(1e6 / opusProbe.cpu_us_per_call_second),
     cpu_bound_opus_over_ceiling: round2(Math.floor(1e6 / opusProbe.cpu_us_per_call_second) / ceiling),
     noise_floor_late_pct: round2(quiet.late_pct),
     load_pinned_to_cores: pinned,
-    load_steps: { quiet, pcmu: pcmu.steps, pcmu_cpu_probe: pcmuProbe, opus: opus.steps, opus_cpu_probe: opusProbe },
+    load_steps: { quiet, pcmu: pcmu.steps, pcmu_cpu_probe: pcmuProbe, pcmu_bot_8k: pcmuBot8k, opus: opus.steps, opus_cpu_probe: opusProbe },
   };
 }

@@ -8,6 +8,8 @@ export const nodeArgsSchema = z.tuple([
   z.coerce.number().int().min(1).max(5000),
   z.coerce.number().int().min(1024).max(60000),
   z.coerce.number().int().min(0).max(10),
+  // The null bot's rate: 16 kHz (the default) makes every leg resample both ways.
+  z.coerce.number().pipe(z.union([z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)])),
 ]);
 
 export const nodeReportSchema = z.object({

@@ -4,7 +4,7 @@
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import { nodeArgsSchema, type NodeReport } from './media-node-protocol.js';
 
-const [codec, calls, firstPort, opusComplexity] = nodeArgsSchema.parse(process.argv.slice(2));
+const [codec, calls, firstPort, opusComplexity, botRateHz] = nodeArgsSchema.parse(process.argv.slice(2));
 const payloadType = codec === 'opus' ? 111 : 0;
 
 const engine = new MediaEngine({ clock: 'manual' });
@@ -15,6 +15,7 @@ for (let i = 0; i < calls; i++) {
     localPort: firstPort + i,
     bargeIn: false,
     opusComplexity,
+    botRateHz,
   });
   session.on('audio', (pcm) => session.play(pcm));
 }
