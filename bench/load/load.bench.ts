@@ -1,8 +1,8 @@
 // Capacity of one core: the node under test (media-node.ts, one JS thread driving the native
 // engine) and the C load generator (rtp_loadgen.c) run as separate processes on 127.0.0.1, pinned
 // to different cores when PARLEY_LOAD_PIN=1 (on a dedicated machine; on a shared one, pinning
-// queues both behind whatever else runs on those cores); N calls send RTP both ways at 20 ms pacing, and N is
-// ramped until 0.1 % or more of the node's packets reach the generator over a frame late (or
+// queues both behind whatever else runs on those cores). N calls send RTP both ways at 20 ms
+// pacing, and N is ramped until 0.1 % or more of the node's packets reach the generator over a frame late (or
 // missing), or the node's core is saturated. The Opus ceiling (20 ms ÷ raw C libopus encode +
 // decode cost on the same speech at the same complexity) is measured in the same run.
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -28,8 +28,9 @@ const WARMUP_SECONDS = 2;
 const LATE_LIMIT_PCT = 0.1;
 const SATURATED_CPU_SHARE = 0.95;
 const FIRST_PORT = 30000;
-// The whole bench stays under 5 minutes: a ramp stops early when its budget is spent.
-const RAMP_BUDGET_MS = 110_000;
+// The whole bench stays under 5 minutes (two ramps, each at most its budget plus one step of
+// ~8 s, three single steps and two raw Opus runs): a ramp stops early when its budget is spent.
+const RAMP_BUDGET_MS = 90_000;
 const OPUS_COMPLEXITY = 5;
 
 const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number() });
@@ -77,7 +78,7 @@ function prepareFrames(): Record<LoadCodec, string> {
 
 const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
 
-export function lateFraction(sent: number, received: number, late: number, calls: number): number {
+function lateFraction(sent: number, received: number, late: number, calls: number): number {
   // A packet the node never sent back counts as late; a frame or two per call may still be in
   // flight when the generator stops.
   const missing = Math.max(0, sent - received - calls * 2);
