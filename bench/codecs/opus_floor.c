@@ -1,0 +1,73 @@
+/*
+ * The physical floor for Opus in `npm run bench`: libopus called straight from C, no runtime in
+ * between. Encodes and decodes every 20 ms frame of a speech file (48 kHz mono s16le) with the
+ * settings of Parley's encoder (native/codec/opus_encoder.cc: VOIP, voice signal, 32 kbit/s,
+ * in-band FEC at 10 % expected loss, no DTX) and the complexity asked for, `passes` times over.
+ *
+ * usage: opus_floor <pcm_file> <complexity> <passes>
+ * Prints one JSON line: {"frames":..,"us_per_frame":..,"best_pass_us_per_frame":..,"first_pass_bytes":..}
+ * (the fastest pass is the least disturbed one on a shared machine).
+ */
+#include <opus.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define FRAME 960
+
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 4) { fprintf(stderr, "usage: opus_floor <pcm_file> <complexity> <passes>\n"); return 2; }
+  FILE* f = fopen(argv[1], "rb");
+  if (!f) { perror(argv[1]); return 2; }
+  fseek(f, 0, SEEK_END);
+  const long bytes = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  const long frames = bytes / (long)(FRAME * sizeof(int16_t));
+  int16_t* pcm = malloc((size_t)frames * FRAME * sizeof(int16_t));
+  if (frames == 0 || !pcm || fread(pcm, sizeof(int16_t) * FRAME, (size_t)frames, f) != (size_t)frames) { fprintf(stderr, "short pcm file\n"); return 2; }
+  fclose(f);
+  const int complexity = atoi(argv[2]);
+  const int passes = atoi(argv[3]);
+
+  int error = 0;
+  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &error);
+  OpusDecoder* dec = opus_decoder_create(48000, 1, &error);
+  if (!enc || !dec) { fprintf(stderr, "opus: %s\n", opus_strerror(error)); return 2; }
+  opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+  opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(complexity));
+  opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(1));
+  opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(10));
+  opus_encoder_ctl(enc, OPUS_SET_DTX(0));
+  opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+
+  unsigned char packet[1500];
+  int16_t out[FRAME];
+  long first_pass_bytes = 0, checksum = 0;
+  double best_pass_us = 1e300;
+  const double start = now_us();
+  for (int pass = 0; pass < passes; pass++) {
+    const double pass_start = now_us();
+    for (long i = 0; i < frames; i++) {
+      const int len = opus_encode(enc, pcm + i * FRAME, FRAME, packet, sizeof(packet));
+      if (len < 0) { fprintf(stderr, "encode: %s\n", opus_strerror(len)); return 1; }
+      if (opus_decode(dec, packet, len, out, FRAME, 0) != FRAME) { fprintf(stderr, "decode failed\n"); return 1; }
+      if (pass == 0) first_pass_bytes += len;
+      checksum += out[i % FRAME];
+    }
+    const double pass_us = now_us() - pass_start;
+    if (pass_us < best_pass_us) best_pass_us = pass_us;
+  }
+  const double elapsed = now_us() - start;
+  printf("{\"frames\":%ld,\"us_per_frame\":%.3f,\"best_pass_us_per_frame\":%.3f,\"first_pass_bytes\":%ld,\"checksum\":%ld}\n",
+         frames * passes, elapsed / (double)(frames * passes), best_pass_us / (double)frames, first_pass_bytes, checksum);
+  opus_encoder_destroy(enc);
+  opus_decoder_destroy(dec);
+  return 0;
+}
