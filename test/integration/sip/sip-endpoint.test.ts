@@ -1,0 +1,284 @@
+import alawmulaw from 'alawmulaw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RtpHeader, SrtpSession } from 'werift';
+import { pino } from 'pino';
+import type { BotStarter } from '../../../engine/call/call.js';
+import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
+import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
+import { RtpPeer } from '../../support/rtp-peer.js';
+import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
+import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
+
+const logger = pino({ level: process.env.SIP_TEST_LOG ?? 'silent' });
+const TEXT = 'Hello, this is a call to the bot over SIP.';
+
+// A bot that plays back what it hears, so both directions can be compared with the input.
+const echoBot: BotStarter = (media) => {
+  const listener = (pcm: Int16Array): void => media.play(pcm.slice());
+  media.on('audio', listener);
+  return { stop: () => media.off('audio', listener) };
+};
+
+function frames(signal: Int16Array, size: number): Int16Array[] {
+  const out: Int16Array[] = [];
+  for (let i = 0; i + size <= signal.length; i += size) out.push(signal.subarray(i, i + size));
+  return out;
+}
+
+function answerPort(sdp: string): number {
+  return Number(/^m=audio (\d+) /m.exec(sdp)?.[1]);
+}
+
+describe('direct SIP endpoint over real UDP', () => {
+  let engine: MediaEngine;
+  let calls: CallRegistry;
+  const endpoints: SipEndpoint[] = [];
+  const clients: SipTestClient[] = [];
+  const peers: RtpPeer[] = [];
+
+  const start = async (options: SipEndpointOptions = {}): Promise<{ endpoint: SipEndpoint; client: SipTestClient }> => {
+    const deps: SipEndpointDeps = { engine, calls, startBot: echoBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false } }, maxCallSeconds: 60 };
+    const endpoint = await SipEndpoint.start({ port: 0, ...options }, deps);
+    endpoints.push(endpoint);
+    const client = await SipTestClient.open(endpoint.local);
+    clients.push(client);
+    return { endpoint, client };
+  };
+
+  const rtpPeer = async (): Promise<RtpPeer> => {
+    const peer = await RtpPeer.open();
+    peers.push(peer);
+    return peer;
+  };
+
+  // INVITE, 200 OK, ACK: returns the dialog (with the endpoint's tag) and the answer SDP.
+  const connect = async (client: SipTestClient, sdp: string): Promise<{ dialog: Dialog; answer: string }> => {
+    const dialog = client.newDialog();
+    client.invite(dialog, sdp);
+    const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
+    dialog.toTag = toTagOf(ok);
+    client.ack(dialog, true);
+    return { dialog, answer: ok.body };
+  };
+
+  beforeAll(() => {
+    engine = new MediaEngine({ logger });
+    calls = new CallRegistry();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    for (const peer of peers.splice(0)) peer.close();
+    for (const endpoint of endpoints.splice(0)) await endpoint.close();
+  });
+  afterAll(() => engine.stop());
+
+  it('answers OPTIONS with 200 and its capabilities', async () => {
+    const { client } = await start();
+    const dialog = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', dialog, 1));
+    const ok = await client.waitForResponse(dialog.callId, 'OPTIONS', 200);
+    expect(ok.headers.get('allow')).toContain('INVITE');
+    expect(ok.headers.all('allow')).toEqual(expect.arrayContaining(['BYE', 'CANCEL', 'OPTIONS', 'ACK']));
+  });
+
+  it('carries a PCMU call both ways: speech reaches the bot and its audio comes back, then BYE ends it', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r?$/m);
+    expect(answer).toContain('a=rtpmap:101 telephone-event/8000');
+    expect(answer).not.toContain('a=crypto');
+    await expect.poll(() => calls.size).toBe(1);
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame));
+    await peer.stream(payloads, answerPort(answer), { payloadType: 0, ssrc: 0x5151, samplesPerFrame: 160 });
+    await peer.waitFor(payloads.length + 10);
+    const back = peer.received.map((r) => r.packet).filter((p) => p.header.payloadType === 0);
+    const returned = Int16Array.from(back.flatMap((p) => [...alawmulaw.mulaw.decode(p.payload)]));
+    // The echo of the caller's speech: same words back, well above silence.
+    expect(bestAlignment(speech8k, returned, 0, 8000).correlation).toBeGreaterThan(0.8);
+    expect(rmsDbfs(returned)).toBeGreaterThan(-40);
+
+    client.sendRaw(client.request('BYE', dialog, 2, { branch: 'z9hG4bKbye1' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+    await expect.poll(() => calls.size).toBe(0);
+  });
+
+  it('negotiates SDES-SRTP when the offer carries a=crypto under RTP/AVP, and the audio is encrypted both ways', async () => {
+    const { client } = await start({ srtp: 'optional' });
+    const peer = await rtpPeer();
+    const key = Buffer.from(Array.from({ length: 30 }, (_, i) => (i * 7 + 3) & 0xff));
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port, crypto: `inline:${key.toString('base64')}` }));
+    const answered = /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)/.exec(answer);
+    expect(answered).not.toBeNull();
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP /m);
+    const theirKey = Buffer.from(answered![1]!, 'base64');
+    expect(theirKey.length).toBe(30);
+    expect(theirKey.equals(key)).toBe(false);
+    const srtp = new SrtpSession({
+      profile: 1,
+      keys: { localMasterKey: key.subarray(0, 16), localMasterSalt: key.subarray(16), remoteMasterKey: theirKey.subarray(0, 16), remoteMasterSalt: theirKey.subarray(16) },
+    });
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => Buffer.from(alawmulaw.mulaw.encode(frame)));
+    const port = answerPort(answer);
+    const startMs = performance.now();
+    for (let i = 0; i < payloads.length; i++) {
+      // The traffic's shape: one packet per 20 ms of media time.
+      const waitMs = startMs + 20 * i - performance.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const header = new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x7777, sequenceNumber: 100 + i, timestamp: 1000 + 160 * i, marker: i === 0 });
+      peer.sendRaw(srtp.encrypt(payloads[i]!, header), port);
+    }
+    await peer.waitFor(payloads.length + 10);
+    const decoded: number[] = [];
+    for (const { packet } of peer.received) {
+      const plain = srtp.decrypt(packet.serialize());
+      decoded.push(...alawmulaw.mulaw.decode(plain.subarray(12)));
+    }
+    const returned = Int16Array.from(decoded);
+    expect(bestAlignment(speech8k, returned, 0, 8000).correlation).toBeGreaterThan(0.8);
+    client.sendRaw(client.request('BYE', dialog, 2, { branch: 'z9hG4bKbye2' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('refuses an offer without crypto when SRTP is mandatory (488), and SAVP when SRTP is off (488)', async () => {
+    const mandatory = await start({ srtp: 'mandatory' });
+    const first = mandatory.client.newDialog();
+    mandatory.client.invite(first, offerSdp({ port: 40000 }));
+    const refused = await mandatory.client.waitForResponse(first.callId, 'INVITE', 488);
+    expect(refused.reason).toMatch(/SRTP/);
+    const off = await start({ srtp: 'off' });
+    const second = off.client.newDialog();
+    off.client.invite(second, offerSdp({ port: 40000, protocol: 'RTP/SAVP', crypto: `inline:${Buffer.alloc(30, 1).toString('base64')}` }));
+    await off.client.waitForResponse(second.callId, 'INVITE', 488);
+  });
+
+  it('retransmits its 200 OK until the ACK (Timer G) and hangs up with BYE when no ACK comes (Timer H)', async () => {
+    const { client } = await start({ t1Ms: 20, t2Ms: 80 });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40002 }));
+    const bye = await client.waitForRequest(dialog.callId, 'BYE');
+    const oks = client.received.filter(({ message }) => message.kind === 'response' && message.status === 200 && message.headers.get('call-id') === dialog.callId);
+    // 64*T1 = 1280 ms at intervals 20, 40, 80, 80...: well over two copies, all the same bytes.
+    expect(oks.length).toBeGreaterThan(3);
+    expect(new Set(oks.map((ok) => ok.raw)).size).toBe(1);
+    client.answer(bye);
+    expect(calls.size).toBe(0);
+  });
+
+  it('stops retransmitting the 200 OK once ACKed, and sends BYE when the call ends on its side', async () => {
+    const { client } = await start({ t1Ms: 20, t2Ms: 80 });
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    const countOks = (): number => client.received.filter(({ message }) => message.kind === 'response' && message.status === 200).length;
+    const oksAtAck = countOks();
+    // 1.6 s of caller audio and its echo, longer than Timer H (1.28 s): an unACKed 200 would have
+    // been resent several times and the call hung up by now.
+    const tone = Int16Array.from({ length: 160 * 80 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    await peer.stream(frames(tone, 160).map((frame) => alawmulaw.mulaw.encode(frame)), answerPort(answer), { payloadType: 0, ssrc: 0x2323, samplesPerFrame: 160 });
+    await peer.waitFor(80);
+    expect(countOks()).toBeLessThanOrEqual(oksAtAck + 1);
+    expect(calls.size).toBe(1);
+    calls.endAll('bot_hangup');
+    const bye = await client.waitForRequest(dialog.callId, 'BYE');
+    expect(bye.headers.get('from')).toContain(`tag=${dialog.toTag}`);
+    client.answer(bye);
+  });
+
+  it('answers CANCEL during ringing with 200, and the INVITE with 487', async () => {
+    const { client } = await start({ ringMs: 30_000 });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40004 }));
+    await client.waitForResponse(dialog.callId, 'INVITE', 180);
+    client.sendRaw(client.request('CANCEL', dialog, 1));
+    await client.waitForResponse(dialog.callId, 'CANCEL', 200);
+    const terminated = await client.waitForResponse(dialog.callId, 'INVITE', 487);
+    dialog.toTag = toTagOf(terminated);
+    client.ack(dialog, false);
+    expect(calls.size).toBe(0);
+    // A CANCEL that matches no INVITE: 481.
+    const stray = client.newDialog();
+    client.sendRaw(client.request('CANCEL', stray, 1));
+    await client.waitForResponse(stray.callId, 'CANCEL', 481);
+  });
+
+  it('refuses sources outside the allowlist with 403', async () => {
+    const { client } = await start({ allowedSources: ['10.0.0.0/8'] });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40006 }));
+    await client.waitForResponse(dialog.callId, 'INVITE', 403);
+    const options = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', options, 1));
+    await client.waitForResponse(options.callId, 'OPTIONS', 403);
+    expect(calls.size).toBe(0);
+  });
+
+  it('answers only the bot URI: 404 for another user, 403 for another domain, 416 for another scheme', async () => {
+    const { client } = await start({ domains: ['bot.parley.test'] });
+    const cases: Array<[string, number]> = [
+      ['sip:alice@127.0.0.1', 404],
+      ['sip:+15551234567@127.0.0.1', 404],
+      ['sip:bot@gateway.example.com', 403],
+      ['sips:bot@127.0.0.1', 416],
+      ['tel:+15551234567', 416],
+    ];
+    for (const [uri, status] of cases) {
+      const dialog = { ...client.newDialog(), requestUri: uri };
+      client.invite(dialog, offerSdp({ port: 40008 }));
+      await client.waitForResponse(dialog.callId, 'INVITE', status);
+    }
+    const accepted = { ...client.newDialog(), requestUri: 'sip:bot@bot.parley.test' };
+    client.invite(accepted, offerSdp({ port: 40008 }));
+    const ok = await client.waitForResponse(accepted.callId, 'INVITE', 200);
+    accepted.toTag = toTagOf(ok);
+    client.ack(accepted, true);
+    client.sendRaw(client.request('BYE', accepted, 2, { branch: 'z9hG4bKbye3' }));
+    await client.waitForResponse(accepted.callId, 'BYE', 200);
+  });
+
+  it('answers malformed SIP and SDP with the right status, and keeps serving', async () => {
+    const { client } = await start();
+    const sdp = offerSdp({ port: 40010 });
+    const cases: Array<{ name: string; build: (d: Dialog) => string; status: number }> = [
+      { name: 'no Call-ID', build: (d) => client.request('OPTIONS', d, 1, { omit: ['Call-ID'] }), status: 400 },
+      { name: 'bad CSeq', build: (d) => client.request('OPTIONS', d, 1, { headers: [['CSeq', 'one OPTIONS']] }), status: 400 },
+      { name: 'CSeq method mismatch', build: (d) => client.request('OPTIONS', d, 1, { headers: [['CSeq', '1 INVITE']] }), status: 400 },
+      { name: 'header line without colon', build: (d) => client.request('OPTIONS', d, 1).replace('Max-Forwards: 70', 'Max-Forwards 70'), status: 400 },
+      { name: 'Content-Length past the datagram', build: (d) => client.request('INVITE', d, 1, { body: sdp, headers: [['Content-Type', 'application/sdp'], ['Content-Length', '9000']] }), status: 400 },
+      { name: 'SIP/3.0', build: (d) => client.request('OPTIONS', d, 1).replace(' SIP/2.0\r\n', ' SIP/3.0\r\n'), status: 505 },
+      { name: 'unsupported extension', build: (d) => client.request('OPTIONS', d, 1, { headers: [['Require', '100rel']] }), status: 420 },
+      { name: 'unknown method', build: (d) => client.request('SUBSCRIBE', d, 1), status: 405 },
+      { name: 'BYE outside any dialog', build: (d) => client.request('BYE', { ...d, toTag: 'nope' }, 1), status: 481 },
+      { name: 'body not SDP', build: (d) => client.request('INVITE', d, 1, { body: '{"sdp":1}', headers: [['Content-Type', 'application/json']] }), status: 415 },
+      { name: 'INVITE without offer', build: (d) => client.request('INVITE', d, 1), status: 488 },
+      { name: 'SDP that does not parse', build: (d) => client.request('INVITE', d, 1, { body: 'hello\r\n', headers: [['Content-Type', 'application/sdp']] }), status: 400 },
+      { name: 'SDP with a bad port', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio 40010', 'm=audio 99999'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },
+      { name: 'SDP without a common codec', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '9' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+      { name: 'SDP with only video', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio', 'm=video'), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+    ];
+    for (const testCase of cases) {
+      const dialog = client.newDialog();
+      // Responses are matched on Call-ID; a request without one is found by its reason instead.
+      client.sendRaw(testCase.build(dialog));
+      const response = await client.waitFor(
+        ({ message }) => message.kind === 'response' && (message.headers.get('call-id') === dialog.callId || (testCase.name === 'no Call-ID' && message.reason.includes('call-id'))),
+      );
+      expect({ name: testCase.name, status: response.message.kind === 'response' ? response.message.status : 0 }).toEqual({ name: testCase.name, status: testCase.status });
+    }
+    // Datagrams that are not SIP get no answer; the endpoint still serves the next request.
+    client.sendRaw('\x00\x01garbage\r\n\r\n');
+    client.sendRaw('INVITE\r\n\r\n');
+    const after = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', after, 1));
+    await client.waitForResponse(after.callId, 'OPTIONS', 200);
+    expect(client.received.filter(({ message }) => message.kind === 'response').length).toBe(cases.length + 1);
+    expect(calls.size).toBe(0);
+  });
+});
