@@ -18,6 +18,8 @@ import { MemoryCallLimits } from './limits/memory-call-limits.js';
 import { RedisCallLimits } from './limits/redis-call-limits.js';
 import { mountApi } from './server.js';
 import { DiagnosticsLog } from './signaling/diagnostics-log.js';
+import type { BrowserGateway } from './signaling/browser-gateway.js';
+import { startDirectMode } from './direct-mode.js';
 
 export interface RunningNode {
   url: string;
@@ -29,22 +31,29 @@ export interface RunningNode {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
-  if (config.mode !== 'embedded') {
-    throw new Error(`mode "${config.mode}" needs the Janus/Asterisk gateways, which this build does not include yet: use PARLEY_MODE=embedded`);
-  }
-  const media = new MediaEngine({ logger });
+function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
   const edge = new WebRtcEdge(media, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
+  return { connect: (callId, offer) => edge.accept(callId, offer) };
+}
+
+export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
+  if (config.mode === 'pbx') {
+    throw new Error('mode "pbx" needs the Asterisk gateway, which this build does not include yet: use PARLEY_MODE=embedded or direct');
+  }
+  const media = new MediaEngine({ logger });
+  const calls = new CallRegistry();
+  const startBot = demoBotStarter(logger);
+  const direct = config.mode === 'direct' ? await startDirectMode(config, { engine: media, calls, startBot, logger }) : undefined;
+  const gateway = direct?.gateway ?? embeddedGateway(config, media);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();
   const tokens = new SessionTokens(config.api.tokenSecret ?? randomBytes(32).toString('hex'));
   const adminToken = config.api.adminToken ?? randomBytes(18).toString('base64url');
-  const calls = new CallRegistry();
   const diagnostics = new DiagnosticsLog(logger);
 
   // The node's own page may always ask for grants, under either loopback name.
@@ -70,8 +79,8 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     tokens,
     records,
     limits,
-    gateway: { connect: (callId, offer) => edge.accept(callId, offer) },
-    startBot: demoBotStarter(logger),
+    gateway,
+    startBot,
     calls,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
@@ -100,6 +109,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
         await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMs))]);
       }
       calls.endAll('shutdown');
+      await direct?.close();
       media.stop();
       redis?.disconnect();
     },

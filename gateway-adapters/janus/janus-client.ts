@@ -1,7 +1,9 @@
 // Janus API client over its WebSocket transport (subprotocol "janus-protocol"): sessions,
 // handles, transactions with timeouts, keepalives, and asynchronous events routed by handle.
 // Hand-written because the maintained client (janus.js) is browser-only; the protocol is a small
-// JSON envelope documented in Janus's "JSON API" page.
+// JSON envelope documented in Janus's "JSON API" page. Parley opens one connection per call, with
+// that call's signed token: a dropped connection ends that call only (its media path through
+// Janus is gone with the PeerConnection anyway), so there is no reconnect-and-reclaim.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -76,6 +78,8 @@ export class JanusClient extends EventEmitter<JanusClientEvents> {
   ) {
     super();
     socket.on('message', (data: Buffer) => this.onMessage(data));
+    // Errors are followed by 'close', which fails whatever was pending.
+    socket.on('error', () => undefined);
     socket.on('close', () => {
       for (const { reject, timer } of this.pending.values()) {
         clearTimeout(timer);
