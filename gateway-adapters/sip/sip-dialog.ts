@@ -23,7 +23,7 @@ export function newBranch(): string {
 }
 
 export class SipDialog {
-  readonly callId = randomUUID();
+  readonly callId: string;
   readonly localTag = newTag();
   readonly sipCallId: string;
   readonly remoteTag: string | undefined;
@@ -46,7 +46,10 @@ export class SipDialog {
     readonly invite: SipRequest,
     readonly peer: SipPeer,
     loggerFor: (callId: string) => Logger,
+    // Parley's id for the call: the browser session's when Janus forwarded one, else a new one.
+    callId: string = randomUUID(),
   ) {
+    this.callId = callId;
     const h = invite.headers;
     this.sipCallId = h.get('call-id')!;
     const from = parseNameAddr(h.get('from')!);

@@ -270,7 +270,7 @@ export class SipEndpoint {
     if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
     const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
 
-    const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger));
+    const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
     const { logger } = dialog;
     const handle = this.createMedia(dialog, negotiation);
     dialog.media = handle.session;
