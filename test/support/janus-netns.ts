@@ -4,7 +4,7 @@
 // namespace (Janus's WebSocket API, SIP and ICE). 198.18.0.0/15 is the benchmarking range (RFC
 // 2544): nothing leaves this machine. Everything is torn down in stop(), also after a failure.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const HOST_ADDRESS = '198.18.0.1';
@@ -45,12 +45,54 @@ function removeLeftovers(namespace: string): void {
   }
 }
 
+// The namespace, links and addresses are fixed (the Janus fixture names them), so test files that
+// use Janus take turns: a lock directory, created atomically, held until stop(). A lock left by a
+// process that died is taken over.
+const LOCK = '/tmp/parley-janus-netns.lock';
+
+async function acquireLock(): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      return;
+    } catch {
+      if (!lockHolderAlive()) {
+        rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250)); // polling the holder's release
+    }
+  }
+}
+
+// False only when the lock names a process that no longer exists (a pid not yet written, or a
+// lock released meanwhile, counts as alive: the next round looks again).
+function lockHolderAlive(): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+  } catch {
+    return true;
+  }
+  if (!(pid > 0)) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startJanusInNamespace(outputDir: string): Promise<JanusInNamespace> {
   const namespace = 'parley-janus';
-  removeLeftovers(namespace);
-  ip('netns', 'add', namespace);
+  await acquireLock();
   let janus: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
+    await stopJanusAndNamespace();
+    rmSync(LOCK, { recursive: true, force: true });
+  };
+  const stopJanusAndNamespace = async (): Promise<void> => {
     if (janus && janus.exitCode === null && janus.signalCode === null) {
       const exited = new Promise((resolve) => janus!.once('exit', resolve));
       janus.kill('SIGTERM');
@@ -61,6 +103,8 @@ export async function startJanusInNamespace(outputDir: string): Promise<JanusInN
     removeLeftovers(namespace);
   };
   try {
+    removeLeftovers(namespace);
+    ip('netns', 'add', namespace);
     ip('link', 'add', HOST_LINK, 'type', 'veth', 'peer', 'name', JANUS_LINK);
     ip('link', 'set', JANUS_LINK, 'netns', namespace);
     ip('addr', 'add', `${HOST_ADDRESS}/30`, 'dev', HOST_LINK);
@@ -91,4 +135,14 @@ export async function startJanusInNamespace(outputDir: string): Promise<JanusInN
     await stop();
     throw error;
   }
+}
+
+// The parts of a Parley config that point direct mode at this Janus (for tests that start a node).
+export function directModeConfig(janus: JanusInNamespace): Record<string, unknown> {
+  return {
+    mode: 'direct',
+    media: { host: HOST_ADDRESS },
+    janus: { url: janus.url, tokenSecret: JANUS_TOKEN_SECRET, srtp: 'sdes_optional' },
+    sip: { host: HOST_ADDRESS, port: 0, allowedSources: [`${JANUS_ADDRESS}/32`] },
+  };
 }

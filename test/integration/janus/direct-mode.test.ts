@@ -9,7 +9,7 @@ import { startNode, type RunningNode } from '../../../api/node.js';
 import { JanusClient } from '../../../gateway-adapters/janus/janus-client.js';
 import { janusSignedToken } from '../../../gateway-adapters/janus/janus-token.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
-import { HOST_ADDRESS, JANUS_ADDRESS, JANUS_TOKEN_SECRET, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { directModeConfig, JANUS_TOKEN_SECRET, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
 
@@ -70,14 +70,11 @@ describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', (
     janus = await startJanusInNamespace('test-output/janus');
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
     const config = configSchema.parse({
-      mode: 'direct',
+      ...directModeConfig(janus),
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: 0, allowedOrigins: [ORIGIN], maxCallSeconds: 120 },
       limits: { perIpActive: 2, perIpPerHour: 50 },
       turn: { stunUrls: [`stun:127.0.0.1:${coturn.port}`], turnUrls: [`turn:127.0.0.1:${coturn.port}?transport=udp`], secret: coturn.secret },
-      media: { host: HOST_ADDRESS },
-      janus: { url: janus.url, tokenSecret: JANUS_TOKEN_SECRET, srtp: 'sdes_optional' },
-      sip: { host: HOST_ADDRESS, port: 0, allowedSources: [`${JANUS_ADDRESS}/32`] },
     });
     node = await startNode(config, pino({ level: process.env.JANUS_TEST_LOG ?? 'silent' }));
   });
