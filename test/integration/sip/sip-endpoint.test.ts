@@ -8,6 +8,7 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
+import type { SipResponse } from '../../../gateway-adapters/sip/sip-message.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -190,6 +191,25 @@ describe('direct SIP endpoint over real UDP', () => {
     const bye = await client.waitForRequest(dialog.callId, 'BYE');
     expect(bye.headers.get('from')).toContain(`tag=${dialog.toTag}`);
     client.answer(bye);
+  });
+
+  it('answers a re-INVITE in the dialog with the same answer, 481 outside it, and 503 past maxCalls', async () => {
+    const { client } = await start({ maxCalls: 1 });
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKreinvite' }));
+    const reinvite = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(reinvite.status).toBe(200);
+    expect(reinvite.body).toBe(answer);
+    const stranger = { ...client.newDialog(), toTag: 'unknown' };
+    client.invite(stranger, offerSdp({ port: peer.port }));
+    await client.waitForResponse(stranger.callId, 'INVITE', 481);
+    const second = client.newDialog();
+    client.invite(second, offerSdp({ port: peer.port }));
+    const busy = await client.waitForResponse(second.callId, 'INVITE', 503);
+    expect(busy.headers.get('retry-after')).toBe('30');
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbye4' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
   });
 
   it('answers CANCEL during ringing with 200, and the INVITE with 487', async () => {
