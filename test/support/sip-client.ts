@@ -50,6 +50,7 @@ export function offerSdp(options: { port: number; payloads?: string; protocol?: 
 
 export class SipTestClient {
   readonly received: Received[] = [];
+  unparsable = 0;
   private waiters: Array<{ test: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
 
   private constructor(
@@ -57,7 +58,14 @@ export class SipTestClient {
     private readonly target: { address: string; port: number },
   ) {
     socket.on('message', (data) => {
-      const received = { message: parseSipMessage(data), raw: data.toString('utf8') };
+      let message: SipMessage;
+      try {
+        message = parseSipMessage(data);
+      } catch {
+        this.unparsable++;
+        return;
+      }
+      const received = { message, raw: data.toString('utf8') };
       this.received.push(received);
       this.waiters = this.waiters.filter((waiter) => {
         if (!waiter.test(received)) return true;
@@ -100,6 +108,19 @@ export class SipTestClient {
     return this.waitFor(({ message }) => message.kind === 'request' && message.method === method && message.headers.get('call-id') === callId).then(
       (r) => r.message as SipRequest,
     );
+  }
+
+  // Sends a request and resends it every 200 ms until its response comes, as a UAC does over UDP
+  // (RFC 3261 Timer E): for tests that flood the sockets on purpose.
+  async requestUntilAnswered(text: string, callId: string, method: string, status: number): Promise<SipResponse> {
+    const answered = this.waitForResponse(callId, method, status);
+    const timer = setInterval(() => this.sendRaw(text), 200);
+    this.sendRaw(text);
+    try {
+      return await answered;
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   newDialog(user = 'bot', host = this.target.address): Dialog {
