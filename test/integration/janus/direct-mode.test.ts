@@ -39,13 +39,14 @@ interface Signal {
 async function openSignal(node: RunningNode, token: string): Promise<Signal> {
   const socket = new WebSocket(`${node.url.replace('http', 'ws')}/v1/signal?token=${encodeURIComponent(token)}`, { headers: { origin: ORIGIN } });
   const messages: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ type: string; resolve: (m: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{ type: string; resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }> = [];
   socket.on('message', (data: Buffer) => {
     const message = JSON.parse(data.toString()) as Record<string, unknown>;
     messages.push(message);
-    for (const waiter of waiters.filter((w) => w.type === message.type)) {
+    for (const waiter of waiters.filter((w) => w.type === message.type || message.type === 'error')) {
       waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(message);
+      if (message.type === 'error') waiter.reject(new Error(`the node refused the call: ${JSON.stringify(message)}`));
+      else waiter.resolve(message);
     }
   });
   await once(socket, 'open');
@@ -55,7 +56,7 @@ async function openSignal(node: RunningNode, token: string): Promise<Signal> {
     next: (type) => {
       const seen = messages.find((m) => m.type === type);
       if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ type, resolve }));
+      return new Promise((resolve, reject) => waiters.push({ type, resolve, reject }));
     },
   };
 }
@@ -155,10 +156,11 @@ describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', (
         client.close();
       }
     }
-    // A valid token only opens the plugins it names.
+    // A valid token only opens the plugins it names; its session takes keepalives.
     const client = await JanusClient.connect(janus!.url, janusSignedToken(JANUS_TOKEN_SECRET, ['janus.plugin.echotest'], now + 60));
     try {
       const session = await client.createSession();
+      await expect(client.request({ janus: 'keepalive', session_id: session })).resolves.toMatchObject({ janus: 'ack' });
       await expect(client.attach(session, 'janus.plugin.sip')).rejects.toMatchObject({ janusCode: expect.any(Number) });
       await client.destroySession(session);
     } finally {
