@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { botConfigSchema } from '../engine/bot/bot-config.js';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
+import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
 export const configSchema = z.object({
   mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
@@ -70,6 +71,20 @@ export const configSchema = z.object({
     .prefault({}),
   // PBX mode: Asterisk's ARI (see docs/asterisk.md).
   asterisk: asteriskConfigSchema,
+  // Direct mode: Parley drives Janus's SIP plugin for each browser call, and Janus calls Parley's
+  // own SIP endpoint (`sip`). docs/janus.md has the matching Janus configuration.
+  janus: z
+    .object({
+      url: z.string().default('ws://127.0.0.1:8188'),
+      // janus.jcfg token_auth_secret; required in direct mode.
+      tokenSecret: z.string().min(16).optional(),
+      // The URI Janus calls; by default the SIP endpoint's own address and bot user.
+      botUri: z.string().optional(),
+      srtp: z.enum(['none', 'sdes_optional', 'sdes_mandatory']).default('sdes_optional'),
+      setupTimeoutMs: z.number().int().min(1000).max(60_000).default(15_000),
+    })
+    .prefault({}),
+  sip: sipEndpointOptionsSchema.prefault({}),
   // Empty url: the embedded demo bot answers. Keys and defaults: engine/bot/bot-config.ts.
   bot: botConfigSchema.prefault({}),
 });
@@ -104,6 +119,13 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_ASTERISK_CONTEXTS: { path: 'asterisk.allowedContexts', type: 'list' },
   PARLEY_ASTERISK_TRANSPORT: { path: 'asterisk.transport', type: 'string' },
   PARLEY_ASTERISK_FORMAT: { path: 'asterisk.format', type: 'string' },
+  PARLEY_JANUS_URL: { path: 'janus.url', type: 'string' },
+  PARLEY_JANUS_TOKEN_SECRET: { path: 'janus.tokenSecret', type: 'string' },
+  PARLEY_JANUS_BOT_URI: { path: 'janus.botUri', type: 'string' },
+  PARLEY_SIP_HOST: { path: 'sip.host', type: 'string' },
+  PARLEY_SIP_PORT: { path: 'sip.port', type: 'number' },
+  PARLEY_SIP_ALLOWED_SOURCES: { path: 'sip.allowedSources', type: 'list' },
+  PARLEY_SIP_SRTP: { path: 'sip.srtp', type: 'string' },
   PARLEY_BOT_URL: { path: 'bot.url', type: 'string' },
   PARLEY_BOT_PROTOCOL: { path: 'bot.protocol', type: 'string' },
   PARLEY_BOT_AUTHORIZATION: { path: 'bot.authorization', type: 'string' },

@@ -20,6 +20,8 @@ import { MemoryCallLimits } from './limits/memory-call-limits.js';
 import { RedisCallLimits } from './limits/redis-call-limits.js';
 import { mountApi } from './server.js';
 import { DiagnosticsLog } from './signaling/diagnostics-log.js';
+import type { BrowserGateway } from './signaling/browser-gateway.js';
+import { startDirectMode } from './direct-mode.js';
 
 export interface RunningNode {
   url: string;
@@ -31,22 +33,30 @@ export interface RunningNode {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
-  if (config.mode === 'direct') {
-    throw new Error(`mode "direct" needs the SIP gateway, which this build does not include yet: use PARLEY_MODE=embedded or pbx`);
-  }
-  const media = new MediaEngine({ logger });
+// Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it too
+// (browsers reach the node directly while Asterisk's calls arrive through ARI).
+function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
   const edge = new WebRtcEdge(media, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
+  return { connect: (callId, offer) => edge.accept(callId, offer) };
+}
+
+export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
+  const media = new MediaEngine({ logger });
+  const calls = new CallRegistry();
+  // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
+  const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
+  // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
+  const direct = config.mode === 'direct' ? await startDirectMode(config, { engine: media, calls, startBot, logger }) : undefined;
+  const gateway = direct?.gateway ?? embeddedGateway(config, media);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();
   const tokens = new SessionTokens(config.api.tokenSecret ?? randomBytes(32).toString('hex'));
   const adminToken = config.api.adminToken ?? randomBytes(18).toString('base64url');
-  const calls = new CallRegistry();
   const diagnostics = new DiagnosticsLog(logger);
 
   // The node's own page may always ask for grants, under either loopback name.
@@ -66,8 +76,6 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
   );
-  // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
-  const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
   // PBX mode: calls arrive from Asterisk through ARI, next to the API.
   const asterisk =
     config.mode === 'pbx'
@@ -90,7 +98,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     tokens,
     records,
     limits,
-    gateway: { connect: (callId, offer) => edge.accept(callId, offer) },
+    gateway,
     startBot,
     calls,
     diagnostics,
@@ -122,6 +130,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
       }
       calls.endAll('shutdown');
       await asterisk?.stop();
+      await direct?.close();
       media.stop();
       redis?.disconnect();
     },

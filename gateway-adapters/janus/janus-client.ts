@@ -1,7 +1,9 @@
 // Janus API client over its WebSocket transport (subprotocol "janus-protocol"): sessions,
 // handles, transactions with timeouts, keepalives, and asynchronous events routed by handle.
 // Hand-written because the maintained client (janus.js) is browser-only; the protocol is a small
-// JSON envelope documented in Janus's "JSON API" page.
+// JSON envelope documented in Janus's "JSON API" page. Parley opens one connection per call, with
+// that call's signed token: a dropped connection ends that call only (its media path through
+// Janus is gone with the PeerConnection anyway), so there is no reconnect-and-reclaim.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -10,6 +12,7 @@ import { JanusError } from './errors.js';
 
 const KEEPALIVE_MS = 25_000; // Janus drops sessions idle for session_timeout (60 s by default)
 const TRANSACTION_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 3000;
 
 const envelopeSchema = z
   .object({
@@ -27,6 +30,24 @@ const envelopeSchema = z
   .passthrough();
 
 export type JanusEnvelope = z.infer<typeof envelopeSchema>;
+
+function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
+  const socket = new WebSocket(url, 'janus-protocol');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new JanusError(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('open', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new JanusError(error.message));
+    });
+  });
+}
 
 export interface HandleEvents {
   // A plugin event (plugindata.data) with the JSEP it carried, if any.
@@ -76,6 +97,8 @@ export class JanusClient extends EventEmitter<JanusClientEvents> {
   ) {
     super();
     socket.on('message', (data: Buffer) => this.onMessage(data));
+    // Errors are followed by 'close', which fails whatever was pending.
+    socket.on('error', () => undefined);
     socket.on('close', () => {
       for (const { reject, timer } of this.pending.values()) {
         clearTimeout(timer);
@@ -88,12 +111,19 @@ export class JanusClient extends EventEmitter<JanusClientEvents> {
     });
   }
 
-  static connect(url: string, token?: string): Promise<JanusClient> {
-    const socket = new WebSocket(url, 'janus-protocol');
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new JanusClient(socket, token)));
-      socket.once('error', (error) => reject(new JanusError(`cannot reach Janus at ${url}: ${error.message}`)));
-    });
+  // Opens the connection, retrying a connect that fails or does not open within `timeoutMs` (a
+  // lost SYN would otherwise cost the kernel's whole SYN-retry schedule, minutes, on one call).
+  static async connect(url: string, token?: string, options: { timeoutMs?: number; attempts?: number } = {}): Promise<JanusClient> {
+    const attempts = options.attempts ?? 3;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        return new JanusClient(await openSocket(url, options.timeoutMs ?? CONNECT_TIMEOUT_MS), token);
+      } catch (error) {
+        lastError = error as Error;
+      }
+    }
+    throw new JanusError(`cannot reach Janus at ${url} (${attempts} attempts): ${lastError?.message}`);
   }
 
   request(message: Record<string, unknown>): Promise<JanusEnvelope> {

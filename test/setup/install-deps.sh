@@ -3,7 +3,7 @@
 # servers). Runs as `pretest`; does nothing when everything is present.
 set -euo pipefail
 
-packages=(espeak-ng sox libspandsp-dev redis-server coturn chromium)
+packages=(espeak-ng sox libspandsp-dev redis-server coturn chromium sip-tester janus iproute2)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,9 +17,10 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function startCoturn(secret = 'coturn-test-secret'): Promise<CoturnHandle> {
+// `configFile`: another fixture (the Janus test relays from the veth address, not loopback).
+export async function startCoturn(secret = 'coturn-test-secret', configFile = '../fixtures/coturn/turnserver.conf'): Promise<CoturnHandle> {
   const port = await freeUdpPort();
-  const config = fileURLToPath(new URL('../fixtures/coturn/turnserver.conf', import.meta.url));
+  const config = fileURLToPath(new URL(configFile, import.meta.url));
   const child: ChildProcess = spawn(
     'turnserver',
     ['-c', config, '--listening-port', String(port), '--static-auth-secret', secret, '--min-port', '49160', '--max-port', '49260', '--log-file', 'stdout', '--simple-log', '--pidfile', `/tmp/parley-coturn-${port}.pid`, '--userdb', `/tmp/parley-coturn-${port}.sqlite`],

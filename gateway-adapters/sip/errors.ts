@@ -1,0 +1,20 @@
+import { ParleyError } from '../../engine/errors.js';
+
+// A SIP request or SDP body that cannot be accepted, with the status the UAS answers it with
+// (400 for syntax, 415/416/420/488/505 for the specific refusals of RFC 3261 section 8.2).
+export class SipRejection extends ParleyError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly extraHeaders: Array<[string, string]> = [],
+  ) {
+    super('ERR_PARLEY_SIP_REJECTED', `${status} ${reason}`);
+  }
+}
+
+// A datagram that is not a SIP message at all: nothing to answer, it is counted and dropped.
+export class SipParseError extends ParleyError {
+  constructor(message: string) {
+    super('ERR_PARLEY_SIP_PARSE', message);
+  }
+}

@@ -1,0 +1,179 @@
+// RFC 3264 offer/answer for one audio stream: pick the first offered audio m-line and codec that
+// Parley speaks, keep the offerer's payload types (section 6.1), reject every other m-line with
+// port 0 (section 6), mirror the direction, and answer SDES crypto (RFC 4568) per policy.
+// sdp-transform does the SDP grammar (RFC 4566).
+import { isIPv4 } from 'node:net';
+import sdpTransform from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { SipRejection } from './errors.js';
+import { newSdesKey, pickSdesOffer, sdesInline, type SdesSuite } from './sdes-crypto.js';
+
+export type SipCodec = 'opus' | 'PCMU' | 'PCMA';
+export type SrtpPolicy = 'off' | 'optional' | 'mandatory';
+
+export interface SdpPolicy {
+  // Codecs Parley accepts; the offer's order decides among them.
+  codecs: readonly SipCodec[];
+  srtp: SrtpPolicy;
+}
+
+export interface NegotiatedAudio {
+  codec: SipCodec;
+  payloadType: number;
+  telephoneEventPayloadType?: number;
+  remoteHost: string;
+  remotePort: number;
+  srtp?: { suite: SdesSuite; tag: number; remoteKey: Uint8Array<ArrayBuffer>; localKey: Uint8Array<ArrayBuffer> };
+}
+
+export interface Negotiation {
+  offer: SessionDescription;
+  audioIndex: number;
+  audio: NegotiatedAudio;
+}
+
+const codecClock: Record<SipCodec, { name: string; rate: number; channels?: number; staticPt?: number }> = {
+  opus: { name: 'opus', rate: 48000, channels: 2 },
+  PCMU: { name: 'PCMU', rate: 8000, staticPt: 0 },
+  PCMA: { name: 'PCMA', rate: 8000, staticPt: 8 },
+};
+
+const rtpProfiles = new Set(['RTP/AVP', 'RTP/SAVP']);
+
+function offeredFormats(media: MediaDescription): number[] {
+  return String(media.payloads ?? '')
+    .split(' ')
+    .filter((pt) => /^\d+$/.test(pt))
+    .map(Number);
+}
+
+function rtpmapOf(media: MediaDescription, payloadType: number): { codec: string; rate?: number } | undefined {
+  const mapped = media.rtp.find((entry) => entry.payload === payloadType);
+  if (mapped) return mapped;
+  // RFC 3551 static payload types need no rtpmap.
+  if (payloadType === 0) return { codec: 'PCMU', rate: 8000 };
+  if (payloadType === 8) return { codec: 'PCMA', rate: 8000 };
+  return undefined;
+}
+
+function chooseCodec(media: MediaDescription, policy: SdpPolicy): { codec: SipCodec; payloadType: number } | undefined {
+  for (const payloadType of offeredFormats(media)) {
+    const map = rtpmapOf(media, payloadType);
+    if (!map) continue;
+    const codec = policy.codecs.find((name) => name.toLowerCase() === map.codec.toLowerCase() && codecClock[name].rate === map.rate);
+    if (codec) return { codec, payloadType };
+  }
+  return undefined;
+}
+
+function parseOffer(sdp: string): SessionDescription {
+  if (!/^v=0\r?\n/.test(sdp)) throw new SipRejection(400, 'Malformed SDP');
+  let offer: SessionDescription;
+  try {
+    offer = sdpTransform.parse(sdp);
+  } catch {
+    throw new SipRejection(400, 'Malformed SDP');
+  }
+  if (!offer.origin || !Array.isArray(offer.media) || offer.media.length === 0) throw new SipRejection(400, 'Malformed SDP');
+  for (const media of offer.media) {
+    if (!Number.isInteger(media.port) || media.port < 0 || media.port > 65535 || !media.protocol) {
+      throw new SipRejection(400, 'Malformed SDP');
+    }
+  }
+  return offer;
+}
+
+// Throws SipRejection: 400 for SDP that does not parse, 488 for an offer without any acceptable
+// audio stream, codec or keying.
+export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
+  const offer = parseOffer(offerSdp);
+  let refusal = 'No acceptable audio stream';
+  for (let index = 0; index < offer.media.length; index++) {
+    const media = offer.media[index]!;
+    if (media.type !== 'audio' || media.port === 0 || !rtpProfiles.has(media.protocol)) continue;
+    const address = media.connection?.ip ?? offer.connection?.ip;
+    if (!address || !isIPv4(address)) throw new SipRejection(400, 'Malformed SDP');
+    const chosen = chooseCodec(media, policy);
+    if (!chosen) {
+      refusal = 'No common codec';
+      continue;
+    }
+    const sdes = media.crypto ? pickSdesOffer(media.crypto) : undefined;
+    const secure = media.protocol === 'RTP/SAVP';
+    // RTP/SAVP requires keys; Janus's `sdes_optional` offers them under RTP/AVP and then encrypts
+    // whatever the answer says, so offered keys are always taken unless SRTP is off.
+    if ((secure || policy.srtp === 'mandatory') && (!sdes || policy.srtp === 'off')) {
+      refusal = 'No acceptable SRTP keying';
+      continue;
+    }
+    const useSrtp = sdes !== undefined && policy.srtp !== 'off';
+    const clock = codecClock[chosen.codec].rate;
+    const telephoneEvent = offeredFormats(media).find((pt) => {
+      const map = rtpmapOf(media, pt);
+      return map?.codec.toLowerCase() === 'telephone-event' && map.rate === clock;
+    });
+    return {
+      offer,
+      audioIndex: index,
+      audio: {
+        codec: chosen.codec,
+        payloadType: chosen.payloadType,
+        telephoneEventPayloadType: telephoneEvent,
+        remoteHost: address,
+        remotePort: media.port,
+        srtp: useSrtp ? { suite: sdes.suite, tag: sdes.tag, remoteKey: sdes.key, localKey: newSdesKey() } : undefined,
+      },
+    };
+  }
+  throw new SipRejection(488, refusal);
+}
+
+const answerDirection: Record<string, MediaDescription['direction']> = {
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+  sendrecv: 'sendrecv',
+};
+
+export interface LocalMedia {
+  host: string;
+  port: number;
+  sessionId: number;
+  sessionVersion: number;
+}
+
+export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string {
+  const { offer, audioIndex, audio } = negotiation;
+  const clock = codecClock[audio.codec];
+  const media: MediaDescription[] = offer.media.map((offered, index) => {
+    if (index !== audioIndex) {
+      return { type: offered.type, port: 0, protocol: offered.protocol, payloads: String(offered.payloads ?? '0').split(' ')[0], rtp: [], fmtp: [] };
+    }
+    const offeredAudio = offer.media[audioIndex]!;
+    const payloads = [audio.payloadType, ...(audio.telephoneEventPayloadType !== undefined ? [audio.telephoneEventPayloadType] : [])];
+    const answer: MediaDescription = {
+      type: 'audio',
+      port: local.port,
+      protocol: offered.protocol,
+      payloads: payloads.join(' '),
+      rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
+      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: 'minptime=10;useinbandfec=1' }] : [],
+      ptime: 20,
+      direction: answerDirection[offeredAudio.direction ?? 'sendrecv'] ?? 'sendrecv',
+    };
+    if (audio.telephoneEventPayloadType !== undefined) {
+      answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: clock.rate });
+      answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
+    }
+    if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];
+    return answer;
+  });
+  return sdpTransform.write({
+    version: 0,
+    origin: { username: 'parley', sessionId: local.sessionId, sessionVersion: local.sessionVersion, netType: 'IN', ipVer: 4, address: local.host },
+    name: 'parley',
+    connection: { version: 4, ip: local.host },
+    timing: { start: 0, stop: 0 },
+    media,
+  });
+}

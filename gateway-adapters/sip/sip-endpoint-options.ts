@@ -1,0 +1,26 @@
+// Configuration of the direct SIP endpoint, checked at the edge (config file, env, tests).
+import { z } from 'zod';
+
+export const sipEndpointOptionsSchema = z.object({
+  // Where the UAS listens (UDP). Janus's SIP plugin is pointed at it.
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(5060),
+  // The only user part that answers (sip:<botUser>@...): any other gets 404, so the endpoint is
+  // never a path to anywhere else (no toll fraud).
+  botUser: z.string().min(1).default('bot'),
+  // Hosts accepted in the Request-URI besides the endpoint's own addresses; empty: any host.
+  domains: z.array(z.string()).default([]),
+  // Sources (IPv4 address or CIDR) allowed to send requests; everyone else gets 403.
+  allowedSources: z.array(z.string()).default(['127.0.0.1/32']),
+  srtp: z.enum(['off', 'optional', 'mandatory']).default('optional'),
+  codecs: z.array(z.enum(['opus', 'PCMU', 'PCMA'])).min(1).default(['opus', 'PCMU', 'PCMA']),
+  maxCalls: z.number().int().min(1).default(50),
+  // Ringing time before answering (180 Ringing first); 0 answers at once.
+  ringMs: z.number().int().min(0).max(60_000).default(0),
+  // RFC 3261 T1/T2 (section 17.1.1.1); only networks with long round trips change them.
+  t1Ms: z.number().int().min(10).max(5000).default(500),
+  t2Ms: z.number().int().min(40).max(30_000).default(4000),
+});
+
+export type SipEndpointOptions = z.input<typeof sipEndpointOptionsSchema>;
+export type SipEndpointSettings = z.infer<typeof sipEndpointOptionsSchema>;

@@ -1,0 +1,485 @@
+// The direct-mode SIP endpoint: a UAS over UDP for one bot URI (RFC 3261), answering INVITE with
+// an RFC 3264 answer and a native RTP session, and ACK, BYE, CANCEL and OPTIONS. Everything from
+// outside is checked here: the source against the allowlist (403), the Request-URI against the bot
+// user (404) and domains (403), the message (400 and the specific 4xx/5xx statuses), the SDP (400
+// or 488). Bad input is answered and counted; it never ends another call or the process.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { BlockList, isIPv4 } from 'node:net';
+import type { Logger } from 'pino';
+import { Call, type BotStarter } from '../../engine/call/call.js';
+import type { CallRegistry } from '../../engine/call/call-registry.js';
+import { callLogger } from '../../engine/logger.js';
+import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
+import type { MediaSession } from '../../engine/media/media-session.js';
+import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { counter } from '../../engine/metrics.js';
+import { SipParseError, SipRejection } from './errors.js';
+import { Retransmitter } from './retransmitter.js';
+import { buildAnswer, negotiate, type Negotiation } from './sdp-offer-answer.js';
+import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
+import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
+import { parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipRequest, type SipResponse } from './sip-message.js';
+
+const requestsTotal = counter('parley_sip_requests_total', 'SIP requests received, by method', ['method']);
+const rejectedTotal = counter('parley_sip_rejected_total', 'SIP requests refused, by status', ['status']);
+const droppedTotal = counter('parley_sip_dropped_total', 'Datagrams dropped without an answer, by reason', ['reason']);
+
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+// Set by Parley's Janus driver on the INVITE it has Janus send, so the browser's signaling
+// session and this SIP call meet (see gateway-adapters/janus/janus-sip-gateway.ts).
+export const CORRELATION_HEADER = 'X-Parley-Session';
+
+export interface SipEndpointDeps {
+  engine: MediaEngine;
+  calls: CallRegistry;
+  startBot: BotStarter;
+  logger: Logger;
+  // Where RTP sessions bind, and the address written into SDP when it differs (NAT).
+  media: { host: string; advertisedHost?: string; session?: SessionOptions };
+  maxCallSeconds: number;
+}
+
+interface ServerTransaction {
+  last: Buffer;
+  peer: SipPeer;
+  retransmitter?: Retransmitter;
+  dialog?: SipDialog;
+}
+
+interface CallWaiter {
+  resolve: (media: MediaSession) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class SipEndpoint {
+  private readonly dialogs = new Map<string, SipDialog>();
+  private readonly transactions = new Map<string, ServerTransaction>();
+  private readonly waiters = new Map<string, CallWaiter>();
+  private readonly allowed = new BlockList();
+  private readonly loggedReasons = new Set<string>();
+  private sessionVersion = 1;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly settings: SipEndpointSettings,
+    private readonly deps: SipEndpointDeps,
+  ) {
+    for (const source of settings.allowedSources) {
+      const [address, bits] = source.split('/');
+      if (!address || !isIPv4(address)) throw new SipRejection(500, `allowedSources: not an IPv4 address or CIDR: ${source}`);
+      this.allowed.addSubnet(address, bits === undefined ? 32 : Number(bits), 'ipv4');
+    }
+    socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
+    socket.on('error', (error) => deps.logger.error({ err: error }, 'SIP socket error'));
+  }
+
+  static async start(options: SipEndpointOptions, deps: SipEndpointDeps): Promise<SipEndpoint> {
+    const settings = sipEndpointOptionsSchema.parse(options);
+    const socket = createSocket('udp4');
+    socket.bind(settings.port, settings.host);
+    await once(socket, 'listening');
+    return new SipEndpoint(socket, settings, deps);
+  }
+
+  get local(): SipPeer {
+    const { address, port } = this.socket.address();
+    return { address, port };
+  }
+
+  get activeCalls(): number {
+    let count = 0;
+    for (const dialog of this.dialogs.values()) if (dialog.state !== 'ended') count++;
+    return count;
+  }
+
+  // Direct mode: the media of the call whose INVITE carries `X-Parley-Session: <correlationId>`,
+  // once its dialog is confirmed. The caller then owns the call (and its bot).
+  expectCall(correlationId: string, timeoutMs: number): Promise<MediaSession> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(correlationId);
+        reject(new SipRejection(408, 'the SIP call did not arrive in time'));
+      }, timeoutMs);
+      this.waiters.set(correlationId, { resolve, reject, timer });
+    });
+  }
+
+  cancelExpectation(correlationId: string): void {
+    const waiter = this.waiters.get(correlationId);
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    this.waiters.delete(correlationId);
+  }
+
+  async close(): Promise<void> {
+    for (const dialog of this.dialogs.values()) {
+      dialog.media?.close('shutdown');
+      dialog.stopAll();
+    }
+    for (const transaction of this.transactions.values()) transaction.retransmitter?.stop();
+    for (const waiter of this.waiters.values()) clearTimeout(waiter.timer);
+    this.socket.close();
+    await once(this.socket, 'close');
+  }
+
+  private send(datagram: Buffer, peer: SipPeer): void {
+    this.socket.send(datagram, peer.port, peer.address);
+  }
+
+  private logOnce(reason: string, fields: Record<string, unknown>, message: string): void {
+    if (this.loggedReasons.has(reason)) return;
+    this.loggedReasons.add(reason);
+    this.deps.logger.warn(fields, message);
+  }
+
+  private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
+    const peer = { address: remote.address, port: remote.port };
+    try {
+      const message = parseSipMessage(datagram);
+      if (message.kind === 'response') this.onResponse(message);
+      else this.onRequest(message, peer);
+    } catch (error) {
+      if (error instanceof SipParseError) {
+        droppedTotal.inc({ reason: 'not_sip' });
+        this.logOnce('not_sip', { source: peer.address }, 'dropping datagrams that are not SIP');
+        return;
+      }
+      // Never let one bad datagram take the endpoint down; it is a bug to fix if it shows up.
+      droppedTotal.inc({ reason: 'internal_error' });
+      this.deps.logger.error({ err: error, source: peer.address }, 'SIP datagram handling failed');
+    }
+  }
+
+  private onResponse(response: SipResponse): void {
+    const callId = response.headers.get('call-id');
+    const branch = viaBranch(response.headers.get('via') ?? '');
+    for (const dialog of this.dialogs.values()) {
+      if (dialog.sipCallId === callId && dialog.onByeResponse(branch)) return;
+    }
+    droppedTotal.inc({ reason: 'stray_response' });
+  }
+
+  private reject(request: SipRequest, peer: SipPeer, rejection: SipRejection, key?: string): void {
+    rejectedTotal.inc({ status: String(rejection.status) });
+    this.logOnce(`${rejection.status}`, { status: rejection.status, reason: rejection.reason, source: peer.address, method: request.method }, 'refusing SIP request');
+    const datagram = responseTo(request, rejection.status, rejection.reason, { toTag: newTag(), headers: rejection.extraHeaders });
+    if (request.method === 'INVITE' && key) this.sendInviteFinal(key, peer, datagram);
+    else if (key) this.sendNonInviteFinal(key, peer, datagram);
+    else this.send(datagram, peer);
+  }
+
+  private onRequest(request: SipRequest, peer: SipPeer): void {
+    requestsTotal.inc({ method: request.method });
+    const h = request.headers;
+    if (request.method === 'ACK') {
+      this.onAck(request);
+      return;
+    }
+    if (h.all('via').length === 0) {
+      // A response is routed by Via (section 18.2.2): without one there is nowhere to answer.
+      droppedTotal.inc({ reason: 'no_via' });
+      this.logOnce('no_via', { source: peer.address }, 'dropping SIP requests without Via');
+      return;
+    }
+    try {
+      this.checkRequest(request);
+    } catch (error) {
+      if (error instanceof SipRejection) this.reject(request, peer, error);
+      else throw error;
+      return;
+    }
+    const key = transactionKey(request);
+    const existing = this.transactions.get(key);
+    if (existing) {
+      // A retransmitted request: answer it again with the last response (section 17.2).
+      this.send(existing.last, peer);
+      return;
+    }
+    try {
+      this.checkSource(peer);
+      this.dispatch(request, peer, key);
+    } catch (error) {
+      if (error instanceof SipRejection) this.reject(request, peer, error, key);
+      else throw error;
+    }
+  }
+
+  // Section 8.2: the checks every request passes before its method is looked at.
+  private checkRequest(request: SipRequest): void {
+    const h = request.headers;
+    if (request.version !== '2.0') throw new SipRejection(505, 'Version Not Supported');
+    if (request.malformed) throw new SipRejection(400, request.malformed);
+    for (const name of ['from', 'to', 'call-id', 'cseq'] as const) {
+      if (!h.get(name)) throw new SipRejection(400, `Missing ${name}`);
+    }
+    const cseq = parseCSeq(h.get('cseq'));
+    if (cseq.method !== request.method) throw new SipRejection(400, 'CSeq method does not match');
+    parseNameAddr(h.get('from')!);
+    parseNameAddr(h.get('to')!);
+    const maxForwards = h.get('max-forwards');
+    if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) throw new SipRejection(400, 'Bad Max-Forwards');
+    if (maxForwards === '0' && request.method !== 'OPTIONS') throw new SipRejection(483, 'Too Many Hops');
+    const required = h.all('require');
+    if (required.length > 0) throw new SipRejection(420, 'Bad Extension', [['Unsupported', required.join(', ')]]);
+  }
+
+  private checkSource(peer: SipPeer): void {
+    if (!isIPv4(peer.address) || !this.allowed.check(peer.address, 'ipv4')) throw new SipRejection(403, 'Forbidden');
+  }
+
+  private dispatch(request: SipRequest, peer: SipPeer, key: string): void {
+    switch (request.method) {
+      case 'INVITE':
+        this.onInvite(request, peer, key);
+        return;
+      case 'CANCEL':
+        this.onCancel(request, peer, key);
+        return;
+      case 'BYE':
+        this.onBye(request, peer, key);
+        return;
+      case 'OPTIONS':
+        this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK', { toTag: newTag(), headers: capabilityHeaders() }));
+        return;
+      default:
+        throw new SipRejection(405, 'Method Not Allowed', [['Allow', ALLOW]]);
+    }
+  }
+
+  private findDialog(request: SipRequest): SipDialog | undefined {
+    const h = request.headers;
+    const localTag = parseNameAddr(h.get('to')!).params.get('tag');
+    const remoteTag = parseNameAddr(h.get('from')!).params.get('tag');
+    return this.dialogs.get(dialogKey(h.get('call-id')!, localTag, remoteTag));
+  }
+
+  private onInvite(request: SipRequest, peer: SipPeer, key: string): void {
+    const h = request.headers;
+    if (parseNameAddr(h.get('to')!).params.has('tag')) {
+      this.onReInvite(request, peer, key);
+      return;
+    }
+    this.checkTarget(request.uri);
+    if (this.activeCalls >= this.settings.maxCalls) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', '30']]);
+    const contentType = (h.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (request.body.length === 0) throw new SipRejection(488, 'Not Acceptable Here: an SDP offer is required');
+    if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
+    const correlation = h.get(CORRELATION_HEADER);
+    if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
+    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
+
+    const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
+    const { logger } = dialog;
+    const handle = this.createMedia(dialog, negotiation);
+    dialog.media = handle.session;
+    dialog.answerSdp = buildAnswer(negotiation, {
+      host: this.deps.media.advertisedHost ?? this.deps.media.host,
+      port: handle.localPort ?? 0,
+      sessionId: Date.now(),
+      sessionVersion: this.sessionVersion++,
+    });
+    this.dialogs.set(dialog.dialogKey, dialog);
+    const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
+    this.transactions.set(key, transaction);
+    this.send(transaction.last, peer);
+    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp !== undefined }, 'SIP call offered');
+
+    dialog.media.once('ended', () => this.onMediaEnded(dialog));
+    if (this.settings.ringMs === 0) {
+      this.accept(dialog, key);
+      return;
+    }
+    transaction.last = responseTo(request, 180, 'Ringing', { toTag: dialog.localTag });
+    this.send(transaction.last, peer);
+    dialog.ringTimer = setTimeout(() => this.accept(dialog, key), this.settings.ringMs);
+  }
+
+  private createMedia(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
+    const { audio } = negotiation;
+    return this.deps.engine.createRtpSession(dialog.callId, {
+      ...this.deps.media.session,
+      codec: audio.codec,
+      payloadType: audio.payloadType,
+      telephoneEventPayloadType: audio.telephoneEventPayloadType,
+      localHost: this.deps.media.host,
+      remoteHost: audio.remoteHost,
+      remotePort: audio.remotePort,
+      srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
+    });
+  }
+
+  // Only the bot's user part answers, and only for this endpoint's domains: Parley never routes
+  // a call onward, so no Request-URI can make it dial out.
+  private checkTarget(uri: string): void {
+    const target = parseSipUri(uri);
+    if (target.scheme !== 'sip') throw new SipRejection(416, 'Unsupported URI Scheme');
+    if (target.user !== this.settings.botUser) throw new SipRejection(404, 'Not Found');
+    const ownHosts = [this.local.address, this.deps.media.advertisedHost].filter((host) => host !== undefined);
+    if (this.settings.domains.length > 0 && ![...this.settings.domains, ...ownHosts].includes(target.host)) {
+      throw new SipRejection(403, 'Forbidden');
+    }
+  }
+
+  private accept(dialog: SipDialog, key: string): void {
+    if (dialog.state !== 'proceeding') return;
+    dialog.state = 'accepted';
+    const { address, port } = this.local;
+    const ok = responseTo(dialog.invite, 200, 'OK', {
+      toTag: dialog.localTag,
+      headers: [['Contact', `<sip:${this.settings.botUser}@${address}:${port}>`], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      body: dialog.answerSdp,
+    });
+    const transaction = this.transactions.get(key);
+    if (transaction) transaction.last = ok;
+    // Section 13.3.1.4: the 2xx is retransmitted until the ACK; no ACK within 64*T1 ends the call.
+    dialog.finalResponse = new Retransmitter(() => this.send(ok, dialog.peer), this.settings, () => {
+      dialog.logger.warn('no ACK for our 200 OK: ending the call');
+      this.endLocally(dialog, 'ack_timeout');
+    });
+    dialog.finalResponse.start();
+    this.forget(key);
+  }
+
+  private onReInvite(request: SipRequest, peer: SipPeer, key: string): void {
+    const dialog = this.findDialog(request);
+    if (!dialog || dialog.state === 'ended') throw new SipRejection(481, 'Call/Transaction Does Not Exist');
+    // Same session, same answer (RFC 3264 section 8: an unchanged SDP keeps its version).
+    this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK', {
+      toTag: dialog.localTag,
+      headers: [['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      body: dialog.answerSdp,
+    }));
+  }
+
+  private onAck(request: SipRequest): void {
+    if (!request.headers.get('call-id') || !request.headers.get('to') || !request.headers.get('from')) return;
+    const dialog = this.findDialog(request);
+    if (dialog?.state === 'accepted') {
+      dialog.finalResponse?.stop();
+      dialog.state = 'confirmed';
+      this.onConfirmed(dialog);
+      return;
+    }
+    // The ACK of a non-2xx final response belongs to the INVITE transaction (section 17.2.1).
+    this.transactions.get(transactionKey(request, 'INVITE'))?.retransmitter?.stop();
+  }
+
+  private onConfirmed(dialog: SipDialog): void {
+    const media = dialog.media!;
+    const correlation = dialog.invite.headers.get(CORRELATION_HEADER);
+    const waiter = correlation !== undefined ? this.waiters.get(correlation) : undefined;
+    if (correlation !== undefined) {
+      if (!waiter) {
+        this.endLocally(dialog, 'no_browser_session');
+        return;
+      }
+      clearTimeout(waiter.timer);
+      this.waiters.delete(correlation);
+      waiter.resolve(media);
+      return;
+    }
+    const call = new Call({ callId: dialog.callId, source: 'sip', from: dialog.from, to: dialog.to }, media, dialog.logger);
+    this.deps.calls.add(call);
+    call.start(this.deps.startBot, this.deps.maxCallSeconds * 1000);
+  }
+
+  private onCancel(request: SipRequest, peer: SipPeer, key: string): void {
+    const inviteKey = transactionKey(request, 'INVITE');
+    const invite = this.transactions.get(inviteKey);
+    if (!invite) throw new SipRejection(481, 'Call/Transaction Does Not Exist');
+    this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK', { toTag: invite.dialog?.localTag ?? newTag() }));
+    const dialog = invite.dialog;
+    // Section 9.2: a CANCEL after the final response has no effect.
+    if (!dialog || dialog.state !== 'proceeding') return;
+    dialog.state = 'ended';
+    clearTimeout(dialog.ringTimer);
+    dialog.media?.close('caller_cancel');
+    this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 487, 'Request Terminated', { toTag: dialog.localTag }));
+    this.rejectWaiter(dialog, 'the caller cancelled');
+  }
+
+  private onBye(request: SipRequest, peer: SipPeer, key: string): void {
+    const dialog = this.findDialog(request);
+    if (!dialog || dialog.state === 'ended' || dialog.state === 'proceeding') throw new SipRejection(481, 'Call/Transaction Does Not Exist');
+    this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK'));
+    dialog.stopTimers();
+    dialog.state = 'ended';
+    dialog.logger.info('caller hung up (BYE)');
+    dialog.media?.close('remote_hangup');
+    this.rejectWaiter(dialog, 'the SIP side hung up');
+    this.forgetDialog(dialog);
+  }
+
+  private rejectWaiter(dialog: SipDialog, why: string): void {
+    const correlation = dialog.invite.headers.get(CORRELATION_HEADER);
+    const waiter = correlation !== undefined ? this.waiters.get(correlation) : undefined;
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    this.waiters.delete(correlation!);
+    waiter.reject(new SipRejection(487, why));
+  }
+
+  // The media ended on Parley's side (bot hangup, max duration, shutdown): hang up with BYE.
+  private onMediaEnded(dialog: SipDialog): void {
+    if (dialog.state === 'accepted' || dialog.state === 'confirmed') this.endLocally(dialog, 'local_hangup');
+  }
+
+  private endLocally(dialog: SipDialog, reason: string): void {
+    if (dialog.state === 'ended') return;
+    const wasProceeding = dialog.state === 'proceeding';
+    dialog.state = 'ended';
+    dialog.stopTimers();
+    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.local, this.settings);
+    dialog.media?.close(reason);
+    this.rejectWaiter(dialog, reason);
+    this.forgetDialog(dialog);
+  }
+
+  private forgetDialog(dialog: SipDialog): void {
+    // Kept for 64*T1 so retransmitted BYEs and the answer to our BYE still find it.
+    setTimeout(() => {
+      dialog.stopAll();
+      this.dialogs.delete(dialog.dialogKey);
+    }, 64 * this.settings.t1Ms).unref();
+  }
+
+  // A final response to INVITE: retransmitted (Timer G) until its ACK, at most 64*T1 (Timer H).
+  private sendInviteFinal(key: string, peer: SipPeer, datagram: Buffer): void {
+    const transaction = this.transactions.get(key) ?? { last: datagram, peer };
+    transaction.last = datagram;
+    transaction.retransmitter?.stop();
+    transaction.retransmitter = new Retransmitter(() => this.send(datagram, peer), this.settings, () => undefined);
+    transaction.retransmitter.start();
+    this.transactions.set(key, transaction);
+    this.forget(key);
+  }
+
+  // A final response to a non-INVITE request, kept to answer retransmissions (Timer J, 64*T1).
+  private sendNonInviteFinal(key: string, peer: SipPeer, datagram: Buffer): void {
+    this.transactions.set(key, { last: datagram, peer });
+    this.send(datagram, peer);
+    this.forget(key);
+  }
+
+  private forget(key: string): void {
+    setTimeout(() => {
+      this.transactions.get(key)?.retransmitter?.stop();
+      this.transactions.delete(key);
+    }, 64 * this.settings.t1Ms).unref();
+  }
+}
+
+// CANCEL and the ACK of a non-2xx response carry their INVITE's branch (sections 9.1, 17.1.1.3):
+// `method` 'INVITE' finds that INVITE's transaction from them.
+function transactionKey(request: SipRequest, method = request.method): string {
+  const branch = viaBranch(request.headers.get('via') ?? '');
+  // Pre-RFC 3261 clients have no magic-cookie branch: Call-ID and CSeq number identify it.
+  const id = branch?.startsWith('z9hG4bK') ? branch : `${request.headers.get('call-id')}|${request.headers.get('cseq')?.split(/\s+/)[0]}`;
+  return `${id}|${method}`;
+}
+
+function capabilityHeaders(): Array<[string, string]> {
+  return [['Allow', ALLOW], ['Accept', 'application/sdp']];
+}

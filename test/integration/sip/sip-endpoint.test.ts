@@ -1,0 +1,346 @@
+import alawmulaw from 'alawmulaw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RtpHeader, SrtpSession } from 'werift';
+import { pino } from 'pino';
+import type { BotStarter } from '../../../engine/call/call.js';
+import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { registry } from '../../../engine/metrics.js';
+import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
+import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
+import { RtpPeer } from '../../support/rtp-peer.js';
+import type { SipResponse } from '../../../gateway-adapters/sip/sip-message.js';
+import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
+import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
+
+const logger = pino({ level: process.env.SIP_TEST_LOG ?? 'silent' });
+const TEXT = 'Hello, this is a call to the bot over SIP.';
+
+// A bot that plays back what it hears, so both directions can be compared with the input.
+const echoBot: BotStarter = (media) => {
+  const listener = (pcm: Int16Array): void => media.play(pcm.slice());
+  media.on('audio', listener);
+  return { stop: () => media.off('audio', listener) };
+};
+
+function frames(signal: Int16Array, size: number): Int16Array[] {
+  const out: Int16Array[] = [];
+  for (let i = 0; i + size <= signal.length; i += size) out.push(signal.subarray(i, i + size));
+  return out;
+}
+
+// Median, over 0.5 s segments of the input that carry speech, of each segment's best correlation
+// with the output: robust to the jitter buffer moving the delay during the call (a loaded CI
+// machine paces the test's packets unevenly), while noise or silence scores near 0.
+function segmentCorrelation(input: Int16Array, output: Int16Array, rateHz: number): number {
+  const segment = rateHz / 2;
+  const scores: number[] = [];
+  for (let start = 0; start + segment <= input.length; start += segment) {
+    const piece = input.subarray(start, start + segment);
+    if (rmsDbfs(piece) < -40) continue;
+    scores.push(bestAlignment(piece, output.subarray(start), 0, rateHz).correlation);
+  }
+  scores.sort((a, b) => a - b);
+  return scores[Math.floor(scores.length / 2)] ?? 0;
+}
+
+function answerPort(sdp: string): number {
+  return Number(/^m=audio (\d+) /m.exec(sdp)?.[1]);
+}
+
+describe('direct SIP endpoint over real UDP', () => {
+  let engine: MediaEngine;
+  let calls: CallRegistry;
+  const endpoints: SipEndpoint[] = [];
+  const clients: SipTestClient[] = [];
+  const peers: RtpPeer[] = [];
+
+  const start = async (options: SipEndpointOptions = {}): Promise<{ endpoint: SipEndpoint; client: SipTestClient }> => {
+    const deps: SipEndpointDeps = { engine, calls, startBot: echoBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false } }, maxCallSeconds: 60 };
+    const endpoint = await SipEndpoint.start({ port: 0, ...options }, deps);
+    endpoints.push(endpoint);
+    const client = await SipTestClient.open(endpoint.local);
+    clients.push(client);
+    return { endpoint, client };
+  };
+
+  const rtpPeer = async (): Promise<RtpPeer> => {
+    const peer = await RtpPeer.open();
+    peers.push(peer);
+    return peer;
+  };
+
+  // INVITE, 200 OK, ACK: returns the dialog (with the endpoint's tag) and the answer SDP.
+  const connect = async (client: SipTestClient, sdp: string): Promise<{ dialog: Dialog; answer: string }> => {
+    const dialog = client.newDialog();
+    client.invite(dialog, sdp);
+    const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
+    dialog.toTag = toTagOf(ok);
+    client.ack(dialog, true);
+    return { dialog, answer: ok.body };
+  };
+
+  beforeAll(() => {
+    engine = new MediaEngine({ logger });
+    calls = new CallRegistry();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    for (const peer of peers.splice(0)) peer.close();
+    for (const endpoint of endpoints.splice(0)) await endpoint.close();
+  });
+  afterAll(() => engine.stop());
+
+  it('answers OPTIONS with 200 and its capabilities', async () => {
+    const { client } = await start();
+    const dialog = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', dialog, 1));
+    const ok = await client.waitForResponse(dialog.callId, 'OPTIONS', 200);
+    expect(ok.headers.get('allow')).toContain('INVITE');
+    expect(ok.headers.all('allow')).toEqual(expect.arrayContaining(['BYE', 'CANCEL', 'OPTIONS', 'ACK']));
+  });
+
+  it('carries a PCMU call both ways: speech reaches the bot and its audio comes back, then BYE ends it', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r?$/m);
+    expect(answer).toContain('a=rtpmap:101 telephone-event/8000');
+    expect(answer).not.toContain('a=crypto');
+    await expect.poll(() => calls.size).toBe(1);
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame));
+    await peer.stream(payloads, answerPort(answer), { payloadType: 0, ssrc: 0x5151, samplesPerFrame: 160 });
+    await peer.waitFor(payloads.length + 10);
+    const back = peer.received.map((r) => r.packet).filter((p) => p.header.payloadType === 0);
+    const returned = Int16Array.from(back.flatMap((p) => [...alawmulaw.mulaw.decode(p.payload)]));
+    // The echo of the caller's speech: same words back, well above silence.
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+    expect(rmsDbfs(returned)).toBeGreaterThan(-40);
+
+    client.sendRaw(client.request('BYE', dialog, 2, { branch: 'z9hG4bKbye1' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+    await expect.poll(() => calls.size).toBe(0);
+  });
+
+  it('negotiates SDES-SRTP when the offer carries a=crypto under RTP/AVP, and the audio is encrypted both ways', async () => {
+    const { client } = await start({ srtp: 'optional' });
+    const peer = await rtpPeer();
+    const key = Buffer.from(Array.from({ length: 30 }, (_, i) => (i * 7 + 3) & 0xff));
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port, crypto: `inline:${key.toString('base64')}` }));
+    const answered = /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)/.exec(answer);
+    expect(answered).not.toBeNull();
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP /m);
+    const theirKey = Buffer.from(answered![1]!, 'base64');
+    expect(theirKey.length).toBe(30);
+    expect(theirKey.equals(key)).toBe(false);
+    const srtp = new SrtpSession({
+      profile: 1,
+      keys: { localMasterKey: key.subarray(0, 16), localMasterSalt: key.subarray(16), remoteMasterKey: theirKey.subarray(0, 16), remoteMasterSalt: theirKey.subarray(16) },
+    });
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => Buffer.from(alawmulaw.mulaw.encode(frame)));
+    const port = answerPort(answer);
+    const startMs = performance.now();
+    for (let i = 0; i < payloads.length; i++) {
+      // The traffic's shape: one packet per 20 ms of media time.
+      const waitMs = startMs + 20 * i - performance.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const header = new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x7777, sequenceNumber: 100 + i, timestamp: 1000 + 160 * i, marker: i === 0 });
+      peer.sendRaw(srtp.encrypt(payloads[i]!, header), port);
+    }
+    await peer.waitFor(payloads.length + 10);
+    const decoded: number[] = [];
+    for (const { packet } of peer.received) {
+      const plain = srtp.decrypt(packet.serialize());
+      decoded.push(...alawmulaw.mulaw.decode(plain.subarray(12)));
+    }
+    const returned = Int16Array.from(decoded);
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+    client.sendRaw(client.request('BYE', dialog, 2, { branch: 'z9hG4bKbye2' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('refuses an offer without crypto when SRTP is mandatory (488), and SAVP when SRTP is off (488)', async () => {
+    const mandatory = await start({ srtp: 'mandatory' });
+    const first = mandatory.client.newDialog();
+    mandatory.client.invite(first, offerSdp({ port: 40000 }));
+    const refused = await mandatory.client.waitForResponse(first.callId, 'INVITE', 488);
+    expect(refused.reason).toMatch(/SRTP/);
+    const off = await start({ srtp: 'off' });
+    const second = off.client.newDialog();
+    off.client.invite(second, offerSdp({ port: 40000, protocol: 'RTP/SAVP', crypto: `inline:${Buffer.alloc(30, 1).toString('base64')}` }));
+    await off.client.waitForResponse(second.callId, 'INVITE', 488);
+  });
+
+  it('retransmits its 200 OK until the ACK (Timer G) and hangs up with BYE when no ACK comes (Timer H)', async () => {
+    const { client } = await start({ t1Ms: 20, t2Ms: 80 });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40002 }));
+    const bye = await client.waitForRequest(dialog.callId, 'BYE');
+    const oks = client.received.filter(({ message }) => message.kind === 'response' && message.status === 200 && message.headers.get('call-id') === dialog.callId);
+    // 64*T1 = 1280 ms at intervals 20, 40, 80, 80...: well over two copies, all the same bytes.
+    expect(oks.length).toBeGreaterThan(3);
+    expect(new Set(oks.map((ok) => ok.raw)).size).toBe(1);
+    client.answer(bye);
+    expect(calls.size).toBe(0);
+  });
+
+  it('stops retransmitting the 200 OK once ACKed, and sends BYE when the call ends on its side', async () => {
+    const { client } = await start({ t1Ms: 20, t2Ms: 80 });
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    const countOks = (): number => client.received.filter(({ message }) => message.kind === 'response' && message.status === 200).length;
+    const oksAtAck = countOks();
+    // 1.6 s of caller audio and its echo, longer than Timer H (1.28 s): an unACKed 200 would have
+    // been resent several times and the call hung up by now.
+    const tone = Int16Array.from({ length: 160 * 80 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    await peer.stream(frames(tone, 160).map((frame) => alawmulaw.mulaw.encode(frame)), answerPort(answer), { payloadType: 0, ssrc: 0x2323, samplesPerFrame: 160 });
+    await peer.waitFor(80);
+    expect(countOks()).toBeLessThanOrEqual(oksAtAck + 1);
+    expect(calls.size).toBe(1);
+    calls.endAll('bot_hangup');
+    const bye = await client.waitForRequest(dialog.callId, 'BYE');
+    expect(bye.headers.get('from')).toContain(`tag=${dialog.toTag}`);
+    client.answer(bye);
+  });
+
+  it('answers a re-INVITE in the dialog with the same answer, 481 outside it, and 503 past maxCalls', async () => {
+    const { client } = await start({ maxCalls: 1 });
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKreinvite' }));
+    const reinvite = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(reinvite.status).toBe(200);
+    expect(reinvite.body).toBe(answer);
+    const stranger = { ...client.newDialog(), toTag: 'unknown' };
+    client.invite(stranger, offerSdp({ port: peer.port }));
+    await client.waitForResponse(stranger.callId, 'INVITE', 481);
+    const second = client.newDialog();
+    client.invite(second, offerSdp({ port: peer.port }));
+    const busy = await client.waitForResponse(second.callId, 'INVITE', 503);
+    expect(busy.headers.get('retry-after')).toBe('30');
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbye4' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('answers CANCEL during ringing with 200, and the INVITE with 487', async () => {
+    const { client } = await start({ ringMs: 30_000 });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40004 }));
+    await client.waitForResponse(dialog.callId, 'INVITE', 180);
+    client.sendRaw(client.request('CANCEL', dialog, 1));
+    await client.waitForResponse(dialog.callId, 'CANCEL', 200);
+    const terminated = await client.waitForResponse(dialog.callId, 'INVITE', 487);
+    dialog.toTag = toTagOf(terminated);
+    client.ack(dialog, false);
+    expect(calls.size).toBe(0);
+    // A CANCEL that matches no INVITE: 481.
+    const stray = client.newDialog();
+    client.sendRaw(client.request('CANCEL', stray, 1));
+    await client.waitForResponse(stray.callId, 'CANCEL', 481);
+  });
+
+  it('refuses sources outside the allowlist with 403', async () => {
+    const { client } = await start({ allowedSources: ['10.0.0.0/8'] });
+    const dialog = client.newDialog();
+    client.invite(dialog, offerSdp({ port: 40006 }));
+    await client.waitForResponse(dialog.callId, 'INVITE', 403);
+    const options = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', options, 1));
+    await client.waitForResponse(options.callId, 'OPTIONS', 403);
+    expect(calls.size).toBe(0);
+  });
+
+  it('answers only the bot URI: 404 for another user, 403 for another domain, 416 for another scheme', async () => {
+    const { client } = await start({ domains: ['bot.parley.test'] });
+    const cases: Array<[string, number]> = [
+      ['sip:alice@127.0.0.1', 404],
+      ['sip:+15551234567@127.0.0.1', 404],
+      ['sip:bot@gateway.example.com', 403],
+      ['sips:bot@127.0.0.1', 416],
+      ['tel:+15551234567', 416],
+    ];
+    for (const [uri, status] of cases) {
+      const dialog = { ...client.newDialog(), requestUri: uri };
+      client.invite(dialog, offerSdp({ port: 40008 }));
+      await client.waitForResponse(dialog.callId, 'INVITE', status);
+    }
+    const accepted = { ...client.newDialog(), requestUri: 'sip:bot@bot.parley.test' };
+    client.invite(accepted, offerSdp({ port: 40008 }));
+    const ok = await client.waitForResponse(accepted.callId, 'INVITE', 200);
+    accepted.toTag = toTagOf(ok);
+    client.ack(accepted, true);
+    client.sendRaw(client.request('BYE', accepted, 2, { branch: 'z9hG4bKbye3' }));
+    await client.waitForResponse(accepted.callId, 'BYE', 200);
+  });
+
+  it('survives 1000 mutated INVITEs (flipped bytes, truncations): no internal error, still serving', async () => {
+    // Default timers: each refused INVITE's final response is resent after 500 ms, not a flood.
+    const { client } = await start({ maxCalls: 3 });
+    const internalErrors = async (): Promise<number> =>
+      (await registry.getSingleMetric('parley_sip_dropped_total')!.get()).values.find((v) => v.labels.reason === 'internal_error')?.value ?? 0;
+    const before = await internalErrors();
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 1000; i++) {
+      const dialog = client.newDialog();
+      const bytes = Buffer.from(client.request('INVITE', dialog, 1, { body: offerSdp({ port: 40012 }), headers: [['Content-Type', 'application/sdp']] }));
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      client.sendRaw(bytes.subarray(0, random() < 0.3 ? Math.floor(random() * bytes.length) : bytes.length).toString('latin1'));
+      if (i % 50 === 49) {
+        // A round trip every 50 datagrams keeps them within the sockets' receive buffers.
+        const probe = client.newDialog();
+        await client.requestUntilAnswered(client.request('OPTIONS', probe, 1), probe.callId, 'OPTIONS', 200);
+      }
+    }
+    const after = client.newDialog();
+    await client.requestUntilAnswered(client.request('OPTIONS', after, 1), after.callId, 'OPTIONS', 200);
+    expect(await internalErrors()).toBe(before);
+    expect(client.unparsable).toBe(0);
+    expect(client.received.filter(({ message }) => message.kind === 'response' && message.status >= 400).length).toBeGreaterThan(100);
+  });
+
+  it('answers malformed SIP and SDP with the right status, and keeps serving', async () => {
+    const { client } = await start();
+    const sdp = offerSdp({ port: 40010 });
+    const cases: Array<{ name: string; build: (d: Dialog) => string; status: number }> = [
+      { name: 'no Call-ID', build: (d) => client.request('OPTIONS', d, 1, { omit: ['Call-ID'] }), status: 400 },
+      { name: 'bad CSeq', build: (d) => client.request('OPTIONS', d, 1, { headers: [['CSeq', 'one OPTIONS']] }), status: 400 },
+      { name: 'CSeq method mismatch', build: (d) => client.request('OPTIONS', d, 1, { headers: [['CSeq', '1 INVITE']] }), status: 400 },
+      { name: 'header line without colon', build: (d) => client.request('OPTIONS', d, 1).replace('Max-Forwards: 70', 'Max-Forwards 70'), status: 400 },
+      { name: 'Content-Length past the datagram', build: (d) => client.request('INVITE', d, 1, { body: sdp, headers: [['Content-Type', 'application/sdp'], ['Content-Length', '9000']] }), status: 400 },
+      { name: 'SIP/3.0', build: (d) => client.request('OPTIONS', d, 1).replace(' SIP/2.0\r\n', ' SIP/3.0\r\n'), status: 505 },
+      { name: 'unsupported extension', build: (d) => client.request('OPTIONS', d, 1, { headers: [['Require', '100rel']] }), status: 420 },
+      { name: 'unknown method', build: (d) => client.request('SUBSCRIBE', d, 1), status: 405 },
+      { name: 'BYE outside any dialog', build: (d) => client.request('BYE', { ...d, toTag: 'nope' }, 1), status: 481 },
+      { name: 'body not SDP', build: (d) => client.request('INVITE', d, 1, { body: '{"sdp":1}', headers: [['Content-Type', 'application/json']] }), status: 415 },
+      { name: 'INVITE without offer', build: (d) => client.request('INVITE', d, 1), status: 488 },
+      { name: 'SDP that does not parse', build: (d) => client.request('INVITE', d, 1, { body: 'hello\r\n', headers: [['Content-Type', 'application/sdp']] }), status: 400 },
+      { name: 'SDP with a bad port', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio 40010', 'm=audio 99999'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },
+      { name: 'SDP without a common codec', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '9' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+      { name: 'SDP with only video', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio', 'm=video'), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+    ];
+    for (const testCase of cases) {
+      const dialog = client.newDialog();
+      // Responses are matched on Call-ID; a request without one is found by its reason instead.
+      client.sendRaw(testCase.build(dialog));
+      const response = await client.waitFor(
+        ({ message }) => message.kind === 'response' && (message.headers.get('call-id') === dialog.callId || (testCase.name === 'no Call-ID' && message.reason.includes('call-id'))),
+      );
+      expect({ name: testCase.name, status: response.message.kind === 'response' ? response.message.status : 0 }).toEqual({ name: testCase.name, status: testCase.status });
+    }
+    // Datagrams that are not SIP get no answer; the endpoint still serves the next request.
+    client.sendRaw('\x00\x01garbage\r\n\r\n');
+    client.sendRaw('INVITE\r\n\r\n');
+    const after = client.newDialog();
+    client.sendRaw(client.request('OPTIONS', after, 1));
+    await client.waitForResponse(after.callId, 'OPTIONS', 200);
+    expect(client.received.filter(({ message }) => message.kind === 'response').length).toBe(cases.length + 1);
+    expect(calls.size).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+// A werift RTCPeerConnection playing the browser: Opus only, explicit ICE servers (never empty:
+// werift would otherwise ask a public STUN server), speech sent as paced Opus RTP, and the
+// audio that comes back decoded with libopus (@discordjs/opus, independent of Parley's codec).
+import { OpusEncoder } from '@discordjs/opus';
+import { rmsDbfs } from './signal-metrics.js';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCIceServer } from 'werift';
+
+const FRAME_SAMPLES = 960; // 20 ms at 48 kHz
+
+export class WeriftBrowser {
+  // Decoded audio received, 48 kHz mono, one array per 20 ms packet.
+  readonly received: Int16Array[] = [];
+  readonly candidateTypes = new Set<string>();
+  private readonly codec = new OpusEncoder(48000, 1);
+  private readonly track = new MediaStreamTrack({ kind: 'audio' });
+  readonly pc: RTCPeerConnection;
+
+  constructor(iceServers: RTCIceServer[], iceTransportPolicy: 'all' | 'relay' = 'all') {
+    if (iceServers.length === 0) throw new Error('werift needs explicit ICE servers in tests');
+    this.pc = new RTCPeerConnection({
+      iceServers,
+      iceTransportPolicy,
+      iceUseIpv6: false,
+      codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })] },
+    });
+    const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    transceiver.onTrack.subscribe((remote) => {
+      remote.onReceiveRtp.subscribe((rtp) => {
+        if (rtp.payload.length > 0) this.received.push(new Int16Array(new Uint8Array(this.codec.decode(rtp.payload)).buffer));
+      });
+    });
+  }
+
+  // The complete offer, after gathering (the button sends it the same way).
+  async offer(): Promise<string> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    if (this.pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => {
+        const { unSubscribe } = this.pc.iceGatheringStateChange.subscribe((state) => {
+          if (state === 'complete') {
+            unSubscribe();
+            resolve();
+          }
+        });
+      });
+    }
+    const sdp = this.pc.localDescription!.sdp;
+    for (const match of sdp.matchAll(/a=candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ (\w+)/g)) this.candidateTypes.add(match[1]!);
+    return sdp;
+  }
+
+  async answer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  // Sends `pcm` (48 kHz mono) as 20 ms Opus packets, paced on a 20 ms schedule.
+  async send(pcm: Int16Array): Promise<void> {
+    const start = performance.now();
+    let timestamp = 12_345;
+    for (let i = 0, seq = 100; (i + 1) * FRAME_SAMPLES <= pcm.length; i++, seq++) {
+      const due = start + i * 20;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const frame = pcm.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES);
+      const payload = this.codec.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      this.track.writeRtp(new RtpPacket(new RtpHeader({ version: 2, payloadType: 111, sequenceNumber: seq & 0xffff, timestamp, ssrc: 0x4242, marker: i === 0 }), payload));
+      timestamp = (timestamp + FRAME_SAMPLES) >>> 0;
+    }
+  }
+
+  // 20 ms frames received whose level is above `thresholdDbfs`.
+  loudFrames(thresholdDbfs: number): number {
+    return this.received.filter((frame) => rmsDbfs(frame) > thresholdDbfs).length;
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close();
+  }
+}

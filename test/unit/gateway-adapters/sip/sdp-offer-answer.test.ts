@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { buildAnswer, negotiate, type SdpPolicy } from '../../../../gateway-adapters/sip/sdp-offer-answer.js';
+
+const policy: SdpPolicy = { codecs: ['opus', 'PCMU', 'PCMA'], srtp: 'optional' };
+const key = Buffer.alloc(30, 7).toString('base64');
+
+// The shape of Janus 1.1.2's SIP plugin offer with srtp "sdes_optional".
+const janusOffer = [
+  'v=0',
+  'o=- 123 1 IN IP4 198.18.0.2',
+  's=Janus',
+  't=0 0',
+  'm=audio 21000 RTP/AVP 111 9 0 8 101',
+  'c=IN IP4 198.18.0.2',
+  'a=rtpmap:111 opus/48000/2',
+  'a=rtpmap:9 G722/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}`,
+  'a=sendrecv',
+  'm=video 21002 RTP/AVP 96',
+  'c=IN IP4 198.18.0.2',
+  'a=rtpmap:96 VP8/90000',
+  '',
+].join('\r\n');
+
+describe('RFC 3264 offer/answer for the SIP endpoint', () => {
+  it('takes the first offered codec it speaks, with the offerer\'s payload type and keys', () => {
+    const { audio } = negotiate(janusOffer, policy);
+    expect(audio).toMatchObject({ codec: 'opus', payloadType: 111, remoteHost: '198.18.0.2', remotePort: 21000 });
+    // telephone-event/8000 does not match Opus's 48 kHz clock (RFC 4733 section 7.1.1).
+    expect(audio.telephoneEventPayloadType).toBeUndefined();
+    expect(Buffer.from(audio.srtp!.remoteKey).equals(Buffer.alloc(30, 7))).toBe(true);
+    expect(audio.srtp!.localKey).toHaveLength(30);
+  });
+
+  it('answers one audio stream, keeps RTP/AVP with crypto, and rejects the video stream with port 0', () => {
+    const negotiation = negotiate(janusOffer, policy);
+    const answer = buildAnswer(negotiation, { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 });
+    expect(answer).toMatch(/^m=audio 30000 RTP\/AVP 111\r$/m);
+    expect(answer).toContain('a=rtpmap:111 opus/48000/2');
+    expect(answer).toMatch(/a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}/);
+    expect(answer).toMatch(/^m=video 0 RTP\/AVP 96\r$/m);
+    expect(answer).toContain('c=IN IP4 198.18.0.1');
+  });
+
+  it('follows the policy: PCMU when Opus is not allowed, no crypto when SRTP is off, 488 without keys when mandatory', () => {
+    expect(negotiate(janusOffer, { codecs: ['PCMU'], srtp: 'optional' }).audio).toMatchObject({ codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101 });
+    expect(negotiate(janusOffer, { ...policy, srtp: 'off' }).audio.srtp).toBeUndefined();
+    const plain = janusOffer.replace(/a=crypto.*\r\n/, '');
+    expect(() => negotiate(plain, { ...policy, srtp: 'mandatory' })).toThrow(/488/);
+    expect(() => negotiate(plain.replace('RTP/AVP 111', 'RTP/SAVP 111'), policy)).toThrow(/488/);
+  });
+
+  it('skips crypto lines it cannot use (unknown suite, MKI, wrong key length)', () => {
+    const offers = [
+      janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_256_GCM'),
+      janusOffer.replace(`inline:${key}`, `inline:${key}|2^20|1:4`),
+      janusOffer.replace(`inline:${key}`, `inline:${Buffer.alloc(16).toString('base64')}`),
+    ];
+    for (const offer of offers) expect(negotiate(offer, policy).audio.srtp).toBeUndefined();
+  });
+
+  it('refuses SDP that does not parse (400) and offers without a usable stream (488)', () => {
+    expect(() => negotiate('hello', policy)).toThrow(/400/);
+    expect(() => negotiate(janusOffer.replace('m=audio 21000', 'm=audio 70000'), policy)).toThrow(/400/);
+    expect(() => negotiate(janusOffer.replace(/c=IN IP4 198.18.0.2/g, 'c=IN IP6 ::1'), policy)).toThrow(/400/);
+    expect(() => negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 9'), policy)).toThrow(/488 No common codec/);
+    expect(() => negotiate(janusOffer.replace('m=audio 21000', 'm=audio 0'), policy)).toThrow(/488/);
+  });
+});
