@@ -1,7 +1,6 @@
 // The product as a visitor meets it: the demo page in headless Chromium (fake microphone fed with
 // an espeak-ng utterance) talking to an embedded-mode node through the Talk to Bot button.
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,16 +9,9 @@ import { startNode, type RunningNode } from '../../api/node.js';
 import { demoBotOf } from '../../engine/bot/demo-bot/demo-bot.js';
 import { writeCallerAudio, type CallerScript } from '../support/caller-audio.js';
 import { launchChromium } from '../support/chromium.js';
+import { freeTcpPort } from '../support/free-port.js';
 
 const screenshots = 'test-output/e2e';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 // Samples the level of the bot's audio as the page plays it, every 50 ms, from the moment the
 // button says "talking"; times are relative to the click.
@@ -66,7 +58,7 @@ describe('Talk to Bot in Chromium against embedded mode', () => {
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
     caller = writeCallerAudio('Can you hear me? I would like to book a table for two.', 3500, 6000);
-    const config = configSchema.parse({ logLevel: 'silent', api: { port: await freePort() } });
+    const config = configSchema.parse({ logLevel: 'silent', api: { port: await freeTcpPort() } });
     node = await startNode(config, pino({ level: 'info' }, pino.destination({ dest: `${screenshots}/node.log`, sync: true })));
     browser = await launchChromium(caller.file);
   });

@@ -12,6 +12,7 @@ import type { RtpSessionOptions } from '../../engine/media/media-session-options
 import type { Counter } from 'prom-client';
 import { RtpPeer } from './rtp-peer.js';
 import { rmsDbfs } from './signal-metrics.js';
+import { sine } from './test-signals.js';
 
 export const VOICED_DBFS = -40;
 // The test tone (amplitude 8000) is about -15 dBFS; the quiet probe (amplitude 1000) about -33.
@@ -75,15 +76,7 @@ export async function untilRtp(peer: RtpPeer, predicate: () => boolean): Promise
 }
 
 export function tone(rateHz: number, ms: number, frequencyHz = 440, amplitude = 8000): Int16Array {
-  const samples = new Int16Array((rateHz / 1000) * ms);
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / rateHz));
-  return samples;
-}
-
-export function frames<T extends Int16Array | Uint8Array>(signal: T, size: number): T[] {
-  const out: T[] = [];
-  for (let i = 0; i + size <= signal.length; i += size) out.push(signal.subarray(i, i + size) as T);
-  return out;
+  return sine((rateHz / 1000) * ms, rateHz, frequencyHz, amplitude);
 }
 
 export function pcmBytes(pcm: Int16Array): Buffer {

@@ -1,20 +1,12 @@
 // A real coturn (Debian's turnserver) on loopback with the repo's config file and a test secret.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createSocket } from 'node:dgram';
+import { freeUdpPort } from './free-port.js';
 
 export interface CoturnHandle {
   port: number;
   secret: string;
   stop(): Promise<void>;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 // `configFile`: another fixture (the Janus test relays from the veth address, not loopback).

@@ -9,6 +9,7 @@
 // reordering, which are held back 1-3 packet times; loss from a two-state Gilbert-Elliott chain;
 // duplicates arriving shortly after the original; sender clock skew (its 20 ms is 20 ms × (1+ppm));
 // delay spikes: the path stalls for `heightMs` and everything sent meanwhile arrives in one burst.
+import { seededRandom } from './seeded-random.js';
 
 export interface GilbertElliott {
   pGoodToBad: number;
@@ -58,18 +59,6 @@ export interface Trace {
   ptimeUs: number;
   packets: TracePacket[]; // in arrival order; lost packets are absent
   lost: number; // frames lost by the network
-}
-
-// mulberry32: a small, well-distributed 32-bit generator, enough for simulation.
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function jitterSampler(model: JitterModel | undefined, random: () => number): () => number {

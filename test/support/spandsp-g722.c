@@ -3,7 +3,8 @@
  *   encode: PCM16 little-endian at 16 kHz in, G.722 octets out
  *   decode: G.722 octets in, PCM16 little-endian at 16 kHz out
  * 64 kbit/s, unpacked octets, 16 kHz PCM (no G722_SAMPLE_RATE_8000 / G722_PACKED): the mode RTP
- * carries (RFC 3551 section 4.5.2). Built by test/support/spandsp-g722.ts at test time, never shipped. */
+ * carries (RFC 3551 section 4.5.2). Built by test/support/spandsp-g722.ts at test time, never shipped;
+ * used by the G.722 unit tests and by the ARI double's g722 format. */
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>

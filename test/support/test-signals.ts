@@ -1,16 +1,5 @@
 // Deterministic synthetic test signals (seeded, so a failure reproduces).
-
-// mulberry32: a tiny seeded PRNG; uniform in [0, 1).
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
 
 export function whiteNoise(samples: number, amplitude: number, seed: number): Int16Array {
   const random = seededRandom(seed);

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { sine } from '../../support/test-signals.js';
 import { APP, BOT_CONTEXT, finishedCalls, harnessPerTest, until } from './asterisk-harness.js';
 
 const CALLS = 50;
 const toneHz = (call: number): number => 400 + 50 * call; // 400 .. 2850 Hz, inside G.711's band
-
-function tone(frequencyHz: number, rateHz: number, seconds: number): Int16Array {
-  const out = new Int16Array(rateHz * seconds);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * frequencyHz * i) / rateHz));
-  return out;
-}
 
 // Goertzel power of one frequency: which caller's tone a bot heard.
 function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): number {
@@ -29,7 +24,7 @@ describe('many concurrent Asterisk calls', () => {
   it(`runs ${CALLS} calls at once, each bot hearing its own caller, and tears all of them down`, async () => {
     const harness = await harnesses.start();
     const callers = Array.from({ length: CALLS }, (_, i) =>
-      harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(i), audio: tone(toneHz(i), 8000, 3) }),
+      harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(i), audio: sine(8000 * 3, 8000, toneHz(i), 8000) }),
     );
     await until(() => harness.bots.bots.length === CALLS && harness.bots.bots.every((bot) => bot.frames.length >= 50), 'a second of audio at every bot');
     expect(harness.ari.bridges.size).toBe(CALLS);

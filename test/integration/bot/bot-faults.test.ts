@@ -1,21 +1,12 @@
 import alawmulaw from 'alawmulaw';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
 import { prompt } from '../../../engine/bot/demo-bot/speech-source.js';
-import { counterValue, frames, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
+import { counterValue, pcmBytes, recordingLogger, startBotCall, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
 import { botFixture } from '../../support/bot-fixture.js';
+import { frames } from '../../support/frames.js';
+import { freeTcpPort } from '../../support/free-port.js';
 import { renderSpeech } from '../../support/speech.js';
-
-// A port nothing listens on: bound once, then released.
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('bot connection faults, over a real WebSocket and RTP over real UDP', () => {
   const t = botFixture();
@@ -41,7 +32,7 @@ describe('bot connection faults, over a real WebSocket and RTP over real UDP', (
   });
 
   it('an unreachable bot is retried per the reconnect policy, then the caller hears the fallback and is hung up', async () => {
-    const port = await closedPort();
+    const port = await freeTcpPort(); // nothing listens on it
     const before = await counterValue(botMetrics.faults, { protocol: 'parley', kind: 'connect_failed' });
     const call = (t.call = await startBotCall({ url: `ws://127.0.0.1:${port}/bot`, reconnectAttempts: 1, reconnectBackoffMs: 50 }));
     expect(await call.ended).toBe('bot_unavailable');

@@ -1,7 +1,8 @@
 import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
-import { counterValue, framesPlayedAtClears, loudCount, PROBE_AMPLITUDE, untilProbeHeard, frames, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
+import { counterValue, framesPlayedAtClears, loudCount, PROBE_AMPLITUDE, untilProbeHeard, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
+import { frames } from '../../support/frames.js';
 import { botFixture } from '../../support/bot-fixture.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { frames, heardFrames, startBotCall, type BotCall } from '../../support/bot-call.js';
+import { heardFrames, startBotCall, type BotCall } from '../../support/bot-call.js';
+import { frames } from '../../support/frames.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 

@@ -4,7 +4,6 @@ import { botMetrics } from '../../../engine/bot/bot-metrics.js';
 import {
   counterValue,
   framesPlayedAtClears,
-  frames,
   heardFrames,
   isVoiced,
   loudCount,
@@ -14,6 +13,7 @@ import {
   untilRtp,
   voicedCount,
 } from '../../support/bot-call.js';
+import { frames } from '../../support/frames.js';
 import { botFixture } from '../../support/bot-fixture.js';
 import type { BotPeer } from '../../support/bot-server.js';
 import { bestAlignment } from '../../support/signal-metrics.js';

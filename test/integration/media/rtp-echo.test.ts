@@ -1,6 +1,7 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { echoBot } from '../../support/echo-bot.js';
 import { frames } from '../../support/frames.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { bestAlignment, blockCorrelations, rmsDbfs } from '../../support/signal-metrics.js';
@@ -18,12 +19,7 @@ describe('RTP media session over real UDP', () => {
     engine = new MediaEngine();
     peer = await RtpPeer.open();
     const { session, localPort } = engine.createRtpSession('call-1', { codec: 'PCMU', bargeIn: false });
-    const heard: Int16Array[] = [];
-    // A null bot that echoes what it hears.
-    session.on('audio', (pcm) => {
-      heard.push(pcm.slice());
-      session.play(pcm);
-    });
+    const heard = echoBot(session);
     const speech8k = renderSpeech('Hello, this is a test of the media path.', { rateHz: 8000 });
     const payloads = frames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame));
     await peer.stream(payloads, localPort!, { payloadType: 0, ssrc: 0x1234, samplesPerFrame: 160 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { l16ToPcm, pcmToL16 } from '../../../engine/native/l16.js';
 import { Transcoder } from '../../../engine/native/transcoder.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { echoBot } from '../../support/echo-bot.js';
 import { frames } from '../../support/frames.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
@@ -19,12 +20,7 @@ describe('G.722 RTP media session over real UDP', () => {
     engine = new MediaEngine();
     peer = await RtpPeer.open();
     const { session, localPort } = engine.createRtpSession('call-g722', { codec: 'G722', bargeIn: false });
-    const heard: Int16Array[] = [];
-    // A null bot that echoes what it hears.
-    session.on('audio', (pcm) => {
-      heard.push(pcm.slice());
-      session.play(pcm);
-    });
+    const heard = echoBot(session);
     const text = 'Wideband audio from the telephone network.';
     const speech = renderSpeech(text, { rateHz: 16000 });
     const encoder = new Transcoder({ from: 'L16/16000', to: 'G722' });

@@ -3,7 +3,7 @@
 // section 4.5.11). Whole streams are coded at once because G.722 carries state across frames.
 // `payloadType` is the static type Asterisk's rtp_engine.c maps first for the format.
 import alawmulaw from 'alawmulaw';
-import { decodeG722, encodeG722 } from '../g722-spandsp.js';
+import { spandspDecode, spandspEncode } from '../spandsp-g722.js';
 
 export interface AudioFormat {
   name: string;
@@ -33,7 +33,7 @@ export const audioFormats: Record<string, AudioFormat> = {
   ulaw: { name: 'ulaw', payloadType: 0, rateHz: 8000, timestampStep: 160, frameBytes: 160, encode: (pcm) => alawmulaw.mulaw.encode(pcm), decode: (p) => alawmulaw.mulaw.decode(p) },
   alaw: { name: 'alaw', payloadType: 8, rateHz: 8000, timestampStep: 160, frameBytes: 160, encode: (pcm) => alawmulaw.alaw.encode(pcm), decode: (p) => alawmulaw.alaw.decode(p) },
   // G.722: 16 kHz audio on an 8000 Hz RTP clock (RFC 3551 section 4.5.2).
-  g722: { name: 'g722', payloadType: 9, rateHz: 16000, timestampStep: 160, frameBytes: 160, encode: encodeG722, decode: decodeG722 },
+  g722: { name: 'g722', payloadType: 9, rateHz: 16000, timestampStep: 160, frameBytes: 160, encode: spandspEncode, decode: spandspDecode },
   slin: { name: 'slin', payloadType: 10, rateHz: 8000, timestampStep: 160, frameBytes: 320, encode: encodeL16, decode: decodeL16 },
 };
 

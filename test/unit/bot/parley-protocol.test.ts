@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ParleyProtocol } from '../../../engine/bot/parley-protocol/parley-protocol.js';
-import { MalformedBotMessageError } from '../../../engine/bot/errors.js';
+import { reasonOf } from '../../support/malformed-reason.js';
 import { NullMedia } from '../../support/null-media.js';
 
 const info = { callId: 'call-u', source: 'webrtc' as const };
-
-function reasonOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MalformedBotMessageError) return error.reason;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('ParleyProtocol', () => {
   it('sends caller frames as their own PCM16LE bytes, copied, and stamps events with the caller media time', () => {

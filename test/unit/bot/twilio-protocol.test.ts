@@ -1,8 +1,9 @@
 import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
-import { MalformedBotMessageError } from '../../../engine/bot/errors.js';
 import { TwilioProtocol } from '../../../engine/bot/twilio-media-streams/twilio-protocol.js';
-import { frames, tone } from '../../support/bot-call.js';
+import { tone } from '../../support/bot-call.js';
+import { frames } from '../../support/frames.js';
+import { reasonOf } from '../../support/malformed-reason.js';
 import { NullMedia } from '../../support/null-media.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
 
@@ -51,15 +52,7 @@ describe('TwilioProtocol', () => {
 
   it('rejects malformed messages with a reason for each kind', () => {
     const protocol = new TwilioProtocol(new NullMedia(), info);
-    const reason = (data: string | Buffer, binary = false): string | undefined => {
-      try {
-        protocol.decode(Buffer.from(data), binary);
-      } catch (error) {
-        if (error instanceof MalformedBotMessageError) return error.reason;
-        throw error;
-      }
-      return undefined;
-    };
+    const reason = (data: string | Buffer, binary = false): string | undefined => reasonOf(() => protocol.decode(Buffer.from(data), binary));
     expect(reason(Buffer.alloc(160), true)).toBe('unexpected_binary');
     expect(reason('nope')).toBe('bad_json');
     expect(reason('{"event":"start","streamSid":"MZ1"}')).toBe('unknown_event');

@@ -8,6 +8,7 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
+import { sine } from '../../support/test-signals.js';
 import { rtpBytes } from '../../support/trace-player.js';
 
 const START_US = 1_000_000;
@@ -54,8 +55,7 @@ function open(options: Partial<RtpSessionOptions> = {}): Harness {
   return h;
 }
 
-const tone = (hz: number, samples: number, amplitude = 8000): Int16Array =>
-  Int16Array.from({ length: samples }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8000)));
+const tone = (hz: number, samples: number): Int16Array => sine(samples, 8000, hz, 8000);
 
 // Caller packets: one PCMU frame per tick, so the leg latches and stays active.
 function feedCaller(h: Harness, frames: number): void {

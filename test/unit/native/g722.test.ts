@@ -5,7 +5,8 @@ import { frames } from '../../support/frames.js';
 import { bestAlignment, snrDb } from '../../support/signal-metrics.js';
 import { spandspDecode, spandspEncode } from '../../support/spandsp-g722.js';
 import { renderSpeech } from '../../support/speech.js';
-import { seededRandom, sine, sineSweep, whiteNoise } from '../../support/test-signals.js';
+import { seededRandom } from '../../support/seeded-random.js';
+import { sine, sineSweep, whiteNoise } from '../../support/test-signals.js';
 
 const frameSamples = 320; // 20 ms at 16 kHz
 const frameOctets = 160;
