@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { MediaSession } from '../media/media-session.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
 import type { CallMedia } from './call-media.js';
+import { recordCallMedia } from './call-metrics.js';
 
 export interface CallInfo {
   callId: string;
@@ -85,6 +86,7 @@ export class Call extends EventEmitter<CallEvents> {
     } catch (error) {
       this.logger.error({ err: error }, 'bot threw while stopping');
     }
+    if (summary.media) recordCallMedia(summary.media);
     this.media.close(reason);
     this.logger.info({ reason, durationMs: summary.durationMs, media: summary.media }, 'call ended');
     this.emit('ended', reason);
