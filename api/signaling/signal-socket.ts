@@ -154,7 +154,8 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
       );
     },
 
-    close(_connection, state) {
+    close(_connection, state, code) {
+      state.logger.info({ code, connecting: state.connecting, inCall: state.call !== undefined }, 'signaling closed');
       state.closed = true;
       endCall(state, 'signaling_closed');
     },

@@ -50,6 +50,21 @@ async function stateOf(page: Page): Promise<string> {
   return page.evaluate(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') ?? '');
 }
 
+// Waits for the button to reach `state`; on a timeout the error names the state and the words the
+// button showed instead, so a failure says where the call stalled.
+async function waitForState(page: Page, state: string, timeoutMs = 15_000): Promise<void> {
+  try {
+    await page.waitForFunction((wanted) => document.querySelector('parley-talk-button')!.getAttribute('data-state') === wanted, state, { timeout: timeoutMs, polling: 100 });
+  } catch (error) {
+    const shown = await page.evaluate(() => {
+      const button = document.querySelector('parley-talk-button')!;
+      return `${button.getAttribute('data-state')}: "${button.shadowRoot!.querySelector('.status')!.textContent}"`;
+    });
+    throw new Error(`the button never reached "${state}" within ${timeoutMs} ms; it shows ${shown}`, { cause: error });
+  }
+}
+
+
 describe('Talk to Bot in Chromium against embedded mode', () => {
   let node: RunningNode;
   let browser: BrowserContext;
@@ -78,7 +93,7 @@ describe('Talk to Bot in Chromium against embedded mode', () => {
 
     await page.locator('parley-talk-button button').click();
     await snap(page, '2-connecting');
-    await page.waitForFunction(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') === 'talking', undefined, { timeout: 15_000, polling: 100 });
+    await waitForState(page, 'talking');
     await snap(page, '3-talking');
 
     // Let the caller's utterance play out and the bot answer it.
@@ -114,14 +129,14 @@ describe('Talk to Bot in Chromium against embedded mode', () => {
     const second = await browser.newPage();
     await second.goto(`${node.url}/`);
     await second.locator('parley-talk-button button').click();
-    await second.waitForFunction(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') === 'error', undefined, { polling: 100 });
+    await waitForState(second, 'error');
     const message = await second.evaluate(() => document.querySelector('parley-talk-button')!.shadowRoot!.querySelector('.status')!.textContent);
     expect(message).toContain('already in progress');
     await snap(second, '5-error-busy');
     await second.close();
 
     await page.locator('parley-talk-button button').click();
-    await page.waitForFunction(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') === 'ended', undefined, { polling: 100 });
+    await waitForState(page, 'ended');
     await snap(page, '6-ended');
     const reported = await new Promise<ReturnType<RunningNode['diagnostics']['forCall']>>((resolve) => {
       const check = (): void => {
