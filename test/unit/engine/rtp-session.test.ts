@@ -121,6 +121,42 @@ describe('RTP session packet rules', () => {
     expect((audio[4]!.header.timestamp - audio[3]!.header.timestamp) >>> 0).toBe(11 * 160);
   });
 
+  it('advances the outbound timestamp over frames skipped when a tick falls far behind', () => {
+    const h = open();
+    const ticks: Array<{ nowUs: number; from: number }> = [];
+    const tickAt = (nowUs: number): void => {
+      ticks.push({ nowUs, from: h.sent.length });
+      h.engine.tick(nowUs);
+    };
+    feedCaller(h, 3);
+    h.session.play(tone(300, 100 * 160));
+    tickAt(h.nowUs);
+    // 40 frames late in one tick: the session sends at most its per-tick batch, skips the rest.
+    const lateUs = h.nowUs + 40 * FRAME_US;
+    tickAt(lateUs);
+    tickAt(lateUs + FRAME_US);
+    tickAt(lateUs + 2 * FRAME_US);
+    const skipped = h.session.stats().skippedFrames;
+    expect(skipped).toBeGreaterThan(0);
+    const audio = h.sent.filter((p) => p.header.payloadType === 0);
+    expect(audio.length).toBe(h.sent.length);
+    // After the jump, each packet is stamped with its frame's sampling instant (RFC 3550 section
+    // 5.1): the media time elapsed since the first tick, skipped frames included.
+    const first = ticks[0]!;
+    const base = audio[first.from]!.header.timestamp;
+    for (const tick of ticks.slice(2)) {
+      const packet = audio[tick.from]!;
+      expect((packet.header.timestamp - base) >>> 0).toBe(((tick.nowUs - first.nowUs) / FRAME_US) * 160);
+    }
+    // Within the late tick, packets stay 160 apart; across the skip, the gap is the skipped time.
+    const late = audio.slice(ticks[1]!.from, ticks[2]!.from);
+    expect(late.length + skipped).toBe(40);
+    expect((audio[ticks[2]!.from]!.header.timestamp - late[late.length - 1]!.header.timestamp) >>> 0).toBe((1 + skipped) * 160);
+    for (let i = first.from + 1; i < audio.length; i++) {
+      expect((audio[i]!.header.sequenceNumber - audio[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
+    }
+  });
+
   it('marks the next talkspurt and keeps the media clock running when the bot speaks before the caller has sent anything', () => {
     const h = open({ sendSilence: false });
     h.session.play(tone(300, 4 * 160));
