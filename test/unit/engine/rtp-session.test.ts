@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
+import { OpusDecoder } from '../../../engine/native/opus.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
 import { rtpBytes } from '../../support/trace-player.js';
 
 const START_US = 1_000_000;
@@ -155,6 +157,23 @@ describe('RTP session packet rules', () => {
     for (let i = first.from + 1; i < audio.length; i++) {
       expect((audio[i]!.header.sequenceNumber - audio[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
     }
+  });
+
+  it('codes an Opus leg at a 16 kHz bot\'s rate while the RTP clock stays 48 kHz (RFC 7587 section 4.1)', () => {
+    const h = open({ codec: 'opus', payloadType: 111, botRateHz: 16000, sendSilence: false });
+    const speech = renderSpeech('Opus at the bot rate.', { rateHz: 16000 });
+    const frames = Math.floor(speech.length / 320);
+    h.session.play(speech.subarray(0, frames * 320));
+    h.tick(frames + 5);
+    expect(h.sent.length).toBe(frames);
+    for (let i = 1; i < h.sent.length; i++) expect((h.sent[i]!.header.timestamp - h.sent[i - 1]!.header.timestamp) >>> 0).toBe(960);
+    // A 16 kHz reference decoder hears the bot's speech delayed by Opus's own 6.5 ms (104 samples,
+    // RFC 6716 section 2) and no more: a 16 <-> 48 kHz resampler pair on the leg added ~1.8 ms.
+    const decoder = new OpusDecoder(16000);
+    const heard = Int16Array.from(h.sent.flatMap((p) => [...decoder.decode(p.payload)]));
+    const { lag, correlation } = bestAlignment(speech.subarray(0, heard.length), heard, 0, 320);
+    expect(correlation).toBeGreaterThan(0.9);
+    expect(lag).toBeLessThanOrEqual(110);
   });
 
   it('marks the next talkspurt and keeps the media clock running when the bot speaks before the caller has sent anything', () => {
