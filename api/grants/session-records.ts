@@ -1,5 +1,6 @@
 // Server-side records behind grant tokens: written at grant time, consumed exactly once when the
 // signaling socket opens, so a replayed token finds nothing.
+import { ExpiryQueue } from '../expiry-queue.js';
 
 export interface SessionRecord {
   sessionId: string;
@@ -15,15 +16,27 @@ export interface SessionRecords {
   close(): Promise<void>;
 }
 
+// Expired records unused are dropped at the next put, through an ExpiryQueue: O(log n) amortised
+// per grant rather than a scan of every live record.
 export class MemorySessionRecords implements SessionRecords {
   private readonly records = new Map<string, SessionRecord>();
+  private readonly expiries = new ExpiryQueue<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async put(record: SessionRecord): Promise<void> {
     const now = this.now();
-    for (const [id, existing] of this.records) if (existing.expiresAtMs <= now) this.records.delete(id);
+    this.expiries.popDue(now, (sessionId) => {
+      const existing = this.records.get(sessionId);
+      if (existing && existing.expiresAtMs <= now) this.records.delete(sessionId);
+    });
     this.records.set(record.sessionId, record);
+    this.expiries.push(record.sessionId, record.expiresAtMs);
+  }
+
+  // Records held, used or not yet expired-and-dropped (for tests of the store's bounds).
+  get size(): number {
+    return this.records.size;
   }
 
   async consume(sessionId: string): Promise<SessionRecord | undefined> {

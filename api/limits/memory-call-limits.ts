@@ -1,10 +1,20 @@
 // CallLimits for a single node: reservations in maps, the hourly budget in rate-limiter-flexible's
-// in-memory limiter.
+// in-memory limiter. A counter holds the node-wide total and an ExpiryQueue frees expired
+// reservations, so a grant costs O(log n) amortised, not a scan of every live reservation; an
+// IP's own map holds at most `perIpActive` entries.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ExpiryQueue } from '../expiry-queue.js';
 import type { CallLimits, CallLimitsConfig, Reservation } from './call-limits.js';
+
+interface ReservationKey {
+  clientIp: string;
+  sessionId: string;
+}
 
 export class MemoryCallLimits implements CallLimits {
   private readonly byIp = new Map<string, Map<string, number>>();
+  private readonly expiries = new ExpiryQueue<ReservationKey>();
+  private active = 0;
   private readonly hourly: RateLimiterMemory;
 
   constructor(
@@ -14,35 +24,32 @@ export class MemoryCallLimits implements CallLimits {
     this.hourly = new RateLimiterMemory({ points: config.perIpPerHour, duration: 3600 });
   }
 
-  private live(clientIp: string): Map<string, number> {
-    const reservations = this.byIp.get(clientIp) ?? new Map<string, number>();
-    const now = this.now();
-    for (const [id, until] of reservations) if (until <= now) reservations.delete(id);
-    if (reservations.size === 0) this.byIp.delete(clientIp);
-    return reservations;
+  private readonly isCurrent = ({ clientIp, sessionId }: ReservationKey, untilMs: number): boolean =>
+    this.byIp.get(clientIp)?.get(sessionId) === untilMs;
+
+  private expire(): void {
+    this.expiries.popDue(this.now(), (key, untilMs) => {
+      if (this.isCurrent(key, untilMs)) this.remove(key.clientIp, key.sessionId);
+    });
   }
 
-  private globalCount(): { count: number; soonestEndMs: number } {
-    let count = 0;
-    let soonestEndMs = Infinity;
-    for (const ip of [...this.byIp.keys()]) {
-      for (const until of this.live(ip).values()) {
-        count++;
-        soonestEndMs = Math.min(soonestEndMs, until);
-      }
-    }
-    return { count, soonestEndMs };
+  private remove(clientIp: string, sessionId: string): void {
+    const mine = this.byIp.get(clientIp);
+    if (!mine?.delete(sessionId)) return;
+    this.active--;
+    if (mine.size === 0) this.byIp.delete(clientIp);
   }
 
   async reserve(clientIp: string, sessionId: string, untilMs: number): Promise<Reservation> {
-    const mine = this.live(clientIp);
+    this.expire();
+    const mine = this.byIp.get(clientIp) ?? new Map<string, number>();
     const now = this.now();
     if (mine.size >= this.config.perIpActive) {
       return { ok: false, reason: 'ip_busy', retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...mine.values()) - now) / 1000)) };
     }
-    const global = this.globalCount();
-    if (global.count >= this.config.globalActive) {
-      return { ok: false, reason: 'global_cap', retryAfterSeconds: Math.max(1, Math.ceil((global.soonestEndMs - now) / 1000)) };
+    if (this.active >= this.config.globalActive) {
+      const soonestEndMs = this.expiries.earliest(this.isCurrent) ?? Infinity;
+      return { ok: false, reason: 'global_cap', retryAfterSeconds: Math.max(1, Math.ceil((soonestEndMs - now) / 1000)) };
     }
     try {
       await this.hourly.consume(clientIp);
@@ -50,20 +57,25 @@ export class MemoryCallLimits implements CallLimits {
       const msBeforeNext = refusal instanceof RateLimiterRes ? refusal.msBeforeNext : 3_600_000;
       return { ok: false, reason: 'ip_hourly', retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
     }
-    mine.set(sessionId, untilMs);
-    this.byIp.set(clientIp, mine);
+    // The await let other grants and releases run: take the IP's map as it is now, so the count
+    // stays equal to the entries held.
+    const current = this.byIp.get(clientIp) ?? new Map<string, number>();
+    if (!current.has(sessionId)) this.active++;
+    current.set(sessionId, untilMs);
+    this.byIp.set(clientIp, current);
+    this.expiries.push({ clientIp, sessionId }, untilMs);
     return { ok: true };
   }
 
   async extend(clientIp: string, sessionId: string, untilMs: number): Promise<void> {
     const mine = this.byIp.get(clientIp);
-    if (mine?.has(sessionId)) mine.set(sessionId, untilMs);
+    if (!mine?.has(sessionId)) return;
+    mine.set(sessionId, untilMs);
+    this.expiries.push({ clientIp, sessionId }, untilMs);
   }
 
   async release(clientIp: string, sessionId: string): Promise<void> {
-    const mine = this.byIp.get(clientIp);
-    mine?.delete(sessionId);
-    if (mine?.size === 0) this.byIp.delete(clientIp);
+    this.remove(clientIp, sessionId);
   }
 
   async close(): Promise<void> {}

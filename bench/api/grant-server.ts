@@ -2,10 +2,9 @@
 // handler of api/routes/sessions-route.ts with a real GrantService: JWT signing, TURN REST
 // credentials) on uWebSockets.js or node:http, on 127.0.0.1, port sent back over IPC.
 //
-// The call-limit and session-record stores are constant-time stand-ins: every bench request
-// comes from 127.0.0.1, and the in-memory stores scan all of one IP's live reservations (and all
-// live records) per request, so a few seconds of load would measure that scan, not the HTTP
-// servers this bench compares.
+// The call-limit and session-record stores are stand-ins that do nothing: every bench request
+// comes from 127.0.0.1, which the real per-IP caps would refuse after a few grants, and the
+// bench compares the HTTP servers, not the stores.
 import { z } from 'zod';
 import { GrantService } from '../../api/grants/grant-service.js';
 import type { SessionRecords } from '../../api/grants/session-records.js';

@@ -1,13 +1,13 @@
 // Opus encode + decode of one 20 ms frame (48 kHz mono espeak-ng speech, complexity 5, 32 kbit/s,
-// voice signal, in-band FEC), three ways in one run: Parley's addon (engine/native/opus-codec.ts,
-// one crossing each way), raw libopus from C (opus_floor.c: the physical floor), and
+// voice signal, in-band FEC), three ways in one run: Parley's addon (engine/native/opus.ts,
+// one crossing each way, into reused arrays), raw libopus from C (opus_floor.c: the physical floor), and
 // @discordjs/opus from JS. The machine is shared, so the rounds alternate the three and each keeps
 // its fastest sample (≈0.1 s of frames; the C program's fastest pass, likewise): the least
 // disturbed measurement of each is the fairest comparison. The addon and the C program run the
 // same libopus build with the same settings, so their bitstreams must match byte for byte.
 import discordOpus from '@discordjs/opus';
 import type { BenchResult } from '../bench-part.js';
-import { OpusCodec } from '../../engine/native/opus-codec.js';
+import { OpusDecoder, OpusEncoder, type OpusEncoderOptions } from '../../engine/native/opus.js';
 import { splitFrames } from '../frames.js';
 import { round2, runSideBySide } from '../side-by-side.js';
 import { measureRawOpus, opusBenchSpeech } from './raw-opus.js';
@@ -19,6 +19,7 @@ const ROUNDS = 4;
 const CTL = { application: 4000, complexity: 4010, inbandFec: 4012, packetLossPerc: 4014, dtx: 4016, signal: 4024 } as const;
 const OPUS_APPLICATION_VOIP = 2048;
 const OPUS_SIGNAL_VOICE = 3001;
+const ADDON_OPTIONS: OpusEncoderOptions = { complexity: COMPLEXITY, bitrateBps: 32000, fec: true };
 
 // @discordjs/opus with the addon's settings (it creates its encoder for OPUS_APPLICATION_AUDIO;
 // the application can still be changed before the first frame).
@@ -35,16 +36,17 @@ function discordCodec(): discordOpus.OpusEncoder {
 }
 
 function addonPassBytes(pcmFrames: Int16Array[]): number {
-  const codec = new OpusCodec({ complexity: COMPLEXITY, bitrateBps: 32000, fec: true });
+  const encoder = new OpusEncoder(ADDON_OPTIONS);
   const packet = new Uint8Array(1500);
-  return pcmFrames.reduce((bytes, frame) => bytes + codec.encode(frame, packet), 0);
+  return pcmFrames.reduce((bytes, frame) => bytes + encoder.encodeInto(frame, packet), 0);
 }
 
 export async function run(): Promise<BenchResult> {
   const pcmFrames = splitFrames(opusBenchSpeech(), FRAME_SAMPLES);
   const addonBytes = addonPassBytes(pcmFrames);
   const pcmBuffers = pcmFrames.map((frame) => Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-  const addon = new OpusCodec({ complexity: COMPLEXITY, bitrateBps: 32000, fec: true });
+  const addonEncoder = new OpusEncoder(ADDON_OPTIONS);
+  const addonDecoder = new OpusDecoder();
   const discord = discordCodec();
   const packet = new Uint8Array(1500);
   const decoded = new Int16Array(FRAME_SAMPLES);
@@ -60,8 +62,8 @@ export async function run(): Promise<BenchResult> {
     rawBytes = raw.firstPassBytes;
     const cases = runSideBySide('opus', {
       'addon encode+decode': () => {
-        const length = addon.encode(pcmFrames[addonIndex++ % pcmFrames.length]!, packet);
-        addon.decode(packet.subarray(0, length), decoded);
+        const length = addonEncoder.encodeInto(pcmFrames[addonIndex++ % pcmFrames.length]!, packet);
+        addonDecoder.decodeInto(packet.subarray(0, length), decoded);
       },
       '@discordjs/opus encode+decode': () => {
         checksum += discord.decode(discord.encode(pcmBuffers[discordIndex++ % pcmBuffers.length]!)).length;

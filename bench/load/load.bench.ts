@@ -15,7 +15,7 @@ import alawmulaw from 'alawmulaw';
 import { z } from 'zod';
 import type { BenchResult } from '../bench-part.js';
 import { renderSpeech } from '../../test/support/speech.js';
-import { OpusCodec } from '../../engine/native/opus-codec.js';
+import { OpusEncoder } from '../../engine/native/opus.js';
 import { measureRawOpusUsPerFrame, opusBenchSpeech } from '../codecs/raw-opus.js';
 import { splitFrames } from '../frames.js';
 import { round2 } from '../side-by-side.js';
@@ -69,10 +69,9 @@ function prepareFrames(): Record<LoadCodec, string> {
   const pcmu = join(buildDir, 'frames-pcmu.bin');
   const speech8k = renderSpeech('The quick brown fox jumps over the lazy dog, then counts to ten slowly.', { rateHz: 8000 });
   writeFrames(pcmu, splitFrames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame)));
-  const encoder = new OpusCodec({ complexity: OPUS_COMPLEXITY });
-  const packet = new Uint8Array(1500);
+  const encoder = new OpusEncoder({ complexity: OPUS_COMPLEXITY });
   const opus = join(buildDir, 'frames-opus.bin');
-  writeFrames(opus, splitFrames(opusBenchSpeech(), 960).map((frame) => packet.slice(0, encoder.encode(frame, packet))));
+  writeFrames(opus, splitFrames(opusBenchSpeech(), 960).map((frame) => encoder.encode(frame)));
   return { PCMU: pcmu, opus };
 }
 

@@ -1,5 +1,6 @@
 // Typed face of the native libopus frame codec (native/codec/opus_encoder.h, opus_decoder.h):
-// mono voice in 20 ms frames, one crossing per frame. Decoder errors (malformed packets) throw
+// mono voice in 20 ms frames, one crossing per frame, into a new array or (the *Into methods, for
+// benches and tools that must not allocate per frame) a caller-supplied one. Decoder errors (malformed packets) throw
 // CodecError; loss is handled with conceal() (PLC) or decodeFec(next packet) (in-band FEC).
 import { callNative } from '../errors.js';
 import { nativeModule } from './addon.js';
@@ -17,12 +18,14 @@ export interface OpusEncoderOptions {
 
 interface NativeEncoder {
   encode(pcm: Int16Array): Uint8Array;
+  encodeInto(pcm: Int16Array, out: Uint8Array): number;
   setBitrate(bitrateBps: number): void;
   readonly frameSamples: number;
 }
 
 interface NativeDecoder {
   decode(packet: Uint8Array): Int16Array;
+  decodeInto(packet: Uint8Array, out: Int16Array): number;
   decodeFec(nextPacket: Uint8Array): Int16Array;
   conceal(): Int16Array;
 }
@@ -51,6 +54,12 @@ export class OpusEncoder {
     return callNative(() => this.native.encode(pcm));
   }
 
+  // Writes the packet to the front of `out` and returns its length in bytes (1275 always suffice,
+  // RFC 6716 section 3.4).
+  encodeInto(pcm: Int16Array, out: Uint8Array): number {
+    return callNative(() => this.native.encodeInto(pcm, out));
+  }
+
   setBitrate(bitrateBps: number): void {
     callNative(() => this.native.setBitrate(bitrateBps));
   }
@@ -66,6 +75,11 @@ export class OpusDecoder {
 
   decode(packet: Uint8Array): Int16Array {
     return callNative(() => this.native.decode(packet));
+  }
+
+  // Writes one frame to the front of `out` (at least frame-sized) and returns its length in samples.
+  decodeInto(packet: Uint8Array, out: Int16Array): number {
+    return callNative(() => this.native.decodeInto(packet, out));
   }
 
   // The frame lost just before `nextPacket`, rebuilt from the FEC data it carries (PLC if none).

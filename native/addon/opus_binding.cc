@@ -1,5 +1,7 @@
-// JS face of the libopus frame encoder and decoder: one crossing per 20 ms frame. Used by tests,
-// benches and the transcode path's checks; live calls keep Opus inside MediaSession.
+// JS face of the libopus frame encoder and decoder: one crossing per 20 ms frame, into a new array
+// or a caller-supplied one (encodeInto/decodeInto: no allocation, so a bench sees the codec's own
+// cost). Used by tests, benches and the transcode path's checks; live calls keep Opus inside
+// MediaSession.
 #include <napi.h>
 #include <opus.h>
 
@@ -28,6 +30,7 @@ class OpusEncoderBinding : public Napi::ObjectWrap<OpusEncoderBinding> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "OpusEncoder",
                        {InstanceMethod("encode", &OpusEncoderBinding::Encode),
+                        InstanceMethod("encodeInto", &OpusEncoderBinding::EncodeInto),
                         InstanceMethod("setBitrate", &OpusEncoderBinding::SetBitrate),
                         InstanceAccessor("frameSamples", &OpusEncoderBinding::FrameSamplesValue, nullptr)});
   }
@@ -53,17 +56,29 @@ class OpusEncoderBinding : public Napi::ObjectWrap<OpusEncoderBinding> {
   }
 
  private:
-  // encode(pcm: one 20 ms frame) -> packet bytes
-  Napi::Value Encode(const Napi::CallbackInfo& info) {
+  // Encodes the frame in argument 0 into `packet`; returns the packet's length in bytes.
+  size_t EncodeFrame(const Napi::CallbackInfo& info, uint8_t* packet, size_t capacity) {
     Napi::Int16Array pcm = Int16Arg(info, 0);
     if (pcm.ElementLength() != frame_samples_) {
       throw MakeError(info.Env(), kInvalidArgument, "a frame is " + std::to_string(frame_samples_) + " samples (20 ms)");
     }
-    const int bytes = encoder_->Encode(pcm.Data(), frame_samples_, packet_, sizeof(packet_));
+    const int bytes = encoder_->Encode(pcm.Data(), frame_samples_, packet, capacity);
     if (bytes < 0) throw MakeError(info.Env(), kCodecFailure, std::string("opus encode: ") + opus_strerror(bytes));
-    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(bytes));
+    return static_cast<size_t>(bytes);
+  }
+
+  // encode(pcm: one 20 ms frame) -> packet bytes
+  Napi::Value Encode(const Napi::CallbackInfo& info) {
+    const size_t bytes = EncodeFrame(info, packet_, sizeof(packet_));
+    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bytes);
     std::copy(packet_, packet_ + bytes, out.Data());
     return out;
+  }
+
+  // encodeInto(pcm, out) -> packet bytes written to the front of out
+  Napi::Value EncodeInto(const Napi::CallbackInfo& info) {
+    Napi::Uint8Array out = Uint8Arg(info, 1);
+    return Napi::Number::New(info.Env(), static_cast<double>(EncodeFrame(info, out.Data(), out.ElementLength())));
   }
 
   Napi::Value SetBitrate(const Napi::CallbackInfo& info) {
@@ -85,6 +100,7 @@ class OpusDecoderBinding : public Napi::ObjectWrap<OpusDecoderBinding> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "OpusDecoder",
                        {InstanceMethod("decode", &OpusDecoderBinding::Decode),
+                        InstanceMethod("decodeInto", &OpusDecoderBinding::DecodeInto),
                         InstanceMethod("decodeFec", &OpusDecoderBinding::DecodeFec),
                         InstanceMethod("conceal", &OpusDecoderBinding::Conceal)});
   }
@@ -118,6 +134,17 @@ class OpusDecoderBinding : public Napi::ObjectWrap<OpusDecoderBinding> {
     Napi::Uint8Array packet = PacketArg(info);
     Napi::Int16Array out = Napi::Int16Array::New(info.Env(), frame_samples_);
     return Finish(info.Env(), decoder_->Decode(packet.Data(), packet.ElementLength(), out.Data(), frame_samples_), out);
+  }
+
+  // decodeInto(packet, out) -> samples written to the front of out (one frame)
+  Napi::Value DecodeInto(const Napi::CallbackInfo& info) {
+    Napi::Uint8Array packet = PacketArg(info);
+    Napi::Int16Array out = Int16Arg(info, 1);
+    if (out.ElementLength() < frame_samples_) {
+      throw MakeError(info.Env(), kInvalidArgument, "out must hold one frame of " + std::to_string(frame_samples_) + " samples");
+    }
+    Finish(info.Env(), decoder_->Decode(packet.Data(), packet.ElementLength(), out.Data(), frame_samples_), out);
+    return Napi::Number::New(info.Env(), static_cast<double>(frame_samples_));
   }
 
   // decodeFec(nextPacket) -> the frame lost before nextPacket, from its in-band FEC (RFC 6716 2.1.7)

@@ -1,4 +1,4 @@
-// One RTP payload in, one frame of PCM16 at the codec's own rate out; or a concealment frame when
+// One RTP payload in, one frame of PCM16 at the codec's PCM rate out; or a concealment frame when
 // the payload was lost.
 #pragma once
 
@@ -25,6 +25,13 @@ class FrameDecoder {
   virtual void Conceal(int16_t* out, size_t samples) = 0;
 };
 
-std::unique_ptr<FrameDecoder> MakeFrameDecoder(CodecId codec);
+// The PCM rate a leg exchanges with `codec` when it would like `wanted_rate_hz`. Opus codes at
+// 8, 12, 16, 24 or 48 kHz behind its fixed 48 kHz RTP clock (RFC 7587 section 4.1), and libopus
+// resamples to its internal rate anyway, so it takes the wanted rate and the leg needs no
+// resampler of its own; every other codec has one rate, its table row's.
+int CodecPcmRateHz(CodecId codec, int wanted_rate_hz);
+
+// `pcm_rate_hz` 0 means the codec's own sample rate; otherwise it must be CodecPcmRateHz's answer.
+std::unique_ptr<FrameDecoder> MakeFrameDecoder(CodecId codec, int pcm_rate_hz = 0);
 
 }  // namespace parley

@@ -1,4 +1,4 @@
-// One 20 ms frame of PCM16 (at the codec's own rate) in, one RTP payload out.
+// One 20 ms frame of PCM16 (at the codec's PCM rate) in, one RTP payload out.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +23,7 @@ class FrameEncoder {
 };
 
 // Throws std::invalid_argument when the codec refuses the options.
-std::unique_ptr<FrameEncoder> MakeFrameEncoder(CodecId codec, const FrameEncoderOptions& options);
+// `pcm_rate_hz` as for MakeFrameDecoder (frame_decoder.h).
+std::unique_ptr<FrameEncoder> MakeFrameEncoder(CodecId codec, const FrameEncoderOptions& options, int pcm_rate_hz = 0);
 
 }  // namespace parley

@@ -54,13 +54,13 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
   size_t length = static_cast<size_t>(std::ceil((kStopbandDb - 8.0) / (2.285 * transition))) + 1;
   if (length % 2 == 0) ++length;  // odd: an integer group delay
   filter_length_ = length;
-  taps_per_phase_ = (length + static_cast<size_t>(up_) - 1) / static_cast<size_t>(up_);
+  const size_t taps_per_phase = (length + static_cast<size_t>(up_) - 1) / static_cast<size_t>(up_);
 
   // Windowed sinc at the upsampled rate, cut off mid-transition, gain L (interpolation puts L-1
   // zeros between input samples).
   const double cutoff = (pass_hz + stop_hz) / 2.0 / high_rate;  // cycles per sample
   const double centre = (static_cast<double>(length) - 1.0) / 2.0;
-  std::vector<double> prototype(taps_per_phase_ * static_cast<size_t>(up_), 0.0);
+  std::vector<double> prototype(taps_per_phase * static_cast<size_t>(up_), 0.0);
   for (size_t n = 0; n < length; ++n) {
     const double t = static_cast<double>(n) - centre;
     const double sinc = t == 0.0 ? 2.0 * cutoff : std::sin(2.0 * kPi * cutoff * t) / (kPi * t);
@@ -68,13 +68,17 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
     const double window = BesselI0(beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / BesselI0(beta);
     prototype[n] = sinc * window * up_;
   }
-  phases_.resize(prototype.size());
+  // Each phase stored oldest tap first and padded at the old end with zero taps to a multiple of
+  // kLanes, so the inner product reads taps and samples forwards in whole blocks of lanes.
+  padded_taps_ = (taps_per_phase + kLanes - 1) / kLanes * kLanes;
+  phases_.assign(padded_taps_ * static_cast<size_t>(up_), 0.0f);
   for (size_t phase = 0; phase < static_cast<size_t>(up_); ++phase) {
-    for (size_t tap = 0; tap < taps_per_phase_; ++tap) {
-      phases_[phase * taps_per_phase_ + tap] = static_cast<float>(prototype[phase + tap * static_cast<size_t>(up_)]);
+    float* reversed = phases_.data() + phase * padded_taps_ + padded_taps_ - 1;
+    for (size_t tap = 0; tap < taps_per_phase; ++tap) {
+      reversed[-static_cast<std::ptrdiff_t>(tap)] = static_cast<float>(prototype[phase + tap * static_cast<size_t>(up_)]);
     }
   }
-  buffer_.assign(taps_per_phase_ - 1 + kMaxChunkSamples, 0.0f);
+  buffer_.assign(padded_taps_ - 1 + kMaxChunkSamples, 0.0f);
 }
 
 size_t Resampler::MaxOutputSamples(size_t input_samples) const {
@@ -102,7 +106,7 @@ size_t Resampler::Process(const int16_t* in, size_t input_samples, int16_t* out)
 }
 
 size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
-  const size_t history = taps_per_phase_ - 1;
+  const size_t history = padded_taps_ - 1;
   float* samples = buffer_.data();
   for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
 
@@ -111,13 +115,22 @@ size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t*
   size_t position = next_position_;
   size_t written = 0;
   for (; position < end; position += static_cast<size_t>(down_)) {
-    const size_t index = position / up;  // newest input sample that contributes
-    const float* taps = phases_.data() + (position % up) * taps_per_phase_;
-    const float* newest = samples + history + index;
-    float sum = 0.0f;
-    for (size_t tap = 0; tap < taps_per_phase_; ++tap) sum += taps[tap] * newest[-static_cast<std::ptrdiff_t>(tap)];
-    const float rounded = std::nearbyint(sum);
-    out[written++] = static_cast<int16_t>(std::clamp(rounded, -32768.0f, 32767.0f));
+    // The window ends at the newest input sample that contributes (index position / up).
+    const float* taps = phases_.data() + (position % up) * padded_taps_;
+    const float* oldest = samples + position / up;
+    // kLanes independent partial sums instead of one serial chain: the compiler may not reorder
+    // a float sum itself, but this fixed order vectorises (SIMD lanes) and stays deterministic,
+    // so streamed output still equals one-shot output bit for bit.
+    float lanes[kLanes] = {};
+    for (size_t block = 0; block < padded_taps_; block += kLanes) {
+      for (size_t lane = 0; lane < kLanes; ++lane) lanes[lane] += taps[block + lane] * oldest[block + lane];
+    }
+    for (size_t width = kLanes / 2; width > 0; width /= 2) {
+      for (size_t lane = 0; lane < width; ++lane) lanes[lane] += lanes[lane + width];
+    }
+    // Clamping first keeps the conversion in range; lrint rounds half to even in the default
+    // rounding mode like nearbyint did, and compiles to one cvtss2si instead of a libm call.
+    out[written++] = static_cast<int16_t>(std::lrint(std::clamp(lanes[0], -32768.0f, 32767.0f)));
   }
   next_position_ = position - end;
   // Keep the newest `history` samples for the next call.

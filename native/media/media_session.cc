@@ -35,6 +35,9 @@ void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
       const int64_t behind = (now_us - next_frame_us_) / frame_us_ + 1;
       stats_.skipped_frames += static_cast<uint64_t>(behind);
       next_frame_us_ += behind * frame_us_;
+      // The RTP timestamp follows the sampling clock over frames never sent (RFC 3550 section 5.1):
+      // a receiver then sees a gap, not a permanent step of lateness.
+      leg_->SkipFrames(behind);
       break;
     }
     ProcessFrame(next_frame_us_, caller_frames_.data() + caller_frame_count_ * frame_samples_, events);

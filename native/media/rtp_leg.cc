@@ -25,8 +25,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
     : options_(options),
       codec_(CodecTable::Get(options.codec)),
       remote_(options.remote),
-      decoder_(MakeFrameDecoder(options.codec)),
-      encoder_(MakeFrameEncoder(options.codec, options.encoder)),
+      pcm_rate_hz_(CodecPcmRateHz(options.codec, options.bot_rate_hz)),
+      decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
+      encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
       // Room for the largest target plus the burst that follows a delay spike.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
                                  options.jitter_max_delay_ms,
@@ -37,7 +38,7 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
-      codec_frame_samples_(static_cast<size_t>(codec_.sample_rate_hz / 1000 * options.frame_ms)),
+      codec_frame_samples_(static_cast<size_t>(pcm_rate_hz_ / 1000 * options.frame_ms)),
       bot_frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
@@ -47,9 +48,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
   }
-  if (codec_.sample_rate_hz != options.bot_rate_hz) {
-    to_bot_ = std::make_unique<Resampler>(codec_.sample_rate_hz, options.bot_rate_hz);
-    from_bot_ = std::make_unique<Resampler>(options.bot_rate_hz, codec_.sample_rate_hz);
+  if (pcm_rate_hz_ != options.bot_rate_hz) {
+    to_bot_ = std::make_unique<Resampler>(pcm_rate_hz_, options.bot_rate_hz);
+    from_bot_ = std::make_unique<Resampler>(options.bot_rate_hz, pcm_rate_hz_);
   }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);

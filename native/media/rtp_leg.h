@@ -111,14 +111,15 @@ class RtpLeg final : public NetworkLeg {
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
+  int pcm_rate_hz_;  // the rate PCM is exchanged with the codec at (CodecPcmRateHz)
   std::unique_ptr<UdpSocket> socket_;
   SocketAddress remote_;
   std::unique_ptr<SrtpContext> srtp_in_;
   std::unique_ptr<SrtpContext> srtp_out_;
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
-  std::unique_ptr<Resampler> to_bot_;    // null when codec and bot rates match
-  std::unique_ptr<Resampler> from_bot_;  // null when codec and bot rates match
+  std::unique_ptr<Resampler> to_bot_;    // null when the codec's PCM rate is the bot's
+  std::unique_ptr<Resampler> from_bot_;  // null when the codec's PCM rate is the bot's
   JitterBuffer jitter_;
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;

@@ -106,7 +106,8 @@ describe('adaptive jitter buffer (media time)', () => {
     expect(Math.min(...levels)).toBeGreaterThan(toneDb - 6);
   });
 
-  it('fills lost Opus speech frames from the next packet\'s in-band FEC, without holes', () => {
+  // At 16 kHz the decoder runs at the bot's rate (no resampler on the leg): FEC must work there too.
+  it.each([48000, 16000] as const)('fills lost Opus speech frames from the next packet\'s in-band FEC, without holes (%i Hz bot)', (botRateHz) => {
     const speech = renderSpeech('Concealment keeps the words flowing when a packet goes missing.', { rateHz: 48000 });
     const encoder = new OpusEncoder(48000, 1);
     // As a browser sends speech: VoIP application, voice signal, 24 kb/s, so SILK with LBRR (the
@@ -120,7 +121,7 @@ describe('adaptive jitter buffer (media time)', () => {
     const payloads = Array.from({ length: count }, (_, i) => encoder.encode(Buffer.from(speech.buffer, i * 960 * 2, 960 * 2)));
     const durationS = (count * 20) / 1000;
     const run = (lossy: boolean): { frames: PlayedFrame[]; stats: NativeSessionStats } => {
-      const session = l16Session({ codec: 'opus', botRateHz: 48000 });
+      const session = l16Session({ codec: 'opus', botRateHz });
       const trace = generateTrace({
         name: 'opus',
         seed: 21,

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
+import { OpusDecoder } from '../../../engine/native/opus.js';
 import { bestAlignment } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
 import { sine } from '../../support/test-signals.js';
 import { rtpBytes } from '../../support/trace-player.js';
 
@@ -119,6 +121,59 @@ describe('RTP session packet rules', () => {
     }
     // 4 frames played, then 10 silent frames not sent: the clock ran on (RFC 3550 section 5.1).
     expect((audio[4]!.header.timestamp - audio[3]!.header.timestamp) >>> 0).toBe(11 * 160);
+  });
+
+  it('advances the outbound timestamp over frames skipped when a tick falls far behind', () => {
+    const h = open();
+    const ticks: Array<{ nowUs: number; from: number }> = [];
+    const tickAt = (nowUs: number): void => {
+      ticks.push({ nowUs, from: h.sent.length });
+      h.engine.tick(nowUs);
+    };
+    feedCaller(h, 3);
+    h.session.play(tone(300, 100 * 160));
+    tickAt(h.nowUs);
+    // 40 frames late in one tick: the session sends at most its per-tick batch, skips the rest.
+    const lateUs = h.nowUs + 40 * FRAME_US;
+    tickAt(lateUs);
+    tickAt(lateUs + FRAME_US);
+    tickAt(lateUs + 2 * FRAME_US);
+    const skipped = h.session.stats().skippedFrames;
+    expect(skipped).toBeGreaterThan(0);
+    const audio = h.sent.filter((p) => p.header.payloadType === 0);
+    expect(audio.length).toBe(h.sent.length);
+    // After the jump, each packet is stamped with its frame's sampling instant (RFC 3550 section
+    // 5.1): the media time elapsed since the first tick, skipped frames included.
+    const first = ticks[0]!;
+    const base = audio[first.from]!.header.timestamp;
+    for (const tick of ticks.slice(2)) {
+      const packet = audio[tick.from]!;
+      expect((packet.header.timestamp - base) >>> 0).toBe(((tick.nowUs - first.nowUs) / FRAME_US) * 160);
+    }
+    // Within the late tick, packets stay 160 apart; across the skip, the gap is the skipped time.
+    const late = audio.slice(ticks[1]!.from, ticks[2]!.from);
+    expect(late.length + skipped).toBe(40);
+    expect((audio[ticks[2]!.from]!.header.timestamp - late[late.length - 1]!.header.timestamp) >>> 0).toBe((1 + skipped) * 160);
+    for (let i = first.from + 1; i < audio.length; i++) {
+      expect((audio[i]!.header.sequenceNumber - audio[i - 1]!.header.sequenceNumber) & 0xffff).toBe(1);
+    }
+  });
+
+  it('codes an Opus leg at a 16 kHz bot\'s rate while the RTP clock stays 48 kHz (RFC 7587 section 4.1)', () => {
+    const h = open({ codec: 'opus', payloadType: 111, botRateHz: 16000, sendSilence: false });
+    const speech = renderSpeech('Opus at the bot rate.', { rateHz: 16000 });
+    const frames = Math.floor(speech.length / 320);
+    h.session.play(speech.subarray(0, frames * 320));
+    h.tick(frames + 5);
+    expect(h.sent.length).toBe(frames);
+    for (let i = 1; i < h.sent.length; i++) expect((h.sent[i]!.header.timestamp - h.sent[i - 1]!.header.timestamp) >>> 0).toBe(960);
+    // A 16 kHz reference decoder hears the bot's speech delayed by Opus's own 6.5 ms (104 samples,
+    // RFC 6716 section 2) and no more: a 16 <-> 48 kHz resampler pair on the leg added ~1.8 ms.
+    const decoder = new OpusDecoder(16000);
+    const heard = Int16Array.from(h.sent.flatMap((p) => [...decoder.decode(p.payload)]));
+    const { lag, correlation } = bestAlignment(speech.subarray(0, heard.length), heard, 0, 320);
+    expect(correlation).toBeGreaterThan(0.9);
+    expect(lag).toBeLessThanOrEqual(110);
   });
 
   it('marks the next talkspurt and keeps the media clock running when the bot speaks before the caller has sent anything', () => {

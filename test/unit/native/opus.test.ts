@@ -97,6 +97,30 @@ describe('Opus (48 kHz mono, 20 ms frames)', () => {
     expect(() => new OpusEncoder({ complexity: -1 })).toThrow(InvalidArgumentError);
   });
 
+  it('encodes and decodes into caller arrays exactly as into new ones, and refuses a short output array', () => {
+    const reference = encodeSpeech().slice(0, 20);
+    const encoder = new OpusEncoder();
+    const packet = new Uint8Array(1500);
+    const intoPackets = reference.map((_, i) => packet.slice(0, encoder.encodeInto(frame(i), packet)));
+    expect(intoPackets).toEqual(reference);
+
+    const fresh = new OpusDecoder();
+    const into = new OpusDecoder();
+    const out = new Int16Array(frameSamples + 10).fill(7);
+    let energySum = 0;
+    for (const p of reference) {
+      expect(into.decodeInto(p, out)).toBe(frameSamples);
+      expect(out.subarray(0, frameSamples)).toEqual(fresh.decode(p));
+      energySum += energy(out.subarray(0, frameSamples));
+    }
+    expect(energySum).toBeGreaterThan(0);
+    // Only the frame is written; the rest of the caller's array is left alone.
+    expect([...out.subarray(frameSamples)]).toEqual(new Array(10).fill(7));
+    expect(() => into.decodeInto(reference[0]!, new Int16Array(frameSamples - 1))).toThrow(InvalidArgumentError);
+    expect(() => into.decodeInto(Uint8Array.of(0xff), out)).toThrow(CodecError);
+    expect(() => encoder.encodeInto(new Int16Array(480), packet)).toThrow(InvalidArgumentError);
+  });
+
   it('refuses malformed packets and wrong frame sizes with typed errors, and keeps decoding', () => {
     const decoder = new OpusDecoder();
     const good = encodeSpeech().slice(0, 3);
