@@ -84,6 +84,14 @@ export class ParleyTalkButton extends HTMLElement {
         : 'No microphone could be opened.');
       return;
     }
+    // One retry of the whole connection when the signaling socket drops before the node said
+    // anything (a blip while connecting; a new grant, as tokens work once).
+    this.signalingRetries = 1;
+    this.retryLog = [];
+    await this.connect();
+  }
+
+  async connect() {
     try {
       this.setState('connecting', 'Connecting to the bot…');
       const response = await fetch(`${this.apiUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -133,9 +141,21 @@ export class ParleyTalkButton extends HTMLElement {
     const socket = new WebSocket(wsUrl);
     this.socket = socket;
     socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'offer', sdp: peer.localDescription.sdp })));
-    socket.addEventListener('message', (event) => this.onSignal(JSON.parse(event.data)));
-    socket.addEventListener('close', () => {
-      if (this.state === 'connecting') this.fail('The call service closed the connection.');
+    let heard = false;
+    socket.addEventListener('message', (event) => {
+      heard = true;
+      this.onSignal(JSON.parse(event.data));
+    });
+    socket.addEventListener('close', (event) => {
+      if (this.socket !== socket) return;
+      if (this.state === 'connecting' && !heard && event.code === 1006 && this.signalingRetries > 0) {
+        this.signalingRetries -= 1;
+        this.retryLog.push({ code: event.code, atMs: Math.round(performance.now() - started) });
+        this.peer.close();
+        this.peer = undefined;
+        this.socket = undefined;
+        this.connect();
+      } else if (this.state === 'connecting') this.fail('The call service closed the connection.');
       else if (this.state === 'talking') this.hangUp('signaling_closed');
     });
     socket.addEventListener('error', () => this.fail('The network connection failed. Check your connection and try again.'));
@@ -183,7 +203,7 @@ export class ParleyTalkButton extends HTMLElement {
   }
 
   async diagnostics() {
-    const result = { iceStates: this.iceStates.slice(-64), selectedCandidateType: 'unknown' };
+    const result = { iceStates: this.iceStates.slice(-64), selectedCandidateType: 'unknown', signalingRetries: this.retryLog || [] };
     if (!this.peer) return result;
     const stats = await this.peer.getStats();
     let pair;

@@ -11,6 +11,8 @@ const diagnosticsSchema = z.object({
   packetsLost: z.number().int().nonnegative().optional(),
   packetsReceived: z.number().int().nonnegative().optional(),
   jitterMs: z.number().nonnegative().optional(),
+  // Signaling sockets that dropped while connecting and were retried with a new grant.
+  signalingRetries: z.array(z.object({ code: z.number().int(), atMs: z.number() })).max(4).optional(),
 });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
