@@ -18,7 +18,7 @@ describe('Talk to Bot in Chromium against embedded mode', () => {
   let caller: CallerScript;
 
   beforeAll(async () => {
-    caller = writeCallerAudio('Can you hear me? I would like to book a table for two.', 2000, 6000);
+    caller = writeCallerAudio('Can you hear me? I would like to book a table for two.', 3500, 6000);
     const config = configSchema.parse({ logLevel: 'silent', api: { port: await freePort() } });
     node = await startNode(config, pino({ level: 'silent' }));
     browser = await launchChromium(caller.file);

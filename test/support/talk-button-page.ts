@@ -1,7 +1,7 @@
 // The demo page's Talk to Bot button as both browser end-to-end tests drive it: a probe in the page
 // that samples the level of the bot's audio as the page plays it, the button's states, screenshots
 // of each state, and the conversation's assertions (greeting heard, caller heard, barge-in, reply).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { RunningNode } from '../../api/node.js';
@@ -19,6 +19,15 @@ type Diagnostics = ReturnType<RunningNode['diagnostics']['forCall']>;
 // (the fake microphone starts its file then).
 const installLevelProbe = `
   window.__levels = [];
+  // The signaling socket's close code and error events, for the message of a failed test.
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('close', (event) => console.log('signaling closed: code ' + event.code + ' reason "' + event.reason + '" clean ' + event.wasClean));
+      this.addEventListener('error', () => console.log('signaling error event'));
+    }
+  };
   const button = document.querySelector('parley-talk-button');
   button.addEventListener('click', () => { window.__clickAt = performance.now(); }, { capture: true });
   button.addEventListener('parley-state', (event) => {
@@ -49,10 +58,23 @@ export function loudFraction(levels: Level[], fromMs: number, toMs: number): num
 }
 
 export class TalkButtonPage {
+  // What the page said (console, errors, its signaling socket), for the message of a failure.
+  private readonly events: string[] = [];
+
   private constructor(
     readonly page: Page,
-    private readonly screenshotDir: string,
-  ) {}
+    readonly screenshotDir: string,
+  ) {
+    page.on('console', (message) => this.events.push(`console.${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => this.events.push(`page error: ${error.message}`));
+    page.on('websocket', (socket) => {
+      this.events.push(`websocket opening ${socket.url().replace(/token=[^&]+/, 'token=…')}`);
+      socket.on('framereceived', (frame) => this.events.push(`websocket received ${String(frame.payload).slice(0, 120)}`));
+      socket.on('framesent', (frame) => this.events.push(`websocket sent ${String(frame.payload).length} bytes: ${String(frame.payload).slice(0, 60)}`));
+      socket.on('socketerror', (error) => this.events.push(`websocket error ${error}`));
+      socket.on('close', () => this.events.push('websocket closed'));
+    });
+  }
 
   static async open(browser: BrowserContext, url: string, screenshotDir: string): Promise<TalkButtonPage> {
     mkdirSync(screenshotDir, { recursive: true });
@@ -66,8 +88,14 @@ export class TalkButtonPage {
     return this.page.evaluate(() => document.querySelector('parley-talk-button')!.getAttribute('data-state') ?? '');
   }
 
+  // On a timeout, says where the button stopped instead of a bare playwright timeout.
   async waitForState(state: string, timeoutMs = 15_000): Promise<void> {
-    await this.page.waitForFunction((wanted) => document.querySelector('parley-talk-button')!.getAttribute('data-state') === wanted, state, { timeout: timeoutMs });
+    try {
+      await this.page.waitForFunction((wanted) => document.querySelector('parley-talk-button')!.getAttribute('data-state') === wanted, state, { timeout: timeoutMs });
+    } catch (error) {
+      const page = this.events.map((event) => `\n  ${event}`).join('');
+      throw new Error(`the button did not reach "${state}" within ${timeoutMs} ms: it is "${await this.state()}" saying "${await this.statusText()}"; the page:${page}`, { cause: error });
+    }
   }
 
   async statusText(): Promise<string> {
@@ -118,7 +146,10 @@ export async function talkToBot(button: TalkButtonPage, caller: CallerScript, co
 
   await button.waitForLevelsPast(caller.speechEndMs + 2500, 20_000);
   await button.screenshot('4-bot-replying');
-  return { callId, ...(await button.levels()) };
+  const heard = await button.levels();
+  // Kept beside the screenshots: the level trace explains a failed audio assertion.
+  writeFileSync(`${button.screenshotDir}/levels.json`, JSON.stringify({ caller, ...heard }));
+  return { callId, ...heard };
 }
 
 // The conversation's audio as the page heard it and as the node saw it.
@@ -129,8 +160,9 @@ export function expectConversation(node: RunningNode, callId: string, caller: Ca
   const bot = demoBotOf(callId);
   expect(bot).toBeDefined();
 
-  // The greeting reached the page, sustained, before the caller spoke.
-  expect(caller.speechStartMs - talkingAtMs).toBeGreaterThan(1200);
+  // The greeting reached the page, sustained, before the caller spoke (measured over at least a
+  // second: the caller's lead must leave that much after the call is up).
+  expect(caller.speechStartMs - talkingAtMs, `the call was up ${talkingAtMs} ms after the click: too late for the caller's lead`).toBeGreaterThan(1700);
   expect(loudFraction(levels, talkingAtMs + 700, caller.speechStartMs)).toBeGreaterThan(0.5);
   // The caller's speech reached the bot (VAD and the demo bot both heard it) ...
   expect(media!.speechFrames).toBeGreaterThan(25);
