@@ -60,19 +60,23 @@ export function loudFraction(levels: Level[], fromMs: number, toMs: number): num
 export class TalkButtonPage {
   // What the page said (console, errors, its signaling socket), for the message of a failure.
   private readonly events: string[] = [];
+  private note(event: string): void {
+    this.events.push(`${Math.round(performance.now() - this.openedAt)} ms ${event}`);
+  }
+  private readonly openedAt = performance.now();
 
   private constructor(
     readonly page: Page,
     readonly screenshotDir: string,
   ) {
-    page.on('console', (message) => this.events.push(`console.${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => this.events.push(`page error: ${error.message}`));
+    page.on('console', (message) => this.note(`console.${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => this.note(`page error: ${error.message}`));
     page.on('websocket', (socket) => {
-      this.events.push(`websocket opening ${socket.url().replace(/token=[^&]+/, 'token=…')}`);
-      socket.on('framereceived', (frame) => this.events.push(`websocket received ${String(frame.payload).slice(0, 120)}`));
-      socket.on('framesent', (frame) => this.events.push(`websocket sent ${String(frame.payload).length} bytes: ${String(frame.payload).slice(0, 60)}`));
-      socket.on('socketerror', (error) => this.events.push(`websocket error ${error}`));
-      socket.on('close', () => this.events.push('websocket closed'));
+      this.note(`websocket opening ${socket.url().replace(/token=[^&]+/, 'token=…')}`);
+      socket.on('framereceived', (frame) => this.note(`websocket received ${String(frame.payload).slice(0, 120)}`));
+      socket.on('framesent', (frame) => this.note(`websocket sent ${String(frame.payload).length} bytes: ${String(frame.payload).slice(0, 60)}`));
+      socket.on('socketerror', (error) => this.note(`websocket error ${error}`));
+      socket.on('close', () => this.note('websocket closed'));
     });
   }
 
