@@ -6,6 +6,8 @@ import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, us_listen_
 import { loadUws, type UwsModule } from '../uws-loader.js';
 import { MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
 
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1; // uSockets' ListenOptions
+
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`;
 }
@@ -137,9 +139,14 @@ export class UwsServer implements HttpServer {
     });
   }
 
+  // uSockets listens with SO_REUSEPORT unless told otherwise: a second process (a stale node,
+  // another test) could then bind the same port and silently take a share of the connections, so
+  // that a grant from one node meets a signaling socket on the other. Exclusive: that bind fails.
+  // (The typings list the options argument only without a host; the binding takes both.)
   listen(host: string, port: number): Promise<number> {
+    const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
+      listen.call(this.app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
         if (!socket) {
           reject(new Error(`cannot listen on ${host}:${port}`));
           return;
