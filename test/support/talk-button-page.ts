@@ -113,6 +113,8 @@ export class TalkButtonPage {
 
   async screenshot(name: string): Promise<void> {
     await this.page.screenshot({ path: `${this.screenshotDir}/${name}.png` });
+    // The button alone, as the README shows it (docs/screenshots/).
+    await this.page.locator('parley-talk-button').screenshot({ path: `${this.screenshotDir}/button-${name}.png` });
   }
 
   // The call id the node gave the button in its answer.

@@ -11,6 +11,10 @@ import { prompt } from './speech-source.js';
 const PRE_ROLL_MS = 300;      // the VAD needs a moment: keep what came just before its onset
 const MIN_UTTERANCE_MS = 250; // shorter than this is a noise, not something to repeat
 const MAX_UTTERANCE_MS = 10_000;
+// Silence after the VAD's speechStopped (itself after its hangover) that ends the caller's turn: a
+// breath inside a sentence must not split it into two replies. Counted in frames of media, not
+// wall-clock time.
+const END_OF_TURN_MS = 500;
 const FRAME_MS = 20;
 
 export interface DemoBotStats {
@@ -25,6 +29,8 @@ export class DemoBot implements BotSession {
   private speaking = false;
   private recording: Int16Array[] | undefined;
   private interruptedDuringUtterance = false;
+  // Frames heard since speechStopped while the turn may still go on; undefined while speaking.
+  private silentFrames: number | undefined;
   private readonly preRoll: Int16Array[] = [];
   private stopped = false;
   private readonly listeners: Array<[keyof import('../../call/call-media.js').CallMediaEvents, (...args: never[]) => void]> = [];
@@ -72,7 +78,11 @@ export class DemoBot implements BotSession {
   private onAudio(pcm: Int16Array): void {
     if (this.recording) {
       this.recording.push(pcm.slice());
-      if (this.recording.length * FRAME_MS >= MAX_UTTERANCE_MS) this.finishUtterance();
+      if (this.silentFrames !== undefined && ++this.silentFrames * FRAME_MS >= END_OF_TURN_MS) {
+        // The turn's trailing silence is not part of what the caller said.
+        this.recording.splice(this.recording.length - this.silentFrames);
+        this.finishUtterance();
+      } else if (this.recording.length * FRAME_MS >= MAX_UTTERANCE_MS) this.finishUtterance();
       return;
     }
     this.preRoll.push(pcm.slice());
@@ -80,6 +90,8 @@ export class DemoBot implements BotSession {
   }
 
   private onSpeechStarted(): void {
+    // Speech again before the turn ended: the same utterance goes on.
+    this.silentFrames = undefined;
     if (this.recording) return;
     this.recording = this.preRoll.splice(0);
     // Speech while the bot talks may be its own echo: only a barge-in makes it a turn.
@@ -87,12 +99,13 @@ export class DemoBot implements BotSession {
   }
 
   private onSpeechStopped(): void {
-    if (this.recording) this.finishUtterance();
+    if (this.recording) this.silentFrames = 0;
   }
 
   private finishUtterance(): void {
     const frames = this.recording ?? [];
     this.recording = undefined;
+    this.silentFrames = undefined;
     const durationMs = frames.length * FRAME_MS;
     if (!this.interruptedDuringUtterance || durationMs < MIN_UTTERANCE_MS) return;
     this.stats.utterancesHeard++;
