@@ -16,10 +16,21 @@ export async function grant(node: RunningNode, origin: string): Promise<Grant> {
   return (await response.json()) as Grant;
 }
 
+export class SignalClosedError extends Error {
+  constructor(
+    readonly code: number,
+    awaited: string,
+    // Messages the node had sent before the close.
+    readonly messagesBefore: number,
+  ) {
+    super(`the signaling socket closed (${code}) before "${awaited}"`);
+  }
+}
+
 export interface Signal {
   socket: WebSocket;
   messages: Array<Record<string, unknown>>;
-  // The first message of `type` (already received or next); an `error` message rejects.
+  // The first message of `type` (already received or next); an `error` message or a close rejects.
   next(type: string): Promise<Record<string, unknown>>;
 }
 
@@ -36,6 +47,12 @@ export async function openSignal(node: RunningNode, token: string, origin: strin
       else waiter.resolve(message);
     }
   });
+  // A socket that closes under a waiter fails it by name instead of leaving it to a test timeout.
+  let closedCode: number | undefined;
+  socket.on('close', (code: number) => {
+    closedCode = code;
+    for (const waiter of waiters.splice(0)) waiter.reject(new SignalClosedError(code, waiter.type, messages.length));
+  });
   await once(socket, 'open');
   return {
     socket,
@@ -43,6 +60,7 @@ export async function openSignal(node: RunningNode, token: string, origin: strin
     next: (type) => {
       const seen = messages.find((m) => m.type === type);
       if (seen) return Promise.resolve(seen);
+      if (closedCode !== undefined) return Promise.reject(new SignalClosedError(closedCode, type, messages.length));
       return new Promise((resolve, reject) => waiters.push({ type, resolve, reject }));
     },
   };
