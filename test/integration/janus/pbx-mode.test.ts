@@ -52,12 +52,14 @@ interface Sipp {
   stop(): void;
 }
 
-// SIPp as the bot extension: answers one INVITE with Opus, echoes RTP, waits for the BYE.
-function startSippUas(sipPort: number, mediaPort: number, outputDir: string): Sipp {
-  const scenario = fileURLToPath(new URL('../../fixtures/sipp/uas-echo.xml', import.meta.url));
+// SIPp as the bot extension for one call: answers the INVITE with Opus and echoes RTP; then
+// `uas-echo.xml` waits for the caller's BYE, `uas-hangup.xml` sends its own.
+function startSippUas(scenarioFile: string, ports: { sipPort: number; mediaPort: number }, outputDir: string): Sipp {
+  const { sipPort, mediaPort } = ports;
+  const scenario = fileURLToPath(new URL(`../../fixtures/sipp/${scenarioFile}`, import.meta.url));
   const child = spawn(
     'sipp',
-    ['-sf', scenario, '-i', HOST_ADDRESS, '-p', String(sipPort), '-mi', HOST_ADDRESS, '-mp', String(mediaPort), '-rtp_echo', '-m', '1', '-nostdin', '-timeout', '120s', '-timeout_error', '-trace_err', '-error_file', `${outputDir}/sipp-errors.log`],
+    ['-sf', scenario, '-i', HOST_ADDRESS, '-p', String(sipPort), '-mi', HOST_ADDRESS, '-mp', String(mediaPort), '-rtp_echo', '-m', '1', '-nostdin', '-timeout', '120s', '-timeout_error', '-trace_msg', '-message_file', `${outputDir}/sipp-${scenarioFile}.msg`, '-trace_err', '-error_file', `${outputDir}/sipp-errors.log`],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -85,6 +87,7 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
   let ari: AriDouble | undefined;
   let node: RunningNode | undefined;
   let sipp: Sipp | undefined;
+  let ports: { sipPort: number; mediaPort: number };
   const speech = renderSpeech('Hello bot, can you hear me through Janus and the PBX?', { rateHz: 48000 });
 
   beforeAll(async () => {
@@ -92,10 +95,9 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
     janus = await startJanusInNamespace(outputDir);
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
     ari = await AriDouble.start();
-    const { sipPort, mediaPort } = await sippPorts();
-    sipp = startSippUas(sipPort, mediaPort, outputDir);
+    ports = await sippPorts();
     const config = configSchema.parse({
-      ...pbxModeConfig(janus, `sip:7000@${HOST_ADDRESS}:${sipPort}`),
+      ...pbxModeConfig(janus, `sip:7000@${HOST_ADDRESS}:${ports.sipPort}`),
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: 0, allowedOrigins: [ORIGIN], maxCallSeconds: 120 },
       limits: { perIpActive: 2, perIpPerHour: 50 },
@@ -114,10 +116,10 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
     await janus?.stop();
   });
 
-  it('answers through Janus, echoes the browser audio back from the SIP side, and hangup sends BYE', async () => {
+  // A werift browser calls through the node's signaling; resolves once it has Janus's answer.
+  const call = async (): Promise<{ browser: WeriftBrowser; signal: Signal; answerSdp: string }> => {
     const first = await grant(node!, ORIGIN);
     const browser = new WeriftBrowser(first.iceServers.filter((server) => !server.username));
-    let signal: Signal | undefined;
     try {
       const offer = await step('ICE gathering', browser.offer());
       // Like the button: one retry with a fresh grant when the socket drops (1006) before the
@@ -127,14 +129,26 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
         opened.socket.send(JSON.stringify({ type: 'offer', sdp: offer }));
         return opened;
       };
-      signal = await offerOn(first.token);
+      let signal = await offerOn(first.token);
       const answer = await step('the answer through Janus from SIPp', signal.next('answer')).catch(async (error: unknown) => {
         if (!(error instanceof SignalClosedError && error.messagesBefore === 0)) throw error;
+        signal.socket.terminate();
         signal = await offerOn((await grant(node!, ORIGIN)).token);
         return step('the answer through Janus from SIPp (retry)', signal.next('answer'));
       });
-      expect(answer.sdp).toMatch(/a=rtpmap:111 opus\/48000/i);
       await browser.answer(answer.sdp as string);
+      return { browser, signal, answerSdp: answer.sdp as string };
+    } catch (error) {
+      await browser.close();
+      throw error;
+    }
+  };
+
+  it('answers through Janus, echoes the browser audio back from the SIP side, and hangup sends BYE', async () => {
+    sipp = startSippUas('uas-echo.xml', ports, outputDir);
+    const { browser, signal, answerSdp } = await call();
+    try {
+      expect(answerSdp).toMatch(/a=rtpmap:111 opus\/48000/i);
       // The media is Asterisk's: the signaling socket made no Call on this node.
       expect(node!.calls.size).toBe(0);
 
@@ -162,7 +176,23 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
       const result = await step('SIPp seeing the BYE', sipp!.exited);
       expect(result.code, result.output).toBe(0);
     } finally {
-      signal?.socket.terminate();
+      signal.socket.terminate();
+      await browser.close();
+    }
+  });
+
+  it('tells the browser when the bot extension hangs up (SIP BYE from the PBX side)', async () => {
+    sipp = startSippUas('uas-hangup.xml', ports, outputDir);
+    const { browser, signal } = await call();
+    try {
+      // SIPp sends BYE two seconds after answering; Janus reports the hangup, the node relays it.
+      const ended = await step('the ended message after the PBX hung up', signal.next('ended'));
+      expect(ended.reason).toMatch(/^janus_/);
+      const result = await step('SIPp seeing its BYE confirmed', sipp.exited);
+      expect(result.code, result.output).toBe(0);
+      expect(node!.calls.size).toBe(0);
+    } finally {
+      signal.socket.terminate();
       await browser.close();
     }
   });
