@@ -76,9 +76,11 @@ export const configSchema = z.object({
   janus: z
     .object({
       url: z.string().default('ws://127.0.0.1:8188'),
-      // janus.jcfg token_auth_secret; required in direct mode.
+      // janus.jcfg token_auth_secret; required in direct mode. In PBX mode, set with botUri, it
+      // sends browsers through Janus to Asterisk (else they reach the embedded WebRTC edge).
       tokenSecret: z.string().min(16).optional(),
-      // The URI Janus calls; by default the SIP endpoint's own address and bot user.
+      // The URI Janus calls. Direct mode: by default the SIP endpoint's own address and bot user.
+      // PBX mode: Asterisk's bot extension, e.g. sip:7000@asterisk.internal.
       botUri: z.string().optional(),
       srtp: z.enum(['none', 'sdes_optional', 'sdes_mandatory']).default('sdes_optional'),
       setupTimeoutMs: z.number().int().min(1000).max(60_000).default(15_000),

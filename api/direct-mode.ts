@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import type { BotStarter } from '../engine/call/call.js';
 import type { CallRegistry } from '../engine/call/call-registry.js';
 import type { MediaEngine } from '../engine/media/media-engine.js';
-import { JanusSipGateway } from '../gateway-adapters/janus/janus-sip-gateway.js';
 import { SipEndpoint } from '../gateway-adapters/sip/sip-endpoint.js';
 import { ConfigError, type Config } from './config.js';
+import { janusSipGateway } from './janus-gateway.js';
 import type { BrowserGateway } from './signaling/browser-gateway.js';
 
 export interface DirectMode {
@@ -28,17 +28,7 @@ export async function startDirectMode(config: Config, deps: { engine: MediaEngin
     maxCallSeconds: config.api.maxCallSeconds,
   });
   const { address, port } = sip.local;
-  const gateway = new JanusSipGateway(
-    {
-      url: config.janus.url,
-      tokenSecret,
-      botUri: config.janus.botUri ?? `sip:${config.sip.botUser}@${address}:${port}`,
-      srtp: config.janus.srtp,
-      maxCallSeconds: config.api.maxCallSeconds,
-      setupTimeoutMs: config.janus.setupTimeoutMs,
-    },
-    sip,
-    deps.logger,
-  );
+  const botUri = config.janus.botUri ?? `sip:${config.sip.botUser}@${address}:${port}`;
+  const gateway = janusSipGateway(config, { tokenSecret, botUri }, deps.logger, sip);
   return { gateway, sip, close: () => sip.close() };
 }

@@ -22,6 +22,7 @@ import { mountApi } from './server.js';
 import { DiagnosticsLog } from './signaling/diagnostics-log.js';
 import type { BrowserGateway } from './signaling/browser-gateway.js';
 import { startDirectMode } from './direct-mode.js';
+import { pbxJanusGateway } from './janus-gateway.js';
 
 export interface RunningNode {
   url: string;
@@ -33,15 +34,21 @@ export interface RunningNode {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-// Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it too
-// (browsers reach the node directly while Asterisk's calls arrive through ARI).
+// Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
+// Janus is not configured (browsers reach the node directly while Asterisk's calls arrive
+// through ARI).
 function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
   const edge = new WebRtcEdge(media, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer) => edge.accept(callId, offer) };
+  return {
+    connect: async (callId, offer) => {
+      const call = await edge.accept(callId, offer);
+      return { ...call, ended: new Promise((resolve) => call.media.once('ended', resolve)) };
+    },
+  };
 }
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
@@ -51,7 +58,10 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
   const direct = config.mode === 'direct' ? await startDirectMode(config, { engine: media, calls, startBot, logger }) : undefined;
-  const gateway = direct?.gateway ?? embeddedGateway(config, media);
+  // PBX mode with Janus configured: browsers reach Janus, whose SIP plugin calls Asterisk's bot
+  // extension; the call comes back through ARI like any other Asterisk call.
+  const pbxJanus = config.mode === 'pbx' ? pbxJanusGateway(config, logger) : undefined;
+  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, media);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();

@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
 import { Call, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
+import type { MediaSession } from '../../engine/media/media-session.js';
 import { counter } from '../../engine/metrics.js';
 import type { SessionRecords } from '../grants/session-records.js';
 import type { SessionTokens } from '../grants/session-token.js';
 import type { HttpRequest, HttpResponse, WsConnection, WsHandlers } from '../http/http-types.js';
 import type { CallLimits } from '../limits/call-limits.js';
-import type { BrowserGateway } from './browser-gateway.js';
+import type { BrowserCallLeg, BrowserGateway } from './browser-gateway.js';
 import type { DiagnosticsLog } from './diagnostics-log.js';
 import { clientMessageSchema, MAX_SIGNAL_MESSAGE_BYTES, type ServerMessage } from './signal-messages.js';
 
@@ -36,6 +37,8 @@ export interface SignalState {
   call?: Call;
   closeLeg?: (reason: string) => Promise<void>;
   connecting: boolean;
+  // A leg was connected (one call per socket, also once it has ended).
+  connected: boolean;
   closed: boolean;
   rejectedReasons: Set<string>;
 }
@@ -66,6 +69,33 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
     void deps.limits.release(state.clientIp, state.callId);
   };
 
+  // The media is here (embedded and direct modes): a Call attaches the bot to it.
+  const startLocalCall = (connection: WsConnection, state: SignalState, leg: BrowserCallLeg & { media: MediaSession }): void => {
+    const call = new Call({ callId: state.callId, source: 'webrtc' }, leg.media, state.logger);
+    state.call = call;
+    deps.calls.add(call);
+    call.once('ended', (reason) => {
+      void leg.close(reason);
+      if (!state.closed) {
+        send(connection, { type: 'ended', reason });
+      }
+    });
+    call.start(deps.startBot, deps.maxCallSeconds * 1000);
+  };
+
+  // The media lives elsewhere (PBX mode: Asterisk's adapter attaches the bot). This node still owns
+  // the browser's budget: the maximum duration closes the leg, and its end frees the caller's slot.
+  const watchRemoteLeg = (connection: WsConnection, state: SignalState, leg: BrowserCallLeg): void => {
+    const maxDuration = setTimeout(() => void leg.close('max_duration'), deps.maxCallSeconds * 1000);
+    void leg.ended.then((reason) => {
+      clearTimeout(maxDuration);
+      state.closeLeg = undefined;
+      state.logger.info({ reason }, 'browser leg ended');
+      if (!state.closed) send(connection, { type: 'ended', reason });
+      void deps.limits.release(state.clientIp, state.callId);
+    });
+  };
+
   return {
     async upgrade(request: HttpRequest) {
       const token = request.query.get('token');
@@ -84,6 +114,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
           clientIp: claims.clientIp,
           logger: callLogger(claims.sessionId, deps.logger),
           connecting: false,
+          connected: false,
           closed: false,
           rejectedReasons: new Set<string>(),
         },
@@ -121,7 +152,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
         send(connection, { type: 'ended', reason: 'caller_hangup' });
         return;
       }
-      if (state.call || state.connecting) {
+      if (state.connected || state.connecting) {
         reject(connection, state, 'call_exists', 'This session already has a call.');
         return;
       }
@@ -133,17 +164,10 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
             void leg.close('signaling_closed');
             return;
           }
-          const call = new Call({ callId: state.callId, source: 'webrtc' }, leg.media, state.logger);
-          state.call = call;
+          state.connected = true;
           state.closeLeg = leg.close;
-          deps.calls.add(call);
-          call.once('ended', (reason) => {
-            void leg.close(reason);
-            if (!state.closed) {
-              send(connection, { type: 'ended', reason });
-            }
-          });
-          call.start(deps.startBot, deps.maxCallSeconds * 1000);
+          if (leg.media) startLocalCall(connection, state, { ...leg, media: leg.media });
+          else watchRemoteLeg(connection, state, leg);
           send(connection, { type: 'answer', sdp: leg.answerSdp, callId: state.callId });
         },
         (error: unknown) => {
@@ -155,7 +179,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
     },
 
     close(_connection, state, code) {
-      state.logger.info({ code, connecting: state.connecting, inCall: state.call !== undefined }, 'signaling closed');
+      state.logger.info({ code, connecting: state.connecting, connected: state.connected }, 'signaling closed');
       state.closed = true;
       endCall(state, 'signaling_closed');
     },

@@ -1,9 +1,11 @@
-// Direct mode's browser gateway: per browser call, Parley drives Janus's SIP plugin on the
-// browser's behalf. It opens a Janus connection with a signed token minted for this call only,
-// creates a session, attaches janus.plugin.sip, registers as a guest (no SIP secret needed: the
-// SIP endpoint trusts Janus by source address), and `call`s the bot URI with the browser's JSEP
-// offer and an X-Parley-Session header. Janus sends the INVITE to Parley's SIP endpoint, which
-// hands the call's media back here; Janus's answer goes to the browser. Either side hangs up.
+// The browser gateway of direct and PBX modes: per browser call, Parley drives Janus's SIP plugin
+// on the browser's behalf. It opens a Janus connection with a signed token minted for this call
+// only, creates a session, attaches janus.plugin.sip, registers as a guest (no SIP secret needed:
+// the callee trusts Janus by source address), and `call`s the bot URI with the browser's JSEP offer
+// and an X-Parley-Session header. Direct mode: the INVITE reaches Parley's own SIP endpoint, which
+// hands the call's media back here. PBX mode (no SIP endpoint): it reaches an Asterisk extension,
+// whose Stasis app gives the call to the Asterisk adapter; no media passes through here. Janus's
+// answer goes to the browser. Either side hangs up.
 import type { Logger } from 'pino';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import { CORRELATION_HEADER, type SipEndpoint } from '../sip/sip-endpoint.js';
@@ -18,7 +20,7 @@ export interface JanusSipGatewayOptions {
   url: string;
   // janus.jcfg token_auth_secret.
   tokenSecret: string;
-  // The SIP URI Janus calls: Parley's SIP endpoint and its bot user.
+  // The SIP URI Janus calls: Parley's SIP endpoint and its bot user, or the PBX's bot extension.
   botUri: string;
   // How Janus keys the SIP leg's media (its `srtp` call option).
   srtp: 'none' | 'sdes_optional' | 'sdes_mandatory';
@@ -40,7 +42,9 @@ type Jsep = { type: 'offer' | 'answer'; sdp: string };
 // adapter does not import from api/, which sits above it).
 export interface JanusBrowserCall {
   answerSdp: string;
-  media: MediaSession;
+  // The call's media on Parley's SIP endpoint; absent when Janus calls a PBX.
+  media?: MediaSession;
+  ended: Promise<string>;
   close(reason: string): Promise<void>;
 }
 
@@ -75,8 +79,9 @@ function sipEvent(handle: JanusHandle, wanted: string, timeoutMs: number): Promi
 export class JanusSipGateway {
   constructor(
     private readonly options: JanusSipGatewayOptions,
-    private readonly sip: SipEndpoint,
     private readonly logger: Logger,
+    // Direct mode's endpoint, which the INVITE reaches; none when the bot URI is a PBX's.
+    private readonly sip?: SipEndpoint,
   ) {}
 
   async connect(callId: string, offerSdp: string): Promise<JanusBrowserCall> {
@@ -91,7 +96,7 @@ export class JanusSipGateway {
       await handle.message({ request: 'register', type: 'guest', username: `sip:parley-${callId}@parley.invalid` });
       await registered;
 
-      const media = this.sip.expectCall(callId, this.options.setupTimeoutMs);
+      const media = this.sip?.expectCall(callId, this.options.setupTimeoutMs);
       const accepted = sipEvent(handle, 'accepted', this.options.setupTimeoutMs);
       await handle.message(
         { request: 'call', uri: this.options.botUri, headers: { [CORRELATION_HEADER]: callId }, ...(this.options.srtp === 'none' ? {} : { srtp: this.options.srtp }) },
@@ -99,22 +104,25 @@ export class JanusSipGateway {
       );
       // The offer carried all the browser's candidates (the button sends it after gathering).
       await handle.trickle({ completed: true });
-      let session: MediaSession;
+      let session: MediaSession | undefined;
       let answer: { jsep?: Jsep };
       try {
         [answer, session] = await Promise.all([accepted, media]);
       } catch (error) {
-        this.sip.cancelExpectation(callId);
+        this.sip?.cancelExpectation(callId);
         throw error;
       }
       if (answer.jsep?.type !== 'answer') throw new JanusError('Janus accepted the call without an SDP answer');
       logger.info('browser call connected through Janus');
       const id = sessionId;
       let closed = false;
+      let settleEnded: (reason: string) => void = () => undefined;
+      const ended = new Promise<string>((resolve) => (settleEnded = resolve));
       const close = async (reason: string): Promise<void> => {
         if (closed) return;
         closed = true;
-        session.close(reason);
+        session?.close(reason);
+        settleEnded(reason);
         await handle.message({ request: 'hangup' }).catch(() => undefined);
         await client.destroySession(id);
         client.close();
@@ -125,7 +133,7 @@ export class JanusSipGateway {
         if ((data.result as SipPluginResult | undefined)?.event === 'hangup') void close('janus_hangup');
       });
       client.once('closed', () => void close('janus_disconnected'));
-      return { answerSdp: answer.jsep.sdp, media: session, close };
+      return { answerSdp: answer.jsep.sdp, media: session, ended, close };
     } catch (error) {
       logger.warn({ err: error }, 'could not set up the call through Janus');
       if (sessionId !== undefined) await client.destroySession(sessionId);

@@ -146,3 +146,14 @@ export function directModeConfig(janus: JanusInNamespace): Record<string, unknow
     sip: { host: HOST_ADDRESS, port: 0, allowedSources: [`${JANUS_ADDRESS}/32`] },
   };
 }
+
+// The parts of a Parley config that send PBX mode's browsers through this Janus to `botUri` (the
+// stand-in for Asterisk's bot extension). Plain RTP on the SIP leg: a PBX answering without
+// a=crypto would otherwise get SRTP from Janus 1.1.2 (see docs/janus.md).
+export function pbxModeConfig(janus: JanusInNamespace, botUri: string): Record<string, unknown> {
+  return {
+    mode: 'pbx',
+    media: { host: HOST_ADDRESS },
+    janus: { url: janus.url, tokenSecret: JANUS_TOKEN_SECRET, botUri, srtp: 'none' },
+  };
+}

@@ -1,15 +1,14 @@
 // Direct mode end to end with real parts: a werift "browser" -> real Janus (SIP plugin, in its own
 // network namespace) -> SIP -> Parley's SIP endpoint -> the embedded demo bot -> back.
-import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { configSchema } from '../../../api/config.js';
 import { startNode, type RunningNode } from '../../../api/node.js';
 import { JanusClient } from '../../../gateway-adapters/janus/janus-client.js';
 import { janusSignedToken } from '../../../gateway-adapters/janus/janus-token.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { directModeConfig, JANUS_TOKEN_SECRET, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { grant, openSignal, step, type Signal } from '../../support/signal-client.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
 
@@ -17,57 +16,6 @@ const ORIGIN = 'https://shop.example';
 const unavailable = namespacesUnavailable();
 if (unavailable) {
   console.warn(`\n!!! SKIPPING the real-Janus direct-mode tests: network namespaces are unavailable (${unavailable}).\n!!! Janus 1.1.2 gathers no ICE candidates on loopback; run the suite as root to include them.\n`);
-}
-
-interface Grant {
-  token: string;
-  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
-}
-
-async function grant(node: RunningNode): Promise<Grant> {
-  const response = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Grant;
-}
-
-interface Signal {
-  socket: WebSocket;
-  messages: Array<Record<string, unknown>>;
-  next(type: string): Promise<Record<string, unknown>>;
-}
-
-async function openSignal(node: RunningNode, token: string): Promise<Signal> {
-  const socket = new WebSocket(`${node.url.replace('http', 'ws')}/v1/signal?token=${encodeURIComponent(token)}`, { headers: { origin: ORIGIN } });
-  const messages: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ type: string; resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }> = [];
-  socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString()) as Record<string, unknown>;
-    messages.push(message);
-    for (const waiter of waiters.filter((w) => w.type === message.type || message.type === 'error')) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      if (message.type === 'error') waiter.reject(new Error(`the node refused the call: ${JSON.stringify(message)}`));
-      else waiter.resolve(message);
-    }
-  });
-  await once(socket, 'open');
-  return {
-    socket,
-    messages,
-    next: (type) => {
-      const seen = messages.find((m) => m.type === type);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => waiters.push({ type, resolve, reject }));
-    },
-  };
-}
-
-// Names the stage a call stalled in, instead of a bare test timeout.
-function step<T>(name: string, promise: Promise<T>, ms = 40_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, stalled]).finally(() => clearTimeout(timer));
 }
 
 describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', () => {
@@ -96,12 +44,12 @@ describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', (
   });
 
   const call = async (policy: 'all' | 'relay'): Promise<{ browser: WeriftBrowser; signal: Signal; callId: string }> => {
-    const { token, iceServers } = await grant(node!);
+    const { token, iceServers } = await grant(node!, ORIGIN);
     // The direct path needs no relay: that browser gets only the grant's STUN entry (the same
     // local coturn), so a slow TURN allocation on a loaded machine cannot stall its gathering.
     const servers = policy === 'relay' ? iceServers : iceServers.filter((server) => !server.username);
     const browser = new WeriftBrowser(servers, policy);
-    const signal = await openSignal(node!, token);
+    const signal = await openSignal(node!, token, ORIGIN);
     signal.socket.send(JSON.stringify({ type: 'offer', sdp: await step('ICE gathering', browser.offer()) }));
     const answer = await step('the answer through Janus', signal.next('answer'));
     await browser.answer(answer.sdp as string);
