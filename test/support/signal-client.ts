@@ -74,3 +74,22 @@ export function step<T>(name: string, promise: Promise<T>, ms = 40_000): Promise
   });
   return Promise.race([promise, stalled]).finally(() => clearTimeout(timer));
 }
+
+// Offers `sdp` on the signaling socket of `token` (a grant's) and waits for the answer. Like the button: one
+// retry with a new grant when the socket drops (1006) before the node said anything, which was
+// seen right after the upgrade on a loaded machine; any other failure fails at once.
+export async function offerForAnswer(node: RunningNode, origin: string, token: string, sdp: string, stage: string): Promise<{ signal: Signal; answer: Record<string, unknown> }> {
+  const offerOn = async (withToken: string): Promise<Signal> => {
+    const opened = await openSignal(node, withToken, origin);
+    opened.socket.send(JSON.stringify({ type: 'offer', sdp }));
+    return opened;
+  };
+  let signal = await offerOn(token);
+  const answer = await step(stage, signal.next('answer')).catch(async (error: unknown) => {
+    if (!(error instanceof SignalClosedError && error.messagesBefore === 0)) throw error;
+    signal.socket.terminate();
+    signal = await offerOn((await grant(node, origin)).token);
+    return step(`${stage} (retry)`, signal.next('answer'));
+  });
+  return { signal, answer };
+}

@@ -8,7 +8,7 @@ import { JanusClient } from '../../../gateway-adapters/janus/janus-client.js';
 import { janusSignedToken } from '../../../gateway-adapters/janus/janus-token.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { directModeConfig, JANUS_TOKEN_SECRET, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
-import { grant, openSignal, step, type Signal } from '../../support/signal-client.js';
+import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
 
@@ -49,9 +49,8 @@ describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', (
     // local coturn), so a slow TURN allocation on a loaded machine cannot stall its gathering.
     const servers = policy === 'relay' ? iceServers : iceServers.filter((server) => !server.username);
     const browser = new WeriftBrowser(servers, policy);
-    const signal = await openSignal(node!, token, ORIGIN);
-    signal.socket.send(JSON.stringify({ type: 'offer', sdp: await step('ICE gathering', browser.offer()) }));
-    const answer = await step('the answer through Janus', signal.next('answer'));
+    const offer = await step('ICE gathering', browser.offer());
+    const { signal, answer } = await offerForAnswer(node!, ORIGIN, token, offer, 'the answer through Janus');
     await browser.answer(answer.sdp as string);
     return { browser, signal, callId: answer.callId as string };
   };

@@ -14,7 +14,7 @@ import { startNode, type RunningNode } from '../../../api/node.js';
 import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { HOST_ADDRESS, namespacesUnavailable, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
-import { grant, openSignal, SignalClosedError, step, type Signal } from '../../support/signal-client.js';
+import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
@@ -118,24 +118,11 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
 
   // A werift browser calls through the node's signaling; resolves once it has Janus's answer.
   const call = async (): Promise<{ browser: WeriftBrowser; signal: Signal; answerSdp: string }> => {
-    const first = await grant(node!, ORIGIN);
-    const browser = new WeriftBrowser(first.iceServers.filter((server) => !server.username));
+    const { token, iceServers } = await grant(node!, ORIGIN);
+    const browser = new WeriftBrowser(iceServers.filter((server) => !server.username));
     try {
       const offer = await step('ICE gathering', browser.offer());
-      // Like the button: one retry with a fresh grant when the socket drops (1006) before the
-      // node said anything (seen right after the upgrade on a loaded machine); same offer.
-      const offerOn = async (token: string): Promise<Signal> => {
-        const opened = await openSignal(node!, token, ORIGIN);
-        opened.socket.send(JSON.stringify({ type: 'offer', sdp: offer }));
-        return opened;
-      };
-      let signal = await offerOn(first.token);
-      const answer = await step('the answer through Janus from SIPp', signal.next('answer')).catch(async (error: unknown) => {
-        if (!(error instanceof SignalClosedError && error.messagesBefore === 0)) throw error;
-        signal.socket.terminate();
-        signal = await offerOn((await grant(node!, ORIGIN)).token);
-        return step('the answer through Janus from SIPp (retry)', signal.next('answer'));
-      });
+      const { signal, answer } = await offerForAnswer(node!, ORIGIN, token, offer, 'the answer through Janus from SIPp');
       await browser.answer(answer.sdp as string);
       return { browser, signal, answerSdp: answer.sdp as string };
     } catch (error) {
