@@ -11,9 +11,9 @@ export async function freeTcpPort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-export async function freeUdpPort(): Promise<number> {
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
   const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;

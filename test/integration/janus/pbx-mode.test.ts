@@ -3,8 +3,6 @@
 // extension, whose RTP echo sends the browser's audio back the same way. The bot would be attached
 // by the Asterisk adapter (an ARI double here), never by the signaling socket: no local Call.
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -14,6 +12,7 @@ import { startNode, type RunningNode } from '../../../api/node.js';
 import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { HOST_ADDRESS, namespacesUnavailable, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { freeUdpPort } from '../../support/free-port.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -24,17 +23,6 @@ const FRAME_SAMPLES = 960; // 20 ms at 48 kHz
 const unavailable = namespacesUnavailable();
 if (unavailable) {
   console.warn(`\n!!! SKIPPING the real-Janus PBX-mode tests: network namespaces are unavailable (${unavailable}).\n!!! Janus 1.1.2 gathers no ICE candidates on loopback; run the suite as root to include them.\n`);
-}
-
-// A UDP port free on `host` now (SIPp cannot report the port it bound; this address only exists
-// while the namespace lock is held, so nothing else races for it).
-async function freeUdpPort(host: string): Promise<number> {
-  const socket = createSocket('udp4');
-  socket.bind(0, host);
-  await once(socket, 'listening');
-  const { port } = socket.address();
-  socket.close();
-  return port;
 }
 
 // SIPp's SIP port, and an even RTP port (RFC 3550 section 11) whose RTCP port (+1) and the video
