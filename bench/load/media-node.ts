@@ -25,7 +25,8 @@ for (let i = 0; i < calls; i++) {
 const frameUs = 20_000;
 const latenciesUs: number[] = [];
 const tickWorkUs: number[] = [];
-let nextDueUs = MediaEngine.monotonicUs() + frameUs;
+// Aimed at the frame boundaries the sessions keep their frames on (MediaEngine.nextFrameBoundaryUs).
+let nextDueUs = MediaEngine.nextFrameBoundaryUs(MediaEngine.monotonicUs());
 let measuring = false;
 let running = true;
 
@@ -40,7 +41,7 @@ function loop(): void {
       tickWorkUs.push(done - now);
     }
     nextDueUs += frameUs;
-    if (nextDueUs < now) nextDueUs = now + frameUs;
+    if (nextDueUs < now) nextDueUs = MediaEngine.nextFrameBoundaryUs(now);
   }
   setTimeout(loop, Math.max(0, (nextDueUs - MediaEngine.monotonicUs()) / 1000));
 }

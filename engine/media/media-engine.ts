@@ -14,6 +14,7 @@ import {
 } from './media-session-options.js';
 
 const FRAME_MS = 20;
+const FRAME_US = FRAME_MS * 1000;
 const EVENT_CAPACITY = 16384;
 
 export interface MediaEngineOptions {
@@ -61,6 +62,12 @@ export class MediaEngine {
 
   static monotonicUs(): number {
     return mediaModule().MediaEngine.monotonicUs();
+  }
+
+  // The first 20 ms boundary of the monotonic clock after `afterUs`. Sessions keep their frames
+  // on these boundaries, so a timer aimed at them processes one frame per session per tick.
+  static nextFrameBoundaryUs(afterUs: number): number {
+    return (Math.floor(afterUs / FRAME_US) + 1) * FRAME_US;
   }
 
   get sessionCount(): number {
@@ -169,16 +176,20 @@ export class MediaEngine {
   }
 
   private startTimer(): void {
-    this.nextTickUs = MediaEngine.monotonicUs() + FRAME_MS * 1000;
+    this.nextTickUs = MediaEngine.nextFrameBoundaryUs(MediaEngine.monotonicUs());
     const loop = (): void => {
-      this.tick();
-      this.nextTickUs += FRAME_MS * 1000;
-      const now = MediaEngine.monotonicUs();
-      // After a long stall, realign instead of firing a burst of catch-up timers.
-      if (this.nextTickUs < now) this.nextTickUs = now + FRAME_MS * 1000;
-      this.timer = setTimeout(loop, Math.max(0, (this.nextTickUs - now) / 1000));
+      // Node's timers count whole milliseconds and may fire up to 1 ms before the boundary: such
+      // a tick would find no frame due and the next one two, so wait for the boundary itself.
+      if (MediaEngine.monotonicUs() >= this.nextTickUs) {
+        this.tick();
+        this.nextTickUs += FRAME_US;
+        const now = MediaEngine.monotonicUs();
+        // After a long stall, realign instead of firing a burst of catch-up timers.
+        if (this.nextTickUs < now) this.nextTickUs = MediaEngine.nextFrameBoundaryUs(now);
+      }
+      this.timer = setTimeout(loop, Math.max(0, (this.nextTickUs - MediaEngine.monotonicUs()) / 1000));
     };
-    this.timer = setTimeout(loop, FRAME_MS);
+    loop();
   }
 
   private stopTimer(): void {

@@ -39,7 +39,8 @@ class MediaSession {
   size_t frame_samples() const { return frame_samples_; }
 
   // Processes every frame due at `now_us` on the session's own 20 ms schedule (so a late timer
-  // never changes the media clock). Frames beyond kMaxFramesPerTick are skipped and counted.
+  // never changes the media clock). The schedule starts at the first frame boundary of the
+  // monotonic clock at or after `start_us`. Frames beyond kMaxFramesPerTick are skipped and counted.
   void Tick(int64_t now_us, SessionEventSink& events);
 
   // Caller audio produced by the last Tick: caller_frame_count() frames of frame_samples().
