@@ -229,7 +229,7 @@ export class AriDouble {
         }
       }
       const handler = this.handlers[nickname];
-      if (handler === undefined) throw new HttpError(501, `${nickname} is not implemented by the ARI double`);
+      if (handler === undefined) throw new HttpError(501, `${nickname} is documented but not served by the ARI double`);
       const text = Buffer.concat(chunks).toString('utf8');
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       const result = await handler(routed.pathParams, query, body);
