@@ -89,7 +89,17 @@ export const configSchema = z.object({
   sip: sipEndpointOptionsSchema.prefault({}),
   // Empty url: the embedded demo bot answers. Keys and defaults: engine/bot/bot-config.ts.
   bot: botConfigSchema.prefault({}),
-});
+})
+  // Keys a mode cannot start without, checked with the rest so a missing one stops the node with
+  // the usual configuration message (exit 2) rather than later, inside the adapter.
+  .superRefine((config, context) => {
+    if (config.mode === 'pbx' && !config.asterisk.password) {
+      context.addIssue({ code: 'custom', path: ['asterisk', 'password'], message: 'required in pbx mode (PARLEY_ARI_PASSWORD)' });
+    }
+    if (config.mode === 'direct' && !config.janus.tokenSecret) {
+      context.addIssue({ code: 'custom', path: ['janus', 'tokenSecret'], message: 'required in direct mode (PARLEY_JANUS_TOKEN_SECRET): the token_auth_secret of janus.jcfg' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -43,12 +43,7 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return {
-    connect: async (callId, offer) => {
-      const call = await edge.accept(callId, offer);
-      return { ...call, ended: new Promise((resolve) => call.media.once('ended', resolve)) };
-    },
-  };
+  return { connect: (callId, offer) => edge.accept(callId, offer) };
 }
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {

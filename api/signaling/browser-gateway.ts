@@ -2,16 +2,25 @@
 // edge in embedded mode, Janus in PBX and direct modes.
 import type { MediaSession } from '../../engine/media/media-session.js';
 
-export interface BrowserCallLeg {
+interface CallLegBase {
   answerSdp: string;
-  // The media session the bot is attached to, when it lives in this node (embedded and direct
-  // modes). Absent in PBX mode: the media flows browser -> Janus -> Asterisk, and the Asterisk
-  // adapter attaches the bot when the call reaches its Stasis app.
-  media?: MediaSession;
-  // Settles with the reason once the leg has ended, from either side.
-  ended: Promise<string>;
   close(reason: string): Promise<void>;
 }
+
+// The media session lives in this node (embedded and direct modes): the signaling socket attaches
+// the bot to it, and the Call's end is the leg's end.
+export interface LocalCallLeg extends CallLegBase {
+  media: MediaSession;
+}
+
+// The media flows elsewhere (PBX mode: browser -> Janus -> Asterisk, whose adapter attaches the
+// bot): `ended` settles with the reason once the leg has ended, from either side.
+export interface RemoteCallLeg extends CallLegBase {
+  media?: undefined;
+  ended: Promise<string>;
+}
+
+export type BrowserCallLeg = LocalCallLeg | RemoteCallLeg;
 
 export interface BrowserGateway {
   connect(callId: string, offerSdp: string): Promise<BrowserCallLeg>;

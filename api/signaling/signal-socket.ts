@@ -5,13 +5,12 @@ import type { Logger } from 'pino';
 import { Call, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
-import type { MediaSession } from '../../engine/media/media-session.js';
 import { counter } from '../../engine/metrics.js';
 import type { SessionRecords } from '../grants/session-records.js';
 import type { SessionTokens } from '../grants/session-token.js';
 import type { HttpRequest, HttpResponse, WsConnection, WsHandlers } from '../http/http-types.js';
 import type { CallLimits } from '../limits/call-limits.js';
-import type { BrowserCallLeg, BrowserGateway } from './browser-gateway.js';
+import type { BrowserGateway, LocalCallLeg, RemoteCallLeg } from './browser-gateway.js';
 import type { DiagnosticsLog } from './diagnostics-log.js';
 import { clientMessageSchema, MAX_SIGNAL_MESSAGE_BYTES, type ServerMessage } from './signal-messages.js';
 
@@ -70,7 +69,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
   };
 
   // The media is here (embedded and direct modes): a Call attaches the bot to it.
-  const startLocalCall = (connection: WsConnection, state: SignalState, leg: BrowserCallLeg & { media: MediaSession }): void => {
+  const startLocalCall = (connection: WsConnection, state: SignalState, leg: LocalCallLeg): void => {
     const call = new Call({ callId: state.callId, source: 'webrtc' }, leg.media, state.logger);
     state.call = call;
     deps.calls.add(call);
@@ -85,7 +84,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
 
   // The media lives elsewhere (PBX mode: Asterisk's adapter attaches the bot). This node still owns
   // the browser's budget: the maximum duration closes the leg, and its end frees the caller's slot.
-  const watchRemoteLeg = (connection: WsConnection, state: SignalState, leg: BrowserCallLeg): void => {
+  const watchRemoteLeg = (connection: WsConnection, state: SignalState, leg: RemoteCallLeg): void => {
     const maxDuration = setTimeout(() => void leg.close('max_duration'), deps.maxCallSeconds * 1000);
     void leg.ended.then((reason) => {
       clearTimeout(maxDuration);
@@ -166,7 +165,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
           }
           state.connected = true;
           state.closeLeg = leg.close;
-          if (leg.media) startLocalCall(connection, state, { ...leg, media: leg.media });
+          if (leg.media) startLocalCall(connection, state, leg);
           else watchRemoteLeg(connection, state, leg);
           send(connection, { type: 'answer', sdp: leg.answerSdp, callId: state.callId });
         },

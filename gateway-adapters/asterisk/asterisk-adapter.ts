@@ -19,7 +19,8 @@ import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
 import { isParleyObject } from './call-names.js';
-import { AriProtocolError, AsteriskConfigError } from './errors.js';
+import { InvalidArgumentError } from '../../engine/errors.js';
+import { AriProtocolError } from './errors.js';
 import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
 
 const PUMP_MS = 20;
@@ -70,7 +71,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
 
   constructor(private readonly options: AsteriskAdapterOptions) {
     super();
-    if (!options.config.password) throw new AsteriskConfigError('asterisk.password (PARLEY_ARI_PASSWORD) is required in pbx mode');
+    if (!options.config.password) throw new InvalidArgumentError('asterisk.password (PARLEY_ARI_PASSWORD) is required in pbx mode');
     this.config = options.config;
     this.logger = options.logger.child({ component: 'asterisk' });
     const wsBase = this.config.url.replace(/^http/, 'ws').replace(/\/$/, '');

@@ -14,7 +14,7 @@ import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.j
 import type { AsteriskConfig, ExternalMediaRtpFormat } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
 import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
-import { AriRequestError } from './errors.js';
+import { AriRequestError, SetupAbortedError } from './errors.js';
 import { MediaWebSocketLink, type MediaStart } from './media-websocket-link.js';
 
 // Asterisk format -> Parley codec and the static payload type chan_rtp uses for it (RFC 3551
@@ -42,10 +42,6 @@ export interface AsteriskCallContext {
   // Client mode: resolves with the socket Asterisk opened for channel `name`.
   awaitClientSocket: (channelName: string, timeoutMs: number) => Promise<{ socket: WebSocket; start: MediaStart }>;
   onFinished: (call: AsteriskCall) => void;
-}
-
-class SetupAborted extends Error {
-  override name = 'SetupAborted';
 }
 
 export class AsteriskCall {
@@ -100,10 +96,10 @@ export class AsteriskCall {
       asteriskMetrics.calls.inc({ outcome: 'started' });
       this.logger.info({ transport: config.transport, format: config.transport === 'rtp' ? config.format : 'slin16' }, 'asterisk call started');
     } catch (error) {
-      asteriskMetrics.calls.inc({ outcome: error instanceof SetupAborted ? 'caller_left_during_setup' : 'setup_failed' });
+      asteriskMetrics.calls.inc({ outcome: error instanceof SetupAbortedError ? 'caller_left_during_setup' : 'setup_failed' });
       if (error instanceof AriRequestError) asteriskMetrics.ariErrors.inc({ step: error.step });
       this.logger.warn({ err: error }, 'asterisk call setup failed: rolling back');
-      await this.teardown(error instanceof SetupAborted ? 'caller_hangup' : 'setup_failed');
+      await this.teardown(error instanceof SetupAbortedError ? 'caller_hangup' : 'setup_failed');
     }
   }
 
@@ -142,9 +138,9 @@ export class AsteriskCall {
   private async request<T>(step: string, run: () => Promise<T>): Promise<T> {
     // Torn down meanwhile (shutdown): stop here; anything created late is a `parley-` leftover
     // that the next reconcile removes.
-    if (this.callerGone || this.tornDown) throw new SetupAborted(`caller left or call torn down before ${step}`);
+    if (this.callerGone || this.tornDown) throw new SetupAbortedError(`caller left or call torn down before ${step}`);
     const result = await ariRequest(step, this.ctx.config.requestTimeoutMs, run);
-    if (this.callerGone || this.tornDown) throw new SetupAborted(`caller left or call torn down during ${step}`);
+    if (this.callerGone || this.tornDown) throw new SetupAbortedError(`caller left or call torn down during ${step}`);
     return result;
   }
 
@@ -201,7 +197,7 @@ export class AsteriskCall {
     const onBroken = (reason: string): void => this.call?.end(reason);
     if (config.websocket.connectionType === 'server') {
       const connectionId = await variable('MEDIA_WEBSOCKET_CONNECTION_ID');
-      const socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media');
+      const socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media', { handshakeTimeout: config.requestTimeoutMs });
       this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
       // The link listens before the socket opens: MEDIA_START can arrive with the upgrade.
       this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken);

@@ -1,14 +1,14 @@
-// Named errors of the Asterisk adapter.
+// Named errors of the Asterisk adapter, on the project's ParleyError (a stable `code` each).
+import { ParleyError } from '../../engine/errors.js';
 
 // One ARI request failed: `step` names the call-setup step, `message` is Asterisk's own
 // {"message": ...} text when it sent one.
-export class AriRequestError extends Error {
-  override name = 'AriRequestError';
+export class AriRequestError extends ParleyError {
   constructor(
     readonly step: string,
     message: string,
   ) {
-    super(`${step}: ${message}`);
+    super('ERR_PARLEY_ARI_REQUEST', `${step}: ${message}`);
   }
 
   // 404s on teardown mean "already gone", which is what teardown wanted.
@@ -18,16 +18,22 @@ export class AriRequestError extends Error {
 }
 
 // An ARI event or response did not have the shape Asterisk's documents give it.
-export class AriProtocolError extends Error {
-  override name = 'AriProtocolError';
+export class AriProtocolError extends ParleyError {
+  constructor(message: string) {
+    super('ERR_PARLEY_ARI_PROTOCOL', message);
+  }
 }
 
 // The chan_websocket media link broke its protocol (bad control message, oversize frame).
-export class MediaWebSocketError extends Error {
-  override name = 'MediaWebSocketError';
+export class MediaWebSocketError extends ParleyError {
+  constructor(message: string) {
+    super('ERR_PARLEY_MEDIA_WEBSOCKET', message);
+  }
 }
 
-// The asterisk configuration cannot work (checked when PBX mode starts).
-export class AsteriskConfigError extends Error {
-  override name = 'AsteriskConfigError';
+// The caller left (or the call was torn down) while Parley was still setting the call up.
+export class SetupAbortedError extends ParleyError {
+  constructor(message: string) {
+    super('ERR_PARLEY_SETUP_ABORTED', message);
+  }
 }

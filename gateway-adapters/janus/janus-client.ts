@@ -31,21 +31,12 @@ const envelopeSchema = z
 
 export type JanusEnvelope = z.infer<typeof envelopeSchema>;
 
+// ws's handshake timeout also runs while TCP is still connecting (a lost SYN included).
 function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
-  const socket = new WebSocket(url, 'janus-protocol');
+  const socket = new WebSocket(url, 'janus-protocol', { handshakeTimeout: timeoutMs });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new JanusError(`no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('open', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new JanusError(error.message));
-    });
+    socket.once('open', () => resolve(socket));
+    socket.once('error', (error) => reject(new JanusError(error.message)));
   });
 }
 

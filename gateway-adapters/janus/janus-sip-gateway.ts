@@ -38,15 +38,12 @@ interface SipPluginResult {
 
 type Jsep = { type: 'offer' | 'answer'; sdp: string };
 
-// What the signaling socket gets back (api/signaling/browser-gateway.ts has the same shape; the
-// adapter does not import from api/, which sits above it).
-export interface JanusBrowserCall {
-  answerSdp: string;
-  // The call's media on Parley's SIP endpoint; absent when Janus calls a PBX.
-  media?: MediaSession;
-  ended: Promise<string>;
-  close(reason: string): Promise<void>;
-}
+// What the signaling socket gets back (api/signaling/browser-gateway.ts has the same shapes; the
+// adapter does not import from api/, which sits above it): the call's media on Parley's SIP
+// endpoint, or, when Janus calls a PBX, a promise of the leg's end.
+export type JanusBrowserCall =
+  | { answerSdp: string; media: MediaSession; close(reason: string): Promise<void> }
+  | { answerSdp: string; media?: undefined; ended: Promise<string>; close(reason: string): Promise<void> };
 
 // Waits for one of the plugin's `result.event`s; a plugin error or hangup rejects.
 function sipEvent(handle: JanusHandle, wanted: string, timeoutMs: number): Promise<{ result: SipPluginResult; jsep?: Jsep }> {
@@ -133,7 +130,7 @@ export class JanusSipGateway {
         if ((data.result as SipPluginResult | undefined)?.event === 'hangup') void close('janus_hangup');
       });
       client.once('closed', () => void close('janus_disconnected'));
-      return { answerSdp: answer.jsep.sdp, media: session, ended, close };
+      return session ? { answerSdp: answer.jsep.sdp, media: session, close } : { answerSdp: answer.jsep.sdp, ended, close };
     } catch (error) {
       logger.warn({ err: error }, 'could not set up the call through Janus');
       if (sessionId !== undefined) await client.destroySession(sessionId);

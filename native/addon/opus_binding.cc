@@ -13,6 +13,7 @@
 #include "addon/errors.h"
 #include "addon/js_args.h"
 #include "addon/module_registry.h"
+#include "codec/frame_decoder.h"
 #include "codec/opus_decoder.h"
 #include "codec/opus_encoder.h"
 
@@ -20,8 +21,6 @@ namespace parley::addon {
 namespace {
 
 constexpr size_t kMaxPacketBytes = 1275;  // RFC 6716 section 3.4 (R4): the largest frame
-
-bool IsOpusRate(int rate_hz) { return IsSupportedRate(rate_hz) || rate_hz == 12000; }
 
 size_t FrameSamples(int rate_hz) { return static_cast<size_t>(rate_hz / 50); }
 
@@ -46,7 +45,7 @@ class OpusEncoderBinding : public Napi::ObjectWrap<OpusEncoderBinding> {
     parsed.in_band_fec = BoolOption(env, options, "fec", parsed.in_band_fec);
     parsed.expected_loss_pct = IntOption(env, options, "expectedLossPct", parsed.expected_loss_pct);
     parsed.force_voice = BoolOption(env, options, "forceVoice", parsed.force_voice);
-    if (!IsOpusRate(parsed.sample_rate_hz)) throw MakeError(env, kInvalidArgument, "sampleRateHz must be 8000, 12000, 16000, 24000 or 48000");
+    if (!IsOpusPcmRate(parsed.sample_rate_hz)) throw MakeError(env, kInvalidArgument, "sampleRateHz must be 8000, 12000, 16000, 24000 or 48000");
     try {
       encoder_ = std::make_unique<OpusFrameEncoder>(parsed);
     } catch (const std::invalid_argument& error) {
@@ -108,7 +107,7 @@ class OpusDecoderBinding : public Napi::ObjectWrap<OpusDecoderBinding> {
   // new OpusDecoder(sampleRateHz)
   explicit OpusDecoderBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OpusDecoderBinding>(info) {
     const int rate_hz = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 48000;
-    if (!IsOpusRate(rate_hz)) throw MakeError(info.Env(), kInvalidArgument, "sampleRateHz must be 8000, 12000, 16000, 24000 or 48000");
+    if (!IsOpusPcmRate(rate_hz)) throw MakeError(info.Env(), kInvalidArgument, "sampleRateHz must be 8000, 12000, 16000, 24000 or 48000");
     decoder_ = std::make_unique<OpusFrameDecoder>(rate_hz);
     frame_samples_ = FrameSamples(rate_hz);
   }

@@ -7,11 +7,11 @@
 #include "codec/opus_frame_codec.h"
 
 namespace parley {
-namespace {
-
 bool IsOpusPcmRate(int rate_hz) {
   return rate_hz == 8000 || rate_hz == 12000 || rate_hz == 16000 || rate_hz == 24000 || rate_hz == 48000;
 }
+
+namespace {
 
 int PcmRateOrOwn(CodecId codec, int pcm_rate_hz) { return pcm_rate_hz != 0 ? pcm_rate_hz : CodecTable::Get(codec).sample_rate_hz; }
 

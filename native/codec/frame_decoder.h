@@ -31,6 +31,9 @@ class FrameDecoder {
 // resampler of its own; every other codec has one rate, its table row's.
 int CodecPcmRateHz(CodecId codec, int wanted_rate_hz);
 
+// The PCM rates libopus codes at directly (RFC 7587 keeps the RTP clock at 48 kHz for all).
+bool IsOpusPcmRate(int rate_hz);
+
 // `pcm_rate_hz` 0 means the codec's own sample rate; otherwise it must be CodecPcmRateHz's answer.
 std::unique_ptr<FrameDecoder> MakeFrameDecoder(CodecId codec, int pcm_rate_hz = 0);
 

@@ -16,11 +16,13 @@ void BargeInDetector::EndRun() {
 
 bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool speech, float snr_db,
                               const int16_t* bot_frame) {
-  // Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
+  // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 240 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
-  echo_.PushSent(bot_frame, samples);
-  echo_.PushCaller(caller_frame, samples);
+  if (echo_guard_) {
+    echo_.PushSent(bot_frame, samples);
+    echo_.PushCaller(caller_frame, samples);
+  }
   if (bot_frame == nullptr) {
     EndRun();
     return false;

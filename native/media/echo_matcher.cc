@@ -104,13 +104,22 @@ float EchoMatcher::Correlation() const {
       break;
     }
   }
-  // Fine pass around each candidate.
+  // Fine pass around each candidate. Candidates are often neighbours on one smooth peak, so their
+  // ranges overlap: a lag an earlier candidate already scored is not scored again.
   float result = 0.0f;
+  size_t done_from[kCandidates];
+  size_t done_to[kCandidates];
   for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) {
     const size_t centre = best_lag[slot] * kCoarseFactor;
     const size_t from = centre >= static_cast<size_t>(kRefineSamples) ? centre - kRefineSamples : 0;
     const size_t to = std::min(fine_lags - 1, centre + kRefineSamples);
-    for (size_t lag = from; lag <= to; ++lag) result = std::max(result, CorrelationAt(sent_.fine, caller_.fine, lag, caller_energy));
+    for (size_t lag = from; lag <= to; ++lag) {
+      bool scored = false;
+      for (int earlier = 0; earlier < slot; ++earlier) scored |= lag >= done_from[earlier] && lag <= done_to[earlier];
+      if (!scored) result = std::max(result, CorrelationAt(sent_.fine, caller_.fine, lag, caller_energy));
+    }
+    done_from[slot] = from;
+    done_to[slot] = to;
   }
   return result;
 }

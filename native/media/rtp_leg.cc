@@ -24,8 +24,8 @@ bool IsRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] 
 RtpLeg::RtpLeg(const RtpLegOptions& options)
     : options_(options),
       codec_(CodecTable::Get(options.codec)),
-      remote_(options.remote),
       pcm_rate_hz_(CodecPcmRateHz(options.codec, options.bot_rate_hz)),
+      remote_(options.remote),
       decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
       // Room for the largest target plus the burst that follows a delay spike.

@@ -7,7 +7,7 @@ import { MemorySessionRecords } from '../../../../api/grants/session-records.js'
 import { SessionTokens } from '../../../../api/grants/session-token.js';
 import type { WsConnection } from '../../../../api/http/http-types.js';
 import { MemoryCallLimits } from '../../../../api/limits/memory-call-limits.js';
-import type { BrowserCallLeg } from '../../../../api/signaling/browser-gateway.js';
+import type { BrowserCallLeg, RemoteCallLeg } from '../../../../api/signaling/browser-gateway.js';
 import { DiagnosticsLog } from '../../../../api/signaling/diagnostics-log.js';
 import { signalSocket, type SignalState } from '../../../../api/signaling/signal-socket.js';
 import { CallRegistry } from '../../../../engine/call/call-registry.js';
@@ -16,7 +16,7 @@ const logger = pino({ level: 'silent' });
 const CLIENT_IP = '203.0.113.7';
 const MAX_CALL_SECONDS = 60;
 
-function remoteLeg(): BrowserCallLeg & { endFromFarSide(reason: string): void } {
+function remoteLeg(): RemoteCallLeg & { endFromFarSide(reason: string): void } {
   let settle: (reason: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => (settle = resolve));
   return {
