@@ -3,20 +3,22 @@
 namespace parley {
 namespace {
 
-size_t FrameSamples(const CodecInfo& codec) { return static_cast<size_t>(codec.sample_rate_hz / 1000 * Transcoder::kFrameMs); }
+size_t FrameSamples(int rate_hz) { return static_cast<size_t>(rate_hz / 1000 * Transcoder::kFrameMs); }
 
 }  // namespace
 
+// Opus codes at any of libopus's rates behind its 48 kHz RTP clock, so an Opus side takes the
+// other side's rate and the frame needs no resampler of Parley's (libopus resamples internally).
 Transcoder::Transcoder(CodecId from, CodecId to, const FrameEncoderOptions& options)
     : from_(CodecTable::Get(from)),
       to_(CodecTable::Get(to)),
-      decoder_(MakeFrameDecoder(from)),
-      encoder_(MakeFrameEncoder(to, options)),
-      decoded_(FrameSamples(from_)),
-      resampled_(FrameSamples(to_)) {
-  if (from_.sample_rate_hz != to_.sample_rate_hz) {
-    resampler_ = std::make_unique<Resampler>(from_.sample_rate_hz, to_.sample_rate_hz);
-  }
+      to_rate_hz_(CodecPcmRateHz(to, from_.sample_rate_hz)),
+      from_rate_hz_(CodecPcmRateHz(from, to_rate_hz_)),
+      decoder_(MakeFrameDecoder(from, from_rate_hz_)),
+      encoder_(MakeFrameEncoder(to, options, to_rate_hz_)),
+      decoded_(FrameSamples(from_rate_hz_)),
+      resampled_(FrameSamples(to_rate_hz_)) {
+  if (from_rate_hz_ != to_rate_hz_) resampler_ = std::make_unique<Resampler>(from_rate_hz_, to_rate_hz_);
 }
 
 bool Transcoder::FrameSizeOk(size_t length) const {

@@ -44,9 +44,11 @@ class Transcoder {
 
   const CodecInfo& from_;
   const CodecInfo& to_;
+  int to_rate_hz_;    // PCM rate of the encoder (CodecPcmRateHz)
+  int from_rate_hz_;  // PCM rate of the decoder
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
-  std::unique_ptr<Resampler> resampler_;  // null when both codecs sample at one rate
+  std::unique_ptr<Resampler> resampler_;  // null when both sides exchange PCM at one rate
   std::vector<int16_t> decoded_;
   std::vector<int16_t> resampled_;
 };
