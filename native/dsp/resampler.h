@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace parley {
@@ -32,18 +33,25 @@ class Resampler {
  private:
   size_t ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out);
 
-  int input_rate_hz_;
-  int output_rate_hz_;
-  int up_;    // L: interpolation factor
-  int down_;  // M: decimation factor
   // Partial sums per output sample: two SSE registers on baseline x86-64. Measured against 16, 8
   // wins: less zero padding on the short 8 and 16 kHz phases (docs/benchmarks.md).
   static constexpr size_t kLanes = 8;
 
-  size_t padded_taps_;          // the taps per phase rounded up to a multiple of kLanes
-  size_t filter_length_;        // taps of the prototype at the upsampled rate
-  std::vector<float> phases_;   // [phase][padded_taps_ - 1 - tap]: prototype coefficient phase + tap * L
-  std::vector<float> buffer_;   // padded_taps_ - 1 samples of history, then the chunk
+  // The polyphase filter of one rate pair, shared by every resampler of that pair (SharedTable).
+  struct Filter {
+    int up;                     // L: interpolation factor
+    int down;                   // M: decimation factor
+    size_t padded_taps;         // the taps per phase rounded up to a multiple of kLanes
+    size_t length;              // taps of the prototype at the upsampled rate
+    std::vector<float> phases;  // [phase][padded_taps - 1 - tap]: prototype coefficient phase + tap * L
+  };
+  static const Filter& FilterFor(int input_rate_hz, int output_rate_hz);
+  static Filter Design(const std::pair<int, int>& rates);
+
+  int input_rate_hz_;
+  int output_rate_hz_;
+  const Filter& filter_;
+  std::vector<float> buffer_;   // padded_taps - 1 samples of history, then the chunk
   size_t next_position_ = 0;    // next output's position, in upsampled samples from the chunk start
 };
 

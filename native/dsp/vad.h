@@ -31,6 +31,7 @@ class Vad {
 
   // `samples` may be shorter than the constructed frame (zero-padded), never longer.
   bool Process(const int16_t* frame, size_t samples);
+  size_t frame_samples() const { return frame_samples_; }
   // The last frame's own decision, without hangover (what barge-in counts).
   bool last_raw() const { return last_raw_; }
   // The last frame's power over the noise estimate across the analysed band, in dB.
@@ -38,12 +39,13 @@ class Vad {
 
  private:
   void UpdateNoise(bool speech);
+  static std::vector<float> HannWindow(const size_t& samples);
 
   size_t frame_samples_;
   float threshold_;
   int hangover_samples_;
   Fft fft_;
-  std::vector<float> window_;
+  const std::vector<float>& window_;  // Hann, shared per frame size (SharedTable)
   std::vector<float> frame_;  // windowed, zero-padded to the FFT size
   std::vector<std::complex<float>> spectrum_;
   size_t first_bin_;

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "media/media_session.h"
 #include "media/session_event.h"
@@ -40,12 +41,14 @@ class MediaEngine {
 
  private:
   void Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us);
+  void FlushQueued();
 
   static constexpr int kMaxEpollEvents = 4096;
   int epoll_fd_ = -1;
   epoll_event ready_[kMaxEpollEvents];
   int32_t next_id_ = 1;
   std::unordered_map<int32_t, std::unique_ptr<MediaSession>> sessions_;
+  std::vector<UdpSocket*> unflushed_;  // sockets with datagrams queued in this tick
   SessionEventSink events_;
   uint64_t datagrams_received_ = 0;
   uint64_t datagrams_refused_ = 0;

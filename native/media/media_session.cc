@@ -17,7 +17,8 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       // offset would send two frames at once and none the next tick: up to 20 ms of jitter made
       // here, which a receiver measures against the RTP timestamps (RFC 3550 section 6.4.1).
       next_frame_us_((start_us + frame_us_ - 1) / frame_us_ * frame_us_),
-      vad_(options.bot_rate_hz, frame_samples_, options.vad_aggressiveness, options.vad_hangover_ms),
+      vad_(leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
+           options.vad_aggressiveness, options.vad_hangover_ms),
       barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
@@ -54,9 +55,9 @@ void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
 
 void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events) {
   ++stats_.frames;
-  leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
+  const int16_t* speech_frame = leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
 
-  const bool speech = vad_.Process(caller_frame, frame_samples_);
+  const bool speech = vad_.Process(speech_frame, vad_.frame_samples());
   if (speech) ++stats_.speech_frames;
   if (speech != speaking_) {
     speaking_ = speech;

@@ -21,8 +21,13 @@ class NetworkLeg {
 
   // Writes one frame (frame_samples at the bot rate) of caller audio into `out` for the frame
   // that starts at `frame_time_us`. Concealment and silence are the leg's business: it always
-  // produces a frame. DTMF digits detected on the way are reported to `events`.
-  virtual void PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) = 0;
+  // produces a frame. DTMF digits detected on the way are reported to `events`. Returns the same
+  // frame at speech_rate_hz() (`out` itself, or the leg's own copy before resampling, valid until
+  // the next call on the leg).
+  virtual const int16_t* PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events,
+                                         int32_t session_id) = 0;
+  // The rate of the frames PullCallerFrame returns, for speech detection.
+  virtual int speech_rate_hz() const = 0;
   // Sends one frame of bot audio toward the caller; `frame` is nullptr when the bot is silent.
   // `talkspurt_start` marks the first frame after silence (RTP marker bit, RFC 3551 section 4.1).
   virtual void PushBotFrame(const int16_t* frame, bool talkspurt_start) = 0;

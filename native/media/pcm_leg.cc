@@ -6,16 +6,11 @@
 namespace parley {
 
 PcmLeg::PcmLeg(int leg_rate_hz, int bot_rate_hz, int frame_ms)
-    : leg_frame_samples_(static_cast<size_t>(leg_rate_hz / 1000 * frame_ms)),
-      bot_frame_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
+    : rates_(leg_rate_hz, bot_rate_hz, frame_ms),
+      leg_frame_samples_(rates_.leg_frame_samples()),
       fifo_(static_cast<size_t>(leg_rate_hz / 1000 * kFifoMs)),
       leg_frame_(leg_frame_samples_),
-      outbound_(leg_frame_samples_ * kMaxOutboundFrames) {
-  if (leg_rate_hz != bot_rate_hz) {
-    to_bot_ = std::make_unique<Resampler>(leg_rate_hz, bot_rate_hz);
-    from_bot_ = std::make_unique<Resampler>(bot_rate_hz, leg_rate_hz);
-  }
-}
+      outbound_(leg_frame_samples_ * kMaxOutboundFrames) {}
 
 void PcmLeg::PushCallerPcm(const int16_t* pcm, size_t samples) {
   const size_t capacity = fifo_.size();
@@ -34,18 +29,14 @@ void PcmLeg::PushCallerPcm(const int16_t* pcm, size_t samples) {
   fifo_size_ += samples;
 }
 
-void PcmLeg::PullCallerFrame(int64_t, int16_t* out, SessionEventSink&, int32_t) {
+const int16_t* PcmLeg::PullCallerFrame(int64_t, int16_t* out, SessionEventSink&, int32_t) {
   const size_t available = std::min(fifo_size_, leg_frame_samples_);
   for (size_t i = 0; i < available; ++i) leg_frame_[i] = fifo_[(fifo_head_ + i) % fifo_.size()];
   std::fill(leg_frame_.begin() + static_cast<std::ptrdiff_t>(available), leg_frame_.end(), int16_t{0});
   underrun_samples_ += leg_frame_samples_ - available;
   fifo_head_ = (fifo_head_ + available) % fifo_.size();
   fifo_size_ -= available;
-  if (to_bot_) {
-    to_bot_->Process(leg_frame_.data(), leg_frame_samples_, out);
-  } else {
-    std::memcpy(out, leg_frame_.data(), bot_frame_samples_ * sizeof(int16_t));
-  }
+  return rates_.ToBot(leg_frame_.data(), out);
 }
 
 void PcmLeg::PushBotFrame(const int16_t* frame, bool) {
@@ -56,11 +47,7 @@ void PcmLeg::PushBotFrame(const int16_t* frame, bool) {
     return;
   }
   int16_t* target = outbound_.data() + outbound_samples_;
-  if (from_bot_) {
-    from_bot_->Process(frame, bot_frame_samples_, target);
-  } else {
-    std::memcpy(target, frame, leg_frame_samples_ * sizeof(int16_t));
-  }
+  rates_.FromBot(frame, target);
   outbound_samples_ += leg_frame_samples_;
 }
 

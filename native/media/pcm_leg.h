@@ -5,11 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
-#include "dsp/resampler.h"
 #include "media/network_leg.h"
+#include "media/rate_bridge.h"
 
 namespace parley {
 
@@ -24,7 +23,9 @@ class PcmLeg final : public NetworkLeg {
   // dropped oldest-first and counted: a stalled tick must not grow memory.
   void PushCallerPcm(const int16_t* pcm, size_t samples);
 
-  void PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) override;
+  const int16_t* PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events,
+                                 int32_t session_id) override;
+  int speech_rate_hz() const override { return rates_.speech_rate_hz(); }
   void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
   bool SendDtmf(const char*, size_t) override { return false; }  // chan_websocket carries no DTMF toward the caller
   PcmLeg* AsPcm() override { return this; }
@@ -39,14 +40,12 @@ class PcmLeg final : public NetworkLeg {
   uint64_t dropped_outbound_frames() const { return dropped_outbound_frames_; }
 
  private:
+  RateBridge rates_;
   size_t leg_frame_samples_;
-  size_t bot_frame_samples_;
   std::vector<int16_t> fifo_;
   size_t fifo_head_ = 0;
   size_t fifo_size_ = 0;
   std::vector<int16_t> leg_frame_;
-  std::unique_ptr<Resampler> to_bot_;    // null when the rates match
-  std::unique_ptr<Resampler> from_bot_;  // null when the rates match
   std::vector<int16_t> outbound_;
   size_t outbound_samples_ = 0;
   uint64_t underrun_samples_ = 0;

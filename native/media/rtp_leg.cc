@@ -28,6 +28,7 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       remote_(options.remote),
       decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
+      rates_(pcm_rate_hz_, options.bot_rate_hz, options.frame_ms),
       // Room for the largest target plus the burst that follows a delay spike.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
                                  options.jitter_max_delay_ms,
@@ -39,7 +40,6 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
       codec_frame_samples_(static_cast<size_t>(pcm_rate_hz_ / 1000 * options.frame_ms)),
-      bot_frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
@@ -47,10 +47,6 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
-  }
-  if (pcm_rate_hz_ != options.bot_rate_hz) {
-    to_bot_ = std::make_unique<Resampler>(pcm_rate_hz_, options.bot_rate_hz);
-    from_bot_ = std::make_unique<Resampler>(options.bot_rate_hz, pcm_rate_hz_);
   }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
@@ -138,7 +134,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
   }
 }
 
-void RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) {
+const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events,
+                                       int32_t session_id) {
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
@@ -163,11 +160,7 @@ void RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSi
     ++stats_.decode_errors;
     decoder_->Conceal(pcm, codec_frame_samples_);
   }
-  if (to_bot_) {
-    to_bot_->Process(pcm, codec_frame_samples_, out);
-  } else {
-    std::memcpy(out, pcm, bot_frame_samples_ * sizeof(int16_t));
-  }
+  return rates_.ToBot(pcm, out);
 }
 
 void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
@@ -190,10 +183,8 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   int16_t* pcm = codec_pcm_.data();
   if (frame == nullptr) {
     std::memset(pcm, 0, codec_frame_samples_ * sizeof(int16_t));
-  } else if (from_bot_) {
-    from_bot_->Process(frame, bot_frame_samples_, pcm);
   } else {
-    std::memcpy(pcm, frame, codec_frame_samples_ * sizeof(int16_t));
+    rates_.FromBot(frame, pcm);
   }
   const int bytes = encoder_->Encode(pcm, codec_frame_samples_, payload_buffer_.data(), payload_buffer_.size());
   if (bytes <= 0) {

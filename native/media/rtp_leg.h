@@ -16,11 +16,11 @@
 #include "codec/codec_table.h"
 #include "codec/frame_decoder.h"
 #include "codec/frame_encoder.h"
-#include "dsp/resampler.h"
 #include "media/dtmf_receiver.h"
 #include "media/dtmf_sender.h"
 #include "media/jitter_buffer.h"
 #include "media/network_leg.h"
+#include "media/rate_bridge.h"
 #include "net/udp_socket.h"
 #include "rtp/rtp_status.h"
 #include "rtp/srtp_context.h"
@@ -70,7 +70,9 @@ class RtpLeg final : public NetworkLeg {
   explicit RtpLeg(const RtpLegOptions& options);
   ~RtpLeg() override;
 
-  void PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events, int32_t session_id) override;
+  const int16_t* PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events,
+                                 int32_t session_id) override;
+  int speech_rate_hz() const override { return rates_.speech_rate_hz(); }
   void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
   bool SendDtmf(const char* digits, size_t count) override;
   UdpSocket* socket() override { return socket_.get(); }
@@ -118,8 +120,7 @@ class RtpLeg final : public NetworkLeg {
   std::unique_ptr<SrtpContext> srtp_out_;
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
-  std::unique_ptr<Resampler> to_bot_;    // null when the codec's PCM rate is the bot's
-  std::unique_ptr<Resampler> from_bot_;  // null when the codec's PCM rate is the bot's
+  RateBridge rates_;
   JitterBuffer jitter_;
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;
@@ -135,7 +136,6 @@ class RtpLeg final : public NetworkLeg {
   uint32_t timestamp_;
   uint32_t rtp_samples_per_frame_;
   size_t codec_frame_samples_;
-  size_t bot_frame_samples_;
 
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;

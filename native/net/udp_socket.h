@@ -56,6 +56,7 @@ class UdpSocket {
   // Queues one datagram for the next Flush (copied; no syscall here). Returns false when the
   // batch is full or the datagram too long: the caller counts it as a send drop.
   bool Queue(const uint8_t* data, size_t length, const SocketAddress& to);
+  bool has_queued() const { return queued_ != 0; }
   // Sends every queued datagram with one sendmmsg per kBatch. Returns datagrams the kernel refused.
   size_t Flush();
 
