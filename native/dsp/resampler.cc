@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -149,13 +150,32 @@ size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t*
     // The window ends at the newest input sample that contributes.
     const float* taps = filter_.phases.data() + phase * padded_taps;
     const float* oldest = samples + newest;
-    // kLanes independent partial sums instead of one serial chain: the compiler may not reorder
-    // a float sum itself, but this fixed order vectorises (SIMD lanes) and stays deterministic,
-    // so streamed output still equals one-shot output bit for bit.
-    float lanes[kLanes] = {};
-    for (size_t block = 0; block < padded_taps; block += kLanes) {
-      for (size_t lane = 0; lane < kLanes; ++lane) lanes[lane] += taps[block + lane] * oldest[block + lane];
+    // Partial sums in two vectors of kLanes, alternating blocks: a fixed order the compiler keeps
+    // (streamed output equals one-shot output bit for bit), and two independent chains of adds
+    // instead of one, whose latency bounded the loop.
+    // (Loads are memcpy into vector variables: unaligned, and no vector crosses a function
+    // boundary, whose ABI would differ between the two builds.)
+    Lanes even = {};
+    Lanes odd = {};
+    Lanes tap_block;
+    Lanes sample_block;
+    size_t block = 0;
+    for (; block + 2 * kLanes <= padded_taps; block += 2 * kLanes) {
+      std::memcpy(&tap_block, taps + block, sizeof(Lanes));
+      std::memcpy(&sample_block, oldest + block, sizeof(Lanes));
+      even += tap_block * sample_block;
+      std::memcpy(&tap_block, taps + block + kLanes, sizeof(Lanes));
+      std::memcpy(&sample_block, oldest + block + kLanes, sizeof(Lanes));
+      odd += tap_block * sample_block;
     }
+    if (block < padded_taps) {
+      std::memcpy(&tap_block, taps + block, sizeof(Lanes));
+      std::memcpy(&sample_block, oldest + block, sizeof(Lanes));
+      even += tap_block * sample_block;
+    }
+    even += odd;
+    float lanes[kLanes];
+    std::memcpy(lanes, &even, sizeof(lanes));
     for (size_t width = kLanes / 2; width > 0; width /= 2) {
       for (size_t lane = 0; lane < width; ++lane) lanes[lane] += lanes[lane + width];
     }

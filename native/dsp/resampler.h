@@ -36,6 +36,8 @@ class Resampler {
   // Partial sums per output sample: two SSE registers on baseline x86-64. Measured against 16, 8
   // wins: less zero padding on the short 8 and 16 kHz phases (docs/benchmarks.md).
   static constexpr size_t kLanes = 8;
+  // kLanes floats as a GCC/Clang vector: one AVX register, or two SSE ones.
+  typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 
   // The polyphase filter of one rate pair, shared by every resampler of that pair (SharedTable).
   struct Filter {

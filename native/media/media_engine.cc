@@ -17,7 +17,8 @@ constexpr int kMaxBatchesPerTick = 16;
 constexpr size_t kFlushEvery = 64;
 }  // namespace
 
-MediaEngine::MediaEngine() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+MediaEngine::MediaEngine()
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), receive_batch_(std::make_unique<ReceiveBatch>()) {
   unflushed_.reserve(kFlushEvery);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
 }
@@ -56,16 +57,16 @@ MediaSession* MediaEngine::Find(int32_t id) {
 
 void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
   UdpSocket* socket = session.leg().socket();
-  ReceivedDatagram batch[UdpSocket::kBatch];
+  ReceiveBatch& batch = *receive_batch_;
   for (int round = 0; round < kMaxBatchesPerTick; ++round) {
-    const size_t count = socket->ReceiveBatch(batch);
+    const size_t count = socket->Receive(batch);
     for (size_t i = 0; i < count; ++i) {
       const int64_t arrival_us =
           batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
       session.leg().OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
     }
     datagrams_received_ += count;
-    if (count < UdpSocket::kBatch) return;
+    if (count < ReceiveBatch::kSize) return;
   }
 }
 

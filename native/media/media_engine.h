@@ -49,6 +49,7 @@ class MediaEngine {
   int32_t next_id_ = 1;
   std::unordered_map<int32_t, std::unique_ptr<MediaSession>> sessions_;
   std::vector<UdpSocket*> unflushed_;  // sockets with datagrams queued in this tick
+  std::unique_ptr<ReceiveBatch> receive_batch_;  // every socket's reads land here in turn
   SessionEventSink events_;
   uint64_t datagrams_received_ = 0;
   uint64_t datagrams_refused_ = 0;

@@ -29,10 +29,15 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
       rates_(pcm_rate_hz_, options.bot_rate_hz, options.frame_ms),
-      // Room for the largest target plus the burst that follows a delay spike.
+      // Room for the largest target plus the burst that follows a delay spike. A constant-rate
+      // codec's frame has one size: slots of that size keep a call's buffer small (a few KB for
+      // G.711 instead of 46), which is what keeps a thousand calls' buffers in cache.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
                                  options.jitter_max_delay_ms,
-                                 static_cast<size_t>(options.jitter_max_delay_ms / options.frame_ms + 16)}),
+                                 static_cast<size_t>(options.jitter_max_delay_ms / options.frame_ms + 16),
+                                 codec_.bytes_per_frame != 0
+                                     ? static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20)
+                                     : JitterBufferConfig{}.max_payload_bytes}),
       dtmf_in_(codec_.clock_rate_hz),
       dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
       ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),

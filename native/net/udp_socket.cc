@@ -80,53 +80,66 @@ UdpSocket::~UdpSocket() {
   if (fd_ >= 0) close(fd_);
 }
 
-size_t UdpSocket::ReceiveBatch(ReceivedDatagram* out) {
-  mmsghdr messages[kBatch];
-  iovec vectors[kBatch];
-  for (size_t i = 0; i < kBatch; ++i) {
-    vectors[i] = {receive_buffers_[i], sizeof(receive_buffers_[i])};
-    messages[i].msg_hdr = {};
-    messages[i].msg_hdr.msg_name = &receive_from_[i].storage;
-    messages[i].msg_hdr.msg_namelen = sizeof(receive_from_[i].storage);
-    messages[i].msg_hdr.msg_iov = &vectors[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-    messages[i].msg_hdr.msg_control = receive_control_[i];
-    messages[i].msg_hdr.msg_controllen = sizeof(receive_control_[i]);
+ReceiveBatch::ReceiveBatch() {
+  for (size_t i = 0; i < kSize; ++i) {
+    vectors_[i] = {buffers_[i], sizeof(buffers_[i])};
+    messages_[i].msg_hdr = {};
+    messages_[i].msg_hdr.msg_name = &from_[i].storage;
+    messages_[i].msg_hdr.msg_iov = &vectors_[i];
+    messages_[i].msg_hdr.msg_iovlen = 1;
+    messages_[i].msg_hdr.msg_control = control_[i];
   }
-  int received = recvmmsg(fd_, messages, kBatch, MSG_DONTWAIT, nullptr);
+}
+
+size_t UdpSocket::Receive(ReceiveBatch& batch) {
+  static_assert(sizeof(batch.buffers_[0]) == kMaxDatagramBytes + 1, "a receive buffer shows truncation");
+  batch.count_ = 0;
+  for (size_t i = 0; i < ReceiveBatch::kSize; ++i) {
+    // The kernel writes back how much of each it used.
+    batch.messages_[i].msg_hdr.msg_namelen = sizeof(batch.from_[i].storage);
+    batch.messages_[i].msg_hdr.msg_controllen = sizeof(batch.control_[i]);
+    batch.messages_[i].msg_hdr.msg_flags = 0;
+  }
+  const int received = recvmmsg(fd_, batch.messages_, ReceiveBatch::kSize, MSG_DONTWAIT, nullptr);
   if (received <= 0) return 0;
   for (int i = 0; i < received; ++i) {
-    receive_from_[i].length = messages[i].msg_hdr.msg_namelen;
-    const bool truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    msghdr& header = batch.messages_[i].msg_hdr;
+    batch.from_[i].length = header.msg_namelen;
+    const bool truncated = (header.msg_flags & MSG_TRUNC) != 0;
     int64_t kernel_realtime_us = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c != nullptr; c = CMSG_NXTHDR(&messages[i].msg_hdr, c)) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
         timespec stamp;
         std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
         kernel_realtime_us = static_cast<int64_t>(stamp.tv_sec) * 1'000'000 + stamp.tv_nsec / 1000;
       }
     }
-    out[i] = {receive_buffers_[i], truncated ? kMaxDatagramBytes + 1 : messages[i].msg_len, &receive_from_[i],
-              kernel_realtime_us};
+    batch.datagrams_[i] = {batch.buffers_[i], truncated ? kMaxDatagramBytes + 1 : batch.messages_[i].msg_len,
+                           &batch.from_[i], kernel_realtime_us};
   }
-  return static_cast<size_t>(received);
+  batch.count_ = static_cast<size_t>(received);
+  return batch.count_;
 }
 
 bool UdpSocket::Queue(const uint8_t* data, size_t length, const SocketAddress& to) {
-  if (queued_ == kBatch || length > kMaxDatagramBytes || to.empty()) return false;
-  std::memcpy(send_buffers_[queued_], data, length);
+  if (queued_ == kMaxQueued || length > kMaxDatagramBytes || queue_used_ + length > kQueueBytes || to.empty()) {
+    return false;
+  }
+  std::memcpy(queue_bytes_ + queue_used_, data, length);
+  send_offsets_[queued_] = queue_used_;
   send_lengths_[queued_] = length;
   send_to_[queued_] = to;
+  queue_used_ += length;
   ++queued_;
   return true;
 }
 
 size_t UdpSocket::Flush() {
   if (queued_ == 0) return 0;
-  mmsghdr messages[kBatch];
-  iovec vectors[kBatch];
+  mmsghdr messages[kMaxQueued];
+  iovec vectors[kMaxQueued];
   for (size_t i = 0; i < queued_; ++i) {
-    vectors[i] = {send_buffers_[i], send_lengths_[i]};
+    vectors[i] = {queue_bytes_ + send_offsets_[i], send_lengths_[i]};
     messages[i].msg_hdr = {};
     messages[i].msg_hdr.msg_name = &send_to_[i].storage;
     messages[i].msg_hdr.msg_namelen = send_to_[i].length;
@@ -148,6 +161,7 @@ size_t UdpSocket::Flush() {
   }
   refused += queued_ - done;
   queued_ = 0;
+  queue_used_ = 0;
   return refused;
 }
 

@@ -5,6 +5,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -34,10 +35,40 @@ struct ReceivedDatagram {
   int64_t kernel_realtime_us;
 };
 
+// Buffers for one recvmmsg call. One set serves every socket a thread reads, since each batch is
+// consumed before the next socket is read: a set per socket was 27 KB per call that every tick
+// walked through, and with hundreds of calls those cache and TLB misses cost more than the
+// packets' own processing.
+class ReceiveBatch {
+ public:
+  static constexpr size_t kSize = 16;
+
+  ReceiveBatch();
+  ReceiveBatch(const ReceiveBatch&) = delete;
+  ReceiveBatch& operator=(const ReceiveBatch&) = delete;
+
+  size_t size() const { return count_; }
+  const ReceivedDatagram& operator[](size_t i) const { return datagrams_[i]; }
+
+ private:
+  friend class UdpSocket;
+
+  uint8_t buffers_[kSize][1501];  // UdpSocket::kMaxDatagramBytes + 1, to see truncation
+  alignas(8) uint8_t control_[kSize][64];
+  SocketAddress from_[kSize];
+  iovec vectors_[kSize];
+  mmsghdr messages_[kSize];
+  ReceivedDatagram datagrams_[kSize];
+  size_t count_ = 0;
+};
+
 class UdpSocket {
  public:
   static constexpr size_t kMaxDatagramBytes = 1500;
-  static constexpr size_t kBatch = 16;
+  // Datagrams and bytes queued between two flushes: a session sends a frame or a few per tick
+  // (catch-up frames, DTMF), so this is room for several ticks of the largest packets.
+  static constexpr size_t kMaxQueued = 16;
+  static constexpr size_t kQueueBytes = 8192;
 
   // Binds host:port (port 0 = any free port). Throws std::system_error on failure.
   UdpSocket(const std::string& host, int port);
@@ -48,28 +79,27 @@ class UdpSocket {
   const SocketAddress& local() const { return local_; }
   int fd() const { return fd_; }
 
-  // Receives up to kBatch datagrams without blocking into the socket's own buffers; the returned
-  // views stay valid until the next call. Returns how many; 0 when nothing is waiting. A datagram
-  // longer than kMaxDatagramBytes is reported truncated (length = kMaxDatagramBytes + 1).
-  size_t ReceiveBatch(ReceivedDatagram* out);
+  // Receives up to ReceiveBatch::kSize datagrams without blocking into `batch`, whose views stay
+  // valid until its next use. Returns how many; 0 when nothing is waiting. A datagram longer
+  // than kMaxDatagramBytes is reported truncated (length = kMaxDatagramBytes + 1).
+  size_t Receive(ReceiveBatch& batch);
 
   // Queues one datagram for the next Flush (copied; no syscall here). Returns false when the
-  // batch is full or the datagram too long: the caller counts it as a send drop.
+  // queue is full or the datagram too long: the caller counts it as a send drop.
   bool Queue(const uint8_t* data, size_t length, const SocketAddress& to);
   bool has_queued() const { return queued_ != 0; }
-  // Sends every queued datagram with one sendmmsg per kBatch. Returns datagrams the kernel refused.
+  // Sends every queued datagram with one sendmmsg. Returns datagrams the kernel refused.
   size_t Flush();
 
  private:
   int fd_ = -1;
   SocketAddress local_;
 
-  uint8_t receive_buffers_[kBatch][kMaxDatagramBytes + 1];
-  alignas(8) uint8_t receive_control_[kBatch][64];
-  SocketAddress receive_from_[kBatch];
-  uint8_t send_buffers_[kBatch][kMaxDatagramBytes];
-  size_t send_lengths_[kBatch];
-  SocketAddress send_to_[kBatch];
+  uint8_t queue_bytes_[kQueueBytes];
+  size_t queue_used_ = 0;
+  size_t send_offsets_[kMaxQueued];
+  size_t send_lengths_[kMaxQueued];
+  SocketAddress send_to_[kMaxQueued];
   size_t queued_ = 0;
 };
 
