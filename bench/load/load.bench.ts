@@ -129,6 +129,13 @@ async function runStep(generator: string, framesFile: string, codec: LoadCodec, 
   };
 }
 
+const carried = (step: StepResult): boolean => step.late_pct < LATE_LIMIT_PCT && step.cpu_share <= SATURATED_CPU_SHARE;
+
+function logged(result: StepResult, codec: LoadCodec, note = ''): StepResult {
+  console.log(`[load] ${codec} ${result.calls} calls${note ? ` (${note})` : ''}: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %), tick p99 ${result.tick_latency_p99_us} µs (work ${result.tick_work_p99_us} µs)`);
+  return result;
+}
+
 interface Ramp {
   capacity: number;
   atCapacity?: StepResult;
@@ -145,10 +152,15 @@ async function ramp(generator: string, framesFile: string, codec: LoadCodec, ste
       console.log(`[load] ${codec}: time budget spent, ramp stops at ${capacity} calls`);
       break;
     }
-    const result = await runStep(generator, framesFile, codec, calls);
+    let result = logged(await runStep(generator, framesFile, codec, calls), codec);
     results.push(result);
-    console.log(`[load] ${codec} ${calls} calls: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %), tick p99 ${result.tick_latency_p99_us} µs (work ${result.tick_work_p99_us} µs)`);
-    if (result.late_pct >= LATE_LIMIT_PCT || result.cpu_share > SATURATED_CPU_SHARE) break;
+    // One failed run is repeated: on a shared machine a neighbour's burst of a few seconds fails
+    // a run the node alone would pass. Two failures in a row end the ramp; both are recorded.
+    if (!carried(result)) {
+      result = logged(await runStep(generator, framesFile, codec, calls), codec, 'again');
+      results.push(result);
+    }
+    if (!carried(result)) break;
     capacity = calls;
     atCapacity = result;
   }
@@ -173,12 +185,12 @@ export async function run(): Promise<BenchResult> {
   // The machine's own noise: late frames with almost no load say how loud it is.
   const quiet = await runStep(generator, framesFiles.PCMU, 'PCMU', 10);
   console.log(`[load] noise floor (10 PCMU calls): late ${quiet.late_pct.toFixed(3)} %, tick p99 ${quiet.tick_latency_p99_us} µs`);
-  const pcmu = await ramp(generator, framesFiles.PCMU, 'PCMU', [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500]);
+  const pcmu = await ramp(generator, framesFiles.PCMU, 'PCMU', [200, 400, 600, 800, 900, 1000, 1100, 1200, 1400]);
   const pcmuProbe = await cpuProbe(generator, framesFiles.PCMU, 'PCMU', pcmu, 600);
   // The same probe with an 8 kHz bot: no resampling on the leg, so the difference is its cost.
   const pcmuBot8k = await runStep(generator, framesFiles.PCMU, 'PCMU', pcmuProbe.calls, 8000);
   console.log(`[load] PCMU with an 8 kHz bot at ${pcmuBot8k.calls} calls: node cpu ${(100 * pcmuBot8k.cpu_share).toFixed(0)} %, ${pcmuBot8k.cpu_us_per_call_second} µs/call-s`);
-  const opus = await ramp(generator, framesFiles.opus, 'opus', [5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 100]);
+  const opus = await ramp(generator, framesFiles.opus, 'opus', [20, 40, 60, 70, 80, 85, 90, 95, 100, 110]);
   const opusProbe = await cpuProbe(generator, framesFiles.opus, 'opus', opus, 40);
   const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY }));
   const ceiling = Math.floor(20_000 / rawUs);
@@ -190,8 +202,12 @@ export async function run(): Promise<BenchResult> {
     opus_raw_c_encode_decode_us_per_frame: round2(rawUs),
     cpu_us_per_call_second_pcmu: (pcmu.atCapacity ?? pcmuProbe).cpu_us_per_call_second,
     cpu_us_per_call_second_opus: (opus.atCapacity ?? opusProbe).cpu_us_per_call_second,
+    // At capacity one tick serves every call in turn, so the last call's frame waits for the
+    // others: the figure is the tick's own length plus the timer's lateness. At 10 calls it is
+    // what one call's media costs.
     engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
     engine_tick_work_p99_us: (pcmu.atCapacity ?? quiet).tick_work_p99_us,
+    engine_latency_p99_us_10_calls: quiet.tick_latency_p99_us,
     kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
     cpu_us_per_call_second_pcmu_bot_8k: pcmuBot8k.cpu_us_per_call_second,
     cpu_bound_calls_per_core_pcmu: Math.floor(1e6 / pcmuProbe.cpu_us_per_call_second),

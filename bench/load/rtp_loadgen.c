@@ -133,9 +133,12 @@ int main(int argc, char** argv) {
   while (now_us() < end) {
     int64_t now = now_us();
     if (now >= next_send) {
-      const uint8_t* payload = frames[frame_index % frame_count];
-      const uint16_t len = frame_len[frame_index % frame_count];
       for (int i = 0; i < calls; i++) {
+        /* Each call starts at its own point of the recording: N callers do not speak in unison,
+           and a node's per-frame cost (speech vs pauses, Opus's bitrate) varies with what it is fed. */
+        const size_t index = (frame_index + (size_t)i * frame_count / (size_t)calls) % frame_count;
+        const uint8_t* payload = frames[index];
+        const uint16_t len = frame_len[index];
         packet[0] = 0x80;
         packet[1] = (uint8_t)payload_type;
         packet[2] = (uint8_t)(call[i].seq >> 8);

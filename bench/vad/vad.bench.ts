@@ -1,6 +1,7 @@
 // VAD frame precision/recall on the generated noisy speech, ours and WebRTC's (fvad) side by side
 // on the same frames, and the barge-in decision latency measured in media time through the media
 // engine (speech onset in the caller's audio → the frame in which the bot's queue is flushed).
+import { Resampler } from '../../engine/native/resampler.js';
 import { Vad } from '../../engine/native/vad.js';
 import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type EchoPath } from '../../test/support/barge-in-run.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
@@ -18,10 +19,20 @@ const MIN_SPEECH_MS = 120;
 const FRAME_MS = 20;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-async function score(corpus: NoisySpeech, aggressiveness: number, ours: FrameCounts, peer: FrameCounts, hangoverMs = HANGOVER_MS): Promise<void> {
-  const frameSamples = (VAD_RATE_HZ / 1000) * FRAME_MS;
-  countFrames(corpus.labels, new Vad({ aggressiveness, hangoverMs, frameMs: FRAME_MS }).process(corpus.noisy).speech, ours);
-  countFrames(corpus.labels, await fvadDecisions(corpus.noisy, VAD_RATE_HZ, frameSamples, aggressiveness), peer);
+async function score(
+  corpus: NoisySpeech,
+  aggressiveness: number,
+  ours: FrameCounts,
+  peer: FrameCounts,
+  hangoverMs = HANGOVER_MS,
+  rateHz: 8000 | 16000 = VAD_RATE_HZ,
+): Promise<void> {
+  // At 8 kHz both detectors hear the corpus as a G.711 leg delivers it: a media session analyses
+  // the lower of its leg's and its bot's rates.
+  const audio = rateHz === VAD_RATE_HZ ? corpus.noisy : new Resampler(VAD_RATE_HZ, rateHz).process(corpus.noisy);
+  const frameSamples = (rateHz / 1000) * FRAME_MS;
+  countFrames(corpus.labels, new Vad({ aggressiveness, hangoverMs, frameMs: FRAME_MS, sampleRateHz: rateHz }).process(audio).speech, ours);
+  countFrames(corpus.labels, await fvadDecisions(audio, rateHz, frameSamples, aggressiveness), peer);
 }
 
 const row = (ours: FrameCounts, peer: FrameCounts) => ({
@@ -96,6 +107,13 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const noise of noiseKinds) await score(noisySpeech(noise, 10, FRAME_MS), aggressiveness, ours, peer);
     byAggressiveness.push({ aggressiveness, snr_db: 10, ...row(ours, peer) });
   }
+  const at8kHz = [];
+  for (const snrDb of evaluationSnrsDb) {
+    const ours = emptyCounts();
+    const peer = emptyCounts();
+    for (const noise of noiseKinds) await score(noisySpeech(noise, snrDb, FRAME_MS), AGGRESSIVENESS, ours, peer, HANGOVER_MS, 8000);
+    at8kHz.push({ snr_db: snrDb, rate_hz: 8000, ...row(ours, peer) });
+  }
   const atSessionHangover = [];
   for (const snrDb of evaluationSnrsDb) {
     const ours = emptyCounts();
@@ -115,6 +133,7 @@ export async function run(): Promise<Record<string, unknown>> {
     rows,
     rows_by_noise: rowsByNoise,
     by_aggressiveness_at_10db: byAggressiveness,
+    rows_at_8khz: at8kHz,
     rows_at_session_hangover: atSessionHangover,
     cpu_us_per_frame: await costPerFrameUs(noisySpeech('pink', 10, FRAME_MS)),
     bargein_min_speech_ms: MIN_SPEECH_MS,

@@ -89,6 +89,55 @@ describe('RTP session packet rules', () => {
     expect(bestAlignment(signal.subarray(0, 40 * 160), heard, 0, 2000).correlation).toBeGreaterThan(0.95);
   });
 
+  it('discards and counts a PCMU packet longer than one 20 ms frame, and plays the packets around it', () => {
+    const h = open();
+    const signal = tone(440, 30 * 160);
+    for (let i = 0; i < 30; i++) {
+      const frame = alawmulaw.mulaw.encode(signal.subarray(i * 160, i * 160 + 160));
+      // Packet 10 carries 30 ms (240 bytes) where the session was set up for 20 ms frames.
+      const payload = i === 10 ? Uint8Array.from({ length: 240 }, (_, k) => frame[k % 160]!) : frame;
+      h.session.ingest(rtpBytes({ payloadType: 0, ssrc: 9, sequenceNumber: i, timestamp: i * 160 }, payload), h.nowUs);
+      h.tick();
+    }
+    h.tick(10);
+    const stats = h.session.stats();
+    expect(stats.jitter!.discarded).toBe(1);
+    expect(stats.jitter!.concealed).toBeGreaterThanOrEqual(1);
+    const heard = Int16Array.from(h.heard.flatMap((f) => [...f]));
+    expect(bestAlignment(signal.subarray(0, 9 * 160), heard, 0, 2000).correlation).toBeGreaterThan(0.95);
+  });
+
+  it('detects speech on a PCMU leg feeding a 16 kHz bot (its 8 kHz frames analysed): starts in the speech, stops after it', () => {
+    const h = open({ botRateHz: 16000 });
+    const speech = renderSpeech('Hello, I would like to talk to somebody.', { rateHz: 8000 });
+    const hiss = (samples: number): Int16Array => Int16Array.from({ length: samples }, (_, i) => ((i * 7919) % 61) - 30);
+    const line = Int16Array.from([...hiss(8000), ...speech, ...hiss(16000)]);
+    const events: Array<{ kind: string; frame: number }> = [];
+    let frame = 0;
+    h.session.on('speechStarted', () => events.push({ kind: 'started', frame }));
+    h.session.on('speechStopped', () => events.push({ kind: 'stopped', frame }));
+    const frames = Math.floor(line.length / 160);
+    for (; frame < frames; frame++) {
+      const payload = alawmulaw.mulaw.encode(line.subarray(frame * 160, frame * 160 + 160));
+      h.session.ingest(rtpBytes({ payloadType: 0, ssrc: 11, sequenceNumber: frame, timestamp: frame * 160 }, payload), h.nowUs);
+      h.tick();
+    }
+    expect(h.heard[0]).toHaveLength(320);
+    // espeak-ng pads its output with silence: the speech is where the samples are loud.
+    const loud = (x: number): boolean => Math.abs(x) > 300;
+    const speechStart = (8000 + speech.findIndex(loud)) / 160;
+    const speechEnd = (8000 + speech.length - 1 - speech.slice().reverse().findIndex(loud)) / 160;
+    const started = events.find((e) => e.kind === 'started');
+    const stopped = events.filter((e) => e.kind === 'stopped').at(-1);
+    // Not before the caller speaks (a jitter-buffer delay or two after), and not long after.
+    expect(started!.frame).toBeGreaterThanOrEqual(speechStart);
+    expect(started!.frame).toBeLessThan(speechStart + 15);
+    // Quiet again within the hangover (300 ms) plus the buffer's delay once the speech ends.
+    expect(stopped!.frame).toBeGreaterThan(speechEnd);
+    expect(stopped!.frame).toBeLessThan(speechEnd + 30);
+    expect(events.at(-1)!.kind).toBe('stopped');
+  });
+
   it('keeps seq and timestamp continuous across talkspurts and sent silence, marker on each talkspurt start', () => {
     const h = open();
     feedCaller(h, 5);
