@@ -8,7 +8,7 @@ export const sessionOptionsSchema = z.object({
   botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
   playoutMaxMs: z.number().int().min(1000).max(600_000).default(120_000),
   vadAggressiveness: z.number().int().min(0).max(3).default(2),
-  vadHangoverMs: z.number().int().min(0).max(2000).default(300),
+  vadHangoverMs: z.number().int().min(0).max(2000).default(160),
   bargeIn: z.boolean().default(true),
   bargeInMinSpeechMs: z.number().int().min(20).max(2000).default(120),
   // Caller speech that matches the bot's recent output (its echo) does not interrupt it.

@@ -10,7 +10,7 @@ export const vadOptionsSchema = z.object({
   // 0 (most speech kept) .. 3 (fewest noise frames let through), as WebRTC's VAD modes.
   aggressiveness: z.number().int().min(0).max(3).default(2),
   // How long a decision stays "speech" after the last frame that was speech on its own.
-  hangoverMs: z.number().int().min(0).max(2000).default(300),
+  hangoverMs: z.number().int().min(0).max(2000).default(160),
 });
 export type VadOptions = z.input<typeof vadOptionsSchema>;
 

@@ -21,7 +21,7 @@ struct MediaSessionOptions {
   int frame_ms = 20;
   int playout_max_ms = 120'000;
   int vad_aggressiveness = 2;
-  int vad_hangover_ms = 300;
+  int vad_hangover_ms = 160;
   bool barge_in_enabled = true;
   int barge_in_min_speech_ms = 120;
   bool barge_in_echo_guard = true;

@@ -132,7 +132,7 @@ describe('RTP session packet rules', () => {
     // Not before the caller speaks (a jitter-buffer delay or two after), and not long after.
     expect(started!.frame).toBeGreaterThanOrEqual(speechStart);
     expect(started!.frame).toBeLessThan(speechStart + 15);
-    // Quiet again within the hangover (300 ms) plus the buffer's delay once the speech ends.
+    // Quiet again within the hangover (160 ms) plus the buffer's delay once the speech ends.
     expect(stopped!.frame).toBeGreaterThan(speechEnd);
     expect(stopped!.frame).toBeLessThan(speechEnd + 30);
     expect(events.at(-1)!.kind).toBe('stopped');
