@@ -93,7 +93,6 @@ ReceiveBatch::ReceiveBatch() {
 
 size_t UdpSocket::Receive(ReceiveBatch& batch) {
   static_assert(sizeof(batch.buffers_[0]) == kMaxDatagramBytes + 1, "a receive buffer shows truncation");
-  batch.count_ = 0;
   for (size_t i = 0; i < ReceiveBatch::kSize; ++i) {
     // The kernel writes back how much of each it used.
     batch.messages_[i].msg_hdr.msg_namelen = sizeof(batch.from_[i].storage);
@@ -117,8 +116,7 @@ size_t UdpSocket::Receive(ReceiveBatch& batch) {
     batch.datagrams_[i] = {batch.buffers_[i], truncated ? kMaxDatagramBytes + 1 : batch.messages_[i].msg_len,
                            &batch.from_[i], kernel_realtime_us};
   }
-  batch.count_ = static_cast<size_t>(received);
-  return batch.count_;
+  return static_cast<size_t>(received);
 }
 
 bool UdpSocket::Queue(const uint8_t* data, size_t length, const SocketAddress& to) {

@@ -47,7 +47,6 @@ class ReceiveBatch {
   ReceiveBatch(const ReceiveBatch&) = delete;
   ReceiveBatch& operator=(const ReceiveBatch&) = delete;
 
-  size_t size() const { return count_; }
   const ReceivedDatagram& operator[](size_t i) const { return datagrams_[i]; }
 
  private:
@@ -59,7 +58,6 @@ class ReceiveBatch {
   iovec vectors_[kSize];
   mmsghdr messages_[kSize];
   ReceivedDatagram datagrams_[kSize];
-  size_t count_ = 0;
 };
 
 class UdpSocket {
