@@ -19,8 +19,8 @@ constexpr size_t kFlushEvery = 64;
 
 MediaEngine::MediaEngine()
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), receive_batch_(std::make_unique<ReceiveBatch>()) {
-  unflushed_.reserve(kFlushEvery);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  unflushed_.reserve(kFlushEvery);
 }
 
 MediaEngine::~MediaEngine() {

@@ -41,7 +41,6 @@ class PcmLeg final : public NetworkLeg {
 
  private:
   RateBridge rates_;
-  size_t leg_frame_samples_;
   std::vector<int16_t> fifo_;
   size_t fifo_head_ = 0;
   size_t fifo_size_ = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "media/sample_ring.h"
+
 namespace parley {
 
 PlayoutQueue::PlayoutQueue(size_t frame_samples, size_t max_samples)
@@ -14,30 +16,15 @@ void PlayoutQueue::Grow(size_t needed) {
   capacity = std::min(capacity, max_samples_);
   if (capacity <= ring_.size()) return;
   std::vector<int16_t> grown(capacity);
-  if (size_ > 0) CopyOut(head_, grown.data(), size_);
+  if (size_ > 0) RingRead(ring_, head_, grown.data(), size_);
   ring_.swap(grown);
   head_ = 0;
-}
-
-// A ring holds a run of samples in at most two pieces: up to the end of the storage, then from
-// its start. (Copying piecewise instead of indexing modulo the size per sample: a division per
-// sample was a tenth of a PCMU call's CPU.)
-void PlayoutQueue::CopyIn(size_t at, const int16_t* from, size_t count) {
-  const size_t first = std::min(count, ring_.size() - at);
-  std::memcpy(ring_.data() + at, from, first * sizeof(int16_t));
-  std::memcpy(ring_.data(), from + first, (count - first) * sizeof(int16_t));
-}
-
-void PlayoutQueue::CopyOut(size_t at, int16_t* to, size_t count) const {
-  const size_t first = std::min(count, ring_.size() - at);
-  std::memcpy(to, ring_.data() + at, first * sizeof(int16_t));
-  std::memcpy(to + first, ring_.data(), (count - first) * sizeof(int16_t));
 }
 
 size_t PlayoutQueue::Push(const int16_t* pcm, size_t samples) {
   if (size_ + samples > ring_.size()) Grow(size_ + samples);
   const size_t accepted = std::min(samples, ring_.size() - size_);
-  if (accepted > 0) CopyIn((head_ + size_) % ring_.size(), pcm, accepted);
+  if (accepted > 0) RingWrite(ring_, (head_ + size_) % ring_.size(), pcm, accepted);
   size_ += accepted;
   pushed_total_ += accepted;
   dropped_samples_ += samples - accepted;
@@ -58,7 +45,7 @@ bool PlayoutQueue::Pop(int16_t* out, uint32_t* reached, size_t* reached_count) {
     return false;
   }
   const size_t taken = std::min(frame_samples_, size_);
-  CopyOut(head_, out, taken);
+  RingRead(ring_, head_, out, taken);
   if (taken < frame_samples_) std::memset(out + taken, 0, (frame_samples_ - taken) * sizeof(int16_t));
   head_ = (head_ + taken) % ring_.size();
   size_ -= taken;

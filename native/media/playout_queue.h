@@ -53,8 +53,6 @@ class PlayoutQueue {
   size_t mark_count_ = 0;
 
   void Grow(size_t needed);
-  void CopyIn(size_t at, const int16_t* from, size_t count);
-  void CopyOut(size_t at, int16_t* to, size_t count) const;
   size_t ReleaseMarks(uint64_t up_to, uint32_t* reached);
 };
 

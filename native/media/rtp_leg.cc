@@ -44,11 +44,10 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
-      codec_frame_samples_(static_cast<size_t>(pcm_rate_hz_ / 1000 * options.frame_ms)),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
-      codec_pcm_(codec_frame_samples_) {
+      codec_pcm_(rates_.leg_frame_samples()) {
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
@@ -149,21 +148,21 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   bool decoded = true;
   switch (decision.kind) {
     case PlayoutKind::kNormal:
-      decoded = decoder_->Decode(decision.payload, decision.length, pcm, codec_frame_samples_);
+      decoded = decoder_->Decode(decision.payload, decision.length, pcm, codec_pcm_.size());
       break;
     case PlayoutKind::kConcealWithFec:
-      decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, codec_frame_samples_);
+      decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, codec_pcm_.size());
       break;
     case PlayoutKind::kConceal:
-      decoder_->Conceal(pcm, codec_frame_samples_);
+      decoder_->Conceal(pcm, codec_pcm_.size());
       break;
     case PlayoutKind::kSilence:
-      std::memset(pcm, 0, codec_frame_samples_ * sizeof(int16_t));
+      std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
       break;
   }
   if (!decoded) {
     ++stats_.decode_errors;
-    decoder_->Conceal(pcm, codec_frame_samples_);
+    decoder_->Conceal(pcm, codec_pcm_.size());
   }
   return rates_.ToBot(pcm, out);
 }
@@ -187,11 +186,11 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
 
   int16_t* pcm = codec_pcm_.data();
   if (frame == nullptr) {
-    std::memset(pcm, 0, codec_frame_samples_ * sizeof(int16_t));
+    std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
   } else {
     rates_.FromBot(frame, pcm);
   }
-  const int bytes = encoder_->Encode(pcm, codec_frame_samples_, payload_buffer_.data(), payload_buffer_.size());
+  const int bytes = encoder_->Encode(pcm, codec_pcm_.size(), payload_buffer_.data(), payload_buffer_.size());
   if (bytes <= 0) {
     ++stats_.send_dropped;
     return;

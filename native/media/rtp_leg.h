@@ -135,7 +135,6 @@ class RtpLeg final : public NetworkLeg {
   uint16_t seq_;
   uint32_t timestamp_;
   uint32_t rtp_samples_per_frame_;
-  size_t codec_frame_samples_;
 
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;
