@@ -20,9 +20,10 @@ function isSuite(suite: string): suite is SdesSuite {
 
 // The first offered line Parley can use (offers list them in preference order, section 7.1.1),
 // or undefined when none is usable.
-export function pickSdesOffer(lines: ReadonlyArray<{ id: number; suite: string; config: string }>): SdesOffer | undefined {
+// sdp-transform leaves `config` undefined when a line has no key parameters at all.
+export function pickSdesOffer(lines: ReadonlyArray<{ id: number; suite: string; config?: string }>): SdesOffer | undefined {
   for (const line of lines) {
-    if (!isSuite(line.suite)) continue;
+    if (!isSuite(line.suite) || line.config === undefined) continue;
     const keyParams = line.config.split(' ');
     if (keyParams.length !== 1) continue; // several master keys need MKI
     const match = /^inline:([A-Za-z0-9+/=]+)(?:\|(?:2\^)?\d+)?$/.exec(keyParams[0]!);

@@ -5,6 +5,7 @@
 import { isIPv4 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { z } from 'zod';
 import { SipRejection } from './errors.js';
 import { newSdesKey, pickSdesOffer, sdesInline, type SdesSuite } from './sdes-crypto.js';
 
@@ -40,11 +41,16 @@ const codecClock: Record<SipCodec, { name: string; rate: number; channels?: numb
 
 const rtpProfiles = new Set(['RTP/AVP', 'RTP/SAVP']);
 
+// RTP's payload type is 7 bits (RFC 3550 section 5.1): a format outside 0-127 can never be sent,
+// so it is ignored like any other format Parley cannot use (488 if nothing usable is left).
+const MAX_PAYLOAD_TYPE = 127;
+
 function offeredFormats(media: MediaDescription): number[] {
   return String(media.payloads ?? '')
     .split(' ')
-    .filter((pt) => /^\d+$/.test(pt))
-    .map(Number);
+    .filter((pt) => /^\d{1,3}$/.test(pt))
+    .map(Number)
+    .filter((pt) => pt <= MAX_PAYLOAD_TYPE);
 }
 
 function rtpmapOf(media: MediaDescription, payloadType: number): { codec: string; rate?: number } | undefined {
@@ -66,6 +72,31 @@ function chooseCodec(media: MediaDescription, policy: SdpPolicy): { codec: SipCo
   return undefined;
 }
 
+// sdp-transform's grammar is lenient and its types are promises, not checks: a line such as
+// `a=rtpmap:111 111 opus` comes back with a number where a string is typed. Every field read
+// below is checked here, once, so the negotiation code can trust its types (400 otherwise).
+const connectionShape = z.object({ ip: z.string() }).optional();
+const offerShape = z.object({
+  origin: z.object({}).loose(),
+  connection: connectionShape,
+  media: z
+    .array(
+      z
+        .object({
+          type: z.string(),
+          port: z.number().int().min(0).max(65535),
+          protocol: z.string().min(1),
+          payloads: z.union([z.string(), z.number()]).optional(),
+          connection: connectionShape,
+          rtp: z.array(z.object({ payload: z.number().int(), codec: z.string(), rate: z.number().optional() }).loose()),
+          crypto: z.array(z.object({ id: z.number().int(), suite: z.string(), config: z.string().optional() }).loose()).optional(),
+          direction: z.string().optional(),
+        })
+        .loose(),
+    )
+    .min(1),
+}).loose();
+
 function parseOffer(sdp: string): SessionDescription {
   if (!/^v=0\r?\n/.test(sdp)) throw new SipRejection(400, 'Malformed SDP');
   let offer: SessionDescription;
@@ -74,12 +105,7 @@ function parseOffer(sdp: string): SessionDescription {
   } catch {
     throw new SipRejection(400, 'Malformed SDP');
   }
-  if (!offer.origin || !Array.isArray(offer.media) || offer.media.length === 0) throw new SipRejection(400, 'Malformed SDP');
-  for (const media of offer.media) {
-    if (!Number.isInteger(media.port) || media.port < 0 || media.port > 65535 || !media.protocol) {
-      throw new SipRejection(400, 'Malformed SDP');
-    }
-  }
+  if (!offerShape.safeParse(offer).success) throw new SipRejection(400, 'Malformed SDP');
   return offer;
 }
 

@@ -13,17 +13,27 @@ import { callLogger } from '../../engine/logger.js';
 import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
-import { counter } from '../../engine/metrics.js';
+import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import { buildAnswer, negotiate, type Negotiation } from './sdp-offer-answer.js';
 import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
-import { parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipRequest, type SipResponse } from './sip-message.js';
+import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
 
-const requestsTotal = counter('parley_sip_requests_total', 'SIP requests received, by method', ['method']);
-const rejectedTotal = counter('parley_sip_rejected_total', 'SIP requests refused, by status', ['status']);
-const droppedTotal = counter('parley_sip_dropped_total', 'Datagrams dropped without an answer, by reason', ['reason']);
+// From allowlisted sources only, by method (unknown methods as 'other': the label set is closed).
+const requestsTotal = counter('parley_sip_requests_total', 'SIP requests received from allowed sources, by method', ['method']);
+
+// Reasons of parley_refused_total{surface="sip"}; answered refusals are counted as `rejected_<status>`.
+const REFUSED = {
+  notSip: 'not_sip',
+  noVia: 'no_via',
+  strayResponse: 'stray_response',
+  internalError: 'internal_error',
+  sourceNotAllowed: 'source_not_allowed',
+  // A 403 to an unverified source is only sent when it is no larger than the request.
+  refusalLargerThanRequest: 'refusal_larger_than_request',
+} as const;
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
 // Set by Parley's Janus driver on the INVITE it has Janus send, so the browser's signaling
@@ -88,6 +98,11 @@ export class SipEndpoint {
     return { address, port };
   }
 
+  // Server transactions kept for retransmissions (only ever for allowlisted sources).
+  get openTransactions(): number {
+    return this.transactions.size;
+  }
+
   get activeCalls(): number {
     let count = 0;
     for (const dialog of this.dialogs.values()) if (dialog.state !== 'ended') count++;
@@ -138,18 +153,46 @@ export class SipEndpoint {
     const peer = { address: remote.address, port: remote.port };
     try {
       const message = parseSipMessage(datagram);
+      if (!this.sourceAllowed(peer)) {
+        this.refuseUnverified(message, peer, datagram.length);
+        return;
+      }
       if (message.kind === 'response') this.onResponse(message);
       else this.onRequest(message, peer);
     } catch (error) {
       if (error instanceof SipParseError) {
-        droppedTotal.inc({ reason: 'not_sip' });
-        this.logOnce('not_sip', { source: peer.address }, 'dropping datagrams that are not SIP');
+        countRefused('sip', REFUSED.notSip);
+        this.logOnce(REFUSED.notSip, { source: peer.address }, 'dropping datagrams that are not SIP');
         return;
       }
       // Never let one bad datagram take the endpoint down; it is a bug to fix if it shows up.
-      droppedTotal.inc({ reason: 'internal_error' });
-      this.deps.logger.error({ err: error, source: peer.address }, 'SIP datagram handling failed');
+      // Logged once (with its stack), counted always: a flood of one bug is not a flood of logs.
+      countRefused('sip', REFUSED.internalError);
+      this.logOnce(REFUSED.internalError, { err: error, source: peer.address }, 'SIP datagram handling failed (further failures only counted)');
     }
+  }
+
+  // A datagram from outside the allowlist. Its source address is unverified (UDP is trivially
+  // spoofed), so answering it could reflect traffic at a victim. RFC 3261 section 17.2.1 has a
+  // server transaction retransmit its final response to INVITE until the ACK; that reliability is
+  // owed to a peer we serve, not to an address we refuse: here no transaction is created, the 403
+  // goes out once per datagram received, in its smallest form, and only when it is no larger than
+  // the request that caused it. Amplification is therefore at most 1:1 in packets and bytes, and a
+  // genuine but misconfigured client still learns why (its own retransmissions each get a 403).
+  private refuseUnverified(message: SipMessage, peer: SipPeer, requestBytes: number): void {
+    countRefused('sip', REFUSED.sourceNotAllowed);
+    this.logOnce(REFUSED.sourceNotAllowed, { source: peer.address }, 'refusing SIP from a source outside the allowlist (further ones only counted)');
+    if (message.kind === 'response' || message.method === 'ACK' || message.headers.all('via').length === 0) return;
+    const refusal = responseTo(message, 403, 'Forbidden', { toTag: newTag(), bare: true });
+    if (refusal.length > requestBytes) {
+      countRefused('sip', REFUSED.refusalLargerThanRequest);
+      return;
+    }
+    this.send(refusal, peer);
+  }
+
+  private sourceAllowed(peer: SipPeer): boolean {
+    return isIPv4(peer.address) && this.allowed.check(peer.address, 'ipv4');
   }
 
   private onResponse(response: SipResponse): void {
@@ -158,12 +201,12 @@ export class SipEndpoint {
     for (const dialog of this.dialogs.values()) {
       if (dialog.sipCallId === callId && dialog.onByeResponse(branch)) return;
     }
-    droppedTotal.inc({ reason: 'stray_response' });
+    countRefused('sip', REFUSED.strayResponse);
   }
 
   private reject(request: SipRequest, peer: SipPeer, rejection: SipRejection, key?: string): void {
-    rejectedTotal.inc({ status: String(rejection.status) });
-    this.logOnce(`${rejection.status}`, { status: rejection.status, reason: rejection.reason, source: peer.address, method: request.method }, 'refusing SIP request');
+    countRefused('sip', `rejected_${rejection.status}`);
+    this.logOnce(`${rejection.status}`, { status: rejection.status, reason: rejection.reason, source: peer.address, method: request.method.slice(0, 32) }, 'refusing SIP request (further ones with this status only counted)');
     const datagram = responseTo(request, rejection.status, rejection.reason, { toTag: newTag(), headers: rejection.extraHeaders });
     if (request.method === 'INVITE' && key) this.sendInviteFinal(key, peer, datagram);
     else if (key) this.sendNonInviteFinal(key, peer, datagram);
@@ -171,7 +214,7 @@ export class SipEndpoint {
   }
 
   private onRequest(request: SipRequest, peer: SipPeer): void {
-    requestsTotal.inc({ method: request.method });
+    requestsTotal.inc({ method: methodLabel(request.method) });
     const h = request.headers;
     if (request.method === 'ACK') {
       this.onAck(request);
@@ -179,8 +222,8 @@ export class SipEndpoint {
     }
     if (h.all('via').length === 0) {
       // A response is routed by Via (section 18.2.2): without one there is nowhere to answer.
-      droppedTotal.inc({ reason: 'no_via' });
-      this.logOnce('no_via', { source: peer.address }, 'dropping SIP requests without Via');
+      countRefused('sip', REFUSED.noVia);
+      this.logOnce(REFUSED.noVia, { source: peer.address }, 'dropping SIP requests without Via');
       return;
     }
     try {
@@ -198,7 +241,6 @@ export class SipEndpoint {
       return;
     }
     try {
-      this.checkSource(peer);
       this.dispatch(request, peer, key);
     } catch (error) {
       if (error instanceof SipRejection) this.reject(request, peer, error, key);
@@ -223,10 +265,6 @@ export class SipEndpoint {
     if (maxForwards === '0' && request.method !== 'OPTIONS') throw new SipRejection(483, 'Too Many Hops');
     const required = h.all('require');
     if (required.length > 0) throw new SipRejection(420, 'Bad Extension', [['Unsupported', required.join(', ')]]);
-  }
-
-  private checkSource(peer: SipPeer): void {
-    if (!isIPv4(peer.address) || !this.allowed.check(peer.address, 'ipv4')) throw new SipRejection(403, 'Forbidden');
   }
 
   private dispatch(request: SipRequest, peer: SipPeer, key: string): void {
@@ -297,6 +335,17 @@ export class SipEndpoint {
   }
 
   private createMedia(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
+    try {
+      return this.createRtpSession(dialog, negotiation);
+    } catch (error) {
+      // negotiate() hands over only values the session accepts; what is left is ours (no free
+      // port, native failure): answered 500, logged with the call id, the endpoint goes on.
+      dialog.logger.error({ err: error }, 'cannot create the media session for a SIP call');
+      throw new SipRejection(500, 'Server Internal Error');
+    }
+  }
+
+  private createRtpSession(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
     const { audio } = negotiation;
     return this.deps.engine.createRtpSession(dialog.callId, {
       ...this.deps.media.session,

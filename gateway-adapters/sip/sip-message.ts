@@ -181,10 +181,28 @@ export function parseSipUri(uri: string): SipUri {
   if (!match) throw new SipRejection(400, 'Bad Request-URI');
   return {
     scheme: match[1]!.toLowerCase(),
-    user: match[2] ? decodeURIComponent(match[2].split(':')[0]!) : undefined,
+    user: match[2] ? unescapeUser(match[2].split(':')[0]!) : undefined,
     host: match[3]!.toLowerCase(),
     port: match[4] ? Number(match[4]) : undefined,
   };
+}
+
+// The user part may carry %HH escapes (section 19.1.2); a broken one is the sender's syntax
+// error (400), not an exception of ours.
+function unescapeUser(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SipRejection(400, 'Bad Request-URI');
+  }
+}
+
+// The methods a metric may name; any other token is counted as 'other', so a sender cannot
+// create series by inventing methods (RFC 3261 section 7.1 lets a method be any token).
+const knownMethods = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
+
+export function methodLabel(method: string): string {
+  return knownMethods.has(method) ? method : 'other';
 }
 
 export interface CSeq {
@@ -225,7 +243,8 @@ export function responseTo(
   request: SipRequest,
   status: number,
   reason: string,
-  options: { toTag?: string; headers?: Array<[string, string]>; body?: string } = {},
+  // bare: only the headers section 8.2.6.2 requires (a refusal to an unverified source is kept small).
+  options: { toTag?: string; headers?: Array<[string, string]>; body?: string; bare?: boolean } = {},
 ): Buffer {
   const h = request.headers;
   const to = h.get('to') ?? '';
@@ -235,8 +254,7 @@ export function responseTo(
     ['To', options.toTag && status !== 100 ? withTag(to, options.toTag) : to],
     ['Call-ID', h.get('call-id') ?? ''],
     ['CSeq', h.get('cseq') ?? ''],
-    ['Server', 'Parley'],
-    ...(options.headers ?? []),
+    ...(options.bare ? [] : ([['Server', 'Parley'], ...(options.headers ?? [])] as Array<[string, string]>)),
   ];
   return serializeResponse(status, reason, headers, options.body ?? '');
 }

@@ -45,6 +45,23 @@ function segmentCorrelation(input: Int16Array, output: Int16Array, rateHz: numbe
   return scores[Math.floor(scores.length / 2)] ?? 0;
 }
 
+async function refusedCount(reason: string): Promise<number> {
+  return (await registry.getSingleMetric('parley_refused_total')!.get()).values.find((v) => v.labels.surface === 'sip' && v.labels.reason === reason)?.value ?? 0;
+}
+
+async function seriesOf(name: string): Promise<string[]> {
+  return (await registry.getSingleMetric(name)!.get()).values.map((value) => JSON.stringify(value.labels)).sort();
+}
+
+// Polls a condition the test cannot be told about by an event (a counter), with a bounded wait.
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function answerPort(sdp: string): number {
   return Number(/^m=audio (\d+) /m.exec(sdp)?.[1]);
 }
@@ -245,15 +262,49 @@ describe('direct SIP endpoint over real UDP', () => {
     await client.waitForResponse(stray.callId, 'CANCEL', 481);
   });
 
-  it('refuses sources outside the allowlist with 403', async () => {
-    const { client } = await start({ allowedSources: ['10.0.0.0/8'] });
+  it('refuses sources outside the allowlist with one 403 no larger than the request, and keeps no state for them', async () => {
+    const { endpoint, client } = await start({ allowedSources: ['10.0.0.0/8'], t1Ms: 10 });
+    const methodsBefore = await seriesOf('parley_sip_requests_total');
     const dialog = client.newDialog();
-    client.invite(dialog, offerSdp({ port: 40006 }));
+    const invite = client.request('INVITE', dialog, 1, { body: offerSdp({ port: 40006 }), headers: [['Content-Type', 'application/sdp']] });
+    client.sendRaw(invite);
     await client.waitForResponse(dialog.callId, 'INVITE', 403);
+    // No server transaction: nothing would retransmit the 403 (Timer G) toward a spoofed source.
+    expect(endpoint.openTransactions).toBe(0);
     const options = client.newDialog();
-    client.sendRaw(client.request('OPTIONS', options, 1));
-    await client.waitForResponse(options.callId, 'OPTIONS', 403);
+    const request = client.request('OPTIONS', options, 1);
+    client.sendRaw(request);
+    const refusal = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('call-id') === options.callId);
+    expect(refusal.message.kind === 'response' && refusal.message.status).toBe(403);
+    expect(Buffer.byteLength(refusal.raw)).toBeLessThanOrEqual(Buffer.byteLength(request));
+    const inviteRefusal = client.received.find(({ message }) => message.headers.get('call-id') === dialog.callId)!;
+    expect(Buffer.byteLength(inviteRefusal.raw)).toBeLessThanOrEqual(Buffer.byteLength(invite));
+    // A request whose smallest 403 would be larger than itself gets no answer at all.
+    const tiny = client.newDialog();
+    const before = await refusedCount('refusal_larger_than_request');
+    client.sendRaw(`OPTIONS sip:b@h SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bKt\r\ni: ${tiny.callId}\r\nf: <sip:a@h>;tag=${'f'.repeat(200)}\r\nt: <sip:b@h>\r\nCSeq: 1 OPTIONS\r\n\r\n`);
+    await waitUntil(async () => (await refusedCount('refusal_larger_than_request')) > before);
+    expect(client.received.some(({ message }) => message.headers.get('call-id') === tiny.callId)).toBe(false);
     expect(calls.size).toBe(0);
+    expect(endpoint.openTransactions).toBe(0);
+    // Refused sources do not reach the per-method counter.
+    expect(await seriesOf('parley_sip_requests_total')).toEqual(methodsBefore);
+  });
+
+  it('counts requests by a closed set of methods: 500 invented methods add no series', async () => {
+    const { client } = await start();
+    const methods = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE', 'other'];
+    let last = '';
+    for (let i = 0; i < 500; i++) {
+      const dialog = client.newDialog();
+      last = dialog.callId;
+      client.sendRaw(client.request(`X${i.toString(36).toUpperCase()}FOO`, dialog, 1));
+      if (i % 50 === 49) await client.waitForResponse(dialog.callId, `X${i.toString(36).toUpperCase()}FOO`, 405);
+    }
+    await client.waitFor(({ message }) => message.headers.get('call-id') === last);
+    const labels = (await registry.getSingleMetric('parley_sip_requests_total')!.get()).values.map((value) => value.labels.method);
+    expect(labels.every((label) => methods.includes(String(label)))).toBe(true);
+    expect(labels).toContain('other');
   });
 
   it('answers only the bot URI: 404 for another user, 403 for another domain, 416 for another scheme', async () => {
@@ -282,8 +333,7 @@ describe('direct SIP endpoint over real UDP', () => {
   it('survives 1000 mutated INVITEs (flipped bytes, truncations): no internal error, still serving', async () => {
     // Default timers: each refused INVITE's final response is resent after 500 ms, not a flood.
     const { client } = await start({ maxCalls: 3 });
-    const internalErrors = async (): Promise<number> =>
-      (await registry.getSingleMetric('parley_sip_dropped_total')!.get()).values.find((v) => v.labels.reason === 'internal_error')?.value ?? 0;
+    const internalErrors = (): Promise<number> => refusedCount('internal_error');
     const before = await internalErrors();
     let seed = 12345;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -306,7 +356,8 @@ describe('direct SIP endpoint over real UDP', () => {
   });
 
   it('answers malformed SIP and SDP with the right status, and keeps serving', async () => {
-    const { client } = await start();
+    const { endpoint, client } = await start();
+    const internalBefore = await refusedCount('internal_error');
     const sdp = offerSdp({ port: 40010 });
     const cases: Array<{ name: string; build: (d: Dialog) => string; status: number }> = [
       { name: 'no Call-ID', build: (d) => client.request('OPTIONS', d, 1, { omit: ['Call-ID'] }), status: 400 },
@@ -323,6 +374,9 @@ describe('direct SIP endpoint over real UDP', () => {
       { name: 'SDP that does not parse', build: (d) => client.request('INVITE', d, 1, { body: 'hello\r\n', headers: [['Content-Type', 'application/sdp']] }), status: 400 },
       { name: 'SDP with a bad port', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio 40010', 'm=audio 99999'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },
       { name: 'SDP without a common codec', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '9' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+      { name: 'bad % escape in the Request-URI', build: (d) => client.request('INVITE', { ...d, requestUri: `sip:b%ZZot@127.0.0.1:${endpoint.local.port}` }, 1, { body: sdp, headers: [['Content-Type', 'application/sdp']] }), status: 400 },
+      { name: 'SDP payload type above 127', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '200' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+      { name: 'SDP rtpmap with a number for a codec name', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 0 PCMU/8000'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },
       { name: 'SDP with only video', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio', 'm=video'), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
     ];
     for (const testCase of cases) {
@@ -342,5 +396,6 @@ describe('direct SIP endpoint over real UDP', () => {
     await client.waitForResponse(after.callId, 'OPTIONS', 200);
     expect(client.received.filter(({ message }) => message.kind === 'response').length).toBe(cases.length + 1);
     expect(calls.size).toBe(0);
+    expect(await refusedCount('internal_error')).toBe(internalBefore);
   });
 });
