@@ -14,6 +14,10 @@ export const botConfigSchema = z.object({
   // Caller audio waiting for a slow bot: past this much in the socket's send buffer (or queued
   // while connecting), frames are dropped and counted rather than buffered without bound.
   maxBufferedMs: z.number().int().min(20).max(30_000).default(1000),
+  // A bot that reads nothing for this long while Parley has something to send it (audio or
+  // events past the send budget above) is given up on: the caller hears the fallback prompt and
+  // the call ends with reason `bot_stuck`. Until then, what does not fit is dropped and counted.
+  stuckTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   // Bot audio ahead of playout: past this, further bot audio is dropped and counted.
   maxPlayoutMs: z.number().int().min(1000).max(600_000).default(60_000),
   // Largest message accepted from a bot (bigger ones close the connection, RFC 6455 section 7.4.1 code 1009).

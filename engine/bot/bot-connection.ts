@@ -11,6 +11,7 @@ import type { BotSession, CallInfo } from '../call/call.js';
 import type { CallMedia, CallMediaEvents } from '../call/call-media.js';
 import type { ResamplerRate } from '../native/resampler.js';
 import type { BotConnectorOptions } from './bot-config.js';
+import { countRefused } from '../metrics.js';
 import { botMetrics } from './bot-metrics.js';
 import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from './bot-wire-protocol.js';
 import { prompt } from './demo-bot/speech-source.js';
@@ -22,6 +23,18 @@ const HANGUP_MARK = 'parley:hangup';
 const BOT_MARK_PREFIX = 'bot:';
 // How long past the queued audio a hangup waits for its mark before hanging up anyway.
 const HANGUP_GRACE_MS = 2000;
+// Bot marks waiting for their audio to play: each is a map entry and a native queue entry, so a
+// bot cannot pile up more than this many (further marks are refused and counted).
+const MAX_PENDING_MARKS = 1024;
+// How much of a bot's hangup reason reaches the log.
+const BOT_REASON_LOG_CHARS = 80;
+
+// Reasons of parley_refused_total{surface="bot"}.
+const REFUSED = {
+  eventBackpressure: 'event_backpressure',
+  tooManyMarks: 'too_many_marks',
+  stuck: 'stuck',
+} as const;
 
 // waiting: between a fault and a reconnect; detached: the bot is gone for good (fallback, or a
 // Twilio bot that ended its stream) and the call is winding down.
@@ -33,6 +46,9 @@ export interface BotConnectionStats {
   framesFromBot: number;
   droppedToBot: number;
   droppedFromBot: number;
+  // Events (marks, speech, DTMF...) sent, and not sent because the bot was not reading.
+  eventsToBot: number;
+  droppedEventsToBot: number;
   malformed: Partial<Record<MalformedReason, number>>;
   faults: number;
   reconnects: number;
@@ -40,7 +56,7 @@ export interface BotConnectionStats {
 }
 
 export class BotConnection implements BotSession {
-  readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
+  readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, eventsToBot: 0, droppedEventsToBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
   private state: State = 'connecting';
   private socket: WebSocket | undefined;
   private pending: Pending[] = [];
@@ -54,6 +70,10 @@ export class BotConnection implements BotSession {
   private readonly listeners: Array<{ [E in keyof CallMediaEvents]: [E, (...args: CallMediaEvents[E]) => void] }[keyof CallMediaEvents]> = [];
   private readonly maxBufferedFrames: number;
   private readonly frameSamples: number;
+  // Size of one caller-audio message on the wire (the unit of the send budget).
+  private audioMessageBytes: number;
+  // When the socket's send buffer went past the budget and stayed there (performance.now() ms).
+  private blockedSinceMs: number | undefined;
 
   constructor(
     private readonly media: CallMedia,
@@ -64,6 +84,7 @@ export class BotConnection implements BotSession {
   ) {
     this.maxBufferedFrames = Math.max(1, Math.floor(options.maxBufferedMs / FRAME_MS));
     this.frameSamples = (media.sampleRateHz / 1000) * FRAME_MS;
+    this.audioMessageBytes = this.frameSamples * 2;
   }
 
   start(): void {
@@ -176,7 +197,7 @@ export class BotConnection implements BotSession {
     this.fallback();
   }
 
-  private fallback(): void {
+  private fallback(reason = 'bot_unavailable'): void {
     this.state = 'detached';
     this.stats.fallback = true;
     botMetrics.fallbacks.inc({ protocol: this.protocol.name });
@@ -187,12 +208,12 @@ export class BotConnection implements BotSession {
         this.guard(() => {
           if (this.state === 'stopped') return;
           this.media.play(pcm);
-          this.hangupAfterPlayout('bot_unavailable');
+          this.hangupAfterPlayout(reason);
         }),
       (error: unknown) =>
         this.guard(() => {
           this.logger.error({ err: error }, 'fallback prompt unavailable: hanging up');
-          if (this.state !== 'stopped') this.media.hangup('bot_unavailable');
+          if (this.state !== 'stopped') this.media.hangup(reason);
         }),
     );
   }
@@ -228,24 +249,61 @@ export class BotConnection implements BotSession {
   }
 
   private sendAudio(pcm: Int16Array): void {
-    const socket = this.socket!;
     const message = this.protocol.callerAudio(pcm);
-    // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).
-    if (socket.bufferedAmount > this.maxBufferedFrames * message.length) {
+    this.audioMessageBytes = message.length;
+    if (this.overBudget()) {
       this.dropped('to_bot', 'backpressure');
       return;
     }
-    socket.send(message);
+    this.socket!.send(message);
     this.stats.framesToBot++;
   }
 
+  // Events share the audio's send budget: a bot that sends marks (or anything Parley answers) and
+  // never reads cannot make Parley buffer the answers without bound.
   private toBot(event: CallEventToBot): void {
     if (this.state === 'open') {
       const message = this.protocol.callEvent(event);
-      if (message !== undefined) this.socket!.send(message);
+      if (message === undefined) return;
+      if (this.overBudget()) {
+        this.stats.droppedEventsToBot++;
+        countRefused('bot', REFUSED.eventBackpressure);
+        return;
+      }
+      this.socket!.send(message);
+      this.stats.eventsToBot++;
     } else if (this.state === 'connecting' || this.state === 'waiting') {
+      if (this.pending.length - this.pendingAudio >= this.maxBufferedFrames) {
+        this.stats.droppedEventsToBot++;
+        countRefused('bot', REFUSED.eventBackpressure);
+        return;
+      }
       this.pending.push({ kind: 'event', event });
     }
+  }
+
+  // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).
+  // Past maxBufferedMs worth of caller audio, nothing more is queued; past stuckTimeoutMs of
+  // that, the bot is given up on.
+  private overBudget(): boolean {
+    const socket = this.socket!;
+    if (socket.bufferedAmount <= this.maxBufferedFrames * this.audioMessageBytes) {
+      this.blockedSinceMs = undefined;
+      return false;
+    }
+    const nowMs = performance.now();
+    this.blockedSinceMs ??= nowMs;
+    if (nowMs - this.blockedSinceMs >= this.options.stuckTimeoutMs) this.giveUpStuck(socket);
+    return true;
+  }
+
+  private giveUpStuck(socket: WebSocket): void {
+    countRefused('bot', REFUSED.stuck);
+    this.logger.error({ bufferedBytes: socket.bufferedAmount, stuckTimeoutMs: this.options.stuckTimeoutMs }, 'bot stopped reading: playing the fallback prompt, then hanging up');
+    // terminate() frees ws's send buffer at once; the close handler ignores a detached call.
+    this.state = 'detached';
+    socket.terminate();
+    this.fallback('bot_stuck');
   }
 
   private flushPending(): void {
@@ -300,6 +358,10 @@ export class BotConnection implements BotSession {
         return;
       }
       case 'mark': {
+        if (this.botMarks.size >= MAX_PENDING_MARKS) {
+          countRefused('bot', REFUSED.tooManyMarks);
+          return;
+        }
         const internal = `${BOT_MARK_PREFIX}${this.nextBotMark++}`;
         this.botMarks.set(internal, command.name);
         this.markAfterQueued(internal);
@@ -309,7 +371,8 @@ export class BotConnection implements BotSession {
         this.media.clear();
         return;
       case 'hangup':
-        this.hangupAfterPlayout(command.reason);
+        if (command.botReason !== undefined) this.logger.info({ botReason: command.botReason.slice(0, BOT_REASON_LOG_CHARS) }, 'bot hung up');
+        this.hangupAfterPlayout('bot_hangup');
         return;
       case 'dtmf':
         this.media.sendDtmf(command.digits);

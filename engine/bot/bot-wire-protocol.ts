@@ -10,7 +10,9 @@ export type BotCommand =
   | { type: 'audio'; pcm: Int16Array } // PCM16 at the call's rate
   | { type: 'mark'; name: string }
   | { type: 'clear' }
-  | { type: 'hangup'; reason: string }
+  // `botReason` is the bot's own text: logged (truncated) for the operator, never a metric label
+  // or a call's end reason (those come from a closed set: this one ends the call as `bot_hangup`).
+  | { type: 'hangup'; botReason?: string }
   | { type: 'dtmf'; digits: string };
 
 export type CallEventToBot =

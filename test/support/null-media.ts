@@ -34,5 +34,5 @@ export class NullMedia extends EventEmitter<CallMediaEvents> implements CallMedi
   mark(): void {}
   clear(): void {}
   sendDtmf(): void {}
-  hangup(): void {}
+  hangup(_reason?: string): void {}
 }

@@ -54,7 +54,7 @@ export class ParleyProtocol implements BotWireProtocol {
       case 'clear':
         return { type: 'clear' };
       case 'hangup':
-        return { type: 'hangup', reason: message.reason ?? 'bot_hangup' };
+        return { type: 'hangup', botReason: message.reason };
       case 'dtmf':
         return { type: 'dtmf', digits: message.digits.toUpperCase() };
     }

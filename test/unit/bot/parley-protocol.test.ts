@@ -28,7 +28,9 @@ describe('ParleyProtocol', () => {
     expect(audio).toMatchObject({ type: 'audio' });
     expect(audio.type === 'audio' && audio.pcm.length === 640 && audio.pcm[0] === -321).toBe(true);
     expect(protocol.decode(Buffer.from('{"event":"dtmf","digits":"12#a"}'), false)).toEqual({ type: 'dtmf', digits: '12#A' });
-    expect(protocol.decode(Buffer.from('{"event":"hangup"}'), false)).toEqual({ type: 'hangup', reason: 'bot_hangup' });
+    expect(protocol.decode(Buffer.from('{"event":"hangup"}'), false)).toEqual({ type: 'hangup' });
+    // The bot's own reason is carried for the log only; the call ends as bot_hangup (a closed set).
+    expect(protocol.decode(Buffer.from('{"event":"hangup","reason":"<script>x"}'), false)).toEqual({ type: 'hangup', botReason: '<script>x' });
     expect(protocol.decode(Buffer.from('{"event":"clear","extra":true}'), false)).toEqual({ type: 'clear' });
   });
 
