@@ -25,6 +25,15 @@ export const configSchema = z.object({
       maxCallSeconds: z.number().int().min(10).max(7200).default(300),
     })
     .prefault({}),
+  // The operator listener: /metrics, /healthz and the admin view (/admin.html, /admin/calls).
+  // Its own address so none of it is on the public port; keep it on a private interface, as
+  // /metrics and /healthz need no token there (the admin view needs api.adminToken).
+  operator: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9090),
+    })
+    .prefault({}),
   limits: z
     .object({
       perIpActive: z.number().int().min(1).default(1),
@@ -113,6 +122,8 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_TOKEN_SECRET: { path: 'api.tokenSecret', type: 'string' },
   PARLEY_ADMIN_TOKEN: { path: 'api.adminToken', type: 'string' },
   PARLEY_MAX_CALL_SECONDS: { path: 'api.maxCallSeconds', type: 'number' },
+  PARLEY_OPERATOR_HOST: { path: 'operator.host', type: 'string' },
+  PARLEY_OPERATOR_PORT: { path: 'operator.port', type: 'number' },
   PARLEY_LIMIT_PER_IP_ACTIVE: { path: 'limits.perIpActive', type: 'number' },
   PARLEY_LIMIT_PER_IP_PER_HOUR: { path: 'limits.perIpPerHour', type: 'number' },
   PARLEY_LIMIT_GLOBAL_ACTIVE: { path: 'limits.globalActive', type: 'number' },

@@ -8,7 +8,7 @@ try {
   logger.level = config.logLevel;
   const node = await startNode(config, logger);
   logger.info({ mode: config.mode, url: node.url }, 'Parley is up');
-  console.log(`\n  Parley (${config.mode} mode) is running.\n  Demo page:     ${node.url}/\n  Operator view: ${node.url}/admin.html#token=${node.adminToken}\n`);
+  console.log(`\n  Parley (${config.mode} mode) is running.\n  Demo page:     ${node.url}/\n  Operator view: ${node.operatorUrl}/admin.html#token=${node.adminToken}\n  Metrics:       ${node.operatorUrl}/metrics\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);

@@ -18,7 +18,9 @@ import type { HttpServer } from './http/http-types.js';
 import { UwsServer } from './http/uws-server.js';
 import { MemoryCallLimits } from './limits/memory-call-limits.js';
 import { RedisCallLimits } from './limits/redis-call-limits.js';
-import { mountApi } from './server.js';
+import { Health, tcpReachable } from './health.js';
+import { mountOperator } from './routes/operator-routes.js';
+import { mountApi, WEB_ROOT } from './server.js';
 import { DiagnosticsLog } from './signaling/diagnostics-log.js';
 import type { BrowserGateway } from './signaling/browser-gateway.js';
 import { startDirectMode } from './direct-mode.js';
@@ -27,6 +29,8 @@ import { pbxJanusGateway } from './janus-gateway.js';
 export interface RunningNode {
   url: string;
   port: number;
+  // The operator listener (/metrics, /healthz, /admin.html, /admin/calls).
+  operatorUrl: string;
   adminToken: string;
   calls: CallRegistry;
   diagnostics: DiagnosticsLog;
@@ -46,7 +50,11 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
   return { connect: (callId, offer) => edge.accept(callId, offer) };
 }
 
-export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
+function urlOf(host: string, port: number): string {
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+}
+
+export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
   const media = new MediaEngine({ logger });
   const calls = new CallRegistry();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
@@ -97,6 +105,19 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
         })
       : undefined;
   await asterisk?.start();
+
+  // What /healthz checks: the native engine answers; in pbx mode ARI's event socket is up; Janus
+  // accepts connections when this node drives it; Redis is ready when configured.
+  const health = new Health();
+  health.add('mediaEngine', () => Number.isFinite(MediaEngine.monotonicUs()));
+  if (asterisk) {
+    let ariConnected = true; // start() resolved: the app is registered
+    asterisk.on('connected', () => (ariConnected = true));
+    asterisk.on('disconnected', () => (ariConnected = false));
+    health.add('ari', () => ariConnected);
+  }
+  if (direct || pbxJanus) health.add('janus', tcpReachable(config.janus.url));
+  if (redis) health.add('redis', () => redis.status === 'ready');
   mountApi({
     http,
     grants,
@@ -108,18 +129,22 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     calls,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
-    adminToken,
     logger,
+    webRoot: WEB_ROOT,
   });
+  mountOperator({ http: operatorHttp, calls, diagnostics, health, adminToken, webRoot: WEB_ROOT });
   const boundPort = await http.listen(config.api.host, port);
-  const url = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${boundPort}`;
+  const operatorPort = await operatorHttp.listen(config.operator.host, config.operator.port);
   return {
-    url,
+    url: urlOf(config.api.host, boundPort),
     port: boundPort,
+    operatorUrl: urlOf(config.operator.host, operatorPort),
     adminToken,
     calls,
     diagnostics,
     async shutdown(graceMs = 10_000) {
+      // The operator listener stays up while draining, so /healthz can say so (503).
+      health.startDraining();
       await http.close();
       asterisk?.refuseNewCalls();
       if (calls.size > 0) {
@@ -138,6 +163,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
       await direct?.close();
       media.stop();
       redis?.disconnect();
+      await operatorHttp.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 // The API's own view of HTTP and WebSocket, so handlers never see a server library's types: the
 // same handlers run on uWebSockets.js in production and on node:http in the bench comparison.
+import { countRefused } from '../../engine/metrics.js';
 
 export interface HttpRequest {
   method: string;
@@ -43,3 +44,18 @@ export interface HttpServer {
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
+
+// The path with its %HH escapes decoded, or undefined when an escape is malformed (RFC 3986
+// section 2.1): the sender's error, answered 400 by the servers before any handler runs.
+export function decodePath(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export function badUrl(): HttpResponse {
+  countRefused('http', 'bad_url');
+  return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"bad_url"}' };
+}

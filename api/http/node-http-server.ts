@@ -2,7 +2,7 @@
 // the very same handlers (and a fallback for platforms the pinned uWS binary does not cover).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
+import { badUrl, decodePath, MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
 
 export class NodeHttpServer implements HttpServer {
   private readonly routes = new Map<string, HttpHandler>();
@@ -19,7 +19,12 @@ export class NodeHttpServer implements HttpServer {
         socket.destroy();
         return;
       }
-      void entry.upgrade({ ...this.describe(req), body: Buffer.alloc(0) }).then((decision) => {
+      const request = this.describe(req);
+      if (!request) {
+        socket.destroy();
+        return;
+      }
+      void entry.upgrade({ ...request, body: Buffer.alloc(0) }).then((decision) => {
         const typed = decision as { state: unknown } | { refuse: HttpResponse };
         if ('refuse' in typed) {
           socket.end(`HTTP/1.1 ${typed.refuse.status} Refused\r\ncontent-type: application/json\r\n\r\n${typed.refuse.body ?? ''}`);
@@ -38,8 +43,15 @@ export class NodeHttpServer implements HttpServer {
     this.fallbackHandler = handler;
   }
 
-  private describe(req: IncomingMessage): Omit<HttpRequest, 'body'> {
-    const url = new URL(req.url ?? '/', 'http://local');
+  // undefined: a request target that is not a URL path (answered 400).
+  private describe(req: IncomingMessage): Omit<HttpRequest, 'body'> | undefined {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      return undefined;
+    }
+    if (decodePath(url.pathname) === undefined) return undefined;
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) headers[key] = Array.isArray(value) ? value.join(', ') : (value ?? '');
     return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, remoteAddress: req.socket.remoteAddress ?? '' };
@@ -47,6 +59,11 @@ export class NodeHttpServer implements HttpServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const request = this.describe(req);
+    if (!request) {
+      const refusal = badUrl();
+      res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {

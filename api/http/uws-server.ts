@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, us_listen_socket, WebSocket } from 'uwebsockets';
 import { loadUws, type UwsModule } from '../uws-loader.js';
-import { MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
+import { badUrl, decodePath, MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
 
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1; // uSockets' ListenOptions
 
@@ -63,6 +63,10 @@ export class UwsServer implements HttpServer {
 
   private serve(res: UwsResponse, req: UwsRequest, handler: HttpHandler): void {
     const request = readRequest(res, req);
+    if (decodePath(request.path) === undefined) {
+      writeResponse(res, badUrl());
+      return;
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;

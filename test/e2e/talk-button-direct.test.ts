@@ -29,7 +29,7 @@ describe.skipIf(unavailable !== undefined)('Talk to Bot in Chromium against dire
     // A longer lead than in embedded mode: the call is set up through Janus and SIP first.
     caller = writeCallerAudio('I would like to book a table for two people tonight, please.', 4500, 6000);
     janus = await startJanusInNamespace('test-output/e2e-direct/janus');
-    const config = configSchema.parse({ ...directModeConfig(janus), logLevel: 'silent', api: { host: '127.0.0.1', port: await freeTcpPort() } });
+    const config = configSchema.parse({ operator: { port: 0 }, ...directModeConfig(janus), logLevel: 'silent', api: { host: '127.0.0.1', port: await freeTcpPort() } });
     node = await startNode(config, nodeLogger(screenshots));
     browser = await launchChromium(caller.file);
   }, 30_000);

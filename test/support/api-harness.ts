@@ -1,5 +1,5 @@
-// Starts the public edge on 127.0.0.1 with memory stores and an injected browser gateway, for
-// tests that exercise HTTP and signaling without caring how media is carried.
+// Starts the public edge and the operator listener on 127.0.0.1 with memory stores and an injected
+// browser gateway, for tests that exercise HTTP and signaling without caring how media is carried.
 import { pino } from 'pino';
 import { CallRegistry } from '../../engine/call/call-registry.js';
 import type { BotStarter } from '../../engine/call/call.js';
@@ -10,7 +10,9 @@ import type { HttpServer } from '../../api/http/http-types.js';
 import { UwsServer } from '../../api/http/uws-server.js';
 import type { CallLimits, CallLimitsConfig } from '../../api/limits/call-limits.js';
 import { MemoryCallLimits } from '../../api/limits/memory-call-limits.js';
-import { mountApi } from '../../api/server.js';
+import { Health } from '../../api/health.js';
+import { mountOperator } from '../../api/routes/operator-routes.js';
+import { mountApi, WEB_ROOT } from '../../api/server.js';
 import type { BrowserGateway } from '../../api/signaling/browser-gateway.js';
 import { DiagnosticsLog } from '../../api/signaling/diagnostics-log.js';
 
@@ -21,6 +23,8 @@ export interface ApiHarness {
   baseUrl: string;
   wsUrl: string;
   port: number;
+  operatorUrl: string;
+  health: Health;
   calls: CallRegistry;
   diagnostics: DiagnosticsLog;
   tokens: SessionTokens;
@@ -55,6 +59,10 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const calls = new CallRegistry();
   const logger = pino({ level: 'silent' });
   const diagnostics = new DiagnosticsLog(logger);
+  const health = new Health();
+  const operator = new UwsServer();
+  mountOperator({ http: operator, calls, diagnostics, health, adminToken: ADMIN_TOKEN, webRoot: WEB_ROOT });
+  const operatorPort = await operator.listen('127.0.0.1', 0);
   mountApi({
     http,
     grants: new GrantService(grantConfig, tokens, records, limits),
@@ -66,20 +74,23 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     calls,
     diagnostics,
     maxCallSeconds: grantConfig.maxCallSeconds,
-    adminToken: ADMIN_TOKEN,
     logger,
+    webRoot: WEB_ROOT,
   });
   const port = await http.listen('127.0.0.1', 0);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
+    operatorUrl: `http://127.0.0.1:${operatorPort}`,
+    health,
     calls,
     diagnostics,
     tokens,
     close: async () => {
       calls.endAll('shutdown');
       await http.close();
+      await operator.close();
     },
   };
 }

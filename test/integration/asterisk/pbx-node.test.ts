@@ -20,13 +20,14 @@ describe('a node in pbx mode', () => {
     const config = loadConfig({
       PARLEY_MODE: 'pbx',
       PARLEY_API_PORT: '0',
+      PARLEY_OPERATOR_PORT: '0',
       PARLEY_ARI_URL: ari.url,
       PARLEY_ARI_USERNAME: 'parley',
       PARLEY_ARI_PASSWORD: 'secret',
       PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
     });
     node = await startNode(config, pino({ level: 'silent' }));
-    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${node.operatorUrl}/healthz`)).json()).toMatchObject({ status: 'ok', checks: { mediaEngine: true, ari: true } });
     const caller = ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
     await until(() => node!.calls.size === 1 && [...ari!.bridges.values()].some((bridge) => bridge.channels.length === 2), 'the call bridged');
     expect(node.calls.list()[0]!.source).toBe('asterisk');

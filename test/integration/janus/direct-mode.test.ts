@@ -28,6 +28,7 @@ describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', (
     janus = await startJanusInNamespace('test-output/janus');
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
     const config = configSchema.parse({
+      operator: { port: 0 },
       ...directModeConfig(janus),
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: 0, allowedOrigins: [ORIGIN], maxCallSeconds: 120 },

@@ -85,6 +85,7 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
     ari = await AriDouble.start();
     ports = await sippPorts();
     const config = configSchema.parse({
+      operator: { port: 0 },
       ...pbxModeConfig(janus, `sip:7000@${HOST_ADDRESS}:${ports.sipPort}`),
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: 0, allowedOrigins: [ORIGIN], maxCallSeconds: 120 },
