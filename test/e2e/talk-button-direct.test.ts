@@ -10,22 +10,18 @@ import { startNode, type RunningNode } from '../../api/node.js';
 import { writeCallerAudio, type CallerScript } from '../support/caller-audio.js';
 import { launchChromium } from '../support/chromium.js';
 import { freeTcpPort } from '../support/free-port.js';
-import { directModeConfig, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../support/janus-netns.js';
+import { directModeConfig, requireNamespaces, startJanusInNamespace, type JanusInNamespace } from '../support/janus-netns.js';
 import { nodeLogger, expectConversation, hangUpAndCollectDiagnostics, talkToBot, TalkButtonPage } from '../support/talk-button-page.js';
 
 const screenshots = 'test-output/e2e-direct';
-const unavailable = namespacesUnavailable();
-if (unavailable) {
-  console.warn(`\n!!! SKIPPING the direct-mode browser test (Chromium -> real Janus): network namespaces are unavailable (${unavailable}).\n!!! Janus 1.1.2 gathers no ICE candidates on loopback; run the suite as root to include it.\n`);
-}
-
-describe.skipIf(unavailable !== undefined)('Talk to Bot in Chromium against direct mode through a real Janus', () => {
+describe('Talk to Bot in Chromium against direct mode through a real Janus', () => {
   let janus: JanusInNamespace | undefined;
   let node: RunningNode | undefined;
   let browser: BrowserContext | undefined;
   let caller: CallerScript;
 
   beforeAll(async () => {
+    requireNamespaces('The direct-mode browser test (Chromium -> real Janus)');
     // A longer lead than in embedded mode: the call is set up through Janus and SIP first.
     caller = writeCallerAudio('I would like to book a table for two people tonight, please.', 4500, 6000);
     janus = await startJanusInNamespace('test-output/e2e-direct/janus');

@@ -7,24 +7,20 @@ import { startNode, type RunningNode } from '../../../api/node.js';
 import { JanusClient } from '../../../gateway-adapters/janus/janus-client.js';
 import { janusSignedToken } from '../../../gateway-adapters/janus/janus-token.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
-import { directModeConfig, JANUS_TOKEN_SECRET, namespacesUnavailable, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { directModeConfig, JANUS_TOKEN_SECRET, requireNamespaces, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
 
 const ORIGIN = 'https://shop.example';
-const unavailable = namespacesUnavailable();
-if (unavailable) {
-  console.warn(`\n!!! SKIPPING the real-Janus direct-mode tests: network namespaces are unavailable (${unavailable}).\n!!! Janus 1.1.2 gathers no ICE candidates on loopback; run the suite as root to include them.\n`);
-}
-
-describe.skipIf(unavailable !== undefined)('direct mode through a real Janus', () => {
+describe('direct mode through a real Janus', () => {
   let janus: JanusInNamespace | undefined;
   let coturn: CoturnHandle | undefined;
   let node: RunningNode | undefined;
   const speech = renderSpeech('Hello bot, can you hear me through Janus?', { rateHz: 48000 });
 
   beforeAll(async () => {
+    requireNamespaces('The real-Janus direct-mode test');
     janus = await startJanusInNamespace('test-output/janus');
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
     const config = configSchema.parse({

@@ -11,7 +11,7 @@ import { configSchema } from '../../../api/config.js';
 import { startNode, type RunningNode } from '../../../api/node.js';
 import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
-import { HOST_ADDRESS, namespacesUnavailable, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { HOST_ADDRESS, requireNamespaces, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { freeUdpPort } from '../../support/free-port.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
@@ -20,11 +20,6 @@ import { WeriftBrowser } from '../../support/werift-browser.js';
 
 const ORIGIN = 'https://shop.example';
 const FRAME_SAMPLES = 960; // 20 ms at 48 kHz
-const unavailable = namespacesUnavailable();
-if (unavailable) {
-  console.warn(`\n!!! SKIPPING the real-Janus PBX-mode tests: network namespaces are unavailable (${unavailable}).\n!!! Janus 1.1.2 gathers no ICE candidates on loopback; run the suite as root to include them.\n`);
-}
-
 // SIPp's SIP port, and an even RTP port (RFC 3550 section 11) whose RTCP port (+1) and the video
 // echo port SIPp also binds (+2) stay clear of the SIP port.
 async function sippPorts(): Promise<{ sipPort: number; mediaPort: number }> {
@@ -68,7 +63,7 @@ function concat(frames: Int16Array[]): Int16Array {
   return out;
 }
 
-describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the bot extension', () => {
+describe('PBX mode through a real Janus to the bot extension', () => {
   const outputDir = 'test-output/janus-pbx';
   let janus: JanusInNamespace | undefined;
   let coturn: CoturnHandle | undefined;
@@ -79,6 +74,7 @@ describe.skipIf(unavailable !== undefined)('PBX mode through a real Janus to the
   const speech = renderSpeech('Hello bot, can you hear me through Janus and the PBX?', { rateHz: 48000 });
 
   beforeAll(async () => {
+    requireNamespaces('The real-Janus PBX-mode test');
     mkdirSync(outputDir, { recursive: true });
     janus = await startJanusInNamespace(outputDir);
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
