@@ -72,12 +72,12 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   const adminToken = config.api.adminToken ?? randomBytes(18).toString('base64url');
   const diagnostics = new DiagnosticsLog(logger);
 
-  // The node's own page may always ask for grants, under either loopback name.
-  const port = config.api.port;
-  const ownOrigins = [`http://${config.api.host}:${port}`, ...(config.api.host === '127.0.0.1' ? [`http://localhost:${port}`] : [])];
+  // The node's own origins are added once the port is bound (api.port 0 picks one); the grant
+  // service reads this array on each request.
+  const allowedOrigins = [...config.api.allowedOrigins];
   const grants = new GrantService(
     {
-      allowedOrigins: [...config.api.allowedOrigins, ...ownOrigins],
+      allowedOrigins,
       grantTtlSeconds: config.api.grantTtlSeconds,
       maxCallSeconds: config.api.maxCallSeconds,
       stunUrls: config.turn.stunUrls,
@@ -133,7 +133,9 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     webRoot: WEB_ROOT,
   });
   mountOperator({ http: operatorHttp, calls, diagnostics, health, adminToken, webRoot: WEB_ROOT });
-  const boundPort = await http.listen(config.api.host, port);
+  const boundPort = await http.listen(config.api.host, config.api.port);
+  // The node's own page may always ask for grants, under either loopback name.
+  allowedOrigins.push(`http://${config.api.host}:${boundPort}`, ...(config.api.host === '127.0.0.1' ? [`http://localhost:${boundPort}`] : []));
   const operatorPort = await operatorHttp.listen(config.operator.host, config.operator.port);
   return {
     url: urlOf(config.api.host, boundPort),
