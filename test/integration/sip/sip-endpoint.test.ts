@@ -6,6 +6,7 @@ import type { BotStarter } from '../../../engine/call/call.js';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
+import { mutants } from '../../support/mutate.js';
 import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
@@ -353,6 +354,31 @@ describe('direct SIP endpoint over real UDP', () => {
     expect(await internalErrors()).toBe(before);
     expect(client.unparsable).toBe(0);
     expect(client.received.filter(({ message }) => message.kind === 'response' && message.status >= 400).length).toBeGreaterThan(100);
+  });
+
+  it('survives 3000 mutants of every request kind and of responses, inside a live dialog too: no internal error', async () => {
+    const { client } = await start({ maxCalls: 3, t1Ms: 20, t2Ms: 80 });
+    const peer = await rtpPeer();
+    const { dialog } = await connect(client, offerSdp({ port: peer.port }));
+    const before = await refusedCount('internal_error');
+    const samples = [
+      client.request('INVITE', { ...dialog }, 2, { body: offerSdp({ port: peer.port }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKre' }),
+      client.request('BYE', dialog, 3, { branch: 'z9hG4bKbye' }),
+      client.request('CANCEL', dialog, 1),
+      client.request('ACK', dialog, 1, { branch: 'z9hG4bKack' }),
+      client.request('OPTIONS', client.newDialog(), 1),
+      `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKx\r\nFrom: <sip:bot@127.0.0.1>;tag=${dialog.toTag}\r\nTo: <sip:caller@127.0.0.1>;tag=${dialog.fromTag}\r\nCall-ID: ${dialog.callId}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n`,
+    ];
+    for (const { index, input } of mutants(samples, 3000, 0x51d)) {
+      client.sendRaw(input.toString('latin1'));
+      if (index % 100 === 99) {
+        const probe = client.newDialog();
+        await client.requestUntilAnswered(client.request('OPTIONS', probe, 1), probe.callId, 'OPTIONS', 200);
+      }
+    }
+    const after = client.newDialog();
+    await client.requestUntilAnswered(client.request('OPTIONS', after, 1), after.callId, 'OPTIONS', 200);
+    expect(await refusedCount('internal_error')).toBe(before);
   });
 
   it('answers malformed SIP and SDP with the right status, and keeps serving', async () => {
