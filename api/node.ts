@@ -137,6 +137,9 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   // The node's own page may always ask for grants, under either loopback name.
   allowedOrigins.push(`http://${config.api.host}:${boundPort}`, ...(config.api.host === '127.0.0.1' ? [`http://localhost:${boundPort}`] : []));
   const operatorPort = await operatorHttp.listen(config.operator.host, config.operator.port);
+  if (!/^(127\.|::1$|localhost$)/.test(config.operator.host)) {
+    logger.warn({ host: config.operator.host, port: operatorPort }, 'operator listener is not on loopback: /metrics and /healthz need no token there, keep it on a private network');
+  }
   return {
     url: urlOf(config.api.host, boundPort),
     port: boundPort,
