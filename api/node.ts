@@ -43,7 +43,7 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer) => edge.accept(callId, offer) };
+  return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
 }
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer()): Promise<RunningNode> {
