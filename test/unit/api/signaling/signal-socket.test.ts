@@ -117,4 +117,17 @@ describe('signaling socket with a media-less leg', () => {
     expect(h.release).toHaveBeenCalledWith(CLIENT_IP, 'call-remote-1');
     expect(h.addCall).not.toHaveBeenCalled();
   });
+
+  it('tells the browser `ended` once when it hangs up, though the leg reports its end too', async () => {
+    const leg = remoteLeg();
+    const h = await harness(leg);
+    h.message({ type: 'offer', sdp: 'v=0\r\n' });
+    await vi.waitFor(() => expect(sentOfType(h.sent, 'answer')).toHaveLength(1));
+    h.message({ type: 'hangup' });
+    expect(leg.close).toHaveBeenCalledWith('caller_hangup');
+    await expect(leg.ended).resolves.toBe('caller_hangup');
+    // The leg's end is handled in a later turn: let it run before counting.
+    await vi.waitFor(() => expect(h.release).toHaveBeenCalled());
+    expect(sentOfType(h.sent, 'ended')).toEqual([{ type: 'ended', reason: 'caller_hangup' }]);
+  });
 });
