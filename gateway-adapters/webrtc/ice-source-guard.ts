@@ -1,5 +1,6 @@
-// Who may reach a call's DTLS and SRTP: only the selected ICE candidate pair, and only STUN
-// requests that carry the call's short-term credentials may reach ICE.
+// Who may reach a call's DTLS and SRTP: only a candidate pair that passed an authenticated ICE
+// connectivity check, and only STUN requests that carry the call's short-term credentials may
+// reach ICE.
 //
 // werift 0.24 hands every non-STUN datagram that reaches an ICE socket to DTLS/SRTP without its
 // source address (StunProtocol.datagramReceived -> onDataReceived(data)), and answers and acts on
@@ -11,7 +12,15 @@
 // StunOverTurnProtocol.handleStunMessage (relayed). It installs itself on Connection.ensureProtocol,
 // which werift calls for every protocol before its socket is read. Each shape is checked, so a
 // werift upgrade that moves them fails at call setup instead of leaving the calls unguarded.
-import { isStunMessage, parseMessage, type CandidatePair } from 'werift';
+//
+// Why any authenticated pair and not only werift's `nominated` one: werift fixes `nominated` at
+// the first nomination and never follows the controlling agent's later choice, and Chromium does
+// move (it was seen answering DTLS and sending SRTP on another local candidate than werift's
+// nominated pair). A pair qualifies once a check on it passed with the call's credentials in either
+// direction: werift's own check answered with a MESSAGE-INTEGRITY werift verified (SUCCEEDED), or
+// the peer's check, which reaches werift only through this guard's authentication. That is what
+// libwebrtc receives on too (its connections exist only for authenticated sources).
+import { CandidatePairState, isStunMessage, parseMessage, type CandidatePair } from 'werift';
 import { countRefused } from '../../engine/metrics.js';
 import { WebRtcEdgeError } from './errors.js';
 
@@ -24,7 +33,7 @@ interface GuardedConnection {
   localUsername: string;
   localPassword: string;
   remoteUsername: string;
-  nominated?: CandidatePair;
+  checkList: CandidatePair[];
   ensureProtocol: (protocol: object) => void;
 }
 
@@ -35,7 +44,7 @@ const DTLS_ALERT = 21;
 const DTLS_EPOCH_OFFSET = 3;
 const DTLS_RECORD_HEADER_BYTES = 13;
 
-export type IceRefusal = 'stun_malformed' | 'stun_unauthenticated' | 'before_ice_selected' | 'unselected_source' | 'dtls_plaintext_alert';
+export type IceRefusal = 'stun_malformed' | 'stun_unauthenticated' | 'unverified_source' | 'dtls_plaintext_alert';
 
 export interface IceSourceGuardOptions {
   // True once the DTLS handshake has completed: from then on the peer protects its alerts.
@@ -46,7 +55,12 @@ export interface IceSourceGuardOptions {
 
 function isGuardedConnection(connection: unknown): connection is GuardedConnection {
   const c = connection as Partial<GuardedConnection> | undefined;
-  return typeof c?.ensureProtocol === 'function' && typeof c.localUsername === 'string' && typeof c.localPassword === 'string';
+  return (
+    typeof c?.ensureProtocol === 'function' &&
+    Array.isArray(c.checkList) &&
+    typeof c.localUsername === 'string' &&
+    typeof c.localPassword === 'string'
+  );
 }
 
 export class IceSourceGuard {
@@ -84,13 +98,10 @@ export class IceSourceGuard {
   private refusal(protocol: object, data: Buffer, from: Address): IceRefusal | undefined {
     // RFC 7983 section 7: a first byte of 0..3 with the magic cookie is STUN.
     if (isStunMessage(data)) return this.stunRefusal(data);
-    const selected = this.connection.nominated;
-    if (!selected) return 'before_ice_selected';
-    const [host, port] = selected.remoteAddr;
-    if (selected.protocol !== protocol || host !== from[0] || port !== from[1]) return 'unselected_source';
-    // The selected pair's address can be spoofed off-path: an unprotected alert after the
-    // handshake is not the peer's (it protects alerts with the negotiated keys, RFC 6347
-    // section 4.1.2.1), and werift would close DTLS on it.
+    if (!this.verified(protocol, from)) return 'unverified_source';
+    // A verified pair's address can be spoofed off-path: an unprotected alert after the handshake
+    // is not the peer's (it protects alerts with the negotiated keys, RFC 6347 section 4.1.2.1),
+    // and werift would close DTLS on it.
     if (
       data.length >= DTLS_RECORD_HEADER_BYTES &&
       data[0] === DTLS_ALERT &&
@@ -100,6 +111,16 @@ export class IceSourceGuard {
       return 'dtls_plaintext_alert';
     }
     return undefined;
+  }
+
+  private verified(protocol: object, [host, port]: Address): boolean {
+    return this.connection.checkList.some(
+      (pair) =>
+        pair.protocol === protocol &&
+        pair.remoteCandidate.host === host &&
+        pair.remoteCandidate.port === port &&
+        (pair.state === CandidatePairState.SUCCEEDED || pair.requestsReceived > 0),
+    );
   }
 
   // Responses are matched to werift's own transactions and checked against their key by werift.

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { MemoryCallLimits } from '../../../api/limits/memory-call-limits.js';
 import type { BrowserGateway, RemoteCallLeg } from '../../../api/signaling/browser-gateway.js';
-import { requestGrant, startApi, TEST_ORIGIN, type ApiHarness } from '../../support/api-harness.js';
+import { openSignalSession, requestGrant, startApi, TEST_ORIGIN, type ApiHarness } from '../../support/api-harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const refuseGateway = { connect: () => Promise.reject(new Error('no media in this test')) };
@@ -55,24 +55,6 @@ function answeringGateway() {
     legs,
     hold: () => (gate = new Promise<void>((resolve) => (open = resolve))),
     open: () => open(),
-  };
-}
-
-// A signaling socket whose messages are kept in order, awaited by type.
-async function session(api: ApiHarness): Promise<{ socket: WebSocket; messages: Array<Record<string, unknown>>; next(type: string): Promise<Record<string, unknown>> }> {
-  const { status, body } = await requestGrant(api.baseUrl);
-  expect(status).toBe(201);
-  const socket = new WebSocket(`${api.wsUrl}/v1/signal?token=${body.token as string}`, { headers: { origin: TEST_ORIGIN } });
-  const messages: Array<Record<string, unknown>> = [];
-  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  await once(socket, 'open');
-  return {
-    socket,
-    messages,
-    next: async (type) => {
-      await vi.waitFor(() => expect(messages.map((m) => m.type)).toContain(type), { timeout: 10_000, interval: 10 });
-      return messages.find((m) => m.type === type)!;
-    },
   };
 }
 
@@ -163,7 +145,7 @@ describe('WS /v1/signal', () => {
       const doubles = answeringGateway();
       api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 1, perIpPerHour: 100 } });
       for (let round = 0; round < 3; round++) {
-        const s = await session(api);
+        const s = await openSignalSession(api);
         sockets.push(s.socket);
         s.socket.send(HANGUP);
         expect(await s.next('ended')).toEqual({ type: 'ended', reason: 'caller_hangup' });
@@ -173,7 +155,7 @@ describe('WS /v1/signal', () => {
       }
       expect(doubles.legs).toHaveLength(0);
       // The budget was freed, not leaked: one call starts, and holds the address's only slot.
-      const live = await session(api);
+      const live = await openSignalSession(api);
       sockets.push(live.socket);
       live.socket.send(OFFER);
       await live.next('answer');
@@ -183,13 +165,13 @@ describe('WS /v1/signal', () => {
     it('refuses the offers of sessions that hung up first, so a global cap of 2 never carries 4 calls', async () => {
       const doubles = answeringGateway();
       api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 10, perIpPerHour: 100, globalActive: 2 } });
-      const early = [await session(api), await session(api)];
+      const early = [await openSignalSession(api), await openSignalSession(api)];
       for (const s of early) {
         sockets.push(s.socket);
         s.socket.send(HANGUP);
         await s.next('ended');
       }
-      const late = [await session(api), await session(api)];
+      const late = [await openSignalSession(api), await openSignalSession(api)];
       sockets.push(...late.map((s) => s.socket));
       for (const s of [...early, ...late]) s.socket.send(OFFER);
       for (const s of late) await s.next('answer');
@@ -201,14 +183,14 @@ describe('WS /v1/signal', () => {
     it('closes a leg that connected after the caller hung up during the offer', async () => {
       const doubles = answeringGateway();
       api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 1, perIpPerHour: 100 } });
-      const s = await session(api);
+      const s = await openSignalSession(api);
       sockets.push(s.socket);
       doubles.hold();
       s.socket.send(OFFER);
       s.socket.send(HANGUP);
       await s.next('ended');
       // The hangup freed the slot: the address may start another call.
-      const next = await session(api);
+      const next = await openSignalSession(api);
       sockets.push(next.socket);
       doubles.open();
       expect(await s.next('error')).toMatchObject({ error: 'reservation_ended' });
@@ -224,7 +206,7 @@ describe('WS /v1/signal', () => {
       const clock = { offsetMs: 0 };
       const limits = new MemoryCallLimits({ perIpActive: 1, perIpPerHour: 100, globalActive: 50 }, () => Date.now() + clock.offsetMs);
       api = await startApi({ gateway: doubles.gateway, startBot: noBot, callLimits: limits });
-      const idle = await session(api);
+      const idle = await openSignalSession(api);
       sockets.push(idle.socket);
       // Past the call's maximum duration: the store has let the slot go, another call may take it.
       clock.offsetMs = 301_000;

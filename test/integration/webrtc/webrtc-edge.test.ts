@@ -10,7 +10,7 @@ import type { BotStarter } from '../../../engine/call/call.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
 import { WebRtcEdge } from '../../../gateway-adapters/webrtc/webrtc-edge.js';
-import { requestGrant, startApi, TEST_ORIGIN, type ApiHarness } from '../../support/api-harness.js';
+import { openSignalSession, startApi, type ApiHarness, type SignalSession } from '../../support/api-harness.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { sine } from '../../support/test-signals.js';
@@ -38,28 +38,6 @@ async function counterValue(name: string, labels: Record<string, string>): Promi
   if (!metric) return 0;
   const { values } = await metric.get();
   return values.filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value)).reduce((sum, v) => sum + v.value, 0);
-}
-
-interface SignalSocket {
-  socket: WebSocket;
-  messages: Array<Record<string, unknown>>;
-  next(type: string): Promise<Record<string, unknown>>;
-}
-
-async function openSignal(api: ApiHarness): Promise<SignalSocket> {
-  const { body } = await requestGrant(api.baseUrl);
-  const socket = new WebSocket(`${api.wsUrl}/v1/signal?token=${body.token as string}`, { headers: { origin: TEST_ORIGIN } });
-  const messages: Array<Record<string, unknown>> = [];
-  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  await once(socket, 'open');
-  return {
-    socket,
-    messages,
-    next: async (type) => {
-      await vi.waitFor(() => expect(messages.map((m) => m.type)).toContain(type), { timeout: 40_000, interval: 20 });
-      return messages.find((m) => m.type === type)!;
-    },
-  };
 }
 
 // Every UDP host candidate the edge offered: where an attacker who saw (or scanned for) the
@@ -132,11 +110,11 @@ describe('embedded WebRTC edge', () => {
     browser = new WeriftBrowser([{ urls: `stun:127.0.0.1:${coturn.port}` }]);
   }
 
-  async function connectCall(offer?: string): Promise<{ signal: SignalSocket; answerSdp: string }> {
-    const signal = await openSignal(api!);
+  async function connectCall(offer?: string): Promise<{ signal: SignalSession; answerSdp: string }> {
+    const signal = await openSignalSession(api!);
     sockets.push(signal.socket);
     signal.socket.send(JSON.stringify({ type: 'offer', sdp: offer ?? (await browser!.offer()) }));
-    const answer = await signal.next('answer');
+    const answer = await signal.next('answer', 30_000);
     await browser!.answer(answer.sdp as string);
     return { signal, answerSdp: answer.sdp as string };
   }
@@ -210,7 +188,7 @@ describe('embedded WebRTC edge', () => {
     await vi.waitFor(() => expect(loudFramesSince(0)).toBeGreaterThan(5), { timeout: 30_000, interval: 20 });
     await browser!.close();
     browser = undefined;
-    expect(await signal.next('ended')).toEqual({ type: 'ended', reason: 'webrtc_ice_failed' });
+    expect(await signal.next('ended', 45_000)).toEqual({ type: 'ended', reason: 'webrtc_ice_failed' });
     expect(api!.calls.size).toBe(0);
   });
 

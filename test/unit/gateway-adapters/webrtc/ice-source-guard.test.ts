@@ -1,6 +1,6 @@
 // The guard's rules, one datagram at a time, over a stand-in for werift's ICE connection (the
 // integration test covers the same guard with real sockets and a werift peer).
-import { Message, classes, methods } from 'werift';
+import { CandidatePairState, Message, classes, methods } from 'werift';
 import { describe, expect, it } from 'vitest';
 import { WebRtcEdgeError } from '../../../../gateway-adapters/webrtc/errors.js';
 import { IceSourceGuard, type IceRefusal } from '../../../../gateway-adapters/webrtc/ice-source-guard.js';
@@ -30,15 +30,18 @@ function setup(options: { dtlsConnected?: boolean } = {}) {
     localUsername: LOCAL_UFRAG,
     localPassword: LOCAL_PASSWORD,
     remoteUsername: REMOTE_UFRAG,
-    nominated: undefined,
+    checkList: [] as object[],
     ensureProtocol: () => undefined,
   };
   const refused: IceRefusal[] = [];
   const guard = new IceSourceGuard(connection, { dtlsConnected: () => options.dtlsConnected ?? false, onRefused: (reason) => refused.push(reason) });
-  const select = (): void => {
-    connection.nominated = { protocol, remoteAddr: BROWSER };
+  // A pair on `protocol` to the browser, in `state`, with `requestsReceived` authenticated checks
+  // from the browser (the guard lets only those through to werift).
+  const pair = (state: CandidatePairState, requestsReceived = 0): void => {
+    (connection.checkList as object[]).push({ protocol, remoteCandidate: { host: BROWSER[0], port: BROWSER[1] }, state, requestsReceived });
   };
-  return { guard, protocol, otherProtocol, connection, refused, select };
+  const select = (): void => pair(CandidatePairState.SUCCEEDED);
+  return { guard, protocol, otherProtocol, connection, refused, pair, select };
 }
 
 describe('IceSourceGuard', () => {
@@ -62,17 +65,26 @@ describe('IceSourceGuard', () => {
     expect(refused).toEqual(['stun_malformed']);
   });
 
-  it('lets DTLS and SRTP through only from the selected pair: its socket and its remote address', () => {
-    const { guard, protocol, otherProtocol, refused, select } = setup();
+  it('lets DTLS and SRTP through only from a pair that passed an authenticated check: its socket and its remote address', () => {
+    const { guard, protocol, otherProtocol, refused, pair } = setup();
     const hello = dtlsRecord(22, 0, [1, 0, 0, 0]);
+    // Signalled but not yet checked, or checked without success: not proven.
+    pair(CandidatePairState.WAITING);
+    pair(CandidatePairState.FAILED);
     expect(guard.admit(protocol, hello, BROWSER)).toBe(false);
-    select();
+    pair(CandidatePairState.SUCCEEDED);
     expect(guard.admit(protocol, hello, BROWSER)).toBe(true);
     expect(guard.admit(protocol, Buffer.from([0x80, 111, 0, 1]), BROWSER)).toBe(true);
     expect(guard.admit(protocol, hello, [BROWSER[0], BROWSER[1] + 1])).toBe(false);
     expect(guard.admit(protocol, hello, ['192.0.2.11', BROWSER[1]])).toBe(false);
     expect(guard.admit(otherProtocol, hello, BROWSER)).toBe(false);
-    expect(refused).toEqual(['before_ice_selected', 'unselected_source', 'unselected_source', 'unselected_source']);
+    expect(refused).toEqual(Array(4).fill('unverified_source'));
+  });
+
+  it('counts the peer\'s own authenticated check as proof while werift\'s check is still in flight', () => {
+    const { guard, protocol, pair } = setup();
+    pair(CandidatePairState.IN_PROGRESS, 1);
+    expect(guard.admit(protocol, dtlsRecord(22, 0, [2, 0, 0, 0]), BROWSER)).toBe(true);
   });
 
   it('drops a plaintext (epoch 0) alert from the selected address once DTLS is up, not before', () => {
@@ -94,10 +106,10 @@ describe('IceSourceGuard', () => {
     connection.ensureProtocol = (protocol: object) => ensured.push(protocol);
     guard.install();
     const delivered: Buffer[] = [];
-    const hostProtocol = { type: 'stun', datagramReceived: (data: Buffer) => delivered.push(data) };
+    const hostProtocol = { type: 'stun', datagramReceived: (data: Buffer, _from: [string, number]) => delivered.push(data) };
     (connection.ensureProtocol as (p: object) => void)(hostProtocol);
     expect(ensured).toEqual([hostProtocol]);
-    hostProtocol.datagramReceived(dtlsRecord(21, 0, [2, 40]));
+    hostProtocol.datagramReceived(dtlsRecord(21, 0, [2, 40]), BROWSER);
     expect(delivered).toEqual([]);
     expect(() => (connection.ensureProtocol as (p: object) => void)({ type: 'tcp' })).toThrow(WebRtcEdgeError);
   });
