@@ -6,6 +6,7 @@ import { RTCPeerConnection, RTCRtpCodecParameters, type RTCIceServer, type RTCRt
 import type { MediaEngine } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { countRefused } from '../../engine/metrics.js';
 import { WebRtcEdgeError } from './errors.js';
 import { IceSourceGuard, type IceRefusal } from './ice-source-guard.js';
 import { TransportWatch, type TransportEndReason, type TransportWatchOptions } from './transport-watch.js';
@@ -42,6 +43,19 @@ function negotiatedOpusPayloadType(sdp: string): number {
   return Number(match[1]);
 }
 
+// werift checks every remote candidate from every local socket, with retransmissions: an offer
+// listing hundreds would have the edge send STUN to as many addresses of the caller's choosing
+// (a scan or reflection run from this host). Browsers offer a handful per network interface.
+const MAX_REMOTE_CANDIDATES = 32;
+
+function checkCandidateCount(sdp: string): void {
+  const count = sdp.match(/^a=candidate:/gm)?.length ?? 0;
+  if (count > MAX_REMOTE_CANDIDATES) {
+    countRefused('webrtc', 'too_many_candidates');
+    throw new WebRtcEdgeError(`the offer lists ${count} ICE candidates; at most ${MAX_REMOTE_CANDIDATES} are accepted`);
+  }
+}
+
 export class WebRtcEdge {
   constructor(
     private readonly engine: MediaEngine,
@@ -49,6 +63,7 @@ export class WebRtcEdge {
   ) {}
 
   async accept(callId: string, offerSdp: string, logger: Logger): Promise<WebRtcCall> {
+    checkCandidateCount(offerSdp);
     const hasStun = this.options.iceServers.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => url.startsWith('stun:')),
     );

@@ -202,4 +202,17 @@ describe('embedded WebRTC edge', () => {
     await signal.next('error');
     expect(signal.messages.filter((m) => m.type === 'ended')).toEqual([{ type: 'ended', reason: 'caller_hangup' }]);
   });
+
+  it('refuses an offer listing more ICE candidates than a browser would, before checking any', async () => {
+    await start();
+    const offer = await browser!.offer();
+    const many = Array.from({ length: 100 }, (_, i) => `a=candidate:${i} 1 udp 2122260223 198.51.100.${i + 1} 9 typ host\r\n`).join('');
+    const refusedBefore = await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'too_many_candidates' });
+    const signal = await openSignalSession(api!);
+    sockets.push(signal.socket);
+    signal.socket.send(JSON.stringify({ type: 'offer', sdp: offer.replace(/(m=audio[^\r\n]*\r\n)/, `$1${many}`) }));
+    expect(await signal.next('error')).toMatchObject({ error: 'connect_failed' });
+    expect(await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'too_many_candidates' })).toBe(refusedBefore + 1);
+    expect(api!.calls.size).toBe(0);
+  });
 });
