@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import type { BotStarter } from '../../../engine/call/call.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
-import { WebRtcEdge } from '../../../gateway-adapters/webrtc/webrtc-edge.js';
+import { WebRtcEdge, type WebRtcCall } from '../../../gateway-adapters/webrtc/webrtc-edge.js';
 import { openSignalSession, startApi, type ApiHarness, type SignalSession } from '../../support/api-harness.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
@@ -86,6 +86,8 @@ describe('embedded WebRTC edge', () => {
   let api: ApiHarness | undefined;
   let browser: WeriftBrowser | undefined;
   let attacker: Socket | undefined;
+  // The edge's side of the last call connected.
+  let edgeCall: WebRtcCall | undefined;
   const sockets: WebSocket[] = [];
 
   beforeAll(async () => {
@@ -100,13 +102,21 @@ describe('embedded WebRTC edge', () => {
     attacker?.close();
     await api?.close();
     engine?.stop();
-    browser = attacker = api = engine = undefined;
+    browser = attacker = api = engine = edgeCall = undefined;
   });
 
   async function start(): Promise<void> {
     engine = new MediaEngine({ logger });
     const edge = new WebRtcEdge(engine, { iceServers: [], additionalHostAddresses: ['127.0.0.1'] });
-    api = await startApi({ gateway: { connect: (callId, sdp, callLogger) => edge.accept(callId, sdp, callLogger) }, startBot: toneBot });
+    api = await startApi({
+      gateway: {
+        connect: async (callId, sdp, callLogger) => {
+          edgeCall = await edge.accept(callId, sdp, callLogger);
+          return edgeCall;
+        },
+      },
+      startBot: toneBot,
+    });
     browser = new WeriftBrowser([{ urls: `stun:127.0.0.1:${coturn.port}` }]);
   }
 
@@ -114,7 +124,9 @@ describe('embedded WebRTC edge', () => {
     const signal = await openSignalSession(api!);
     sockets.push(signal.socket);
     signal.socket.send(JSON.stringify({ type: 'offer', sdp: offer ?? (await browser!.offer()) }));
-    const answer = await signal.next('answer', 30_000);
+    const answer = await signal.next('answer', 30_000).catch((error: unknown) => {
+      throw new Error(`no answer; the node sent ${JSON.stringify(signal.messages)}`, { cause: error });
+    });
     await browser!.answer(answer.sdp as string);
     return { signal, answerSdp: answer.sdp as string };
   }
@@ -214,5 +226,45 @@ describe('embedded WebRTC edge', () => {
     expect(await signal.next('error')).toMatchObject({ error: 'connect_failed' });
     expect(await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'too_many_candidates' })).toBe(refusedBefore + 1);
     expect(api!.calls.size).toBe(0);
+  });
+
+  it('adds no candidate, pair or reply for a flood of forged checks from many source ports', async () => {
+    await start();
+    const { answerSdp } = await connectCall();
+    await vi.waitFor(() => expect(loudFramesSince(0)).toBeGreaterThan(5), { timeout: 30_000, interval: 20 });
+    const ice = edgeCall!.peer.getTransceivers()[0]!.dtlsTransport.iceTransport.connection;
+    const pairsBefore = ice.checkList.length;
+    const candidatesBefore = ice.remoteCandidates.length;
+    const refusedBefore = await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'stun_unauthenticated' });
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(answerSdp)![1]!;
+    const targets = candidateAddresses(answerSdp);
+    const SOURCES = 40;
+    const PER_SOURCE = 50;
+    const floods: Socket[] = [];
+    const replies: Buffer[] = [];
+    try {
+      // One source's burst at a time, the next once the edge has refused it all: a burst of
+      // thousands would overflow the socket's receive buffer and test the kernel instead.
+      for (let i = 0; i < SOURCES; i++) {
+        const socket = createSocket('udp4');
+        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+        socket.on('message', (message) => replies.push(message));
+        floods.push(socket);
+        for (let j = 0; j < PER_SOURCE; j++) for (const [host, port] of targets) socket.send(forgedBindingRequest(`${ufrag}:flood${i}`), port, host);
+        const sent = (i + 1) * PER_SOURCE * targets.length;
+        await vi.waitFor(
+          async () => expect((await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'stun_unauthenticated' })) - refusedBefore).toBe(sent),
+          { timeout: 10_000, interval: 10 },
+        );
+      }
+      expect(ice.checkList.length).toBe(pairsBefore);
+      expect(ice.remoteCandidates.length).toBe(candidatesBefore);
+      // Audio still flows after it, and not one datagram went back to the flooding sources.
+      const floodedAt = browser!.received.length;
+      await vi.waitFor(() => expect(loudFramesSince(floodedAt)).toBeGreaterThanOrEqual(25), { timeout: 20_000, interval: 20 });
+      expect(replies).toEqual([]);
+    } finally {
+      for (const socket of floods) socket.close();
+    }
   });
 });
