@@ -120,15 +120,27 @@ describe('embedded WebRTC edge', () => {
     browser = new WeriftBrowser([{ urls: `stun:127.0.0.1:${coturn.port}` }]);
   }
 
-  async function connectCall(offer?: string): Promise<{ signal: SignalSession; answerSdp: string }> {
-    const signal = await openSignalSession(api!);
-    sockets.push(signal.socket);
-    signal.socket.send(JSON.stringify({ type: 'offer', sdp: offer ?? (await browser!.offer()) }));
-    const answer = await signal.next('answer', 30_000).catch((error: unknown) => {
-      throw new Error(`no answer; the node sent ${JSON.stringify(signal.messages)}`, { cause: error });
-    });
-    await browser!.answer(answer.sdp as string);
-    return { signal, answerSdp: answer.sdp as string };
+  // Sends `sdp` and waits for the node's first reply of `type`. Like the button, one retry with a
+  // new grant when uWebSockets.js drops the socket (1006) before the node said anything, as it was
+  // seen to do right after the upgrade on a loaded machine; any other failure fails at once.
+  async function sendOffer(sdp: string, type: 'answer' | 'error'): Promise<{ signal: SignalSession; reply: Record<string, unknown> }> {
+    for (let attempt = 0; ; attempt++) {
+      const signal = await openSignalSession(api!);
+      sockets.push(signal.socket);
+      const dropped = new Promise<number>((resolve) => signal.socket.once('close', resolve));
+      signal.socket.send(JSON.stringify({ type: 'offer', sdp }));
+      const outcome = await Promise.race([signal.next(type, 30_000).then((reply) => ({ reply })), dropped.then((code) => ({ code }))]);
+      if ('reply' in outcome) return { signal, reply: outcome.reply };
+      if (outcome.code !== 1006 || signal.messages.length > 0 || attempt > 0) {
+        throw new Error(`no ${type}: the socket closed (${outcome.code}) after ${JSON.stringify(signal.messages)}`);
+      }
+    }
+  }
+
+  async function connectCall(sdp?: string): Promise<{ signal: SignalSession; answerSdp: string }> {
+    const { signal, reply } = await sendOffer(sdp ?? (await browser!.offer()), 'answer');
+    await browser!.answer(reply.sdp as string);
+    return { signal, answerSdp: reply.sdp as string };
   }
 
   const loudFramesSince = (start: number): number => browser!.received.slice(start).filter((frame) => rmsDbfs(frame) > LOUD_DBFS).length;
@@ -182,10 +194,10 @@ describe('embedded WebRTC edge', () => {
   it('ends the call with a reason when DTLS fails (a certificate that is not the one signalled)', async () => {
     await start();
     const failedBefore = await counterValue('parley_webrtc_transport_ended_total', { reason: 'webrtc_dtls_failed' });
-    const offer = await browser!.offer();
+    const genuine = await browser!.offer();
     // Another certificate's fingerprint: the handshake completes, the check against the SDP fails.
-    const forged = offer.replace(/(a=fingerprint:sha-256 )(\S+)/, (_m, prefix: string, hex: string) => prefix + hex.replace(/^../, hex.startsWith('00') ? '11' : '00'));
-    expect(forged).not.toBe(offer);
+    const forged = genuine.replace(/(a=fingerprint:sha-256 )(\S+)/, (_m, prefix: string, hex: string) => prefix + hex.replace(/^../, hex.startsWith('00') ? '11' : '00'));
+    expect(forged).not.toBe(genuine);
     const { signal } = await connectCall(forged);
     expect(await signal.next('ended')).toEqual({ type: 'ended', reason: 'webrtc_dtls_failed' });
     expect(api!.calls.size).toBe(0);
@@ -217,13 +229,11 @@ describe('embedded WebRTC edge', () => {
 
   it('refuses an offer listing more ICE candidates than a browser would, before checking any', async () => {
     await start();
-    const offer = await browser!.offer();
+    const withMany = await browser!.offer();
     const many = Array.from({ length: 100 }, (_, i) => `a=candidate:${i} 1 udp 2122260223 198.51.100.${i + 1} 9 typ host\r\n`).join('');
     const refusedBefore = await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'too_many_candidates' });
-    const signal = await openSignalSession(api!);
-    sockets.push(signal.socket);
-    signal.socket.send(JSON.stringify({ type: 'offer', sdp: offer.replace(/(m=audio[^\r\n]*\r\n)/, `$1${many}`) }));
-    expect(await signal.next('error')).toMatchObject({ error: 'connect_failed' });
+    const { reply } = await sendOffer(withMany.replace(/(m=audio[^\r\n]*\r\n)/, `$1${many}`), 'error');
+    expect(reply).toMatchObject({ error: 'connect_failed' });
     expect(await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'too_many_candidates' })).toBe(refusedBefore + 1);
     expect(api!.calls.size).toBe(0);
   });
