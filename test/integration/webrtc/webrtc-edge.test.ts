@@ -191,6 +191,26 @@ describe('embedded WebRTC edge', () => {
     expect(repliesToAttacker).toEqual([]);
   });
 
+  // An off-path attacker who knows the browser's address can forge it; the browser's own socket
+  // stands in for that forgery here (raw sockets would need root).
+  it('ignores a plaintext DTLS alert from the browser\'s own address once the handshake is done', async () => {
+    await start();
+    const { signal } = await connectCall();
+    await vi.waitFor(() => expect(loudFramesSince(0)).toBeGreaterThan(10), { timeout: 30_000, interval: 20 });
+    const refusedBefore = await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'dtls_plaintext_alert' });
+    const browserIce = browser!.pc.getTransceivers()[0]!.dtlsTransport.iceTransport.connection;
+    const pair = browserIce.nominated!;
+    await pair.protocol.sendData(DTLS_CLOSE_NOTIFY, pair.remoteAddr);
+    await vi.waitFor(async () => expect(await counterValue('parley_refused_total', { surface: 'webrtc', reason: 'dtls_plaintext_alert' })).toBe(refusedBefore + 1), {
+      timeout: 10_000,
+      interval: 10,
+    });
+    const alertedAt = browser!.received.length;
+    await vi.waitFor(() => expect(browser!.received.length - alertedAt).toBeGreaterThanOrEqual(50), { timeout: 20_000, interval: 20 });
+    expect(loudFramesSince(alertedAt)).toBeGreaterThanOrEqual(45);
+    expect(signal.messages.filter((m) => m.type === 'ended')).toEqual([]);
+  });
+
   it('ends the call with a reason when DTLS fails (a certificate that is not the one signalled)', async () => {
     await start();
     const failedBefore = await counterValue('parley_webrtc_transport_ended_total', { reason: 'webrtc_dtls_failed' });
