@@ -47,7 +47,7 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer) => edge.accept(callId, offer) };
+  return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
 }
 
 function urlOf(host: string, port: number): string {

@@ -41,6 +41,13 @@ function describeHttpRefusal(status, body) {
   return 'The call service is unavailable right now.';
 }
 
+// The node's `ended` reasons: `webrtc_*` when the connection itself failed (ICE, DTLS).
+function endedMessage(reason) {
+  if (reason === 'max_duration') return 'The call reached its time limit.';
+  if (typeof reason === 'string' && reason.startsWith('webrtc_')) return 'The connection to the call was lost.';
+  return 'The bot ended the call.';
+}
+
 export class ParleyTalkButton extends HTMLElement {
   constructor() {
     super();
@@ -167,7 +174,7 @@ export class ParleyTalkButton extends HTMLElement {
       await this.peer.setRemoteDescription({ type: 'answer', sdp: message.sdp });
       this.setState('talking', 'Talking with the bot');
     } else if (message.type === 'ended') {
-      this.hangUp(message.reason, message.reason === 'max_duration' ? 'The call reached its time limit.' : 'The bot ended the call.');
+      this.hangUp(message.reason, endedMessage(message.reason));
     } else if (message.type === 'error' && this.state === 'connecting') {
       this.fail('The call could not be connected.');
     }

@@ -14,8 +14,9 @@ export type Reservation = { ok: true } | Refusal;
 
 export interface CallLimits {
   reserve(clientIp: string, sessionId: string, untilMs: number): Promise<Reservation>;
-  // Moves a reservation's end (when a call starts: to its maximum duration).
-  extend(clientIp: string, sessionId: string, untilMs: number): Promise<void>;
+  // Moves a reservation's end (when a call starts: to its maximum duration), atomically with the
+  // check that it is still held: false, and nothing moved, once it was released or has expired.
+  extend(clientIp: string, sessionId: string, untilMs: number): Promise<boolean>;
   release(clientIp: string, sessionId: string): Promise<void>;
   close(): Promise<void>;
 }

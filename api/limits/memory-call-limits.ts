@@ -67,11 +67,17 @@ export class MemoryCallLimits implements CallLimits {
     return { ok: true };
   }
 
-  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<void> {
+  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<boolean> {
     const mine = this.byIp.get(clientIp);
-    if (!mine?.has(sessionId)) return;
+    const heldUntilMs = mine?.get(sessionId);
+    if (!mine || heldUntilMs === undefined) return false;
+    if (heldUntilMs <= this.now()) {
+      this.remove(clientIp, sessionId);
+      return false;
+    }
     mine.set(sessionId, untilMs);
     this.expiries.push({ clientIp, sessionId }, untilMs);
+    return true;
   }
 
   async release(clientIp: string, sessionId: string): Promise<void> {

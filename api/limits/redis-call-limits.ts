@@ -28,6 +28,19 @@ end
 return {0}
 `;
 
+// KEYS: ip set, global set. ARGV: now, session id, new end. Returns 1 when moved, 0 when the
+// reservation is gone or past its end (an expired member is only swept at the next reserve).
+const EXTEND_SCRIPT = `
+local heldUntil = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not heldUntil or tonumber(heldUntil) <= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3], 'GT')
+return 1
+`;
+
 export class RedisCallLimits implements CallLimits {
   private readonly hourly: RateLimiterRedis;
 
@@ -72,9 +85,9 @@ export class RedisCallLimits implements CallLimits {
     return reserved;
   }
 
-  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<void> {
-    const ipKey = `${PREFIX}ip:${clientIp}`;
-    await this.redis.multi().zadd(ipKey, 'XX', untilMs, sessionId).zadd(GLOBAL_KEY, 'XX', untilMs, sessionId).pexpireat(ipKey, untilMs, 'GT').exec();
+  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<boolean> {
+    const moved = await this.redis.eval(EXTEND_SCRIPT, 2, `${PREFIX}ip:${clientIp}`, GLOBAL_KEY, this.now(), sessionId, untilMs);
+    return moved === 1;
   }
 
   async release(clientIp: string, sessionId: string): Promise<void> {
