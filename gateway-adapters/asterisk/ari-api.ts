@@ -28,6 +28,7 @@ export interface AriClientLike {
     getChannelVar: Op<{ channelId: string; variable: string }, { value: string }>;
     externalMedia: Op<Record<string, string>, AriChannelJson>;
     list: Op<Record<string, never>, AriChannelJson[]>;
+    sendDTMF: Op<{ channelId: string; dtmf: string }, unknown>;
   };
   bridges: {
     create: Op<{ type: string; bridgeId: string; name: string }, AriBridgeJson>;

@@ -16,6 +16,7 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { ariRequest, type AriClientLike } from './ari-api.js';
 import { channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-events.js';
 import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
+import { AudioSocketServer } from './audiosocket-server.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
 import { isParleyObject } from './call-names.js';
@@ -63,6 +64,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private readonly logger: Logger;
   private pumpTimer: NodeJS.Timeout | undefined;
   private clientServer: WebSocketServer | undefined;
+  private audioSocketServer: AudioSocketServer | undefined;
   private readonly clientWaiters = new Map<string, (accepted: AcceptedSocket) => void>();
   // Client mode: Asterisk may dial out (and send MEDIA_START) before its REST answer reaches us.
   private readonly unclaimed = new Map<string, AcceptedSocket & { timer: NodeJS.Timeout }>();
@@ -88,6 +90,8 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       logger: options.logger,
       mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
       awaitClientSocket: (channelName, timeoutMs) => this.awaitClientSocket(channelName, timeoutMs),
+      expectAudioSocket: (uuid) => this.audioSocketServer!.expect(uuid),
+      audioSocketPort: () => this.audioSocketServer!.port,
       onFinished: (call) => this.forget(call),
     };
   }
@@ -99,6 +103,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   // Resolves once the app is registered with Asterisk (the first connect must succeed).
   async start(): Promise<void> {
     if (this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client') await this.listenForAsterisk();
+    if (this.config.transport === 'audiosocket') {
+      const { listenHost, listenPort, maxConnections } = this.config.audiosocket;
+      this.audioSocketServer = new AudioSocketServer({ host: listenHost, port: listenPort, maxConnections, timeoutMs: this.config.requestTimeoutMs, logger: this.logger });
+      await this.audioSocketServer.listen();
+    }
     await this.connect();
   }
 
@@ -123,6 +132,12 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     }
     this.unclaimed.clear();
     await new Promise<void>((resolve) => (this.clientServer ? this.clientServer.close(() => resolve()) : resolve()));
+    await this.audioSocketServer?.close();
+  }
+
+  // The port Asterisk's chan_audiosocket connects to (transport 'audiosocket').
+  get audioSocketPort(): number | undefined {
+    return this.audioSocketServer?.port;
   }
 
   // The address Asterisk's chan_websocket client connects to (client mode).

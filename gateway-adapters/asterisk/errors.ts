@@ -37,3 +37,26 @@ export class SetupAbortedError extends ParleyError {
     super('ERR_PARLEY_SETUP_ABORTED', message);
   }
 }
+
+// Why an AudioSocket connection was refused: a closed set, used as the refused-metric label.
+export type AudioSocketRefusal =
+  | 'unknown_type'
+  | 'oversize'
+  | 'bad_uuid'
+  | 'bad_dtmf'
+  | 'bad_audio_length'
+  | 'truncated'
+  | 'audio_before_uuid'
+  | 'unknown_uuid'
+  | 'no_uuid'
+  | 'too_many_connections';
+
+// An AudioSocket connection broke the wire format (res_audiosocket.c) or the call matching.
+export class AudioSocketFrameError extends ParleyError {
+  constructor(
+    readonly reason: AudioSocketRefusal,
+    message: string,
+  ) {
+    super('ERR_PARLEY_AUDIOSOCKET', `${reason}: ${message}`);
+  }
+}
