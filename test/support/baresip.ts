@@ -1,0 +1,196 @@
+// baresip (Debian's package) as a real SIP phone in tests: its own config folder, SIP and RTP on
+// 127.0.0.1, PCMU only, a WAV file as its microphone (`aufile`), what it hears dumped to a WAV
+// file (`sndfile`), and driven over its TCP control port (`ctrl_tcp`: netstring-framed JSON
+// commands and events, the same commands as its console menu: dial, hangup, sndcode).
+//
+//   const phone = await Baresip.start({ dir, speakWav });
+//   await phone.dial(`sip:7000@127.0.0.1:${sipPort}`); await phone.event('CALL_ESTABLISHED');
+//   await phone.command('sndcode', '42#');     // RFC 4733 digits toward Asterisk
+//   phone.events;                              // CALL_DTMF_START ... for digits it received
+//   phone.heard();                             // decoded audio it received (8 kHz)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { freeTcpPort, freeUdpPort } from './free-port.js';
+
+const START_TIMEOUT_MS = 10_000;
+
+export interface BaresipEvent {
+  type: string;
+  param?: string;
+  [key: string]: unknown;
+}
+
+// 16-bit mono WAV, as aufile reads and sndfile writes.
+export function writeWav(path: string, pcm: Int16Array, rateHz: number): void {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rateHz, 24);
+  header.writeUInt32LE(rateHz * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.byteLength, 40);
+  writeFileSync(path, Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]));
+}
+
+function readWavPcm(path: string): Int16Array {
+  const bytes = readFileSync(path);
+  const data = bytes.indexOf('data', 12);
+  if (data < 0) return new Int16Array(0);
+  const body = bytes.subarray(data + 8);
+  const out = new Int16Array(Math.floor(body.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = body.readInt16LE(i * 2);
+  return out;
+}
+
+export class BaresipUnavailableError extends Error {}
+
+export class Baresip {
+  readonly events: BaresipEvent[] = [];
+  private buffer = '';
+  private token = 0;
+  private readonly replies = new Map<string, (reply: Record<string, unknown>) => void>();
+  private waiters: Array<() => void> = [];
+  private output = '';
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly control: Socket,
+    readonly dir: string,
+  ) {
+    control.setEncoding('utf8');
+    control.on('data', (text: string) => this.onData(text));
+  }
+
+  static async start(options: { dir: string; speakWav: string }): Promise<Baresip> {
+    if (!existsSync('/usr/bin/baresip')) throw new BaresipUnavailableError('baresip is not installed: apt-get install baresip (test/setup/install-deps.sh installs it)');
+    mkdirSync(options.dir, { recursive: true });
+    const controlPort = await freeTcpPort();
+    const sipPort = await freeUdpPort();
+    writeFileSync(
+      join(options.dir, 'config'),
+      [
+        `sip_listen 127.0.0.1:${sipPort}`,
+        'sip_trans_def udp',
+        `ctrl_tcp_listen 127.0.0.1:${controlPort}`,
+        `audio_source aufile,${options.speakWav}`,
+        // No sound card: the player is aubridge (nothing reads it); sndfile dumps what was decoded.
+        'audio_player aubridge,parley',
+        'audio_alert aubridge,parley',
+        `snd_path ${options.dir}`,
+        'audio_srate 8000',
+        'audio_channels 1',
+        'rtp_ports 40000-40999',
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module aufile.so',
+        'module aubridge.so',
+        'module sndfile.so',
+        'module_app account.so',
+        'module_app menu.so',
+        'module_app ctrl_tcp.so',
+        '',
+      ].join('\n'),
+    );
+    // No registration (regint=0): Asterisk identifies the phone by its source address.
+    writeFileSync(join(options.dir, 'accounts'), '<sip:phone@127.0.0.1>;regint=0;audio_codecs=PCMU;answermode=manual\n');
+    writeFileSync(join(options.dir, 'contacts'), '');
+    const child = spawn('baresip', ['-f', options.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-8000);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null) throw new BaresipUnavailableError(`baresip exited with ${child.exitCode}:\n${output}`);
+      const socket = await new Promise<Socket | undefined>((resolve) => {
+        const attempt = connect(controlPort, '127.0.0.1');
+        attempt.once('connect', () => resolve(attempt));
+        attempt.once('error', () => resolve(undefined));
+      });
+      if (socket) {
+        const phone = new Baresip(child, socket, options.dir);
+        child.stdout!.on('data', (chunk: Buffer) => (phone.output = (phone.output + chunk.toString()).slice(-8000)));
+        phone.output = output;
+        return phone;
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new BaresipUnavailableError(`baresip opened no control port within ${START_TIMEOUT_MS} ms:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100)); // polling the control port until it listens
+    }
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  // One control command; resolves with baresip's reply.
+  command(command: string, params?: string): Promise<Record<string, unknown>> {
+    const token = String(++this.token);
+    const json = JSON.stringify({ command, params, token });
+    this.control.write(`${Buffer.byteLength(json)}:${json},`);
+    return new Promise((resolve) => this.replies.set(token, resolve));
+  }
+
+  dial(uri: string): Promise<Record<string, unknown>> {
+    return this.command('dial', uri);
+  }
+
+  // Resolves with the next event of `type` (or an earlier one not yet taken).
+  async event(type: string, from = 0): Promise<BaresipEvent> {
+    for (;;) {
+      const found = this.events.slice(from).find((event) => event.type === type);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  // Everything baresip decoded from the call (sndfile's dump of the receive direction).
+  heard(): Int16Array {
+    const dump = readdirSync(this.dir).find((name) => name.startsWith('dump-') && name.endsWith('-dec.wav'));
+    return dump ? readWavPcm(join(this.dir, dump)) : new Int16Array(0);
+  }
+
+  async stop(): Promise<void> {
+    this.control.destroy();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private onData(text: string): void {
+    this.buffer += text;
+    // Netstrings: <length>:<json>,
+    for (;;) {
+      const colon = this.buffer.indexOf(':');
+      if (colon < 0) return;
+      const length = Number(this.buffer.slice(0, colon));
+      if (this.buffer.length < colon + 1 + length + 1) return;
+      const message = JSON.parse(this.buffer.slice(colon + 1, colon + 1 + length)) as Record<string, unknown>;
+      this.buffer = this.buffer.slice(colon + 1 + length + 1);
+      if (message.response && typeof message.token === 'string') {
+        this.replies.get(message.token)?.(message);
+        this.replies.delete(message.token);
+      } else if (message.event) {
+        this.events.push(message as BaresipEvent);
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const waiter of waiters) waiter();
+      }
+    }
+  }
+}
