@@ -25,7 +25,11 @@ function envelope(signal: Int16Array, frame: number): number[] {
 
 export function windowSnr(reference: Int16Array, signal: Int16Array, rateHz: number, slackMs = 60): WindowMatch {
   const frame = rateHz / 50;
-  const coarse = bestAlignment(envelope(reference, frame), envelope(signal, frame), 0, Math.max(0, Math.floor(signal.length / frame)));
+  // Negative when the recording started after the reference began (its first frames missed). At
+  // least half of the shorter one must overlap: a one-frame overlap correlates perfectly.
+  const [referenceFrames, signalFrames] = [envelope(reference, frame), envelope(signal, frame)];
+  const overlap = Math.floor(Math.min(referenceFrames.length, signalFrames.length) / 2);
+  const coarse = bestAlignment(referenceFrames, signalFrames, overlap - referenceFrames.length, signalFrames.length - overlap);
   const delaySamples = coarse.lag * frame;
   const window = rateHz / 5;
   const slack = Math.round((slackMs * rateHz) / 1000);
@@ -33,7 +37,7 @@ export function windowSnr(reference: Int16Array, signal: Int16Array, rateHz: num
   const correlations: number[] = [];
   for (let start = 0; start + window <= reference.length; start += window) {
     const part = reference.subarray(start, start + window);
-    if (rmsDbfs(part) < -40) continue;
+    if (rmsDbfs(part) < -40 || start + delaySamples - slack < 0 || start + delaySamples + slack + window > signal.length) continue;
     const { lag, correlation } = bestAlignment(part, signal, start + delaySamples - slack, start + delaySamples + slack);
     correlations.push(correlation);
     snrs.push(snrDb(part, signal, lag));
