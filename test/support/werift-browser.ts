@@ -22,6 +22,9 @@ export class WeriftBrowser {
 
   readonly rateHz: number;
   private readonly frameSamples: number;
+  private sequence = 100;
+  private timestamp = 12_345;
+  private lastSentMs: number | undefined;
 
   constructor(iceServers: RTCIceServer[], iceTransportPolicy: 'all' | 'relay' = 'all', private readonly codecName: keyof typeof codecs = 'opus') {
     if (iceServers.length === 0) throw new Error('werift needs explicit ICE servers in tests');
@@ -67,17 +70,20 @@ export class WeriftBrowser {
   // Sends `pcm` (mono at `rateHz`) as 20 ms packets, paced on a 20 ms schedule.
   async send(pcm: Int16Array): Promise<void> {
     const start = performance.now();
-    let timestamp = 12_345;
+    // A later talkspurt goes on from the last one: sequence numbers continue, and the timestamp
+    // moves on by the pause (RFC 3550 section 5.1), or the far end drops it as old.
+    if (this.lastSentMs !== undefined) this.timestamp = (this.timestamp + Math.round(((start - this.lastSentMs) * this.rateHz) / 1000)) >>> 0;
     const frameSamples = this.frameSamples;
     const { payloadType } = codecs[this.codecName].parameters;
-    for (let i = 0, seq = 100; (i + 1) * frameSamples <= pcm.length; i++, seq++) {
+    for (let i = 0; (i + 1) * frameSamples <= pcm.length; i++) {
       const due = start + i * 20;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const frame = pcm.subarray(i * frameSamples, (i + 1) * frameSamples);
       const payload = this.codecName === 'PCMU' ? Buffer.from(alawmulaw.mulaw.encode(frame)) : this.codec.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-      this.track.writeRtp(new RtpPacket(new RtpHeader({ version: 2, payloadType, sequenceNumber: seq & 0xffff, timestamp, ssrc: 0x4242, marker: i === 0 }), payload));
-      timestamp = (timestamp + frameSamples) >>> 0;
+      this.track.writeRtp(new RtpPacket(new RtpHeader({ version: 2, payloadType, sequenceNumber: this.sequence++ & 0xffff, timestamp: this.timestamp, ssrc: 0x4242, marker: i === 0 }), payload));
+      this.timestamp = (this.timestamp + frameSamples) >>> 0;
+      this.lastSentMs = due + 20;
     }
   }
 
