@@ -183,8 +183,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private onStasisStart(raw: unknown): void {
     const event = stasisStartSchema.parse(raw);
     const channel = event.channel;
-    // Our own ExternalMedia channels enter the app too.
-    if (isParleyObject(channel.id)) return;
+    // Our own ExternalMedia channels enter the app too: the call waits for that before bridging.
+    if (isParleyObject(channel.id)) {
+      this.byChannel.get(channel.id)?.mediaChannelEntered();
+      return;
+    }
     if (this.byChannel.has(channel.id)) throw new AriProtocolError(`second StasisStart for ${channel.id}`);
     const { context, exten } = channel.dialplan;
     if (this.stopping || !this.allowed(context, exten)) {
