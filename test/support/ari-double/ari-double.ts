@@ -72,6 +72,8 @@ export class AriDouble {
   // Real Asterisk puts an ExternalMedia channel into Stasis on another thread, sometimes after
   // the REST answer: delay that StasisStart by this much (Infinity: never) to reproduce the race.
   externalMediaStasisDelayMs = 0;
+  // Requests and event-socket upgrades refused with 401.
+  unauthorized = 0;
   // websocket_client.conf: connection name -> URL Asterisk dials for chan_websocket client mode.
   readonly websocketClients: Record<string, string>;
   private readonly faults = new Map<string, Fault[]>();
@@ -210,6 +212,7 @@ export class AriDouble {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       if (!url.pathname.startsWith('/ari/')) throw new HttpError(404, 'Not Found');
       if (!this.authorized(req, url)) {
+        this.unauthorized++;
         res.setHeader('WWW-Authenticate', 'Basic realm="Asterisk REST Interface"');
         throw new HttpError(401, 'Authentication required');
       }
@@ -257,7 +260,10 @@ export class AriDouble {
     if (url.pathname === '/ari/events') {
       const app = url.searchParams.get('app');
       if (!this.acceptEvents) return reject(503, 'Service Unavailable');
-      if (!this.authorized(req, url)) return reject(401, 'Unauthorized');
+      if (!this.authorized(req, url)) {
+        this.unauthorized++;
+        return reject(401, 'Unauthorized');
+      }
       if (!app) return reject(400, 'Bad Request');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.eventSockets.set(ws, app);
