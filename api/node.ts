@@ -8,8 +8,9 @@ import { botConnectorStarter } from '../engine/bot/bot-connector.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
+import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { GrantService } from './grants/grant-service.js';
 import { RedisSessionRecords } from './grants/redis-session-records.js';
 import { MemorySessionRecords } from './grants/session-records.js';
@@ -96,7 +97,11 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
           logger,
         })
       : undefined;
-  await asterisk?.start();
+  // The first ARI connection must succeed: a refused password or a wrong URL is a configuration
+  // error, reported as one (naming the key) rather than as a stack trace.
+  await asterisk?.start().catch((error: unknown) => {
+    throw error instanceof AriConnectError ? new ConfigError(error.message) : error;
+  });
   mountApi({
     http,
     grants,
@@ -110,6 +115,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     maxCallSeconds: config.api.maxCallSeconds,
     adminToken,
     logger,
+    asteriskConnected: asterisk ? () => asterisk.ariConnected : undefined,
   });
   const boundPort = await http.listen(config.api.host, port);
   const url = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${boundPort}`;

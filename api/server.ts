@@ -34,6 +34,8 @@ export interface ApiDeps {
   adminToken: string;
   logger: Logger;
   webRoot?: string;
+  // PBX mode: whether ARI is connected (/healthz answers 503 while it is not).
+  asteriskConnected?: () => boolean;
 }
 
 export function mountApi(deps: ApiDeps): void {
@@ -42,7 +44,11 @@ export function mountApi(deps: ApiDeps): void {
   http.route('POST', '/v1/sessions', sessions.post);
   http.route('OPTIONS', '/v1/sessions', sessions.preflight);
   http.websocket('/v1/signal', signalSocket(deps), { maxPayloadBytes: MAX_SIGNAL_MESSAGE_BYTES });
-  http.route('GET', '/healthz', () => json(200, { status: 'ok', calls: deps.calls.size }));
+  http.route('GET', '/healthz', () =>
+    deps.asteriskConnected?.() === false
+      ? json(503, { status: 'degraded', asterisk: 'disconnected', calls: deps.calls.size })
+      : json(200, { status: 'ok', calls: deps.calls.size }),
+  );
   http.route('GET', '/metrics', async () => ({
     status: 200,
     headers: { 'content-type': registry.contentType },

@@ -37,6 +37,7 @@ export interface AriClientLike {
     list: Op<Record<string, never>, AriBridgeJson[]>;
   };
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
   removeAllListeners(event?: string): unknown;
   start(app: string): Promise<void>;
   stop(): void;

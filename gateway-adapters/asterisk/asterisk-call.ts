@@ -57,6 +57,11 @@ export class AsteriskCall {
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
   private tornDown: Promise<void> | undefined;
+  // Asterisk puts a new ExternalMedia channel into Stasis on another thread, possibly after
+  // POST /channels/externalMedia has answered: addChannel before that gets 422 "Channel not in
+  // Stasis application". Resolved by the media channel's own StasisStart (mediaChannelEntered).
+  private markMediaInStasis!: () => void;
+  private readonly mediaInStasis = new Promise<void>((resolve) => (this.markMediaInStasis = resolve));
   private readonly logger: Logger;
 
   constructor(
@@ -80,6 +85,11 @@ export class AsteriskCall {
     this.call?.end('media_channel_gone');
   }
 
+  // StasisStart of our ExternalMedia channel (it may come before the REST answer that created it).
+  mediaChannelEntered(): void {
+    this.markMediaInStasis();
+  }
+
   dtmf(digit: string, durationMs: number): void {
     this.call?.media.emit('dtmf', digit, durationMs);
   }
@@ -97,6 +107,7 @@ export class AsteriskCall {
       const audioSocket = this.expectAudioSocket();
       const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(localPort)));
       await this.connectMedia(session, mediaChannel, audioSocket);
+      await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
       this.startCall(session);
       asteriskMetrics.calls.inc({ outcome: 'started' });

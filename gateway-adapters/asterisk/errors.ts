@@ -60,3 +60,15 @@ export class AudioSocketFrameError extends ParleyError {
     super('ERR_PARLEY_AUDIOSOCKET', `${reason}: ${message}`);
   }
 }
+
+// Connecting to ARI failed: `reason` says whether the credentials were refused (a configuration
+// error), Asterisk could not be reached, or it failed to serve its API documents.
+export class AriConnectError extends ParleyError {
+  constructor(
+    readonly reason: 'auth' | 'unreachable' | 'api',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('ERR_PARLEY_ARI_CONNECT', message, options);
+  }
+}
