@@ -3,7 +3,7 @@
 // file (`sndfile`), and driven over its TCP control port (`ctrl_tcp`: netstring-framed JSON
 // commands and events, the same commands as its console menu: dial, hangup, sndcode).
 //
-//   const phone = await Baresip.start({ dir, speakWav });
+//   const phone = await Baresip.start({ dir, speakWav });   // writeWavFile(speakWav, pcm8k, 8000)
 //   await phone.dial(`sip:7000@127.0.0.1:${sipPort}`); await phone.event('CALL_ESTABLISHED');
 //   await phone.command('sndcode', '42#');     // RFC 4733 digits toward Asterisk
 //   phone.events;                              // CALL_DTMF_START ... for digits it received
@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { parseWav, writeWav } from '../../engine/bot/demo-bot/wav.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
 
 const START_TIMEOUT_MS = 10_000;
@@ -23,31 +24,8 @@ export interface BaresipEvent {
 }
 
 // 16-bit mono WAV, as aufile reads and sndfile writes.
-export function writeWav(path: string, pcm: Int16Array, rateHz: number): void {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.byteLength, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rateHz, 24);
-  header.writeUInt32LE(rateHz * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.byteLength, 40);
-  writeFileSync(path, Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]));
-}
-
-function readWavPcm(path: string): Int16Array {
-  const bytes = readFileSync(path);
-  const data = bytes.indexOf('data', 12);
-  if (data < 0) return new Int16Array(0);
-  const body = bytes.subarray(data + 8);
-  const out = new Int16Array(Math.floor(body.length / 2));
-  for (let i = 0; i < out.length; i++) out[i] = body.readInt16LE(i * 2);
-  return out;
+export function writeWavFile(path: string, samples: Int16Array, sampleRateHz: number): void {
+  writeFileSync(path, writeWav({ sampleRateHz, samples }));
 }
 
 export class BaresipUnavailableError extends Error {}
@@ -159,7 +137,7 @@ export class Baresip {
   // Everything baresip decoded from the call (sndfile's dump of the receive direction).
   heard(): Int16Array {
     const dump = readdirSync(this.dir).find((name) => name.startsWith('dump-') && name.endsWith('-dec.wav'));
-    return dump ? readWavPcm(join(this.dir, dump)) : new Int16Array(0);
+    return dump ? parseWav(readFileSync(join(this.dir, dump))).samples : new Int16Array(0);
   }
 
   async stop(): Promise<void> {

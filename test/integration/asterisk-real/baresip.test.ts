@@ -8,7 +8,7 @@ import alawmulaw from 'alawmulaw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedCalls, startParley, until } from '../../support/asterisk/parley-pbx.js';
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
-import { Baresip, writeWav } from '../../support/baresip.js';
+import { Baresip, writeWavFile } from '../../support/baresip.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 import { windowSnr } from '../../support/window-snr.js';
@@ -35,7 +35,7 @@ describe('baresip -> real Asterisk PJSIP -> Parley', () => {
   beforeAll(async () => {
     asterisk = await RealAsterisk.start();
     dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
-    writeWav(join(dir, 'speak.wav'), phoneSpeech, RATE_HZ);
+    writeWavFile(join(dir, 'speak.wav'), phoneSpeech, RATE_HZ);
   });
   afterAll(async () => {
     await asterisk?.dispose();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startParley, until } from '../../support/asterisk/parley-pbx.js';
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
-import { Baresip, writeWav } from '../../support/baresip.js';
+import { Baresip, writeWavFile } from '../../support/baresip.js';
 import { renderSpeech } from '../../support/speech.js';
 
 const transports = [
@@ -27,7 +27,7 @@ describe('DTMF between the bot and a SIP phone through a real Asterisk', () => {
   beforeAll(async () => {
     asterisk = await RealAsterisk.start();
     dir = mkdtempSync(join(tmpdir(), 'parley-dtmf-'));
-    writeWav(join(dir, 'speak.wav'), renderSpeech('One two three.', { rateHz: 8000 }), 8000);
+    writeWavFile(join(dir, 'speak.wav'), renderSpeech('One two three.', { rateHz: 8000 }), 8000);
   });
   afterAll(async () => {
     await asterisk?.dispose();

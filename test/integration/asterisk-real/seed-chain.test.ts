@@ -3,8 +3,7 @@
 // -> SIP -> Asterisk 22 chan_pjsip -> dialplan Stasis(parley) -> Parley ExternalMedia -> a bot on
 // Parley's bot WebSocket protocol. Audio both ways judged on the audio, barge-in, and hangup from
 // the browser and from the bot.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import alawmulaw from 'alawmulaw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +13,8 @@ import { BOT_CONTEXT, until } from '../../support/asterisk/parley-pbx.js';
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { BotServer, type BotPeer } from '../../support/bot-server.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
-import { freeUdpPort } from '../../support/free-port.js';
-import { HOST_ADDRESS, JANUS_ADDRESS, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { admitJanus } from '../../support/asterisk-janus.js';
+import { pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -29,36 +28,6 @@ const botText = 'Hello browser, the bot answers through Asterisk and Janus.';
 const botSpeech16k = renderSpeech(botText, { rateHz: 16000 });
 const botSpeech8k = renderSpeech(botText, { rateHz: 8000 });
 const mulawRoundTrip = (pcm: Int16Array): Int16Array => alawmulaw.mulaw.decode(alawmulaw.mulaw.encode(pcm));
-
-// What docs/janus.md gives Asterisk for Janus's SIP plugin: a transport on the address Janus
-// reaches, and an endpoint identified by Janus's address (no registration, no auth).
-export function janusEndpointConf(bind: string, janusAddress: string): string {
-  return `
-[transport-janus]
-type = transport
-protocol = udp
-bind = ${bind}
-
-[janus]
-type = endpoint
-transport = transport-janus
-context = from-test
-disallow = all
-allow = ulaw
-direct_media = no
-rtp_symmetric = yes
-force_rport = yes
-rewrite_contact = yes
-dtmf_mode = rfc4733
-media_address = ${bind.split(':')[0]}
-bind_rtp_to_media_address = yes
-
-[janus]
-type = identify
-endpoint = janus
-match = ${janusAddress}
-`;
-}
 
 // The bot's 16 kHz PCM16 frames, from its binary messages, as 8 kHz (every other sample: Parley
 // resampled from 8 kHz µ-law, so nothing lies above 4 kHz).
@@ -105,14 +74,11 @@ describe('the seed chain: werift browser -> Janus -> Asterisk PJSIP -> Stasis(pa
     mkdirSync(outputDir, { recursive: true });
     janus = await startJanusInNamespace(outputDir);
     asterisk = await RealAsterisk.start();
-    const janusSipPort = await freeUdpPort(HOST_ADDRESS);
-    appendFileSync(join(asterisk.dir, 'etc', 'pjsip.conf'), janusEndpointConf(`${HOST_ADDRESS}:${janusSipPort}`, JANUS_ADDRESS));
-    await asterisk.cli('module reload res_pjsip.so');
-    await until(async () => (await asterisk!.cli('pjsip show transports')).includes(`${HOST_ADDRESS}:${janusSipPort}`), 'the PJSIP transport for Janus');
+    const botUri = await admitJanus(asterisk);
     coturn = await startCoturn('coturn-janus-secret', '../fixtures/janus/turnserver.conf');
     bots = await BotServer.start();
     const config = configSchema.parse({
-      ...pbxModeConfig(janus, `sip:7000@${HOST_ADDRESS}:${janusSipPort}`),
+      ...pbxModeConfig(janus, botUri),
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: 0, allowedOrigins: [ORIGIN], maxCallSeconds: 120 },
       limits: { perIpActive: 2, perIpPerHour: 50 },
