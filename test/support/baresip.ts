@@ -4,6 +4,7 @@
 // commands and events, the same commands as its console menu: dial, hangup, sndcode).
 //
 //   const phone = await Baresip.start({ dir, speakWav });   // writeWavFile(speakWav, pcm8k, 8000)
+//   await phone.speak(otherWav);               // switch the microphone mid-call
 //   await phone.dial(`sip:7000@127.0.0.1:${sipPort}`); await phone.event('CALL_ESTABLISHED');
 //   await phone.command('sndcode', '42#');     // RFC 4733 digits toward Asterisk
 //   phone.events;                              // CALL_DTMF_START ... for digits it received
@@ -16,6 +17,8 @@ import { parseWav, writeWav } from '../../engine/bot/demo-bot/wav.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
 
 const START_TIMEOUT_MS = 10_000;
+// A command's reply or an awaited event: bounded, so a stuck phone fails by name.
+const WAIT_TIMEOUT_MS = 15_000;
 
 export interface BaresipEvent {
   type: string;
@@ -118,20 +121,36 @@ export class Baresip {
     const token = String(++this.token);
     const json = JSON.stringify({ command, params, token });
     this.control.write(`${Buffer.byteLength(json)}:${json},`);
-    return new Promise((resolve) => this.replies.set(token, resolve));
+    return this.bounded(`the reply to ${command}`, new Promise((resolve) => this.replies.set(token, resolve)));
   }
 
   dial(uri: string): Promise<Record<string, unknown>> {
     return this.command('dial', uri);
   }
 
-  // Resolves with the next event of `type` (or an earlier one not yet taken).
-  async event(type: string, from = 0): Promise<BaresipEvent> {
-    for (;;) {
-      const found = this.events.slice(from).find((event) => event.type === type);
-      if (found) return found;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  // Switches the microphone to `wav` during the call (it starts with the file given to start()).
+  speak(wav: string): Promise<Record<string, unknown>> {
+    return this.command('ausrc', `aufile,${wav}`);
+  }
+
+  // Resolves with the first event of `type` (already received or next).
+  event(type: string): Promise<BaresipEvent> {
+    const wait = async (): Promise<BaresipEvent> => {
+      for (;;) {
+        const found = this.events.find((event) => event.type === type);
+        if (found) return found;
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+    };
+    return this.bounded(`the event ${type}`, wait());
+  }
+
+  private bounded<T>(what: string, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`baresip: no ${what} within ${WAIT_TIMEOUT_MS} ms; events ${this.events.map((event) => event.type).join(', ')}; log:\n${this.output}`)), WAIT_TIMEOUT_MS);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   // Everything baresip decoded from the call (sndfile's dump of the receive direction).

@@ -3,7 +3,20 @@
 // holds speech is matched within ±`slack` samples of it and its SNR taken there. Medians over
 // windows are reported, so one late tick on a loaded machine (a frame concealed or repeated,
 // shifting what follows) does not hide how clean the rest arrived.
+import alawmulaw from 'alawmulaw';
 import { bestAlignment, rmsDbfs, snrDb } from './signal-metrics.js';
+
+// 8 kHz PCM after a µ-law leg: what a PCMU caller's audio is at best.
+export function mulawRoundTrip(pcm: Int16Array): Int16Array {
+  return alawmulaw.mulaw.decode(alawmulaw.mulaw.encode(pcm));
+}
+
+// 20 ms frames of 8 kHz audio above -40 dBFS: speech present, whatever its delay.
+export function loudFrames(pcm8k: Int16Array): number {
+  let loud = 0;
+  for (let start = 0; start + 160 <= pcm8k.length; start += 160) if (rmsDbfs(pcm8k, start, start + 160) > -40) loud++;
+  return loud;
+}
 
 export interface WindowMatch {
   delaySamples: number;

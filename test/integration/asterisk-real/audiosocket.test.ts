@@ -4,7 +4,6 @@
 // correlation against the µ-law round trip of what was sent), hangups from both sides and by max
 // duration leave nothing in Asterisk, and a hostile connection to the AudioSocket port is refused
 // while a live call goes on.
-import alawmulaw from 'alawmulaw';
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../../engine/metrics.js';
@@ -12,12 +11,11 @@ import { finishedCalls, startParley, until, type ParleyPbx } from '../../support
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { SipCaller } from '../../support/asterisk/sip-caller.js';
 import { renderSpeech } from '../../support/speech.js';
-import { windowSnr } from '../../support/window-snr.js';
+import { loudFrames, mulawRoundTrip, windowSnr } from '../../support/window-snr.js';
 
 const RATE_HZ = 8000;
 const callerSpeech = renderSpeech('Hello, I would like to check the status of my order please.', { rateHz: RATE_HZ });
 const botSpeech = renderSpeech('Thank you for calling. Your order left the warehouse this morning.', { rateHz: RATE_HZ });
-const mulawRoundTrip = (pcm: Int16Array): Int16Array => alawmulaw.mulaw.decode(alawmulaw.mulaw.encode(pcm));
 
 async function refused(reason: string): Promise<number> {
   const metric = await registry.getSingleMetric('parley_refused_total')!.get();

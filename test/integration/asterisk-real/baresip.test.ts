@@ -4,25 +4,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import alawmulaw from 'alawmulaw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedCalls, startParley, until } from '../../support/asterisk/parley-pbx.js';
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { Baresip, writeWavFile } from '../../support/baresip.js';
-import { rmsDbfs } from '../../support/signal-metrics.js';
+import { step } from '../../support/signal-client.js';
 import { renderSpeech } from '../../support/speech.js';
-import { windowSnr } from '../../support/window-snr.js';
+import { loudFrames, mulawRoundTrip, windowSnr } from '../../support/window-snr.js';
 
 const RATE_HZ = 8000;
 const phoneSpeech = renderSpeech('This is a desk phone calling the voice bot through the PBX.', { rateHz: RATE_HZ });
 const botSpeech = renderSpeech('Hello desk phone, the bot hears you and answers through Asterisk.', { rateHz: RATE_HZ });
-const mulawRoundTrip = (pcm: Int16Array): Int16Array => alawmulaw.mulaw.decode(alawmulaw.mulaw.encode(pcm));
-const loudFrames = (pcm: Int16Array): number => {
-  let loud = 0;
-  for (let start = 0; start + 160 <= pcm.length; start += 160) if (rmsDbfs(pcm, start, start + 160) > -40) loud++;
-  return loud;
-};
-
 const transports = [
   { name: 'rtp (ulaw)', config: { transport: 'rtp' as const } },
   { name: 'audiosocket', config: { transport: 'audiosocket' as const, audiosocket: { listenPort: 0 } } },
@@ -36,6 +28,9 @@ describe('baresip -> real Asterisk PJSIP -> Parley', () => {
     asterisk = await RealAsterisk.start();
     dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
     writeWavFile(join(dir, 'speak.wav'), phoneSpeech, RATE_HZ);
+    // The phone starts silent and speaks once the bot is attached: what it says before Parley
+    // has bridged the call would reach no one.
+    writeWavFile(join(dir, 'silence.wav'), new Int16Array(RATE_HZ * 30), RATE_HZ);
   });
   afterAll(async () => {
     await asterisk?.dispose();
@@ -45,17 +40,18 @@ describe('baresip -> real Asterisk PJSIP -> Parley', () => {
   for (const { name, config } of transports) {
     it(`carries the phone's speech to the bot and the bot's to the phone over ${name}; the phone hangs up`, async () => {
       const parley = await startParley({ url: asterisk.ariUrl, ...asterisk.ari, config, session: { botRateHz: RATE_HZ }, botSays: botSpeech });
-      const phone = await Baresip.start({ dir: join(dir, `audio-${config.transport}`), speakWav: join(dir, 'speak.wav') });
+      const phone = await Baresip.start({ dir: join(dir, `audio-${config.transport}`), speakWav: join(dir, 'silence.wav') });
       try {
         await phone.dial(`sip:7000@127.0.0.1:${asterisk.sipPort}`);
         await phone.event('CALL_ESTABLISHED');
-        const bot = await parley.bots.started(0);
+        const bot = await step('the bot', parley.bots.started(0));
+        expect(await phone.speak(join(dir, 'speak.wav'))).toMatchObject({ ok: true });
         const spoken = loudFrames(phoneSpeech);
         await until(() => loudFrames(bot.heard()) >= spoken * 0.95 && bot.media.queuedMs === 0, `the phone's speech at the bot and the bot's speech sent (${name})`);
 
         const finished = finishedCalls(parley.adapter, 1);
         await phone.command('hangup');
-        await finished;
+        await step('Parley finishing the call', finished);
         expect(bot.stopReason).toBe('caller_hangup');
         await phone.event('CALL_CLOSED');
 
@@ -85,7 +81,7 @@ describe('baresip -> real Asterisk PJSIP -> Parley', () => {
     try {
       await phone.dial(`sip:7000@127.0.0.1:${asterisk.sipPort}`);
       await phone.event('CALL_ESTABLISHED');
-      const bot = await parley.bots.started(0);
+      const bot = await step('the bot', parley.bots.started(0));
       bot.media.hangup('bot_hangup');
       await phone.event('CALL_CLOSED');
       await until(async () => (await asterisk.leftovers()).channels === 0, 'no channel left in Asterisk');

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startParley, until } from '../../support/asterisk/parley-pbx.js';
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { Baresip, writeWavFile } from '../../support/baresip.js';
+import { step } from '../../support/signal-client.js';
 import { renderSpeech } from '../../support/speech.js';
 
 const transports = [
@@ -41,7 +42,7 @@ describe('DTMF between the bot and a SIP phone through a real Asterisk', () => {
       try {
         await phone.dial(`sip:7000@127.0.0.1:${asterisk.sipPort}`);
         await phone.event('CALL_ESTABLISHED');
-        const bot = await parley.bots.started(0);
+        const bot = await step('the bot', parley.bots.started(0));
 
         bot.media.sendDtmf('719');
         await until(() => phone.events.filter((event) => event.type === 'CALL_DTMF_START').length >= 3, `the bot's digits at the phone (${name})`, 15_000);

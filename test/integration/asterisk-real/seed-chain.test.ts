@@ -5,7 +5,6 @@
 // the browser and from the bot.
 import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
-import alawmulaw from 'alawmulaw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../api/config.js';
 import { startNode, type RunningNode } from '../../../api/node.js';
@@ -16,10 +15,10 @@ import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { admitJanus } from '../../support/asterisk-janus.js';
 import { pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
-import { rmsDbfs } from '../../support/signal-metrics.js';
+import { concatSamples } from '../../support/resampler-quality.js';
 import { renderSpeech } from '../../support/speech.js';
 import { WeriftBrowser } from '../../support/werift-browser.js';
-import { windowSnr } from '../../support/window-snr.js';
+import { loudFrames, mulawRoundTrip, windowSnr } from '../../support/window-snr.js';
 
 const ORIGIN = 'https://shop.example';
 const outputDir = 'test-output/seed-chain';
@@ -27,7 +26,6 @@ const browserSpeech = renderSpeech('Hello bot, this is the browser calling throu
 const botText = 'Hello browser, the bot answers through Asterisk and Janus.';
 const botSpeech16k = renderSpeech(botText, { rateHz: 16000 });
 const botSpeech8k = renderSpeech(botText, { rateHz: 8000 });
-const mulawRoundTrip = (pcm: Int16Array): Int16Array => alawmulaw.mulaw.decode(alawmulaw.mulaw.encode(pcm));
 
 // The bot's 16 kHz PCM16 frames, from its binary messages, as 8 kHz (every other sample: Parley
 // resampled from 8 kHz µ-law, so nothing lies above 4 kHz).
@@ -38,12 +36,6 @@ function botHeard8k(peer: BotPeer): Int16Array {
   return out;
 }
 
-const loudFrames = (pcm: Int16Array): number => {
-  let loud = 0;
-  for (let start = 0; start + 160 <= pcm.length; start += 160) if (rmsDbfs(pcm, start, start + 160) > -40) loud++;
-  return loud;
-};
-
 // The bot's audio as the protocol wants it: binary messages of whole 20 ms frames (640 bytes at
 // 16 kHz), at most 50 frames each.
 function say(bot: BotPeer, pcm16k: Int16Array): void {
@@ -51,16 +43,6 @@ function say(bot: BotPeer, pcm16k: Int16Array): void {
   const padded = new Int16Array(frames * 320);
   padded.set(pcm16k);
   for (let frame = 0; frame < frames; frame += 50) bot.send(Buffer.from(padded.buffer, frame * 640, Math.min(50, frames - frame) * 640));
-}
-
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((sum, frame) => sum + frame.length, 0));
-  let offset = 0;
-  for (const frame of frames) {
-    out.set(frame, offset);
-    offset += frame.length;
-  }
-  return out;
 }
 
 describe('the seed chain: werift browser -> Janus -> Asterisk PJSIP -> Stasis(parley) -> Parley -> bot', () => {
@@ -131,8 +113,8 @@ describe('the seed chain: werift browser -> Janus -> Asterisk PJSIP -> Stasis(pa
       bot.send({ event: 'mark', name: 'said' });
       await bot.until(() => bot.named('mark').length === 1);
       const loudSpoken = loudFrames(botSpeech8k);
-      await until(() => loudFrames(concat(browser.received.slice(receivedBefore))) >= loudSpoken * 0.95, 'the bot speech at the browser');
-      const down = windowSnr(mulawRoundTrip(botSpeech8k), concat(browser.received.slice(receivedBefore)), 8000);
+      await until(() => loudFrames(concatSamples(browser.received.slice(receivedBefore))) >= loudSpoken * 0.95, 'the bot speech at the browser');
+      const down = windowSnr(mulawRoundTrip(botSpeech8k), concatSamples(browser.received.slice(receivedBefore)), 8000);
       console.info(`seed chain (werift): browser->bot SNR ${up.medianSnrDb.toFixed(1)} dB r=${up.medianCorrelation.toFixed(3)} (${up.windows} windows); ` +
         `bot->browser SNR ${down.medianSnrDb.toFixed(1)} dB r=${down.medianCorrelation.toFixed(3)} (${down.windows} windows)`);
       expect(up.windows).toBeGreaterThan(5);
@@ -145,7 +127,7 @@ describe('the seed chain: werift browser -> Janus -> Asterisk PJSIP -> Stasis(pa
       for (let i = 0; i < 4; i++) long.set(botSpeech16k, i * botSpeech16k.length);
       say(bot, long);
       const playing = browser.received.length;
-      await until(() => loudFrames(concat(browser.received.slice(playing))) > 50, 'the long answer playing at the browser');
+      await until(() => loudFrames(concatSamples(browser.received.slice(playing))) > 50, 'the long answer playing at the browser');
       await browser.send(browserSpeech.subarray(0, 8000 * 1.5));
       await bot.until(() => bot.named('barge_in').length === 1);
       expect(bot.named('barge_in')[0]!.playedMs).toBeGreaterThan(500);
