@@ -11,6 +11,7 @@ import { finishedCalls, startParley, until, type ParleyPbx } from '../../support
 import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { SipCaller } from '../../support/asterisk/sip-caller.js';
 import { renderSpeech } from '../../support/speech.js';
+import { sine } from '../../support/test-signals.js';
 import { loudFrames, mulawRoundTrip, windowSnr } from '../../support/window-snr.js';
 
 const RATE_HZ = 8000;
@@ -94,6 +95,32 @@ describe('AudioSocket ExternalMedia on a real Asterisk', () => {
       second.close();
     }
     await until(async () => (await asterisk.leftovers()).channels === 0, 'no channel left in Asterisk');
+  });
+
+  it('keeps concurrent calls apart: each bot hears its own caller and each caller its own bot', async () => {
+    const CALLS = 10;
+    parley = await start();
+    const tone = (i: number): Int16Array => sine(RATE_HZ * 2, RATE_HZ, 300 + 150 * i, 8000);
+    const callers = await Promise.all(Array.from({ length: CALLS }, () => SipCaller.dial(asterisk.sipPort, '7000')));
+    try {
+      const bots = await Promise.all(callers.map((_, i) => parley!.bots.started(i)));
+      // Which bot belongs to which caller: the caller's SIP Call-ID is not visible to the bot, so
+      // each bot answers with a tone of its own and the callers are matched by what they hear.
+      bots.forEach((bot, i) => bot.media.play(tone(i)));
+      await Promise.all(callers.map((caller, i) => caller.say(tone(i))));
+      await until(() => bots.every((bot) => bot.media.queuedMs === 0) && callers.every((caller) => caller.packetsReceived >= 95), 'every tone at its far end');
+      for (const [i, caller] of callers.entries()) {
+        const heard = caller.heard();
+        const botIndex = bots.findIndex((_, b) => windowSnr(mulawRoundTrip(tone(b)), heard, RATE_HZ).medianCorrelation > 0.95);
+        expect(botIndex, `caller ${i} hears one bot`).toBeGreaterThanOrEqual(0);
+        // That bot heard this caller's tone, and no other caller's.
+        const score = (c: number): number => windowSnr(mulawRoundTrip(tone(c)), bots[botIndex]!.heard(), RATE_HZ).medianCorrelation;
+        expect(score(i)).toBeGreaterThan(0.95);
+        expect(score((i + 1) % CALLS)).toBeLessThan(0.5);
+      }
+    } finally {
+      for (const caller of callers) caller.close();
+    }
   });
 
   it('refuses hostile connections to the AudioSocket port while a live call goes on', async () => {
