@@ -78,3 +78,16 @@ export function speechMatch(reference: Int16Array, signal: Int16Array, rateHz: n
   const scores = blockCorrelations(reference, signal, lag, rateHz / 5, 2 * hop, -45).sort((a, b) => a - b);
   return { correlation: scores[Math.floor(scores.length / 2)] ?? 0, lagMs: (lag * 1000) / rateHz };
 }
+
+// Goertzel power of one frequency: which of several tones a signal carries.
+export function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / rateHz);
+  let s1 = 0;
+  let s2 = 0;
+  for (const sample of signal) {
+    const s0 = sample + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+}

@@ -29,6 +29,8 @@ export interface ParleyPbxOptions {
   app: string;
   config?: AsteriskConfigInput;
   botSays?: Int16Array;
+  // Or a clip per call, by the order the bots start in.
+  botSaysFor?: (index: number) => Int16Array;
   // The bot hangs up once what it said has been sent (as a bot's `hangup` after its last words).
   botHangsUp?: boolean;
   maxCallMs?: number;
@@ -59,6 +61,7 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
     calls,
     startBot: (media, info) => {
       const bot = bots.starter(media, info);
+      if (options.botSaysFor) media.play(options.botSaysFor(bots.bots.length - 1));
       if (options.botHangsUp) {
         media.on('markPlayed', (name) => name === 'said' && media.hangup('bot_hangup'));
         media.mark('said');
