@@ -352,9 +352,9 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     server.on('connection', (socket) => {
       socket.once('message', (data, isBinary) => {
         try {
-          const { event, fields } = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
-          if (event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
-          const start = mediaStartOf(fields);
+          const control = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
+          if (control.event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
+          const start = mediaStartOf(control);
           const waiter = this.clientWaiters.get(start.channel);
           if (waiter !== undefined) {
             this.clientWaiters.delete(start.channel);

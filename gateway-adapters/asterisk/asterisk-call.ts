@@ -128,6 +128,8 @@ export class AsteriskCall {
   }
 
   private async runTeardown(reason: string): Promise<void> {
+    // chan_websocket still holds a few frames of the bot's last words: let them play first.
+    if (!this.callerGone) await this.link?.drain();
     this.link?.close();
     for (const entry of this.undo.reverse()) {
       try {

@@ -16,12 +16,12 @@ export function windowedCorrelation(reference: Int16Array, signal: Int16Array, w
   return scores[Math.floor(scores.length / 2)] ?? 0;
 }
 
-// SNR of a pure tone of `frequencyHz` in `signal`: per 100 ms block, the least-squares fit of
+// SNR of a pure tone of `frequencyHz` in `signal`: per `blockMs` block, the least-squares fit of
 // a·sin + b·cos at that frequency against what is left over (codec noise, glitches, anything
 // else). Returns the median over the blocks where the tone is present (fitted level above
-// `minDbfs`) and how many such blocks there were.
-export function toneSnrDb(signal: Int16Array, frequencyHz: number, rateHz: number, minDbfs = -30): { snrDb: number; blocks: number } {
-  const block = rateHz / 10;
+// `minDbfs`, SNR above 10 dB) and how many such blocks there were.
+export function toneSnrDb(signal: Int16Array, frequencyHz: number, rateHz: number, minDbfs = -30, blockMs = 100): { snrDb: number; blocks: number } {
+  const block = (rateHz * blockMs) / 1000;
   const results: number[] = [];
   for (let start = 0; start + block <= signal.length; start += block) {
     let ss = 0;
@@ -51,8 +51,9 @@ export function toneSnrDb(signal: Int16Array, frequencyHz: number, rateHz: numbe
       tone += fitted * fitted;
       residual += (signal[start + i]! - fitted) ** 2;
     }
-    if (20 * Math.log10(Math.sqrt(tone / block) / 32768) < minDbfs) continue;
-    results.push(10 * Math.log10(tone / Math.max(residual, 1e-9)));
+    const snr = 10 * Math.log10(tone / Math.max(residual, 1e-9));
+    if (20 * Math.log10(Math.sqrt(tone / block) / 32768) < minDbfs || snr < 10) continue;
+    results.push(snr);
   }
   results.sort((x, y) => x - y);
   return { snrDb: results[Math.floor(results.length / 2)] ?? -Infinity, blocks: results.length };
@@ -76,4 +77,17 @@ export function speechMatch(reference: Int16Array, signal: Int16Array, rateHz: n
   const lag = bestAlignment(envelope(reference), envelope(signal), 0, maxLagMs / 5).lag * hop;
   const scores = blockCorrelations(reference, signal, lag, rateHz / 5, 2 * hop, -45).sort((a, b) => a - b);
   return { correlation: scores[Math.floor(scores.length / 2)] ?? 0, lagMs: (lag * 1000) / rateHz };
+}
+
+// Goertzel power of one frequency: which of several tones a signal carries.
+export function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / rateHz);
+  let s1 = 0;
+  let s2 = 0;
+  for (const sample of signal) {
+    const s0 = sample + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
 }

@@ -29,6 +29,10 @@ export interface ParleyPbxOptions {
   app: string;
   config?: AsteriskConfigInput;
   botSays?: Int16Array;
+  // Or a clip per call, by the order the bots start in.
+  botSaysFor?: (index: number) => Int16Array;
+  // The bot hangs up once what it said has been sent (as a bot's `hangup` after its last words).
+  botHangsUp?: boolean;
   maxCallMs?: number;
   session?: SessionOptions;
   // Resolve start() only after the first reconcile (tests that count reconciles want this).
@@ -55,7 +59,15 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
     mediaHost: '127.0.0.1',
     session: { botRateHz: 16000, bargeIn: false, ...options.session },
     calls,
-    startBot: bots.starter,
+    startBot: (media, info) => {
+      const bot = bots.starter(media, info);
+      if (options.botSaysFor) media.play(options.botSaysFor(bots.bots.length - 1));
+      if (options.botHangsUp) {
+        media.on('markPlayed', (name) => name === 'said' && media.hangup('bot_hangup'));
+        media.mark('said');
+      }
+      return bot;
+    },
     maxCallMs: options.maxCallMs ?? 60_000,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
