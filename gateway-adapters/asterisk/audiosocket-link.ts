@@ -46,6 +46,12 @@ export class AudioSocketLink implements AudioSocketSink {
     this.connection.write(encodeAudio(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
   }
 
+  // Nothing to wait for before a hangup: chan_audiosocket queues nothing, each message is in the
+  // bridge as soon as Asterisk reads it, and the hangup message is read after the last audio.
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
   // Parley ends the call: ask Asterisk to hang the AudioSocket channel up (kind 0x00), then close.
   close(): void {
     if (this.closing) return;
