@@ -78,8 +78,8 @@ export class AudioSocketConnection {
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      if (!(error instanceof AudioSocketFrameError)) throw error;
-      this.refuse(error.reason, error.message);
+      // Nothing thrown from a socket handler may reach the process: anything else is refused too.
+      this.refuse(error instanceof AudioSocketFrameError ? error.reason : 'decode_failed', error instanceof Error ? error.message : String(error));
       return;
     }
     let audioBytes = 0;

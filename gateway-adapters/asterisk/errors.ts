@@ -49,7 +49,8 @@ export type AudioSocketRefusal =
   | 'audio_before_uuid'
   | 'unknown_uuid'
   | 'no_uuid'
-  | 'too_many_connections';
+  | 'too_many_connections'
+  | 'decode_failed';
 
 // An AudioSocket connection broke the wire format (res_audiosocket.c) or the call matching.
 export class AudioSocketFrameError extends ParleyError {

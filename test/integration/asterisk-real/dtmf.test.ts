@@ -44,9 +44,9 @@ describe('DTMF between the bot and a SIP phone through a real Asterisk', () => {
         await phone.event('CALL_ESTABLISHED');
         const bot = await step('the bot', parley.bots.started(0));
 
-        bot.media.sendDtmf('719');
-        await until(() => phone.events.filter((event) => event.type === 'CALL_DTMF_START').length >= 3, `the bot's digits at the phone (${name})`, 15_000);
-        expect(phone.events.filter((event) => event.type === 'CALL_DTMF_START').map((event) => event.param)).toEqual(['7', '1', '9']);
+        bot.media.sendDtmf('7*9#');
+        await until(() => phone.events.filter((event) => event.type === 'CALL_DTMF_START').length >= 4, `the bot's digits at the phone (${name})`, 15_000);
+        expect(phone.events.filter((event) => event.type === 'CALL_DTMF_START').map((event) => event.param)).toEqual(['7', '*', '9', '#']);
 
         await phone.command('sndcode', '42#');
         await until(() => bot.digits.length >= 3, `the phone's digits at the bot (${name})`, 15_000);
