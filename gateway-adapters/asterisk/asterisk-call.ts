@@ -13,9 +13,9 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.js';
 import type { AsteriskConfig, ExternalMediaRtpFormat } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
-import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import type { AudioSocketConnection } from './audiosocket-connection.js';
 import { AudioSocketLink } from './audiosocket-link.js';
+import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import { AriRequestError, SetupAbortedError } from './errors.js';
 import { MediaWebSocketLink, type MediaStart } from './media-websocket-link.js';
 
