@@ -121,7 +121,7 @@ describe('AudioSocket ExternalMedia on a real Asterisk', () => {
     } finally {
       for (const caller of callers) caller.close();
     }
-  });
+  }, 120_000);
 
   it('refuses hostile connections to the AudioSocket port while a live call goes on', async () => {
     parley = await start();

@@ -13,7 +13,7 @@ import { RealAsterisk } from '../../support/asterisk/real-asterisk.js';
 import { BotServer, type BotPeer } from '../../support/bot-server.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { admitJanus } from '../../support/asterisk-janus.js';
-import { pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
+import { namespacesUnavailable, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { concatSamples } from '../../support/resampler-quality.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -53,6 +53,8 @@ describe('the seed chain: werift browser -> Janus -> Asterisk PJSIP -> Stasis(pa
   let node: RunningNode | undefined;
 
   beforeAll(async () => {
+    const unavailable = namespacesUnavailable();
+    if (unavailable) throw new Error(`the seed chain needs a network namespace for Janus (Janus 1.1.2 gathers no ICE candidates on loopback), but ${unavailable}: run the suite as root`);
     mkdirSync(outputDir, { recursive: true });
     janus = await startJanusInNamespace(outputDir);
     asterisk = await RealAsterisk.start();
