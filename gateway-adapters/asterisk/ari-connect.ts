@@ -18,6 +18,17 @@ swagger.SwaggerApi.prototype.fail = function fail(message) {
   this.failure(message);
 };
 
+// ari-client retries a lost event socket with backoff-func's defaults (10 tries, up to 10 s
+// apart: about 43 s) before it gives up, and a retry it has scheduled cannot be cancelled (after
+// stop() it still opens a socket, which takes the application's events away from the live one).
+// So it gets a few quick tries — 100, 200, 400, 800 ms — and then Parley's own loop takes over
+// with a fresh client (asterisk.reconnectInitialMs .. reconnectMaxMs).
+export const ARI_CLIENT_RETRIES = 4;
+const backoffPath = requireHere.resolve('backoff-func', { paths: [dirname(requireHere.resolve('ari-client'))] });
+const backoff = requireHere(backoffPath) as { create(options: Record<string, unknown>): unknown };
+const createBackoff = backoff.create.bind(backoff);
+backoff.create = (options) => createBackoff({ ...options, maxRetries: ARI_CLIENT_RETRIES });
+
 const CREDENTIAL_KEYS = 'asterisk.username / asterisk.password (PARLEY_ARI_USERNAME / PARLEY_ARI_PASSWORD)';
 
 // What ari-client rejects with: swagger's "<status> : <text> <url>" string, or a socket Error.
@@ -42,12 +53,9 @@ export async function connectAri(url: string, username: string, password: string
   }
 }
 
-// Stops a client for good. ari-client's stop() leaves an already scheduled reconnect armed: it
-// would open a socket nobody listens to (and that takes the app's events), so that one is closed
-// as soon as it opens.
+// Stops a client for good (called once it has no retry scheduled: at start failure, after
+// WebSocketMaxRetries, or at shutdown).
 export function retireAriClient(client: AriClientLike): void {
   client.removeAllListeners();
-  client.on('WebSocketConnected', () => client.stop());
-  client.on('error', () => undefined);
   client.stop();
 }

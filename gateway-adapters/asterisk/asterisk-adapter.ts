@@ -168,35 +168,32 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       this.emit('connected');
       void this.reconcile();
     });
-    // ari-client would retry the event socket itself (10 times, ~43 s) and then stop; Parley
-    // instead drops the client at the first loss and connects afresh on its own backoff, which
-    // also reloads the API documents (as after an Asterisk upgrade) and reports refused
-    // credentials as such.
-    const lost = new Promise<never>((_, reject) => {
-      client.once('WebSocketReconnecting', (error) => reject(connectErrorOf(error ?? 'event socket closed', this.config.url)));
-    });
-    lost.catch(() => undefined);
+    // ari-client retries the event socket a few times itself (ari-connect.ts); when it gives up,
+    // Parley connects afresh on its own backoff, which also reloads the API documents (as after
+    // an Asterisk upgrade) and reports refused credentials as such.
     try {
-      await Promise.race([client.start(this.config.app), lost]);
+      await client.start(this.config.app);
     } catch (error) {
       retireAriClient(client);
-      throw error;
+      throw connectErrorOf(error, this.config.url);
     }
     if (this.stopping) {
       retireAriClient(client);
       return;
     }
-    client.on('WebSocketReconnecting', (error) => this.eventSocketLost(client, error));
+    client.on('WebSocketReconnecting', (error) => this.eventSocketLost(error));
+    client.on('WebSocketMaxRetries', () => {
+      retireAriClient(client);
+      this.scheduleFreshConnect();
+    });
   }
 
-  private eventSocketLost(client: AriClientLike, error: unknown): void {
-    retireAriClient(client);
-    if (this.stopping) return;
+  private eventSocketLost(error: unknown): void {
+    if (this.stopping || !this.ariUp) return;
     this.ariUp = false;
     asteriskMetrics.reconnects.inc();
     this.logger.warn({ err: error }, 'ARI event socket lost: reconnecting');
     this.emit('disconnected');
-    this.scheduleFreshConnect();
   }
 
   // Connects again after reconnectDelayMs, doubling it (up to reconnectMaxMs) after each failure;

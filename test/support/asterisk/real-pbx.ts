@@ -18,7 +18,8 @@ export interface RealPbxEnv {
   readonly asterisk: RealAsterisk;
   // Where Parley must listen for chan_websocket client mode (websocket_client.conf points there).
   readonly mediaWebSocketPort: number;
-  parley(options?: Omit<ParleyPbxOptions, 'url' | 'username' | 'password' | 'app'>): Promise<ParleyPbx>;
+  // `url` defaults to Asterisk's own (a test may put a TcpProxy in between).
+  parley(options?: Omit<ParleyPbxOptions, 'url' | 'username' | 'password' | 'app'> & { url?: string }): Promise<ParleyPbx>;
   dial(exten?: string): Promise<SipCaller>;
 }
 
@@ -52,7 +53,7 @@ export function realAsteriskPerFile(options: RealAsteriskOptions = {}): RealPbxE
       return mediaWebSocketPort;
     },
     async parley(parleyOptions = {}) {
-      const parley = await startParley({ url: env.asterisk.ariUrl, ...env.asterisk.ari, ...parleyOptions });
+      const parley = await startParley({ ...env.asterisk.ari, ...parleyOptions, url: parleyOptions.url ?? env.asterisk.ariUrl });
       parleys.push(parley);
       return parley;
     },

@@ -82,6 +82,7 @@ export class SipCaller {
     for (let offset = 0, i = 0; offset < pcm8k.length && !this.ended; offset += FRAME_SAMPLES, i++) {
       const wait = start + i * 20 - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.ended) break;
       const frame = new Int16Array(FRAME_SAMPLES);
       frame.set(pcm8k.subarray(offset, offset + FRAME_SAMPLES));
       this.rtp.send(
