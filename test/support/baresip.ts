@@ -84,6 +84,10 @@ export class Baresip {
     writeFileSync(join(options.dir, 'accounts'), '<sip:phone@127.0.0.1>;regint=0;audio_codecs=PCMU;answermode=manual\n');
     writeFileSync(join(options.dir, 'contacts'), '');
     const child = spawn('baresip', ['-f', options.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A test worker that dies (a test timeout) must not leave the phone running.
+    const killOnExit = (): void => void child.kill('SIGKILL');
+    process.on('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     let output = '';
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-8000);
