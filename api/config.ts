@@ -142,6 +142,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_ASTERISK_CONTEXTS: { path: 'asterisk.allowedContexts', type: 'list' },
   PARLEY_ASTERISK_TRANSPORT: { path: 'asterisk.transport', type: 'string' },
   PARLEY_ASTERISK_FORMAT: { path: 'asterisk.format', type: 'string' },
+  PARLEY_ASTERISK_AUDIOSOCKET_PORT: { path: 'asterisk.audiosocket.listenPort', type: 'number' },
   PARLEY_JANUS_URL: { path: 'janus.url', type: 'string' },
   PARLEY_JANUS_TOKEN_SECRET: { path: 'janus.tokenSecret', type: 'string' },
   PARLEY_JANUS_BOT_URI: { path: 'janus.botUri', type: 'string' },

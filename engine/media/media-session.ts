@@ -22,6 +22,7 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   private readonly marks = new Map<number, string>();
   private nextMarkId = 1;
   private closed = false;
+  private dtmfSender: ((digits: string) => void) | undefined;
   private readonly onClose: (session: MediaSession) => void;
 
   constructor(
@@ -63,7 +64,15 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
 
   sendDtmf(digits: string): void {
     if (this.closed) return;
-    this.native.sendDtmf(this.nativeId, digits);
+    if (this.dtmfSender) this.dtmfSender(digits);
+    else this.native.sendDtmf(this.nativeId, digits);
+  }
+
+  // DTMF toward the caller goes this way instead of the network leg: in PBX mode the leg ends at
+  // Asterisk's ExternalMedia channel, which does not pass digits on to the caller (Asterisk plays
+  // them on the caller's own channel when asked over ARI).
+  sendDtmfThrough(send: (digits: string) => void): void {
+    this.dtmfSender = send;
   }
 
   hangup(reason: string): void {

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { powerAt } from '../../support/asterisk/audio-checks.js';
 import { sine } from '../../support/test-signals.js';
 import { APP, BOT_CONTEXT, finishedCalls, harnessPerTest, until } from './asterisk-harness.js';
 
 const CALLS = 50;
 const toneHz = (call: number): number => 400 + 50 * call; // 400 .. 2850 Hz, inside G.711's band
-
-// Goertzel power of one frequency: which caller's tone a bot heard.
-function powerAt(signal: Int16Array, frequencyHz: number, rateHz: number): number {
-  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (const sample of signal) {
-    const s0 = sample + coefficient * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
-}
 
 describe('many concurrent Asterisk calls', () => {
   const harnesses = harnessPerTest();
