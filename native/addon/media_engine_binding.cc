@@ -47,7 +47,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("setPaused", &MediaEngineBinding::SetPaused),
                            InstanceMethod("stats", &MediaEngineBinding::Stats),
                            InstanceMethod("queuedBotSamples", &MediaEngineBinding::QueuedBotSamples),
+                           InstanceMethod("refusedTotals", &MediaEngineBinding::RefusedTotals),
                            StaticMethod("monotonicUs", &MediaEngineBinding::MonotonicUs),
+                           StaticMethod("refusalReasons", &MediaEngineBinding::RefusalReasons),
                        });
   }
 
@@ -242,6 +244,24 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     MediaSession& session = SessionArg(info);
     Napi::Object result = SessionStatsToJs(info.Env(), session);
     result.Set("audioOverflows", static_cast<double>(audio_overflows_));
+    return result;
+  }
+
+  // refusedTotals() -> Float64Array indexed like refusalReasons(): read about once a second for
+  // /metrics, so a flood is visible while the call lasts, with no crossing per packet.
+  Napi::Value RefusedTotals(const Napi::CallbackInfo& info) {
+    uint64_t totals[kMediaRefusalCount];
+    engine_.RefusedTotals(totals);
+    Napi::Float64Array result = Napi::Float64Array::New(info.Env(), kMediaRefusalCount);
+    for (size_t i = 0; i < kMediaRefusalCount; ++i) result[i] = static_cast<double>(totals[i]);
+    return result;
+  }
+
+  static Napi::Value RefusalReasons(const Napi::CallbackInfo& info) {
+    Napi::Array result = Napi::Array::New(info.Env(), kMediaRefusalCount);
+    for (size_t i = 0; i < kMediaRefusalCount; ++i) {
+      result.Set(static_cast<uint32_t>(i), MediaRefusalName(static_cast<MediaRefusal>(i)));
+    }
     return result;
   }
 

@@ -45,6 +45,10 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
     throw MakeError(env, kInvalidArgument, error.what());
   }
   parsed.learn_remote = BoolOption(env, options, "learnRemote", remote_host.empty());
+  parsed.source.strict = BoolOption(env, options, "strictSource", parsed.source.strict);
+  parsed.source.learning_window_us = int64_t{1000} * IntOption(env, options, "sourceLearningMs", 1000);
+  parsed.source.relatch_silence_us = int64_t{1000} * IntOption(env, options, "relatchSilenceMs", 1000);
+  parsed.source.relatch_packets = IntOption(env, options, "relatchPackets", parsed.source.relatch_packets);
   parsed.send_silence = BoolOption(env, options, "sendSilence", true);
   parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms);
   parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms);
@@ -80,11 +84,15 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
     result.Set("codec", rtp->codec_name());
     SetCount(result, "packetsReceived", leg.packets_received);
     SetCount(result, "packetsSent", leg.packets_sent);
-    SetCount(result, "malformed", leg.malformed);
-    SetCount(result, "srtpFailed", leg.srtp_failed);
-    SetCount(result, "foreignSource", leg.foreign_source);
-    SetCount(result, "foreignSsrc", leg.foreign_ssrc);
-    SetCount(result, "wrongPayloadType", leg.wrong_payload_type);
+    const auto refused = [&leg](MediaRefusal refusal) { return leg.refused[static_cast<size_t>(refusal)]; };
+    SetCount(result, "malformed", refused(MediaRefusal::kMalformed));
+    SetCount(result, "srtpFailed", refused(MediaRefusal::kSrtpFailed));
+    SetCount(result, "foreignSource", refused(MediaRefusal::kForeignSource));
+    SetCount(result, "unsignalledSource", refused(MediaRefusal::kUnsignalledSource));
+    SetCount(result, "sourceCandidate", refused(MediaRefusal::kSourceCandidate));
+    SetCount(result, "foreignSsrc", refused(MediaRefusal::kForeignSsrc));
+    SetCount(result, "wrongPayloadType", refused(MediaRefusal::kWrongPayloadType));
+    SetCount(result, "relatches", leg.relatches);
     SetCount(result, "rtcpReceived", leg.rtcp_received);
     SetCount(result, "decodeErrors", leg.decode_errors);
     SetCount(result, "sendDropped", leg.send_dropped);
