@@ -19,7 +19,7 @@ export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;
 
 const srtpKey = z.instanceof(Uint8Array).refine((key) => key.length === 30, 'SRTP key+salt is 30 bytes');
 
-export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
+const rtpSessionFieldsSchema = sessionOptionsSchema.extend({
   // Codec names as in native/codec/codec_table.cc (L16 names carry their rate: L16/8000 ...).
   codec: z.string().default('PCMU'),
   payloadType: z.number().int().min(0).max(127).optional(),
@@ -57,6 +57,13 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
     })
     .optional(),
 });
+
+// Cross-field rules the native side checks too (native/addon/session_options.cc).
+export const rtpSessionOptionsSchema = rtpSessionFieldsSchema
+  .refine((options) => options.jitterMinDelayMs <= options.jitterMaxDelayMs, { message: 'jitterMinDelayMs must not exceed jitterMaxDelayMs' })
+  .refine((options) => (options.remoteHost === undefined) === (options.remotePort === undefined), {
+    message: 'remoteHost and remotePort go together',
+  });
 
 export const pcmSessionOptionsSchema = sessionOptionsSchema.extend({
   legRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
