@@ -8,8 +8,8 @@ import { countRefused } from '../metrics.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
 import { MediaSession } from './media-session.js';
 import {
+  checkedRtpSessionOptionsSchema,
   pcmSessionOptionsSchema,
-  rtpSessionOptionsSchema,
   type PcmSessionOptions,
   type RtpSessionOptions,
 } from './media-session-options.js';
@@ -87,7 +87,7 @@ export class MediaEngine {
     options: RtpSessionOptions,
     extra: { startUs?: number; onOutbound?: OutboundPacketSink } = {},
   ): RtpSessionHandle {
-    const parsed = rtpSessionOptionsSchema.parse(options);
+    const parsed = checkedRtpSessionOptionsSchema.parse(options);
     if ((parsed.transport === 'external') !== (extra.onOutbound !== undefined)) {
       throw new InvalidArgumentError('an external transport needs onOutbound, and only it');
     }

@@ -19,7 +19,7 @@ export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;
 
 const srtpKey = z.instanceof(Uint8Array).refine((key) => key.length === 30, 'SRTP key+salt is 30 bytes');
 
-const rtpSessionFieldsSchema = sessionOptionsSchema.extend({
+export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   // Codec names as in native/codec/codec_table.cc (L16 names carry their rate: L16/8000 ...).
   codec: z.string().default('PCMU'),
   payloadType: z.number().int().min(0).max(127).optional(),
@@ -27,6 +27,9 @@ const rtpSessionFieldsSchema = sessionOptionsSchema.extend({
   transport: z.enum(['udp', 'external']).default('udp'),
   localHost: z.string().default('127.0.0.1'),
   localPort: z.number().int().min(0).max(65535).default(0),
+  // The operator's RTP port range (PARLEY_RTP_PORT_MIN/MAX) for localPort 0; unset: any free port.
+  localPortMin: z.number().int().min(1).max(65535).optional(),
+  localPortMax: z.number().int().min(1).max(65535).optional(),
   // The remote address the signalling named (SDP c=/m=; Asterisk's UNICASTRTP_LOCAL_ADDRESS/PORT,
   // or later through setRemote): where to send, and the source the leg latches to first
   // (native/media/source_latch.h, after rtpengine's endpoint learning).
@@ -58,11 +61,15 @@ const rtpSessionFieldsSchema = sessionOptionsSchema.extend({
     .optional(),
 });
 
-// Cross-field rules the native side checks too (native/addon/session_options.cc).
-export const rtpSessionOptionsSchema = rtpSessionFieldsSchema
+// With the cross-field rules the native side checks too (native/addon/session_options.cc). Kept
+// apart from the field schema, which config picks keys from (zod refuses pick on refined objects).
+export const checkedRtpSessionOptionsSchema = rtpSessionOptionsSchema
   .refine((options) => options.jitterMinDelayMs <= options.jitterMaxDelayMs, { message: 'jitterMinDelayMs must not exceed jitterMaxDelayMs' })
   .refine((options) => (options.remoteHost === undefined) === (options.remotePort === undefined), {
     message: 'remoteHost and remotePort go together',
+  })
+  .refine((options) => (options.localPortMin === undefined) === (options.localPortMax === undefined) && (options.localPortMin ?? 0) <= (options.localPortMax ?? 0), {
+    message: 'localPortMin and localPortMax form a range together',
   });
 
 export const pcmSessionOptionsSchema = sessionOptionsSchema.extend({

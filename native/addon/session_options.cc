@@ -36,6 +36,11 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.own_socket = StringOption(env, options, "transport", "udp") == "udp";
   parsed.local_host = StringOption(env, options, "localHost", parsed.local_host);
   parsed.local_port = IntOption(env, options, "localPort", 0, 0, 65535);
+  parsed.local_port_min = IntOption(env, options, "localPortMin", 0, 0, 65535);
+  parsed.local_port_max = IntOption(env, options, "localPortMax", 0, 0, 65535);
+  if ((parsed.local_port_min == 0) != (parsed.local_port_max == 0) || parsed.local_port_min > parsed.local_port_max) {
+    throw MakeError(env, kInvalidArgument, "localPortMin and localPortMax give a range 1..65535 together");
+  }
   const std::string remote_host = StringOption(env, options, "remoteHost", "");
   try {
     if (!remote_host.empty()) {

@@ -61,7 +61,11 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
   }
-  if (options.own_socket) socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
+    socket_ = UdpSocket::BindInRange(options.local_host, options.local_port_min, options.local_port_max, RandomU32());
+  } else if (options.own_socket) {
+    socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  }
 }
 
 RtpLeg::~RtpLeg() = default;

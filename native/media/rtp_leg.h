@@ -42,6 +42,9 @@ struct RtpLegOptions {
   bool own_socket = true;
   std::string local_host = "127.0.0.1";
   int local_port = 0;
+  // With local_port 0: the operator's RTP port range (0/0: any free port).
+  int local_port_min = 0;
+  int local_port_max = 0;
   // The remote address the signalling named (SDP c=/m=, Asterisk's UNICASTRTP_LOCAL_ADDRESS/PORT):
   // where to send, and the source the latch prefers (source_latch.h). Empty with learn_remote:
   // send to the latched source (symmetric RTP, RFC 4961), following it when it moves.
