@@ -13,10 +13,10 @@ const corpus = (harness: string): string => join(import.meta.dirname, '..', '..'
 // Mutations per harness: sized so the whole file runs in well under a minute on two loaded cores.
 const harnesses = [
   { name: 'rtp_packet', sources: ['native/fuzz/rtp_packet_fuzzer.cc'], iterations: 200_000 },
-  { name: 'srtp_unprotect', sources: ['native/fuzz/srtp_unprotect_fuzzer.cc'], iterations: 20_000 },
+  { name: 'srtp_unprotect', sources: ['native/fuzz/srtp_unprotect_fuzzer.cc'], iterations: 10_000 },
   { name: 'telephone_event', sources: ['native/fuzz/telephone_event_fuzzer.cc'], iterations: 100_000 },
-  { name: 'media_session_ingest', sources: ['native/fuzz/media_session_ingest_fuzzer.cc'], iterations: 1_000 },
-  { name: 'pcm_frame', sources: ['native/fuzz/pcm_frame_fuzzer.cc'], iterations: 1_500 },
+  { name: 'media_session_ingest', sources: ['native/fuzz/media_session_ingest_fuzzer.cc'], iterations: 600 },
+  { name: 'pcm_frame', sources: ['native/fuzz/pcm_frame_fuzzer.cc'], iterations: 1_000 },
 ];
 
 function runHarness(binary: string, harness: string, iterations: number): Promise<{ code: number; output: string }> {

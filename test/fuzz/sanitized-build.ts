@@ -4,7 +4,7 @@
 // so after the first build (a few minutes on two cores) a run costs only the link of what changed.
 // Written here rather than in binding.gyp because node-gyp builds one configuration, the addon's.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -44,7 +44,11 @@ async function compile(sources: string[]): Promise<string[]> {
   const worker = async (): Promise<void> => {
     for (let job = todo.shift(); job !== undefined; job = todo.shift()) {
       mkdirSync(dirname(job.object), { recursive: true });
-      await run('g++', [...flags, ...includes, '-MMD', '-c', job.source, '-o', job.object], { maxBuffer: 16 << 20 });
+      // Written aside and renamed: another test file may build the same object at the same time.
+      const temporary = `${job.object}.${process.pid}`;
+      await run('g++', [...flags, ...includes, '-MMD', '-MF', `${temporary}.d`, '-c', job.source, '-o', temporary], { maxBuffer: 16 << 20 });
+      renameSync(`${temporary}.d`, `${job.object.slice(0, -2)}.d`);
+      renameSync(temporary, job.object);
     }
   };
   await Promise.all([worker(), worker()]);
@@ -65,7 +69,8 @@ export async function buildSanitized(name: string, mainSources: string[]): Promi
   const inputs = [...objects, opusArchive()];
   if (inputs.some((input) => mtime(input) > mtime(binary))) {
     mkdirSync(dirname(binary), { recursive: true });
-    await run('g++', [...flags, ...inputs, '-lcrypto', '-o', binary], { maxBuffer: 16 << 20 });
+    await run('g++', [...flags, ...inputs, '-lcrypto', '-o', `${binary}.${process.pid}`], { maxBuffer: 16 << 20 });
+    renameSync(`${binary}.${process.pid}`, binary);
   }
   return binary;
 }
