@@ -8,7 +8,19 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync 
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+// A failed compile or link says what the build needs, with the compiler's own words.
+async function run(command: string, args: string[], options: { maxBuffer: number }): Promise<void> {
+  try {
+    await execFileAsync(command, args, options);
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(
+      `sanitized native build failed: it needs g++ with ASan/UBSan (build-essential) and libssl-dev, which ` +
+        `bash test/setup/install-deps.sh installs.\n${command} ${args.slice(-3).join(' ')}\n${(stderr ?? String(error)).slice(-4000)}`,
+    );
+  }
+}
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 export const sanitizedDir = join(root, 'build', 'sanitized');
 const opusDir = join(root, 'node_modules', '@discordjs', 'opus', 'deps', 'opus');
