@@ -67,6 +67,8 @@ export const configSchema = z.object({
           jitterMaxDelayMs: true,
           opusBitrateBps: true,
           opusComplexity: true,
+          localPortMin: true,
+          localPortMax: true,
         })
         .prefault({}),
     })
@@ -133,6 +135,8 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   REDIS_URL: { path: 'redisUrl', type: 'string' },
   PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
+  PARLEY_RTP_PORT_MIN: { path: 'media.session.localPortMin', type: 'number' },
+  PARLEY_RTP_PORT_MAX: { path: 'media.session.localPortMax', type: 'number' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },
   PARLEY_BARGE_IN_MIN_SPEECH_MS: { path: 'media.session.bargeInMinSpeechMs', type: 'number' },
   PARLEY_ARI_URL: { path: 'asterisk.url', type: 'string' },

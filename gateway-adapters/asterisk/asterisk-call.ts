@@ -173,8 +173,9 @@ export class AsteriskCall {
     } else {
       const { codec, payloadType } = rtpFormats[config.format];
       // learnRemote off: outbound RTP goes to UNICASTRTP_LOCAL_ADDRESS/PORT only, never to
-      // whoever sent the first packet.
-      handle = media.createRtpSession(this.callId, { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false });
+      // whoever sent the first packet. Strict source: inbound is taken from that address only
+      // (chan_rtp sends from the socket it names), and from nobody before setRemote names it.
+      handle = media.createRtpSession(this.callId, { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false, strictSource: true });
     }
     const { session } = handle;
     this.undo.push({ step: 'mediaSession', run: () => session.close('teardown') });

@@ -45,6 +45,8 @@ class NetworkLeg {
   // Frames the session skipped while idle (nothing received, nothing to send): a leg with a media
   // clock lets it run on, so the next talkspurt's timestamp tells the real gap.
   virtual void SkipFrames(int64_t) {}
+  // Adds the leg's refused datagrams, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
+  virtual void AddRefusals(uint64_t*) const {}
   // Stops (or resumes) sending toward the caller, e.g. on chan_websocket's MEDIA_XOFF/XON.
   virtual void set_paused(bool) {}
 

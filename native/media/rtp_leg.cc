@@ -40,6 +40,11 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
                                      : JitterBufferConfig{}.max_payload_bytes}),
       dtmf_in_(codec_.clock_rate_hz),
       dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
+      latch_([&options] {
+        SourceLatchConfig source = options.source;
+        source.signalled = options.remote;
+        return source;
+      }()),
       ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
@@ -56,7 +61,11 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
   }
-  if (options.own_socket) socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
+    socket_ = UdpSocket::BindInRange(options.local_host, options.local_port_min, options.local_port_max, RandomU32());
+  } else if (options.own_socket) {
+    socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  }
 }
 
 RtpLeg::~RtpLeg() = default;
@@ -68,29 +77,69 @@ void RtpLeg::ReportFirst(RtpStatus status, SessionEventSink& events, int32_t ses
   events.Add(session_id, SessionEventType::kMalformed, static_cast<int32_t>(status));
 }
 
+void RtpLeg::Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id) {
+  ++stats_.refused[static_cast<size_t>(refusal)];
+  const uint32_t bit = 1u << static_cast<uint32_t>(refusal);
+  if ((reported_refusals_ & bit) != 0) return;
+  reported_refusals_ |= bit;
+  events.Add(session_id, SessionEventType::kRefused, static_cast<int32_t>(refusal));
+}
+
+void RtpLeg::SetRemote(const SocketAddress& remote) {
+  remote_ = remote;
+  remote_learned_ = false;
+  latch_.SetSignalled(remote);
+}
+
+void RtpLeg::AddRefusals(uint64_t* totals) const {
+  for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] += stats_.refused[i];
+}
+
 void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                         SessionEventSink& events, int32_t session_id) {
   if (length > kMaxPacketBytes) {
-    ++stats_.malformed;
+    Refuse(MediaRefusal::kMalformed, events, session_id);
     ReportFirst(RtpStatus::kTooLong, events, session_id);
     return;
   }
-  if (latched_ && !from.empty() && !from.SameAs(source_)) {
-    ++stats_.foreign_source;
+  if (IsRtcp(data, length)) {
+    // Reports are counted, not used: the node's stats come from its own measurements.
+    if (latch_.latched() && !from.empty() && !from.SameAs(latch_.source())) {
+      Refuse(MediaRefusal::kForeignSource, events, session_id);
+    } else {
+      ++stats_.rtcp_received;
+    }
+    return;
+  }
+  if (length < RtpPacket::kFixedHeaderBytes) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(RtpStatus::kTruncated, events, session_id);
+    return;
+  }
+  // The source and SSRC checks run on the header, which SRTP leaves in clear, before any crypto:
+  // a flood from elsewhere costs a comparison, not an HMAC.
+  const uint32_t ssrc = (static_cast<uint32_t>(data[8]) << 24) | (static_cast<uint32_t>(data[9]) << 16) |
+                        (static_cast<uint32_t>(data[10]) << 8) | data[11];
+  MediaRefusal refusal = MediaRefusal::kForeignSource;
+  const SourceVerdict verdict = latch_.Evaluate(from, ssrc, arrival_us, &refusal);
+  if (verdict == SourceVerdict::kRefuse) {
+    latch_.Seen(arrival_us);
+    Refuse(refusal, events, session_id);
+    return;
+  }
+  // Known SSRCs: the latched one, or a new one from the latched source once the old one has been
+  // silent kSsrcSwitchAfterUs. Anything else is dropped before its SRTP state is looked at.
+  if (verdict == SourceVerdict::kAccept && ssrc != remote_ssrc_ && arrival_us - last_packet_us_ < kSsrcSwitchAfterUs) {
+    Refuse(MediaRefusal::kForeignSsrc, events, session_id);
     return;
   }
   std::memcpy(receive_buffer_.data(), data, length);
   uint8_t* packet = receive_buffer_.data();
-  if (IsRtcp(packet, length)) {
-    // Reports are counted, not used: the node's stats come from its own measurements.
-    ++stats_.rtcp_received;
-    return;
-  }
   if (srtp_in_) {
     size_t plain_length = 0;
     const SrtpStatus status = srtp_in_->UnprotectRtp(packet, length, &plain_length);
     if (status != SrtpStatus::kOk) {
-      ++stats_.srtp_failed;
+      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
       ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
       return;
     }
@@ -99,22 +148,28 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
   RtpPacket rtp;
   const RtpStatus status = RtpPacket::Parse(packet, length, &rtp);
   if (status != RtpStatus::kOk) {
-    ++stats_.malformed;
+    Refuse(MediaRefusal::kMalformed, events, session_id);
     ReportFirst(status, events, session_id);
     return;
   }
-  if (!latched_) {
-    latched_ = true;
-    remote_ssrc_ = rtp.ssrc;
-    source_ = from;
-    if (options_.learn_remote && remote_.empty() && !from.empty()) remote_ = from;
-    events.Add(session_id, SessionEventType::kRemoteLatched);
-  } else if (rtp.ssrc != remote_ssrc_) {
-    if (arrival_us - last_packet_us_ < kSsrcSwitchAfterUs) {
-      ++stats_.foreign_ssrc;
-      return;
+  const bool first = !latch_.latched();
+  if (latch_.Apply(verdict, from, ssrc, arrival_us)) {
+    if (!first) ++stats_.relatches;
+    if (options_.learn_remote && !from.empty() && (remote_.empty() || remote_learned_)) {
+      remote_ = from;
+      remote_learned_ = true;
     }
-    remote_ssrc_ = rtp.ssrc;
+    events.Add(session_id, SessionEventType::kRemoteLatched, first ? 0 : 1);
+  }
+  if (verdict == SourceVerdict::kCandidate) {
+    Refuse(MediaRefusal::kSourceCandidate, events, session_id);
+    return;
+  }
+  if (first) {
+    remote_ssrc_ = ssrc;
+  } else if (ssrc != remote_ssrc_) {
+    remote_ssrc_ = ssrc;
+    latch_.FollowSsrc(ssrc);
     ++stats_.ssrc_changes;
     jitter_.Reset();
   }
@@ -133,7 +188,7 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
       events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
     }
   } else {
-    ++stats_.wrong_payload_type;
+    Refuse(MediaRefusal::kWrongPayloadType, events, session_id);
     ReportFirst(RtpStatus::kUnexpectedPayloadType, events, session_id);
   }
 }

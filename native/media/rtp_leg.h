@@ -19,8 +19,10 @@
 #include "media/dtmf_receiver.h"
 #include "media/dtmf_sender.h"
 #include "media/jitter_buffer.h"
+#include "media/media_refusal.h"
 #include "media/network_leg.h"
 #include "media/rate_bridge.h"
+#include "media/source_latch.h"
 #include "net/udp_socket.h"
 #include "rtp/rtp_status.h"
 #include "rtp/srtp_context.h"
@@ -40,10 +42,16 @@ struct RtpLegOptions {
   bool own_socket = true;
   std::string local_host = "127.0.0.1";
   int local_port = 0;
-  // Where to send. Empty with learn_remote: the source of the first authenticated packet
-  // (symmetric RTP, RFC 4961). Asterisk's ExternalMedia gives it explicitly: never learn there.
+  // With local_port 0: the operator's RTP port range (0/0: any free port).
+  int local_port_min = 0;
+  int local_port_max = 0;
+  // The remote address the signalling named (SDP c=/m=, Asterisk's UNICASTRTP_LOCAL_ADDRESS/PORT):
+  // where to send, and the source the latch prefers (source_latch.h). Empty with learn_remote:
+  // send to the latched source (symmetric RTP, RFC 4961), following it when it moves.
   SocketAddress remote;
   bool learn_remote = true;
+  // Strict source, learning window and re-latch rules; `signalled` is taken from `remote`.
+  SourceLatchConfig source;
   bool send_silence = true;
 
   // SDES-SRTP (RFC 4568): 16-byte master key followed by 14-byte master salt, one per direction.
@@ -78,25 +86,25 @@ class RtpLeg final : public NetworkLeg {
   UdpSocket* socket() override { return socket_.get(); }
   void OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                   SessionEventSink& events, int32_t session_id) override;
-  bool active() const override { return latched_; }
+  bool active() const override { return latch_.latched(); }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
   void SkipFrames(int64_t frames) override { timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_; }
   RtpLeg* AsRtp() override { return this; }
 
-  void SetRemote(const SocketAddress& remote) { remote_ = remote; }
+  // The signalled remote address, known after the leg was made (Asterisk's channel variables).
+  void SetRemote(const SocketAddress& remote);
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
+  // Adds this leg's refusals, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
+  void AddRefusals(uint64_t* totals) const override;
 
   struct Stats {
     uint64_t packets_received = 0;
     uint64_t packets_sent = 0;
     uint64_t bytes_received = 0;
-    uint64_t malformed = 0;        // RTP that failed to parse
-    uint64_t srtp_failed = 0;      // authentication failed, replayed or too old
-    uint64_t foreign_source = 0;   // from an address other than the latched one
-    uint64_t foreign_ssrc = 0;     // another SSRC while the latched one was live
-    uint64_t wrong_payload_type = 0;
+    uint64_t refused[kMediaRefusalCount] = {0};  // by MediaRefusal
+    uint64_t relatches = 0;        // the latch moved to another source after the first
     uint64_t rtcp_received = 0;
     uint64_t decode_errors = 0;
     uint64_t send_dropped = 0;     // no remote yet, or the transport refused
@@ -110,6 +118,7 @@ class RtpLeg final : public NetworkLeg {
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
+  void Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id);
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
@@ -125,10 +134,10 @@ class RtpLeg final : public NetworkLeg {
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;
 
-  bool latched_ = false;
+  SourceLatch latch_;
+  bool remote_learned_ = false;
   bool paused_ = false;
   uint32_t remote_ssrc_ = 0;
-  SocketAddress source_;
   int64_t last_packet_us_ = 0;
 
   uint32_t ssrc_;
@@ -142,6 +151,7 @@ class RtpLeg final : public NetworkLeg {
   std::vector<int16_t> codec_pcm_;
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
+  uint32_t reported_refusals_ = 0; // bit per MediaRefusal already reported once
   Stats stats_;
 };
 
