@@ -1,0 +1,263 @@
+// The jitter buffer against what real senders do to RTP, through a native media session on a
+// manual clock: Asterisk 22's timestamp restarts (wall clock, marker bit) after pauses of
+// 100-300 ms, short last frames, files played back to back, steps backward, unrelated restarts,
+// packets of 10 to 60 ms (PCMU and Opus, one or several frames each), sequence wrap, a new SSRC
+// while the old one's audio is still buffered, and a caller that sends nothing at all. The bot must
+// hear every phrase, whole, in order, with its pauses: asserted on the audio (correlation with the
+// source per phrase, its level, the gaps between phrases) and on the counters (nothing lost).
+import { OpusEncoder } from '@discordjs/opus';
+import alawmulaw from 'alawmulaw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { MediaSession } from '../../../engine/media/media-session.js';
+import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
+import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { renderSpeech } from '../../support/speech.js';
+import { playStream, talkspurtStream, type StreamShape, type Talkspurt } from '../../support/talkspurt-stream.js';
+import { rtpBytes } from '../../support/trace-player.js';
+
+const START_US = 1_000_000;
+const RATE_HZ = 8000;
+let engine: MediaEngine | undefined;
+afterEach(() => engine?.stop());
+
+function open(options: Partial<RtpSessionOptions> = {}): MediaSession {
+  engine = new MediaEngine({ clock: 'manual' });
+  return engine.createRtpSession(
+    'talkspurt-test',
+    { codec: 'PCMU', botRateHz: RATE_HZ, transport: 'external', bargeIn: false, sendSilence: false, ...options },
+    { startUs: START_US, onOutbound: () => {} },
+  ).session;
+}
+
+const speech = (text: string): Int16Array => renderSpeech(text, { rateHz: RATE_HZ });
+// A played file ends with a short frame: 12 samples (12 bytes of µ-law) after whole 20 ms frames.
+const withShortLastFrame = (pcm: Int16Array): Int16Array => pcm.subarray(0, Math.floor(pcm.length / 160 - 1) * 160 + 12);
+
+// Three phrases with the pauses Asterisk re-stamps after, then two files back to back.
+function asteriskCall(): Talkspurt[] {
+  return [
+    { pcm: speech('Good morning, I would like to book a table.'), pauseAfterMs: 100 },
+    { pcm: speech('For four people, tomorrow evening.'), pauseAfterMs: 140 },
+    { pcm: speech('Around eight o clock if possible.'), pauseAfterMs: 200 },
+    { pcm: speech('Near the window, please.'), pauseAfterMs: 300 },
+    { pcm: withShortLastFrame(speech('Your call is important to us.')), pauseAfterMs: 0 },
+    { pcm: withShortLastFrame(speech('Please hold the line.')), pauseAfterMs: 400 },
+  ];
+}
+
+const pcmu = (pcm: Int16Array): Uint8Array => alawmulaw.mulaw.encode(pcm);
+
+// Averages of `factor` samples: a coarse copy to search lags in quickly.
+function pooled(signal: Int16Array, factor: number): Int16Array {
+  const out = new Int16Array(Math.floor(signal.length / factor));
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < factor; k++) sum += signal[i * factor + k]!;
+    out[i] = Math.round(sum / factor);
+  }
+  return out;
+}
+
+// Where `pcm` best matches `heard` between lags `from` and `to`: searched at 2 kHz, refined at 8.
+function locate(pcm: Int16Array, heard: Int16Array, from: number, to: number): { lag: number; correlation: number } {
+  const coarse = bestAlignment(pooled(pcm, 4), pooled(heard, 4), Math.floor(from / 4), Math.ceil(to / 4));
+  return bestAlignment(pcm, heard, coarse.lag * 4 - 8, coarse.lag * 4 + 8);
+}
+
+// Every talkspurt found in the bot's audio, in order, whole (correlation), at its level, after the
+// previous one by its pause (give or take what the buffer may stretch or skip in a pause). The
+// sender's pause runs from the end of its last packet's time slot, so a short last packet adds the
+// rest of its slot.
+function expectHeardInOrder(talkspurts: Talkspurt[], heard: Int16Array, samplesPerPacket = 160): void {
+  let previousEnd = 0;
+  let firstStart = -1;
+  let pauseMs = 0;
+  talkspurts.forEach((talkspurt, i) => {
+    const { pcm } = talkspurt;
+    const from = i === 0 ? 0 : previousEnd + ((pauseMs - 100) * RATE_HZ) / 1000;
+    const to = i === 0 ? RATE_HZ / 2 : previousEnd + ((pauseMs + 200) * RATE_HZ) / 1000;
+    const { lag, correlation } = locate(pcm, heard, from, to);
+    expect({ talkspurt: i, correlation: correlation > 0.95 }).toEqual({ talkspurt: i, correlation: true });
+    expect(Math.abs(rmsDbfs(heard, lag, lag + pcm.length) - rmsDbfs(pcm))).toBeLessThan(1.5);
+    if (i > 0) {
+      const gapMs = ((lag - previousEnd) * 1000) / RATE_HZ;
+      expect(gapMs).toBeGreaterThanOrEqual(pauseMs - 15);
+      expect(gapMs).toBeLessThanOrEqual(pauseMs + 30);
+    } else {
+      firstStart = lag;
+    }
+    previousEnd = lag + pcm.length;
+    const lastPacket = pcm.length % samplesPerPacket || samplesPerPacket;
+    pauseMs = talkspurt.pauseAfterMs + ((samplesPerPacket - lastPacket) * 1000) / RATE_HZ;
+  });
+  const slotsMs = (t: Talkspurt): number => (Math.ceil(t.pcm.length / samplesPerPacket) * samplesPerPacket * 1000) / RATE_HZ;
+  const sourceMs = talkspurts.slice(0, -1).reduce((sum, t) => sum + slotsMs(t) + t.pauseAfterMs, 0) + (talkspurts.at(-1)!.pcm.length * 1000) / RATE_HZ;
+  expect(Math.abs(((previousEnd - firstStart) * 1000) / RATE_HZ - sourceMs)).toBeLessThan(60);
+}
+
+function expectNothingLost(session: MediaSession, packets: number): void {
+  const stats = session.stats();
+  expect(stats.packetsReceived).toBe(packets);
+  const { lost, late, discarded, duplicates } = stats.jitter!;
+  expect({ lost, late, discarded, duplicates }).toEqual({ lost: 0, late: 0, discarded: 0, duplicates: 0 });
+}
+
+const pcmuShape = (restart: StreamShape['restart'], extra: Partial<StreamShape> = {}): StreamShape => ({
+  samplesPerPacket: 160,
+  clockRateHz: RATE_HZ,
+  encode: pcmu,
+  restart,
+  ...extra,
+});
+
+describe('jitter buffer: timestamp restarts, talkspurts and short frames', () => {
+  it.each([
+    ['wall-clock restarts with the marker bit (Asterisk 22)', pcmuShape('wallclock')],
+    ['steps backward with the marker bit', pcmuShape('backward')],
+    ['unrelated timestamps with the marker bit', pcmuShape('random')],
+    ['unrelated timestamps without a marker bit', pcmuShape('random', { markTalkspurts: false })],
+    ['wall-clock restarts across the sequence and timestamp wraps', pcmuShape('wallclock', { firstSeq: 65_400, firstTimestamp: 2 ** 32 - 8000 })],
+  ])('hears every phrase of a caller whose sender makes %s, none lost', (_name, shape) => {
+    const talkspurts = asteriskCall();
+    const packets = talkspurtStream(talkspurts, shape);
+    const session = open();
+    const heard = playStream(engine!, session, packets, { payloadType: 0, startUs: START_US, jitterSigmaMs: 3 });
+    expectNothingLost(session, packets.length);
+    expectHeardInOrder(talkspurts, heard);
+  });
+
+  it('hears a second file played right after the first, whose last frame is 12 bytes', () => {
+    const talkspurts: Talkspurt[] = [
+      { pcm: withShortLastFrame(speech('The first recording ends here.')), pauseAfterMs: 0 },
+      { pcm: withShortLastFrame(speech('And the second one follows at once.')), pauseAfterMs: 0 },
+    ];
+    const packets = talkspurtStream(talkspurts, pcmuShape('wallclock'));
+    expect(packets.filter((p) => p.payload.length === 12)).toHaveLength(2);
+    const session = open();
+    const heard = playStream(engine!, session, packets, { payloadType: 0, startUs: START_US });
+    expectNothingLost(session, packets.length);
+    expectHeardInOrder(talkspurts, heard);
+  });
+
+  it('keeps the old SSRC\'s buffered audio when a new SSRC takes over, then plays the new one', () => {
+    // A 300 ms buffer still holds the end of the first stream when the second begins.
+    const session = open({ jitterMinDelayMs: 300 });
+    const first: Talkspurt = { pcm: speech('This is the first source speaking.'), pauseAfterMs: 250 };
+    const second: Talkspurt = { pcm: speech('And now another source takes over.'), pauseAfterMs: 0 };
+    const a = talkspurtStream([first], pcmuShape('continuous'));
+    const b = talkspurtStream([second], pcmuShape('continuous', { firstSeq: 7, firstTimestamp: 123_456 }));
+    const startB = a.at(-1)!.sendUs + 20_000 + first.pauseAfterMs * 1000;
+    const heard: Int16Array[] = [];
+    session.on('audio', (pcm) => heard.push(pcm.slice()));
+    const sends = [
+      ...a.map((p) => ({ ...p, ssrc: 0xaaaa })),
+      ...b.map((p) => ({ ...p, sendUs: p.sendUs + startB, ssrc: 0xbbbb })),
+    ];
+    let next = 0;
+    for (let nowUs = START_US; nowUs < START_US + sends.at(-1)!.sendUs + 1_500_000; nowUs += 20_000) {
+      while (next < sends.length && START_US + sends[next]!.sendUs + 30_000 <= nowUs) {
+        const p = sends[next++]!;
+        session.ingest(rtpBytes({ payloadType: 0, ssrc: p.ssrc, sequenceNumber: p.seq, timestamp: p.timestamp, marker: p.marker }, p.payload), START_US + p.sendUs + 30_000);
+      }
+      engine!.tick(nowUs);
+    }
+    expect(session.stats().ssrcChanges).toBe(1);
+    expectNothingLost(session, sends.length);
+    expectHeardInOrder([first, second], Int16Array.from(heard.flatMap((f) => [...f])));
+  });
+});
+
+describe('jitter buffer: packets of any duration', () => {
+  const text = 'Phones send ten, thirty, forty or sixty milliseconds of audio in one packet.';
+
+  it.each([10, 30, 40, 60])('plays %i ms PCMU packets whole and in order, with Asterisk-style restarts', (ptimeMs) => {
+    const talkspurts: Talkspurt[] = [
+      { pcm: speech(text), pauseAfterMs: 140 },
+      { pcm: withShortLastFrame(speech('And a short last frame.')), pauseAfterMs: 0 },
+    ];
+    const packets = talkspurtStream(talkspurts, pcmuShape('wallclock', { samplesPerPacket: ptimeMs * 8 }));
+    const session = open();
+    const heard = playStream(engine!, session, packets, { payloadType: 0, startUs: START_US, jitterSigmaMs: 3 });
+    expectNothingLost(session, packets.length);
+    expectHeardInOrder(talkspurts, heard, ptimeMs * 8);
+  });
+
+  // Opus carries its duration in the TOC byte (RFC 6716 section 3.1): one frame of 10, 40 or 60 ms,
+  // or (code 3) three 20 ms frames in one packet.
+  it.each([
+    ['one 10 ms frame', 480, 1],
+    ['one 40 ms frame', 1920, 1],
+    ['one 60 ms frame', 2880, 1],
+    ['three 20 ms frames', 960, 3],
+  ] as const)('plays Opus packets of %s whole and in order', (_name, frameSamples48k, framesPerPacket) => {
+    const speech48k = renderSpeech(text, { rateHz: 48000 });
+    const encoder = new OpusEncoder(48000, 1);
+    encoder.setBitrate(32000);
+    const packetSamples = frameSamples48k * framesPerPacket;
+    const encode = (pcm: Int16Array): Uint8Array => {
+      const frames: Buffer[] = [];
+      for (let at = 0; at < packetSamples; at += frameSamples48k) {
+        const frame = new Int16Array(frameSamples48k);
+        frame.set(pcm.subarray(at, Math.min(at + frameSamples48k, pcm.length)));
+        frames.push(encoder.encode(Buffer.from(frame.buffer)));
+      }
+      if (frames.length === 1) return frames[0]!;
+      // RFC 6716 section 3.2.5, code 3, VBR: TOC, count byte, the lengths of all but the last
+      // frame, then the frames without their own TOC bytes (they must share the first one's).
+      expect(new Set(frames.map((f) => f[0]! & 0xfc)).size).toBe(1);
+      const bodies = frames.map((f) => f.subarray(1));
+      const lengths = bodies.slice(0, -1).flatMap((b) => (b.length < 252 ? [b.length] : [252 + ((b.length - 252) & 3), (b.length - 252) >> 2]));
+      return Uint8Array.from([(frames[0]![0]! & 0xfc) | 3, 0x80 | frames.length, ...lengths, ...bodies.flatMap((b) => [...b])]);
+    };
+    const usable = Math.floor(speech48k.length / packetSamples) * packetSamples;
+    const talkspurts: Talkspurt[] = [{ pcm: speech48k.subarray(0, usable), pauseAfterMs: 0 }];
+    const packets = talkspurtStream(talkspurts, { samplesPerPacket: packetSamples, clockRateHz: 48000, encode, restart: 'continuous' });
+    const session = open({ codec: 'opus', payloadType: 111 });
+    const heard = playStream(engine!, session, packets, { payloadType: 111, startUs: START_US, jitterSigmaMs: 3 });
+    expectNothingLost(session, packets.length);
+    const source8k = renderSpeech(text, { rateHz: RATE_HZ }).subarray(0, (usable / 6) | 0);
+    const { correlation } = locate(source8k, heard, 0, RATE_HZ / 2);
+    expect(correlation).toBeGreaterThan(0.8);
+  });
+});
+
+describe('the bot\'s 20 ms frame clock', () => {
+  it('delivers a frame every tick to a caller that has sent no RTP for 3 s, then times a digit on that clock', () => {
+    const session = open({ telephoneEventPayloadType: 101 });
+    const frames: number[] = [];
+    let framesBeforeDigit = -1;
+    session.on('audio', (pcm) => frames.push(rmsDbfs(pcm)));
+    session.on('dtmf', () => {
+      framesBeforeDigit = frames.length;
+    });
+    let nowUs = START_US;
+    for (let tick = 0; tick < 150; tick++, nowUs += 20_000) engine!.tick(nowUs);
+    expect(frames).toHaveLength(150);
+    expect(Math.max(...frames)).toBeLessThan(-90);
+    // RFC 4733: a '5' lasting 100 ms, its end sent three times.
+    [160, 480, 800, 800, 800].forEach((duration, i) => {
+      const event = Uint8Array.from([5, (i >= 2 ? 0x80 : 0) | 10, duration >> 8, duration & 0xff]);
+      session.ingest(rtpBytes({ payloadType: 101, ssrc: 3, sequenceNumber: i, timestamp: 4000, marker: i === 0 }, event), nowUs);
+      engine!.tick(nowUs);
+      nowUs += 20_000;
+    });
+    for (let tick = 0; tick < 150; tick++, nowUs += 20_000) engine!.tick(nowUs);
+    expect(frames).toHaveLength(305);
+    expect(framesBeforeDigit).toBeGreaterThanOrEqual(150);
+  });
+
+  it('keeps delivering a frame every tick while an established caller sends nothing for 3 s', () => {
+    const talkspurts: Talkspurt[] = [
+      { pcm: speech('Hello there.'), pauseAfterMs: 3000 },
+      { pcm: speech('Are you still there?'), pauseAfterMs: 0 },
+    ];
+    const packets = talkspurtStream(talkspurts, pcmuShape('wallclock'));
+    const session = open();
+    const ticks = Math.floor((packets.at(-1)!.sendUs + 30_000 + 1_000_000) / 20_000) + 1;
+    const heard = playStream(engine!, session, packets, { payloadType: 0, startUs: START_US });
+    expect(heard.length).toBe(ticks * 160);
+    expectNothingLost(session, packets.length);
+    expectHeardInOrder(talkspurts, heard);
+  });
+});
