@@ -45,8 +45,10 @@ Decision DecisionLogic::Decide(const PlayoutState& s) const {
     return {Operation::kSkip, until_next};
   }
   if (s.gap_ts <= 0) return {Operation::kNormal, 0};
-  // A gap in the timestamps with no packet missing: the sender paused without a marker (DTX).
-  return {s.next_follows ? Operation::kSilence : Operation::kExpand, until_next};
+  // A gap in the timestamps with no packet missing: a packet shorter than its slot (a truncated
+  // payload; concealed like a loss), or longer, the sender paused without a marker (DTX): silence.
+  const bool paused = s.next_follows && TsToMs(s.gap_ts) > frame_ms_;
+  return {paused ? Operation::kSilence : Operation::kExpand, until_next};
 }
 
 }  // namespace parley
