@@ -1,6 +1,7 @@
 #include "media/jitter_buffer.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace parley {
 namespace {
@@ -12,6 +13,13 @@ constexpr int kStepToleranceMs = 50;
 // Opus at 120 ms), and the leg's decode buffer is sized for this.
 constexpr int kMaxPacketMs = 120;
 constexpr int64_t kSequenceHalfRange = 32768;
+// A packet placed further from playout than this is refused: only a reordered packet can be (an
+// in-order one is placed by its arrival when its timestamp leaps), and a hostile one must neither
+// hold a slot for minutes nor reach the delay estimate. Twice the largest target plus a second
+// covers any real reordering and lateness.
+int64_t HorizonTs(const JitterBufferConfig& config) {
+  return static_cast<int64_t>(config.clock_rate_hz) * (2 * config.max_delay_ms + 1000) / 1000;
+}
 }  // namespace
 
 JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
@@ -35,6 +43,11 @@ InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timesta
   if (mapped.too_old) {
     ++stats_.late;
     return InsertStatus::kLate;
+  }
+  if (!first && std::llabs(mapped.timeline_ts - playout_ts_) > HorizonTs(config_)) {
+    // Before the delay estimate sees it: its transit would move the base, or the jitter, by minutes.
+    ++stats_.discarded;
+    return InsertStatus::kDiscarded;
   }
   const int64_t transit_us = arrival_us - TimestampToUs(mapped.timeline_ts);
   if (first) {

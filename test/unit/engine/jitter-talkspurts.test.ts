@@ -125,6 +125,23 @@ describe('jitter buffer: timestamp restarts, talkspurts and short frames', () =>
   });
 });
 
+describe('jitter buffer: hostile timestamps', () => {
+  it.each([60, -60])('refuses reordered packets stamped %i s away, which would hold slots or skew the delay, and keeps playing', (offsetS) => {
+    const talkspurts: Talkspurt[] = [{ pcm: speech('Nothing a sender stamps can stall the stream.'), pauseAfterMs: 0 }];
+    const packets = talkspurtStream(talkspurts, pcmuShape('continuous'));
+    // After each real packet, an earlier sequence number carrying a timestamp a minute away.
+    const hostile = packets.flatMap((p, i) =>
+      i < 2 ? [p] : [p, { ...p, seq: (p.seq - 2) & 0xffff, timestamp: (p.timestamp + offsetS * RATE_HZ) >>> 0, marker: false }],
+    );
+    const session = open();
+    const heard = playStream(engine!, session, hostile, { payloadType: 0, startUs: START_US });
+    const { lost, late, discarded } = session.stats().jitter!;
+    expect({ lost, late, discarded }).toEqual({ lost: 0, late: 0, discarded: packets.length - 2 });
+    expect(session.stats().jitter!.targetDelayMs).toBeLessThanOrEqual(30);
+    expectHeardInOrder(talkspurts, heard);
+  });
+});
+
 describe('jitter buffer: packets of any duration', () => {
   const text = 'Phones send ten, thirty, forty or sixty milliseconds of audio in one packet.';
 
