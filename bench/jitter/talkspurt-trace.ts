@@ -5,7 +5,7 @@
 // scoring knows which packet played when.
 import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { talkspurtStream, type Talkspurt } from '../../test/support/talkspurt-stream.js';
+import { arrivalTimesUs, talkspurtStream, type Talkspurt } from '../../test/support/talkspurt-stream.js';
 
 export interface TalkspurtPacket extends TracePacket {
   marker: boolean;
@@ -45,11 +45,16 @@ export function talkspurtTrace(profile: TalkspurtTraceProfile): Trace & { packet
       return new Uint8Array(0);
     },
   });
-  let fifoUs = 0;
-  const packets = sent.map((packet, index): TalkspurtPacket => {
-    const gauss = Math.abs(Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random()));
-    fifoUs = Math.max(fifoUs, Math.round(packet.sendUs + BASE_DELAY_US + gauss * profile.jitterSigmaMs * 1000));
-    return { index, seq: packet.seq, timestamp: packet.timestamp, sendUs: packet.sendUs, arrivalUs: fifoUs, duplicate: false, marker: packet.marker, samples: sizes[index]! };
-  });
+  const arrivals = arrivalTimesUs(sent, { baseDelayUs: BASE_DELAY_US, jitterSigmaMs: profile.jitterSigmaMs, seed: profile.seed });
+  const packets = sent.map((packet, index): TalkspurtPacket => ({
+    index,
+    seq: packet.seq,
+    timestamp: packet.timestamp,
+    sendUs: packet.sendUs,
+    arrivalUs: arrivals[index]!,
+    duplicate: false,
+    marker: packet.marker,
+    samples: sizes[index]!,
+  }));
   return { name: profile.name, frames: packets.length, baseDelayUs: BASE_DELAY_US, ptimeUs: 20_000, packets, lost: 0 };
 }

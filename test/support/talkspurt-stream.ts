@@ -103,15 +103,33 @@ export interface PlayStreamOptions {
   tailMs?: number; // ticks after the last arrival
 }
 
+export interface PathShape {
+  baseDelayUs?: number; // default 30 ms
+  jitterSigmaMs?: number; // half-normal jitter, delivered first-in first-out
+  seed?: number;
+}
+
+// When each packet arrives after crossing the path (µs on the sender's clock).
+export function arrivalTimesUs(packets: StreamPacket[], path: PathShape): number[] {
+  const random = seededRandom(path.seed ?? 7);
+  let fifoUs = 0;
+  return packets.map((packet) => {
+    const gauss = Math.abs(Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random()));
+    fifoUs = Math.max(fifoUs, Math.round(packet.sendUs + (path.baseDelayUs ?? 30_000) + gauss * (path.jitterSigmaMs ?? 0) * 1000));
+    return fifoUs;
+  });
+}
+
+export interface PlayStreamOptions extends PathShape {
+  payloadType: number;
+  ssrc?: number;
+  startUs: number; // the session's clock at send time 0
+  tailMs?: number; // ticks after the last arrival
+}
+
 // Replays the stream into a manual-clock session, one tick per 20 ms; returns the bot's audio.
 export function playStream(engine: MediaEngine, session: MediaSession, packets: StreamPacket[], options: PlayStreamOptions): Int16Array {
-  const random = seededRandom(options.seed ?? 7);
-  let fifoUs = 0;
-  const arrivals = packets.map((packet) => {
-    const gauss = Math.abs(Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random()));
-    fifoUs = Math.max(fifoUs, Math.round(packet.sendUs + (options.baseDelayUs ?? 30_000) + gauss * (options.jitterSigmaMs ?? 0) * 1000));
-    return { packet, arrivalUs: options.startUs + fifoUs };
-  });
+  const arrivals = arrivalTimesUs(packets, options).map((atUs, i) => ({ packet: packets[i]!, arrivalUs: options.startUs + atUs }));
   const heard: Int16Array[] = [];
   const onAudio = (pcm: Int16Array): void => {
     heard.push(pcm.slice());

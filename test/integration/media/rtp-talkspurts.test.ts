@@ -4,26 +4,12 @@
 // order, and the jitter buffer must count nothing lost.
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
-import type { MediaSession } from '../../../engine/media/media-session.js';
 import { expectHeardInOrder } from '../../support/heard-in-order.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
+import { until } from '../../support/session-until.js';
 import { renderSpeech } from '../../support/speech.js';
 import { talkspurtStream, type StreamPacket, type Talkspurt } from '../../support/talkspurt-stream.js';
-
-// Resolves at the first 20 ms tick (signalled by the session's audio) where `done` holds.
-function until(session: MediaSession, done: (stats: NativeSessionStats) => boolean): Promise<NativeSessionStats> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      const stats = session.stats();
-      if (!done(stats)) return;
-      session.off('audio', check);
-      resolve(stats);
-    };
-    session.on('audio', check);
-  });
-}
 
 // Sends each packet at its time on the sender's clock (the traffic's shape, not a synchronisation).
 async function sendPaced(peer: RtpPeer, packets: StreamPacket[], port: number): Promise<void> {
