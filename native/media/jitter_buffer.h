@@ -76,7 +76,6 @@ class JitterBuffer {
   void NewStream() { mapper_.NewStream(); }
 
   JitterBufferStats stats() const;
-  double target_delay_ms() const { return delay_.target_delay_ms(); }
 
  private:
   int64_t TimestampToUs(int64_t timestamp) const { return timestamp * 1'000'000 / config_.clock_rate_hz; }

@@ -32,9 +32,8 @@ class PacketBuffer {
 
   bool empty() const { return count_ == 0; }
   size_t size() const { return count_; }
-  // The packet that plays first, and the one after it; nullptr when there is none.
+  // The packet that plays first; nullptr when there is none.
   const BufferedPacket* Front() const { return count_ > 0 ? &order_[0] : nullptr; }
-  const BufferedPacket* Second() const { return count_ > 1 ? &order_[1] : nullptr; }
   // The payload of Front(), valid until the next Insert.
   const uint8_t* payload(const BufferedPacket& packet) const { return payloads_.data() + packet.slot * max_payload_bytes_; }
   void PopFront();
