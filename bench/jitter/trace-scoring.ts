@@ -48,7 +48,7 @@ export function indexedPayload(packet: TracePacket & { samples?: number }): Uint
 }
 
 // Every tagged packet in the audio, wherever it starts: its index and the sample it starts at.
-function tagsIn(pcm: Int16Array): Array<{ index: number; at: number }> {
+export function tagsIn(pcm: Int16Array): Array<{ index: number; at: number }> {
   const tags: Array<{ index: number; at: number }> = [];
   for (let at = 0; at + 3 < pcm.length; at++) {
     if (pcm[at] !== MAGIC) continue;

@@ -25,7 +25,7 @@ int64_t HorizonTs(const JitterBufferConfig& config) {
 JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
     : config_(config),
       frame_ts_(static_cast<int64_t>(config.clock_rate_hz) * config.frame_ms / 1000),
-      mapper_(config.clock_rate_hz, kStepToleranceMs),
+      mapper_(config.clock_rate_hz, kStepToleranceMs, config.frame_ms),
       packets_(config.capacity_packets, config.max_payload_bytes),
       delay_(config.min_delay_ms, config.max_delay_ms),
       decision_(config.clock_rate_hz, config.frame_ms) {}

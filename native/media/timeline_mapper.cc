@@ -9,8 +9,10 @@ namespace {
 constexpr int64_t kTimelineOrigin = int64_t{1} << 40;
 }  // namespace
 
-TimelineMapper::TimelineMapper(int clock_rate_hz, int step_tolerance_ms)
-    : clock_rate_hz_(clock_rate_hz), step_tolerance_ts_(static_cast<int64_t>(clock_rate_hz) * step_tolerance_ms / 1000) {}
+TimelineMapper::TimelineMapper(int clock_rate_hz, int step_tolerance_ms, int talkspurt_tolerance_ms)
+    : clock_rate_hz_(clock_rate_hz),
+      step_tolerance_ts_(static_cast<int64_t>(clock_rate_hz) * step_tolerance_ms / 1000),
+      talkspurt_tolerance_ts_(static_cast<int64_t>(clock_rate_hz) * talkspurt_tolerance_ms / 1000) {}
 
 int64_t TimelineMapper::Talkspurt::Misfit(int64_t sequence, uint32_t rtp_timestamp) const {
   const int64_t expected = anchor_timeline + (sequence - anchor_sequence) * anchor_duration;
@@ -72,17 +74,27 @@ MappedPacket TimelineMapper::Map(uint16_t sequence_number, uint32_t rtp_timestam
 
   // In order. Where its timestamp puts it, and where it would be if it followed on.
   int64_t timeline_ts = current_.Place(rtp_timestamp);
-  const int64_t expected_ts = current_.anchor_timeline + (sequence - current_.anchor_sequence) * current_.anchor_duration;
+  const int64_t expected_ts = last_end_ + (sequence - highest_sequence_ - 1) * current_.anchor_duration;
   const int64_t arrival_gap_ts = (arrival_us - last_arrival_us_) * clock_rate_hz_ / 1'000'000;
-  const bool backward = timeline_ts < expected_ts;
-  const bool leaps = timeline_ts - last_timeline_ > arrival_gap_ts + step_tolerance_ts_;
-  const bool late_talkspurt = marker && timeline_ts < playout_ts;
-  if (backward || leaps || late_talkspurt) {
-    timeline_ts = std::max({last_timeline_ + arrival_gap_ts, last_end_, playout_ts});
-    StartTalkspurt(sequence, rtp_timestamp, timeline_ts);
-    mapped.reanchored = true;
-  } else if (marker) {
-    StartTalkspurt(sequence, rtp_timestamp, timeline_ts);
+  if (sequence == highest_sequence_ + 1 && timeline_ts > last_timeline_ && timeline_ts < last_end_) {
+    // Inside the previous packet's span: Asterisk stamps a file's short last frame only its own
+    // length after the frame before it (its prediction adds THIS frame's samples,
+    // ast_rtp_raw_write), yet sends it in a whole frame's slot. Its audio follows the previous
+    // packet's, and what Asterisk predicts next (this stamp + a frame) starts a slot later: the
+    // talkspurt goes on from here, with no step counted.
+    timeline_ts = last_end_;
+  } else {
+    const bool backward = timeline_ts < expected_ts;
+    const bool leaps = timeline_ts - last_timeline_ > arrival_gap_ts + step_tolerance_ts_;
+    // A talkspurt's first packet must neither play behind what already played nor disagree with
+    // its arrival by more than a frame (a sender whose prediction fell behind its wall clock).
+    const bool misplaced_talkspurt =
+        marker && (timeline_ts < playout_ts || std::llabs(timeline_ts - (last_timeline_ + arrival_gap_ts)) > talkspurt_tolerance_ts_);
+    if (backward || leaps || misplaced_talkspurt) {
+      timeline_ts = std::max({last_timeline_ + arrival_gap_ts, last_end_, playout_ts});
+      mapped.reanchored = true;
+    }
+    if (mapped.reanchored || marker) StartTalkspurt(sequence, rtp_timestamp, timeline_ts);
   }
   highest_sequence_ = sequence;
   current_.anchor_sequence = sequence;

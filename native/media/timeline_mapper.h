@@ -6,7 +6,9 @@
 // timestamp's offset from the talkspurt's anchor; a talkspurt whose timestamps do not follow on
 // (backward, forward by more than the arrival gap explains, or behind what already played) is
 // re-anchored from the arrival clock: it starts where its arrival gap after the previous
-// packet puts it, never overlapping the previous talkspurt, never behind playout.
+// packet puts it, never overlapping the previous talkspurt, never behind playout. So is a
+// talkspurt whose first packet disagrees with its arrival by more than a frame. A packet stamped
+// inside the previous one's span (Asterisk's short last frame) follows it.
 //
 // Sequence numbers run on across those steps, so they tell which talkspurt a reordered packet
 // belongs to. Time is a parameter; nothing allocates.
@@ -26,7 +28,9 @@ struct MappedPacket {
 
 class TimelineMapper {
  public:
-  TimelineMapper(int clock_rate_hz, int step_tolerance_ms);
+  // A leap past the arrival gap by more than `step_tolerance_ms` is a step; a talkspurt whose first
+  // packet disagrees with its arrival gap by more than `talkspurt_tolerance_ms` is placed by it.
+  TimelineMapper(int clock_rate_hz, int step_tolerance_ms, int talkspurt_tolerance_ms);
 
   // `playout_ts`: the timeline position playout has reached; a talkspurt is never placed behind it.
   MappedPacket Map(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, int64_t duration_ts,
@@ -57,6 +61,7 @@ class TimelineMapper {
 
   int64_t clock_rate_hz_;
   int64_t step_tolerance_ts_;
+  int64_t talkspurt_tolerance_ts_;
   bool started_ = false;
   bool have_stream_ = false;
   int64_t highest_sequence_ = 0;
