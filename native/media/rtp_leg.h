@@ -113,11 +113,11 @@ class RtpLeg final : public NetworkLeg {
   const char* codec_name() const;
 
  private:
+  // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
+  void FillDecoded(int64_t frame_time_us);
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
-  // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
-  void FillDecoded(int64_t frame_time_us);
 
   RtpLegOptions options_;
   const CodecInfo& codec_;

@@ -1,9 +1,23 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { MediaSession } from '../../../engine/media/media-session.js';
+import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
-import { until } from '../../support/session-until.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
+
+// Resolves at the first 20 ms tick (signalled by the session's audio) where `done` holds.
+function until(session: MediaSession, done: (stats: NativeSessionStats) => boolean): Promise<NativeSessionStats> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      const stats = session.stats();
+      if (!done(stats)) return;
+      session.off('audio', check);
+      resolve(stats);
+    };
+    session.on('audio', check);
+  });
+}
 
 describe('SSRC latching over real UDP', () => {
   let engine: MediaEngine | undefined;
