@@ -1,9 +1,11 @@
 #include "media/rtp_leg.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <stdexcept>
 
+#include "media/sample_ring.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -29,15 +31,19 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
       rates_(pcm_rate_hz_, options.bot_rate_hz, options.frame_ms),
+      durations_(codec_),
       // Room for the largest target plus the burst that follows a delay spike. A constant-rate
-      // codec's frame has one size: slots of that size keep a call's buffer small (a few KB for
-      // G.711 instead of 46), which is what keeps a thousand calls' buffers in cache.
+      // codec's payloads have a known size: slots of kMaxSlotMs keep a call's buffer small (17 KB
+      // for G.711 instead of 46), which is what keeps a thousand calls' buffers in cache.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
                                  options.jitter_max_delay_ms,
                                  static_cast<size_t>(options.jitter_max_delay_ms / options.frame_ms + 16),
                                  codec_.bytes_per_frame != 0
-                                     ? static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20)
-                                     : JitterBufferConfig{}.max_payload_bytes}),
+                                     ? static_cast<size_t>(codec_.bytes_per_frame * kMaxSlotMs / 20)
+                                     : JitterBufferConfig{}.max_payload_bytes,
+                                 // RFC 6716 section 4.4: Opus conceals in whole 2.5 ms steps.
+                                 options.codec == CodecId::kOpus ? codec_.clock_rate_hz / 400 : 1,
+                                 options.codec == CodecId::kOpus}),
       dtmf_in_(codec_.clock_rate_hz),
       dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
       latch_([&options] {
@@ -52,7 +58,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
-      codec_pcm_(rates_.leg_frame_samples()) {
+      codec_pcm_(rates_.leg_frame_samples()),
+      decoded_(static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000),
+      decoded_fifo_(rates_.leg_frame_samples() + decoded_.size()) {
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
@@ -171,7 +179,7 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     remote_ssrc_ = ssrc;
     latch_.FollowSsrc(ssrc);
     ++stats_.ssrc_changes;
-    jitter_.Reset();
+    jitter_.NewStream();
   }
   last_packet_us_ = arrival_us;
   ++stats_.packets_received;
@@ -179,7 +187,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
 
   const uint8_t* payload = packet + rtp.payload_offset;
   if (rtp.payload_type == options_.payload_type) {
-    jitter_.Insert(rtp.sequence_number, rtp.timestamp, payload, rtp.payload_length, arrival_us);
+    jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
+                   durations_.Ts(payload, rtp.payload_length), arrival_us);
   } else if (rtp.payload_type == options_.telephone_event_payload_type) {
     TelephoneEvent event;
     DtmfDigit digit;
@@ -198,28 +207,45 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
-  const PlayoutDecision decision = jitter_.Pull(frame_time_us);
+  FillDecoded(frame_time_us);
   int16_t* pcm = codec_pcm_.data();
-  bool decoded = true;
-  switch (decision.kind) {
-    case PlayoutKind::kNormal:
-      decoded = decoder_->Decode(decision.payload, decision.length, pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kConcealWithFec:
-      decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kConceal:
-      decoder_->Conceal(pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kSilence:
-      std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
-      break;
-  }
-  if (!decoded) {
-    ++stats_.decode_errors;
-    decoder_->Conceal(pcm, codec_pcm_.size());
-  }
+  RingRead(decoded_fifo_, fifo_head_, pcm, codec_pcm_.size());
+  fifo_head_ = (fifo_head_ + codec_pcm_.size()) % decoded_fifo_.size();
+  fifo_samples_ -= codec_pcm_.size();
   return rates_.ToBot(pcm, out);
+}
+
+void RtpLeg::FillDecoded(int64_t frame_time_us) {
+  const int64_t clock_rate_hz = codec_.clock_rate_hz;
+  while (fifo_samples_ < codec_pcm_.size()) {
+    // Every ratio of PCM rate to RTP clock here is a whole number or its inverse, and Opus
+    // durations come in 2.5 ms steps: these conversions are exact.
+    const auto buffered_ts = static_cast<int64_t>(fifo_samples_) * clock_rate_hz / pcm_rate_hz_;
+    const PlayoutDecision decision = jitter_.Next(frame_time_us, buffered_ts);
+    const size_t samples = std::min(decoded_.size(), std::max<size_t>(1, static_cast<size_t>(decision.duration_ts * pcm_rate_hz_ / clock_rate_hz)));
+    int16_t* pcm = decoded_.data();
+    bool decoded = true;
+    switch (decision.kind) {
+      case PlayoutKind::kNormal:
+        decoded = decoder_->Decode(decision.payload, decision.length, pcm, samples);
+        break;
+      case PlayoutKind::kConcealWithFec:
+        decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, samples);
+        break;
+      case PlayoutKind::kConceal:
+        decoder_->Conceal(pcm, samples);
+        break;
+      case PlayoutKind::kSilence:
+        std::memset(pcm, 0, samples * sizeof(int16_t));
+        break;
+    }
+    if (!decoded) {
+      ++stats_.decode_errors;
+      decoder_->Conceal(pcm, samples);
+    }
+    RingWrite(decoded_fifo_, (fifo_head_ + fifo_samples_) % decoded_fifo_.size(), pcm, samples);
+    fifo_samples_ += samples;
+  }
 }
 
 void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {

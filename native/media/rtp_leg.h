@@ -21,6 +21,7 @@
 #include "media/jitter_buffer.h"
 #include "media/media_refusal.h"
 #include "media/network_leg.h"
+#include "media/packet_duration.h"
 #include "media/rate_bridge.h"
 #include "media/source_latch.h"
 #include "net/udp_socket.h"
@@ -73,6 +74,11 @@ class RtpLeg final : public NetworkLeg {
   // A new SSRC from the latched address is accepted once the old one has been silent this long
   // (a re-INVITE or a PBX-side restart); before that it is counted as foreign.
   static constexpr int64_t kSsrcSwitchAfterUs = 200'000;
+  // The longest payload a constant-rate codec may carry per packet (RFC 3551 section 4.2 lets
+  // ptime run to 60 ms and beyond; phones use 10 to 60), and the longest packet decoded at all
+  // (RFC 6716 section 3.2.5: an Opus packet holds up to 120 ms).
+  static constexpr int kMaxSlotMs = 60;
+  static constexpr int kMaxDecodeMs = 120;
 
   // Throws std::invalid_argument for inconsistent options, std::system_error if the bind fails.
   explicit RtpLeg(const RtpLegOptions& options);
@@ -115,6 +121,8 @@ class RtpLeg final : public NetworkLeg {
   const char* codec_name() const;
 
  private:
+  // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
+  void FillDecoded(int64_t frame_time_us);
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
@@ -130,6 +138,7 @@ class RtpLeg final : public NetworkLeg {
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
   RateBridge rates_;
+  PacketDuration durations_;
   JitterBuffer jitter_;
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;
@@ -149,6 +158,12 @@ class RtpLeg final : public NetworkLeg {
   std::vector<uint8_t> send_buffer_;
   std::vector<uint8_t> payload_buffer_;
   std::vector<int16_t> codec_pcm_;
+  // Decoded audio at the codec's PCM rate: a packet may be longer or shorter than a frame, so
+  // what one decode yields beyond the current frame waits here for the next tick.
+  std::vector<int16_t> decoded_;       // one packet's worth, decoded in place
+  std::vector<int16_t> decoded_fifo_;  // a ring
+  size_t fifo_head_ = 0;
+  size_t fifo_samples_ = 0;
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
   uint32_t reported_refusals_ = 0; // bit per MediaRefusal already reported once
