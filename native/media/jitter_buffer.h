@@ -16,6 +16,7 @@
 #include "media/decision_logic.h"
 #include "media/delay_estimator.h"
 #include "media/packet_buffer.h"
+#include "media/time_scale.h"
 #include "media/timeline_mapper.h"
 
 namespace parley {
@@ -78,7 +79,7 @@ class JitterBuffer {
   JitterBufferStats stats() const;
 
  private:
-  int64_t TimestampToUs(int64_t timestamp) const { return timestamp * 1'000'000 / config_.clock_rate_hz; }
+  int64_t TimestampToUs(int64_t timestamp) const { return TicksToUs(timestamp, config_.clock_rate_hz); }
   void Consume(const BufferedPacket& packet);
   bool WasConsumed(int64_t sequence) const;
   PlayoutDecision Output(PlayoutKind kind, int64_t duration_ts);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "media/time_scale.h"
+
 namespace parley {
 namespace {
 // The first packet's position: far from zero so that positions stay positive whatever comes.
@@ -37,7 +39,7 @@ MappedPacket TimelineMapper::Map(uint16_t sequence_number, uint32_t rtp_timestam
     const int64_t sequence = started_ ? ((highest_sequence_ >> 16) + 2) << 16 : int64_t{1} << 20;
     int64_t timeline_ts = kTimelineOrigin;
     if (started_) {
-      timeline_ts = std::max({last_timeline_ + (arrival_us - last_arrival_us_) * clock_rate_hz_ / 1'000'000, last_end_, playout_ts});
+      timeline_ts = std::max({last_timeline_ + UsToTicks(arrival_us - last_arrival_us_, clock_rate_hz_), last_end_, playout_ts});
       mapped.reanchored = true;
     }
     started_ = have_stream_ = true;
@@ -75,7 +77,7 @@ MappedPacket TimelineMapper::Map(uint16_t sequence_number, uint32_t rtp_timestam
   // In order. Where its timestamp puts it, and where it would be if it followed on.
   int64_t timeline_ts = current_.Place(rtp_timestamp);
   const int64_t expected_ts = last_end_ + (sequence - highest_sequence_ - 1) * current_.anchor_duration;
-  const int64_t arrival_gap_ts = (arrival_us - last_arrival_us_) * clock_rate_hz_ / 1'000'000;
+  const int64_t arrival_gap_ts = UsToTicks(arrival_us - last_arrival_us_, clock_rate_hz_);
   if (sequence == highest_sequence_ + 1 && timeline_ts > last_timeline_ && timeline_ts < last_end_) {
     // Inside the previous packet's span: Asterisk stamps a file's short last frame only its own
     // length after the frame before it (its prediction adds THIS frame's samples,
