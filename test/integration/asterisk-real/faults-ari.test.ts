@@ -5,11 +5,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReconcileReport } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
 import { finishedCalls, until, type ParleyPbx } from '../../support/asterisk/parley-pbx.js';
-import { expectNothingLeft, realAsteriskPerFile } from '../../support/asterisk/real-pbx.js';
+import { realAsteriskPerFile } from '../../support/asterisk/real-pbx.js';
 import type { SipCaller } from '../../support/asterisk/sip-caller.js';
 import { TcpProxy } from '../../support/asterisk/tcp-proxy.js';
 import { sine } from '../../support/test-signals.js';
-import { BOT_HZ, connectFailures, expectMediaFlowing, keepTalking } from './live-call.js';
+import { BOT_HZ, connectFailures, expectMediaFlowing, expectNewCallWorks, startLiveCall } from './live-call.js';
 
 describe('real Asterisk: ARI event socket faults', () => {
   const env = realAsteriskPerFile();
@@ -26,11 +26,7 @@ describe('real Asterisk: ARI event socket faults', () => {
 
   async function parleyWithLiveCall(): Promise<{ parley: ParleyPbx; caller: SipCaller }> {
     const parley = await env.parley({ url: proxy.url, config: { reconnectInitialMs: 50, reconnectMaxMs: 400 }, botSays: sine(16000 * 60, 16000, BOT_HZ, 8000) });
-    const caller = await env.dial();
-    keepTalking(caller);
-    await parley.bots.started(0);
-    await expectMediaFlowing(parley, 0, caller);
-    return { parley, caller };
+    return { parley, caller: await startLiveCall(env, parley, 0) };
   }
 
   it('socket cut: reconnects, the live call goes on and still ends on its hangup, new calls work', async () => {
@@ -44,10 +40,7 @@ describe('real Asterisk: ARI event socket faults', () => {
     await caller.hangUp();
     await done;
     expect(parley.bots.bots[0]!.stopReason).toBe('caller_hangup');
-    const next = await env.dial();
-    keepTalking(next);
-    await parley.bots.started(1);
-    await expectMediaFlowing(parley, 1, next);
+    await expectNewCallWorks(env, parley, 1);
   });
 
   it('401 on reconnect (password rotated, `module reload res_ari.so`): retried, the node and the live call stay up, all is back with the right password', async () => {
@@ -67,11 +60,6 @@ describe('real Asterisk: ARI event socket faults', () => {
     const done = finishedCalls(parley.adapter, 1);
     await caller.hangUp();
     await done;
-    const next = await env.dial();
-    keepTalking(next);
-    await parley.bots.started(1);
-    await expectMediaFlowing(parley, 1, next);
-    await next.hangUp();
-    await expectNothingLeft(env.asterisk);
+    await expectNewCallWorks(env, parley, 1);
   });
 });

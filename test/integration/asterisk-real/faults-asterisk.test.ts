@@ -5,19 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconcileReport } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
 import { until, type ParleyPbx } from '../../support/asterisk/parley-pbx.js';
-import { expectNothingLeft, realAsteriskPerFile } from '../../support/asterisk/real-pbx.js';
+import { realAsteriskPerFile } from '../../support/asterisk/real-pbx.js';
 import { sine } from '../../support/test-signals.js';
-import { BOT_HZ, connectFailures, expectMediaFlowing, keepTalking } from './live-call.js';
+import { BOT_HZ, connectFailures, expectNewCallWorks, startLiveCall } from './live-call.js';
 
 describe('real Asterisk: Asterisk stopped, killed, away for long', () => {
   const env = realAsteriskPerFile();
 
   async function liveCall(): Promise<ParleyPbx> {
     const parley = await env.parley({ config: { reconnectInitialMs: 50, reconnectMaxMs: 400 }, botSays: sine(16000 * 60, 16000, BOT_HZ, 8000) });
-    const caller = await env.dial();
-    keepTalking(caller);
-    await parley.bots.started(0);
-    await expectMediaFlowing(parley, 0, caller);
+    await startLiveCall(env, parley, 0);
     return parley;
   }
 
@@ -30,12 +27,7 @@ describe('real Asterisk: Asterisk stopped, killed, away for long', () => {
     // after a kill the reconcile finds the caller gone.
     expect(['caller_hangup', 'media_channel_gone']).toContain(parley.bots.bots[0]!.stopReason);
     expect(parley.adapter.ariConnected).toBe(true);
-    const next = await env.dial();
-    keepTalking(next);
-    await parley.bots.started(1);
-    await expectMediaFlowing(parley, 1, next);
-    await next.hangUp();
-    await expectNothingLeft(env.asterisk);
+    await expectNewCallWorks(env, parley, 1);
   }
 
   it('`core stop now`, then a restart', async () => {

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { powerAt } from '../../support/asterisk/audio-checks.js';
 import { until, type ParleyPbx } from '../../support/asterisk/parley-pbx.js';
+import { expectNothingLeft, type RealPbxEnv } from '../../support/asterisk/real-pbx.js';
 import type { SipCaller } from '../../support/asterisk/sip-caller.js';
 import { sine } from '../../support/test-signals.js';
 
@@ -30,4 +31,20 @@ export async function expectMediaFlowing(parley: ParleyPbx, botIndex: number, ca
   expect(powerAt(heard, CALLER_HZ, 16000)).toBeGreaterThan(100 * powerAt(heard, CALLER_HZ + 300, 16000));
   const back = caller.heard().subarray(-2000);
   expect(powerAt(back, BOT_HZ, 8000)).toBeGreaterThan(100 * powerAt(back, BOT_HZ + 300, 8000));
+}
+
+// Dials a call that becomes bot number `botIndex`, keeps it talking, and checks its media.
+export async function startLiveCall(env: RealPbxEnv, parley: ParleyPbx, botIndex: number): Promise<SipCaller> {
+  const caller = await env.dial();
+  keepTalking(caller);
+  await parley.bots.started(botIndex);
+  await expectMediaFlowing(parley, botIndex, caller);
+  return caller;
+}
+
+// After a recovery: a new call carries audio both ways and, hung up, leaves nothing in Asterisk.
+export async function expectNewCallWorks(env: RealPbxEnv, parley: ParleyPbx, botIndex: number): Promise<void> {
+  const next = await startLiveCall(env, parley, botIndex);
+  await next.hangUp();
+  await expectNothingLeft(env.asterisk);
 }
