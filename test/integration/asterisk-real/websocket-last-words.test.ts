@@ -9,6 +9,6 @@ describe('real Asterisk: chan_websocket bot hangup', () => {
   const env = realAsteriskPerFile();
 
   it('plays the bot’s last words out before hanging up', async () => {
-    expect(await lastWordsHeardMs(env)).toBeGreaterThanOrEqual(TAIL_MS - 50);
+    expect(await lastWordsHeardMs(env)).toBeGreaterThanOrEqual(TAIL_MS - 70);
   });
 });

@@ -61,9 +61,10 @@ export function toneSnrDb(signal: Int16Array, frequencyHz: number, rateHz: numbe
 
 // How well `signal` carries `reference` (both at `rateHz`) when it arrives up to `maxLagMs`
 // later: the delay is found on 5 ms energy envelopes, then each 200 ms block of the reference
-// that holds sound is correlated within ±10 ms of it; the median of those block scores. A lost or
-// silent stretch scores its blocks near 0, so a median near 1 says most of it arrived intact.
-export function speechMatch(reference: Int16Array, signal: Int16Array, rateHz: number, maxLagMs = 600): { correlation: number; lagMs: number } {
+// that holds sound is correlated within ±10 ms of it. `correlation` is the median block score;
+// `matched` the share of blocks scoring above 0.5 — a lost stretch scores its blocks near 0, so
+// `matched` near 1 says no part of the reference was lost.
+export function speechMatch(reference: Int16Array, signal: Int16Array, rateHz: number, maxLagMs = 600): { correlation: number; matched: number; lagMs: number } {
   const hop = rateHz / 200;
   const envelope = (x: Int16Array): Float64Array => {
     const out = new Float64Array(Math.floor(x.length / hop));
@@ -76,7 +77,11 @@ export function speechMatch(reference: Int16Array, signal: Int16Array, rateHz: n
   };
   const lag = bestAlignment(envelope(reference), envelope(signal), 0, maxLagMs / 5).lag * hop;
   const scores = blockCorrelations(reference, signal, lag, rateHz / 5, 2 * hop, -45).sort((a, b) => a - b);
-  return { correlation: scores[Math.floor(scores.length / 2)] ?? 0, lagMs: (lag * 1000) / rateHz };
+  return {
+    correlation: scores[Math.floor(scores.length / 2)] ?? 0,
+    matched: scores.filter((score) => score > 0.5).length / Math.max(1, scores.length),
+    lagMs: (lag * 1000) / rateHz,
+  };
 }
 
 // Goertzel power of one frequency: which of several tones a signal carries.

@@ -165,11 +165,12 @@ export class RealAsterisk {
     return { channels: Number(channels?.[1] ?? NaN), bridges: bridges.length };
   }
 
-  // Changes the ARI user's password and makes Asterisk use it (`module reload res_ari.so`).
+  // Changes the ARI user's password in ari.conf and, when running, makes Asterisk use it
+  // (`module reload res_ari.so`); a stopped Asterisk uses it from its next start.
   async setAriPassword(password: string): Promise<void> {
     const file = join(this.dir, 'etc', 'ari.conf');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^password = .*$/m, `password = ${password}`));
-    await this.cli('module reload res_ari.so');
+    if (this.running) await this.cli('module reload res_ari.so');
   }
 
   // Writes a file Asterisk can play: `name` under sounds/ (Playback(<dir>/sounds/<name>)).
@@ -214,6 +215,9 @@ export class RealAsterisk {
   }
 
   private async boot(): Promise<void> {
+    // A killed Asterisk leaves its control socket behind: it must not pass for the new one's.
+    const socket = join(this.dir, 'run', 'asterisk.ctl');
+    rmSync(socket, { force: true });
     const child = spawn(this.install.binary, ['-f', '-C', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
@@ -227,19 +231,24 @@ export class RealAsterisk {
       throw new AsteriskUnavailableError(`Asterisk (${this.install.binary}) ${what}\nstderr: ${stderr}\nmessages.log:\n${this.logTail()}`);
     };
     // The control socket first, then `core waitfullybooted` (every module loaded), then ARI.
-    const socket = join(this.dir, 'run', 'asterisk.ctl');
     while (!existsSync(socket)) {
       if (!this.running) fail(`exited at start (code ${child.exitCode})`);
       if (Date.now() > deadline) fail(`made no control socket within ${BOOT_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await this.cli('core waitfullybooted').catch((error: Error) => fail(`did not finish booting: ${error.message}`));
+    for (;;) {
+      const booted: true | Error = await this.cli('core waitfullybooted').then(() => true as const, (error: Error) => error);
+      if (booted === true) break;
+      if (!this.running || Date.now() > deadline) fail(`did not finish booting: ${booted.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const shown = await this.cli('module show');
     const notRunning = REQUIRED_MODULES.filter((module) => !new RegExp(`^${module.replace('.', '\\.')}\\s.*\\sRunning\\s`, 'm').test(shown));
     if (notRunning.length > 0) fail(`did not load ${notRunning.join(', ')} (see modules.conf and the log)`);
     for (;;) {
       const status = await this.ariRequest('GET', '/asterisk/info').then((response) => response.status, () => 0);
-      if (status === 200) break;
+      // 401: ARI is up, with a password a test has changed.
+      if (status === 200 || status === 401) break;
       if (!this.running) fail('exited while booting');
       if (Date.now() > deadline) fail(`answered ARI with ${status} for ${BOOT_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -121,14 +121,21 @@ export class SipCaller {
     while (this.packetsReceived < count) await this.rtp.waitFor(this.rtp.received.length + 1);
   }
 
-  // BYE, and waits for its 200 OK.
-  async hangUp(): Promise<void> {
-    if (this.ended) return;
+  // BYE, and waits for its final response (200 OK; 481 from an Asterisk that restarted meanwhile)
+  // for at most ANSWER_TIMEOUT_MS.
+  async hangUp(): Promise<number> {
+    if (this.ended) return 0;
     this.ended = true;
     this.dialog.branch = `z9hG4bK${Math.random().toString(16).slice(2)}`;
-    const ok = this.sip.waitForResponse(this.dialog.callId, 'BYE', 200);
+    const final = this.sip.waitForResponse(this.dialog.callId, 'BYE', (status) => status >= 200);
     this.sip.sendRaw(this.sip.request('BYE', this.dialog, ++this.cseq));
-    await ok;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new SipCallFailedError(`no answer to BYE within ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS)));
+    try {
+      return (await Promise.race([final, timeout])).status;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
