@@ -68,6 +68,8 @@ export const configSchema = z.object({
           opusBitrateBps: true,
           opusComplexity: true,
         })
+        // Unset: on, except with a Twilio Media Streams bot (see the transform below).
+        .extend({ bargeIn: z.boolean().optional() })
         .prefault({}),
     })
     .prefault({}),
@@ -108,6 +110,14 @@ export const configSchema = z.object({
     if (config.mode === 'direct' && !config.janus.tokenSecret) {
       context.addIssue({ code: 'custom', path: ['janus', 'tokenSecret'], message: 'required in direct mode (PARLEY_JANUS_TOKEN_SECRET): the token_auth_secret of janus.jcfg' });
     }
+  })
+  // On Twilio only the bot's own `clear` interrupts its audio: a Twilio bot runs its own VAD and
+  // truncates its transcript by the marks that come back, so Parley's barge-in stays off for it
+  // unless media.session.bargeIn is set explicitly.
+  .transform((config) => {
+    const twilioBot = config.bot.url !== undefined && config.bot.protocol === 'twilio';
+    const bargeIn = config.media.session.bargeIn ?? !twilioBot;
+    return { ...config, media: { ...config.media, session: { ...config.media.session, bargeIn } } };
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -134,6 +144,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },
+  PARLEY_BARGE_IN: { path: 'media.session.bargeIn', type: 'boolean' },
   PARLEY_BARGE_IN_MIN_SPEECH_MS: { path: 'media.session.bargeInMinSpeechMs', type: 'number' },
   PARLEY_ARI_URL: { path: 'asterisk.url', type: 'string' },
   PARLEY_ARI_USERNAME: { path: 'asterisk.username', type: 'string' },
