@@ -141,6 +141,26 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     await bot.until(() => bot.named('speech_stopped').length >= 1);
   });
 
+  it('barge_in.playedMs counts the interrupted answer only, not the greeting played before it', async () => {
+    const { call, bot } = await t.connect();
+    // A greeting, played to the end (its mark comes back and the queue runs dry).
+    bot.send(pcmBytes(tone(16000, 600, 300)));
+    bot.send({ event: 'mark', name: 'greeting' });
+    await bot.until(() => bot.named('mark').length === 1);
+    await untilRtp(call.peer, () => call.session.queuedMs === 0 && loudCount(call.peer) >= 29);
+    const answerFrom = call.peer.received.length;
+    for (let i = 0; i < 5; i++) bot.send(pcmBytes(tone(16000, 1000, 300)));
+    await untilRtp(call.peer, () => voicedCount(call.peer, answerFrom) >= 10);
+    const speech8k = renderSpeech('Stop talking, I want to say something.', { rateHz: 8000 });
+    const streaming = call.peer.stream(frames(speech8k, 160).map((f) => alawmulaw.mulaw.encode(f)), call.localPort, { payloadType: 0, ssrc: 0x78, samplesPerFrame: 160 });
+    await bot.until(() => bot.named('barge_in').length === 1);
+    await streaming;
+    bot.send(pcmBytes(tone(16000, 100, 440, PROBE_AMPLITUDE)));
+    await untilProbeHeard(call.peer, answerFrom);
+    // What the caller heard of the answer, not the 600 ms greeting before it.
+    expect(Math.abs(loudCount(call.peer, answerFrom) * 20 - (bot.named('barge_in')[0]!.playedMs as number))).toBeLessThanOrEqual(20);
+  });
+
   it('passes caller DTMF to the bot and sends the bot\'s digits to the caller as RFC 4733 events', async () => {
     const { call, bot } = await t.connect({ session: { telephoneEventPayloadType: 101 } });
     // RFC 4733 section 2.3: event, E bit and volume, duration; the end packet is sent three times.
