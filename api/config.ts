@@ -8,6 +8,9 @@ import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.j
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
+// The hourly budget per address of a public node (pbx and direct mode) when none is configured.
+const PUBLIC_PER_IP_PER_HOUR = 3;
+
 export const configSchema = z.object({
   mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,7 +40,8 @@ export const configSchema = z.object({
   limits: z
     .object({
       perIpActive: z.number().int().min(1).default(1),
-      perIpPerHour: z.number().int().min(1).default(3),
+      // Unset: 3 in pbx and direct mode (public buttons), none in embedded mode (a developer trying it).
+      perIpPerHour: z.number().int().min(1).optional(),
       globalActive: z.number().int().min(1).default(50),
     })
     .prefault({}),
@@ -117,7 +121,8 @@ export const configSchema = z.object({
   .transform((config) => {
     const twilioBot = config.bot.url !== undefined && config.bot.protocol === 'twilio';
     const bargeIn = config.media.session.bargeIn ?? !twilioBot;
-    return { ...config, media: { ...config.media, session: { ...config.media.session, bargeIn } } };
+    const perIpPerHour = config.limits.perIpPerHour ?? (config.mode === 'embedded' ? undefined : PUBLIC_PER_IP_PER_HOUR);
+    return { ...config, limits: { ...config.limits, perIpPerHour }, media: { ...config.media, session: { ...config.media.session, bargeIn } } };
   });
 
 export type Config = z.infer<typeof configSchema>;
