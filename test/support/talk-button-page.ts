@@ -141,6 +141,10 @@ export class TalkButtonPage {
     });
   }
 
+  async waitForLevelsPast(atMs: number, timeoutMs: number): Promise<void> {
+    await this.page.waitForFunction((endMs) => (window as unknown as ProbeWindow).__levels.some((level) => level.atMs > endMs), atMs, { timeout: timeoutMs, polling: 200 });
+  }
+
   // Until the page has measured REPLY_WINDOW_MS of the bot's reply, however late it started (the
   // same rule as firstLoudAtMs, evaluated in the page).
   async waitForReply(afterMs: number, timeoutMs: number): Promise<void> {
