@@ -34,9 +34,12 @@ function levelOf(analyser, buffer) {
   return Math.sqrt(sum / buffer.length);
 }
 
+// The node's message says why and when a call can succeed (an address's own call frees its slot
+// when it ends, well before Retry-After); only a body without one falls back to Retry-After.
 function describeHttpRefusal(status, body) {
-  const retry = body && body.retryAfterSeconds ? ` Please try again in ${Math.ceil(body.retryAfterSeconds / 60) > 1 ? `${Math.ceil(body.retryAfterSeconds / 60)} minutes` : `${body.retryAfterSeconds} seconds`}.` : '';
-  if (status === 429 || status === 503) return `${(body && body.message) || 'All lines are busy.'}${retry}`;
+  if ((status === 429 || status === 503) && body && body.message) return body.message;
+  const retry = body && body.retryAfterSeconds ? ` Please try again in ${body.retryAfterSeconds} seconds at the latest.` : '';
+  if (status === 429 || status === 503) return `All lines are busy.${retry}`;
   if (status === 403) return 'This website is not allowed to start calls.';
   return 'The call service is unavailable right now.';
 }

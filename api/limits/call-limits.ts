@@ -1,11 +1,12 @@
 // The budget a public button must enforce: per client IP at most `perIpActive` calls (or unused
-// grants) at once and `perIpPerHour` grants an hour, and at most `globalActive` calls on the node
+// grants) at once and, when configured, `perIpPerHour` grants an hour, and at most `globalActive` calls on the node
 // (or the cluster, with Redis). A reservation is held from the grant until the call ends or the
 // grant expires unused; expired reservations free themselves (no timers).
 
 export interface CallLimitsConfig {
   perIpActive: number;
-  perIpPerHour: number;
+  // Unset: no hourly budget (embedded mode's default, so a developer can call as often as they like).
+  perIpPerHour?: number;
   globalActive: number;
 }
 

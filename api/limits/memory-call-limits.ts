@@ -15,13 +15,13 @@ export class MemoryCallLimits implements CallLimits {
   private readonly byIp = new Map<string, Map<string, number>>();
   private readonly expiries = new ExpiryQueue<ReservationKey>();
   private active = 0;
-  private readonly hourly: RateLimiterMemory;
+  private readonly hourly: RateLimiterMemory | undefined;
 
   constructor(
     private readonly config: CallLimitsConfig,
     private readonly now: () => number = Date.now,
   ) {
-    this.hourly = new RateLimiterMemory({ points: config.perIpPerHour, duration: 3600 });
+    this.hourly = config.perIpPerHour === undefined ? undefined : new RateLimiterMemory({ points: config.perIpPerHour, duration: 3600 });
   }
 
   private readonly isCurrent = ({ clientIp, sessionId }: ReservationKey, untilMs: number): boolean =>
@@ -52,7 +52,7 @@ export class MemoryCallLimits implements CallLimits {
       return { ok: false, reason: 'global_cap', retryAfterSeconds: Math.max(1, Math.ceil((soonestEndMs - now) / 1000)) };
     }
     try {
-      await this.hourly.consume(clientIp);
+      await this.hourly?.consume(clientIp);
     } catch (refusal) {
       const msBeforeNext = refusal instanceof RateLimiterRes ? refusal.msBeforeNext : 3_600_000;
       return { ok: false, reason: 'ip_hourly', retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };

@@ -42,14 +42,15 @@ return 1
 `;
 
 export class RedisCallLimits implements CallLimits {
-  private readonly hourly: RateLimiterRedis;
+  private readonly hourly: RateLimiterRedis | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly config: CallLimitsConfig,
     private readonly now: () => number = Date.now,
   ) {
-    this.hourly = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'parley:hourly', points: config.perIpPerHour, duration: 3600 });
+    this.hourly =
+      config.perIpPerHour === undefined ? undefined : new RateLimiterRedis({ storeClient: redis, keyPrefix: 'parley:hourly', points: config.perIpPerHour, duration: 3600 });
   }
 
   private async run(clientIp: string, sessionId: string, untilMs: number): Promise<Reservation> {
@@ -74,14 +75,14 @@ export class RedisCallLimits implements CallLimits {
     const check = await this.run(clientIp, sessionId, 0);
     if (!check.ok) return check;
     try {
-      await this.hourly.consume(clientIp);
+      await this.hourly?.consume(clientIp);
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       return { ok: false, reason: 'ip_hourly', retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
     }
     const reserved = await this.run(clientIp, sessionId, untilMs);
     // Another node took the slot between the check and the add: give the hourly point back.
-    if (!reserved.ok) await this.hourly.reward(clientIp);
+    if (!reserved.ok) await this.hourly?.reward(clientIp);
     return reserved;
   }
 

@@ -67,7 +67,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
       barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
-               static_cast<int32_t>(played_since_clear_ * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
+               static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
     ReportMarks(reached_marks_, Clear(reached_marks_), events);
   }
 
@@ -75,7 +75,6 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const bool was_playing = bot_playing_;
   bot_playing_ = playout_.Pop(bot_frame_.data(), reached_marks_, &reached);
   if (bot_playing_) {
-    played_since_clear_ += frame_samples_;
     leg_->PushBotFrame(bot_frame_.data(), !was_playing);
   } else {
     leg_->PushBotFrame(nullptr, false);
@@ -85,7 +84,6 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 }
 
 size_t MediaSession::Clear(uint32_t* reached) {
-  played_since_clear_ = 0;
   return playout_.Clear(reached);
 }
 

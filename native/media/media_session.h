@@ -83,7 +83,6 @@ class MediaSession {
   PlayoutQueue playout_;
   bool speaking_ = false;
   bool bot_playing_ = false;
-  uint64_t played_since_clear_ = 0;
 
   std::vector<int16_t> caller_frames_;
   int caller_frame_count_ = 0;
