@@ -27,7 +27,7 @@ export const traceSpecs: readonly EchoTraceSpec[] = [
   { name: 'room_-20dB_300ms', rateHz: 8000, response: 'room', path: { gainDb: -20, delayMs: 280 }, linear: true, doubleTalk: false },
   { name: 'room_-10dB_200ms_16k', rateHz: 16000, response: 'room', path: { gainDb: -10, delayMs: 200 }, linear: true, doubleTalk: false },
   { name: 'hybrid_-10dB_60ms_g711', rateHz: 8000, response: 'hybrid', path: { gainDb: -10, delayMs: 60, g711: true }, linear: false, doubleTalk: false },
-  { name: 'room_-10dB_120ms_drift_40ms_per_min', rateHz: 8000, response: 'room', path: { gainDb: -10, delayMs: 120, driftMsPerMinute: 40 }, linear: true, doubleTalk: false },
+  { name: 'room_-10dB_120ms_drift_6ms_per_min', rateHz: 8000, response: 'room', path: { gainDb: -10, delayMs: 120, driftMsPerMinute: 6 }, linear: true, doubleTalk: false },
   { name: 'room_-6dB_150ms_g711_nonlinear', rateHz: 8000, response: 'room', path: { gainDb: -6, delayMs: 150, g711: true, nonlinearity: 0.5 }, linear: false, doubleTalk: false },
   { name: 'doubletalk_room_-6dB_150ms_g711', rateHz: 8000, response: 'room', path: { gainDb: -6, delayMs: 150, g711: true }, linear: false, doubleTalk: true },
   { name: 'doubletalk_hybrid_-10dB_80ms', rateHz: 8000, response: 'hybrid', path: { gainDb: -10, delayMs: 80 }, linear: true, doubleTalk: true },

@@ -1,7 +1,7 @@
 /* The trace format the echo bench hands its reference runners: a header of three int32 (sample
  * rate, samples per frame, frame count), then the captured line and the sent audio, each
  * rate * frames int16 samples. The runner writes the cleaned capture (same length, int16) to the
- * output file and prints {"us_per_frame": ...} (processing time only) on stdout. */
+ * output file and prints {"us_per_frame": ...} (CPU time of the processing only) on stdout. */
 #ifndef PARLEY_BENCH_ECHO_TRACE_IO_H
 #define PARLEY_BENCH_ECHO_TRACE_IO_H
 
@@ -45,9 +45,10 @@ static int echo_trace_write(const char* path, const EchoTrace* trace) {
   return fclose(file);
 }
 
+/* CPU time of this process: on a shared machine, wall time would count other processes' turns. */
 static double echo_now_us(void) {
   struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
   return (double)now.tv_sec * 1e6 + (double)now.tv_nsec / 1e3;
 }
 

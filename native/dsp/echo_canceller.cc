@@ -69,12 +69,17 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       delay_estimator_(block_ * kSubBlockMs / kBlockMs, static_cast<size_t>(config.max_delay_ms / kSubBlockMs)),
       suppressor_(block_, fft_size_),
       reference_ring_((static_cast<size_t>(max_start_blocks_) + partitions_ + 1) * block_ + fft_size_, 0.0f),
-      reference_spectra_(partitions_ * bins_),
-      weights_(partitions_ * bins_),
+      reference_re_(partitions_ * bins_, 0.0f),
+      reference_im_(partitions_ * bins_, 0.0f),
+      weights_re_(partitions_ * bins_, 0.0f),
+      weights_im_(partitions_ * bins_, 0.0f),
+      sum_re_(bins_, 0.0f),
+      sum_im_(bins_, 0.0f),
+      error_re_(bins_, 0.0f),
+      error_im_(bins_, 0.0f),
       reference_power_(bins_, 0.0f),
       window_(fft_size_, 0.0f),
       spectrum_(bins_),
-      error_spectrum_(bins_),
       echo_estimate_(block_, 0.0f),
       error_(block_, 0.0f),
       error_power_(bins_, 0.0f),
@@ -95,7 +100,8 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
 }
 
 void EchoCanceller::Reset() {
-  std::fill(weights_.begin(), weights_.end(), std::complex<float>());
+  std::fill(weights_re_.begin(), weights_re_.end(), 0.0f);
+  std::fill(weights_im_.begin(), weights_im_.end(), 0.0f);
   leakage_ = 0.25f;
   leak_cross_ = leak_echo_ = 0.0f;
   adapted_ = 0.0f;
@@ -112,7 +118,26 @@ void EchoCanceller::ComputeReferenceSpectrum(size_t partition, int start_blocks)
     window_[i] = reference_ring_[from];
     from = from + 1 == ring ? 0 : from + 1;
   }
-  fft_.Forward(window_.data(), &reference_spectra_[((spectra_head_ + partition) % partitions_) * bins_]);
+  fft_.Forward(window_.data(), spectrum_.data());
+  const size_t slot = ((spectra_head_ + partition) % partitions_) * bins_;
+  Split(spectrum_.data(), &reference_re_[slot], &reference_im_[slot]);
+}
+
+void EchoCanceller::Split(const std::complex<float>* spectrum, float* re, float* im) const {
+  for (size_t k = 0; k < bins_; ++k) {
+    re[k] = spectrum[k].real();
+    im[k] = spectrum[k].imag();
+  }
+}
+
+void EchoCanceller::Constrain(size_t p) {
+  const float* re = &weights_re_[p * bins_];
+  const float* im = &weights_im_[p * bins_];
+  for (size_t k = 0; k < bins_; ++k) spectrum_[k] = {re[k], im[k]};
+  fft_.Inverse(spectrum_.data(), window_.data());
+  std::fill(window_.begin() + static_cast<std::ptrdiff_t>(block_), window_.end(), 0.0f);
+  fft_.Forward(window_.data(), spectrum_.data());
+  Split(spectrum_.data(), &weights_re_[p * bins_], &weights_im_[p * bins_]);
 }
 
 void EchoCanceller::PlaceWindow(int start_blocks) {
@@ -120,27 +145,33 @@ void EchoCanceller::PlaceWindow(int start_blocks) {
   // what the filter learnt by shifting its partitions, not relearning them.
   const int shift = start_blocks - start_blocks_;
   const int count = static_cast<int>(partitions_);
-  if (shift > 0) {
-    for (int p = 0; p < count; ++p) {
-      auto* to = &weights_[static_cast<size_t>(p) * bins_];
-      if (p + shift < count) {
-        std::copy_n(&weights_[static_cast<size_t>(p + shift) * bins_], bins_, to);
+  for (std::vector<float>* weights : {&weights_re_, &weights_im_}) {
+    float* w = weights->data();
+    const auto move = [&](int p) {
+      float* to = w + static_cast<size_t>(p) * bins_;
+      const int from = p + shift;
+      if (from >= 0 && from < count) {
+        std::copy_n(w + static_cast<size_t>(from) * bins_, bins_, to);
       } else {
-        std::fill_n(to, bins_, std::complex<float>());
+        std::fill_n(to, bins_, 0.0f);
       }
-    }
-  } else {
-    for (int p = count - 1; p >= 0; --p) {
-      auto* to = &weights_[static_cast<size_t>(p) * bins_];
-      if (p + shift >= 0) {
-        std::copy_n(&weights_[static_cast<size_t>(p + shift) * bins_], bins_, to);
-      } else {
-        std::fill_n(to, bins_, std::complex<float>());
-      }
+    };
+    // Copy in the direction that never overwrites a partition before it is read.
+    if (shift > 0) {
+      for (int p = 0; p < count; ++p) move(p);
+    } else {
+      for (int p = count - 1; p >= 0; --p) move(p);
     }
   }
   start_blocks_ = start_blocks;
   for (size_t p = 0; p < partitions_; ++p) ComputeReferenceSpectrum(p, start_blocks_);
+  // A jump (not a drift step) leaves most of the echo outside what was learnt: learn afresh at
+  // the initial rate, or Valin's rate, which scales with the (now missing) echo estimate, would
+  // never start.
+  if (std::abs(shift) * 4 > count) {
+    adapted_ = 0.0f;
+    stats_.converged = false;
+  }
 }
 
 void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t* output) {
@@ -180,16 +211,27 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     spectra_head_ = spectra_head_ == 0 ? partitions_ - 1 : spectra_head_ - 1;
     ComputeReferenceSpectrum(0, start_blocks_);
   }
-  const std::complex<float>* newest = &reference_spectra_[spectra_head_ * bins_];
+  const float* newest_re = &reference_re_[spectra_head_ * bins_];
+  const float* newest_im = &reference_im_[spectra_head_ * bins_];
 
   // 2. Echo estimate: Σ_p X_p·W_p, back in time, its last block is valid (overlap-save).
-  std::fill(spectrum_.begin(), spectrum_.end(), std::complex<float>());
-  for (size_t p = 0; p < partitions_; ++p) {
-    const std::complex<float>* x = &reference_spectra_[((spectra_head_ + p) % partitions_) * bins_];
-    const std::complex<float>* w = &weights_[p * bins_];
-    for (size_t k = 0; k < bins_; ++k) {
-      spectrum_[k] += std::complex<float>(x[k].real() * w[k].real() - x[k].imag() * w[k].imag(), x[k].real() * w[k].imag() + x[k].imag() * w[k].real());
+  {
+    float* __restrict sum_re = sum_re_.data();
+    float* __restrict sum_im = sum_im_.data();
+    std::fill_n(sum_re, bins_, 0.0f);
+    std::fill_n(sum_im, bins_, 0.0f);
+    for (size_t p = 0; p < partitions_; ++p) {
+      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
+      const float* __restrict x_re = &reference_re_[slot];
+      const float* __restrict x_im = &reference_im_[slot];
+      const float* __restrict w_re = &weights_re_[p * bins_];
+      const float* __restrict w_im = &weights_im_[p * bins_];
+      for (size_t k = 0; k < bins_; ++k) {
+        sum_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
+        sum_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
+      }
     }
+    for (size_t k = 0; k < bins_; ++k) spectrum_[k] = {sum_re[k], sum_im[k]};
   }
   fft_.Inverse(spectrum_.data(), window_.data());
   std::copy_n(window_.data() + fft_size_ - block_, block_, echo_estimate_.data());
@@ -207,11 +249,13 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   fft_.Forward(window_.data(), spectrum_.data());
   for (size_t k = 0; k < bins_; ++k) echo_power_[k] = std::norm(spectrum_[k]);
   std::copy_n(error_.data(), block_, window_.data() + fft_size_ - block_);
-  fft_.Forward(window_.data(), error_spectrum_.data());
+  fft_.Forward(window_.data(), spectrum_.data());
+  Split(spectrum_.data(), error_re_.data(), error_im_.data());
   float reference_sum = 0.0f;
   for (size_t k = 0; k < bins_; ++k) {
-    error_power_[k] = std::norm(error_spectrum_[k]);
-    reference_power_[k] += (std::norm(newest[k]) - reference_power_[k]) / static_cast<float>(partitions_);
+    error_power_[k] = error_re_[k] * error_re_[k] + error_im_[k] * error_im_[k];
+    const float newest_power = newest_re[k] * newest_re[k] + newest_im[k] * newest_im[k];
+    reference_power_[k] += (newest_power - reference_power_[k]) / static_cast<float>(partitions_);
     reference_sum += reference_power_[k];
   }
   // Parseval over the half spectrum: Σ|X|² ≈ (size/2)·Σx², so per sample ≈ 2Σ/(size²).
@@ -249,26 +293,28 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
       step_sum += mu;
       step_[k] = kGradientGain * mu / (static_cast<float>(partitions_) * reference_power_[k] + floor);
     }
+    const float* __restrict step = step_.data();
+    const float* __restrict e_re = error_re_.data();
+    const float* __restrict e_im = error_im_.data();
     for (size_t p = 0; p < partitions_; ++p) {
-      const std::complex<float>* x = &reference_spectra_[((spectra_head_ + p) % partitions_) * bins_];
-      std::complex<float>* w = &weights_[p * bins_];
+      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
+      const float* __restrict x_re = &reference_re_[slot];
+      const float* __restrict x_im = &reference_im_[slot];
+      float* __restrict w_re = &weights_re_[p * bins_];
+      float* __restrict w_im = &weights_im_[p * bins_];
       for (size_t k = 0; k < bins_; ++k) {
-        const std::complex<float> e = error_spectrum_[k];
-        // conj(X)·E·step
-        w[k] += std::complex<float>(step_[k] * (x[k].real() * e.real() + x[k].imag() * e.imag()), step_[k] * (x[k].real() * e.imag() - x[k].imag() * e.real()));
+        // W += step·conj(X)·E
+        w_re[k] += step[k] * (x_re[k] * e_re[k] + x_im[k] * e_im[k]);
+        w_im[k] += step[k] * (x_re[k] * e_im[k] - x_im[k] * e_re[k]);
       }
     }
     adapted_ += step_sum / static_cast<float>(bins_);
+    // Converged: enough learning since the window was last moved by more than a drift step.
     if (adapted_ > static_cast<float>(partitions_)) stats_.converged = true;
   }
   // Gradient constraint on one partition per block: its response is cut back to one block.
-  {
-    std::complex<float>* w = &weights_[constrain_next_ * bins_];
-    fft_.Inverse(w, window_.data());
-    std::fill(window_.begin() + static_cast<std::ptrdiff_t>(block_), window_.end(), 0.0f);
-    fft_.Forward(window_.data(), w);
-    constrain_next_ = constrain_next_ + 1 == partitions_ ? 0 : constrain_next_ + 1;
-  }
+  Constrain(constrain_next_);
+  constrain_next_ = constrain_next_ + 1 == partitions_ ? 0 : constrain_next_ + 1;
 
   // 6. Divergence guard: a filter that adds energy is worse than none.
   capture_energy_ = kEnergySmoothing * capture_energy_ + (1.0f - kEnergySmoothing) * capture_energy;

@@ -69,6 +69,10 @@ class EchoCanceller {
   void PlaceWindow(int start_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
+  // Splits a spectrum into partition `slot` of the split arrays.
+  void Split(const std::complex<float>* spectrum, float* re, float* im) const;
+  // The constraint: partition `p`'s response cut back to one block.
+  void Constrain(size_t p);
 
   EchoCancellerConfig config_;
   size_t frame_;
@@ -86,16 +90,22 @@ class EchoCanceller {
   size_t reference_head_ = 0;  // index of the next sample to write
   int start_blocks_ = 0;       // filter window start, in blocks before now
 
-  // Partition spectra: reference_spectra_[p] is the spectrum for partition p (p blocks older
-  // than the newest), stored in a ring rotated each block; weights_[p] the filter's.
-  std::vector<std::complex<float>> reference_spectra_;
+  // Partition spectra, real and imaginary parts apart so the per-bin loops vectorise: the
+  // reference's for partition p (p blocks older than the newest) sit in a ring rotated each
+  // block, the filter's in partition order.
+  std::vector<float> reference_re_;
+  std::vector<float> reference_im_;
   size_t spectra_head_ = 0;
-  std::vector<std::complex<float>> weights_;
+  std::vector<float> weights_re_;
+  std::vector<float> weights_im_;
+  std::vector<float> sum_re_;  // Σ_p X_p·W_p
+  std::vector<float> sum_im_;
+  std::vector<float> error_re_;
+  std::vector<float> error_im_;
   std::vector<float> reference_power_;  // smoothed |X(k)|² of the newest partition
 
   std::vector<float> window_;  // time-domain scratch, fft_size
   std::vector<std::complex<float>> spectrum_;  // scratch
-  std::vector<std::complex<float>> error_spectrum_;
   std::vector<float> echo_estimate_;
   std::vector<float> error_;
   std::vector<float> error_power_;

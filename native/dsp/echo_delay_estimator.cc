@@ -7,8 +7,9 @@ namespace parley {
 namespace {
 
 // Envelope means and the covariances forget with a time constant of this many sub-blocks
-// (2.5 s at 5 ms): long enough that a few seconds of double talk barely move the peak.
-constexpr float kForgetSubBlocks = 500.0f;
+// (1.5 s at 5 ms): long enough that double talk only blurs the peak, short enough that a new
+// path overtakes the old one within about a second.
+constexpr float kForgetSubBlocks = 300.0f;
 // The centring mean follows faster (250 ms), so the envelope keeps the syllable-rate
 // fluctuations the correlation needs and loses the slow level.
 constexpr float kMeanSubBlocks = 50.0f;
@@ -16,11 +17,13 @@ constexpr float kMeanSubBlocks = 50.0f;
 constexpr float kSwitchRatio = 1.15f;
 constexpr int kSwitchSubBlocks = 20;
 // Below this normalised correlation, there is no echo worth aligning to.
-constexpr float kMinConfidence = 0.25f;
+constexpr float kMinConfidence = 0.15f;
 // Pre-emphasis 1 - 0.9 z^-1: the envelope follows the band above ~1 kHz.
 constexpr float kPreEmphasis = 0.9f;
-// Log-energy floor per sample (about -90 dBFS), so digital silence has a finite envelope.
-constexpr float kEnergyFloor = 1e-9f;
+// Log-energy floor per sample, int16 units² (about -70 dBFS, a quiet line's hiss): digital
+// silence would otherwise sit tens of nepers below any sound, and those few jumps would dominate
+// the envelope's variance for seconds.
+constexpr float kEnergyFloor = 100.0f;
 
 }  // namespace
 
@@ -56,8 +59,10 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
 
   const float forget = std::max(1.0f / kForgetSubBlocks, 1.0f / static_cast<float>(updates_));
   const float keep = 1.0f - forget;
-  reference_variance_ = keep * reference_variance_ + forget * reference_centred * reference_centred;
-  capture_variance_ = keep * capture_variance_ + forget * capture_centred * capture_centred;
+  // The variances (only the normalisation) follow as fast as the means: a start from silence
+  // is one huge step in the envelope that would otherwise hold the confidence down for seconds.
+  reference_variance_ += mean_rate * (reference_centred * reference_centred - reference_variance_);
+  capture_variance_ += mean_rate * (capture_centred * capture_centred - capture_variance_);
   // covariance_[lag] pairs this capture envelope with the reference `lag` sub-blocks older.
   const size_t first = lags_ - head_;
   for (size_t lag = 0; lag < first; ++lag) {

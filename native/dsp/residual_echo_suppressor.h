@@ -3,7 +3,8 @@
 // per-bin gain, with the residual's power predicted from the filter's own echo estimate times the
 // leakage the canceller measured (Valin 2007: the fraction of the echo estimate still in the
 // error). Where the caller speaks, the error is much louder than the predicted residual and the
-// gain stays near 1, so double talk passes.
+// gain stays near 1, so double talk passes. No bin is suppressed below the line's own noise
+// floor, so the output keeps the line's hiss instead of a silence the VAD would find speech in.
 //
 // Weighted overlap-add: sqrt-Hann windows of two blocks, hop one block, so the output is one
 // block (10 ms) behind the input. Deterministic; no allocation after construction.
@@ -41,6 +42,7 @@ class ResidualEchoSuppressor {
   std::vector<std::complex<float>> spectrum_;
   std::vector<float> error_smoothed_;
   std::vector<float> residual_smoothed_;
+  std::vector<float> noise_;  // the line's noise floor per bin
   std::vector<float> gain_;
   float floor_ = 0.01f;
   bool enabled_ = true;
