@@ -42,7 +42,7 @@ export interface EchoTrace {
   capture: Int16Array;
 }
 
-function toRate(pcm16k: Int16Array, rateHz: number): Int16Array {
+function toRate(pcm16k: Int16Array, rateHz: 8000 | 16000): Int16Array {
   return rateHz === 16000 ? pcm16k : new Resampler(16000, rateHz).process(pcm16k);
 }
 

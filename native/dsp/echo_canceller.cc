@@ -33,6 +33,12 @@ constexpr float kMinLeakage = 0.02f;
 // (measured on speech: 1x stalls at 10-15 dB ERLE, 5x converges as fast as a fixed μ=0.5 and
 // still reaches 40 dB).
 constexpr float kLeakageStepScale = 5.0f;
+// Part of the residual is spread flat over the band, not shaped like the echo estimate: G.711's
+// quantisation noise (about 38 dB under the signal) and a loudspeaker's distortion products. It
+// is predicted as this fraction (-25 dB) of the echo estimate's mean power per bin. Measured on
+// the echo bench's G.711 traces: VAD onsets on echo alone 72 -> 36 a minute (hybrid path) and
+// 48 -> 20 (-6 dB room), the caller's double-talk recall 0.971 -> 0.954.
+constexpr float kFlatResidual = 0.003f;
 // Output power smoothing (per block) for ERLE and for the divergence check.
 constexpr float kEnergySmoothing = 0.95f;
 // A filter whose output stays this many times above its input for kDivergedBlocks is reset.
@@ -335,7 +341,10 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   }
 
   // 7. Residual echo suppression, on the echo estimate scaled by the leakage.
-  for (size_t k = 0; k < bins_; ++k) residual_power_[k] = leakage_ * echo_power_[k];
+  float echo_mean = 0.0f;
+  for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
+  echo_mean *= kFlatResidual / static_cast<float>(bins_);
+  for (size_t k = 0; k < bins_; ++k) residual_power_[k] = leakage_ * echo_power_[k] + echo_mean;
   suppressor_.Process(error_.data(), error_power_.data(), residual_power_.data(), output);
   stats_.leakage = leakage_;
   if (far_active) {

@@ -65,7 +65,7 @@ function ulawRoundTrip(signal: Float64Array): Float64Array {
 
 // The echo of `sent` (int16 units), same length.
 export function echoOf(sent: ArrayLike<number>, options: EchoPathOptions): Float64Array {
-  let played = Float64Array.from(sent);
+  let played: Float64Array = Float64Array.from(sent);
   if (options.g711) played = ulawRoundTrip(played);
   const drive = options.nonlinearity ?? 0;
   if (drive > 0) {
