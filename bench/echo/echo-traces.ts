@@ -1,6 +1,6 @@
 // The echo bench's traces, made reproducibly: bot speech (espeak-ng) sent on a leg, its echo
 // through a synthetic room or hybrid response at -6/-10/-20 dB, bulk delays 40-300 ms, with
-// drift, G.711 on the path, a mild loudspeaker nonlinearity, and, in the double-talk traces,
+// drift (a sliding clock, and the steps of jitter buffers absorbing it), G.711 on the path, a mild loudspeaker nonlinearity, and, in the double-talk traces,
 // the caller speaking over the echo.
 import { Resampler } from '../../engine/native/resampler.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
@@ -27,6 +27,7 @@ export const traceSpecs: readonly EchoTraceSpec[] = [
   { name: 'room_-20dB_300ms', rateHz: 8000, response: 'room', path: { gainDb: -20, delayMs: 280 }, linear: true, doubleTalk: false },
   { name: 'room_-10dB_200ms_16k', rateHz: 16000, response: 'room', path: { gainDb: -10, delayMs: 200 }, linear: true, doubleTalk: false },
   { name: 'hybrid_-10dB_60ms_g711', rateHz: 8000, response: 'hybrid', path: { gainDb: -10, delayMs: 60, g711: true }, linear: false, doubleTalk: false },
+  { name: 'room_-10dB_100ms_jitter_buffer_steps_20ms_per_7s', rateHz: 8000, response: 'room', path: { gainDb: -10, delayMs: 100, delaySteps: { everyMs: 7000, stepMs: 20 } }, linear: true, doubleTalk: false },
   { name: 'room_-10dB_120ms_drift_6ms_per_min', rateHz: 8000, response: 'room', path: { gainDb: -10, delayMs: 120, driftMsPerMinute: 6 }, linear: true, doubleTalk: false },
   { name: 'room_-6dB_150ms_g711_nonlinear', rateHz: 8000, response: 'room', path: { gainDb: -6, delayMs: 150, g711: true, nonlinearity: 0.5 }, linear: false, doubleTalk: false },
   { name: 'doubletalk_room_-6dB_150ms_g711', rateHz: 8000, response: 'room', path: { gainDb: -6, delayMs: 150, g711: true }, linear: false, doubleTalk: true },

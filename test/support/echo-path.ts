@@ -52,6 +52,9 @@ export interface EchoPathOptions {
   driftMsPerMinute?: number;
   // The bulk delay jumps to this value at this time (a re-routed call).
   delayChange?: { atMs: number; delayMs: number };
+  // The bulk delay grows by stepMs every everyMs: drift as jitter buffers absorb it, a frame
+  // inserted now and then rather than a continuously sliding clock.
+  delaySteps?: { everyMs: number; stepMs: number };
   // μ-law on the way out and back, as on a G.711 leg.
   g711?: boolean;
   // Loudspeaker soft clipping, 0 (none) .. 1 (strong): y = tanh(a x) / a on the full-scale signal.
@@ -82,6 +85,7 @@ export function echoOf(sent: ArrayLike<number>, options: EchoPathOptions): Float
     const ms = t / samplesPerMs;
     let delayMs = options.delayMs + ((options.driftMsPerMinute ?? 0) * ms) / 60_000;
     if (options.delayChange && ms >= options.delayChange.atMs) delayMs = options.delayChange.delayMs;
+    if (options.delaySteps) delayMs += Math.floor(ms / options.delaySteps.everyMs) * options.delaySteps.stepMs;
     // Fractional delay by linear interpolation: enough for a slow drift at telephone rates.
     const at = t - delayMs * samplesPerMs;
     const whole = Math.floor(at);
