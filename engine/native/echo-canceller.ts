@@ -19,7 +19,8 @@ export type EchoCancellerOptions = z.input<typeof echoCancellerOptionsSchema>;
 export interface EchoCancellerStats {
   // Adopted bulk echo delay, or -1 before one is found.
   delayMs: number;
-  // Capture over linear-filter output power while the reference plays (smoothed).
+  // Capture over the linear filter's error power while the reference plays (smoothed), before
+  // residual suppression.
   erleDb: number;
   // Residual echo over echo estimate, as the canceller measures it.
   leakage: number;

@@ -95,7 +95,6 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       error_mean_(bins_, 0.0f),
       echo_mean_(bins_, 0.0f),
       capture_block_(block_, 0.0f),
-      output_block_(block_, 0.0f),
       frame_out_(frame_, 0.0f) {
   if (config.sample_rate_hz != 8000 && config.sample_rate_hz != 16000) {
     throw std::invalid_argument("echo canceller sample rate must be 8000 or 16000");

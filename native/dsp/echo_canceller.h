@@ -15,7 +15,7 @@
 //     |E|² grows with speech the filter cannot explain and μ falls by itself: no double-talk
 //     detector to tune, and no freeze when the path changes (then η rises). The gradient
 //     constraint is applied to one partition per block in turn (the alternating unconstrained
-//     variant), which keeps the per-block cost at five FFTs.
+//     variant), which keeps the filter's cost at six FFTs per block instead of 2 + 2 per partition.
 //  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin.
 // A blown-up filter (output louder than the input for a while) is reset rather than trusted.
 //
@@ -45,7 +45,7 @@ struct EchoCancellerConfig {
 
 struct EchoCancellerStats {
   float delay_ms = -1.0f;        // adopted bulk delay (-1: none yet)
-  float erle_db = 0.0f;          // capture over output power, smoothed, while the reference plays
+  float erle_db = 0.0f;          // capture over the linear filter's error, smoothed, while the reference plays
   float leakage = 1.0f;          // η: residual echo over echo estimate
   bool converged = false;
   uint32_t resets = 0;           // divergence resets
@@ -121,7 +121,6 @@ class EchoCanceller {
   size_t constrain_next_ = 0;
 
   std::vector<float> capture_block_;
-  std::vector<float> output_block_;
   std::vector<float> frame_out_;
   float capture_dc_ = 0.0f;
   float capture_dc_in_ = 0.0f;
