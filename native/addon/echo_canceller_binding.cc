@@ -28,12 +28,10 @@ class EchoCancellerBinding : public Napi::ObjectWrap<EchoCancellerBinding> {
     Napi::Env env = info.Env();
     Napi::Object options = ObjectArg(info, 0);
     EchoCancellerConfig config;
-    config.sample_rate_hz = IntOption(env, options, "sampleRateHz", config.sample_rate_hz);
-    config.max_delay_ms = IntOption(env, options, "maxDelayMs", config.max_delay_ms);
-    config.tail_ms = IntOption(env, options, "tailMs", config.tail_ms);
-    const int floor_db = IntOption(env, options, "suppressionFloorDb", static_cast<int>(config.suppression_floor_db));
-    if (floor_db < -80 || floor_db > 0) throw MakeError(env, kInvalidArgument, "suppressionFloorDb must be -80..0");
-    config.suppression_floor_db = static_cast<float>(floor_db);
+    config.sample_rate_hz = IntOption(env, options, "sampleRateHz", config.sample_rate_hz, 8000, 16000);
+    config.max_delay_ms = IntOption(env, options, "maxDelayMs", config.max_delay_ms, 0, 500);
+    config.tail_ms = IntOption(env, options, "tailMs", config.tail_ms, 10, 250);
+    config.suppression_floor_db = static_cast<float>(IntOption(env, options, "suppressionFloorDb", static_cast<int>(config.suppression_floor_db), -80, 0));
     try {
       canceller_ = std::make_unique<EchoCanceller>(config);
     } catch (const std::invalid_argument& error) {
