@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Call, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
+import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
 import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
@@ -70,6 +71,7 @@ export class SipEndpoint {
   private readonly allowed = new BlockList();
   private readonly loggedReasons = new Set<string>();
   private sessionVersion = 1;
+  private refusing = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -126,6 +128,12 @@ export class SipEndpoint {
     if (!waiter) return;
     clearTimeout(waiter.timer);
     this.waiters.delete(correlationId);
+  }
+
+  // Draining: new INVITEs get 503 with Retry-After (RFC 3261 section 21.5.4); live dialogs and
+  // re-INVITEs go on.
+  refuseNewCalls(): void {
+    this.refusing = true;
   }
 
   async close(): Promise<void> {
@@ -300,6 +308,7 @@ export class SipEndpoint {
       return;
     }
     this.checkTarget(request.uri);
+    if (this.refusing) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', String(DRAIN_RETRY_AFTER_SECONDS)]]);
     if (this.activeCalls >= this.settings.maxCalls) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', '30']]);
     const contentType = (h.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (request.body.length === 0) throw new SipRejection(488, 'Not Acceptable Here: an SDP offer is required');
