@@ -37,6 +37,10 @@ const REFUSED = {
 } as const;
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+// Covers the BYE's first retransmissions (T1, 2*T1 at the default T1 of 500 ms, RFC 3261 section
+// 17.1.2.2) on close; polled, as dialogs have no event for their BYE's answer.
+const BYE_WAIT_ON_CLOSE_MS = 2000;
+const BYE_POLL_MS = 20;
 // Set by Parley's Janus driver on the INVITE it has Janus send, so the browser's signaling
 // session and this SIP call meet (see gateway-adapters/janus/janus-sip-gateway.ts).
 export const CORRELATION_HEADER = 'X-Parley-Session';
@@ -137,6 +141,7 @@ export class SipEndpoint {
   }
 
   async close(): Promise<void> {
+    await this.byesAnswered();
     for (const dialog of this.dialogs.values()) {
       dialog.media?.close('shutdown');
       dialog.stopAll();
@@ -145,6 +150,15 @@ export class SipEndpoint {
     for (const waiter of this.waiters.values()) clearTimeout(waiter.timer);
     this.socket.close();
     await once(this.socket, 'close');
+  }
+
+  // Our BYEs still unanswered (a drain ends calls, then closes) get a bounded wait before the
+  // socket goes: closing at once would drop the BYE still queued on it and leave the peer's call up.
+  private async byesAnswered(): Promise<void> {
+    const deadline = performance.now() + Math.min(BYE_WAIT_ON_CLOSE_MS, 64 * this.settings.t1Ms);
+    while ([...this.dialogs.values()].some((dialog) => dialog.byePending) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, BYE_POLL_MS));
+    }
   }
 
   private send(datagram: Buffer, peer: SipPeer): void {

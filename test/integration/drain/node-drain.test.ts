@@ -169,4 +169,95 @@ describe('draining a node on SIGTERM', () => {
     expect(over).toMatchObject({ outcome: 'timeout', endingCalls: { webrtc: 1, asterisk: 1 } });
     console.info(`pbx drain (timeout 8 s): /healthz draining seen ${drainingSeenMs} ms after SIGTERM; drain over after ${String(over.elapsedMs)} ms; process exited 0 ${exitMs} ms after SIGTERM`);
   });
+
+  it('direct mode: SIP calls go on after SIGTERM, new INVITEs get 503, a BYE ends one, the node BYEs the other node_draining at the timeout, exit 0', async () => {
+    const bots = await BotServer.start();
+    cleanups.push(() => bots.close());
+    const sipPort = await freeUdpPort();
+    const node = await NodeProcess.start({
+      PARLEY_MODE: 'direct',
+      PARLEY_JANUS_TOKEN_SECRET: 'direct-mode-test-secret',
+      // Nothing listens there: this test's calls come straight from a SIP caller, not through Janus.
+      PARLEY_JANUS_URL: `ws://127.0.0.1:${await freeTcpPort()}`,
+      PARLEY_SIP_PORT: String(sipPort),
+      PARLEY_BOT_URL: bots.url,
+      PARLEY_DRAIN_TIMEOUT_SECONDS: '6',
+    });
+    cleanups.push(() => node.kill());
+    const client = await SipTestClient.open({ address: '127.0.0.1', port: sipPort });
+    cleanups.push(() => client.close());
+    const tone = alawmulaw.mulaw.encode(sine(8000 * 40, 8000, 440, 8000));
+    const payloads = Array.from({ length: tone.length / 160 }, (_, i) => tone.subarray(i * 160, (i + 1) * 160));
+    const call = async (ssrc: number): Promise<Dialog> => {
+      const peer = await RtpPeer.open();
+      cleanups.push(() => peer.close());
+      const dialog = client.newDialog();
+      client.invite(dialog, offerSdp({ port: peer.port }));
+      const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
+      dialog.toTag = toTagOf(ok);
+      client.ack(dialog, true);
+      const port = Number(/^m=audio (\d+) /m.exec(ok.body)?.[1]);
+      void peer.stream(payloads, port, { payloadType: 0, ssrc, samplesPerFrame: 160 }).catch(() => undefined);
+      return dialog;
+    };
+    const hangsUp = await call(0x1111);
+    const cut = await call(0x2222);
+    const sipBots = await botsOf(bots, 'sip', 2);
+    for (const bot of sipBots) await until(() => loudBotFrames(bot, 0) >= 10, 'caller audio at each bot before the signal', 20_000, 20);
+    const marks = new Map(sipBots.map((bot) => [bot, botBytes(bot)]));
+
+    const signalledAt = Date.now();
+    node.signal('SIGTERM');
+    await until(async () => (await healthStatus(node)).body.status === 'draining', '/healthz to say draining', 10_000, 20);
+    const drainingSeenMs = Date.now() - signalledAt;
+    const late = client.newDialog();
+    client.invite(late, offerSdp({ port: 40_000 }));
+    const refused = await client.waitForResponse(late.callId, 'INVITE', (status) => status >= 200);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    client.ack({ ...late, toTag: toTagOf(refused) }, false);
+
+    for (const bot of sipBots) await until(() => loudBotFrames(bot, marks.get(bot)!) >= 50, 'a second of caller audio after SIGTERM', 10_000, 20);
+    client.sendRaw(client.request('BYE', hangsUp, 2, { branch: 'z9hG4bKdrainbye' }));
+    await client.waitForResponse(hangsUp.callId, 'BYE', 200);
+    await until(() => sipBots.filter((bot) => stopReason(bot) !== undefined).length === 1, 'the hung-up call to stop its bot', 10_000, 20);
+    expect(sipBots.map(stopReason).filter(Boolean)).toEqual(['remote_hangup']);
+
+    const bye = await step('the node to BYE the call left at the timeout', client.waitForRequest(cut.callId, 'BYE'), 20_000);
+    const byeMs = Date.now() - signalledAt;
+    client.answer(bye);
+    const exit = await node.exited;
+    const exitMs = Date.now() - signalledAt;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(sipBots.map(stopReason).sort()).toEqual(['node_draining', 'remote_hangup']);
+    const over = node.log('drain over: ending what is left')!;
+    expect(over).toMatchObject({ outcome: 'timeout', endingCalls: { sip: 1 } });
+    console.info(`direct drain (timeout 6 s): /healthz draining seen ${drainingSeenMs} ms after SIGTERM; drain over after ${String(over.elapsedMs)} ms; BYE at ${byeMs} ms; process exited 0 ${exitMs} ms after SIGTERM`);
+  });
+
+  it('a second SIGTERM ends the live calls at once (node_draining) instead of waiting out the drain timeout', async () => {
+    const bots = await BotServer.start();
+    cleanups.push(() => bots.close());
+    const node = await NodeProcess.start({
+      PARLEY_BOT_URL: bots.url,
+      PARLEY_ALLOWED_ORIGINS: ORIGIN,
+      PARLEY_STUN_URLS: `stun:127.0.0.1:${await freeUdpPort()}`,
+      PARLEY_DRAIN_TIMEOUT_SECONDS: '3600',
+    });
+    cleanups.push(() => node.kill());
+    const { signal } = await startBrowserCall(node);
+    const [bot] = await botsOf(bots, 'webrtc', 1);
+    const signalledAt = Date.now();
+    node.signal('SIGTERM');
+    await until(async () => (await healthStatus(node)).body.status === 'draining', '/healthz to say draining', 10_000, 20);
+    expect(signal.socket.readyState).toBe(WebSocket.OPEN);
+    node.signal('SIGTERM');
+    const exit = await step('the node to exit after the second SIGTERM', node.exited, 20_000);
+    const exitMs = Date.now() - signalledAt;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(signal.messages.find((message) => message.type === 'ended')).toEqual({ type: 'ended', reason: 'node_draining' });
+    expect(stopReason(bot!)).toBe('node_draining');
+    expect(node.log('drain over: ending what is left')).toMatchObject({ outcome: 'hurried', endingCalls: { webrtc: 1 } });
+    console.info(`second SIGTERM: process exited 0 ${exitMs} ms after the first`);
+  });
 });
