@@ -56,12 +56,15 @@ export interface NativeMediaEngine {
   setPaused(id: number, paused: boolean): void;
   stats(id: number): NativeSessionStats;
   queuedBotSamples(id: number): number;
+  // Every media counter (engine and sessions, live and ended) into `out`, in counterNames() order.
+  readCounters(out: Float64Array): void;
 }
 
 interface MediaModule {
   MediaEngine: {
     new (events: Int32Array, audio: Int16Array): NativeMediaEngine;
     monotonicUs(): number;
+    counterNames(): string[];
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { NetworkCodec } from '../call/call-media.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
+import { MediaCounterSource, observeTick } from './media-metrics.js';
 import { MediaSession } from './media-session.js';
 import {
   pcmSessionOptionsSchema,
@@ -51,6 +52,7 @@ export class MediaEngine {
   private readonly logger?: Logger;
   private timer: NodeJS.Timeout | undefined;
   private nextTickUs = 0;
+  private readonly counters: MediaCounterSource;
 
   constructor(options: MediaEngineOptions = {}) {
     const { MediaEngine: NativeEngine } = mediaModule();
@@ -58,6 +60,7 @@ export class MediaEngine {
     this.native = new NativeEngine(this.events, this.audio);
     this.clock = options.clock ?? 'realtime';
     this.logger = options.logger;
+    this.counters = new MediaCounterSource(mediaModule().MediaEngine.counterNames(), (out) => this.native.readCounters(out));
   }
 
   static monotonicUs(): number {
@@ -123,6 +126,7 @@ export class MediaEngine {
   stop(): void {
     for (const session of [...this.sessions.values()]) session.close('shutdown');
     this.stopTimer();
+    this.counters.detach();
   }
 
   private register(callId: string, nativeId: number, sampleRateHz: number, networkCodec: NetworkCodec): MediaSession {
@@ -136,10 +140,15 @@ export class MediaEngine {
         this.sessions.delete(closed.nativeId);
         this.packetSinks.delete(closed);
         this.native.remove(closed.nativeId);
-        if (this.sessions.size === 0) this.stopTimer();
+        if (this.sessions.size === 0) {
+          this.stopTimer();
+          // An idle engine is not read at scrapes (nor kept alive by the metrics); its counts stay.
+          this.counters.detach();
+        }
       },
     });
     this.sessions.set(nativeId, session);
+    this.counters.attach();
     if (this.clock === 'realtime' && this.timer === undefined) this.startTimer();
     return session;
   }
@@ -180,8 +189,10 @@ export class MediaEngine {
     const loop = (): void => {
       // Node's timers count whole milliseconds and may fire up to 1 ms before the boundary: such
       // a tick would find no frame due and the next one two, so wait for the boundary itself.
-      if (MediaEngine.monotonicUs() >= this.nextTickUs) {
+      const startUs = MediaEngine.monotonicUs();
+      if (startUs >= this.nextTickUs) {
         this.tick();
+        observeTick(MediaEngine.monotonicUs() - startUs, startUs - this.nextTickUs);
         this.nextTickUs += FRAME_US;
         const now = MediaEngine.monotonicUs();
         // After a long stall, realign instead of firing a burst of catch-up timers.
