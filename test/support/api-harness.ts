@@ -30,7 +30,6 @@ export interface ApiHarness {
   operatorUrl: string;
   health: Health;
   calls: CallRegistry;
-  drain: Drain;
   diagnostics: DiagnosticsLog;
   tokens: SessionTokens;
   close(): Promise<void>;
@@ -92,7 +91,6 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     operatorUrl: `http://127.0.0.1:${operatorPort}`,
     health,
     calls,
-    drain,
     diagnostics,
     tokens,
     close: async () => {
