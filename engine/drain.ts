@@ -14,7 +14,8 @@ export const DRAIN_RETRY_AFTER_SECONDS = 5;
 
 const refusedWhileDraining = counter('parley_drain_refused_total', 'New calls refused while draining, by surface', ['surface']);
 
-export type DrainSurface = 'grant' | 'signaling' | 'offer' | 'sip' | 'asterisk';
+// SIP INVITEs and ARI channels refused while draining are counted by their gateways' own metrics.
+export type DrainSurface = 'grant' | 'signaling' | 'offer';
 
 interface DrainEvents {
   begun: [];
