@@ -14,6 +14,10 @@ const PUBLIC_PER_IP_PER_HOUR = 3;
 export const configSchema = z.object({
   mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // SIGTERM/SIGINT drain: live calls and signaling sockets get this long to end on their own
+  // before the rest are ended with reason `node_draining` (keep it under the orchestrator's kill
+  // grace period, e.g. Kubernetes' terminationGracePeriodSeconds, 30 by default).
+  drainTimeoutSeconds: z.number().int().min(0).max(3600).default(25),
   api: z
     .object({
       host: z.string().default('127.0.0.1'),
@@ -133,6 +137,7 @@ export type Config = z.infer<typeof configSchema>;
 export const envKeys: Record<string, { path: string; type: 'string' | 'number' | 'boolean' | 'list' }> = {
   PARLEY_MODE: { path: 'mode', type: 'string' },
   PARLEY_LOG_LEVEL: { path: 'logLevel', type: 'string' },
+  PARLEY_DRAIN_TIMEOUT_SECONDS: { path: 'drainTimeoutSeconds', type: 'number' },
   PARLEY_API_HOST: { path: 'api.host', type: 'string' },
   PARLEY_API_PORT: { path: 'api.port', type: 'number' },
   PARLEY_ALLOWED_ORIGINS: { path: 'api.allowedOrigins', type: 'list' },

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CallRegistry } from '../engine/call/call-registry.js';
+import { Drain, DRAIN_REASON } from '../engine/drain.js';
 import { botConnectorStarter } from '../engine/bot/bot-connector.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
@@ -35,8 +36,10 @@ export interface RunningNode {
   adminToken: string;
   calls: CallRegistry;
   diagnostics: DiagnosticsLog;
-  // Stops taking calls, lets live calls end (or ends them after `graceMs`), then closes.
-  shutdown(graceMs?: number): Promise<void>;
+  drain: Drain;
+  // Drains (see drainAndClose) for `timeoutMs` (config.drainTimeoutSeconds by default), then
+  // closes. Called again while draining: ends the rest at once (a second SIGTERM).
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 // Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
@@ -51,6 +54,9 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
   return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
 }
 
+// RFC 6455 section 7.4.1: the server is going away.
+const WS_GOING_AWAY = 1001;
+
 function urlOf(host: string, port: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
@@ -58,6 +64,7 @@ function urlOf(host: string, port: number): string {
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
   const media = new MediaEngine({ logger });
   const calls = new CallRegistry();
+  const drain = new Drain();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
   const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
@@ -129,6 +136,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     gateway,
     startBot,
     calls,
+    drain,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
     logger,
@@ -142,6 +150,26 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   if (!/^(127\.|::1$|localhost$)/.test(config.operator.host)) {
     logger.warn({ host: config.operator.host, port: operatorPort }, 'operator listener is not on loopback: /metrics and /healthz need no token there, keep it on a private network');
   }
+  // The drain: nothing new from here on; what is live goes on until it ends or `timeoutMs`
+  // passes (or a second signal), then the rest end with DRAIN_REASON each the way its protocol
+  // says (browser `ended`, SIP BYE, ARI hangup, bot `stop`); the public port closes last.
+  let shutdown: Promise<void> | undefined;
+  const drainAndClose = async (timeoutMs: number): Promise<void> => {
+    // The operator listener stays up while draining, so /healthz can say so (503).
+    health.startDraining();
+    asterisk?.refuseNewCalls();
+    direct?.sip.refuseNewCalls();
+    logger.info({ liveCalls: calls.bySource(), signalingSockets: http.openSockets, timeoutMs }, 'draining: no new calls, waiting for live calls to end');
+    const outcome = await drain.settle(Promise.all([calls.whenEmpty(), http.whenNoSockets()]), timeoutMs);
+    logger.info({ outcome, elapsedMs: Math.round(drain.elapsedMs), endingCalls: calls.bySource(), signalingSockets: http.openSockets }, 'drain over: ending what is left');
+    calls.endAll(DRAIN_REASON);
+    await asterisk?.stop(DRAIN_REASON);
+    await http.close({ code: WS_GOING_AWAY, reason: DRAIN_REASON });
+    await direct?.close();
+    media.stop();
+    redis?.disconnect();
+    await operatorHttp.close();
+  };
   return {
     url: urlOf(config.api.host, boundPort),
     port: boundPort,
@@ -149,28 +177,14 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     adminToken,
     calls,
     diagnostics,
-    async shutdown(graceMs = 10_000) {
-      // The operator listener stays up while draining, so /healthz can say so (503).
-      health.startDraining();
-      await http.close();
-      asterisk?.refuseNewCalls();
-      if (calls.size > 0) {
-        const drained = new Promise<void>((resolve) => {
-          const check = setInterval(() => {
-            if (calls.size === 0) {
-              clearInterval(check);
-              resolve();
-            }
-          }, 200);
-        });
-        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    drain,
+    shutdown(timeoutMs = config.drainTimeoutSeconds * 1000) {
+      if (!drain.begin()) {
+        drain.hurry();
+        return shutdown!;
       }
-      calls.endAll('shutdown');
-      await asterisk?.stop();
-      await direct?.close();
-      media.stop();
-      redis?.disconnect();
-      await operatorHttp.close();
+      shutdown = drainAndClose(timeoutMs);
+      return shutdown;
     },
   };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { BotStarter } from '../engine/call/call.js';
 import type { CallRegistry } from '../engine/call/call-registry.js';
+import type { Drain } from '../engine/drain.js';
 import type { GrantService } from './grants/grant-service.js';
 import type { SessionRecords } from './grants/session-records.js';
 import type { SessionTokens } from './grants/session-token.js';
@@ -28,6 +29,7 @@ export interface ApiDeps {
   gateway: BrowserGateway;
   startBot: BotStarter;
   calls: CallRegistry;
+  drain: Drain;
   diagnostics: DiagnosticsLog;
   maxCallSeconds: number;
   logger: Logger;
@@ -38,7 +40,7 @@ export const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 
 export function mountApi(deps: ApiDeps): void {
   const { http } = deps;
-  const sessions = sessionsRoute(deps.grants);
+  const sessions = sessionsRoute(deps.grants, deps.drain);
   http.route('POST', '/v1/sessions', sessions.post);
   http.route('OPTIONS', '/v1/sessions', sessions.preflight);
   http.websocket('/v1/signal', signalSocket(deps), { maxPayloadBytes: MAX_SIGNAL_MESSAGE_BYTES });

@@ -40,7 +40,12 @@ export interface HttpServer {
   fallback(handler: HttpHandler): void;
   websocket<State>(path: string, handlers: WsHandlers<State>, options: { maxPayloadBytes: number }): void;
   listen(host: string, port: number): Promise<number>;
-  close(): Promise<void>;
+  // WebSockets open now, and a promise settled once none is (the drain waits on it).
+  readonly openSockets: number;
+  whenNoSockets(): Promise<void>;
+  // Closes the WebSockets still open with `goingAway` (RFC 6455 section 7.4.1: 1001 going away)
+  // when given, then stops listening and closes.
+  close(goingAway?: { code: number; reason: string }): Promise<void>;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;

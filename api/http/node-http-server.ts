@@ -2,6 +2,7 @@
 // the very same handlers (and a fallback for platforms the pinned uWS binary does not cover).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { SocketSet } from './socket-set.js';
 import { badUrl, decodePath, MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
 
 export class NodeHttpServer implements HttpServer {
@@ -9,6 +10,7 @@ export class NodeHttpServer implements HttpServer {
   private fallbackHandler: HttpHandler | undefined;
   private readonly sockets = new Map<string, { server: WebSocketServer; upgrade: (request: HttpRequest) => Promise<unknown> }>();
   private readonly server: Server;
+  private readonly open = new SocketSet();
 
   constructor() {
     this.server = createServer((req, res) => void this.serve(req, res));
@@ -27,7 +29,8 @@ export class NodeHttpServer implements HttpServer {
       void entry.upgrade({ ...request, body: Buffer.alloc(0) }).then((decision) => {
         const typed = decision as { state: unknown } | { refuse: HttpResponse };
         if ('refuse' in typed) {
-          socket.end(`HTTP/1.1 ${typed.refuse.status} Refused\r\ncontent-type: application/json\r\n\r\n${typed.refuse.body ?? ''}`);
+          const headers = Object.entries(typed.refuse.headers ?? {}).map(([key, value]) => `${key}: ${value}\r\n`).join('');
+          socket.end(`HTTP/1.1 ${typed.refuse.status} Refused\r\n${headers}\r\n${typed.refuse.body ?? ''}`);
           return;
         }
         entry.server.handleUpgrade(req, socket, head, (ws) => entry.server.emit('connection', ws, typed.state));
@@ -94,9 +97,13 @@ export class NodeHttpServer implements HttpServer {
           return ws.bufferedAmount;
         },
       };
+      this.open.add(connection);
       handlers.open(connection, state);
       ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(connection, state, data, isBinary));
-      ws.on('close', (code: number) => handlers.close(connection, state, code));
+      ws.on('close', (code: number) => {
+        this.open.delete(connection);
+        handlers.close(connection, state, code);
+      });
     });
     this.sockets.set(path, { server, upgrade: async (request) => handlers.upgrade(request) });
   }
@@ -111,7 +118,16 @@ export class NodeHttpServer implements HttpServer {
     });
   }
 
-  async close(): Promise<void> {
+  get openSockets(): number {
+    return this.open.size;
+  }
+
+  whenNoSockets(): Promise<void> {
+    return this.open.whenEmpty();
+  }
+
+  async close(goingAway?: { code: number; reason: string }): Promise<void> {
+    if (goingAway) await this.open.closeAll(goingAway);
     for (const { server } of this.sockets.values()) for (const client of server.clients) client.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, us_listen_socket, WebSocket } from 'uwebsockets';
 import { loadUws, type UwsModule } from '../uws-loader.js';
+import { SocketSet } from './socket-set.js';
 import { badUrl, decodePath, MAX_BODY_BYTES, type HttpHandler, type HttpRequest, type HttpResponse, type HttpServer, type WsConnection, type WsHandlers } from './http-types.js';
 
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1; // uSockets' ListenOptions
@@ -43,6 +44,7 @@ export class UwsServer implements HttpServer {
   private readonly uws: UwsModule;
   private readonly app;
   private listenSocket: us_listen_socket | undefined;
+  private readonly sockets = new SocketSet();
   readonly source: 'official' | 'pinned-republish';
 
   constructor() {
@@ -129,6 +131,7 @@ export class UwsServer implements HttpServer {
       open: (ws) => {
         const data = ws.getUserData();
         data.connection = wrapSocket(ws);
+        this.sockets.add(data.connection);
         handlers.open(data.connection, data.state);
       },
       message: (ws, message, isBinary) => {
@@ -138,6 +141,7 @@ export class UwsServer implements HttpServer {
       close: (ws, code) => {
         const data = ws.getUserData();
         (data.connection as ClosableConnection).closed = true;
+        this.sockets.delete(data.connection);
         handlers.close(data.connection, data.state, code);
       },
     });
@@ -161,7 +165,18 @@ export class UwsServer implements HttpServer {
     });
   }
 
-  async close(): Promise<void> {
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  whenNoSockets(): Promise<void> {
+    return this.sockets.whenEmpty();
+  }
+
+  // The listen token closes the port only after the sockets are gone: a drain keeps serving its
+  // signaling sockets to the end, and app.close() alone would cut them without a close frame.
+  async close(goingAway?: { code: number; reason: string }): Promise<void> {
+    if (goingAway) await this.sockets.closeAll(goingAway);
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
     this.app.close();

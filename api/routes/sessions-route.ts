@@ -1,5 +1,6 @@
 // POST /v1/sessions and its CORS preflight. Only allowed origins get CORS headers back, so a
 // browser on any other site cannot read a grant even if one were issued.
+import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { counter } from '../../engine/metrics.js';
 import type { GrantService } from '../grants/grant-service.js';
 import type { HttpHandler, HttpRequest } from '../http/http-types.js';
@@ -19,11 +20,19 @@ function corsHeaders(grantService: GrantService, request: HttpRequest): Record<s
   };
 }
 
-export function sessionsRoute(grantService: GrantService): { post: HttpHandler; preflight: HttpHandler } {
+export function sessionsRoute(grantService: GrantService, drain: Drain): { post: HttpHandler; preflight: HttpHandler } {
   return {
     preflight: (request) => ({ status: 204, headers: corsHeaders(grantService, request) }),
     post: async (request) => {
       const cors = corsHeaders(grantService, request);
+      // A draining node takes no new call; Retry-After (RFC 9110 section 10.2.3) sends the client
+      // back once the load balancer has taken this node out.
+      if (drain.draining) {
+        drain.refused('grant');
+        grants.inc({ outcome: 'node_draining' });
+        const message = 'This node is shutting down: retry shortly.';
+        return json(503, { error: 'node_draining', message, retryAfterSeconds: DRAIN_RETRY_AFTER_SECONDS }, { ...cors, 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) });
+      }
       const outcome = await grantService.issue(request.headers.origin, request.remoteAddress);
       if (!outcome.ok) {
         grants.inc({ outcome: outcome.error });

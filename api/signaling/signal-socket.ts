@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { Call, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
+import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { callLogger } from '../../engine/logger.js';
 import { counter } from '../../engine/metrics.js';
 import type { SessionRecords } from '../grants/session-records.js';
@@ -25,6 +26,7 @@ export interface SignalDeps {
   gateway: BrowserGateway;
   startBot: BotStarter;
   calls: CallRegistry;
+  drain: Drain;
   diagnostics: DiagnosticsLog;
   maxCallSeconds: number;
   logger: Logger;
@@ -47,9 +49,9 @@ export interface SignalState {
   rejectedReasons: Set<string>;
 }
 
-function refuse(status: number, error: string, message: string): { refuse: HttpResponse } {
+function refuse(status: number, error: string, message: string, headers: Record<string, string> = {}): { refuse: HttpResponse } {
   refusedUpgrades.inc({ reason: error });
-  return { refuse: { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error, message }) } };
+  return { refuse: { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ error, message }) } };
 }
 
 function send(connection: WsConnection, message: ServerMessage): void {
@@ -140,6 +142,10 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
 
   return {
     async upgrade(request: HttpRequest) {
+      if (deps.drain.draining) {
+        deps.drain.refused('signaling');
+        return refuse(503, 'node_draining', 'This node is shutting down: retry shortly.', { 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) });
+      }
       const token = request.query.get('token');
       if (!token) return refuse(401, 'token_missing', 'No session token.');
       const check = await deps.tokens.verify(token);
@@ -202,6 +208,12 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
       }
       if (!state.reservation.held) {
         reject(connection, state, 'reservation_ended', 'This session has ended: request a new one.');
+        return;
+      }
+      // A socket opened before the drain may not start a call during it (its live call goes on).
+      if (deps.drain.draining) {
+        deps.drain.refused('offer');
+        reject(connection, state, 'node_draining', 'This node is shutting down: request a new session.');
         return;
       }
       state.connecting = true;

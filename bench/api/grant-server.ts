@@ -5,6 +5,7 @@
 // The call-limit and session-record stores are stand-ins that do nothing: every bench request
 // comes from 127.0.0.1, which the real per-IP caps would refuse after a few grants, and the
 // bench compares the HTTP servers, not the stores.
+import { Drain } from '../../engine/drain.js';
 import { z } from 'zod';
 import { GrantService } from '../../api/grants/grant-service.js';
 import type { SessionRecords } from '../../api/grants/session-records.js';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     forgetful,
     unlimited,
   );
-  http.route('POST', '/v1/sessions', sessionsRoute(grants).post);
+  http.route('POST', '/v1/sessions', sessionsRoute(grants, new Drain()).post);
   const port = await http.listen('127.0.0.1', 0);
   process.on('message', () => void http.close().then(() => process.exit(0)));
   process.send?.({ type: 'ready', port });

@@ -60,6 +60,8 @@ export interface NativeMediaEngine {
   stats(id: number): NativeSessionStats;
   queuedBotSamples(id: number): number;
   refusedTotals(): Float64Array;
+  // Every media counter (engine and sessions, live and ended) into `out`, in counterNames() order.
+  readCounters(out: Float64Array): void;
 }
 
 interface MediaModule {
@@ -68,6 +70,7 @@ interface MediaModule {
     monotonicUs(): number;
     // Names of the refusal reasons refusedTotals() is indexed by (native/media/media_refusal.h).
     refusalReasons(): string[];
+    counterNames(): string[];
   };
 }
 

@@ -6,6 +6,7 @@ import type { NetworkCodec } from '../call/call-media.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
 import { countRefused } from '../metrics.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
+import { MediaCounterSource, observeTick } from './media-metrics.js';
 import { MediaSession } from './media-session.js';
 import {
   checkedRtpSessionOptionsSchema,
@@ -57,6 +58,7 @@ export class MediaEngine {
   private readonly refusalReasons: string[];
   private readonly refusalsPublished: Float64Array;
   private ticksSinceRefusals = 0;
+  private readonly counters: MediaCounterSource;
 
   constructor(options: MediaEngineOptions = {}) {
     const { MediaEngine: NativeEngine } = mediaModule();
@@ -66,6 +68,7 @@ export class MediaEngine {
     this.refusalsPublished = new Float64Array(this.refusalReasons.length);
     this.clock = options.clock ?? 'realtime';
     this.logger = options.logger;
+    this.counters = new MediaCounterSource(mediaModule().MediaEngine.counterNames(), (out) => this.native.readCounters(out));
   }
 
   static monotonicUs(): number {
@@ -133,6 +136,7 @@ export class MediaEngine {
     for (const session of [...this.sessions.values()]) session.close('shutdown');
     this.stopTimer();
     this.publishRefusals();
+    this.counters.detach();
   }
 
   // Adds what every session refused since the last call to parley_refused_total{surface="media"}.
@@ -157,10 +161,15 @@ export class MediaEngine {
         this.sessions.delete(closed.nativeId);
         this.packetSinks.delete(closed);
         this.native.remove(closed.nativeId);
-        if (this.sessions.size === 0) this.stopTimer();
+        if (this.sessions.size === 0) {
+          this.stopTimer();
+          // An idle engine is not read at scrapes (nor kept alive by the metrics); its counts stay.
+          this.counters.detach();
+        }
       },
     });
     this.sessions.set(nativeId, session);
+    this.counters.attach();
     if (this.clock === 'realtime' && this.timer === undefined) this.startTimer();
     return session;
   }
@@ -210,8 +219,10 @@ export class MediaEngine {
     const loop = (): void => {
       // Node's timers count whole milliseconds and may fire up to 1 ms before the boundary: such
       // a tick would find no frame due and the next one two, so wait for the boundary itself.
-      if (MediaEngine.monotonicUs() >= this.nextTickUs) {
+      const startUs = MediaEngine.monotonicUs();
+      if (startUs >= this.nextTickUs) {
         this.tick();
+        observeTick(MediaEngine.monotonicUs() - startUs, startUs - this.nextTickUs);
         this.nextTickUs += FRAME_US;
         const now = MediaEngine.monotonicUs();
         // After a long stall, realign instead of firing a burst of catch-up timers.

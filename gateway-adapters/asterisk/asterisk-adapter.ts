@@ -123,12 +123,13 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     this.stopping = true;
   }
 
-  async stop(): Promise<void> {
+  // Ends the calls still live with `reason` (each channel hung up), then lets go of ARI.
+  async stop(reason = 'shutdown'): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     await Promise.all([...this.byCallId.values()].map(async (call) => {
-      call.call?.end('shutdown');
-      await call.teardown('shutdown');
+      call.call?.end(reason);
+      await call.teardown(reason);
     }));
     if (this.client) retireAriClient(this.client);
     this.ariUp = false;

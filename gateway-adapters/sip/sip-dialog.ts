@@ -91,6 +91,11 @@ export class SipDialog {
     return true;
   }
 
+  // Our BYE is out and not answered yet (retransmitting).
+  get byePending(): boolean {
+    return this.bye?.running ?? false;
+  }
+
   stopTimers(): void {
     this.finalResponse?.stop();
     clearTimeout(this.ringTimer);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Call, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
+import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
 import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
@@ -36,6 +37,10 @@ const REFUSED = {
 } as const;
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+// Covers the BYE's first retransmissions (T1, 2*T1 at the default T1 of 500 ms, RFC 3261 section
+// 17.1.2.2) on close; polled, as dialogs have no event for their BYE's answer.
+const BYE_WAIT_ON_CLOSE_MS = 2000;
+const BYE_POLL_MS = 20;
 // Set by Parley's Janus driver on the INVITE it has Janus send, so the browser's signaling
 // session and this SIP call meet (see gateway-adapters/janus/janus-sip-gateway.ts).
 export const CORRELATION_HEADER = 'X-Parley-Session';
@@ -70,6 +75,7 @@ export class SipEndpoint {
   private readonly allowed = new BlockList();
   private readonly loggedReasons = new Set<string>();
   private sessionVersion = 1;
+  private refusing = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -128,7 +134,14 @@ export class SipEndpoint {
     this.waiters.delete(correlationId);
   }
 
+  // Draining: new INVITEs get 503 with Retry-After (RFC 3261 section 21.5.4); live dialogs and
+  // re-INVITEs go on.
+  refuseNewCalls(): void {
+    this.refusing = true;
+  }
+
   async close(): Promise<void> {
+    await this.byesAnswered();
     for (const dialog of this.dialogs.values()) {
       dialog.media?.close('shutdown');
       dialog.stopAll();
@@ -137,6 +150,15 @@ export class SipEndpoint {
     for (const waiter of this.waiters.values()) clearTimeout(waiter.timer);
     this.socket.close();
     await once(this.socket, 'close');
+  }
+
+  // Our BYEs still unanswered (a drain ends calls, then closes) get a bounded wait before the
+  // socket goes: closing at once would drop the BYE still queued on it and leave the peer's call up.
+  private async byesAnswered(): Promise<void> {
+    const deadline = performance.now() + Math.min(BYE_WAIT_ON_CLOSE_MS, 64 * this.settings.t1Ms);
+    while ([...this.dialogs.values()].some((dialog) => dialog.byePending) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, BYE_POLL_MS));
+    }
   }
 
   private send(datagram: Buffer, peer: SipPeer): void {
@@ -300,6 +322,7 @@ export class SipEndpoint {
       return;
     }
     this.checkTarget(request.uri);
+    if (this.refusing) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', String(DRAIN_RETRY_AFTER_SECONDS)]]);
     if (this.activeCalls >= this.settings.maxCalls) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', '30']]);
     const contentType = (h.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (request.body.length === 0) throw new SipRejection(488, 'Not Acceptable Here: an SDP offer is required');

@@ -5,16 +5,19 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "addon/errors.h"
 #include "addon/js_args.h"
 #include "addon/module_registry.h"
 #include "addon/session_options.h"
+#include "media/media_counters.h"
 #include "media/media_engine.h"
 #include "media/pcm_leg.h"
 #include "media/rtp_leg.h"
@@ -27,6 +30,20 @@ int64_t ClockUs(clockid_t clock) {
   clock_gettime(clock, &now);
   return static_cast<int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
 }
+
+// readCounters' slots after the session counters (media_counters.h).
+constexpr const char* kEngineCounterNames[] = {
+    "datagramsReceived",     // UDP datagrams read from every session's socket
+    "datagramsSendRefused",  // outbound datagrams the kernel refused (sendmmsg short)
+    "eventsDropped",         // session events lost to a full native event sink
+    "eventsTruncated",       // session events lost to a full JS events array
+    "audioOverflows",        // caller frames lost to a full JS audio array
+    "liveSessions",          // gauge
+    "jitterDelayMeanMs",     // gauge, live RTP sessions
+    "jitterDelayMaxMs",      // gauge, live RTP sessions
+};
+constexpr size_t kEngineCounterCount = sizeof(kEngineCounterNames) / sizeof(kEngineCounterNames[0]);
+constexpr size_t kCounterCount = kSessionCounterCount + kEngineCounterCount;
 
 class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
  public:
@@ -50,6 +67,8 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("stats", &MediaEngineBinding::Stats),
                            InstanceMethod("queuedBotSamples", &MediaEngineBinding::QueuedBotSamples),
                            InstanceMethod("refusedTotals", &MediaEngineBinding::RefusedTotals),
+                           InstanceMethod("readCounters", &MediaEngineBinding::ReadCounters),
+                           StaticMethod("counterNames", &MediaEngineBinding::CounterNames),
                            StaticMethod("monotonicUs", &MediaEngineBinding::MonotonicUs),
                            StaticMethod("refusalReasons", &MediaEngineBinding::RefusalReasons),
                        });
@@ -92,7 +111,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
       result.Set("localHost", socket->local().host());
       result.Set("localPort", socket->local().port());
     }
-    result.Set("id", engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
+    result.Set("id", Track(engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC)))));
     return result;
   }
 
@@ -104,12 +123,21 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     if (!IsSupportedRate(leg_rate_hz)) throw MakeError(env, kInvalidArgument, "legRateHz must be 8000, 16000, 24000 or 48000");
     auto leg = std::make_unique<PcmLeg>(leg_rate_hz, session_options.bot_rate_hz, session_options.frame_ms);
     Napi::Object result = Napi::Object::New(env);
-    result.Set("id", engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
+    result.Set("id", Track(engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC)))));
     return result;
   }
 
+  int32_t Track(int32_t id) {
+    live_ids_.insert(id);
+    return id;
+  }
+
   Napi::Value Remove(const Napi::CallbackInfo& info) {
-    engine_.Remove(static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id")));
+    const int32_t id = static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id"));
+    // An ended session's counts stay in the totals: /metrics counters never go down.
+    if (MediaSession* session = engine_.Find(id)) AddSessionCounters(*session, ended_totals_);
+    live_ids_.erase(id);
+    engine_.Remove(id);
     return info.Env().Undefined();
   }
 
@@ -128,7 +156,8 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     const SessionEvent* source = engine_.events().data();
     size_t written = 0;
     size_t audio_used = 0;
-    for (size_t i = 0; i < engine_.events().count() && written < max_events; ++i) {
+    size_t i = 0;
+    for (; i < engine_.events().count() && written < max_events; ++i) {
       SessionEvent event = source[i];
       if (event.type == SessionEventType::kFrame) {
         MediaSession* session = engine_.Find(event.session_id);
@@ -148,6 +177,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
       out[3] = event.extra;
       ++written;
     }
+    events_truncated_ += engine_.events().count() - i;
     engine_.events().Reset();
     return Napi::Number::New(env, static_cast<double>(written));
   }
@@ -259,6 +289,43 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     return result;
   }
 
+  // counterNames() -> the names of readCounters' slots, in order: the session counters of
+  // media_counters.h, then the engine's own.
+  static Napi::Value CounterNames(const Napi::CallbackInfo& info) {
+    Napi::Array names = Napi::Array::New(info.Env(), kCounterCount);
+    for (size_t i = 0; i < kSessionCounterCount; ++i) names.Set(static_cast<uint32_t>(i), kMediaCounterNames[i]);
+    for (size_t i = 0; i < kEngineCounterCount; ++i) names.Set(static_cast<uint32_t>(kSessionCounterCount + i), kEngineCounterNames[i]);
+    return names;
+  }
+
+  // readCounters(out: Float64Array): every counter, summed over live and ended sessions, and the
+  // engine's own; one crossing per /metrics scrape.
+  Napi::Value ReadCounters(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[0].As<Napi::Float64Array>().ElementLength() < kCounterCount) {
+      throw MakeError(info.Env(), kInvalidArgument, "readCounters(out: Float64Array of counterNames().length)");
+    }
+    double* out = info[0].As<Napi::Float64Array>().Data();
+    std::copy(ended_totals_, ended_totals_ + kSessionCounterCount, out);
+    LiveJitterDelay jitter;
+    for (const int32_t id : live_ids_) {
+      if (MediaSession* session = engine_.Find(id)) {
+        AddSessionCounters(*session, out);
+        jitter.Add(*session);
+      }
+    }
+    double* engine = out + kSessionCounterCount;
+    engine[0] = static_cast<double>(engine_.datagrams_received());
+    engine[1] = static_cast<double>(engine_.datagrams_refused());
+    engine[2] = static_cast<double>(engine_.events().dropped());
+    engine[3] = static_cast<double>(events_truncated_);
+    engine[4] = static_cast<double>(audio_overflows_);
+    engine[5] = static_cast<double>(live_ids_.size());
+    engine[6] = jitter.sessions == 0 ? 0 : jitter.sum_ms / static_cast<double>(jitter.sessions);
+    engine[7] = jitter.max_ms;
+    return info.Env().Undefined();
+  }
+
   static Napi::Value MonotonicUs(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(ClockUs(CLOCK_MONOTONIC)));
   }
@@ -279,6 +346,10 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   Napi::Reference<Napi::Int32Array> events_ref_;
   Napi::Reference<Napi::Int16Array> audio_ref_;
   uint64_t audio_overflows_ = 0;
+  // Events the tick could not hand over because the JS events array was full.
+  uint64_t events_truncated_ = 0;
+  std::unordered_set<int32_t> live_ids_;
+  double ended_totals_[kSessionCounterCount] = {};
 };
 
 void Init(Napi::Env env, Napi::Object exports) { exports.Set("MediaEngine", MediaEngineBinding::Define(env)); }

@@ -1,5 +1,6 @@
 // Starts the public edge and the operator listener on 127.0.0.1 with memory stores and an injected
 // browser gateway, for tests that exercise HTTP and signaling without caring how media is carried.
+import { Drain } from '../../engine/drain.js';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { expect, vi } from 'vitest';
@@ -60,6 +61,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     ...options.grant,
   };
   const calls = new CallRegistry();
+  const drain = new Drain();
   const logger = pino({ level: 'silent' });
   const diagnostics = new DiagnosticsLog(logger);
   const health = new Health();
@@ -75,6 +77,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     gateway: options.gateway,
     startBot: options.startBot,
     calls,
+    drain,
     diagnostics,
     maxCallSeconds: grantConfig.maxCallSeconds,
     logger,

@@ -10,7 +10,7 @@ export interface Grant {
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
 }
 
-export async function grant(node: RunningNode, origin: string): Promise<Grant> {
+export async function grant(node: Pick<RunningNode, 'url'>, origin: string): Promise<Grant> {
   const response = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
   expect(response.status).toBe(201);
   return (await response.json()) as Grant;
@@ -34,7 +34,7 @@ export interface Signal {
   next(type: string): Promise<Record<string, unknown>>;
 }
 
-export async function openSignal(node: RunningNode, token: string, origin: string): Promise<Signal> {
+export async function openSignal(node: Pick<RunningNode, 'url'>, token: string, origin: string): Promise<Signal> {
   const socket = new WebSocket(`${node.url.replace('http', 'ws')}/v1/signal?token=${encodeURIComponent(token)}`, { headers: { origin } });
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<{ type: string; resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }> = [];
@@ -78,7 +78,7 @@ export function step<T>(name: string, promise: Promise<T>, ms = 40_000): Promise
 // Offers `sdp` on the signaling socket of `token` (a grant's) and waits for the answer. Like the button: one
 // retry with a new grant when the socket drops (1006) before the node said anything, which was
 // seen right after the upgrade on a loaded machine; any other failure fails at once.
-export async function offerForAnswer(node: RunningNode, origin: string, token: string, sdp: string, stage: string): Promise<{ signal: Signal; answer: Record<string, unknown> }> {
+export async function offerForAnswer(node: Pick<RunningNode, 'url'>, origin: string, token: string, sdp: string, stage: string): Promise<{ signal: Signal; answer: Record<string, unknown> }> {
   const offerOn = async (withToken: string): Promise<Signal> => {
     const opened = await openSignal(node, withToken, origin);
     opened.socket.send(JSON.stringify({ type: 'offer', sdp }));

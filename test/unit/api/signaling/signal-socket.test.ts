@@ -1,6 +1,7 @@
 // The signaling socket with a leg whose media lives elsewhere (PBX mode: browser -> Janus ->
 // Asterisk, the bot attached by the Asterisk adapter): answered, never a local Call, its end
 // relayed, the maximum duration enforced by closing the leg, the caller's budget released.
+import { Drain } from '../../../../engine/drain.js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemorySessionRecords } from '../../../../api/grants/session-records.js';
@@ -41,6 +42,7 @@ async function harness(leg: BrowserCallLeg) {
     gateway: { connect: () => Promise.resolve(leg) },
     startBot,
     calls,
+    drain: new Drain(),
     diagnostics: new DiagnosticsLog(logger),
     maxCallSeconds: MAX_CALL_SECONDS,
     logger,
