@@ -1,7 +1,9 @@
 // The native parsers and processors under ASan + UBSan, from committed seed corpora
 // (native/fuzz/corpus/<harness>/) plus a fixed number of deterministic mutations each
 // (native/fuzz/driver/mutation_driver.cc). A sanitizer finding, a failed harness check or a crash
-// fails the test with the sanitizer's report and the failing input.
+// fails the test with the sanitizer's report and the failing input. The ingest corpus's *_leap seeds
+// jump the arrival clock years ahead, to the addon's 2^53 µs bound: µs <-> RTP tick products
+// overflowed int64 there (issue 13) before native/media/time_scale.h formed them in 128 bits.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
