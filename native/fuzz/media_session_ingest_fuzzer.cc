@@ -2,9 +2,12 @@
 // check, SRTP, RTP parse, jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
 // from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
 // built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
-// with arrival times and ticks that jump.
+// with arrival times and ticks that jump, as far as the addon lets a caller's clock go (2^53 µs).
 //   input: [codec][bot rate][flags] then records of
-//          [op][source][u16 arrival step][u16 length][bytes] (op bit 0: built header from bytes)
+//          [op][source][u16 arrival step][u32 leap if op bit 0x20][u16 length][bytes]
+//          (op bit 0: built header from bytes; 0x80: step in ms, not 10 µs; 0x40: tick after it;
+//          0x20: a leap in units of 2^21 µs, so a seed can jump years, up to the addon's 2^53 µs)
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -16,6 +19,9 @@
 
 using namespace parley;
 using parley::fuzz::FuzzInput;
+
+// The latest time the addon accepts from its caller (js_args.cc: µs times within 0..2^53).
+constexpr int64_t kMaxArrivalUs = int64_t{1} << 53;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const CodecId kCodecs[] = {CodecId::kPcmu, CodecId::kPcma, CodecId::kG722, CodecId::kOpus, CodecId::kL16_16k};
@@ -48,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t op = input.U8();
     const SocketAddress& from = kSources[input.U8() % 4];
     now_us += input.U16() * int64_t{op & 0x80 ? 1000 : 10};
+    if (op & 0x20) now_us += int64_t{input.U32()} << 21;
+    now_us = std::min(now_us, kMaxArrivalUs);
     size_t length = 0;
     const uint8_t* bytes = input.Bytes(input.U16() % (RtpLeg::kMaxPacketBytes + 8), &length);
     if (op & 1) {

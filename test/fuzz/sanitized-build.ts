@@ -90,7 +90,8 @@ export async function buildSanitized(name: string, mainSources: string[]): Promi
 export const sanitizerEnv = {
   ...process.env,
   // halt_on_error: the first finding ends the run with a report; abort on a failed harness
-  // check is reported like a sanitizer finding.
+  // check is reported like a sanitizer finding. UBSan aborts too (abort_on_error): GCC links its
+  // own runtime beside ASan's, whose death callback (the driver's DumpInput) it would not call.
   ASAN_OPTIONS: 'halt_on_error=1:handle_abort=1:detect_leaks=1:allocator_may_return_null=0',
-  UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+  UBSAN_OPTIONS: 'halt_on_error=1:abort_on_error=1:print_stacktrace=1',
 };
