@@ -49,6 +49,8 @@ export interface NativeMediaEngine {
   clear(id: number): number[];
   sendDtmf(id: number, digits: string): boolean;
   setRemote(id: number, host: string, port: number): void;
+  redirect(id: number, host: string, port: number): void;
+  rekeyRemote(id: number, profile: string, remoteKey: Uint8Array): void;
   ingest(id: number, packet: Uint8Array, arrivalUs?: number): void;
   takeOutboundPackets(id: number): Buffer[];
   pushCallerPcm(id: number, pcm: Int16Array): void;

@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MediaSession } from '../../engine/media/media-session.js';
+import type { LocalMedia, Negotiation } from './sdp-offer-answer.js';
 import { Retransmitter, type SipTimerSettings } from './retransmitter.js';
 import { parseCSeq, parseNameAddr, serializeRequest, withTag, type SipRequest } from './sip-message.js';
 
@@ -31,9 +32,14 @@ export class SipDialog {
   readonly from: string;
   readonly to: string;
   state: DialogState = 'proceeding';
+  readonly startedAtMs = Date.now();
   media: MediaSession | undefined;
+  // The offer/answer in force, and the local SDP origin it was answered with: a re-offer is
+  // answered against them (RFC 3264 section 8: same session id, next version).
+  negotiation: Negotiation | undefined;
+  localMedia: LocalMedia | undefined;
   answerSdp = '';
-  // Retransmits the INVITE's final response until the ACK (2xx or not).
+  // Retransmits the INVITE's (or a re-INVITE's) final response until the ACK (2xx or not).
   finalResponse: Retransmitter | undefined;
   ringTimer: NodeJS.Timeout | undefined;
   private localCSeq = 1;

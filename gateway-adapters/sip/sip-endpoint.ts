@@ -7,7 +7,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import { Call, type BotStarter } from '../../engine/call/call.js';
+import { Call, endUnansweredMedia, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
 import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
@@ -16,7 +16,7 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
 import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
 import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
@@ -312,12 +312,15 @@ export class SipEndpoint {
     const { logger } = dialog;
     const handle = this.createMedia(dialog, negotiation);
     dialog.media = handle.session;
-    dialog.answerSdp = buildAnswer(negotiation, {
+    dialog.media.setPaused(!sendsMedia(negotiation.audio.direction));
+    dialog.negotiation = negotiation;
+    dialog.localMedia = {
       host: this.deps.media.advertisedHost ?? this.deps.media.host,
       port: handle.localPort ?? 0,
       sessionId: Date.now(),
       sessionVersion: this.sessionVersion++,
-    });
+    };
+    dialog.answerSdp = buildAnswer(negotiation, dialog.localMedia);
     this.dialogs.set(dialog.dialogKey, dialog);
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
@@ -352,6 +355,7 @@ export class SipEndpoint {
       codec: audio.codec,
       payloadType: audio.payloadType,
       telephoneEventPayloadType: audio.telephoneEventPayloadType,
+      telephoneEventClockHz: audio.telephoneEventClockHz,
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,
@@ -391,15 +395,46 @@ export class SipEndpoint {
     this.forget(key);
   }
 
+  // RFC 3261 section 14.2 / RFC 3264 section 8: a re-INVITE is a new offer, answered against the
+  // one in force, and the media session follows the answer (hold and resume, a new address, the
+  // peer's new keys). An offerless re-INVITE gets the current session as Parley's offer.
   private onReInvite(request: SipRequest, peer: SipPeer, key: string): void {
     const dialog = this.findDialog(request);
     if (!dialog || dialog.state === 'ended') throw new SipRejection(481, 'Call/Transaction Does Not Exist');
-    // Same session, same answer (RFC 3264 section 8: an unchanged SDP keeps its version).
-    this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK', {
+    // Section 14.2: no new offer while our answer to the last one is not yet acknowledged.
+    if (dialog.state !== 'confirmed') throw new SipRejection(491, 'Request Pending');
+    if (request.body.length > 0) {
+      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
+      const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
+      this.followRenegotiation(dialog, next);
+    }
+    const ok = responseTo(request, 200, 'OK', {
       toTag: dialog.localTag,
-      headers: [['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      headers: [['Contact', `<sip:${this.settings.botUser}@${this.local.address}:${this.local.port}>`], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
       body: dialog.answerSdp,
-    }));
+    });
+    // Section 13.3.1.4 holds for a re-INVITE too: its 2xx is retransmitted until the ACK.
+    dialog.finalResponse?.stop();
+    dialog.finalResponse = new Retransmitter(() => this.send(ok, dialog.peer), this.settings, () => dialog.logger.warn('no ACK for our 200 OK to a re-INVITE'));
+    dialog.finalResponse.start();
+    this.sendNonInviteFinal(key, peer, ok);
+  }
+
+  private followRenegotiation(dialog: SipDialog, next: Negotiation): void {
+    const before = dialog.negotiation!.audio;
+    const after = next.audio;
+    const media = dialog.media!;
+    const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
+    const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
+    // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
+    if (moved && sendsMedia(after.direction)) media.redirect(after.remoteHost, after.remotePort);
+    if (rekeyed) media.rekeyRemote(after.srtp!.suite, after.srtp!.remoteKey);
+    media.setPaused(!sendsMedia(after.direction));
+    dialog.negotiation = moved && !sendsMedia(after.direction) ? { ...next, audio: { ...after, remoteHost: before.remoteHost, remotePort: before.remotePort } } : next;
+    dialog.localMedia = { ...dialog.localMedia!, sessionVersion: dialog.localMedia!.sessionVersion + 1 };
+    dialog.answerSdp = buildAnswer(next, dialog.localMedia);
+    dialog.logger.info({ direction: after.direction, moved, rekeyed }, 'SIP call re-negotiated (re-INVITE)');
   }
 
   private onAck(request: SipRequest): void {
@@ -411,6 +446,8 @@ export class SipEndpoint {
       this.onConfirmed(dialog);
       return;
     }
+    // The ACK of a re-INVITE's 2xx.
+    if (dialog?.state === 'confirmed') dialog.finalResponse?.stop();
     // The ACK of a non-2xx final response belongs to the INVITE transaction (section 17.2.1).
     this.transactions.get(transactionKey(request, 'INVITE'))?.retransmitter?.stop();
   }
@@ -444,7 +481,7 @@ export class SipEndpoint {
     if (!dialog || dialog.state !== 'proceeding') return;
     dialog.state = 'ended';
     clearTimeout(dialog.ringTimer);
-    dialog.media?.close('caller_cancel');
+    if (dialog.media) endUnansweredMedia(dialog.media, 'caller_cancel', dialog.startedAtMs, dialog.logger);
     this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 487, 'Request Terminated', { toTag: dialog.localTag }));
     this.rejectWaiter(dialog, 'the caller cancelled');
   }
@@ -478,10 +515,13 @@ export class SipEndpoint {
   private endLocally(dialog: SipDialog, reason: string): void {
     if (dialog.state === 'ended') return;
     const wasProceeding = dialog.state === 'proceeding';
+    const answered = dialog.state === 'confirmed';
     dialog.state = 'ended';
     dialog.stopTimers();
     if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.local, this.settings);
-    dialog.media?.close(reason);
+    // Before the ACK no Call owns the media: its end is logged and counted here.
+    if (dialog.media && !answered) endUnansweredMedia(dialog.media, reason, dialog.startedAtMs, dialog.logger);
+    else dialog.media?.close(reason);
     this.rejectWaiter(dialog, reason);
     this.forgetDialog(dialog);
   }

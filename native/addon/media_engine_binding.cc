@@ -14,6 +14,7 @@
 #include "addon/module_registry.h"
 #include "addon/session_options.h"
 #include "media/media_engine.h"
+#include "rtp/srtp_profile.h"
 #include "media/pcm_leg.h"
 #include "media/rtp_leg.h"
 
@@ -40,6 +41,8 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("clear", &MediaEngineBinding::Clear),
                            InstanceMethod("sendDtmf", &MediaEngineBinding::SendDtmf),
                            InstanceMethod("setRemote", &MediaEngineBinding::SetRemote),
+                           InstanceMethod("redirect", &MediaEngineBinding::Redirect),
+                           InstanceMethod("rekeyRemote", &MediaEngineBinding::RekeyRemote),
                            InstanceMethod("ingest", &MediaEngineBinding::Ingest),
                            InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
                            InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
@@ -189,6 +192,30 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     } catch (const std::invalid_argument& error) {
       throw MakeError(info.Env(), kInvalidArgument, error.what());
     }
+    return info.Env().Undefined();
+  }
+
+  // redirect(id, host, port): a re-INVITE's new remote address; the source is latched anew.
+  Napi::Value Redirect(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    try {
+      leg.Redirect(SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value()));
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(info.Env(), kInvalidArgument, error.what());
+    }
+    return info.Env().Undefined();
+  }
+
+  // rekeyRemote(id, profile, remoteKey: Uint8Array(30)): a re-INVITE's new SDES key from the peer.
+  Napi::Value RekeyRemote(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    SrtpProfile profile;
+    if (info.Length() < 3 || !info[1].IsString() || !ParseSrtpProfile(info[1].As<Napi::String>().Utf8Value().c_str(), &profile)) {
+      throw MakeError(info.Env(), kInvalidArgument, "rekeyRemote(id, profile, remoteKey)");
+    }
+    Napi::Uint8Array key = Uint8Arg(info, 2);
+    if (key.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
+    leg.RekeyRemote(profile, key.Data());
     return info.Env().Undefined();
   }
 

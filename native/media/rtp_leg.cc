@@ -38,12 +38,15 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
                                  codec_.bytes_per_frame != 0
                                      ? static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20)
                                      : JitterBufferConfig{}.max_payload_bytes}),
-      dtmf_in_(codec_.clock_rate_hz),
-      dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
+      dtmf_in_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
+      dtmf_out_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz,
+                options.frame_ms),
       ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
+      initial_timestamp_(timestamp_),
+      event_clock_hz_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
@@ -51,6 +54,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
+  }
+  if (options.telephone_event_clock_hz < 0 || options.telephone_event_clock_hz > 96000) {
+    throw std::invalid_argument("telephone-event clock out of range");
   }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
@@ -175,7 +181,7 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   if (paused_) return;
 
   DtmfPackets dtmf;
-  if (dtmf_out_.Tick(frame_timestamp, &dtmf)) {
+  if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
@@ -260,5 +266,24 @@ RtpLeg::Stats RtpLeg::stats() const {
 }
 
 const char* RtpLeg::codec_name() const { return codec_.name; }
+
+// RFC 4733 section 2.1: an event's timestamp counts the telephone-event clock. Scaled from the
+// audio clock's elapsed ticks, so both formats stay on one time line from the stream's start
+// (exact while the elapsed count fits 32 bits: 24 hours at 48 kHz).
+uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
+  if (event_clock_hz_ == codec_.clock_rate_hz) return audio_timestamp;
+  const uint64_t elapsed = static_cast<uint32_t>(audio_timestamp - initial_timestamp_);
+  return initial_timestamp_ + static_cast<uint32_t>(elapsed * static_cast<uint64_t>(event_clock_hz_) /
+                                                    static_cast<uint64_t>(codec_.clock_rate_hz));
+}
+
+void RtpLeg::Redirect(const SocketAddress& remote) {
+  remote_ = remote;
+  latched_ = false;
+}
+
+void RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
+  srtp_in_ = std::make_unique<SrtpContext>(profile, remote_key, remote_key + 16);
+}
 
 }  // namespace parley

@@ -31,6 +31,9 @@ struct RtpLegOptions {
   CodecId codec = CodecId::kPcmu;
   int payload_type = 0;
   int telephone_event_payload_type = -1;  // -1: RFC 4733 events not negotiated
+  // The telephone-event format's own clock (RFC 4733 section 2.1), 0: the audio codec's. Phones
+  // offer telephone-event/8000 beside opus/48000: its timestamps and durations count 8 kHz ticks.
+  int telephone_event_clock_hz = 0;
   int bot_rate_hz = 16000;
   int frame_ms = 20;
   FrameEncoderOptions encoder;
@@ -85,6 +88,12 @@ class RtpLeg final : public NetworkLeg {
   RtpLeg* AsRtp() override { return this; }
 
   void SetRemote(const SocketAddress& remote) { remote_ = remote; }
+  // A re-INVITE moved the peer (RFC 3264 section 8.3.1): send there, and accept the first
+  // authenticated source again (the latch was on the old address).
+  void Redirect(const SocketAddress& remote);
+  // A re-INVITE brought new SDES keys from the peer (RFC 4568 section 7.1.4): inbound packets are
+  // authenticated with them from now on; our own key and stream continue.
+  void RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
 
@@ -110,6 +119,7 @@ class RtpLeg final : public NetworkLeg {
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
+  uint32_t EventTimestamp(uint32_t audio_timestamp) const;
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
@@ -135,6 +145,8 @@ class RtpLeg final : public NetworkLeg {
   uint16_t seq_;
   uint32_t timestamp_;
   uint32_t rtp_samples_per_frame_;
+  uint32_t initial_timestamp_;
+  int event_clock_hz_;
 
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;
