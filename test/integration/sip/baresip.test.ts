@@ -1,0 +1,135 @@
+// baresip (Debian's package) as a real SIP phone calling Parley's direct SIP endpoint: hold and
+// resume by re-INVITE (RFC 3264 section 8.4), and Opus with telephone-event/8000 (RFC 4733
+// section 2.1) with digits both ways. The phone speaks a WAV file and dumps what it hears.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BotStarter } from '../../../engine/call/call.js';
+import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { MediaSession } from '../../../engine/media/media-session.js';
+import { registry } from '../../../engine/metrics.js';
+import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
+import { Baresip, writeWavFile } from '../../support/baresip.js';
+import { rmsDbfs } from '../../support/signal-metrics.js';
+import { sine } from '../../support/test-signals.js';
+
+const logger = pino({ level: process.env.SIP_TEST_LOG ?? 'silent' });
+const BOT_RATE_HZ = 16000;
+const WAIT_MS = 15_000;
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${WAIT_MS} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // polling a counter nothing announces
+  }
+}
+
+async function invitesReceived(): Promise<number> {
+  return (await registry.getSingleMetric('parley_sip_requests_total')!.get()).values.find((v) => v.labels.method === 'INVITE')?.value ?? 0;
+}
+
+describe('baresip -> Parley direct SIP endpoint', () => {
+  let engine: MediaEngine;
+  let calls: CallRegistry;
+  let dir: string;
+  let endpoint: SipEndpoint | undefined;
+  let phone: Baresip | undefined;
+  const sessions: MediaSession[] = [];
+  const digits: string[] = [];
+  // Caller frames the bot got: one per 20 ms whether or not the phone sends, so they measure call time.
+  let botFrames = 0;
+
+  // The bot plays a steady tone for the whole call and notes the digits it gets.
+  const toneBot: BotStarter = (media) => {
+    sessions.push(media as MediaSession);
+    media.play(sine(BOT_RATE_HZ * 60, BOT_RATE_HZ, 440, 8000));
+    const onDigit = (digit: string): void => void digits.push(digit);
+    const onAudio = (): void => void botFrames++;
+    media.on('dtmf', onDigit);
+    media.on('audio', onAudio);
+    return {
+      stop: () => {
+        media.off('dtmf', onDigit);
+        media.off('audio', onAudio);
+      },
+    };
+  };
+
+  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav'): Promise<MediaSession> => {
+    endpoint = await SipEndpoint.start({ port: 0 }, { engine, calls, startBot: toneBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } }, maxCallSeconds: 60 });
+    phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules });
+    await phone.dial(`sip:bot@127.0.0.1:${endpoint.local.port}`);
+    await phone.event('CALL_ESTABLISHED');
+    await until(() => sessions.length === 1, 'the bot attached');
+    return sessions[0]!;
+  };
+
+  beforeAll(() => {
+    engine = new MediaEngine({ logger });
+    calls = new CallRegistry();
+    dir = mkdtempSync(join(tmpdir(), 'parley-sip-baresip-'));
+    writeWavFile(join(dir, 'speak.wav'), sine(8000 * 30, 8000, 300, 6000), 8000);
+    // baresip 1.0 does not resample nor remix: aufile must match Opus's 48 kHz stereo.
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '2', '-b', '16', join(dir, 'speak48k.wav'), 'synth', '30', 'sine', '300', 'vol', '0.2']);
+  });
+  afterEach(async () => {
+    await phone?.stop();
+    await endpoint?.close();
+    phone = undefined;
+    endpoint = undefined;
+    sessions.length = 0;
+    digits.length = 0;
+    botFrames = 0;
+  });
+  afterAll(() => {
+    engine.stop();
+    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops sending RTP to a phone that puts the call on hold and sends again once it resumes', async () => {
+    const media = await call('audio_codecs=PCMU');
+    const packets = (): { sent: number; frames: number } => ({ sent: media.stats().packetsSent ?? 0, frames: botFrames });
+    await until(() => packets().sent > 50, 'audio toward the phone');
+
+    const invites = await invitesReceived();
+    await phone!.command('hold');
+    await until(async () => (await invitesReceived()) > invites, 'the hold re-INVITE');
+    const held = packets();
+    await until(() => packets().frames >= held.frames + 25, 'half a second on hold');
+    const onHold = packets();
+    console.info(`hold: Parley sent ${onHold.sent - held.sent} packets in ${(onHold.frames - held.frames) * 20} ms`);
+    expect(onHold.sent - held.sent).toBeLessThanOrEqual(1);
+
+    await phone!.command('resume');
+    await until(async () => (await invitesReceived()) > invites + 1, 'the resume re-INVITE');
+    const resumed = packets();
+    await until(() => packets().frames >= resumed.frames + 25, 'half a second after resume');
+    const after = packets();
+    console.info(`resume: Parley sent ${after.sent - resumed.sent} packets in ${(after.frames - resumed.frames) * 20} ms`);
+    expect(after.sent - resumed.sent).toBeGreaterThanOrEqual(20);
+
+    await phone!.command('hangup');
+    await phone!.event('CALL_CLOSED');
+    // The tone reached the phone before the hold and after the resume.
+    await until(() => phone!.heard().length > 0, 'the phone recording');
+    expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+  });
+
+  it('carries DTMF both ways on an Opus call whose phone offers telephone-event/8000', async () => {
+    const media = await call('audio_codecs=opus/48000/2', ['opus.so'], 'speak48k.wav');
+    expect(media.networkCodec).toBe('opus');
+    await phone!.command('sndcode', '159#');
+    await until(() => digits.length >= 4, `the phone's digits at the bot (got ${digits.join('')})`);
+    expect(digits.join('')).toBe('159#');
+
+    media.sendDtmf('2486');
+    const received = (): string => phone!.events.filter((event) => event.type === 'CALL_DTMF_START').map((event) => String(event.param ?? '')).join('');
+    await until(() => received().length >= 4, `Parley's digits at the phone (got ${received()})`);
+    expect(received()).toBe('2486');
+  });
+});
