@@ -28,6 +28,8 @@ export interface NegotiatedAudio {
   telephoneEventClockHz?: number;
   // The answer's direction, from Parley's side (RFC 3264 section 6.1).
   direction: MediaDirection;
+  // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
+  packetMs: number;
   remoteHost: string;
   remotePort: number;
   srtp?: { suite: SdesSuite; tag: number; remoteKey: Uint8Array<ArrayBuffer>; localKey: Uint8Array<ArrayBuffer> };
@@ -101,6 +103,20 @@ function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { 
   return offered.find((event) => event.rate === audioClockHz) ?? offered.find((event) => event.rate === 8000);
 }
 
+const FRAME_MS = 20;
+const MIN_PACKET_MS = 10;
+const MAX_PACKET_MS = 60;
+
+// RFC 4566 section 6: a=ptime is the offerer's preference for what it receives, a=maxptime its
+// limit. G.711 cuts at any sample, so Parley sends the preference (10-60 ms in steps of 10,
+// within maxptime); Opus stays at its 20 ms frames (a longer Opus packet needs repacketizing).
+function choosePacketMs(media: MediaDescription, codec: SipCodec): number {
+  if (codec === 'opus') return FRAME_MS;
+  const steps = (ms: number): number => Math.min(MAX_PACKET_MS, Math.max(MIN_PACKET_MS, Math.floor(ms / MIN_PACKET_MS) * MIN_PACKET_MS));
+  const preferred = media.ptime !== undefined && media.ptime > 0 ? steps(media.ptime) : FRAME_MS;
+  return media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+}
+
 // sdp-transform's grammar is lenient and its types are promises, not checks: a line such as
 // `a=rtpmap:111 111 opus` comes back with a number where a string is typed. Every field read
 // below is checked here, once, so the negotiation code can trust its types (400 otherwise).
@@ -120,6 +136,8 @@ const offerShape = z.object({
           rtp: z.array(z.object({ payload: z.number().int(), codec: z.string(), rate: z.number().optional() }).loose()),
           crypto: z.array(z.object({ id: z.number().int(), suite: z.string(), config: z.string().optional() }).loose()).optional(),
           direction: z.string().optional(),
+          ptime: z.number().optional(),
+          maxptime: z.number().optional(),
         })
         .loose(),
     )
@@ -172,6 +190,7 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         telephoneEventPayloadType: telephoneEvent?.payloadType,
         telephoneEventClockHz: telephoneEvent?.rate,
         // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
+        packetMs: choosePacketMs(media, chosen.codec),
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
         remoteHost: address,
         remotePort: media.port,
@@ -196,7 +215,8 @@ export function renegotiate(offerSdp: string, policy: SdpPolicy, current: Negoti
   }
   if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
   if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
-  return next;
+  // The session's packetization is set at its start: the answer keeps saying what is sent.
+  return { ...next, audio: { ...audio, packetMs: current.packetMs } };
 }
 
 // Whether Parley sends media under this answer direction.
@@ -226,7 +246,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       payloads: payloads.join(' '),
       rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
       fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: 'minptime=10;useinbandfec=1' }] : [],
-      ptime: 20,
+      ptime: audio.packetMs,
       direction: audio.direction,
     };
     if (audio.telephoneEventPayloadType !== undefined) {

@@ -356,6 +356,7 @@ export class SipEndpoint {
       payloadType: audio.payloadType,
       telephoneEventPayloadType: audio.telephoneEventPayloadType,
       telephoneEventClockHz: audio.telephoneEventClockHz,
+      packetMs: audio.packetMs,
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,

@@ -32,6 +32,7 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type);
   parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1);
   parsed.telephone_event_clock_hz = IntOption(env, options, "telephoneEventClockHz", 0);
+  parsed.packet_ms = IntOption(env, options, "packetMs", 0);
   parsed.bot_rate_hz = bot_rate_hz;
   parsed.encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", parsed.encoder.opus_bitrate_bps);
   parsed.encoder.opus_complexity = IntOption(env, options, "opusComplexity", parsed.encoder.opus_complexity);

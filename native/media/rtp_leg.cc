@@ -58,6 +58,14 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.telephone_event_clock_hz < 0 || options.telephone_event_clock_hz > 96000) {
     throw std::invalid_argument("telephone-event clock out of range");
   }
+  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
+    if (options.packet_ms < 10 || options.packet_ms > 60 || options.packet_ms % 10 != 0 || codec_.bytes_per_frame == 0) {
+      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec");
+    }
+    packet_bytes_ = static_cast<size_t>(codec_.bytes_per_frame * options.packet_ms / 20);
+    packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
+    pending_.resize(packet_bytes_ + static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20));
+  }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
@@ -178,17 +186,26 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   // The RTP clock runs on while paused or silent (RFC 3550 section 5.1): the far end sees a gap,
   // not a time warp.
   timestamp_ += rtp_samples_per_frame_;
-  if (paused_) return;
+  // A frame not sent as audio breaks the run a pending packet was filling: it is dropped, so no
+  // packet ever spans a gap in time.
+  if (paused_) {
+    pending_bytes_ = 0;
+    return;
+  }
 
   DtmfPackets dtmf;
   if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
+    pending_bytes_ = 0;
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
     }
     return;
   }
-  if (frame == nullptr && !options_.send_silence) return;
+  if (frame == nullptr && !options_.send_silence) {
+    pending_bytes_ = 0;
+    return;
+  }
 
   int16_t* pcm = codec_pcm_.data();
   if (frame == nullptr) {
@@ -201,8 +218,34 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     ++stats_.send_dropped;
     return;
   }
+  if (packet_bytes_ != 0) {
+    SendPacketized(payload_buffer_.data(), static_cast<size_t>(bytes), frame_timestamp, talkspurt_start);
+    return;
+  }
   SendRtp(static_cast<uint8_t>(options_.payload_type), talkspurt_start, frame_timestamp, payload_buffer_.data(),
           static_cast<size_t>(bytes));
+}
+
+// The answer's ptime (RFC 3551 section 4.2: a packet may carry any whole number of samples of a
+// sample-based codec): frames are cut or joined into packets of packet_ms, each stamped with
+// the RTP time of its first sample. 10 ms packets go out two per frame.
+void RtpLeg::SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start) {
+  if (pending_bytes_ == 0) {
+    pending_timestamp_ = timestamp;
+    pending_marker_ = talkspurt_start;
+  }
+  std::memcpy(pending_.data() + pending_bytes_, encoded, length);
+  pending_bytes_ += length;
+  size_t offset = 0;
+  while (pending_bytes_ - offset >= packet_bytes_) {
+    SendRtp(static_cast<uint8_t>(options_.payload_type), pending_marker_, pending_timestamp_, pending_.data() + offset,
+            packet_bytes_);
+    pending_marker_ = false;
+    pending_timestamp_ += packet_samples_;
+    offset += packet_bytes_;
+  }
+  pending_bytes_ -= offset;
+  if (pending_bytes_ != 0 && offset != 0) std::memmove(pending_.data(), pending_.data() + offset, pending_bytes_);
 }
 
 bool RtpLeg::SendDtmf(const char* digits, size_t count) {

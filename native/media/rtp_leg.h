@@ -36,6 +36,10 @@ struct RtpLegOptions {
   int telephone_event_clock_hz = 0;
   int bot_rate_hz = 16000;
   int frame_ms = 20;
+  // Milliseconds of audio per packet sent (the answer's a=ptime, RFC 4566 section 6): 0 or
+  // frame_ms sends each frame as it is encoded; 10-60 in steps of 10 for a constant-rate codec
+  // (G.711, G.722), whose encoded bytes cut at any sample boundary.
+  int packet_ms = 0;
   FrameEncoderOptions encoder;
 
   // Transport: a socket of its own bound to local_host:local_port (0 = any free port), or none
@@ -84,7 +88,10 @@ class RtpLeg final : public NetworkLeg {
   bool active() const override { return latched_; }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
-  void SkipFrames(int64_t frames) override { timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_; }
+  void SkipFrames(int64_t frames) override {
+    timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_;
+    pending_bytes_ = 0;  // a packet never spans skipped time
+  }
   RtpLeg* AsRtp() override { return this; }
 
   void SetRemote(const SocketAddress& remote) { remote_ = remote; }
@@ -120,6 +127,7 @@ class RtpLeg final : public NetworkLeg {
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
   uint32_t EventTimestamp(uint32_t audio_timestamp) const;
+  void SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start);
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
@@ -153,6 +161,13 @@ class RtpLeg final : public NetworkLeg {
   std::vector<uint8_t> payload_buffer_;
   std::vector<int16_t> codec_pcm_;
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
+  // Encoded audio waiting to fill a packet of packet_ms (SendPacketized).
+  size_t packet_bytes_ = 0;
+  uint32_t packet_samples_ = 0;
+  std::vector<uint8_t> pending_;
+  size_t pending_bytes_ = 0;
+  uint32_t pending_timestamp_ = 0;
+  bool pending_marker_ = false;
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
   Stats stats_;
 };

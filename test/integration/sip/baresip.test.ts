@@ -132,4 +132,24 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     await until(() => received().length >= 4, `Parley's digits at the phone (got ${received()})`);
     expect(received()).toBe('2486');
   });
+
+  for (const ptimeMs of [10, 30, 40, 60]) {
+    it(`sends ${ptimeMs} ms packets to a phone that asks for a=ptime:${ptimeMs}, and the phone hears the bot`, async () => {
+      const media = await call(`audio_codecs=PCMU;ptime=${ptimeMs}`);
+      await until(() => (media.stats().packetsSent ?? 0) > 0, 'audio toward the phone');
+      const start = { sent: media.stats().packetsSent ?? 0, frames: botFrames };
+      // Two seconds of call time, counted in the 20 ms frames the session runs on.
+      await until(() => botFrames >= start.frames + 100, 'two seconds of call');
+      const sent = (media.stats().packetsSent ?? 0) - start.sent;
+      const elapsedMs = (botFrames - start.frames) * 20;
+      console.info(`ptime ${ptimeMs}: ${sent} packets in ${elapsedMs} ms (${(elapsedMs / sent).toFixed(1)} ms each)`);
+      expect(Math.abs(elapsedMs / sent - ptimeMs)).toBeLessThan(ptimeMs * 0.1);
+
+      await phone!.command('hangup');
+      await phone!.event('CALL_CLOSED');
+      await until(() => phone!.heard().length > 0, 'the phone recording');
+      // The bot's tone, decoded by the phone from packets of that size: loud, not garbled silence.
+      expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+    });
+  }
 });

@@ -96,4 +96,16 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(() => renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first)).toThrow(/488/);
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
   });
+
+  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), 20 ms for Opus', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const pcmu = (lines: string): string => janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101').replace('a=sendrecv', `${lines}a=sendrecv`);
+    expect(negotiate(pcmu('a=ptime:30\r\n'), policy).audio.packetMs).toBe(30);
+    expect(buildAnswer(negotiate(pcmu('a=ptime:30\r\n'), policy), local)).toContain('a=ptime:30');
+    expect(negotiate(pcmu('a=ptime:60\r\na=maxptime:40\r\n'), policy).audio.packetMs).toBe(40);
+    expect(negotiate(pcmu('a=ptime:5\r\n'), policy).audio.packetMs).toBe(10);
+    expect(negotiate(pcmu('a=ptime:200\r\n'), policy).audio.packetMs).toBe(60);
+    expect(negotiate(pcmu(''), policy).audio.packetMs).toBe(20);
+    expect(negotiate(janusOffer.replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy).audio).toMatchObject({ codec: 'opus', packetMs: 20 });
+  });
 });
