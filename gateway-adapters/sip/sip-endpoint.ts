@@ -325,7 +325,7 @@ export class SipEndpoint {
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
     this.send(transaction.last, peer);
-    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp !== undefined }, 'SIP call offered');
+    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs }, 'SIP call offered');
 
     dialog.media.once('ended', () => this.onMediaEnded(dialog));
     if (this.settings.ringMs === 0) {

@@ -118,6 +118,12 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     return;
   }
   if (!latched_) {
+    // After a re-INVITE moved the peer, what is still in flight from the old address must not
+    // latch the leg back onto it.
+    if (!moved_from_.empty() && from.SameAs(moved_from_)) {
+      ++stats_.foreign_source;
+      return;
+    }
     latched_ = true;
     remote_ssrc_ = rtp.ssrc;
     source_ = from;
@@ -322,7 +328,11 @@ uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
 
 void RtpLeg::Redirect(const SocketAddress& remote) {
   remote_ = remote;
+  if (latched_) moved_from_ = source_;
+  if (moved_from_.SameAs(remote)) moved_from_ = SocketAddress{};
   latched_ = false;
+  // The new source starts its own sequence and timeline.
+  jitter_.Reset();
 }
 
 void RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {

@@ -147,6 +147,7 @@ class RtpLeg final : public NetworkLeg {
   bool paused_ = false;
   uint32_t remote_ssrc_ = 0;
   SocketAddress source_;
+  SocketAddress moved_from_;  // the source a re-INVITE moved away from (Redirect)
   int64_t last_packet_us_ = 0;
 
   uint32_t ssrc_;

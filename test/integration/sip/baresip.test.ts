@@ -2,6 +2,8 @@
 // resume by re-INVITE (RFC 3264 section 8.4), and Opus with telephone-event/8000 (RFC 4733
 // section 2.1) with digits both ways. The phone speaks a WAV file and dumps what it hears.
 import { execFileSync } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,12 @@ import { Baresip, writeWavFile } from '../../support/baresip.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { sine } from '../../support/test-signals.js';
 
-const logger = pino({ level: process.env.SIP_TEST_LOG ?? 'silent' });
+// The endpoint's `SIP call offered` lines tell what was negotiated.
+const offered: Array<{ codec: string; srtp: string | false }> = [];
+const logger = pino({ level: 'info' }, { write: (line: string) => {
+  const entry = JSON.parse(line) as { msg: string; codec: string; srtp: string | false };
+  if (entry.msg === 'SIP call offered') offered.push(entry);
+} });
 const BOT_RATE_HZ = 16000;
 const WAIT_MS = 15_000;
 
@@ -43,6 +50,29 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   const digits: string[] = [];
   // Caller frames the bot got: one per 20 ms whether or not the phone sends, so they measure call time.
   let botFrames = 0;
+  let relay: Socket | undefined;
+
+  // A SIP relay on UDP that renames the suite of the phone's one crypto line from
+  // AES_CM_128_HMAC_SHA1_80 to _32 (baresip 1.0 offers only _80, and takes either in the answer).
+  const onlySha1_32 = async (parley: { address: string; port: number }): Promise<number> => {
+    const socket = createSocket('udp4');
+    relay = socket;
+    let phoneAt: { address: string; port: number } | undefined;
+    socket.on('message', (datagram, from) => {
+      if (from.port === parley.port) {
+        if (phoneAt) socket.send(datagram, phoneAt.port, phoneAt.address);
+        return;
+      }
+      phoneAt = { address: from.address, port: from.port };
+      const [head, ...rest] = datagram.toString('latin1').split('\r\n\r\n');
+      const body = rest.join('\r\n\r\n').replace(/^(a=crypto:\d+) AES_CM_128_HMAC_SHA1_80 /gm, '$1 AES_CM_128_HMAC_SHA1_32 ');
+      const message = `${head!.replace(/^Content-Length: *\d+/im, `Content-Length: ${Buffer.byteLength(body, 'latin1')}`)}\r\n\r\n${body}`;
+      socket.send(Buffer.from(message, 'latin1'), parley.port, parley.address);
+    });
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    return socket.address().port;
+  };
 
   // The bot plays a steady tone for the whole call and notes the digits it gets.
   const toneBot: BotStarter = (media) => {
@@ -60,10 +90,12 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     };
   };
 
-  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav'): Promise<MediaSession> => {
+  // `via`: a relay between the phone and Parley (its port is dialled instead of Parley's).
+  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>): Promise<MediaSession> => {
     endpoint = await SipEndpoint.start({ port: 0 }, { engine, calls, startBot: toneBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } }, maxCallSeconds: 60 });
     phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules });
-    await phone.dial(`sip:bot@127.0.0.1:${endpoint.local.port}`);
+    const port = via ? await via(endpoint.local) : endpoint.local.port;
+    await phone.dial(`sip:bot@127.0.0.1:${port}`);
     await phone.event('CALL_ESTABLISHED');
     await until(() => sessions.length === 1, 'the bot attached');
     return sessions[0]!;
@@ -78,6 +110,8 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     execFileSync('sox', ['-n', '-r', '48000', '-c', '2', '-b', '16', join(dir, 'speak48k.wav'), 'synth', '30', 'sine', '300', 'vol', '0.2']);
   });
   afterEach(async () => {
+    relay?.close();
+    relay = undefined;
     await phone?.stop();
     await endpoint?.close();
     phone = undefined;
@@ -85,6 +119,7 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     sessions.length = 0;
     digits.length = 0;
     botFrames = 0;
+    offered.length = 0;
   });
   afterAll(() => {
     engine.stop();
@@ -152,4 +187,34 @@ describe('baresip -> Parley direct SIP endpoint', () => {
       expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
     });
   }
+
+  // baresip 1.0 offers AES_CM_128_HMAC_SHA1_80 first and has no setting to change that: the _32
+  // suite is proven with the test client in sip-endpoint.test.ts.
+  it('carries audio both ways on an SDES-SRTP call with baresip (mandatory SRTP)', async () => {
+    const media = await call('audio_codecs=PCMU;mediaenc=srtp-mand', ['srtp.so']);
+    console.info(`SRTP call: ${JSON.stringify(offered)}`);
+    expect(offered.at(-1)).toMatchObject({ codec: 'PCMU', srtp: 'AES_CM_128_HMAC_SHA1_80' });
+    await until(() => botFrames > 100, 'two seconds of call');
+    const stats = media.stats();
+    expect(stats.srtpFailed).toBe(0);
+    expect(stats.packetsReceived).toBeGreaterThan(50);
+    await phone!.command('hangup');
+    await phone!.event('CALL_CLOSED');
+    await until(() => phone!.heard().length > 0, 'the phone recording');
+    expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+  });
+
+  it('carries audio both ways with AES_CM_128_HMAC_SHA1_32 (the phone\'s offer renamed in transit)', async () => {
+    const media = await call('audio_codecs=PCMU;mediaenc=srtp-mand', ['srtp.so'], 'speak.wav', onlySha1_32);
+    expect(offered.at(-1)).toMatchObject({ codec: 'PCMU', srtp: 'AES_CM_128_HMAC_SHA1_32' });
+    await until(() => phone!.log.includes('cryptosuite=AES_CM_128_HMAC_SHA1_32'), 'the phone running the _32 suite');
+    await until(() => botFrames > 100, 'two seconds of call');
+    const stats = media.stats();
+    expect(stats.srtpFailed).toBe(0);
+    expect(stats.packetsReceived).toBeGreaterThan(50);
+    await phone!.command('hangup');
+    await phone!.event('CALL_CLOSED');
+    await until(() => phone!.heard().length > 0, 'the phone recording');
+    expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+  });
 });
