@@ -3,7 +3,7 @@
 // outside is checked here: the source against the allowlist (403), the Request-URI against the bot
 // user (404) and domains (403), the message (400 and the specific 4xx/5xx statuses), the SDP (400
 // or 488). Bad input is answered and counted; it never ends another call or the process.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
 import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
+import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
 import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
 
@@ -71,6 +72,8 @@ export class SipEndpoint {
   private readonly loggedReasons = new Set<string>();
   private sessionVersion = 1;
 
+  private readonly streams: SipStreamListener[] = [];
+
   private constructor(
     private readonly socket: Socket,
     private readonly settings: SipEndpointSettings,
@@ -81,7 +84,7 @@ export class SipEndpoint {
       if (!address || !isIPv4(address)) throw new SipRejection(500, `allowedSources: not an IPv4 address or CIDR: ${source}`);
       this.allowed.addSubnet(address, bits === undefined ? 32 : Number(bits), 'ipv4');
     }
-    socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
+    socket.on('message', (datagram, remote) => this.onMessage(datagram, { address: remote.address, port: remote.port }));
     socket.on('error', (error) => deps.logger.error({ err: error }, 'SIP socket error'));
   }
 
@@ -90,7 +93,33 @@ export class SipEndpoint {
     const socket = createSocket('udp4');
     socket.bind(settings.port, settings.host);
     await once(socket, 'listening');
-    return new SipEndpoint(socket, settings, deps);
+    const endpoint = new SipEndpoint(socket, settings, deps);
+    try {
+      // TCP on the port UDP got (port 0 picks one for both).
+      if (settings.tcp) endpoint.streams.push(await endpoint.listenStream('TCP', { host: settings.host, port: socket.address().port }));
+      if (settings.tls) endpoint.streams.push(await endpoint.listenStream('TLS', { host: settings.host, ...settings.tls }));
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
+    return endpoint;
+  }
+
+  private listenStream(transport: StreamTransport, where: { host: string; port: number; certFile?: string; keyFile?: string }): Promise<SipStreamListener> {
+    const { maxMessageBytes, maxConnectionsPerSource, maxConnections, connectionIdleMs } = this.settings;
+    return SipStreamListener.listen(transport, where, { maxMessageBytes, maxConnectionsPerSource, maxConnections, idleMs: connectionIdleMs }, {
+      allowed: (address) => this.sourceAllowed({ address, port: 0 }),
+      message: (message, peer) => this.onMessage(message, peer),
+      refused: (reason, address) => {
+        countRefused('sip', `stream_${reason}`);
+        this.logOnce(`stream_${reason}`, { source: address, transport }, 'refusing or closing a SIP stream connection (further ones only counted)');
+      },
+    });
+  }
+
+  // The TLS listener's port (TCP shares UDP's), for tests and logs.
+  get tlsPort(): number | undefined {
+    return this.streams.find((stream) => stream.transport === 'TLS')?.port;
   }
 
   get local(): SipPeer {
@@ -135,12 +164,25 @@ export class SipEndpoint {
     }
     for (const transaction of this.transactions.values()) transaction.retransmitter?.stop();
     for (const waiter of this.waiters.values()) clearTimeout(waiter.timer);
+    for (const stream of this.streams) await stream.close();
     this.socket.close();
     await once(this.socket, 'close');
   }
 
   private send(datagram: Buffer, peer: SipPeer): void {
-    this.socket.send(datagram, peer.port, peer.address);
+    if (peer.connection) peer.connection.write(datagram);
+    else this.socket.send(datagram, peer.port, peer.address);
+  }
+
+  // Where Parley is for `peer`'s transport (Via and Contact).
+  private localFor(peer: SipPeer): SipPeer {
+    const { address, port } = this.local;
+    return { address, port: peer.transport === 'TLS' ? this.tlsPort! : port };
+  }
+
+  private contact(peer: SipPeer): string {
+    const { address, port } = this.localFor(peer);
+    return `<sip:${this.settings.botUser}@${address}:${port}${peer.transport ? `;transport=${peer.transport.toLowerCase()}` : ''}>`;
   }
 
   private logOnce(reason: string, fields: Record<string, unknown>, message: string): void {
@@ -149,8 +191,7 @@ export class SipEndpoint {
     this.deps.logger.warn(fields, message);
   }
 
-  private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
-    const peer = { address: remote.address, port: remote.port };
+  private onMessage(datagram: Buffer, peer: SipPeer): void {
     try {
       const message = parseSipMessage(datagram);
       if (!this.sourceAllowed(peer)) {
@@ -325,7 +366,7 @@ export class SipEndpoint {
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
     this.send(transaction.last, peer);
-    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs }, 'SIP call offered');
+    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs, transport: peer.transport ?? 'UDP' }, 'SIP call offered');
 
     dialog.media.once('ended', () => this.onMediaEnded(dialog));
     if (this.settings.ringMs === 0) {
@@ -379,10 +420,9 @@ export class SipEndpoint {
   private accept(dialog: SipDialog, key: string): void {
     if (dialog.state !== 'proceeding') return;
     dialog.state = 'accepted';
-    const { address, port } = this.local;
     const ok = responseTo(dialog.invite, 200, 'OK', {
       toTag: dialog.localTag,
-      headers: [['Contact', `<sip:${this.settings.botUser}@${address}:${port}>`], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      headers: [['Contact', this.contact(dialog.peer)], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
       body: dialog.answerSdp,
     });
     const transaction = this.transactions.get(key);
@@ -412,7 +452,7 @@ export class SipEndpoint {
     }
     const ok = responseTo(request, 200, 'OK', {
       toTag: dialog.localTag,
-      headers: [['Contact', `<sip:${this.settings.botUser}@${this.local.address}:${this.local.port}>`], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      headers: [['Contact', this.contact(dialog.peer)], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
       body: dialog.answerSdp,
     });
     // Section 13.3.1.4 holds for a re-INVITE too: its 2xx is retransmitted until the ACK.
@@ -519,7 +559,7 @@ export class SipEndpoint {
     const answered = dialog.state === 'confirmed';
     dialog.state = 'ended';
     dialog.stopTimers();
-    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.local, this.settings);
+    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.localFor(dialog.peer), this.settings);
     // Before the ACK no Call owns the media: its end is logged and counted here.
     if (dialog.media && !answered) endUnansweredMedia(dialog.media, reason, dialog.startedAtMs, dialog.logger);
     else dialog.media?.close(reason);

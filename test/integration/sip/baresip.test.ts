@@ -15,14 +15,15 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import { registry } from '../../../engine/metrics.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
+import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
 import { Baresip, writeWavFile } from '../../support/baresip.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { sine } from '../../support/test-signals.js';
 
 // The endpoint's `SIP call offered` lines tell what was negotiated.
-const offered: Array<{ codec: string; srtp: string | false }> = [];
+const offered: Array<{ codec: string; srtp: string | false; transport: string }> = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => {
-  const entry = JSON.parse(line) as { msg: string; codec: string; srtp: string | false };
+  const entry = JSON.parse(line) as { msg: string; codec: string; srtp: string | false; transport: string };
   if (entry.msg === 'SIP call offered') offered.push(entry);
 } });
 const BOT_RATE_HZ = 16000;
@@ -91,11 +92,11 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   };
 
   // `via`: a relay between the phone and Parley (its port is dialled instead of Parley's).
-  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>): Promise<MediaSession> => {
-    endpoint = await SipEndpoint.start({ port: 0 }, { engine, calls, startBot: toneBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } }, maxCallSeconds: 60 });
+  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>, target?: (endpoint: SipEndpoint) => string, options: SipEndpointOptions = {}): Promise<MediaSession> => {
+    endpoint = await SipEndpoint.start({ port: 0, ...options }, { engine, calls, startBot: toneBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } }, maxCallSeconds: 60 });
     phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules });
     const port = via ? await via(endpoint.local) : endpoint.local.port;
-    await phone.dial(`sip:bot@127.0.0.1:${port}`);
+    await phone.dial(target ? target(endpoint) : `sip:bot@127.0.0.1:${port}`);
     await phone.event('CALL_ESTABLISHED');
     await until(() => sessions.length === 1, 'the bot attached');
     return sessions[0]!;
@@ -213,6 +214,16 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     expect(stats.srtpFailed).toBe(0);
     expect(stats.packetsReceived).toBeGreaterThan(50);
     await phone!.command('hangup');
+    await phone!.event('CALL_CLOSED');
+    await until(() => phone!.heard().length > 0, 'the phone recording');
+    expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+  });
+
+  it('takes a call over SIP/TCP: the phone hears the bot, and the bot\'s hangup reaches the phone as a BYE on the same connection', async () => {
+    await call('audio_codecs=PCMU', [], 'speak.wav', undefined, (parley) => `sip:bot@127.0.0.1:${parley.local.port};transport=tcp`);
+    expect(offered.at(-1)).toMatchObject({ transport: 'TCP' });
+    await until(() => botFrames > 50, 'a second of call');
+    sessions[0]!.hangup('bot_hangup');
     await phone!.event('CALL_CLOSED');
     await until(() => phone!.heard().length > 0, 'the phone recording');
     expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
