@@ -228,4 +228,17 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     await until(() => phone!.heard().length > 0, 'the phone recording');
     expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
   });
+
+  it('takes a call over SIP/TLS with a self-signed certificate, and the phone\'s BYE ends it', async () => {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const media = await call('audio_codecs=PCMU', [], 'speak.wav', undefined, (parley) => `sip:bot@127.0.0.1:${parley.tlsPort};transport=tls`, { tls: { port: 0, certFile: cert, keyFile: key } });
+    expect(offered.at(-1)).toMatchObject({ transport: 'TLS' });
+    await until(() => botFrames > 50, 'a second of call');
+    const ended = new Promise((resolve) => media.once('ended', resolve));
+    await phone!.command('hangup');
+    await ended;
+    await phone!.event('CALL_CLOSED');
+  });
 });
