@@ -185,24 +185,23 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     return Napi::Boolean::New(info.Env(), session.SendDtmf(digits.data(), digits.size()));
   }
 
-  Napi::Value SetRemote(const Napi::CallbackInfo& info) {
-    RtpLeg& leg = RtpLegArg(info);
+  // (id, host, port): the address in arguments 1 and 2.
+  static SocketAddress AddressArg(const Napi::CallbackInfo& info) {
     try {
-      leg.SetRemote(SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value()));
+      return SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value());
     } catch (const std::invalid_argument& error) {
       throw MakeError(info.Env(), kInvalidArgument, error.what());
     }
+  }
+
+  Napi::Value SetRemote(const Napi::CallbackInfo& info) {
+    RtpLegArg(info).SetRemote(AddressArg(info));
     return info.Env().Undefined();
   }
 
   // redirect(id, host, port): a re-INVITE's new remote address; the source is latched anew.
   Napi::Value Redirect(const Napi::CallbackInfo& info) {
-    RtpLeg& leg = RtpLegArg(info);
-    try {
-      leg.Redirect(SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value()));
-    } catch (const std::invalid_argument& error) {
-      throw MakeError(info.Env(), kInvalidArgument, error.what());
-    }
+    RtpLegArg(info).Redirect(AddressArg(info));
     return info.Env().Undefined();
   }
 
