@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(espeak-ng sox libspandsp-dev redis-server coturn chromium sip-tester janus iproute2 baresip
   util-linux
+  # self-signed certificates for the SIP/TLS tests
+  openssl
   # Asterisk's offline build (test/setup/asterisk.sh)
   build-essential libedit-dev libjansson-dev libxml2-dev libsqlite3-dev uuid-dev libssl-dev
   libsrtp2-dev libopus-dev libcurl4-openssl-dev bzip2 xz-utils)

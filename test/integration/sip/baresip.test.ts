@@ -17,6 +17,7 @@ import { registry } from '../../../engine/metrics.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
 import { Baresip, writeWavFile } from '../../support/baresip.js';
+import { selfSignedCert } from '../../support/self-signed-cert.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { sine } from '../../support/test-signals.js';
 
@@ -218,10 +219,8 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   });
 
   it('takes a call over SIP/TLS with a self-signed certificate, and the phone\'s BYE ends it', async () => {
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    const media = await call('audio_codecs=PCMU', [], 'speak.wav', undefined, (parley) => `sip:bot@127.0.0.1:${parley.tlsPort};transport=tls`, { tls: { port: 0, certFile: cert, keyFile: key } });
+    const tls = { port: 0, ...selfSignedCert(dir) };
+    const media = await call('audio_codecs=PCMU', [], 'speak.wav', undefined, (parley) => `sip:bot@127.0.0.1:${parley.tlsPort};transport=tls`, { tls });
     expect(offered.at(-1)).toMatchObject({ transport: 'TLS' });
     await until(() => botFrames > 50, 'a second of call');
     const ended = new Promise((resolve) => media.once('ended', resolve));

@@ -2,8 +2,7 @@
 // self-signed certificate made here with openssl (Node's TLS client, OpenSSL, on the other end),
 // and the stream bounds: connections per source, framing, idle time. Real sockets on 127.0.0.1.
 // baresip over TCP is in baresip.test.ts.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
 import { parseSipMessage, type SipMessage } from '../../../gateway-adapters/sip/sip-message.js';
 import { SipStreamFramer } from '../../../gateway-adapters/sip/sip-stream-framer.js';
+import { selfSignedCert } from '../../support/self-signed-cert.js';
 import { offerSdp } from '../../support/sip-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -120,9 +120,7 @@ describe('SIP over TCP and TLS', () => {
     engine = new MediaEngine({ logger });
     calls = new CallRegistry();
     dir = mkdtempSync(join(tmpdir(), 'parley-sip-tls-'));
-    cert = join(dir, 'cert.pem');
-    key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    ({ certFile: cert, keyFile: key } = selfSignedCert(dir));
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
@@ -135,7 +133,7 @@ describe('SIP over TCP and TLS', () => {
 
   it('carries a whole call over TLS: INVITE, 200 with a transport=tls Contact, ACK, and the BYE on the same connection', async () => {
     const endpoint = await start({ tls: { port: 0, certFile: cert, keyFile: key } });
-    const socket = tlsConnect({ host: '127.0.0.1', port: endpoint.tlsPort!, ca: execFileSync('cat', [cert]), servername: 'localhost', checkServerIdentity: () => undefined });
+    const socket = tlsConnect({ host: '127.0.0.1', port: endpoint.tlsPort!, ca: readFileSync(cert), servername: 'localhost', checkServerIdentity: () => undefined });
     sockets.push(socket);
     const client = new StreamClient(socket);
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
