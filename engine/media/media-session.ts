@@ -119,6 +119,12 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     if (!this.closed) callNative(() => this.native.rekeyRemote(this.nativeId, profile, remoteKey));
   }
 
+  // A re-offer changed the codec or its payload type; false when the leg cannot follow (only
+  // between codecs of one clock and frame size: G.711 mu-law and A-law).
+  switchCodec(codec: string, payloadType: number): boolean {
+    return !this.closed && callNative(() => this.native.switchCodec(this.nativeId, codec, payloadType));
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.finalStats = this.stats();

@@ -202,21 +202,39 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
 }
 
 
+// Codecs a running session switches between (one clock, one frame size: RtpLeg::SwitchCodec).
+const SWITCHABLE = new Set<SipCodec>(['PCMU', 'PCMA']);
+
 // RFC 3264 section 8: a new offer inside the dialog (hold, resume, a new address or port, new
-// SDES keys from the peer). The media session runs its codec, payload types and keying mode from
-// its start, so an offer that changes those is refused with 488, and section 8's rule that a
-// refused re-offer leaves the session as it was keeps the call going. Parley keeps its own key
+// SDES keys from the peer, G.711 mu-law <-> A-law or a new payload type for it). The media session
+// runs Opus, telephone-event and its keying mode from its start, so an offer that changes those
+// is refused with 488, and section 8's rule that a refused re-offer leaves the session as it was
+// keeps the call going. Parley keeps its own key
 // (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is re-keyed.
 export function renegotiate(offerSdp: string, policy: SdpPolicy, current: NegotiatedAudio): Negotiation {
-  const next = negotiate(offerSdp, { ...policy, codecs: [current.codec] });
+  const next = negotiateKeeping(offerSdp, policy, current.codec);
   const { audio } = next;
-  if (audio.payloadType !== current.payloadType || audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
-    throw new SipRejection(488, 'Not Acceptable Here: payload types cannot change within the call');
+  if ((audio.codec !== current.codec || audio.payloadType !== current.payloadType) && !SWITCHABLE.has(audio.codec)) {
+    throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
+  }
+  if (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
+    throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
   }
   if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
   if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
   // The session's packetization is set at its start: the answer keeps saying what is sent.
   return { ...next, audio: { ...audio, packetMs: current.packetMs } };
+}
+
+// The call's codec while the re-offer still has it; else one the session can switch to.
+function negotiateKeeping(offerSdp: string, policy: SdpPolicy, codec: SipCodec): Negotiation {
+  try {
+    return negotiate(offerSdp, { ...policy, codecs: [codec] });
+  } catch (error) {
+    const others = policy.codecs.filter((other) => other !== codec && SWITCHABLE.has(other));
+    if (!(error instanceof SipRejection) || error.status !== 488 || !SWITCHABLE.has(codec) || others.length === 0) throw error;
+    return negotiate(offerSdp, { ...policy, codecs: others });
+  }
 }
 
 // Whether Parley sends media under this answer direction.

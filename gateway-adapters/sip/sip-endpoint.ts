@@ -466,6 +466,10 @@ export class SipEndpoint {
     const before = dialog.negotiation!.audio;
     const after = next.audio;
     const media = dialog.media!;
+    // First, as the one step that can still refuse: nothing has changed if it does.
+    if ((after.codec !== before.codec || after.payloadType !== before.payloadType) && !media.switchCodec(after.codec, after.payloadType)) {
+      throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
+    }
     const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
     const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
     // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
@@ -475,7 +479,7 @@ export class SipEndpoint {
     dialog.negotiation = moved && !sendsMedia(after.direction) ? { ...next, audio: { ...after, remoteHost: before.remoteHost, remotePort: before.remotePort } } : next;
     dialog.localMedia = { ...dialog.localMedia!, sessionVersion: dialog.localMedia!.sessionVersion + 1 };
     dialog.answerSdp = buildAnswer(next, dialog.localMedia);
-    dialog.logger.info({ direction: after.direction, moved, rekeyed }, 'SIP call re-negotiated (re-INVITE)');
+    dialog.logger.info({ direction: after.direction, moved, rekeyed, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
   }
 
   private onAck(request: SipRequest): void {

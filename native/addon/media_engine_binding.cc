@@ -43,6 +43,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("setRemote", &MediaEngineBinding::SetRemote),
                            InstanceMethod("redirect", &MediaEngineBinding::Redirect),
                            InstanceMethod("rekeyRemote", &MediaEngineBinding::RekeyRemote),
+                           InstanceMethod("switchCodec", &MediaEngineBinding::SwitchCodec),
                            InstanceMethod("ingest", &MediaEngineBinding::Ingest),
                            InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
                            InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
@@ -203,6 +204,14 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   Napi::Value Redirect(const Napi::CallbackInfo& info) {
     RtpLegArg(info).Redirect(AddressArg(info));
     return info.Env().Undefined();
+  }
+
+  // switchCodec(id, codec, payloadType): a re-INVITE's codec change; false when the leg cannot.
+  Napi::Value SwitchCodec(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    const CodecInfo* codec = info.Length() > 1 && info[1].IsString() ? CodecTable::FindByName(info[1].As<Napi::String>().Utf8Value().c_str()) : nullptr;
+    if (codec == nullptr || info.Length() < 3 || !info[2].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "switchCodec(id, codec, payloadType)");
+    return Napi::Boolean::New(info.Env(), leg.SwitchCodec(codec->id, info[2].As<Napi::Number>().Int32Value()));
   }
 
   // rekeyRemote(id, profile, remoteKey: Uint8Array(30)): a re-INVITE's new SDES key from the peer.

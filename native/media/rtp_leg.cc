@@ -314,7 +314,7 @@ RtpLeg::Stats RtpLeg::stats() const {
   return stats;
 }
 
-const char* RtpLeg::codec_name() const { return codec_.name; }
+const char* RtpLeg::codec_name() const { return CodecTable::Get(options_.codec).name; }
 
 // RFC 4733 section 2.1: an event's timestamp counts the telephone-event clock. Scaled from the
 // audio clock's elapsed ticks, so both formats stay on one time line from the stream's start
@@ -333,6 +333,22 @@ void RtpLeg::Redirect(const SocketAddress& remote) {
   latched_ = false;
   // The new source starts its own sequence and timeline.
   jitter_.Reset();
+}
+
+bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
+  const CodecInfo& next = CodecTable::Get(codec);
+  if (next.bytes_per_frame == 0 || next.clock_rate_hz != codec_.clock_rate_hz ||
+      next.bytes_per_frame != codec_.bytes_per_frame || CodecPcmRateHz(codec, options_.bot_rate_hz) != pcm_rate_hz_ ||
+      payload_type < 0 || payload_type > 127 || payload_type == options_.telephone_event_payload_type) {
+    return false;
+  }
+  decoder_ = MakeFrameDecoder(codec, pcm_rate_hz_);
+  encoder_ = MakeFrameEncoder(codec, options_.encoder, pcm_rate_hz_);
+  options_.codec = codec;
+  options_.payload_type = payload_type;
+  jitter_.Reset();
+  pending_bytes_ = 0;
+  return true;
 }
 
 void RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {

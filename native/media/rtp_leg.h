@@ -101,6 +101,10 @@ class RtpLeg final : public NetworkLeg {
   // A re-INVITE brought new SDES keys from the peer (RFC 4568 section 7.1.4): inbound packets are
   // authenticated with them from now on; our own key and stream continue.
   void RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
+  // A re-INVITE changed the codec or its payload type (RFC 3264 section 8.3.2). Only to a codec
+  // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
+  // construction still fit. False, and nothing changed, otherwise.
+  bool SwitchCodec(CodecId codec, int payload_type);
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
 

@@ -228,6 +228,28 @@ describe('direct SIP endpoint over real UDP', () => {
     await client.waitForResponse(dialog.callId, 'BYE', 200);
   });
 
+  it('switches from PCMU to PCMA when a re-INVITE offers only A-law: the speech comes back A-law encoded', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '8 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKalaw' }));
+    const switched = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(switched.status).toBe(200);
+    expect(switched.body).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r?$/m);
+    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKalawack' }));
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => alawmulaw.alaw.encode(frame));
+    await peer.stream(payloads, answerPort(answer), { payloadType: 8, ssrc: 0x5252, samplesPerFrame: 160 });
+    await peer.waitFor(payloads.length + 10);
+    const back = peer.received.map((r) => r.packet).filter((p) => p.header.payloadType === 8);
+    const returned = Int16Array.from(back.flatMap((p) => [...alawmulaw.alaw.decode(p.payload)]));
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbyealaw' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
   it('refuses an offer without crypto when SRTP is mandatory (488), and SAVP when SRTP is off (488)', async () => {
     const mandatory = await start({ srtp: 'mandatory' });
     const first = mandatory.client.newDialog();

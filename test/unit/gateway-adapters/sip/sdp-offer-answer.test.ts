@@ -84,7 +84,7 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(janusOffer.replace('c=IN IP4 198.18.0.2', 'c=IN IP4 0.0.0.0'), policy).audio.direction).toBe('inactive');
   });
 
-  it('re-negotiates against the offer in force: a new address and peer key, our key kept; payload type or suite changes refused (488)', () => {
+  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches, Opus, telephone-event or suite changes refused (488)', () => {
     const first = negotiate(janusOffer, policy).audio;
     const newKey = Buffer.alloc(30, 9).toString('base64');
     const moved = janusOffer.replace(/198\.18\.0\.2/g, '198.18.0.3').replace('m=audio 21000', 'm=audio 22000').replace(key, newKey);
@@ -93,6 +93,11 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(Buffer.from(next.srtp!.remoteKey).equals(Buffer.alloc(30, 9))).toBe(true);
     expect(next.srtp!.localKey).toBe(first.srtp!.localKey);
     expect(() => renegotiate(janusOffer.replace(/\b111\b/g, '112'), policy, first)).toThrow(/488/);
+    // G.711 can switch within the call (same clock and frame size); the call's codec is kept while offered.
+    const pcmu = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 8 101'), policy).audio;
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 0 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMU', payloadType: 0 });
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMA', payloadType: 8 });
+    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101'), policy, pcmu)).toThrow(/488/);
     expect(() => renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first)).toThrow(/488/);
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
   });
