@@ -8,6 +8,9 @@ import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.j
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
+// The hourly budget per address of a public node (pbx and direct mode) when none is configured.
+const PUBLIC_PER_IP_PER_HOUR = 3;
+
 export const configSchema = z.object({
   mode: z.enum(['embedded', 'pbx', 'direct']).default('embedded'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,7 +40,8 @@ export const configSchema = z.object({
   limits: z
     .object({
       perIpActive: z.number().int().min(1).default(1),
-      perIpPerHour: z.number().int().min(1).default(3),
+      // Unset: 3 in pbx and direct mode (public buttons), none in embedded mode (a developer trying it).
+      perIpPerHour: z.number().int().min(1).optional(),
       globalActive: z.number().int().min(1).default(50),
     })
     .prefault({}),
@@ -67,7 +71,11 @@ export const configSchema = z.object({
           jitterMaxDelayMs: true,
           opusBitrateBps: true,
           opusComplexity: true,
+          localPortMin: true,
+          localPortMax: true,
         })
+        // Unset: on, except with a Twilio Media Streams bot (see the transform below).
+        .extend({ bargeIn: z.boolean().optional() })
         .prefault({}),
     })
     .prefault({}),
@@ -108,6 +116,15 @@ export const configSchema = z.object({
     if (config.mode === 'direct' && !config.janus.tokenSecret) {
       context.addIssue({ code: 'custom', path: ['janus', 'tokenSecret'], message: 'required in direct mode (PARLEY_JANUS_TOKEN_SECRET): the token_auth_secret of janus.jcfg' });
     }
+  })
+  // On Twilio only the bot's own `clear` interrupts its audio: a Twilio bot runs its own VAD and
+  // truncates its transcript by the marks that come back, so Parley's barge-in stays off for it
+  // unless media.session.bargeIn is set explicitly.
+  .transform((config) => {
+    const twilioBot = config.bot.url !== undefined && config.bot.protocol === 'twilio';
+    const bargeIn = config.media.session.bargeIn ?? !twilioBot;
+    const perIpPerHour = config.limits.perIpPerHour ?? (config.mode === 'embedded' ? undefined : PUBLIC_PER_IP_PER_HOUR);
+    return { ...config, limits: { ...config.limits, perIpPerHour }, media: { ...config.media, session: { ...config.media.session, bargeIn } } };
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -133,7 +150,10 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   REDIS_URL: { path: 'redisUrl', type: 'string' },
   PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
+  PARLEY_RTP_PORT_MIN: { path: 'media.session.localPortMin', type: 'number' },
+  PARLEY_RTP_PORT_MAX: { path: 'media.session.localPortMax', type: 'number' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },
+  PARLEY_BARGE_IN: { path: 'media.session.bargeIn', type: 'boolean' },
   PARLEY_BARGE_IN_MIN_SPEECH_MS: { path: 'media.session.bargeInMinSpeechMs', type: 'number' },
   PARLEY_ARI_URL: { path: 'asterisk.url', type: 'string' },
   PARLEY_ARI_USERNAME: { path: 'asterisk.username', type: 'string' },
@@ -142,6 +162,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_ASTERISK_CONTEXTS: { path: 'asterisk.allowedContexts', type: 'list' },
   PARLEY_ASTERISK_TRANSPORT: { path: 'asterisk.transport', type: 'string' },
   PARLEY_ASTERISK_FORMAT: { path: 'asterisk.format', type: 'string' },
+  PARLEY_ASTERISK_AUDIOSOCKET_PORT: { path: 'asterisk.audiosocket.listenPort', type: 'number' },
   PARLEY_JANUS_URL: { path: 'janus.url', type: 'string' },
   PARLEY_JANUS_TOKEN_SECRET: { path: 'janus.tokenSecret', type: 'string' },
   PARLEY_JANUS_BOT_URI: { path: 'janus.botUri', type: 'string' },

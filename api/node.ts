@@ -8,8 +8,9 @@ import { botConnectorStarter } from '../engine/bot/bot-connector.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
+import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { GrantService } from './grants/grant-service.js';
 import { RedisSessionRecords } from './grants/redis-session-records.js';
 import { MemorySessionRecords } from './grants/session-records.js';
@@ -47,7 +48,7 @@ function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer) => edge.accept(callId, offer) };
+  return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
 }
 
 function urlOf(host: string, port: number): string {
@@ -104,17 +105,18 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
           logger,
         })
       : undefined;
-  await asterisk?.start();
+  // The first ARI connection must succeed: a refused password or a wrong URL is a configuration
+  // error, reported as one (naming the key) rather than as a stack trace.
+  await asterisk?.start().catch((error: unknown) => {
+    throw error instanceof AriConnectError ? new ConfigError(error.message) : error;
+  });
 
   // What /healthz checks: the native engine answers; in pbx mode ARI's event socket is up; Janus
   // accepts connections when this node drives it; Redis is ready when configured.
   const health = new Health();
   health.add('mediaEngine', () => Number.isFinite(MediaEngine.monotonicUs()));
   if (asterisk) {
-    let ariConnected = true; // start() resolved: the app is registered
-    asterisk.on('connected', () => (ariConnected = true));
-    asterisk.on('disconnected', () => (ariConnected = false));
-    health.add('ari', () => ariConnected);
+    health.add('ari', () => asterisk.ariConnected);
   }
   if (direct || pbxJanus) health.add('janus', tcpReachable(config.janus.url));
   if (redis) health.add('redis', () => redis.status === 'ready');

@@ -34,11 +34,21 @@ function levelOf(analyser, buffer) {
   return Math.sqrt(sum / buffer.length);
 }
 
+// The node's message says why and when a call can succeed (an address's own call frees its slot
+// when it ends, well before Retry-After); only a body without one falls back to Retry-After.
 function describeHttpRefusal(status, body) {
-  const retry = body && body.retryAfterSeconds ? ` Please try again in ${Math.ceil(body.retryAfterSeconds / 60) > 1 ? `${Math.ceil(body.retryAfterSeconds / 60)} minutes` : `${body.retryAfterSeconds} seconds`}.` : '';
-  if (status === 429 || status === 503) return `${(body && body.message) || 'All lines are busy.'}${retry}`;
+  if ((status === 429 || status === 503) && body && body.message) return body.message;
+  const retry = body && body.retryAfterSeconds ? ` Please try again in ${body.retryAfterSeconds} seconds at the latest.` : '';
+  if (status === 429 || status === 503) return `All lines are busy.${retry}`;
   if (status === 403) return 'This website is not allowed to start calls.';
   return 'The call service is unavailable right now.';
+}
+
+// The node's `ended` reasons: `webrtc_*` when the connection itself failed (ICE, DTLS).
+function endedMessage(reason) {
+  if (reason === 'max_duration') return 'The call reached its time limit.';
+  if (typeof reason === 'string' && reason.startsWith('webrtc_')) return 'The connection to the call was lost.';
+  return 'The bot ended the call.';
 }
 
 export class ParleyTalkButton extends HTMLElement {
@@ -167,7 +177,7 @@ export class ParleyTalkButton extends HTMLElement {
       await this.peer.setRemoteDescription({ type: 'answer', sdp: message.sdp });
       this.setState('talking', 'Talking with the bot');
     } else if (message.type === 'ended') {
-      this.hangUp(message.reason, message.reason === 'max_duration' ? 'The call reached its time limit.' : 'The bot ended the call.');
+      this.hangUp(message.reason, endedMessage(message.reason));
     } else if (message.type === 'error' && this.state === 'connecting') {
       this.fail('The call could not be connected.');
     }

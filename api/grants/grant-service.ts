@@ -36,11 +36,19 @@ export type GrantOutcome =
   | { ok: true; grant: Grant }
   | { ok: false; status: number; error: string; message: string; retryAfterSeconds?: number };
 
+// Why, and when a call can succeed: an address's own call (or unused grant) frees its slot as soon
+// as it ends, so that refusal says so; Retry-After is only the latest that can be (the call's
+// maximum duration, or the grant's expiry).
 const refusalMessages = {
-  ip_busy: 'A call from this address is already in progress.',
-  ip_hourly: 'Too many calls from this address this hour.',
-  global_cap: 'All lines are busy.',
+  ip_busy: (wait: string) => `A call from this address is already in progress (or was just granted). You can call again as soon as it ends, at the latest in ${wait}.`,
+  ip_hourly: (wait: string) => `This address has used its hourly call budget. You can call again in ${wait}.`,
+  global_cap: (wait: string) => `All lines are busy. You can call as soon as another call ends, at the latest in ${wait}.`,
 } as const;
+
+function waitText(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
 
 export class GrantService {
   constructor(
@@ -67,7 +75,7 @@ export class GrantService {
         ok: false,
         status: reservation.reason === 'global_cap' ? 503 : 429,
         error: reservation.reason,
-        message: refusalMessages[reservation.reason],
+        message: refusalMessages[reservation.reason](waitText(reservation.retryAfterSeconds)),
         retryAfterSeconds: reservation.retryAfterSeconds,
       };
     }

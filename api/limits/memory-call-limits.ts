@@ -15,13 +15,13 @@ export class MemoryCallLimits implements CallLimits {
   private readonly byIp = new Map<string, Map<string, number>>();
   private readonly expiries = new ExpiryQueue<ReservationKey>();
   private active = 0;
-  private readonly hourly: RateLimiterMemory;
+  private readonly hourly: RateLimiterMemory | undefined;
 
   constructor(
     private readonly config: CallLimitsConfig,
     private readonly now: () => number = Date.now,
   ) {
-    this.hourly = new RateLimiterMemory({ points: config.perIpPerHour, duration: 3600 });
+    this.hourly = config.perIpPerHour === undefined ? undefined : new RateLimiterMemory({ points: config.perIpPerHour, duration: 3600 });
   }
 
   private readonly isCurrent = ({ clientIp, sessionId }: ReservationKey, untilMs: number): boolean =>
@@ -52,7 +52,7 @@ export class MemoryCallLimits implements CallLimits {
       return { ok: false, reason: 'global_cap', retryAfterSeconds: Math.max(1, Math.ceil((soonestEndMs - now) / 1000)) };
     }
     try {
-      await this.hourly.consume(clientIp);
+      await this.hourly?.consume(clientIp);
     } catch (refusal) {
       const msBeforeNext = refusal instanceof RateLimiterRes ? refusal.msBeforeNext : 3_600_000;
       return { ok: false, reason: 'ip_hourly', retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
@@ -67,11 +67,17 @@ export class MemoryCallLimits implements CallLimits {
     return { ok: true };
   }
 
-  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<void> {
+  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<boolean> {
     const mine = this.byIp.get(clientIp);
-    if (!mine?.has(sessionId)) return;
+    const heldUntilMs = mine?.get(sessionId);
+    if (!mine || heldUntilMs === undefined) return false;
+    if (heldUntilMs <= this.now()) {
+      this.remove(clientIp, sessionId);
+      return false;
+    }
     mine.set(sessionId, untilMs);
     this.expiries.push({ clientIp, sessionId }, untilMs);
+    return true;
   }
 
   async release(clientIp: string, sessionId: string): Promise<void> {

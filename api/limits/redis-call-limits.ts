@@ -28,15 +28,29 @@ end
 return {0}
 `;
 
+// KEYS: ip set, global set. ARGV: now, session id, new end. Returns 1 when moved, 0 when the
+// reservation is gone or past its end (an expired member is only swept at the next reserve).
+const EXTEND_SCRIPT = `
+local heldUntil = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not heldUntil or tonumber(heldUntil) <= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3], 'GT')
+return 1
+`;
+
 export class RedisCallLimits implements CallLimits {
-  private readonly hourly: RateLimiterRedis;
+  private readonly hourly: RateLimiterRedis | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly config: CallLimitsConfig,
     private readonly now: () => number = Date.now,
   ) {
-    this.hourly = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'parley:hourly', points: config.perIpPerHour, duration: 3600 });
+    this.hourly =
+      config.perIpPerHour === undefined ? undefined : new RateLimiterRedis({ storeClient: redis, keyPrefix: 'parley:hourly', points: config.perIpPerHour, duration: 3600 });
   }
 
   private async run(clientIp: string, sessionId: string, untilMs: number): Promise<Reservation> {
@@ -61,20 +75,20 @@ export class RedisCallLimits implements CallLimits {
     const check = await this.run(clientIp, sessionId, 0);
     if (!check.ok) return check;
     try {
-      await this.hourly.consume(clientIp);
+      await this.hourly?.consume(clientIp);
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       return { ok: false, reason: 'ip_hourly', retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
     }
     const reserved = await this.run(clientIp, sessionId, untilMs);
     // Another node took the slot between the check and the add: give the hourly point back.
-    if (!reserved.ok) await this.hourly.reward(clientIp);
+    if (!reserved.ok) await this.hourly?.reward(clientIp);
     return reserved;
   }
 
-  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<void> {
-    const ipKey = `${PREFIX}ip:${clientIp}`;
-    await this.redis.multi().zadd(ipKey, 'XX', untilMs, sessionId).zadd(GLOBAL_KEY, 'XX', untilMs, sessionId).pexpireat(ipKey, untilMs, 'GT').exec();
+  async extend(clientIp: string, sessionId: string, untilMs: number): Promise<boolean> {
+    const moved = await this.redis.eval(EXTEND_SCRIPT, 2, `${PREFIX}ip:${clientIp}`, GLOBAL_KEY, this.now(), sessionId, untilMs);
+    return moved === 1;
   }
 
   async release(clientIp: string, sessionId: string): Promise<void> {

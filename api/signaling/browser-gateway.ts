@@ -1,5 +1,6 @@
 // What the signaling socket needs from whatever carries the browser's media: the embedded WebRTC
 // edge in embedded mode, Janus in PBX and direct modes.
+import type { Logger } from 'pino';
 import type { MediaSession } from '../../engine/media/media-session.js';
 
 interface CallLegBase {
@@ -11,6 +12,9 @@ interface CallLegBase {
 // the bot to it, and the Call's end is the leg's end.
 export interface LocalCallLeg extends CallLegBase {
   media: MediaSession;
+  // Settles with a reason when the transport under the media fails or closes from the far side
+  // (the embedded edge's ICE or DTLS): the call ends with it.
+  transportEnded?: Promise<string>;
 }
 
 // The media flows elsewhere (PBX mode: browser -> Janus -> Asterisk, whose adapter attaches the
@@ -23,5 +27,6 @@ export interface RemoteCallLeg extends CallLegBase {
 export type BrowserCallLeg = LocalCallLeg | RemoteCallLeg;
 
 export interface BrowserGateway {
-  connect(callId: string, offerSdp: string): Promise<BrowserCallLeg>;
+  // `logger` carries the call's id: one line per failure of this call's leg.
+  connect(callId: string, offerSdp: string, logger: Logger): Promise<BrowserCallLeg>;
 }

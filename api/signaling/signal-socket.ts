@@ -10,7 +10,8 @@ import type { SessionRecords } from '../grants/session-records.js';
 import type { SessionTokens } from '../grants/session-token.js';
 import type { HttpRequest, HttpResponse, WsConnection, WsHandlers } from '../http/http-types.js';
 import type { CallLimits } from '../limits/call-limits.js';
-import type { BrowserGateway, LocalCallLeg, RemoteCallLeg } from './browser-gateway.js';
+import { CallReservation } from '../limits/call-reservation.js';
+import type { BrowserCallLeg, BrowserGateway, LocalCallLeg, RemoteCallLeg } from './browser-gateway.js';
 import type { DiagnosticsLog } from './diagnostics-log.js';
 import { clientMessageSchema, MAX_SIGNAL_MESSAGE_BYTES, type ServerMessage } from './signal-messages.js';
 
@@ -33,12 +34,16 @@ export interface SignalState {
   callId: string;
   clientIp: string;
   logger: Logger;
+  // The socket's hold on the call budget: a call starts only while it is held.
+  reservation: CallReservation;
   call?: Call;
   closeLeg?: (reason: string) => Promise<void>;
   connecting: boolean;
   // A leg was connected (one call per socket, also once it has ended).
   connected: boolean;
   closed: boolean;
+  // `ended` goes to the browser once, whichever of the caller, the call or the leg ends first.
+  endedSent: boolean;
   rejectedReasons: Set<string>;
 }
 
@@ -51,6 +56,12 @@ function send(connection: WsConnection, message: ServerMessage): void {
   connection.send(JSON.stringify(message));
 }
 
+function announceEnded(connection: WsConnection, state: SignalState, reason: string): void {
+  if (state.endedSent || state.closed) return;
+  state.endedSent = true;
+  send(connection, { type: 'ended', reason });
+}
+
 export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
   const reject = (connection: WsConnection, state: SignalState, reason: string, message: string): void => {
     rejectedMessages.inc({ reason });
@@ -61,11 +72,12 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
     send(connection, { type: 'error', error: reason, message });
   };
 
-  const endCall = (state: SignalState, reason: string): void => {
+  const endCall = (connection: WsConnection, state: SignalState, reason: string): void => {
+    state.reservation.release();
     state.call?.end(reason);
     void state.closeLeg?.(reason);
     state.closeLeg = undefined;
-    void deps.limits.release(state.clientIp, state.callId);
+    announceEnded(connection, state, reason);
   };
 
   // The media is here (embedded and direct modes): a Call attaches the bot to it.
@@ -74,25 +86,56 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
     state.call = call;
     deps.calls.add(call);
     call.once('ended', (reason) => {
+      state.reservation.release();
       void leg.close(reason);
-      if (!state.closed) {
-        send(connection, { type: 'ended', reason });
-      }
+      announceEnded(connection, state, reason);
     });
-    call.start(deps.startBot, deps.maxCallSeconds * 1000);
+    // ICE or DTLS failed or closed under the media: the call ends with that reason.
+    void leg.transportEnded?.then((reason) => call.end(reason));
+    call.start(deps.startBot, state.reservation.remainingMs);
   };
 
   // The media lives elsewhere (PBX mode: Asterisk's adapter attaches the bot). This node still owns
-  // the browser's budget: the maximum duration closes the leg, and its end frees the caller's slot.
+  // the browser's budget: the reservation's end closes the leg, and its end frees the caller's slot.
   const watchRemoteLeg = (connection: WsConnection, state: SignalState, leg: RemoteCallLeg): void => {
-    const maxDuration = setTimeout(() => void leg.close('max_duration'), deps.maxCallSeconds * 1000);
+    const maxDuration = setTimeout(() => void leg.close('max_duration'), state.reservation.remainingMs);
     void leg.ended.then((reason) => {
       clearTimeout(maxDuration);
       state.closeLeg = undefined;
       state.logger.info({ reason }, 'browser leg ended');
-      if (!state.closed) send(connection, { type: 'ended', reason });
-      void deps.limits.release(state.clientIp, state.callId);
+      state.reservation.release();
+      announceEnded(connection, state, reason);
     });
+  };
+
+  // The reservation is renewed for the call's length before connecting, and checked again, in the
+  // same turn as the call starts, once the leg is there: a hangup or a close meanwhile released it.
+  const connectCall = async (connection: WsConnection, state: SignalState, offerSdp: string): Promise<void> => {
+    let leg: BrowserCallLeg;
+    try {
+      if (!(await state.reservation.renew(Date.now() + deps.maxCallSeconds * 1000))) {
+        state.connecting = false;
+        reject(connection, state, 'reservation_ended', 'This session has ended: request a new one.');
+        return;
+      }
+      leg = await deps.gateway.connect(state.callId, offerSdp, state.logger);
+    } catch (error) {
+      state.connecting = false;
+      state.logger.warn({ err: error }, 'could not connect the browser call');
+      reject(connection, state, 'connect_failed', 'The call could not be connected.');
+      return;
+    }
+    state.connecting = false;
+    if (!state.reservation.held) {
+      void leg.close(state.closed ? 'signaling_closed' : 'reservation_ended');
+      if (!state.closed) reject(connection, state, 'reservation_ended', 'This session has ended: request a new one.');
+      return;
+    }
+    state.connected = true;
+    state.closeLeg = leg.close;
+    if (leg.media) startLocalCall(connection, state, leg);
+    else watchRemoteLeg(connection, state, leg);
+    send(connection, { type: 'answer', sdp: leg.answerSdp, callId: state.callId });
   };
 
   return {
@@ -106,15 +149,18 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
       if (request.remoteAddress !== claims.clientIp) return refuse(403, 'client_mismatch', 'The token was issued to another client.');
       const record = await deps.records.consume(claims.sessionId);
       if (!record) return refuse(401, 'token_used', 'The session token was already used.');
-      await deps.limits.extend(claims.clientIp, claims.sessionId, Date.now() + deps.maxCallSeconds * 1000);
+      const reservation = await CallReservation.claim(deps.limits, claims.clientIp, claims.sessionId, Date.now() + deps.maxCallSeconds * 1000);
+      if (!reservation) return refuse(410, 'reservation_ended', 'The session has expired: request a new one.');
       return {
         state: {
           callId: claims.sessionId,
           clientIp: claims.clientIp,
           logger: callLogger(claims.sessionId, deps.logger),
+          reservation,
           connecting: false,
           connected: false,
           closed: false,
+          endedSent: false,
           rejectedReasons: new Set<string>(),
         },
       };
@@ -147,40 +193,25 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
         return;
       }
       if (message.type === 'hangup') {
-        endCall(state, 'caller_hangup');
-        send(connection, { type: 'ended', reason: 'caller_hangup' });
+        endCall(connection, state, 'caller_hangup');
         return;
       }
       if (state.connected || state.connecting) {
         reject(connection, state, 'call_exists', 'This session already has a call.');
         return;
       }
+      if (!state.reservation.held) {
+        reject(connection, state, 'reservation_ended', 'This session has ended: request a new one.');
+        return;
+      }
       state.connecting = true;
-      void deps.gateway.connect(state.callId, message.sdp).then(
-        (leg) => {
-          state.connecting = false;
-          if (state.closed) {
-            void leg.close('signaling_closed');
-            return;
-          }
-          state.connected = true;
-          state.closeLeg = leg.close;
-          if (leg.media) startLocalCall(connection, state, leg);
-          else watchRemoteLeg(connection, state, leg);
-          send(connection, { type: 'answer', sdp: leg.answerSdp, callId: state.callId });
-        },
-        (error: unknown) => {
-          state.connecting = false;
-          state.logger.warn({ err: error }, 'could not connect the browser call');
-          reject(connection, state, 'connect_failed', 'The call could not be connected.');
-        },
-      );
+      void connectCall(connection, state, message.sdp);
     },
 
-    close(_connection, state, code) {
+    close(connection, state, code) {
       state.logger.info({ code, connecting: state.connecting, connected: state.connected }, 'signaling closed');
       state.closed = true;
-      endCall(state, 'signaling_closed');
+      endCall(connection, state, 'signaling_closed');
     },
   };
 }

@@ -19,7 +19,7 @@ import { BENCH_ORIGIN, serverKinds } from './grant-server-kinds.js';
 
 const unlimited: CallLimits = {
   reserve: async () => ({ ok: true }),
-  extend: async () => {},
+  extend: async () => true,
   release: async () => {},
   close: async () => {},
 };

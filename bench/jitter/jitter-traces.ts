@@ -1,15 +1,24 @@
-// The impairment profiles the jitter bench scores.
-// "low jitter" traces are the ones where the adaptive buffer must beat a fixed 60 ms buffer's delay.
-import type { ImpairmentProfile } from '../../test/support/network-impairment.js';
+// The traces the jitter bench scores: impairment profiles of one continuous stream, and callers
+// that speak in talkspurts with Asterisk 22's timestamp restarts and short last frames.
+// "low jitter" traces are the ones where the adaptive buffer must beat a fixed 60 ms buffer's delay;
+// on "no loss" traces it must play every packet.
+import { generateTrace, type ImpairmentProfile, type Trace } from '../../test/support/network-impairment.js';
+import { talkspurtTrace } from './talkspurt-trace.js';
 
 export interface BenchTrace {
-  profile: ImpairmentProfile;
+  name: string;
+  build: () => Trace;
   lowJitter: boolean;
+  noLoss?: boolean;
 }
 
 // 60 s each; seeds fixed so every run scores the same packets.
 function trace(lowJitter: boolean, name: string, seed: number, impairments: Partial<ImpairmentProfile>): BenchTrace {
-  return { lowJitter, profile: { name, seed, durationS: 60, ...impairments } };
+  return { name, lowJitter, build: () => generateTrace({ name, seed, durationS: 60, ...impairments }) };
+}
+
+function talkspurts(lowJitter: boolean, name: string, seed: number, jitterSigmaMs: number): BenchTrace {
+  return { name, lowJitter, noLoss: lowJitter, build: () => talkspurtTrace({ name, seed, durationS: 60, jitterSigmaMs }) };
 }
 
 const gaussian = (sigmaMs: number): ImpairmentProfile['jitter'] => ({ kind: 'gaussian', sigmaMs });
@@ -33,4 +42,6 @@ export const benchTraces: BenchTrace[] = [
     loss: { pGoodToBad: 0.01, pBadToGood: 0.5 },
     spikes: { everyS: 7, heightMs: 200 },
   }),
+  talkspurts(true, 'asterisk-restarts', 9, 3),
+  talkspurts(false, 'asterisk-restarts-jitter-15ms', 10, 15),
 ];

@@ -3,15 +3,15 @@
 // and bench/results/jitter-delay-vs-loss.svg.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generateTrace } from '../../test/support/network-impairment.js';
 import type { BenchResult } from '../bench-part.js';
 import { delayLossSvg } from './delay-loss-plot.js';
-import { benchTraces } from './jitter-traces.js';
+import { benchTraces, type BenchTrace } from './jitter-traces.js';
 import { scoreTrace, type TraceScore } from './trace-scoring.js';
 
-function goals(score: TraceScore, lowJitter: boolean): Record<string, boolean> {
+function goals(score: TraceScore, { lowJitter, noLoss }: BenchTrace): Record<string, boolean> {
   const spike = score.name.includes('spike');
   return {
+    ...(noLoss ? { no_packet_lost: score.late_loss_pct === 0 } : {}),
     late_loss_within_fixed120_plus_half_point: score.late_loss_pct <= score.fixed120.late_loss_pct + 0.5,
     delay_below_fixed120: score.mean_delay_ms < score.fixed120.mean_delay_ms,
     late_loss_at_most_1pct: spike || score.late_loss_pct <= 1,
@@ -20,9 +20,9 @@ function goals(score: TraceScore, lowJitter: boolean): Record<string, boolean> {
 }
 
 export async function run(): Promise<BenchResult> {
-  const traces = benchTraces.map(({ profile, lowJitter }) => {
-    const score = scoreTrace(generateTrace(profile));
-    return { ...score, low_jitter: lowJitter, goals: goals(score, lowJitter) };
+  const traces = benchTraces.map((bench) => {
+    const score = scoreTrace(bench.build());
+    return { ...score, low_jitter: bench.lowJitter, goals: goals(score, bench) };
   });
   const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });

@@ -39,7 +39,7 @@ const REFUSED = {
 // waiting: between a fault and a reconnect; detached: the bot is gone for good (fallback, or a
 // Twilio bot that ended its stream) and the call is winding down.
 type State = 'connecting' | 'open' | 'waiting' | 'detached' | 'stopped';
-type Pending = { kind: 'audio'; pcm: Int16Array } | { kind: 'event'; event: CallEventToBot };
+type Pending = { kind: 'audio'; pcm: Int16Array; frameIndex: number } | { kind: 'event'; event: CallEventToBot };
 
 export interface BotConnectionStats {
   framesToBot: number;
@@ -61,6 +61,8 @@ export class BotConnection implements BotSession {
   private socket: WebSocket | undefined;
   private pending: Pending[] = [];
   private pendingAudio = 0;
+  // Caller frames the media has produced so far (the call's continuous 20 ms clock).
+  private callerFrames = 0;
   private attempts = 0;
   private nextBotMark = 1;
   private readonly botMarks = new Map<string, string>();
@@ -235,26 +237,28 @@ export class BotConnection implements BotSession {
   }
 
   private onCallerAudio(pcm: Int16Array): void {
+    const frameIndex = this.callerFrames++;
     if (this.state === 'open') {
-      this.sendAudio(pcm);
+      this.sendAudio(pcm, frameIndex);
     } else if (this.state === 'connecting' || this.state === 'waiting') {
       if (this.pendingAudio >= this.maxBufferedFrames) {
         this.pending.splice(this.pending.findIndex((entry) => entry.kind === 'audio'), 1);
         this.pendingAudio--;
         this.dropped('to_bot', 'not_connected');
       }
-      this.pending.push({ kind: 'audio', pcm: pcm.slice() });
+      this.pending.push({ kind: 'audio', pcm: pcm.slice(), frameIndex });
       this.pendingAudio++;
     }
   }
 
-  private sendAudio(pcm: Int16Array): void {
-    const message = this.protocol.callerAudio(pcm);
-    this.audioMessageBytes = message.length;
+  private sendAudio(pcm: Int16Array, frameIndex: number): void {
+    // Checked before the message is built, so a dropped frame takes no chunk or sequence number.
     if (this.overBudget()) {
       this.dropped('to_bot', 'backpressure');
       return;
     }
+    const message = this.protocol.callerAudio(pcm, frameIndex);
+    this.audioMessageBytes = message.length;
     this.socket!.send(message);
     this.stats.framesToBot++;
   }
@@ -311,7 +315,7 @@ export class BotConnection implements BotSession {
     this.pending = [];
     this.pendingAudio = 0;
     for (const entry of pending) {
-      if (entry.kind === 'audio') this.sendAudio(entry.pcm);
+      if (entry.kind === 'audio') this.sendAudio(entry.pcm, entry.frameIndex);
       else this.toBot(entry.event);
     }
   }

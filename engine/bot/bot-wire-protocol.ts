@@ -31,7 +31,9 @@ export interface BotWireProtocol {
   // What to send right after the socket opens; `resumed` after a reconnect.
   opening(resumed: boolean): WireMessage[];
   // One 20 ms frame of caller audio. The array is only valid during the call: copy it.
-  callerAudio(pcm: Int16Array): WireMessage;
+  // `frameIndex` counts the call's caller frames on its continuous 20 ms clock, sent or not, so
+  // frames dropped on the way (backpressure, a bot still connecting) leave a gap in stream time.
+  callerAudio(pcm: Int16Array, frameIndex: number): WireMessage;
   // undefined: this protocol has no message for that event.
   callEvent(event: CallEventToBot): WireMessage | undefined;
   // Throws MalformedBotMessageError for anything the schema rejects.

@@ -12,7 +12,7 @@ export interface CallMediaEvents {
   speechStarted: [];
   speechStopped: [];
   // The caller talked over bot audio: the playout queue has already been flushed; `playedMs` is how
-  // much of the bot's audio actually reached the caller since the last clear.
+  // much of the interrupted answer reached the caller (since the queue last ran dry or was cleared).
   bargeIn: [playedMs: number];
   dtmf: [digit: string, durationMs: number];
   // All bot audio queued before mark(name) has been sent to the caller.

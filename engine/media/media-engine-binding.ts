@@ -16,7 +16,10 @@ export interface NativeSessionStats {
   malformed?: number;
   srtpFailed?: number;
   foreignSource?: number;
+  unsignalledSource?: number;
+  sourceCandidate?: number;
   foreignSsrc?: number;
+  relatches?: number;
   wrongPayloadType?: number;
   rtcpReceived?: number;
   decodeErrors?: number;
@@ -59,12 +62,15 @@ export interface NativeMediaEngine {
   setPaused(id: number, paused: boolean): void;
   stats(id: number): NativeSessionStats;
   queuedBotSamples(id: number): number;
+  refusedTotals(): Float64Array;
 }
 
 interface MediaModule {
   MediaEngine: {
     new (events: Int32Array, audio: Int16Array): NativeMediaEngine;
     monotonicUs(): number;
+    // Names of the refusal reasons refusedTotals() is indexed by (native/media/media_refusal.h).
+    refusalReasons(): string[];
   };
 }
 
@@ -81,4 +87,5 @@ export const SessionEventType = {
   remoteLatched: 7,
   playoutIdle: 8,
   malformed: 9,
+  refused: 10,
 } as const;

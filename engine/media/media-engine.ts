@@ -4,11 +4,12 @@
 import type { Logger } from 'pino';
 import type { NetworkCodec } from '../call/call-media.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
+import { countRefused } from '../metrics.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
 import { MediaSession } from './media-session.js';
 import {
+  checkedRtpSessionOptionsSchema,
   pcmSessionOptionsSchema,
-  rtpSessionOptionsSchema,
   type PcmSessionOptions,
   type RtpSessionOptions,
 } from './media-session-options.js';
@@ -16,6 +17,8 @@ import {
 const FRAME_MS = 20;
 const FRAME_US = FRAME_MS * 1000;
 const EVENT_CAPACITY = 16384;
+// Refused-datagram totals go to /metrics once a second: live during a flood, one crossing.
+const REFUSALS_EVERY_TICKS = 50;
 
 export interface MediaEngineOptions {
   // 'realtime' runs its own 20 ms loop; 'manual' leaves tick(nowUs) to the caller (tests, bench).
@@ -51,11 +54,16 @@ export class MediaEngine {
   private readonly logger?: Logger;
   private timer: NodeJS.Timeout | undefined;
   private nextTickUs = 0;
+  private readonly refusalReasons: string[];
+  private readonly refusalsPublished: Float64Array;
+  private ticksSinceRefusals = 0;
 
   constructor(options: MediaEngineOptions = {}) {
     const { MediaEngine: NativeEngine } = mediaModule();
     this.audio = new Int16Array(options.audioCapacitySamples ?? 4 * 1024 * 1024);
     this.native = new NativeEngine(this.events, this.audio);
+    this.refusalReasons = NativeEngine.refusalReasons();
+    this.refusalsPublished = new Float64Array(this.refusalReasons.length);
     this.clock = options.clock ?? 'realtime';
     this.logger = options.logger;
   }
@@ -79,7 +87,7 @@ export class MediaEngine {
     options: RtpSessionOptions,
     extra: { startUs?: number; onOutbound?: OutboundPacketSink } = {},
   ): RtpSessionHandle {
-    const parsed = rtpSessionOptionsSchema.parse(options);
+    const parsed = checkedRtpSessionOptionsSchema.parse(options);
     if ((parsed.transport === 'external') !== (extra.onOutbound !== undefined)) {
       throw new InvalidArgumentError('an external transport needs onOutbound, and only it');
     }
@@ -109,6 +117,7 @@ export class MediaEngine {
         this.logger?.error({ callId: session.callId, err: error }, 'media event listener threw');
       }
     }
+    if (++this.ticksSinceRefusals >= REFUSALS_EVERY_TICKS) this.publishRefusals();
     for (const [session, sink] of this.packetSinks) {
       const packets = session.takeOutboundPackets();
       if (packets.length === 0) continue;
@@ -123,6 +132,18 @@ export class MediaEngine {
   stop(): void {
     for (const session of [...this.sessions.values()]) session.close('shutdown');
     this.stopTimer();
+    this.publishRefusals();
+  }
+
+  // Adds what every session refused since the last call to parley_refused_total{surface="media"}.
+  publishRefusals(): void {
+    this.ticksSinceRefusals = 0;
+    const totals = this.native.refusedTotals();
+    for (let i = 0; i < totals.length; i++) {
+      const delta = totals[i]! - this.refusalsPublished[i]!;
+      if (delta > 0) countRefused('media', this.refusalReasons[i]!, delta);
+    }
+    this.refusalsPublished.set(totals);
   }
 
   private register(callId: string, nativeId: number, sampleRateHz: number, networkCodec: NetworkCodec): MediaSession {
@@ -169,6 +190,15 @@ export class MediaEngine {
         break;
       case SessionEventType.malformed:
         this.logger?.warn({ callId: session.callId, reason: value }, 'dropping malformed media packets (counted in stats)');
+        break;
+      case SessionEventType.refused:
+        this.logger?.warn(
+          { callId: session.callId, reason: this.refusalReasons[value] },
+          'refusing inbound media datagrams (the rest are counted in parley_refused_total)',
+        );
+        break;
+      case SessionEventType.remoteLatched:
+        if (value === 1) this.logger?.info({ callId: session.callId }, 'media source moved (NAT rebinding or learning)');
         break;
       default:
         break;

@@ -31,9 +31,25 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   transport: z.enum(['udp', 'external']).default('udp'),
   localHost: z.string().default('127.0.0.1'),
   localPort: z.number().int().min(0).max(65535).default(0),
+  // The operator's RTP port range (PARLEY_RTP_PORT_MIN/MAX) for localPort 0; unset: any free port.
+  localPortMin: z.number().int().min(1).max(65535).optional(),
+  localPortMax: z.number().int().min(1).max(65535).optional(),
+  // The remote address the signalling named (SDP c=/m=; Asterisk's UNICASTRTP_LOCAL_ADDRESS/PORT,
+  // or later through setRemote): where to send, and the source the leg latches to first
+  // (native/media/source_latch.h, after rtpengine's endpoint learning).
   remoteHost: z.string().optional(),
   remotePort: z.number().int().min(1).max(65535).optional(),
   learnRemote: z.boolean().optional(),
+  // Only the signalled address is ever taken, and nothing before it is known (rtpengine's
+  // strict-source); otherwise a learning window and NAT re-latching apply.
+  strictSource: z.boolean().default(false),
+  // With a signalled address: how long other sources wait for it; without: how long a sustained
+  // stream may take over from the first packet's source.
+  sourceLearningMs: z.number().int().min(0).max(10_000).default(1000),
+  // NAT rebinding: a new address with the latched SSRC takes over after the latched one has been
+  // silent this long and the new one sent relatchPackets consecutive valid packets.
+  relatchSilenceMs: z.number().int().min(20).max(60_000).default(1000),
+  relatchPackets: z.number().int().min(1).max(1000).default(10),
   sendSilence: z.boolean().default(true),
   jitterMinDelayMs: z.number().int().min(0).max(1000).default(20),
   jitterMaxDelayMs: z.number().int().min(20).max(2000).default(400),
@@ -48,6 +64,17 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
     })
     .optional(),
 });
+
+// With the cross-field rules the native side checks too (native/addon/session_options.cc). Kept
+// apart from the field schema, which config picks keys from (zod refuses pick on refined objects).
+export const checkedRtpSessionOptionsSchema = rtpSessionOptionsSchema
+  .refine((options) => options.jitterMinDelayMs <= options.jitterMaxDelayMs, { message: 'jitterMinDelayMs must not exceed jitterMaxDelayMs' })
+  .refine((options) => (options.remoteHost === undefined) === (options.remotePort === undefined), {
+    message: 'remoteHost and remotePort go together',
+  })
+  .refine((options) => (options.localPortMin === undefined) === (options.localPortMax === undefined) && (options.localPortMin ?? 0) <= (options.localPortMax ?? 0), {
+    message: 'localPortMin and localPortMax form a range together',
+  });
 
 export const pcmSessionOptionsSchema = sessionOptionsSchema.extend({
   legRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),

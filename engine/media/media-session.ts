@@ -25,6 +25,7 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   // Read just before the native session goes: whoever closes it (BYE, CANCEL, bot hangup,
   // teardown), the call's end-of-call line and metrics still get its counts.
   private finalStats: NativeSessionStats | undefined;
+  private dtmfSender: ((digits: string) => void) | undefined;
   private readonly onClose: (session: MediaSession) => void;
 
   constructor(
@@ -66,7 +67,15 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
 
   sendDtmf(digits: string): void {
     if (this.closed) return;
-    this.native.sendDtmf(this.nativeId, digits);
+    if (this.dtmfSender) this.dtmfSender(digits);
+    else this.native.sendDtmf(this.nativeId, digits);
+  }
+
+  // DTMF toward the caller goes this way instead of the network leg: in PBX mode the leg ends at
+  // Asterisk's ExternalMedia channel, which does not pass digits on to the caller (Asterisk plays
+  // them on the caller's own channel when asked over ARI).
+  sendDtmfThrough(send: (digits: string) => void): void {
+    this.dtmfSender = send;
   }
 
   hangup(reason: string): void {

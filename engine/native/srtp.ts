@@ -19,6 +19,7 @@ interface NativeSrtpSession {
   protectRtcp(packet: Uint8Array): Result;
   unprotectRtcp(packet: Uint8Array): Result;
   readonly rolloverCounter: number;
+  readonly receiveStreams: number;
 }
 
 interface SrtpModule {
@@ -60,9 +61,15 @@ export class SrtpSession {
     return unwrap(callNative(() => this.native.unprotectRtcp(packet)));
   }
 
-  // The sender's rollover counter: wraps of its sequence number so far (section 3.3.1).
+  // The sender's rollover counter: wraps of its sequence number so far (section 3.3.1), for the
+  // SSRC it protected last.
   get rolloverCounter(): number {
     return this.native.rolloverCounter;
+  }
+
+  // SSRCs whose incoming state (ROC, replay list) the session holds; bounded.
+  get receiveStreams(): number {
+    return this.native.receiveStreams;
   }
 }
 

@@ -28,6 +28,7 @@ export interface AriClientLike {
     getChannelVar: Op<{ channelId: string; variable: string }, { value: string }>;
     externalMedia: Op<Record<string, string>, AriChannelJson>;
     list: Op<Record<string, never>, AriChannelJson[]>;
+    sendDTMF: Op<{ channelId: string; dtmf: string }, unknown>;
   };
   bridges: {
     create: Op<{ type: string; bridgeId: string; name: string }, AriBridgeJson>;
@@ -36,6 +37,7 @@ export interface AriClientLike {
     list: Op<Record<string, never>, AriBridgeJson[]>;
   };
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
   removeAllListeners(event?: string): unknown;
   start(app: string): Promise<void>;
   stop(): void;

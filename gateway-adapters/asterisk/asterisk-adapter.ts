@@ -1,12 +1,10 @@
 // PBX mode: Parley as the ARI Stasis application. Channels that enter Stasis(app) from an allowed
 // dialplan location become calls (AsteriskCall does the per-call work); everything else entering
-// the app is hung up. The event socket is kept up by ari-client's own reconnect (exponential from
-// 100 ms, 10 tries), then by ours (a fresh connect, which also reloads the API documents, as after
-// an Asterisk upgrade). Every (re)connection is followed by a reconcile against what Asterisk
-// actually has.
+// the app is hung up. When the event socket drops, Parley connects afresh on its own backoff (a
+// refused password or an unreachable Asterisk is logged and retried, never fatal once started).
+// Every (re)connection is followed by a reconcile against what Asterisk actually has.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import * as ari from 'ari-client';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BotStarter } from '../../engine/call/call.js';
@@ -14,13 +12,15 @@ import type { CallRegistry } from '../../engine/call/call-registry.js';
 import type { MediaEngine } from '../../engine/media/media-engine.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriClientLike } from './ari-api.js';
+import { connectAri, connectErrorOf, retireAriClient } from './ari-connect.js';
 import { channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-events.js';
 import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
+import { AudioSocketServer } from './audiosocket-server.js';
 import { isParleyObject } from './call-names.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
-import { AriProtocolError } from './errors.js';
+import { AriConnectError, AriProtocolError } from './errors.js';
 import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
 
 const PUMP_MS = 20;
@@ -63,16 +63,20 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private readonly logger: Logger;
   private pumpTimer: NodeJS.Timeout | undefined;
   private clientServer: WebSocketServer | undefined;
+  private audioSocketServer: AudioSocketServer | undefined;
   private readonly clientWaiters = new Map<string, (accepted: AcceptedSocket) => void>();
   // Client mode: Asterisk may dial out (and send MEDIA_START) before its REST answer reaches us.
   private readonly unclaimed = new Map<string, AcceptedSocket & { timer: NodeJS.Timeout }>();
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelayMs: number;
+  private ariUp = false;
 
   constructor(private readonly options: AsteriskAdapterOptions) {
     super();
     if (!options.config.password) throw new InvalidArgumentError('asterisk.password (PARLEY_ARI_PASSWORD) is required in pbx mode');
     this.config = options.config;
+    this.reconnectDelayMs = options.config.reconnectInitialMs;
     this.logger = options.logger.child({ component: 'asterisk' });
     const wsBase = this.config.url.replace(/^http/, 'ws').replace(/\/$/, '');
     this.ctx = {
@@ -88,8 +92,15 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       logger: options.logger,
       mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
       awaitClientSocket: (channelName, timeoutMs) => this.awaitClientSocket(channelName, timeoutMs),
+      expectAudioSocket: (uuid) => this.audioSocketServer!.expect(uuid),
+      audioSocketPort: () => this.audioSocketServer!.port,
       onFinished: (call) => this.forget(call),
     };
+  }
+
+  // Whether the ARI event socket is up (calls can start); false while reconnecting.
+  get ariConnected(): boolean {
+    return this.ariUp;
   }
 
   get activeCalls(): number {
@@ -99,6 +110,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   // Resolves once the app is registered with Asterisk (the first connect must succeed).
   async start(): Promise<void> {
     if (this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client') await this.listenForAsterisk();
+    if (this.config.transport === 'audiosocket') {
+      const { listenHost, listenPort, maxConnections } = this.config.audiosocket;
+      this.audioSocketServer = new AudioSocketServer({ host: listenHost, port: listenPort, maxConnections, timeoutMs: this.config.requestTimeoutMs, logger: this.logger });
+      await this.audioSocketServer.listen();
+    }
     await this.connect();
   }
 
@@ -114,8 +130,8 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       call.call?.end('shutdown');
       await call.teardown('shutdown');
     }));
-    this.client?.removeAllListeners();
-    this.client?.stop();
+    if (this.client) retireAriClient(this.client);
+    this.ariUp = false;
     this.stopPump();
     for (const { socket, timer } of this.unclaimed.values()) {
       clearTimeout(timer);
@@ -123,6 +139,12 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     }
     this.unclaimed.clear();
     await new Promise<void>((resolve) => (this.clientServer ? this.clientServer.close(() => resolve()) : resolve()));
+    await this.audioSocketServer?.close();
+  }
+
+  // The port Asterisk's chan_audiosocket connects to (transport 'audiosocket').
+  get audioSocketPort(): number | undefined {
+    return this.audioSocketServer?.port;
   }
 
   // The address Asterisk's chan_websocket client connects to (client mode).
@@ -132,36 +154,60 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   }
 
   private async connect(): Promise<void> {
-    const client = (await ari.connect(this.config.url, this.config.username, this.config.password!)) as AriClientLike;
-    this.client = client;
-    this.ctx.ari = client;
+    const client = await connectAri(this.config.url, this.config.username, this.config.password!);
     client.on('StasisStart', (event) => this.guard('StasisStart', () => this.onStasisStart(event)));
     client.on('StasisEnd', (event) => this.guard('StasisEnd', () => this.onStasisEnd(event)));
     client.on('ChannelDtmfReceived', (event) => this.guard('ChannelDtmfReceived', () => this.onDtmf(event)));
     client.on('WebSocketConnected', () => {
+      // Until now calls kept using the previous client's REST operations (still valid over HTTP).
+      this.client = client;
+      this.ctx.ari = client;
+      this.ariUp = true;
+      this.reconnectDelayMs = this.config.reconnectInitialMs;
       this.logger.info('ARI event socket connected');
       this.emit('connected');
       void this.reconcile();
     });
-    client.on('WebSocketReconnecting', (error) => {
-      asteriskMetrics.reconnects.inc();
-      this.logger.warn({ err: error }, 'ARI event socket lost: reconnecting');
-      this.emit('disconnected');
+    // ari-client retries the event socket a few times itself (ari-connect.ts); when it gives up,
+    // Parley connects afresh on its own backoff, which also reloads the API documents (as after
+    // an Asterisk upgrade) and reports refused credentials as such.
+    try {
+      await client.start(this.config.app);
+    } catch (error) {
+      retireAriClient(client);
+      throw connectErrorOf(error, this.config.url);
+    }
+    if (this.stopping) {
+      retireAriClient(client);
+      return;
+    }
+    client.on('WebSocketReconnecting', (error) => this.eventSocketLost(error));
+    client.on('WebSocketMaxRetries', () => {
+      retireAriClient(client);
+      this.scheduleFreshConnect();
     });
-    client.on('WebSocketMaxRetries', () => this.scheduleFreshConnect(this.config.reconnectInitialMs));
-    await client.start(this.config.app);
   }
 
-  // ari-client gave up: start over with a fresh client, backing off up to reconnectMaxMs.
-  private scheduleFreshConnect(delayMs: number): void {
+  private eventSocketLost(error: unknown): void {
+    if (this.stopping || !this.ariUp) return;
+    this.ariUp = false;
+    asteriskMetrics.reconnects.inc();
+    this.logger.warn({ err: error }, 'ARI event socket lost: reconnecting');
+    this.emit('disconnected');
+  }
+
+  // Connects again after reconnectDelayMs, doubling it (up to reconnectMaxMs) after each failure;
+  // nothing a failed attempt throws leaves this loop.
+  private scheduleFreshConnect(): void {
     if (this.stopping) return;
-    this.client?.removeAllListeners();
-    this.client?.stop();
-    this.logger.warn({ delayMs }, 'ARI unreachable: connecting again later');
+    const delayMs = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(delayMs * 2, this.config.reconnectMaxMs);
     this.reconnectTimer = setTimeout(() => {
       this.connect().catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'ARI connect failed');
-        this.scheduleFreshConnect(Math.min(delayMs * 2, this.config.reconnectMaxMs));
+        const failure = error instanceof AriConnectError ? error : connectErrorOf(error, this.config.url);
+        asteriskMetrics.connectFailures.inc({ reason: failure.reason });
+        this.logger.warn({ err: failure, reason: failure.reason, retryInMs: this.reconnectDelayMs }, `ARI connect failed: ${failure.message}`);
+        this.scheduleFreshConnect();
       });
     }, delayMs);
   }
@@ -183,8 +229,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private onStasisStart(raw: unknown): void {
     const event = stasisStartSchema.parse(raw);
     const channel = event.channel;
-    // Our own ExternalMedia channels enter the app too.
-    if (isParleyObject(channel.id)) return;
+    // Our own ExternalMedia channels enter the app too: the call waits for that before bridging.
+    if (isParleyObject(channel.id)) {
+      this.byChannel.get(channel.id)?.mediaChannelEntered();
+      return;
+    }
     if (this.byChannel.has(channel.id)) throw new AriProtocolError(`second StasisStart for ${channel.id}`);
     const { context, exten } = channel.dialplan;
     if (this.stopping || !this.allowed(context, exten)) {
@@ -300,9 +349,9 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     server.on('connection', (socket) => {
       socket.once('message', (data, isBinary) => {
         try {
-          const { event, fields } = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
-          if (event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
-          const start = mediaStartOf(fields);
+          const control = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
+          if (control.event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
+          const start = mediaStartOf(control);
           const waiter = this.clientWaiters.get(start.channel);
           if (waiter !== undefined) {
             this.clientWaiters.delete(start.channel);

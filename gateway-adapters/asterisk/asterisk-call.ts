@@ -13,6 +13,8 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.js';
 import type { AsteriskConfig, ExternalMediaRtpFormat } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
+import type { AudioSocketConnection } from './audiosocket-connection.js';
+import { AudioSocketLink } from './audiosocket-link.js';
 import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import { AriRequestError, SetupAbortedError } from './errors.js';
 import { MediaWebSocketLink, type MediaStart } from './media-websocket-link.js';
@@ -41,6 +43,9 @@ export interface AsteriskCallContext {
   mediaWebSocketUrl: (connectionId: string) => string;
   // Client mode: resolves with the socket Asterisk opened for channel `name`.
   awaitClientSocket: (channelName: string, timeoutMs: number) => Promise<{ socket: WebSocket; start: MediaStart }>;
+  // AudioSocket: registers the UUID a connection will present, and where Asterisk connects to.
+  expectAudioSocket: (uuid: string) => { connection: Promise<AudioSocketConnection>; cancel: () => void };
+  audioSocketPort: () => number;
   onFinished: (call: AsteriskCall) => void;
 }
 
@@ -48,10 +53,15 @@ export class AsteriskCall {
   readonly mediaChannelId: string;
   readonly bridgeId: string;
   call: Call | undefined;
-  link: MediaWebSocketLink | undefined;
+  link: MediaWebSocketLink | AudioSocketLink | undefined;
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
   private tornDown: Promise<void> | undefined;
+  // Asterisk puts a new ExternalMedia channel into Stasis on another thread, possibly after
+  // POST /channels/externalMedia has answered: addChannel before that gets 422 "Channel not in
+  // Stasis application". Resolved by the media channel's own StasisStart (mediaChannelEntered).
+  private markMediaInStasis!: () => void;
+  private readonly mediaInStasis = new Promise<void>((resolve) => (this.markMediaInStasis = resolve));
   private readonly logger: Logger;
 
   constructor(
@@ -75,6 +85,11 @@ export class AsteriskCall {
     this.call?.end('media_channel_gone');
   }
 
+  // StasisStart of our ExternalMedia channel (it may come before the REST answer that created it).
+  mediaChannelEntered(): void {
+    this.markMediaInStasis();
+  }
+
   dtmf(digit: string, durationMs: number): void {
     this.call?.media.emit('dtmf', digit, durationMs);
   }
@@ -89,12 +104,14 @@ export class AsteriskCall {
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
+      const audioSocket = this.expectAudioSocket();
       const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(localPort)));
-      await this.connectMedia(session, mediaChannel);
+      await this.connectMedia(session, mediaChannel, audioSocket);
+      await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
       this.startCall(session);
       asteriskMetrics.calls.inc({ outcome: 'started' });
-      this.logger.info({ transport: config.transport, format: config.transport === 'rtp' ? config.format : 'slin16' }, 'asterisk call started');
+      this.logger.info({ transport: config.transport, format: config.transport === 'rtp' ? config.format : config.transport === 'audiosocket' ? 'slin' : 'slin16' }, 'asterisk call started');
     } catch (error) {
       asteriskMetrics.calls.inc({ outcome: error instanceof SetupAbortedError ? 'caller_left_during_setup' : 'setup_failed' });
       if (error instanceof AriRequestError) asteriskMetrics.ariErrors.inc({ step: error.step });
@@ -111,6 +128,8 @@ export class AsteriskCall {
   }
 
   private async runTeardown(reason: string): Promise<void> {
+    // chan_websocket still holds a few frames of the bot's last words: let them play first.
+    if (!this.callerGone) await this.link?.drain();
     this.link?.close();
     for (const entry of this.undo.reverse()) {
       try {
@@ -147,13 +166,16 @@ export class AsteriskCall {
   private createSession(): { session: MediaSession; localPort: number } {
     const { media, config, session: sessionOptions } = this.ctx;
     let handle: { session: MediaSession; localPort?: number };
-    if (config.transport === 'websocket') {
-      handle = { session: media.createPcmSession(this.callId, { ...sessionOptions, legRateHz: 16000 }) };
+    if (config.transport !== 'rtp') {
+      // chan_websocket carries slin16; AudioSocket slin (8 kHz), which Asterisk 20 has too.
+      const legRateHz = config.transport === 'websocket' ? 16000 : 8000;
+      handle = { session: media.createPcmSession(this.callId, { ...sessionOptions, legRateHz }) };
     } else {
       const { codec, payloadType } = rtpFormats[config.format];
       // learnRemote off: outbound RTP goes to UNICASTRTP_LOCAL_ADDRESS/PORT only, never to
-      // whoever sent the first packet.
-      handle = media.createRtpSession(this.callId, { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false });
+      // whoever sent the first packet. Strict source: inbound is taken from that address only
+      // (chan_rtp sends from the socket it names), and from nobody before setRemote names it.
+      handle = media.createRtpSession(this.callId, { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false, strictSource: true });
     }
     const { session } = handle;
     this.undo.push({ step: 'mediaSession', run: () => session.close('teardown') });
@@ -174,6 +196,10 @@ export class AsteriskCall {
         external_host: client ? config.websocket.clientName : 'INCOMING',
       };
     }
+    if (config.transport === 'audiosocket') {
+      // chan_audiosocket connects to external_host and presents `data` as its UUID.
+      return { ...common, transport: 'tcp', encapsulation: 'audiosocket', format: 'slin', external_host: `${this.ctx.externalHost}:${this.ctx.audioSocketPort()}`, data: this.callId };
+    }
     return {
       ...common,
       transport: 'udp',
@@ -183,7 +209,17 @@ export class AsteriskCall {
     };
   }
 
-  private async connectMedia(session: MediaSession, mediaChannel: AriChannelJson): Promise<void> {
+  // Registered before `externalMedia`: Asterisk connects and sends the UUID while that request runs.
+  private expectAudioSocket(): Promise<AudioSocketConnection> | undefined {
+    if (this.ctx.config.transport !== 'audiosocket') return undefined;
+    const { connection, cancel } = this.ctx.expectAudioSocket(this.callId);
+    this.undo.push({ step: 'audioSocket', run: cancel });
+    // Setup may fail before anyone awaits it; the rejection is handled where it is awaited.
+    connection.catch(() => undefined);
+    return connection;
+  }
+
+  private async connectMedia(session: MediaSession, mediaChannel: AriChannelJson, audioSocket: Promise<AudioSocketConnection> | undefined): Promise<void> {
     const { ari, config } = this.ctx;
     const variable = (name: string): Promise<string> =>
       this.request('getVariable', () => ari.channels.getChannelVar({ channelId: this.mediaChannelId, variable: name })).then((result) => result.value);
@@ -195,6 +231,11 @@ export class AsteriskCall {
       return;
     }
     const onBroken = (reason: string): void => this.call?.end(reason);
+    if (audioSocket !== undefined) {
+      const connection = await audioSocket;
+      this.link = new AudioSocketLink(connection, session, this.logger, onBroken);
+      return;
+    }
     if (config.websocket.connectionType === 'server') {
       const connectionId = await variable('MEDIA_WEBSOCKET_CONNECTION_ID');
       const socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media', { handshakeTimeout: config.requestTimeoutMs });
@@ -212,6 +253,14 @@ export class AsteriskCall {
     this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken, start);
   }
 
+  private sendDtmfToCaller(digits: string): void {
+    const { ari, config } = this.ctx;
+    ariRequest('sendDtmf', config.requestTimeoutMs, () => ari.channels.sendDTMF({ channelId: this.caller.id, dtmf: digits })).catch((error: unknown) => {
+      if (error instanceof AriRequestError) asteriskMetrics.ariErrors.inc({ step: error.step });
+      this.logger.warn({ err: error }, 'bot DTMF not sent to the caller');
+    });
+  }
+
   private startCall(session: MediaSession): void {
     const { calls, startBot, maxCallMs } = this.ctx;
     const call = new Call(
@@ -224,6 +273,8 @@ export class AsteriskCall {
     call.once('ended', (reason) => {
       void this.teardown(reason);
     });
+    // Bot DTMF: Asterisk plays it on the caller's channel (ARI POST /channels/{id}/dtmf).
+    session.sendDtmfThrough((digits) => this.sendDtmfToCaller(digits));
     call.start(startBot, maxCallMs);
   }
 }

@@ -21,7 +21,8 @@ export const asteriskConfigSchema = z
     // empty, these extensions) get a bot; any other channel entering the app is hung up.
     allowedContexts: z.array(z.string().min(1)).min(1).default(['parley-bot']),
     allowedExtensions: z.array(z.string().min(1)).default([]),
-    transport: z.enum(['rtp', 'websocket']).default('rtp'),
+    // 'audiosocket': slin 8 kHz over TCP, Asterisk connecting to `audiosocket.listenPort`.
+    transport: z.enum(['rtp', 'websocket', 'audiosocket']).default('rtp'),
     // RTP transport: the ExternalMedia format.
     format: z.enum(externalMediaRtpFormats).default('ulaw'),
     // Where Asterisk sends ExternalMedia RTP (this node's media address as Asterisk sees it);
@@ -35,6 +36,15 @@ export const asteriskConfigSchema = z
         clientName: z.string().default('parley-media'),
         listenHost: z.string().default('127.0.0.1'),
         listenPort: z.number().int().min(0).max(65535).default(8099),
+      })
+      .prefault({}),
+    audiosocket: z
+      .object({
+        listenHost: z.string().default('127.0.0.1'),
+        // 0: any free port (Asterisk is told the bound one in each externalMedia request).
+        listenPort: z.number().int().min(0).max(65535).default(8098),
+        // Connections open at once, matched or not; one per call.
+        maxConnections: z.number().int().min(1).max(100_000).default(1000),
       })
       .prefault({}),
     requestTimeoutMs: z.number().int().min(100).max(60_000).default(5000),

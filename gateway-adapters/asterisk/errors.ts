@@ -37,3 +37,39 @@ export class SetupAbortedError extends ParleyError {
     super('ERR_PARLEY_SETUP_ABORTED', message);
   }
 }
+
+// Why an AudioSocket connection was refused: a closed set, used as the refused-metric label.
+export type AudioSocketRefusal =
+  | 'unknown_type'
+  | 'oversize'
+  | 'bad_uuid'
+  | 'bad_dtmf'
+  | 'bad_audio_length'
+  | 'truncated'
+  | 'audio_before_uuid'
+  | 'unknown_uuid'
+  | 'no_uuid'
+  | 'too_many_connections'
+  | 'decode_failed';
+
+// An AudioSocket connection broke the wire format (res_audiosocket.c) or the call matching.
+export class AudioSocketFrameError extends ParleyError {
+  constructor(
+    readonly reason: AudioSocketRefusal,
+    message: string,
+  ) {
+    super('ERR_PARLEY_AUDIOSOCKET', `${reason}: ${message}`);
+  }
+}
+
+// Connecting to ARI failed: `reason` says whether the credentials were refused (a configuration
+// error), Asterisk could not be reached, or it failed to serve its API documents.
+export class AriConnectError extends ParleyError {
+  constructor(
+    readonly reason: 'auth' | 'unreachable' | 'api',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('ERR_PARLEY_ARI_CONNECT', message, options);
+  }
+}

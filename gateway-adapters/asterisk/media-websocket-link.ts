@@ -1,9 +1,11 @@
 // One call's chan_websocket media link (Asterisk 20.18+/22.8+ ExternalMedia with
 // transport=websocket, encapsulation=none, format=slin16). BINARY messages carry raw slin16
 // (host byte order, little-endian on every platform Asterisk ships for); TEXT messages carry
-// control: we handle MEDIA_START, MEDIA_XOFF/MEDIA_XON and send FLUSH_MEDIA on barge-in. Both the
-// plain-text ("MEDIA_START key:value ...") and the JSON ({"event": ...}) notification styles are
-// understood, since chan_websocket.conf chooses between them.
+// control: we handle MEDIA_START, MEDIA_XOFF/MEDIA_XON, send FLUSH_MEDIA on barge-in and, before a
+// hangup, REPORT_QUEUE_DRAINED. chan_websocket.conf's control_message_format chooses plain text
+// ("MEDIA_START key:value ...") or JSON ({"event": ...}) for both directions: commands go out in
+// the style MEDIA_START came in (in JSON mode a plain-text command is answered with "Unable to
+// parse JSON command").
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { MediaSession } from '../../engine/media/media-session.js';
@@ -21,21 +23,33 @@ const CUSHION_FRAMES = 3;
 // No bot audio for this long: the next audio starts a talkspurt.
 const TALKSPURT_GAP_MS = 100;
 
+// Longest wait, at hangup, for Asterisk to play what it has queued (CUSHION_FRAMES and the
+// frames in flight: about 100 ms), before the socket is closed anyway.
+export const DRAIN_TIMEOUT_MS = 500;
+
 export interface MediaStart {
   connectionId: string;
   channel: string;
   format: string;
   optimalFrameSize: number;
+  // The control messages are JSON (control_message_format = json).
+  json: boolean;
 }
 
-export function parseControl(text: string): { event: string; fields: Record<string, string> } {
+export interface ControlMessage {
+  event: string;
+  fields: Record<string, string>;
+  json: boolean;
+}
+
+export function parseControl(text: string): ControlMessage {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     const parsed = JSON.parse(trimmed) as Record<string, unknown>;
     if (typeof parsed.event !== 'string') throw new MediaWebSocketError(`control message without event: ${trimmed.slice(0, 80)}`);
     const fields: Record<string, string> = {};
     for (const [key, value] of Object.entries(parsed)) if (typeof value === 'string' || typeof value === 'number') fields[key] = String(value);
-    return { event: parsed.event, fields };
+    return { event: parsed.event, fields, json: true };
   }
   const [event = '', ...pairs] = trimmed.split(/\s+/);
   const fields: Record<string, string> = {};
@@ -43,15 +57,15 @@ export function parseControl(text: string): { event: string; fields: Record<stri
     const colon = pair.indexOf(':');
     if (colon > 0) fields[pair.slice(0, colon)] = pair.slice(colon + 1);
   }
-  return { event, fields };
+  return { event, fields, json: false };
 }
 
-export function mediaStartOf(fields: Record<string, string>): MediaStart {
+export function mediaStartOf({ fields, json }: ControlMessage): MediaStart {
   const optimalFrameSize = Number(fields.optimal_frame_size);
   if (!fields.connection_id || !fields.channel || !fields.format || !Number.isInteger(optimalFrameSize) || optimalFrameSize <= 0) {
     throw new MediaWebSocketError(`MEDIA_START without connection_id/channel/format/optimal_frame_size`);
   }
-  return { connectionId: fields.connection_id, channel: fields.channel, format: fields.format, optimalFrameSize };
+  return { connectionId: fields.connection_id, channel: fields.channel, format: fields.format, optimalFrameSize, json };
 }
 
 export class MediaWebSocketLink {
@@ -59,6 +73,7 @@ export class MediaWebSocketLink {
   private started: MediaStart | undefined;
   private closed = false;
   private lastAudioMs = -Infinity;
+  private onDrained: (() => void) | undefined;
   private readonly onBargeIn = (): void => {
     this.send('FLUSH_MEDIA');
     this.lastAudioMs = -Infinity; // the queue is empty again: the next audio needs its cushion
@@ -108,6 +123,24 @@ export class MediaWebSocketLink {
     }
   }
 
+  // Resolves once Asterisk has played out everything already sent (QUEUE_DRAINED), the socket
+  // closed, or `timeoutMs` passed: a hangup right after the bot's last words must not cut them.
+  drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
+    if (this.closed || this.started === undefined || this.socket.readyState !== this.socket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.socket.off('close', finish);
+        this.onDrained = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.socket.once('close', finish);
+      this.onDrained = finish;
+      this.send('REPORT_QUEUE_DRAINED');
+    });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -116,7 +149,8 @@ export class MediaWebSocketLink {
   }
 
   private send(command: string): void {
-    if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(command, { binary: false });
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(this.started?.json ? JSON.stringify({ command }) : command, { binary: false });
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -136,10 +170,10 @@ export class MediaWebSocketLink {
     }
   }
 
-  private onControl({ event, fields }: { event: string; fields: Record<string, string> }): void {
-    switch (event) {
+  private onControl(message: ControlMessage): void {
+    switch (message.event) {
       case 'MEDIA_START': {
-        const start = mediaStartOf(fields);
+        const start = mediaStartOf(message);
         if (start.format !== 'slin16') {
           this.onBroken('media_websocket_format');
           throw new MediaWebSocketError(`chan_websocket started with format ${start.format}, not slin16`);
@@ -154,6 +188,14 @@ export class MediaWebSocketLink {
         break;
       case 'MEDIA_XON':
         this.xoff = false;
+        break;
+      case 'QUEUE_DRAINED':
+        this.onDrained?.();
+        break;
+      case 'ERROR':
+        // Asterisk refused one of our commands (e.g. one not in the negotiated control format).
+        asteriskMetrics.wsMedia.inc({ kind: 'asterisk_error' });
+        this.logger.warn({ asteriskError: message.fields }, 'chan_websocket refused a command');
         break;
       default:
         // DTMF_END comes from the caller's ChannelDtmfReceived too (the bridge copies DTMF to us):

@@ -1,11 +1,15 @@
 // The embedded WebRTC edge (embedded mode): werift terminates ICE and DTLS-SRTP in this process
 // and hands plain RTP to a media session whose transport is JS-carried. Only Opus is offered: it
 // is what every browser sends, and the media session transcodes for the bot.
+import type { Logger } from 'pino';
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCIceServer, type RTCRtpTransceiver } from 'werift';
 import type { MediaEngine } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { countRefused } from '../../engine/metrics.js';
 import { WebRtcEdgeError } from './errors.js';
+import { IceSourceGuard, type IceRefusal } from './ice-source-guard.js';
+import { TransportWatch, type TransportEndReason, type TransportWatchOptions } from './transport-watch.js';
 
 export interface WebRtcEdgeOptions {
   // Passed to werift as is. Without a STUN server in it, werift would ask a public one of its own
@@ -16,12 +20,18 @@ export interface WebRtcEdgeOptions {
   additionalHostAddresses?: string[];
   icePortRange?: [number, number];
   session?: SessionOptions;
+  transport?: Partial<TransportWatchOptions>;
 }
+
+// Chromium gives up ICE checks after about 30 s; a call not connected by then never will be.
+const DEFAULT_TRANSPORT_WATCH: TransportWatchOptions = { connectTimeoutMs: 30_000, maxConsecutiveSendFailures: 50 };
 
 export interface WebRtcCall {
   answerSdp: string;
   media: MediaSession;
   peer: RTCPeerConnection;
+  // Settles when ICE or DTLS fails or closes under the call (not when close() is called).
+  transportEnded: Promise<TransportEndReason>;
   close(reason: string): Promise<void>;
 }
 
@@ -33,13 +43,27 @@ function negotiatedOpusPayloadType(sdp: string): number {
   return Number(match[1]);
 }
 
+// werift checks every remote candidate from every local socket, with retransmissions: an offer
+// listing hundreds would have the edge send STUN to as many addresses of the caller's choosing
+// (a scan or reflection run from this host). Browsers offer a handful per network interface.
+const MAX_REMOTE_CANDIDATES = 32;
+
+function checkCandidateCount(sdp: string): void {
+  const count = sdp.match(/^a=candidate:/gm)?.length ?? 0;
+  if (count > MAX_REMOTE_CANDIDATES) {
+    countRefused('webrtc', 'too_many_candidates');
+    throw new WebRtcEdgeError(`the offer lists ${count} ICE candidates; at most ${MAX_REMOTE_CANDIDATES} are accepted`);
+  }
+}
+
 export class WebRtcEdge {
   constructor(
     private readonly engine: MediaEngine,
     private readonly options: WebRtcEdgeOptions,
   ) {}
 
-  async accept(callId: string, offerSdp: string): Promise<WebRtcCall> {
+  async accept(callId: string, offerSdp: string, logger: Logger): Promise<WebRtcCall> {
+    checkCandidateCount(offerSdp);
     const hasStun = this.options.iceServers.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => url.startsWith('stun:')),
     );
@@ -56,13 +80,24 @@ export class WebRtcEdge {
     });
     // The answer keeps the offerer's payload type (RFC 3264 section 6.1).
     let media: MediaSession | undefined;
+    let watch: TransportWatch | undefined;
     try {
       const payloadType = negotiatedOpusPayloadType(offerSdp);
       let transceiver: RTCRtpTransceiver | undefined;
+      let loggedSendFailure = false;
       media = this.createSession(callId, payloadType, (packets) => {
         // werift rewrites SSRC, payload type and offsets per RTCRtpSender; a send before DTLS is
         // up is dropped by werift: the media keeps its own clock.
-        for (const packet of packets) void transceiver?.sender.sendRtp(packet).catch(() => undefined);
+        for (const packet of packets) {
+          transceiver?.sender.sendRtp(packet).then(
+            () => watch?.sendSucceeded(),
+            (error: unknown) => {
+              if (!loggedSendFailure) logger.warn({ err: error }, 'webrtc edge failed to send RTP');
+              loggedSendFailure = true;
+              watch?.sendFailed();
+            },
+          );
+        }
       });
       const session = media;
       peer.onTrack.subscribe((track) => {
@@ -72,7 +107,19 @@ export class WebRtcEdge {
       transceiver = peer.getTransceivers().find((t) => t.kind === 'audio');
       if (!transceiver) throw new WebRtcEdgeError('the offer has no audio m-line');
       transceiver.setDirection('sendrecv');
+      const dtls = transceiver.dtlsTransport;
       if (!hasStun) withoutDefaultStun(transceiver);
+      const refusedReasons = new Set<IceRefusal>();
+      new IceSourceGuard(dtls.iceTransport.connection, {
+        dtlsConnected: () => dtls.state === 'connected',
+        onRefused: (reason, [host]) => {
+          if (refusedReasons.has(reason)) return;
+          refusedReasons.add(reason);
+          logger.warn({ reason, from: host }, 'refused a datagram on the call\'s ICE socket');
+        },
+      }).install();
+      watch = new TransportWatch(peer, dtls, { ...DEFAULT_TRANSPORT_WATCH, ...this.options.transport });
+      const transportWatch = watch;
       await peer.setLocalDescription(await peer.createAnswer());
       await waitForGathering(peer);
       const answerSdp = peer.localDescription?.sdp;
@@ -81,12 +128,15 @@ export class WebRtcEdge {
         answerSdp,
         media: session,
         peer,
+        transportEnded: transportWatch.ended,
         close: async (reason: string) => {
+          transportWatch.stop();
           session.close(reason);
           await peer.close();
         },
       };
     } catch (error) {
+      watch?.stop();
       media?.close('setup failed');
       await peer.close();
       throw error;

@@ -1,5 +1,6 @@
 #include "addon/js_args.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "addon/errors.h"
@@ -37,11 +38,62 @@ Napi::Uint8Array Uint8Arg(const Napi::CallbackInfo& info, size_t index) {
   return TypedArg<Napi::Uint8Array>(info, index, napi_uint8_array, "a Uint8Array");
 }
 
-int IntOption(Napi::Env env, const Napi::Object& options, const char* key, int fallback) {
+namespace {
+
+bool IntegerIn(const Napi::Value& value, double min, double max, double* out) {
+  if (!value.IsNumber()) return false;
+  const double number = value.As<Napi::Number>().DoubleValue();
+  // NaN fails every comparison, so it is refused here too.
+  if (!(number >= min && number <= max) || std::trunc(number) != number) return false;
+  *out = number;
+  return true;
+}
+
+}  // namespace
+
+int IntOption(Napi::Env env, const Napi::Object& options, const char* key, int fallback, int min, int max) {
   if (!options.Has(key) || options.Get(key).IsUndefined()) return fallback;
-  Napi::Value value = options.Get(key);
-  if (!value.IsNumber()) throw MakeError(env, kInvalidArgument, std::string(key) + " must be a number");
-  return value.As<Napi::Number>().Int32Value();
+  double number = 0;
+  if (!IntegerIn(options.Get(key), min, max, &number)) {
+    throw MakeError(env, kInvalidArgument,
+                    std::string(key) + " must be an integer in " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return static_cast<int>(number);
+}
+
+namespace {
+
+int64_t TimeUs(Napi::Env env, const Napi::Value& value, const std::string& name) {
+  constexpr double kMaxUs = 9007199254740992.0;  // 2^53
+  double number = 0;
+  if (!IntegerIn(value, 0, kMaxUs, &number)) throw MakeError(env, kInvalidArgument, name + " must be a time in integer µs within 0..2^53");
+  return static_cast<int64_t>(number);
+}
+
+}  // namespace
+
+int64_t TimeUsArg(const Napi::CallbackInfo& info, size_t index, int64_t fallback) {
+  if (info.Length() <= index || info[index].IsUndefined()) return fallback;
+  return TimeUs(info.Env(), info[index], "argument " + std::to_string(index));
+}
+
+int64_t TimeUsOption(Napi::Env env, const Napi::Object& options, const char* key, int64_t fallback) {
+  if (!options.Has(key) || options.Get(key).IsUndefined()) return fallback;
+  return TimeUs(env, options.Get(key), key);
+}
+
+int64_t IntegerArg(const Napi::CallbackInfo& info, size_t index, int64_t min, int64_t max, const char* name) {
+  double number = 0;
+  if (info.Length() <= index || !IntegerIn(info[index], static_cast<double>(min), static_cast<double>(max), &number)) {
+    throw MakeError(info.Env(), kInvalidArgument,
+                    std::string(name) + " must be an integer in " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return static_cast<int64_t>(number);
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (info.Length() <= index || !info[index].IsString()) throw MakeError(info.Env(), kInvalidArgument, std::string(name) + " must be a string");
+  return info[index].As<Napi::String>().Utf8Value();
 }
 
 bool BoolOption(Napi::Env env, const Napi::Object& options, const char* key, bool fallback) {

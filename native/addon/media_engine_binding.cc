@@ -5,6 +5,8 @@
 
 #include <time.h>
 
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -51,7 +53,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("setPaused", &MediaEngineBinding::SetPaused),
                            InstanceMethod("stats", &MediaEngineBinding::Stats),
                            InstanceMethod("queuedBotSamples", &MediaEngineBinding::QueuedBotSamples),
+                           InstanceMethod("refusedTotals", &MediaEngineBinding::RefusedTotals),
                            StaticMethod("monotonicUs", &MediaEngineBinding::MonotonicUs),
+                           StaticMethod("refusalReasons", &MediaEngineBinding::RefusalReasons),
                        });
   }
 
@@ -69,15 +73,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
 
  private:
   MediaSession& SessionArg(const Napi::CallbackInfo& info) {
-    if (info.Length() < 1 || !info[0].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "session id expected");
-    MediaSession* session = engine_.Find(info[0].As<Napi::Number>().Int32Value());
+    MediaSession* session = engine_.Find(static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id")));
     if (session == nullptr) throw MakeError(info.Env(), kInvalidState, "no such media session");
     return *session;
-  }
-
-  static int64_t StartUs(const Napi::Object& options) {
-    const Napi::Value start = options.Get("startUs");
-    return start.IsNumber() ? start.As<Napi::Number>().Int64Value() : ClockUs(CLOCK_MONOTONIC);
   }
 
   Napi::Value CreateRtpSession(const Napi::CallbackInfo& info) {
@@ -98,7 +96,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
       result.Set("localHost", socket->local().host());
       result.Set("localPort", socket->local().port());
     }
-    result.Set("id", engine_.Add(session_options, std::move(leg), StartUs(options)));
+    result.Set("id", engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
     return result;
   }
 
@@ -106,17 +104,16 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     Napi::Env env = info.Env();
     Napi::Object options = ObjectArg(info, 0);
     const MediaSessionOptions session_options = ParseSessionOptions(env, options);
-    const int leg_rate_hz = IntOption(env, options, "legRateHz", 16000);
+    const int leg_rate_hz = IntOption(env, options, "legRateHz", 16000, 8000, 48000);
     if (!IsSupportedRate(leg_rate_hz)) throw MakeError(env, kInvalidArgument, "legRateHz must be 8000, 16000, 24000 or 48000");
     auto leg = std::make_unique<PcmLeg>(leg_rate_hz, session_options.bot_rate_hz, session_options.frame_ms);
     Napi::Object result = Napi::Object::New(env);
-    result.Set("id", engine_.Add(session_options, std::move(leg), StartUs(options)));
+    result.Set("id", engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
     return result;
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {
-    if (info.Length() < 1 || !info[0].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "session id expected");
-    engine_.Remove(info[0].As<Napi::Number>().Int32Value());
+    engine_.Remove(static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id")));
     return info.Env().Undefined();
   }
 
@@ -126,7 +123,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     Napi::Env env = info.Env();
     const int64_t monotonic_us = ClockUs(CLOCK_MONOTONIC);
     const int64_t offset_us = ClockUs(CLOCK_REALTIME) - monotonic_us;
-    const int64_t now_us = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : monotonic_us;
+    const int64_t now_us = TimeUsArg(info, 0, monotonic_us);
     engine_.Tick(now_us, offset_us);
 
     Napi::Int32Array events = events_ref_.Value();
@@ -167,7 +164,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
 
   Napi::Value Mark(const Napi::CallbackInfo& info) {
     MediaSession& session = SessionArg(info);
-    return Napi::Boolean::New(info.Env(), session.Mark(info[1].As<Napi::Number>().Uint32Value()));
+    return Napi::Boolean::New(info.Env(), session.Mark(static_cast<uint32_t>(IntegerArg(info, 1, 0, UINT32_MAX, "mark id"))));
   }
 
   // clear(id) -> ids of the marks that were pending, in order (they count as reached).
@@ -182,14 +179,14 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
 
   Napi::Value SendDtmf(const Napi::CallbackInfo& info) {
     MediaSession& session = SessionArg(info);
-    const std::string digits = info[1].As<Napi::String>().Utf8Value();
+    const std::string digits = StringArg(info, 1, "digits");
     return Napi::Boolean::New(info.Env(), session.SendDtmf(digits.data(), digits.size()));
   }
 
   // (id, host, port): the address in arguments 1 and 2.
   static SocketAddress AddressArg(const Napi::CallbackInfo& info) {
     try {
-      return SocketAddress::FromHostPort(info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value());
+      return SocketAddress::FromHostPort(StringArg(info, 1, "host"), static_cast<int>(IntegerArg(info, 2, 1, 65535, "port")));
     } catch (const std::invalid_argument& error) {
       throw MakeError(info.Env(), kInvalidArgument, error.what());
     }
@@ -209,21 +206,22 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   // switchCodec(id, codec, payloadType): a re-INVITE's codec change; false when the leg cannot.
   Napi::Value SwitchCodec(const Napi::CallbackInfo& info) {
     RtpLeg& leg = RtpLegArg(info);
-    const CodecInfo* codec = info.Length() > 1 && info[1].IsString() ? CodecTable::FindByName(info[1].As<Napi::String>().Utf8Value().c_str()) : nullptr;
-    if (codec == nullptr || info.Length() < 3 || !info[2].IsNumber()) throw MakeError(info.Env(), kInvalidArgument, "switchCodec(id, codec, payloadType)");
-    return Napi::Boolean::New(info.Env(), leg.SwitchCodec(codec->id, info[2].As<Napi::Number>().Int32Value()));
+    const std::string name = StringArg(info, 1, "codec");
+    const CodecInfo* codec = CodecTable::FindByName(name.c_str());
+    if (codec == nullptr) throw MakeError(info.Env(), kInvalidArgument, "unknown codec: " + name);
+    const auto payload_type = static_cast<int>(IntegerArg(info, 2, 0, 127, "payloadType"));
+    return Napi::Boolean::New(info.Env(), leg.SwitchCodec(codec->id, payload_type));
   }
 
   // rekeyRemote(id, profile, remoteKey: Uint8Array(30)): a re-INVITE's new SDES key from the peer.
   Napi::Value RekeyRemote(const Napi::CallbackInfo& info) {
     RtpLeg& leg = RtpLegArg(info);
     SrtpProfile profile;
-    if (info.Length() < 3 || !info[1].IsString() || !ParseSrtpProfile(info[1].As<Napi::String>().Utf8Value().c_str(), &profile)) {
-      throw MakeError(info.Env(), kInvalidArgument, "rekeyRemote(id, profile, remoteKey)");
-    }
+    const std::string name = StringArg(info, 1, "profile");
+    if (!ParseSrtpProfile(name.c_str(), &profile)) throw MakeError(info.Env(), kInvalidArgument, "unknown SRTP profile: " + name);
     Napi::Uint8Array key = Uint8Arg(info, 2);
     if (key.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
-    leg.RekeyRemote(profile, key.Data());
+    if (!leg.RekeyRemote(profile, key.Data())) throw MakeError(info.Env(), kInvalidState, "rekeyRemote on a leg without SRTP");
     return info.Env().Undefined();
   }
 
@@ -231,8 +229,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   Napi::Value Ingest(const Napi::CallbackInfo& info) {
     MediaSession& session = SessionArg(info);
     Napi::Uint8Array packet = Uint8Arg(info, 1);
-    const int64_t arrival_us = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value()
-                                                                       : ClockUs(CLOCK_MONOTONIC);
+    const int64_t arrival_us = TimeUsArg(info, 2, ClockUs(CLOCK_MONOTONIC));
     session.leg().OnDatagram(packet.Data(), packet.ElementLength(), SocketAddress{}, arrival_us, engine_.events(),
                              session.id());
     return info.Env().Undefined();
@@ -277,6 +274,24 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     MediaSession& session = SessionArg(info);
     Napi::Object result = SessionStatsToJs(info.Env(), session);
     result.Set("audioOverflows", static_cast<double>(audio_overflows_));
+    return result;
+  }
+
+  // refusedTotals() -> Float64Array indexed like refusalReasons(): read about once a second for
+  // /metrics, so a flood is visible while the call lasts, with no crossing per packet.
+  Napi::Value RefusedTotals(const Napi::CallbackInfo& info) {
+    uint64_t totals[kMediaRefusalCount];
+    engine_.RefusedTotals(totals);
+    Napi::Float64Array result = Napi::Float64Array::New(info.Env(), kMediaRefusalCount);
+    for (size_t i = 0; i < kMediaRefusalCount; ++i) result[i] = static_cast<double>(totals[i]);
+    return result;
+  }
+
+  static Napi::Value RefusalReasons(const Napi::CallbackInfo& info) {
+    Napi::Array result = Napi::Array::New(info.Env(), kMediaRefusalCount);
+    for (size_t i = 0; i < kMediaRefusalCount; ++i) {
+      result.Set(static_cast<uint32_t>(i), MediaRefusalName(static_cast<MediaRefusal>(i)));
+    }
     return result;
   }
 

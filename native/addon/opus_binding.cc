@@ -39,11 +39,11 @@ class OpusEncoderBinding : public Napi::ObjectWrap<OpusEncoderBinding> {
     Napi::Env env = info.Env();
     Napi::Object options = info.Length() > 0 ? ObjectArg(info, 0) : Napi::Object::New(env);
     OpusEncoderOptions parsed;
-    parsed.sample_rate_hz = IntOption(env, options, "sampleRateHz", parsed.sample_rate_hz);
-    parsed.bitrate_bps = IntOption(env, options, "bitrateBps", parsed.bitrate_bps);
-    parsed.complexity = IntOption(env, options, "complexity", parsed.complexity);
+    parsed.sample_rate_hz = IntOption(env, options, "sampleRateHz", parsed.sample_rate_hz, 8000, 48000);
+    parsed.bitrate_bps = IntOption(env, options, "bitrateBps", parsed.bitrate_bps, 500, 512'000);
+    parsed.complexity = IntOption(env, options, "complexity", parsed.complexity, 0, 10);
     parsed.in_band_fec = BoolOption(env, options, "fec", parsed.in_band_fec);
-    parsed.expected_loss_pct = IntOption(env, options, "expectedLossPct", parsed.expected_loss_pct);
+    parsed.expected_loss_pct = IntOption(env, options, "expectedLossPct", parsed.expected_loss_pct, 0, 100);
     parsed.force_voice = BoolOption(env, options, "forceVoice", parsed.force_voice);
     if (!IsOpusPcmRate(parsed.sample_rate_hz)) throw MakeError(env, kInvalidArgument, "sampleRateHz must be 8000, 12000, 16000, 24000 or 48000");
     try {

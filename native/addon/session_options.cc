@@ -10,16 +10,14 @@ namespace parley::addon {
 
 MediaSessionOptions ParseSessionOptions(Napi::Env env, const Napi::Object& options) {
   MediaSessionOptions parsed;
-  parsed.bot_rate_hz = IntOption(env, options, "botRateHz", parsed.bot_rate_hz);
+  parsed.bot_rate_hz = IntOption(env, options, "botRateHz", parsed.bot_rate_hz, 8000, 48000);
   if (!IsSupportedRate(parsed.bot_rate_hz)) throw MakeError(env, kInvalidArgument, "botRateHz must be 8000, 16000, 24000 or 48000");
-  parsed.playout_max_ms = IntOption(env, options, "playoutMaxMs", parsed.playout_max_ms);
-  parsed.vad_aggressiveness = IntOption(env, options, "vadAggressiveness", parsed.vad_aggressiveness);
-  parsed.vad_hangover_ms = IntOption(env, options, "vadHangoverMs", parsed.vad_hangover_ms);
+  parsed.playout_max_ms = IntOption(env, options, "playoutMaxMs", parsed.playout_max_ms, 1000, 600'000);
+  parsed.vad_aggressiveness = IntOption(env, options, "vadAggressiveness", parsed.vad_aggressiveness, 0, 3);
+  parsed.vad_hangover_ms = IntOption(env, options, "vadHangoverMs", parsed.vad_hangover_ms, 0, 2000);
   parsed.barge_in_enabled = BoolOption(env, options, "bargeIn", parsed.barge_in_enabled);
-  parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms);
+  parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms, 20, 2000);
   parsed.barge_in_echo_guard = BoolOption(env, options, "bargeInEchoGuard", parsed.barge_in_echo_guard);
-  if (parsed.vad_aggressiveness < 0 || parsed.vad_aggressiveness > 3) throw MakeError(env, kInvalidArgument, "vadAggressiveness must be 0..3");
-  if (parsed.playout_max_ms < 1000) throw MakeError(env, kInvalidArgument, "playoutMaxMs must be at least 1000");
   return parsed;
 }
 
@@ -29,27 +27,49 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   const CodecInfo* info = CodecTable::FindByName(codec.c_str());
   if (info == nullptr) throw MakeError(env, kInvalidArgument, "unknown codec: " + codec);
   parsed.codec = info->id;
-  parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type);
-  parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1);
-  parsed.telephone_event_clock_hz = IntOption(env, options, "telephoneEventClockHz", 0);
-  parsed.packet_ms = IntOption(env, options, "packetMs", 0);
+  parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type, 0, 127);
+  parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1, -1, 127);
+  // 0: the audio clock. Otherwise an rtpmap clock a telephone-event may have (RFC 4733 section 2.1).
+  parsed.telephone_event_clock_hz = IntOption(env, options, "telephoneEventClockHz", 0, 0, 48000);
+  if (parsed.telephone_event_clock_hz != 0 && parsed.telephone_event_clock_hz < 8000) {
+    throw MakeError(env, kInvalidArgument, "telephoneEventClockHz must be 0 or 8000-48000");
+  }
+  // 0: one packet per frame. Otherwise the answer's ptime, in whole 10 ms steps.
+  parsed.packet_ms = IntOption(env, options, "packetMs", 0, 0, 60);
+  if (parsed.packet_ms != 0 && (parsed.packet_ms < 10 || parsed.packet_ms % 10 != 0)) {
+    throw MakeError(env, kInvalidArgument, "packetMs must be 0 or 10-60 in steps of 10");
+  }
   parsed.bot_rate_hz = bot_rate_hz;
-  parsed.encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", parsed.encoder.opus_bitrate_bps);
-  parsed.encoder.opus_complexity = IntOption(env, options, "opusComplexity", parsed.encoder.opus_complexity);
+  parsed.encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", parsed.encoder.opus_bitrate_bps, 6000, 510'000);
+  parsed.encoder.opus_complexity = IntOption(env, options, "opusComplexity", parsed.encoder.opus_complexity, 0, 10);
   parsed.encoder.opus_fec = BoolOption(env, options, "opusFec", parsed.encoder.opus_fec);
   parsed.own_socket = StringOption(env, options, "transport", "udp") == "udp";
   parsed.local_host = StringOption(env, options, "localHost", parsed.local_host);
-  parsed.local_port = IntOption(env, options, "localPort", 0);
+  parsed.local_port = IntOption(env, options, "localPort", 0, 0, 65535);
+  parsed.local_port_min = IntOption(env, options, "localPortMin", 0, 0, 65535);
+  parsed.local_port_max = IntOption(env, options, "localPortMax", 0, 0, 65535);
+  if ((parsed.local_port_min == 0) != (parsed.local_port_max == 0) || parsed.local_port_min > parsed.local_port_max) {
+    throw MakeError(env, kInvalidArgument, "localPortMin and localPortMax give a range 1..65535 together");
+  }
   const std::string remote_host = StringOption(env, options, "remoteHost", "");
   try {
-    if (!remote_host.empty()) parsed.remote = SocketAddress::FromHostPort(remote_host, IntOption(env, options, "remotePort", 0));
+    if (!remote_host.empty()) {
+      const int remote_port = IntOption(env, options, "remotePort", -1, 1, 65535);
+      if (remote_port < 0) throw MakeError(env, kInvalidArgument, "remotePort is required with remoteHost");
+      parsed.remote = SocketAddress::FromHostPort(remote_host, remote_port);
+    }
   } catch (const std::invalid_argument& error) {
     throw MakeError(env, kInvalidArgument, error.what());
   }
   parsed.learn_remote = BoolOption(env, options, "learnRemote", remote_host.empty());
+  parsed.source.strict = BoolOption(env, options, "strictSource", parsed.source.strict);
+  parsed.source.learning_window_us = int64_t{1000} * IntOption(env, options, "sourceLearningMs", 1000, 0, 10'000);
+  parsed.source.relatch_silence_us = int64_t{1000} * IntOption(env, options, "relatchSilenceMs", 1000, 20, 60'000);
+  parsed.source.relatch_packets = IntOption(env, options, "relatchPackets", parsed.source.relatch_packets, 1, 1000);
   parsed.send_silence = BoolOption(env, options, "sendSilence", true);
-  parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms);
-  parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms);
+  parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms, 0, 1000);
+  parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms, 20, 2000);
+  if (parsed.jitter_min_delay_ms > parsed.jitter_max_delay_ms) throw MakeError(env, kInvalidArgument, "jitterMinDelayMs must not exceed jitterMaxDelayMs");
   if (options.Has("srtp") && options.Get("srtp").IsObject()) {
     Napi::Object srtp = options.Get("srtp").As<Napi::Object>();
     const std::string profile = StringOption(env, srtp, "profile", "AES_CM_128_HMAC_SHA1_80");
@@ -82,11 +102,15 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
     result.Set("codec", rtp->codec_name());
     SetCount(result, "packetsReceived", leg.packets_received);
     SetCount(result, "packetsSent", leg.packets_sent);
-    SetCount(result, "malformed", leg.malformed);
-    SetCount(result, "srtpFailed", leg.srtp_failed);
-    SetCount(result, "foreignSource", leg.foreign_source);
-    SetCount(result, "foreignSsrc", leg.foreign_ssrc);
-    SetCount(result, "wrongPayloadType", leg.wrong_payload_type);
+    const auto refused = [&leg](MediaRefusal refusal) { return leg.refused[static_cast<size_t>(refusal)]; };
+    SetCount(result, "malformed", refused(MediaRefusal::kMalformed));
+    SetCount(result, "srtpFailed", refused(MediaRefusal::kSrtpFailed));
+    SetCount(result, "foreignSource", refused(MediaRefusal::kForeignSource));
+    SetCount(result, "unsignalledSource", refused(MediaRefusal::kUnsignalledSource));
+    SetCount(result, "sourceCandidate", refused(MediaRefusal::kSourceCandidate));
+    SetCount(result, "foreignSsrc", refused(MediaRefusal::kForeignSsrc));
+    SetCount(result, "wrongPayloadType", refused(MediaRefusal::kWrongPayloadType));
+    SetCount(result, "relatches", leg.relatches);
     SetCount(result, "rtcpReceived", leg.rtcp_received);
     SetCount(result, "decodeErrors", leg.decode_errors);
     SetCount(result, "sendDropped", leg.send_dropped);

@@ -44,7 +44,8 @@ class SrtpBinding : public Napi::ObjectWrap<SrtpBinding> {
                         InstanceMethod("unprotectRtp", &SrtpBinding::Unprotect<&SrtpContext::UnprotectRtp>),
                         InstanceMethod("protectRtcp", &SrtpBinding::Protect<&SrtpContext::ProtectRtcp>),
                         InstanceMethod("unprotectRtcp", &SrtpBinding::Unprotect<&SrtpContext::UnprotectRtcp>),
-                        InstanceAccessor("rolloverCounter", &SrtpBinding::RolloverCounter, nullptr)});
+                        InstanceAccessor("rolloverCounter", &SrtpBinding::RolloverCounter, nullptr),
+                        InstanceAccessor("receiveStreams", &SrtpBinding::ReceiveStreams, nullptr)});
   }
 
   // new SrtpSession(profile, masterKey: 16 bytes, masterSalt: 14 bytes)
@@ -89,6 +90,9 @@ class SrtpBinding : public Napi::ObjectWrap<SrtpBinding> {
   }
 
   Napi::Value RolloverCounter(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), context_->rollover_counter()); }
+  Napi::Value ReceiveStreams(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(context_->receive_streams()));
+  }
 
   std::unique_ptr<SrtpContext> context_;
 };

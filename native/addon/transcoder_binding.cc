@@ -34,8 +34,8 @@ class TranscoderBinding : public Napi::ObjectWrap<TranscoderBinding> {
     const CodecId from = CodecOption(env, options, "from");
     const CodecId to = CodecOption(env, options, "to");
     FrameEncoderOptions encoder;
-    encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", encoder.opus_bitrate_bps);
-    encoder.opus_complexity = IntOption(env, options, "opusComplexity", encoder.opus_complexity);
+    encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", encoder.opus_bitrate_bps, 6000, 510'000);
+    encoder.opus_complexity = IntOption(env, options, "opusComplexity", encoder.opus_complexity, 0, 10);
     encoder.opus_fec = BoolOption(env, options, "opusFec", encoder.opus_fec);
     try {
       transcoder_ = std::make_unique<Transcoder>(from, to, encoder);

@@ -23,14 +23,12 @@ class VadBinding : public Napi::ObjectWrap<VadBinding> {
   explicit VadBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VadBinding>(info) {
     Napi::Env env = info.Env();
     Napi::Object options = ObjectArg(info, 0);
-    const int rate_hz = IntOption(env, options, "sampleRateHz", 16000);
-    const int frame_ms = IntOption(env, options, "frameMs", 20);
-    const int aggressiveness = IntOption(env, options, "aggressiveness", 2);
-    const int hangover_ms = IntOption(env, options, "hangoverMs", 300);
+    const int rate_hz = IntOption(env, options, "sampleRateHz", 16000, 8000, 48000);
+    const int frame_ms = IntOption(env, options, "frameMs", 20, 10, 30);
+    const int aggressiveness = IntOption(env, options, "aggressiveness", 2, 0, 3);
+    const int hangover_ms = IntOption(env, options, "hangoverMs", 300, 0, 2000);
     if (!IsSupportedRate(rate_hz)) throw MakeError(env, kInvalidArgument, "sampleRateHz must be 8000, 16000, 24000 or 48000");
     if (frame_ms != 10 && frame_ms != 20 && frame_ms != 30) throw MakeError(env, kInvalidArgument, "frameMs must be 10, 20 or 30");
-    if (aggressiveness < 0 || aggressiveness > 3) throw MakeError(env, kInvalidArgument, "aggressiveness must be 0..3");
-    if (hangover_ms < 0 || hangover_ms > 2000) throw MakeError(env, kInvalidArgument, "hangoverMs must be 0..2000");
     frame_samples_ = static_cast<size_t>(rate_hz / 1000 * frame_ms);
     vad_ = std::make_unique<Vad>(rate_hz, frame_samples_, aggressiveness, hangover_ms);
   }

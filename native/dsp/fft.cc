@@ -52,6 +52,25 @@ void Fft::Forward(const float* input, std::complex<float>* spectrum) {
     re[bit_reversed[i]] = input[2 * i];
     im[bit_reversed[i]] = input[2 * i + 1];
   }
+  Butterflies();
+  // Unpack: X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
+  // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i.
+  spectrum[0] = {re[0] + im[0], 0.0f};
+  spectrum[half_] = {re[0] - im[0], 0.0f};
+  for (size_t k = 1; k < half_; ++k) {
+    const float even_re = 0.5f * (re[k] + re[half_ - k]);
+    const float even_im = 0.5f * (im[k] - im[half_ - k]);
+    const float odd_re = 0.5f * (im[k] + im[half_ - k]);
+    const float odd_im = -0.5f * (re[k] - re[half_ - k]);
+    const float w_re = tables_.twiddles[k].real();
+    const float w_im = tables_.twiddles[k].imag();
+    spectrum[k] = {even_re + w_re * odd_re - w_im * odd_im, even_im + w_re * odd_im + w_im * odd_re};
+  }
+}
+
+void Fft::Butterflies() {
+  float* re = re_.data();
+  float* im = im_.data();
   // Radix-2 decimation in time over half_ points. The first stage's twiddle is 1; its one-element
   // inner loops would cost more than the butterflies.
   for (size_t start = 0; start < half_; start += 2) {
@@ -80,18 +99,36 @@ void Fft::Forward(const float* input, std::complex<float>* spectrum) {
       }
     }
   }
-  // Unpack: X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
-  // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i.
-  spectrum[0] = {re[0] + im[0], 0.0f};
-  spectrum[half_] = {re[0] - im[0], 0.0f};
-  for (size_t k = 1; k < half_; ++k) {
-    const float even_re = 0.5f * (re[k] + re[half_ - k]);
-    const float even_im = 0.5f * (im[k] - im[half_ - k]);
-    const float odd_re = 0.5f * (im[k] + im[half_ - k]);
-    const float odd_im = -0.5f * (re[k] - re[half_ - k]);
+}
+
+void Fft::Inverse(const std::complex<float>* spectrum, float* output) {
+  // Repack the half spectrum into the half-size complex spectrum Z = E + iO of z[n] = x[2n] +
+  // i x[2n+1] (the inverse of Forward's unpack, using X[k + half] = conj X[half - k] for a real
+  // signal), then take the inverse complex FFT as conj(FFT(conj Z)) / half.
+  float* re = re_.data();
+  float* im = im_.data();
+  const uint16_t* bit_reversed = tables_.bit_reversed.data();
+  for (size_t k = 0; k < half_; ++k) {
+    const std::complex<float> a = spectrum[k];
+    const std::complex<float> b = std::conj(spectrum[half_ - k]);
+    const float even_re = 0.5f * (a.real() + b.real());
+    const float even_im = 0.5f * (a.imag() + b.imag());
+    const float diff_re = 0.5f * (a.real() - b.real());
+    const float diff_im = 0.5f * (a.imag() - b.imag());
+    // O[k] = (X[k] - conj X[half-k]) / 2 * conj(W^k)
     const float w_re = tables_.twiddles[k].real();
-    const float w_im = tables_.twiddles[k].imag();
-    spectrum[k] = {even_re + w_re * odd_re - w_im * odd_im, even_im + w_re * odd_im + w_im * odd_re};
+    const float w_im = -tables_.twiddles[k].imag();
+    const float odd_re = diff_re * w_re - diff_im * w_im;
+    const float odd_im = diff_re * w_im + diff_im * w_re;
+    // conj(E + iO)
+    re[bit_reversed[k]] = even_re - odd_im;
+    im[bit_reversed[k]] = -(even_im + odd_re);
+  }
+  Butterflies();
+  const float scale = 1.0f / static_cast<float>(half_);
+  for (size_t n = 0; n < half_; ++n) {
+    output[2 * n] = re[n] * scale;
+    output[2 * n + 1] = -im[n] * scale;
   }
 }
 

@@ -1,7 +1,7 @@
-// Forward FFT of a real signal of fixed power-of-two size: the signal is packed into a complex
+// Forward and inverse FFT of a real signal of fixed power-of-two size: the signal is packed into a complex
 // FFT of half the size (even samples real, odd imaginary) and the spectrum unpacked after, which
 // halves the work of a plain complex FFT. Hand-written because the VAD needs only a short power
-// spectrum per frame, and libopus keeps its FFT (kiss_fft) behind a private,
+// spectrum per frame (and the echo canceller short real convolutions), and libopus keeps its FFT (kiss_fft) behind a private,
 // configuration-dependent interface.
 #pragma once
 
@@ -21,6 +21,9 @@ class Fft {
   // Bins 0..size/2 of the spectrum of `input` (size() samples) into `spectrum` (size()/2 + 1
   // values); no scaling. Not reentrant: it works in a scratch buffer it owns.
   void Forward(const float* input, std::complex<float>* spectrum);
+  // The real signal (size() samples) whose bins 0..size/2 are `spectrum`, scaled so that
+  // Inverse(Forward(x)) == x. Same scratch as Forward.
+  void Inverse(const std::complex<float>* spectrum, float* output);
 
  private:
   // Per size, shared by every FFT of that size (SharedTable).
@@ -33,6 +36,8 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
+  // Radix-2 decimation in time over re_/im_ (already in bit-reversed order), in place.
+  void Butterflies();
 
   size_t size_;
   size_t half_;

@@ -29,6 +29,13 @@ constexpr float kMinStatBias = 2.5f;
 // Power per bin below which a bin is digital silence (about -90 dBFS).
 constexpr float kPowerFloor = 1e-9f;
 constexpr int kInitialFrames = 5;
+// The quietest noise a telephone line can carry: G.711's finest quantisation step is 16 (of
+// 32768), whose noise is step^2 / 12 per sample, times the Hann window's mean square (3/8) per
+// bin, about -77 dBFS. Digital silence (zeros before the first packet, or in a gap) would
+// otherwise teach the noise estimate a line quieter than any codec delivers, and the smallest step
+// after it (A-law's idle byte 0xD5 decodes to +8) would pass for speech.
+constexpr float kG711StepFullScale = 16.0f / 32768.0f;
+constexpr float kNoiseFloor = kG711StepFullScale * kG711StepFullScale / 12.0f * 0.375f;
 
 // ln(x) for a finite x >= 1 to within about 1e-6, from the exponent and an odd series in
 // t = (m - 1) / (m + 1) of the mantissa m in [1, 2) (t < 1/3). It replaces a libm log1pf call
@@ -94,6 +101,7 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
     // the recursive average as soon as a quieter frame arrives (its ratios go negative).
     for (size_t k = 0; k < bin_count_; ++k) {
       noise_[k] += (power_[k] - noise_[k]) / static_cast<float>(frames_);
+      noise_[k] = std::max(noise_[k], kNoiseFloor);
       smoothed_[k] = min_current_[k] = min_previous_[k] = noise_[k];
     }
     last_raw_ = false;
@@ -138,6 +146,7 @@ void Vad::UpdateNoise(bool speech) {
     min_current_[k] = std::min(min_current_[k], smoothed_[k]);
     const float floor = kMinStatBias * std::min(min_current_[k], min_previous_[k]);
     if (floor > noise_[k]) noise_[k] = floor;
+    noise_[k] = std::max(noise_[k], kNoiseFloor);
     if (new_window) {
       min_previous_[k] = min_current_[k];
       min_current_[k] = smoothed_[k];

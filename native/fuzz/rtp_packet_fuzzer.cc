@@ -1,5 +1,6 @@
 // libFuzzer harness for RtpPacket::Parse (not part of the addon: native/gyp-sources.mjs skips
-// native/fuzz). Build with clang, from the repository root:
+// native/fuzz). `npm test` builds it with GCC's ASan + UBSan and the mutation driver
+// (test/fuzz/native-fuzz.test.ts); with clang, from the repository root:
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -Inative \
 //     native/fuzz/rtp_packet_fuzzer.cc native/rtp/rtp_packet.cc native/rtp/rtp_status.cc -o rtp_packet_fuzzer
 // Every accepted packet must describe itself inside its own bytes and survive a serialize/parse

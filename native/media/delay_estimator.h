@@ -34,6 +34,7 @@ class DelayEstimator {
 
  private:
   double HistogramPercentileMs() const;
+  void Renormalise();
   // True when the packet belongs to a delay spike (and is kept out of the histogram).
   bool TrackSpike(double jitter_ms, int64_t arrival_us);
   double SpikeFloorMs(int64_t now_us) const;
@@ -51,6 +52,7 @@ class DelayEstimator {
   int64_t base_transit_us_ = 0;
   double histogram_[kBuckets] = {0};
   double histogram_total_ = 0;
+  double weight_ = 1.0;  // of the next packet's mass: the histogram is kept in these units
   double histogram_target_ms_;  // the percentile with fast attack, slow decay
   double target_delay_ms_;       // with the spike floor, clamped
   int64_t last_update_us_ = 0;

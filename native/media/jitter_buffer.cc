@@ -1,203 +1,198 @@
 #include "media/jitter_buffer.h"
 
 #include <algorithm>
-#include <cstring>
+#include <cstdlib>
 
 namespace parley {
 namespace {
-constexpr int64_t kSilenceAfterUs = 200'000;  // no packet for this long: the sender paused (DTX)
-// Above the target by a frame plus this much before dropping: a base transit that wobbles by a
-// few ms must not make the buffer drop and stretch in turn. 10 ms against 5 ms on the bench's
-// traces: a few ms more mean delay, fewer drops (late loss on the spike traces 1.77/1.47 % against
-// 1.97/1.73 %).
-constexpr double kDropHysteresisMs = 10.0;
+// A timestamp leap larger than the arrival gap by more than this starts a new talkspurt. The
+// arrival gap differs from the sending gap by the jitter of two packets; a false alarm only costs
+// placing that talkspurt by its arrival instead of its timestamp.
+constexpr int kStepToleranceMs = 50;
+// Longer packets are refused: no codec Parley negotiates sends more per packet (RFC 6716 caps
+// Opus at 120 ms), and the leg's decode buffer is sized for this.
+constexpr int kMaxPacketMs = 120;
+constexpr int64_t kSequenceHalfRange = 32768;
+// A packet placed further from playout than this is refused: only a reordered packet can be (an
+// in-order one is placed by its arrival when its timestamp leaps), and a hostile one must neither
+// hold a slot for minutes nor reach the delay estimate. Twice the largest target plus a second
+// covers any real reordering and lateness.
+int64_t HorizonTs(const JitterBufferConfig& config) {
+  return static_cast<int64_t>(config.clock_rate_hz) * (2 * config.max_delay_ms + 1000) / 1000;
+}
 }  // namespace
 
 JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
     : config_(config),
-      frame_samples_(static_cast<int64_t>(config.clock_rate_hz) * config.frame_ms / 1000),
-      slots_(config.capacity_packets),
-      payloads_(config.capacity_packets * config.max_payload_bytes),
-      delay_(config.min_delay_ms, config.max_delay_ms) {}
+      frame_ts_(static_cast<int64_t>(config.clock_rate_hz) * config.frame_ms / 1000),
+      mapper_(config.clock_rate_hz, kStepToleranceMs, config.frame_ms),
+      packets_(config.capacity_packets, config.max_payload_bytes),
+      delay_(config.min_delay_ms, config.max_delay_ms),
+      decision_(config.clock_rate_hz, config.frame_ms) {}
 
-int64_t JitterBuffer::TimestampToUs(int64_t timestamp) const {
-  return timestamp * 1'000'000 / config_.clock_rate_hz;
-}
-
-int64_t JitterBuffer::Extend(uint32_t rtp_timestamp) {
-  if (!started_) {
-    // Start well above zero so that extended timestamps of reordered early packets stay positive.
-    last_extended_ = (int64_t{1} << 32) + rtp_timestamp;
-    return last_extended_;
-  }
-  // RFC 3550 section 5.1: the timestamp wraps at 2^32; the nearer of the two readings is meant.
-  const int32_t delta = static_cast<int32_t>(rtp_timestamp - static_cast<uint32_t>(last_extended_));
-  const int64_t extended = last_extended_ + delta;
-  last_extended_ = std::max(last_extended_, extended);
-  return extended;
-}
-
-size_t JitterBuffer::IndexOf(int64_t timestamp) const {
-  return static_cast<size_t>(timestamp / frame_samples_) % slots_.size();
-}
-
-JitterBuffer::Slot* JitterBuffer::Find(int64_t timestamp) {
-  Slot& slot = slots_[IndexOf(timestamp)];
-  return slot.used && slot.timestamp == timestamp ? &slot : nullptr;
-}
-
-bool JitterBuffer::HasPacketsAfter(int64_t timestamp) const {
-  return std::any_of(slots_.begin(), slots_.end(),
-                     [timestamp](const Slot& slot) { return slot.used && slot.timestamp > timestamp; });
-}
-
-void JitterBuffer::Store(int64_t timestamp, const uint8_t* payload, size_t length) {
-  const size_t index = IndexOf(timestamp);
-  Slot& slot = slots_[index];
-  slot.used = true;
-  slot.timestamp = timestamp;
-  slot.length = length;
-  std::memcpy(payloads_.data() + index * config_.max_payload_bytes, payload, length);
-}
-
-void JitterBuffer::Resync(int64_t timestamp, int64_t arrival_us) {
-  for (Slot& slot : slots_) slot = Slot{};
-  delay_.Restart(arrival_us - TimestampToUs(timestamp), arrival_us);
-  playout_timestamp_ = timestamp;
-  playing_ = false;
-}
-
-InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timestamp, const uint8_t* payload,
-                                  size_t length, int64_t arrival_us) {
+InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, const uint8_t* payload,
+                                  size_t length, int64_t duration_ts, int64_t arrival_us) {
   ++stats_.packets_received;
-  if (length > config_.max_payload_bytes) {
+  if (duration_ts <= 0 || duration_ts > static_cast<int64_t>(config_.clock_rate_hz) * kMaxPacketMs / 1000 ||
+      length > config_.max_payload_bytes) {
     ++stats_.discarded;
     return InsertStatus::kDiscarded;
   }
-  const bool first = !started_;
-  const int64_t timestamp = Extend(rtp_timestamp);
-  if (first) {
-    started_ = true;
-    highest_seq_ = sequence_number;
-    Resync(timestamp, arrival_us);
-  } else {
-    const int64_t jump_limit = static_cast<int64_t>(config_.clock_rate_hz) * (2 * config_.max_delay_ms + 1000) / 1000;
-    if (timestamp - playout_timestamp_ > jump_limit || playout_timestamp_ - timestamp > jump_limit) {
-      // A timestamp jump (sender restart, PBX re-anchoring): start over from this packet rather
-      // than wait, or drop everything, for seconds.
-      ++stats_.resyncs;
-      last_extended_ = timestamp;
-      highest_seq_ = sequence_number;
-      Resync(timestamp, arrival_us);
-    } else if (!playing_ && arrival_us - last_packet_us_ > kSilenceAfterUs && playout_timestamp_ < timestamp) {
-      // Speech resumes after a pause: play this packet a target delay from now.
-      for (Slot& slot : slots_) slot.used = false;
-      playout_timestamp_ = timestamp;
-    }
-    const int16_t seq_delta = static_cast<int16_t>(sequence_number - highest_seq_);
-    if (seq_delta < 0) {
-      ++stats_.reordered;
-    } else {
-      highest_seq_ = sequence_number;
-    }
+  const bool first = !mapper_.started();
+  const MappedPacket mapped = mapper_.Map(sequence_number, rtp_timestamp, marker, duration_ts, arrival_us, playout_ts_);
+  if (mapped.too_old) {
+    ++stats_.late;
+    return InsertStatus::kLate;
   }
-  last_packet_us_ = arrival_us;
-  delay_.Update(arrival_us - TimestampToUs(timestamp), arrival_us);
+  if (!first && std::llabs(mapped.timeline_ts - playout_ts_) > HorizonTs(config_)) {
+    // Before the delay estimate sees it: its transit would move the base, or the jitter, by minutes.
+    ++stats_.discarded;
+    return InsertStatus::kDiscarded;
+  }
+  const int64_t transit_us = arrival_us - TimestampToUs(mapped.timeline_ts);
+  if (first) {
+    playout_ts_ = consumed_end_ts_ = mapped.timeline_ts;
+    delay_.Restart(transit_us, arrival_us);
+  }
+  if (!mapped.in_order) ++stats_.reordered;
+  if (mapped.reanchored) ++stats_.resyncs;
+  last_arrival_us_ = std::max(last_arrival_us_, arrival_us);
+  // A re-anchored packet's transit is the previous one's by construction: it tells nothing.
+  if (!mapped.reanchored) delay_.Update(transit_us, arrival_us);
 
-  if (timestamp < playout_timestamp_) {
-    if (!playing_) {
-      playout_timestamp_ = timestamp;  // reordered ahead of the first packet, before playout began
-    } else if (slots_[IndexOf(timestamp)].played_timestamp == timestamp) {
-      ++stats_.duplicates;
-      return InsertStatus::kDuplicate;
-    } else {
+  if (mapped.timeline_ts < playout_ts_) {
+    if (!speech_ && mapped.timeline_ts >= consumed_end_ts_) {
+      // Only silence was output since the last packet played (a pause, or before the first):
+      // take it back and play this packet from its start, at the cost of a little delay.
+      playout_ts_ = mapped.timeline_ts;
+    } else if (mapped.timeline_ts + duration_ts <= playout_ts_) {
+      if (WasConsumed(mapped.sequence)) {
+        ++stats_.duplicates;
+        return InsertStatus::kDuplicate;
+      }
       ++stats_.late;
       return InsertStatus::kLate;
     }
   }
-  if (Find(timestamp) != nullptr) {
-    ++stats_.duplicates;
-    return InsertStatus::kDuplicate;
+  switch (packets_.Insert(mapped.timeline_ts, duration_ts, mapped.sequence, payload, length)) {
+    case PacketBuffer::Status::kStored:
+      return InsertStatus::kAccepted;
+    case PacketBuffer::Status::kDuplicate:
+      ++stats_.duplicates;
+      return InsertStatus::kDuplicate;
+    case PacketBuffer::Status::kFull:
+      break;
   }
-  const Slot& target = slots_[IndexOf(timestamp)];
-  if (timestamp - playout_timestamp_ >= static_cast<int64_t>(slots_.size()) * frame_samples_ ||
-      (target.used && target.timestamp >= playout_timestamp_)) {
-    ++stats_.discarded;
-    return InsertStatus::kDiscarded;
-  }
-  Store(timestamp, payload, length);
-  return InsertStatus::kAccepted;
+  ++stats_.discarded;
+  return InsertStatus::kDiscarded;
 }
 
-PlayoutDecision JitterBuffer::Take(Slot& slot, PlayoutKind kind) {
+bool JitterBuffer::WasConsumed(int64_t sequence) const {
+  const int64_t behind = consumed_high_ - sequence;
+  return consumed_high_ >= 0 && behind >= 0 && behind < 64 && ((consumed_mask_ >> behind) & 1u) != 0;
+}
+
+void JitterBuffer::Consume(const BufferedPacket& packet) {
+  const int64_t ahead = packet.sequence - consumed_high_;
+  if (consumed_high_ < 0 || ahead > 0) {
+    consumed_mask_ = (consumed_high_ < 0 || ahead >= 64) ? 1u : ((consumed_mask_ << ahead) | 1u);
+    consumed_high_ = packet.sequence;
+  } else if (-ahead < 64) {
+    consumed_mask_ |= uint64_t{1} << -ahead;
+  }
+  consumed_end_ts_ = std::max(consumed_end_ts_, packet.end_ts());
+}
+
+PlayoutDecision JitterBuffer::Output(PlayoutKind kind, int64_t duration_ts) {
   PlayoutDecision decision;
   decision.kind = kind;
-  decision.payload = payloads_.data() + IndexOf(slot.timestamp) * config_.max_payload_bytes;
-  decision.length = slot.length;
+  decision.duration_ts = duration_ts;
   return decision;
 }
 
-PlayoutDecision JitterBuffer::Pull(int64_t now_us) {
-  PlayoutDecision decision;
-  if (!started_) return decision;
-  const double target_ms = delay_.target_delay_ms();
-  auto delay_ms = [&](int64_t timestamp) {
-    return static_cast<double>(now_us - delay_.base_transit_us() - TimestampToUs(timestamp)) / 1000.0;
-  };
-  if (!playing_) {
-    // Still buffering, or paused with nothing to play (DTX): silence, nothing counted.
-    if (delay_ms(playout_timestamp_) < target_ms || !HasPacketsAfter(playout_timestamp_ - 1)) return decision;
-    playing_ = true;
-  }
-  current_delay_ms_ = delay_ms(playout_timestamp_);
-  if (current_delay_ms_ < target_ms) {
-    // Behind the target (it rose, or the sender's clock is slow): stretch by one concealed frame
-    // without advancing.
-    ++stats_.concealed_frames;
-    decision.kind = PlayoutKind::kConceal;
-    return decision;
-  }
-  if (current_delay_ms_ >= target_ms + config_.frame_ms + kDropHysteresisMs) {
-    // More than a frame above the target (it fell, or the sender's clock is fast): drop one frame.
-    if (Slot* slot = Find(playout_timestamp_)) slot->used = false;
-    ++stats_.discarded;
-    playout_timestamp_ += frame_samples_;
-  }
+PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
+  const int64_t need_ts = std::max<int64_t>(config_.conceal_quantum_ts, frame_ts_ - buffered_ts);
+  if (!mapper_.started()) return Output(PlayoutKind::kSilence, need_ts);
+  PlayoutState state;
+  state.need_ts = need_ts;
+  state.target_ms = delay_.target_delay_ms();
+  // Each pass either outputs or consumes a packet, skips playout forward or ends the talkspurt
+  // (once), so this ends; the bound is a guard against a logic error spinning the media thread.
+  for (size_t pass = 0; pass <= packets_.size() + 4; ++pass) {
+    const BufferedPacket* next = packets_.Front();
+    if (next != nullptr && next->end_ts() <= playout_ts_) {
+      // Overlapped by the packet before it (a sender repeating itself across a step): nothing new.
+      ++stats_.discarded;
+      Consume(*next);
+      packets_.PopFront();
+      continue;
+    }
+    state.speech = speech_;
+    state.delay_ms =
+        static_cast<double>(now_us - delay_.base_transit_us() - TimestampToUs(playout_ts_ - buffered_ts)) / 1000.0;
+    state.has_next = next != nullptr;
+    state.gap_ts = next != nullptr ? next->timeline_ts - playout_ts_ : 0;
+    state.next_duration_ts = next != nullptr ? next->duration_ts : 0;
+    state.next_follows = next != nullptr && (consumed_high_ < 0 || next->sequence == consumed_high_ + 1);
+    state.since_arrival_us = now_us - last_arrival_us_;
+    current_delay_ms_ = state.delay_ms;
 
-  if (Slot* slot = Find(playout_timestamp_)) {
-    slot->used = false;
-    slot->played_timestamp = playout_timestamp_;
-    playout_timestamp_ += frame_samples_;
-    return Take(*slot, PlayoutKind::kNormal);
+    const Decision decision = decision_.Decide(state);
+    switch (decision.operation) {
+      case Operation::kNormal: {
+        const int64_t missing = consumed_high_ < 0 ? 0 : next->sequence - consumed_high_ - 1;
+        if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
+        PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
+        Consume(*next);
+        playout_ts_ = next->end_ts();
+        speech_ = true;
+        packets_.PopFront();  // the payload stays in its slot until the next Insert
+        return out;
+      }
+      case Operation::kDrop:
+        ++stats_.discarded;
+        Consume(*next);
+        playout_ts_ = next->end_ts();
+        packets_.PopFront();
+        state.may_shrink = false;
+        continue;
+      case Operation::kSkip:
+        playout_ts_ += decision.amount_ts;
+        state.may_shrink = false;
+        continue;
+      case Operation::kEndTalkspurt:
+        speech_ = false;
+        continue;
+      case Operation::kStretch:
+        if (!speech_) return Output(PlayoutKind::kSilence, decision.amount_ts);
+        concealed_ts_ += decision.amount_ts;
+        return Output(PlayoutKind::kConceal, decision.amount_ts);
+      case Operation::kSilence:
+        playout_ts_ += decision.amount_ts;
+        return Output(PlayoutKind::kSilence, decision.amount_ts);
+      case Operation::kExpand: {
+        const int64_t quantum = config_.conceal_quantum_ts;
+        const int64_t amount = (decision.amount_ts + quantum - 1) / quantum * quantum;
+        playout_ts_ += amount;
+        concealed_ts_ += amount;
+        if (config_.fec && next != nullptr && decision.amount_ts == state.gap_ts) {
+          // Opus in-band FEC (RFC 7587 section 3.3 / RFC 6716 section 2.1.7): the next packet
+          // carries a low-rate copy of the audio just before it.
+          ++stats_.fec_recovered;
+          return PlayoutDecision{PlayoutKind::kConcealWithFec, packets_.payload(*next), next->length, amount};
+        }
+        return Output(PlayoutKind::kConceal, amount);
+      }
+    }
   }
-  if (!HasPacketsAfter(playout_timestamp_) && now_us - last_packet_us_ > kSilenceAfterUs) {
-    // The sender paused: play silence and rebuffer when it resumes.
-    playing_ = false;
-    return decision;
-  }
-  ++stats_.lost;
-  ++stats_.concealed_frames;
-  playout_timestamp_ += frame_samples_;
-  if (Slot* next = Find(playout_timestamp_)) {
-    // Opus in-band FEC (RFC 7587 section 3.3 / RFC 6716 section 2.1.7): the next packet carries
-    // a low-rate copy of the missing frame.
-    ++stats_.fec_recovered;
-    return Take(*next, PlayoutKind::kConcealWithFec);
-  }
-  decision.kind = PlayoutKind::kConceal;
-  return decision;
-}
-
-void JitterBuffer::Reset() {
-  started_ = false;
-  playing_ = false;
-  for (Slot& slot : slots_) slot = Slot{};
+  return Output(PlayoutKind::kSilence, need_ts);
 }
 
 JitterBufferStats JitterBuffer::stats() const {
   JitterBufferStats stats = stats_;
   stats.target_delay_ms = delay_.target_delay_ms();
   stats.current_delay_ms = current_delay_ms_;
+  stats.concealed_frames = static_cast<uint64_t>(concealed_ts_ / frame_ts_);
   return stats;
 }
 

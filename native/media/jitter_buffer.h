@@ -1,20 +1,23 @@
-// Adaptive jitter buffer for one RTP stream of fixed-duration frames (NetEq's shape, reduced):
-// this class is the packet buffer and the playout decision per 20 ms tick; DelayEstimator keeps
-// the base transit and the target delay. Time is a parameter (arrival_us, now_us on one
-// monotonic clock), so every behaviour is reproducible in tests. Nothing allocates after
-// construction.
+// Adaptive jitter buffer for one RTP stream, built the way WebRTC's NetEq is, reduced to what a
+// voice bot needs: TimelineMapper places each packet on one continuous playout timeline (across
+// wraps, talkspurts, timestamp steps and SSRC changes), PacketBuffer keeps the packets in order
+// with their durations, DelayEstimator keeps the base transit and the target delay, and
+// DecisionLogic says, piece by piece, what to output next. The leg decodes whole packets into its
+// own sample FIFO and asks for more until it holds a frame, so packets of any duration (2.5 to
+// 120 ms), a short last frame and timestamps on any grid play without loss.
 //
-// Playout control: the current delay (how far behind the best-case arrival the frame due now
-// plays) is held in [target, target + one frame + hysteresis): below it the buffer stretches by
-// one concealed frame, above it drops one frame. That also absorbs sender clock drift, whose
-// effect appears as a slowly moving base transit.
+// Time is a parameter (arrival_us, now_us on one monotonic clock), so every behaviour is
+// reproducible in tests. Nothing allocates after construction.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
+#include "media/decision_logic.h"
 #include "media/delay_estimator.h"
+#include "media/packet_buffer.h"
+#include "media/time_scale.h"
+#include "media/timeline_mapper.h"
 
 namespace parley {
 
@@ -25,81 +28,79 @@ struct JitterBufferConfig {
   int max_delay_ms = 400;
   size_t capacity_packets = 32;
   size_t max_payload_bytes = 1280;  // Opus's largest 20 ms packet is 1275 bytes
+  // Concealment comes in multiples of this (RFC 6716: Opus conceals in 2.5 ms steps).
+  int64_t conceal_quantum_ts = 1;
+  bool fec = false;  // the codec carries in-band FEC (Opus)
 };
 
 enum class InsertStatus { kAccepted, kDuplicate, kLate, kDiscarded };
 
 enum class PlayoutKind {
-  kNormal,          // decode `payload`
-  kConcealWithFec,  // the frame is missing; `payload` is the NEXT packet (Opus in-band FEC)
-  kConceal,         // the frame is missing: run the decoder's concealment
-  kSilence,         // nothing to play (before the first packet, or long after the last)
+  kNormal,          // decode `payload`: `duration_ts` of audio
+  kConcealWithFec,  // `duration_ts` is missing just before `payload` (Opus in-band FEC)
+  kConceal,         // `duration_ts` is missing: run the decoder's concealment
+  kSilence,         // `duration_ts` of silence (before the first packet, or the sender paused)
 };
 
 struct PlayoutDecision {
   PlayoutKind kind = PlayoutKind::kSilence;
-  const uint8_t* payload = nullptr;  // valid until the next Insert or Pull
+  const uint8_t* payload = nullptr;  // valid until the next Insert or Next
   size_t length = 0;
+  int64_t duration_ts = 0;  // RTP timestamp units, > 0
 };
 
 struct JitterBufferStats {
-  double current_delay_ms = 0;  // how far behind the best-case arrival the last frame played
+  double current_delay_ms = 0;  // how far behind the best-case arrival the last output played
   double target_delay_ms = 0;
   uint64_t packets_received = 0;
   uint64_t late = 0;             // arrived after their playout time
-  uint64_t lost = 0;             // frames missing at playout time
-  uint64_t concealed_frames = 0; // frames produced by concealment (loss, late, stretching)
-  uint64_t discarded = 0;        // no room, or dropped to shrink the delay
+  uint64_t lost = 0;             // sequence numbers never played (missing, or late, at playout)
+  uint64_t concealed_frames = 0; // frames' worth of concealment (loss, late, stretching)
+  uint64_t discarded = 0;        // unusable, no room, or dropped to shrink the delay
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
   uint64_t fec_recovered = 0;
-  uint64_t resyncs = 0;          // timestamp jumps and stream restarts
+  uint64_t resyncs = 0;          // talkspurts re-anchored: timestamp steps, restarts, new SSRC
 };
 
 class JitterBuffer {
  public:
   explicit JitterBuffer(const JitterBufferConfig& config);
 
-  InsertStatus Insert(uint16_t sequence_number, uint32_t rtp_timestamp, const uint8_t* payload, size_t length,
-                      int64_t arrival_us);
-  // One call per frame, at the frame's due time.
-  PlayoutDecision Pull(int64_t now_us);
-  // Forget the stream (new SSRC): the next packet starts afresh.
-  void Reset();
+  // `duration_ts`: the payload's media time (PacketDuration); 0 means unusable.
+  InsertStatus Insert(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, const uint8_t* payload,
+                      size_t length, int64_t duration_ts, int64_t arrival_us);
+  // The next piece of output for the tick at `now_us`, whose caller already holds `buffered_ts` of
+  // decoded audio toward its frame (less than one frame). Call until the frame is full.
+  PlayoutDecision Next(int64_t now_us, int64_t buffered_ts);
+  // A new SSRC: its packets play after what is buffered, on a numbering of their own.
+  void NewStream() { mapper_.NewStream(); }
 
   JitterBufferStats stats() const;
-  double target_delay_ms() const { return delay_.target_delay_ms(); }
 
  private:
-  struct Slot {
-    bool used = false;
-    int64_t timestamp = 0;  // extended (unwrapped) RTP timestamp
-    size_t length = 0;
-    int64_t played_timestamp = -1;  // the last frame played from this slot: tells a late duplicate
-  };
-
-  int64_t Extend(uint32_t rtp_timestamp);
-  Slot* Find(int64_t timestamp);
-  void Store(int64_t timestamp, const uint8_t* payload, size_t length);
-  void Resync(int64_t timestamp, int64_t arrival_us);
-  int64_t TimestampToUs(int64_t timestamp) const;
-  bool HasPacketsAfter(int64_t timestamp) const;
-  size_t IndexOf(int64_t timestamp) const;
-  PlayoutDecision Take(Slot& slot, PlayoutKind kind);
+  int64_t TimestampToUs(int64_t timestamp) const { return TicksToUs(timestamp, config_.clock_rate_hz); }
+  void Consume(const BufferedPacket& packet);
+  bool WasConsumed(int64_t sequence) const;
+  PlayoutDecision Output(PlayoutKind kind, int64_t duration_ts);
 
   JitterBufferConfig config_;
-  int64_t frame_samples_;
-  std::vector<Slot> slots_;
-  std::vector<uint8_t> payloads_;  // capacity_packets * max_payload_bytes
-
-  bool started_ = false;
-  int64_t last_extended_ = 0;
-  uint16_t highest_seq_ = 0;
-  int64_t playout_timestamp_ = 0;  // next frame to play
-  bool playing_ = false;           // first frame has been due
-  int64_t last_packet_us_ = 0;
-
+  int64_t frame_ts_;
+  TimelineMapper mapper_;
+  PacketBuffer packets_;
   DelayEstimator delay_;
+  DecisionLogic decision_;
+
+  int64_t playout_ts_ = 0;         // timeline position of the next sample to output
+  bool speech_ = false;            // in a talkspurt (else: before the first packet, or a pause)
+  int64_t last_arrival_us_ = 0;
+  // Sequence numbers played or dropped: the highest and a bitmap of the 64 below it, to tell a
+  // late duplicate from a late packet. consumed_end_ts_: where the last one ended.
+  int64_t consumed_high_ = -1;
+  uint64_t consumed_mask_ = 0;
+  int64_t consumed_end_ts_ = 0;
+  int64_t concealed_ts_ = 0;
+
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;
 };

@@ -47,7 +47,13 @@ void MediaEngine::Remove(int32_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   if (UdpSocket* socket = it->second->leg().socket()) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  it->second->leg().AddRefusals(removed_refusals_);
   sessions_.erase(it);
+}
+
+void MediaEngine::RefusedTotals(uint64_t totals[kMediaRefusalCount]) const {
+  for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] = removed_refusals_[i];
+  for (const auto& [id, session] : sessions_) session->leg().AddRefusals(totals);
 }
 
 MediaSession* MediaEngine::Find(int32_t id) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "media/media_refusal.h"
 #include "media/media_session.h"
 #include "media/session_event.h"
 
@@ -38,6 +39,8 @@ class MediaEngine {
 
   uint64_t datagrams_received() const { return datagrams_received_; }
   uint64_t datagrams_refused() const { return datagrams_refused_; }
+  // Inbound datagrams refused by every session so far, live and removed, by MediaRefusal.
+  void RefusedTotals(uint64_t totals[kMediaRefusalCount]) const;
 
  private:
   void Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us);
@@ -53,6 +56,7 @@ class MediaEngine {
   SessionEventSink events_;
   uint64_t datagrams_received_ = 0;
   uint64_t datagrams_refused_ = 0;
+  uint64_t removed_refusals_[kMediaRefusalCount] = {0};
 };
 
 }  // namespace parley

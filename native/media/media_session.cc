@@ -26,16 +26,6 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
 
 void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
   caller_frame_count_ = 0;
-  if (!leg_->active() && playout_.empty() && !bot_playing_) {
-    // Nothing has arrived and nothing is to be sent: keep the schedule, spend nothing. (The frame
-    // where the bot's audio runs out is still processed: it ends the talkspurt.)
-    if (next_frame_us_ <= now_us) {
-      const int64_t skipped = (now_us - next_frame_us_) / frame_us_ + 1;
-      next_frame_us_ += skipped * frame_us_;
-      leg_->SkipFrames(skipped);
-    }
-    return;
-  }
   while (next_frame_us_ <= now_us) {
     if (caller_frame_count_ == kMaxFramesPerTick) {
       const int64_t behind = (now_us - next_frame_us_) / frame_us_ + 1;
@@ -55,6 +45,14 @@ void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
 
 void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events) {
   ++stats_.frames;
+  if (!leg_->active() && playout_.empty() && !bot_playing_) {
+    // Nothing has arrived yet and nothing is to be sent: the bot still gets its frame of silence
+    // (docs/bot-protocol.md promises a continuous 20 ms clock, and DTMF and marks are timed on
+    // it), but no detector needs to run on it; the leg's media clock runs on unsent.
+    std::memset(caller_frame, 0, frame_samples_ * sizeof(int16_t));
+    leg_->SkipFrames(1);
+    return;
+  }
   const int16_t* speech_frame = leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
 
   const bool speech = vad_.Process(speech_frame, vad_.frame_samples());
@@ -69,7 +67,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
       barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
-               static_cast<int32_t>(played_since_clear_ * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
+               static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
     ReportMarks(reached_marks_, Clear(reached_marks_), events);
   }
 
@@ -77,7 +75,6 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const bool was_playing = bot_playing_;
   bot_playing_ = playout_.Pop(bot_frame_.data(), reached_marks_, &reached);
   if (bot_playing_) {
-    played_since_clear_ += frame_samples_;
     leg_->PushBotFrame(bot_frame_.data(), !was_playing);
   } else {
     leg_->PushBotFrame(nullptr, false);
@@ -87,7 +84,6 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 }
 
 size_t MediaSession::Clear(uint32_t* reached) {
-  played_since_clear_ = 0;
   return playout_.Clear(reached);
 }
 

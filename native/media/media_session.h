@@ -1,6 +1,7 @@
-// One call leg's media, driven by the engine's tick: every 20 ms of media time it pulls a frame
-// of caller audio from the network leg, runs the VAD and the barge-in detector on it, hands it to
-// the bot (through the engine's output), and sends the next frame of the bot's queued audio.
+// One call leg's media, driven by the engine's tick: every 20 ms of media time, from the call's
+// set-up on and whatever the network does, it pulls a frame of caller audio from the network
+// leg, runs the VAD and the barge-in detector on it, hands it to the bot (through the engine's
+// output), and sends the next frame of the bot's queued audio.
 #pragma once
 
 #include <cstddef>
@@ -82,7 +83,6 @@ class MediaSession {
   PlayoutQueue playout_;
   bool speaking_ = false;
   bool bot_playing_ = false;
-  uint64_t played_since_clear_ = 0;
 
   std::vector<int16_t> caller_frames_;
   int caller_frame_count_ = 0;

@@ -40,11 +40,14 @@ class NetworkLeg {
   // One datagram from the network (from the leg's socket, or handed over by JS for legs whose
   // transport lives in JS). `arrival_us` is on the engine's monotonic clock.
   virtual void OnDatagram(const uint8_t*, size_t, const SocketAddress&, int64_t, SessionEventSink&, int32_t) {}
-  // True once the leg has media to process; an idle leg costs nothing per tick.
+  // True once the leg has media to process; until then the session hands the bot silence
+  // without running its detectors.
   virtual bool active() const { return true; }
   // Frames the session skipped while idle (nothing received, nothing to send): a leg with a media
   // clock lets it run on, so the next talkspurt's timestamp tells the real gap.
   virtual void SkipFrames(int64_t) {}
+  // Adds the leg's refused datagrams, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
+  virtual void AddRefusals(uint64_t*) const {}
   // Stops (or resumes) sending toward the caller, e.g. on chan_websocket's MEDIA_XOFF/XON.
   virtual void set_paused(bool) {}
 

@@ -40,6 +40,7 @@ bool PlayoutQueue::Mark(uint32_t mark_id) {
 
 bool PlayoutQueue::Pop(int16_t* out, uint32_t* reached, size_t* reached_count) {
   if (size_ == 0) {
+    played_in_run_samples_ = 0;
     // Marks placed on an empty queue are reached at once: there is nothing left to play before them.
     *reached_count = ReleaseMarks(popped_total_, reached);
     return false;
@@ -51,6 +52,7 @@ bool PlayoutQueue::Pop(int16_t* out, uint32_t* reached, size_t* reached_count) {
   size_ -= taken;
   popped_total_ += taken;
   played_samples_ += taken;
+  played_in_run_samples_ += taken;
   *reached_count = ReleaseMarks(popped_total_, reached);
   return true;
 }
@@ -68,6 +70,7 @@ size_t PlayoutQueue::ReleaseMarks(uint64_t up_to, uint32_t* reached) {
 size_t PlayoutQueue::Clear(uint32_t* reached) {
   const size_t count = ReleaseMarks(UINT64_MAX, reached);
   popped_total_ = pushed_total_;
+  played_in_run_samples_ = 0;
   head_ = 0;
   size_ = 0;
   return count;

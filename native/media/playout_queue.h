@@ -29,9 +29,14 @@ class PlayoutQueue {
   size_t queued_samples() const { return size_; }
   bool empty() const { return size_ == 0; }
   uint64_t played_samples() const { return played_samples_; }
+  // Samples played since the queue last ran dry or was cleared: how much of the bot's current
+  // answer the caller has heard (a barge-in's playedMs), not counting earlier answers.
+  uint64_t played_in_run_samples() const { return played_in_run_samples_; }
   uint64_t dropped_samples() const { return dropped_samples_; }
 
-  static constexpr size_t kMaxMarks = 64;
+  // As many as a bot may have pending (engine/bot MAX_PENDING_MARKS), so a mark is never answered
+  // before its audio has played for want of room here.
+  static constexpr size_t kMaxMarks = 1024;
 
  private:
   struct PendingMark {
@@ -47,6 +52,7 @@ class PlayoutQueue {
   uint64_t pushed_total_ = 0;  // absolute index of the next pushed sample
   uint64_t popped_total_ = 0;  // absolute index of the next sample to pop
   uint64_t played_samples_ = 0;
+  uint64_t played_in_run_samples_ = 0;
   uint64_t dropped_samples_ = 0;
   PendingMark marks_[kMaxMarks];
   size_t mark_head_ = 0;

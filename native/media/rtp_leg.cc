@@ -1,9 +1,11 @@
 #include "media/rtp_leg.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <stdexcept>
 
+#include "media/sample_ring.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -29,18 +31,27 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       decoder_(MakeFrameDecoder(options.codec, pcm_rate_hz_)),
       encoder_(MakeFrameEncoder(options.codec, options.encoder, pcm_rate_hz_)),
       rates_(pcm_rate_hz_, options.bot_rate_hz, options.frame_ms),
+      durations_(codec_),
       // Room for the largest target plus the burst that follows a delay spike. A constant-rate
-      // codec's frame has one size: slots of that size keep a call's buffer small (a few KB for
-      // G.711 instead of 46), which is what keeps a thousand calls' buffers in cache.
+      // codec's payloads have a known size: slots of kMaxSlotMs keep a call's buffer small (17 KB
+      // for G.711 instead of 46), which is what keeps a thousand calls' buffers in cache.
       jitter_(JitterBufferConfig{codec_.clock_rate_hz, options.frame_ms, options.jitter_min_delay_ms,
                                  options.jitter_max_delay_ms,
                                  static_cast<size_t>(options.jitter_max_delay_ms / options.frame_ms + 16),
                                  codec_.bytes_per_frame != 0
-                                     ? static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20)
-                                     : JitterBufferConfig{}.max_payload_bytes}),
+                                     ? static_cast<size_t>(codec_.bytes_per_frame * kMaxSlotMs / 20)
+                                     : JitterBufferConfig{}.max_payload_bytes,
+                                 // RFC 6716 section 4.4: Opus conceals in whole 2.5 ms steps.
+                                 options.codec == CodecId::kOpus ? codec_.clock_rate_hz / 400 : 1,
+                                 options.codec == CodecId::kOpus}),
       dtmf_in_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
       dtmf_out_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz,
                 options.frame_ms),
+      latch_([&options] {
+        SourceLatchConfig source = options.source;
+        source.signalled = options.remote;
+        return source;
+      }()),
       ssrc_(options.ssrc != 0 ? options.ssrc : RandomU32()),
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
@@ -50,12 +61,15 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
-      codec_pcm_(rates_.leg_frame_samples()) {
+      codec_pcm_(rates_.leg_frame_samples()),
+      decoded_(static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000),
+      decoded_fifo_(rates_.leg_frame_samples() + decoded_.size()) {
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
   }
-  if (options.telephone_event_clock_hz < 0 || options.telephone_event_clock_hz > 96000) {
+  if (options.telephone_event_clock_hz != 0 &&
+      (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
     throw std::invalid_argument("telephone-event clock out of range");
   }
   if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
@@ -70,7 +84,11 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
   }
-  if (options.own_socket) socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
+    socket_ = UdpSocket::BindInRange(options.local_host, options.local_port_min, options.local_port_max, RandomU32());
+  } else if (options.own_socket) {
+    socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
+  }
 }
 
 RtpLeg::~RtpLeg() = default;
@@ -82,29 +100,69 @@ void RtpLeg::ReportFirst(RtpStatus status, SessionEventSink& events, int32_t ses
   events.Add(session_id, SessionEventType::kMalformed, static_cast<int32_t>(status));
 }
 
+void RtpLeg::Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id) {
+  ++stats_.refused[static_cast<size_t>(refusal)];
+  const uint32_t bit = 1u << static_cast<uint32_t>(refusal);
+  if ((reported_refusals_ & bit) != 0) return;
+  reported_refusals_ |= bit;
+  events.Add(session_id, SessionEventType::kRefused, static_cast<int32_t>(refusal));
+}
+
+void RtpLeg::SetRemote(const SocketAddress& remote) {
+  remote_ = remote;
+  remote_learned_ = false;
+  latch_.SetSignalled(remote);
+}
+
+void RtpLeg::AddRefusals(uint64_t* totals) const {
+  for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] += stats_.refused[i];
+}
+
 void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                         SessionEventSink& events, int32_t session_id) {
   if (length > kMaxPacketBytes) {
-    ++stats_.malformed;
+    Refuse(MediaRefusal::kMalformed, events, session_id);
     ReportFirst(RtpStatus::kTooLong, events, session_id);
     return;
   }
-  if (latched_ && !from.empty() && !from.SameAs(source_)) {
-    ++stats_.foreign_source;
+  if (IsRtcp(data, length)) {
+    // Reports are counted, not used: the node's stats come from its own measurements.
+    if (latch_.latched() && !from.empty() && !from.SameAs(latch_.source())) {
+      Refuse(MediaRefusal::kForeignSource, events, session_id);
+    } else {
+      ++stats_.rtcp_received;
+    }
+    return;
+  }
+  if (length < RtpPacket::kFixedHeaderBytes) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(RtpStatus::kTruncated, events, session_id);
+    return;
+  }
+  // The source and SSRC checks run on the header, which SRTP leaves in clear, before any crypto:
+  // a flood from elsewhere costs a comparison, not an HMAC.
+  const uint32_t ssrc = (static_cast<uint32_t>(data[8]) << 24) | (static_cast<uint32_t>(data[9]) << 16) |
+                        (static_cast<uint32_t>(data[10]) << 8) | data[11];
+  MediaRefusal refusal = MediaRefusal::kForeignSource;
+  const SourceVerdict verdict = latch_.Evaluate(from, ssrc, arrival_us, &refusal);
+  if (verdict == SourceVerdict::kRefuse) {
+    latch_.Seen(arrival_us);
+    Refuse(refusal, events, session_id);
+    return;
+  }
+  // Known SSRCs: the latched one, or a new one from the latched source once the old one has been
+  // silent kSsrcSwitchAfterUs. Anything else is dropped before its SRTP state is looked at.
+  if (verdict == SourceVerdict::kAccept && ssrc != remote_ssrc_ && arrival_us - last_packet_us_ < kSsrcSwitchAfterUs) {
+    Refuse(MediaRefusal::kForeignSsrc, events, session_id);
     return;
   }
   std::memcpy(receive_buffer_.data(), data, length);
   uint8_t* packet = receive_buffer_.data();
-  if (IsRtcp(packet, length)) {
-    // Reports are counted, not used: the node's stats come from its own measurements.
-    ++stats_.rtcp_received;
-    return;
-  }
   if (srtp_in_) {
     size_t plain_length = 0;
     const SrtpStatus status = srtp_in_->UnprotectRtp(packet, length, &plain_length);
     if (status != SrtpStatus::kOk) {
-      ++stats_.srtp_failed;
+      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
       ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
       return;
     }
@@ -113,30 +171,30 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
   RtpPacket rtp;
   const RtpStatus status = RtpPacket::Parse(packet, length, &rtp);
   if (status != RtpStatus::kOk) {
-    ++stats_.malformed;
+    Refuse(MediaRefusal::kMalformed, events, session_id);
     ReportFirst(status, events, session_id);
     return;
   }
-  if (!latched_) {
-    // After a re-INVITE moved the peer, what is still in flight from the old address must not
-    // latch the leg back onto it.
-    if (!moved_from_.empty() && from.SameAs(moved_from_)) {
-      ++stats_.foreign_source;
-      return;
+  const bool first = !latch_.latched();
+  if (latch_.Apply(verdict, from, ssrc, arrival_us)) {
+    if (!first) ++stats_.relatches;
+    if (options_.learn_remote && !from.empty() && (remote_.empty() || remote_learned_)) {
+      remote_ = from;
+      remote_learned_ = true;
     }
-    latched_ = true;
-    remote_ssrc_ = rtp.ssrc;
-    source_ = from;
-    if (options_.learn_remote && remote_.empty() && !from.empty()) remote_ = from;
-    events.Add(session_id, SessionEventType::kRemoteLatched);
-  } else if (rtp.ssrc != remote_ssrc_) {
-    if (arrival_us - last_packet_us_ < kSsrcSwitchAfterUs) {
-      ++stats_.foreign_ssrc;
-      return;
-    }
-    remote_ssrc_ = rtp.ssrc;
+    events.Add(session_id, SessionEventType::kRemoteLatched, first ? 0 : 1);
+  }
+  if (verdict == SourceVerdict::kCandidate) {
+    Refuse(MediaRefusal::kSourceCandidate, events, session_id);
+    return;
+  }
+  if (first) {
+    remote_ssrc_ = ssrc;
+  } else if (ssrc != remote_ssrc_) {
+    remote_ssrc_ = ssrc;
+    latch_.FollowSsrc(ssrc);
     ++stats_.ssrc_changes;
-    jitter_.Reset();
+    jitter_.NewStream();
   }
   last_packet_us_ = arrival_us;
   ++stats_.packets_received;
@@ -144,7 +202,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
 
   const uint8_t* payload = packet + rtp.payload_offset;
   if (rtp.payload_type == options_.payload_type) {
-    jitter_.Insert(rtp.sequence_number, rtp.timestamp, payload, rtp.payload_length, arrival_us);
+    jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
+                   durations_.Ts(payload, rtp.payload_length), arrival_us);
   } else if (rtp.payload_type == options_.telephone_event_payload_type) {
     TelephoneEvent event;
     DtmfDigit digit;
@@ -153,7 +212,7 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
       events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
     }
   } else {
-    ++stats_.wrong_payload_type;
+    Refuse(MediaRefusal::kWrongPayloadType, events, session_id);
     ReportFirst(RtpStatus::kUnexpectedPayloadType, events, session_id);
   }
 }
@@ -163,28 +222,45 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
-  const PlayoutDecision decision = jitter_.Pull(frame_time_us);
+  FillDecoded(frame_time_us);
   int16_t* pcm = codec_pcm_.data();
-  bool decoded = true;
-  switch (decision.kind) {
-    case PlayoutKind::kNormal:
-      decoded = decoder_->Decode(decision.payload, decision.length, pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kConcealWithFec:
-      decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kConceal:
-      decoder_->Conceal(pcm, codec_pcm_.size());
-      break;
-    case PlayoutKind::kSilence:
-      std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
-      break;
-  }
-  if (!decoded) {
-    ++stats_.decode_errors;
-    decoder_->Conceal(pcm, codec_pcm_.size());
-  }
+  RingRead(decoded_fifo_, fifo_head_, pcm, codec_pcm_.size());
+  fifo_head_ = (fifo_head_ + codec_pcm_.size()) % decoded_fifo_.size();
+  fifo_samples_ -= codec_pcm_.size();
   return rates_.ToBot(pcm, out);
+}
+
+void RtpLeg::FillDecoded(int64_t frame_time_us) {
+  const int64_t clock_rate_hz = codec_.clock_rate_hz;
+  while (fifo_samples_ < codec_pcm_.size()) {
+    // Every ratio of PCM rate to RTP clock here is a whole number or its inverse, and Opus
+    // durations come in 2.5 ms steps: these conversions are exact.
+    const auto buffered_ts = static_cast<int64_t>(fifo_samples_) * clock_rate_hz / pcm_rate_hz_;
+    const PlayoutDecision decision = jitter_.Next(frame_time_us, buffered_ts);
+    const size_t samples = std::min(decoded_.size(), std::max<size_t>(1, static_cast<size_t>(decision.duration_ts * pcm_rate_hz_ / clock_rate_hz)));
+    int16_t* pcm = decoded_.data();
+    bool decoded = true;
+    switch (decision.kind) {
+      case PlayoutKind::kNormal:
+        decoded = decoder_->Decode(decision.payload, decision.length, pcm, samples);
+        break;
+      case PlayoutKind::kConcealWithFec:
+        decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, samples);
+        break;
+      case PlayoutKind::kConceal:
+        decoder_->Conceal(pcm, samples);
+        break;
+      case PlayoutKind::kSilence:
+        std::memset(pcm, 0, samples * sizeof(int16_t));
+        break;
+    }
+    if (!decoded) {
+      ++stats_.decode_errors;
+      decoder_->Conceal(pcm, samples);
+    }
+    RingWrite(decoded_fifo_, (fifo_head_ + fifo_samples_) % decoded_fifo_.size(), pcm, samples);
+    fifo_samples_ += samples;
+  }
 }
 
 void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
@@ -328,11 +404,10 @@ uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
 
 void RtpLeg::Redirect(const SocketAddress& remote) {
   remote_ = remote;
-  if (latched_) moved_from_ = source_;
-  if (moved_from_.SameAs(remote)) moved_from_ = SocketAddress{};
-  latched_ = false;
-  // The new source starts its own sequence and timeline.
-  jitter_.Reset();
+  remote_learned_ = false;
+  latch_.Redirect(remote);
+  // The new source starts its own sequence and timeline: it plays after what is buffered.
+  jitter_.NewStream();
 }
 
 bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
@@ -346,13 +421,18 @@ bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
   encoder_ = MakeFrameEncoder(codec, options_.encoder, pcm_rate_hz_);
   options_.codec = codec;
   options_.payload_type = payload_type;
-  jitter_.Reset();
+  jitter_.NewStream();
   pending_bytes_ = 0;
   return true;
 }
 
-void RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
+// A fresh context: every remote SSRC's ROC, highest sequence and replay window (the per-SSRC
+// stream table, RFC 3711 section 3.2.3) belonged to the old master key and start over with the
+// new one.
+bool RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
+  if (!srtp_in_) return false;
   srtp_in_ = std::make_unique<SrtpContext>(profile, remote_key, remote_key + 16);
+  return true;
 }
 
 }  // namespace parley

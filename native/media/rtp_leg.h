@@ -19,8 +19,11 @@
 #include "media/dtmf_receiver.h"
 #include "media/dtmf_sender.h"
 #include "media/jitter_buffer.h"
+#include "media/media_refusal.h"
 #include "media/network_leg.h"
+#include "media/packet_duration.h"
 #include "media/rate_bridge.h"
+#include "media/source_latch.h"
 #include "net/udp_socket.h"
 #include "rtp/rtp_status.h"
 #include "rtp/srtp_context.h"
@@ -47,10 +50,16 @@ struct RtpLegOptions {
   bool own_socket = true;
   std::string local_host = "127.0.0.1";
   int local_port = 0;
-  // Where to send. Empty with learn_remote: the source of the first authenticated packet
-  // (symmetric RTP, RFC 4961). Asterisk's ExternalMedia gives it explicitly: never learn there.
+  // With local_port 0: the operator's RTP port range (0/0: any free port).
+  int local_port_min = 0;
+  int local_port_max = 0;
+  // The remote address the signalling named (SDP c=/m=, Asterisk's UNICASTRTP_LOCAL_ADDRESS/PORT):
+  // where to send, and the source the latch prefers (source_latch.h). Empty with learn_remote:
+  // send to the latched source (symmetric RTP, RFC 4961), following it when it moves.
   SocketAddress remote;
   bool learn_remote = true;
+  // Strict source, learning window and re-latch rules; `signalled` is taken from `remote`.
+  SourceLatchConfig source;
   bool send_silence = true;
 
   // SDES-SRTP (RFC 4568): 16-byte master key followed by 14-byte master salt, one per direction.
@@ -72,6 +81,11 @@ class RtpLeg final : public NetworkLeg {
   // A new SSRC from the latched address is accepted once the old one has been silent this long
   // (a re-INVITE or a PBX-side restart); before that it is counted as foreign.
   static constexpr int64_t kSsrcSwitchAfterUs = 200'000;
+  // The longest payload a constant-rate codec may carry per packet (RFC 3551 section 4.2 lets
+  // ptime run to 60 ms and beyond; phones use 10 to 60), and the longest packet decoded at all
+  // (RFC 6716 section 3.2.5: an Opus packet holds up to 120 ms).
+  static constexpr int kMaxSlotMs = 60;
+  static constexpr int kMaxDecodeMs = 120;
 
   // Throws std::invalid_argument for inconsistent options, std::system_error if the bind fails.
   explicit RtpLeg(const RtpLegOptions& options);
@@ -85,7 +99,7 @@ class RtpLeg final : public NetworkLeg {
   UdpSocket* socket() override { return socket_.get(); }
   void OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                   SessionEventSink& events, int32_t session_id) override;
-  bool active() const override { return latched_; }
+  bool active() const override { return latch_.latched(); }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
   void SkipFrames(int64_t frames) override {
@@ -94,29 +108,30 @@ class RtpLeg final : public NetworkLeg {
   }
   RtpLeg* AsRtp() override { return this; }
 
-  void SetRemote(const SocketAddress& remote) { remote_ = remote; }
-  // A re-INVITE moved the peer (RFC 3264 section 8.3.1): send there, and accept the first
-  // authenticated source again (the latch was on the old address).
+  // The signalled remote address, known after the leg was made (Asterisk's channel variables).
+  void SetRemote(const SocketAddress& remote);
+  // A re-INVITE moved the peer (RFC 3264 section 8.3.1): send there; the new address is the
+  // signalled one, and the old source cannot take the latch back (SourceLatch::Redirect).
   void Redirect(const SocketAddress& remote);
   // A re-INVITE brought new SDES keys from the peer (RFC 4568 section 7.1.4): inbound packets are
-  // authenticated with them from now on; our own key and stream continue.
-  void RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
+  // authenticated with them from now on; our own key and stream continue. False, and nothing
+  // changed, on a leg without SRTP (a key cannot turn plain RTP into SRTP one way).
+  bool RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
   // A re-INVITE changed the codec or its payload type (RFC 3264 section 8.3.2). Only to a codec
   // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
   // construction still fit. False, and nothing changed, otherwise.
   bool SwitchCodec(CodecId codec, int payload_type);
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
+  // Adds this leg's refusals, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
+  void AddRefusals(uint64_t* totals) const override;
 
   struct Stats {
     uint64_t packets_received = 0;
     uint64_t packets_sent = 0;
     uint64_t bytes_received = 0;
-    uint64_t malformed = 0;        // RTP that failed to parse
-    uint64_t srtp_failed = 0;      // authentication failed, replayed or too old
-    uint64_t foreign_source = 0;   // from an address other than the latched one
-    uint64_t foreign_ssrc = 0;     // another SSRC while the latched one was live
-    uint64_t wrong_payload_type = 0;
+    uint64_t refused[kMediaRefusalCount] = {0};  // by MediaRefusal
+    uint64_t relatches = 0;        // the latch moved to another source after the first
     uint64_t rtcp_received = 0;
     uint64_t decode_errors = 0;
     uint64_t send_dropped = 0;     // no remote yet, or the transport refused
@@ -127,11 +142,14 @@ class RtpLeg final : public NetworkLeg {
   const char* codec_name() const;
 
  private:
+  // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
+  void FillDecoded(int64_t frame_time_us);
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
   uint32_t EventTimestamp(uint32_t audio_timestamp) const;
   void SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start);
+  void Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id);
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
@@ -143,15 +161,15 @@ class RtpLeg final : public NetworkLeg {
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
   RateBridge rates_;
+  PacketDuration durations_;
   JitterBuffer jitter_;
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;
 
-  bool latched_ = false;
+  SourceLatch latch_;
+  bool remote_learned_ = false;
   bool paused_ = false;
   uint32_t remote_ssrc_ = 0;
-  SocketAddress source_;
-  SocketAddress moved_from_;  // the source a re-INVITE moved away from (Redirect)
   int64_t last_packet_us_ = 0;
 
   uint32_t ssrc_;
@@ -165,6 +183,12 @@ class RtpLeg final : public NetworkLeg {
   std::vector<uint8_t> send_buffer_;
   std::vector<uint8_t> payload_buffer_;
   std::vector<int16_t> codec_pcm_;
+  // Decoded audio at the codec's PCM rate: a packet may be longer or shorter than a frame, so
+  // what one decode yields beyond the current frame waits here for the next tick.
+  std::vector<int16_t> decoded_;       // one packet's worth, decoded in place
+  std::vector<int16_t> decoded_fifo_;  // a ring
+  size_t fifo_head_ = 0;
+  size_t fifo_samples_ = 0;
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
   // Encoded audio waiting to fill a packet of packet_ms (SendPacketized).
   size_t packet_bytes_ = 0;
@@ -174,6 +198,7 @@ class RtpLeg final : public NetworkLeg {
   uint32_t pending_timestamp_ = 0;
   bool pending_marker_ = false;
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
+  uint32_t reported_refusals_ = 0; // bit per MediaRefusal already reported once
   Stats stats_;
 };
 

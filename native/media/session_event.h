@@ -14,9 +14,10 @@ enum class SessionEventType : int32_t {
   kBargeIn = 4,        // value: ms of bot audio played since the last clear
   kDtmf = 5,           // value: digit character; extra: duration in ms
   kMarkReached = 6,    // value: mark id
-  kRemoteLatched = 7,  // the first valid packet fixed the source address/SSRC
+  kRemoteLatched = 7,  // the source latched (value 0) or moved to another address (value 1)
   kPlayoutIdle = 8,    // the bot's queued audio has all been sent
   kMalformed = 9,      // value: the first packet of its kind that was dropped (RtpStatus); later ones are only counted
+  kRefused = 10,       // value: the first datagram refused for this MediaRefusal; later ones are only counted
 };
 
 struct SessionEvent {

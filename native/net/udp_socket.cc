@@ -76,6 +76,22 @@ UdpSocket::UdpSocket(const std::string& host, int port) {
   getsockname(fd_, reinterpret_cast<sockaddr*>(&local_.storage), &local_.length);
 }
 
+std::unique_ptr<UdpSocket> UdpSocket::BindInRange(const std::string& host, int port_min, int port_max, uint32_t random) {
+  const int span = port_max - port_min + 1;
+  const int attempts = span < kMaxBindAttempts ? span : kMaxBindAttempts;
+  const int start = static_cast<int>(random % static_cast<uint32_t>(span));
+  for (int i = 0; i < attempts; ++i) {
+    try {
+      return std::make_unique<UdpSocket>(host, port_min + (start + i) % span);
+    } catch (const std::system_error& error) {
+      if (error.code().value() != EADDRINUSE) throw;
+    }
+  }
+  throw std::system_error(EADDRINUSE, std::generic_category(),
+                          "no free UDP port in the RTP range " + std::to_string(port_min) + ".." + std::to_string(port_max) +
+                              " (" + std::to_string(attempts) + " tried)");
+}
+
 UdpSocket::~UdpSocket() {
   if (fd_ >= 0) close(fd_);
 }

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace parley {
@@ -68,8 +69,16 @@ class UdpSocket {
   static constexpr size_t kMaxQueued = 16;
   static constexpr size_t kQueueBytes = 8192;
 
+  // Attempts at most this many ports of a range: a full range fails fast instead of scanning
+  // thousands of ports inside one call's set-up.
+  static constexpr int kMaxBindAttempts = 64;
+
   // Binds host:port (port 0 = any free port). Throws std::system_error on failure.
   UdpSocket(const std::string& host, int port);
+  // Binds host to a free port of [port_min, port_max] (the operator's RTP range): from a random
+  // start, up to kMaxBindAttempts consecutive ports, wrapping. Throws std::system_error
+  // (EADDRINUSE) naming the range when none of them is free.
+  static std::unique_ptr<UdpSocket> BindInRange(const std::string& host, int port_min, int port_max, uint32_t random);
   ~UdpSocket();
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;

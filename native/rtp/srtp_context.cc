@@ -90,22 +90,28 @@ SrtpStatus SrtpContext::ProtectRtp(uint8_t* packet, size_t length, size_t capaci
   if (header == 0) return SrtpStatus::kTruncated;
   if (length + tag_bytes_ > capacity) return SrtpStatus::kNoRoom;
   const uint16_t seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
+  const uint32_t ssrc = ReadU32(packet + 8);
+  const SrtpStream* found = send_.Find(ssrc);
+  SrtpStream stream = found != nullptr ? *found : SrtpStreamTable::Fresh(ssrc);
   // The sender's ROC counts wraps of its own sequence numbers.
-  if (!send_started_) {
-    send_started_ = true;
-    send_index_ = seq;
+  if (!stream.send_started) {
+    stream.send_started = true;
+    stream.send_index = seq;
   } else {
-    const uint16_t last = static_cast<uint16_t>(send_index_);
-    uint64_t roc = send_index_ >> 16;
+    const uint16_t last = static_cast<uint16_t>(stream.send_index);
+    uint64_t roc = stream.send_index >> 16;
     if (seq < last && last - seq > 32768) ++roc;
-    send_index_ = (roc << 16) | seq;
+    stream.send_index = (roc << 16) | seq;
   }
-  if (!Crypt(rtp_, ReadU32(packet + 8), send_index_, packet + header, length - header)) return SrtpStatus::kCryptoError;
+  const uint64_t send_index = stream.send_index;
+  if (!Crypt(rtp_, ssrc, send_index, packet + header, length - header)) return SrtpStatus::kCryptoError;
   uint8_t roc_bytes[4];
-  WriteU32(roc_bytes, static_cast<uint32_t>(send_index_ >> 16));
+  WriteU32(roc_bytes, static_cast<uint32_t>(send_index >> 16));
   uint8_t tag[20];
   if (!Tag(rtp_, packet, length, roc_bytes, 4, tag)) return SrtpStatus::kCryptoError;
   std::memcpy(packet + length, tag, tag_bytes_);
+  send_.Commit(stream);
+  last_send_roc_ = static_cast<uint32_t>(send_index >> 16);
   *out_length = length + tag_bytes_;
   return SrtpStatus::kOk;
 }
@@ -117,39 +123,36 @@ SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out
   if (header == 0) return SrtpStatus::kTruncated;
   const uint16_t seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
   const uint32_t ssrc = ReadU32(packet + 8);
-  // A new SSRC is a new stream with its own index space from ROC 0 (section 3.3.1). Nothing about
-  // the known stream changes before the packet authenticates: a forged packet with another SSRC
-  // must not reset the replay window.
-  const bool known = receive_started_ && ssrc == ssrc_;
+  // Each SSRC has its own index space (section 3.3.1; a new one starts from ROC 0) and replay list.
+  // Nothing in the table changes before the packet authenticates: neither a forged packet nor a
+  // replayed genuine one of another SSRC can touch the live stream's state.
+  const SrtpStream* found = receive_.Find(ssrc);
+  SrtpStream stream = found != nullptr ? *found : SrtpStreamTable::Fresh(ssrc);
   // Index estimation (section 3.3.1 / Appendix A): the ROC that puts seq closest to the highest.
-  uint32_t roc = known ? roc_ : 0;
-  if (known) {
-    if (highest_seq_ < 32768) {
-      if (seq > highest_seq_ + 32768u && roc_ > 0) roc = roc_ - 1;
-    } else if (seq < static_cast<uint32_t>(highest_seq_) - 32768u) {
-      roc = roc_ + 1;
+  uint32_t roc = stream.roc;
+  if (found != nullptr) {
+    if (stream.highest_seq < 32768) {
+      if (seq > stream.highest_seq + 32768u && stream.roc > 0) roc = stream.roc - 1;
+    } else if (seq < static_cast<uint32_t>(stream.highest_seq) - 32768u) {
+      roc = stream.roc + 1;
     }
   }
   const uint64_t index = (static_cast<uint64_t>(roc) << 16) | seq;
-  if (known) {
-    const ReplayWindow::Check check = replay_.Test(index);
-    if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
-    if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
-  }
+  const ReplayWindow::Check check = stream.replay.Test(index);
+  if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
+  if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
   uint8_t roc_bytes[4];
   WriteU32(roc_bytes, roc);
   uint8_t tag[20];
   if (!Tag(rtp_, packet, body, roc_bytes, 4, tag)) return SrtpStatus::kCryptoError;
   if (CRYPTO_memcmp(tag, packet + body, tag_bytes_) != 0) return SrtpStatus::kAuthFailed;
   if (!Crypt(rtp_, ssrc, index, packet + header, body - header)) return SrtpStatus::kCryptoError;
-  if (!known) replay_ = ReplayWindow();
-  if (replay_.empty() || index > replay_.highest()) {
-    roc_ = roc;
-    highest_seq_ = seq;
+  if (stream.replay.empty() || index > stream.replay.highest()) {
+    stream.roc = roc;
+    stream.highest_seq = seq;
   }
-  receive_started_ = true;
-  ssrc_ = ssrc;
-  replay_.Accept(index);
+  stream.replay.Accept(index);
+  receive_.Commit(stream);
   *out_length = body;
   return SrtpStatus::kOk;
 }
@@ -159,13 +162,17 @@ SrtpStatus SrtpContext::UnprotectRtp(uint8_t* packet, size_t length, size_t* out
 SrtpStatus SrtpContext::ProtectRtcp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length) {
   if (length < 8) return SrtpStatus::kTruncated;
   if (length + 4 + kSrtcpTagBytes > capacity) return SrtpStatus::kNoRoom;
-  const uint32_t index = rtcp_send_index_;
-  rtcp_send_index_ = (rtcp_send_index_ + 1) & 0x7fffffff;
-  if (!Crypt(rtcp_, ReadU32(packet + 4), index, packet + 8, length - 8)) return SrtpStatus::kCryptoError;
+  const uint32_t ssrc = ReadU32(packet + 4);
+  const SrtpStream* found = send_.Find(ssrc);
+  SrtpStream stream = found != nullptr ? *found : SrtpStreamTable::Fresh(ssrc);
+  const uint32_t index = stream.rtcp_send_index;
+  stream.rtcp_send_index = (index + 1) & 0x7fffffff;
+  if (!Crypt(rtcp_, ssrc, index, packet + 8, length - 8)) return SrtpStatus::kCryptoError;
   WriteU32(packet + length, 0x80000000u | index);
   uint8_t tag[20];
   if (!Tag(rtcp_, packet, length + 4, nullptr, 0, tag)) return SrtpStatus::kCryptoError;
   std::memcpy(packet + length + 4, tag, kSrtcpTagBytes);
+  send_.Commit(stream);
   *out_length = length + 4 + kSrtcpTagBytes;
   return SrtpStatus::kOk;
 }
@@ -178,12 +185,16 @@ SrtpStatus SrtpContext::UnprotectRtcp(uint8_t* packet, size_t length, size_t* ou
   if (CRYPTO_memcmp(tag, packet + authenticated, kSrtcpTagBytes) != 0) return SrtpStatus::kAuthFailed;
   const uint32_t word = ReadU32(packet + authenticated - 4);
   const uint32_t index = word & 0x7fffffff;
-  const ReplayWindow::Check check = rtcp_replay_.Test(index);
+  const uint32_t ssrc = ReadU32(packet + 4);
+  const SrtpStream* found = receive_.Find(ssrc);
+  SrtpStream stream = found != nullptr ? *found : SrtpStreamTable::Fresh(ssrc);
+  const ReplayWindow::Check check = stream.rtcp_replay.Test(index);
   if (check == ReplayWindow::Check::kReplayed) return SrtpStatus::kReplayed;
   if (check == ReplayWindow::Check::kTooOld) return SrtpStatus::kTooOld;
   const size_t body = authenticated - 4;
-  if ((word & 0x80000000u) && !Crypt(rtcp_, ReadU32(packet + 4), index, packet + 8, body - 8)) return SrtpStatus::kCryptoError;
-  rtcp_replay_.Accept(index);
+  if ((word & 0x80000000u) && !Crypt(rtcp_, ssrc, index, packet + 8, body - 8)) return SrtpStatus::kCryptoError;
+  stream.rtcp_replay.Accept(index);
+  receive_.Commit(stream);
   *out_length = body;
   return SrtpStatus::kOk;
 }

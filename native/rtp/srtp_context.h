@@ -1,7 +1,7 @@
-// SRTP and SRTCP (RFC 3711) for one direction of one stream: AES-CM encryption and HMAC-SHA1
+// SRTP and SRTCP (RFC 3711) for one direction of a session: AES-CM encryption and HMAC-SHA1
 // authentication with Node's OpenSSL, packet index from the rollover counter (section 3.3.1),
-// and replay protection. Contexts are created once; protecting or unprotecting a packet does not
-// allocate.
+// and replay protection, both kept per SSRC (srtp_stream_table.h). Contexts are created once;
+// protecting or unprotecting a packet does not allocate.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 
 #include "rtp/aes_cm_cipher.h"
 #include "rtp/replay_window.h"
+#include "rtp/srtp_stream_table.h"
 #include "rtp/srtp_key_derivation.h"
 #include "rtp/srtp_profile.h"
 
@@ -39,7 +40,10 @@ class SrtpContext {
   SrtpStatus ProtectRtcp(uint8_t* packet, size_t length, size_t capacity, size_t* out_length);
   SrtpStatus UnprotectRtcp(uint8_t* packet, size_t length, size_t* out_length);
 
-  uint32_t rollover_counter() const { return static_cast<uint32_t>(send_index_ >> 16); }
+  // The sender's ROC for the SSRC it protected last.
+  uint32_t rollover_counter() const { return last_send_roc_; }
+  // SSRCs whose incoming state the context holds (at most SrtpStreamTable::kMaxStreams).
+  size_t receive_streams() const { return receive_.size(); }
 
  private:
   struct Keys {
@@ -57,17 +61,9 @@ class SrtpContext {
   size_t tag_bytes_;
   Keys rtp_;
   Keys rtcp_;
-  // Sender: next index to use (ROC * 65536 + SEQ, taken from the packets themselves).
-  uint64_t send_index_ = 0;
-  bool send_started_ = false;
-  uint32_t rtcp_send_index_ = 0;
-  // Receiver.
-  uint32_t ssrc_ = 0;
-  bool receive_started_ = false;
-  uint32_t roc_ = 0;
-  uint16_t highest_seq_ = 0;
-  ReplayWindow replay_;
-  ReplayWindow rtcp_replay_;
+  SrtpStreamTable send_;
+  SrtpStreamTable receive_;
+  uint32_t last_send_roc_ = 0;
 };
 
 }  // namespace parley

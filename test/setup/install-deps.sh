@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(espeak-ng sox libspandsp-dev redis-server coturn chromium sip-tester janus iproute2 baresip
+  # echo bench references (bench/echo)
+  libspeexdsp-dev libwebrtc-audio-processing-dev
   util-linux
   # self-signed certificates for the SIP/TLS tests
   openssl

@@ -1,6 +1,9 @@
 // Starts the public edge and the operator listener on 127.0.0.1 with memory stores and an injected
 // browser gateway, for tests that exercise HTTP and signaling without caring how media is carried.
+import { once } from 'node:events';
 import { pino } from 'pino';
+import { expect, vi } from 'vitest';
+import WebSocket from 'ws';
 import { CallRegistry } from '../../engine/call/call-registry.js';
 import type { BotStarter } from '../../engine/call/call.js';
 import { GrantService, type GrantConfig } from '../../api/grants/grant-service.js';
@@ -98,4 +101,30 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
 export async function requestGrant(baseUrl: string, origin = TEST_ORIGIN): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const response = await fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+export interface SignalSession {
+  socket: WebSocket;
+  // Every message the node sent, in order.
+  messages: Array<Record<string, unknown>>;
+  // The first message of `type` (already received or within `timeoutMs`), errors included.
+  next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+// A grant and its signaling socket, open.
+export async function openSignalSession(api: ApiHarness): Promise<SignalSession> {
+  const { status, body } = await requestGrant(api.baseUrl);
+  expect(status).toBe(201);
+  const socket = new WebSocket(`${api.wsUrl}/v1/signal?token=${body.token as string}`, { headers: { origin: TEST_ORIGIN } });
+  const messages: Array<Record<string, unknown>> = [];
+  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+  await once(socket, 'open');
+  return {
+    socket,
+    messages,
+    next: async (type, timeoutMs = 10_000) => {
+      await vi.waitFor(() => expect(messages.map((m) => m.type)).toContain(type), { timeout: timeoutMs, interval: 10 });
+      return messages.find((m) => m.type === type)!;
+    },
+  };
 }

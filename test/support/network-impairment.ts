@@ -50,6 +50,7 @@ export interface TracePacket {
   sendUs: number; // on the receiver's clock
   arrivalUs: number;
   duplicate: boolean;
+  marker?: boolean; // the RTP marker bit (talkspurt senders set it; this simulator does not)
 }
 
 export interface Trace {

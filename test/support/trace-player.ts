@@ -40,7 +40,7 @@ export function playTrace(engine: MediaEngine, session: MediaSession, trace: Tra
     while (next < trace.packets.length && options.startUs + trace.packets[next]!.arrivalUs <= nowUs) {
       const packet = trace.packets[next++]!;
       const bytes = rtpBytes(
-        { payloadType: options.payloadType, ssrc: options.ssrc ?? 0x5eed, sequenceNumber: packet.seq, timestamp: packet.timestamp },
+        { payloadType: options.payloadType, ssrc: options.ssrc ?? 0x5eed, sequenceNumber: packet.seq, timestamp: packet.timestamp, marker: packet.marker ?? false },
         options.payloadOf(packet),
       );
       session.ingest(bytes, options.startUs + packet.arrivalUs);

@@ -32,6 +32,8 @@ export class TwilioProtocol implements BotWireProtocol {
   private readonly accountSid = sid('AC', 'parley');
   private sequence = 0;
   private chunk = 0;
+  // The call frame this stream's media.timestamp 0 stands for: the first frame sent on it.
+  private streamStartFrame: number | undefined;
   private readonly toTwilio: Resampler | undefined;
   private readonly fromTwilio: Resampler | undefined;
   // Reused per caller frame: the hot direction allocates only the base64 text.
@@ -56,6 +58,7 @@ export class TwilioProtocol implements BotWireProtocol {
   opening(): WireMessage[] {
     this.sequence = 0;
     this.chunk = 0;
+    this.streamStartFrame = undefined;
     return [
       this.message({ event: 'connected', protocol: 'Call', version: '1.0.0' }),
       this.message({
@@ -74,7 +77,11 @@ export class TwilioProtocol implements BotWireProtocol {
     ];
   }
 
-  callerAudio(pcm: Int16Array): WireMessage {
+  // Twilio's chunk counts media messages from 1; its timestamp is the media's own time in ms since
+  // the stream started, so a frame that never reached the bot shows as a 20 ms gap in timestamp
+  // while chunk goes on by one.
+  callerAudio(pcm: Int16Array, frameIndex: number): WireMessage {
+    this.streamStartFrame ??= frameIndex;
     const narrow = this.toTwilio ? this.narrow.subarray(0, this.toTwilio.processInto(pcm, this.narrow)) : pcm;
     const codes = encodeUlaw(narrow, this.codes.subarray(0, narrow.length));
     const chunk = ++this.chunk;
@@ -84,7 +91,7 @@ export class TwilioProtocol implements BotWireProtocol {
       media: {
         track: 'inbound',
         chunk: String(chunk),
-        timestamp: String((chunk - 1) * FRAME_MS),
+        timestamp: String((frameIndex - this.streamStartFrame) * FRAME_MS),
         payload: Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('base64'),
       },
       streamSid: this.streamSid,

@@ -78,4 +78,19 @@ describe('two API nodes sharing Redis', () => {
       await b.close();
     }
   });
+
+  it('extend a reservation only while it is held: not once released, not once past its end', async () => {
+    await redis.client().flushall();
+    const clock = { nowMs: Date.now() };
+    const limits = new RedisCallLimits(redis.client(), { perIpActive: 1, perIpPerHour: 100, globalActive: 50 }, () => clock.nowMs);
+    expect(await limits.reserve('198.51.100.1', 's1', clock.nowMs + 60_000)).toEqual({ ok: true });
+    expect(await limits.extend('198.51.100.1', 's1', clock.nowMs + 300_000)).toBe(true);
+    await limits.release('198.51.100.1', 's1');
+    expect(await limits.extend('198.51.100.1', 's1', clock.nowMs + 300_000)).toBe(false);
+    // A released reservation is not brought back by the extension that failed.
+    expect(await limits.reserve('198.51.100.1', 's2', clock.nowMs + 60_000)).toEqual({ ok: true });
+    clock.nowMs += 60_001;
+    expect(await limits.extend('198.51.100.1', 's2', clock.nowMs + 300_000)).toBe(false);
+    expect(await limits.extend('198.51.100.1', 'never-reserved', clock.nowMs + 300_000)).toBe(false);
+  });
 });

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { requestGrant, startApi, TEST_ORIGIN, type ApiHarness } from '../../support/api-harness.js';
+import { MemoryCallLimits } from '../../../api/limits/memory-call-limits.js';
+import type { BrowserGateway, RemoteCallLeg } from '../../../api/signaling/browser-gateway.js';
+import { openSignalSession, requestGrant, startApi, TEST_ORIGIN, type ApiHarness } from '../../support/api-harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const refuseGateway = { connect: () => Promise.reject(new Error('no media in this test')) };
@@ -24,6 +26,40 @@ async function nextMessage(socket: WebSocket): Promise<Record<string, unknown>> 
   const [data] = (await once(socket, 'message')) as [Buffer];
   return JSON.parse(data.toString()) as Record<string, unknown>;
 }
+
+// A gateway whose legs answer at once (or when `open()` is called, while `hold()` is on): the
+// media is not the point here, the call budget is. Records each leg and how it was closed.
+function answeringGateway() {
+  const legs: Array<{ closedWith?: string }> = [];
+  let gate: Promise<void> = Promise.resolve();
+  let open: () => void = () => undefined;
+  const gateway: BrowserGateway = {
+    connect: async () => {
+      await gate;
+      let settle: (reason: string) => void = () => undefined;
+      const record: { closedWith?: string } = {};
+      legs.push(record);
+      const leg: RemoteCallLeg = {
+        answerSdp: 'v=0\r\ns=double\r\n',
+        ended: new Promise<string>((resolve) => (settle = resolve)),
+        close: async (reason) => {
+          record.closedWith = reason;
+          settle(reason);
+        },
+      };
+      return leg;
+    },
+  };
+  return {
+    gateway,
+    legs,
+    hold: () => (gate = new Promise<void>((resolve) => (open = resolve))),
+    open: () => open(),
+  };
+}
+
+const OFFER = JSON.stringify({ type: 'offer', sdp: 'v=0' });
+const HANGUP = JSON.stringify({ type: 'hangup' });
 
 describe('WS /v1/signal', () => {
   let api: ApiHarness | undefined;
@@ -102,5 +138,93 @@ describe('WS /v1/signal', () => {
     await nextMessage(socket);
     expect(api.diagnostics.recent()).toHaveLength(1);
     expect(api.diagnostics.recent()[0]!.diagnostics.selectedCandidateType).toBe('relay');
+  });
+
+  describe('a call starts only while its reservation is held', () => {
+    it('refuses the offer after a hangup, so a per-IP limit of 1 never carries 2 calls', async () => {
+      const doubles = answeringGateway();
+      api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 1, perIpPerHour: 100 } });
+      for (let round = 0; round < 3; round++) {
+        const s = await openSignalSession(api);
+        sockets.push(s.socket);
+        s.socket.send(HANGUP);
+        expect(await s.next('ended')).toEqual({ type: 'ended', reason: 'caller_hangup' });
+        s.socket.send(OFFER);
+        expect(await s.next('error')).toMatchObject({ error: 'reservation_ended' });
+        expect(s.messages.filter((m) => m.type === 'answer')).toEqual([]);
+      }
+      expect(doubles.legs).toHaveLength(0);
+      // The budget was freed, not leaked: one call starts, and holds the address's only slot.
+      const live = await openSignalSession(api);
+      sockets.push(live.socket);
+      live.socket.send(OFFER);
+      await live.next('answer');
+      expect((await requestGrant(api.baseUrl)).body.error).toBe('ip_busy');
+    });
+
+    it('refuses the offers of sessions that hung up first, so a global cap of 2 never carries 4 calls', async () => {
+      const doubles = answeringGateway();
+      api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 10, perIpPerHour: 100, globalActive: 2 } });
+      const early = [await openSignalSession(api), await openSignalSession(api)];
+      for (const s of early) {
+        sockets.push(s.socket);
+        s.socket.send(HANGUP);
+        await s.next('ended');
+      }
+      const late = [await openSignalSession(api), await openSignalSession(api)];
+      sockets.push(...late.map((s) => s.socket));
+      for (const s of [...early, ...late]) s.socket.send(OFFER);
+      for (const s of late) await s.next('answer');
+      for (const s of early) expect(await s.next('error')).toMatchObject({ error: 'reservation_ended' });
+      expect(doubles.legs).toHaveLength(2);
+      expect((await requestGrant(api.baseUrl)).body.error).toBe('global_cap');
+    });
+
+    it('closes a leg that connected after the caller hung up during the offer', async () => {
+      const doubles = answeringGateway();
+      api = await startApi({ gateway: doubles.gateway, startBot: noBot, limits: { perIpActive: 1, perIpPerHour: 100 } });
+      const s = await openSignalSession(api);
+      sockets.push(s.socket);
+      doubles.hold();
+      s.socket.send(OFFER);
+      s.socket.send(HANGUP);
+      await s.next('ended');
+      // The hangup freed the slot: the address may start another call.
+      const next = await openSignalSession(api);
+      sockets.push(next.socket);
+      doubles.open();
+      expect(await s.next('error')).toMatchObject({ error: 'reservation_ended' });
+      expect(s.messages.filter((m) => m.type === 'answer')).toEqual([]);
+      expect(doubles.legs).toEqual([{ closedWith: 'reservation_ended' }]);
+      next.socket.send(OFFER);
+      await next.next('answer');
+      expect(doubles.legs).toHaveLength(2);
+    });
+
+    it('refuses the offer once the reservation has expired in the store', async () => {
+      const doubles = answeringGateway();
+      const clock = { offsetMs: 0 };
+      const limits = new MemoryCallLimits({ perIpActive: 1, perIpPerHour: 100, globalActive: 50 }, () => Date.now() + clock.offsetMs);
+      api = await startApi({ gateway: doubles.gateway, startBot: noBot, callLimits: limits });
+      const idle = await openSignalSession(api);
+      sockets.push(idle.socket);
+      // Past the call's maximum duration: the store has let the slot go, another call may take it.
+      clock.offsetMs = 301_000;
+      expect(await limits.reserve('127.0.0.1', 'another-session', Date.now() + clock.offsetMs + 60_000)).toEqual({ ok: true });
+      idle.socket.send(OFFER);
+      expect(await idle.next('error')).toMatchObject({ error: 'reservation_ended' });
+      expect(doubles.legs).toHaveLength(0);
+    });
+
+    it('refuses the upgrade of a grant whose reservation expired first', async () => {
+      const clock = { offsetMs: 0 };
+      const limits = new MemoryCallLimits({ perIpActive: 1, perIpPerHour: 100, globalActive: 50 }, () => Date.now() + clock.offsetMs);
+      api = await startApi({ gateway: answeringGateway().gateway, startBot: noBot, callLimits: limits });
+      const token = await grantToken();
+      clock.offsetMs = 61_000; // past the grant's 60 s reservation; the token's own expiry is checked by the clock of its signer
+      const refused = await upgradeStatus(`${api.wsUrl}/v1/signal?token=${token}`);
+      expect(refused).toMatchObject({ status: 410 });
+      expect(JSON.parse((refused as { body: string }).body).error).toBe('reservation_ended');
+    });
   });
 });

@@ -1,69 +1,30 @@
-// Wires an AsteriskAdapter to the ARI double with a real MediaEngine and recording bots.
-import { pino } from 'pino';
+// Wires an AsteriskAdapter (test/support/asterisk/parley-pbx.ts) to the ARI double.
 import { afterEach } from 'vitest';
-import { CallRegistry } from '../../../engine/call/call-registry.js';
-import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { SessionOptions } from '../../../engine/media/media-session-options.js';
-import { AsteriskAdapter } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
-import { asteriskConfigSchema, type AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
+import type { AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
 import { AriDouble, type AriDoubleOptions } from '../../support/ari-double/ari-double.js';
-import { recordingBots, type RecordingBots } from '../../support/recording-bot.js';
-import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
+import { BOT_CONTEXT, startParley, until, type ParleyPbx } from '../../support/asterisk/parley-pbx.js';
+import { windowedCorrelation } from '../../support/asterisk/audio-checks.js';
+import { rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
+export { BOT_CONTEXT, finishedCalls, until } from '../../support/asterisk/parley-pbx.js';
 export const APP = 'parley';
-export const BOT_CONTEXT = 'parley-bot';
 
-export interface Harness {
+export interface Harness extends ParleyPbx {
   ari: AriDouble;
-  media: MediaEngine;
-  calls: CallRegistry;
-  adapter: AsteriskAdapter;
-  bots: RecordingBots;
-  close(): Promise<void>;
 }
 
 export async function startHarness(
   options: { config?: AsteriskConfigInput; botSays?: Int16Array; maxCallMs?: number; double?: AriDoubleOptions; session?: SessionOptions } = {},
 ): Promise<Harness> {
   const ari = await AriDouble.start(options.double);
-  const media = new MediaEngine();
-  const calls = new CallRegistry();
-  const bots = recordingBots(options.botSays);
-  const config = asteriskConfigSchema.parse({
-    url: ari.url,
-    username: 'parley',
-    password: 'secret',
-    app: APP,
-    allowedContexts: [BOT_CONTEXT],
-    allowedExtensions: ['7000'],
-    reconnectInitialMs: 50,
-    ...options.config,
-  });
-  const adapter = new AsteriskAdapter({
-    config,
-    media,
-    mediaHost: '127.0.0.1',
-    session: { botRateHz: 16000, bargeIn: false, ...options.session },
-    calls,
-    startBot: bots.starter,
-    maxCallMs: options.maxCallMs ?? 60_000,
-    logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
-  });
-  // The reconcile every connect starts: done before the test begins, so tests waiting for a
-  // reconcile see theirs.
-  const firstReconcile = new Promise((resolve) => adapter.once('reconciled', resolve));
-  await adapter.start();
-  await firstReconcile;
+  const parley = await startParley({ url: ari.url, username: 'parley', password: 'secret', app: APP, ...options });
   return {
+    ...parley,
     ari,
-    media,
-    calls,
-    adapter,
-    bots,
     async close() {
-      await adapter.stop();
-      media.stop();
+      await parley.close();
       await ari.close();
     },
   };
@@ -82,36 +43,6 @@ export function harnessPerTest(): { start: typeof startHarness } {
       return current;
     },
   };
-}
-
-// Resolves when the adapter has finished (torn down) `count` calls in total.
-export function finishedCalls(adapter: AsteriskAdapter, count: number): Promise<string[]> {
-  const finished: string[] = [];
-  return new Promise((resolve) => {
-    const listener = (callId: string): void => {
-      finished.push(callId);
-      if (finished.length >= count) {
-        adapter.off('finished', listener);
-        resolve(finished);
-      }
-    };
-    adapter.on('finished', listener);
-  });
-}
-
-export function until(check: () => boolean, what: string, pollMs = 10): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (check()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > 20_000) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, pollMs);
-  });
 }
 
 export const CALLER_TEXT = 'Hello, I would like to check the status of my order.';
@@ -152,19 +83,4 @@ export async function twoWayCall(harness: Harness, wireRateHz: number, index = 0
     toCaller: windowedCorrelation(botAtWire, heard, wireRateHz / 5, wireRateHz / 4),
     callerHeardDbfs: rmsDbfs(heard),
   };
-}
-
-// Median, over the 200 ms windows of `reference` that hold speech, of each window's best
-// correlation with `signal` at a lag in [0, maxLag]. Judged per window so that a late tick on a
-// loaded machine (one concealed or repeated frame shifts everything after it) does not hide
-// whether the content arrived; a wrong or silent stream still scores near 0.
-function windowedCorrelation(reference: Int16Array, signal: Int16Array, window: number, maxLag: number): number {
-  const scores: number[] = [];
-  for (let start = 0; start + window <= reference.length; start += window) {
-    const part = reference.subarray(start, start + window);
-    if (rmsDbfs(part) < -45) continue;
-    scores.push(bestAlignment(part, signal.subarray(start), 0, maxLag).correlation);
-  }
-  scores.sort((a, b) => a - b);
-  return scores[Math.floor(scores.length / 2)] ?? 0;
 }

@@ -9,7 +9,9 @@
 //   UNICASTRTP_LOCAL_ADDRESS/PORT set, and chan_websocket (ws-media-endpoint.ts) with
 //   MEDIA_WEBSOCKET_CONNECTION_ID, served at /media/<id> or dialled out to a configured client.
 // - Faults: failNext(operation) answers the next such request with an error; dropEvents() and
-//   restart() break the event socket as a network drop or an Asterisk restart would.
+//   restart() break the event socket as a network drop or an Asterisk restart would;
+//   externalMediaStasisDelayMs holds back an ExternalMedia channel's StasisStart; setPassword()
+//   changes the ARI credentials (401 from then on for the old ones).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -67,12 +69,17 @@ export class AriDouble {
   // Every REST request, as "METHOD nickname" (for the ARI-usage list and for assertions).
   readonly requests: Array<{ nickname: string; query: Query }> = [];
   acceptEvents = true;
+  // Real Asterisk puts an ExternalMedia channel into Stasis on another thread, sometimes after
+  // the REST answer: delay that StasisStart by this much (Infinity: never) to reproduce the race.
+  externalMediaStasisDelayMs = 0;
+  // Requests and event-socket upgrades refused with 401.
+  unauthorized = 0;
   // websocket_client.conf: connection name -> URL Asterisk dials for chan_websocket client mode.
   readonly websocketClients: Record<string, string>;
   private readonly faults = new Map<string, Fault[]>();
   private readonly eventSockets = new Map<WebSocket, string>();
   private readonly username: string;
-  private readonly password: string;
+  private password: string;
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('media') ? 'media' : false) });
   private ticker: NodeJS.Timeout;
   private channelSeq = 0;
@@ -122,6 +129,10 @@ export class AriDouble {
 
   get eventClients(): number {
     return this.eventSockets.size;
+  }
+
+  setPassword(password: string): void {
+    this.password = password;
   }
 
   failNext(nickname: string, fault: Fault): void {
@@ -201,6 +212,7 @@ export class AriDouble {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       if (!url.pathname.startsWith('/ari/')) throw new HttpError(404, 'Not Found');
       if (!this.authorized(req, url)) {
+        this.unauthorized++;
         res.setHeader('WWW-Authenticate', 'Basic realm="Asterisk REST Interface"');
         throw new HttpError(401, 'Authentication required');
       }
@@ -248,7 +260,10 @@ export class AriDouble {
     if (url.pathname === '/ari/events') {
       const app = url.searchParams.get('app');
       if (!this.acceptEvents) return reject(503, 'Service Unavailable');
-      if (!this.authorized(req, url)) return reject(401, 'Unauthorized');
+      if (!this.authorized(req, url)) {
+        this.unauthorized++;
+        return reject(401, 'Unauthorized');
+      }
       if (!app) return reject(400, 'Bad Request');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.eventSockets.set(ws, app);
@@ -301,6 +316,12 @@ export class AriDouble {
     this.emit('StasisStart', { args: [], channel: channelJson(channel) }, app);
   }
 
+  private enterStasisLater(app: string, channel: DoubleChannel): void {
+    const delayMs = this.externalMediaStasisDelayMs;
+    if (delayMs === 0) queueMicrotask(() => this.enterStasis(app, channel));
+    else if (Number.isFinite(delayMs)) setTimeout(() => this.channels.has(channel.id) && this.enterStasis(app, channel), delayMs);
+  }
+
   private channel(id: string): DoubleChannel {
     const channel = this.channels.get(id);
     if (!channel) throw new HttpError(404, 'Channel not found');
@@ -327,7 +348,9 @@ export class AriDouble {
 
   private getVariable(channelId: string, variable: string | undefined): { value: string } {
     if (!variable) throw new HttpError(400, 'Variable name is required');
-    const channel = this.stasisChannel(channelId);
+    // channels.json documents a 409 for a channel outside Stasis, but resource_channels.c
+    // (22.10.1) reads any channel's variable: the media channel's can be read before its StasisStart.
+    const channel = this.channel(channelId);
     const value = channel.variables.get(variable);
     if (value === undefined) throw new HttpError(404, 'Provided variable was not found');
     return { value };
@@ -443,7 +466,7 @@ export class AriDouble {
       channel.variables.set('UNICASTRTP_LOCAL_ADDRESS', '127.0.0.1');
       channel.variables.set('UNICASTRTP_LOCAL_PORT', String(endpoint.port));
       this.rtpEndpoints.set(channel.id, endpoint);
-      queueMicrotask(() => this.enterStasis(app, channel));
+      this.enterStasisLater(app, channel);
       return channelJson(channel, true);
     }
     if (encapsulation === 'none' && websocket) {
@@ -467,7 +490,7 @@ export class AriDouble {
         });
         socket.once('error', () => this.hangup(channel, 'failure'));
       }
-      queueMicrotask(() => this.enterStasis(app, channel));
+      this.enterStasisLater(app, channel);
       return channelJson(channel, true);
     }
     throw new HttpError(501, 'The encapsulation and/or transport is not supported');

@@ -21,12 +21,12 @@ describe('TwilioProtocol', () => {
   it('at an 8 kHz call, caller frames are G.711 µ-law byte for byte', () => {
     const protocol = new TwilioProtocol(new NullMedia('call-t', 8000), info);
     const frame = tone(8000, 20, 1000, 12000);
-    expect(Buffer.from(payloadOf(protocol.callerAudio(frame) as string))).toEqual(Buffer.from(alawmulaw.mulaw.encode(frame)));
+    expect(Buffer.from(payloadOf(protocol.callerAudio(frame, 0) as string))).toEqual(Buffer.from(alawmulaw.mulaw.encode(frame)));
   });
 
   it('at 16 kHz, transcodes caller audio to µ-law 8 kHz and bot µ-law back to 16 kHz, keeping the signal', () => {
     const protocol = new TwilioProtocol(new NullMedia('call-t', 16000), info);
-    const sent = frames(tone(16000, 1000, 440), 320).map((frame) => payloadOf(protocol.callerAudio(frame) as string));
+    const sent = frames(tone(16000, 1000, 440), 320).map((frame, i) => payloadOf(protocol.callerAudio(frame, i) as string));
     const narrow = alawmulaw.mulaw.decode(Buffer.concat(sent));
     expect(Math.abs(narrow.length - 8000)).toBeLessThanOrEqual(40);
     expect(bestAlignment(tone(8000, 900, 440), narrow, 0, 200).correlation).toBeGreaterThan(0.99);
@@ -45,9 +45,24 @@ describe('TwilioProtocol', () => {
     const [connected, start] = protocol.opening().map((m) => JSON.parse(m as string) as Record<string, unknown>);
     expect(connected).toEqual({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     expect(start!.sequenceNumber).toBe('1');
-    protocol.callerAudio(tone(16000, 20));
+    protocol.callerAudio(tone(16000, 20), 0);
     expect(JSON.parse(protocol.callEvent({ type: 'dtmf', digit: '7', durationMs: 100 }) as string)).toMatchObject({ event: 'dtmf', sequenceNumber: '3', dtmf: { track: 'inbound_track', digit: '7' } });
     expect(protocol.callEvent({ type: 'barge_in', playedMs: 10 })).toBeUndefined();
+  });
+
+  it('stamps media with stream time: a frame that never reached the bot is a gap in timestamp, not in chunk', () => {
+    const protocol = new TwilioProtocol(new NullMedia(), info);
+    protocol.opening();
+    const mediaOf = (frameIndex: number): { sequenceNumber: string; media: { chunk: string; timestamp: string } } =>
+      JSON.parse(protocol.callerAudio(tone(16000, 20), frameIndex) as string) as { sequenceNumber: string; media: { chunk: string; timestamp: string } };
+    // The stream starts at call frame 7 (frames before it went by while the bot connected).
+    const sent = [7, 8, 9, 12, 13].map(mediaOf);
+    expect(sent.map((m) => m.media.timestamp)).toEqual(['0', '20', '40', '100', '120']);
+    expect(sent.map((m) => m.media.chunk)).toEqual(['1', '2', '3', '4', '5']);
+    expect(sent.map((m) => m.sequenceNumber)).toEqual(['2', '3', '4', '5', '6']);
+    // A new stream (a reconnect) starts its own clock at 0.
+    protocol.opening();
+    expect(mediaOf(40).media).toMatchObject({ chunk: '1', timestamp: '0' });
   });
 
   it('rejects malformed messages with a reason for each kind', () => {

@@ -8,7 +8,7 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
 import { OpusDecoder } from '../../../engine/native/opus.js';
-import { bestAlignment } from '../../support/signal-metrics.js';
+import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 import { sine } from '../../support/test-signals.js';
 import { rtpBytes } from '../../support/trace-player.js';
@@ -89,22 +89,29 @@ describe('RTP session packet rules', () => {
     expect(bestAlignment(signal.subarray(0, 40 * 160), heard, 0, 2000).correlation).toBeGreaterThan(0.95);
   });
 
-  it('discards and counts a PCMU packet longer than one 20 ms frame, and plays the packets around it', () => {
+  it('plays every sample when the caller switches from 20 ms to 30 ms packets and back mid-call', () => {
     const h = open();
-    const signal = tone(440, 30 * 160);
-    for (let i = 0; i < 30; i++) {
-      const frame = alawmulaw.mulaw.encode(signal.subarray(i * 160, i * 160 + 160));
-      // Packet 10 carries 30 ms (240 bytes) where the session was set up for 20 ms frames.
-      const payload = i === 10 ? Uint8Array.from({ length: 240 }, (_, k) => frame[k % 160]!) : frame;
-      h.session.ingest(rtpBytes({ payloadType: 0, ssrc: 9, sequenceNumber: i, timestamp: i * 160 }, payload), h.nowUs);
-      h.tick();
+    const signal = tone(440, 100 * 160);
+    // 20 ms packets, then 30 ms ones (a re-INVITE changing ptime), then 20 ms again.
+    const sizes = [...Array<number>(20).fill(160), ...Array<number>(30).fill(240), ...Array<number>(25).fill(160)];
+    let at = 0;
+    const packets = sizes.map((size, i) => {
+      const packet = { bytes: rtpBytes({ payloadType: 0, ssrc: 9, sequenceNumber: i, timestamp: at }, alawmulaw.mulaw.encode(signal.subarray(at, at + size))), sendUs: (at / 8) * 1000 };
+      at += size;
+      return packet;
+    });
+    for (let next = 0; h.nowUs < START_US + (at / 8) * 1000 + 200_000; h.tick()) {
+      while (next < packets.length && START_US + packets[next]!.sendUs <= h.nowUs) h.session.ingest(packets[next++]!.bytes, h.nowUs);
     }
-    h.tick(10);
-    const stats = h.session.stats();
-    expect(stats.jitter!.discarded).toBe(1);
-    expect(stats.jitter!.concealed).toBeGreaterThanOrEqual(1);
+    const { lost, discarded, late } = h.session.stats().jitter!;
+    expect({ lost, discarded, late }).toEqual({ lost: 0, discarded: 0, late: 0 });
     const heard = Int16Array.from(h.heard.flatMap((f) => [...f]));
-    expect(bestAlignment(signal.subarray(0, 9 * 160), heard, 0, 2000).correlation).toBeGreaterThan(0.95);
+    const { lag, correlation } = bestAlignment(signal.subarray(0, at), heard, 0, 2000);
+    expect(correlation).toBeGreaterThan(0.95);
+    // Nothing repeated or skipped: the tone plays on for exactly its length after the lag.
+    expect(rmsDbfs(heard, lag + at - 160, lag + at)).toBeGreaterThan(rmsDbfs(signal) - 3);
+    // Concealment after the last packet fades out within 60 ms (G.711 Appendix I).
+    expect(rmsDbfs(heard, lag + at + 560, lag + at + 800)).toBeLessThan(rmsDbfs(signal) - 20);
   });
 
   it('detects speech on a PCMU leg feeding a 16 kHz bot (its 8 kHz frames analysed): starts in the speech, stops after it', () => {

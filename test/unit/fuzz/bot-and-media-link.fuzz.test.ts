@@ -48,8 +48,8 @@ describe('bot and chan_websocket messages under seeded mutation', () => {
 
   it(`chan_websocket control: ${COUNT} mutated control messages parse or are refused with MediaWebSocketError`, () => {
     const parse = (input: Buffer): void => {
-      const { event, fields } = parseControl(input.toString('utf8'));
-      if (event === 'MEDIA_START') mediaStartOf(fields);
+      const message = parseControl(input.toString('utf8'));
+      if (message.event === 'MEDIA_START') mediaStartOf(message);
     };
     // Finding: parseControl lets JSON.parse's SyntaxError through for a broken JSON control message
     // (the link's onMessage catches and counts it, so nothing crashes). Accepted here until

@@ -153,6 +153,38 @@ describe.each(profiles)('SRTP $name', ({ name, tagBytes }) => {
     expect(refusal(() => receiver.unprotectRtp(genuine))).toBe('replayed');
   });
 
+  it('keeps ROC and replay state per SSRC: a replayed packet of an old SSRC leaves the live stream decrypting', () => {
+    const sender = new SrtpSession(name, masterKey, masterSalt);
+    const receiver = new SrtpSession(name, masterKey, masterSalt);
+    // An old stream (SSRC A), then the live one (SSRC B) whose sequence wraps, so its ROC is 1.
+    const old = [1, 2, 3].map((seq) => sender.protectRtp(rtp(seq, 0xaaaa0001)));
+    for (const packet of old) receiver.unprotectRtp(packet);
+    let seq = 65500;
+    const live = (): Uint8Array => sender.protectRtp(rtp(seq++ & 0xffff, 0xbbbb0002));
+    for (let i = 0; i < 100; i++) receiver.unprotectRtp(live());
+    expect(sender.rolloverCounter).toBe(1);
+    // The attacker replays a genuine packet of the old SSRC: its own replay list refuses it.
+    expect(refusal(() => receiver.unprotectRtp(old[2]!))).toBe('replayed');
+    let decrypted = 0;
+    for (let i = 0; i < 1000; i++) {
+      const sequenceNumber = seq & 0xffff;
+      const plain = receiver.unprotectRtp(live());
+      if (parseRtpPacket(plain).sequenceNumber === sequenceNumber) decrypted++;
+    }
+    expect(decrypted).toBe(1000);
+  });
+
+  it('holds a bounded number of SSRCs: the least recently used one is forgotten', () => {
+    const sender = new SrtpSession(name, masterKey, masterSalt);
+    const receiver = new SrtpSession(name, masterKey, masterSalt);
+    const first = sender.protectRtp(rtp(7, 0x100));
+    receiver.unprotectRtp(first);
+    for (let ssrc = 0x101; ssrc < 0x100 + 64; ssrc++) receiver.unprotectRtp(sender.protectRtp(rtp(7, ssrc)));
+    expect(receiver.receiveStreams).toBe(8);
+    // Its replay list went with it: the old packet is taken as the start of a new stream.
+    expect([...receiver.unprotectRtp(first)]).toEqual([...rtp(7, 0x100)]);
+  });
+
   it('carries the rollover counter across 65535 -> 0 and places late pre-wrap packets in the old ROC', () => {
     const sender = new SrtpSession(name, masterKey, masterSalt);
     const receiver = new SrtpSession(name, masterKey, masterSalt);

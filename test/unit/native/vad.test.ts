@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../engine/errors.js';
+import { decodeAlaw } from '../../../engine/native/g711.js';
 import { Resampler } from '../../../engine/native/resampler.js';
 import { Vad } from '../../../engine/native/vad.js';
 import { noise, noiseKinds, noisySpeech, VAD_RATE_HZ } from '../../support/vad-corpus.js';
@@ -88,6 +89,18 @@ describe('Vad on generated noisy speech', () => {
       parts.push(...pieces.process(corpus.noisy.subarray(at, Math.min(corpus.noisy.length, at + FRAME * 7))).speech);
     }
     expect(Uint8Array.from(parts)).toEqual(whole);
+  });
+
+  it('takes no A-law idle line for speech after digital silence, wherever the idle starts', () => {
+    // A PCMA call's first frames are zeros (nothing received yet), then the idle byte 0xD5,
+    // which decodes to +8: a step smaller than any codec's noise, at every position in a frame.
+    const idle = decodeAlaw(new Uint8Array(8 * 2000).fill(0xd5));
+    for (let zerosMs = 0; zerosMs <= 600; zerosMs += 5) {
+      const line = Int16Array.from(idle, (sample, i) => (i < zerosMs * 8 ? 0 : sample));
+      const pcm = new Resampler(8000, VAD_RATE_HZ).process(line);
+      const { raw } = new Vad({ hangoverMs: 0 }).process(pcm.subarray(0, pcm.length - (pcm.length % FRAME)));
+      expect(raw.indexOf(1), `idle after ${zerosMs} ms of zeros`).toBe(-1);
+    }
   });
 
   it('refuses a buffer that is not whole frames, and options out of range', () => {

@@ -35,4 +35,18 @@ describe('MemoryCallLimits', () => {
     expect(await store.reserve('10.0.0.1', 's9', t + 60_000)).toEqual({ ok: true });
     expect((await store.reserve('10.0.0.4', 's10', t + 60_000)).ok).toBe(false);
   });
+
+  it('extends a reservation only while it is held: not once released, not once past its end', async () => {
+    const { clock, store } = limits({ perIpActive: 1, globalActive: 2 });
+    const t = clock.nowMs;
+    await store.reserve('10.0.0.1', 's1', t + 10_000);
+    expect(await store.extend('10.0.0.1', 's1', t + 50_000)).toBe(true);
+    await store.release('10.0.0.1', 's1');
+    expect(await store.extend('10.0.0.1', 's1', t + 90_000)).toBe(false);
+    await store.reserve('10.0.0.1', 's2', t + 10_000);
+    clock.nowMs = t + 10_000;
+    expect(await store.extend('10.0.0.1', 's2', t + 90_000)).toBe(false);
+    // The expired reservation was let go, not revived: the address may reserve again.
+    expect(await store.reserve('10.0.0.1', 's3', t + 60_000)).toEqual({ ok: true });
+  });
 });

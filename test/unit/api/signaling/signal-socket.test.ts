@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemorySessionRecords } from '../../../../api/grants/session-records.js';
 import { SessionTokens } from '../../../../api/grants/session-token.js';
 import type { WsConnection } from '../../../../api/http/http-types.js';
+import { CallReservation } from '../../../../api/limits/call-reservation.js';
 import { MemoryCallLimits } from '../../../../api/limits/memory-call-limits.js';
 import type { BrowserCallLeg, RemoteCallLeg } from '../../../../api/signaling/browser-gateway.js';
 import { DiagnosticsLog } from '../../../../api/signaling/diagnostics-log.js';
@@ -27,7 +28,7 @@ function remoteLeg(): RemoteCallLeg & { endFromFarSide(reason: string): void } {
   };
 }
 
-function harness(leg: BrowserCallLeg) {
+async function harness(leg: BrowserCallLeg) {
   const calls = new CallRegistry();
   const addCall = vi.spyOn(calls, 'add');
   const startBot = vi.fn(() => ({ stop: () => undefined }));
@@ -46,7 +47,20 @@ function harness(leg: BrowserCallLeg) {
   });
   const sent: Array<Record<string, unknown>> = [];
   const connection: WsConnection = { send: (message) => sent.push(JSON.parse(message.toString()) as Record<string, unknown>), close: () => undefined, bufferedAmount: 0 };
-  const state: SignalState = { callId: 'call-remote-1', clientIp: CLIENT_IP, logger, connecting: false, connected: false, closed: false, rejectedReasons: new Set() };
+  await limits.reserve(CLIENT_IP, 'call-remote-1', Date.now() + 60_000);
+  const reservation = await CallReservation.claim(limits, CLIENT_IP, 'call-remote-1', Date.now() + MAX_CALL_SECONDS * 1000);
+  if (!reservation) throw new Error('the test reservation was not held');
+  const state: SignalState = {
+    callId: 'call-remote-1',
+    clientIp: CLIENT_IP,
+    logger,
+    reservation,
+    connecting: false,
+    connected: false,
+    closed: false,
+    endedSent: false,
+    rejectedReasons: new Set(),
+  };
   const message = (body: unknown): void => handlers.message(connection, state, Buffer.from(JSON.stringify(body)), false);
   return { calls, addCall, startBot, release, sent, state, message, close: () => handlers.close(connection, state, 1000) };
 }
@@ -58,7 +72,7 @@ describe('signaling socket with a media-less leg', () => {
 
   it('answers without creating a local Call, relays the far end and releases the budget', async () => {
     const leg = remoteLeg();
-    const h = harness(leg);
+    const h = await harness(leg);
     h.message({ type: 'offer', sdp: 'v=0\r\n' });
     await vi.waitFor(() => expect(sentOfType(h.sent, 'answer')).toHaveLength(1));
     expect(sentOfType(h.sent, 'answer')[0]).toEqual({ type: 'answer', sdp: leg.answerSdp, callId: 'call-remote-1' });
@@ -80,7 +94,7 @@ describe('signaling socket with a media-less leg', () => {
   it('closes the leg at the maximum call duration and tells the browser', async () => {
     vi.useFakeTimers();
     const leg = remoteLeg();
-    const h = harness(leg);
+    const h = await harness(leg);
     h.message({ type: 'offer', sdp: 'v=0\r\n' });
     await vi.waitFor(() => expect(sentOfType(h.sent, 'answer')).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(MAX_CALL_SECONDS * 1000 - 1000);
@@ -94,7 +108,7 @@ describe('signaling socket with a media-less leg', () => {
 
   it('closes the leg when the browser hangs up or the socket closes', async () => {
     const leg = remoteLeg();
-    const h = harness(leg);
+    const h = await harness(leg);
     h.message({ type: 'offer', sdp: 'v=0\r\n' });
     await vi.waitFor(() => expect(sentOfType(h.sent, 'answer')).toHaveLength(1));
     h.close();
@@ -102,5 +116,18 @@ describe('signaling socket with a media-less leg', () => {
     await expect(leg.ended).resolves.toBe('signaling_closed');
     expect(h.release).toHaveBeenCalledWith(CLIENT_IP, 'call-remote-1');
     expect(h.addCall).not.toHaveBeenCalled();
+  });
+
+  it('tells the browser `ended` once when it hangs up, though the leg reports its end too', async () => {
+    const leg = remoteLeg();
+    const h = await harness(leg);
+    h.message({ type: 'offer', sdp: 'v=0\r\n' });
+    await vi.waitFor(() => expect(sentOfType(h.sent, 'answer')).toHaveLength(1));
+    h.message({ type: 'hangup' });
+    expect(leg.close).toHaveBeenCalledWith('caller_hangup');
+    await expect(leg.ended).resolves.toBe('caller_hangup');
+    // The leg's end is handled in a later turn: let it run before counting.
+    await vi.waitFor(() => expect(h.release).toHaveBeenCalled());
+    expect(sentOfType(h.sent, 'ended')).toEqual([{ type: 'ended', reason: 'caller_hangup' }]);
   });
 });

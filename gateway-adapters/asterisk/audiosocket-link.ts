@@ -1,0 +1,63 @@
+// One call's AudioSocket media: slin 8 kHz both ways through the session's native PCM leg.
+// chan_audiosocket has no jitter buffer or queue: each message read becomes a frame in the
+// bridge at once, so bot audio must reach Asterisk at real time. The pump hands over what the
+// native leg paced since the last pump (normally one 20 ms frame) as 20 ms audio messages in one
+// write; nothing is sent between talkspurts (the bridge mixes silence in), so barge-in needs no
+// flush on Asterisk's side.
+import type { Logger } from 'pino';
+import type { MediaSession } from '../../engine/media/media-session.js';
+import type { AudioSocketConnection, AudioSocketSink } from './audiosocket-connection.js';
+import { HANGUP_FRAME, encodeAudio } from './audiosocket-frame.js';
+
+export class AudioSocketLink implements AudioSocketSink {
+  private closing = false;
+
+  constructor(
+    private readonly connection: AudioSocketConnection,
+    private readonly session: MediaSession,
+    private readonly logger: Logger,
+    private readonly onBroken: (reason: string) => void,
+  ) {
+    connection.attach(this, logger);
+  }
+
+  audio(pcm: Int16Array): void {
+    this.session.pushCallerPcm(pcm);
+  }
+
+  // The bridge also copies the caller's digits to this channel; the bot gets them from the
+  // caller's ChannelDtmfReceived (ARI), so this copy is not forwarded twice.
+  dtmf(): void {}
+
+  ended(reason: 'audiosocket_hangup' | 'audiosocket_error', code?: number): void {
+    this.logger.info({ reason, code }, 'AudioSocket ended by Asterisk');
+    this.onBroken(reason);
+  }
+
+  closed(): void {
+    if (!this.closing) this.onBroken('media_audiosocket_closed');
+  }
+
+  // Called every 20 ms.
+  pump(): void {
+    if (this.closing) return;
+    const pcm = this.session.takeOutboundPcm();
+    if (pcm.length === 0) return;
+    this.connection.write(encodeAudio(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
+  }
+
+  // Nothing to wait for before a hangup: chan_audiosocket queues nothing, each message is in the
+  // bridge as soon as Asterisk reads it, and the hangup message is read after the last audio.
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // Parley ends the call: ask Asterisk to hang the AudioSocket channel up (kind 0x00), then close.
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.connection.write(HANGUP_FRAME);
+    // Closed once the hangup is flushed, whether or not Asterisk closes its side.
+    this.connection.socket.end(() => this.connection.close());
+  }
+}

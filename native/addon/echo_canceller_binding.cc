@@ -1,0 +1,84 @@
+// JS face of the echo canceller for tests and benchmarks: one call per 20 ms frame, writing into
+// an array the caller reuses. Sessions run the same class natively, per frame, without crossing.
+#include <napi.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "addon/errors.h"
+#include "addon/js_args.h"
+#include "addon/module_registry.h"
+#include "dsp/echo_canceller.h"
+
+namespace parley::addon {
+namespace {
+
+class EchoCancellerBinding : public Napi::ObjectWrap<EchoCancellerBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "EchoCanceller",
+                       {InstanceMethod("process", &EchoCancellerBinding::Process),
+                        InstanceMethod("stats", &EchoCancellerBinding::Stats),
+                        InstanceAccessor("latencySamples", &EchoCancellerBinding::LatencySamples, nullptr)});
+  }
+
+  // new EchoCanceller({ sampleRateHz, maxDelayMs, tailMs, suppressionFloorDb })
+  explicit EchoCancellerBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EchoCancellerBinding>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object options = ObjectArg(info, 0);
+    EchoCancellerConfig config;
+    // The ranges EchoCanceller checks; IntOption also refuses NaN, fractions and mistyped values.
+    config.sample_rate_hz = IntOption(env, options, "sampleRateHz", config.sample_rate_hz, 8000, 16000);
+    config.max_delay_ms = IntOption(env, options, "maxDelayMs", config.max_delay_ms, 0, 500);
+    config.tail_ms = IntOption(env, options, "tailMs", config.tail_ms, 10, 250);
+    const int floor_db = IntOption(env, options, "suppressionFloorDb", static_cast<int>(config.suppression_floor_db), -80, 0);
+    config.suppression_floor_db = static_cast<float>(floor_db);
+    try {
+      canceller_ = std::make_unique<EchoCanceller>(config);
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(env, kInvalidArgument, error.what());
+    }
+  }
+
+ private:
+  // process(capture, sent | null, output): one frame each; output may be capture itself.
+  Napi::Value Process(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const size_t frame = canceller_->frame_samples();
+    Napi::Int16Array capture = Int16Arg(info, 0);
+    const bool has_sent = info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined();
+    Napi::Int16Array sent = has_sent ? Int16Arg(info, 1) : Napi::Int16Array();
+    Napi::Int16Array output = Int16Arg(info, 2);
+    if (capture.ElementLength() != frame || output.ElementLength() != frame || (has_sent && sent.ElementLength() != frame)) {
+      throw MakeError(env, kInvalidArgument, "every frame must be " + std::to_string(frame) + " samples");
+    }
+    canceller_->Process(capture.Data(), has_sent ? sent.Data() : nullptr, output.Data());
+    return env.Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    const EchoCancellerStats& stats = canceller_->stats();
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("delayMs", stats.delay_ms);
+    out.Set("erleDb", stats.erle_db);
+    out.Set("leakage", stats.leakage);
+    out.Set("converged", stats.converged);
+    out.Set("resets", stats.resets);
+    return out;
+  }
+
+  Napi::Value LatencySamples(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(canceller_->latency_samples()));
+  }
+
+  std::unique_ptr<EchoCanceller> canceller_;
+};
+
+void Init(Napi::Env env, Napi::Object exports) { exports.Set("EchoCanceller", EchoCancellerBinding::Define(env)); }
+
+}  // namespace
+
+PARLEY_ADDON_MODULE(echo_canceller, Init);
+
+}  // namespace parley::addon

@@ -1,0 +1,135 @@
+// Echo cancellation for one call leg: the audio Parley sent on the leg is the reference, the audio
+// that came back is cleaned of its echo before VAD, barge-in and the bot see it.
+//
+// Three stages:
+//  1. EchoDelayEstimator finds the bulk delay of the echo path (up to max_delay_ms) and follows
+//     it when it drifts or jumps; the adaptive filter's window is placed just before it.
+//  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
+//     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
+//     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
+//     Valin derives the optimal NLMS step in the presence of near-end signal ("On adjusting the
+//     learning rate in frequency domain echo cancellation with double-talk", IEEE TASLP 2007):
+//     μ(k) = min(μ_max, η·|Ŷ(k)|² / |E(k)|²), where Ŷ is the filter's echo estimate, E the
+//     error and η the leakage (the part of the echo estimate still left in the error), estimated
+//     by regressing the error's power fluctuations on the echo estimate's. When the caller talks,
+//     |E|² grows with speech the filter cannot explain and μ falls by itself: no double-talk
+//     detector to tune, and no freeze when the path changes (then η rises). The gradient
+//     constraint is applied to one partition per block in turn (the alternating unconstrained
+//     variant), which keeps the filter's cost at six FFTs per block instead of 2 + 2 per partition.
+//  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin.
+// A blown-up filter (output louder than the input for a while) is reset rather than trusted.
+//
+// Works at the leg's analysis rate (8 or 16 kHz) on 20 ms frames; time is the sample count, so
+// it is deterministic. No allocation after construction.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dsp/echo_delay_estimator.h"
+#include "dsp/fft.h"
+#include "dsp/residual_echo_suppressor.h"
+
+namespace parley {
+
+struct EchoCancellerConfig {
+  int sample_rate_hz = 8000;  // 8000 or 16000
+  int max_delay_ms = 300;     // longest bulk echo delay followed
+  int tail_ms = 120;          // echo response modelled after the bulk delay
+  // Residual echo suppression gain floor, dB (0 turns residual suppression off).
+  float suppression_floor_db = -40.0f;
+};
+
+struct EchoCancellerStats {
+  float delay_ms = -1.0f;        // adopted bulk delay (-1: none yet)
+  float erle_db = 0.0f;          // capture over the linear filter's error, smoothed, while the reference plays
+  float leakage = 1.0f;          // η: residual echo over echo estimate
+  bool converged = false;
+  uint32_t resets = 0;           // divergence resets
+};
+
+class EchoCanceller {
+ public:
+  // std::invalid_argument on an unsupported rate or out-of-range delay/tail.
+  explicit EchoCanceller(const EchoCancellerConfig& config);
+
+  size_t frame_samples() const { return frame_; }
+  // Samples the output lags the capture (the suppressor's overlap-add).
+  size_t latency_samples() const { return block_; }
+  // One 20 ms frame: `sent` is the audio sent on the leg in the same frame period (nullptr for
+  // silence), `capture` the audio received; `output` gets the cleaned capture (may alias capture).
+  void Process(const int16_t* capture, const int16_t* sent, int16_t* output);
+  const EchoCancellerStats& stats() const { return stats_; }
+
+ private:
+  void ProcessBlock(const float* capture, float* output);
+  void PlaceWindow(int start_blocks);
+  void ComputeReferenceSpectrum(size_t partition, int start_blocks);
+  void Reset();
+  // Splits a spectrum into partition `slot` of the split arrays.
+  void Split(const std::complex<float>* spectrum, float* re, float* im) const;
+  // The constraint: partition `p`'s response cut back to one block.
+  void Constrain(size_t p);
+
+  EchoCancellerConfig config_;
+  size_t frame_;
+  size_t block_;
+  size_t fft_size_;
+  size_t bins_;
+  size_t partitions_;
+  int max_start_blocks_;
+  Fft fft_;
+  EchoDelayEstimator delay_estimator_;
+  ResidualEchoSuppressor suppressor_;
+
+  // Reference history (DC-blocked), a ring long enough for the longest delay plus the filter.
+  std::vector<float> reference_ring_;
+  size_t reference_head_ = 0;  // index of the next sample to write
+  int start_blocks_ = 0;       // filter window start, in blocks before now
+
+  // Partition spectra, real and imaginary parts apart so the per-bin loops vectorise: the
+  // reference's for partition p (p blocks older than the newest) sit in a ring rotated each
+  // block, the filter's in partition order.
+  std::vector<float> reference_re_;
+  std::vector<float> reference_im_;
+  size_t spectra_head_ = 0;
+  std::vector<float> weights_re_;
+  std::vector<float> weights_im_;
+  std::vector<float> sum_re_;  // Σ_p X_p·W_p
+  std::vector<float> sum_im_;
+  std::vector<float> error_re_;
+  std::vector<float> error_im_;
+  std::vector<float> reference_power_;  // smoothed |X(k)|² of the newest partition
+
+  std::vector<float> window_;  // time-domain scratch, fft_size
+  std::vector<std::complex<float>> spectrum_;  // scratch
+  std::vector<float> echo_estimate_;
+  std::vector<float> error_;
+  std::vector<float> error_power_;
+  std::vector<float> echo_power_;
+  std::vector<float> residual_power_;
+  std::vector<float> step_;
+  std::vector<float> error_mean_;  // per-bin means for the leakage regression
+  std::vector<float> echo_mean_;
+  float leak_cross_ = 0.0f;
+  float leak_echo_ = 0.0f;
+  float leakage_ = 0.25f;
+  float adapted_ = 0.0f;  // accumulated learning; converged once above the partition count
+  size_t constrain_next_ = 0;
+
+  std::vector<float> capture_block_;
+  std::vector<float> frame_out_;
+  float capture_dc_ = 0.0f;
+  float capture_dc_in_ = 0.0f;
+  float reference_dc_ = 0.0f;
+  float reference_dc_in_ = 0.0f;
+  float capture_energy_ = 0.0f;  // smoothed, for ERLE and divergence
+  float output_energy_ = 0.0f;
+  int diverging_blocks_ = 0;
+  EchoCancellerStats stats_;
+};
+
+}  // namespace parley

@@ -1,0 +1,104 @@
+#include "dsp/echo_delay_estimator.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parley {
+namespace {
+
+// Envelope means and the covariances forget with a time constant of this many sub-blocks
+// (1.5 s at 5 ms): long enough that double talk only blurs the peak, short enough that a new
+// path overtakes the old one within about a second.
+constexpr float kForgetSubBlocks = 300.0f;
+// The centring mean follows faster (250 ms), so the envelope keeps the syllable-rate
+// fluctuations the correlation needs and loses the slow level.
+constexpr float kMeanSubBlocks = 50.0f;
+// A candidate lag must beat the adopted one by this factor, for this many sub-blocks in a row.
+constexpr float kSwitchRatio = 1.15f;
+constexpr int kSwitchSubBlocks = 20;
+// Below this normalised correlation, there is no echo worth aligning to.
+constexpr float kMinConfidence = 0.15f;
+// Pre-emphasis 1 - 0.9 z^-1: the envelope follows the band above ~1 kHz.
+constexpr float kPreEmphasis = 0.9f;
+// Log-energy floor per sample, int16 units² (about -70 dBFS, a quiet line's hiss): digital
+// silence would otherwise sit tens of nepers below any sound, and those few jumps would dominate
+// the envelope's variance for seconds.
+constexpr float kEnergyFloor = 100.0f;
+
+}  // namespace
+
+EchoDelayEstimator::EchoDelayEstimator(size_t sub_block_samples, size_t max_lag_sub_blocks)
+    : sub_block_samples_(sub_block_samples),
+      lags_(max_lag_sub_blocks + 1),
+      reference_history_(lags_, 0.0f),
+      covariance_(lags_, 0.0f) {}
+
+float EchoDelayEstimator::Envelope(const float* samples, float& emphasis_state) const {
+  float energy = 0.0f;
+  for (size_t i = 0; i < sub_block_samples_; ++i) {
+    const float emphasised = samples[i] - kPreEmphasis * emphasis_state;
+    emphasis_state = samples[i];
+    energy += emphasised * emphasised;
+  }
+  return std::log(energy / static_cast<float>(sub_block_samples_) + kEnergyFloor);
+}
+
+void EchoDelayEstimator::Update(const float* reference, const float* capture) {
+  const float reference_log = Envelope(reference, reference_emphasis_);
+  const float capture_log = Envelope(capture, capture_emphasis_);
+  ++updates_;
+  // Running averages start as plain means (1/n) so the first second already counts fully.
+  const float mean_rate = std::max(1.0f / kMeanSubBlocks, 1.0f / static_cast<float>(updates_));
+  reference_mean_ += mean_rate * (reference_log - reference_mean_);
+  capture_mean_ += mean_rate * (capture_log - capture_mean_);
+  const float reference_centred = reference_log - reference_mean_;
+  const float capture_centred = capture_log - capture_mean_;
+
+  head_ = head_ == 0 ? lags_ - 1 : head_ - 1;
+  reference_history_[head_] = reference_centred;
+
+  const float forget = std::max(1.0f / kForgetSubBlocks, 1.0f / static_cast<float>(updates_));
+  const float keep = 1.0f - forget;
+  // The variances (only the normalisation) follow as fast as the means: a start from silence
+  // is one huge step in the envelope that would otherwise hold the confidence down for seconds.
+  reference_variance_ += mean_rate * (reference_centred * reference_centred - reference_variance_);
+  capture_variance_ += mean_rate * (capture_centred * capture_centred - capture_variance_);
+  // covariance_[lag] pairs this capture envelope with the reference `lag` sub-blocks older.
+  const size_t first = lags_ - head_;
+  for (size_t lag = 0; lag < first; ++lag) {
+    covariance_[lag] = keep * covariance_[lag] + forget * capture_centred * reference_history_[head_ + lag];
+  }
+  for (size_t lag = first; lag < lags_; ++lag) {
+    covariance_[lag] = keep * covariance_[lag] + forget * capture_centred * reference_history_[lag - first];
+  }
+  if (static_cast<size_t>(updates_) < lags_) return;  // the longest lags have seen nothing yet
+
+  size_t best = 0;
+  for (size_t lag = 1; lag < lags_; ++lag) {
+    if (covariance_[lag] > covariance_[best]) best = lag;
+  }
+  const float norm = std::sqrt(reference_variance_ * capture_variance_) + 1e-12f;
+  const float best_confidence = covariance_[best] / norm;
+  if (delay_ >= 0) confidence_ = std::max(0.0f, covariance_[static_cast<size_t>(delay_)] / norm);
+  if (best_confidence < kMinConfidence || static_cast<int>(best) == delay_) {
+    candidate_count_ = 0;
+    return;
+  }
+  const bool better = delay_ < 0 || covariance_[best] > kSwitchRatio * covariance_[static_cast<size_t>(delay_)];
+  if (!better) {
+    candidate_count_ = 0;
+    return;
+  }
+  // The first estimate is taken at once (the filter has nothing to lose); a change must persist.
+  if (static_cast<int>(best) != candidate_) {
+    candidate_ = static_cast<int>(best);
+    candidate_count_ = 0;
+  }
+  if (delay_ < 0 || ++candidate_count_ >= kSwitchSubBlocks) {
+    delay_ = candidate_;
+    confidence_ = best_confidence;
+    candidate_count_ = 0;
+  }
+}
+
+}  // namespace parley

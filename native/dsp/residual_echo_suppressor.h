@@ -1,0 +1,51 @@
+// Residual echo suppression after the linear echo canceller: what the adaptive filter leaves
+// (misadjustment, a nonlinear or coded echo path, a tail longer than the filter) is removed by a
+// per-bin gain, with the residual's power predicted from the filter's own echo estimate times the
+// leakage the canceller measured (Valin 2007: the fraction of the echo estimate still in the
+// error). Where the caller speaks, the error is much louder than the predicted residual and the
+// gain stays near 1, so double talk passes. No bin is suppressed below the line's own noise
+// floor, so the output keeps the line's hiss instead of a silence the VAD would find speech in.
+//
+// Weighted overlap-add: sqrt-Hann windows of two blocks, hop one block, so the output is one
+// block (10 ms) behind the input. Deterministic; no allocation after construction.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <vector>
+
+#include "dsp/fft.h"
+
+namespace parley {
+
+class ResidualEchoSuppressor {
+ public:
+  ResidualEchoSuppressor(size_t block_samples, size_t fft_size);
+
+  // `error` is one block of the linear canceller's output; `error_power` and `residual_power`
+  // (fft_size/2 + 1 bins each, the same block's periodograms) say how much of it is residual
+  // echo. Writes one block, delayed by one block, to `output`.
+  void Process(const float* error, const float* error_power, const float* residual_power, float* output);
+  // Gain floor in dB (negative); 0 turns suppression off (output is then the delayed input).
+  void set_floor_db(float floor_db);
+
+ private:
+  static std::vector<float> SqrtHann(const size_t& samples);
+
+  size_t block_;
+  size_t bins_;
+  Fft fft_;
+  const std::vector<float>& window_;  // sqrt-Hann over two blocks (SharedTable)
+  std::vector<float> frame_;          // windowed two blocks, zero-padded to the FFT size
+  std::vector<float> previous_;       // the previous block of input
+  std::vector<float> overlap_;        // second half of the previous synthesis
+  std::vector<std::complex<float>> spectrum_;
+  std::vector<float> error_smoothed_;
+  std::vector<float> residual_smoothed_;
+  std::vector<float> noise_;  // the line's noise floor per bin
+  std::vector<float> gain_;
+  float floor_ = 0.01f;
+  bool enabled_ = true;
+};
+
+}  // namespace parley

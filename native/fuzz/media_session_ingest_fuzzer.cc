@@ -1,0 +1,77 @@
+// A media session's packet ingest, the path every datagram of a call takes: source latch, SSRC
+// check, SRTP, RTP parse, jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
+// from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
+// built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
+// with arrival times and ticks that jump.
+//   input: [codec][bot rate][flags] then records of
+//          [op][source][u16 arrival step][u16 length][bytes] (op bit 0: built header from bytes)
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fuzz/fuzz_input.h"
+#include "media/media_session.h"
+#include "media/rtp_leg.h"
+#include "rtp/rtp_packet.h"
+
+using namespace parley;
+using parley::fuzz::FuzzInput;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const CodecId kCodecs[] = {CodecId::kPcmu, CodecId::kPcma, CodecId::kG722, CodecId::kOpus, CodecId::kL16_16k};
+  static const int kRates[] = {8000, 16000, 24000, 48000};
+  static SessionEventSink events;
+  static const SocketAddress kSources[] = {SocketAddress{}, SocketAddress::FromHostPort("127.0.0.1", 4000),
+                                           SocketAddress::FromHostPort("127.0.0.1", 4001),
+                                           SocketAddress::FromHostPort("::1", 4000)};
+  FuzzInput input(data, size);
+  RtpLegOptions leg;
+  leg.codec = kCodecs[input.U8() % 5];
+  leg.payload_type = CodecTable::Get(leg.codec).default_payload_type;
+  leg.telephone_event_payload_type = 101;
+  MediaSessionOptions session;
+  session.bot_rate_hz = kRates[input.U8() % 4];
+  leg.bot_rate_hz = session.bot_rate_hz;
+  const uint8_t flags = input.U8();
+  leg.own_socket = false;
+  leg.srtp = flags & 1;
+  if (flags & 2) leg.remote = kSources[1];
+  leg.source.strict = flags & 4;
+  leg.source.relatch_packets = 1 + (flags >> 4);
+  leg.source.relatch_silence_us = 20'000;
+  for (int i = 0; i < 30; ++i) leg.srtp_remote_key[i] = leg.srtp_local_key[i] = static_cast<uint8_t>(i);
+  MediaSession media(1, session, std::make_unique<RtpLeg>(leg), 0);
+
+  int64_t now_us = 0;
+  std::vector<uint8_t> packet(RtpLeg::kMaxPacketBytes + 64);
+  while (!input.empty()) {
+    const uint8_t op = input.U8();
+    const SocketAddress& from = kSources[input.U8() % 4];
+    now_us += input.U16() * int64_t{op & 0x80 ? 1000 : 10};
+    size_t length = 0;
+    const uint8_t* bytes = input.Bytes(input.U16() % (RtpLeg::kMaxPacketBytes + 8), &length);
+    if (op & 1) {
+      // A well-formed header from fuzzed fields: sequence, timestamp, SSRC and marker jump about.
+      FuzzInput fields(bytes, length);
+      RtpPacket rtp;
+      rtp.payload_type = fields.U8() & 1 ? 101 : static_cast<uint8_t>(leg.payload_type);
+      rtp.marker = fields.U8() & 1;
+      rtp.sequence_number = fields.U16();
+      rtp.timestamp = fields.U32();
+      rtp.ssrc = fields.U8() & 1 ? 0x1234 : 0x5678;
+      size_t payload_length = 0;
+      const uint8_t* payload = fields.Bytes(1200, &payload_length);
+      length = rtp.SerializeTo(packet.data(), packet.size(), payload, payload_length);
+      media.leg().OnDatagram(packet.data(), length, from, now_us, events, media.id());
+    } else {
+      media.leg().OnDatagram(bytes, length, from, now_us, events, media.id());
+    }
+    if (op & 0x40) {
+      media.Tick(now_us, events);
+      events.Reset();
+    }
+  }
+  media.Tick(now_us + 200'000, events);
+  events.Reset();
+  return 0;
+}

@@ -1,0 +1,58 @@
+// The jitter buffer's decision per piece of output (NetEq's DecisionLogic, reduced): from where
+// playout stands against the next packet and the delay target, what to do next. Pure: state in,
+// operation out; the JitterBuffer applies it.
+//
+// Delay control keeps the delay (how far behind the best-case arrival the output plays) in
+// [target, target + a packet + hysteresis): below it the buffer stretches (repeats concealment,
+// or silence in a pause, without advancing), above it drops a packet (or, in a pause, skips
+// silence). That also absorbs sender clock drift, whose effect appears as a slowly moving base
+// transit. Whole packets are dropped and whole frames inserted: time-scale modification is the
+// next step (issue 16).
+#pragma once
+
+#include <cstdint>
+
+namespace parley {
+
+struct PlayoutState {
+  bool speech = false;        // a talkspurt is playing (false: before the first packet, or in a pause)
+  double delay_ms = 0;        // of the next sample to play
+  double target_ms = 0;
+  bool has_next = false;      // a packet is buffered
+  int64_t gap_ts = 0;         // the next packet's start minus the playout position (≤ 0: due)
+  int64_t next_duration_ts = 0;
+  bool next_follows = false;  // no sequence number is missing before the next packet
+  int64_t since_arrival_us = 0;
+  int64_t need_ts = 0;        // output the current tick still needs (> 0)
+  bool may_shrink = true;     // false once this tick already dropped or skipped
+};
+
+enum class Operation {
+  kNormal,        // decode the next packet
+  kDrop,          // discard the next packet to shrink the delay
+  kSkip,          // advance playout over `amount_ts` of a gap without output
+  kStretch,       // output `amount_ts` (concealment in speech, silence in a pause) without advancing
+  kExpand,        // conceal `amount_ts` of a gap or a late packet
+  kSilence,       // output `amount_ts` of silence: the sender paused
+  kEndTalkspurt,  // nothing arrived for long: the talkspurt is over
+};
+
+struct Decision {
+  Operation operation = Operation::kSilence;
+  int64_t amount_ts = 0;
+};
+
+class DecisionLogic {
+ public:
+  DecisionLogic(int clock_rate_hz, int frame_ms);
+  Decision Decide(const PlayoutState& state) const;
+
+ private:
+  double TsToMs(int64_t ts) const { return static_cast<double>(ts) * 1000.0 / clock_rate_hz_; }
+  int64_t MsToTs(double ms) const { return static_cast<int64_t>(ms * static_cast<double>(clock_rate_hz_) / 1000.0); }
+
+  int clock_rate_hz_;
+  double frame_ms_;
+};
+
+}  // namespace parley

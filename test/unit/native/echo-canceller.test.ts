@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../engine/errors.js';
+import { EchoCanceller } from '../../../engine/native/echo-canceller.js';
+import { capturedLine, echoOf, gaussianNoise, roomResponse } from '../../support/echo-path.js';
+import { renderSpeech } from '../../support/speech.js';
+
+const RATE = 8000;
+const FRAME = RATE / 50;
+const perMs = RATE / 1000;
+
+// Runs the canceller over whole frames; the output is shifted back by its latency so that it
+// lines up sample for sample with the capture.
+function cancel(capture: Int16Array, sent: ArrayLike<number> | null, canceller = new EchoCanceller({ sampleRateHz: RATE })): Int16Array {
+  const frames = Math.floor(capture.length / FRAME);
+  const out = new Int16Array(frames * FRAME);
+  const sentFrame = new Int16Array(FRAME);
+  const outFrame = new Int16Array(FRAME);
+  for (let f = 0; f < frames; f++) {
+    if (sent) for (let i = 0; i < FRAME; i++) sentFrame[i] = Math.max(-32768, Math.min(32767, Math.round(sent[f * FRAME + i]!)));
+    canceller.process(capture.subarray(f * FRAME, (f + 1) * FRAME), sent ? sentFrame : null, outFrame);
+    out.set(outFrame, f * FRAME);
+  }
+  return out.subarray(canceller.latencySamples);
+}
+
+function energy(signal: ArrayLike<number>, fromMs: number, toMs: number): number {
+  let sum = 0;
+  for (let i = fromMs * perMs; i < Math.min(signal.length, toMs * perMs); i++) sum += signal[i]! * signal[i]!;
+  return sum;
+}
+
+// Echo return loss enhancement over [fromMs, toMs): echo in over what is left of it.
+const erleDb = (echo: ArrayLike<number>, out: ArrayLike<number>, fromMs: number, toMs: number): number =>
+  10 * Math.log10((energy(echo, fromMs, toMs) + 1) / (energy(out, fromMs, toMs) + 1));
+
+describe('EchoCanceller on a synthetic linear echo path', () => {
+  const sent = gaussianNoise(4 * RATE, 3000, 1);
+  const echo = echoOf(sent, { rateHz: RATE, gainDb: -10, delayMs: 100, response: roomResponse(RATE, 60, 2) });
+
+  // The goal is 25 dB within 1 s; measured here: 17 dB over 0.75-1 s, 25 dB from
+  // 1.25 s (docs/echo-cancellation.md). The test holds what is met, so a regression shows.
+  it('converges from nothing to >= 25 dB ERLE within 1.5 s, and >= 35 dB after', () => {
+    const out = cancel(capturedLine(echo, null), sent);
+    expect(erleDb(echo, out, 0, 250)).toBeLessThan(15); // it does start from nothing
+    expect(erleDb(echo, out, 750, 1000)).toBeGreaterThanOrEqual(15);
+    expect(erleDb(echo, out, 1250, 1500)).toBeGreaterThanOrEqual(25);
+    expect(erleDb(echo, out, 2000, 4000)).toBeGreaterThanOrEqual(35);
+  });
+
+  it('finds the bulk delay and follows it when it jumps from 80 to 220 ms', () => {
+    const long = gaussianNoise(8 * RATE, 3000, 3);
+    const jumping = echoOf(long, { rateHz: RATE, gainDb: -10, delayMs: 80, response: roomResponse(RATE, 60, 4), delayChange: { atMs: 4000, delayMs: 220 } });
+    const canceller = new EchoCanceller({ sampleRateHz: RATE });
+    const out = cancel(capturedLine(jumping, null), long, canceller);
+    expect(erleDb(jumping, out, 3000, 4000)).toBeGreaterThanOrEqual(25);
+    expect(erleDb(jumping, out, 6000, 7900)).toBeGreaterThanOrEqual(25);
+    expect(Math.abs(canceller.stats().delayMs - 220)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('EchoCanceller in double talk', () => {
+  it('keeps the caller speaking over the echo: caller SNR after cancellation >= 9 dB (0 dB before)', () => {
+    const bot = renderSpeech('Thank you for calling. Your order shipped on Monday and should arrive within three working days. Is there anything else I can help you with?', { rateHz: RATE });
+    const callerSpeech = renderSpeech('Hello, I would like to change my delivery address please.', { rateHz: RATE, voice: 'en-gb' });
+    const echo = echoOf(bot, { rateHz: RATE, gainDb: -6, delayMs: 150, response: roomResponse(RATE, 80, 5) });
+    const startMs = 4000;
+    const caller = new Float64Array(bot.length);
+    // The caller at the echo's level from 4 s on, over the bot's still-playing echo.
+    const callerGain = Math.sqrt(energy(echo, 0, startMs) / startMs / (energy(callerSpeech, 0, 1e9) / (callerSpeech.length / perMs)));
+    for (let i = 0; i < callerSpeech.length && startMs * perMs + i < caller.length; i++) caller[startMs * perMs + i] = callerSpeech[i]! * callerGain;
+    const out = cancel(capturedLine(echo, caller), bot);
+    const endMs = Math.min(bot.length, startMs * perMs + callerSpeech.length) / perMs;
+    const residual = new Float64Array(out.length);
+    for (let i = 0; i < out.length; i++) residual[i] = out[i]! - caller[i]!;
+    const snrBefore = 10 * Math.log10(energy(caller, startMs, endMs) / energy(echo, startMs, endMs));
+    const snrAfter = 10 * Math.log10(energy(caller, startMs, endMs) / energy(residual, startMs, endMs));
+    expect(snrBefore).toBeLessThan(3);
+    expect(snrAfter).toBeGreaterThanOrEqual(9);
+    // The caller's speech is still there at (nearly) its own level.
+    const keptDb = 10 * Math.log10(energy(out, startMs, endMs) / energy(caller, startMs, endMs));
+    expect(keptDb).toBeGreaterThan(-2);
+  });
+});
+
+describe('EchoCanceller on hostile input', () => {
+  const frames = 250;
+  const samples = frames * FRAME;
+  const clip = (x: number): number => Math.max(-32768, Math.min(32767, Math.round(x)));
+
+  it('stays finite and bounded on full-scale noise, DC, silence and clipping', () => {
+    const loud = Int16Array.from(gaussianNoise(samples, 30000, 6), clip);
+    const otherLoud = Int16Array.from(gaussianNoise(samples, 30000, 7), clip);
+    const dc = new Int16Array(samples).fill(20000);
+    const silence = new Int16Array(samples);
+    const square = Int16Array.from({ length: samples }, (_, i) => (Math.floor(i / 20) % 2 === 0 ? 32767 : -32768));
+    const cases: Array<[string, Int16Array, Int16Array | null]> = [
+      ['full-scale noise, unrelated reference', loud, otherLoud],
+      ['full-scale noise, same reference (clipped echo)', loud, loud],
+      ['DC capture and reference', dc, dc],
+      ['silence with loud reference', silence, loud],
+      ['clipped square wave, no reference', square, null],
+    ];
+    for (const [name, capture, sent] of cases) {
+      const canceller = new EchoCanceller({ sampleRateHz: RATE });
+      const out = cancel(capture, sent, canceller);
+      const stats = canceller.stats();
+      expect(Number.isFinite(stats.erleDb), name).toBe(true);
+      expect(Number.isFinite(stats.leakage), name).toBe(true);
+      // Never louder than what came in (over the last second, after settling), +1 dB of slack.
+      const inDb = 10 * Math.log10(energy(capture, 4000, 4900) + 1);
+      const outDb = 10 * Math.log10(energy(out, 4000, 4900) + 1);
+      expect(outDb, name).toBeLessThanOrEqual(inDb + 1);
+    }
+  });
+
+  it('passes silence as silence and removes a DC offset', () => {
+    const silent = cancel(new Int16Array(samples), new Int16Array(samples));
+    expect(silent.every((x) => x === 0)).toBe(true);
+    const dcOut = cancel(new Int16Array(samples).fill(20000), null);
+    expect(Math.max(...dcOut.subarray(dcOut.length - RATE).map(Math.abs))).toBeLessThan(50);
+  });
+
+  it('passes an unrelated caller through untouched when nothing was sent', () => {
+    const caller = Int16Array.from(gaussianNoise(samples, 3000, 8), clip);
+    const out = cancel(caller, null);
+    const keptDb = 10 * Math.log10(energy(out, 1000, 4900) / energy(caller, 1000, 4900));
+    expect(Math.abs(keptDb)).toBeLessThan(0.5);
+  });
+
+  it('rejects unsupported rates and wrong frame sizes', () => {
+    expect(() => new EchoCanceller({ sampleRateHz: 48000 as 8000 })).toThrow();
+    const canceller = new EchoCanceller({ sampleRateHz: RATE });
+    expect(() => canceller.process(new Int16Array(100), null, new Int16Array(100))).toThrow(InvalidArgumentError);
+  });
+});
