@@ -160,6 +160,9 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   it('carries DTMF both ways on an Opus call whose phone offers telephone-event/8000', async () => {
     const media = await call('audio_codecs=opus/48000/2', ['opus.so'], 'speak48k.wav');
     expect(media.networkCodec).toBe('opus');
+    // baresip's c= names its eth0 address while it sends from 127.0.0.1: the source latch takes
+    // that unsignalled source only after its learning window, and refuses packets until then.
+    await until(() => (media.stats().packetsReceived ?? 0) > 0, 'the phone\'s media latched');
     await phone!.command('sndcode', '159#');
     await until(() => digits.length >= 4, `the phone's digits at the bot (got ${digits.join('')})`);
     expect(digits.join('')).toBe('159#');
