@@ -72,7 +72,8 @@ export class Call extends EventEmitter<CallEvents> {
       source: this.info.source,
       startedAt: new Date(this.startedAtMs).toISOString(),
       durationMs: Date.now() - this.startedAtMs,
-      media: this.media.isClosed ? undefined : this.media.stats(),
+      // A closed session answers with the stats it had when it closed (the media may end first).
+      media: this.media.stats(),
     };
   }
 
@@ -86,9 +87,21 @@ export class Call extends EventEmitter<CallEvents> {
     } catch (error) {
       this.logger.error({ err: error }, 'bot threw while stopping');
     }
-    if (summary.media) recordCallMedia(summary.media);
     this.media.close(reason);
-    this.logger.info({ reason, durationMs: summary.durationMs, media: summary.media }, 'call ended');
+    logCallEnd(this.logger, reason, summary.durationMs, summary.media);
     this.emit('ended', reason);
   }
+}
+
+// A call that ends before it was answered (the caller's CANCEL, no ACK for the 200 OK) has no
+// Call and no bot, but its media session ran: its counts are logged and kept all the same.
+export function endUnansweredMedia(media: MediaSession, reason: string, startedAtMs: number, logger: Logger): void {
+  media.close(reason);
+  logCallEnd(logger, reason, Date.now() - startedAtMs, media.stats());
+}
+
+// The one end-of-call line and the one place a call's media reaches /metrics.
+function logCallEnd(logger: Logger, reason: string, durationMs: number, media: NativeSessionStats | undefined): void {
+  if (media) recordCallMedia(media);
+  logger.info({ reason, durationMs, media }, 'call ended');
 }

@@ -52,6 +52,9 @@ export interface NativeMediaEngine {
   clear(id: number): number[];
   sendDtmf(id: number, digits: string): boolean;
   setRemote(id: number, host: string, port: number): void;
+  redirect(id: number, host: string, port: number): void;
+  rekeyRemote(id: number, profile: string, remoteKey: Uint8Array): void;
+  switchCodec(id: number, codec: string, payloadType: number): boolean;
   ingest(id: number, packet: Uint8Array, arrivalUs?: number): void;
   takeOutboundPackets(id: number): Buffer[];
   pushCallerPcm(id: number, pcm: Int16Array): void;

@@ -24,6 +24,10 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   codec: z.string().default('PCMU'),
   payloadType: z.number().int().min(0).max(127).optional(),
   telephoneEventPayloadType: z.number().int().min(0).max(127).optional(),
+  // RFC 4733 section 2.1: the telephone-event format's own clock when it differs from the codec's.
+  telephoneEventClockHz: z.number().int().min(8000).max(48000).optional(),
+  // Audio per packet sent (the SDP answer's ptime); other than 20 only for G.711 and G.722.
+  packetMs: z.number().int().min(10).max(60).multipleOf(10).optional(),
   transport: z.enum(['udp', 'external']).default('udp'),
   localHost: z.string().default('127.0.0.1'),
   localPort: z.number().int().min(0).max(65535).default(0),

@@ -22,6 +22,9 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   private readonly marks = new Map<number, string>();
   private nextMarkId = 1;
   private closed = false;
+  // Read just before the native session goes: whoever closes it (BYE, CANCEL, bot hangup,
+  // teardown), the call's end-of-call line and metrics still get its counts.
+  private finalStats: NativeSessionStats | undefined;
   private dtmfSender: ((digits: string) => void) | undefined;
   private readonly onClose: (session: MediaSession) => void;
 
@@ -85,6 +88,7 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   }
 
   stats(): NativeSessionStats {
+    if (this.finalStats) return this.finalStats;
     return callNative(() => this.native.stats(this.nativeId));
   }
 
@@ -114,8 +118,25 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     callNative(() => this.native.setRemote(this.nativeId, host, port));
   }
 
+  // A re-offer (RFC 3264 section 8) moved the peer: send there and latch its source anew.
+  redirect(host: string, port: number): void {
+    if (!this.closed) callNative(() => this.native.redirect(this.nativeId, host, port));
+  }
+
+  // A re-offer carried the peer's new SDES key (RFC 4568 section 7.1.4).
+  rekeyRemote(profile: string, remoteKey: Uint8Array): void {
+    if (!this.closed) callNative(() => this.native.rekeyRemote(this.nativeId, profile, remoteKey));
+  }
+
+  // A re-offer changed the codec or its payload type; false when the leg cannot follow (only
+  // between codecs of one clock and frame size: G.711 mu-law and A-law).
+  switchCodec(codec: string, payloadType: number): boolean {
+    return !this.closed && callNative(() => this.native.switchCodec(this.nativeId, codec, payloadType));
+  }
+
   close(reason: string): void {
     if (this.closed) return;
+    this.finalStats = this.stats();
     this.closed = true;
     this.onClose(this);
     this.emit('ended', reason);

@@ -18,3 +18,11 @@ export class SipParseError extends ParleyError {
     super('ERR_PARLEY_SIP_PARSE', message);
   }
 }
+
+// A stream (TCP/TLS) that cannot be framed into SIP messages (RFC 3261 section 18.3): no
+// Content-Length, or a message past the size bound. The connection is closed.
+export class SipFramingError extends ParleyError {
+  constructor(message: string) {
+    super('ERR_PARLEY_SIP_FRAMING', message);
+  }
+}

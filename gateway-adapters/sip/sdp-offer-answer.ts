@@ -18,10 +18,18 @@ export interface SdpPolicy {
   srtp: SrtpPolicy;
 }
 
+export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
 export interface NegotiatedAudio {
   codec: SipCodec;
   payloadType: number;
   telephoneEventPayloadType?: number;
+  // RFC 4733 section 2.1: the event format's own clock, which may differ from the codec's.
+  telephoneEventClockHz?: number;
+  // The answer's direction, from Parley's side (RFC 3264 section 6.1).
+  direction: MediaDirection;
+  // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
+  packetMs: number;
   remoteHost: string;
   remotePort: number;
   srtp?: { suite: SdesSuite; tag: number; remoteKey: Uint8Array<ArrayBuffer>; localKey: Uint8Array<ArrayBuffer> };
@@ -38,6 +46,8 @@ const codecClock: Record<SipCodec, { name: string; rate: number; channels?: numb
   PCMU: { name: 'PCMU', rate: 8000, staticPt: 0 },
   PCMA: { name: 'PCMA', rate: 8000, staticPt: 8 },
 };
+
+const HOLD_ADDRESS = '0.0.0.0';
 
 const rtpProfiles = new Set(['RTP/AVP', 'RTP/SAVP']);
 
@@ -72,6 +82,41 @@ function chooseCodec(media: MediaDescription, policy: SdpPolicy): { codec: SipCo
   return undefined;
 }
 
+// RFC 3264 section 6.1: the answer mirrors the offer's direction.
+const answerDirection: Record<string, MediaDirection> = {
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+  sendrecv: 'sendrecv',
+};
+
+// Phones and PBXs offer telephone-event/8000 beside opus/48000 (and browsers /48000): take the
+// format at the audio clock if there is one, else the 8 kHz one (RFC 4733 section 7.1.1's
+// registration), else none. Telephone-event clocks are those of the codecs Parley runs.
+const TELEPHONE_EVENT_CLOCKS_HZ = [8000, 16000, 48000];
+
+function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { payloadType: number; rate: number } | undefined {
+  const offered = offeredFormats(media)
+    .map((payloadType) => ({ payloadType, map: rtpmapOf(media, payloadType) }))
+    .filter(({ map }) => map?.codec.toLowerCase() === 'telephone-event' && TELEPHONE_EVENT_CLOCKS_HZ.includes(map.rate ?? 0))
+    .map(({ payloadType, map }) => ({ payloadType, rate: map!.rate! }));
+  return offered.find((event) => event.rate === audioClockHz) ?? offered.find((event) => event.rate === 8000);
+}
+
+const FRAME_MS = 20;
+const MIN_PACKET_MS = 10;
+const MAX_PACKET_MS = 60;
+
+// RFC 4566 section 6: a=ptime is the offerer's preference for what it receives, a=maxptime its
+// limit. G.711 cuts at any sample, so Parley sends the preference (10-60 ms in steps of 10,
+// within maxptime); Opus stays at its 20 ms frames (a longer Opus packet needs repacketizing).
+function choosePacketMs(media: MediaDescription, codec: SipCodec): number {
+  if (codec === 'opus') return FRAME_MS;
+  const steps = (ms: number): number => Math.min(MAX_PACKET_MS, Math.max(MIN_PACKET_MS, Math.floor(ms / MIN_PACKET_MS) * MIN_PACKET_MS));
+  const preferred = media.ptime !== undefined && media.ptime > 0 ? steps(media.ptime) : FRAME_MS;
+  return media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+}
+
 // sdp-transform's grammar is lenient and its types are promises, not checks: a line such as
 // `a=rtpmap:111 111 opus` comes back with a number where a string is typed. Every field read
 // below is checked here, once, so the negotiation code can trust its types (400 otherwise).
@@ -91,6 +136,8 @@ const offerShape = z.object({
           rtp: z.array(z.object({ payload: z.number().int(), codec: z.string(), rate: z.number().optional() }).loose()),
           crypto: z.array(z.object({ id: z.number().int(), suite: z.string(), config: z.string().optional() }).loose()).optional(),
           direction: z.string().optional(),
+          ptime: z.number().optional(),
+          maxptime: z.number().optional(),
         })
         .loose(),
     )
@@ -133,18 +180,18 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
       continue;
     }
     const useSrtp = sdes !== undefined && policy.srtp !== 'off';
-    const clock = codecClock[chosen.codec].rate;
-    const telephoneEvent = offeredFormats(media).find((pt) => {
-      const map = rtpmapOf(media, pt);
-      return map?.codec.toLowerCase() === 'telephone-event' && map.rate === clock;
-    });
+    const telephoneEvent = chooseTelephoneEvent(media, codecClock[chosen.codec].rate);
     return {
       offer,
       audioIndex: index,
       audio: {
         codec: chosen.codec,
         payloadType: chosen.payloadType,
-        telephoneEventPayloadType: telephoneEvent,
+        telephoneEventPayloadType: telephoneEvent?.payloadType,
+        telephoneEventClockHz: telephoneEvent?.rate,
+        // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
+        packetMs: choosePacketMs(media, chosen.codec),
+        direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
         remoteHost: address,
         remotePort: media.port,
         srtp: useSrtp ? { suite: sdes.suite, tag: sdes.tag, remoteKey: sdes.key, localKey: newSdesKey() } : undefined,
@@ -154,12 +201,46 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
   throw new SipRejection(488, refusal);
 }
 
-const answerDirection: Record<string, MediaDescription['direction']> = {
-  sendonly: 'recvonly',
-  recvonly: 'sendonly',
-  inactive: 'inactive',
-  sendrecv: 'sendrecv',
-};
+
+// Codecs a running session switches between (one clock, one frame size: RtpLeg::SwitchCodec).
+const SWITCHABLE = new Set<SipCodec>(['PCMU', 'PCMA']);
+
+// RFC 3264 section 8: a new offer inside the dialog (hold, resume, a new address or port, new
+// SDES keys from the peer, G.711 mu-law <-> A-law or a new payload type for it). The media session
+// runs Opus, telephone-event and its keying mode from its start, so an offer that changes those
+// is refused with 488, and section 8's rule that a refused re-offer leaves the session as it was
+// keeps the call going. Parley keeps its own key
+// (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is re-keyed.
+export function renegotiate(offerSdp: string, policy: SdpPolicy, current: NegotiatedAudio): Negotiation {
+  const next = negotiateKeeping(offerSdp, policy, current.codec);
+  const { audio } = next;
+  if ((audio.codec !== current.codec || audio.payloadType !== current.payloadType) && !SWITCHABLE.has(audio.codec)) {
+    throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
+  }
+  if (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
+    throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
+  }
+  if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
+  if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
+  // The session's packetization is set at its start: the answer keeps saying what is sent.
+  return { ...next, audio: { ...audio, packetMs: current.packetMs } };
+}
+
+// The call's codec while the re-offer still has it; else one the session can switch to.
+function negotiateKeeping(offerSdp: string, policy: SdpPolicy, codec: SipCodec): Negotiation {
+  try {
+    return negotiate(offerSdp, { ...policy, codecs: [codec] });
+  } catch (error) {
+    const others = policy.codecs.filter((other) => other !== codec && SWITCHABLE.has(other));
+    if (!(error instanceof SipRejection) || error.status !== 488 || !SWITCHABLE.has(codec) || others.length === 0) throw error;
+    return negotiate(offerSdp, { ...policy, codecs: others });
+  }
+}
+
+// Whether Parley sends media under this answer direction.
+export function sendsMedia(direction: MediaDirection): boolean {
+  return direction === 'sendrecv' || direction === 'sendonly';
+}
 
 export interface LocalMedia {
   host: string;
@@ -175,7 +256,6 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
     if (index !== audioIndex) {
       return { type: offered.type, port: 0, protocol: offered.protocol, payloads: String(offered.payloads ?? '0').split(' ')[0], rtp: [], fmtp: [] };
     }
-    const offeredAudio = offer.media[audioIndex]!;
     const payloads = [audio.payloadType, ...(audio.telephoneEventPayloadType !== undefined ? [audio.telephoneEventPayloadType] : [])];
     const answer: MediaDescription = {
       type: 'audio',
@@ -184,11 +264,11 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       payloads: payloads.join(' '),
       rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
       fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: 'minptime=10;useinbandfec=1' }] : [],
-      ptime: 20,
-      direction: answerDirection[offeredAudio.direction ?? 'sendrecv'] ?? 'sendrecv',
+      ptime: audio.packetMs,
+      direction: audio.direction,
     };
     if (audio.telephoneEventPayloadType !== undefined) {
-      answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: clock.rate });
+      answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: audio.telephoneEventClockHz ?? clock.rate });
       answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
     }
     if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];

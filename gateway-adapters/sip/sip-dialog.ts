@@ -3,12 +3,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MediaSession } from '../../engine/media/media-session.js';
+import type { LocalMedia, Negotiation } from './sdp-offer-answer.js';
+import type { StreamConnection, StreamTransport } from './sip-stream-listener.js';
 import { Retransmitter, type SipTimerSettings } from './retransmitter.js';
 import { parseCSeq, parseNameAddr, serializeRequest, withTag, type SipRequest } from './sip-message.js';
 
 export interface SipPeer {
   address: string;
   port: number;
+  // Absent: UDP. A stream peer is answered on its own connection (RFC 3261 section 18.2.2).
+  transport?: StreamTransport;
+  connection?: StreamConnection;
 }
 
 export type DialogState = 'proceeding' | 'accepted' | 'confirmed' | 'ended';
@@ -31,9 +36,14 @@ export class SipDialog {
   readonly from: string;
   readonly to: string;
   state: DialogState = 'proceeding';
+  readonly startedAtMs = Date.now();
   media: MediaSession | undefined;
+  // The offer/answer in force, and the local SDP origin it was answered with: a re-offer is
+  // answered against them (RFC 3264 section 8: same session id, next version).
+  negotiation: Negotiation | undefined;
+  localMedia: LocalMedia | undefined;
   answerSdp = '';
-  // Retransmits the INVITE's final response until the ACK (2xx or not).
+  // Retransmits the INVITE's (or a re-INVITE's) final response until the ACK (2xx or not).
   finalResponse: Retransmitter | undefined;
   ringTimer: NodeJS.Timeout | undefined;
   private localCSeq = 1;
@@ -72,7 +82,7 @@ export class SipDialog {
     this.localCSeq = parseCSeq(h.get('cseq')).seq + 1;
     this.byeBranch = newBranch();
     const datagram = serializeRequest('BYE', this.remoteTarget, [
-      ['Via', `SIP/2.0/UDP ${local.address}:${local.port};branch=${this.byeBranch};rport`],
+      ['Via', `SIP/2.0/${this.peer.transport ?? 'UDP'} ${local.address}:${local.port};branch=${this.byeBranch};rport`],
       ['Max-Forwards', '70'],
       ['From', withTag(h.get('to')!, this.localTag)],
       ['To', h.get('from')!],

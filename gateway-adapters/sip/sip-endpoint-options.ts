@@ -20,6 +20,17 @@ export const sipEndpointOptionsSchema = z.object({
   // RFC 3261 T1/T2 (section 17.1.1.1); only networks with long round trips change them.
   t1Ms: z.number().int().min(10).max(5000).default(500),
   t2Ms: z.number().int().min(40).max(30_000).default(4000),
+  // SIP over TCP on the same host and port (RFC 3261 section 18: every UA speaks it).
+  tcp: z.boolean().default(true),
+  // SIP over TLS, only where a certificate is configured (PEM files).
+  tls: z
+    .object({ port: z.number().int().min(0).max(65535).default(5061), certFile: z.string().min(1), keyFile: z.string().min(1) })
+    .optional(),
+  // Stream transports' bounds: one message, connections per source address and in all, idle time.
+  maxMessageBytes: z.number().int().min(1024).max(65536).default(65536),
+  maxConnectionsPerSource: z.number().int().min(1).max(10_000).default(16),
+  maxConnections: z.number().int().min(1).max(100_000).default(1024),
+  connectionIdleMs: z.number().int().min(1000).max(3_600_000).default(120_000),
 });
 
 export type SipEndpointOptions = z.input<typeof sipEndpointOptionsSchema>;

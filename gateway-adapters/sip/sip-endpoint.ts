@@ -3,11 +3,11 @@
 // outside is checked here: the source against the allowlist (403), the Request-URI against the bot
 // user (404) and domains (403), the message (400 and the specific 4xx/5xx statuses), the SDP (400
 // or 488). Bad input is answered and counted; it never ends another call or the process.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import { Call, type BotStarter } from '../../engine/call/call.js';
+import { Call, endUnansweredMedia, type BotStarter } from '../../engine/call/call.js';
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { callLogger } from '../../engine/logger.js';
 import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
@@ -17,8 +17,9 @@ import type { SessionOptions } from '../../engine/media/media-session-options.js
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
 import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
+import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
 import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
 
@@ -77,6 +78,8 @@ export class SipEndpoint {
   private sessionVersion = 1;
   private refusing = false;
 
+  private readonly streams: SipStreamListener[] = [];
+
   private constructor(
     private readonly socket: Socket,
     private readonly settings: SipEndpointSettings,
@@ -87,7 +90,7 @@ export class SipEndpoint {
       if (!address || !isIPv4(address)) throw new SipRejection(500, `allowedSources: not an IPv4 address or CIDR: ${source}`);
       this.allowed.addSubnet(address, bits === undefined ? 32 : Number(bits), 'ipv4');
     }
-    socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
+    socket.on('message', (datagram, remote) => this.onMessage(datagram, { address: remote.address, port: remote.port }));
     socket.on('error', (error) => deps.logger.error({ err: error }, 'SIP socket error'));
   }
 
@@ -96,7 +99,33 @@ export class SipEndpoint {
     const socket = createSocket('udp4');
     socket.bind(settings.port, settings.host);
     await once(socket, 'listening');
-    return new SipEndpoint(socket, settings, deps);
+    const endpoint = new SipEndpoint(socket, settings, deps);
+    try {
+      // TCP on the port UDP got (port 0 picks one for both).
+      if (settings.tcp) endpoint.streams.push(await endpoint.listenStream('TCP', { host: settings.host, port: socket.address().port }));
+      if (settings.tls) endpoint.streams.push(await endpoint.listenStream('TLS', { host: settings.host, ...settings.tls }));
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
+    return endpoint;
+  }
+
+  private listenStream(transport: StreamTransport, where: { host: string; port: number; certFile?: string; keyFile?: string }): Promise<SipStreamListener> {
+    const { maxMessageBytes, maxConnectionsPerSource, maxConnections, connectionIdleMs } = this.settings;
+    return SipStreamListener.listen(transport, where, { maxMessageBytes, maxConnectionsPerSource, maxConnections, idleMs: connectionIdleMs }, {
+      allowed: (address) => this.sourceAllowed({ address, port: 0 }),
+      message: (message, peer) => this.onMessage(message, peer),
+      refused: (reason, address) => {
+        countRefused('sip', `stream_${reason}`);
+        this.logOnce(`stream_${reason}`, { source: address, transport }, 'refusing or closing a SIP stream connection (further ones only counted)');
+      },
+    });
+  }
+
+  // The TLS listener's port (TCP shares UDP's), for tests and logs.
+  get tlsPort(): number | undefined {
+    return this.streams.find((stream) => stream.transport === 'TLS')?.port;
   }
 
   get local(): SipPeer {
@@ -148,6 +177,7 @@ export class SipEndpoint {
     }
     for (const transaction of this.transactions.values()) transaction.retransmitter?.stop();
     for (const waiter of this.waiters.values()) clearTimeout(waiter.timer);
+    for (const stream of this.streams) await stream.close();
     this.socket.close();
     await once(this.socket, 'close');
   }
@@ -162,7 +192,19 @@ export class SipEndpoint {
   }
 
   private send(datagram: Buffer, peer: SipPeer): void {
-    this.socket.send(datagram, peer.port, peer.address);
+    if (peer.connection) peer.connection.write(datagram);
+    else this.socket.send(datagram, peer.port, peer.address);
+  }
+
+  // Where Parley is for `peer`'s transport (Via and Contact).
+  private localFor(peer: SipPeer): SipPeer {
+    const { address, port } = this.local;
+    return { address, port: peer.transport === 'TLS' ? this.tlsPort! : port };
+  }
+
+  private contact(peer: SipPeer): string {
+    const { address, port } = this.localFor(peer);
+    return `<sip:${this.settings.botUser}@${address}:${port}${peer.transport ? `;transport=${peer.transport.toLowerCase()}` : ''}>`;
   }
 
   private logOnce(reason: string, fields: Record<string, unknown>, message: string): void {
@@ -171,8 +213,7 @@ export class SipEndpoint {
     this.deps.logger.warn(fields, message);
   }
 
-  private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
-    const peer = { address: remote.address, port: remote.port };
+  private onMessage(datagram: Buffer, peer: SipPeer): void {
     try {
       const message = parseSipMessage(datagram);
       if (!this.sourceAllowed(peer)) {
@@ -335,17 +376,20 @@ export class SipEndpoint {
     const { logger } = dialog;
     const handle = this.createMedia(dialog, negotiation);
     dialog.media = handle.session;
-    dialog.answerSdp = buildAnswer(negotiation, {
+    dialog.media.setPaused(!sendsMedia(negotiation.audio.direction));
+    dialog.negotiation = negotiation;
+    dialog.localMedia = {
       host: this.deps.media.advertisedHost ?? this.deps.media.host,
       port: handle.localPort ?? 0,
       sessionId: Date.now(),
       sessionVersion: this.sessionVersion++,
-    });
+    };
+    dialog.answerSdp = buildAnswer(negotiation, dialog.localMedia);
     this.dialogs.set(dialog.dialogKey, dialog);
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
     this.send(transaction.last, peer);
-    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp !== undefined }, 'SIP call offered');
+    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs, transport: peer.transport ?? 'UDP' }, 'SIP call offered');
 
     dialog.media.once('ended', () => this.onMediaEnded(dialog));
     if (this.settings.ringMs === 0) {
@@ -375,6 +419,8 @@ export class SipEndpoint {
       codec: audio.codec,
       payloadType: audio.payloadType,
       telephoneEventPayloadType: audio.telephoneEventPayloadType,
+      telephoneEventClockHz: audio.telephoneEventClockHz,
+      packetMs: audio.packetMs,
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,
@@ -397,10 +443,9 @@ export class SipEndpoint {
   private accept(dialog: SipDialog, key: string): void {
     if (dialog.state !== 'proceeding') return;
     dialog.state = 'accepted';
-    const { address, port } = this.local;
     const ok = responseTo(dialog.invite, 200, 'OK', {
       toTag: dialog.localTag,
-      headers: [['Contact', `<sip:${this.settings.botUser}@${address}:${port}>`], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      headers: [['Contact', this.contact(dialog.peer)], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
       body: dialog.answerSdp,
     });
     const transaction = this.transactions.get(key);
@@ -414,15 +459,50 @@ export class SipEndpoint {
     this.forget(key);
   }
 
+  // RFC 3261 section 14.2 / RFC 3264 section 8: a re-INVITE is a new offer, answered against the
+  // one in force, and the media session follows the answer (hold and resume, a new address, the
+  // peer's new keys). An offerless re-INVITE gets the current session as Parley's offer.
   private onReInvite(request: SipRequest, peer: SipPeer, key: string): void {
     const dialog = this.findDialog(request);
     if (!dialog || dialog.state === 'ended') throw new SipRejection(481, 'Call/Transaction Does Not Exist');
-    // Same session, same answer (RFC 3264 section 8: an unchanged SDP keeps its version).
-    this.sendNonInviteFinal(key, peer, responseTo(request, 200, 'OK', {
+    // Section 14.2: no new offer while our answer to the last one is not yet acknowledged.
+    if (dialog.state !== 'confirmed') throw new SipRejection(491, 'Request Pending');
+    if (request.body.length > 0) {
+      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
+      const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
+      this.followRenegotiation(dialog, next);
+    }
+    const ok = responseTo(request, 200, 'OK', {
       toTag: dialog.localTag,
-      headers: [['Content-Type', 'application/sdp'], ...capabilityHeaders()],
+      headers: [['Contact', this.contact(dialog.peer)], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
       body: dialog.answerSdp,
-    }));
+    });
+    // Section 13.3.1.4 holds for a re-INVITE too: its 2xx is retransmitted until the ACK.
+    dialog.finalResponse?.stop();
+    dialog.finalResponse = new Retransmitter(() => this.send(ok, dialog.peer), this.settings, () => dialog.logger.warn('no ACK for our 200 OK to a re-INVITE'));
+    dialog.finalResponse.start();
+    this.sendNonInviteFinal(key, peer, ok);
+  }
+
+  private followRenegotiation(dialog: SipDialog, next: Negotiation): void {
+    const before = dialog.negotiation!.audio;
+    const after = next.audio;
+    const media = dialog.media!;
+    // First, as the one step that can still refuse: nothing has changed if it does.
+    if ((after.codec !== before.codec || after.payloadType !== before.payloadType) && !media.switchCodec(after.codec, after.payloadType)) {
+      throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
+    }
+    const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
+    const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
+    // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
+    if (moved && sendsMedia(after.direction)) media.redirect(after.remoteHost, after.remotePort);
+    if (rekeyed) media.rekeyRemote(after.srtp!.suite, after.srtp!.remoteKey);
+    media.setPaused(!sendsMedia(after.direction));
+    dialog.negotiation = moved && !sendsMedia(after.direction) ? { ...next, audio: { ...after, remoteHost: before.remoteHost, remotePort: before.remotePort } } : next;
+    dialog.localMedia = { ...dialog.localMedia!, sessionVersion: dialog.localMedia!.sessionVersion + 1 };
+    dialog.answerSdp = buildAnswer(next, dialog.localMedia);
+    dialog.logger.info({ direction: after.direction, moved, rekeyed, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
   }
 
   private onAck(request: SipRequest): void {
@@ -434,6 +514,8 @@ export class SipEndpoint {
       this.onConfirmed(dialog);
       return;
     }
+    // The ACK of a re-INVITE's 2xx.
+    if (dialog?.state === 'confirmed') dialog.finalResponse?.stop();
     // The ACK of a non-2xx final response belongs to the INVITE transaction (section 17.2.1).
     this.transactions.get(transactionKey(request, 'INVITE'))?.retransmitter?.stop();
   }
@@ -467,7 +549,7 @@ export class SipEndpoint {
     if (!dialog || dialog.state !== 'proceeding') return;
     dialog.state = 'ended';
     clearTimeout(dialog.ringTimer);
-    dialog.media?.close('caller_cancel');
+    if (dialog.media) endUnansweredMedia(dialog.media, 'caller_cancel', dialog.startedAtMs, dialog.logger);
     this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 487, 'Request Terminated', { toTag: dialog.localTag }));
     this.rejectWaiter(dialog, 'the caller cancelled');
   }
@@ -501,10 +583,13 @@ export class SipEndpoint {
   private endLocally(dialog: SipDialog, reason: string): void {
     if (dialog.state === 'ended') return;
     const wasProceeding = dialog.state === 'proceeding';
+    const answered = dialog.state === 'confirmed';
     dialog.state = 'ended';
     dialog.stopTimers();
-    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.local, this.settings);
-    dialog.media?.close(reason);
+    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.localFor(dialog.peer), this.settings);
+    // Before the ACK no Call owns the media: its end is logged and counted here.
+    if (dialog.media && !answered) endUnansweredMedia(dialog.media, reason, dialog.startedAtMs, dialog.logger);
+    else dialog.media?.close(reason);
     this.rejectWaiter(dialog, reason);
     this.forgetDialog(dialog);
   }

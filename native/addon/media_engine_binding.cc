@@ -19,6 +19,7 @@
 #include "addon/session_options.h"
 #include "media/media_counters.h"
 #include "media/media_engine.h"
+#include "rtp/srtp_profile.h"
 #include "media/pcm_leg.h"
 #include "media/rtp_leg.h"
 
@@ -59,6 +60,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("clear", &MediaEngineBinding::Clear),
                            InstanceMethod("sendDtmf", &MediaEngineBinding::SendDtmf),
                            InstanceMethod("setRemote", &MediaEngineBinding::SetRemote),
+                           InstanceMethod("redirect", &MediaEngineBinding::Redirect),
+                           InstanceMethod("rekeyRemote", &MediaEngineBinding::RekeyRemote),
+                           InstanceMethod("switchCodec", &MediaEngineBinding::SwitchCodec),
                            InstanceMethod("ingest", &MediaEngineBinding::Ingest),
                            InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
                            InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
@@ -209,13 +213,45 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     return Napi::Boolean::New(info.Env(), session.SendDtmf(digits.data(), digits.size()));
   }
 
-  Napi::Value SetRemote(const Napi::CallbackInfo& info) {
-    RtpLeg& leg = RtpLegArg(info);
+  // (id, host, port): the address in arguments 1 and 2.
+  static SocketAddress AddressArg(const Napi::CallbackInfo& info) {
     try {
-      leg.SetRemote(SocketAddress::FromHostPort(StringArg(info, 1, "host"), static_cast<int>(IntegerArg(info, 2, 1, 65535, "port"))));
+      return SocketAddress::FromHostPort(StringArg(info, 1, "host"), static_cast<int>(IntegerArg(info, 2, 1, 65535, "port")));
     } catch (const std::invalid_argument& error) {
       throw MakeError(info.Env(), kInvalidArgument, error.what());
     }
+  }
+
+  Napi::Value SetRemote(const Napi::CallbackInfo& info) {
+    RtpLegArg(info).SetRemote(AddressArg(info));
+    return info.Env().Undefined();
+  }
+
+  // redirect(id, host, port): a re-INVITE's new remote address; the source is latched anew.
+  Napi::Value Redirect(const Napi::CallbackInfo& info) {
+    RtpLegArg(info).Redirect(AddressArg(info));
+    return info.Env().Undefined();
+  }
+
+  // switchCodec(id, codec, payloadType): a re-INVITE's codec change; false when the leg cannot.
+  Napi::Value SwitchCodec(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    const std::string name = StringArg(info, 1, "codec");
+    const CodecInfo* codec = CodecTable::FindByName(name.c_str());
+    if (codec == nullptr) throw MakeError(info.Env(), kInvalidArgument, "unknown codec: " + name);
+    const auto payload_type = static_cast<int>(IntegerArg(info, 2, 0, 127, "payloadType"));
+    return Napi::Boolean::New(info.Env(), leg.SwitchCodec(codec->id, payload_type));
+  }
+
+  // rekeyRemote(id, profile, remoteKey: Uint8Array(30)): a re-INVITE's new SDES key from the peer.
+  Napi::Value RekeyRemote(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    SrtpProfile profile;
+    const std::string name = StringArg(info, 1, "profile");
+    if (!ParseSrtpProfile(name.c_str(), &profile)) throw MakeError(info.Env(), kInvalidArgument, "unknown SRTP profile: " + name);
+    Napi::Uint8Array key = Uint8Arg(info, 2);
+    if (key.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
+    if (!leg.RekeyRemote(profile, key.Data())) throw MakeError(info.Env(), kInvalidState, "rekeyRemote on a leg without SRTP");
     return info.Env().Undefined();
   }
 

@@ -29,6 +29,16 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.codec = info->id;
   parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type, 0, 127);
   parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1, -1, 127);
+  // 0: the audio clock. Otherwise an rtpmap clock a telephone-event may have (RFC 4733 section 2.1).
+  parsed.telephone_event_clock_hz = IntOption(env, options, "telephoneEventClockHz", 0, 0, 48000);
+  if (parsed.telephone_event_clock_hz != 0 && parsed.telephone_event_clock_hz < 8000) {
+    throw MakeError(env, kInvalidArgument, "telephoneEventClockHz must be 0 or 8000-48000");
+  }
+  // 0: one packet per frame. Otherwise the answer's ptime, in whole 10 ms steps.
+  parsed.packet_ms = IntOption(env, options, "packetMs", 0, 0, 60);
+  if (parsed.packet_ms != 0 && (parsed.packet_ms < 10 || parsed.packet_ms % 10 != 0)) {
+    throw MakeError(env, kInvalidArgument, "packetMs must be 0 or 10-60 in steps of 10");
+  }
   parsed.bot_rate_hz = bot_rate_hz;
   parsed.encoder.opus_bitrate_bps = IntOption(env, options, "opusBitrateBps", parsed.encoder.opus_bitrate_bps, 6000, 510'000);
   parsed.encoder.opus_complexity = IntOption(env, options, "opusComplexity", parsed.encoder.opus_complexity, 0, 10);

@@ -44,8 +44,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
                                  // RFC 6716 section 4.4: Opus conceals in whole 2.5 ms steps.
                                  options.codec == CodecId::kOpus ? codec_.clock_rate_hz / 400 : 1,
                                  options.codec == CodecId::kOpus}),
-      dtmf_in_(codec_.clock_rate_hz),
-      dtmf_out_(codec_.clock_rate_hz, options.frame_ms),
+      dtmf_in_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
+      dtmf_out_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz,
+                options.frame_ms),
       latch_([&options] {
         SourceLatchConfig source = options.source;
         source.signalled = options.remote;
@@ -55,6 +56,8 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       seq_(options.ssrc != 0 ? options.initial_seq : static_cast<uint16_t>(RandomU32())),
       timestamp_(options.ssrc != 0 ? options.initial_timestamp : RandomU32()),
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
+      initial_timestamp_(timestamp_),
+      event_clock_hz_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
@@ -64,6 +67,18 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
+  }
+  if (options.telephone_event_clock_hz != 0 &&
+      (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
+    throw std::invalid_argument("telephone-event clock out of range");
+  }
+  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
+    if (options.packet_ms < 10 || options.packet_ms > 60 || options.packet_ms % 10 != 0 || codec_.bytes_per_frame == 0) {
+      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec");
+    }
+    packet_bytes_ = static_cast<size_t>(codec_.bytes_per_frame * options.packet_ms / 20);
+    packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
+    pending_.resize(packet_bytes_ + static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20));
   }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
@@ -253,17 +268,26 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   // The RTP clock runs on while paused or silent (RFC 3550 section 5.1): the far end sees a gap,
   // not a time warp.
   timestamp_ += rtp_samples_per_frame_;
-  if (paused_) return;
+  // A frame not sent as audio breaks the run a pending packet was filling: it is dropped, so no
+  // packet ever spans a gap in time.
+  if (paused_) {
+    pending_bytes_ = 0;
+    return;
+  }
 
   DtmfPackets dtmf;
-  if (dtmf_out_.Tick(frame_timestamp, &dtmf)) {
+  if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
+    pending_bytes_ = 0;
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
     }
     return;
   }
-  if (frame == nullptr && !options_.send_silence) return;
+  if (frame == nullptr && !options_.send_silence) {
+    pending_bytes_ = 0;
+    return;
+  }
 
   int16_t* pcm = codec_pcm_.data();
   if (frame == nullptr) {
@@ -276,8 +300,34 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     ++stats_.send_dropped;
     return;
   }
+  if (packet_bytes_ != 0) {
+    SendPacketized(payload_buffer_.data(), static_cast<size_t>(bytes), frame_timestamp, talkspurt_start);
+    return;
+  }
   SendRtp(static_cast<uint8_t>(options_.payload_type), talkspurt_start, frame_timestamp, payload_buffer_.data(),
           static_cast<size_t>(bytes));
+}
+
+// The answer's ptime (RFC 3551 section 4.2: a packet may carry any whole number of samples of a
+// sample-based codec): frames are cut or joined into packets of packet_ms, each stamped with
+// the RTP time of its first sample. 10 ms packets go out two per frame.
+void RtpLeg::SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start) {
+  if (pending_bytes_ == 0) {
+    pending_timestamp_ = timestamp;
+    pending_marker_ = talkspurt_start;
+  }
+  std::memcpy(pending_.data() + pending_bytes_, encoded, length);
+  pending_bytes_ += length;
+  size_t offset = 0;
+  while (pending_bytes_ - offset >= packet_bytes_) {
+    SendRtp(static_cast<uint8_t>(options_.payload_type), pending_marker_, pending_timestamp_, pending_.data() + offset,
+            packet_bytes_);
+    pending_marker_ = false;
+    pending_timestamp_ += packet_samples_;
+    offset += packet_bytes_;
+  }
+  pending_bytes_ -= offset;
+  if (pending_bytes_ != 0 && offset != 0) std::memmove(pending_.data(), pending_.data() + offset, pending_bytes_);
 }
 
 bool RtpLeg::SendDtmf(const char* digits, size_t count) {
@@ -340,6 +390,49 @@ RtpLeg::Stats RtpLeg::stats() const {
   return stats;
 }
 
-const char* RtpLeg::codec_name() const { return codec_.name; }
+const char* RtpLeg::codec_name() const { return CodecTable::Get(options_.codec).name; }
+
+// RFC 4733 section 2.1: an event's timestamp counts the telephone-event clock. Scaled from the
+// audio clock's elapsed ticks, so both formats stay on one time line from the stream's start
+// (exact while the elapsed count fits 32 bits: 24 hours at 48 kHz).
+uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
+  if (event_clock_hz_ == codec_.clock_rate_hz) return audio_timestamp;
+  const uint64_t elapsed = static_cast<uint32_t>(audio_timestamp - initial_timestamp_);
+  return initial_timestamp_ + static_cast<uint32_t>(elapsed * static_cast<uint64_t>(event_clock_hz_) /
+                                                    static_cast<uint64_t>(codec_.clock_rate_hz));
+}
+
+void RtpLeg::Redirect(const SocketAddress& remote) {
+  remote_ = remote;
+  remote_learned_ = false;
+  latch_.Redirect(remote);
+  // The new source starts its own sequence and timeline: it plays after what is buffered.
+  jitter_.NewStream();
+}
+
+bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
+  const CodecInfo& next = CodecTable::Get(codec);
+  if (next.bytes_per_frame == 0 || next.clock_rate_hz != codec_.clock_rate_hz ||
+      next.bytes_per_frame != codec_.bytes_per_frame || CodecPcmRateHz(codec, options_.bot_rate_hz) != pcm_rate_hz_ ||
+      payload_type < 0 || payload_type > 127 || payload_type == options_.telephone_event_payload_type) {
+    return false;
+  }
+  decoder_ = MakeFrameDecoder(codec, pcm_rate_hz_);
+  encoder_ = MakeFrameEncoder(codec, options_.encoder, pcm_rate_hz_);
+  options_.codec = codec;
+  options_.payload_type = payload_type;
+  jitter_.NewStream();
+  pending_bytes_ = 0;
+  return true;
+}
+
+// A fresh context: every remote SSRC's ROC, highest sequence and replay window (the per-SSRC
+// stream table, RFC 3711 section 3.2.3) belonged to the old master key and start over with the
+// new one.
+bool RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
+  if (!srtp_in_) return false;
+  srtp_in_ = std::make_unique<SrtpContext>(profile, remote_key, remote_key + 16);
+  return true;
+}
 
 }  // namespace parley

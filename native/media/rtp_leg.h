@@ -34,8 +34,15 @@ struct RtpLegOptions {
   CodecId codec = CodecId::kPcmu;
   int payload_type = 0;
   int telephone_event_payload_type = -1;  // -1: RFC 4733 events not negotiated
+  // The telephone-event format's own clock (RFC 4733 section 2.1), 0: the audio codec's. Phones
+  // offer telephone-event/8000 beside opus/48000: its timestamps and durations count 8 kHz ticks.
+  int telephone_event_clock_hz = 0;
   int bot_rate_hz = 16000;
   int frame_ms = 20;
+  // Milliseconds of audio per packet sent (the answer's a=ptime, RFC 4566 section 6): 0 or
+  // frame_ms sends each frame as it is encoded; 10-60 in steps of 10 for a constant-rate codec
+  // (G.711, G.722), whose encoded bytes cut at any sample boundary.
+  int packet_ms = 0;
   FrameEncoderOptions encoder;
 
   // Transport: a socket of its own bound to local_host:local_port (0 = any free port), or none
@@ -95,11 +102,25 @@ class RtpLeg final : public NetworkLeg {
   bool active() const override { return latch_.latched(); }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
-  void SkipFrames(int64_t frames) override { timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_; }
+  void SkipFrames(int64_t frames) override {
+    timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_;
+    pending_bytes_ = 0;  // a packet never spans skipped time
+  }
   RtpLeg* AsRtp() override { return this; }
 
   // The signalled remote address, known after the leg was made (Asterisk's channel variables).
   void SetRemote(const SocketAddress& remote);
+  // A re-INVITE moved the peer (RFC 3264 section 8.3.1): send there; the new address is the
+  // signalled one, and the old source cannot take the latch back (SourceLatch::Redirect).
+  void Redirect(const SocketAddress& remote);
+  // A re-INVITE brought new SDES keys from the peer (RFC 4568 section 7.1.4): inbound packets are
+  // authenticated with them from now on; our own key and stream continue. False, and nothing
+  // changed, on a leg without SRTP (a key cannot turn plain RTP into SRTP one way).
+  bool RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
+  // A re-INVITE changed the codec or its payload type (RFC 3264 section 8.3.2). Only to a codec
+  // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
+  // construction still fit. False, and nothing changed, otherwise.
+  bool SwitchCodec(CodecId codec, int payload_type);
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
   // Adds this leg's refusals, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
@@ -126,6 +147,8 @@ class RtpLeg final : public NetworkLeg {
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
+  uint32_t EventTimestamp(uint32_t audio_timestamp) const;
+  void SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start);
   void Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id);
 
   RtpLegOptions options_;
@@ -153,6 +176,8 @@ class RtpLeg final : public NetworkLeg {
   uint16_t seq_;
   uint32_t timestamp_;
   uint32_t rtp_samples_per_frame_;
+  uint32_t initial_timestamp_;
+  int event_clock_hz_;
 
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;
@@ -165,6 +190,13 @@ class RtpLeg final : public NetworkLeg {
   size_t fifo_head_ = 0;
   size_t fifo_samples_ = 0;
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
+  // Encoded audio waiting to fill a packet of packet_ms (SendPacketized).
+  size_t packet_bytes_ = 0;
+  uint32_t packet_samples_ = 0;
+  std::vector<uint8_t> pending_;
+  size_t pending_bytes_ = 0;
+  uint32_t pending_timestamp_ = 0;
+  bool pending_marker_ = false;
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
   uint32_t reported_refusals_ = 0; // bit per MediaRefusal already reported once
   Stats stats_;

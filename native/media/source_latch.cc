@@ -8,6 +8,10 @@ SourceVerdict SourceLatch::Evaluate(const SocketAddress& from, uint32_t ssrc, in
                                     MediaRefusal* refusal) const {
   if (from.empty()) return latched_ ? SourceVerdict::kAccept : SourceVerdict::kLatch;
   if (latched_ && from.SameAs(source_)) return SourceVerdict::kAccept;
+  if (!moved_from_.empty() && from.SameAs(moved_from_)) {
+    *refusal = MediaRefusal::kForeignSource;
+    return SourceVerdict::kRefuse;
+  }
   const bool signalled = !config_.signalled.empty() && from.SameAs(config_.signalled);
   if (signalled) return SourceVerdict::kLatch;
   *refusal = latched_ ? MediaRefusal::kForeignSource : MediaRefusal::kUnsignalledSource;
@@ -28,6 +32,15 @@ SourceVerdict SourceLatch::Evaluate(const SocketAddress& from, uint32_t ssrc, in
 SourceVerdict SourceLatch::Candidate(const SocketAddress& from, uint32_t ssrc, int packets_needed) const {
   const bool continues = candidate_packets_ > 0 && from.SameAs(candidate_) && ssrc == candidate_ssrc_;
   return (continues ? candidate_packets_ : 0) + 1 >= packets_needed ? SourceVerdict::kLatch : SourceVerdict::kCandidate;
+}
+
+void SourceLatch::Redirect(const SocketAddress& signalled) {
+  config_.signalled = signalled;
+  candidate_packets_ = 0;
+  if (latched_ && source_.SameAs(signalled)) return;  // media stays where it was
+  if (latched_) moved_from_ = source_;
+  if (moved_from_.SameAs(signalled)) moved_from_ = SocketAddress{};  // moved back
+  latched_ = false;
 }
 
 void SourceLatch::Seen(int64_t now_us) {

@@ -56,6 +56,11 @@ class SourceLatch {
   void Seen(int64_t now_us);
 
   void SetSignalled(const SocketAddress& signalled) { config_.signalled = signalled; }
+  // A re-INVITE moved the peer (RFC 3264 section 8.3.1): `signalled` is its new address, which
+  // latches at its first valid packet like any signalled address. The source it moved away from
+  // is refused from then on, so its packets still in flight cannot take the latch back (neither
+  // at once nor as a learning or NAT candidate).
+  void Redirect(const SocketAddress& signalled);
   // The latched source started a new SSRC (RtpLeg's switch rule); NAT re-latching expects it.
   void FollowSsrc(uint32_t ssrc) { source_ssrc_ = ssrc; }
   bool latched() const { return latched_; }
@@ -68,6 +73,7 @@ class SourceLatch {
   SourceLatchConfig config_;
   bool latched_ = false;
   SocketAddress source_;
+  SocketAddress moved_from_;  // the source a re-INVITE moved away from (Redirect)
   uint32_t source_ssrc_ = 0;
   int64_t first_latched_us_ = 0;
   int64_t source_last_us_ = 0;

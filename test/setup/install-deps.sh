@@ -7,6 +7,8 @@ packages=(espeak-ng sox libspandsp-dev redis-server coturn chromium sip-tester j
   # echo bench references (bench/echo)
   libspeexdsp-dev libwebrtc-audio-processing-dev
   util-linux
+  # self-signed certificates for the SIP/TLS tests
+  openssl
   # Asterisk's offline build (test/setup/asterisk.sh)
   build-essential libedit-dev libjansson-dev libxml2-dev libsqlite3-dev uuid-dev libssl-dev
   libsrtp2-dev libopus-dev libcurl4-openssl-dev bzip2 xz-utils)

@@ -50,7 +50,9 @@ export class Baresip {
     control.on('data', (text: string) => this.onData(text));
   }
 
-  static async start(options: { dir: string; speakWav: string }): Promise<Baresip> {
+  // `account`: the account line's parameters (codecs, mediaenc ...); `modules`: extra modules
+  // to load (opus.so, srtp.so ...).
+  static async start(options: { dir: string; speakWav: string; account?: string; modules?: string[] }): Promise<Baresip> {
     if (!existsSync('/usr/bin/baresip')) throw new BaresipUnavailableError('baresip is not installed: apt-get install baresip (test/setup/install-deps.sh installs it)');
     mkdirSync(options.dir, { recursive: true });
     const controlPort = await freeTcpPort();
@@ -74,6 +76,7 @@ export class Baresip {
         'module aufile.so',
         'module aubridge.so',
         'module sndfile.so',
+        ...(options.modules ?? []).map((module) => `module ${module}`),
         'module_app account.so',
         'module_app menu.so',
         'module_app ctrl_tcp.so',
@@ -81,7 +84,7 @@ export class Baresip {
       ].join('\n'),
     );
     // No registration (regint=0): Asterisk identifies the phone by its source address.
-    writeFileSync(join(options.dir, 'accounts'), '<sip:phone@127.0.0.1>;regint=0;audio_codecs=PCMU;answermode=manual\n');
+    writeFileSync(join(options.dir, 'accounts'), `<sip:phone@127.0.0.1>;regint=0;${options.account ?? 'audio_codecs=PCMU'};answermode=manual\n`);
     writeFileSync(join(options.dir, 'contacts'), '');
     const child = spawn('baresip', ['-f', options.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     // A test worker that dies (a test timeout) must not leave the phone running.

@@ -114,6 +114,41 @@ describe('SSRC latching over real UDP', () => {
     expect(await untilMetric('unsignalled_source', 1)).toBeGreaterThanOrEqual(1);
   });
 
+  // RFC 3264 section 8.3.1: a re-INVITE moved the peer. Its old address's packets still in flight
+  // (or an attacker spoofing it) must not win the latch back, even after the learning window.
+  it('after a redirect, latches the new signalled address and never the old one again', async () => {
+    engine = new MediaEngine();
+    const old = await RtpPeer.open();
+    const moved = await RtpPeer.open();
+    peers.push(old, moved);
+    const { session, localPort } = engine.createRtpSession('redirect', {
+      codec: 'PCMU',
+      bargeIn: false,
+      botRateHz: 8000,
+      remoteHost: '127.0.0.1',
+      remotePort: old.port,
+      sourceLearningMs: 0,
+    });
+    for (let i = 0; i < 5; i++) old.send(header(0x1111, i), silence, localPort!);
+    await until(session, (s) => (s.packetsReceived ?? 0) >= 5);
+    session.redirect('127.0.0.1', moved.port);
+    const heard: Int16Array[] = [];
+    session.on('audio', (pcm) => heard.push(pcm.slice()));
+    for (let i = 5; i < 25; i++) old.send(header(0x1111, i), loud, localPort!);
+    const refused = await until(session, (s) => (s.packetsReceived ?? 0) + (s.foreignSource ?? 0) + (s.sourceCandidate ?? 0) >= 25);
+    expect(refused.packetsReceived).toBe(5);
+    expect(refused.sourceCandidate ?? 0).toBe(0);
+    for (let i = 0; i < 10; i++) moved.send(header(0x2222, 100 + i), silence, localPort!);
+    const stats = await until(session, (s) => (s.packetsReceived ?? 0) >= 15);
+    expect(stats.foreignSource).toBe(20);
+    // The bot's audio goes to the new address, and nothing loud was played.
+    await moved.waitFor(1);
+    await vi.waitFor(() => {
+      if (heard.length < 20) throw new Error(`${heard.length} frames heard`);
+    }, { timeout: 10_000 });
+    expect(rmsDbfs(Int16Array.from(heard.flatMap((frame) => [...frame])))).toBeLessThan(-60);
+  });
+
   it('strict source: takes nothing before the signalled address is known, then only that address', async () => {
     engine = new MediaEngine();
     const asterisk = await RtpPeer.open();

@@ -182,6 +182,74 @@ describe('direct SIP endpoint over real UDP', () => {
     await client.waitForResponse(dialog.callId, 'BYE', 200);
   });
 
+  it('follows a re-INVITE to a new address with new SDES keys: the audio goes both ways from the new peer, Parley\'s key kept', async () => {
+    const { client } = await start({ srtp: 'optional' });
+    const first = await rtpPeer();
+    const second = await rtpPeer();
+    const keyA = Buffer.alloc(30, 0x11);
+    const keyB = Buffer.alloc(30, 0x22);
+    const { dialog, answer } = await connect(client, offerSdp({ port: first.port, crypto: `inline:${keyA.toString('base64')}` }));
+    const ours = /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)/.exec(answer)![1]!;
+    await expect.poll(() => calls.size).toBe(1);
+    // The first peer talks for a while, so Parley has latched onto it before the move.
+    const srtpA = new SrtpSession({ profile: 1, keys: { localMasterKey: keyA.subarray(0, 16), localMasterSalt: keyA.subarray(16), remoteMasterKey: Buffer.alloc(16), remoteMasterSalt: Buffer.alloc(14) } });
+    const silence = Buffer.from(alawmulaw.mulaw.encode(new Int16Array(160)));
+    for (let i = 0; i < 25; i++) first.sendRaw(srtpA.encrypt(silence, new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x7777, sequenceNumber: i, timestamp: 160 * i })), answerPort(answer));
+    await first.waitFor(5);
+
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: second.port, crypto: `inline:${keyB.toString('base64')}` }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKmove' }));
+    const moved = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(moved.status).toBe(200);
+    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKmoveack' }));
+    // RFC 4568 section 7.1.4: the answerer may keep its key; Parley does, so only inbound is re-keyed.
+    expect(moved.body).toContain(`inline:${ours}`);
+    const theirKey = Buffer.from(ours, 'base64');
+    const srtp = new SrtpSession({
+      profile: 1,
+      keys: { localMasterKey: keyB.subarray(0, 16), localMasterSalt: keyB.subarray(16), remoteMasterKey: theirKey.subarray(0, 16), remoteMasterSalt: theirKey.subarray(16) },
+    });
+    const port = answerPort(moved.body);
+    // Still in flight from the old address after the move: must not pull the leg back there.
+    for (let i = 25; i < 30; i++) first.sendRaw(srtpA.encrypt(silence, new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x7777, sequenceNumber: i, timestamp: 160 * i })), port);
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => Buffer.from(alawmulaw.mulaw.encode(frame)));
+    const startMs = performance.now();
+    for (let i = 0; i < payloads.length; i++) {
+      const waitMs = startMs + 20 * i - performance.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs)); // pacing, one packet per 20 ms
+      const header = new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x8888, sequenceNumber: 500 + i, timestamp: 9000 + 160 * i, marker: i === 0 });
+      second.sendRaw(srtp.encrypt(payloads[i]!, header), port);
+    }
+    await second.waitFor(payloads.length);
+    const returned = Int16Array.from(second.received.flatMap(({ packet }) => [...alawmulaw.mulaw.decode(srtp.decrypt(packet.serialize()).subarray(12))]));
+    // The new peer's speech came back to the new peer: both directions followed the re-INVITE.
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbyemove' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('switches from PCMU to PCMA when a re-INVITE offers only A-law: the speech comes back A-law encoded', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '8 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKalaw' }));
+    const switched = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(switched.status).toBe(200);
+    expect(switched.body).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r?$/m);
+    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKalawack' }));
+
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => alawmulaw.alaw.encode(frame));
+    await peer.stream(payloads, answerPort(answer), { payloadType: 8, ssrc: 0x5252, samplesPerFrame: 160 });
+    await peer.waitFor(payloads.length + 10);
+    const back = peer.received.map((r) => r.packet).filter((p) => p.header.payloadType === 8);
+    const returned = Int16Array.from(back.flatMap((p) => [...alawmulaw.alaw.decode(p.payload)]));
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbyealaw' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
   it('refuses an offer without crypto when SRTP is mandatory (488), and SAVP when SRTP is off (488)', async () => {
     const mandatory = await start({ srtp: 'mandatory' });
     const first = mandatory.client.newDialog();
@@ -227,14 +295,16 @@ describe('direct SIP endpoint over real UDP', () => {
     client.answer(bye);
   });
 
-  it('answers a re-INVITE in the dialog with the same answer, 481 outside it, and 503 past maxCalls', async () => {
+  it('answers an unchanged re-INVITE with the same media (next SDP version), 481 outside the dialog, and 503 past maxCalls', async () => {
     const { client } = await start({ maxCalls: 1 });
     const peer = await rtpPeer();
     const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
     client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKreinvite' }));
     const reinvite = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
     expect(reinvite.status).toBe(200);
-    expect(reinvite.body).toBe(answer);
+    // RFC 3264 section 8: the same session id, the next version, the same stream.
+    expect(reinvite.body.replace(/^o=.*$/m, '')).toBe(answer.replace(/^o=.*$/m, ''));
+    expect(/^o=\S+ (\d+) (\d+)/m.exec(reinvite.body)!.slice(1).map(Number)).toEqual([Number(/^o=\S+ (\d+)/m.exec(answer)![1]), Number(/^o=\S+ \d+ (\d+)/m.exec(answer)![1]) + 1]);
     const stranger = { ...client.newDialog(), toTag: 'unknown' };
     client.invite(stranger, offerSdp({ port: peer.port }));
     await client.waitForResponse(stranger.callId, 'INVITE', 481);

@@ -14,7 +14,8 @@ const hostile: unknown[] = [
 const numericKeys = [
   'botRateHz', 'playoutMaxMs', 'vadAggressiveness', 'vadHangoverMs', 'bargeInMinSpeechMs', 'payloadType',
   'telephoneEventPayloadType', 'opusBitrateBps', 'opusComplexity', 'localPort', 'remotePort', 'jitterMinDelayMs',
-  'jitterMaxDelayMs', 'sourceLearningMs', 'relatchSilenceMs', 'relatchPackets', 'startUs',
+  'jitterMaxDelayMs', 'sourceLearningMs', 'relatchSilenceMs', 'relatchPackets', 'startUs', 'telephoneEventClockHz',
+  'packetMs',
 ];
 
 function outcome(run: () => unknown): string {
@@ -61,12 +62,26 @@ describe('native session options at the boundary', () => {
         () => native.ingest(v, packet),
         () => native.mark(id, v),
         () => native.setRemote(id, '127.0.0.1', v),
+        () => native.redirect(id, '127.0.0.1', v),
+        () => native.redirect(id, value as string, 4000),
+        () => native.switchCodec(id, 'PCMA', v),
+        () => native.switchCodec(id, value as string, 8),
+        () => native.rekeyRemote(id, value as string, new Uint8Array(30)),
         () => native.sendDtmf(id, value as string),
         () => native.stats(v),
       ];
       for (const call of calls) expect(['ok', 'ERR_PARLEY_INVALID_ARGUMENT', 'ERR_PARLEY_INVALID_STATE']).toContain(outcome(call));
     }
     native.remove(id);
+  });
+
+  it('takes a telephone-event clock of 0 or 8000-48000 Hz and a packet time of 0 or 10-60 ms in 10 ms steps, nothing between', () => {
+    const create = (extra: Record<string, unknown>) =>
+      outcome(() => native.remove(native.createRtpSession({ codec: 'PCMU', transport: 'external', telephoneEventPayloadType: 101, ...extra }).id));
+    for (const hz of [0, 8000, 16000, 48000]) expect(create({ telephoneEventClockHz: hz }), `${hz} Hz`).toBe('ok');
+    for (const hz of [1, 4000, 7999, 48001, 96000]) expect(create({ telephoneEventClockHz: hz }), `${hz} Hz`).toBe('ERR_PARLEY_INVALID_ARGUMENT');
+    for (const ms of [0, 10, 20, 30, 60]) expect(create({ packetMs: ms }), `${ms} ms`).toBe('ok');
+    for (const ms of [5, 15, 25, 70, 80]) expect(create({ packetMs: ms }), `${ms} ms`).toBe('ERR_PARLEY_INVALID_ARGUMENT');
   });
 
   it('the schema in front refuses the same values with a typed error before native code sees them', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAnswer, negotiate, type SdpPolicy } from '../../../../gateway-adapters/sip/sdp-offer-answer.js';
+import { buildAnswer, negotiate, renegotiate, type SdpPolicy } from '../../../../gateway-adapters/sip/sdp-offer-answer.js';
 
 const policy: SdpPolicy = { codecs: ['opus', 'PCMU', 'PCMA'], srtp: 'optional' };
 const key = Buffer.alloc(30, 7).toString('base64');
@@ -27,8 +27,8 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
   it('takes the first offered codec it speaks, with the offerer\'s payload type and keys', () => {
     const { audio } = negotiate(janusOffer, policy);
     expect(audio).toMatchObject({ codec: 'opus', payloadType: 111, remoteHost: '198.18.0.2', remotePort: 21000 });
-    // telephone-event/8000 does not match Opus's 48 kHz clock (RFC 4733 section 7.1.1).
-    expect(audio.telephoneEventPayloadType).toBeUndefined();
+    // Phones offer telephone-event/8000 beside opus/48000: taken at its own clock (RFC 4733 section 2.1).
+    expect(audio).toMatchObject({ telephoneEventPayloadType: 101, telephoneEventClockHz: 8000 });
     expect(Buffer.from(audio.srtp!.remoteKey).equals(Buffer.alloc(30, 7))).toBe(true);
     expect(audio.srtp!.localKey).toHaveLength(30);
   });
@@ -36,8 +36,9 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
   it('answers one audio stream, keeps RTP/AVP with crypto, and rejects the video stream with port 0', () => {
     const negotiation = negotiate(janusOffer, policy);
     const answer = buildAnswer(negotiation, { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 });
-    expect(answer).toMatch(/^m=audio 30000 RTP\/AVP 111\r$/m);
+    expect(answer).toMatch(/^m=audio 30000 RTP\/AVP 111 101\r$/m);
     expect(answer).toContain('a=rtpmap:111 opus/48000/2');
+    expect(answer).toContain('a=rtpmap:101 telephone-event/8000');
     expect(answer).toMatch(/a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}/);
     expect(answer).toMatch(/^m=video 0 RTP\/AVP 96\r$/m);
     expect(answer).toContain('c=IN IP4 198.18.0.1');
@@ -66,5 +67,50 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(() => negotiate(janusOffer.replace(/c=IN IP4 198.18.0.2/g, 'c=IN IP6 ::1'), policy)).toThrow(/400/);
     expect(() => negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 9'), policy)).toThrow(/488 No common codec/);
     expect(() => negotiate(janusOffer.replace('m=audio 21000', 'm=audio 0'), policy)).toThrow(/488/);
+  });
+
+  it('prefers telephone-event at the audio clock, else 8000, and ignores clocks Parley does not run', () => {
+    const both = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101 102').replace('a=rtpmap:101 telephone-event/8000', 'a=rtpmap:101 telephone-event/8000\r\na=rtpmap:102 telephone-event/48000');
+    expect(negotiate(both, policy).audio).toMatchObject({ telephoneEventPayloadType: 102, telephoneEventClockHz: 48000 });
+    const odd = janusOffer.replace('telephone-event/8000', 'telephone-event/11025');
+    expect(negotiate(odd, policy).audio.telephoneEventPayloadType).toBeUndefined();
+  });
+
+  it('answers hold with the mirrored direction: sendonly -> recvonly, inactive -> inactive, c=0.0.0.0 -> inactive', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    expect(buildAnswer(negotiate(janusOffer.replace('a=sendrecv', 'a=sendonly'), policy), local)).toContain('a=recvonly');
+    expect(buildAnswer(negotiate(janusOffer.replace('a=sendrecv', 'a=recvonly'), policy), local)).toContain('a=sendonly');
+    expect(negotiate(janusOffer.replace('a=sendrecv', 'a=inactive'), policy).audio.direction).toBe('inactive');
+    expect(negotiate(janusOffer.replace('c=IN IP4 198.18.0.2', 'c=IN IP4 0.0.0.0'), policy).audio.direction).toBe('inactive');
+  });
+
+  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches, Opus, telephone-event or suite changes refused (488)', () => {
+    const first = negotiate(janusOffer, policy).audio;
+    const newKey = Buffer.alloc(30, 9).toString('base64');
+    const moved = janusOffer.replace(/198\.18\.0\.2/g, '198.18.0.3').replace('m=audio 21000', 'm=audio 22000').replace(key, newKey);
+    const next = renegotiate(moved, policy, first).audio;
+    expect(next).toMatchObject({ codec: 'opus', remoteHost: '198.18.0.3', remotePort: 22000 });
+    expect(Buffer.from(next.srtp!.remoteKey).equals(Buffer.alloc(30, 9))).toBe(true);
+    expect(next.srtp!.localKey).toBe(first.srtp!.localKey);
+    expect(() => renegotiate(janusOffer.replace(/\b111\b/g, '112'), policy, first)).toThrow(/488/);
+    // G.711 can switch within the call (same clock and frame size); the call's codec is kept while offered.
+    const pcmu = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 8 101'), policy).audio;
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 0 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMU', payloadType: 0 });
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMA', payloadType: 8 });
+    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101'), policy, pcmu)).toThrow(/488/);
+    expect(() => renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first)).toThrow(/488/);
+    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
+  });
+
+  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), 20 ms for Opus', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const pcmu = (lines: string): string => janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101').replace('a=sendrecv', `${lines}a=sendrecv`);
+    expect(negotiate(pcmu('a=ptime:30\r\n'), policy).audio.packetMs).toBe(30);
+    expect(buildAnswer(negotiate(pcmu('a=ptime:30\r\n'), policy), local)).toContain('a=ptime:30');
+    expect(negotiate(pcmu('a=ptime:60\r\na=maxptime:40\r\n'), policy).audio.packetMs).toBe(40);
+    expect(negotiate(pcmu('a=ptime:5\r\n'), policy).audio.packetMs).toBe(10);
+    expect(negotiate(pcmu('a=ptime:200\r\n'), policy).audio.packetMs).toBe(60);
+    expect(negotiate(pcmu(''), policy).audio.packetMs).toBe(20);
+    expect(negotiate(janusOffer.replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy).audio).toMatchObject({ codec: 'opus', packetMs: 20 });
   });
 });
