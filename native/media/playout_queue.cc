@@ -22,6 +22,10 @@ void PlayoutQueue::Grow(size_t needed) {
 }
 
 size_t PlayoutQueue::Push(const int16_t* pcm, size_t samples) {
+  // Audio pushed into a dry queue starts a new answer. Decided here, not at the next Pop on an
+  // empty queue: a bot that answers right after the queue drained would otherwise race the tick
+  // that notices it, and its answer's playedMs would include the one before.
+  if (size_ == 0) played_in_run_samples_ = 0;
   if (size_ + samples > ring_.size()) Grow(size_ + samples);
   const size_t accepted = std::min(samples, ring_.size() - size_);
   if (accepted > 0) RingWrite(ring_, (head_ + size_) % ring_.size(), pcm, accepted);
@@ -40,7 +44,6 @@ bool PlayoutQueue::Mark(uint32_t mark_id) {
 
 bool PlayoutQueue::Pop(int16_t* out, uint32_t* reached, size_t* reached_count) {
   if (size_ == 0) {
-    played_in_run_samples_ = 0;
     // Marks placed on an empty queue are reached at once: there is nothing left to play before them.
     *reached_count = ReleaseMarks(popped_total_, reached);
     return false;
