@@ -15,7 +15,10 @@ namespace parley {
 class PcmLeg final : public NetworkLeg {
  public:
   static constexpr int kFifoMs = 1000;
-  static constexpr int kMaxOutboundFrames = 8;
+  // Frames paced for JS to carry before it takes them (takeOutboundPcm). A loaded event loop can
+  // stall for a few hundred ms; the frames paced meanwhile must wait, not be dropped: on
+  // AudioSocket a 160 ms bound lost about a tenth of the bot's speech on a busy 2-core machine.
+  static constexpr int kMaxOutboundFrames = 32;
 
   PcmLeg(int leg_rate_hz, int bot_rate_hz, int frame_ms);
 
