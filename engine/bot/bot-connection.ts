@@ -34,6 +34,7 @@ const REFUSED = {
   eventBackpressure: 'event_backpressure',
   tooManyMarks: 'too_many_marks',
   stuck: 'stuck',
+  dtmfNotSent: 'dtmf_not_sent',
 } as const;
 
 // waiting: between a fault and a reconnect; detached: the bot is gone for good (fallback, or a
@@ -67,6 +68,8 @@ export class BotConnection implements BotSession {
   private nextBotMark = 1;
   private readonly botMarks = new Map<string, string>();
   private hangupReason: string | undefined;
+  // A bot that keeps sending digits the leg cannot carry is logged once per call, counted always.
+  private dtmfRefusalLogged = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly loggedMalformed = new Set<MalformedReason>();
   private readonly listeners: Array<{ [E in keyof CallMediaEvents]: [E, (...args: CallMediaEvents[E]) => void] }[keyof CallMediaEvents]> = [];
@@ -379,7 +382,11 @@ export class BotConnection implements BotSession {
         this.hangupAfterPlayout('bot_hangup');
         return;
       case 'dtmf':
-        this.media.sendDtmf(command.digits);
+        if (!this.media.sendDtmf(command.digits)) {
+          countRefused('bot', REFUSED.dtmfNotSent);
+          if (!this.dtmfRefusalLogged) this.logger.warn('bot DTMF not sent: no telephone-event on the caller leg, or its digit queue is full (counted in parley_refused_total)');
+          this.dtmfRefusalLogged = true;
+        }
         return;
     }
   }

@@ -29,7 +29,9 @@ export interface CallMedia extends EventEmitter<CallMediaEvents> {
   mark(name: string): void;
   // Drops all queued bot audio now; pending marks are reported as played in order, as Twilio does.
   clear(): void;
-  sendDtmf(digits: string): void;
+  // False when the digits can't go to the caller: no telephone-event was negotiated on the leg,
+  // or its digit queue is full.
+  sendDtmf(digits: string): boolean;
   hangup(reason: string): void;
   // Milliseconds of bot audio queued but not yet sent.
   readonly queuedMs: number;

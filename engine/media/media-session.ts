@@ -65,10 +65,11 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     for (const id of this.native.clear(this.nativeId)) this.reachMark(id);
   }
 
-  sendDtmf(digits: string): void {
-    if (this.closed) return;
-    if (this.dtmfSender) this.dtmfSender(digits);
-    else this.native.sendDtmf(this.nativeId, digits);
+  sendDtmf(digits: string): boolean {
+    if (this.closed) return false;
+    if (!this.dtmfSender) return this.native.sendDtmf(this.nativeId, digits);
+    this.dtmfSender(digits);
+    return true;
   }
 
   // DTMF toward the caller goes this way instead of the network leg: in PBX mode the leg ends at

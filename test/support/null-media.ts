@@ -33,6 +33,8 @@ export class NullMedia extends EventEmitter<CallMediaEvents> implements CallMedi
 
   mark(): void {}
   clear(): void {}
-  sendDtmf(): void {}
+  sendDtmf(): boolean {
+    return true;
+  }
   hangup(_reason?: string): void {}
 }

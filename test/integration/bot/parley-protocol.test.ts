@@ -1,6 +1,8 @@
 import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
+import type { Counter } from 'prom-client';
 import { botMetrics } from '../../../engine/bot/bot-metrics.js';
+import { registry } from '../../../engine/metrics.js';
 import { counterValue, framesPlayedAtClears, loudCount, PROBE_AMPLITUDE, untilProbeHeard, heardFrames, isVoiced, pcmBytes, tone, untilRtp, voicedCount } from '../../support/bot-call.js';
 import { frames } from '../../support/frames.js';
 import type { BotCall } from '../../support/bot-call.js';
@@ -180,6 +182,19 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     const sent = call.peer.received.filter((r) => r.packet.header.payloadType === 101).map((r) => r.packet);
     expect(sent.every((packet) => packet.payload[0] === 7)).toBe(true);
     expect(sent[0]!.header.marker).toBe(true);
+  });
+
+  it('counts bot digits the caller leg cannot carry (no telephone-event negotiated), and the call goes on', async () => {
+    const { call, bot } = await t.connect();
+    const refused = registry.getSingleMetric('parley_refused_total') as Counter<string>;
+    const before = await counterValue(refused, { surface: 'bot', reason: 'dtmf_not_sent' });
+    bot.send({ event: 'dtmf', digits: '12' });
+    bot.send({ event: 'dtmf', digits: '3' });
+    bot.send({ event: 'mark', name: 'after-digits' });
+    await bot.until(() => bot.named('mark').length === 1);
+    expect(await counterValue(refused, { surface: 'bot', reason: 'dtmf_not_sent' })).toBe(before + 2);
+    expect(call.peer.received.some((r) => r.packet.header.payloadType === 101)).toBe(false);
+    expect(call.session.isClosed).toBe(false);
   });
 
   it('rejects each malformed message with a counted error while the call continues', async () => {

@@ -25,7 +25,9 @@ class FakeMedia extends EventEmitter<CallMediaEvents> implements CallMedia {
     this.emit('markPlayed', name);
   }
   clear(): void {}
-  sendDtmf(): void {}
+  sendDtmf(): boolean {
+    return true;
+  }
   hangup(): void {}
   readonly queuedMs = 0;
 }
