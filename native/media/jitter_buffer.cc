@@ -28,10 +28,10 @@ JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
       mapper_(config.clock_rate_hz, kStepToleranceMs, config.frame_ms),
       packets_(config.capacity_packets, config.max_payload_bytes),
       delay_(config.min_delay_ms, config.max_delay_ms),
-      decision_(config.clock_rate_hz, config.frame_ms) {}
+      decision_(config.clock_rate_hz, config.frame_ms, config.time_stretch) {}
 
 InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, const uint8_t* payload,
-                                  size_t length, int64_t duration_ts, int64_t arrival_us) {
+                                  size_t length, int64_t duration_ts, int64_t arrival_us, PacketKind kind) {
   ++stats_.packets_received;
   if (duration_ts <= 0 || duration_ts > static_cast<int64_t>(config_.clock_rate_hz) * kMaxPacketMs / 1000 ||
       length > config_.max_payload_bytes) {
@@ -74,7 +74,7 @@ InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timesta
       return InsertStatus::kLate;
     }
   }
-  switch (packets_.Insert(mapped.timeline_ts, duration_ts, mapped.sequence, payload, length)) {
+  switch (packets_.Insert(mapped.timeline_ts, duration_ts, mapped.sequence, payload, length, kind)) {
     case PacketBuffer::Status::kStored:
       return InsertStatus::kAccepted;
     case PacketBuffer::Status::kDuplicate:
@@ -139,18 +139,30 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
 
     const Decision decision = decision_.Decide(state);
     switch (decision.operation) {
-      case Operation::kNormal: {
+      case Operation::kNormal:
+      case Operation::kAccelerate:
+      case Operation::kPreemptiveExpand: {
         const int64_t missing = consumed_high_ < 0 ? 0 : next->sequence - consumed_high_ - 1;
         if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
+        if (decision.operation == Operation::kAccelerate) out.stretch_ts = -decision.amount_ts;
+        if (decision.operation == Operation::kPreemptiveExpand) out.stretch_ts = decision.amount_ts;
+        if (next->kind == PacketKind::kComfortNoise) {
+          out.kind = PlayoutKind::kComfortNoise;
+          out.stretch_ts = 0;
+        }
+        if (next->kind != PacketKind::kAudio) ++stats_.comfort_noise_packets;
+        ++stats_.played;
         Consume(*next);
         playout_ts_ = next->end_ts();
-        speech_ = true;
+        // After a silence packet the sender pauses: what follows is silence, not concealment.
+        speech_ = next->kind == PacketKind::kAudio;
         packets_.PopFront();  // the payload stays in its slot until the next Insert
         return out;
       }
       case Operation::kDrop:
         ++stats_.discarded;
+        ++stats_.frames_dropped;
         Consume(*next);
         playout_ts_ = next->end_ts();
         packets_.PopFront();
@@ -165,6 +177,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         continue;
       case Operation::kStretch:
         if (!speech_) return Output(PlayoutKind::kSilence, decision.amount_ts);
+        if (state.has_next) ++stats_.frames_inserted;
         concealed_ts_ += decision.amount_ts;
         return Output(PlayoutKind::kConceal, decision.amount_ts);
       case Operation::kSilence:
