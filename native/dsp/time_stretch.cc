@@ -105,17 +105,16 @@ size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_
   std::memcpy(out, x, n * sizeof(int16_t));
   last_correlation_ = 0;
   if (history < window_ || n < min_lag_ + min_cross_fade_) return 0;
-  // Voiced audio loses at most half of itself (beyond 2x, WSOLA's output turns choppy); quiet
-  // audio anything but the cross-fade.
-  const size_t max_quiet_lag = std::min({max_remove, max_lag_, n - min_cross_fade_});
-  const size_t max_voiced_lag = std::min(max_quiet_lag, n / 2);
-  if (max_quiet_lag < min_lag_) return 0;
+  // At most half of the audio goes (beyond 2x, WSOLA's output turns choppy, and a quiet stretch
+  // may be the start of a word).
+  const size_t max_lag = std::min({max_remove, max_lag_, n / 2});
+  if (max_lag < min_lag_) return 0;
   double correlation = 0;
-  size_t lag = max_voiced_lag >= min_lag_ ? BestLag(x, +1, max_voiced_lag, true, &correlation) : 0;
+  size_t lag = BestLag(x, +1, max_lag, true, &correlation);
   last_correlation_ = correlation;
-  if (lag == 0 || correlation < kVoicedCorrelation) {
-    if (!Quiet(x - window_, window_ + max_quiet_lag)) return 0;
-    lag = max_quiet_lag;  // any lag joins quiet audio: take the most
+  if (correlation < kVoicedCorrelation) {
+    if (!Quiet(x - window_, window_ + max_lag)) return 0;
+    lag = max_lag;  // any lag joins quiet audio: take the most
   }
   // out = fade(x[0..], x[lag..]) over `fade` samples, then x[lag + fade, n).
   const size_t fade = std::min(lag, n - lag);
@@ -132,10 +131,12 @@ size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n,
     return 0;
   }
   double correlation = 0;
-  size_t lag = BestLag(x, -1, max_lag, true, &correlation);
+  size_t lag = BestLag(x, -1, max_lag, false, &correlation);
   last_correlation_ = correlation;
   if (correlation < kVoicedCorrelation) {
-    if (!Quiet(x - window_ - max_lag, window_ + max_lag)) {
+    // Quiet both sides: the period played again and the packet's start it is faded in from (a
+    // word starting after a pause must not fade out and start over).
+    if (!Quiet(x - window_ - max_lag, window_ + max_lag + std::min(max_lag, n))) {
       std::memcpy(out, x, n * sizeof(int16_t));
       return 0;
     }

@@ -28,6 +28,9 @@ struct PlayoutState {
   int64_t since_arrival_us = 0;
   int64_t need_ts = 0;        // output the current tick still needs (> 0)
   bool may_shrink = true;     // false once this tick already dropped or skipped
+  // The last few stretches found nothing to stretch (loud audio with no pitch: music, noise):
+  // adapt by whole frames until one succeeds.
+  bool stretch_failing = false;
 };
 
 enum class Operation {

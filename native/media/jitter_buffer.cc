@@ -13,6 +13,10 @@ constexpr int kStepToleranceMs = 50;
 // Opus at 120 ms), and the leg's decode buffer is sized for this.
 constexpr int kMaxPacketMs = 120;
 constexpr int64_t kSequenceHalfRange = 32768;
+// Packets tried in a row before falling back to whole frames: half a second of audio with
+// neither a pitch nor quiet is music or noise, which time stretching would smear (speech has a
+// vowel or a pause in any half second; with 100 ms, unvoiced stretches of speech fell back).
+constexpr int kStretchAttempts = 25;
 // A packet placed further from playout than this is refused: only a reordered packet can be (an
 // in-order one is placed by its arrival when its timestamp leaps), and a hostile one must neither
 // hold a slot for minutes nor reach the delay estimate. Twice the largest target plus a second
@@ -135,6 +139,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.next_duration_ts = next != nullptr ? next->duration_ts : 0;
     state.next_follows = next != nullptr && (consumed_high_ < 0 || next->sequence == consumed_high_ + 1);
     state.since_arrival_us = now_us - last_arrival_us_;
+    state.stretch_failing = stretch_failures_ >= kStretchAttempts;
     current_delay_ms_ = state.delay_ms;
 
     const Decision decision = decision_.Decide(state);

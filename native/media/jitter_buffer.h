@@ -97,6 +97,8 @@ class JitterBuffer {
   PlayoutDecision Next(int64_t now_us, int64_t buffered_ts);
   // A new SSRC: its packets play after what is buffered, on a numbering of their own.
   void NewStream() { mapper_.NewStream(); }
+  // Whether the audio of the last kNormal decision with a stretch could be stretched.
+  void OnStretched(bool applied) { stretch_failures_ = applied ? 0 : stretch_failures_ + 1; }
 
   JitterBufferStats stats() const;
 
@@ -122,6 +124,7 @@ class JitterBuffer {
   uint64_t consumed_mask_ = 0;
   int64_t consumed_end_ts_ = 0;
   int64_t concealed_ts_ = 0;
+  int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
 
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;

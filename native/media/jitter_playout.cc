@@ -12,10 +12,12 @@ namespace {
 // then every decoder's own concealment has faded (G.711 Appendix I: silent after 60 ms).
 constexpr int kNoiseFadeStartMs = 20;
 constexpr int kNoiseFadeMs = 60;
-// The background estimate rises at most 1 dB per second between quiet moments (minimum
-// statistics), and is capped at -30 dBov: a long loss must fade into a hiss, not into a roar.
+// The background estimate starts at -60 dBov, rises at most 1 dB per second between quiet
+// moments (minimum statistics), and is capped at -40 dBov: a long loss, even early in a call,
+// must fade into a hiss, not into a roar.
 constexpr double kBackgroundRiseDbPerS = 1.0;
-constexpr float kMaxBackgroundRms = 1000.0f;
+constexpr float kInitialBackgroundRms = 33.0f;
+constexpr float kMaxBackgroundRms = 330.0f;
 constexpr float kMinBackgroundRms = 1.0f;
 
 float Rms(const int16_t* pcm, size_t samples) {
@@ -26,17 +28,19 @@ float Rms(const int16_t* pcm, size_t samples) {
 }  // namespace
 
 JitterPlayout::JitterPlayout(int clock_rate_hz, int pcm_rate_hz, size_t frame_samples, size_t max_decode_samples,
-                             bool time_stretch)
+                             bool time_stretch, bool merge)
     : clock_rate_hz_(clock_rate_hz),
       pcm_rate_hz_(pcm_rate_hz),
       frame_samples_(frame_samples),
       max_decode_samples_(max_decode_samples),
       stretch_(StretchesAt(pcm_rate_hz, time_stretch)),
+      merge_(stretch_ && merge),
       time_stretch_(TimeStretch::Supports(pcm_rate_hz) ? pcm_rate_hz : 8000),
       history_(time_stretch_.history_needed()),
       stream_(history_ + max_decode_samples),
       stretched_(max_decode_samples + time_stretch_.max_lag()),
-      fifo_(frame_samples + max_decode_samples + time_stretch_.max_lag()) {}
+      fifo_(frame_samples + max_decode_samples + time_stretch_.max_lag()),
+      background_rms_(kInitialBackgroundRms) {}
 
 size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& decoder, int16_t* x) {
   // Every ratio of PCM rate to RTP clock here is a whole number or its inverse, and Opus
@@ -97,14 +101,14 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
   comfort_noise_active_ = false;
   if (expanded_samples_ > 0) {
     expanded_samples_ = 0;
-    if (stretch_) {
+    if (merge_) {
       time_stretch_.Merge(x, history_, samples);
       ++operations_.merge;
     }
   }
   const float rms = std::max(kMinBackgroundRms, Rms(x, samples));
   const double rise = std::pow(10.0, kBackgroundRiseDbPerS * static_cast<double>(samples) / pcm_rate_hz_ / 20.0);
-  background_rms_ = background_rms_ == 0 ? rms : std::min(rms, static_cast<float>(background_rms_ * rise));
+  background_rms_ = std::min(rms, static_cast<float>(background_rms_ * rise));
   background_noise_.SetLevelRms(std::min(background_rms_, kMaxBackgroundRms));
   return samples;
 }
@@ -134,6 +138,7 @@ void JitterPlayout::Pull(JitterBuffer& jitter, FrameDecoder& decoder, int64_t no
     const auto limit = static_cast<size_t>(std::llabs(decision.stretch_ts) * pcm_rate_hz_ / clock_rate_hz_);
     if (decision.stretch_ts < 0) {
       const size_t removed = time_stretch_.Accelerate(x, history_, samples, limit, stretched_.data());
+      jitter.OnStretched(removed > 0);
       if (removed > 0) {
         ++operations_.accelerate;
         operations_.accelerate_ms += SamplesToMs(removed);
@@ -141,6 +146,7 @@ void JitterPlayout::Pull(JitterBuffer& jitter, FrameDecoder& decoder, int64_t no
       Emit(stretched_.data(), samples - removed);
     } else {
       const size_t inserted = time_stretch_.PreemptiveExpand(x, history_, samples, limit, stretched_.data());
+      jitter.OnStretched(inserted > 0);
       if (inserted > 0) {
         ++operations_.preemptive_expand;
         operations_.preemptive_expand_ms += SamplesToMs(inserted);

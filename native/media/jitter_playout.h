@@ -9,7 +9,8 @@
 // - expand: the decoder's concealment, faded into comfort noise at the call's background level
 //   once a loss lasts (a decoder's concealment fades to silence within 60 ms: G.711 Appendix I);
 // - merge: the first packet after concealment is cross-faded in from the concealed audio's last
-//   pitch period.
+//   pitch period, for decoders whose concealment does not do that itself (G.711 Appendix I and
+//   libopus do; L16's does not).
 // RFC 3389 comfort noise plays in both modes: a CN packet sets the noise, and the pause after it
 // is filled with that noise until speech resumes.
 //
@@ -31,8 +32,9 @@ namespace parley {
 class JitterPlayout {
  public:
   // `time_stretch` is honoured when TimeStretch supports `pcm_rate_hz` (JitterBufferConfig must
-  // then say the same: see StretchesAt).
-  JitterPlayout(int clock_rate_hz, int pcm_rate_hz, size_t frame_samples, size_t max_decode_samples, bool time_stretch);
+  // then say the same: see StretchesAt). `merge`: the decoder does not merge after concealment.
+  JitterPlayout(int clock_rate_hz, int pcm_rate_hz, size_t frame_samples, size_t max_decode_samples, bool time_stretch,
+                bool merge);
   static bool StretchesAt(int pcm_rate_hz, bool time_stretch) { return time_stretch && TimeStretch::Supports(pcm_rate_hz); }
 
   // Writes the next frame (frame_samples at the PCM rate) for the tick at `now_us`.
@@ -52,6 +54,7 @@ class JitterPlayout {
   size_t frame_samples_;
   size_t max_decode_samples_;
   bool stretch_;
+  bool merge_;
   TimeStretch time_stretch_;
   ComfortNoise comfort_noise_;     // from RFC 3389 CN packets
   ComfortNoise background_noise_;  // at the call's background level, for long concealment
@@ -65,7 +68,7 @@ class JitterPlayout {
   size_t fifo_samples_ = 0;
 
   size_t expanded_samples_ = 0;    // of the concealment run in progress
-  float background_rms_ = 0;       // slow-rising minimum of the decoded audio's RMS
+  float background_rms_;           // slow-rising minimum of the decoded audio's RMS
 
   uint64_t decode_errors_ = 0;
   JitterBufferStats operations_;   // only the operation fields

@@ -63,7 +63,10 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       payload_buffer_(kMaxPacketBytes),
       codec_pcm_(rates_.leg_frame_samples()),
       playout_(codec_.clock_rate_hz, pcm_rate_hz_, rates_.leg_frame_samples(),
-               static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000, options.jitter_time_stretch) {
+               static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000, options.jitter_time_stretch,
+               // G.711 and G.722 (Appendix I PLC) and Opus cross-fade their first good frame themselves.
+               options.codec != CodecId::kPcmu && options.codec != CodecId::kPcma && options.codec != CodecId::kG722 &&
+                   options.codec != CodecId::kOpus) {
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");

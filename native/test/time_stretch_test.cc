@@ -129,7 +129,8 @@ void QuietAudioStretchesByTheMost() {
   const std::vector<int16_t> hiss = Noise(500, 30, 9);
   const size_t history = stretch.history_needed();
   std::vector<int16_t> out(160 + stretch.max_lag());
-  Check(stretch.Accelerate(hiss.data() + history, history, 160, 100, out.data()) == 100, "quiet audio is accelerated by the full amount asked", 100);
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 70, out.data()) == 70, "quiet audio is accelerated by the full amount asked", 70);
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 120, out.data()) == 80, "but never by more than half the packet", 80);
   Check(stretch.PreemptiveExpand(hiss.data() + history, history, 160, 90, out.data()) == 90, "quiet audio is expanded by the full amount asked", 90);
 }
 
