@@ -5,6 +5,8 @@
 // that align nowhere: concealment); and the clicks, samples whose second difference exceeds
 // anything in the clean source. Hand-written, as is the 256-point FFT: a few dozen lines against
 // a DSP dependency for a bench.
+import { round2 } from '../side-by-side.js';
+
 const BLOCK = 160;
 const FFT_SIZE = 256;
 const SILENT_RMS = 60;
@@ -181,7 +183,6 @@ export interface AudioScore {
   aligned_pct: number; // non-silent blocks found in the source
 }
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 // `out` starts at `startUs` on the trace's clock and runs on without gaps.
 export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTimeline): AudioScore {

@@ -10,6 +10,7 @@
 // indexedPayload/tagsIn tag L16 frames with their sender index for tests that check exactly where
 // each whole packet played (test/unit/engine/jitter-*.test.ts).
 import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
+import { round2 } from '../side-by-side.js';
 import { scoreAudio, type AudioScore } from './audio-quality.js';
 import { planSpeech, runSpeech, type SpeechCodec, type SpeechPlan, type SpeechTracePacket } from './speech-run.js';
 
@@ -68,7 +69,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 function summarise(trace: Trace, playoutUs: Map<number, number>, sendUs: Map<number, number>): BufferScore {
   const delaysMs = [...playoutUs].map(([index, atUs]) => (atUs - sendUs.get(index)! - trace.baseDelayUs) / 1000);
