@@ -18,7 +18,7 @@ constexpr double kDropHysteresisMs = 10.0;
 // a little, so it is done only on leaving the band, not to chase the target inside it (against
 // 20 ms band and aiming at the target: 16 stretches a minute instead of 8 on the heavy-tail trace).
 constexpr double kStretchBandMs = 30.0;
-constexpr double kStretchAimMs = 15.0;
+constexpr double kStretchAimMs = 10.0;
 // Whole packets are dropped only this far above the drop threshold: the backlog after a delay
 // spike is drained by accelerating several packets per tick, dropping is the last resort.
 constexpr double kStretchDropLeewayMs = 200.0;
@@ -63,7 +63,7 @@ Decision DecisionLogic::Decide(const PlayoutState& s) const {
     return {Operation::kSkip, until_next};
   }
   if (s.gap_ts <= 0) {
-    if (time_stretch && s.delay_ms >= s.target_ms + kStretchBandMs) {
+    if (time_stretch && (s.delay_ms >= s.target_ms + kStretchBandMs || (s.accelerating && s.delay_ms > s.target_ms + kStretchAimMs))) {
       return {Operation::kAccelerate, MsToTs(s.delay_ms - s.target_ms - kStretchAimMs)};
     }
     return {Operation::kNormal, 0};

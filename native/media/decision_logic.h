@@ -31,6 +31,9 @@ struct PlayoutState {
   // The last few stretches found nothing to stretch (loud audio with no pitch: music, noise):
   // adapt by whole frames until one succeeds.
   bool stretch_failing = false;
+  // The last packet was accelerated: go on until the delay is back at the aim (one accelerate
+  // cuts at most half a packet, less than the band).
+  bool accelerating = false;
 };
 
 enum class Operation {

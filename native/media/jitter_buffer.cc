@@ -17,6 +17,8 @@ constexpr int64_t kSequenceHalfRange = 32768;
 // neither a pitch nor quiet is music or noise, which time stretching would smear (speech has a
 // vowel or a pause in any half second; with 100 ms, unvoiced stretches of speech fell back).
 constexpr int kStretchAttempts = 25;
+// Then whole frames for this many packets (a second) before stretching is tried again.
+constexpr int kWholeFramePackets = 50;
 // A packet placed further from playout than this is refused: only a reordered packet can be (an
 // in-order one is placed by its arrival when its timestamp leaps), and a hostile one must neither
 // hold a slot for minutes nor reach the delay estimate. Twice the largest target plus a second
@@ -140,6 +142,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.next_follows = next != nullptr && (consumed_high_ < 0 || next->sequence == consumed_high_ + 1);
     state.since_arrival_us = now_us - last_arrival_us_;
     state.stretch_failing = stretch_failures_ >= kStretchAttempts;
+    state.accelerating = accelerating_;
     current_delay_ms_ = state.delay_ms;
 
     const Decision decision = decision_.Decide(state);
@@ -151,6 +154,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
         if (decision.operation == Operation::kAccelerate) out.stretch_ts = -decision.amount_ts;
+        accelerating_ = decision.operation == Operation::kAccelerate;
         if (decision.operation == Operation::kPreemptiveExpand) out.stretch_ts = decision.amount_ts;
         if (next->kind == PacketKind::kComfortNoise) {
           out.kind = PlayoutKind::kComfortNoise;
@@ -158,6 +162,10 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         }
         if (next->kind != PacketKind::kAudio) ++stats_.comfort_noise_packets;
         ++stats_.played;
+        if (stretch_failures_ >= kStretchAttempts && ++whole_frame_packets_ >= kWholeFramePackets) {
+          stretch_failures_ = 0;
+          whole_frame_packets_ = 0;
+        }
         Consume(*next);
         playout_ts_ = next->end_ts();
         // After a silence packet the sender pauses: what follows is silence, not concealment.

@@ -125,6 +125,8 @@ class JitterBuffer {
   int64_t consumed_end_ts_ = 0;
   int64_t concealed_ts_ = 0;
   int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
+  int whole_frame_packets_ = 0;  // packets played since falling back to whole frames
+  bool accelerating_ = false;      // the last packet played was accelerated
 
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;
