@@ -75,6 +75,39 @@ describe('jitter buffer: time stretching', () => {
   });
 });
 
+describe('jitter buffer: audio with nothing to stretch', () => {
+  it('falls back to whole frames on loud noise, and stretches again once speech follows', () => {
+    // 3 s of loud white noise (no pitch, not quiet), then speech; 250 ms delay spikes every 3.5 s.
+    const trace = generateTrace({ name: 'noise-then-speech', seed: 33, durationS: 12, jitter: { kind: 'gaussian', sigmaMs: 3 }, spikes: { everyS: 3.5, heightMs: 250 } });
+    const speech = speechSource(trace.frames * FRAME, 33);
+    let seed = 1;
+    const noise = Int16Array.from({ length: 150 * FRAME }, () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return ((seed >>> 16) % 20_000) - 10_000;
+    });
+    const pcmOf = (index: number): Int16Array => (index < 150 ? noise : speech).subarray(index * FRAME, (index + 1) * FRAME);
+    const packets = trace.packets.map((p) => ({
+      arrivalUs: p.arrivalUs,
+      bytes: rtpBytes({ payloadType: 0, ssrc: 0x7015e, sequenceNumber: p.seq, timestamp: p.timestamp }, encodeUlaw(pcmOf(p.index))),
+    }));
+    const { session } = open();
+    let droppedInNoise = 0;
+    let acceleratedInNoise = 0;
+    const ordered = [...packets].sort((a, b) => a.arrivalUs - b.arrivalUs);
+    let next = 0;
+    for (let nowUs = START_US; nowUs <= START_US + ordered.at(-1)!.arrivalUs + 500_000; nowUs += 20_000) {
+      while (next < ordered.length && START_US + ordered[next]!.arrivalUs <= nowUs) session.ingest(ordered[next]!.bytes, START_US + ordered[next++]!.arrivalUs);
+      engine!.tick(nowUs);
+      if (nowUs - START_US === 3_200_000) ({ framesDropped: droppedInNoise, accelerate: acceleratedInNoise } = session.stats().jitter!);
+    }
+    const jitter = session.stats().jitter!;
+    // The backlog after the spike in the noise went by whole frames: nothing there to stretch.
+    expect(droppedInNoise).toBeGreaterThan(0);
+    // Later spikes over speech drained by stretching again.
+    expect(jitter.accelerate - acceleratedInNoise).toBeGreaterThan(10);
+  });
+});
+
 describe('jitter buffer: comfort noise and DTX', () => {
   it('plays an RFC 3389 CN packet as noise at its level through the pause, without loss or concealment', () => {
     const { session, heard } = open();
