@@ -8,7 +8,8 @@ const PANEL_H = 200;
 const COLUMNS = 4;
 const MARGIN = 40;
 const SERIES: Array<{ label: string; color: string; pick: (t: TraceScore) => BufferScore }> = [
-  { label: 'adaptive', color: '#d62728', pick: (t) => t },
+  { label: 'adaptive (time stretching)', color: '#d62728', pick: (t) => t },
+  { label: 'adaptive (whole frames, previous)', color: '#ff7f0e', pick: (t) => t.previous },
   { label: 'fixed 60 ms', color: '#1f77b4', pick: (t) => t.fixed60 },
   { label: 'fixed 120 ms', color: '#2ca02c', pick: (t) => t.fixed120 },
 ];
@@ -48,9 +49,9 @@ export function delayLossSvg(traces: TraceScore[]): string {
   const height = PANEL_H * rows + 30;
   const legend = SERIES.map(
     (series, i) =>
-      `<circle cx="${20 + i * 130}" cy="15" r="5" fill="${series.color}"/><text x="${30 + i * 130}" y="19" font-size="11">${series.label}</text>`,
+      `<circle cx="${20 + i * 200}" cy="15" r="5" fill="${series.color}"/><text x="${30 + i * 200}" y="19" font-size="11">${series.label}</text>`,
   ).join('\n');
-  const caption = `<text x="${width - 10}" y="19" font-size="11" text-anchor="end">x: mean added delay, y: late loss (% of packets sent)</text>`;
+  const caption = `<text x="${width - 10}" y="${height - 8}" font-size="11" text-anchor="end">x: mean added delay, y: late loss (% of packets sent)</text>`;
   const panels = traces.map((trace, i) => panel(trace, (i % COLUMNS) * PANEL_W, 30 + Math.floor(i / COLUMNS) * PANEL_H));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,

@@ -3,6 +3,8 @@
 // "low jitter" traces are the ones where the adaptive buffer must beat a fixed 60 ms buffer's delay;
 // on "no loss" traces it must play every packet.
 import { generateTrace, type ImpairmentProfile, type Trace } from '../../test/support/network-impairment.js';
+import { silenceTrace, type SilenceKind } from './silence-trace.js';
+import type { SpeechCodec } from './speech-run.js';
 import { talkspurtTrace } from './talkspurt-trace.js';
 
 export interface BenchTrace {
@@ -10,6 +12,7 @@ export interface BenchTrace {
   build: () => Trace;
   lowJitter: boolean;
   noLoss?: boolean;
+  codec?: SpeechCodec; // default PCMU
 }
 
 // 60 s each; seeds fixed so every run scores the same packets.
@@ -19,6 +22,16 @@ function trace(lowJitter: boolean, name: string, seed: number, impairments: Part
 
 function talkspurts(lowJitter: boolean, name: string, seed: number, jitterSigmaMs: number): BenchTrace {
   return { name, lowJitter, noLoss: lowJitter, build: () => talkspurtTrace({ name, seed, durationS: 60, jitterSigmaMs }) };
+}
+
+function packetized(ptimeMs: number, seed: number): BenchTrace {
+  const name = `ptime-${ptimeMs}ms-gaussian-10ms`;
+  return { name, lowJitter: false, build: () => generateTrace({ name, seed, durationS: 60, ptimeMs, jitter: gaussian(10) }) };
+}
+
+function silences(kind: SilenceKind, seed: number): BenchTrace {
+  const name = kind === 'cn' ? 'talkspurts-cn-jitter-10ms' : 'talkspurts-opus-dtx-jitter-10ms';
+  return { name, lowJitter: false, codec: kind === 'dtx' ? 'opus' : 'PCMU', build: () => silenceTrace(name, seed, kind, 60, 10) };
 }
 
 const gaussian = (sigmaMs: number): ImpairmentProfile['jitter'] => ({ kind: 'gaussian', sigmaMs });
@@ -44,4 +57,9 @@ export const benchTraces: BenchTrace[] = [
   }),
   talkspurts(true, 'asterisk-restarts', 9, 3),
   talkspurts(false, 'asterisk-restarts-jitter-15ms', 10, 15),
+  packetized(10, 11),
+  packetized(30, 12),
+  packetized(60, 13),
+  silences('cn', 14),
+  silences('dtx', 15),
 ];

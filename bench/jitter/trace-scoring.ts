@@ -1,16 +1,18 @@
-// Scores one simulated trace through three buffers side by side: Parley's adaptive jitter buffer
-// (the real native session on a manual clock) and two fixed-delay baselines computed here.
+// Scores one simulated trace through four buffers side by side: Parley's adaptive jitter buffer
+// with time stretching (new) and with whole-frame adaptation (previous, jitterTimeStretch false),
+// both the real native session on a manual clock fed a speech-like source (speech-run.ts, scored
+// by audio-quality.ts), and two fixed-delay baselines computed here from the packets' times.
 //
-// Every frame carries its sender index in its samples (L16 at 8 kHz to an 8 kHz bot: no codec
-// loss, no resampling), so the audio the bot receives says which packet played at which tick.
-// Added delay of a played packet = its playout tick − (its send time + the path's base delay):
-// what the listener waits beyond the unavoidable one-way delay. Late loss = packets that arrived
-// but never played (too late, or dropped to shrink the delay), over packets sent. Packets that do
-// not start on a frame boundary (talkspurts re-anchored after a timestamp restart, short last
-// frames) are found wherever their tag starts in the audio, so their playout time is exact too.
-import { MediaEngine } from '../../engine/media/media-engine.js';
+// Added delay = when the audio played − (when it was sent + the path's base delay): what the
+// listener waits beyond the unavoidable one-way delay. Late loss = packets that arrived but never
+// played (too late, or dropped to shrink the delay), over packets sent.
+//
+// indexedPayload/tagsIn tag L16 frames with their sender index for tests that check exactly where
+// each whole packet played (test/unit/engine/jitter-*.test.ts).
 import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
-import { playTrace } from '../../test/support/trace-player.js';
+import { round2 } from '../side-by-side.js';
+import { scoreAudio, type AudioScore } from './audio-quality.js';
+import { planSpeech, runSpeech, type SpeechCodec, type SpeechPlan, type SpeechTracePacket } from './speech-run.js';
 
 const MAGIC = 0x5a5a;
 const FRAME_SAMPLES = 160;
@@ -21,10 +23,13 @@ export interface BufferScore {
   p95_delay_ms: number;
 }
 
-export interface TraceScore extends BufferScore {
+export interface TraceScore extends AdaptiveScore {
   name: string;
-  concealed_pct: number;
   network_loss_pct: number;
+  cpu_ratio_vs_previous: number;
+  // The previous buffer: the same native buffer with jitterTimeStretch false (whole-frame drops
+  // and inserts, the decoder's concealment, no merge), on the same packets in the same run.
+  previous: AdaptiveScore;
   fixed60: BufferScore;
   fixed120: BufferScore;
 }
@@ -64,7 +69,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 function summarise(trace: Trace, playoutUs: Map<number, number>, sendUs: Map<number, number>): BufferScore {
   const delaysMs = [...playoutUs].map(([index, atUs]) => (atUs - sendUs.get(index)! - trace.baseDelayUs) / 1000);
@@ -79,7 +83,8 @@ function summarise(trace: Trace, playoutUs: Map<number, number>, sendUs: Map<num
 function earliestArrivals(trace: Trace): { arrivalUs: Map<number, number>; sendUs: Map<number, number> } {
   const arrivalUs = new Map<number, number>();
   const sendUs = new Map<number, number>();
-  for (const packet of trace.packets) {
+  for (const packet of trace.packets as SpeechTracePacket[]) {
+    if (packet.silence !== undefined) continue; // CN and DTX packets carry no audio to play
     if (!arrivalUs.has(packet.index)) arrivalUs.set(packet.index, packet.arrivalUs);
     sendUs.set(packet.index, packet.sendUs);
   }
@@ -103,50 +108,51 @@ export function scoreFixed(trace: Trace, delayMs: number): BufferScore {
   return summarise(trace, playoutUs, sendUs);
 }
 
-export function scoreAdaptive(trace: Trace): BufferScore & { concealed_pct: number } {
-  const engine = new MediaEngine({ clock: 'manual' });
-  const startUs = 1_000_000;
-  const { session } = engine.createRtpSession(
-    `bench-${trace.name}`,
-    { codec: 'L16/8000', botRateHz: 8000, transport: 'external', bargeIn: false, sendSilence: false },
-    { startUs, onOutbound: () => {} },
-  );
-  const frames = playTrace(engine, session, trace, { payloadType: 96, startUs, payloadOf: indexedPayload });
-  engine.stop();
-
-  const { sendUs } = earliestArrivals(trace);
-  const audio = new Int16Array(frames.length * FRAME_SAMPLES);
-  frames.forEach((frame, position) => audio.set(frame.pcm, position * FRAME_SAMPLES));
-  const playoutUs = new Map<number, number>();
-  const startsIn = new Set<number>();
-  for (const { index, at } of tagsIn(audio)) {
-    if (playoutUs.has(index)) continue;
-    const position = Math.floor(at / FRAME_SAMPLES);
-    playoutUs.set(index, frames[position]!.timeUs - startUs + Math.round(((at % FRAME_SAMPLES) * 1_000_000) / 8000));
-    startsIn.add(position);
-  }
-  // Between the first and the last played packet, every frame where none starts is concealment;
-  // with talkspurts, only those that are not silence (pauses are the sender's, not losses).
-  const positions = [...startsIn];
-  const firstPlayed = Math.min(...positions);
-  const lastPlayed = Math.max(...positions);
-  const talkspurts = trace.packets.some((p) => p.marker === true);
-  let concealed = 0;
-  for (let position = firstPlayed; position <= lastPlayed; position++) {
-    if (startsIn.has(position)) continue;
-    if (!talkspurts || frames[position]!.pcm.some((sample) => sample !== 0)) concealed++;
-  }
-  const span = lastPlayed - firstPlayed + 1;
-  return { ...summarise(trace, playoutUs, sendUs), concealed_pct: round2((100 * concealed) / span) };
+export interface AdaptiveScore extends BufferScore, AudioScore {
+  whole_frame_changes_per_min: number;
+  concealed_pct: number; // of the trace's duration: concealment for loss, lateness or underrun
+  accelerate_per_min: number;
+  preemptive_expand_per_min: number;
+  cpu_us_per_call_second: number;
 }
 
-export function scoreTrace(trace: Trace): TraceScore {
-  const adaptive = scoreAdaptive(trace);
+// One mode of the adaptive buffer on the trace's speech. Late loss: packets that arrived but
+// never played (late, or dropped to shrink the delay), from the buffer's own count of packets
+// played; delay and quality from the audio (audio-quality.ts).
+function scoreMode(plan: SpeechPlan, trace: Trace, timeStretch: boolean): AdaptiveScore {
+  const run = runSpeech(plan, timeStretch);
+  const audio = scoreAudio(run.audio, run.startUs, plan.timeline);
+  const minutes = run.durationS / 60;
+  const { stats } = run;
+  return {
+    late_loss_pct: round2((100 * Math.max(0, plan.uniqueAudioPackets - (stats.played - stats.comfortNoisePackets))) / trace.frames),
+    ...audio,
+    whole_frame_changes_per_min: round2((stats.framesDropped + stats.framesInserted) / minutes),
+    concealed_pct: round2(stats.expandMs / 10 / run.durationS),
+    accelerate_per_min: round2(stats.accelerate / minutes),
+    preemptive_expand_per_min: round2(stats.preemptiveExpand / minutes),
+    cpu_us_per_call_second: round2(run.cpuUs / run.durationS),
+  };
+}
+
+// Java's String.hashCode: a seed per trace name, so each trace has its own speech.
+function seedOf(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  return hash >>> 0;
+}
+
+export function scoreTrace(trace: Trace, codec: SpeechCodec = 'PCMU'): TraceScore {
+  const plan = planSpeech(trace, seedOf(trace.name), codec);
+  const previous = scoreMode(plan, trace, false);
+  const stretched = scoreMode(plan, trace, true);
   const fixed = (delayMs: number): BufferScore => scoreFixed(trace, delayMs);
   return {
     name: trace.name,
-    ...adaptive,
+    ...stretched,
     network_loss_pct: round2((100 * trace.lost) / trace.frames),
+    cpu_ratio_vs_previous: round2(stretched.cpu_us_per_call_second / Math.max(1, previous.cpu_us_per_call_second)),
+    previous,
     fixed60: fixed(60),
     fixed120: fixed(120),
   };

@@ -39,6 +39,18 @@ export interface NativeSessionStats {
     reordered: number;
     fecRecovered: number;
     resyncs: number;
+    played: number;
+    framesDropped: number;
+    framesInserted: number;
+    comfortNoisePackets: number;
+    accelerate: number;
+    accelerateMs: number;
+    preemptiveExpand: number;
+    preemptiveExpandMs: number;
+    expand: number;
+    expandMs: number;
+    merge: number;
+    comfortNoiseMs: number;
   };
 }
 

@@ -53,6 +53,9 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   sendSilence: z.boolean().default(true),
   jitterMinDelayMs: z.number().int().min(0).max(1000).default(20),
   jitterMaxDelayMs: z.number().int().min(20).max(2000).default(400),
+  // Move the jitter delay by time-stretching speech (accelerate / preemptive expand); false keeps
+  // the previous whole-frame drops and inserts (the jitter bench's reference).
+  jitterTimeStretch: z.boolean().default(true),
   opusBitrateBps: z.number().int().min(6000).max(510_000).default(32_000),
   opusComplexity: z.number().int().min(0).max(10).default(5),
   opusFec: z.boolean().default(true),

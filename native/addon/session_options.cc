@@ -69,6 +69,7 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.send_silence = BoolOption(env, options, "sendSilence", true);
   parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms, 0, 1000);
   parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms, 20, 2000);
+  parsed.jitter_time_stretch = BoolOption(env, options, "jitterTimeStretch", parsed.jitter_time_stretch);
   if (parsed.jitter_min_delay_ms > parsed.jitter_max_delay_ms) throw MakeError(env, kInvalidArgument, "jitterMinDelayMs must not exceed jitterMaxDelayMs");
   if (options.Has("srtp") && options.Get("srtp").IsObject()) {
     Napi::Object srtp = options.Get("srtp").As<Napi::Object>();
@@ -126,6 +127,18 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
     SetCount(jitter, "reordered", leg.jitter.reordered);
     SetCount(jitter, "fecRecovered", leg.jitter.fec_recovered);
     SetCount(jitter, "resyncs", leg.jitter.resyncs);
+    SetCount(jitter, "played", leg.jitter.played);
+    SetCount(jitter, "framesDropped", leg.jitter.frames_dropped);
+    SetCount(jitter, "framesInserted", leg.jitter.frames_inserted);
+    SetCount(jitter, "comfortNoisePackets", leg.jitter.comfort_noise_packets);
+    SetCount(jitter, "accelerate", leg.jitter.accelerate);
+    jitter.Set("accelerateMs", leg.jitter.accelerate_ms);
+    SetCount(jitter, "preemptiveExpand", leg.jitter.preemptive_expand);
+    jitter.Set("preemptiveExpandMs", leg.jitter.preemptive_expand_ms);
+    SetCount(jitter, "expand", leg.jitter.expand);
+    jitter.Set("expandMs", leg.jitter.expand_ms);
+    SetCount(jitter, "merge", leg.jitter.merge);
+    jitter.Set("comfortNoiseMs", leg.jitter.comfort_noise_ms);
     result.Set("jitter", jitter);
   } else if (auto* pcm = session.leg().AsPcm()) {
     result.Set("codec", "slin");

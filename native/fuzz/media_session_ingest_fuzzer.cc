@@ -3,7 +3,7 @@
 // from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
 // built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
 // with arrival times and ticks that jump, as far as the addon lets a caller's clock go (2^53 µs).
-//   input: [codec][bot rate][flags] then records of
+//   input: [codec][bot rate][flags (bit 3: whole-frame jitter buffer)] then records of
 //          [op][source][u16 arrival step][u32 leap if op bit 0x20][u16 length][bytes]
 //          (op bit 0: built header from bytes; 0x80: step in ms, not 10 µs; 0x40: tick after it;
 //          0x20: a leap in units of 2^21 µs, so a seed can jump years, up to the addon's 2^53 µs)
@@ -43,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   leg.srtp = flags & 1;
   if (flags & 2) leg.remote = kSources[1];
   leg.source.strict = flags & 4;
+  leg.jitter_time_stretch = (flags & 8) == 0;
   leg.source.relatch_packets = 1 + (flags >> 4);
   leg.source.relatch_silence_us = 20'000;
   for (int i = 0; i < 30; ++i) leg.srtp_remote_key[i] = leg.srtp_local_key[i] = static_cast<uint8_t>(i);
@@ -62,7 +63,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // A well-formed header from fuzzed fields: sequence, timestamp, SSRC and marker jump about.
       FuzzInput fields(bytes, length);
       RtpPacket rtp;
-      rtp.payload_type = fields.U8() & 1 ? 101 : static_cast<uint8_t>(leg.payload_type);
+      // Telephone events, RFC 3389 comfort noise (PT 13) or the audio codec's packets.
+      const uint8_t kind = fields.U8() % 4;
+      rtp.payload_type = kind == 0 ? 101 : kind == 1 ? RtpLeg::kComfortNoisePayloadType : static_cast<uint8_t>(leg.payload_type);
       rtp.marker = fields.U8() & 1;
       rtp.sequence_number = fields.U16();
       rtp.timestamp = fields.U32();

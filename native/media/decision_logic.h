@@ -6,8 +6,11 @@
 // [target, target + a packet + hysteresis): below it the buffer stretches (repeats concealment,
 // or silence in a pause, without advancing), above it drops a packet (or, in a pause, skips
 // silence). That also absorbs sender clock drift, whose effect appears as a slowly moving base
-// transit. Whole packets are dropped and whole frames inserted: time-scale modification is the
-// next step (issue 16).
+// transit. With time stretching (the default), the delay moves by pitch periods instead, as in
+// NetEq: a due packet is decoded and accelerated (a period or a few cut out) when the delay is
+// above the target, or preemptively expanded (a period played twice) when below it; whole
+// packets are dropped only far above the target (a delay spike's backlog beyond what stretching
+// drains), and whole frames are inserted only when nothing is there to stretch.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,12 @@ struct PlayoutState {
   int64_t since_arrival_us = 0;
   int64_t need_ts = 0;        // output the current tick still needs (> 0)
   bool may_shrink = true;     // false once this tick already dropped or skipped
+  // The last few stretches found nothing to stretch (loud audio with no pitch: music, noise):
+  // adapt by whole frames until one succeeds.
+  bool stretch_failing = false;
+  // The last packet was accelerated: go on until the delay is back at the aim (one accelerate
+  // cuts at most half a packet, less than the band).
+  bool accelerating = false;
 };
 
 enum class Operation {
@@ -35,6 +44,8 @@ enum class Operation {
   kExpand,        // conceal `amount_ts` of a gap or a late packet
   kSilence,       // output `amount_ts` of silence: the sender paused
   kEndTalkspurt,  // nothing arrived for long: the talkspurt is over
+  kAccelerate,        // decode the next packet and cut up to `amount_ts` out of it
+  kPreemptiveExpand,  // decode the next packet and lengthen it by up to `amount_ts`
 };
 
 struct Decision {
@@ -44,7 +55,8 @@ struct Decision {
 
 class DecisionLogic {
  public:
-  DecisionLogic(int clock_rate_hz, int frame_ms);
+  // `time_stretch` false: the previous buffer's whole-frame adaptation (kept for the bench).
+  DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch);
   Decision Decide(const PlayoutState& state) const;
 
  private:
@@ -53,6 +65,7 @@ class DecisionLogic {
 
   int clock_rate_hz_;
   double frame_ms_;
+  bool time_stretch_;
 };
 
 }  // namespace parley

@@ -13,6 +13,12 @@ constexpr int kStepToleranceMs = 50;
 // Opus at 120 ms), and the leg's decode buffer is sized for this.
 constexpr int kMaxPacketMs = 120;
 constexpr int64_t kSequenceHalfRange = 32768;
+// Packets tried in a row before falling back to whole frames: half a second of audio with
+// neither a pitch nor quiet is music or noise, which time stretching would smear (speech has a
+// vowel or a pause in any half second; with 100 ms, unvoiced stretches of speech fell back).
+constexpr int kStretchAttempts = 25;
+// Then whole frames for this many packets (a second) before stretching is tried again.
+constexpr int kWholeFramePackets = 50;
 // A packet placed further from playout than this is refused: only a reordered packet can be (an
 // in-order one is placed by its arrival when its timestamp leaps), and a hostile one must neither
 // hold a slot for minutes nor reach the delay estimate. Twice the largest target plus a second
@@ -28,10 +34,10 @@ JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
       mapper_(config.clock_rate_hz, kStepToleranceMs, config.frame_ms),
       packets_(config.capacity_packets, config.max_payload_bytes),
       delay_(config.min_delay_ms, config.max_delay_ms),
-      decision_(config.clock_rate_hz, config.frame_ms) {}
+      decision_(config.clock_rate_hz, config.frame_ms, config.time_stretch) {}
 
 InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, const uint8_t* payload,
-                                  size_t length, int64_t duration_ts, int64_t arrival_us) {
+                                  size_t length, int64_t duration_ts, int64_t arrival_us, PacketKind kind) {
   ++stats_.packets_received;
   if (duration_ts <= 0 || duration_ts > static_cast<int64_t>(config_.clock_rate_hz) * kMaxPacketMs / 1000 ||
       length > config_.max_payload_bytes) {
@@ -74,7 +80,7 @@ InsertStatus JitterBuffer::Insert(uint16_t sequence_number, uint32_t rtp_timesta
       return InsertStatus::kLate;
     }
   }
-  switch (packets_.Insert(mapped.timeline_ts, duration_ts, mapped.sequence, payload, length)) {
+  switch (packets_.Insert(mapped.timeline_ts, duration_ts, mapped.sequence, payload, length, kind)) {
     case PacketBuffer::Status::kStored:
       return InsertStatus::kAccepted;
     case PacketBuffer::Status::kDuplicate:
@@ -135,22 +141,41 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.next_duration_ts = next != nullptr ? next->duration_ts : 0;
     state.next_follows = next != nullptr && (consumed_high_ < 0 || next->sequence == consumed_high_ + 1);
     state.since_arrival_us = now_us - last_arrival_us_;
+    state.stretch_failing = stretch_failures_ >= kStretchAttempts;
+    state.accelerating = accelerating_;
     current_delay_ms_ = state.delay_ms;
 
     const Decision decision = decision_.Decide(state);
     switch (decision.operation) {
-      case Operation::kNormal: {
+      case Operation::kNormal:
+      case Operation::kAccelerate:
+      case Operation::kPreemptiveExpand: {
         const int64_t missing = consumed_high_ < 0 ? 0 : next->sequence - consumed_high_ - 1;
         if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
+        if (decision.operation == Operation::kAccelerate) out.stretch_ts = -decision.amount_ts;
+        accelerating_ = decision.operation == Operation::kAccelerate;
+        if (decision.operation == Operation::kPreemptiveExpand) out.stretch_ts = decision.amount_ts;
+        if (next->kind == PacketKind::kComfortNoise) {
+          out.kind = PlayoutKind::kComfortNoise;
+          out.stretch_ts = 0;
+        }
+        if (next->kind != PacketKind::kAudio) ++stats_.comfort_noise_packets;
+        ++stats_.played;
+        if (stretch_failures_ >= kStretchAttempts && ++whole_frame_packets_ >= kWholeFramePackets) {
+          stretch_failures_ = 0;
+          whole_frame_packets_ = 0;
+        }
         Consume(*next);
         playout_ts_ = next->end_ts();
-        speech_ = true;
+        // After a silence packet the sender pauses: what follows is silence, not concealment.
+        speech_ = next->kind == PacketKind::kAudio;
         packets_.PopFront();  // the payload stays in its slot until the next Insert
         return out;
       }
       case Operation::kDrop:
         ++stats_.discarded;
+        ++stats_.frames_dropped;
         Consume(*next);
         playout_ts_ = next->end_ts();
         packets_.PopFront();
@@ -165,6 +190,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         continue;
       case Operation::kStretch:
         if (!speech_) return Output(PlayoutKind::kSilence, decision.amount_ts);
+        if (state.has_next) ++stats_.frames_inserted;
         concealed_ts_ += decision.amount_ts;
         return Output(PlayoutKind::kConceal, decision.amount_ts);
       case Operation::kSilence:

@@ -31,6 +31,8 @@ struct JitterBufferConfig {
   // Concealment comes in multiples of this (RFC 6716: Opus conceals in 2.5 ms steps).
   int64_t conceal_quantum_ts = 1;
   bool fec = false;  // the codec carries in-band FEC (Opus)
+  // Move the delay by stretching decoded audio (JitterPlayout) rather than whole frames.
+  bool time_stretch = true;
 };
 
 enum class InsertStatus { kAccepted, kDuplicate, kLate, kDiscarded };
@@ -40,6 +42,7 @@ enum class PlayoutKind {
   kConcealWithFec,  // `duration_ts` is missing just before `payload` (Opus in-band FEC)
   kConceal,         // `duration_ts` is missing: run the decoder's concealment
   kSilence,         // `duration_ts` of silence (before the first packet, or the sender paused)
+  kComfortNoise,    // `payload` is an RFC 3389 CN payload: noise for `duration_ts`, then a pause
 };
 
 struct PlayoutDecision {
@@ -47,6 +50,9 @@ struct PlayoutDecision {
   const uint8_t* payload = nullptr;  // valid until the next Insert or Next
   size_t length = 0;
   int64_t duration_ts = 0;  // RTP timestamp units, > 0
+  // kNormal only: > 0, lengthen the decoded audio by up to this (preemptive expand); < 0, shorten
+  // it by up to minus this (accelerate).
+  int64_t stretch_ts = 0;
 };
 
 struct JitterBufferStats {
@@ -61,6 +67,22 @@ struct JitterBufferStats {
   uint64_t reordered = 0;
   uint64_t fec_recovered = 0;
   uint64_t resyncs = 0;          // talkspurts re-anchored: timestamp steps, restarts, new SSRC
+  uint64_t played = 0;           // packets decoded (audio, comfort noise and DTX)
+  // Whole-frame adaptation in a talkspurt: packets dropped to shrink the delay, and frames of
+  // concealment inserted to grow it while a packet was waiting.
+  uint64_t frames_dropped = 0;
+  uint64_t frames_inserted = 0;
+  uint64_t comfort_noise_packets = 0;  // RFC 3389 CN and Opus DTX packets played
+  // The operations on decoded audio (JitterPlayout): how often, and how much audio they took
+  // out or put in. expand: concealment runs (loss, lateness, underrun); merge: the joins after one.
+  uint64_t accelerate = 0;
+  double accelerate_ms = 0;
+  uint64_t preemptive_expand = 0;
+  double preemptive_expand_ms = 0;
+  uint64_t expand = 0;
+  double expand_ms = 0;
+  uint64_t merge = 0;
+  double comfort_noise_ms = 0;
 };
 
 class JitterBuffer {
@@ -69,12 +91,14 @@ class JitterBuffer {
 
   // `duration_ts`: the payload's media time (PacketDuration); 0 means unusable.
   InsertStatus Insert(uint16_t sequence_number, uint32_t rtp_timestamp, bool marker, const uint8_t* payload,
-                      size_t length, int64_t duration_ts, int64_t arrival_us);
+                      size_t length, int64_t duration_ts, int64_t arrival_us, PacketKind kind = PacketKind::kAudio);
   // The next piece of output for the tick at `now_us`, whose caller already holds `buffered_ts` of
   // decoded audio toward its frame (less than one frame). Call until the frame is full.
   PlayoutDecision Next(int64_t now_us, int64_t buffered_ts);
   // A new SSRC: its packets play after what is buffered, on a numbering of their own.
   void NewStream() { mapper_.NewStream(); }
+  // Whether the audio of the last kNormal decision with a stretch could be stretched.
+  void OnStretched(bool applied) { stretch_failures_ = applied ? 0 : stretch_failures_ + 1; }
 
   JitterBufferStats stats() const;
 
@@ -100,6 +124,9 @@ class JitterBuffer {
   uint64_t consumed_mask_ = 0;
   int64_t consumed_end_ts_ = 0;
   int64_t concealed_ts_ = 0;
+  int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
+  int whole_frame_packets_ = 0;  // packets played since falling back to whole frames
+  bool accelerating_ = false;      // the last packet played was accelerated
 
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;

@@ -13,7 +13,8 @@ PacketBuffer::PacketBuffer(size_t capacity_packets, size_t max_payload_bytes)
 }
 
 PacketBuffer::Status PacketBuffer::Insert(int64_t timeline_ts, int64_t duration_ts, int64_t sequence,
-                                          const uint8_t* payload, size_t length) {
+                                          const uint8_t* payload, size_t length,
+                                          PacketKind kind) {
   size_t at = count_;
   while (at > 0 && order_[at - 1].timeline_ts >= timeline_ts) --at;
   if (at < count_ && (order_[at].timeline_ts == timeline_ts || order_[at].sequence == sequence)) return Status::kDuplicate;
@@ -25,6 +26,7 @@ PacketBuffer::Status PacketBuffer::Insert(int64_t timeline_ts, int64_t duration_
   packet.duration_ts = duration_ts;
   packet.sequence = sequence;
   packet.length = length;
+  packet.kind = kind;
   packet.slot = free_slots_.back();
   free_slots_.pop_back();
   std::memcpy(payloads_.data() + packet.slot * max_payload_bytes_, payload, length);

@@ -11,12 +11,19 @@
 
 namespace parley {
 
+// What a packet means besides its audio. A pause follows both kinds of silence packet: an RFC 3389
+// comfort-noise packet (its payload describes the noise, not audio), and an Opus DTX packet (its
+// 1-2 bytes decode to the codec's own comfort noise; RFC 6716 section 2.1.9). Nothing arrives
+// until speech resumes, and that gap is the sender's silence, not loss.
+enum class PacketKind : uint8_t { kAudio, kComfortNoise, kDtx };
+
 struct BufferedPacket {
   int64_t timeline_ts = 0;   // where its first sample plays
   int64_t duration_ts = 0;
   int64_t sequence = 0;      // extended (unwrapped) RTP sequence number
   size_t length = 0;
   size_t slot = 0;           // index of its payload storage
+  PacketKind kind = PacketKind::kAudio;
 
   int64_t end_ts() const { return timeline_ts + duration_ts; }
 };
@@ -28,7 +35,8 @@ class PacketBuffer {
   PacketBuffer(size_t capacity_packets, size_t max_payload_bytes);
 
   // `length` must be at most max_payload_bytes.
-  Status Insert(int64_t timeline_ts, int64_t duration_ts, int64_t sequence, const uint8_t* payload, size_t length);
+  Status Insert(int64_t timeline_ts, int64_t duration_ts, int64_t sequence, const uint8_t* payload, size_t length,
+                PacketKind kind = PacketKind::kAudio);
 
   bool empty() const { return count_ == 0; }
   size_t size() const { return count_; }

@@ -5,7 +5,6 @@
 #include <random>
 #include <stdexcept>
 
-#include "media/sample_ring.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -43,7 +42,8 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
                                      : JitterBufferConfig{}.max_payload_bytes,
                                  // RFC 6716 section 4.4: Opus conceals in whole 2.5 ms steps.
                                  options.codec == CodecId::kOpus ? codec_.clock_rate_hz / 400 : 1,
-                                 options.codec == CodecId::kOpus}),
+                                 options.codec == CodecId::kOpus,
+                                 JitterPlayout::StretchesAt(pcm_rate_hz_, options.jitter_time_stretch)}),
       dtmf_in_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
       dtmf_out_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz,
                 options.frame_ms),
@@ -62,8 +62,11 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
       codec_pcm_(rates_.leg_frame_samples()),
-      decoded_(static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000),
-      decoded_fifo_(rates_.leg_frame_samples() + decoded_.size()) {
+      playout_(codec_.clock_rate_hz, pcm_rate_hz_, rates_.leg_frame_samples(),
+               static_cast<size_t>(pcm_rate_hz_) * kMaxDecodeMs / 1000, options.jitter_time_stretch,
+               // G.711 and G.722 (Appendix I PLC) and Opus cross-fade their first good frame themselves.
+               options.codec != CodecId::kPcmu && options.codec != CodecId::kPcma && options.codec != CodecId::kG722 &&
+                   options.codec != CodecId::kOpus) {
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
@@ -202,8 +205,17 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
 
   const uint8_t* payload = packet + rtp.payload_offset;
   if (rtp.payload_type == options_.payload_type) {
+    // RFC 6716 section 2.1.9 / libopus: in DTX an Opus encoder sends a 1-2 byte packet (its
+    // comfort noise) every 400 ms at most; the gaps between are silence, not loss.
+    const bool dtx = options_.codec == CodecId::kOpus && rtp.payload_length <= kOpusDtxMaxBytes;
     jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
-                   durations_.Ts(payload, rtp.payload_length), arrival_us);
+                   durations_.Ts(payload, rtp.payload_length), arrival_us, dtx ? PacketKind::kDtx : PacketKind::kAudio);
+  } else if (rtp.payload_type == kComfortNoisePayloadType && codec_.clock_rate_hz == kComfortNoiseClockHz) {
+    // RFC 3389 CN, static payload type 13 at 8 kHz (RFC 3551 section 6): noise for the pause the
+    // sender starts; its sequence number keeps the count, so the pause is not loss.
+    jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
+                   static_cast<int64_t>(kComfortNoiseClockHz) * options_.frame_ms / 1000, arrival_us,
+                   PacketKind::kComfortNoise);
   } else if (rtp.payload_type == options_.telephone_event_payload_type) {
     TelephoneEvent event;
     DtmfDigit digit;
@@ -222,45 +234,9 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
-  FillDecoded(frame_time_us);
   int16_t* pcm = codec_pcm_.data();
-  RingRead(decoded_fifo_, fifo_head_, pcm, codec_pcm_.size());
-  fifo_head_ = (fifo_head_ + codec_pcm_.size()) % decoded_fifo_.size();
-  fifo_samples_ -= codec_pcm_.size();
+  playout_.Pull(jitter_, *decoder_, frame_time_us, pcm);
   return rates_.ToBot(pcm, out);
-}
-
-void RtpLeg::FillDecoded(int64_t frame_time_us) {
-  const int64_t clock_rate_hz = codec_.clock_rate_hz;
-  while (fifo_samples_ < codec_pcm_.size()) {
-    // Every ratio of PCM rate to RTP clock here is a whole number or its inverse, and Opus
-    // durations come in 2.5 ms steps: these conversions are exact.
-    const auto buffered_ts = static_cast<int64_t>(fifo_samples_) * clock_rate_hz / pcm_rate_hz_;
-    const PlayoutDecision decision = jitter_.Next(frame_time_us, buffered_ts);
-    const size_t samples = std::min(decoded_.size(), std::max<size_t>(1, static_cast<size_t>(decision.duration_ts * pcm_rate_hz_ / clock_rate_hz)));
-    int16_t* pcm = decoded_.data();
-    bool decoded = true;
-    switch (decision.kind) {
-      case PlayoutKind::kNormal:
-        decoded = decoder_->Decode(decision.payload, decision.length, pcm, samples);
-        break;
-      case PlayoutKind::kConcealWithFec:
-        decoded = decoder_->DecodeFec(decision.payload, decision.length, pcm, samples);
-        break;
-      case PlayoutKind::kConceal:
-        decoder_->Conceal(pcm, samples);
-        break;
-      case PlayoutKind::kSilence:
-        std::memset(pcm, 0, samples * sizeof(int16_t));
-        break;
-    }
-    if (!decoded) {
-      ++stats_.decode_errors;
-      decoder_->Conceal(pcm, samples);
-    }
-    RingWrite(decoded_fifo_, (fifo_head_ + fifo_samples_) % decoded_fifo_.size(), pcm, samples);
-    fifo_samples_ += samples;
-  }
 }
 
 void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
@@ -387,6 +363,8 @@ void RtpLeg::DrainExternal(const std::function<void(const uint8_t*, size_t)>& si
 RtpLeg::Stats RtpLeg::stats() const {
   Stats stats = stats_;
   stats.jitter = jitter_.stats();
+  playout_.AddStats(&stats.jitter);
+  stats.decode_errors += playout_.decode_errors();
   return stats;
 }
 

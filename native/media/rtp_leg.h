@@ -19,6 +19,7 @@
 #include "media/dtmf_receiver.h"
 #include "media/dtmf_sender.h"
 #include "media/jitter_buffer.h"
+#include "media/jitter_playout.h"
 #include "media/media_refusal.h"
 #include "media/network_leg.h"
 #include "media/packet_duration.h"
@@ -70,6 +71,8 @@ struct RtpLegOptions {
 
   int jitter_min_delay_ms = 20;
   int jitter_max_delay_ms = 400;
+  // false: the previous buffer's whole-frame adaptation (the jitter bench's reference).
+  bool jitter_time_stretch = true;
   uint32_t ssrc = 0;          // 0: random
   uint16_t initial_seq = 0;   // randomised with the timestamp when ssrc is 0 (RFC 3550 section 5.1)
   uint32_t initial_timestamp = 0;
@@ -86,6 +89,9 @@ class RtpLeg final : public NetworkLeg {
   // (RFC 6716 section 3.2.5: an Opus packet holds up to 120 ms).
   static constexpr int kMaxSlotMs = 60;
   static constexpr int kMaxDecodeMs = 120;
+  static constexpr int kComfortNoisePayloadType = 13;
+  static constexpr int kComfortNoiseClockHz = 8000;
+  static constexpr size_t kOpusDtxMaxBytes = 2;
 
   // Throws std::invalid_argument for inconsistent options, std::system_error if the bind fails.
   explicit RtpLeg(const RtpLegOptions& options);
@@ -142,8 +148,6 @@ class RtpLeg final : public NetworkLeg {
   const char* codec_name() const;
 
  private:
-  // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
-  void FillDecoded(int64_t frame_time_us);
   void Send(const uint8_t* packet, size_t length);
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
@@ -183,12 +187,7 @@ class RtpLeg final : public NetworkLeg {
   std::vector<uint8_t> send_buffer_;
   std::vector<uint8_t> payload_buffer_;
   std::vector<int16_t> codec_pcm_;
-  // Decoded audio at the codec's PCM rate: a packet may be longer or shorter than a frame, so
-  // what one decode yields beyond the current frame waits here for the next tick.
-  std::vector<int16_t> decoded_;       // one packet's worth, decoded in place
-  std::vector<int16_t> decoded_fifo_;  // a ring
-  size_t fifo_head_ = 0;
-  size_t fifo_samples_ = 0;
+  JitterPlayout playout_;  // decodes what jitter_ decides, stretching and concealing
   std::vector<uint8_t> external_;  // [u16 length][bytes]... for a JS-carried transport
   // Encoded audio waiting to fill a packet of packet_ms (SendPacketized).
   size_t packet_bytes_ = 0;

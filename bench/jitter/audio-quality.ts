@@ -1,0 +1,262 @@
+// What the listener hears, scored against the clean source: each 20 ms output block is aligned
+// with the place in the source it came from (normalised cross-correlation, searched around where
+// the previous block was found), which gives its added delay; the log-spectral distance of every
+// non-silent block against the source at that place (or where it should have been, for blocks
+// that align nowhere: concealment); and the clicks, samples whose second difference exceeds
+// anything in the clean source. Hand-written, as is the 256-point FFT: a few dozen lines against
+// a DSP dependency for a bench.
+import { round2 } from '../side-by-side.js';
+
+const BLOCK = 160;
+const FFT_SIZE = 256;
+const SILENT_RMS = 60;
+// Spectral distance is scored where the source is speech: between syllables it is line noise,
+// whose spectrum is random from block to block whatever the buffer does.
+const SPEECH_RMS = 300;
+const ALIGNED_CORRELATION = 0.75;
+const SEARCH_MARGIN = 400; // 50 ms either side of where the block is expected
+const NEAR = 8;
+const REACQUIRE_AFTER = 3; // blocks unmatched before looking further ahead
+const REACQUIRE_AHEAD = 8000; // 1 s
+const REACQUIRE_CORRELATION = 0.95;
+const PAUSE_SLOPE = 2.5; // output per source sample: beyond a frame inserted per frame
+const NEAR_ENOUGH = 0.95;
+const LSD_FLOOR = 1e-5; // -50 dB below the source block's strongest bin
+const CLICK_GAP = 80; // samples within one click
+const SAMPLE_US = 125;
+
+function rms(x: Int16Array, from: number, length: number): number {
+  let energy = 0;
+  for (let i = from; i < from + length; i++) energy += x[i]! * x[i]!;
+  return Math.sqrt(energy / length);
+}
+
+function correlation(a: Int16Array, at: number, b: Int16Array, bt: number, step: number): number {
+  let cross = 0;
+  let ea = 0;
+  let eb = 0;
+  for (let i = 0; i < BLOCK; i += step) {
+    const x = a[at + i]!;
+    const y = b[bt + i]!;
+    cross += x * y;
+    ea += x * x;
+    eb += y * y;
+  }
+  return ea > 0 && eb > 0 ? cross / Math.sqrt(ea * eb) : 0;
+}
+
+// Best source offset in [lo, hi] for the output block at `p`: every other lag on every other
+// sample, then refined.
+function align(out: Int16Array, p: number, source: Int16Array, lo: number, hi: number): { q: number; score: number } {
+  lo = Math.max(0, lo);
+  hi = Math.min(source.length - BLOCK, hi);
+  let best = { q: lo, score: -2 };
+  const coarse = hi - lo > 4000 ? 4 : 2;
+  for (let q = lo; q <= hi; q += coarse) {
+    const score = correlation(out, p, source, q, coarse);
+    if (score > best.score) best = { q, score };
+  }
+  const centre = best.q;
+  best = { q: centre, score: -2 };
+  for (let q = Math.max(lo, centre - coarse); q <= Math.min(hi, centre + coarse); q++) {
+    const score = correlation(out, p, source, q, 1);
+    if (score > best.score) best = { q, score };
+  }
+  return best;
+}
+
+// In-place radix-2 FFT of (re, im), length a power of two.
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j]!, re[i]!];
+      [im[i], im[j]] = [im[j]!, im[i]!];
+    }
+  }
+  for (let size = 2; size <= n; size <<= 1) {
+    const angle = (-2 * Math.PI) / size;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < size / 2; k++) {
+        const wr = Math.cos(angle * k);
+        const wi = Math.sin(angle * k);
+        const a = start + k;
+        const b = a + size / 2;
+        const tr = re[b]! * wr - im[b]! * wi;
+        const ti = re[b]! * wi + im[b]! * wr;
+        re[b] = re[a]! - tr;
+        im[b] = im[a]! - ti;
+        re[a] = re[a]! + tr;
+        im[a] = im[a]! + ti;
+      }
+    }
+  }
+}
+
+const hann = Float64Array.from({ length: BLOCK }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / BLOCK));
+
+function powerSpectrum(x: Int16Array, at: number): Float64Array {
+  const re = new Float64Array(FFT_SIZE);
+  const im = new Float64Array(FFT_SIZE);
+  for (let i = 0; i < BLOCK; i++) re[i] = (x[at + i] ?? 0) * hann[i]!;
+  fft(re, im);
+  return Float64Array.from({ length: FFT_SIZE / 2 }, (_, k) => re[k]! * re[k]! + im[k]! * im[k]!);
+}
+
+// Root-mean-square difference of the two log spectra, 60 Hz - 3.8 kHz, in dB.
+function logSpectralDistanceDb(out: Int16Array, p: number, source: Int16Array, q: number): number {
+  const a = powerSpectrum(out, p);
+  const b = powerSpectrum(source, q);
+  const floor = Math.max(...b) * LSD_FLOOR + 1e-9;
+  let sum = 0;
+  let bins = 0;
+  for (let k = 2; k < 122; k++) {
+    const d = 10 * Math.log10(Math.max(a[k]!, floor) / Math.max(b[k]!, floor));
+    sum += d * d;
+    bins++;
+  }
+  return Math.sqrt(sum / bins);
+}
+
+// Clicks: a step in the waveform spreads energy over the whole band, and this source has none
+// above 3 kHz (its harmonics stop there, its noise is low-passed), so a click is a 2 ms burst
+// above 3.3 kHz stronger than anything the clean source (through the same codec) ever has there.
+const HIGH_PASS_TAPS = 41;
+const HIGH_PASS_HZ = 3300;
+const BURST_SAMPLES = 16;
+const CLICK_MARGIN = 1.5;
+const highPass = Float64Array.from({ length: HIGH_PASS_TAPS }, (_, i) => {
+  // Windowed-sinc (Hamming): an all-pass minus a low-pass.
+  const m = i - (HIGH_PASS_TAPS - 1) / 2;
+  const fc = HIGH_PASS_HZ / 8000;
+  const lowPass = m === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * m) / (Math.PI * m);
+  return ((m === 0 ? 1 : 0) - lowPass) * (0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (HIGH_PASS_TAPS - 1)));
+});
+
+// The RMS above 3.3 kHz over the BURST_SAMPLES ending at each sample.
+function highBandRms(x: Int16Array): Float64Array {
+  const out = new Float64Array(x.length);
+  const squares = new Float64Array(x.length);
+  let sum = 0;
+  for (let n = HIGH_PASS_TAPS; n < x.length; n++) {
+    let y = 0;
+    for (let k = 0; k < HIGH_PASS_TAPS; k++) y += highPass[k]! * x[n - k]!;
+    squares[n] = y * y;
+    sum += squares[n]! - (n >= BURST_SAMPLES ? squares[n - BURST_SAMPLES]! : 0);
+    out[n] = Math.sqrt(Math.max(0, sum) / BURST_SAMPLES);
+  }
+  return out;
+}
+
+// The click threshold for a clean source as the codec delivers it.
+export function clickThreshold(coded: Int16Array): number {
+  return CLICK_MARGIN * highBandRms(coded).reduce((max, value) => Math.max(max, value), 0);
+}
+
+function countClicks(out: Int16Array, threshold: number): number {
+  const band = highBandRms(out);
+  let count = 0;
+  let last = -CLICK_GAP;
+  for (let n = 0; n < band.length; n++) {
+    if (band[n]! <= threshold || n - last < CLICK_GAP) continue;
+    count++;
+    last = n;
+  }
+  return count;
+}
+
+export interface SourceTimeline {
+  source: Int16Array; // the clean audio, every packet's samples one after another (pauses left out)
+  sendUsAt: (sample: number) => number; // when the sender sent that sample
+  baseDelayUs: number;
+  clickThreshold: number; // clickThreshold() of the clean source through the codec
+}
+
+export interface AudioScore {
+  mean_delay_ms: number;
+  p95_delay_ms: number;
+  log_spectral_distance_db: number;
+  clicks_per_min: number;
+  aligned_pct: number; // non-silent blocks found in the source
+}
+
+
+// `out` starts at `startUs` on the trace's clock and runs on without gaps.
+export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTimeline): AudioScore {
+  const { source } = timeline;
+  // Pass 1: where each non-silent block came from, if it matches the source anywhere near where
+  // the last match was (after a run of failures, anywhere ahead: a drained backlog plays faster).
+  const blocks: Array<{ p: number; q?: number; silent?: boolean }> = [];
+  const delaysMs: number[] = [];
+  let last: { p: number; q: number } | undefined;
+  let misses = 0;
+  for (let p = 0; p + BLOCK <= out.length; p += BLOCK) {
+    if (rms(out, p, BLOCK) < SILENT_RMS) {
+      blocks.push({ p, silent: true });
+      continue;
+    }
+    const expected = last === undefined ? 0 : last.q + (p - last.p);
+    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, source, expected - NEAR, expected + NEAR);
+    let needed = ALIGNED_CORRELATION;
+    if (found.score < NEAR_ENOUGH) {
+      const wide = last === undefined || misses >= REACQUIRE_AFTER;
+      const lo = last === undefined ? 0 : last.q - SEARCH_MARGIN;
+      const hi = last === undefined ? source.length : expected + SEARCH_MARGIN + (wide ? REACQUIRE_AHEAD : 0);
+      found = align(out, p, source, lo, hi);
+      // Over a second of voiced source some other syllable of the same pitch matches 0.75.
+      if (wide) needed = REACQUIRE_CORRELATION;
+    }
+    if (found.score >= needed) {
+      last = { p, q: found.q };
+      misses = 0;
+      blocks.push({ p, q: found.q });
+      delaysMs.push((startUs + p * SAMPLE_US - timeline.sendUsAt(found.q) - timeline.baseDelayUs) / 1000);
+    } else {
+      misses++;
+      blocks.push({ p });
+    }
+  }
+  // Pass 2: the log-spectral distance of every speech block of the source against the output
+  // where it played, by one monotone mapping from source to output through the matched blocks,
+  // interpolated between them. The same source blocks are scored whatever the buffer did, so
+  // what it dropped (mapped onto the join where it went missing), inserted (stretching the
+  // mapping over a frame of concealment) or concealed is scored too, and stretching is scored
+  // on the audio it compressed or lengthened. A step of the mapping steeper than
+  // PAUSE_SLOPE is the sender's pause: the block maps to its nearer side.
+  const pairs: Array<{ p: number; q: number }> = [];
+  for (const block of blocks) {
+    if (block.q === undefined) continue;
+    const previous = pairs.at(-1);
+    if (previous === undefined || (block.q > previous.q && block.p > previous.p)) pairs.push({ p: block.p, q: block.q });
+  }
+  let lsdSum = 0;
+  let lsdBlocks = 0;
+  for (let j = 0, q = pairs[0]?.q ?? 0; pairs.length > 1 && q <= pairs.at(-1)!.q; q += BLOCK) {
+    while (pairs[j + 1]!.q <= q && j + 2 < pairs.length) j++;
+    if (rms(source, q, BLOCK) < SPEECH_RMS) continue;
+    const before = pairs[j]!;
+    const after = pairs[j + 1]!;
+    const slope = (after.p - before.p) / (after.q - before.q);
+    const p =
+      slope > PAUSE_SLOPE
+        ? q - before.q < after.q - q
+          ? before.p + (q - before.q)
+          : after.p - (after.q - q)
+        : before.p + Math.round((q - before.q) * slope);
+    if (p < 0 || p + BLOCK > out.length) continue;
+    lsdSum += logSpectralDistanceDb(out, p, source, q);
+    lsdBlocks++;
+  }
+  delaysMs.sort((a, b) => a - b);
+  const minutes = out.length / 8000 / 60;
+  return {
+    mean_delay_ms: round2(delaysMs.reduce((sum, d) => sum + d, 0) / Math.max(1, delaysMs.length)),
+    p95_delay_ms: round2(delaysMs[Math.min(delaysMs.length - 1, Math.floor(0.95 * delaysMs.length))] ?? 0),
+    log_spectral_distance_db: round2(lsdSum / Math.max(1, lsdBlocks)),
+    clicks_per_min: round2(countClicks(out, timeline.clickThreshold) / minutes),
+    aligned_pct: round2((100 * delaysMs.length) / Math.max(1, blocks.filter((b) => b.silent !== true).length)),
+  };
+}

@@ -1,0 +1,136 @@
+// Plays a trace whose packets carry a speech-like source (G.711 mu-law, 8 kHz) through a real
+// native session on a manual clock, ticking every 20 ms whatever the packet duration, in either
+// jitter-buffer mode; returns what the bot heard, the buffer's stats and the CPU the run took.
+// The packets are built before the clock starts, so the CPU is the session's (ingest, jitter
+// buffer, decode, stretch, tick), not the bench's.
+import { MediaEngine } from '../../engine/media/media-engine.js';
+import type { NativeSessionStats } from '../../engine/media/media-engine-binding.js';
+import { decodeUlaw, encodeUlaw } from '../../engine/native/g711.js';
+import { OpusDecoder, OpusEncoder } from '../../engine/native/opus.js';
+import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
+import { rtpBytes } from '../../test/support/trace-player.js';
+import { speechSource, SOURCE_RATE_HZ } from './speech-source.js';
+import { clickThreshold, type SourceTimeline } from './audio-quality.js';
+
+const TICK_US = 20_000;
+const FRAME_SAMPLES = 160;
+const START_US = 1_000_000;
+const TAIL_US = 600_000;
+
+export interface SilencePacket {
+  payloadType: number;
+  payload: Uint8Array;
+}
+
+// A packet of a speech trace: its samples (a talkspurt's short last frame has fewer), or a
+// silence packet (CN, Opus DTX) that carries no source audio.
+export type SpeechTracePacket = TracePacket & { samples?: number; silence?: SilencePacket };
+
+export type SpeechCodec = 'PCMU' | 'opus';
+const PAYLOAD_TYPE: Record<SpeechCodec, number> = { PCMU: 0, opus: 111 };
+
+export interface SpeechPlan {
+  codec: SpeechCodec;
+  timeline: SourceTimeline;
+  packets: Array<{ arrivalUs: number; bytes: Buffer }>;
+  uniqueAudioPackets: number;
+}
+
+// Places every sender packet's samples one after another in a synthetic source, and builds the
+// RTP packets that carry them.
+export function planSpeech(trace: Trace, seed: number, codec: SpeechCodec = 'PCMU'): SpeechPlan {
+  const packets = trace.packets as SpeechTracePacket[];
+  const samplesPerPacket = Math.round((trace.ptimeUs * SOURCE_RATE_HZ) / 1_000_000);
+  const byIndex = new Map<number, SpeechTracePacket>();
+  for (const packet of packets) if (!byIndex.has(packet.index)) byIndex.set(packet.index, packet);
+  const starts = new Float64Array(trace.frames + 1);
+  const sendUs = new Float64Array(trace.frames);
+  for (let index = 0; index < trace.frames; index++) {
+    const packet = byIndex.get(index);
+    const samples = packet?.silence !== undefined ? 0 : (packet?.samples ?? samplesPerPacket);
+    starts[index + 1] = starts[index]! + samples;
+    sendUs[index] = packet?.sendUs ?? (index > 0 ? sendUs[index - 1]! + (starts[index]! - starts[index - 1]!) * (1_000_000 / SOURCE_RATE_HZ) : 0);
+  }
+  const source = speechSource(starts[trace.frames]!, seed);
+  const sendUsAt = (sample: number): number => {
+    let lo = 0;
+    let hi = trace.frames - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= sample) lo = mid;
+      else hi = mid - 1;
+    }
+    return sendUs[lo]! + ((sample - starts[lo]!) * 1_000_000) / SOURCE_RATE_HZ;
+  };
+  // Encoded once per packet index, in order (Opus is stateful); duplicates reuse the bytes.
+  const payloads = new Map<number, Uint8Array>();
+  const coded = new Int16Array(source.length);
+  const encoder = codec === 'opus' ? new OpusEncoder({ sampleRateHz: 8000, bitrateBps: 24_000, fec: false }) : undefined;
+  const decoder = codec === 'opus' ? new OpusDecoder(8000) : undefined;
+  for (let index = 0; index < trace.frames; index++) {
+    const pcm = source.subarray(starts[index]!, starts[index + 1]!);
+    if (pcm.length === 0) continue;
+    const payload = encoder !== undefined ? encoder.encode(pcm) : encodeUlaw(pcm);
+    payloads.set(index, payload);
+    coded.set(decoder !== undefined ? decoder.decode(payload) : decodeUlaw(payload), starts[index]!);
+  }
+  const built = packets.map((packet) => {
+    const payload = packet.silence?.payload ?? payloads.get(packet.index)!;
+    const header = { payloadType: packet.silence?.payloadType ?? PAYLOAD_TYPE[codec], ssrc: 0x5eed, sequenceNumber: packet.seq, timestamp: packet.timestamp, marker: packet.marker ?? false };
+    return { arrivalUs: packet.arrivalUs, bytes: rtpBytes(header, payload) };
+  });
+  const audio = [...byIndex.values()].filter((packet) => packet.silence === undefined).length;
+  return {
+    codec,
+    timeline: { source, sendUsAt, baseDelayUs: trace.baseDelayUs, clickThreshold: clickThreshold(coded) },
+    packets: built,
+    uniqueAudioPackets: audio,
+  };
+}
+
+export interface SpeechRun {
+  audio: Int16Array;
+  startUs: number; // of the first output sample, on the trace's clock
+  stats: NonNullable<NativeSessionStats['jitter']>;
+  cpuUs: number;
+  durationS: number;
+  // With `sampleDelay`: the buffer's delay and target before every tick.
+  delays: Array<{ timeS: number; delayMs: number; targetMs: number }>;
+}
+
+export function runSpeech(plan: SpeechPlan, timeStretch: boolean, sampleDelay = false): SpeechRun {
+  const engine = new MediaEngine({ clock: 'manual' });
+  const { session } = engine.createRtpSession(
+    'bench-speech',
+    { codec: plan.codec, payloadType: PAYLOAD_TYPE[plan.codec], botRateHz: 8000, transport: 'external', bargeIn: false, sendSilence: false, jitterTimeStretch: timeStretch },
+    { startUs: START_US, onOutbound: () => {} },
+  );
+  const frames: Int16Array[] = [];
+  let firstTickUs = -1;
+  let nowUs = START_US;
+  session.on('audio', (pcm: Int16Array) => {
+    if (firstTickUs < 0) firstTickUs = nowUs;
+    frames.push(pcm.slice());
+  });
+  const endUs = START_US + (plan.packets.at(-1)?.arrivalUs ?? 0) + TAIL_US;
+  const delays: SpeechRun['delays'] = [];
+  const cpuBefore = process.cpuUsage();
+  let next = 0;
+  for (; nowUs <= endUs; nowUs += TICK_US) {
+    while (next < plan.packets.length && START_US + plan.packets[next]!.arrivalUs <= nowUs) {
+      const packet = plan.packets[next++]!;
+      session.ingest(packet.bytes, START_US + packet.arrivalUs);
+    }
+    if (sampleDelay) {
+      const { currentDelayMs, targetDelayMs } = session.stats().jitter!;
+      delays.push({ timeS: (nowUs - START_US) / 1e6, delayMs: currentDelayMs, targetMs: targetDelayMs });
+    }
+    engine.tick(nowUs);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const stats = session.stats().jitter!;
+  engine.stop();
+  const audio = new Int16Array(frames.length * FRAME_SAMPLES);
+  frames.forEach((frame, i) => audio.set(frame, i * FRAME_SAMPLES));
+  return { audio, startUs: firstTickUs - START_US, stats, cpuUs: cpu.user + cpu.system, durationS: (endUs - START_US) / 1e6, delays };
+}

@@ -1,0 +1,63 @@
+#include "dsp/comfort_noise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace parley {
+namespace {
+// dBov: relative to the overload point of the 16-bit scale (RFC 3389 section 3.1).
+constexpr float kOverloadRms = 32767.0f;
+// Uniform noise in [-1, 1) has variance 1/3.
+const float kUniformToUnitVariance = std::sqrt(3.0f);
+}  // namespace
+
+bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
+  if (length == 0 || (payload[0] & 0x80) != 0) return false;
+  const size_t order = std::min(length - 1, kMaxOrder);  // RFC 3389 section 3.2: extra coefficients may be ignored
+  // Reflection coefficients to direct form (the step-up recursion), and the gain that makes the
+  // all-pole filter's output variance the level's: 1 / prod(1 - k^2).
+  float a[kMaxOrder] = {0};
+  float previous[kMaxOrder] = {0};
+  float residual = 1.0f;
+  for (size_t m = 0; m < order; ++m) {
+    // Quantisation as in FFmpeg's and WebRTC's decoders: k = (q - 127) / 128, |k| < 1.
+    const float k = (static_cast<float>(payload[1 + m]) - 127.0f) / 128.0f;
+    std::memcpy(previous, a, sizeof(a));
+    a[m] = k;
+    for (size_t i = 0; i < m; ++i) a[i] = previous[i] + k * previous[m - 1 - i];
+    residual *= 1.0f - k * k;
+  }
+  std::memcpy(lpc_, a, sizeof(lpc_));
+  if (order != order_) std::memset(memory_, 0, sizeof(memory_));
+  order_ = order;
+  rms_ = kOverloadRms * std::pow(10.0f, -static_cast<float>(payload[0]) / 20.0f);
+  input_scale_ = rms_ * std::sqrt(std::max(residual, 1e-6f)) * kUniformToUnitVariance;
+  return true;
+}
+
+void ComfortNoise::SetLevelRms(float rms) {
+  order_ = 0;
+  rms_ = std::max(0.0f, rms);
+  input_scale_ = rms_ * kUniformToUnitVariance;
+}
+
+float ComfortNoise::NextWhite() {
+  random_ = random_ * 1664525u + 1013904223u;  // Numerical Recipes' LCG: noise, not cryptography
+  return static_cast<float>(static_cast<int32_t>(random_)) / 2147483648.0f;
+}
+
+void ComfortNoise::Add(int16_t* out, size_t samples, float gain) {
+  for (size_t n = 0; n < samples; ++n) {
+    float y = NextWhite() * input_scale_;
+    for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * memory_[i];
+    if (order_ > 0) {
+      std::memmove(memory_ + 1, memory_, (order_ - 1) * sizeof(float));
+      memory_[0] = y;
+    }
+    const float mixed = static_cast<float>(out[n]) + gain * y;
+    out[n] = static_cast<int16_t>(std::lrint(std::clamp(mixed, -32768.0f, 32767.0f)));
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,39 @@
+// Comfort noise generator (RFC 3389): white noise shaped by an all-pole filter from the sender's
+// reflection coefficients and scaled to its level, so a silence-suppressed pause sounds like the
+// line's background instead of dead air. Also what concealment fades into on a long loss, at the
+// background level measured from the call (flat spectrum).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace parley {
+
+class ComfortNoise {
+ public:
+  // RFC 3389 section 3: at most 12 reflection coefficients per CN payload.
+  static constexpr size_t kMaxOrder = 12;
+
+  // A CN payload (RFC 3389 section 3): byte 0 the level in -dBov (its top bit must be 0), then
+  // zero or more quantised reflection coefficients. False, and nothing changed, when malformed.
+  bool SetFromPayload(const uint8_t* payload, size_t length);
+  // A flat spectrum at this RMS (16-bit scale).
+  void SetLevelRms(float rms);
+  // Adds (not writes) `samples` of noise times `gain` (0-1) to `out`, saturating.
+  void Add(int16_t* out, size_t samples, float gain);
+
+  float level_rms() const { return rms_; }
+  size_t order() const { return order_; }
+
+ private:
+  float NextWhite();
+
+  float rms_ = 0;
+  float input_scale_ = 0;
+  size_t order_ = 0;
+  float lpc_[kMaxOrder] = {0};     // direct form, A(z) = 1 + sum lpc_[i] z^-(i+1)
+  float memory_[kMaxOrder] = {0};  // the filter's last outputs, newest first
+  uint32_t random_ = 0x1234567u;
+};
+
+}  // namespace parley

@@ -1,0 +1,164 @@
+#include "dsp/time_stretch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace parley {
+namespace {
+// NetEq's thresholds: a lag is a pitch period when the two segments correlate at 0.9 or more
+// (accelerate.cc, kCorrelationThreshold 14746 in Q14); below it only quiet audio is stretched.
+constexpr double kVoicedCorrelation = 0.9;
+// A larger multiple of the period is taken when it still correlates nearly as well (NetEq's
+// "fast accelerate": several periods at once when the buffer is far above its target).
+constexpr double kMultipleSlack = 0.03;
+// Quiet: RMS below -44 dBov (pauses between words, line noise); any lag joins cleanly there.
+constexpr double kQuietRms = 200.0;
+constexpr int kSearchRateHz = 4000;
+constexpr int kMinLagUs = 2500;
+constexpr int kMaxLagUs = 15000;
+constexpr int kWindowUs = 10000;  // correlation window: long enough to span a 100 Hz period
+constexpr int kMinCrossFadeUs = 1000;
+
+size_t UsToSamples(int rate_hz, int us) { return static_cast<size_t>(static_cast<int64_t>(rate_hz) * us / 1'000'000); }
+
+// Linear cross-fade from `from` into `to` over `length` samples (NetEq's CrossFade).
+void CrossFade(const int16_t* from, const int16_t* to, size_t length, int16_t* out) {
+  const float step = 1.0f / static_cast<float>(length + 1);
+  for (size_t i = 0; i < length; ++i) {
+    const float weight = step * static_cast<float>(i + 1);
+    out[i] = static_cast<int16_t>(std::lrint(from[i] * (1.0f - weight) + to[i] * weight));
+  }
+}
+}  // namespace
+
+bool TimeStretch::Supports(int sample_rate_hz) {
+  return sample_rate_hz >= kSearchRateHz && sample_rate_hz <= 48000 && sample_rate_hz % kSearchRateHz == 0;
+}
+
+TimeStretch::TimeStretch(int sample_rate_hz) {
+  if (!Supports(sample_rate_hz)) {
+    throw std::invalid_argument("time stretch needs a rate that is a multiple of 4 kHz up to 48 kHz");
+  }
+  decimation_ = static_cast<size_t>(sample_rate_hz / kSearchRateHz);
+  min_lag_ = UsToSamples(sample_rate_hz, kMinLagUs);
+  max_lag_ = UsToSamples(sample_rate_hz, kMaxLagUs);
+  window_ = UsToSamples(sample_rate_hz, kWindowUs);
+  min_cross_fade_ = UsToSamples(sample_rate_hz, kMinCrossFadeUs);
+}
+
+double TimeStretch::Correlation(const int16_t* x, std::ptrdiff_t offset, size_t length, size_t step) const {
+  double cross = 0;
+  double energy_a = 0;
+  double energy_b = 0;
+  for (std::ptrdiff_t i = -static_cast<std::ptrdiff_t>(length); i < 0; i += static_cast<std::ptrdiff_t>(step)) {
+    const double a = x[i];
+    const double b = x[i + offset];
+    cross += a * b;
+    energy_a += a * a;
+    energy_b += b * b;
+  }
+  const double norm = std::sqrt(energy_a * energy_b);
+  return norm > 0 ? cross / norm : 0;
+}
+
+bool TimeStretch::Quiet(const int16_t* from, size_t length) const {
+  double energy = 0;
+  for (size_t i = 0; i < length; ++i) energy += static_cast<double>(from[i]) * from[i];
+  return energy <= kQuietRms * kQuietRms * static_cast<double>(length);
+}
+
+size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool multiples, double* correlation) {
+  // Coarse: every `decimation_`-th lag on every `decimation_`-th sample (a 4 kHz search: voice
+  // energy is mostly below 2 kHz, and the refinement below repairs the aliasing's small offsets).
+  size_t best = min_lag_;
+  double best_score = -2;
+  for (size_t lag = min_lag_; lag <= max_lag; lag += decimation_) {
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag), window_, decimation_);
+    if (score > best_score) {
+      best_score = score;
+      best = lag;
+    }
+  }
+  const size_t low = best > min_lag_ + decimation_ ? best - decimation_ : min_lag_;
+  const size_t high = std::min(max_lag, best + decimation_);
+  best_score = -2;
+  for (size_t lag = low; lag <= high; ++lag) {
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag), window_, 1);
+    if (score > best_score) {
+      best_score = score;
+      best = lag;
+    }
+  }
+  // The largest whole multiple of the period that still correlates nearly as well.
+  for (size_t multiple = 2 * best; multiples && multiple <= max_lag; multiple += best) {
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple), window_, 1);
+    if (score < std::max(kVoicedCorrelation, best_score - kMultipleSlack)) break;
+    best = multiple;
+  }
+  *correlation = best_score;
+  return best;
+}
+
+size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out) {
+  std::memcpy(out, x, n * sizeof(int16_t));
+  last_correlation_ = 0;
+  if (history < window_ || n < min_lag_ + min_cross_fade_) return 0;
+  // At most half of the audio goes (beyond 2x, WSOLA's output turns choppy, and a quiet stretch
+  // may be the start of a word).
+  const size_t max_lag = std::min({max_remove, max_lag_, n / 2});
+  if (max_lag < min_lag_) return 0;
+  double correlation = 0;
+  size_t lag = BestLag(x, +1, max_lag, true, &correlation);
+  last_correlation_ = correlation;
+  if (correlation < kVoicedCorrelation) {
+    if (!Quiet(x - window_, window_ + max_lag)) return 0;
+    lag = max_lag;  // any lag joins quiet audio: take the most
+  }
+  // out = fade(x[0..], x[lag..]) over `fade` samples, then x[lag + fade, n).
+  const size_t fade = std::min(lag, n - lag);
+  CrossFade(x, x + lag, fade, out);
+  std::memmove(out + fade, x + lag + fade, (n - lag - fade) * sizeof(int16_t));
+  return lag;
+}
+
+size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out) {
+  last_correlation_ = 0;
+  const size_t max_lag = history > window_ ? std::min({max_insert, max_lag_, history - window_}) : 0;
+  if (n < min_cross_fade_ || max_lag < min_lag_) {
+    std::memcpy(out, x, n * sizeof(int16_t));
+    return 0;
+  }
+  double correlation = 0;
+  size_t lag = BestLag(x, -1, max_lag, false, &correlation);
+  last_correlation_ = correlation;
+  if (correlation < kVoicedCorrelation) {
+    // Quiet both sides: the period played again and the packet's start it is faded in from (a
+    // word starting after a pause must not fade out and start over).
+    if (!Quiet(x - window_ - max_lag, window_ + max_lag + std::min(max_lag, n))) {
+      std::memcpy(out, x, n * sizeof(int16_t));
+      return 0;
+    }
+    lag = max_lag;
+  }
+  // out = fade(x[0..], x[-lag..]) over `fade` samples, then x[fade - lag, 0) (the period again),
+  // then x[0, n): the last sample before x[0] is x[-1], so the second join is seamless.
+  const size_t fade = std::min(lag, n);
+  CrossFade(x, x - lag, fade, out);
+  std::memcpy(out + fade, x - lag + fade, (lag - fade) * sizeof(int16_t));
+  std::memcpy(out + lag, x, n * sizeof(int16_t));
+  return lag;
+}
+
+void TimeStretch::Merge(int16_t* x, size_t history, size_t n) {
+  if (history < history_needed() || n == 0) return;
+  double correlation = 0;
+  // The lag is found on the history alone (x[0, n) does not follow it): the period of the audio
+  // the concealment ended with, whose continuation x[-lag, 0) is faded out.
+  const size_t lag = BestLag(x, -1, max_lag_, false, &correlation);
+  last_correlation_ = correlation;
+  CrossFade(x - lag, x, std::min(lag, n), x);
+}
+
+}  // namespace parley

@@ -1,0 +1,62 @@
+// Time-scale modification of decoded speech, WSOLA-style as in WebRTC NetEq's Accelerate and
+// PreemptiveExpand: to shorten the audio, skip ahead by one (or a few) pitch periods; to lengthen
+// it, play the last pitch period again; in both cases the join is a cross-fade of two segments a
+// whole period apart, so the waveform keeps its pitch and has no step. The period is the lag in
+// 2.5-15 ms (NetEq's range: pitch of 67-400 Hz) with the highest normalised cross-correlation
+// between the audio just played and the audio one lag later (accelerate) or earlier (expand),
+// searched at 4 kHz and refined at the full rate.
+//
+// Speech that is neither periodic (correlation below kVoicedCorrelation) nor quiet is left alone
+// (NetEq's "active speech, low correlation" case): stretching noise-like loud audio by a wrong lag
+// is audible, and the caller simply tries again on the next packet.
+//
+// The caller owns all audio: `x` points at the first new sample and `history` samples before it
+// are the output already played (read only). Nothing allocates after construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace parley {
+
+class TimeStretch {
+ public:
+  // Rates that are multiples of 4 kHz (8, 12, 16, 24, 32, 48 kHz); throws std::invalid_argument.
+  explicit TimeStretch(int sample_rate_hz);
+  static bool Supports(int sample_rate_hz);
+
+  // Removes a lag of at most `max_remove` samples from `x[0, n)`; writes n - removed samples to
+  // `out` (which may not alias `x`) and returns removed (0: not stretched, out is a copy of x).
+  size_t Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out);
+  // Inserts a lag of at most `max_insert` samples before `x[0, n)` taken from the history; writes
+  // n + inserted samples to `out` (room for n + max_lag()) and returns inserted (0: out = x).
+  size_t PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out);
+  // The join after concealment (NetEq's Merge): fades `x[0, n)` in, in place, from the history's
+  // last pitch period played on, so the first good packet after a loss starts without a step.
+  void Merge(int16_t* x, size_t history, size_t n);
+
+  size_t min_lag() const { return min_lag_; }
+  size_t max_lag() const { return max_lag_; }
+  // Played samples that must precede `x` for either operation.
+  size_t history_needed() const { return max_lag_ + window_; }
+  // Best normalised correlation of the last call (for tests and stats): in [-1, 1].
+  double last_correlation() const { return last_correlation_; }
+
+ private:
+  // The lag in [min_lag_, max_lag] whose segment `sign * lag` away from x[-window_, 0) correlates
+  // best. sign +1 looks ahead (needs x[0, max_lag)), -1 looks back into the history. With
+  // `multiples`, a larger multiple of that lag that correlates nearly as well.
+  size_t BestLag(const int16_t* x, int sign, size_t max_lag, bool multiples, double* correlation);
+  double Correlation(const int16_t* x, std::ptrdiff_t offset, size_t length, size_t step) const;
+  bool Quiet(const int16_t* x, size_t length) const;
+
+  size_t decimation_;
+  size_t min_lag_;
+  size_t max_lag_;
+  size_t window_;
+  size_t min_cross_fade_;
+  double last_correlation_ = 0;
+};
+
+}  // namespace parley

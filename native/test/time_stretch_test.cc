@@ -1,0 +1,212 @@
+// Signal tests of TimeStretch (accelerate, preemptive expand, merge) and ComfortNoise, as a native
+// program built with ASan/UBSan (test/unit/native/time-stretch.test.ts runs it): every check
+// prints one line, "ok" or "FAIL", and the exit status is the number of failures.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#include "dsp/comfort_noise.h"
+#include "dsp/time_stretch.h"
+
+namespace {
+
+using parley::ComfortNoise;
+using parley::TimeStretch;
+
+constexpr int kRateHz = 8000;
+constexpr double kPi = 3.14159265358979323846;
+int failures = 0;
+
+void Check(bool ok, const char* what, double value) {
+  std::printf("%s %s (%.4f)\n", ok ? "ok" : "FAIL", what, value);
+  if (!ok) ++failures;
+}
+
+// A voiced-speech-like tone: fundamental `hz` plus two harmonics.
+std::vector<int16_t> Tone(double hz, size_t samples, double phase = 0) {
+  std::vector<int16_t> out(samples);
+  for (size_t i = 0; i < samples; ++i) {
+    const double t = 2 * kPi * hz * static_cast<double>(i) / kRateHz + phase;
+    out[i] = static_cast<int16_t>(std::lrint(6000 * std::sin(t) + 2500 * std::sin(2 * t + 0.3) + 1200 * std::sin(3 * t + 1.1)));
+  }
+  return out;
+}
+
+std::vector<int16_t> Noise(size_t samples, double rms, uint32_t seed) {
+  std::vector<int16_t> out(samples);
+  for (auto& sample : out) {
+    seed = seed * 1103515245u + 12345u;
+    sample = static_cast<int16_t>(std::lrint(rms * std::sqrt(3.0) * (static_cast<double>(seed >> 8) / (1u << 24) * 2 - 1)));
+  }
+  return out;
+}
+
+// The period (in samples, 20-160): the shortest lag whose normalised autocorrelation over `x` is
+// within 1 % of the best (a multiple of the period correlates as well as the period).
+size_t Period(const std::vector<int16_t>& x) {
+  std::vector<double> scores(161, -2);
+  for (size_t lag = 20; lag <= 160; ++lag) {
+    double cross = 0, a = 0, b = 0;
+    for (size_t i = lag; i < x.size(); ++i) {
+      cross += static_cast<double>(x[i]) * x[i - lag];
+      a += static_cast<double>(x[i]) * x[i];
+      b += static_cast<double>(x[i - lag]) * x[i - lag];
+    }
+    scores[lag] = cross / std::sqrt(a * b);
+  }
+  const double best = *std::max_element(scores.begin(), scores.end());
+  size_t lag = 20;
+  while (scores[lag] < best - 0.01) ++lag;
+  return lag;
+}
+
+// The largest sample-to-sample step.
+int MaxStep(const std::vector<int16_t>& x, size_t from = 1) {
+  int worst = 0;
+  for (size_t i = std::max<size_t>(from, 1); i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - x[i - 1]));
+  return worst;
+}
+
+std::vector<int16_t> Joined(const std::vector<int16_t>& history, const int16_t* out, size_t samples) {
+  std::vector<int16_t> joined(history);
+  joined.insert(joined.end(), out, out + samples);
+  return joined;
+}
+
+void AccelerateKeepsPitchAndJoins() {
+  TimeStretch stretch(kRateHz);
+  // 200 Hz (period 40 samples): 30 ms played, 20 ms new.
+  const std::vector<int16_t> tone = Tone(200, 400);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(400);
+  const size_t removed = stretch.Accelerate(tone.data() + history, history, 160, 120, out.data());
+  Check(removed >= 40 && removed % 40 == 0, "accelerate removes whole periods of a 200 Hz tone", static_cast<double>(removed));
+  const std::vector<int16_t> played(tone.begin(), tone.begin() + static_cast<long>(history));
+  const std::vector<int16_t> joined = Joined(played, out.data(), 160 - removed);
+  Check(Period(joined) == 40, "the accelerated tone keeps its 5 ms period", static_cast<double>(Period(joined)));
+  Check(MaxStep(joined) <= MaxStep(tone) + 50, "no step at the accelerate joins above the tone's own", MaxStep(joined));
+  // Limited to 30 samples: less than one 2.5-15 ms lag fits the 40-sample period.
+  const size_t small = stretch.Accelerate(tone.data() + history, history, 160, 30, out.data());
+  Check(small == 0 || small <= 30, "accelerate never removes more than asked", static_cast<double>(small));
+}
+
+void PreemptiveExpandKeepsPitchAndJoins() {
+  TimeStretch stretch(kRateHz);
+  // 130 Hz (period 61.5 samples: not a whole number, the cross-fade absorbs the fraction).
+  const std::vector<int16_t> tone = Tone(130, 600);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160 + stretch.max_lag());
+  const size_t inserted = stretch.PreemptiveExpand(tone.data() + history, history, 160, 120, out.data());
+  Check(inserted >= 61 && inserted <= 124, "preemptive expand inserts one or two periods of a 130 Hz tone", static_cast<double>(inserted));
+  const std::vector<int16_t> played(tone.begin(), tone.begin() + static_cast<long>(history));
+  const std::vector<int16_t> joined = Joined(played, out.data(), 160 + inserted);
+  Check(std::abs(static_cast<int>(Period(joined)) - 62) <= 1, "the expanded tone keeps its period", static_cast<double>(Period(joined)));
+  Check(MaxStep(joined) <= MaxStep(tone) + 100, "no step at the expand joins above the tone's own", MaxStep(joined));
+  // The new samples follow the inserted period unchanged.
+  bool intact = true;
+  for (size_t i = 0; i < 160; ++i) intact = intact && out[inserted + i] == tone[history + i];
+  Check(intact, "the packet's own samples follow the inserted period unchanged", 0);
+}
+
+void LoudNoiseIsLeftAlone() {
+  TimeStretch stretch(kRateHz);
+  const std::vector<int16_t> noise = Noise(500, 5000, 7);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160 + stretch.max_lag());
+  const size_t removed = stretch.Accelerate(noise.data() + history, history, 160, 120, out.data());
+  Check(removed == 0, "loud noise is not accelerated (no period to cut)", stretch.last_correlation());
+  bool copy = true;
+  for (size_t i = 0; i < 160; ++i) copy = copy && out[i] == noise[history + i];
+  Check(copy, "and comes out unchanged", 0);
+  const size_t inserted = stretch.PreemptiveExpand(noise.data() + history, history, 160, 120, out.data());
+  Check(inserted == 0, "loud noise is not expanded", stretch.last_correlation());
+}
+
+void QuietAudioStretchesByTheMost() {
+  TimeStretch stretch(kRateHz);
+  const std::vector<int16_t> hiss = Noise(500, 30, 9);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160 + stretch.max_lag());
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 70, out.data()) == 70, "quiet audio is accelerated by the full amount asked", 70);
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 120, out.data()) == 80, "but never by more than half the packet", 80);
+  Check(stretch.PreemptiveExpand(hiss.data() + history, history, 160, 90, out.data()) == 90, "quiet audio is expanded by the full amount asked", 90);
+}
+
+void StretchAtOpusRates() {
+  for (int rate : {16000, 48000}) {
+    TimeStretch stretch(rate);
+    std::vector<int16_t> tone(stretch.history_needed() + static_cast<size_t>(rate / 50));
+    for (size_t i = 0; i < tone.size(); ++i) tone[i] = static_cast<int16_t>(std::lrint(8000 * std::sin(2 * kPi * 160 * static_cast<double>(i) / rate)));
+    std::vector<int16_t> out(tone.size() + stretch.max_lag());
+    const size_t period = static_cast<size_t>(rate / 160);
+    const size_t removed = stretch.Accelerate(tone.data() + stretch.history_needed(), stretch.history_needed(), static_cast<size_t>(rate / 50),
+                                              stretch.max_lag(), out.data());
+    Check(removed > 0 && (removed % period <= 1 || period - removed % period <= 1), "accelerate cuts whole periods at 16 and 48 kHz", static_cast<double>(removed));
+  }
+}
+
+void MergeSmoothsTheJoinAfterConcealment() {
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  // Concealment played a 200 Hz tone; the packet that returns has it a quarter period out of phase.
+  std::vector<int16_t> stream = Tone(200, history);
+  const std::vector<int16_t> returned = Tone(200, 160, kPi / 2 + 2 * kPi * 200 * static_cast<double>(history) / kRateHz);
+  stream.insert(stream.end(), returned.begin(), returned.end());
+  const int raw_step = std::abs(stream[history] - stream[history - 1]);
+  stretch.Merge(stream.data() + history, history, 160);
+  const int merged_step = MaxStep(stream, history - 2);
+  Check(raw_step > 3 * merged_step / 2 && merged_step <= MaxStep(Tone(200, 400)) + 50, "merge removes the step where a packet returns", raw_step);
+  bool tail_intact = true;
+  for (size_t i = 40; i < 160; ++i) tail_intact = tail_intact && stream[history + i] == returned[i];
+  Check(tail_intact, "after one period the returned packet plays unchanged", 0);
+}
+
+double Rms(const std::vector<int16_t>& x) {
+  double energy = 0;
+  for (int16_t s : x) energy += static_cast<double>(s) * s;
+  return std::sqrt(energy / static_cast<double>(x.size()));
+}
+
+double LagOneCorrelation(const std::vector<int16_t>& x) {
+  double cross = 0, energy = 0;
+  for (size_t i = 1; i < x.size(); ++i) {
+    cross += static_cast<double>(x[i]) * x[i - 1];
+    energy += static_cast<double>(x[i]) * x[i];
+  }
+  return cross / energy;
+}
+
+void ComfortNoiseFollowsRfc3389() {
+  ComfortNoise noise;
+  const uint8_t flat[] = {40};  // -40 dBov: RMS 327.67
+  Check(noise.SetFromPayload(flat, sizeof(flat)), "a level-only CN payload is taken", 0);
+  std::vector<int16_t> out(8000, 0);
+  noise.Add(out.data(), out.size(), 1.0f);
+  Check(std::fabs(Rms(out) / 327.67 - 1) < 0.1, "CN at -40 dBov has the RMS the level says", Rms(out));
+  Check(std::fabs(LagOneCorrelation(out)) < 0.1, "with no coefficients the noise is white", LagOneCorrelation(out));
+  // k1 = (0 - 127) / 128 ~ -0.99 makes a strong low-pass; the level holds whatever the shape.
+  const uint8_t shaped[] = {40, 0};
+  Check(noise.SetFromPayload(shaped, sizeof(shaped)), "a CN payload with a reflection coefficient is taken", 0);
+  std::fill(out.begin(), out.end(), 0);
+  noise.Add(out.data(), out.size(), 1.0f);
+  Check(LagOneCorrelation(out) > 0.8, "the coefficient shapes the spectrum (low-pass)", LagOneCorrelation(out));
+  Check(std::fabs(Rms(out) / 327.67 - 1) < 0.25, "and the level stays the payload's", Rms(out));
+  const uint8_t malformed[] = {0x80 | 40};
+  Check(!noise.SetFromPayload(malformed, sizeof(malformed)) && !noise.SetFromPayload(malformed, 0), "a payload with the reserved bit set, or empty, is refused", 0);
+}
+
+}  // namespace
+
+int main() {
+  AccelerateKeepsPitchAndJoins();
+  PreemptiveExpandKeepsPitchAndJoins();
+  LoudNoiseIsLeftAlone();
+  QuietAudioStretchesByTheMost();
+  StretchAtOpusRates();
+  MergeSmoothsTheJoinAfterConcealment();
+  ComfortNoiseFollowsRfc3389();
+  std::printf("time-stretch: %d failures\n", failures);
+  return failures;
+}

@@ -1,0 +1,160 @@
+// The jitter buffer's operations on decoded audio through a real native session on a manual
+// clock: the delay moves by time stretching (accelerate / preemptive expand) instead of whole
+// frames; RFC 3389 comfort noise fills a pause with noise at its level, and neither CN nor Opus
+// DTX pauses count as loss or concealment.
+import { afterEach, describe, expect, it } from 'vitest';
+import { speechSource } from '../../../bench/jitter/speech-source.js';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+import type { MediaSession } from '../../../engine/media/media-session.js';
+import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
+import { encodeUlaw } from '../../../engine/native/g711.js';
+import { OpusEncoder } from '../../../engine/native/opus.js';
+import { generateTrace } from '../../support/network-impairment.js';
+import { rtpBytes } from '../../support/trace-player.js';
+
+const START_US = 1_000_000;
+const FRAME = 160;
+let engine: MediaEngine | undefined;
+afterEach(() => engine?.stop());
+
+function open(options: Partial<RtpSessionOptions> = {}): { session: MediaSession; heard: Int16Array[] } {
+  engine = new MediaEngine({ clock: 'manual' });
+  const { session } = engine.createRtpSession(
+    'stretch-test',
+    { codec: 'PCMU', botRateHz: 8000, transport: 'external', bargeIn: false, sendSilence: false, ...options },
+    { startUs: START_US, onOutbound: () => {} },
+  );
+  const heard: Int16Array[] = [];
+  session.on('audio', (pcm: Int16Array) => heard.push(pcm.slice()));
+  return { session, heard };
+}
+
+interface Sent {
+  arrivalUs: number;
+  bytes: Buffer;
+}
+
+// Ingests every packet at its arrival and ticks every 20 ms until `endUs` (media time).
+function play(session: MediaSession, packets: Sent[], endUs: number): void {
+  const ordered = [...packets].sort((a, b) => a.arrivalUs - b.arrivalUs);
+  let next = 0;
+  for (let nowUs = START_US; nowUs <= START_US + endUs; nowUs += 20_000) {
+    while (next < ordered.length && START_US + ordered[next]!.arrivalUs <= nowUs) session.ingest(ordered[next]!.bytes, START_US + ordered[next++]!.arrivalUs);
+    engine!.tick(nowUs);
+  }
+}
+
+const rms = (pcm: Int16Array): number => Math.sqrt(pcm.reduce((sum, s) => sum + s * s, 0) / Math.max(1, pcm.length));
+
+describe('jitter buffer: time stretching', () => {
+  // Delay spikes of 250 ms every 4 s over speech: the backlog after each must drain.
+  const trace = generateTrace({ name: 'stretch', seed: 31, durationS: 16, jitter: { kind: 'gaussian', sigmaMs: 3 }, spikes: { everyS: 4, heightMs: 250 } });
+  const source = speechSource(trace.frames * FRAME, 31);
+  const packets = trace.packets.map((p) => ({
+    arrivalUs: p.arrivalUs,
+    bytes: rtpBytes({ payloadType: 0, ssrc: 0x57e7, sequenceNumber: p.seq, timestamp: p.timestamp }, encodeUlaw(source.subarray(p.index * FRAME, (p.index + 1) * FRAME))),
+  }));
+
+  it.each([true, false])('drains delay spikes over speech (timeStretch %s): stretching, or whole frames only without it', (timeStretch) => {
+    const { session } = open({ jitterTimeStretch: timeStretch });
+    play(session, packets, trace.packets.at(-1)!.arrivalUs + 500_000);
+    const jitter = session.stats().jitter!;
+    if (timeStretch) {
+      // A whole packet goes only at the peak of a 250 ms backlog (beyond what 2x speed drains).
+      expect(jitter.framesDropped + jitter.framesInserted).toBeLessThanOrEqual(2);
+      expect(jitter.accelerate).toBeGreaterThan(0);
+      // Each accelerate cuts 2.5-10 ms out of a 20 ms packet.
+      expect(jitter.accelerateMs / jitter.accelerate).toBeGreaterThanOrEqual(2.5);
+      expect(jitter.accelerateMs / jitter.accelerate).toBeLessThanOrEqual(10);
+    } else {
+      expect(jitter.framesDropped).toBeGreaterThanOrEqual(10);
+      expect(jitter.accelerate + jitter.preemptiveExpand).toBe(0);
+    }
+    // Every packet that arrived in time played, in both modes.
+    expect(jitter.played).toBeGreaterThanOrEqual(trace.packets.length - jitter.late - jitter.framesDropped - jitter.duplicates);
+  });
+});
+
+describe('jitter buffer: audio with nothing to stretch', () => {
+  it('falls back to whole frames on loud noise, and stretches again once speech follows', () => {
+    // 3 s of loud white noise (no pitch, not quiet), then speech; 250 ms delay spikes every 3.5 s.
+    const trace = generateTrace({ name: 'noise-then-speech', seed: 33, durationS: 12, jitter: { kind: 'gaussian', sigmaMs: 3 }, spikes: { everyS: 3.5, heightMs: 250 } });
+    const speech = speechSource(trace.frames * FRAME, 33);
+    let seed = 1;
+    const noise = Int16Array.from({ length: 150 * FRAME }, () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return ((seed >>> 16) % 20_000) - 10_000;
+    });
+    const pcmOf = (index: number): Int16Array => (index < 150 ? noise : speech).subarray(index * FRAME, (index + 1) * FRAME);
+    const packets = trace.packets.map((p) => ({
+      arrivalUs: p.arrivalUs,
+      bytes: rtpBytes({ payloadType: 0, ssrc: 0x7015e, sequenceNumber: p.seq, timestamp: p.timestamp }, encodeUlaw(pcmOf(p.index))),
+    }));
+    const { session } = open();
+    let droppedInNoise = 0;
+    let acceleratedInNoise = 0;
+    const ordered = [...packets].sort((a, b) => a.arrivalUs - b.arrivalUs);
+    let next = 0;
+    for (let nowUs = START_US; nowUs <= START_US + ordered.at(-1)!.arrivalUs + 500_000; nowUs += 20_000) {
+      while (next < ordered.length && START_US + ordered[next]!.arrivalUs <= nowUs) session.ingest(ordered[next]!.bytes, START_US + ordered[next++]!.arrivalUs);
+      engine!.tick(nowUs);
+      if (nowUs - START_US === 3_200_000) ({ framesDropped: droppedInNoise, accelerate: acceleratedInNoise } = session.stats().jitter!);
+    }
+    const jitter = session.stats().jitter!;
+    // The backlog after the spike in the noise went by whole frames: nothing there to stretch.
+    expect(droppedInNoise).toBeGreaterThan(0);
+    // Later spikes over speech drained by stretching again.
+    expect(jitter.accelerate - acceleratedInNoise).toBeGreaterThan(10);
+  });
+});
+
+describe('jitter buffer: comfort noise and DTX', () => {
+  it('plays an RFC 3389 CN packet as noise at its level through the pause, without loss or concealment', () => {
+    const { session, heard } = open();
+    const source = speechSource(100 * FRAME, 7);
+    const packets: Sent[] = [];
+    const speechPacket = (i: number, seq: number, timestamp: number, marker: boolean, sendUs: number): void => {
+      packets.push({ arrivalUs: sendUs + 30_000, bytes: rtpBytes({ payloadType: 0, ssrc: 0xc0ffee, sequenceNumber: seq, timestamp, marker }, encodeUlaw(source.subarray(i * FRAME, (i + 1) * FRAME))) });
+    };
+    for (let i = 0; i < 50; i++) speechPacket(i, 100 + i, 8000 + i * FRAME, i === 0, i * 20_000);
+    // RFC 3389: the CN packet when the pause starts, -40 dBov, no spectral coefficients; then
+    // nothing for 1.5 s; speech resumes with the marker bit, the clock having run on.
+    packets.push({ arrivalUs: 1_000_000 + 30_000, bytes: rtpBytes({ payloadType: 13, ssrc: 0xc0ffee, sequenceNumber: 150, timestamp: 8000 + 50 * FRAME }, Uint8Array.of(40)) });
+    for (let i = 50; i < 100; i++) speechPacket(i, 101 + i, 8000 + i * FRAME + 12_000, i === 50, i * 20_000 + 1_500_000);
+    // And the sender goes quiet again at the end.
+    packets.push({ arrivalUs: 3_500_000 + 30_000, bytes: rtpBytes({ payloadType: 13, ssrc: 0xc0ffee, sequenceNumber: 201, timestamp: 8000 + 100 * FRAME + 12_000 }, Uint8Array.of(40)) });
+    play(session, packets, 4_000_000);
+    const jitter = session.stats().jitter!;
+    expect({ lost: jitter.lost, late: jitter.late, comfortNoisePackets: jitter.comfortNoisePackets }).toEqual({ lost: 0, late: 0, comfortNoisePackets: 2 });
+    expect(jitter.comfortNoiseMs).toBeGreaterThan(1000);
+    expect(jitter.expandMs).toBeLessThan(60);
+    // The middle of the pause (1.3-2.3 s after the first packet was due): noise at -40 dBov.
+    const all = Int16Array.from(heard.flatMap((frame) => [...frame]));
+    const firstSpeech = heard.findIndex((frame) => rms(frame) > 300);
+    const pause = all.subarray((firstSpeech + 65) * FRAME, (firstSpeech + 115) * FRAME);
+    expect(rms(pause)).toBeGreaterThan(327 * 0.7);
+    expect(rms(pause)).toBeLessThan(327 * 1.3);
+  });
+
+  it('takes the gaps between Opus DTX packets as silence, not loss or concealment', () => {
+    const { session, heard } = open({ codec: 'opus', payloadType: 111 });
+    const encoder = new OpusEncoder({ sampleRateHz: 8000, fec: false });
+    const source = speechSource(100 * FRAME, 9);
+    const packets: Sent[] = [];
+    let seq = 500;
+    const send = (sendUs: number, timestamp: number, payload: Uint8Array, marker = false): void => {
+      packets.push({ arrivalUs: sendUs + 30_000, bytes: rtpBytes({ payloadType: 111, ssrc: 0xd7c, sequenceNumber: seq++ & 0xffff, timestamp, marker }, payload) });
+    };
+    for (let i = 0; i < 50; i++) send(i * 20_000, i * 960, encoder.encode(source.subarray(i * FRAME, (i + 1) * FRAME)), i === 0);
+    // libopus in DTX: a 1-byte packet when the pause starts and every 400 ms; 2 s of pause.
+    for (let k = 0; k < 5; k++) send(1_000_000 + k * 400_000, 50 * 960 + k * 19_200, Uint8Array.of(0x08));
+    for (let i = 50; i < 100; i++) send(i * 20_000 + 2_000_000, i * 960 + 96_000, encoder.encode(source.subarray(i * FRAME, (i + 1) * FRAME)), i === 50);
+    send(4_000_000, 100 * 960 + 96_000, Uint8Array.of(0x08));
+    play(session, packets, 5_000_000);
+    const jitter = session.stats().jitter!;
+    expect({ lost: jitter.lost, late: jitter.late, comfortNoisePackets: jitter.comfortNoisePackets }).toEqual({ lost: 0, late: 0, comfortNoisePackets: 6 });
+    // Without DTX handling each 400 ms gap would start with 200 ms of concealment.
+    expect(jitter.expandMs).toBeLessThan(60);
+    expect(heard.filter((frame) => rms(frame) > 300).length).toBeGreaterThan(80);
+  });
+});
