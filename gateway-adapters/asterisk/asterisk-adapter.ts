@@ -22,8 +22,8 @@ import { isParleyObject } from './call-names.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import { AriConnectError, AriProtocolError } from './errors.js';
 import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
+import { FRAME_MS as PUMP_MS } from '../../engine/media/frame.js';
 
-const PUMP_MS = 20;
 
 export interface AsteriskAdapterOptions {
   config: AsteriskConfig;
