@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CallRegistry } from '../engine/call/call-registry.js';
+import type { CallRegistry } from '../engine/call/call-registry.js';
+import { CallService } from '../engine/call/call-service.js';
 import { Drain, DRAIN_REASON } from '../engine/drain.js';
 import { botConnectorStarter } from '../engine/bot/bot-connector.js';
 import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
@@ -45,13 +46,19 @@ export interface RunningNode {
 // Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
 // Janus is not configured (browsers reach the node directly while Asterisk's calls arrive
 // through ARI).
-function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
-  const edge = new WebRtcEdge(media, {
+// werift terminates DTLS-SRTP in this process, so its legs run on this process's engine.
+function embeddedGateway(config: Config, calls: CallService): BrowserGateway {
+  const edge = new WebRtcEdge(calls.inline.engine, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
+  return {
+    connect: async (callId, offer, callLogger) => {
+      const call = await edge.accept(callId, offer, callLogger);
+      return { ...call, media: calls.inlineLeg(call.media) };
+    },
+  };
 }
 
 // RFC 6455 section 7.4.1: the server is going away.
@@ -63,16 +70,17 @@ function urlOf(host: string, port: number): string {
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
   const media = new MediaEngine({ logger });
-  const calls = new CallRegistry();
   const drain = new Drain();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
   const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
+  const callService = new CallService({ engine: media, startBot, maxCallMs: config.api.maxCallSeconds * 1000, logger });
+  const { calls } = callService;
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
-  const direct = config.mode === 'direct' ? await startDirectMode(config, { engine: media, calls, startBot, logger }) : undefined;
+  const direct = config.mode === 'direct' ? await startDirectMode(config, { calls: callService, logger }) : undefined;
   // PBX mode with Janus configured: browsers reach Janus, whose SIP plugin calls Asterisk's bot
   // extension; the call comes back through ARI like any other Asterisk call.
   const pbxJanus = config.mode === 'pbx' ? pbxJanusGateway(config, logger) : undefined;
-  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, media);
+  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, callService);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();
@@ -102,13 +110,10 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     config.mode === 'pbx'
       ? new AsteriskAdapter({
           config: config.asterisk,
-          media,
           mediaHost: config.media.host,
           externalHost: config.asterisk.externalHost ?? config.media.advertisedHost,
           session: config.media.session,
-          calls,
-          startBot,
-          maxCallMs: config.api.maxCallSeconds * 1000,
+          calls: callService,
           logger,
         })
       : undefined;
@@ -134,8 +139,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
     gateway,
-    startBot,
-    calls,
+    calls: callService,
     drain,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
