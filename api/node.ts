@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { CallRegistry } from '../engine/call/call-registry.js';
 import { CallService } from '../engine/call/call-service.js';
 import { Drain, DRAIN_REASON } from '../engine/drain.js';
-import { botConnectorStarter } from '../engine/bot/bot-connector.js';
-import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
+import { botStarterOf } from '../engine/bot/bot-starter.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
+import { WorkerPool } from '../engine/workers/worker-pool.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
 import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
@@ -68,12 +68,29 @@ function urlOf(host: string, port: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
+function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined {
+  const count = config.media.workers;
+  if (count === 'inline' || count === 0) return undefined;
+  const { localPortMin, localPortMax } = config.media.session;
+  return new WorkerPool({
+    count,
+    bot: config.bot,
+    logLevel: config.logLevel,
+    portRange: localPortMin !== undefined && localPortMax !== undefined ? { min: localPortMin, max: localPortMax } : undefined,
+    logger,
+  });
+}
+
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
   const media = new MediaEngine({ logger });
   const drain = new Drain();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
-  const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
-  const callService = new CallService({ engine: media, startBot, maxCallMs: config.api.maxCallSeconds * 1000, logger });
+  const startBot = botStarterOf(config.bot, logger);
+  // RTP legs (SIP endpoint, Asterisk ExternalMedia over RTP) run in media worker processes unless
+  // configured inline; the rest of the media stays in this process (docs/workers.md).
+  const workers = mediaWorkerPool(config, logger);
+  await workers?.start();
+  const callService = new CallService({ engine: media, startBot, rtpHost: workers, maxCallMs: config.api.maxCallSeconds * 1000, logger });
   const { calls } = callService;
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
   const direct = config.mode === 'direct' ? await startDirectMode(config, { calls: callService, logger }) : undefined;
@@ -127,6 +144,8 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   // accepts connections when this node drives it; Redis is ready when configured.
   const health = new Health();
   health.add('mediaEngine', () => Number.isFinite(MediaEngine.monotonicUs()));
+  // One worker restarting leaves the node serving; none up, it cannot take an RTP call.
+  if (workers) health.add('mediaWorkers', () => workers.liveWorkers > 0);
   if (asterisk) {
     health.add('ari', () => asterisk.ariConnected);
   }
@@ -171,6 +190,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     await http.close({ code: WS_GOING_AWAY, reason: DRAIN_REASON });
     await direct?.close();
     media.stop();
+    await workers?.stop();
     redis?.disconnect();
     await operatorHttp.close();
   };
