@@ -1,6 +1,7 @@
 // Builds a running Parley node from a Config: the media engine, the browser gateway of the mode,
 // the bot, the stores, and the public API on uWebSockets.js. main.ts runs it; tests start it too.
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallRegistry } from '../engine/call/call-registry.js';
@@ -12,6 +13,7 @@ import { WorkerPool } from '../engine/workers/worker-pool.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
 import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
+import { WEBRTC_LEG, type WebRtcLegSettings } from '../gateway-adapters/webrtc/webrtc-worker-leg.js';
 import { ConfigError, type Config } from './config.js';
 import { GrantService } from './grants/grant-service.js';
 import { RedisSessionRecords } from './grants/redis-session-records.js';
@@ -46,8 +48,17 @@ export interface RunningNode {
 // Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
 // Janus is not configured (browsers reach the node directly while Asterisk's calls arrive
 // through ARI).
-// werift terminates DTLS-SRTP in this process, so its legs run on this process's engine.
-function embeddedGateway(config: Config, calls: CallService): BrowserGateway {
+// Embedded mode's browser gateway: werift's peer connections and their media run in a media
+// worker (only the SDP offer and answer cross), or in this process when workers are off.
+function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool | undefined): BrowserGateway {
+  if (workers) {
+    return {
+      connect: async (callId, offer) => {
+        const { leg, result } = await workers.createLeg(callId, WEBRTC_LEG, { offerSdp: offer });
+        return { answerSdp: String(result.answerSdp), media: leg, close: async (reason) => void (await leg.close(reason)) };
+      },
+    };
+  }
   const edge = new WebRtcEdge(calls.inline.engine, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
@@ -68,12 +79,21 @@ function urlOf(host: string, port: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
+// The media worker's entry: the engine's worker runtime with the adapters' leg kinds.
+export const MEDIA_WORKER_ENTRY = fileURLToPath(new URL('./media-worker-main.ts', import.meta.url));
+
+// Workers carry the RTP legs on Parley's own sockets (direct mode's SIP calls, PBX mode's
+// ExternalMedia over RTP) and the embedded edge's werift legs; chan_websocket and AudioSocket
+// legs stay in this process (docs/workers.md).
 function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined {
   const count = config.media.workers;
   if (count === 'inline' || count === 0) return undefined;
   const { localPortMin, localPortMax } = config.media.session;
+  const webrtc: WebRtcLegSettings = { iceServers: config.webrtc.iceServers, additionalHostAddresses: config.webrtc.additionalHostAddresses, session: config.media.session };
   return new WorkerPool({
     count,
+    entry: MEDIA_WORKER_ENTRY,
+    legKinds: { [WEBRTC_LEG]: webrtc },
     bot: config.bot,
     logLevel: config.logLevel,
     portRange: localPortMin !== undefined && localPortMax !== undefined ? { min: localPortMin, max: localPortMax } : undefined,
@@ -97,7 +117,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   // PBX mode with Janus configured: browsers reach Janus, whose SIP plugin calls Asterisk's bot
   // extension; the call comes back through ARI like any other Asterisk call.
   const pbxJanus = config.mode === 'pbx' ? pbxJanusGateway(config, logger) : undefined;
-  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, callService);
+  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, callService, workers);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();

@@ -1,8 +1,10 @@
-// A media worker process (forked by media-worker.ts): its own native MediaEngine, the UDP sockets
-// of its calls' RTP legs, and those calls' bot connections. Media and bot audio stay in here; the
-// control plane only asks (create, attach the bot, re-point, close) and hears back (ended, DTMF,
-// a periodic report of load and metrics). Signals are the control plane's business: a worker
-// exits when told to or when its channel to the control plane goes.
+// A media worker process (forked by media-worker.ts, entered through api/media-worker-main.ts,
+// which gives it its leg kinds): its own native MediaEngine, the sockets of its calls' legs (RTP
+// on UDP, and what each further kind brings: werift's ICE sockets), and those calls' bot
+// connections. Media and bot audio stay in here; the control plane only asks (create, attach the
+// bot, re-point, close) and hears back (ended, DTMF, a periodic report of load and metrics).
+// Signals are the control plane's business: a worker exits when told to or when its channel to
+// the control plane goes.
 import type { Logger } from 'pino';
 import { botConfigSchema } from '../bot/bot-config.js';
 import { botStarterOf } from '../bot/bot-starter.js';
@@ -17,7 +19,28 @@ import { fromWorkerSchema, toWorkerSchema, type FromWorker, type ToWorker } from
 interface WorkerLegState {
   session: MediaSession;
   bot?: BotSession;
+  // What else the leg holds (a werift peer connection), let go after the session closes.
+  release?: (reason: string) => Promise<void>;
 }
+
+// A leg made by a kind's factory: its media session, what the control plane is told back (the
+// SDP answer), and optionally the end of its transport and what to release at close.
+export interface CreatedLeg {
+  session: MediaSession;
+  result: Record<string, unknown>;
+  transportEnded?: Promise<string>;
+  release?: (reason: string) => Promise<void>;
+}
+
+export type LegFactory = (callId: string, params: Record<string, unknown>, context: { engine: MediaEngine; logger: Logger }) => Promise<CreatedLeg>;
+
+// Kinds of leg a worker makes, by name; 'rtp' (Parley's own UDP sockets) is always there.
+export type LegKinds = Record<string, (settings: unknown) => LegFactory>;
+
+const rtpLeg: LegFactory = (callId, params, { engine }) => {
+  const { session, localPort } = engine.createRtpSession(callId, params as RtpSessionOptions);
+  return Promise.resolve({ session, result: { localPort } });
+};
 
 function send(message: FromWorker): void {
   // A message that would not pass the control plane's check is a bug here, caught in tests.
@@ -32,6 +55,7 @@ class MediaWorkerProcess {
 
   constructor(
     private readonly startBot: BotStarter,
+    private readonly factories: Map<string, LegFactory>,
     private readonly logger: Logger,
     reportIntervalMs: number,
   ) {
@@ -43,11 +67,11 @@ class MediaWorkerProcess {
     switch (message.type) {
       case 'init':
         return;
-      case 'createRtpLeg':
-        this.reply(message.id, () => this.createRtpLeg(message.callId, message.options as RtpSessionOptions));
+      case 'createLeg':
+        void this.replyAsync(message.id, () => this.createLeg(message.callId, message.kind, message.params));
         return;
       case 'close':
-        this.reply(message.id, () => this.close(message.callId, message.reason));
+        void this.replyAsync(message.id, () => this.close(message.callId, message.reason));
         return;
       case 'switchCodec':
         this.reply(message.id, () => this.leg(message.callId)?.session.switchCodec(message.codec, message.payloadType) ?? false);
@@ -60,7 +84,7 @@ class MediaWorkerProcess {
     }
   }
 
-  private control(message: Exclude<ToWorker, { type: 'init' | 'createRtpLeg' | 'close' | 'switchCodec' | 'shutdown' }>): void {
+  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'close' | 'switchCodec' | 'shutdown' }>): void {
     const leg = this.leg(message.callId);
     if (!leg) return;
     const { session } = leg;
@@ -104,18 +128,24 @@ class MediaWorkerProcess {
     return this.legs.get(callId);
   }
 
-  private createRtpLeg(callId: string, options: RtpSessionOptions): { localPort: number | undefined } {
+  private async createLeg(callId: string, kind: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const factory = this.factories.get(kind);
+    if (!factory) throw new Error(`this worker makes no ${kind} legs`);
     if (this.legs.has(callId)) throw new Error(`a leg for ${callId} exists`);
-    const { session, localPort } = this.engine.createRtpSession(callId, options);
-    this.legs.set(callId, { session });
-    // Ended here (the bot hung up): the control plane ends the call, then closes the leg.
-    session.once('ended', (reason) => {
-      if (this.legs.has(callId)) send({ type: 'ended', callId, reason });
-    });
-    return { localPort };
+    const created = await factory(callId, params, { engine: this.engine, logger: this.logger.child({ callId }) });
+    const { session } = created;
+    this.legs.set(callId, { session, release: created.release });
+    // Ended here (the bot hung up, the transport failed): the control plane ends the call, then
+    // closes the leg.
+    const endedHere = (reason: string): void => {
+      if (this.legs.get(callId)?.session === session) send({ type: 'ended', callId, reason });
+    };
+    session.once('ended', endedHere);
+    void created.transportEnded?.then(endedHere);
+    return created.result;
   }
 
-  private close(callId: string, reason: string): unknown {
+  private async close(callId: string, reason: string): Promise<unknown> {
     const leg = this.legs.get(callId);
     if (!leg) return undefined;
     this.legs.delete(callId);
@@ -125,12 +155,17 @@ class MediaWorkerProcess {
       this.logger.error({ callId, err: error }, 'bot threw while stopping');
     }
     leg.session.close(reason);
+    await leg.release?.(reason).catch((error: unknown) => this.logger.warn({ callId, err: error }, 'leg release failed'));
     return leg.session.stats();
   }
 
   private reply(id: number, run: () => unknown): void {
+    void this.replyAsync(id, () => Promise.resolve(run()));
+  }
+
+  private async replyAsync(id: number, run: () => Promise<unknown>): Promise<void> {
     try {
-      send({ type: 'reply', id, ok: true, result: run() });
+      send({ type: 'reply', id, ok: true, result: await run() });
     } catch (error) {
       send({ type: 'reply', id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     }
@@ -144,35 +179,42 @@ class MediaWorkerProcess {
   shutdown(): void {
     clearInterval(this.report);
     this.report = undefined;
-    for (const callId of [...this.legs.keys()]) this.close(callId, 'shutdown');
-    this.engine.stop();
-    // The last report carries the final counts before the process goes.
-    void this.sendReport().finally(() => process.disconnect?.());
+    void Promise.all([...this.legs.keys()].map((callId) => this.close(callId, 'shutdown'))).then(() => {
+      this.engine.stop();
+      // The last report carries the final counts before the process goes.
+      return this.sendReport().finally(() => process.disconnect?.());
+    });
   }
 }
 
-// SIGINT from a terminal reaches the whole process group, SIGTERM may too: the control plane
-// drains and then tells its workers to go; a worker never leaves its calls on its own.
-process.on('SIGINT', () => undefined);
-process.on('SIGTERM', () => undefined);
 
-let worker: MediaWorkerProcess | undefined;
-process.on('message', (raw: unknown) => {
-  const parsed = toWorkerSchema.safeParse(raw);
-  if (!parsed.success) {
-    countRefused('media', 'worker_message_invalid');
-    rootLogger.error({ issues: parsed.error.issues.slice(0, 3) }, 'media worker: invalid message from the control plane');
-    return;
-  }
-  const message = parsed.data;
-  if (message.type === 'init') {
+// Runs this process as a media worker with the leg kinds its entry gives it.
+export function runMediaWorker(kinds: LegKinds): void {
+  // SIGINT from a terminal reaches the whole process group, SIGTERM may too: the control plane
+  // drains and then tells its workers to go; a worker never leaves its calls on its own.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  let worker: MediaWorkerProcess | undefined;
+  process.on('message', (raw: unknown) => {
+    const parsed = toWorkerSchema.safeParse(raw);
+    if (!parsed.success) {
+      countRefused('media', 'worker_message_invalid');
+      rootLogger.error({ issues: parsed.error.issues.slice(0, 3) }, 'media worker: invalid message from the control plane');
+      return;
+    }
+    const message = parsed.data;
+    if (message.type !== 'init') {
+      worker?.handle(message);
+      return;
+    }
     rootLogger.level = message.logLevel;
     const logger = rootLogger.child({ worker: message.index });
-    worker ??= new MediaWorkerProcess(botStarterOf(botConfigSchema.parse(message.bot), logger), logger, message.reportIntervalMs);
+    const factories = new Map<string, LegFactory>([['rtp', rtpLeg]]);
+    // A kind the control plane gave no settings for is not offered.
+    for (const [kind, make] of Object.entries(kinds)) if (message.legKinds[kind] !== undefined) factories.set(kind, make(message.legKinds[kind]));
+    worker ??= new MediaWorkerProcess(botStarterOf(botConfigSchema.parse(message.bot), logger), factories, logger, message.reportIntervalMs);
     send({ type: 'ready', pid: process.pid });
-    return;
-  }
-  worker?.handle(message);
-});
-// The control plane is gone: nobody can end these calls properly any more.
-process.on('disconnect', () => process.exit(0));
+  });
+  // The control plane is gone: nobody can end these calls properly any more.
+  process.on('disconnect', () => process.exit(0));
+}

@@ -3,7 +3,6 @@
 // process dies, every pending request fails and `exited` tells the pool, which ends the legs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
 import { countRefused } from '../metrics.js';
@@ -11,13 +10,16 @@ import { MediaWorkerGoneError, MediaWorkerRequestError } from './errors.js';
 import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerRequest } from './worker-messages.js';
 import type { WorkerLeg } from './worker-leg.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./media-worker-process.ts', import.meta.url));
 // A worker that is not ready in this long is killed and counted as failed to start.
 const READY_TIMEOUT_MS = 30_000;
 
 export interface MediaWorkerOptions {
+  // The worker's entry module (api/media-worker-main.ts: runMediaWorker with its leg kinds).
+  entry: string;
   index: number;
   bot: BotConfig;
+  // Settings of each leg kind beyond RTP, by kind (the WebRTC edge's ICE servers).
+  legKinds: Record<string, unknown>;
   logLevel: string;
   reportIntervalMs: number;
   logger: Logger;
@@ -45,7 +47,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   constructor(readonly options: MediaWorkerOptions) {
     super();
     // tsx as the loader, as `npm start` runs the node: the worker entry is TypeScript.
-    this.child = fork(WORKER_ENTRY, [], {
+    this.child = fork(options.entry, [], {
       execArgv: ['--import', 'tsx'],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -70,7 +72,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     this.child.once('exit', (code, signal) => this.onExit(code, signal));
     // A send to a process that just died fails asynchronously: the exit handler deals with it.
     this.child.on('error', (error) => options.logger.warn({ err: error, worker: options.index }, 'media worker channel error'));
-    this.post({ type: 'init', index: options.index, bot: options.bot, logLevel: options.logLevel, reportIntervalMs: options.reportIntervalMs });
+    this.post({ type: 'init', index: options.index, bot: options.bot, legKinds: options.legKinds, logLevel: options.logLevel, reportIntervalMs: options.reportIntervalMs });
   }
 
   private readyResolve: () => void = () => undefined;

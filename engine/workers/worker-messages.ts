@@ -18,9 +18,11 @@ const callInfoSchema = z.object({
 // Main -> worker.
 export const toWorkerSchema = z.discriminatedUnion('type', [
   // The worker's bot (a connector of the configured URL and protocol, or the demo bot).
-  z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), logLevel: z.string(), reportIntervalMs: z.number().int().positive() }),
-  // Options are checked again by the engine's own schema (media-session-options.ts).
-  z.object({ type: z.literal('createRtpLeg'), id: requestId, callId, options: z.record(z.string(), z.unknown()) }),
+  // `legKinds`: settings per kind of leg beyond RTP (the WebRTC edge's ICE servers), as the
+  // worker's entry (api/media-worker-main.ts) reads them.
+  z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), legKinds: z.record(z.string(), z.unknown()), logLevel: z.string(), reportIntervalMs: z.number().int().positive() }),
+  // `params` are checked by the leg kind's own schema (the engine's session options for 'rtp').
+  z.object({ type: z.literal('createLeg'), id: requestId, callId, kind: z.string().max(32), params: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('attachBot'), callId, info: callInfoSchema }),
   z.object({ type: z.literal('stopBot'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('close'), id: requestId, callId, reason: z.string().max(64) }),

@@ -21,6 +21,9 @@ const REPORT_INTERVAL_MS = 1_000;
 
 export interface WorkerPoolOptions {
   count: number;
+  // The worker's entry module, and the settings of its leg kinds beyond RTP (media-worker.ts).
+  entry: string;
+  legKinds: Record<string, unknown>;
   bot: BotConfig;
   logLevel: string;
   // The operator's RTP port range, split into one contiguous slice per worker.
@@ -62,19 +65,26 @@ export class WorkerPool implements MediaHost {
   }
 
   async createRtpLeg(callId: string, options: RtpSessionOptions): Promise<MediaLeg> {
+    return (await this.createLeg(callId, 'rtp', options)).leg;
+  }
+
+  // A leg of `kind` on the least-loaded live worker; `result` is what the kind answers (the RTP
+  // leg's local port, the WebRTC leg's SDP answer).
+  async createLeg(callId: string, kind: string, params: object): Promise<{ leg: WorkerLeg; result: Record<string, unknown> }> {
     const worker = this.leastLoaded();
     if (!worker) throw new NoMediaWorkerError();
-    const slice = this.portSlice(worker.index);
-    const { localPort } = (await worker.request({ type: 'createRtpLeg', callId, options: { ...options, ...slice } })) as { localPort?: number };
+    const slice = kind === 'rtp' ? this.portSlice(worker.index) : {};
+    const result = (await worker.request({ type: 'createLeg', callId, kind, params: { ...params, ...slice } })) as Record<string, unknown>;
+    const localPort = typeof result.localPort === 'number' ? result.localPort : undefined;
     const leg = new WorkerLeg(callId, localPort, worker);
     if (!worker.isAlive) {
       // Died between its answer and now: the leg is born failed.
       queueMicrotask(() => leg.workerFailed());
-      return leg;
+      return { leg, result };
     }
     worker.legs.set(callId, leg);
     workerMetrics.calls.set({ worker: String(worker.index) }, worker.legs.size);
-    return leg;
+    return { leg, result };
   }
 
   async stop(): Promise<void> {
@@ -102,7 +112,7 @@ export class WorkerPool implements MediaHost {
   }
 
   private async spawn(index: number): Promise<void> {
-    const worker = new MediaWorker({ index, bot: this.options.bot, logLevel: this.options.logLevel, reportIntervalMs: REPORT_INTERVAL_MS, logger: this.logger });
+    const worker = new MediaWorker({ entry: this.options.entry, index, legKinds: this.options.legKinds, bot: this.options.bot, logLevel: this.options.logLevel, reportIntervalMs: REPORT_INTERVAL_MS, logger: this.logger });
     this.workers[index] = worker;
     this.startedAtMs[index] = performance.now();
     worker.on('report', (report) => workerMetrics.observe(index, report));

@@ -7,10 +7,12 @@ import alawmulaw from 'alawmulaw';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MEDIA_WORKER_ENTRY } from '../../../api/node.js';
 import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
+import { nodeMetricsText } from '../../../engine/workers/worker-metrics.js';
 import { WorkerPool } from '../../../engine/workers/worker-pool.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import { BotServer } from '../../support/bot-server.js';
@@ -64,7 +66,7 @@ describe('media workers: crash isolation', () => {
     const bots = await BotServer.start();
     cleanups.push(() => bots.close());
     const portMin = (await freeUdpPort()) & ~1;
-    const pool = new WorkerPool({ count: 2, bot: botConfigSchema.parse({ url: bots.url }), logLevel: 'silent', portRange: { min: portMin, max: portMin + 2 * PORTS_PER_WORKER - 1 }, logger });
+    const pool = new WorkerPool({ count: 2, entry: MEDIA_WORKER_ENTRY, legKinds: {}, bot: botConfigSchema.parse({ url: bots.url }), logLevel: 'silent', portRange: { min: portMin, max: portMin + 2 * PORTS_PER_WORKER - 1 }, logger });
     await pool.start();
     cleanups.push(() => pool.stop());
     const engine = new MediaEngine({ logger });
@@ -110,6 +112,17 @@ describe('media workers: crash isolation', () => {
     await Promise.all(calls.map((call) => call.peer.waitFor(100)));
     for (const call of calls) expect(toneMatch(decodedFrom(call.peer, 50), call.frequencyHz)).toBeGreaterThan(0.9);
 
+    // Live metrics from the workers' reports: calls per worker, CPU, each worker's tick
+    // histogram under its own label, and the media counters summed over the node.
+    const seriesValue = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    await expect.poll(async () => seriesValue(await nodeMetricsText(), 'parley_media_worker_calls{worker="1"}'), { timeout: 5000 }).toBe(2);
+    const text = await nodeMetricsText();
+    expect(seriesValue(text, 'parley_media_worker_calls{worker="0"}')).toBe(2);
+    expect(seriesValue(text, 'parley_media_worker_cpu_seconds_total{worker="0"}')).toBeGreaterThan(0);
+    expect(seriesValue(text, 'parley_media_tick_duration_seconds_count{worker="0"}')).toBeGreaterThan(50);
+    expect(seriesValue(text, 'parley_media_tick_lateness_seconds_count{worker="1"}')).toBeGreaterThan(50);
+    expect(seriesValue(text, 'parley_media_packets_total{direction="in"}')).toBeGreaterThan(4 * 50);
+
     const killed = calls.filter((call) => workerOf(call) === 0);
     const survivors = calls.filter((call) => workerOf(call) === 1);
     const failuresBefore = await metric('parley_media_worker_failures_total', { worker: '0' });
@@ -131,7 +144,7 @@ describe('media workers: crash isolation', () => {
     expect(service.size).toBe(2);
     // The bot connections lived in the killed worker: the kernel closed them (1006, no `stop`:
     // nothing was left to send one); the survivors' bots are still connected.
-    await expect.poll(() => bots.peers.filter((bot) => bot.closeCode !== undefined).length).toBe(2);
+    await expect.poll(() => bots.peers.filter((bot) => bot.closeCode !== undefined).length, { timeout: 10_000 }).toBe(2);
     for (const bot of bots.peers.filter((peer) => peer.closeCode !== undefined)) {
       expect(bot.closeCode).toBe(1006);
       expect(bot.named('stop')).toHaveLength(0);
