@@ -43,10 +43,18 @@ function decodedFrom(peer: RtpPeer, from: number): Int16Array {
   return Int16Array.from(payloads.flatMap((p) => [...p]));
 }
 
-// How well `audio` matches a tone of `frequencyHz` (the best alignment over one period).
+// How well `audio` matches a tone of `frequencyHz`: the median over 100 ms blocks of each block's
+// best alignment within one period (the jitter buffer may conceal or stretch a frame on a loaded
+// machine, which moves the phase; a wrong or silent signal scores near 0 in every block).
 function toneMatch(audio: Int16Array, frequencyHz: number): number {
-  const reference = sine(audio.length, RATE_HZ, frequencyHz, 8000);
-  return bestAlignment(reference, audio, 0, Math.ceil(RATE_HZ / frequencyHz)).correlation;
+  const block = RATE_HZ / 10;
+  const reference = sine(block, RATE_HZ, frequencyHz, 8000);
+  const scores: number[] = [];
+  for (let start = 0; start + block + RATE_HZ / frequencyHz <= audio.length; start += block) {
+    scores.push(bestAlignment(reference, audio.subarray(start), 0, Math.ceil(RATE_HZ / frequencyHz)).correlation);
+  }
+  scores.sort((a, b) => a - b);
+  return scores[Math.floor(scores.length / 2)] ?? 0;
 }
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
