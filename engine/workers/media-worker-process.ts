@@ -173,7 +173,9 @@ class MediaWorkerProcess {
 
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
-    send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await registry.getMetricsAsJSON() });
+    const legStats: Record<string, Record<string, unknown>> = {};
+    for (const [callId, leg] of this.legs) legStats[callId] = { ...leg.session.stats() };
+    send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await registry.getMetricsAsJSON(), legStats });
   }
 
   shutdown(): void {

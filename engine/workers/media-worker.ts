@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
+import type { NativeSessionStats } from '../media/media-engine-binding.js';
 import { countRefused } from '../metrics.js';
 import { MediaWorkerGoneError, MediaWorkerRequestError } from './errors.js';
 import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerRequest } from './worker-messages.js';
@@ -146,6 +147,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
         this.legs.get(message.callId)?.dtmfFromBot(message.digits);
         return;
       case 'report':
+        for (const [callId, stats] of Object.entries(message.legStats)) this.legs.get(callId)?.reported(stats as unknown as NativeSessionStats);
         this.emit('report', message);
         return;
     }

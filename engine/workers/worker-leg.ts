@@ -14,6 +14,7 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
   readonly placement: string;
   private closing: Promise<NativeSessionStats | undefined> | undefined;
   private finalStats: NativeSessionStats | undefined;
+  private liveStats: NativeSessionStats | undefined;
   private dtmfSender: ((digits: string) => void) | undefined;
   private ended = false;
 
@@ -70,8 +71,14 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     return this.closing;
   }
 
+  // The final counts once closed; before, the worker's last report (at most a second old).
   stats(): NativeSessionStats | undefined {
-    return this.finalStats;
+    return this.finalStats ?? this.liveStats;
+  }
+
+  /** @internal the worker's periodic report of this leg's counts. */
+  reported(stats: NativeSessionStats): void {
+    this.liveStats = stats;
   }
 
   /** @internal the worker's session ended on its side (the bot hung up). */

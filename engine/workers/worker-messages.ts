@@ -44,9 +44,17 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   // The media ended on the worker's side (the bot hung up, its session failed).
   z.object({ type: z.literal('ended'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('dtmfOut'), callId, digits: z.string().max(64) }),
-  // Every reportIntervalMs: load, CPU, and the worker's whole prom-client registry as JSON
-  // (aggregated into the node's /metrics by worker-metrics.ts).
-  z.object({ type: z.literal('report'), calls: z.number().int().nonnegative(), cpuUserUs: z.number(), cpuSystemUs: z.number(), metrics: z.array(z.unknown()) }),
+  // Every reportIntervalMs: load, CPU, the worker's whole prom-client registry as JSON
+  // (aggregated into the node's /metrics by worker-metrics.ts), and each live leg's media stats
+  // (the admin view's and the call summary's live counts).
+  z.object({
+    type: z.literal('report'),
+    calls: z.number().int().nonnegative(),
+    cpuUserUs: z.number(),
+    cpuSystemUs: z.number(),
+    metrics: z.array(z.unknown()),
+    legStats: z.record(callId, z.record(z.string(), z.unknown())),
+  }),
 ]);
 
 export type ToWorker = z.infer<typeof toWorkerSchema>;

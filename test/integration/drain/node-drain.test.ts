@@ -191,13 +191,8 @@ describe('draining a node on SIGTERM', () => {
     const call = async (ssrc: number): Promise<Dialog> => {
       const peer = await RtpPeer.open();
       cleanups.push(() => peer.close());
-      const dialog = client.newDialog();
-      client.invite(dialog, offerSdp({ port: peer.port }));
-      const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
-      dialog.toTag = toTagOf(ok);
-      client.ack(dialog, true);
-      const port = Number(/^m=audio (\d+) /m.exec(ok.body)?.[1]);
-      void peer.stream(payloads, port, { payloadType: 0, ssrc, samplesPerFrame: 160 }).catch(() => undefined);
+      const { dialog, remotePort } = await client.call(peer.port);
+      void peer.stream(payloads, remotePort, { payloadType: 0, ssrc, samplesPerFrame: 160 }).catch(() => undefined);
       return dialog;
     };
     const hangsUp = await call(0x1111);

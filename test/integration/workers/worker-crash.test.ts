@@ -19,7 +19,7 @@ import { BotServer } from '../../support/bot-server.js';
 import { freeUdpPort } from '../../support/free-port.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
-import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
+import { SipTestClient, type Dialog } from '../../support/sip-client.js';
 import { sine } from '../../support/test-signals.js';
 
 const RATE_HZ = 8000;
@@ -97,12 +97,7 @@ describe('media workers: crash isolation', () => {
     const placeCall = async (frequencyHz: number): Promise<TestCall> => {
       const peer = await RtpPeer.open();
       cleanups.push(() => peer.close());
-      const dialog = client.newDialog();
-      client.invite(dialog, offerSdp({ port: peer.port }));
-      const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
-      dialog.toTag = toTagOf(ok);
-      client.ack(dialog, true);
-      const localPort = Number(/^m=audio (\d+) /m.exec(ok.body)?.[1]);
+      const { dialog, remotePort: localPort } = await client.call(peer.port);
       const tone = sine(RATE_HZ * CALL_SECONDS, RATE_HZ, frequencyHz, 8000);
       const payloads: Uint8Array[] = [];
       for (let i = 0; i + FRAME <= tone.length; i += FRAME) payloads.push(alawmulaw.mulaw.encode(tone.subarray(i, i + FRAME)));
