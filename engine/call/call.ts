@@ -62,6 +62,11 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   start(maxDurationMs: number): void {
+    // Its media already gone (the worker died while the gateway answered): no bot for nothing.
+    if (this.leg.endedWith !== undefined) {
+      this.end(this.leg.endedWith);
+      return;
+    }
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), maxDurationMs);
     this.maxDurationTimer.unref();
     try {

@@ -33,12 +33,15 @@ export interface MediaLeg extends EventEmitter<MediaLegEvents> {
   close(reason: string): Promise<NativeSessionStats | undefined>;
   // The latest counts known here (live for an inline leg, the last report for a worker's).
   stats(): NativeSessionStats | undefined;
+  // Set once the leg has ended (a worker may die between a leg's creation and its call's start).
+  readonly endedWith: string | undefined;
 }
 
 // A leg on this process's own media engine: the werift edge's (DTLS-SRTP terminates in this
 // process), chan_websocket's and AudioSocket's, and every leg when media workers are off.
 export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
   readonly placement = 'inline';
+  endedWith: string | undefined;
 
   constructor(
     readonly session: MediaSession,
@@ -46,7 +49,10 @@ export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     readonly localPort: number | undefined = undefined,
   ) {
     super();
-    session.once('ended', (reason) => this.emit('ended', reason));
+    session.once('ended', (reason) => {
+      this.endedWith = reason;
+      this.emit('ended', reason);
+    });
   }
 
   get callId(): string {

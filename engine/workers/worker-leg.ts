@@ -16,7 +16,7 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
   private finalStats: NativeSessionStats | undefined;
   private liveStats: NativeSessionStats | undefined;
   private dtmfSender: ((digits: string) => void) | undefined;
-  private ended = false;
+  endedWith: string | undefined;
 
   constructor(
     readonly callId: string,
@@ -98,8 +98,8 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
   }
 
   private markEnded(reason: string): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.endedWith !== undefined) return;
+    this.endedWith = reason;
     this.emit('ended', reason);
   }
 }

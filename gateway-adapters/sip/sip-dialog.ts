@@ -90,7 +90,7 @@ export class SipDialog {
       ['Call-ID', this.sipCallId],
       ['CSeq', `${this.localCSeq} BYE`],
       ['User-Agent', 'Parley'],
-      ['Reason', byeReason(reason)],
+      ['Reason', reasonHeader(reason)],
     ]);
     this.bye = new Retransmitter(() => send(datagram, this.peer), timers, () => this.logger.warn('no answer to our BYE'));
     this.bye.start();
@@ -126,6 +126,6 @@ export function dialogKey(sipCallId: string, localTag: string | undefined, remot
 // Q.850 cause 41 (temporary failure) when Parley's side failed, 16 (normal clearing) otherwise.
 const FAILURE_REASONS = new Set(['media_worker_failed', 'ack_timeout']);
 
-export function byeReason(reason: string): string {
+export function reasonHeader(reason: string): string {
   return `Q.850;cause=${FAILURE_REASONS.has(reason) ? 41 : 16};text="${reason.replace(/[^\w.-]/g, '_')}"`;
 }

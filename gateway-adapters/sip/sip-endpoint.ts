@@ -16,7 +16,7 @@ import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
-import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
+import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
 import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
@@ -412,7 +412,7 @@ export class SipEndpoint {
     const { peer } = dialog;
     dialog.logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs, transport: peer.transport ?? 'UDP', placement: leg.placement }, 'SIP call offered');
 
-    leg.once('ended', (reason) => this.onMediaEnded(dialog, reason));
+    leg.once('ended', (reason) => this.onMediaEnded(dialog, reason, key));
     if (this.settings.ringMs === 0) {
       this.accept(dialog, key);
       return;
@@ -609,8 +609,21 @@ export class SipEndpoint {
 
   // The call ended on Parley's side (bot hangup, max duration, drain, a media worker's death):
   // hang up with BYE, its Reason header naming why.
-  private onMediaEnded(dialog: SipDialog, reason: string): void {
+  // Still ringing (a media worker died): the INVITE is answered 500 with the reason.
+  private onMediaEnded(dialog: SipDialog, reason: string, inviteKey: string): void {
     if (dialog.state === 'accepted' || dialog.state === 'confirmed') this.endLocally(dialog, reason);
+    else if (dialog.state === 'proceeding') this.failRinging(dialog, reason, inviteKey);
+  }
+
+  private failRinging(dialog: SipDialog, reason: string, inviteKey: string): void {
+    dialog.state = 'ended';
+    dialog.stopTimers();
+    countRefused('sip', 'rejected_500');
+    dialog.logger.warn({ reason }, 'the call\'s media ended while it rang: answering 500');
+    this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 500, 'Server Internal Error', { toTag: dialog.localTag, headers: [['Reason', reasonHeader(reason)]] }));
+    if (dialog.media) this.deps.calls.endUnanswered(dialog.media, reason, dialog.startedAtMs, dialog.logger);
+    this.rejectWaiter(dialog, reason);
+    this.forgetDialog(dialog);
   }
 
   private endLocally(dialog: SipDialog, reason: string): void {
