@@ -59,6 +59,7 @@ export class CallService {
   start(info: CallInfo, leg: MediaLeg, logger: Logger, options: { maxDurationMs?: number; onEnded?: (reason: string) => void } = {}): Call {
     const call = new Call(info, leg, logger);
     this.calls.add(call);
+    logger.info({ source: info.source, placement: leg.placement }, 'call started');
     if (options.onEnded) call.once('ended', options.onEnded);
     call.start(options.maxDurationMs ?? this.maxCallMs);
     return call;

@@ -12,43 +12,17 @@ import { BOT_CONTEXT, until } from '../../support/asterisk/parley-pbx.js';
 import { BotServer, type BotPeer } from '../../support/bot-server.js';
 import { freeTcpPort, freeUdpPort } from '../../support/free-port.js';
 import { NodeProcess } from '../../support/node-process.js';
-import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
-import { rmsDbfs } from '../../support/signal-metrics.js';
+import { grant, step, type Signal } from '../../support/signal-client.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { sine } from '../../support/test-signals.js';
-import { WeriftBrowser } from '../../support/werift-browser.js';
+import { botBytes, botsOf, loudBotFrames, startBrowserCall } from '../../support/node-calls.js';
 
 const ORIGIN = 'https://shop.example';
 const APP = 'parley';
-const LOUD_DBFS = -40;
-// Bot audio is 16 kHz PCM16 (the node's default bot rate): 320 samples a frame.
-const BOT_FRAME_SAMPLES = 320;
-
-// 20 ms frames the bot received from `fromByte` on that are louder than LOUD_DBFS.
-function loudBotFrames(peer: BotPeer, fromByte: number): number {
-  const bytes = Buffer.concat(peer.audio).subarray(fromByte);
-  const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~1)));
-  let loud = 0;
-  for (let start = 0; start + BOT_FRAME_SAMPLES <= samples.length; start += BOT_FRAME_SAMPLES) {
-    if (rmsDbfs(samples, start, start + BOT_FRAME_SAMPLES) > LOUD_DBFS) loud++;
-  }
-  return loud;
-}
-
-function botBytes(peer: BotPeer): number {
-  return peer.audio.reduce((sum, chunk) => sum + chunk.length, 0);
-}
 
 function stopReason(peer: BotPeer): unknown {
   return peer.named('stop')[0]?.reason;
-}
-
-// The bots whose `start` names `source`, once `count` of them have started.
-async function botsOf(bots: BotServer, source: string, count: number): Promise<BotPeer[]> {
-  const started = (): BotPeer[] => bots.peers.filter((peer) => peer.named('start')[0]?.caller && (peer.named('start')[0]!.caller as { source: string }).source === source);
-  await until(() => started().length >= count, `${count} ${source} bot(s) started`, 30_000, 20);
-  return started();
 }
 
 async function healthStatus(node: NodeProcess): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -82,17 +56,6 @@ describe('draining a node on SIGTERM', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const startBrowserCall = async (node: NodeProcess): Promise<{ browser: WeriftBrowser; signal: Signal }> => {
-    const { token, iceServers } = await grant(node, ORIGIN);
-    const browser = new WeriftBrowser(iceServers);
-    cleanups.push(() => browser.close());
-    const { signal, answer } = await offerForAnswer(node, ORIGIN, token, await step('ICE gathering', browser.offer()), 'the answer');
-    cleanups.push(() => signal.socket.terminate());
-    await browser.answer(answer.sdp as string);
-    await until(() => browser.pc.connectionState === 'connected', 'DTLS with the node', 20_000, 20);
-    return { browser, signal };
-  };
-
   it('pbx mode: browser and Asterisk calls go on after SIGTERM, one ends on its own, the rest end node_draining at the timeout, exit 0', async () => {
     const ari = await AriDouble.start();
     cleanups.push(() => ari.close());
@@ -113,7 +76,7 @@ describe('draining a node on SIGTERM', () => {
     });
     cleanups.push(() => node.kill());
 
-    const { browser, signal } = await startBrowserCall(node);
+    const { browser, signal } = await startBrowserCall(node, ORIGIN, cleanups);
     const browserSignal = watchSignal(signal);
     const spare = await grant(node, ORIGIN);
     const tone8k = sine(8000 * 40, 8000, 440, 8000);
@@ -240,7 +203,7 @@ describe('draining a node on SIGTERM', () => {
       PARLEY_DRAIN_TIMEOUT_SECONDS: '3600',
     });
     cleanups.push(() => node.kill());
-    const { signal } = await startBrowserCall(node);
+    const { signal } = await startBrowserCall(node, ORIGIN, cleanups);
     const [bot] = await botsOf(bots, 'webrtc', 1);
     const signalledAt = Date.now();
     node.signal('SIGTERM');
