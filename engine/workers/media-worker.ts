@@ -38,6 +38,9 @@ interface Pending {
 
 export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   readonly legs = new Map<string, WorkerLeg>();
+  // Legs asked of it and not answered yet: they count toward its load (a burst of calls must
+  // spread, not all land on the worker that was idle when the burst began).
+  placing = 0;
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -84,6 +87,10 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  get load(): number {
+    return this.legs.size + this.placing;
   }
 
   get isAlive(): boolean {

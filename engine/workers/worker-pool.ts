@@ -74,7 +74,13 @@ export class WorkerPool implements MediaHost {
     const worker = this.leastLoaded();
     if (!worker) throw new NoMediaWorkerError();
     const slice = kind === 'rtp' ? this.portSlice(worker.index) : {};
-    const result = (await worker.request({ type: 'createLeg', callId, kind, params: { ...params, ...slice } })) as Record<string, unknown>;
+    worker.placing++;
+    let result: Record<string, unknown>;
+    try {
+      result = (await worker.request({ type: 'createLeg', callId, kind, params: { ...params, ...slice } })) as Record<string, unknown>;
+    } finally {
+      worker.placing--;
+    }
     const localPort = typeof result.localPort === 'number' ? result.localPort : undefined;
     const leg = new WorkerLeg(callId, localPort, worker);
     if (!worker.isAlive) {
@@ -96,7 +102,7 @@ export class WorkerPool implements MediaHost {
     let best: MediaWorker | undefined;
     for (const worker of this.workers) {
       if (!worker?.isAlive) continue;
-      if (!best || worker.legs.size < best.legs.size) best = worker;
+      if (!best || worker.load < best.load) best = worker;
     }
     return best;
   }
