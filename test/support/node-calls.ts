@@ -1,8 +1,11 @@
-// Calls into a real node process (NodeProcess) and what their bots heard: a werift browser call
-// through grant and signaling, the bots of one source, and the loud 20 ms frames a bot received.
-import type { BotPeer, BotServer } from './bot-server.js';
-import type { NodeProcess } from './node-process.js';
-import { until } from './asterisk/parley-pbx.js';
+// Calls into a real node process (NodeProcess) and what their bots heard: a pbx node on the ARI
+// double with WebSocket bots, a werift browser call through grant and signaling, the bots of one
+// source, and the loud 20 ms frames a bot received.
+import { AriDouble } from './ari-double/ari-double.js';
+import { BotServer, type BotPeer } from './bot-server.js';
+import { freeUdpPort } from './free-port.js';
+import { NodeProcess } from './node-process.js';
+import { BOT_CONTEXT, until } from './asterisk/parley-pbx.js';
 import { grant, offerForAnswer, step, type Signal } from './signal-client.js';
 import { rmsDbfs } from './signal-metrics.js';
 import { WeriftBrowser } from './werift-browser.js';
@@ -43,4 +46,27 @@ export async function startBrowserCall(node: NodeProcess, origin: string, cleanu
   await browser.answer(answer.sdp as string);
   await until(() => browser.pc.connectionState === 'connected', 'DTLS with the node', 20_000, 20);
   return { browser, signal };
+}
+
+// A pbx-mode node process on the ARI double, its calls' bots on a BotServer, browsers allowed from
+// `origin`; `env` adds to (or overrides) the node's environment.
+export async function startPbxNode(origin: string, cleanups: Array<() => unknown>, env: Record<string, string> = {}): Promise<{ ari: AriDouble; bots: BotServer; node: NodeProcess }> {
+  const ari = await AriDouble.start();
+  cleanups.push(() => ari.close());
+  const bots = await BotServer.start();
+  cleanups.push(() => bots.close());
+  const node = await NodeProcess.start({
+    PARLEY_MODE: 'pbx',
+    PARLEY_ARI_URL: ari.url,
+    PARLEY_ARI_USERNAME: 'parley',
+    PARLEY_ARI_PASSWORD: 'secret',
+    PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
+    PARLEY_BOT_URL: bots.url,
+    PARLEY_ALLOWED_ORIGINS: origin,
+    // Never answered: werift needs an ICE server to be named; host candidates carry the call.
+    PARLEY_STUN_URLS: `stun:127.0.0.1:${await freeUdpPort()}`,
+    ...env,
+  });
+  cleanups.push(() => node.kill());
+  return { ari, bots, node };
 }

@@ -7,7 +7,6 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { BOT_CONTEXT, until } from '../../support/asterisk/parley-pbx.js';
 import { BotServer, type BotPeer } from '../../support/bot-server.js';
 import { freeTcpPort, freeUdpPort } from '../../support/free-port.js';
@@ -16,7 +15,7 @@ import { grant, step, type Signal } from '../../support/signal-client.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { sine } from '../../support/test-signals.js';
-import { botBytes, botsOf, loudBotFrames, startBrowserCall } from '../../support/node-calls.js';
+import { botBytes, botsOf, loudBotFrames, startBrowserCall, startPbxNode } from '../../support/node-calls.js';
 
 const ORIGIN = 'https://shop.example';
 const APP = 'parley';
@@ -57,24 +56,7 @@ describe('draining a node on SIGTERM', () => {
   });
 
   it('pbx mode: browser and Asterisk calls go on after SIGTERM, one ends on its own, the rest end node_draining at the timeout, exit 0', async () => {
-    const ari = await AriDouble.start();
-    cleanups.push(() => ari.close());
-    const bots = await BotServer.start();
-    cleanups.push(() => bots.close());
-    const node = await NodeProcess.start({
-      PARLEY_MODE: 'pbx',
-      PARLEY_ARI_URL: ari.url,
-      PARLEY_ARI_USERNAME: 'parley',
-      PARLEY_ARI_PASSWORD: 'secret',
-      PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
-      PARLEY_BOT_URL: bots.url,
-      PARLEY_ALLOWED_ORIGINS: ORIGIN,
-      // Never answered: werift needs an ICE server to be named; host candidates carry the call.
-      PARLEY_STUN_URLS: `stun:127.0.0.1:${await freeUdpPort()}`,
-      PARLEY_LIMIT_PER_IP_ACTIVE: '5',
-      PARLEY_DRAIN_TIMEOUT_SECONDS: '8',
-    });
-    cleanups.push(() => node.kill());
+    const { ari, bots, node } = await startPbxNode(ORIGIN, cleanups, { PARLEY_LIMIT_PER_IP_ACTIVE: '5', PARLEY_DRAIN_TIMEOUT_SECONDS: '8' });
 
     const { browser, signal } = await startBrowserCall(node, ORIGIN, cleanups);
     const browserSignal = watchSignal(signal);

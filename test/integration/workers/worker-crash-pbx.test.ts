@@ -5,12 +5,9 @@
 // their bots see their socket close; the other worker's calls keep their audio at their bots; the
 // worker is started again.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { BOT_CONTEXT, until } from '../../support/asterisk/parley-pbx.js';
-import { BotServer, type BotPeer } from '../../support/bot-server.js';
-import { freeUdpPort } from '../../support/free-port.js';
-import { botBytes, botsOf, loudBotFrames, startBrowserCall } from '../../support/node-calls.js';
-import { NodeProcess } from '../../support/node-process.js';
+import type { BotPeer } from '../../support/bot-server.js';
+import { botBytes, botsOf, loudBotFrames, startBrowserCall, startPbxNode } from '../../support/node-calls.js';
 import { sine } from '../../support/test-signals.js';
 
 const ORIGIN = 'https://shop.example';
@@ -23,22 +20,7 @@ describe('media workers: crash isolation in a pbx node', () => {
   });
 
   it('a SIGKILLed worker ends its browser call (ended: media_worker_failed) and its Asterisk calls (ARI hangup); the other worker\'s calls keep their audio', async () => {
-    const ari = await AriDouble.start();
-    cleanups.push(() => ari.close());
-    const bots = await BotServer.start();
-    cleanups.push(() => bots.close());
-    const node = await NodeProcess.start({
-      PARLEY_MODE: 'pbx',
-      PARLEY_MEDIA_WORKERS: '2',
-      PARLEY_ARI_URL: ari.url,
-      PARLEY_ARI_USERNAME: 'parley',
-      PARLEY_ARI_PASSWORD: 'secret',
-      PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
-      PARLEY_BOT_URL: bots.url,
-      PARLEY_ALLOWED_ORIGINS: ORIGIN,
-      PARLEY_STUN_URLS: `stun:127.0.0.1:${await freeUdpPort()}`,
-    });
-    cleanups.push(() => node.kill());
+    const { ari, bots, node } = await startPbxNode(ORIGIN, cleanups, { PARLEY_MEDIA_WORKERS: '2' });
     const workerPids = new Map(node.logs.filter((line) => line.msg === 'media worker started').map((line) => [line.worker as number, line.pid as number]));
     expect([...workerPids.keys()].sort()).toEqual([0, 1]);
 
