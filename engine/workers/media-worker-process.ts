@@ -16,6 +16,9 @@ import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
 
+// The end reason of a call whose leg refused a control request (see controlOrEnd).
+const MEDIA_CONTROL_FAILED = 'media_control_failed';
+
 interface WorkerLegState {
   session: MediaSession;
   bot?: BotSession;
@@ -79,7 +82,19 @@ class MediaWorkerProcess {
         this.shutdown();
         return;
       default:
-        this.control(message);
+        this.controlOrEnd(message);
+    }
+  }
+
+  // A knob the leg refuses (an address the engine cannot parse, from ARI or SDP) ends that call,
+  // as it fails that call's setup inline; it never takes the worker and its other calls down.
+  private controlOrEnd(message: Parameters<MediaWorkerProcess['control']>[0]): void {
+    try {
+      this.control(message);
+    } catch (error) {
+      countRefused('media', 'worker_control_failed');
+      this.logger.warn({ callId: message.callId, type: message.type, err: error }, 'media control request failed: ending the call');
+      send({ type: 'ended', callId: message.callId, reason: MEDIA_CONTROL_FAILED });
     }
   }
 
