@@ -146,10 +146,12 @@ describe('media workers: crash isolation', () => {
     const failuresBefore = await metric('parley_media_worker_failures_total', { worker: '0' });
     const oldPid = pool.pidOf(0)!;
     const receivedAtKill = survivors.map((call) => call.peer.received.length);
+    const killedAtMs = performance.now();
     process.kill(oldPid, 'SIGKILL');
 
     // The killed worker's calls: a BYE each, naming the reason (RFC 3326 Reason header).
     const byes = await Promise.all(killed.map((call) => client.waitForRequest(call.dialog.callId, 'BYE')));
+    const byesAfterMs = performance.now() - killedAtMs;
     for (const bye of byes) expect(bye.headers.get('reason')).toBe('Q.850;cause=41;text="media_worker_failed"');
     for (const bye of byes) client.answer(bye);
     // The survivors: 2 s more of their own tone, loud, after the kill.
@@ -175,6 +177,7 @@ describe('media workers: crash isolation', () => {
     // Started again: a new call goes to it (the least loaded) and carries audio.
     await expect.poll(() => pool.liveWorkers, { timeout: 30_000 }).toBe(2);
     expect(pool.pidOf(0)).not.toBe(oldPid);
+    console.info(`worker SIGKILL: BYEs for its 2 calls ${Math.round(byesAfterMs)} ms after the kill; worker up again ${Math.round(performance.now() - killedAtMs)} ms after it (1 s crash-loop pause included: it had run < 10 s)`);
     const fresh = await placeCall(1600);
     expect(workerOf(fresh)).toBe(0);
     await echoBots(5);
