@@ -2,6 +2,7 @@
 // optional JSON file (PARLEY_CONFIG=path), then environment variables (PARLEY_* as listed in
 // `envKeys`). Defaults run embedded mode on 127.0.0.1 with the demo bot.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { botConfigSchema } from '../engine/bot/bot-config.js';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
@@ -64,6 +65,9 @@ export const configSchema = z.object({
       // Address media sockets bind to, and the one advertised to peers when it differs (NAT).
       host: z.string().default('127.0.0.1'),
       advertisedHost: z.string().optional(),
+      // Media worker processes (docs/workers.md): how many (one per core by default), or 'inline'
+      // (or 0) to run the media in the control plane's own process (tests, single-core benches).
+      workers: z.union([z.literal('inline'), z.coerce.number().int().min(0).max(256)]).default(availableParallelism()),
       session: rtpSessionOptionsSchema
         .pick({
           botRateHz: true,
@@ -155,6 +159,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   REDIS_URL: { path: 'redisUrl', type: 'string' },
   PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
+  PARLEY_MEDIA_WORKERS: { path: 'media.workers', type: 'string' },
   PARLEY_RTP_PORT_MIN: { path: 'media.session.localPortMin', type: 'number' },
   PARLEY_RTP_PORT_MAX: { path: 'media.session.localPortMax', type: 'number' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },

@@ -2,9 +2,7 @@
 // Janus's SIP plugin for each browser call. SIP calls that did not come through the signaling
 // socket (a PBX or a SIP phone on the allowlist dialing the bot) get the bot from the endpoint.
 import type { Logger } from 'pino';
-import type { BotStarter } from '../engine/call/call.js';
-import type { CallRegistry } from '../engine/call/call-registry.js';
-import type { MediaEngine } from '../engine/media/media-engine.js';
+import type { CallService } from '../engine/call/call-service.js';
 import { SipEndpoint } from '../gateway-adapters/sip/sip-endpoint.js';
 import { ConfigError, type Config } from './config.js';
 import { janusSipGateway } from './janus-gateway.js';
@@ -16,16 +14,13 @@ export interface DirectMode {
   close(): Promise<void>;
 }
 
-export async function startDirectMode(config: Config, deps: { engine: MediaEngine; calls: CallRegistry; startBot: BotStarter; logger: Logger }): Promise<DirectMode> {
+export async function startDirectMode(config: Config, deps: { calls: CallService; logger: Logger }): Promise<DirectMode> {
   const { tokenSecret } = config.janus;
   if (!tokenSecret) throw new ConfigError('direct mode needs janus.tokenSecret (PARLEY_JANUS_TOKEN_SECRET): the token_auth_secret of janus.jcfg');
   const sip = await SipEndpoint.start(config.sip, {
-    engine: deps.engine,
     calls: deps.calls,
-    startBot: deps.startBot,
     logger: deps.logger,
     media: { host: config.media.host, advertisedHost: config.media.advertisedHost, session: config.media.session },
-    maxCallSeconds: config.api.maxCallSeconds,
   });
   const { address, port } = sip.local;
   const botUri = config.janus.botUri ?? `sip:${config.sip.botUser}@${address}:${port}`;

@@ -1,16 +1,19 @@
 // Builds a running Parley node from a Config: the media engine, the browser gateway of the mode,
 // the bot, the stores, and the public API on uWebSockets.js. main.ts runs it; tests start it too.
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CallRegistry } from '../engine/call/call-registry.js';
+import type { CallRegistry } from '../engine/call/call-registry.js';
+import { CallService } from '../engine/call/call-service.js';
 import { Drain, DRAIN_REASON } from '../engine/drain.js';
-import { botConnectorStarter } from '../engine/bot/bot-connector.js';
-import { demoBotStarter } from '../engine/bot/demo-bot/demo-bot.js';
+import { botStarterOf } from '../engine/bot/bot-starter.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
+import { WorkerPool } from '../engine/workers/worker-pool.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
 import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
+import { WEBRTC_LEG, type WebRtcLegSettings } from '../gateway-adapters/webrtc/webrtc-worker-leg.js';
 import { ConfigError, type Config } from './config.js';
 import { GrantService } from './grants/grant-service.js';
 import { RedisSessionRecords } from './grants/redis-session-records.js';
@@ -45,13 +48,28 @@ export interface RunningNode {
 // Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
 // Janus is not configured (browsers reach the node directly while Asterisk's calls arrive
 // through ARI).
-function embeddedGateway(config: Config, media: MediaEngine): BrowserGateway {
-  const edge = new WebRtcEdge(media, {
+// Embedded mode's browser gateway: werift's peer connections and their media run in a media
+// worker (only the SDP offer and answer cross), or in this process when workers are off.
+function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool | undefined): BrowserGateway {
+  if (workers) {
+    return {
+      connect: async (callId, offer) => {
+        const { leg, result } = await workers.createLeg(callId, WEBRTC_LEG, { offerSdp: offer });
+        return { answerSdp: String(result.answerSdp), media: leg, close: async (reason) => void (await leg.close(reason)) };
+      },
+    };
+  }
+  const edge = new WebRtcEdge(calls.inline.engine, {
     iceServers: config.webrtc.iceServers,
     additionalHostAddresses: config.webrtc.additionalHostAddresses,
     session: config.media.session,
   });
-  return { connect: (callId, offer, callLogger) => edge.accept(callId, offer, callLogger) };
+  return {
+    connect: async (callId, offer, callLogger) => {
+      const call = await edge.accept(callId, offer, callLogger);
+      return { ...call, media: calls.inlineLeg(call.media) };
+    },
+  };
 }
 
 // RFC 6455 section 7.4.1: the server is going away.
@@ -61,18 +79,45 @@ function urlOf(host: string, port: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
+// The media worker's entry: the engine's worker runtime with the adapters' leg kinds.
+export const MEDIA_WORKER_ENTRY = fileURLToPath(new URL('./media-worker-main.ts', import.meta.url));
+
+// Workers carry the RTP legs on Parley's own sockets (direct mode's SIP calls, PBX mode's
+// ExternalMedia over RTP) and the embedded edge's werift legs; chan_websocket and AudioSocket
+// legs stay in this process (docs/workers.md).
+function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined {
+  const count = config.media.workers;
+  if (count === 'inline' || count === 0) return undefined;
+  const { localPortMin, localPortMax } = config.media.session;
+  const webrtc: WebRtcLegSettings = { iceServers: config.webrtc.iceServers, additionalHostAddresses: config.webrtc.additionalHostAddresses, session: config.media.session };
+  return new WorkerPool({
+    count,
+    entry: MEDIA_WORKER_ENTRY,
+    legKinds: { [WEBRTC_LEG]: webrtc },
+    bot: config.bot,
+    logLevel: config.logLevel,
+    portRange: localPortMin !== undefined && localPortMax !== undefined ? { min: localPortMin, max: localPortMax } : undefined,
+    logger,
+  });
+}
+
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
   const media = new MediaEngine({ logger });
-  const calls = new CallRegistry();
   const drain = new Drain();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
-  const startBot = config.bot.url ? botConnectorStarter({ ...config.bot, url: config.bot.url }, logger) : demoBotStarter(logger);
+  const startBot = botStarterOf(config.bot, logger);
+  // RTP legs (SIP endpoint, Asterisk ExternalMedia over RTP) run in media worker processes unless
+  // configured inline; the rest of the media stays in this process (docs/workers.md).
+  const workers = mediaWorkerPool(config, logger);
+  await workers?.start();
+  const callService = new CallService({ engine: media, startBot, rtpHost: workers, maxCallMs: config.api.maxCallSeconds * 1000, logger });
+  const { calls } = callService;
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
-  const direct = config.mode === 'direct' ? await startDirectMode(config, { engine: media, calls, startBot, logger }) : undefined;
+  const direct = config.mode === 'direct' ? await startDirectMode(config, { calls: callService, logger }) : undefined;
   // PBX mode with Janus configured: browsers reach Janus, whose SIP plugin calls Asterisk's bot
   // extension; the call comes back through ARI like any other Asterisk call.
   const pbxJanus = config.mode === 'pbx' ? pbxJanusGateway(config, logger) : undefined;
-  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, media);
+  const gateway = direct?.gateway ?? pbxJanus ?? embeddedGateway(config, callService, workers);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const limits = redis ? new RedisCallLimits(redis, config.limits) : new MemoryCallLimits(config.limits);
   const records = redis ? new RedisSessionRecords(redis) : new MemorySessionRecords();
@@ -102,13 +147,10 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     config.mode === 'pbx'
       ? new AsteriskAdapter({
           config: config.asterisk,
-          media,
           mediaHost: config.media.host,
           externalHost: config.asterisk.externalHost ?? config.media.advertisedHost,
           session: config.media.session,
-          calls,
-          startBot,
-          maxCallMs: config.api.maxCallSeconds * 1000,
+          calls: callService,
           logger,
         })
       : undefined;
@@ -122,6 +164,8 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   // accepts connections when this node drives it; Redis is ready when configured.
   const health = new Health();
   health.add('mediaEngine', () => Number.isFinite(MediaEngine.monotonicUs()));
+  // One worker restarting leaves the node serving; none up, it cannot take an RTP call.
+  if (workers) health.add('mediaWorkers', () => workers.liveWorkers > 0);
   if (asterisk) {
     health.add('ari', () => asterisk.ariConnected);
   }
@@ -134,8 +178,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     records,
     limits,
     gateway,
-    startBot,
-    calls,
+    calls: callService,
     drain,
     diagnostics,
     maxCallSeconds: config.api.maxCallSeconds,
@@ -167,6 +210,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
     await http.close({ code: WS_GOING_AWAY, reason: DRAIN_REASON });
     await direct?.close();
     media.stop();
+    await workers?.stop();
     redis?.disconnect();
     await operatorHttp.close();
   };

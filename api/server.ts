@@ -4,8 +4,7 @@
 // stores (memory, or Redis for several nodes).
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { BotStarter } from '../engine/call/call.js';
-import type { CallRegistry } from '../engine/call/call-registry.js';
+import type { CallService } from '../engine/call/call-service.js';
 import type { Drain } from '../engine/drain.js';
 import type { GrantService } from './grants/grant-service.js';
 import type { SessionRecords } from './grants/session-records.js';
@@ -27,8 +26,7 @@ export interface ApiDeps {
   records: SessionRecords;
   limits: CallLimits;
   gateway: BrowserGateway;
-  startBot: BotStarter;
-  calls: CallRegistry;
+  calls: CallService;
   drain: Drain;
   diagnostics: DiagnosticsLog;
   maxCallSeconds: number;

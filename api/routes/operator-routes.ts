@@ -4,6 +4,7 @@
 // public port, so the internet sees neither the node's counters nor its dependency state.
 import type { CallRegistry } from '../../engine/call/call-registry.js';
 import { registry } from '../../engine/metrics.js';
+import { nodeMetricsText } from '../../engine/workers/worker-metrics.js';
 import type { Health } from '../health.js';
 import type { HttpServer } from '../http/http-types.js';
 import type { DiagnosticsLog } from '../signaling/diagnostics-log.js';
@@ -31,7 +32,7 @@ export function mountOperator(deps: OperatorDeps): void {
   http.route('GET', '/metrics', async () => ({
     status: 200,
     headers: { 'content-type': registry.contentType },
-    body: await registry.metrics(),
+    body: await nodeMetricsText(),
   }));
   http.route('GET', '/admin/calls', adminRoutes(deps.adminToken, deps.calls, deps.diagnostics).calls);
   http.fallback(staticFiles(deps.webRoot, (file) => file === ADMIN_PAGE));

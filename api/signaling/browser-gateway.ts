@@ -1,17 +1,17 @@
 // What the signaling socket needs from whatever carries the browser's media: the embedded WebRTC
 // edge in embedded mode, Janus in PBX and direct modes.
 import type { Logger } from 'pino';
-import type { MediaSession } from '../../engine/media/media-session.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
 
 interface CallLegBase {
   answerSdp: string;
   close(reason: string): Promise<void>;
 }
 
-// The media session lives in this node (embedded and direct modes): the signaling socket attaches
-// the bot to it, and the Call's end is the leg's end.
+// The media leg is this node's (embedded and direct modes, inline or on a media worker): the
+// signaling socket has the call service attach the bot to it, and the Call's end is the leg's end.
 export interface LocalCallLeg extends CallLegBase {
-  media: MediaSession;
+  media: MediaLeg;
   // Settles with a reason when the transport under the media fails or closes from the far side
   // (the embedded edge's ICE or DTLS): the call ends with it.
   transportEnded?: Promise<string>;

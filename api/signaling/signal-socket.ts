@@ -2,8 +2,8 @@
 // checks that origin and client IP match the grant and consumes the server-side record (a replay
 // finds none). One call per socket; its end closes the socket and frees the caller's budget.
 import type { Logger } from 'pino';
-import { Call, type BotStarter } from '../../engine/call/call.js';
-import type { CallRegistry } from '../../engine/call/call-registry.js';
+import type { Call } from '../../engine/call/call.js';
+import type { CallService } from '../../engine/call/call-service.js';
 import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { callLogger } from '../../engine/logger.js';
 import { counter } from '../../engine/metrics.js';
@@ -24,8 +24,7 @@ export interface SignalDeps {
   records: SessionRecords;
   limits: CallLimits;
   gateway: BrowserGateway;
-  startBot: BotStarter;
-  calls: CallRegistry;
+  calls: CallService;
   drain: Drain;
   diagnostics: DiagnosticsLog;
   maxCallSeconds: number;
@@ -82,19 +81,20 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
     announceEnded(connection, state, reason);
   };
 
-  // The media is here (embedded and direct modes): a Call attaches the bot to it.
+  // The media is here (embedded and direct modes): the call service attaches the bot to it, for
+  // what remains of the grant.
   const startLocalCall = (connection: WsConnection, state: SignalState, leg: LocalCallLeg): void => {
-    const call = new Call({ callId: state.callId, source: 'webrtc' }, leg.media, state.logger);
-    state.call = call;
-    deps.calls.add(call);
-    call.once('ended', (reason) => {
-      state.reservation.release();
-      void leg.close(reason);
-      announceEnded(connection, state, reason);
+    const call = deps.calls.start({ callId: state.callId, source: 'webrtc' }, leg.media, state.logger, {
+      maxDurationMs: state.reservation.remainingMs,
+      onEnded: (reason) => {
+        state.reservation.release();
+        void leg.close(reason);
+        announceEnded(connection, state, reason);
+      },
     });
+    state.call = call;
     // ICE or DTLS failed or closed under the media: the call ends with that reason.
     void leg.transportEnded?.then((reason) => call.end(reason));
-    call.start(deps.startBot, state.reservation.remainingMs);
   };
 
   // The media lives elsewhere (PBX mode: Asterisk's adapter attaches the bot). This node still owns

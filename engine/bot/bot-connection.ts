@@ -16,8 +16,8 @@ import { botMetrics } from './bot-metrics.js';
 import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from './bot-wire-protocol.js';
 import { prompt } from './demo-bot/speech-source.js';
 import { BotConnectionError, MalformedBotMessageError, type BotFaultKind, type MalformedReason } from './errors.js';
+import { FRAME_MS } from '../media/frame.js';
 
-const FRAME_MS = 20;
 // Marks Parley places for itself; bot marks are renamed `bot:<n>` so the two never collide.
 const HANGUP_MARK = 'parley:hangup';
 const BOT_MARK_PREFIX = 'bot:';

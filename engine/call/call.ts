@@ -1,11 +1,12 @@
-// One call: its media session, the bot attached to it, its maximum duration, and one stats line
-// when it ends. Whatever ends it (caller, bot, timer, shutdown), end() runs once.
+// One call: its media leg, the bot attached to it, its maximum duration, and one stats line when
+// it ends. Whatever ends it (caller, bot, timer, shutdown, a media worker's death), end() runs
+// once. Calls are made by the call service (call-service.ts), never by gateways.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { MediaSession } from '../media/media-session.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
 import type { CallMedia } from './call-media.js';
 import { recordCallMedia } from './call-metrics.js';
+import type { MediaLeg } from './media-leg.js';
 
 export interface CallInfo {
   callId: string;
@@ -30,6 +31,7 @@ export interface CallEvents {
 export interface CallSummary {
   callId: string;
   source: CallInfo['source'];
+  placement: string;
   startedAt: string;
   durationMs: number;
   media?: NativeSessionStats;
@@ -39,27 +41,36 @@ export class Call extends EventEmitter<CallEvents> {
   readonly startedAtMs = Date.now();
   private bot: BotSession | undefined;
   private maxDurationTimer: NodeJS.Timeout | undefined;
-  private endReason: string | undefined;
+  private reason: string | undefined;
 
   constructor(
     readonly info: CallInfo,
-    readonly media: MediaSession,
+    readonly leg: MediaLeg,
     private readonly logger: Logger,
   ) {
     super();
-    // The media can end on its own (bot hangup through CallMedia.hangup).
-    media.once('ended', (reason) => this.end(reason));
+    // The media can end on its own (bot hangup through CallMedia.hangup, a worker's death).
+    leg.once('ended', (reason) => this.end(reason));
   }
 
   get ended(): boolean {
-    return this.endReason !== undefined;
+    return this.reason !== undefined;
   }
 
-  start(startBot: BotStarter, maxDurationMs: number): void {
+  get endReason(): string | undefined {
+    return this.reason;
+  }
+
+  start(maxDurationMs: number): void {
+    // Its media already gone (the worker died while the gateway answered): no bot for nothing.
+    if (this.leg.endedWith !== undefined) {
+      this.end(this.leg.endedWith);
+      return;
+    }
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), maxDurationMs);
     this.maxDurationTimer.unref();
     try {
-      this.bot = startBot(this.media, this.info);
+      this.bot = this.leg.attachBot(this.info);
     } catch (error) {
       this.logger.error({ err: error }, 'bot failed to start');
       this.end('bot_start_failed');
@@ -70,34 +81,39 @@ export class Call extends EventEmitter<CallEvents> {
     return {
       callId: this.info.callId,
       source: this.info.source,
+      placement: this.leg.placement,
       startedAt: new Date(this.startedAtMs).toISOString(),
       durationMs: Date.now() - this.startedAtMs,
-      // A closed session answers with the stats it had when it closed (the media may end first).
-      media: this.media.stats(),
+      // A closed leg answers with the stats it had when it closed (the media may end first).
+      media: this.leg.stats(),
     };
   }
 
   end(reason: string): void {
-    if (this.endReason !== undefined) return;
-    this.endReason = reason;
+    if (this.reason !== undefined) return;
+    this.reason = reason;
     clearTimeout(this.maxDurationTimer);
-    const summary = this.summary();
+    const durationMs = Date.now() - this.startedAtMs;
     try {
       this.bot?.stop(reason);
     } catch (error) {
       this.logger.error({ err: error }, 'bot threw while stopping');
     }
-    this.media.close(reason);
-    logCallEnd(this.logger, reason, summary.durationMs, summary.media);
+    endLeg(this.leg, reason, durationMs, this.logger);
     this.emit('ended', reason);
   }
 }
 
-// A call that ends before it was answered (the caller's CANCEL, no ACK for the 200 OK) has no
-// Call and no bot, but its media session ran: its counts are logged and kept all the same.
-export function endUnansweredMedia(media: MediaSession, reason: string, startedAtMs: number, logger: Logger): void {
-  media.close(reason);
-  logCallEnd(logger, reason, Date.now() - startedAtMs, media.stats());
+// Closes the leg and writes the call's one end line once its final counts are in (at once for an
+// inline leg; a worker answers over its channel, or with nothing when it died).
+export function endLeg(leg: MediaLeg, reason: string, durationMs: number, logger: Logger): void {
+  leg.close(reason).then(
+    (media) => logCallEnd(logger, reason, durationMs, media ?? leg.stats()),
+    (error: unknown) => {
+      logger.warn({ err: error }, 'media leg failed to close');
+      logCallEnd(logger, reason, durationMs, leg.stats());
+    },
+  );
 }
 
 // The one end-of-call line and the one place a call's media reaches /metrics.

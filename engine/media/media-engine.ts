@@ -14,9 +14,8 @@ import {
   type PcmSessionOptions,
   type RtpSessionOptions,
 } from './media-session-options.js';
+import { FRAME_US, FRAME_MS } from './frame.js';
 
-const FRAME_MS = 20;
-const FRAME_US = FRAME_MS * 1000;
 const EVENT_CAPACITY = 16384;
 // Refused-datagram totals go to /metrics once a second: live during a flood, one crossing.
 const REFUSALS_EVERY_TICKS = 50;

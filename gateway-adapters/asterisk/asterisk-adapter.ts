@@ -7,9 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { BotStarter } from '../../engine/call/call.js';
-import type { CallRegistry } from '../../engine/call/call-registry.js';
-import type { MediaEngine } from '../../engine/media/media-engine.js';
+import type { CallService } from '../../engine/call/call-service.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriClientLike } from './ari-api.js';
 import { connectAri, connectErrorOf, retireAriClient } from './ari-connect.js';
@@ -22,19 +20,16 @@ import { isParleyObject } from './call-names.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import { AriConnectError, AriProtocolError } from './errors.js';
 import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
+import { FRAME_MS as PUMP_MS } from '../../engine/media/frame.js';
 
-const PUMP_MS = 20;
 
 export interface AsteriskAdapterOptions {
   config: AsteriskConfig;
-  media: MediaEngine;
   // Address the RTP sessions bind to, and the one Asterisk is told to send to.
   mediaHost: string;
   externalHost?: string;
   session: SessionOptions;
-  calls: CallRegistry;
-  startBot: BotStarter;
-  maxCallMs: number;
+  calls: CallService;
   logger: Logger;
 }
 
@@ -82,13 +77,10 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     this.ctx = {
       ari: undefined as unknown as AriClientLike, // set on connect, before any call exists
       config: this.config,
-      media: options.media,
       mediaHost: options.mediaHost,
       externalHost: options.externalHost ?? options.mediaHost,
       session: options.session,
       calls: options.calls,
-      startBot: options.startBot,
-      maxCallMs: options.maxCallMs,
       logger: options.logger,
       mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
       awaitClientSocket: (channelName, timeoutMs) => this.awaitClientSocket(channelName, timeoutMs),

@@ -5,9 +5,9 @@
 // so no bridge or channel is left behind. Teardown after a live call goes through the same list.
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { Call, type BotStarter } from '../../engine/call/call.js';
-import type { CallRegistry } from '../../engine/call/call-registry.js';
-import type { MediaEngine } from '../../engine/media/media-engine.js';
+import type { Call } from '../../engine/call/call.js';
+import type { CallService } from '../../engine/call/call-service.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.js';
@@ -31,13 +31,11 @@ const rtpFormats: Record<ExternalMediaRtpFormat, { codec: string; payloadType: n
 export interface AsteriskCallContext {
   ari: AriClientLike;
   config: AsteriskConfig;
-  media: MediaEngine;
   mediaHost: string;
   externalHost: string;
   session: SessionOptions;
-  calls: CallRegistry;
-  startBot: BotStarter;
-  maxCallMs: number;
+  // Places the RTP leg (on a media worker by default) and owns the call once bridged.
+  calls: CallService;
   logger: Logger;
   // Connects a server-mode chan_websocket link (ws URL of Asterisk's HTTP server + /media/<id>).
   mediaWebSocketUrl: (connectionId: string) => string;
@@ -91,25 +89,25 @@ export class AsteriskCall {
   }
 
   dtmf(digit: string, durationMs: number): void {
-    this.call?.media.emit('dtmf', digit, durationMs);
+    this.call?.leg.receiveDtmf(digit, durationMs);
   }
 
   async setup(): Promise<void> {
     const { ari, config } = this.ctx;
     try {
       await this.request('answer', () => ari.channels.answer({ channelId: this.caller.id }));
-      const { session, localPort } = this.createSession();
+      const { leg, session } = await this.createLeg();
       // Each undo is registered before its request: if the request times out after Asterisk did
       // it, the undo still runs (and a 404 from it means there was nothing to undo).
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
       const audioSocket = this.expectAudioSocket();
-      const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(localPort)));
-      await this.connectMedia(session, mediaChannel, audioSocket);
+      const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
+      await this.connectMedia(leg, session, mediaChannel, audioSocket);
       await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
-      this.startCall(session);
+      this.startCall(leg);
       asteriskMetrics.calls.inc({ outcome: 'started' });
       this.logger.info({ transport: config.transport, format: config.transport === 'rtp' ? config.format : config.transport === 'audiosocket' ? 'slin' : 'slin16' }, 'asterisk call started');
     } catch (error) {
@@ -163,23 +161,27 @@ export class AsteriskCall {
     return result;
   }
 
-  private createSession(): { session: MediaSession; localPort: number } {
-    const { media, config, session: sessionOptions } = this.ctx;
-    let handle: { session: MediaSession; localPort?: number };
+  // RTP legs are placed by the call service (a media worker by default); chan_websocket and
+  // AudioSocket legs are PCM sessions of this process's engine, fed by the link (`session`).
+  private async createLeg(): Promise<{ leg: MediaLeg; session?: MediaSession }> {
+    const { calls, config, session: sessionOptions } = this.ctx;
+    let leg: MediaLeg;
+    let session: MediaSession | undefined;
     if (config.transport !== 'rtp') {
       // chan_websocket carries slin16; AudioSocket slin (8 kHz), which Asterisk 20 has too.
       const legRateHz = config.transport === 'websocket' ? 16000 : 8000;
-      handle = { session: media.createPcmSession(this.callId, { ...sessionOptions, legRateHz }) };
+      session = calls.inline.engine.createPcmSession(this.callId, { ...sessionOptions, legRateHz });
+      leg = calls.inlineLeg(session);
     } else {
       const { codec, payloadType } = rtpFormats[config.format];
       // learnRemote off: outbound RTP goes to UNICASTRTP_LOCAL_ADDRESS/PORT only, never to
       // whoever sent the first packet. Strict source: inbound is taken from that address only
       // (chan_rtp sends from the socket it names), and from nobody before setRemote names it.
-      handle = media.createRtpSession(this.callId, { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false, strictSource: true });
+      const options = { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false, strictSource: true };
+      leg = await this.request('mediaSession', () => calls.createRtpLeg(this.callId, options));
     }
-    const { session } = handle;
-    this.undo.push({ step: 'mediaSession', run: () => session.close('teardown') });
-    return { session, localPort: handle.localPort ?? 0 };
+    this.undo.push({ step: 'mediaSession', run: () => void leg.close('teardown') });
+    return { leg, session };
   }
 
   private externalMediaParams(localPort: number): Record<string, string> {
@@ -219,7 +221,7 @@ export class AsteriskCall {
     return connection;
   }
 
-  private async connectMedia(session: MediaSession, mediaChannel: AriChannelJson, audioSocket: Promise<AudioSocketConnection> | undefined): Promise<void> {
+  private async connectMedia(leg: MediaLeg, session: MediaSession | undefined, mediaChannel: AriChannelJson, audioSocket: Promise<AudioSocketConnection> | undefined): Promise<void> {
     const { ari, config } = this.ctx;
     const variable = (name: string): Promise<string> =>
       this.request('getVariable', () => ari.channels.getChannelVar({ channelId: this.mediaChannelId, variable: name })).then((result) => result.value);
@@ -227,9 +229,10 @@ export class AsteriskCall {
       const address = await variable('UNICASTRTP_LOCAL_ADDRESS');
       const port = Number(await variable('UNICASTRTP_LOCAL_PORT'));
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AriRequestError('getVariable', `UNICASTRTP_LOCAL_PORT is not a port: ${port}`);
-      session.setRemote(address, port);
+      leg.setRemote(address, port);
       return;
     }
+    if (!session) throw new AriRequestError('connectMedia', 'a PCM link needs its session');
     const onBroken = (reason: string): void => this.call?.end(reason);
     if (audioSocket !== undefined) {
       const connection = await audioSocket;
@@ -261,20 +264,11 @@ export class AsteriskCall {
     });
   }
 
-  private startCall(session: MediaSession): void {
-    const { calls, startBot, maxCallMs } = this.ctx;
-    const call = new Call(
-      { callId: this.callId, source: 'asterisk', from: this.caller.caller?.number, to: this.caller.dialplan?.exten },
-      session,
-      this.logger,
-    );
-    this.call = call;
-    calls.add(call);
-    call.once('ended', (reason) => {
-      void this.teardown(reason);
-    });
+  private startCall(leg: MediaLeg): void {
     // Bot DTMF: Asterisk plays it on the caller's channel (ARI POST /channels/{id}/dtmf).
-    session.sendDtmfThrough((digits) => this.sendDtmfToCaller(digits));
-    call.start(startBot, maxCallMs);
+    leg.sendDtmfThrough((digits) => this.sendDtmfToCaller(digits));
+    this.call = this.ctx.calls.start({ callId: this.callId, source: 'asterisk', from: this.caller.caller?.number, to: this.caller.dialplan?.exten }, leg, this.logger, {
+      onEnded: (reason) => void this.teardown(reason),
+    });
   }
 }

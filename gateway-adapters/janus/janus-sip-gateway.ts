@@ -7,7 +7,7 @@
 // whose Stasis app gives the call to the Asterisk adapter; no media passes through here. Janus's
 // answer goes to the browser. Either side hangs up.
 import type { Logger } from 'pino';
-import type { MediaSession } from '../../engine/media/media-session.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
 import { CORRELATION_HEADER, type SipEndpoint } from '../sip/sip-endpoint.js';
 import { JanusError } from './errors.js';
 import { JanusClient, type JanusHandle } from './janus-client.js';
@@ -42,7 +42,7 @@ type Jsep = { type: 'offer' | 'answer'; sdp: string };
 // adapter does not import from api/, which sits above it): the call's media on Parley's SIP
 // endpoint, or, when Janus calls a PBX, a promise of the leg's end.
 export type JanusBrowserCall =
-  | { answerSdp: string; media: MediaSession; close(reason: string): Promise<void> }
+  | { answerSdp: string; media: MediaLeg; close(reason: string): Promise<void> }
   | { answerSdp: string; media?: undefined; ended: Promise<string>; close(reason: string): Promise<void> };
 
 // Waits for one of the plugin's `result.event`s; a plugin error or hangup rejects.
@@ -101,7 +101,7 @@ export class JanusSipGateway {
       );
       // The offer carried all the browser's candidates (the button sends it after gathering).
       await handle.trickle({ completed: true });
-      let session: MediaSession | undefined;
+      let session: MediaLeg | undefined;
       let answer: { jsep?: Jsep };
       try {
         [answer, session] = await Promise.all([accepted, media]);

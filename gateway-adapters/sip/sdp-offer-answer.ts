@@ -8,6 +8,7 @@ import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { z } from 'zod';
 import { SipRejection } from './errors.js';
 import { newSdesKey, pickSdesOffer, sdesInline, type SdesSuite } from './sdes-crypto.js';
+import { FRAME_MS } from '../../engine/media/frame.js';
 
 export type SipCodec = 'opus' | 'PCMU' | 'PCMA';
 export type SrtpPolicy = 'off' | 'optional' | 'mandatory';
@@ -103,7 +104,6 @@ function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { 
   return offered.find((event) => event.rate === audioClockHz) ?? offered.find((event) => event.rate === 8000);
 }
 
-const FRAME_MS = 20;
 const MIN_PACKET_MS = 10;
 const MAX_PACKET_MS = 60;
 

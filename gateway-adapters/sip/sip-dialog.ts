@@ -2,7 +2,7 @@
 // INVITE server transaction's state, and the BYE Parley sends when the call ends on its side.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { MediaSession } from '../../engine/media/media-session.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
 import type { LocalMedia, Negotiation } from './sdp-offer-answer.js';
 import type { StreamConnection, StreamTransport } from './sip-stream-listener.js';
 import { Retransmitter, type SipTimerSettings } from './retransmitter.js';
@@ -37,7 +37,7 @@ export class SipDialog {
   readonly to: string;
   state: DialogState = 'proceeding';
   readonly startedAtMs = Date.now();
-  media: MediaSession | undefined;
+  media: MediaLeg | undefined;
   // The offer/answer in force, and the local SDP origin it was answered with: a re-offer is
   // answered against them (RFC 3264 section 8: same session id, next version).
   negotiation: Negotiation | undefined;
@@ -76,8 +76,9 @@ export class SipDialog {
   }
 
   // Sends BYE (section 15.1.1): From is the INVITE's To with our tag, To is its From; the request
-  // goes to where the INVITE came from (symmetric, as Janus and NATed UAs expect).
-  sendBye(send: (datagram: Buffer, peer: SipPeer) => void, local: SipPeer, timers: SipTimerSettings): void {
+  // goes to where the INVITE came from (symmetric, as Janus and NATed UAs expect). The Reason
+  // header (RFC 3326) carries Parley's end reason, a constant of its code, never input.
+  sendBye(send: (datagram: Buffer, peer: SipPeer) => void, local: SipPeer, timers: SipTimerSettings, reason: string): void {
     const h = this.invite.headers;
     this.localCSeq = parseCSeq(h.get('cseq')).seq + 1;
     this.byeBranch = newBranch();
@@ -89,6 +90,7 @@ export class SipDialog {
       ['Call-ID', this.sipCallId],
       ['CSeq', `${this.localCSeq} BYE`],
       ['User-Agent', 'Parley'],
+      ['Reason', reasonHeader(reason)],
     ]);
     this.bye = new Retransmitter(() => send(datagram, this.peer), timers, () => this.logger.warn('no answer to our BYE'));
     this.bye.start();
@@ -119,4 +121,11 @@ export class SipDialog {
 
 export function dialogKey(sipCallId: string, localTag: string | undefined, remoteTag: string | undefined): string {
   return `${sipCallId}|${localTag ?? ''}|${remoteTag ?? ''}`;
+}
+
+// Q.850 cause 41 (temporary failure) when Parley's side failed, 16 (normal clearing) otherwise.
+const FAILURE_REASONS = new Set(['media_worker_failed', 'ack_timeout']);
+
+export function reasonHeader(reason: string): string {
+  return `Q.850;cause=${FAILURE_REASONS.has(reason) ? 41 : 16};text="${reason.replace(/[^\w.-]/g, '_')}"`;
 }

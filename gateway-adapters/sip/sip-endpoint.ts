@@ -7,18 +7,16 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import { Call, endUnansweredMedia, type BotStarter } from '../../engine/call/call.js';
-import type { CallRegistry } from '../../engine/call/call-registry.js';
+import type { CallService } from '../../engine/call/call-service.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
 import { callLogger } from '../../engine/logger.js';
 import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
-import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
-import type { MediaSession } from '../../engine/media/media-session.js';
-import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media-session-options.js';
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
-import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
+import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
 import { methodLabel, parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch, type SipMessage, type SipRequest, type SipResponse } from './sip-message.js';
@@ -47,13 +45,11 @@ const BYE_POLL_MS = 20;
 export const CORRELATION_HEADER = 'X-Parley-Session';
 
 export interface SipEndpointDeps {
-  engine: MediaEngine;
-  calls: CallRegistry;
-  startBot: BotStarter;
+  // Places each call's RTP leg and owns the call once answered (bot, maximum duration, end).
+  calls: CallService;
   logger: Logger;
   // Where RTP sessions bind, and the address written into SDP when it differs (NAT).
   media: { host: string; advertisedHost?: string; session?: SessionOptions };
-  maxCallSeconds: number;
 }
 
 interface ServerTransaction {
@@ -64,7 +60,7 @@ interface ServerTransaction {
 }
 
 interface CallWaiter {
-  resolve: (media: MediaSession) => void;
+  resolve: (media: MediaLeg) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -146,7 +142,7 @@ export class SipEndpoint {
 
   // Direct mode: the media of the call whose INVITE carries `X-Parley-Session: <correlationId>`,
   // once its dialog is confirmed. The caller then owns the call (and its bot).
-  expectCall(correlationId: string, timeoutMs: number): Promise<MediaSession> {
+  expectCall(correlationId: string, timeoutMs: number): Promise<MediaLeg> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(correlationId);
@@ -172,7 +168,7 @@ export class SipEndpoint {
   async close(): Promise<void> {
     await this.byesAnswered();
     for (const dialog of this.dialogs.values()) {
-      dialog.media?.close('shutdown');
+      void dialog.media?.close('shutdown');
       dialog.stopAll();
     }
     for (const transaction of this.transactions.values()) transaction.retransmitter?.stop();
@@ -373,48 +369,62 @@ export class SipEndpoint {
     const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
 
     const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
-    const { logger } = dialog;
-    const handle = this.createMedia(dialog, negotiation);
-    dialog.media = handle.session;
-    dialog.media.setPaused(!sendsMedia(negotiation.audio.direction));
     dialog.negotiation = negotiation;
-    dialog.localMedia = {
-      host: this.deps.media.advertisedHost ?? this.deps.media.host,
-      port: handle.localPort ?? 0,
-      sessionId: Date.now(),
-      sessionVersion: this.sessionVersion++,
-    };
-    dialog.answerSdp = buildAnswer(negotiation, dialog.localMedia);
     this.dialogs.set(dialog.dialogKey, dialog);
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
     this.send(transaction.last, peer);
-    logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs, transport: peer.transport ?? 'UDP' }, 'SIP call offered');
+    void this.offerMedia(dialog, transaction, key);
+  }
 
-    dialog.media.once('ended', () => this.onMediaEnded(dialog));
+  // The call service places the RTP leg (on a media worker by default): only then is there a
+  // port to answer with. A CANCEL meanwhile has already answered 487; the leg is let go.
+  private async offerMedia(dialog: SipDialog, transaction: ServerTransaction, key: string): Promise<void> {
+    const negotiation = dialog.negotiation!;
+    let leg: MediaLeg;
+    try {
+      leg = await this.deps.calls.createRtpLeg(dialog.callId, this.rtpOptions(negotiation));
+    } catch (error) {
+      // negotiate() hands over only values the session accepts; what is left is ours (no free
+      // port, native failure, no worker): answered 500, logged with the call id, the endpoint
+      // goes on.
+      dialog.logger.error({ err: error }, 'cannot create the media session for a SIP call');
+      if (dialog.state !== 'proceeding') return;
+      dialog.state = 'ended';
+      this.reject(dialog.invite, dialog.peer, new SipRejection(500, 'Server Internal Error'), key);
+      this.rejectWaiter(dialog, 'no media for the call');
+      this.forgetDialog(dialog);
+      return;
+    }
+    if (dialog.state !== 'proceeding') {
+      this.deps.calls.endUnanswered(leg, 'caller_cancel', dialog.startedAtMs, dialog.logger);
+      return;
+    }
+    dialog.media = leg;
+    leg.setPaused(!sendsMedia(negotiation.audio.direction));
+    dialog.localMedia = {
+      host: this.deps.media.advertisedHost ?? this.deps.media.host,
+      port: leg.localPort ?? 0,
+      sessionId: Date.now(),
+      sessionVersion: this.sessionVersion++,
+    };
+    dialog.answerSdp = buildAnswer(negotiation, dialog.localMedia);
+    const { peer } = dialog;
+    dialog.logger.info({ from: dialog.from, codec: negotiation.audio.codec, srtp: negotiation.audio.srtp?.suite ?? false, packetMs: negotiation.audio.packetMs, transport: peer.transport ?? 'UDP', placement: leg.placement }, 'SIP call offered');
+
+    leg.once('ended', (reason) => this.onMediaEnded(dialog, reason, key));
     if (this.settings.ringMs === 0) {
       this.accept(dialog, key);
       return;
     }
-    transaction.last = responseTo(request, 180, 'Ringing', { toTag: dialog.localTag });
+    transaction.last = responseTo(dialog.invite, 180, 'Ringing', { toTag: dialog.localTag });
     this.send(transaction.last, peer);
     dialog.ringTimer = setTimeout(() => this.accept(dialog, key), this.settings.ringMs);
   }
 
-  private createMedia(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
-    try {
-      return this.createRtpSession(dialog, negotiation);
-    } catch (error) {
-      // negotiate() hands over only values the session accepts; what is left is ours (no free
-      // port, native failure): answered 500, logged with the call id, the endpoint goes on.
-      dialog.logger.error({ err: error }, 'cannot create the media session for a SIP call');
-      throw new SipRejection(500, 'Server Internal Error');
-    }
-  }
-
-  private createRtpSession(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
+  private rtpOptions(negotiation: Negotiation): RtpSessionOptions {
     const { audio } = negotiation;
-    return this.deps.engine.createRtpSession(dialog.callId, {
+    return {
       ...this.deps.media.session,
       codec: audio.codec,
       payloadType: audio.payloadType,
@@ -425,7 +435,7 @@ export class SipEndpoint {
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,
       srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
-    });
+    };
   }
 
   // Only the bot's user part answers, and only for this endpoint's domains: Parley never routes
@@ -467,12 +477,40 @@ export class SipEndpoint {
     if (!dialog || dialog.state === 'ended') throw new SipRejection(481, 'Call/Transaction Does Not Exist');
     // Section 14.2: no new offer while our answer to the last one is not yet acknowledged.
     if (dialog.state !== 'confirmed') throw new SipRejection(491, 'Request Pending');
-    if (request.body.length > 0) {
-      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
-      const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
-      this.followRenegotiation(dialog, next);
+    if (request.body.length === 0) {
+      this.answerReInvite(request, peer, key, dialog);
+      return;
     }
+    const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
+    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
+    const before = dialog.negotiation!.audio;
+    if (next.audio.codec === before.codec && next.audio.payloadType === before.payloadType) {
+      this.followRenegotiation(dialog, next);
+      this.answerReInvite(request, peer, key, dialog);
+      return;
+    }
+    // The codec switch is the one step that can still refuse, and the leg may answer from a media
+    // worker: retransmissions meanwhile get the 100, and nothing changes if it refuses.
+    this.transactions.set(key, { last: responseTo(request, 100, 'Trying'), peer });
+    dialog.media!.switchCodec(next.audio.codec, next.audio.payloadType).then(
+      (switched) => {
+        if (dialog.state !== 'confirmed') return;
+        if (!switched) {
+          this.reject(request, peer, new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call'), key);
+          return;
+        }
+        this.followRenegotiation(dialog, next);
+        this.answerReInvite(request, peer, key, dialog);
+      },
+      (error: unknown) => {
+        dialog.logger.warn({ err: error }, 'codec switch failed');
+        if (dialog.state === 'confirmed') this.reject(request, peer, new SipRejection(500, 'Server Internal Error'), key);
+      },
+    );
+  }
+
+  private answerReInvite(request: SipRequest, peer: SipPeer, key: string, dialog: SipDialog): void {
     const ok = responseTo(request, 200, 'OK', {
       toTag: dialog.localTag,
       headers: [['Contact', this.contact(dialog.peer)], ['Content-Type', 'application/sdp'], ...capabilityHeaders()],
@@ -489,10 +527,6 @@ export class SipEndpoint {
     const before = dialog.negotiation!.audio;
     const after = next.audio;
     const media = dialog.media!;
-    // First, as the one step that can still refuse: nothing has changed if it does.
-    if ((after.codec !== before.codec || after.payloadType !== before.payloadType) && !media.switchCodec(after.codec, after.payloadType)) {
-      throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
-    }
     const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
     const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
     // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
@@ -534,9 +568,7 @@ export class SipEndpoint {
       waiter.resolve(media);
       return;
     }
-    const call = new Call({ callId: dialog.callId, source: 'sip', from: dialog.from, to: dialog.to }, media, dialog.logger);
-    this.deps.calls.add(call);
-    call.start(this.deps.startBot, this.deps.maxCallSeconds * 1000);
+    this.deps.calls.start({ callId: dialog.callId, source: 'sip', from: dialog.from, to: dialog.to }, media, dialog.logger);
   }
 
   private onCancel(request: SipRequest, peer: SipPeer, key: string): void {
@@ -549,7 +581,7 @@ export class SipEndpoint {
     if (!dialog || dialog.state !== 'proceeding') return;
     dialog.state = 'ended';
     clearTimeout(dialog.ringTimer);
-    if (dialog.media) endUnansweredMedia(dialog.media, 'caller_cancel', dialog.startedAtMs, dialog.logger);
+    if (dialog.media) this.deps.calls.endUnanswered(dialog.media, 'caller_cancel', dialog.startedAtMs, dialog.logger);
     this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 487, 'Request Terminated', { toTag: dialog.localTag }));
     this.rejectWaiter(dialog, 'the caller cancelled');
   }
@@ -561,7 +593,7 @@ export class SipEndpoint {
     dialog.stopTimers();
     dialog.state = 'ended';
     dialog.logger.info('caller hung up (BYE)');
-    dialog.media?.close('remote_hangup');
+    void dialog.media?.close('remote_hangup');
     this.rejectWaiter(dialog, 'the SIP side hung up');
     this.forgetDialog(dialog);
   }
@@ -575,9 +607,23 @@ export class SipEndpoint {
     waiter.reject(new SipRejection(487, why));
   }
 
-  // The media ended on Parley's side (bot hangup, max duration, shutdown): hang up with BYE.
-  private onMediaEnded(dialog: SipDialog): void {
-    if (dialog.state === 'accepted' || dialog.state === 'confirmed') this.endLocally(dialog, 'local_hangup');
+  // The call ended on Parley's side (bot hangup, max duration, drain, a media worker's death):
+  // hang up with BYE, its Reason header naming why.
+  // Still ringing (a media worker died): the INVITE is answered 500 with the reason.
+  private onMediaEnded(dialog: SipDialog, reason: string, inviteKey: string): void {
+    if (dialog.state === 'accepted' || dialog.state === 'confirmed') this.endLocally(dialog, reason);
+    else if (dialog.state === 'proceeding') this.failRinging(dialog, reason, inviteKey);
+  }
+
+  private failRinging(dialog: SipDialog, reason: string, inviteKey: string): void {
+    dialog.state = 'ended';
+    dialog.stopTimers();
+    countRefused('sip', 'rejected_500');
+    dialog.logger.warn({ reason }, 'the call\'s media ended while it rang: answering 500');
+    this.sendInviteFinal(inviteKey, dialog.peer, responseTo(dialog.invite, 500, 'Server Internal Error', { toTag: dialog.localTag, headers: [['Reason', reasonHeader(reason)]] }));
+    if (dialog.media) this.deps.calls.endUnanswered(dialog.media, reason, dialog.startedAtMs, dialog.logger);
+    this.rejectWaiter(dialog, reason);
+    this.forgetDialog(dialog);
   }
 
   private endLocally(dialog: SipDialog, reason: string): void {
@@ -586,10 +632,10 @@ export class SipEndpoint {
     const answered = dialog.state === 'confirmed';
     dialog.state = 'ended';
     dialog.stopTimers();
-    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.localFor(dialog.peer), this.settings);
+    if (!wasProceeding) dialog.sendBye((datagram, peer) => this.send(datagram, peer), this.localFor(dialog.peer), this.settings, reason);
     // Before the ACK no Call owns the media: its end is logged and counted here.
-    if (dialog.media && !answered) endUnansweredMedia(dialog.media, reason, dialog.startedAtMs, dialog.logger);
-    else dialog.media?.close(reason);
+    if (dialog.media && !answered) this.deps.calls.endUnanswered(dialog.media, reason, dialog.startedAtMs, dialog.logger);
+    else void dialog.media?.close(reason);
     this.rejectWaiter(dialog, reason);
     this.forgetDialog(dialog);
   }

@@ -18,7 +18,8 @@ describe('Talk to Bot in Chromium against embedded mode', () => {
 
   beforeAll(async () => {
     caller = writeCallerAudio('Can you hear me? I would like to book a table for two.', 3500, 6000);
-    const config = configSchema.parse({ operator: { port: 0 }, logLevel: 'silent', api: { port: await freeTcpPort() } });
+    // Inline media: the test reads the demo bot's state in this process (demoBotOf).
+    const config = configSchema.parse({ operator: { port: 0 }, logLevel: 'silent', api: { port: await freeTcpPort() }, media: { workers: 'inline' } });
     node = await startNode(config, nodeLogger(screenshots));
     browser = await launchChromium(caller.file);
   });

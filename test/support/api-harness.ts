@@ -5,8 +5,11 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
-import { CallRegistry } from '../../engine/call/call-registry.js';
+import type { CallRegistry } from '../../engine/call/call-registry.js';
 import type { BotStarter } from '../../engine/call/call.js';
+import { CallService } from '../../engine/call/call-service.js';
+import { MediaEngine } from '../../engine/media/media-engine.js';
+import { MediaSession } from '../../engine/media/media-session.js';
 import { GrantService, type GrantConfig } from '../../api/grants/grant-service.js';
 import { MemorySessionRecords, type SessionRecords } from '../../api/grants/session-records.js';
 import { SessionTokens } from '../../api/grants/session-token.js';
@@ -17,7 +20,7 @@ import { MemoryCallLimits } from '../../api/limits/memory-call-limits.js';
 import { Health } from '../../api/health.js';
 import { mountOperator } from '../../api/routes/operator-routes.js';
 import { mountApi, WEB_ROOT } from '../../api/server.js';
-import type { BrowserGateway } from '../../api/signaling/browser-gateway.js';
+import type { BrowserCallLeg, BrowserGateway } from '../../api/signaling/browser-gateway.js';
 import { DiagnosticsLog } from '../../api/signaling/diagnostics-log.js';
 
 export const TEST_ORIGIN = 'https://shop.example';
@@ -35,8 +38,12 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+// A test's gateway may hand back a leg over a bare MediaSession of its own engine (the werift edge
+// as the node wires it): the harness makes it a leg of the call service, as api/node.ts does.
+type TestCallLeg = BrowserCallLeg | (Omit<BrowserCallLeg, 'media'> & { media: MediaSession; transportEnded?: Promise<string> });
+
 export interface HarnessOptions {
-  gateway: BrowserGateway;
+  gateway: { connect(...args: Parameters<BrowserGateway['connect']>): Promise<TestCallLeg> };
   startBot: BotStarter;
   grant?: Partial<GrantConfig>;
   limits?: Partial<CallLimitsConfig>;
@@ -60,9 +67,17 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     turnTtlSeconds: 600,
     ...options.grant,
   };
-  const calls = new CallRegistry();
   const drain = new Drain();
   const logger = pino({ level: 'silent' });
+  const engine = new MediaEngine({ logger });
+  const service = new CallService({ engine, startBot: options.startBot, maxCallMs: grantConfig.maxCallSeconds * 1000, logger });
+  const { calls } = service;
+  const gateway: BrowserGateway = {
+    connect: async (...args) => {
+      const leg = await options.gateway.connect(...args);
+      return leg.media instanceof MediaSession ? ({ ...leg, media: service.inlineLeg(leg.media) } as BrowserCallLeg) : (leg as BrowserCallLeg);
+    },
+  };
   const diagnostics = new DiagnosticsLog(logger);
   const health = new Health();
   const operator = new UwsServer();
@@ -74,9 +89,8 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     tokens,
     records,
     limits,
-    gateway: options.gateway,
-    startBot: options.startBot,
-    calls,
+    gateway,
+    calls: service,
     drain,
     diagnostics,
     maxCallSeconds: grantConfig.maxCallSeconds,
@@ -95,6 +109,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     tokens,
     close: async () => {
       calls.endAll('shutdown');
+      engine.stop();
       await http.close();
       await operator.close();
     },

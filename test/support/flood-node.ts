@@ -8,6 +8,7 @@ import { startNode } from '../../api/node.js';
 import { botConfigSchema } from '../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
 import { CallRegistry } from '../../engine/call/call-registry.js';
+import { CallService } from '../../engine/call/call-service.js';
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import { SipEndpoint } from '../../gateway-adapters/sip/sip-endpoint.js';
 
@@ -39,7 +40,7 @@ const calls = new CallRegistry();
 // T1 of 20 ms: refused INVITE transactions are forgotten after 64*T1 = 1.28 s, not 32 s.
 const sip = await SipEndpoint.start(
   { port: 0, t1Ms: 20, t2Ms: 160, maxCalls: 5 },
-  { engine, calls, startBot: botConnectorStarter(bot, logger), logger, media: { host: '127.0.0.1', session: { bargeIn: false } }, maxCallSeconds: 120 },
+  { calls: new CallService({ engine, calls, startBot: botConnectorStarter(bot, logger), maxCallMs: 120_000, logger }), logger, media: { host: '127.0.0.1', session: { bargeIn: false } } },
 );
 
 process.on('message', (request: FloodNodeRequest) => {

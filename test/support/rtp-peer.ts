@@ -20,6 +20,7 @@ export interface StreamOptions {
 
 export class RtpPeer {
   readonly received: ReceivedRtp[] = [];
+  private closed = false;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(private readonly socket: Socket) {
@@ -61,6 +62,8 @@ export class RtpPeer {
       const due = start + i * ptimeMs;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Closed meanwhile (a test ends while its stream still runs).
+      if (this.closed) return;
       this.send(
         {
           payloadType: options.payloadType,
@@ -82,6 +85,7 @@ export class RtpPeer {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }

@@ -151,6 +151,17 @@ export class SipTestClient {
     this.sendRaw(this.request('INVITE', dialog, 1, { body: sdp, headers: [['Content-Type', 'application/sdp'], ...headers] }));
   }
 
+  // INVITE with an offer for RTP at `rtpPort`, 200 OK, ACK: the confirmed dialog and the port the
+  // answer says to send RTP to.
+  async call(rtpPort: number): Promise<{ dialog: Dialog; remotePort: number }> {
+    const dialog = this.newDialog();
+    this.invite(dialog, offerSdp({ port: rtpPort }));
+    const ok = await this.waitForResponse(dialog.callId, 'INVITE', 200);
+    dialog.toTag = toTagOf(ok);
+    this.ack(dialog, true);
+    return { dialog, remotePort: Number(/^m=audio (\d+) /m.exec(ok.body)?.[1]) };
+  }
+
   // ACK for a 2xx is its own transaction (new branch); for a non-2xx it reuses the INVITE's.
   ack(dialog: Dialog, forSuccess: boolean): void {
     this.sendRaw(this.request('ACK', dialog, 1, { branch: forSuccess ? newBranch() : dialog.branch }));

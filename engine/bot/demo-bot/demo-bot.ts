@@ -7,6 +7,7 @@ import type { CallMedia } from '../../call/call-media.js';
 import type { BotSession, BotStarter, CallInfo } from '../../call/call.js';
 import type { ResamplerRate } from '../../native/resampler.js';
 import { prompt } from './speech-source.js';
+import { FRAME_MS } from '../../media/frame.js';
 
 const PRE_ROLL_MS = 300;      // the VAD needs a moment: keep what came just before its onset
 const MIN_UTTERANCE_MS = 250; // shorter than this is a noise, not something to repeat
@@ -15,7 +16,6 @@ const MAX_UTTERANCE_MS = 10_000;
 // breath inside a sentence must not split it into two replies. Counted in frames of media, not
 // wall-clock time.
 const END_OF_TURN_MS = 500;
-const FRAME_MS = 20;
 
 export interface DemoBotStats {
   utterancesHeard: number;

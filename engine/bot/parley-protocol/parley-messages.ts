@@ -1,9 +1,10 @@
 // Schemas of the Parley bot protocol, version 1 (docs/bot-protocol.md). Text frames are JSON
 // events; binary frames are PCM16LE mono audio at the call's rate in whole 20 ms frames.
 import { z } from 'zod';
+import { FRAME_MS } from '../../media/frame.js';
 
+export { FRAME_MS };
 export const PARLEY_PROTOCOL_VERSION = 1;
-export const FRAME_MS = 20;
 // Largest bot audio message: a second of audio (bigger bursts are fine as several messages).
 export const MAX_FRAMES_PER_MESSAGE = 50;
 

@@ -12,8 +12,8 @@ import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '.
 import { MalformedBotMessageError } from '../errors.js';
 import { parseJsonEvent } from '../json-event.js';
 import { TWILIO_SAMPLE_RATE_HZ, twilioBotMessageSchemas, type TwilioToBot } from './twilio-messages.js';
+import { FRAME_MS } from '../../media/frame.js';
 
-const FRAME_MS = 20;
 // RFC 4648 section 4 alphabet with padding, as Twilio sends and expects it.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // A bot media message may carry up to 10 s of µ-law.

@@ -22,7 +22,7 @@ describe('an embedded node on OS-picked ports', () => {
     expect(node.operatorUrl).not.toBe(node.url);
     const health = await fetch(`${node.operatorUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', checks: { mediaEngine: true }, calls: 0 });
+    expect(await health.json()).toEqual({ status: 'ok', checks: { mediaEngine: true, mediaWorkers: true }, calls: 0 });
     expect(await (await fetch(`${node.operatorUrl}/metrics`)).text()).toContain('parley_grants_total{outcome="issued"} 1');
   });
 });

@@ -40,6 +40,8 @@ describe('the seed chain in Chromium: Talk to Bot -> Janus -> Asterisk -> Stasis
       logLevel: 'silent',
       api: { host: '127.0.0.1', port: await freeTcpPort() },
       asterisk: { url: asterisk.ariUrl, ...asterisk.ari, allowedContexts: [BOT_CONTEXT] },
+      // Inline media: the test reads the demo bot's state in this process (demoBotOf).
+      media: { workers: 'inline' },
     });
     node = await startNode(config, nodeLogger(outputDir));
     browser = await launchChromium(caller.file);

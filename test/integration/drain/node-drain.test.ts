@@ -7,48 +7,21 @@
 import alawmulaw from 'alawmulaw';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { BOT_CONTEXT, until } from '../../support/asterisk/parley-pbx.js';
 import { BotServer, type BotPeer } from '../../support/bot-server.js';
 import { freeTcpPort, freeUdpPort } from '../../support/free-port.js';
 import { NodeProcess } from '../../support/node-process.js';
-import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
-import { rmsDbfs } from '../../support/signal-metrics.js';
+import { grant, step, type Signal } from '../../support/signal-client.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import { sine } from '../../support/test-signals.js';
-import { WeriftBrowser } from '../../support/werift-browser.js';
+import { botBytes, botsOf, loudBotFrames, startBrowserCall, startPbxNode } from '../../support/node-calls.js';
 
 const ORIGIN = 'https://shop.example';
 const APP = 'parley';
-const LOUD_DBFS = -40;
-// Bot audio is 16 kHz PCM16 (the node's default bot rate): 320 samples a frame.
-const BOT_FRAME_SAMPLES = 320;
-
-// 20 ms frames the bot received from `fromByte` on that are louder than LOUD_DBFS.
-function loudBotFrames(peer: BotPeer, fromByte: number): number {
-  const bytes = Buffer.concat(peer.audio).subarray(fromByte);
-  const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~1)));
-  let loud = 0;
-  for (let start = 0; start + BOT_FRAME_SAMPLES <= samples.length; start += BOT_FRAME_SAMPLES) {
-    if (rmsDbfs(samples, start, start + BOT_FRAME_SAMPLES) > LOUD_DBFS) loud++;
-  }
-  return loud;
-}
-
-function botBytes(peer: BotPeer): number {
-  return peer.audio.reduce((sum, chunk) => sum + chunk.length, 0);
-}
 
 function stopReason(peer: BotPeer): unknown {
   return peer.named('stop')[0]?.reason;
-}
-
-// The bots whose `start` names `source`, once `count` of them have started.
-async function botsOf(bots: BotServer, source: string, count: number): Promise<BotPeer[]> {
-  const started = (): BotPeer[] => bots.peers.filter((peer) => peer.named('start')[0]?.caller && (peer.named('start')[0]!.caller as { source: string }).source === source);
-  await until(() => started().length >= count, `${count} ${source} bot(s) started`, 30_000, 20);
-  return started();
 }
 
 async function healthStatus(node: NodeProcess): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -82,38 +55,10 @@ describe('draining a node on SIGTERM', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const startBrowserCall = async (node: NodeProcess): Promise<{ browser: WeriftBrowser; signal: Signal }> => {
-    const { token, iceServers } = await grant(node, ORIGIN);
-    const browser = new WeriftBrowser(iceServers);
-    cleanups.push(() => browser.close());
-    const { signal, answer } = await offerForAnswer(node, ORIGIN, token, await step('ICE gathering', browser.offer()), 'the answer');
-    cleanups.push(() => signal.socket.terminate());
-    await browser.answer(answer.sdp as string);
-    await until(() => browser.pc.connectionState === 'connected', 'DTLS with the node', 20_000, 20);
-    return { browser, signal };
-  };
-
   it('pbx mode: browser and Asterisk calls go on after SIGTERM, one ends on its own, the rest end node_draining at the timeout, exit 0', async () => {
-    const ari = await AriDouble.start();
-    cleanups.push(() => ari.close());
-    const bots = await BotServer.start();
-    cleanups.push(() => bots.close());
-    const node = await NodeProcess.start({
-      PARLEY_MODE: 'pbx',
-      PARLEY_ARI_URL: ari.url,
-      PARLEY_ARI_USERNAME: 'parley',
-      PARLEY_ARI_PASSWORD: 'secret',
-      PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
-      PARLEY_BOT_URL: bots.url,
-      PARLEY_ALLOWED_ORIGINS: ORIGIN,
-      // Never answered: werift needs an ICE server to be named; host candidates carry the call.
-      PARLEY_STUN_URLS: `stun:127.0.0.1:${await freeUdpPort()}`,
-      PARLEY_LIMIT_PER_IP_ACTIVE: '5',
-      PARLEY_DRAIN_TIMEOUT_SECONDS: '8',
-    });
-    cleanups.push(() => node.kill());
+    const { ari, bots, node } = await startPbxNode(ORIGIN, cleanups, { PARLEY_LIMIT_PER_IP_ACTIVE: '5', PARLEY_DRAIN_TIMEOUT_SECONDS: '8' });
 
-    const { browser, signal } = await startBrowserCall(node);
+    const { browser, signal } = await startBrowserCall(node, ORIGIN, cleanups);
     const browserSignal = watchSignal(signal);
     const spare = await grant(node, ORIGIN);
     const tone8k = sine(8000 * 40, 8000, 440, 8000);
@@ -191,13 +136,8 @@ describe('draining a node on SIGTERM', () => {
     const call = async (ssrc: number): Promise<Dialog> => {
       const peer = await RtpPeer.open();
       cleanups.push(() => peer.close());
-      const dialog = client.newDialog();
-      client.invite(dialog, offerSdp({ port: peer.port }));
-      const ok = await client.waitForResponse(dialog.callId, 'INVITE', 200);
-      dialog.toTag = toTagOf(ok);
-      client.ack(dialog, true);
-      const port = Number(/^m=audio (\d+) /m.exec(ok.body)?.[1]);
-      void peer.stream(payloads, port, { payloadType: 0, ssrc, samplesPerFrame: 160 }).catch(() => undefined);
+      const { dialog, remotePort } = await client.call(peer.port);
+      void peer.stream(payloads, remotePort, { payloadType: 0, ssrc, samplesPerFrame: 160 }).catch(() => undefined);
       return dialog;
     };
     const hangsUp = await call(0x1111);
@@ -245,7 +185,7 @@ describe('draining a node on SIGTERM', () => {
       PARLEY_DRAIN_TIMEOUT_SECONDS: '3600',
     });
     cleanups.push(() => node.kill());
-    const { signal } = await startBrowserCall(node);
+    const { signal } = await startBrowserCall(node, ORIGIN, cleanups);
     const [bot] = await botsOf(bots, 'webrtc', 1);
     const signalledAt = Date.now();
     node.signal('SIGTERM');

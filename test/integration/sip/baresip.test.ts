@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BotStarter } from '../../../engine/call/call.js';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import { registry } from '../../../engine/metrics.js';
@@ -94,7 +95,7 @@ describe('baresip -> Parley direct SIP endpoint', () => {
 
   // `via`: a relay between the phone and Parley (its port is dialled instead of Parley's).
   const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>, target?: (endpoint: SipEndpoint) => string, options: SipEndpointOptions = {}): Promise<MediaSession> => {
-    endpoint = await SipEndpoint.start({ port: 0, ...options }, { engine, calls, startBot: toneBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } }, maxCallSeconds: 60 });
+    endpoint = await SipEndpoint.start({ port: 0, ...options }, { calls: new CallService({ engine, calls, startBot: toneBot, maxCallMs: 60_000, logger }), logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } } });
     phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules });
     const port = via ? await via(endpoint.local) : endpoint.local.port;
     await phone.dial(target ? target(endpoint) : `sip:bot@127.0.0.1:${port}`);

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BotStarter } from '../../../engine/call/call.js';
 import type { CallMedia } from '../../../engine/call/call-media.js';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
@@ -51,7 +52,7 @@ describe('a SIP call\'s media stats at its end', () => {
   };
 
   const start = async (ringMs = 0): Promise<void> => {
-    endpoint = await SipEndpoint.start({ port: 0, ringMs }, { engine, calls, startBot: quietBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false } }, maxCallSeconds: 60 });
+    endpoint = await SipEndpoint.start({ port: 0, ringMs }, { calls: new CallService({ engine, calls, startBot: quietBot, maxCallMs: 60_000, logger }), logger, media: { host: '127.0.0.1', session: { bargeIn: false } } });
     client = await SipTestClient.open(endpoint.local);
     peer = await RtpPeer.open();
   };

@@ -4,6 +4,7 @@ import { RtpHeader, SrtpSession } from 'werift';
 import { pino } from 'pino';
 import type { BotStarter } from '../../../engine/call/call.js';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
 import { mutants } from '../../support/mutate.js';
@@ -75,7 +76,7 @@ describe('direct SIP endpoint over real UDP', () => {
   const peers: RtpPeer[] = [];
 
   const start = async (options: SipEndpointOptions = {}): Promise<{ endpoint: SipEndpoint; client: SipTestClient }> => {
-    const deps: SipEndpointDeps = { engine, calls, startBot: echoBot, logger, media: { host: '127.0.0.1', session: { bargeIn: false } }, maxCallSeconds: 60 };
+    const deps: SipEndpointDeps = { calls: new CallService({ engine, calls, startBot: echoBot, maxCallMs: 60_000, logger }), logger, media: { host: '127.0.0.1', session: { bargeIn: false } } };
     const endpoint = await SipEndpoint.start({ port: 0, ...options }, deps);
     endpoints.push(endpoint);
     const client = await SipTestClient.open(endpoint.local);

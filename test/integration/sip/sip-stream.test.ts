@@ -10,6 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
@@ -103,7 +104,7 @@ describe('SIP over TCP and TLS', () => {
   const sockets: Socket[] = [];
 
   const start = async (options: SipEndpointOptions): Promise<SipEndpoint> => {
-    const endpoint = await SipEndpoint.start({ port: 0, ...options }, { engine, calls, startBot: () => ({ stop: () => undefined }), logger, media: { host: '127.0.0.1' }, maxCallSeconds: 60 });
+    const endpoint = await SipEndpoint.start({ port: 0, ...options }, { calls: new CallService({ engine, calls, startBot: () => ({ stop: () => undefined }), maxCallMs: 60_000, logger }), logger, media: { host: '127.0.0.1' } });
     endpoints.push(endpoint);
     return endpoint;
   };

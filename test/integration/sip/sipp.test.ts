@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotStarter } from '../../../engine/call/call.js';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
@@ -41,7 +42,7 @@ describe('direct SIP endpoint against SIPp', () => {
 
   beforeAll(async () => {
     engine = new MediaEngine();
-    endpoint = await SipEndpoint.start({ port: 0 }, { engine, calls, startBot: bot, logger: pino({ level: 'silent' }), media: { host: '127.0.0.1' }, maxCallSeconds: 60 });
+    endpoint = await SipEndpoint.start({ port: 0 }, { calls: new CallService({ engine, calls, startBot: bot, maxCallMs: 60_000, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), media: { host: '127.0.0.1' } });
     const dir = mkdtempSync(join(tmpdir(), 'parley-sipp-'));
     const wav = join(dir, 'speech-ulaw.wav');
     execFileSync('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'speech.wav'), 'Hello bot, this is SIP p calling with some speech.']);

@@ -6,6 +6,7 @@
 //   await parley.close();
 import { pino } from 'pino';
 import { CallRegistry } from '../../../engine/call/call-registry.js';
+import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { SessionOptions } from '../../../engine/media/media-session-options.js';
 import { AsteriskAdapter } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
@@ -55,11 +56,14 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
   });
   const adapter = new AsteriskAdapter({
     config,
-    media,
     mediaHost: '127.0.0.1',
     session: { botRateHz: 16000, bargeIn: false, ...options.session },
-    calls,
-    startBot: (media, info) => {
+    calls: new CallService({
+      engine: media,
+      calls,
+      maxCallMs: options.maxCallMs ?? 60_000,
+      logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+      startBot: (media, info) => {
       const bot = bots.starter(media, info);
       if (options.botSaysFor) media.play(options.botSaysFor(bots.bots.length - 1));
       if (options.botHangsUp) {
@@ -67,8 +71,8 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
         media.mark('said');
       }
       return bot;
-    },
-    maxCallMs: options.maxCallMs ?? 60_000,
+      },
+    }),
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
   const firstReconcile = new Promise((resolve) => adapter.once('reconciled', resolve));

@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Call } from '../../../engine/call/call.js';
+import { InlineLeg } from '../../../engine/call/media-leg.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
 import { rtpBytes } from '../../support/trace-player.js';
@@ -28,8 +29,8 @@ describe('call media metrics', () => {
       wrongPt: await metricValue('parley_media_packets_dropped_total', { reason: 'wrong_payload_type' }),
       lost: await metricValue('parley_jitter_buffer_events_total', { event: 'lost' }),
     };
-    const call = new Call({ callId: 'metrics-call', source: 'sip' }, session, pino({ level: 'silent' }));
-    call.start(() => ({ stop: () => undefined }), 60_000);
+    const call = new Call({ callId: 'metrics-call', source: 'sip' }, new InlineLeg(session, () => ({ stop: () => undefined })), pino({ level: 'silent' }));
+    call.start(60_000);
     const silence = new Uint8Array(160).fill(0xff);
     let nowUs = startUs;
     for (let i = 0; i < 50; i++) {

@@ -13,6 +13,8 @@ import type { BrowserCallLeg, RemoteCallLeg } from '../../../../api/signaling/br
 import { DiagnosticsLog } from '../../../../api/signaling/diagnostics-log.js';
 import { signalSocket, type SignalState } from '../../../../api/signaling/signal-socket.js';
 import { CallRegistry } from '../../../../engine/call/call-registry.js';
+import { CallService } from '../../../../engine/call/call-service.js';
+import { MediaEngine } from '../../../../engine/media/media-engine.js';
 
 const logger = pino({ level: 'silent' });
 const CLIENT_IP = '203.0.113.7';
@@ -40,8 +42,7 @@ async function harness(leg: BrowserCallLeg) {
     records: new MemorySessionRecords(),
     limits,
     gateway: { connect: () => Promise.resolve(leg) },
-    startBot,
-    calls,
+    calls: new CallService({ engine: new MediaEngine({ logger }), calls, startBot, maxCallMs: MAX_CALL_SECONDS * 1000, logger }),
     drain: new Drain(),
     diagnostics: new DiagnosticsLog(logger),
     maxCallSeconds: MAX_CALL_SECONDS,

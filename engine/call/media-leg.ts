@@ -1,0 +1,102 @@
+// A call's media leg as the control plane sees it: the knobs signaling turns (remote address,
+// hold, re-keying, codec switch, DTMF that arrived over signaling), the bot attached to it, and its
+// end. The media itself and the bot's audio stay where the leg runs: in this process (InlineLeg)
+// or in a media worker (engine/workers/worker-leg.ts); neither crosses to the control plane.
+import { EventEmitter } from 'node:events';
+import type { NativeSessionStats } from '../media/media-engine-binding.js';
+import type { MediaSession } from '../media/media-session.js';
+import type { BotSession, BotStarter, CallInfo } from './call.js';
+
+export interface MediaLegEvents {
+  // The media ended on its own side (the bot hung up, a worker died): the call ends with `reason`.
+  ended: [reason: string];
+}
+
+export interface MediaLeg extends EventEmitter<MediaLegEvents> {
+  readonly callId: string;
+  // The local RTP port peers send to (RTP legs on Parley's own sockets only).
+  readonly localPort: number | undefined;
+  // Where the leg runs, for logs and the admin view: 'inline' or 'worker-<index>'.
+  readonly placement: string;
+  setPaused(paused: boolean): void;
+  setRemote(host: string, port: number): void;
+  redirect(host: string, port: number): void;
+  rekeyRemote(profile: string, remoteKey: Uint8Array): void;
+  // false when the leg cannot follow (only between codecs of one clock and frame size).
+  switchCodec(codec: string, payloadType: number): Promise<boolean>;
+  // DTMF the caller sent that reached Parley over signaling (ARI), handed to the bot as if in-band.
+  receiveDtmf(digit: string, durationMs: number): void;
+  // The bot's DTMF goes this way instead of in-band (PBX mode: Asterisk plays it on the caller).
+  sendDtmfThrough(send: (digits: string) => void): void;
+  attachBot(info: CallInfo): BotSession;
+  // Ends the media; settles with its final counts (undefined when they died with a worker).
+  close(reason: string): Promise<NativeSessionStats | undefined>;
+  // The latest counts known here (live for an inline leg, the last report for a worker's).
+  stats(): NativeSessionStats | undefined;
+  // Set once the leg has ended (a worker may die between a leg's creation and its call's start).
+  readonly endedWith: string | undefined;
+}
+
+// A leg on this process's own media engine: the werift edge's (DTLS-SRTP terminates in this
+// process), chan_websocket's and AudioSocket's, and every leg when media workers are off.
+export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
+  readonly placement = 'inline';
+  endedWith: string | undefined;
+
+  constructor(
+    readonly session: MediaSession,
+    private readonly startBot: BotStarter,
+    readonly localPort: number | undefined = undefined,
+  ) {
+    super();
+    session.once('ended', (reason) => {
+      this.endedWith = reason;
+      this.emit('ended', reason);
+    });
+  }
+
+  get callId(): string {
+    return this.session.callId;
+  }
+
+  setPaused(paused: boolean): void {
+    this.session.setPaused(paused);
+  }
+
+  setRemote(host: string, port: number): void {
+    this.session.setRemote(host, port);
+  }
+
+  redirect(host: string, port: number): void {
+    this.session.redirect(host, port);
+  }
+
+  rekeyRemote(profile: string, remoteKey: Uint8Array): void {
+    this.session.rekeyRemote(profile, remoteKey);
+  }
+
+  switchCodec(codec: string, payloadType: number): Promise<boolean> {
+    return Promise.resolve(this.session.switchCodec(codec, payloadType));
+  }
+
+  receiveDtmf(digit: string, durationMs: number): void {
+    this.session.emit('dtmf', digit, durationMs);
+  }
+
+  sendDtmfThrough(send: (digits: string) => void): void {
+    this.session.sendDtmfThrough(send);
+  }
+
+  attachBot(info: CallInfo): BotSession {
+    return this.startBot(this.session, info);
+  }
+
+  close(reason: string): Promise<NativeSessionStats | undefined> {
+    this.session.close(reason);
+    return Promise.resolve(this.session.stats());
+  }
+
+  stats(): NativeSessionStats | undefined {
+    return this.session.stats();
+  }
+}

@@ -1,0 +1,94 @@
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { BotSession, CallInfo } from '../../../engine/call/call.js';
+import { CallService } from '../../../engine/call/call-service.js';
+import type { MediaLeg, MediaLegEvents } from '../../../engine/call/media-leg.js';
+import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
+import { MediaEngine } from '../../../engine/media/media-engine.js';
+
+// A leg whose end the test decides (a worker's death is a race the real pool cannot be made to
+// lose on demand: the worker dying between the leg's creation and its call's start).
+class ScriptedLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
+  readonly callId = 'call-1';
+  readonly localPort = undefined;
+  readonly placement = 'worker-0';
+  endedWith: string | undefined;
+  readonly botStarts: CallInfo[] = [];
+  readonly botStops: string[] = [];
+  readonly closes: string[] = [];
+  setPaused(): void {}
+  setRemote(): void {}
+  redirect(): void {}
+  rekeyRemote(): void {}
+  switchCodec(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  receiveDtmf(): void {}
+  sendDtmfThrough(): void {}
+  attachBot(info: CallInfo): BotSession {
+    this.botStarts.push(info);
+    return { stop: (reason) => this.botStops.push(reason) };
+  }
+  close(reason: string): Promise<NativeSessionStats | undefined> {
+    this.closes.push(reason);
+    return Promise.resolve(undefined);
+  }
+  stats(): NativeSessionStats | undefined {
+    return undefined;
+  }
+  end(reason: string): void {
+    this.endedWith = reason;
+    this.emit('ended', reason);
+  }
+}
+
+function service(): { calls: CallService; logger: Logger; endLines: () => Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
+  const calls = new CallService({ engine: new MediaEngine({ logger }), startBot: vi.fn(), maxCallMs: 60_000, logger });
+  return { calls, logger, endLines: () => lines.filter((line) => line.msg === 'call ended') };
+}
+
+describe('call service', () => {
+  it('ends a call once, with the leg\'s reason: bot stopped, leg closed, one end line, out of the registry', async () => {
+    const { calls, logger, endLines } = service();
+    const leg = new ScriptedLeg();
+    const onEnded = vi.fn();
+    const call = calls.start({ callId: 'call-1', source: 'sip' }, leg, logger, { onEnded });
+    expect(leg.botStarts).toEqual([{ callId: 'call-1', source: 'sip' }]);
+    expect(calls.size).toBe(1);
+    leg.end('media_worker_failed');
+    call.end('caller_hangup');
+    expect(onEnded.mock.calls).toEqual([['media_worker_failed']]);
+    expect(leg.botStops).toEqual(['media_worker_failed']);
+    expect(leg.closes).toEqual(['media_worker_failed']);
+    expect(calls.size).toBe(0);
+    expect(call.endReason).toBe('media_worker_failed');
+    await vi.waitFor(() => expect(endLines()).toHaveLength(1));
+    expect(endLines()[0]).toMatchObject({ reason: 'media_worker_failed' });
+  });
+
+  it('ends at once, without a bot, a call whose leg ended before it started', async () => {
+    const { calls, logger, endLines } = service();
+    const leg = new ScriptedLeg();
+    leg.end('media_worker_failed');
+    const onEnded = vi.fn();
+    calls.start({ callId: 'call-1', source: 'webrtc' }, leg, logger, { onEnded });
+    expect(onEnded.mock.calls).toEqual([['media_worker_failed']]);
+    expect(leg.botStarts).toHaveLength(0);
+    expect(leg.closes).toEqual(['media_worker_failed']);
+    expect(calls.size).toBe(0);
+    await vi.waitFor(() => expect(endLines()).toHaveLength(1));
+  });
+
+  it('writes one end line for a leg that ended unanswered', async () => {
+    const { calls, logger, endLines } = service();
+    const leg = new ScriptedLeg();
+    calls.endUnanswered(leg, 'caller_cancel', Date.now() - 1000, logger);
+    expect(leg.closes).toEqual(['caller_cancel']);
+    await vi.waitFor(() => expect(endLines()).toHaveLength(1));
+    expect(endLines()[0]!.durationMs).toBeGreaterThanOrEqual(1000);
+  });
+});
