@@ -1,13 +1,24 @@
 // The node under test for the load bench, run as a child process (pinned to one core by the
 // bench): N RTP sessions on consecutive ports, each with a null bot that echoes the caller's PCM
-// back, on the real 20 ms clock. Reports its CPU time and engine latency over a window on request.
+// back, on the engine's realtime clock. Reports its CPU time and engine latency over a window on request.
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import { nodeArgsSchema, type NodeReport } from './media-node-protocol.js';
 
 const [codec, calls, firstPort, opusComplexity, botRateHz] = nodeArgsSchema.parse(process.argv.slice(2));
 const payloadType = codec === 'opus' ? 111 : 0;
 
-const engine = new MediaEngine({ clock: 'manual' });
+const latenciesUs: number[] = [];
+const tickWorkUs: number[] = [];
+let measuring = false;
+// The engine's own realtime loop (one tick per phase slot), measured from its tick callback:
+// latency is the slot boundary the tick served → every due session's frame handed to its bot.
+const engine = new MediaEngine({
+  onTick: (dueUs, startUs, doneUs) => {
+    if (!measuring) return;
+    latenciesUs.push(doneUs - dueUs);
+    tickWorkUs.push(doneUs - startUs);
+  },
+});
 for (let i = 0; i < calls; i++) {
   const { session } = engine.createRtpSession(`load-${i}`, {
     codec,
@@ -19,33 +30,6 @@ for (let i = 0; i < calls; i++) {
   });
   session.on('audio', (pcm) => session.play(pcm));
 }
-
-// The bench's own loop rather than the engine's realtime timer, so each tick's latency (time from
-// the frame's due time to its hand-over to the bots) can be measured around engine.tick().
-const frameUs = 20_000;
-const latenciesUs: number[] = [];
-const tickWorkUs: number[] = [];
-// Aimed at the frame boundaries the sessions keep their frames on (MediaEngine.nextFrameBoundaryUs).
-let nextDueUs = MediaEngine.nextFrameBoundaryUs(MediaEngine.monotonicUs());
-let measuring = false;
-let running = true;
-
-function loop(): void {
-  if (!running) return;
-  const now = MediaEngine.monotonicUs();
-  if (now >= nextDueUs) {
-    engine.tick(now);
-    const done = MediaEngine.monotonicUs();
-    if (measuring) {
-      latenciesUs.push(done - nextDueUs);
-      tickWorkUs.push(done - now);
-    }
-    nextDueUs += frameUs;
-    if (nextDueUs < now) nextDueUs = MediaEngine.nextFrameBoundaryUs(now);
-  }
-  setTimeout(loop, Math.max(0, (nextDueUs - MediaEngine.monotonicUs()) / 1000));
-}
-loop();
 
 let cpuStart = process.cpuUsage();
 let wallStart = performance.now();
@@ -70,7 +54,7 @@ process.on('message', (message: { type: string }) => {
       ticks: latenciesUs.length,
     };
     process.send?.(report);
-    running = false;
+    measuring = false;
     engine.stop();
     setImmediate(() => process.exit(0));
   }

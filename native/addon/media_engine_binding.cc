@@ -78,8 +78,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                        });
   }
 
-  // new MediaEngine(events: Int32Array, audio: Int16Array)
-  explicit MediaEngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MediaEngineBinding>(info) {
+  // new MediaEngine(events: Int32Array, audio: Int16Array, phaseSlots?: number)
+  explicit MediaEngineBinding(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<MediaEngineBinding>(info), engine_(PhaseSlotsArg(info)) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
@@ -91,6 +92,11 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   }
 
  private:
+  static int PhaseSlotsArg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 3 || info[2].IsUndefined()) return 1;
+    return static_cast<int>(IntegerArg(info, 2, 1, MediaEngine::kMaxPhaseSlots, "phaseSlots"));
+  }
+
   MediaSession& SessionArg(const Napi::CallbackInfo& info) {
     MediaSession* session = engine_.Find(static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id")));
     if (session == nullptr) throw MakeError(info.Env(), kInvalidState, "no such media session");
