@@ -108,6 +108,7 @@ function capacityTable(r: Results): string {
       row('opus_over_ceiling', `Opus capacity over the ceiling (${n('opus_ceiling_calls_per_core')} calls: raw libopus at ${n('opus_ceiling_rate_hz') / 1000} kHz)`, `**${fixed(n('opus_over_ceiling'), 2)}**`, '≥ 0.8'),
       row('cpu_us_per_call_second_opus', 'node CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),
       row('kernel_share_of_cpu_pcmu', "kernel's share of the PCMU node's CPU", fixed(n('kernel_share_of_cpu_pcmu'), 2)),
+      row('cpu_available_share_before', 'share of one core a spinning process got as the run began (1 on an idle machine): the capacities above are bounded by it', `${fixed(n('cpu_available_share_before'), 2)} (after: ${fixed(n('cpu_available_share_after'), 2)})`),
     ],
   );
 }

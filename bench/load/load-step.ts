@@ -24,6 +24,16 @@ const PROCESS_TIMEOUT_MS = 30_000;
 
 export const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
 
+// How much of a core this bench can have right now: a child spins for a second and reports its
+// CPU time over wall time and its longest stall. On a shared machine whose other tenants keep the
+// cores busy (nice does not reach across their cgroups), a realtime node gets only this share and
+// its capacity figures are bounded by it, whatever it costs: the result records it beside them.
+export function cpuAvailability(): { cpu_share: number; max_stall_ms: number } {
+  const script = `const t0=performance.now(),c0=process.cpuUsage();let gap=0,last=t0;while(performance.now()-t0<1000){const n=performance.now();if(n-last>gap)gap=n-last;last=n}const c=process.cpuUsage(c0);console.log(JSON.stringify({cpu_share:(c.user+c.system)/1000/(performance.now()-t0),max_stall_ms:gap}))`;
+  const measured = z.object({ cpu_share: z.number(), max_stall_ms: z.number() }).parse(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })));
+  return { cpu_share: round2(measured.cpu_share), max_stall_ms: round2(measured.max_stall_ms) };
+}
+
 const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number() });
 const botReady = z.object({ type: z.literal('ready'), port: z.number().int() });
 

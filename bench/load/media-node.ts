@@ -19,6 +19,8 @@ let measuring = false;
 // latency is the slot boundary the tick served → every due session's frame handed to its bot
 // (for a real bot: written to its socket).
 const engine = new MediaEngine({
+  // The engine's default unless a run compares slot counts (PARLEY_LOAD_PHASE_SLOTS).
+  phaseSlots: process.env.PARLEY_LOAD_PHASE_SLOTS === undefined ? undefined : Number(process.env.PARLEY_LOAD_PHASE_SLOTS),
   onTick: (dueUs, startUs, doneUs) => {
     if (!measuring) return;
     latenciesUs.push(doneUs - dueUs);
