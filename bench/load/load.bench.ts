@@ -94,7 +94,8 @@ class LoadBench {
     const results: StepResult[] = [];
     let capacity = 0;
     let atCapacity: StepResult | undefined;
-    for (const calls of steps) {
+    // Shares of a small capacity can round to the same number of calls: each is run once.
+    for (const calls of [...new Set(steps)]) {
       if (performance.now() - started > budgetMs) {
         console.log(`[load] ${label}: time budget spent, ramp stops at ${capacity} calls`);
         break;
@@ -168,6 +169,8 @@ export async function run(): Promise<BenchResult> {
   const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ }));
   const ceiling = Math.floor(20_000 / rawUs);
   const mediaCpu = (pcmu.atCapacity ?? pcmuProbe).cpu_us_per_call_second;
+  // A ratio to a capacity of 0 (no step carried: a machine too busy for realtime) is null, not 0.
+  const overQuiet = (calls: number): number | null => (pcmu.capacity > 0 ? round2(calls / pcmu.capacity) : null);
   return {
     calls_per_core_pcmu: pcmu.capacity,
     calls_per_core_opus: opus.capacity,
@@ -195,11 +198,11 @@ export async function run(): Promise<BenchResult> {
     engine_latency_p99_us_at_50pct: at50.tick_latency_p99_us,
     engine_latency_p99_us_at_80pct: at80.tick_latency_p99_us,
     calls_per_core_pcmu_beside_hog: hog.capacity,
-    capacity_beside_hog_over_quiet: round2(hog.capacity / mediaCapacity),
+    capacity_beside_hog_over_quiet: overQuiet(hog.capacity),
     workers,
     calls_per_node_pcmu_1_worker: pcmu.capacity,
     calls_per_node_pcmu_n_workers: nWorkers.capacity,
-    worker_scaling_efficiency: round2(nWorkers.capacity / (workers * mediaCapacity)),
+    worker_scaling_efficiency: overQuiet(nWorkers.capacity / workers),
     noise_floor_late_pct: round2(quiet.late_pct),
     // Share of one core a spinning process got before and after the run (1 on an idle machine).
     cpu_available_share_before: availableBefore.cpu_share,
