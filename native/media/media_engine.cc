@@ -19,9 +19,10 @@ constexpr int kMaxBatchesPerTick = 16;
 constexpr size_t kFlushEvery = 64;
 }  // namespace
 
-MediaEngine::MediaEngine(int phase_slots)
+MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       phase_slots_(phase_slots),
+      sessions_before_spreading_(sessions_before_spreading),
       receive_batch_(std::make_unique<ReceiveBatch>()) {
   if (phase_slots < 1 || phase_slots > kMaxPhaseSlots) {
     if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -38,7 +39,9 @@ MediaEngine::~MediaEngine() {
 
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
-  const int slot = static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
+  const int slot = slot_sessions_[0] < sessions_before_spreading_
+                       ? 0
+                       : static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us);
   if (UdpSocket* socket = session->leg().socket()) {
@@ -69,6 +72,11 @@ void MediaEngine::Remove(int32_t id) {
 void MediaEngine::RefusedTotals(uint64_t totals[kMediaRefusalCount]) const {
   for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] = removed_refusals_[i];
   for (const auto& [id, session] : sessions_) session->leg().AddRefusals(totals);
+}
+
+int MediaEngine::slot_of(int32_t id) const {
+  auto it = slot_of_.find(id);
+  return it == slot_of_.end() ? -1 : it->second;
 }
 
 MediaSession* MediaEngine::Find(int32_t id) {

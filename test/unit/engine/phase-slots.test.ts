@@ -66,7 +66,7 @@ function expectContiguous(timestamps: number[]): void {
 
 describe('phase slots', () => {
   it('spreads sessions over the slots and processes each once per 20 ms, in its own slot only', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
     expect(engine.tickIntervalUs).toBe(SLOT_US);
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
@@ -87,7 +87,7 @@ describe('phase slots', () => {
   });
 
   it('loses and repeats no frame when a tick runs past the next slot', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
     // Every 7th tick fires 12 ms late (two slots behind), the next ones on time again.
@@ -107,7 +107,7 @@ describe('phase slots', () => {
   });
 
   it('puts a new session in the slot a closed one left', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
     run(calls, tickRef, Array.from({ length: SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US));
@@ -117,6 +117,39 @@ describe('phase slots', () => {
     const [joined] = startCalls(1, tickRef, BOUNDARY_US + FRAME_US);
     run([joined!], tickRef, Array.from({ length: SLOTS }, (_, k) => BOUNDARY_US + FRAME_US + k * SLOT_US));
     expect(joined!.frameTicks[0]! % SLOTS).toBe(slot);
+  });
+
+  it('keeps a few calls in slot 0, then spreads new ones over the emptiest slots', () => {
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 4 });
+    const tickRef = { tick: 0 };
+    const calls = startCalls(10, tickRef);
+    run(calls, tickRef, Array.from({ length: SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US));
+    const perSlot = [0, 0, 0, 0];
+    for (const call of calls) perSlot[call.frameTicks[0]! % SLOTS]!++;
+    expect(perSlot).toEqual([4, 2, 2, 2]);
+  });
+
+  it('wakes its realtime timer only at the boundaries of slots that have calls, and for a new one at once', async () => {
+    const dues: number[] = [];
+    let waiter: { count: number; resolve: () => void } | undefined;
+    engine = new MediaEngine({
+      phaseSlots: SLOTS,
+      sessionsBeforeSpreading: 1,
+      onTick: (dueUs) => {
+        dues.push(dueUs);
+        if (waiter && dues.length >= waiter.count) waiter.resolve();
+      },
+    });
+    const ticks = (count: number): Promise<void> => new Promise((resolve) => (waiter = { count: dues.length + count, resolve }));
+    const phasesOf = (from: number): Set<number> => new Set(dues.slice(from).map((due) => due % FRAME_US));
+    engine.createPcmSession('first', { botRateHz: 16000, legRateHz: 16000 });
+    await ticks(6);
+    expect(phasesOf(0)).toEqual(new Set([0]));
+    // The second call goes to slot 1, which had none: from then on its boundaries are ticked too.
+    engine.createPcmSession('second', { botRateHz: 16000, legRateHz: 16000 });
+    const from = dues.length;
+    await ticks(8);
+    expect(phasesOf(from)).toEqual(new Set([0, SLOT_US]));
   });
 
   it('refuses a slot count that does not divide the frame', () => {
