@@ -152,6 +152,18 @@ describe('phase slots', () => {
     expect(phasesOf(from)).toEqual(new Set([0, SLOT_US]));
   });
 
+  it('leaves no timer running when the last call closes inside a tick', async () => {
+    let closedInTick: () => void = () => {};
+    const afterTick = new Promise<void>((resolve) => (closedInTick = resolve));
+    engine = new MediaEngine({ onTick: () => setImmediate(closedInTick) });
+    const session = engine.createPcmSession('closing', { botRateHz: 16000, legRateHz: 16000 });
+    session.on('audio', () => session.close('done'));
+    await afterTick;
+    expect(engine.sessionCount).toBe(0);
+    // The realtime loop's handle (private): a timer left behind would tick an empty engine forever.
+    expect((engine as unknown as { timer: NodeJS.Timeout | undefined }).timer).toBeUndefined();
+  });
+
   it('refuses a slot count that does not divide the frame', () => {
     expect(() => new MediaEngine({ clock: 'manual', phaseSlots: 3 })).toThrow(/phaseSlots/);
   });
