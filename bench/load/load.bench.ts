@@ -33,7 +33,7 @@ const BOT_RATE_HZ = 16000;
 // single steps around them, the whole bench stays near 5 minutes.
 const BUDGET_MS = { pcmu: 75_000, opus: 30_000, e2e: 50_000, hog: 30_000, workers: 30_000 };
 const CALLS_STEP = 50;
-const PAIR_MIN_CALLS = 300;
+const PAIR_MIN_CALLS = 200;
 
 function buildGenerator(): string {
   mkdirSync(buildDir, { recursive: true });
@@ -147,7 +147,7 @@ export async function run(): Promise<BenchResult> {
   const e2eCapacity = Math.max(e2e.capacity, CALLS_STEP);
   // Both costs at the same number of calls, in this run: the pair the ratio is taken from. At
   // least PAIR_MIN_CALLS, so a machine too busy to carry many calls still compares per-call work
-  // rather than the fixed cost of the node's timer.
+  // rather than the fixed cost of the node's timer wakeups.
   const pairCalls = Math.max(e2e.capacity, PAIR_MIN_CALLS);
   const e2ePair = e2e.atCapacity?.calls === pairCalls ? e2e.atCapacity : await bench.step({ ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair');
   const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.step({ ...pcmuSpec, calls: pairCalls }, 'PCMU media only, pair'));
@@ -189,13 +189,14 @@ export async function run(): Promise<BenchResult> {
     kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
     // End to end against media only, at the same number of calls in this run.
     pair_calls: pairCalls,
-    cpu_us_per_call_second_pcmu_media_pair: mediaPair.cpu_us_per_call_second,
-    cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_call_second,
-    cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_call_second,
-    e2e_over_media_cpu: round2(e2ePair.cpu_us_per_call_second / mediaPair.cpu_us_per_call_second),
-    e2e_twilio_over_media_cpu: round2(twilioPair.cpu_us_per_call_second / mediaPair.cpu_us_per_call_second),
+    // Over call-seconds offered (calls × window) on both sides: see StepResult.
+    cpu_us_per_call_second_pcmu_media_pair: mediaPair.cpu_us_per_offered_call_second,
+    cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_offered_call_second,
+    cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_offered_call_second,
+    e2e_over_media_cpu: round2(e2ePair.cpu_us_per_offered_call_second / mediaPair.cpu_us_per_offered_call_second),
+    e2e_twilio_over_media_cpu: round2(twilioPair.cpu_us_per_offered_call_second / mediaPair.cpu_us_per_offered_call_second),
     calls_per_core_e2e_pcmu: e2e.capacity,
-    cpu_bound_calls_per_core_e2e_pcmu: Math.floor(1e6 / e2ePair.cpu_us_per_call_second),
+    cpu_bound_calls_per_core_e2e_pcmu: Math.floor(1e6 / e2ePair.cpu_us_per_offered_call_second),
     engine_latency_p99_us_10_calls: quiet.tick_latency_p99_us,
     engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
     engine_latency_p99_us_at_50pct: at50.tick_latency_p99_us,
