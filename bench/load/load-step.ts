@@ -57,10 +57,6 @@ export interface StepResult {
   sent: number;
   received: number;
   cpu_us_per_call_second: number;
-  // Node CPU over the call-seconds offered (calls × the node's window): the same yardstick for
-  // both sides of a pair even when a starved run loses round trips (which the figure above,
-  // over packets served, charges to the run as extra cost).
-  cpu_us_per_offered_call_second: number;
   // Node CPU over wall time, per node process (1 = one core saturated).
   cpu_share: number;
   kernel_share_of_cpu: number;
@@ -165,7 +161,6 @@ export async function runStep(generator: string, framesFile: string, spec: StepS
       sent: generated.sent,
       received: generated.received,
       cpu_us_per_call_second: Math.round(cpuUs / Math.max(1e-3, callSeconds)),
-      cpu_us_per_offered_call_second: Math.round(cpuUs / Math.max(1e-3, (spec.calls * wallMs) / 1000)),
       cpu_share: round2(cpuUs / (wallMs * 1000) / nodeCount),
       kernel_share_of_cpu: round2(cpuSystemUs / Math.max(1, cpuUs)),
       tick_latency_p99_us: Math.max(...reports.map((report) => report.tickLatencyP99Us)),

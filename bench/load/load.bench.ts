@@ -33,7 +33,6 @@ const BOT_RATE_HZ = 16000;
 // single steps around them, the whole bench stays near 5 minutes.
 const BUDGET_MS = { pcmu: 75_000, opus: 30_000, e2e: 50_000, hog: 30_000, workers: 30_000 };
 const CALLS_STEP = 50;
-const PAIR_MIN_CALLS = 200;
 
 function buildGenerator(): string {
   mkdirSync(buildDir, { recursive: true });
@@ -72,6 +71,8 @@ function logged(result: StepResult, label: string): StepResult {
 }
 
 const carried = (step: StepResult): boolean => step.late_pct < LATE_LIMIT_PCT && step.cpu_share <= SATURATED_CPU_SHARE;
+const pairRatio = (step: StepResult, reference: StepResult): number | null =>
+  carried(step) && carried(reference) ? round2(step.cpu_us_per_call_second / reference.cpu_us_per_call_second) : null;
 const roundCalls = (calls: number): number => Math.max(CALLS_STEP, Math.round(calls / CALLS_STEP) * CALLS_STEP);
 
 interface Ramp {
@@ -145,11 +146,11 @@ export async function run(): Promise<BenchResult> {
   const e2eSpec = { codec: 'PCMU', bot: 'parley' } as const;
   const e2e = await bench.ramp(e2eSpec, [0.25, 0.4, 0.55, 0.7, 0.85, 1].map((share) => roundCalls(share * mediaCapacity)), BUDGET_MS.e2e, 'PCMU end to end (parley)');
   const e2eCapacity = Math.max(e2e.capacity, CALLS_STEP);
-  // Both costs at the same number of calls, in this run: the pair the ratio is taken from. At
-  // least PAIR_MIN_CALLS, so a machine too busy to carry many calls still compares per-call work
-  // rather than the fixed cost of the node's timer wakeups.
-  const pairCalls = Math.max(e2e.capacity, PAIR_MIN_CALLS);
-  const e2ePair = e2e.atCapacity?.calls === pairCalls ? e2e.atCapacity : await bench.step({ ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair');
+  // Both costs at the same number of calls, in this run: the pair the ratios are taken from, at
+  // the end-to-end capacity. CPU per call-second means something only for a step the node carried
+  // (a starved node skips work, and loses round trips): a ratio with an uncarried side is null.
+  const pairCalls = Math.max(e2e.capacity, CALLS_STEP);
+  const e2ePair = e2e.atCapacity ?? (await bench.step({ ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair'));
   const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.step({ ...pcmuSpec, calls: pairCalls }, 'PCMU media only, pair'));
   const twilioPair = await bench.step({ codec: 'PCMU', bot: 'twilio', calls: pairCalls }, 'PCMU end to end (twilio), pair');
   // Engine latency (a slot's due time → every due frame written to its bot's socket) at 50 % and
@@ -189,14 +190,13 @@ export async function run(): Promise<BenchResult> {
     kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
     // End to end against media only, at the same number of calls in this run.
     pair_calls: pairCalls,
-    // Over call-seconds offered (calls × window) on both sides: see StepResult.
-    cpu_us_per_call_second_pcmu_media_pair: mediaPair.cpu_us_per_offered_call_second,
-    cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_offered_call_second,
-    cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_offered_call_second,
-    e2e_over_media_cpu: round2(e2ePair.cpu_us_per_offered_call_second / mediaPair.cpu_us_per_offered_call_second),
-    e2e_twilio_over_media_cpu: round2(twilioPair.cpu_us_per_offered_call_second / mediaPair.cpu_us_per_offered_call_second),
+    cpu_us_per_call_second_pcmu_media_pair: mediaPair.cpu_us_per_call_second,
+    cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_call_second,
+    cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_call_second,
+    e2e_over_media_cpu: pairRatio(e2ePair, mediaPair),
+    e2e_twilio_over_media_cpu: pairRatio(twilioPair, mediaPair),
     calls_per_core_e2e_pcmu: e2e.capacity,
-    cpu_bound_calls_per_core_e2e_pcmu: Math.floor(1e6 / e2ePair.cpu_us_per_offered_call_second),
+    cpu_bound_calls_per_core_e2e_pcmu: Math.floor(1e6 / e2ePair.cpu_us_per_call_second),
     engine_latency_p99_us_10_calls: quiet.tick_latency_p99_us,
     engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
     engine_latency_p99_us_at_50pct: at50.tick_latency_p99_us,
