@@ -3,8 +3,10 @@
  * between. Encodes and decodes every 20 ms frame of a speech file (48 kHz mono s16le) with the
  * settings of Parley's encoder (native/codec/opus_encoder.cc: VOIP, voice signal, 32 kbit/s,
  * in-band FEC at 10 % expected loss, no DTX) and the complexity asked for, `passes` times over.
+ * The PCM rate (48 kHz unless given) is the one libopus codes at: a node's Opus leg codes at its
+ * bot's rate (16 kHz by default, RFC 7587 keeps only the RTP clock at 48 kHz).
  *
- * usage: opus_floor <pcm_file> <complexity> <passes>
+ * usage: opus_floor <pcm_file> <complexity> <passes> [rate_hz]
  * Prints one JSON line: {"frames":..,"us_per_frame":..,"best_pass_us_per_frame":..,"first_pass_bytes":..}
  * (the fastest pass is the least disturbed one on a shared machine).
  */
@@ -14,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define FRAME 960
+#define MAX_FRAME 960
 
 static double now_us(void) {
   struct timespec t;
@@ -23,22 +25,25 @@ static double now_us(void) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 4) { fprintf(stderr, "usage: opus_floor <pcm_file> <complexity> <passes>\n"); return 2; }
+  if (argc != 4 && argc != 5) { fprintf(stderr, "usage: opus_floor <pcm_file> <complexity> <passes> [rate_hz]\n"); return 2; }
+  const int rate_hz = argc == 5 ? atoi(argv[4]) : 48000;
+  const int frame_samples = rate_hz / 50;
+  if (frame_samples <= 0 || frame_samples > MAX_FRAME) { fprintf(stderr, "bad rate\n"); return 2; }
   FILE* f = fopen(argv[1], "rb");
   if (!f) { perror(argv[1]); return 2; }
   fseek(f, 0, SEEK_END);
   const long bytes = ftell(f);
   fseek(f, 0, SEEK_SET);
-  const long frames = bytes / (long)(FRAME * sizeof(int16_t));
-  int16_t* pcm = malloc((size_t)frames * FRAME * sizeof(int16_t));
-  if (frames == 0 || !pcm || fread(pcm, sizeof(int16_t) * FRAME, (size_t)frames, f) != (size_t)frames) { fprintf(stderr, "short pcm file\n"); return 2; }
+  const long frames = bytes / (long)(frame_samples * sizeof(int16_t));
+  int16_t* pcm = malloc((size_t)frames * frame_samples * sizeof(int16_t));
+  if (frames == 0 || !pcm || fread(pcm, sizeof(int16_t) * frame_samples, (size_t)frames, f) != (size_t)frames) { fprintf(stderr, "short pcm file\n"); return 2; }
   fclose(f);
   const int complexity = atoi(argv[2]);
   const int passes = atoi(argv[3]);
 
   int error = 0;
-  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &error);
-  OpusDecoder* dec = opus_decoder_create(48000, 1, &error);
+  OpusEncoder* enc = opus_encoder_create(rate_hz, 1, OPUS_APPLICATION_VOIP, &error);
+  OpusDecoder* dec = opus_decoder_create(rate_hz, 1, &error);
   if (!enc || !dec) { fprintf(stderr, "opus: %s\n", opus_strerror(error)); return 2; }
   opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
   opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(complexity));
@@ -48,18 +53,18 @@ int main(int argc, char** argv) {
   opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
 
   unsigned char packet[1500];
-  int16_t out[FRAME];
+  int16_t out[MAX_FRAME];
   long first_pass_bytes = 0, checksum = 0;
   double best_pass_us = 1e300;
   const double start = now_us();
   for (int pass = 0; pass < passes; pass++) {
     const double pass_start = now_us();
     for (long i = 0; i < frames; i++) {
-      const int len = opus_encode(enc, pcm + i * FRAME, FRAME, packet, sizeof(packet));
+      const int len = opus_encode(enc, pcm + i * frame_samples, frame_samples, packet, sizeof(packet));
       if (len < 0) { fprintf(stderr, "encode: %s\n", opus_strerror(len)); return 1; }
-      if (opus_decode(dec, packet, len, out, FRAME, 0) != FRAME) { fprintf(stderr, "decode failed\n"); return 1; }
+      if (opus_decode(dec, packet, len, out, frame_samples, 0) != frame_samples) { fprintf(stderr, "decode failed\n"); return 1; }
       if (pass == 0) first_pass_bytes += len;
-      checksum += out[i % FRAME];
+      checksum += out[i % frame_samples];
     }
     const double pass_us = now_us() - pass_start;
     if (pass_us < best_pass_us) best_pass_us = pass_us;

@@ -21,10 +21,11 @@ const CFLAGS = ['-w', '-O3', '-fno-omit-frame-pointer', '-fPIC', '-fvisibility=h
 const SPEECH_TEXT =
   'Thank you for calling. Your call is important to us. Please tell me, in a few words, what you would like to do today, and I will connect you.';
 
-// Speech at 48 kHz mono, the signal every Opus bench encodes (espeak-ng, so libopus stays in its
-// voice modes as it would on a call rather than switching to the cheaper music mode on tones).
-export function opusBenchSpeech(): Int16Array {
-  return renderSpeech(SPEECH_TEXT, { rateHz: 48000 });
+// Speech (48 kHz mono unless asked), the signal every Opus bench encodes (espeak-ng, so libopus
+// stays in its voice modes as it would on a call rather than switching to the cheaper music mode
+// on tones).
+export function opusBenchSpeech(rateHz = 48000): Int16Array {
+  return renderSpeech(SPEECH_TEXT, { rateHz });
 }
 
 // Source files of the libopus target in deps/binding.gyp; the arm64-only ones sit under its
@@ -74,6 +75,8 @@ export interface RawOpusOptions {
   complexity?: number;
   // Passes over the speech file (each ≈ 9 s of audio); the fastest one is reported.
   passes?: number;
+  // The PCM rate libopus codes at (48 kHz unless given).
+  rateHz?: number;
 }
 
 export interface RawOpusResult {
@@ -86,10 +89,11 @@ export interface RawOpusResult {
 
 export function measureRawOpus(options: RawOpusOptions = {}): RawOpusResult {
   const floor = buildOpusFloor();
-  const pcmFile = join(buildDir, 'opus-speech-48k.s16');
-  const speech = opusBenchSpeech();
+  const rateHz = options.rateHz ?? 48000;
+  const pcmFile = join(buildDir, `opus-speech-${rateHz / 1000}k.s16`);
+  const speech = opusBenchSpeech(rateHz);
   writeFileSync(pcmFile, new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength));
-  const output = execFileSync(floor, [pcmFile, String(options.complexity ?? 5), String(options.passes ?? 8)], { encoding: 'utf8' });
+  const output = execFileSync(floor, [pcmFile, String(options.complexity ?? 5), String(options.passes ?? 8), String(rateHz)], { encoding: 'utf8' });
   const parsed = floorOutput.parse(JSON.parse(output));
   return { usPerFrame: parsed.best_pass_us_per_frame, firstPassBytes: parsed.first_pass_bytes };
 }

@@ -1,51 +1,38 @@
-// Capacity of one core: the node under test (media-node.ts, one JS thread driving the native
-// engine) and the C load generator (rtp_loadgen.c) run as separate processes on 127.0.0.1, pinned
-// to different cores when PARLEY_LOAD_PIN=1 (on a dedicated machine; on a shared one, pinning
-// queues both behind whatever else runs on those cores). N calls send RTP both ways at 20 ms
-// pacing, and N is ramped until 0.1 % or more of the node's packets reach the generator over a frame late (or
-// missing), or the node's core is saturated. The Opus ceiling (20 ms ÷ raw C libopus encode +
-// decode cost on the same speech at the same complexity) is measured in the same run.
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { once } from 'node:events';
+// Capacity and latency of a node, media only and end to end, side by side in one run. The node
+// under test (media-node.ts: the native engine on its realtime clock) and the C load generator
+// (rtp_loadgen.c) run as separate processes on 127.0.0.1 (load-step.ts); end to end, every call's
+// bot connection talks over a real WebSocket to an echo bot in its own process (echo-bot.ts), in
+// the Parley protocol and, in one step, Twilio Media Streams. N calls are ramped until 0.1 % or
+// more of the node's packets reach the generator over a frame late (or missing), or the node's
+// core is saturated. The whole bench is bounded: every ramp stops when its time budget is spent.
+//
+// Media workers: until the node runs its own worker processes, N media-node processes side by
+// side (one per core, calls split evenly) stand in for N workers.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import alawmulaw from 'alawmulaw';
-import { z } from 'zod';
 import type { BenchResult } from '../bench-part.js';
 import { renderSpeech } from '../../test/support/speech.js';
 import { OpusEncoder } from '../../engine/native/opus.js';
 import { measureRawOpusUsPerFrame, opusBenchSpeech } from '../codecs/raw-opus.js';
 import { splitFrames } from '../frames.js';
 import { round2 } from '../side-by-side.js';
-import { nodeReportSchema, type LoadCodec } from './media-node-protocol.js';
+import { cpuAvailability, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
+import type { LoadCodec } from './media-node-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const buildDir = join(here, '..', '.build');
-const MEASURE_SECONDS = 4;
-const WARMUP_SECONDS = 2;
 const LATE_LIMIT_PCT = 0.1;
 const SATURATED_CPU_SHARE = 0.95;
-const FIRST_PORT = 30000;
-// The whole bench stays under 5 minutes (two ramps, each at most its budget plus one step of
-// ~8 s, three single steps and two raw Opus runs): a ramp stops early when its budget is spent.
-const RAMP_BUDGET_MS = 90_000;
-const OPUS_COMPLEXITY = 5;
-
-const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number() });
-
-export interface StepResult {
-  calls: number;
-  late_pct: number;
-  sent: number;
-  received: number;
-  cpu_us_per_call_second: number;
-  cpu_share: number;
-  kernel_share_of_cpu: number;
-  tick_latency_p99_us: number;
-  tick_work_p99_us: number;
-}
+// The rate the node's calls code toward their bot, and so the rate its Opus legs code at.
+const BOT_RATE_HZ = 16000;
+// Ramp budgets (ms): a ramp stops once its budget is spent; each step takes ~8-10 s. With the
+// single steps around them, the whole bench stays near 5 minutes.
+const BUDGET_MS = { pcmu: 75_000, opus: 30_000, e2e: 50_000, hog: 30_000, workers: 30_000 };
+const CALLS_STEP = 50;
 
 function buildGenerator(): string {
   mkdirSync(buildDir, { recursive: true });
@@ -75,66 +62,18 @@ function prepareFrames(): Record<LoadCodec, string> {
   return { PCMU: pcmu, opus };
 }
 
-const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
-
-function lateFraction(sent: number, received: number, late: number, calls: number): number {
-  // A packet the node never sent back counts as late; a frame or two per call may still be in
-  // flight when the generator stops.
-  const missing = Math.max(0, sent - received - calls * 2);
-  return (100 * (late + missing)) / Math.max(1, sent);
-}
-
-async function runStep(generator: string, framesFile: string, codec: LoadCodec, calls: number, botRateHz = 16000): Promise<StepResult> {
-  const node = fork(join(here, 'media-node.ts'), [codec, String(calls), String(FIRST_PORT), String(OPUS_COMPLEXITY), String(botRateHz)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  // A node that dies (a port taken, a crash) must fail the bench, not hang it.
-  const died = once(node, 'exit').then(([code]) => {
-    throw new Error(`media node exited early (code ${String(code)})`);
-  });
-  died.catch(() => {});
-  const nextMessage = async (): Promise<unknown> => ((await Promise.race([once(node, 'message'), died])) as [unknown])[0];
-  if (pinned) execFileSync('taskset', ['-pc', '0', String(node.pid)], { stdio: 'ignore' });
-  const ready = (await nextMessage()) as { type?: string };
-  if (ready.type !== 'ready') throw new Error('media node did not start');
-  const [payloadType, samples, clock] = codec === 'opus' ? [111, 960, 48000] : [0, 160, 8000];
-  const args = [String(FIRST_PORT), String(calls), String(MEASURE_SECONDS + WARMUP_SECONDS), String(payloadType), String(samples), String(clock), framesFile, String(WARMUP_SECONDS)];
-  const load = pinned ? spawn('taskset', ['-c', '1', generator, ...args]) : spawn(generator, args);
-  let output = '';
-  load.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const loadExited = once(load, 'exit');
-  await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
-  node.send({ type: 'start' });
-  await loadExited;
-  const exited = once(node, 'exit');
-  node.send({ type: 'stop' });
-  const report = nodeReportSchema.parse(await nextMessage());
-  await exited;
-  const generated = generatorOutput.parse(JSON.parse(output));
-  // Call-seconds actually served: the node's packets that reached the generator in its counting
-  // window (one per 20 ms frame), scaled to the node's own window. A starved node skips frames,
-  // so calls × wall time would flatter its cost.
-  const callSeconds = (generated.received / 50) * (report.wallMs / 1000 / MEASURE_SECONDS);
-  return {
-    calls,
-    late_pct: lateFraction(generated.sent, generated.received, generated.late, calls),
-    sent: generated.sent,
-    received: generated.received,
-    cpu_us_per_call_second: Math.round(report.cpuUs / Math.max(1e-3, callSeconds)),
-    cpu_share: round2(report.cpuUs / (report.wallMs * 1000)),
-    kernel_share_of_cpu: round2(report.cpuSystemUs / Math.max(1, report.cpuUs)),
-    tick_latency_p99_us: report.tickLatencyP99Us,
-    tick_work_p99_us: report.tickWorkP99Us,
-  };
+function logged(result: StepResult, label: string): StepResult {
+  const bot = result.bot_round_trip_share === undefined ? '' : `, bot round trips ${(100 * result.bot_round_trip_share).toFixed(0)} %`;
+  console.log(
+    `[load] ${label} ${result.calls} calls: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %), latency p99 ${result.tick_latency_p99_us} µs (tick work ${result.tick_work_p99_us} µs)${bot}`,
+  );
+  return result;
 }
 
 const carried = (step: StepResult): boolean => step.late_pct < LATE_LIMIT_PCT && step.cpu_share <= SATURATED_CPU_SHARE;
-
-function logged(result: StepResult, codec: LoadCodec, note = ''): StepResult {
-  console.log(`[load] ${codec} ${result.calls} calls${note ? ` (${note})` : ''}: late ${result.late_pct.toFixed(3)} %, node cpu ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %), tick p99 ${result.tick_latency_p99_us} µs (work ${result.tick_work_p99_us} µs)`);
-  return result;
-}
+const pairRatio = (step: StepResult, reference: StepResult): number | null =>
+  carried(step) && carried(reference) ? round2(step.cpu_us_per_call_second / reference.cpu_us_per_call_second) : null;
+const roundCalls = (calls: number): number => Math.max(CALLS_STEP, Math.round(calls / CALLS_STEP) * CALLS_STEP);
 
 interface Ramp {
   capacity: number;
@@ -142,79 +81,144 @@ interface Ramp {
   steps: StepResult[];
 }
 
-async function ramp(generator: string, framesFile: string, codec: LoadCodec, steps: number[]): Promise<Ramp> {
-  const started = performance.now();
-  const results: StepResult[] = [];
-  let capacity = 0;
-  let atCapacity: StepResult | undefined;
-  for (const calls of steps) {
-    if (performance.now() - started > RAMP_BUDGET_MS) {
-      console.log(`[load] ${codec}: time budget spent, ramp stops at ${capacity} calls`);
-      break;
-    }
-    let result = logged(await runStep(generator, framesFile, codec, calls), codec);
-    results.push(result);
-    // One failed run is repeated: on a shared machine a neighbour's burst of a few seconds fails
-    // a run the node alone would pass. Two failures in a row end the ramp; both are recorded.
-    if (!carried(result)) {
-      result = logged(await runStep(generator, framesFile, codec, calls), codec, 'again');
-      results.push(result);
-    }
-    if (!carried(result)) break;
-    capacity = calls;
-    atCapacity = result;
-  }
-  return { capacity, atCapacity, steps: results };
-}
+class LoadBench {
+  private readonly generator = buildGenerator();
+  private readonly frames = prepareFrames();
 
-// The CPU cost per call-second at a busy step: on a shared machine, where other processes' load
-// makes frames late long before this node's core is full, 1 s ÷ that cost is the capacity the
-// node's own work allows. When the ramp stopped early, one probe step at `probeCalls` measures it.
-async function cpuProbe(generator: string, framesFile: string, codec: LoadCodec, ramped: Ramp, probeCalls: number): Promise<StepResult> {
-  const busiest = ramped.steps.reduce((best, step) => (step.calls > best.calls ? step : best));
-  if (busiest.calls >= probeCalls) return busiest;
-  const probe = await runStep(generator, framesFile, codec, probeCalls);
-  console.log(`[load] ${codec} cpu probe at ${probeCalls} calls: late ${probe.late_pct.toFixed(3)} %, node cpu ${(100 * probe.cpu_share).toFixed(0)} %, ${probe.cpu_us_per_call_second} µs/call-s`);
-  return probe;
+  async step(spec: StepSpec, label: string): Promise<StepResult> {
+    return logged(await runStep(this.generator, this.frames[spec.codec], { botRateHz: BOT_RATE_HZ, ...spec }), label);
+  }
+
+  // One failed run is repeated: on a shared machine a neighbour's burst of a few seconds fails a
+  // run the node alone would pass. Two failures in a row end the ramp; both are recorded.
+  async ramp(base: Omit<StepSpec, 'calls'>, steps: number[], budgetMs: number, label: string): Promise<Ramp> {
+    const started = performance.now();
+    const results: StepResult[] = [];
+    let capacity = 0;
+    let atCapacity: StepResult | undefined;
+    // Shares of a small capacity can round to the same number of calls: each is run once.
+    for (const calls of [...new Set(steps)]) {
+      if (performance.now() - started > budgetMs) {
+        console.log(`[load] ${label}: time budget spent, ramp stops at ${capacity} calls`);
+        break;
+      }
+      let result = await this.step({ ...base, calls }, label);
+      results.push(result);
+      if (!carried(result)) {
+        result = await this.step({ ...base, calls }, `${label} (again)`);
+        results.push(result);
+      }
+      if (!carried(result)) break;
+      capacity = calls;
+      atCapacity = result;
+    }
+    return { capacity, atCapacity, steps: results };
+  }
+
+  // The CPU cost per call-second at a busy step: on a shared machine, where other processes'
+  // load makes frames late long before this node's core is full, 1 s ÷ that cost is the capacity
+  // the node's own work allows. When the ramp stopped early, one probe at `probeCalls` measures it.
+  async cpuProbe(base: Omit<StepSpec, 'calls'>, ramped: Ramp, probeCalls: number, label: string): Promise<StepResult> {
+    const busiest = ramped.steps.reduce((best, step) => (step.calls > best.calls ? step : best));
+    if (busiest.calls >= probeCalls) return busiest;
+    return this.step({ ...base, calls: probeCalls }, `${label} cpu probe`);
+  }
 }
 
 export async function run(): Promise<BenchResult> {
-  const generator = buildGenerator();
-  const framesFiles = prepareFrames();
-  const rawOpusUs = measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY });
+  const bench = new LoadBench();
+  const availableBefore = cpuAvailability();
+  console.log(`[load] one core available to this bench: ${(100 * availableBefore.cpu_share).toFixed(0)} % (longest stall ${availableBefore.max_stall_ms} ms)`);
+  const rawOpusUs = measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ });
   // The machine's own noise: late frames with almost no load say how loud it is.
-  const quiet = await runStep(generator, framesFiles.PCMU, 'PCMU', 10);
-  console.log(`[load] noise floor (10 PCMU calls): late ${quiet.late_pct.toFixed(3)} %, tick p99 ${quiet.tick_latency_p99_us} µs`);
-  const pcmu = await ramp(generator, framesFiles.PCMU, 'PCMU', [200, 400, 600, 800, 900, 1000, 1100, 1200, 1400]);
-  const pcmuProbe = await cpuProbe(generator, framesFiles.PCMU, 'PCMU', pcmu, 600);
-  // The same probe with an 8 kHz bot: no resampling on the leg, so the difference is its cost.
-  const pcmuBot8k = await runStep(generator, framesFiles.PCMU, 'PCMU', pcmuProbe.calls, 8000);
-  console.log(`[load] PCMU with an 8 kHz bot at ${pcmuBot8k.calls} calls: node cpu ${(100 * pcmuBot8k.cpu_share).toFixed(0)} %, ${pcmuBot8k.cpu_us_per_call_second} µs/call-s`);
-  const opus = await ramp(generator, framesFiles.opus, 'opus', [20, 40, 60, 70, 80, 85, 90, 95, 100, 110]);
-  const opusProbe = await cpuProbe(generator, framesFiles.opus, 'opus', opus, 40);
-  const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY }));
+  const quiet = await bench.step({ codec: 'PCMU', calls: 10 }, 'noise floor, PCMU');
+
+  // Media only: the in-process echo as the bot.
+  const pcmuSpec = { codec: 'PCMU' } as const;
+  const pcmu = await bench.ramp(pcmuSpec, [100, 200, 400, 700, 1000, 1300, 1600, 2000], BUDGET_MS.pcmu, 'PCMU media only');
+  const pcmuProbe = await bench.cpuProbe(pcmuSpec, pcmu, 600, 'PCMU media only');
+  const mediaCapacity = Math.max(pcmu.capacity, CALLS_STEP);
+  const opusSpec = { codec: 'opus' } as const;
+  const opus = await bench.ramp(opusSpec, [20, 40, 60, 80, 100, 120], BUDGET_MS.opus, 'Opus media only');
+  const opusProbe = await bench.cpuProbe(opusSpec, opus, 40, 'Opus media only');
+
+  // End to end: each call's bot over a WebSocket to the echo bot process, the Parley protocol.
+  const e2eSpec = { codec: 'PCMU', bot: 'parley' } as const;
+  const e2e = await bench.ramp(e2eSpec, [0.25, 0.4, 0.55, 0.7, 0.85, 1].map((share) => roundCalls(share * mediaCapacity)), BUDGET_MS.e2e, 'PCMU end to end (parley)');
+  const e2eCapacity = Math.max(e2e.capacity, CALLS_STEP);
+  // Both costs at the same number of calls, in this run: the pair the ratios are taken from, at
+  // the end-to-end capacity. CPU per call-second means something only for a step the node carried
+  // (a starved node skips work, and loses round trips): a ratio with an uncarried side is null.
+  const pairCalls = Math.max(e2e.capacity, CALLS_STEP);
+  const e2ePair = e2e.atCapacity ?? (await bench.step({ ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair'));
+  const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.step({ ...pcmuSpec, calls: pairCalls }, 'PCMU media only, pair'));
+  const twilioPair = await bench.step({ codec: 'PCMU', bot: 'twilio', calls: pairCalls }, 'PCMU end to end (twilio), pair');
+  // Engine latency (a slot's due time → every due frame written to its bot's socket) at 50 % and
+  // 80 % of the end-to-end capacity.
+  const at50 = await bench.step({ ...e2eSpec, calls: roundCalls(0.5 * e2eCapacity) }, 'PCMU end to end (parley), 50 % of capacity');
+  const at80 = await bench.step({ ...e2eSpec, calls: roundCalls(0.8 * e2eCapacity) }, 'PCMU end to end (parley), 80 % of capacity');
+
+  // Beside a niced CPU hog on every other core: media only, ramped up to the quiet capacity.
+  const hog = await bench.ramp({ ...pcmuSpec, hog: true }, [0.5, 0.65, 0.8, 0.9, 1].map((share) => roundCalls(share * mediaCapacity)), BUDGET_MS.hog, 'PCMU media only beside a CPU hog');
+  // N node processes (one per core) as N workers: ramped from one node's capacity up to N of them.
+  const workers = cpus().length;
+  const nWorkers = await bench.ramp(
+    { ...pcmuSpec, nodes: workers },
+    [1, 1.2, 1.4, 1.6, 1.8, 2].map((share) => roundCalls(((share * workers) / 2) * mediaCapacity)),
+    BUDGET_MS.workers,
+    `PCMU media only, ${workers} node processes`,
+  );
+
+  const availableAfter = cpuAvailability();
+  const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ }));
   const ceiling = Math.floor(20_000 / rawUs);
+  const mediaCpu = (pcmu.atCapacity ?? pcmuProbe).cpu_us_per_call_second;
+  // A ratio to a capacity of 0 (no step carried: a machine too busy for realtime) is null, not 0.
+  const overQuiet = (calls: number): number | null => (pcmu.capacity > 0 ? round2(calls / pcmu.capacity) : null);
   return {
     calls_per_core_pcmu: pcmu.capacity,
     calls_per_core_opus: opus.capacity,
     opus_ceiling_calls_per_core: ceiling,
+    opus_ceiling_rate_hz: BOT_RATE_HZ,
     opus_over_ceiling: round2(opus.capacity / ceiling),
     opus_raw_c_encode_decode_us_per_frame: round2(rawUs),
-    cpu_us_per_call_second_pcmu: (pcmu.atCapacity ?? pcmuProbe).cpu_us_per_call_second,
+    cpu_us_per_call_second_pcmu: mediaCpu,
     cpu_us_per_call_second_opus: (opus.atCapacity ?? opusProbe).cpu_us_per_call_second,
-    // At capacity one tick serves every call in turn, so the last call's frame waits for the
-    // others: the figure is the tick's own length plus the timer's lateness. At 10 calls it is
-    // what one call's media costs.
-    engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
-    engine_tick_work_p99_us: (pcmu.atCapacity ?? quiet).tick_work_p99_us,
-    engine_latency_p99_us_10_calls: quiet.tick_latency_p99_us,
-    kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
-    cpu_us_per_call_second_pcmu_bot_8k: pcmuBot8k.cpu_us_per_call_second,
     cpu_bound_calls_per_core_pcmu: Math.floor(1e6 / pcmuProbe.cpu_us_per_call_second),
     cpu_bound_calls_per_core_opus: Math.floor(1e6 / opusProbe.cpu_us_per_call_second),
     cpu_bound_opus_over_ceiling: round2(Math.floor(1e6 / opusProbe.cpu_us_per_call_second) / ceiling),
+    kernel_share_of_cpu_pcmu: pcmuProbe.kernel_share_of_cpu,
+    // End to end against media only, at the same number of calls in this run.
+    pair_calls: pairCalls,
+    cpu_us_per_call_second_pcmu_media_pair: mediaPair.cpu_us_per_call_second,
+    cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_call_second,
+    cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_call_second,
+    e2e_over_media_cpu: pairRatio(e2ePair, mediaPair),
+    e2e_twilio_over_media_cpu: pairRatio(twilioPair, mediaPair),
+    calls_per_core_e2e_pcmu: e2e.capacity,
+    cpu_bound_calls_per_core_e2e_pcmu: Math.floor(1e6 / e2ePair.cpu_us_per_call_second),
+    engine_latency_p99_us_10_calls: quiet.tick_latency_p99_us,
+    engine_latency_p99_us: (pcmu.atCapacity ?? quiet).tick_latency_p99_us,
+    engine_latency_p99_us_at_50pct: at50.tick_latency_p99_us,
+    engine_latency_p99_us_at_80pct: at80.tick_latency_p99_us,
+    calls_per_core_pcmu_beside_hog: hog.capacity,
+    capacity_beside_hog_over_quiet: overQuiet(hog.capacity),
+    workers,
+    calls_per_node_pcmu_1_worker: pcmu.capacity,
+    calls_per_node_pcmu_n_workers: nWorkers.capacity,
+    worker_scaling_efficiency: overQuiet(nWorkers.capacity / workers),
     noise_floor_late_pct: round2(quiet.late_pct),
+    // Share of one core a spinning process got before and after the run (1 on an idle machine).
+    cpu_available_share_before: availableBefore.cpu_share,
+    cpu_available_share_after: availableAfter.cpu_share,
+    cpu_available_max_stall_ms: Math.max(availableBefore.max_stall_ms, availableAfter.max_stall_ms),
     load_pinned_to_cores: pinned,
-    load_steps: { quiet, pcmu: pcmu.steps, pcmu_cpu_probe: pcmuProbe, pcmu_bot_8k: pcmuBot8k, opus: opus.steps, opus_cpu_probe: opusProbe },
+    notes: [
+      `workers: ${workers} media-node processes side by side (calls split evenly) stand in for ${workers} media workers; the node has no worker processes on this branch yet`,
+      'hog: one `nice -n 19` busy loop per core beyond the first, unpinned unless PARLEY_LOAD_PIN=1',
+      'e2e: echo bot in its own process on 127.0.0.1 (bench/load/echo-bot.ts); node CPU only',
+      `capacity ramps are time-bounded (${JSON.stringify(BUDGET_MS)} ms): a ramp that ran out of time reports the last step it carried`,
+    ],
+    load_steps: { quiet, pcmu: pcmu.steps, pcmu_cpu_probe: pcmuProbe, opus: opus.steps, opus_cpu_probe: opusProbe, e2e: e2e.steps, e2e_pair: e2ePair, media_pair: mediaPair, twilio_pair: twilioPair, at_50pct: at50, at_80pct: at80, hog: hog.steps, n_workers: nWorkers.steps },
   };
 }

@@ -122,7 +122,14 @@ export class BotConnection implements BotSession {
   }
 
   private listen<E extends keyof CallMediaEvents>(event: E, handler: (...args: CallMediaEvents[E]) => void): void {
-    const guarded = (...args: CallMediaEvents[E]): void => this.guard(() => handler(...args));
+    // No closure per event: 'audio' fires for every call every 20 ms.
+    const guarded = (...args: CallMediaEvents[E]): void => {
+      try {
+        handler(...args);
+      } catch (error) {
+        this.contained(error);
+      }
+    };
     this.listeners.push([event, guarded] as never);
     this.media.on(event, guarded as never);
   }
@@ -132,8 +139,12 @@ export class BotConnection implements BotSession {
     try {
       fn();
     } catch (error) {
-      this.logger.error({ err: error }, 'bot connector error (contained; the call continues)');
+      this.contained(error);
     }
+  }
+
+  private contained(error: unknown): void {
+    this.logger.error({ err: error }, 'bot connector error (contained; the call continues)');
   }
 
   private connect(resumed: boolean): void {
@@ -148,6 +159,11 @@ export class BotConnection implements BotSession {
         headers: this.options.authorization ? { authorization: this.options.authorization } : undefined,
         handshakeTimeout: this.options.connectTimeoutMs,
         maxPayload: this.options.maxMessageBytes,
+        // permessage-deflate (RFC 7692) is only offered, never required: PCM and base64 µ-law do
+        // not compress, and a bot that accepts the offer (Python's `websockets` does by default)
+        // would cost a zlib pass on every 20 ms frame both ways, and make ws queue sends (the
+        // caller frame a send views would have changed by then).
+        perMessageDeflate: false,
       });
     } catch (error) {
       this.fault('connect_failed', (error as Error).message);
@@ -166,7 +182,13 @@ export class BotConnection implements BotSession {
         this.flushPending();
       }),
     );
-    socket.on('message', (data: RawData, isBinary: boolean) => this.guard(() => this.onBotMessage(data as Buffer, isBinary)));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        this.onBotMessage(data as Buffer, isBinary);
+      } catch (error) {
+        this.contained(error);
+      }
+    });
     socket.on('error', (error) => {
       lastError = error;
     });

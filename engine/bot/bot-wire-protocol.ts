@@ -30,7 +30,8 @@ export interface BotWireProtocol {
   readonly normalCloseIsHangup: boolean;
   // What to send right after the socket opens; `resumed` after a reconnect.
   opening(resumed: boolean): WireMessage[];
-  // One 20 ms frame of caller audio. The array is only valid during the call: copy it.
+  // One 20 ms frame of caller audio. The array is only valid during the call, and so is a message
+  // that views it: the connection sends it at once (ws copies it into the frame it masks).
   // `frameIndex` counts the call's caller frames on its continuous 20 ms clock, sent or not, so
   // frames dropped on the way (backpressure, a bot still connecting) leave a gap in stream time.
   callerAudio(pcm: Int16Array, frameIndex: number): WireMessage;

@@ -55,8 +55,8 @@ export interface NativeSessionStats {
 }
 
 export interface NativeMediaEngine {
-  createRtpSession(options: object): { id: number; localHost?: string; localPort?: number };
-  createPcmSession(options: object): { id: number };
+  createRtpSession(options: object): { id: number; phaseSlot: number; localHost?: string; localPort?: number };
+  createPcmSession(options: object): { id: number; phaseSlot: number };
   remove(id: number): void;
   tick(nowUs?: number): number;
   pushBotAudio(id: number, pcm: Int16Array): number;
@@ -81,7 +81,7 @@ export interface NativeMediaEngine {
 
 interface MediaModule {
   MediaEngine: {
-    new (events: Int32Array, audio: Int16Array): NativeMediaEngine;
+    new (events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsBeforeSpreading?: number): NativeMediaEngine;
     monotonicUs(): number;
     // Names of the refusal reasons refusedTotals() is indexed by (native/media/media_refusal.h).
     refusalReasons(): string[];

@@ -141,8 +141,8 @@ collectedGauge('parley_jitter_buffer_live_delay_ms', 'Jitter-buffer delay of the
 // Tick timing. Buckets in seconds around the 20 ms frame: a tick longer than a frame, or later
 // than one, delays every call's audio at once.
 const TICK_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16];
-const tickDuration = histogram('parley_media_tick_duration_seconds', 'Time one 20 ms media tick took (all calls)', TICK_BUCKETS_S);
-const tickLateness = histogram('parley_media_tick_lateness_seconds', 'How late a media tick started after its 20 ms boundary', TICK_BUCKETS_S);
+const tickDuration = histogram('parley_media_tick_duration_seconds', 'Time one media tick took (the calls of one phase slot, 5 ms apart by default)', TICK_BUCKETS_S);
+const tickLateness = histogram('parley_media_tick_lateness_seconds', 'How late a media tick started after its phase-slot boundary', TICK_BUCKETS_S);
 
 export function observeTick(durationUs: number, latenessUs: number): void {
   tickDuration.observe(durationUs / 1e6);

@@ -78,8 +78,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                        });
   }
 
-  // new MediaEngine(events: Int32Array, audio: Int16Array)
-  explicit MediaEngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MediaEngineBinding>(info) {
+  // new MediaEngine(events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsBeforeSpreading?: number)
+  explicit MediaEngineBinding(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<MediaEngineBinding>(info), engine_(PhaseSlotsArg(info), SessionsBeforeSpreadingArg(info)) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
@@ -91,6 +92,22 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   }
 
  private:
+  static int PhaseSlotsArg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 3 || info[2].IsUndefined()) return 1;
+    return static_cast<int>(IntegerArg(info, 2, 1, MediaEngine::kMaxPhaseSlots, "phaseSlots"));
+  }
+
+  static size_t SessionsBeforeSpreadingArg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 4 || info[3].IsUndefined()) return 0;
+    return static_cast<size_t>(IntegerArg(info, 3, 0, 1'000'000, "sessionsBeforeSpreading"));
+  }
+
+  // The created session's id and phase slot on `result`.
+  void SetCreated(Napi::Object result, int32_t id) {
+    result.Set("id", Track(id));
+    result.Set("phaseSlot", engine_.slot_of(id));
+  }
+
   MediaSession& SessionArg(const Napi::CallbackInfo& info) {
     MediaSession* session = engine_.Find(static_cast<int32_t>(IntegerArg(info, 0, 1, INT32_MAX, "session id")));
     if (session == nullptr) throw MakeError(info.Env(), kInvalidState, "no such media session");
@@ -115,7 +132,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
       result.Set("localHost", socket->local().host());
       result.Set("localPort", socket->local().port());
     }
-    result.Set("id", Track(engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC)))));
+    SetCreated(result, engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
     return result;
   }
 
@@ -127,7 +144,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     if (!IsSupportedRate(leg_rate_hz)) throw MakeError(env, kInvalidArgument, "legRateHz must be 8000, 16000, 24000 or 48000");
     auto leg = std::make_unique<PcmLeg>(leg_rate_hz, session_options.bot_rate_hz, session_options.frame_ms);
     Napi::Object result = Napi::Object::New(env);
-    result.Set("id", Track(engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC)))));
+    SetCreated(result, engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
     return result;
   }
 

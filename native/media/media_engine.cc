@@ -3,7 +3,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
 namespace parley {
@@ -17,8 +19,15 @@ constexpr int kMaxBatchesPerTick = 16;
 constexpr size_t kFlushEvery = 64;
 }  // namespace
 
-MediaEngine::MediaEngine()
-    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), receive_batch_(std::make_unique<ReceiveBatch>()) {
+MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      phase_slots_(phase_slots),
+      sessions_before_spreading_(sessions_before_spreading),
+      receive_batch_(std::make_unique<ReceiveBatch>()) {
+  if (phase_slots < 1 || phase_slots > kMaxPhaseSlots) {
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    throw std::invalid_argument("phase_slots must be 1 to 20");
+  }
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   unflushed_.reserve(kFlushEvery);
 }
@@ -30,7 +39,11 @@ MediaEngine::~MediaEngine() {
 
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
-  auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us);
+  const int slot = slot_sessions_[0] < sessions_before_spreading_
+                       ? 0
+                       : static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
+  const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
+  auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us);
   if (UdpSocket* socket = session->leg().socket()) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -40,6 +53,8 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
     }
   }
   sessions_.emplace(id, std::move(session));
+  ++slot_sessions_[slot];
+  slot_of_.emplace(id, slot);
   return id;
 }
 
@@ -49,11 +64,19 @@ void MediaEngine::Remove(int32_t id) {
   if (UdpSocket* socket = it->second->leg().socket()) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
   it->second->leg().AddRefusals(removed_refusals_);
   sessions_.erase(it);
+  auto slot = slot_of_.find(id);
+  --slot_sessions_[slot->second];
+  slot_of_.erase(slot);
 }
 
 void MediaEngine::RefusedTotals(uint64_t totals[kMediaRefusalCount]) const {
   for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] = removed_refusals_[i];
   for (const auto& [id, session] : sessions_) session->leg().AddRefusals(totals);
+}
+
+int MediaEngine::slot_of(int32_t id) const {
+  auto it = slot_of_.find(id);
+  return it == slot_of_.end() ? -1 : it->second;
 }
 
 MediaSession* MediaEngine::Find(int32_t id) {
@@ -82,6 +105,7 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   const int count = epoll_wait(epoll_fd_, ready_, kMaxEpollEvents, 0);
   for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
   for (auto& [id, session] : sessions_) {
+    if (session->next_frame_us() > now_us) continue;  // another phase slot's session
     session->Tick(now_us, events_);
     UdpSocket* socket = session->leg().socket();
     if (socket == nullptr || !socket->has_queued()) continue;

@@ -1,6 +1,11 @@
-// All media sessions of the process, driven by one Tick per 20 ms from JS: one epoll pass drains
-// every socket that has data, each session processes the frames due on its own schedule, and the
-// events of all sessions come back in one flat array. RTP stays in C++.
+// All media sessions of the process, driven from JS by one Tick per phase slot (the 20 ms frame
+// split in `phase_slots`): one epoll pass drains every socket that has data, the sessions whose
+// frames are due process them, and the events of all sessions come back in one flat array. RTP
+// stays in C++. Sessions are spread over the slots, so at load a tick serves about 1/phase_slots
+// of the calls and a frame waits for a slot's work, not for every call's: one tick over every
+// call made the last call's frame ~a whole tick late at load. A few calls share slot 0 (one
+// timer wakeup per frame instead of phase_slots, and wakeups cost more than a few calls' work)
+// until it holds `sessions_before_spreading`; from then on each new session joins the emptiest.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +24,9 @@ namespace parley {
 
 class MediaEngine {
  public:
-  MediaEngine();
+  // `phase_slots` ≥ 1 divides the frame length (kMaxPhaseSlots at most).
+  explicit MediaEngine(int phase_slots = 1, size_t sessions_before_spreading = 0);
+  static constexpr int kMaxPhaseSlots = 20;
   ~MediaEngine();
   MediaEngine(const MediaEngine&) = delete;
   MediaEngine& operator=(const MediaEngine&) = delete;
@@ -29,6 +36,9 @@ class MediaEngine {
   void Remove(int32_t id);
   MediaSession* Find(int32_t id);
   size_t size() const { return sessions_.size(); }
+  int phase_slots() const { return phase_slots_; }
+  // The phase slot of session `id` (-1 for none).
+  int slot_of(int32_t id) const;
 
   // `now_us` and `realtime_offset_us` (CLOCK_REALTIME - CLOCK_MONOTONIC, to place kernel receive
   // timestamps on the monotonic clock) are parameters so tests can run on media time.
@@ -48,6 +58,11 @@ class MediaEngine {
 
   static constexpr int kMaxEpollEvents = 4096;
   int epoll_fd_ = -1;
+  int phase_slots_;
+  size_t sessions_before_spreading_;
+  // Live sessions per phase slot, and each session's slot (to leave it on Remove).
+  size_t slot_sessions_[kMaxPhaseSlots] = {0};
+  std::unordered_map<int32_t, int> slot_of_;
   epoll_event ready_[kMaxEpollEvents];
   int32_t next_id_ = 1;
   std::unordered_map<int32_t, std::unique_ptr<MediaSession>> sessions_;

@@ -5,18 +5,19 @@
 namespace parley {
 
 MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg,
-                           int64_t start_us)
+                           int64_t start_us, int64_t phase_us)
     : id_(id),
       options_(options),
       leg_(std::move(leg)),
       frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
       frame_us_(static_cast<int64_t>(options.frame_ms) * 1000),
-      // Frames fall on the monotonic clock's frame boundaries, where the engine's timer aims its
-      // ticks, not on the moment the call was set up. A schedule offset from the ticks would hold
-      // every outbound frame back by the offset, and a tick late by more than 20 ms minus the
-      // offset would send two frames at once and none the next tick: up to 20 ms of jitter made
-      // here, which a receiver measures against the RTP timestamps (RFC 3550 section 6.4.1).
-      next_frame_us_((start_us + frame_us_ - 1) / frame_us_ * frame_us_),
+      // Frames fall on the monotonic clock's frame boundaries plus the session's phase, where the
+      // engine's timer aims its ticks, not on the moment the call was set up. A schedule offset
+      // from the ticks would hold every outbound frame back by the offset, and a tick late by more
+      // than 20 ms minus the offset would send two frames at once and none the next tick: up to
+      // 20 ms of jitter made here, which a receiver measures against the RTP timestamps (RFC 3550
+      // section 6.4.1).
+      next_frame_us_((start_us - phase_us + frame_us_ - 1) / frame_us_ * frame_us_ + phase_us),
       vad_(leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
            options.vad_aggressiveness, options.vad_hangover_ms),
       barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),

@@ -33,16 +33,21 @@ class MediaSession {
   // Caller frames produced in one tick are kept until the next; a tick catches up at most this many.
   static constexpr int kMaxFramesPerTick = 8;
 
-  MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us);
+  // `phase_us` (0 ≤ phase_us < frame length) places the session's frames `phase_us` after the
+  // monotonic clock's frame boundaries: the engine spreads its sessions over the frame this way.
+  MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us,
+               int64_t phase_us = 0);
 
   int32_t id() const { return id_; }
   NetworkLeg& leg() { return *leg_; }
   size_t frame_samples() const { return frame_samples_; }
 
   // Processes every frame due at `now_us` on the session's own 20 ms schedule (so a late timer
-  // never changes the media clock). The schedule starts at the first frame boundary of the
-  // monotonic clock at or after `start_us`. Frames beyond kMaxFramesPerTick are skipped and counted.
+  // never changes the media clock). The schedule starts at the first frame boundary (plus the
+  // session's phase) at or after `start_us`. Frames beyond kMaxFramesPerTick are skipped and counted.
   void Tick(int64_t now_us, SessionEventSink& events);
+  // When the session's next frame falls due (monotonic µs): a tick before it does nothing.
+  int64_t next_frame_us() const { return next_frame_us_; }
 
   // Caller audio produced by the last Tick: caller_frame_count() frames of frame_samples().
   const int16_t* caller_frames() const { return caller_frames_.data(); }

@@ -35,9 +35,12 @@ export class ParleyProtocol implements BotWireProtocol {
 
   callerAudio(pcm: Int16Array): WireMessage {
     this.callerFrames++;
-    // A copy: the frame is a view on a reused native buffer, and ws masks client frames in place.
-    // Int16Array memory is little-endian on every platform Node supports in practice (x64, arm64).
-    return Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    // A view, not a copy, of a frame in a reused native buffer: ws masks a client frame into a
+    // buffer of its own (header and masked payload in one, RFC 6455 section 5.3) before send()
+    // returns, so the bytes are taken at once and the frame is left untouched (bot-connection's
+    // tests hold ws to both). Int16Array memory is little-endian on every platform Node supports
+    // in practice (x64, arm64).
+    return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   }
 
   callEvent(event: CallEventToBot): WireMessage {

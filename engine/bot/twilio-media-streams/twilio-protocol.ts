@@ -85,17 +85,11 @@ export class TwilioProtocol implements BotWireProtocol {
     const narrow = this.toTwilio ? this.narrow.subarray(0, this.toTwilio.processInto(pcm, this.narrow)) : pcm;
     const codes = encodeUlaw(narrow, this.codes.subarray(0, narrow.length));
     const chunk = ++this.chunk;
-    return this.message({
-      event: 'media',
-      sequenceNumber: this.nextSequence(),
-      media: {
-        track: 'inbound',
-        chunk: String(chunk),
-        timestamp: String((frameIndex - this.streamStartFrame) * FRAME_MS),
-        payload: Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('base64'),
-      },
-      streamSid: this.streamSid,
-    });
+    const payload = Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('base64');
+    // The hot message, 50 a second per call, written without JSON.stringify's walk over a fresh
+    // object: every value is digits, base64 or the hex stream SID, none needs JSON escaping, and
+    // the text is byte for byte what message() makes of the same fields (a test holds them equal).
+    return `{"event":"media","sequenceNumber":"${this.nextSequence()}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${(frameIndex - this.streamStartFrame) * FRAME_MS}","payload":"${payload}"},"streamSid":"${this.streamSid}"}`;
   }
 
   callEvent(event: CallEventToBot): WireMessage | undefined {

@@ -40,6 +40,18 @@ describe('TwilioProtocol', () => {
     expect(bestAlignment(tone(16000, 900, 440), wide, 0, 400).correlation).toBeGreaterThan(0.99);
   });
 
+  it('writes a media message as the JSON text of its fields, in Twilio\'s key order', () => {
+    const protocol = new TwilioProtocol(new NullMedia(), info);
+    protocol.opening();
+    for (const frameIndex of [3, 4, 9]) {
+      const text = protocol.callerAudio(tone(16000, 20, 440, 9000), frameIndex) as string;
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(parsed)).toEqual(['event', 'sequenceNumber', 'media', 'streamSid']);
+      expect(Object.keys(parsed.media as object)).toEqual(['track', 'chunk', 'timestamp', 'payload']);
+      expect(text).toBe(JSON.stringify(parsed));
+    }
+  });
+
   it('numbers its messages as Twilio does: start is 1, then one more per message', () => {
     const protocol = new TwilioProtocol(new NullMedia(), info);
     const [connected, start] = protocol.opening().map((m) => JSON.parse(m as string) as Record<string, unknown>);

@@ -1,0 +1,56 @@
+// Caller frames reach the bot connection as views on one reused native buffer, and the Parley
+// protocol hands them to ws without a copy: ws must take the bytes inside send() (it masks a
+// client frame into a buffer of its own, RFC 6455 section 5.3) and leave the frame untouched.
+// These hold ws to that, over a real WebSocket, with frames queued behind a bot that is not reading.
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { botConfigSchema } from '../../../engine/bot/bot-config.js';
+import { botConnectorStarter } from '../../../engine/bot/bot-connector.js';
+import type { BotConnection } from '../../../engine/bot/bot-connection.js';
+import { BotServer } from '../../support/bot-server.js';
+import { NullMedia } from '../../support/null-media.js';
+
+const FRAME_SAMPLES = 320;
+const FRAMES = 200;
+
+// Frame n's samples: distinct per frame and per sample, so any mix-up shows.
+const sampleOf = (frame: number, i: number): number => ((frame * 7919 + i * 31) % 60000) - 30000;
+
+describe('caller frames sent from a reused buffer', () => {
+  let server: BotServer | undefined;
+  let connection: BotConnection | undefined;
+  afterEach(async () => {
+    connection?.stop('test_over');
+    await server?.close();
+  });
+
+  it.each([
+    ['reading', false],
+    ['not reading until every frame is sent', true],
+  ])('the bot %s gets every frame as it was when emitted, and the buffer is never masked in place', async (_label, paused) => {
+    // A bot that accepts permessage-deflate would make ws queue sends for zlib: never offered.
+    server = await BotServer.start({ perMessageDeflate: true });
+    const media = new NullMedia('call-bytes');
+    connection = botConnectorStarter({ ...botConfigSchema.parse({ maxBufferedMs: 10_000 }), url: server.url }, pino({ level: 'silent' }))(media, { callId: 'call-bytes', source: 'sip' });
+    const bot = await server.peer();
+    await bot.until(() => bot.events.length > 0);
+    expect(bot.request.headers['sec-websocket-extensions']).toBeUndefined();
+    const tcp = (bot.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    if (paused) tcp.pause();
+    // One buffer for every frame, as the media engine hands them over.
+    const shared = new Int16Array(FRAME_SAMPLES * 4);
+    const frame = shared.subarray(FRAME_SAMPLES, 2 * FRAME_SAMPLES);
+    for (let n = 0; n < FRAMES; n++) {
+      for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = sampleOf(n, i);
+      media.emit('audio', frame);
+      for (let i = 0; i < FRAME_SAMPLES; i++) expect(frame[i]).toBe(sampleOf(n, i));
+    }
+    expect(connection.stats.framesToBot).toBe(FRAMES);
+    if (paused) tcp.resume();
+    await bot.until(() => bot.audio.length === FRAMES);
+    for (const [n, message] of bot.audio.entries()) {
+      const got = new Int16Array(message.buffer, message.byteOffset, message.length / 2);
+      expect(Array.from(got)).toEqual(Array.from({ length: FRAME_SAMPLES }, (_, i) => sampleOf(n, i)));
+    }
+  });
+});
