@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MediaSession } from '../media/media-session.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
+import { callQuality, type CallQuality } from '../quality/call-quality.js';
+import { recordCallQuality } from '../quality/quality-metrics.js';
 import type { CallMedia } from './call-media.js';
 import { recordCallMedia } from './call-metrics.js';
 
@@ -33,6 +35,8 @@ export interface CallSummary {
   startedAt: string;
   durationMs: number;
   media?: NativeSessionStats;
+  // E-model score of the media so far (engine/quality/call-quality.ts); none without RTP.
+  quality?: CallQuality;
 }
 
 export class Call extends EventEmitter<CallEvents> {
@@ -67,13 +71,15 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   summary(): CallSummary {
+    // A closed session answers with the stats it had when it closed (the media may end first).
+    const media = this.media.stats();
     return {
       callId: this.info.callId,
       source: this.info.source,
       startedAt: new Date(this.startedAtMs).toISOString(),
       durationMs: Date.now() - this.startedAtMs,
-      // A closed session answers with the stats it had when it closed (the media may end first).
-      media: this.media.stats(),
+      media,
+      quality: media ? callQuality(media) : undefined,
     };
   }
 
@@ -102,6 +108,8 @@ export function endUnansweredMedia(media: MediaSession, reason: string, startedA
 
 // The one end-of-call line and the one place a call's media reaches /metrics.
 function logCallEnd(logger: Logger, reason: string, durationMs: number, media: NativeSessionStats | undefined): void {
+  const quality = media ? callQuality(media) : undefined;
   if (media) recordCallMedia(media);
-  logger.info({ reason, durationMs, media }, 'call ended');
+  if (quality) recordCallQuality(quality);
+  logger.info({ reason, durationMs, media, quality }, 'call ended');
 }

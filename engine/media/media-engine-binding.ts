@@ -40,6 +40,23 @@ export interface NativeSessionStats {
     fecRecovered: number;
     resyncs: number;
   };
+  // RTCP (RFC 3550 section 6.4) on an RTP leg with RTCP on.
+  rtcp?: NativeRtcpStats;
+}
+
+export interface NativeRtcpStats {
+  sent: number;
+  received: number;
+  malformed: number;
+  rttSamples: number;
+  // Round-trip time from the peer's LSR/DLSR (section 6.4.1), when it sent any.
+  rttLastMs?: number;
+  rttMeanMs?: number;
+  rttMaxMs?: number;
+  // How our stream reaches the peer, by its last report block about it.
+  remote?: { fractionLost: number; cumulativeLost: number; jitterMs: number };
+  // How the peer's stream reaches us (appendix A.3, A.8).
+  local: { expected: number; lost: number; jitterMs: number };
 }
 
 export interface NativeMediaEngine {

@@ -51,6 +51,11 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   relatchSilenceMs: z.number().int().min(20).max(60_000).default(1000),
   relatchPackets: z.number().int().min(1).max(1000).default(10),
   sendSilence: z.boolean().default(true),
+  // RTCP sender/receiver reports (RFC 3550 section 6): on the RTP port when a=rtcp-mux was
+  // negotiated (RFC 5761), on the port after it ('pair'), or none ('off': a peer without RTCP,
+  // or a transport such as werift that runs its own). rtcpRemotePort: the peer's a=rtcp port.
+  rtcp: z.enum(['off', 'mux', 'pair']).default('off'),
+  rtcpRemotePort: z.number().int().min(1).max(65535).optional(),
   jitterMinDelayMs: z.number().int().min(0).max(1000).default(20),
   jitterMaxDelayMs: z.number().int().min(20).max(2000).default(400),
   opusBitrateBps: z.number().int().min(6000).max(510_000).default(32_000),

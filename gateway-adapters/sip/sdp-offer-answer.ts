@@ -32,6 +32,10 @@ export interface NegotiatedAudio {
   packetMs: number;
   remoteHost: string;
   remotePort: number;
+  // RTCP on the RTP port (the offer's a=rtcp-mux, RFC 5761 section 5.1.1), else on the offer's
+  // a=rtcp port (RFC 3605) or the RTP port + 1 (RFC 3550 section 11).
+  rtcpMux: boolean;
+  rtcpPort?: number;
   srtp?: { suite: SdesSuite; tag: number; remoteKey: Uint8Array<ArrayBuffer>; localKey: Uint8Array<ArrayBuffer> };
 }
 
@@ -138,6 +142,8 @@ const offerShape = z.object({
           direction: z.string().optional(),
           ptime: z.number().optional(),
           maxptime: z.number().optional(),
+          rtcp: z.object({ port: z.number().int().min(1).max(65535), address: z.string().optional() }).loose().optional(),
+          rtcpMux: z.string().optional(),
         })
         .loose(),
     )
@@ -194,6 +200,9 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
         remoteHost: address,
         remotePort: media.port,
+        rtcpMux: media.rtcpMux !== undefined,
+        // An a=rtcp naming another host is not followed: RTCP is read from the media's host only.
+        rtcpPort: media.rtcp && (media.rtcp.address === undefined || media.rtcp.address === address) ? media.rtcp.port : undefined,
         srtp: useSrtp ? { suite: sdes.suite, tag: sdes.tag, remoteKey: sdes.key, localKey: newSdesKey() } : undefined,
       },
     };
@@ -222,8 +231,9 @@ export function renegotiate(offerSdp: string, policy: SdpPolicy, current: Negoti
   }
   if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
   if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
-  // The session's packetization is set at its start: the answer keeps saying what is sent.
-  return { ...next, audio: { ...audio, packetMs: current.packetMs } };
+  // The session's packetization and RTCP transport are set at its start: the answer keeps saying
+  // what is sent.
+  return { ...next, audio: { ...audio, packetMs: current.packetMs, rtcpMux: current.rtcpMux, rtcpPort: current.rtcpPort } };
 }
 
 // The call's codec while the re-offer still has it; else one the session can switch to.
@@ -271,6 +281,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: audio.telephoneEventClockHz ?? clock.rate });
       answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
     }
+    if (audio.rtcpMux) answer.rtcpMux = 'rtcp-mux';
     if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];
     return answer;
   });

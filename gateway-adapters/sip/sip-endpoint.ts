@@ -424,6 +424,8 @@ export class SipEndpoint {
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,
+      rtcp: audio.rtcpMux ? 'mux' : 'pair',
+      rtcpRemotePort: audio.rtcpMux ? undefined : audio.rtcpPort,
       srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
     });
   }

@@ -31,7 +31,8 @@ MediaEngine::~MediaEngine() {
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us);
-  if (UdpSocket* socket = session->leg().socket()) {
+  for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
+    if (socket == nullptr) continue;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.ptr = session.get();
@@ -46,7 +47,9 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
 void MediaEngine::Remove(int32_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
-  if (UdpSocket* socket = it->second->leg().socket()) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  for (UdpSocket* socket : {it->second->leg().socket(), it->second->leg().rtcp_socket()}) {
+    if (socket != nullptr) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  }
   it->second->leg().AddRefusals(removed_refusals_);
   sessions_.erase(it);
 }
@@ -62,17 +65,25 @@ MediaSession* MediaEngine::Find(int32_t id) {
 }
 
 void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
-  UdpSocket* socket = session.leg().socket();
+  NetworkLeg& leg = session.leg();
   ReceiveBatch& batch = *receive_batch_;
-  for (int round = 0; round < kMaxBatchesPerTick; ++round) {
-    const size_t count = socket->Receive(batch);
-    for (size_t i = 0; i < count; ++i) {
-      const int64_t arrival_us =
-          batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
-      session.leg().OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+  for (UdpSocket* socket : {leg.socket(), leg.rtcp_socket()}) {
+    if (socket == nullptr) continue;
+    const bool rtcp = socket == leg.rtcp_socket();
+    for (int round = 0; round < kMaxBatchesPerTick; ++round) {
+      const size_t count = socket->Receive(batch);
+      for (size_t i = 0; i < count; ++i) {
+        const int64_t arrival_us =
+            batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
+        if (rtcp) {
+          leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+        } else {
+          leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+        }
+      }
+      datagrams_received_ += count;
+      if (count < ReceiveBatch::kSize) break;
     }
-    datagrams_received_ += count;
-    if (count < ReceiveBatch::kSize) return;
   }
 }
 
@@ -83,10 +94,11 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
   for (auto& [id, session] : sessions_) {
     session->Tick(now_us, events_);
-    UdpSocket* socket = session->leg().socket();
-    if (socket == nullptr || !socket->has_queued()) continue;
-    unflushed_.push_back(socket);
-    if (unflushed_.size() == kFlushEvery) FlushQueued();
+    for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
+      if (socket == nullptr || !socket->has_queued()) continue;
+      unflushed_.push_back(socket);
+      if (unflushed_.size() == kFlushEvery) FlushQueued();
+    }
   }
   FlushQueued();
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 
 #include "media/sample_ring.h"
 #include "rtp/rtp_packet.h"
@@ -20,6 +21,44 @@ uint32_t RandomU32() {
 // RFC 5761 section 4: with rtcp-mux, RTCP is told apart by its second byte (payload types 64-95
 // with the marker bit set, i.e. RTCP packet types 192-223).
 bool IsRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] >= 192 && data[1] <= 223; }
+
+// RFC 3550 section 11: RTP on an even port and RTCP on the next, odd one. In the operator's range
+// from a random even start, else on free ports the kernel picks; a bounded number of attempts.
+struct SocketPair {
+  std::unique_ptr<UdpSocket> rtp;
+  std::unique_ptr<UdpSocket> rtcp;
+};
+
+std::unique_ptr<UdpSocket> TryBind(const std::string& host, int port) {
+  try {
+    return std::make_unique<UdpSocket>(host, port);
+  } catch (const std::system_error& error) {
+    if (error.code().value() != EADDRINUSE) throw;
+    return nullptr;
+  }
+}
+
+SocketPair BindPair(const RtpLegOptions& options, uint32_t random) {
+  const bool ranged = options.local_port == 0 && options.local_port_min > 0;
+  const int pairs = ranged ? (options.local_port_max - options.local_port_min + 1) / 2 : 0;
+  const int first_even = (options.local_port_min + 1) / 2 * 2;
+  for (int attempt = 0; attempt < UdpSocket::kMaxBindAttempts; ++attempt) {
+    int port = options.local_port;
+    if (ranged) {
+      if (pairs == 0) break;
+      port = first_even + static_cast<int>((random + static_cast<uint32_t>(attempt)) % static_cast<uint32_t>(pairs)) * 2;
+      if (port + 1 > options.local_port_max) continue;
+    }
+    SocketPair pair;
+    pair.rtp = port != 0 ? TryBind(options.local_host, port) : std::make_unique<UdpSocket>(options.local_host, 0);
+    if (!pair.rtp) continue;
+    const int rtp_port = pair.rtp->local().port();
+    if (rtp_port < 65535) pair.rtcp = TryBind(options.local_host, rtp_port + 1);
+    if (pair.rtcp) return pair;
+    if (options.local_port != 0) break;
+  }
+  throw std::system_error(EADDRINUSE, std::generic_category(), "no free RTP/RTCP port pair");
+}
 
 }  // namespace
 
@@ -58,6 +97,8 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
       initial_timestamp_(timestamp_),
       event_clock_hz_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
+      rtcp_(ssrc_, codec_.clock_rate_hz, RandomU32()),
+      rtcp_buffer_(options.rtcp != RtcpMode::kOff ? kMaxPacketBytes : 0),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
@@ -80,11 +121,20 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
     packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
     pending_.resize(packet_bytes_ + static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20));
   }
+  if (options.rtcp == RtcpMode::kPair && !options.own_socket) {
+    throw std::invalid_argument("RTCP on its own port needs the leg's own socket; a JS-carried transport muxes it");
+  }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
   }
-  if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
+  rtcp_remote_ = options.rtcp_remote;
+  if (!remote_.empty()) rtcp_default_ = remote_.WithPort(remote_.port() + 1);
+  if (options.own_socket && options.rtcp == RtcpMode::kPair) {
+    SocketPair pair = BindPair(options, RandomU32());
+    socket_ = std::move(pair.rtp);
+    rtcp_socket_ = std::move(pair.rtcp);
+  } else if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
     socket_ = UdpSocket::BindInRange(options.local_host, options.local_port_min, options.local_port_max, RandomU32());
   } else if (options.own_socket) {
     socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
@@ -110,6 +160,7 @@ void RtpLeg::Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t sess
 
 void RtpLeg::SetRemote(const SocketAddress& remote) {
   remote_ = remote;
+  rtcp_default_ = remote.WithPort(remote.port() + 1);
   remote_learned_ = false;
   latch_.SetSignalled(remote);
 }
@@ -126,12 +177,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     return;
   }
   if (IsRtcp(data, length)) {
-    // Reports are counted, not used: the node's stats come from its own measurements.
-    if (latch_.latched() && !from.empty() && !from.SameAs(latch_.source())) {
-      Refuse(MediaRefusal::kForeignSource, events, session_id);
-    } else {
-      ++stats_.rtcp_received;
-    }
+    // RFC 5761 section 4: on a muxed port; without a=rtcp-mux a peer may still send it here.
+    OnRtcpDatagram(data, length, from, arrival_us, events, session_id);
     return;
   }
   if (length < RtpPacket::kFixedHeaderBytes) {
@@ -194,10 +241,12 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     remote_ssrc_ = ssrc;
     latch_.FollowSsrc(ssrc);
     ++stats_.ssrc_changes;
+    rtcp_.OnRemoteSsrcChanged();
     jitter_.NewStream();
   }
   last_packet_us_ = arrival_us;
   ++stats_.packets_received;
+  rtcp_.OnRtpReceived(rtp.sequence_number, rtp.timestamp, arrival_us, rtp.payload_type == options_.payload_type);
   stats_.bytes_received += length;
 
   const uint8_t* payload = packet + rtp.payload_offset;
@@ -222,6 +271,7 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
+  MaybeSendRtcp(frame_time_us);
   FillDecoded(frame_time_us);
   int16_t* pcm = codec_pcm_.data();
   RingRead(decoded_fifo_, fifo_head_, pcm, codec_pcm_.size());
@@ -353,25 +403,89 @@ void RtpLeg::SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, cons
     return;
   }
   Send(send_buffer_.data(), total);
+  rtcp_.OnRtpSent(length);
 }
 
 void RtpLeg::Send(const uint8_t* packet, size_t length) {
-  if (socket_) {
-    if (remote_.empty() || !socket_->Queue(packet, length, remote_)) {
-      ++stats_.send_dropped;
-      return;
-    }
-  } else {
-    // A JS-carried transport drains every tick; bound what a stalled reader can pile up.
-    if (external_.size() + length + 2 > 64 * kMaxPacketBytes) {
-      ++stats_.send_dropped;
-      return;
-    }
-    external_.push_back(static_cast<uint8_t>(length >> 8));
-    external_.push_back(static_cast<uint8_t>(length & 0xff));
-    external_.insert(external_.end(), packet, packet + length);
+  if (!Transmit(socket_.get(), remote_, packet, length)) {
+    ++stats_.send_dropped;
+    return;
   }
   ++stats_.packets_sent;
+}
+
+bool RtpLeg::Transmit(UdpSocket* socket, const SocketAddress& to, const uint8_t* packet, size_t length) {
+  if (socket != nullptr) return !to.empty() && socket->Queue(packet, length, to);
+  // A JS-carried transport drains every tick; bound what a stalled reader can pile up.
+  if (external_.size() + length + 2 > 64 * kMaxPacketBytes) return false;
+  external_.push_back(static_cast<uint8_t>(length >> 8));
+  external_.push_back(static_cast<uint8_t>(length & 0xff));
+  external_.insert(external_.end(), packet, packet + length);
+  return true;
+}
+
+void RtpLeg::OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                            SessionEventSink& events, int32_t session_id) {
+  if (options_.rtcp == RtcpMode::kOff) {
+    // Counted, not read: this transport's RTCP is someone else's (werift answers the browser's).
+    ++stats_.rtcp_received;
+    return;
+  }
+  if (length > kMaxPacketBytes) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(RtpStatus::kTooLong, events, session_id);
+    return;
+  }
+  // Reports are believed only from the host the media latched to (from any of its ports: RTCP
+  // comes from RTP's port + 1 without mux), and only after it latched: a forged RR would
+  // otherwise write the call's RTT and loss.
+  if (!from.empty() && (!latch_.latched() || !from.SameHostAs(latch_.source()))) {
+    Refuse(MediaRefusal::kForeignSource, events, session_id);
+    return;
+  }
+  std::memcpy(receive_buffer_.data(), data, length);
+  uint8_t* packet = receive_buffer_.data();
+  if (srtp_in_) {
+    // RFC 3711 section 3.4: SRTCP wherever SRTP was negotiated.
+    size_t plain_length = 0;
+    if (srtp_in_->UnprotectRtcp(packet, length, &plain_length) != SrtpStatus::kOk) {
+      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
+      ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
+      return;
+    }
+    length = plain_length;
+  }
+  const RtpStatus status = rtcp_.OnRtcp(packet, length, remote_ssrc_, arrival_us);
+  if (status != RtpStatus::kOk) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(status, events, session_id);
+    return;
+  }
+  ++stats_.rtcp_received;
+  // Symmetric RTCP (RFC 4961): without a signalled a=rtcp, answer where the reports come from.
+  if (options_.rtcp == RtcpMode::kPair && options_.learn_remote && options_.rtcp_remote.empty() && !from.empty()) {
+    rtcp_remote_ = from;
+  }
+}
+
+const SocketAddress& RtpLeg::RtcpDestination() const {
+  if (options_.rtcp == RtcpMode::kMux) return remote_;
+  return rtcp_remote_.empty() ? rtcp_default_ : rtcp_remote_;
+}
+
+// RFC 3550 section 6: reports on the session's schedule, protected as SRTCP on an SRTP leg
+// (RFC 3711 section 3.4) and never sent in clear there.
+void RtpLeg::MaybeSendRtcp(int64_t now_us) {
+  if (options_.rtcp == RtcpMode::kOff) return;
+  const size_t reserve = srtp_out_ ? SrtpContext::kMaxTrailerBytes : 0;
+  size_t length = rtcp_.MaybeWriteReport(now_us, timestamp_, remote_ssrc_, rtcp_buffer_.data(), rtcp_buffer_.size() - reserve);
+  if (length == 0) return;
+  if (srtp_out_ && srtp_out_->ProtectRtcp(rtcp_buffer_.data(), length, rtcp_buffer_.size(), &length) != SrtpStatus::kOk) {
+    ++stats_.send_dropped;
+    return;
+  }
+  UdpSocket* socket = options_.rtcp == RtcpMode::kPair ? rtcp_socket_.get() : socket_.get();
+  if (!Transmit(socket, RtcpDestination(), rtcp_buffer_.data(), length)) ++stats_.send_dropped;
 }
 
 void RtpLeg::DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink) {
@@ -387,6 +501,7 @@ void RtpLeg::DrainExternal(const std::function<void(const uint8_t*, size_t)>& si
 RtpLeg::Stats RtpLeg::stats() const {
   Stats stats = stats_;
   stats.jitter = jitter_.stats();
+  stats.rtcp = rtcp_.stats();
   return stats;
 }
 
@@ -404,6 +519,8 @@ uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
 
 void RtpLeg::Redirect(const SocketAddress& remote) {
   remote_ = remote;
+  rtcp_default_ = remote.WithPort(remote.port() + 1);
+  rtcp_remote_ = SocketAddress{};
   remote_learned_ = false;
   latch_.Redirect(remote);
   // The new source starts its own sequence and timeline: it plays after what is buffered.

@@ -25,10 +25,15 @@
 #include "media/rate_bridge.h"
 #include "media/source_latch.h"
 #include "net/udp_socket.h"
+#include "rtp/rtcp_session.h"
 #include "rtp/rtp_status.h"
 #include "rtp/srtp_context.h"
 
 namespace parley {
+
+// Where RTCP travels (RFC 3550 section 6, RFC 5761): not at all (a transport that runs its own,
+// such as werift's), on the RTP port (a=rtcp-mux negotiated), or on the port after it.
+enum class RtcpMode : uint8_t { kOff = 0, kMux = 1, kPair = 2 };
 
 struct RtpLegOptions {
   CodecId codec = CodecId::kPcmu;
@@ -61,6 +66,10 @@ struct RtpLegOptions {
   // Strict source, learning window and re-latch rules; `signalled` is taken from `remote`.
   SourceLatchConfig source;
   bool send_silence = true;
+  RtcpMode rtcp = RtcpMode::kOff;
+  // With kPair: where the peer reads RTCP when it said so (SDP a=rtcp, RFC 3605); empty: the
+  // remote RTP port + 1, or the source of the peer's own RTCP once it arrived.
+  SocketAddress rtcp_remote;
 
   // SDES-SRTP (RFC 4568): 16-byte master key followed by 14-byte master salt, one per direction.
   bool srtp = false;
@@ -97,8 +106,11 @@ class RtpLeg final : public NetworkLeg {
   void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
   bool SendDtmf(const char* digits, size_t count) override;
   UdpSocket* socket() override { return socket_.get(); }
+  UdpSocket* rtcp_socket() override { return rtcp_socket_.get(); }
   void OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                   SessionEventSink& events, int32_t session_id) override;
+  void OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                      SessionEventSink& events, int32_t session_id) override;
   bool active() const override { return latch_.latched(); }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
@@ -137,6 +149,7 @@ class RtpLeg final : public NetworkLeg {
     uint64_t send_dropped = 0;     // no remote yet, or the transport refused
     uint64_t ssrc_changes = 0;
     JitterBufferStats jitter;
+    RtcpStats rtcp;
   };
   Stats stats() const;
   const char* codec_name() const;
@@ -145,6 +158,9 @@ class RtpLeg final : public NetworkLeg {
   // Decodes (or conceals) what the jitter buffer says until the FIFO holds a frame.
   void FillDecoded(int64_t frame_time_us);
   void Send(const uint8_t* packet, size_t length);
+  bool Transmit(UdpSocket* socket, const SocketAddress& to, const uint8_t* packet, size_t length);
+  void MaybeSendRtcp(int64_t now_us);
+  const SocketAddress& RtcpDestination() const;
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
   uint32_t EventTimestamp(uint32_t audio_timestamp) const;
@@ -155,7 +171,10 @@ class RtpLeg final : public NetworkLeg {
   const CodecInfo& codec_;
   int pcm_rate_hz_;  // the rate PCM is exchanged with the codec at (CodecPcmRateHz)
   std::unique_ptr<UdpSocket> socket_;
+  std::unique_ptr<UdpSocket> rtcp_socket_;
   SocketAddress remote_;
+  SocketAddress rtcp_remote_;  // kPair: signalled (a=rtcp) or learned from the peer's RTCP
+  SocketAddress rtcp_default_; // kPair: remote_ with port + 1
   std::unique_ptr<SrtpContext> srtp_in_;
   std::unique_ptr<SrtpContext> srtp_out_;
   std::unique_ptr<FrameDecoder> decoder_;
@@ -179,6 +198,8 @@ class RtpLeg final : public NetworkLeg {
   uint32_t initial_timestamp_;
   int event_clock_hz_;
 
+  RtcpSession rtcp_;
+  std::vector<uint8_t> rtcp_buffer_;
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;
   std::vector<uint8_t> payload_buffer_;

@@ -51,12 +51,15 @@ export class Baresip {
   }
 
   // `account`: the account line's parameters (codecs, mediaenc ...); `modules`: extra modules
-  // to load (opus.so, srtp.so ...).
-  static async start(options: { dir: string; speakWav: string; account?: string; modules?: string[] }): Promise<Baresip> {
+  // to load (opus.so, srtp.so ...); `config`: extra config lines (`rtcp_mux yes` ...).
+  static async start(options: { dir: string; speakWav: string; account?: string; modules?: string[]; config?: string[] }): Promise<Baresip> {
     if (!existsSync('/usr/bin/baresip')) throw new BaresipUnavailableError('baresip is not installed: apt-get install baresip (test/setup/install-deps.sh installs it)');
     mkdirSync(options.dir, { recursive: true });
     const controlPort = await freeTcpPort();
-    const sipPort = await freeUdpPort();
+    // baresip listens for SIP on TCP too, at the same port: a UDP port that equals the control
+    // port (free on UDP, taken on TCP by the control listener) made it exit with EADDRINUSE.
+    let sipPort = await freeUdpPort();
+    while (sipPort === controlPort) sipPort = await freeUdpPort();
     writeFileSync(
       join(options.dir, 'config'),
       [
@@ -71,6 +74,8 @@ export class Baresip {
         'audio_srate 8000',
         'audio_channels 1',
         'rtp_ports 40000-40999',
+        // baresip runs RTCP on every call, on the RTP port + 1 unless `rtcp_mux yes`.
+        ...(options.config ?? []),
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module aufile.so',
