@@ -1,5 +1,5 @@
 // A media session's packet ingest, the path every datagram of a call takes: source latch, SSRC
-// check, SRTP, RTP parse, jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
+// check, SRTP, RTP parse, RTCP (with flags bit 3), jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
 // from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
 // built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
 // with arrival times and ticks that jump, as far as the addon lets a caller's clock go (2^53 µs).
@@ -43,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   leg.srtp = flags & 1;
   if (flags & 2) leg.remote = kSources[1];
   leg.source.strict = flags & 4;
+  // RTCP on the RTP port (RFC 5761): reports parsed, SRTCP unprotected, our reports written.
+  leg.rtcp = flags & 8 ? RtcpMode::kMux : RtcpMode::kOff;
   leg.source.relatch_packets = 1 + (flags >> 4);
   leg.source.relatch_silence_us = 20'000;
   for (int i = 0; i < 30; ++i) leg.srtp_remote_key[i] = leg.srtp_local_key[i] = static_cast<uint8_t>(i);
