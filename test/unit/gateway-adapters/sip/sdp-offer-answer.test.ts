@@ -113,4 +113,22 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(pcmu(''), policy).audio.packetMs).toBe(20);
     expect(negotiate(janusOffer.replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy).audio).toMatchObject({ codec: 'opus', packetMs: 20 });
   });
+  it('multiplexes RTCP only when offered a=rtcp-mux (RFC 5761 section 5.1.1), and takes the offer\'s a=rtcp port otherwise', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const plain = negotiate(janusOffer, policy);
+    expect(plain.audio).toMatchObject({ rtcpMux: false, rtcpPort: undefined });
+    expect(buildAnswer(plain, local)).not.toContain('a=rtcp-mux');
+
+    const muxed = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp-mux'), policy);
+    expect(muxed.audio.rtcpMux).toBe(true);
+    expect(buildAnswer(muxed, local)).toMatch(/^a=rtcp-mux\r$/m);
+    // A re-offer cannot move RTCP: the session's transport was set at its start.
+    expect(renegotiate(janusOffer, policy, muxed.audio).audio.rtcpMux).toBe(true);
+
+    const ported = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp:21009'), policy);
+    expect(ported.audio.rtcpPort).toBe(21009);
+    // RTCP elsewhere than the media's host is not followed (reports are read from the media's host).
+    const elsewhere = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp:21009 IN IP4 203.0.113.9'), policy);
+    expect(elsewhere.audio.rtcpPort).toBeUndefined();
+  });
 });
