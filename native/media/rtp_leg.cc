@@ -203,18 +203,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     Refuse(MediaRefusal::kForeignSsrc, events, session_id);
     return;
   }
-  std::memcpy(receive_buffer_.data(), data, length);
+  if (!TakeIn(data, &length, false, events, session_id)) return;
   uint8_t* packet = receive_buffer_.data();
-  if (srtp_in_) {
-    size_t plain_length = 0;
-    const SrtpStatus status = srtp_in_->UnprotectRtp(packet, length, &plain_length);
-    if (status != SrtpStatus::kOk) {
-      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
-      ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
-      return;
-    }
-    length = plain_length;
-  }
   RtpPacket rtp;
   const RtpStatus status = RtpPacket::Parse(packet, length, &rtp);
   if (status != RtpStatus::kOk) {
@@ -443,19 +433,8 @@ void RtpLeg::OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddr
     Refuse(MediaRefusal::kForeignSource, events, session_id);
     return;
   }
-  std::memcpy(receive_buffer_.data(), data, length);
-  uint8_t* packet = receive_buffer_.data();
-  if (srtp_in_) {
-    // RFC 3711 section 3.4: SRTCP wherever SRTP was negotiated.
-    size_t plain_length = 0;
-    if (srtp_in_->UnprotectRtcp(packet, length, &plain_length) != SrtpStatus::kOk) {
-      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
-      ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
-      return;
-    }
-    length = plain_length;
-  }
-  const RtpStatus status = rtcp_.OnRtcp(packet, length, remote_ssrc_, arrival_us);
+  if (!TakeIn(data, &length, true, events, session_id)) return;
+  const RtpStatus status = rtcp_.OnRtcp(receive_buffer_.data(), length, remote_ssrc_, arrival_us);
   if (status != RtpStatus::kOk) {
     Refuse(MediaRefusal::kMalformed, events, session_id);
     ReportFirst(status, events, session_id);
@@ -466,6 +445,25 @@ void RtpLeg::OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddr
   if (options_.rtcp == RtcpMode::kPair && options_.learn_remote && options_.rtcp_remote.empty() && !from.empty()) {
     rtcp_remote_ = from;
   }
+}
+
+// Copies a datagram into receive_buffer_ and, on an SRTP leg, authenticates and decrypts it in
+// place (SRTCP for RTCP, RFC 3711 section 3.4); `length` becomes the plain length. False, counted
+// and reported once, when that fails.
+bool RtpLeg::TakeIn(const uint8_t* data, size_t* length, bool rtcp, SessionEventSink& events, int32_t session_id) {
+  std::memcpy(receive_buffer_.data(), data, *length);
+  if (!srtp_in_) return true;
+  uint8_t* packet = receive_buffer_.data();
+  size_t plain_length = 0;
+  const SrtpStatus status = rtcp ? srtp_in_->UnprotectRtcp(packet, *length, &plain_length)
+                                 : srtp_in_->UnprotectRtp(packet, *length, &plain_length);
+  if (status != SrtpStatus::kOk) {
+    Refuse(MediaRefusal::kSrtpFailed, events, session_id);
+    ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
+    return false;
+  }
+  *length = plain_length;
+  return true;
 }
 
 const SocketAddress& RtpLeg::RtcpDestination() const {

@@ -160,6 +160,7 @@ class RtpLeg final : public NetworkLeg {
   void Send(const uint8_t* packet, size_t length);
   bool Transmit(UdpSocket* socket, const SocketAddress& to, const uint8_t* packet, size_t length);
   void MaybeSendRtcp(int64_t now_us);
+  bool TakeIn(const uint8_t* data, size_t* length, bool rtcp, SessionEventSink& events, int32_t session_id);
   const SocketAddress& RtcpDestination() const;
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);

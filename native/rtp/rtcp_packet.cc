@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "rtp/network_order.h"
+
 namespace parley {
 namespace {
 
@@ -9,17 +11,6 @@ constexpr size_t kHeaderBytes = 4;
 constexpr size_t kSenderInfoBytes = 20;
 constexpr size_t kReportBlockBytes = 24;
 constexpr uint8_t kSdesCname = 1;
-
-uint32_t ReadU32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
-
-void WriteU32(uint8_t* p, uint32_t value) {
-  p[0] = static_cast<uint8_t>(value >> 24);
-  p[1] = static_cast<uint8_t>(value >> 16);
-  p[2] = static_cast<uint8_t>(value >> 8);
-  p[3] = static_cast<uint8_t>(value);
-}
 
 void WriteHeader(uint8_t* p, size_t count, uint8_t type, size_t bytes) {
   const size_t words_minus_one = bytes / 4 - 1;
