@@ -26,7 +26,8 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   telephoneEventPayloadType: z.number().int().min(0).max(127).optional(),
   // RFC 4733 section 2.1: the telephone-event format's own clock when it differs from the codec's.
   telephoneEventClockHz: z.number().int().min(8000).max(48000).optional(),
-  // Audio per packet sent (the SDP answer's ptime); other than 20 only for G.711 and G.722.
+  // Audio per packet sent (the SDP answer's ptime): 10-60 for G.711 and G.722, 10/20/40/60 for
+  // Opus, 20 for L16.
   packetMs: z.number().int().min(10).max(60).multipleOf(10).optional(),
   transport: z.enum(['udp', 'external']).default('udp'),
   localHost: z.string().default('127.0.0.1'),

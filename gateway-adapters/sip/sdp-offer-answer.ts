@@ -111,14 +111,18 @@ const FRAME_MS = 20;
 const MIN_PACKET_MS = 10;
 const MAX_PACKET_MS = 60;
 
+// Opus packet durations Parley sends (RFC 6716 section 2.1.4's frame sizes that its 20 ms frame
+// clock cuts or gathers whole; RFC 7587 section 4.2 puts one Opus packet in each RTP packet).
+const OPUS_PACKET_MS = [10, 20, 40, 60];
+
 // RFC 4566 section 6: a=ptime is the offerer's preference for what it receives, a=maxptime its
 // limit. G.711 cuts at any sample, so Parley sends the preference (10-60 ms in steps of 10,
-// within maxptime); Opus stays at its 20 ms frames (a longer Opus packet needs repacketizing).
+// within maxptime); Opus the longest of its sizes not above it.
 function choosePacketMs(media: MediaDescription, codec: SipCodec): number {
-  if (codec === 'opus') return FRAME_MS;
   const steps = (ms: number): number => Math.min(MAX_PACKET_MS, Math.max(MIN_PACKET_MS, Math.floor(ms / MIN_PACKET_MS) * MIN_PACKET_MS));
   const preferred = media.ptime !== undefined && media.ptime > 0 ? steps(media.ptime) : FRAME_MS;
-  return media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+  const packetMs = media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+  return codec === 'opus' ? OPUS_PACKET_MS.filter((ms) => ms <= packetMs).at(-1)! : packetMs;
 }
 
 // sdp-transform's grammar is lenient and its types are promises, not checks: a line such as

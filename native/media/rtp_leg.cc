@@ -113,9 +113,17 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
     throw std::invalid_argument("telephone-event clock out of range");
   }
-  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
+  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms && options.codec == CodecId::kOpus) {
+    // RFC 6716 section 2.1.4's frame sizes that a 20 ms frame clock cuts or gathers whole.
+    if ((options.packet_ms != 10 && options.packet_ms != 40 && options.packet_ms != 60) || options.frame_ms != 20) {
+      throw std::invalid_argument("an Opus packet_ms must be 10, 20, 40 or 60 on 20 ms frames");
+    }
+    opus_packet_samples_ = static_cast<size_t>(pcm_rate_hz_ / 1000 * options.packet_ms);
+    packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
+    if (options.packet_ms > options.frame_ms) pending_pcm_.resize(opus_packet_samples_);
+  } else if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
     if (options.packet_ms < 10 || options.packet_ms > 60 || options.packet_ms % 10 != 0 || codec_.bytes_per_frame == 0) {
-      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec");
+      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec or Opus");
     }
     packet_bytes_ = static_cast<size_t>(codec_.bytes_per_frame * options.packet_ms / 20);
     packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
@@ -311,13 +319,13 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   // A frame not sent as audio breaks the run a pending packet was filling: it is dropped, so no
   // packet ever spans a gap in time.
   if (paused_) {
-    pending_bytes_ = 0;
+    DropPending();
     return;
   }
 
   DtmfPackets dtmf;
   if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
-    pending_bytes_ = 0;
+    DropPending();
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
@@ -325,7 +333,7 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     return;
   }
   if (frame == nullptr && !options_.send_silence) {
-    pending_bytes_ = 0;
+    DropPending();
     return;
   }
 
@@ -334,6 +342,10 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
   } else {
     rates_.FromBot(frame, pcm);
+  }
+  if (opus_packet_samples_ != 0) {
+    SendOpusPackets(pcm, frame_timestamp, talkspurt_start);
+    return;
   }
   const int bytes = encoder_->Encode(pcm, codec_pcm_.size(), payload_buffer_.data(), payload_buffer_.size());
   if (bytes <= 0) {
@@ -368,6 +380,38 @@ void RtpLeg::SendPacketized(const uint8_t* encoded, size_t length, uint32_t time
   }
   pending_bytes_ -= offset;
   if (pending_bytes_ != 0 && offset != 0) std::memmove(pending_.data(), pending_.data() + offset, pending_bytes_);
+}
+
+// The answer's ptime for Opus (RFC 7587 section 4.2: one Opus packet per RTP packet; RFC 6716
+// section 2.1.4: frames of 10, 20, 40 or 60 ms): a 10 ms packet is cut from each half of the
+// 20 ms frame, a 40 or 60 ms one gathered over two or three frames; each encoded as one frame
+// (not 20 ms frames repacketized: a longer Opus frame is coded once, at a lower overhead).
+void RtpLeg::SendOpusPackets(const int16_t* pcm, uint32_t timestamp, bool talkspurt_start) {
+  const size_t frame = codec_pcm_.size();
+  if (opus_packet_samples_ < frame) {
+    for (size_t offset = 0, k = 0; offset < frame; offset += opus_packet_samples_, ++k) {
+      EncodeAndSend(pcm + offset, opus_packet_samples_, timestamp + static_cast<uint32_t>(k) * packet_samples_, talkspurt_start && k == 0);
+    }
+    return;
+  }
+  if (pending_pcm_samples_ == 0) {
+    pending_timestamp_ = timestamp;
+    pending_marker_ = talkspurt_start;
+  }
+  std::memcpy(pending_pcm_.data() + pending_pcm_samples_, pcm, frame * sizeof(int16_t));
+  pending_pcm_samples_ += frame;
+  if (pending_pcm_samples_ < opus_packet_samples_) return;
+  pending_pcm_samples_ = 0;
+  EncodeAndSend(pending_pcm_.data(), opus_packet_samples_, pending_timestamp_, pending_marker_);
+}
+
+void RtpLeg::EncodeAndSend(const int16_t* pcm, size_t samples, uint32_t timestamp, bool marker) {
+  const int bytes = encoder_->Encode(pcm, samples, payload_buffer_.data(), payload_buffer_.size());
+  if (bytes <= 0) {
+    ++stats_.send_dropped;
+    return;
+  }
+  SendRtp(static_cast<uint8_t>(options_.payload_type), marker, timestamp, payload_buffer_.data(), static_cast<size_t>(bytes));
 }
 
 bool RtpLeg::SendDtmf(const char* digits, size_t count) {

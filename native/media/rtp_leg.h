@@ -116,7 +116,7 @@ class RtpLeg final : public NetworkLeg {
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
   void SkipFrames(int64_t frames) override {
     timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_;
-    pending_bytes_ = 0;  // a packet never spans skipped time
+    DropPending();  // a packet never spans skipped time
   }
   RtpLeg* AsRtp() override { return this; }
 
@@ -166,6 +166,13 @@ class RtpLeg final : public NetworkLeg {
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
   uint32_t EventTimestamp(uint32_t audio_timestamp) const;
   void SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start);
+  void SendOpusPackets(const int16_t* pcm, uint32_t timestamp, bool talkspurt_start);
+  void EncodeAndSend(const int16_t* pcm, size_t samples, uint32_t timestamp, bool marker);
+  // A frame not sent as audio: what a packet was gathering is dropped, so no packet spans a gap.
+  void DropPending() {
+    pending_bytes_ = 0;
+    pending_pcm_samples_ = 0;
+  }
   void Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id);
 
   RtpLegOptions options_;
@@ -217,6 +224,10 @@ class RtpLeg final : public NetworkLeg {
   uint32_t packet_samples_ = 0;
   std::vector<uint8_t> pending_;
   size_t pending_bytes_ = 0;
+  // Opus at another ptime than the frame's: PCM samples per packet, and the PCM gathered for one.
+  size_t opus_packet_samples_ = 0;
+  std::vector<int16_t> pending_pcm_;
+  size_t pending_pcm_samples_ = 0;
   uint32_t pending_timestamp_ = 0;
   bool pending_marker_ = false;
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once
