@@ -102,7 +102,7 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
   });
 
-  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), 20 ms for Opus', () => {
+  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), for Opus the longest of 10/20/40/60 not above it', () => {
     const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
     const pcmu = (lines: string): string => janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101').replace('a=sendrecv', `${lines}a=sendrecv`);
     expect(negotiate(pcmu('a=ptime:30\r\n'), policy).audio.packetMs).toBe(30);
@@ -111,8 +111,14 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(pcmu('a=ptime:5\r\n'), policy).audio.packetMs).toBe(10);
     expect(negotiate(pcmu('a=ptime:200\r\n'), policy).audio.packetMs).toBe(60);
     expect(negotiate(pcmu(''), policy).audio.packetMs).toBe(20);
-    expect(negotiate(janusOffer.replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy).audio).toMatchObject({ codec: 'opus', packetMs: 20 });
+    const opus = (lines: string): number => negotiate(janusOffer.replace('a=sendrecv', `${lines}a=sendrecv`), policy).audio.packetMs;
+    expect(opus('a=ptime:40\r\n')).toBe(40);
+    expect(opus('a=ptime:30\r\n')).toBe(20);
+    expect(opus('a=ptime:60\r\na=maxptime:50\r\n')).toBe(40);
+    expect(opus('a=ptime:10\r\n')).toBe(10);
+    expect(opus('')).toBe(20);
   });
+
   it('multiplexes RTCP only when offered a=rtcp-mux (RFC 5761 section 5.1.1), and takes the offer\'s a=rtcp port otherwise', () => {
     const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
     const plain = negotiate(janusOffer, policy);
