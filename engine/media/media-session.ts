@@ -128,6 +128,12 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     if (!this.closed) callNative(() => this.native.rekeyRemote(this.nativeId, profile, remoteKey));
   }
 
+  // A re-offer turned SDES-SRTP on, off (undefined) or to another suite: both directions re-keyed.
+  setSrtp(srtp: { profile: string; localKey: Uint8Array; remoteKey: Uint8Array } | undefined): void {
+    if (this.closed) return;
+    callNative(() => (srtp ? this.native.setSrtp(this.nativeId, srtp.profile, srtp.localKey, srtp.remoteKey) : this.native.setSrtp(this.nativeId)));
+  }
+
   // A re-offer changed the codec or its payload type; false when the leg cannot follow (only
   // between codecs of one clock and frame size: G.711 mu-law and A-law).
   switchCodec(codec: string, payloadType: number): boolean {

@@ -219,11 +219,12 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
 const SWITCHABLE = new Set<SipCodec>(['PCMU', 'PCMA']);
 
 // RFC 3264 section 8: a new offer inside the dialog (hold, resume, a new address or port, new
-// SDES keys from the peer, G.711 mu-law <-> A-law or a new payload type for it). The media session
-// runs Opus, telephone-event and its keying mode from its start, so an offer that changes those
-// is refused with 488, and section 8's rule that a refused re-offer leaves the session as it was
-// keeps the call going. Parley keeps its own key
-// (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is re-keyed.
+// SDES keys from the peer, SRTP on, off or to another suite, G.711 mu-law <-> A-law or a new
+// payload type for it). The media session runs Opus and telephone-event from its start, so an
+// offer that changes those is refused with 488, and section 8's rule that a refused re-offer
+// leaves the session as it was keeps the call going. With the suite unchanged Parley keeps its
+// own key (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is
+// re-keyed.
 export function renegotiate(offerSdp: string, policy: SdpPolicy, current: NegotiatedAudio): Negotiation {
   const next = negotiateKeeping(offerSdp, policy, current.codec);
   const { audio } = next;
@@ -233,8 +234,9 @@ export function renegotiate(offerSdp: string, policy: SdpPolicy, current: Negoti
   if (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
     throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
   }
-  if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
-  if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
+  // SRTP turned on, off or to another suite: fresh contexts both ways, so a fresh key of ours too
+  // (negotiate() made one); the same suite keeps ours.
+  if (audio.srtp && current.srtp && audio.srtp.suite === current.srtp.suite) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
   // The session's packetization and RTCP transport are set at its start: the answer keeps saying
   // what is sent.
   return { ...next, audio: { ...audio, packetMs: current.packetMs, rtcpMux: current.rtcpMux, rtcpPort: current.rtcpPort } };

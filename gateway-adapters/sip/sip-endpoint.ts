@@ -496,15 +496,17 @@ export class SipEndpoint {
       throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
     }
     const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
-    const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
+    const resecured = after.srtp?.suite !== before.srtp?.suite;
+    const rekeyed = !resecured && after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
     // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
     if (moved && sendsMedia(after.direction)) media.redirect(after.remoteHost, after.remotePort);
     if (rekeyed) media.rekeyRemote(after.srtp!.suite, after.srtp!.remoteKey);
+    if (resecured) media.setSrtp(after.srtp ? { profile: after.srtp.suite, localKey: after.srtp.localKey, remoteKey: after.srtp.remoteKey } : undefined);
     media.setPaused(!sendsMedia(after.direction));
     dialog.negotiation = moved && !sendsMedia(after.direction) ? { ...next, audio: { ...after, remoteHost: before.remoteHost, remotePort: before.remotePort } } : next;
     dialog.localMedia = { ...dialog.localMedia!, sessionVersion: dialog.localMedia!.sessionVersion + 1 };
     dialog.answerSdp = buildAnswer(next, dialog.localMedia);
-    dialog.logger.info({ direction: after.direction, moved, rekeyed, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
+    dialog.logger.info({ direction: after.direction, moved, rekeyed, srtp: after.srtp?.suite ?? false, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
   }
 
   private onAck(request: SipRequest): void {

@@ -63,6 +63,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("redirect", &MediaEngineBinding::Redirect),
                            InstanceMethod("rekeyRemote", &MediaEngineBinding::RekeyRemote),
                            InstanceMethod("switchCodec", &MediaEngineBinding::SwitchCodec),
+                           InstanceMethod("setSrtp", &MediaEngineBinding::SetSrtp),
                            InstanceMethod("ingest", &MediaEngineBinding::Ingest),
                            InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
                            InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
@@ -252,6 +253,24 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     Napi::Uint8Array key = Uint8Arg(info, 2);
     if (key.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
     if (!leg.RekeyRemote(profile, key.Data())) throw MakeError(info.Env(), kInvalidState, "rekeyRemote on a leg without SRTP");
+    return info.Env().Undefined();
+  }
+
+  // setSrtp(id, profile?, localKey?, remoteKey?: Uint8Array(30)): a re-INVITE turned SRTP on (a
+  // profile and both keys), off (no profile) or to another suite.
+  Napi::Value SetSrtp(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    if (info.Length() < 2 || info[1].IsUndefined()) {
+      leg.SetSrtp(nullptr, nullptr, nullptr);
+      return info.Env().Undefined();
+    }
+    SrtpProfile profile;
+    const std::string name = StringArg(info, 1, "profile");
+    if (!ParseSrtpProfile(name.c_str(), &profile)) throw MakeError(info.Env(), kInvalidArgument, "unknown SRTP profile: " + name);
+    Napi::Uint8Array local = Uint8Arg(info, 2);
+    Napi::Uint8Array remote = Uint8Arg(info, 3);
+    if (local.ElementLength() != 30 || remote.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
+    leg.SetSrtp(&profile, local.Data(), remote.Data());
     return info.Env().Undefined();
   }
 

@@ -588,6 +588,18 @@ bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
 // A fresh context: every remote SSRC's ROC, highest sequence and replay window (the per-SSRC
 // stream table, RFC 3711 section 3.2.3) belonged to the old master key and start over with the
 // new one.
+void RtpLeg::SetSrtp(const SrtpProfile* profile, const uint8_t local_key[30], const uint8_t remote_key[30]) {
+  options_.srtp = profile != nullptr;
+  if (profile == nullptr) {
+    srtp_in_.reset();
+    srtp_out_.reset();
+    return;
+  }
+  options_.srtp_profile = *profile;
+  srtp_in_ = std::make_unique<SrtpContext>(*profile, remote_key, remote_key + 16);
+  srtp_out_ = std::make_unique<SrtpContext>(*profile, local_key, local_key + 16);
+}
+
 bool RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
   if (!srtp_in_) return false;
   srtp_in_ = std::make_unique<SrtpContext>(profile, remote_key, remote_key + 16);

@@ -129,6 +129,10 @@ class RtpLeg final : public NetworkLeg {
   // authenticated with them from now on; our own key and stream continue. False, and nothing
   // changed, on a leg without SRTP (a key cannot turn plain RTP into SRTP one way).
   bool RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
+  // A re-INVITE turned SDES-SRTP on, off (`profile` null) or to another suite (RFC 3264 section 8,
+  // RFC 4568 section 7.1.4): both directions start fresh contexts with the new answer's keys, so
+  // SRTP and SRTCP follow from the next packet.
+  void SetSrtp(const SrtpProfile* profile, const uint8_t local_key[30], const uint8_t remote_key[30]);
   // A re-INVITE changed the codec or its payload type (RFC 3264 section 8.3.2). Only to a codec
   // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
   // construction still fit. False, and nothing changed, otherwise.

@@ -84,7 +84,7 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(janusOffer.replace('c=IN IP4 198.18.0.2', 'c=IN IP4 0.0.0.0'), policy).audio.direction).toBe('inactive');
   });
 
-  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches, Opus, telephone-event or suite changes refused (488)', () => {
+  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches and SRTP suite changes (with a new key of ours) followed, Opus or telephone-event changes refused (488)', () => {
     const first = negotiate(janusOffer, policy).audio;
     const newKey = Buffer.alloc(30, 9).toString('base64');
     const moved = janusOffer.replace(/198\.18\.0\.2/g, '198.18.0.3').replace('m=audio 21000', 'm=audio 22000').replace(key, newKey);
@@ -98,7 +98,10 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 0 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMU', payloadType: 0 });
     expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMA', payloadType: 8 });
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101'), policy, pcmu)).toThrow(/488/);
-    expect(() => renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first)).toThrow(/488/);
+    const resuited = renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first).audio;
+    expect(resuited.srtp!.suite).toBe('AES_CM_128_HMAC_SHA1_32');
+    // Fresh contexts both ways: the same master key must not run under another suite.
+    expect(Buffer.from(resuited.srtp!.localKey).equals(first.srtp!.localKey)).toBe(false);
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
   });
 
