@@ -4,9 +4,9 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
-#include <system_error>
 
 #include "media/sample_ring.h"
+#include "net/udp_socket_pair.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -22,43 +22,6 @@ uint32_t RandomU32() {
 // with the marker bit set, i.e. RTCP packet types 192-223).
 bool IsRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] >= 192 && data[1] <= 223; }
 
-// RFC 3550 section 11: RTP on an even port and RTCP on the next, odd one. In the operator's range
-// from a random even start, else on free ports the kernel picks; a bounded number of attempts.
-struct SocketPair {
-  std::unique_ptr<UdpSocket> rtp;
-  std::unique_ptr<UdpSocket> rtcp;
-};
-
-std::unique_ptr<UdpSocket> TryBind(const std::string& host, int port) {
-  try {
-    return std::make_unique<UdpSocket>(host, port);
-  } catch (const std::system_error& error) {
-    if (error.code().value() != EADDRINUSE) throw;
-    return nullptr;
-  }
-}
-
-SocketPair BindPair(const RtpLegOptions& options, uint32_t random) {
-  const bool ranged = options.local_port == 0 && options.local_port_min > 0;
-  const int pairs = ranged ? (options.local_port_max - options.local_port_min + 1) / 2 : 0;
-  const int first_even = (options.local_port_min + 1) / 2 * 2;
-  for (int attempt = 0; attempt < UdpSocket::kMaxBindAttempts; ++attempt) {
-    int port = options.local_port;
-    if (ranged) {
-      if (pairs == 0) break;
-      port = first_even + static_cast<int>((random + static_cast<uint32_t>(attempt)) % static_cast<uint32_t>(pairs)) * 2;
-      if (port + 1 > options.local_port_max) continue;
-    }
-    SocketPair pair;
-    pair.rtp = port != 0 ? TryBind(options.local_host, port) : std::make_unique<UdpSocket>(options.local_host, 0);
-    if (!pair.rtp) continue;
-    const int rtp_port = pair.rtp->local().port();
-    if (rtp_port < 65535) pair.rtcp = TryBind(options.local_host, rtp_port + 1);
-    if (pair.rtcp) return pair;
-    if (options.local_port != 0) break;
-  }
-  throw std::system_error(EADDRINUSE, std::generic_category(), "no free RTP/RTCP port pair");
-}
 
 }  // namespace
 
@@ -139,7 +102,7 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   rtcp_remote_ = options.rtcp_remote;
   if (!remote_.empty()) rtcp_default_ = remote_.WithPort(remote_.port() + 1);
   if (options.own_socket && options.rtcp == RtcpMode::kPair) {
-    SocketPair pair = BindPair(options, RandomU32());
+    UdpSocketPair pair = UdpSocketPair::Bind(options.local_host, options.local_port, options.local_port_min, options.local_port_max, RandomU32());
     socket_ = std::move(pair.rtp);
     rtcp_socket_ = std::move(pair.rtcp);
   } else if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
