@@ -105,8 +105,10 @@ size_t RtcpSession::MaybeWriteReport(int64_t now_us, uint32_t rtp_timestamp_now,
   RtcpReportBlock block;
   RtcpReportOut report;
   report.ssrc = local_ssrc_;
-  // Section 6.4: an SR while we are a sender, an RR otherwise.
-  report.sender_info = packets_sent_ > 0 ? &info : nullptr;
+  // Section 6.4: an SR when we sent RTP since the second previous report (not on hold), else an RR.
+  report.sender_info = packets_sent_ > sent_at_report_[1] ? &info : nullptr;
+  sent_at_report_[1] = sent_at_report_[0];
+  sent_at_report_[0] = packets_sent_;
   report.block = received_.MakeReportBlock(remote_ssrc, now_us, &block) ? &block : nullptr;
   report.cname = cname_;
   report.cname_length = cname_length_;

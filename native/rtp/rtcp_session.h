@@ -74,6 +74,8 @@ class RtcpSession {
   int64_t next_report_us_ = -1;  // -1: schedule on the first call
   uint64_t packets_sent_ = 0;
   uint64_t octets_sent_ = 0;
+  // packets_sent_ at the last two reports: section 6.4's "sent since the second previous report".
+  uint64_t sent_at_report_[2] = {0, 0};
   char cname_[kCnameBytes] = {0};
   size_t cname_length_ = 0;
   RtcpStats stats_;

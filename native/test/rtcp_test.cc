@@ -185,6 +185,24 @@ void MeasuresRoundTripFromLsrDlsr() {
   Expect(session.stats().rtt_samples == 1, "a negative RTT is not a sample");
 }
 
+void SendsReceiverReportsOnceNotSendingForTwoIntervals() {
+  parley::RtcpSession session(1, 8000, 3);
+  uint8_t out[256];
+  session.MaybeWriteReport(0, 0, 2, out, sizeof(out));
+  bool sender[4] = {};
+  int64_t now_us = 0;
+  for (bool& was_sr : sender) {
+    size_t length = 0;
+    while (length == 0) {
+      now_us += 20'000;
+      if (&was_sr == &sender[0]) session.OnRtpSent(160);  // sending only before the first report
+      length = session.MaybeWriteReport(now_us, 0, 2, out, sizeof(out));
+    }
+    was_sr = out[1] == parley::kRtcpSenderReport;
+  }
+  Expect(sender[0] && sender[1] && !sender[2] && !sender[3], "section 6.4: SR while sending and one report after, then RR (on hold)");
+}
+
 void SchedulesRandomizedIntervals() {
   // Section 6.3.1: [0.5, 1.5] x 5 s / (e - 3/2), the first at half the minimum.
   const double low_s = 0.5 * 5 / (std::exp(1.0) - 1.5);
@@ -228,6 +246,7 @@ int main() {
   EstimatesInterarrivalJitter();
   MeasuresRoundTripFromLsrDlsr();
   SchedulesRandomizedIntervals();
+  SendsReceiverReportsOnceNotSendingForTwoIntervals();
   std::printf("rtcp: %d failed checks\n", failures);
   return failures == 0 ? 0 : 1;
 }
