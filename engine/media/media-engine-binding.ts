@@ -72,6 +72,7 @@ export interface NativeMediaEngine {
   redirect(id: number, host: string, port: number): void;
   rekeyRemote(id: number, profile: string, remoteKey: Uint8Array): void;
   switchCodec(id: number, codec: string, payloadType: number): boolean;
+  replaceLeg(id: number, options: object): void;
   setSrtp(id: number, profile?: string, localKey?: Uint8Array, remoteKey?: Uint8Array): void;
   ingest(id: number, packet: Uint8Array, arrivalUs?: number): void;
   takeOutboundPackets(id: number): Buffer[];

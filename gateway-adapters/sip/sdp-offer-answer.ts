@@ -219,36 +219,41 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
 const SWITCHABLE = new Set<SipCodec>(['PCMU', 'PCMA']);
 
 // RFC 3264 section 8: a new offer inside the dialog (hold, resume, a new address or port, new
-// SDES keys from the peer, SRTP on, off or to another suite, G.711 mu-law <-> A-law or a new
-// payload type for it). The media session runs Opus and telephone-event from its start, so an
-// offer that changes those is refused with 488, and section 8's rule that a refused re-offer
-// leaves the session as it was keeps the call going. With the suite unchanged Parley keeps its
+// SDES keys from the peer, SRTP on, off or to another suite, another codec). A telephone-event
+// change without a codec change is refused with 488, and section 8's rule that a refused
+// re-offer leaves the session as it was keeps the call going. With the suite unchanged Parley keeps its
 // own key (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is
 // re-keyed.
 export function renegotiate(offerSdp: string, policy: SdpPolicy, current: NegotiatedAudio): Negotiation {
   const next = negotiateKeeping(offerSdp, policy, current.codec);
   const { audio } = next;
-  if ((audio.codec !== current.codec || audio.payloadType !== current.payloadType) && !SWITCHABLE.has(audio.codec)) {
-    throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
-  }
-  if (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
+  // Opus <-> G.711 (or a new Opus payload type) gets a new media leg (needsNewLeg), which takes
+  // the offer's telephone-event and packetization with it; a switch in place keeps them.
+  const rebuilt = needsNewLeg(current, audio);
+  if (!rebuilt && (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz)) {
     throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
   }
   // SRTP turned on, off or to another suite: fresh contexts both ways, so a fresh key of ours too
   // (negotiate() made one); the same suite keeps ours.
   if (audio.srtp && current.srtp && audio.srtp.suite === current.srtp.suite) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
-  // The session's packetization and RTCP transport are set at its start: the answer keeps saying
-  // what is sent.
-  return { ...next, audio: { ...audio, packetMs: current.packetMs, rtcpMux: current.rtcpMux, rtcpPort: current.rtcpPort } };
+  // The RTCP transport is the call's; the packetization the leg's: the answer says what is sent.
+  return { ...next, audio: { ...audio, packetMs: rebuilt ? audio.packetMs : current.packetMs, rtcpMux: current.rtcpMux, rtcpPort: current.rtcpPort } };
 }
 
-// The call's codec while the re-offer still has it; else one the session can switch to.
+// Whether a re-negotiated codec needs a new media leg: one the running leg cannot switch to in
+// place (RtpLeg::SwitchCodec: G.711 mu-law <-> A-law and payload type changes only).
+export function needsNewLeg(current: NegotiatedAudio, next: NegotiatedAudio): boolean {
+  const changed = next.codec !== current.codec || next.payloadType !== current.payloadType;
+  return changed && !(SWITCHABLE.has(next.codec) && SWITCHABLE.has(current.codec));
+}
+
+// The call's codec while the re-offer still has it; else the offer's first other one Parley speaks.
 function negotiateKeeping(offerSdp: string, policy: SdpPolicy, codec: SipCodec): Negotiation {
   try {
     return negotiate(offerSdp, { ...policy, codecs: [codec] });
   } catch (error) {
-    const others = policy.codecs.filter((other) => other !== codec && SWITCHABLE.has(other));
-    if (!(error instanceof SipRejection) || error.status !== 488 || !SWITCHABLE.has(codec) || others.length === 0) throw error;
+    const others = policy.codecs.filter((other) => other !== codec);
+    if (!(error instanceof SipRejection) || error.status !== 488 || others.length === 0) throw error;
     return negotiate(offerSdp, { ...policy, codecs: others });
   }
 }

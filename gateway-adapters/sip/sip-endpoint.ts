@@ -13,11 +13,11 @@ import { callLogger } from '../../engine/logger.js';
 import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
 import type { MediaEngine, RtpSessionHandle } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
-import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media-session-options.js';
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, needsNewLeg, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
 import { dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
@@ -413,8 +413,11 @@ export class SipEndpoint {
   }
 
   private createRtpSession(dialog: SipDialog, negotiation: Negotiation): RtpSessionHandle {
-    const { audio } = negotiation;
-    return this.deps.engine.createRtpSession(dialog.callId, {
+    return this.deps.engine.createRtpSession(dialog.callId, this.rtpOptions(negotiation.audio));
+  }
+
+  private rtpOptions(audio: NegotiatedAudio): RtpSessionOptions {
+    return {
       ...this.deps.media.session,
       codec: audio.codec,
       payloadType: audio.payloadType,
@@ -427,7 +430,7 @@ export class SipEndpoint {
       rtcp: audio.rtcpMux ? 'mux' : 'pair',
       rtcpRemotePort: audio.rtcpMux ? undefined : audio.rtcpPort,
       srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
-    });
+    };
   }
 
   // Only the bot's user part answers, and only for this endpoint's domains: Parley never routes
@@ -492,7 +495,14 @@ export class SipEndpoint {
     const after = next.audio;
     const media = dialog.media!;
     // First, as the one step that can still refuse: nothing has changed if it does.
-    if ((after.codec !== before.codec || after.payloadType !== before.payloadType) && !media.switchCodec(after.codec, after.payloadType)) {
+    if (needsNewLeg(before, after)) {
+      try {
+        media.replaceLeg(this.rtpOptions(after), after.codec);
+      } catch (error) {
+        dialog.logger.warn({ err: error, codec: after.codec }, 'cannot move the call to the re-offered codec');
+        throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
+      }
+    } else if ((after.codec !== before.codec || after.payloadType !== before.payloadType) && !media.switchCodec(after.codec, after.payloadType)) {
       throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
     }
     const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;

@@ -101,7 +101,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   }
   rtcp_remote_ = options.rtcp_remote;
   if (!remote_.empty()) rtcp_default_ = remote_.WithPort(remote_.port() + 1);
-  if (options.own_socket && options.rtcp == RtcpMode::kPair) {
+  if (options.take_transport) {
+    // Sockets come from the leg this one replaces.
+  } else if (options.own_socket && options.rtcp == RtcpMode::kPair) {
     UdpSocketPair pair = UdpSocketPair::Bind(options.local_host, options.local_port, options.local_port_min, options.local_port_max, RandomU32());
     socket_ = std::move(pair.rtp);
     rtcp_socket_ = std::move(pair.rtcp);
@@ -530,6 +532,23 @@ void RtpLeg::Redirect(const SocketAddress& remote) {
   latch_.Redirect(remote);
   // The new source starts its own sequence and timeline: it plays after what is buffered.
   jitter_.NewStream();
+}
+
+void RtpLeg::TakeTransport(RtpLeg& from) {
+  socket_ = std::move(from.socket_);
+  rtcp_socket_ = std::move(from.rtcp_socket_);
+  remote_ = from.remote_;
+  remote_learned_ = from.remote_learned_;
+  rtcp_remote_ = from.rtcp_remote_;
+  rtcp_default_ = from.rtcp_default_;
+  latch_ = from.latch_;
+  remote_ssrc_ = from.remote_ssrc_;
+  last_packet_us_ = from.last_packet_us_;
+  paused_ = from.paused_;
+  // The call's counts go on; the jitter buffer's and RTCP's belong to the old stream.
+  stats_ = from.stats_;
+  reported_statuses_ = from.reported_statuses_;
+  reported_refusals_ = from.reported_refusals_;
 }
 
 bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {

@@ -53,6 +53,8 @@ struct RtpLegOptions {
   // Transport: a socket of its own bound to local_host:local_port (0 = any free port), or none
   // when JS carries the packets (ingest / DrainExternal).
   bool own_socket = true;
+  // Bind nothing: the leg takes another's sockets (TakeTransport) before it is used.
+  bool take_transport = false;
   std::string local_host = "127.0.0.1";
   int local_port = 0;
   // With local_port 0: the operator's RTP port range (0/0: any free port).
@@ -137,6 +139,11 @@ class RtpLeg final : public NetworkLeg {
   // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
   // construction still fit. False, and nothing changed, otherwise.
   bool SwitchCodec(CodecId codec, int payload_type);
+  // A leg for a new codec takes over this call's transport from `from` (a re-INVITE to or from
+  // Opus): its sockets, addresses, source latch, peer SSRC, pause and counters. Its own SSRC and
+  // RTP clock are new (RFC 7160 section 4.1: one SSRC per clock rate). Built without a socket.
+  void TakeTransport(RtpLeg& from);
+  int bot_rate_hz() const { return options_.bot_rate_hz; }
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
   // Adds this leg's refusals, by MediaRefusal, to `totals` (kMediaRefusalCount entries).

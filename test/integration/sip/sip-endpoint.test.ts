@@ -9,6 +9,7 @@ import { registry } from '../../../engine/metrics.js';
 import { mutants } from '../../support/mutate.js';
 import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
+import { OpusDecoder, OpusEncoder } from '../../../engine/native/opus.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import type { SipResponse } from '../../../gateway-adapters/sip/sip-message.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
@@ -273,6 +274,34 @@ describe('direct SIP endpoint over real UDP', () => {
     // Plain RTP again: a bare 160-byte PCMU payload, no tag.
     expect(peer.received.slice(-10).every(({ packet }) => packet.serialize().length === 12 + 160)).toBe(true);
     client.sendRaw(client.request('BYE', dialog, 4, { branch: 'z9hG4bKbyesrtp' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('moves a PCMU call to Opus when a re-INVITE offers only Opus: a new leg on the same port, the speech comes back Opus encoded', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '111 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKopus' }));
+    const moved = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatch(/^m=audio \d+ RTP\/AVP 111 101\r?$/m);
+    expect(answerPort(moved.body)).toBe(answerPort(answer));
+    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKopusack' }));
+    expect(calls.list()[0]!.media!.codec).toBe('opus');
+
+    const speech16k = renderSpeech(TEXT, { rateHz: 16000 });
+    const encoder = new OpusEncoder({ sampleRateHz: 16000 });
+    const payloads = frames(speech16k, 320).map((frame) => encoder.encode(frame));
+    const before = peer.received.length;
+    await peer.stream(payloads, answerPort(answer), { payloadType: 111, ssrc: 0x6161, samplesPerFrame: 960 });
+    await peer.waitFor(before + payloads.length + 10);
+    const back = peer.received.slice(before).map(({ packet }) => packet).filter((packet) => packet.header.payloadType === 111);
+    expect(back.length).toBeGreaterThan(payloads.length);
+    const decoder = new OpusDecoder(16000);
+    const returned = Int16Array.from(back.flatMap((packet) => [...decoder.decode(packet.payload)]));
+    expect(segmentCorrelation(speech16k, returned, 16000)).toBeGreaterThan(0.7);
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbyeopus' }));
     await client.waitForResponse(dialog.callId, 'BYE', 200);
   });
 
