@@ -100,6 +100,14 @@ describe('direct SIP endpoint over real UDP', () => {
     return { dialog, answer: ok.body };
   };
 
+  // A re-INVITE inside the dialog, its final response, and the ACK.
+  const reinvite = async (client: SipTestClient, dialog: Dialog, cseq: number, sdp: string): Promise<SipResponse> => {
+    client.sendRaw(client.request('INVITE', dialog, cseq, { body: sdp, headers: [['Content-Type', 'application/sdp']], branch: `z9hG4bKre${cseq}` }));
+    const response = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === `${cseq} INVITE` && message.status >= 200).then((r) => r.message as SipResponse);
+    client.sendRaw(client.request('ACK', dialog, cseq, { branch: `z9hG4bKreack${cseq}` }));
+    return response;
+  };
+
   beforeAll(() => {
     engine = new MediaEngine({ logger });
     calls = new CallRegistry();
@@ -235,15 +243,9 @@ describe('direct SIP endpoint over real UDP', () => {
     const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
     expect(answer).not.toContain('a=crypto');
     await expect.poll(() => calls.size).toBe(1);
-    const reoffer = async (cseq: number, sdp: string): Promise<SipResponse> => {
-      client.sendRaw(client.request('INVITE', dialog, cseq, { body: sdp, headers: [['Content-Type', 'application/sdp']], branch: `z9hG4bKsrtp${cseq}` }));
-      const response = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === `${cseq} INVITE` && message.status >= 200).then((r) => r.message as SipResponse);
-      client.sendRaw(client.request('ACK', dialog, cseq, { branch: `z9hG4bKsrtpack${cseq}` }));
-      return response;
-    };
 
     const key = Buffer.alloc(30, 0x33);
-    const secured = await reoffer(2, offerSdp({ port: peer.port, extra: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key.toString('base64')}`] }));
+    const secured = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, extra: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key.toString('base64')}`] }));
     expect(secured.status).toBe(200);
     const ours = Buffer.from(/a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)/.exec(secured.body)![1]!, 'base64');
     // werift's SRTP (an implementation independent of Parley's; it has no _32 suite).
@@ -266,7 +268,7 @@ describe('direct SIP endpoint over real UDP', () => {
     const returned = Int16Array.from(securedPackets.flatMap((bytes) => [...alawmulaw.mulaw.decode(srtp.decrypt(bytes).subarray(12))]));
     expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
 
-    const plain = await reoffer(3, offerSdp({ port: peer.port }));
+    const plain = await reinvite(client, dialog, 3, offerSdp({ port: peer.port }));
     expect(plain.status).toBe(200);
     expect(plain.body).not.toContain('a=crypto');
     const sincePlain = peer.received.length;
@@ -282,12 +284,10 @@ describe('direct SIP endpoint over real UDP', () => {
     const peer = await rtpPeer();
     const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
     await expect.poll(() => calls.size).toBe(1);
-    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '111 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKopus' }));
-    const moved = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    const moved = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, payloads: '111 101' }));
     expect(moved.status).toBe(200);
     expect(moved.body).toMatch(/^m=audio \d+ RTP\/AVP 111 101\r?$/m);
     expect(answerPort(moved.body)).toBe(answerPort(answer));
-    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKopusack' }));
     expect(calls.list()[0]!.media!.codec).toBe('opus');
 
     const speech16k = renderSpeech(TEXT, { rateHz: 16000 });
