@@ -310,11 +310,9 @@ describe('direct SIP endpoint over real UDP', () => {
     const peer = await rtpPeer();
     const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
     await expect.poll(() => calls.size).toBe(1);
-    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '8 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKalaw' }));
-    const switched = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    const switched = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, payloads: '8 101' }));
     expect(switched.status).toBe(200);
     expect(switched.body).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r?$/m);
-    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKalawack' }));
 
     const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
     const payloads = frames(speech8k, 160).map((frame) => alawmulaw.alaw.encode(frame));
