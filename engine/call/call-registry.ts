@@ -1,5 +1,6 @@
 // The live calls of this node, for the admin view, metrics and the drain on shutdown.
 import { counter, gauge } from '../metrics.js';
+import { addLiveQualitySource } from '../quality/quality-metrics.js';
 import type { Call, CallInfo, CallSummary } from './call.js';
 
 const activeCalls = gauge('parley_calls_active', 'Calls in progress');
@@ -8,6 +9,10 @@ const endedCalls = counter('parley_calls_ended_total', 'Calls ended, by reason',
 export class CallRegistry {
   private readonly calls = new Map<string, Call>();
   private emptyWaiters: Array<() => void> = [];
+
+  constructor() {
+    addLiveQualitySource(() => this.list().map((summary) => summary.quality));
+  }
 
   add(call: Call): void {
     this.calls.set(call.info.callId, call);

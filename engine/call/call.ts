@@ -4,6 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
+import { callQuality, type CallQuality } from '../quality/call-quality.js';
+import { recordCallQuality } from '../quality/quality-metrics.js';
 import type { CallMedia } from './call-media.js';
 import { recordCallMedia } from './call-metrics.js';
 import type { MediaLeg } from './media-leg.js';
@@ -35,6 +37,8 @@ export interface CallSummary {
   startedAt: string;
   durationMs: number;
   media?: NativeSessionStats;
+  // E-model score of the media so far (engine/quality/call-quality.ts); none without RTP.
+  quality?: CallQuality;
 }
 
 export class Call extends EventEmitter<CallEvents> {
@@ -78,14 +82,16 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   summary(): CallSummary {
+    // A closed leg answers with the stats it had when it closed (the media may end first).
+    const media = this.leg.stats();
     return {
       callId: this.info.callId,
       source: this.info.source,
       placement: this.leg.placement,
       startedAt: new Date(this.startedAtMs).toISOString(),
       durationMs: Date.now() - this.startedAtMs,
-      // A closed leg answers with the stats it had when it closed (the media may end first).
-      media: this.leg.stats(),
+      media,
+      quality: media ? callQuality(media) : undefined,
     };
   }
 
@@ -118,6 +124,8 @@ export function endLeg(leg: MediaLeg, reason: string, durationMs: number, logger
 
 // The one end-of-call line and the one place a call's media reaches /metrics.
 function logCallEnd(logger: Logger, reason: string, durationMs: number, media: NativeSessionStats | undefined): void {
+  const quality = media ? callQuality(media) : undefined;
   if (media) recordCallMedia(media);
-  logger.info({ reason, durationMs, media }, 'call ended');
+  if (quality) recordCallQuality(quality);
+  logger.info({ reason, durationMs, media, quality }, 'call ended');
 }

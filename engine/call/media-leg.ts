@@ -4,7 +4,9 @@
 // or in a media worker (engine/workers/worker-leg.ts); neither crosses to the control plane.
 import { EventEmitter } from 'node:events';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
-import type { MediaSession } from '../media/media-session.js';
+import type { MediaSession, SrtpKeys } from '../media/media-session.js';
+import type { RtpSessionOptions } from '../media/media-session-options.js';
+import type { NetworkCodec } from './call-media.js';
 import type { BotSession, BotStarter, CallInfo } from './call.js';
 
 export interface MediaLegEvents {
@@ -22,8 +24,12 @@ export interface MediaLeg extends EventEmitter<MediaLegEvents> {
   setRemote(host: string, port: number): void;
   redirect(host: string, port: number): void;
   rekeyRemote(profile: string, remoteKey: Uint8Array): void;
-  // false when the leg cannot follow (only between codecs of one clock and frame size).
-  switchCodec(codec: string, payloadType: number): Promise<boolean>;
+  // SDES-SRTP turned on, off or to another suite by a re-offer: fresh contexts both ways.
+  setSrtp(srtp: SrtpKeys | undefined): void;
+  // A re-offer changed the codec or its payload type. In place (`newLeg` undefined) only between
+  // codecs of one clock and frame size; otherwise a new RTP leg built from `newLeg` takes over the
+  // call's sockets. false when the leg cannot follow (nothing has changed then).
+  changeCodec(codec: NetworkCodec, payloadType: number, newLeg?: RtpSessionOptions): Promise<boolean>;
   // DTMF the caller sent that reached Parley over signaling (ARI), handed to the bot as if in-band.
   receiveDtmf(digit: string, durationMs: number): void;
   // The bot's DTMF goes this way instead of in-band (PBX mode: Asterisk plays it on the caller).
@@ -75,8 +81,12 @@ export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     this.session.rekeyRemote(profile, remoteKey);
   }
 
-  switchCodec(codec: string, payloadType: number): Promise<boolean> {
-    return Promise.resolve(this.session.switchCodec(codec, payloadType));
+  setSrtp(srtp: SrtpKeys | undefined): void {
+    this.session.setSrtp(srtp);
+  }
+
+  changeCodec(codec: NetworkCodec, payloadType: number, newLeg?: RtpSessionOptions): Promise<boolean> {
+    return Promise.resolve(changeSessionCodec(this.session, codec, payloadType, newLeg));
   }
 
   receiveDtmf(digit: string, durationMs: number): void {
@@ -98,5 +108,17 @@ export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
 
   stats(): NativeSessionStats | undefined {
     return this.session.stats();
+  }
+}
+
+// The one place a leg's codec changes, inline or in a media worker: a leg the session refuses to
+// build (the options checked there) leaves the call as it was.
+export function changeSessionCodec(session: MediaSession, codec: NetworkCodec, payloadType: number, newLeg: RtpSessionOptions | undefined): boolean {
+  if (newLeg === undefined) return session.switchCodec(codec, payloadType);
+  try {
+    session.replaceLeg(newLeg, codec);
+    return true;
+  } catch {
+    return false;
   }
 }

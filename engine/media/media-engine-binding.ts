@@ -52,6 +52,23 @@ export interface NativeSessionStats {
     merge: number;
     comfortNoiseMs: number;
   };
+  // RTCP (RFC 3550 section 6.4) on an RTP leg with RTCP on.
+  rtcp?: NativeRtcpStats;
+}
+
+export interface NativeRtcpStats {
+  sent: number;
+  received: number;
+  malformed: number;
+  rttSamples: number;
+  // Round-trip time from the peer's LSR/DLSR (section 6.4.1), when it sent any.
+  rttLastMs?: number;
+  rttMeanMs?: number;
+  rttMaxMs?: number;
+  // How our stream reaches the peer, by its last report block about it.
+  remote?: { fractionLost: number; cumulativeLost: number; jitterMs: number };
+  // How the peer's stream reaches us (appendix A.3, A.8).
+  local: { expected: number; lost: number; jitterMs: number };
 }
 
 export interface NativeMediaEngine {
@@ -67,6 +84,8 @@ export interface NativeMediaEngine {
   redirect(id: number, host: string, port: number): void;
   rekeyRemote(id: number, profile: string, remoteKey: Uint8Array): void;
   switchCodec(id: number, codec: string, payloadType: number): boolean;
+  replaceLeg(id: number, options: object): void;
+  setSrtp(id: number, profile?: string, localKey?: Uint8Array, remoteKey?: Uint8Array): void;
   ingest(id: number, packet: Uint8Array, arrivalUs?: number): void;
   takeOutboundPackets(id: number): Buffer[];
   pushCallerPcm(id: number, pcm: Int16Array): void;

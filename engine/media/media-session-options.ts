@@ -26,7 +26,8 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   telephoneEventPayloadType: z.number().int().min(0).max(127).optional(),
   // RFC 4733 section 2.1: the telephone-event format's own clock when it differs from the codec's.
   telephoneEventClockHz: z.number().int().min(8000).max(48000).optional(),
-  // Audio per packet sent (the SDP answer's ptime); other than 20 only for G.711 and G.722.
+  // Audio per packet sent (the SDP answer's ptime): 10-60 for G.711 and G.722, 10/20/40/60 for
+  // Opus, 20 for L16.
   packetMs: z.number().int().min(10).max(60).multipleOf(10).optional(),
   transport: z.enum(['udp', 'external']).default('udp'),
   localHost: z.string().default('127.0.0.1'),
@@ -51,6 +52,11 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   relatchSilenceMs: z.number().int().min(20).max(60_000).default(1000),
   relatchPackets: z.number().int().min(1).max(1000).default(10),
   sendSilence: z.boolean().default(true),
+  // RTCP sender/receiver reports (RFC 3550 section 6): on the RTP port when a=rtcp-mux was
+  // negotiated (RFC 5761), on the port after it ('pair'), or none ('off': a peer without RTCP,
+  // or a transport such as werift that runs its own). rtcpRemotePort: the peer's a=rtcp port.
+  rtcp: z.enum(['off', 'mux', 'pair']).default('off'),
+  rtcpRemotePort: z.number().int().min(1).max(65535).optional(),
   jitterMinDelayMs: z.number().int().min(0).max(1000).default(20),
   jitterMaxDelayMs: z.number().int().min(20).max(2000).default(400),
   // Move the jitter delay by time-stretching speech (accelerate / preemptive expand); false keeps

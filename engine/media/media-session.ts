@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { CallMedia, CallMediaEvents, NetworkCodec } from '../call/call-media.js';
 import { callNative } from '../errors.js';
 import type { NativeMediaEngine, NativeSessionStats } from './media-engine-binding.js';
+import { checkedRtpSessionOptionsSchema, type RtpSessionOptions } from './media-session-options.js';
 
 export interface MediaSessionInit {
   callId: string;
@@ -13,11 +14,19 @@ export interface MediaSessionInit {
   onClose: (session: MediaSession) => void;
 }
 
+// A leg's SDES-SRTP keys (RFC 4568) and suite.
+export interface SrtpKeys {
+  profile: string;
+  localKey: Uint8Array;
+  remoteKey: Uint8Array;
+}
+
 export class MediaSession extends EventEmitter<CallMediaEvents> implements CallMedia {
   readonly callId: string;
   readonly nativeId: number;
   readonly sampleRateHz: number;
-  readonly networkCodec: NetworkCodec;
+  // Changes only when a re-INVITE moves the call to another codec (replaceLeg).
+  networkCodec: NetworkCodec;
   readonly frameSamples: number;
   private readonly marks = new Map<number, string>();
   private nextMarkId = 1;
@@ -127,6 +136,21 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   // A re-offer carried the peer's new SDES key (RFC 4568 section 7.1.4).
   rekeyRemote(profile: string, remoteKey: Uint8Array): void {
     if (!this.closed) callNative(() => this.native.rekeyRemote(this.nativeId, profile, remoteKey));
+  }
+
+  // A re-offer turned SDES-SRTP on, off (undefined) or to another suite: both directions re-keyed.
+  setSrtp(srtp: SrtpKeys | undefined): void {
+    if (this.closed) return;
+    callNative(() => (srtp ? this.native.setSrtp(this.nativeId, srtp.profile, srtp.localKey, srtp.remoteKey) : this.native.setSrtp(this.nativeId)));
+  }
+
+  // A re-offer moved the call to a codec of another clock (Opus <-> G.711): a new RTP leg built
+  // from `options` (as for createRtpSession, same transport) takes over the call's sockets.
+  replaceLeg(options: RtpSessionOptions, networkCodec: NetworkCodec): void {
+    if (this.closed) return;
+    const parsed = checkedRtpSessionOptionsSchema.parse(options);
+    callNative(() => this.native.replaceLeg(this.nativeId, parsed));
+    this.networkCodec = networkCodec;
   }
 
   // A re-offer changed the codec or its payload type; false when the leg cannot follow (only

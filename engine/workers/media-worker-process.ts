@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { botConfigSchema } from '../bot/bot-config.js';
 import { botStarterOf } from '../bot/bot-starter.js';
 import type { BotSession, BotStarter } from '../call/call.js';
+import { changeSessionCodec } from '../call/media-leg.js';
 import { countRefused, registry } from '../metrics.js';
 import { logger as rootLogger } from '../logger.js';
 import { MediaEngine } from '../media/media-engine.js';
@@ -75,9 +76,11 @@ class MediaWorkerProcess {
       case 'close':
         void this.replyAsync(message.id, () => this.close(message.callId, message.reason));
         return;
-      case 'switchCodec':
-        this.reply(message.id, () => this.leg(message.callId)?.session.switchCodec(message.codec, message.payloadType) ?? false);
+      case 'changeCodec': {
+        const leg = this.leg(message.callId);
+        this.reply(message.id, () => leg !== undefined && changeSessionCodec(leg.session, message.codec, message.payloadType, message.newLeg as RtpSessionOptions | undefined));
         return;
+      }
       case 'shutdown':
         this.shutdown();
         return;
@@ -98,7 +101,7 @@ class MediaWorkerProcess {
     }
   }
 
-  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'close' | 'switchCodec' | 'shutdown' }>): void {
+  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'close' | 'changeCodec' | 'shutdown' }>): void {
     const leg = this.leg(message.callId);
     if (!leg) return;
     const { session } = leg;
@@ -128,6 +131,9 @@ class MediaWorkerProcess {
         return;
       case 'rekeyRemote':
         session.rekeyRemote(message.profile, message.remoteKey);
+        return;
+      case 'setSrtp':
+        session.setSrtp(message.srtp);
         return;
       case 'receiveDtmf':
         session.emit('dtmf', message.digit, message.durationMs);

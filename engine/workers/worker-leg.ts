@@ -3,7 +3,10 @@
 // the worker. When the worker dies, the leg ends with MEDIA_WORKER_FAILED.
 import { EventEmitter } from 'node:events';
 import type { BotSession, CallInfo } from '../call/call.js';
+import type { NetworkCodec } from '../call/call-media.js';
 import type { MediaLeg, MediaLegEvents } from '../call/media-leg.js';
+import type { SrtpKeys } from '../media/media-session.js';
+import type { RtpSessionOptions } from '../media/media-session-options.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
 import type { MediaWorker } from './media-worker.js';
 
@@ -43,8 +46,12 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     this.worker.post({ type: 'rekeyRemote', callId: this.callId, profile, remoteKey });
   }
 
-  async switchCodec(codec: string, payloadType: number): Promise<boolean> {
-    return (await this.worker.request({ type: 'switchCodec', callId: this.callId, codec, payloadType })) === true;
+  setSrtp(srtp: SrtpKeys | undefined): void {
+    this.worker.post({ type: 'setSrtp', callId: this.callId, srtp });
+  }
+
+  async changeCodec(codec: NetworkCodec, payloadType: number, newLeg?: RtpSessionOptions): Promise<boolean> {
+    return (await this.worker.request({ type: 'changeCodec', callId: this.callId, codec, payloadType, newLeg })) === true;
   }
 
   receiveDtmf(digit: string, durationMs: number): void {

@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 const callId = z.string().min(1).max(128);
 const requestId = z.number().int().nonnegative();
+const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array);
+const networkCodec = z.enum(['PCMU', 'PCMA', 'G722', 'opus', 'L16']);
 
 const callInfoSchema = z.object({
   callId,
@@ -28,8 +30,11 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close'), id: requestId, callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('setPaused'), callId, paused: z.boolean() }),
   z.object({ type: z.literal('setRemote'), callId, host: z.string().max(255), port: z.number().int().min(1).max(65535), redirect: z.boolean() }),
-  z.object({ type: z.literal('rekeyRemote'), callId, profile: z.string().max(64), remoteKey: z.custom<Uint8Array>((value) => value instanceof Uint8Array) }),
-  z.object({ type: z.literal('switchCodec'), id: requestId, callId, codec: z.string().max(32), payloadType: z.number().int().min(0).max(127) }),
+  z.object({ type: z.literal('rekeyRemote'), callId, profile: z.string().max(64), remoteKey: bytes }),
+  z.object({ type: z.literal('setSrtp'), callId, srtp: z.object({ profile: z.string().max(64), localKey: bytes, remoteKey: bytes }).optional() }),
+  // `newLeg`: the options of a new RTP leg (checked by the engine's own schema) when the codec
+  // cannot change in place.
+  z.object({ type: z.literal('changeCodec'), id: requestId, callId, codec: networkCodec, payloadType: z.number().int().min(0).max(127), newLeg: z.record(z.string(), z.unknown()).optional() }),
   z.object({ type: z.literal('receiveDtmf'), callId, digit: z.string().length(1), durationMs: z.number().nonnegative() }),
   // The bot's DTMF goes back to the control plane (PBX mode: ARI) instead of in-band.
   z.object({ type: z.literal('dtmfThrough'), callId }),

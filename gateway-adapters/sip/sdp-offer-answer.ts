@@ -33,6 +33,10 @@ export interface NegotiatedAudio {
   packetMs: number;
   remoteHost: string;
   remotePort: number;
+  // RTCP on the RTP port (the offer's a=rtcp-mux, RFC 5761 section 5.1.1), else on the offer's
+  // a=rtcp port (RFC 3605) or the RTP port + 1 (RFC 3550 section 11).
+  rtcpMux: boolean;
+  rtcpPort?: number;
   srtp?: { suite: SdesSuite; tag: number; remoteKey: Uint8Array<ArrayBuffer>; localKey: Uint8Array<ArrayBuffer> };
 }
 
@@ -107,14 +111,18 @@ function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { 
 const MIN_PACKET_MS = 10;
 const MAX_PACKET_MS = 60;
 
+// Opus packet durations Parley sends (RFC 6716 section 2.1.4's frame sizes that its 20 ms frame
+// clock cuts or gathers whole; RFC 7587 section 4.2 puts one Opus packet in each RTP packet).
+const OPUS_PACKET_MS = [10, 20, 40, 60];
+
 // RFC 4566 section 6: a=ptime is the offerer's preference for what it receives, a=maxptime its
 // limit. G.711 cuts at any sample, so Parley sends the preference (10-60 ms in steps of 10,
-// within maxptime); Opus stays at its 20 ms frames (a longer Opus packet needs repacketizing).
+// within maxptime); Opus the longest of its sizes not above it.
 function choosePacketMs(media: MediaDescription, codec: SipCodec): number {
-  if (codec === 'opus') return FRAME_MS;
   const steps = (ms: number): number => Math.min(MAX_PACKET_MS, Math.max(MIN_PACKET_MS, Math.floor(ms / MIN_PACKET_MS) * MIN_PACKET_MS));
   const preferred = media.ptime !== undefined && media.ptime > 0 ? steps(media.ptime) : FRAME_MS;
-  return media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+  const packetMs = media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
+  return codec === 'opus' ? OPUS_PACKET_MS.filter((ms) => ms <= packetMs).at(-1)! : packetMs;
 }
 
 // sdp-transform's grammar is lenient and its types are promises, not checks: a line such as
@@ -138,6 +146,8 @@ const offerShape = z.object({
           direction: z.string().optional(),
           ptime: z.number().optional(),
           maxptime: z.number().optional(),
+          rtcp: z.object({ port: z.number().int().min(1).max(65535), address: z.string().optional() }).loose().optional(),
+          rtcpMux: z.string().optional(),
         })
         .loose(),
     )
@@ -194,6 +204,9 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
         remoteHost: address,
         remotePort: media.port,
+        rtcpMux: media.rtcpMux !== undefined,
+        // An a=rtcp naming another host is not followed: RTCP is read from the media's host only.
+        rtcpPort: media.rtcp && (media.rtcp.address === undefined || media.rtcp.address === address) ? media.rtcp.port : undefined,
         srtp: useSrtp ? { suite: sdes.suite, tag: sdes.tag, remoteKey: sdes.key, localKey: newSdesKey() } : undefined,
       },
     };
@@ -206,33 +219,41 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
 const SWITCHABLE = new Set<SipCodec>(['PCMU', 'PCMA']);
 
 // RFC 3264 section 8: a new offer inside the dialog (hold, resume, a new address or port, new
-// SDES keys from the peer, G.711 mu-law <-> A-law or a new payload type for it). The media session
-// runs Opus, telephone-event and its keying mode from its start, so an offer that changes those
-// is refused with 488, and section 8's rule that a refused re-offer leaves the session as it was
-// keeps the call going. Parley keeps its own key
-// (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is re-keyed.
+// SDES keys from the peer, SRTP on, off or to another suite, another codec). A telephone-event
+// change without a codec change is refused with 488, and section 8's rule that a refused
+// re-offer leaves the session as it was keeps the call going. With the suite unchanged Parley keeps its
+// own key (RFC 4568 section 7.1.4 lets the answerer keep it) so only the inbound direction is
+// re-keyed.
 export function renegotiate(offerSdp: string, policy: SdpPolicy, current: NegotiatedAudio): Negotiation {
   const next = negotiateKeeping(offerSdp, policy, current.codec);
   const { audio } = next;
-  if ((audio.codec !== current.codec || audio.payloadType !== current.payloadType) && !SWITCHABLE.has(audio.codec)) {
-    throw new SipRejection(488, 'Not Acceptable Here: the codec cannot change within the call');
-  }
-  if (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz) {
+  // Opus <-> G.711 (or a new Opus payload type) gets a new media leg (needsNewLeg), which takes
+  // the offer's telephone-event and packetization with it; a switch in place keeps them.
+  const rebuilt = needsNewLeg(current, audio);
+  if (!rebuilt && (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz)) {
     throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
   }
-  if (audio.srtp?.suite !== current.srtp?.suite) throw new SipRejection(488, 'Not Acceptable Here: the SRTP suite cannot change within the call');
-  if (audio.srtp && current.srtp) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
-  // The session's packetization is set at its start: the answer keeps saying what is sent.
-  return { ...next, audio: { ...audio, packetMs: current.packetMs } };
+  // SRTP turned on, off or to another suite: fresh contexts both ways, so a fresh key of ours too
+  // (negotiate() made one); the same suite keeps ours.
+  if (audio.srtp && current.srtp && audio.srtp.suite === current.srtp.suite) audio.srtp = { ...audio.srtp, localKey: current.srtp.localKey };
+  // The RTCP transport is the call's; the packetization the leg's: the answer says what is sent.
+  return { ...next, audio: { ...audio, packetMs: rebuilt ? audio.packetMs : current.packetMs, rtcpMux: current.rtcpMux, rtcpPort: current.rtcpPort } };
 }
 
-// The call's codec while the re-offer still has it; else one the session can switch to.
+// Whether a re-negotiated codec needs a new media leg: one the running leg cannot switch to in
+// place (RtpLeg::SwitchCodec: G.711 mu-law <-> A-law and payload type changes only).
+export function needsNewLeg(current: NegotiatedAudio, next: NegotiatedAudio): boolean {
+  const changed = next.codec !== current.codec || next.payloadType !== current.payloadType;
+  return changed && !(SWITCHABLE.has(next.codec) && SWITCHABLE.has(current.codec));
+}
+
+// The call's codec while the re-offer still has it; else the offer's first other one Parley speaks.
 function negotiateKeeping(offerSdp: string, policy: SdpPolicy, codec: SipCodec): Negotiation {
   try {
     return negotiate(offerSdp, { ...policy, codecs: [codec] });
   } catch (error) {
-    const others = policy.codecs.filter((other) => other !== codec && SWITCHABLE.has(other));
-    if (!(error instanceof SipRejection) || error.status !== 488 || !SWITCHABLE.has(codec) || others.length === 0) throw error;
+    const others = policy.codecs.filter((other) => other !== codec);
+    if (!(error instanceof SipRejection) || error.status !== 488 || others.length === 0) throw error;
     return negotiate(offerSdp, { ...policy, codecs: others });
   }
 }
@@ -271,6 +292,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: audio.telephoneEventClockHz ?? clock.rate });
       answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
     }
+    if (audio.rtcpMux) answer.rtcpMux = 'rtcp-mux';
     if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];
     return answer;
   });

@@ -15,7 +15,7 @@ import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, renegotiate, sendsMedia, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, needsNewLeg, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
 import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
@@ -383,7 +383,7 @@ export class SipEndpoint {
     const negotiation = dialog.negotiation!;
     let leg: MediaLeg;
     try {
-      leg = await this.deps.calls.createRtpLeg(dialog.callId, this.rtpOptions(negotiation));
+      leg = await this.deps.calls.createRtpLeg(dialog.callId, this.rtpOptions(negotiation.audio));
     } catch (error) {
       // negotiate() hands over only values the session accepts; what is left is ours (no free
       // port, native failure, no worker): answered 500, logged with the call id, the endpoint
@@ -422,8 +422,7 @@ export class SipEndpoint {
     dialog.ringTimer = setTimeout(() => this.accept(dialog, key), this.settings.ringMs);
   }
 
-  private rtpOptions(negotiation: Negotiation): RtpSessionOptions {
-    const { audio } = negotiation;
+  private rtpOptions(audio: NegotiatedAudio): RtpSessionOptions {
     return {
       ...this.deps.media.session,
       codec: audio.codec,
@@ -434,6 +433,8 @@ export class SipEndpoint {
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,
       remotePort: audio.remotePort,
+      rtcp: audio.rtcpMux ? 'mux' : 'pair',
+      rtcpRemotePort: audio.rtcpMux ? undefined : audio.rtcpPort,
       srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
     };
   }
@@ -485,15 +486,17 @@ export class SipEndpoint {
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
     const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
     const before = dialog.negotiation!.audio;
-    if (next.audio.codec === before.codec && next.audio.payloadType === before.payloadType) {
+    const after = next.audio;
+    if (after.codec === before.codec && after.payloadType === before.payloadType) {
       this.followRenegotiation(dialog, next);
       this.answerReInvite(request, peer, key, dialog);
       return;
     }
-    // The codec switch is the one step that can still refuse, and the leg may answer from a media
-    // worker: retransmissions meanwhile get the 100, and nothing changes if it refuses.
+    // The codec change is the one step that can still refuse (a codec of another clock needs a
+    // new leg on the call's sockets), and the leg may answer from a media worker: retransmissions
+    // meanwhile get the 100, and nothing changes if it refuses.
     this.transactions.set(key, { last: responseTo(request, 100, 'Trying'), peer });
-    dialog.media!.switchCodec(next.audio.codec, next.audio.payloadType).then(
+    dialog.media!.changeCodec(after.codec, after.payloadType, needsNewLeg(before, after) ? this.rtpOptions(after) : undefined).then(
       (switched) => {
         if (dialog.state !== 'confirmed') return;
         if (!switched) {
@@ -528,15 +531,17 @@ export class SipEndpoint {
     const after = next.audio;
     const media = dialog.media!;
     const moved = after.remoteHost !== before.remoteHost || after.remotePort !== before.remotePort;
-    const rekeyed = after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
+    const resecured = after.srtp?.suite !== before.srtp?.suite;
+    const rekeyed = !resecured && after.srtp !== undefined && before.srtp !== undefined && !Buffer.from(after.srtp.remoteKey).equals(before.srtp.remoteKey);
     // A hold to 0.0.0.0 (RFC 3264 section 8.4) is no address to send to: the old one is kept.
     if (moved && sendsMedia(after.direction)) media.redirect(after.remoteHost, after.remotePort);
     if (rekeyed) media.rekeyRemote(after.srtp!.suite, after.srtp!.remoteKey);
+    if (resecured) media.setSrtp(after.srtp ? { profile: after.srtp.suite, localKey: after.srtp.localKey, remoteKey: after.srtp.remoteKey } : undefined);
     media.setPaused(!sendsMedia(after.direction));
     dialog.negotiation = moved && !sendsMedia(after.direction) ? { ...next, audio: { ...after, remoteHost: before.remoteHost, remotePort: before.remotePort } } : next;
     dialog.localMedia = { ...dialog.localMedia!, sessionVersion: dialog.localMedia!.sessionVersion + 1 };
     dialog.answerSdp = buildAnswer(next, dialog.localMedia);
-    dialog.logger.info({ direction: after.direction, moved, rekeyed, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
+    dialog.logger.info({ direction: after.direction, moved, rekeyed, srtp: after.srtp?.suite ?? false, codec: after.codec }, 'SIP call re-negotiated (re-INVITE)');
   }
 
   private onAck(request: SipRequest): void {

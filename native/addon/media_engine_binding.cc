@@ -63,6 +63,8 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                            InstanceMethod("redirect", &MediaEngineBinding::Redirect),
                            InstanceMethod("rekeyRemote", &MediaEngineBinding::RekeyRemote),
                            InstanceMethod("switchCodec", &MediaEngineBinding::SwitchCodec),
+                           InstanceMethod("setSrtp", &MediaEngineBinding::SetSrtp),
+                           InstanceMethod("replaceLeg", &MediaEngineBinding::ReplaceLeg),
                            InstanceMethod("ingest", &MediaEngineBinding::Ingest),
                            InstanceMethod("takeOutboundPackets", &MediaEngineBinding::TakeOutboundPackets),
                            InstanceMethod("pushCallerPcm", &MediaEngineBinding::PushCallerPcm),
@@ -269,6 +271,46 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     Napi::Uint8Array key = Uint8Arg(info, 2);
     if (key.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
     if (!leg.RekeyRemote(profile, key.Data())) throw MakeError(info.Env(), kInvalidState, "rekeyRemote on a leg without SRTP");
+    return info.Env().Undefined();
+  }
+
+  // replaceLeg(id, options): a re-INVITE to another codec clock (Opus <-> G.711): a new RTP leg
+  // from `options` (as createRtpSession's, without a transport of its own) takes over the call's
+  // sockets and addresses.
+  Napi::Value ReplaceLeg(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    MediaSession& session = SessionArg(info);
+    RtpLeg* old = session.leg().AsRtp();
+    if (old == nullptr) throw MakeError(env, kInvalidState, "replaceLeg on a session without an RTP leg");
+    RtpLegOptions options = ParseRtpLegOptions(env, ObjectArg(info, 1), old->bot_rate_hz());
+    options.take_transport = true;
+    std::unique_ptr<RtpLeg> leg;
+    try {
+      leg = std::make_unique<RtpLeg>(options);
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(env, kInvalidArgument, error.what());
+    }
+    if (options.own_socket != (old->socket() != nullptr)) throw MakeError(env, kInvalidArgument, "replaceLeg cannot change the transport");
+    leg->TakeTransport(*old);
+    session.ReplaceLeg(std::move(leg));
+    return env.Undefined();
+  }
+
+  // setSrtp(id, profile?, localKey?, remoteKey?: Uint8Array(30)): a re-INVITE turned SRTP on (a
+  // profile and both keys), off (no profile) or to another suite.
+  Napi::Value SetSrtp(const Napi::CallbackInfo& info) {
+    RtpLeg& leg = RtpLegArg(info);
+    if (info.Length() < 2 || info[1].IsUndefined()) {
+      leg.SetSrtp(nullptr, nullptr, nullptr);
+      return info.Env().Undefined();
+    }
+    SrtpProfile profile;
+    const std::string name = StringArg(info, 1, "profile");
+    if (!ParseSrtpProfile(name.c_str(), &profile)) throw MakeError(info.Env(), kInvalidArgument, "unknown SRTP profile: " + name);
+    Napi::Uint8Array local = Uint8Arg(info, 2);
+    Napi::Uint8Array remote = Uint8Arg(info, 3);
+    if (local.ElementLength() != 30 || remote.ElementLength() != 30) throw MakeError(info.Env(), kInvalidArgument, "an SRTP key+salt is 30 bytes");
+    leg.SetSrtp(&profile, local.Data(), remote.Data());
     return info.Env().Undefined();
   }
 

@@ -67,6 +67,17 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.source.relatch_silence_us = int64_t{1000} * IntOption(env, options, "relatchSilenceMs", 1000, 20, 60'000);
   parsed.source.relatch_packets = IntOption(env, options, "relatchPackets", parsed.source.relatch_packets, 1, 1000);
   parsed.send_silence = BoolOption(env, options, "sendSilence", true);
+  const std::string rtcp = StringOption(env, options, "rtcp", "off");
+  if (rtcp == "mux") {
+    parsed.rtcp = RtcpMode::kMux;
+  } else if (rtcp == "pair") {
+    parsed.rtcp = RtcpMode::kPair;
+  } else if (rtcp != "off") {
+    throw MakeError(env, kInvalidArgument, "rtcp must be off, mux or pair");
+  }
+  if (parsed.rtcp == RtcpMode::kPair && !parsed.own_socket) throw MakeError(env, kInvalidArgument, "rtcp pair needs transport udp");
+  const int rtcp_remote_port = IntOption(env, options, "rtcpRemotePort", 0, 0, 65535);
+  if (rtcp_remote_port != 0 && !parsed.remote.empty()) parsed.rtcp_remote = parsed.remote.WithPort(rtcp_remote_port);
   parsed.jitter_min_delay_ms = IntOption(env, options, "jitterMinDelayMs", parsed.jitter_min_delay_ms, 0, 1000);
   parsed.jitter_max_delay_ms = IntOption(env, options, "jitterMaxDelayMs", parsed.jitter_max_delay_ms, 20, 2000);
   parsed.jitter_time_stretch = BoolOption(env, options, "jitterTimeStretch", parsed.jitter_time_stretch);
@@ -140,6 +151,32 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
     SetCount(jitter, "merge", leg.jitter.merge);
     jitter.Set("comfortNoiseMs", leg.jitter.comfort_noise_ms);
     result.Set("jitter", jitter);
+    const RtcpStats& rtcp = leg.rtcp;
+    Napi::Object reports = Napi::Object::New(env);
+    SetCount(reports, "sent", rtcp.sent);
+    SetCount(reports, "received", rtcp.reports_received);
+    SetCount(reports, "malformed", rtcp.malformed);
+    SetCount(reports, "rttSamples", rtcp.rtt_samples);
+    if (rtcp.rtt_samples > 0) {
+      reports.Set("rttLastMs", rtcp.rtt_last_ms);
+      reports.Set("rttMeanMs", rtcp.rtt_sum_ms / static_cast<double>(rtcp.rtt_samples));
+      reports.Set("rttMaxMs", rtcp.rtt_max_ms);
+    }
+    if (rtcp.have_remote_block) {
+      // How our stream reaches the peer, by its last report block.
+      Napi::Object remote = Napi::Object::New(env);
+      remote.Set("fractionLost", rtcp.remote_fraction_lost);
+      remote.Set("cumulativeLost", static_cast<double>(rtcp.remote_cumulative_lost));
+      remote.Set("jitterMs", rtcp.remote_jitter_ms);
+      reports.Set("remote", remote);
+    }
+    // How the peer's stream reaches us (RFC 3550 A.3 and A.8), what our report blocks say.
+    Napi::Object local = Napi::Object::New(env);
+    SetCount(local, "expected", rtcp.expected);
+    local.Set("lost", static_cast<double>(rtcp.lost));
+    local.Set("jitterMs", rtcp.jitter_ms);
+    reports.Set("local", local);
+    result.Set("rtcp", reports);
   } else if (auto* pcm = session.leg().AsPcm()) {
     result.Set("codec", "slin");
     SetCount(result, "underrunSamples", pcm->underrun_samples());

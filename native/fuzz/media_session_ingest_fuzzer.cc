@@ -1,9 +1,9 @@
 // A media session's packet ingest, the path every datagram of a call takes: source latch, SSRC
-// check, SRTP, RTP parse, jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
+// check, SRTP, RTP parse, RTCP (with flags bit 4), jitter-buffer insert, telephone-event, then the 20 ms ticks that pull
 // from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
 // built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
 // with arrival times and ticks that jump, as far as the addon lets a caller's clock go (2^53 µs).
-//   input: [codec][bot rate][flags (bit 3: whole-frame jitter buffer)] then records of
+//   input: [codec][bot rate][flags (bit 3: whole-frame jitter buffer, bit 4: RTCP muxed)] then records of
 //          [op][source][u16 arrival step][u32 leap if op bit 0x20][u16 length][bytes]
 //          (op bit 0: built header from bytes; 0x80: step in ms, not 10 µs; 0x40: tick after it;
 //          0x20: a leap in units of 2^21 µs, so a seed can jump years, up to the addon's 2^53 µs)
@@ -44,7 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (flags & 2) leg.remote = kSources[1];
   leg.source.strict = flags & 4;
   leg.jitter_time_stretch = (flags & 8) == 0;
-  leg.source.relatch_packets = 1 + (flags >> 4);
+  // RTCP on the RTP port (RFC 5761): reports parsed, SRTCP unprotected, our reports written.
+  leg.rtcp = flags & 16 ? RtcpMode::kMux : RtcpMode::kOff;
+  leg.source.relatch_packets = 1 + (flags >> 5);
   leg.source.relatch_silence_us = 20'000;
   for (int i = 0; i < 30; ++i) leg.srtp_remote_key[i] = leg.srtp_local_key[i] = static_cast<uint8_t>(i);
   MediaSession media(1, session, std::make_unique<RtpLeg>(leg), 0);

@@ -44,7 +44,8 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
                        : static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us);
-  if (UdpSocket* socket = session->leg().socket()) {
+  for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
+    if (socket == nullptr) continue;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.ptr = session.get();
@@ -61,7 +62,9 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
 void MediaEngine::Remove(int32_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
-  if (UdpSocket* socket = it->second->leg().socket()) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  for (UdpSocket* socket : {it->second->leg().socket(), it->second->leg().rtcp_socket()}) {
+    if (socket != nullptr) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
+  }
   it->second->leg().AddRefusals(removed_refusals_);
   sessions_.erase(it);
   auto slot = slot_of_.find(id);
@@ -85,17 +88,25 @@ MediaSession* MediaEngine::Find(int32_t id) {
 }
 
 void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
-  UdpSocket* socket = session.leg().socket();
+  NetworkLeg& leg = session.leg();
   ReceiveBatch& batch = *receive_batch_;
-  for (int round = 0; round < kMaxBatchesPerTick; ++round) {
-    const size_t count = socket->Receive(batch);
-    for (size_t i = 0; i < count; ++i) {
-      const int64_t arrival_us =
-          batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
-      session.leg().OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+  for (UdpSocket* socket : {leg.socket(), leg.rtcp_socket()}) {
+    if (socket == nullptr) continue;
+    const bool rtcp = socket == leg.rtcp_socket();
+    for (int round = 0; round < kMaxBatchesPerTick; ++round) {
+      const size_t count = socket->Receive(batch);
+      for (size_t i = 0; i < count; ++i) {
+        const int64_t arrival_us =
+            batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
+        if (rtcp) {
+          leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+        } else {
+          leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+        }
+      }
+      datagrams_received_ += count;
+      if (count < ReceiveBatch::kSize) break;
     }
-    datagrams_received_ += count;
-    if (count < ReceiveBatch::kSize) return;
   }
 }
 
@@ -107,10 +118,11 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   for (auto& [id, session] : sessions_) {
     if (session->next_frame_us() > now_us) continue;  // another phase slot's session
     session->Tick(now_us, events_);
-    UdpSocket* socket = session->leg().socket();
-    if (socket == nullptr || !socket->has_queued()) continue;
-    unflushed_.push_back(socket);
-    if (unflushed_.size() == kFlushEvery) FlushQueued();
+    for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
+      if (socket == nullptr || !socket->has_queued()) continue;
+      unflushed_.push_back(socket);
+      if (unflushed_.size() == kFlushEvery) FlushQueued();
+    }
   }
   FlushQueued();
 }

@@ -18,7 +18,7 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       // 20 ms of jitter made here, which a receiver measures against the RTP timestamps (RFC 3550
       // section 6.4.1).
       next_frame_us_((start_us - phase_us + frame_us_ - 1) / frame_us_ * frame_us_ + phase_us),
-      vad_(leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
+      vad_(std::in_place, leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
            options.vad_aggressiveness, options.vad_hangover_ms),
       barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
@@ -56,7 +56,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   }
   const int16_t* speech_frame = leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
 
-  const bool speech = vad_.Process(speech_frame, vad_.frame_samples());
+  const bool speech = vad_->Process(speech_frame, vad_->frame_samples());
   if (speech) ++stats_.speech_frames;
   if (speech != speaking_) {
     speaking_ = speech;
@@ -65,7 +65,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
+      barge_in_.Process(caller_frame, frame_samples_, vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
@@ -82,6 +82,12 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
     if (was_playing) events.Add(id_, SessionEventType::kPlayoutIdle);
   }
   ReportMarks(reached_marks_, reached, events);
+}
+
+void MediaSession::ReplaceLeg(std::unique_ptr<NetworkLeg> leg) {
+  leg_ = std::move(leg);
+  const int rate_hz = leg_->speech_rate_hz();
+  vad_.emplace(rate_hz, static_cast<size_t>(rate_hz / 1000 * options_.frame_ms), options_.vad_aggressiveness, options_.vad_hangover_ms);
 }
 
 size_t MediaSession::Clear(uint32_t* reached) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "dsp/vad.h"
@@ -40,6 +41,10 @@ class MediaSession {
 
   int32_t id() const { return id_; }
   NetworkLeg& leg() { return *leg_; }
+  // A re-INVITE changed the codec beyond what the leg can switch in place (RFC 3264 section 8.3.2):
+  // `leg` (which has taken the old one's transport) replaces it; speech detection restarts at
+  // the new leg's rate. A control call, not on the frame path.
+  void ReplaceLeg(std::unique_ptr<NetworkLeg> leg);
   size_t frame_samples() const { return frame_samples_; }
 
   // Processes every frame due at `now_us` on the session's own 20 ms schedule (so a late timer
@@ -83,7 +88,7 @@ class MediaSession {
   int64_t frame_us_;
   int64_t next_frame_us_;
 
-  Vad vad_;
+  std::optional<Vad> vad_;  // rebuilt when a new leg changes the speech rate (ReplaceLeg)
   BargeInDetector barge_in_;
   PlayoutQueue playout_;
   bool speaking_ = false;

@@ -37,6 +37,10 @@ class NetworkLeg {
 
   // Legs that own a socket expose it so the engine can drain every leg with one epoll pass.
   virtual UdpSocket* socket() { return nullptr; }
+  // A second socket for RTCP on the port after RTP's (RFC 3550 section 11) when rtcp-mux was not
+  // negotiated; its datagrams go to OnRtcpDatagram.
+  virtual UdpSocket* rtcp_socket() { return nullptr; }
+  virtual void OnRtcpDatagram(const uint8_t*, size_t, const SocketAddress&, int64_t, SessionEventSink&, int32_t) {}
   // One datagram from the network (from the leg's socket, or handed over by JS for legs whose
   // transport lives in JS). `arrival_us` is on the engine's monotonic clock.
   virtual void OnDatagram(const uint8_t*, size_t, const SocketAddress&, int64_t, SessionEventSink&, int32_t) {}

@@ -5,6 +5,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "net/udp_socket_pair.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -19,6 +20,7 @@ uint32_t RandomU32() {
 // RFC 5761 section 4: with rtcp-mux, RTCP is told apart by its second byte (payload types 64-95
 // with the marker bit set, i.e. RTCP packet types 192-223).
 bool IsRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] >= 192 && data[1] <= 223; }
+
 
 }  // namespace
 
@@ -58,6 +60,8 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       rtp_samples_per_frame_(static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.frame_ms)),
       initial_timestamp_(timestamp_),
       event_clock_hz_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
+      rtcp_(ssrc_, codec_.clock_rate_hz, RandomU32()),
+      rtcp_buffer_(options.rtcp != RtcpMode::kOff ? kMaxPacketBytes : 0),
       receive_buffer_(kMaxPacketBytes),
       send_buffer_(kMaxPacketBytes),
       payload_buffer_(kMaxPacketBytes),
@@ -75,19 +79,38 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
     throw std::invalid_argument("telephone-event clock out of range");
   }
-  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
+  if (options.packet_ms != 0 && options.packet_ms != options.frame_ms && options.codec == CodecId::kOpus) {
+    // RFC 6716 section 2.1.4's frame sizes that a 20 ms frame clock cuts or gathers whole.
+    if ((options.packet_ms != 10 && options.packet_ms != 40 && options.packet_ms != 60) || options.frame_ms != 20) {
+      throw std::invalid_argument("an Opus packet_ms must be 10, 20, 40 or 60 on 20 ms frames");
+    }
+    opus_packet_samples_ = static_cast<size_t>(pcm_rate_hz_ / 1000 * options.packet_ms);
+    packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
+    if (options.packet_ms > options.frame_ms) pending_pcm_.resize(opus_packet_samples_);
+  } else if (options.packet_ms != 0 && options.packet_ms != options.frame_ms) {
     if (options.packet_ms < 10 || options.packet_ms > 60 || options.packet_ms % 10 != 0 || codec_.bytes_per_frame == 0) {
-      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec");
+      throw std::invalid_argument("packet_ms must be 10-60 in steps of 10, and differ from the frame only for a constant-rate codec or Opus");
     }
     packet_bytes_ = static_cast<size_t>(codec_.bytes_per_frame * options.packet_ms / 20);
     packet_samples_ = static_cast<uint32_t>(codec_.clock_rate_hz / 1000 * options.packet_ms);
     pending_.resize(packet_bytes_ + static_cast<size_t>(codec_.bytes_per_frame * options.frame_ms / 20));
   }
+  if (options.rtcp == RtcpMode::kPair && !options.own_socket) {
+    throw std::invalid_argument("RTCP on its own port needs the leg's own socket; a JS-carried transport muxes it");
+  }
   if (options.srtp) {
     srtp_in_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_remote_key, options.srtp_remote_key + 16);
     srtp_out_ = std::make_unique<SrtpContext>(options.srtp_profile, options.srtp_local_key, options.srtp_local_key + 16);
   }
-  if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
+  rtcp_remote_ = options.rtcp_remote;
+  if (!remote_.empty()) rtcp_default_ = remote_.WithPort(remote_.port() + 1);
+  if (options.take_transport) {
+    // Sockets come from the leg this one replaces.
+  } else if (options.own_socket && options.rtcp == RtcpMode::kPair) {
+    UdpSocketPair pair = UdpSocketPair::Bind(options.local_host, options.local_port, options.local_port_min, options.local_port_max, RandomU32());
+    socket_ = std::move(pair.rtp);
+    rtcp_socket_ = std::move(pair.rtcp);
+  } else if (options.own_socket && options.local_port == 0 && options.local_port_min > 0) {
     socket_ = UdpSocket::BindInRange(options.local_host, options.local_port_min, options.local_port_max, RandomU32());
   } else if (options.own_socket) {
     socket_ = std::make_unique<UdpSocket>(options.local_host, options.local_port);
@@ -113,6 +136,7 @@ void RtpLeg::Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t sess
 
 void RtpLeg::SetRemote(const SocketAddress& remote) {
   remote_ = remote;
+  rtcp_default_ = remote.WithPort(remote.port() + 1);
   remote_learned_ = false;
   latch_.SetSignalled(remote);
 }
@@ -129,12 +153,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     return;
   }
   if (IsRtcp(data, length)) {
-    // Reports are counted, not used: the node's stats come from its own measurements.
-    if (latch_.latched() && !from.empty() && !from.SameAs(latch_.source())) {
-      Refuse(MediaRefusal::kForeignSource, events, session_id);
-    } else {
-      ++stats_.rtcp_received;
-    }
+    // RFC 5761 section 4: on a muxed port; without a=rtcp-mux a peer may still send it here.
+    OnRtcpDatagram(data, length, from, arrival_us, events, session_id);
     return;
   }
   if (length < RtpPacket::kFixedHeaderBytes) {
@@ -159,18 +179,8 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     Refuse(MediaRefusal::kForeignSsrc, events, session_id);
     return;
   }
-  std::memcpy(receive_buffer_.data(), data, length);
+  if (!TakeIn(data, &length, false, events, session_id)) return;
   uint8_t* packet = receive_buffer_.data();
-  if (srtp_in_) {
-    size_t plain_length = 0;
-    const SrtpStatus status = srtp_in_->UnprotectRtp(packet, length, &plain_length);
-    if (status != SrtpStatus::kOk) {
-      Refuse(MediaRefusal::kSrtpFailed, events, session_id);
-      ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
-      return;
-    }
-    length = plain_length;
-  }
   RtpPacket rtp;
   const RtpStatus status = RtpPacket::Parse(packet, length, &rtp);
   if (status != RtpStatus::kOk) {
@@ -197,10 +207,12 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     remote_ssrc_ = ssrc;
     latch_.FollowSsrc(ssrc);
     ++stats_.ssrc_changes;
+    rtcp_.OnRemoteSsrcChanged();
     jitter_.NewStream();
   }
   last_packet_us_ = arrival_us;
   ++stats_.packets_received;
+  rtcp_.OnRtpReceived(rtp.sequence_number, rtp.timestamp, arrival_us, rtp.payload_type == options_.payload_type);
   stats_.bytes_received += length;
 
   const uint8_t* payload = packet + rtp.payload_offset;
@@ -234,6 +246,7 @@ const int16_t* RtpLeg::PullCallerFrame(int64_t frame_time_us, int16_t* out, Sess
   DtmfDigit digit;
   if (dtmf_in_.Poll(frame_time_us, &digit)) events.Add(session_id, SessionEventType::kDtmf, digit.digit, digit.duration_ms);
 
+  MaybeSendRtcp(frame_time_us);
   int16_t* pcm = codec_pcm_.data();
   playout_.Pull(jitter_, *decoder_, frame_time_us, pcm);
   return rates_.ToBot(pcm, out);
@@ -247,13 +260,13 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   // A frame not sent as audio breaks the run a pending packet was filling: it is dropped, so no
   // packet ever spans a gap in time.
   if (paused_) {
-    pending_bytes_ = 0;
+    DropPending();
     return;
   }
 
   DtmfPackets dtmf;
   if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
-    pending_bytes_ = 0;
+    DropPending();
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
@@ -261,7 +274,7 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     return;
   }
   if (frame == nullptr && !options_.send_silence) {
-    pending_bytes_ = 0;
+    DropPending();
     return;
   }
 
@@ -270,6 +283,10 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
     std::memset(pcm, 0, codec_pcm_.size() * sizeof(int16_t));
   } else {
     rates_.FromBot(frame, pcm);
+  }
+  if (opus_packet_samples_ != 0) {
+    SendOpusPackets(pcm, frame_timestamp, talkspurt_start);
+    return;
   }
   const int bytes = encoder_->Encode(pcm, codec_pcm_.size(), payload_buffer_.data(), payload_buffer_.size());
   if (bytes <= 0) {
@@ -306,6 +323,38 @@ void RtpLeg::SendPacketized(const uint8_t* encoded, size_t length, uint32_t time
   if (pending_bytes_ != 0 && offset != 0) std::memmove(pending_.data(), pending_.data() + offset, pending_bytes_);
 }
 
+// The answer's ptime for Opus (RFC 7587 section 4.2: one Opus packet per RTP packet; RFC 6716
+// section 2.1.4: frames of 10, 20, 40 or 60 ms): a 10 ms packet is cut from each half of the
+// 20 ms frame, a 40 or 60 ms one gathered over two or three frames; each encoded as one frame
+// (not 20 ms frames repacketized: a longer Opus frame is coded once, at a lower overhead).
+void RtpLeg::SendOpusPackets(const int16_t* pcm, uint32_t timestamp, bool talkspurt_start) {
+  const size_t frame = codec_pcm_.size();
+  if (opus_packet_samples_ < frame) {
+    for (size_t offset = 0, k = 0; offset < frame; offset += opus_packet_samples_, ++k) {
+      EncodeAndSend(pcm + offset, opus_packet_samples_, timestamp + static_cast<uint32_t>(k) * packet_samples_, talkspurt_start && k == 0);
+    }
+    return;
+  }
+  if (pending_pcm_samples_ == 0) {
+    pending_timestamp_ = timestamp;
+    pending_marker_ = talkspurt_start;
+  }
+  std::memcpy(pending_pcm_.data() + pending_pcm_samples_, pcm, frame * sizeof(int16_t));
+  pending_pcm_samples_ += frame;
+  if (pending_pcm_samples_ < opus_packet_samples_) return;
+  pending_pcm_samples_ = 0;
+  EncodeAndSend(pending_pcm_.data(), opus_packet_samples_, pending_timestamp_, pending_marker_);
+}
+
+void RtpLeg::EncodeAndSend(const int16_t* pcm, size_t samples, uint32_t timestamp, bool marker) {
+  const int bytes = encoder_->Encode(pcm, samples, payload_buffer_.data(), payload_buffer_.size());
+  if (bytes <= 0) {
+    ++stats_.send_dropped;
+    return;
+  }
+  SendRtp(static_cast<uint8_t>(options_.payload_type), marker, timestamp, payload_buffer_.data(), static_cast<size_t>(bytes));
+}
+
 bool RtpLeg::SendDtmf(const char* digits, size_t count) {
   if (options_.telephone_event_payload_type < 0) return false;
   return dtmf_out_.Enqueue(digits, count);
@@ -329,25 +378,97 @@ void RtpLeg::SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, cons
     return;
   }
   Send(send_buffer_.data(), total);
+  rtcp_.OnRtpSent(length);
 }
 
 void RtpLeg::Send(const uint8_t* packet, size_t length) {
-  if (socket_) {
-    if (remote_.empty() || !socket_->Queue(packet, length, remote_)) {
-      ++stats_.send_dropped;
-      return;
-    }
-  } else {
-    // A JS-carried transport drains every tick; bound what a stalled reader can pile up.
-    if (external_.size() + length + 2 > 64 * kMaxPacketBytes) {
-      ++stats_.send_dropped;
-      return;
-    }
-    external_.push_back(static_cast<uint8_t>(length >> 8));
-    external_.push_back(static_cast<uint8_t>(length & 0xff));
-    external_.insert(external_.end(), packet, packet + length);
+  if (!Transmit(socket_.get(), remote_, packet, length)) {
+    ++stats_.send_dropped;
+    return;
   }
   ++stats_.packets_sent;
+}
+
+bool RtpLeg::Transmit(UdpSocket* socket, const SocketAddress& to, const uint8_t* packet, size_t length) {
+  if (socket != nullptr) return !to.empty() && socket->Queue(packet, length, to);
+  // A JS-carried transport drains every tick; bound what a stalled reader can pile up.
+  if (external_.size() + length + 2 > 64 * kMaxPacketBytes) return false;
+  external_.push_back(static_cast<uint8_t>(length >> 8));
+  external_.push_back(static_cast<uint8_t>(length & 0xff));
+  external_.insert(external_.end(), packet, packet + length);
+  return true;
+}
+
+void RtpLeg::OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                            SessionEventSink& events, int32_t session_id) {
+  if (options_.rtcp == RtcpMode::kOff) {
+    // Counted, not read: this transport's RTCP is someone else's (werift answers the browser's).
+    ++stats_.rtcp_received;
+    return;
+  }
+  if (length > kMaxPacketBytes) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(RtpStatus::kTooLong, events, session_id);
+    return;
+  }
+  // Reports are believed only from the host the media latched to (from any of its ports: RTCP
+  // comes from RTP's port + 1 without mux), and only after it latched: a forged RR would
+  // otherwise write the call's RTT and loss.
+  if (!from.empty() && (!latch_.latched() || !from.SameHostAs(latch_.source()))) {
+    Refuse(MediaRefusal::kForeignSource, events, session_id);
+    return;
+  }
+  if (!TakeIn(data, &length, true, events, session_id)) return;
+  const RtpStatus status = rtcp_.OnRtcp(receive_buffer_.data(), length, remote_ssrc_, arrival_us);
+  if (status != RtpStatus::kOk) {
+    Refuse(MediaRefusal::kMalformed, events, session_id);
+    ReportFirst(status, events, session_id);
+    return;
+  }
+  ++stats_.rtcp_received;
+  // Symmetric RTCP (RFC 4961): without a signalled a=rtcp, answer where the reports come from.
+  if (options_.rtcp == RtcpMode::kPair && options_.learn_remote && options_.rtcp_remote.empty() && !from.empty()) {
+    rtcp_remote_ = from;
+  }
+}
+
+// Copies a datagram into receive_buffer_ and, on an SRTP leg, authenticates and decrypts it in
+// place (SRTCP for RTCP, RFC 3711 section 3.4); `length` becomes the plain length. False, counted
+// and reported once, when that fails.
+bool RtpLeg::TakeIn(const uint8_t* data, size_t* length, bool rtcp, SessionEventSink& events, int32_t session_id) {
+  std::memcpy(receive_buffer_.data(), data, *length);
+  if (!srtp_in_) return true;
+  uint8_t* packet = receive_buffer_.data();
+  size_t plain_length = 0;
+  const SrtpStatus status = rtcp ? srtp_in_->UnprotectRtcp(packet, *length, &plain_length)
+                                 : srtp_in_->UnprotectRtp(packet, *length, &plain_length);
+  if (status != SrtpStatus::kOk) {
+    Refuse(MediaRefusal::kSrtpFailed, events, session_id);
+    ReportFirst(RtpStatus::kAuthenticationFailed, events, session_id);
+    return false;
+  }
+  *length = plain_length;
+  return true;
+}
+
+const SocketAddress& RtpLeg::RtcpDestination() const {
+  if (options_.rtcp == RtcpMode::kMux) return remote_;
+  return rtcp_remote_.empty() ? rtcp_default_ : rtcp_remote_;
+}
+
+// RFC 3550 section 6: reports on the session's schedule, protected as SRTCP on an SRTP leg
+// (RFC 3711 section 3.4) and never sent in clear there.
+void RtpLeg::MaybeSendRtcp(int64_t now_us) {
+  if (options_.rtcp == RtcpMode::kOff) return;
+  const size_t reserve = srtp_out_ ? SrtpContext::kMaxTrailerBytes : 0;
+  size_t length = rtcp_.MaybeWriteReport(now_us, timestamp_, remote_ssrc_, rtcp_buffer_.data(), rtcp_buffer_.size() - reserve);
+  if (length == 0) return;
+  if (srtp_out_ && srtp_out_->ProtectRtcp(rtcp_buffer_.data(), length, rtcp_buffer_.size(), &length) != SrtpStatus::kOk) {
+    ++stats_.send_dropped;
+    return;
+  }
+  UdpSocket* socket = options_.rtcp == RtcpMode::kPair ? rtcp_socket_.get() : socket_.get();
+  if (!Transmit(socket, RtcpDestination(), rtcp_buffer_.data(), length)) ++stats_.send_dropped;
 }
 
 void RtpLeg::DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink) {
@@ -365,6 +486,7 @@ RtpLeg::Stats RtpLeg::stats() const {
   stats.jitter = jitter_.stats();
   playout_.AddStats(&stats.jitter);
   stats.decode_errors += playout_.decode_errors();
+  stats.rtcp = rtcp_.stats();
   return stats;
 }
 
@@ -382,10 +504,29 @@ uint32_t RtpLeg::EventTimestamp(uint32_t audio_timestamp) const {
 
 void RtpLeg::Redirect(const SocketAddress& remote) {
   remote_ = remote;
+  rtcp_default_ = remote.WithPort(remote.port() + 1);
+  rtcp_remote_ = SocketAddress{};
   remote_learned_ = false;
   latch_.Redirect(remote);
   // The new source starts its own sequence and timeline: it plays after what is buffered.
   jitter_.NewStream();
+}
+
+void RtpLeg::TakeTransport(RtpLeg& from) {
+  socket_ = std::move(from.socket_);
+  rtcp_socket_ = std::move(from.rtcp_socket_);
+  remote_ = from.remote_;
+  remote_learned_ = from.remote_learned_;
+  rtcp_remote_ = from.rtcp_remote_;
+  rtcp_default_ = from.rtcp_default_;
+  latch_ = from.latch_;
+  remote_ssrc_ = from.remote_ssrc_;
+  last_packet_us_ = from.last_packet_us_;
+  paused_ = from.paused_;
+  // The call's counts go on; the jitter buffer's and RTCP's belong to the old stream.
+  stats_ = from.stats_;
+  reported_statuses_ = from.reported_statuses_;
+  reported_refusals_ = from.reported_refusals_;
 }
 
 bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
@@ -407,6 +548,18 @@ bool RtpLeg::SwitchCodec(CodecId codec, int payload_type) {
 // A fresh context: every remote SSRC's ROC, highest sequence and replay window (the per-SSRC
 // stream table, RFC 3711 section 3.2.3) belonged to the old master key and start over with the
 // new one.
+void RtpLeg::SetSrtp(const SrtpProfile* profile, const uint8_t local_key[30], const uint8_t remote_key[30]) {
+  options_.srtp = profile != nullptr;
+  if (profile == nullptr) {
+    srtp_in_.reset();
+    srtp_out_.reset();
+    return;
+  }
+  options_.srtp_profile = *profile;
+  srtp_in_ = std::make_unique<SrtpContext>(*profile, remote_key, remote_key + 16);
+  srtp_out_ = std::make_unique<SrtpContext>(*profile, local_key, local_key + 16);
+}
+
 bool RtpLeg::RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]) {
   if (!srtp_in_) return false;
   srtp_in_ = std::make_unique<SrtpContext>(profile, remote_key, remote_key + 16);

@@ -26,10 +26,15 @@
 #include "media/rate_bridge.h"
 #include "media/source_latch.h"
 #include "net/udp_socket.h"
+#include "rtp/rtcp_session.h"
 #include "rtp/rtp_status.h"
 #include "rtp/srtp_context.h"
 
 namespace parley {
+
+// Where RTCP travels (RFC 3550 section 6, RFC 5761): not at all (a transport that runs its own,
+// such as werift's), on the RTP port (a=rtcp-mux negotiated), or on the port after it.
+enum class RtcpMode : uint8_t { kOff = 0, kMux = 1, kPair = 2 };
 
 struct RtpLegOptions {
   CodecId codec = CodecId::kPcmu;
@@ -49,6 +54,8 @@ struct RtpLegOptions {
   // Transport: a socket of its own bound to local_host:local_port (0 = any free port), or none
   // when JS carries the packets (ingest / DrainExternal).
   bool own_socket = true;
+  // Bind nothing: the leg takes another's sockets (TakeTransport) before it is used.
+  bool take_transport = false;
   std::string local_host = "127.0.0.1";
   int local_port = 0;
   // With local_port 0: the operator's RTP port range (0/0: any free port).
@@ -62,6 +69,10 @@ struct RtpLegOptions {
   // Strict source, learning window and re-latch rules; `signalled` is taken from `remote`.
   SourceLatchConfig source;
   bool send_silence = true;
+  RtcpMode rtcp = RtcpMode::kOff;
+  // With kPair: where the peer reads RTCP when it said so (SDP a=rtcp, RFC 3605); empty: the
+  // remote RTP port + 1, or the source of the peer's own RTCP once it arrived.
+  SocketAddress rtcp_remote;
 
   // SDES-SRTP (RFC 4568): 16-byte master key followed by 14-byte master salt, one per direction.
   bool srtp = false;
@@ -103,14 +114,17 @@ class RtpLeg final : public NetworkLeg {
   void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
   bool SendDtmf(const char* digits, size_t count) override;
   UdpSocket* socket() override { return socket_.get(); }
+  UdpSocket* rtcp_socket() override { return rtcp_socket_.get(); }
   void OnDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
                   SessionEventSink& events, int32_t session_id) override;
+  void OnRtcpDatagram(const uint8_t* data, size_t length, const SocketAddress& from, int64_t arrival_us,
+                      SessionEventSink& events, int32_t session_id) override;
   bool active() const override { return latch_.latched(); }
   void set_paused(bool paused) override { paused_ = paused; }
   // RFC 3550 section 5.1: the timestamp counts sampling instants, sent or not.
   void SkipFrames(int64_t frames) override {
     timestamp_ += static_cast<uint32_t>(frames) * rtp_samples_per_frame_;
-    pending_bytes_ = 0;  // a packet never spans skipped time
+    DropPending();  // a packet never spans skipped time
   }
   RtpLeg* AsRtp() override { return this; }
 
@@ -123,10 +137,19 @@ class RtpLeg final : public NetworkLeg {
   // authenticated with them from now on; our own key and stream continue. False, and nothing
   // changed, on a leg without SRTP (a key cannot turn plain RTP into SRTP one way).
   bool RekeyRemote(SrtpProfile profile, const uint8_t remote_key[30]);
+  // A re-INVITE turned SDES-SRTP on, off (`profile` null) or to another suite (RFC 3264 section 8,
+  // RFC 4568 section 7.1.4): both directions start fresh contexts with the new answer's keys, so
+  // SRTP and SRTCP follow from the next packet.
+  void SetSrtp(const SrtpProfile* profile, const uint8_t local_key[30], const uint8_t remote_key[30]);
   // A re-INVITE changed the codec or its payload type (RFC 3264 section 8.3.2). Only to a codec
   // with the same clock, frame size and PCM rate (G.711 mu-law <-> A-law): the buffers sized at
   // construction still fit. False, and nothing changed, otherwise.
   bool SwitchCodec(CodecId codec, int payload_type);
+  // A leg for a new codec takes over this call's transport from `from` (a re-INVITE to or from
+  // Opus): its sockets, addresses, source latch, peer SSRC, pause and counters. Its own SSRC and
+  // RTP clock are new (RFC 7160 section 4.1: one SSRC per clock rate). Built without a socket.
+  void TakeTransport(RtpLeg& from);
+  int bot_rate_hz() const { return options_.bot_rate_hz; }
   // Hands every packet queued for a JS-carried transport to `sink`, then forgets them.
   void DrainExternal(const std::function<void(const uint8_t*, size_t)>& sink);
   // Adds this leg's refusals, by MediaRefusal, to `totals` (kMediaRefusalCount entries).
@@ -143,23 +166,38 @@ class RtpLeg final : public NetworkLeg {
     uint64_t send_dropped = 0;     // no remote yet, or the transport refused
     uint64_t ssrc_changes = 0;
     JitterBufferStats jitter;
+    RtcpStats rtcp;
   };
   Stats stats() const;
   const char* codec_name() const;
 
  private:
   void Send(const uint8_t* packet, size_t length);
+  bool Transmit(UdpSocket* socket, const SocketAddress& to, const uint8_t* packet, size_t length);
+  void MaybeSendRtcp(int64_t now_us);
+  bool TakeIn(const uint8_t* data, size_t* length, bool rtcp, SessionEventSink& events, int32_t session_id);
+  const SocketAddress& RtcpDestination() const;
   void SendRtp(uint8_t payload_type, bool marker, uint32_t timestamp, const uint8_t* payload, size_t length);
   void ReportFirst(RtpStatus status, SessionEventSink& events, int32_t session_id);
   uint32_t EventTimestamp(uint32_t audio_timestamp) const;
   void SendPacketized(const uint8_t* encoded, size_t length, uint32_t timestamp, bool talkspurt_start);
+  void SendOpusPackets(const int16_t* pcm, uint32_t timestamp, bool talkspurt_start);
+  void EncodeAndSend(const int16_t* pcm, size_t samples, uint32_t timestamp, bool marker);
+  // A frame not sent as audio: what a packet was gathering is dropped, so no packet spans a gap.
+  void DropPending() {
+    pending_bytes_ = 0;
+    pending_pcm_samples_ = 0;
+  }
   void Refuse(MediaRefusal refusal, SessionEventSink& events, int32_t session_id);
 
   RtpLegOptions options_;
   const CodecInfo& codec_;
   int pcm_rate_hz_;  // the rate PCM is exchanged with the codec at (CodecPcmRateHz)
   std::unique_ptr<UdpSocket> socket_;
+  std::unique_ptr<UdpSocket> rtcp_socket_;
   SocketAddress remote_;
+  SocketAddress rtcp_remote_;  // kPair: signalled (a=rtcp) or learned from the peer's RTCP
+  SocketAddress rtcp_default_; // kPair: remote_ with port + 1
   std::unique_ptr<SrtpContext> srtp_in_;
   std::unique_ptr<SrtpContext> srtp_out_;
   std::unique_ptr<FrameDecoder> decoder_;
@@ -183,6 +221,8 @@ class RtpLeg final : public NetworkLeg {
   uint32_t initial_timestamp_;
   int event_clock_hz_;
 
+  RtcpSession rtcp_;
+  std::vector<uint8_t> rtcp_buffer_;
   std::vector<uint8_t> receive_buffer_;
   std::vector<uint8_t> send_buffer_;
   std::vector<uint8_t> payload_buffer_;
@@ -194,6 +234,10 @@ class RtpLeg final : public NetworkLeg {
   uint32_t packet_samples_ = 0;
   std::vector<uint8_t> pending_;
   size_t pending_bytes_ = 0;
+  // Opus at another ptime than the frame's: PCM samples per packet, and the PCM gathered for one.
+  size_t opus_packet_samples_ = 0;
+  std::vector<int16_t> pending_pcm_;
+  size_t pending_pcm_samples_ = 0;
   uint32_t pending_timestamp_ = 0;
   bool pending_marker_ = false;
   uint32_t reported_statuses_ = 0; // bit per RtpStatus already reported once

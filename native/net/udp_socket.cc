@@ -45,6 +45,18 @@ bool SocketAddress::SameAs(const SocketAddress& other) const {
   return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(in6_addr)) == 0;
 }
 
+bool SocketAddress::SameHostAs(const SocketAddress& other) const {
+  if (empty() || other.empty()) return false;
+  return SameAs(other.WithPort(port()));
+}
+
+SocketAddress SocketAddress::WithPort(int port) const {
+  SocketAddress copy = *this;
+  if (storage.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&copy.storage)->sin_port = htons(static_cast<uint16_t>(port));
+  if (storage.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&copy.storage)->sin6_port = htons(static_cast<uint16_t>(port));
+  return copy;
+}
+
 std::string SocketAddress::host() const {
   char text[INET6_ADDRSTRLEN] = {0};
   if (storage.ss_family == AF_INET) {

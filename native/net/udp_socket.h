@@ -22,6 +22,10 @@ struct SocketAddress {
   // Throws std::invalid_argument for an unparsable host or a port outside 0..65535.
   static SocketAddress FromHostPort(const std::string& host, int port);
   bool SameAs(const SocketAddress& other) const;
+  // The same address, whatever the ports (a peer's RTCP comes from its RTP port + 1).
+  bool SameHostAs(const SocketAddress& other) const;
+  // This address with another port.
+  SocketAddress WithPort(int port) const;
   std::string host() const;
   int port() const;
   bool empty() const { return length == 0; }

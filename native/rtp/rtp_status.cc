@@ -15,6 +15,8 @@ const char* RtpStatusName(RtpStatus status) {
     case RtpStatus::kAuthenticationFailed: return "authentication_failed";
     case RtpStatus::kUnexpectedPayloadType: return "unexpected_payload_type";
     case RtpStatus::kBufferTooSmall: return "buffer_too_small";
+    case RtpStatus::kRtcpNotCompound: return "rtcp_not_compound";
+    case RtpStatus::kRtcpBadLength: return "rtcp_bad_length";
   }
   return "unknown";
 }

@@ -17,6 +17,9 @@ enum class RtpStatus : uint8_t {
   kAuthenticationFailed = 8, // SRTP authentication, replay or index check failed
   kUnexpectedPayloadType = 9,
   kBufferTooSmall = 10,      // serialize target too small
+  // RTCP (RFC 3550 appendix A.2's validity check of a compound packet):
+  kRtcpNotCompound = 11,     // the first packet is not an SR or RR, or padding before the last
+  kRtcpBadLength = 12,       // a length field disagrees with the datagram or the report count
 };
 
 const char* RtpStatusName(RtpStatus status);

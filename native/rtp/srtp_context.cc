@@ -8,20 +8,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "rtp/network_order.h"
+
 namespace parley {
-namespace {
-
-uint32_t ReadU32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
-void WriteU32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-}  // namespace
 
 const char* SrtpStatusName(SrtpStatus status) {
   switch (status) {

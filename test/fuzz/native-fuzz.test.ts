@@ -17,6 +17,7 @@ const corpus = (harness: string): string => join(import.meta.dirname, '..', '..'
 const harnesses = [
   { name: 'rtp_packet', sources: ['native/fuzz/rtp_packet_fuzzer.cc'], iterations: 200_000 },
   { name: 'srtp_unprotect', sources: ['native/fuzz/srtp_unprotect_fuzzer.cc'], iterations: 10_000 },
+  { name: 'rtcp_parser', sources: ['native/fuzz/rtcp_parser_fuzzer.cc'], iterations: 100_000 },
   { name: 'telephone_event', sources: ['native/fuzz/telephone_event_fuzzer.cc'], iterations: 100_000 },
   { name: 'media_session_ingest', sources: ['native/fuzz/media_session_ingest_fuzzer.cc'], iterations: 600 },
   { name: 'pcm_frame', sources: ['native/fuzz/pcm_frame_fuzzer.cc'], iterations: 1_000 },

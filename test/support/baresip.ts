@@ -9,7 +9,7 @@
 //   await phone.command('sndcode', '42#');     // RFC 4733 digits toward Asterisk
 //   phone.events;                              // CALL_DTMF_START ... for digits it received
 //   phone.heard();                             // decoded audio it received (8 kHz)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -51,12 +51,15 @@ export class Baresip {
   }
 
   // `account`: the account line's parameters (codecs, mediaenc ...); `modules`: extra modules
-  // to load (opus.so, srtp.so ...).
-  static async start(options: { dir: string; speakWav: string; account?: string; modules?: string[] }): Promise<Baresip> {
+  // to load (opus.so, srtp.so ...); `config`: extra config lines (`rtcp_mux yes` ...).
+  static async start(options: { dir: string; speakWav: string; account?: string; modules?: string[]; config?: string[] }): Promise<Baresip> {
     if (!existsSync('/usr/bin/baresip')) throw new BaresipUnavailableError('baresip is not installed: apt-get install baresip (test/setup/install-deps.sh installs it)');
     mkdirSync(options.dir, { recursive: true });
     const controlPort = await freeTcpPort();
-    const sipPort = await freeUdpPort();
+    // baresip listens for SIP on TCP too, at the same port: a UDP port that equals the control
+    // port (free on UDP, taken on TCP by the control listener) made it exit with EADDRINUSE.
+    let sipPort = await freeUdpPort();
+    while (sipPort === controlPort) sipPort = await freeUdpPort();
     writeFileSync(
       join(options.dir, 'config'),
       [
@@ -71,6 +74,8 @@ export class Baresip {
         'audio_srate 8000',
         'audio_channels 1',
         'rtp_ports 40000-40999',
+        // baresip runs RTCP on every call, on the RTP port + 1 unless `rtcp_mux yes`.
+        ...(options.config ?? []),
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module aufile.so',
@@ -160,10 +165,21 @@ export class Baresip {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  // Everything baresip decoded from the call (sndfile's dump of the receive direction).
+  // Everything baresip decoded from the call (sndfile's dump of the receive direction), as mono:
+  // an Opus call's dump is stereo (baresip 1.0 decodes opus/48000/2 as two channels), which sox
+  // mixes down. Empty while the dump is not there or not readable yet.
   heard(): Int16Array {
     const dump = readdirSync(this.dir).find((name) => name.startsWith('dump-') && name.endsWith('-dec.wav'));
-    return dump ? parseWav(readFileSync(join(this.dir, dump))).samples : new Int16Array(0);
+    if (!dump) return new Int16Array(0);
+    const wav = readFileSync(join(this.dir, dump));
+    if (wav.length < 44 || wav.readUInt16LE(22) === 1) return parseWav(wav).samples;
+    const mono = join(this.dir, 'heard-mono.wav');
+    try {
+      execFileSync('sox', [join(this.dir, dump), '-c', '1', mono]);
+    } catch {
+      return new Int16Array(0);
+    }
+    return parseWav(readFileSync(mono)).samples;
   }
 
   async stop(): Promise<void> {

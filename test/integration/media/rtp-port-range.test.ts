@@ -41,6 +41,19 @@ describe('RTP port range (PARLEY_RTP_PORT_MIN/MAX)', () => {
     expect(engine.createRtpSession('again', { codec: 'PCMU', ...range }).localPort).toBe(ports[0]!.localPort);
   });
 
+  it('binds RTP on an even port and RTCP on the next one when RTCP is not muxed (RFC 3550 section 11), inside the range', async () => {
+    engine = new MediaEngine({ clock: 'manual' });
+    const min = (await freeUdpPort()) & ~1;
+    // Six ports: three pairs, the middle one half taken by another process.
+    const range = { localPortMin: min, localPortMax: min + 5 };
+    sockets.push(await bind(min + 3));
+    const pairs = [0, 1].map(() => engine!.createRtpSession('paired', { codec: 'PCMU', rtcp: 'pair', ...range }).localPort!).sort();
+    expect(pairs).toEqual([min, min + 4]);
+    // Each RTCP port is taken by its leg.
+    for (const port of pairs) await expect(bind(port + 1)).rejects.toThrow(/EADDRINUSE/);
+    expect(() => engine!.createRtpSession('no-pair-left', { codec: 'PCMU', rtcp: 'pair', ...range })).toThrow(/no free RTP\/RTCP port pair/);
+  });
+
   it('refuses a half or reversed range before binding anything', () => {
     engine = new MediaEngine({ clock: 'manual' });
     expect(() => engine!.createRtpSession('bad', { codec: 'PCMU', localPortMin: 40_000 })).toThrow(/range/);

@@ -53,6 +53,8 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   const digits: string[] = [];
   // Caller frames the bot got: one per 20 ms whether or not the phone sends, so they measure call time.
   let botFrames = 0;
+  // Of those, frames carrying the phone's tone (above -30 dBFS).
+  let botLoudFrames = 0;
   let relay: Socket | undefined;
 
   // A SIP relay on UDP that renames the suite of the phone's one crypto line from
@@ -82,7 +84,10 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     sessions.push(media as MediaSession);
     media.play(sine(BOT_RATE_HZ * 60, BOT_RATE_HZ, 440, 8000));
     const onDigit = (digit: string): void => void digits.push(digit);
-    const onAudio = (): void => void botFrames++;
+    const onAudio = (pcm: Int16Array): void => {
+      botFrames++;
+      if (rmsDbfs(pcm) > -30) botLoudFrames++;
+    };
     media.on('dtmf', onDigit);
     media.on('audio', onAudio);
     return {
@@ -94,9 +99,9 @@ describe('baresip -> Parley direct SIP endpoint', () => {
   };
 
   // `via`: a relay between the phone and Parley (its port is dialled instead of Parley's).
-  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>, target?: (endpoint: SipEndpoint) => string, options: SipEndpointOptions = {}): Promise<MediaSession> => {
+  const call = async (account: string, modules: string[] = [], speakWav = 'speak.wav', via?: (parley: { address: string; port: number }) => Promise<number>, target?: (endpoint: SipEndpoint) => string, options: SipEndpointOptions = {}, phoneConfig: string[] = []): Promise<MediaSession> => {
     endpoint = await SipEndpoint.start({ port: 0, ...options }, { calls: new CallService({ engine, calls, startBot: toneBot, maxCallMs: 60_000, logger }), logger, media: { host: '127.0.0.1', session: { bargeIn: false, botRateHz: BOT_RATE_HZ } } });
-    phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules });
+    phone = await Baresip.start({ dir: mkdtempSync(join(dir, 'phone-')), speakWav: join(dir, speakWav), account, modules, config: phoneConfig });
     const port = via ? await via(endpoint.local) : endpoint.local.port;
     await phone.dial(target ? target(endpoint) : `sip:bot@127.0.0.1:${port}`);
     await phone.event('CALL_ESTABLISHED');
@@ -122,6 +127,7 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     sessions.length = 0;
     digits.length = 0;
     botFrames = 0;
+    botLoudFrames = 0;
     offered.length = 0;
   });
   afterAll(() => {
@@ -194,6 +200,34 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     });
   }
 
+  // Opus at other packet durations (RFC 7587 section 4.2, RFC 6716 section 2.1.4): the phone asks
+  // for a=ptime, Parley sends Opus frames of that length, and the phone sends them too.
+  for (const ptimeMs of [10, 40, 60]) {
+    it(`sends and receives ${ptimeMs} ms Opus packets with a phone that asks for a=ptime:${ptimeMs}: each side hears the other`, async () => {
+      const media = await call(`audio_codecs=opus/48000/2;ptime=${ptimeMs}`, ['opus.so'], 'speak48k.wav');
+      expect(media.networkCodec).toBe('opus');
+      // Counted from the latch: baresip's c= is not the address it sends from (see the DTMF test).
+      await until(() => (media.stats().packetsReceived ?? 0) > 0 && (media.stats().packetsSent ?? 0) > 0, 'audio both ways');
+      const start = { sent: media.stats().packetsSent ?? 0, received: media.stats().packetsReceived ?? 0, frames: botFrames, loud: botLoudFrames };
+      await until(() => botFrames >= start.frames + 100, 'two seconds of call');
+      const stats = media.stats();
+      const elapsedMs = (botFrames - start.frames) * 20;
+      const sent = (stats.packetsSent ?? 0) - start.sent;
+      const received = (stats.packetsReceived ?? 0) - start.received;
+      console.info(`opus ptime ${ptimeMs}: sent ${sent}, received ${received} packets in ${elapsedMs} ms; bot heard the tone in ${botLoudFrames - start.loud} frames`);
+      expect(Math.abs(elapsedMs / sent - ptimeMs)).toBeLessThan(ptimeMs * 0.1);
+      expect(Math.abs(elapsedMs / received - ptimeMs)).toBeLessThan(ptimeMs * 0.15);
+      // The phone's tone reached the bot through its packets' decoding, without gaps of silence.
+      expect(botLoudFrames - start.loud).toBeGreaterThan(90);
+      expect(stats.decodeErrors).toBe(0);
+
+      await phone!.command('hangup');
+      await phone!.event('CALL_CLOSED');
+      await until(() => phone!.heard().length > 0, 'the phone recording');
+      expect(rmsDbfs(phone!.heard())).toBeGreaterThan(-30);
+    });
+  }
+
   // baresip 1.0 offers only AES_CM_128_HMAC_SHA1_80 and has no setting to change that: for _32
   // its offer is renamed in transit (onlySha1_32), and the phone runs whichever the answer names.
   for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as const) {
@@ -235,4 +269,57 @@ describe('baresip -> Parley direct SIP endpoint', () => {
     await ended;
     await phone!.event('CALL_CLOSED');
   });
+  // RTCP both ways (RFC 3550 section 6.4): baresip's CALL_RTCP event carries its RTCP statistics
+  // (libre's rtcp_stats): `rx.sent` is the packet count of Parley's SR, `tx.lost`/`tx.jit` what
+  // Parley's report block said about the phone's stream, `rtt` (µs) what the phone computed from
+  // that block's LSR/DLSR. Parley's own stats carry the RTT from the phone's block and its loss
+  // and jitter about Parley's stream.
+  const rtcpVariants = [
+    { name: 'on the RTP port + 1', account: 'audio_codecs=PCMU', modules: [] as string[], config: [] as string[] },
+    { name: 'multiplexed on the RTP port (a=rtcp-mux)', account: 'audio_codecs=PCMU', modules: [], config: ['rtcp_mux yes'] },
+    { name: 'as SRTCP on an SDES-SRTP call', account: 'audio_codecs=PCMU;mediaenc=srtp-mand', modules: ['srtp.so'], config: [] },
+  ];
+  for (const variant of rtcpVariants) {
+    it(`exchanges RTCP reports with the phone ${variant.name}: RTT measured at both ends, loss and jitter reported`, { timeout: 90_000 }, async () => {
+      const media = await call(variant.account, variant.modules, 'speak.wav', undefined, undefined, {}, variant.config);
+      interface PhoneRtcp { tx: { sent: number; lost: number; jit: number }; rx: { sent: number; lost: number; jit: number }; rtt: number }
+      const phoneReports = (): PhoneRtcp[] =>
+        phone!.events.filter((event) => event.type === 'CALL_RTCP' && event.rtcp_stats !== undefined).map((event) => event.rtcp_stats as PhoneRtcp);
+      // Two report rounds each way (5 s apart on average) before both ends have an RTT.
+      const rtcpWaitMs = 45_000;
+      const deadline = Date.now() + rtcpWaitMs;
+      while (!((media.stats().rtcp?.rttSamples ?? 0) > 0 && phoneReports().some((report) => report.rtt > 0))) {
+        if (Date.now() > deadline) throw new Error(`no RTT at both ends within ${rtcpWaitMs} ms: Parley ${JSON.stringify(media.stats().rtcp)}, phone ${JSON.stringify(phoneReports())}`);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // polling counters nothing announces
+      }
+      const stats = media.stats();
+      const rtcp = stats.rtcp!;
+      const phoneReport = phoneReports().filter((report) => report.rtt > 0).at(-1)!;
+      console.info(`RTCP ${variant.name}: Parley ${JSON.stringify(rtcp)}; phone ${JSON.stringify(phoneReport)}`);
+      // Parley read the phone's reports: a loopback round trip, and no loss of Parley's stream.
+      expect(rtcp.malformed).toBe(0);
+      expect(rtcp.received).toBeGreaterThanOrEqual(1);
+      expect(rtcp.rttLastMs!).toBeGreaterThanOrEqual(0);
+      expect(rtcp.rttLastMs!).toBeLessThan(100);
+      expect(rtcp.remote).toBeDefined();
+      expect(rtcp.remote!.cumulativeLost).toBeLessThanOrEqual(1);
+      expect(rtcp.remote!.jitterMs).toBeLessThan(40);
+      // The phone read Parley's: its SR's packet count is a count Parley really sent, and the RTT
+      // the phone derived from Parley's LSR/DLSR is a loopback one (a wrong DLSR unit or a missing
+      // LSR gives 0 or seconds).
+      expect(phoneReport.rx.sent).toBeGreaterThan(50);
+      expect(phoneReport.rx.sent).toBeLessThanOrEqual(stats.packetsSent ?? 0);
+      expect(phoneReport.rtt).toBeLessThan(100_000);
+      expect(phoneReport.tx.lost).toBeLessThanOrEqual(1);
+      expect(stats.srtpFailed).toBe(0);
+      if (variant.config.includes('rtcp_mux yes')) expect(phone!.log).toContain('RTP/RTCP multiplexing enabled');
+
+      // The call's quality score, in the end-of-call line's shape: a clean loopback G.711 call
+      // scores near the codec's maximum (R 93.2, MOS 4.41).
+      const quality = calls.list()[0]!.quality!;
+      expect(quality.rttMs).toBeDefined();
+      expect(quality.mos).toBeGreaterThan(4.2);
+      expect(quality.outbound).toBeDefined();
+    });
+  }
 });

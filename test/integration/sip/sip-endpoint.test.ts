@@ -10,6 +10,7 @@ import { registry } from '../../../engine/metrics.js';
 import { mutants } from '../../support/mutate.js';
 import { SipEndpoint, type SipEndpointDeps } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import type { SipEndpointOptions } from '../../../gateway-adapters/sip/sip-endpoint-options.js';
+import { OpusDecoder, OpusEncoder } from '../../../engine/native/opus.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
 import type { SipResponse } from '../../../gateway-adapters/sip/sip-message.js';
 import { offerSdp, SipTestClient, toTagOf, type Dialog } from '../../support/sip-client.js';
@@ -98,6 +99,14 @@ describe('direct SIP endpoint over real UDP', () => {
     dialog.toTag = toTagOf(ok);
     client.ack(dialog, true);
     return { dialog, answer: ok.body };
+  };
+
+  // A re-INVITE inside the dialog, its final response, and the ACK.
+  const reinvite = async (client: SipTestClient, dialog: Dialog, cseq: number, sdp: string): Promise<SipResponse> => {
+    client.sendRaw(client.request('INVITE', dialog, cseq, { body: sdp, headers: [['Content-Type', 'application/sdp']], branch: `z9hG4bKre${cseq}` }));
+    const response = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === `${cseq} INVITE` && message.status >= 200).then((r) => r.message as SipResponse);
+    client.sendRaw(client.request('ACK', dialog, cseq, { branch: `z9hG4bKreack${cseq}` }));
+    return response;
   };
 
   beforeAll(() => {
@@ -229,16 +238,82 @@ describe('direct SIP endpoint over real UDP', () => {
     await client.waitForResponse(dialog.callId, 'BYE', 200);
   });
 
+  it('turns SDES-SRTP on by re-INVITE (new keys both ways), then off again: the audio follows each answer', async () => {
+    const { client } = await start({ srtp: 'optional' });
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    expect(answer).not.toContain('a=crypto');
+    await expect.poll(() => calls.size).toBe(1);
+
+    const key = Buffer.alloc(30, 0x33);
+    const secured = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, extra: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key.toString('base64')}`] }));
+    expect(secured.status).toBe(200);
+    const ours = Buffer.from(/a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)/.exec(secured.body)![1]!, 'base64');
+    // werift's SRTP (an implementation independent of Parley's; it has no _32 suite).
+    const srtp = new SrtpSession({ profile: 1, keys: { localMasterKey: key.subarray(0, 16), localMasterSalt: key.subarray(16), remoteMasterKey: ours.subarray(0, 16), remoteMasterSalt: ours.subarray(16) } });
+    const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
+    const payloads = frames(speech8k, 160).map((frame) => Buffer.from(alawmulaw.mulaw.encode(frame)));
+    const port = answerPort(secured.body);
+    const startMs = performance.now();
+    const before = peer.received.length;
+    for (let i = 0; i < payloads.length; i++) {
+      const waitMs = startMs + 20 * i - performance.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs)); // pacing, one packet per 20 ms
+      peer.sendRaw(srtp.encrypt(payloads[i]!, new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x9999, sequenceNumber: 700 + i, timestamp: 160 * i, marker: i === 0 })), port);
+    }
+    await peer.waitFor(before + payloads.length);
+    // Parley's packets after the answer carry the 80-bit tag and decrypt with its new key; the
+    // caller's speech came back through them.
+    const securedPackets = peer.received.slice(before).map(({ packet }) => packet.serialize()).filter((bytes) => bytes.length === 12 + 160 + 10);
+    expect(securedPackets.length).toBeGreaterThan(payloads.length / 2);
+    const returned = Int16Array.from(securedPackets.flatMap((bytes) => [...alawmulaw.mulaw.decode(srtp.decrypt(bytes).subarray(12))]));
+    expect(segmentCorrelation(speech8k, returned, 8000)).toBeGreaterThan(0.8);
+
+    const plain = await reinvite(client, dialog, 3, offerSdp({ port: peer.port }));
+    expect(plain.status).toBe(200);
+    expect(plain.body).not.toContain('a=crypto');
+    const sincePlain = peer.received.length;
+    await peer.waitFor(sincePlain + 20);
+    // Plain RTP again: a bare 160-byte PCMU payload, no tag.
+    expect(peer.received.slice(-10).every(({ packet }) => packet.serialize().length === 12 + 160)).toBe(true);
+    client.sendRaw(client.request('BYE', dialog, 4, { branch: 'z9hG4bKbyesrtp' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
+  it('moves a PCMU call to Opus when a re-INVITE offers only Opus: a new leg on the same port, the speech comes back Opus encoded', async () => {
+    const { client } = await start();
+    const peer = await rtpPeer();
+    const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
+    await expect.poll(() => calls.size).toBe(1);
+    const moved = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, payloads: '111 101' }));
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatch(/^m=audio \d+ RTP\/AVP 111 101\r?$/m);
+    expect(answerPort(moved.body)).toBe(answerPort(answer));
+    expect(calls.list()[0]!.media!.codec).toBe('opus');
+
+    const speech16k = renderSpeech(TEXT, { rateHz: 16000 });
+    const encoder = new OpusEncoder({ sampleRateHz: 16000 });
+    const payloads = frames(speech16k, 320).map((frame) => encoder.encode(frame));
+    const before = peer.received.length;
+    await peer.stream(payloads, answerPort(answer), { payloadType: 111, ssrc: 0x6161, samplesPerFrame: 960 });
+    await peer.waitFor(before + payloads.length + 10);
+    const back = peer.received.slice(before).map(({ packet }) => packet).filter((packet) => packet.header.payloadType === 111);
+    expect(back.length).toBeGreaterThan(payloads.length);
+    const decoder = new OpusDecoder(16000);
+    const returned = Int16Array.from(back.flatMap((packet) => [...decoder.decode(packet.payload)]));
+    expect(segmentCorrelation(speech16k, returned, 16000)).toBeGreaterThan(0.7);
+    client.sendRaw(client.request('BYE', dialog, 3, { branch: 'z9hG4bKbyeopus' }));
+    await client.waitForResponse(dialog.callId, 'BYE', 200);
+  });
+
   it('switches from PCMU to PCMA when a re-INVITE offers only A-law: the speech comes back A-law encoded', async () => {
     const { client } = await start();
     const peer = await rtpPeer();
     const { dialog, answer } = await connect(client, offerSdp({ port: peer.port }));
     await expect.poll(() => calls.size).toBe(1);
-    client.sendRaw(client.request('INVITE', dialog, 2, { body: offerSdp({ port: peer.port, payloads: '8 101' }), headers: [['Content-Type', 'application/sdp']], branch: 'z9hG4bKalaw' }));
-    const switched = await client.waitFor(({ message }) => message.kind === 'response' && message.headers.get('cseq') === '2 INVITE' && message.status >= 200).then((r) => r.message as SipResponse);
+    const switched = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, payloads: '8 101' }));
     expect(switched.status).toBe(200);
     expect(switched.body).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r?$/m);
-    client.sendRaw(client.request('ACK', dialog, 2, { branch: 'z9hG4bKalawack' }));
 
     const speech8k = renderSpeech(TEXT, { rateHz: 8000 });
     const payloads = frames(speech8k, 160).map((frame) => alawmulaw.alaw.encode(frame));

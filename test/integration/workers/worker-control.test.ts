@@ -26,7 +26,7 @@ describe('media workers: refused control requests', () => {
     broken.setRemote('not an address', 5000);
     expect(await ended).toEqual(['media_control_failed']);
     // The worker still answers for the other call, and is the same process.
-    expect(await other.switchCodec('PCMA', 8)).toBe(true);
+    expect(await other.changeCodec('PCMA', 8)).toBe(true);
     expect(other.endedWith).toBeUndefined();
     expect(pool.liveWorkers).toBe(1);
     expect(pool.pidOf(0)).toBe(pid);

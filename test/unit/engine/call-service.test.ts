@@ -22,7 +22,8 @@ class ScriptedLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
   setRemote(): void {}
   redirect(): void {}
   rekeyRemote(): void {}
-  switchCodec(): Promise<boolean> {
+  setSrtp(): void {}
+  changeCodec(): Promise<boolean> {
     return Promise.resolve(false);
   }
   receiveDtmf(): void {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAnswer, negotiate, renegotiate, type SdpPolicy } from '../../../../gateway-adapters/sip/sdp-offer-answer.js';
+import { buildAnswer, needsNewLeg, negotiate, renegotiate, type SdpPolicy } from '../../../../gateway-adapters/sip/sdp-offer-answer.js';
 
 const policy: SdpPolicy = { codecs: ['opus', 'PCMU', 'PCMA'], srtp: 'optional' };
 const key = Buffer.alloc(30, 7).toString('base64');
@@ -84,7 +84,7 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(janusOffer.replace('c=IN IP4 198.18.0.2', 'c=IN IP4 0.0.0.0'), policy).audio.direction).toBe('inactive');
   });
 
-  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches, Opus, telephone-event or suite changes refused (488)', () => {
+  it('re-negotiates against the offer in force: a new address and peer key, our key kept; G.711 switches, Opus <-> G.711 moves (a new leg) and SRTP suite changes (with a new key of ours) followed, a telephone-event change alone refused (488)', () => {
     const first = negotiate(janusOffer, policy).audio;
     const newKey = Buffer.alloc(30, 9).toString('base64');
     const moved = janusOffer.replace(/198\.18\.0\.2/g, '198.18.0.3').replace('m=audio 21000', 'm=audio 22000').replace(key, newKey);
@@ -92,17 +92,29 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(next).toMatchObject({ codec: 'opus', remoteHost: '198.18.0.3', remotePort: 22000 });
     expect(Buffer.from(next.srtp!.remoteKey).equals(Buffer.alloc(30, 9))).toBe(true);
     expect(next.srtp!.localKey).toBe(first.srtp!.localKey);
-    expect(() => renegotiate(janusOffer.replace(/\b111\b/g, '112'), policy, first)).toThrow(/488/);
+    // A new Opus payload type: a new leg (the running one switches only G.711 in place).
+    const opus112 = renegotiate(janusOffer.replace(/\b111\b/g, '112'), policy, first).audio;
+    expect(opus112).toMatchObject({ codec: 'opus', payloadType: 112 });
+    expect(needsNewLeg(first, opus112)).toBe(true);
+    // telephone-event moved without a codec change: the running leg cannot follow.
+    expect(() => renegotiate(janusOffer.replace(/\b101\b/g, '102'), policy, first)).toThrow(/488/);
     // G.711 can switch within the call (same clock and frame size); the call's codec is kept while offered.
     const pcmu = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 8 101'), policy).audio;
     expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 0 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMU', payloadType: 0 });
     expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 101'), policy, pcmu).audio).toMatchObject({ codec: 'PCMA', payloadType: 8 });
-    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101'), policy, pcmu)).toThrow(/488/);
-    expect(() => renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first)).toThrow(/488/);
-    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first)).toThrow(/488/);
+    const toOpus = renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101').replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy, pcmu).audio;
+    // The new leg takes the offer's packetization.
+    expect(toOpus).toMatchObject({ codec: 'opus', payloadType: 111, packetMs: 40 });
+    expect(needsNewLeg(pcmu, toOpus)).toBe(true);
+    expect(needsNewLeg(pcmu, renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 101'), policy, pcmu).audio)).toBe(false);
+    const resuited = renegotiate(janusOffer.replace('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'), policy, first).audio;
+    expect(resuited.srtp!.suite).toBe('AES_CM_128_HMAC_SHA1_32');
+    // Fresh contexts both ways: the same master key must not run under another suite.
+    expect(Buffer.from(resuited.srtp!.localKey).equals(first.srtp!.localKey)).toBe(false);
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101'), policy, first).audio).toMatchObject({ codec: 'PCMU', payloadType: 0 });
   });
 
-  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), 20 ms for Opus', () => {
+  it('sends and advertises the offered ptime for G.711 (10-60 ms, within maxptime), for Opus the longest of 10/20/40/60 not above it', () => {
     const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
     const pcmu = (lines: string): string => janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101').replace('a=sendrecv', `${lines}a=sendrecv`);
     expect(negotiate(pcmu('a=ptime:30\r\n'), policy).audio.packetMs).toBe(30);
@@ -111,6 +123,30 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(pcmu('a=ptime:5\r\n'), policy).audio.packetMs).toBe(10);
     expect(negotiate(pcmu('a=ptime:200\r\n'), policy).audio.packetMs).toBe(60);
     expect(negotiate(pcmu(''), policy).audio.packetMs).toBe(20);
-    expect(negotiate(janusOffer.replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv'), policy).audio).toMatchObject({ codec: 'opus', packetMs: 20 });
+    const opus = (lines: string): number => negotiate(janusOffer.replace('a=sendrecv', `${lines}a=sendrecv`), policy).audio.packetMs;
+    expect(opus('a=ptime:40\r\n')).toBe(40);
+    expect(opus('a=ptime:30\r\n')).toBe(20);
+    expect(opus('a=ptime:60\r\na=maxptime:50\r\n')).toBe(40);
+    expect(opus('a=ptime:10\r\n')).toBe(10);
+    expect(opus('')).toBe(20);
+  });
+
+  it('multiplexes RTCP only when offered a=rtcp-mux (RFC 5761 section 5.1.1), and takes the offer\'s a=rtcp port otherwise', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const plain = negotiate(janusOffer, policy);
+    expect(plain.audio).toMatchObject({ rtcpMux: false, rtcpPort: undefined });
+    expect(buildAnswer(plain, local)).not.toContain('a=rtcp-mux');
+
+    const muxed = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp-mux'), policy);
+    expect(muxed.audio.rtcpMux).toBe(true);
+    expect(buildAnswer(muxed, local)).toMatch(/^a=rtcp-mux\r$/m);
+    // A re-offer cannot move RTCP: the session's transport was set at its start.
+    expect(renegotiate(janusOffer, policy, muxed.audio).audio.rtcpMux).toBe(true);
+
+    const ported = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp:21009'), policy);
+    expect(ported.audio.rtcpPort).toBe(21009);
+    // RTCP elsewhere than the media's host is not followed (reports are read from the media's host).
+    const elsewhere = negotiate(janusOffer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp:21009 IN IP4 203.0.113.9'), policy);
+    expect(elsewhere.audio.rtcpPort).toBeUndefined();
   });
 });
