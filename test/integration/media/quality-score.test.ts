@@ -125,6 +125,8 @@ describe('call quality score under known impairments (E-model, G.107)', () => {
 
     // The end-of-call line and the ended-call histogram.
     calls.endAll('test_done');
+    // The line is written once the leg's final counts are in (a promise, even for an inline leg).
+    await until(() => lines.filter((line) => line.msg === 'call ended').length >= 3, 'the end-of-call lines');
     const ended = lines.filter((line) => line.msg === 'call ended');
     expect(ended).toHaveLength(3);
     for (const line of ended) expect(line.quality).toMatchObject({ rFactor: expect.any(Number), mos: expect.any(Number), inbound: expect.any(Object) });
