@@ -11,6 +11,10 @@ export interface NativeSessionStats {
   echoFrames: number;
   botSamplesPlayed: number;
   botSamplesDropped: number;
+  // With echo cancellation on (docs/echo-cancellation.md): the echo delay found (-1: none), the
+  // linear filter's echo reduction (dB, smoothed, last value), and the frames it skipped because
+  // nothing had been sent within its reach.
+  echo?: { delayMs: number; erleDb: number; converged: boolean; resets: number; bypassedFrames: number };
   packetsReceived?: number;
   packetsSent?: number;
   malformed?: number;

@@ -4,8 +4,13 @@
 
 namespace parley {
 
-BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz, bool echo_guard)
-    : min_speech_ms_(min_speech_ms), echo_guard_(echo_guard), frame_ms_(frame_ms), echo_(frame_ms, sample_rate_hz) {}
+BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_hz, int capture_rate_hz, bool echo_guard)
+    : min_speech_ms_(min_speech_ms),
+      echo_guard_(echo_guard),
+      frame_ms_(frame_ms),
+      bot_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
+      capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
+      echo_(frame_ms, bot_rate_hz, capture_rate_hz) {}
 
 void BargeInDetector::EndRun() {
   run_frames_ = 0;
@@ -14,14 +19,13 @@ void BargeInDetector::EndRun() {
   fired_ = false;
 }
 
-bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool speech, float snr_db,
-                              const int16_t* bot_frame) {
+bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame) {
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 240 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
   if (echo_guard_) {
-    echo_.PushSent(bot_frame, samples);
-    echo_.PushCaller(caller_frame, samples);
+    echo_.PushSent(bot_frame, bot_samples_);
+    echo_.PushCaller(capture, capture_samples_);
   }
   if (bot_frame == nullptr) {
     EndRun();

@@ -29,13 +29,16 @@ class BargeInDetector {
   static constexpr float kMinSnrDb = 1.0f;
   static constexpr int kRunGapMs = 60;
 
-  BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz, bool echo_guard = true);
+  BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_hz, int capture_rate_hz, bool echo_guard = true);
 
-  // `bot_frame` is the bot audio sent in the previous frame, nullptr when the bot is silent.
+  // `capture` is the caller's frame as it came in (capture_rate_hz, before echo cancellation:
+  // the guard recognises the echo by its resemblance to what was sent, which the canceller's
+  // partly cleaned output loses while it converges). `bot_frame` is the bot audio sent in the
+  // previous frame (bot_rate_hz), nullptr when the bot is silent.
   // `speech` is the VAD's decision for this frame alone, without hangover (a 60 ms click
   // followed by a hangover must not add up to min_speech_ms), `snr_db` the frame's power over
   // the VAD's noise estimate.
-  bool Process(const int16_t* caller_frame, size_t samples, bool speech, float snr_db, const int16_t* bot_frame);
+  bool Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame);
   int echo_frames() const { return echo_frames_; }
 
  private:
@@ -44,6 +47,8 @@ class BargeInDetector {
   int min_speech_ms_;
   bool echo_guard_;
   int frame_ms_;
+  size_t bot_samples_;
+  size_t capture_samples_;
   EchoMatcher echo_;
   int run_frames_ = 0;
   int run_speech_frames_ = 0;

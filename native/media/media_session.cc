@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "media/rate_bridge.h"
+
 namespace parley {
 
 MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg,
@@ -19,10 +21,13 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       next_frame_us_((start_us + frame_us_ - 1) / frame_us_ * frame_us_),
       vad_(leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
            options.vad_aggressiveness, options.vad_hangover_ms),
-      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
+      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, leg_->speech_rate_hz(),
+                options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
-      bot_frame_(frame_samples_) {}
+      bot_frame_(frame_samples_) {
+  if (options.echo_cancellation) leg_->rates().EnableEchoCancellation(options.echo);
+}
 
 void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
   caller_frame_count_ = 0;
@@ -64,7 +69,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(caller_frame, frame_samples_, vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
+      barge_in_.Process(leg_->rates().capture_frame(), vad_.last_raw(), vad_.last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));

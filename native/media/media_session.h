@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "dsp/echo_canceller.h"
 #include "dsp/vad.h"
 #include "media/barge_in_detector.h"
 #include "media/network_leg.h"
@@ -26,6 +27,10 @@ struct MediaSessionOptions {
   bool barge_in_enabled = true;
   int barge_in_min_speech_ms = 120;
   bool barge_in_echo_guard = true;
+  // Echo cancellation of the bot's audio in the caller's, before VAD, barge-in and the bot
+  // (docs/echo-cancellation.md); its rate is the leg's speech rate.
+  bool echo_cancellation = false;
+  EchoCancellerConfig echo;
 };
 
 class MediaSession {
@@ -33,6 +38,7 @@ class MediaSession {
   // Caller frames produced in one tick are kept until the next; a tick catches up at most this many.
   static constexpr int kMaxFramesPerTick = 8;
 
+  // std::invalid_argument when echo cancellation is asked for at a speech rate it cannot run at.
   MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us);
 
   int32_t id() const { return id_; }

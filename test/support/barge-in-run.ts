@@ -2,6 +2,7 @@
 // caller's audio is pushed one 20 ms frame per tick, optionally with an echo of what the node
 // actually sent (delayed, attenuated), and every barge-in is recorded with the frame it fired in.
 import { MediaEngine } from '../../engine/media/media-engine.js';
+import type { NativeSessionStats } from '../../engine/media/media-engine-binding.js';
 import type { PcmSessionOptions } from '../../engine/media/media-session-options.js';
 
 export const RUN_RATE_HZ = 16000;
@@ -48,6 +49,9 @@ export interface BargeInRunResult {
   sent: Int16Array;
   // Caller speech frames the echo guard took for the bot's echo.
   echoFrames: number;
+  // Frames the VAD called speech (with hangover), and the echo canceller's stats when it ran.
+  speechFrames: number;
+  echo?: NativeSessionStats['echo'];
 }
 
 export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeInRunOptions = {}): BargeInRunResult {
@@ -55,7 +59,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
   const session = engine.createPcmSession('barge-in-run', { ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
-  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0 };
+  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
   const echo = options.echo;
   const taps = echoReflections.map(({ afterMs, gain }) => ({
     delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
@@ -91,7 +95,10 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       result.sentPerFrame.push(out.length);
       result.queuedMsPerFrame.push(session.queuedMs);
     }
-    result.echoFrames = session.stats().echoFrames;
+    const stats = session.stats();
+    result.echoFrames = stats.echoFrames;
+    result.speechFrames = stats.speechFrames;
+    result.echo = stats.echo;
   } finally {
     engine.stop();
   }

@@ -86,15 +86,31 @@ describe('barge-in', () => {
     const hiss = callerLine(new Int16Array(0), 20_000);
     for (const gainDb of [-10, -20]) {
       for (const delayMs of [40, 200]) {
-        const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb } });
+        // The echo canceller and the guard each hold the echo off; this is the guard on its own.
+        const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb }, session: { echoCancellation: false } });
         expect(run.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
         // The echo was heard as speech and the guard discounted it (counted in the call's stats).
         expect(run.echoFrames).toBeGreaterThan(100);
       }
     }
     // The same echo with the guard off interrupts the bot: the guard is what stops it.
-    const unguarded = runBargeIn(hiss, longBot, { echo: { delayMs: 100, gainDb: -10 }, session: { bargeInEchoGuard: false } });
+    const unguarded = runBargeIn(hiss, longBot, { echo: { delayMs: 100, gainDb: -10 }, session: { bargeInEchoGuard: false, echoCancellation: false } });
     expect(unguarded.bargeIns.length).toBeGreaterThan(0);
+  });
+
+  it('with the echo canceller (on by default for this PCM leg), the echo alone neither interrupts nor reads as speech', () => {
+    const longBot = botSpeech(20_000);
+    const hiss = callerLine(new Int16Array(0), 20_000);
+    for (const gainDb of [-6, -10]) {
+      for (const delayMs of [40, 200]) {
+        const cancelled = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb } });
+        const raw = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb }, session: { echoCancellation: false } });
+        expect(cancelled.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
+        // The VAD hears far less of the echo as speech once it is cancelled.
+        expect(cancelled.speechFrames, `echo ${gainDb} dB, ${delayMs} ms`).toBeLessThan(raw.speechFrames / 3);
+        expect(cancelled.echo?.delayMs, 'delay found').toBeGreaterThan(0);
+      }
+    }
   });
 
   it('still fires when the caller talks over the echo', () => {

@@ -37,13 +37,15 @@ describe('EchoCanceller on a synthetic linear echo path', () => {
   const sent = gaussianNoise(4 * RATE, 3000, 1);
   const echo = echoOf(sent, { rateHz: RATE, gainDb: -10, delayMs: 100, response: roomResponse(RATE, 60, 2) });
 
-  // The goal is 25 dB within 1 s; measured here: 17 dB over 0.75-1 s, 25 dB from
-  // 1.25 s (docs/echo-cancellation.md). The test holds what is met, so a regression shows.
-  it('converges from nothing to >= 25 dB ERLE within 1.5 s, and >= 35 dB after', () => {
+  // The goal is 25 dB within 1 s; measured here: 17 dB over 0.75-1 s, 23.6 dB over
+  // 1.25-1.5 s (25 before the suppressor's floor was lifted to the line's mean noise rather than
+  // its minimum, which stopped the line's hiss stepping up when the bot stops: see
+  // residual_echo_suppressor.cc), 35 dB after 2 s. The test holds what is met, so a regression shows.
+  it('converges from nothing to >= 22 dB ERLE within 1.5 s, and >= 35 dB after', () => {
     const out = cancel(capturedLine(echo, null), sent);
     expect(erleDb(echo, out, 0, 250)).toBeLessThan(15); // it does start from nothing
     expect(erleDb(echo, out, 750, 1000)).toBeGreaterThanOrEqual(15);
-    expect(erleDb(echo, out, 1250, 1500)).toBeGreaterThanOrEqual(25);
+    expect(erleDb(echo, out, 1250, 1500)).toBeGreaterThanOrEqual(22);
     expect(erleDb(echo, out, 2000, 4000)).toBeGreaterThanOrEqual(35);
   });
 
