@@ -39,7 +39,10 @@ constexpr float kLeakageStepScale = 5.0f;
 // the echo bench's G.711 traces: VAD onsets on echo alone 72 -> 36 a minute (hybrid path) and
 // 48 -> 20 (-6 dB room), the caller's double-talk recall 0.971 -> 0.954.
 constexpr float kFlatResidual = 0.003f;
-// Linear-filter ERLE (dB) it must reach before its learning rate follows Valin's rule.
+// Linear-filter ERLE (dB) it must reach before its learning rate follows Valin's rule: that rate
+// scales with the echo estimate, so a filter switched to it while still poor stays poor for
+// seconds (measured on the echo bench's -20 dB, 280 ms room: 19-23 dB ERLE over seconds 2-4
+// instead of 23-32).
 constexpr float kConvergedErleDb = 10.0f;
 // Output power smoothing (per block) for ERLE and for the divergence check.
 constexpr float kEnergySmoothing = 0.95f;
@@ -341,10 +344,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
       }
     }
     adapted_ += step_sum / static_cast<float>(bins_);
-    // Converged: enough learning since the window was last moved by more than a drift step, and
-    // the filter removes a good part of the echo. Valin's rate scales with the echo estimate, so
-    // a filter switched to it while still poor stays poor for seconds (measured on the echo
-    // bench's -20 dB, 280 ms room: 19-23 dB ERLE over seconds 2-4 instead of 23-32).
+    // Converged: enough learning since the window was last moved by more than a drift step.
     if (adapted_ > static_cast<float>(partitions_) && stats_.erle_db > kConvergedErleDb) stats_.converged = true;
   }
   // Gradient constraint on one partition per block: its response is cut back to one block.

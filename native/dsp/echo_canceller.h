@@ -49,6 +49,7 @@ struct EchoCancellerStats {
   float erle_db = 0.0f;          // capture over the linear filter's error, smoothed, while the reference plays
   float leakage = 1.0f;          // η: residual echo over echo estimate
   bool converged = false;
+
   uint32_t resets = 0;           // divergence resets
   uint64_t bypassed_frames = 0;  // frames with no reference in the filter's reach (not processed)
 };

@@ -29,6 +29,7 @@ class RateBridge {
   // The last frame ToBot was given, at speech_rate_hz(), before echo cancellation (the frame it
   // returned while cancellation is off). Valid until the next call on the leg.
   const int16_t* capture_frame() const { return capture_; }
+  bool echo_cancelling() const { return echo_ != nullptr; }
   // Null while echo cancellation is off.
   const EchoCancellerStats* echo_stats() const { return echo_ ? &echo_->stats() : nullptr; }
 

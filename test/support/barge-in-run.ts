@@ -56,7 +56,9 @@ export interface BargeInRunResult {
 
 export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeInRunOptions = {}): BargeInRunResult {
   const engine = new MediaEngine({ clock: 'manual' });
-  const session = engine.createPcmSession('barge-in-run', { ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
+  // Barge-in's own logic, without echo cancellation unless the run asks for it (the canceller's
+  // path has its own tests: echo-cancellation.test.ts).
+  const session = engine.createPcmSession('barge-in-run', { echoCancellation: false, ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
   const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
