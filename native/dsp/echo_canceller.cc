@@ -347,7 +347,9 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     // Converged: enough learning since the window was last moved by more than a drift step.
     if (adapted_ > static_cast<float>(partitions_) && stats_.erle_db > kConvergedErleDb) stats_.converged = true;
   }
-  // Gradient constraint on one partition per block: its response is cut back to one block.
+  // Gradient constraint on one partition per block: its response is cut back to one block. (Every
+  // other block would save one FFT in seven, but slowed convergence on white noise from 23.6 to
+  // 20.5 dB at 1.25-1.5 s.)
   Constrain(constrain_next_);
   constrain_next_ = constrain_next_ + 1 == partitions_ ? 0 : constrain_next_ + 1;
 
@@ -389,7 +391,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
   echo_mean *= kFlatResidual / static_cast<float>(bins_);
   for (size_t k = 0; k < bins_; ++k) residual_power_[k] = leakage_ * echo_power_[k] + echo_mean;
-  suppressor_.Process(error_.data(), error_power_.data(), residual_power_.data(), output);
+  suppressor_.Process(error_re_.data(), error_im_.data(), error_power_.data(), residual_power_.data(), output);
 }
 
 }  // namespace parley

@@ -35,19 +35,34 @@ ResidualEchoSuppressor::ResidualEchoSuppressor(size_t block_samples, size_t fft_
       bins_(fft_size / 2 + 1),
       fft_(fft_size),
       frame_(fft_size, 0.0f),
-      previous_(block_samples, 0.0f),
+      previous_re_(bins_, 0.0f),
+      previous_im_(bins_, 0.0f),
+      to_first_(bins_),
+      to_second_(bins_),
       spectrum_(bins_),
       error_smoothed_(bins_, 0.0f),
       residual_smoothed_(bins_, 0.0f),
       noise_(bins_, 0.0f),
-      gain_(bins_, 1.0f) {}
+      gain_(bins_, 1.0f) {
+  // A block at [N - b, N) moved to [0, b) is a circular shift by N - b: X(k)·e^{+2πik(N-b)/N};
+  // moved to [b, 2b), a shift by N - 2b.
+  const double n = static_cast<double>(fft_size);
+  for (size_t k = 0; k < bins_; ++k) {
+    const double turn = 2.0 * 3.14159265358979323846 * static_cast<double>(k) / n;
+    const double first = turn * (n - static_cast<double>(block_));
+    const double second = turn * (n - 2.0 * static_cast<double>(block_));
+    to_first_[k] = {static_cast<float>(std::cos(first)), static_cast<float>(std::sin(first))};
+    to_second_[k] = {static_cast<float>(std::cos(second)), static_cast<float>(std::sin(second))};
+  }
+}
 
 void ResidualEchoSuppressor::set_floor_db(float floor_db) {
   enabled_ = floor_db < 0.0f;
   floor_ = std::pow(10.0f, std::min(floor_db, 0.0f) / 20.0f);
 }
 
-void ResidualEchoSuppressor::Process(const float* error, const float* error_power, const float* residual_power, float* output) {
+void ResidualEchoSuppressor::Process(const float* error_re, const float* error_im, const float* error_power,
+                                     const float* residual_power, float* output) {
   for (size_t k = 0; k < bins_; ++k) {
     error_smoothed_[k] = kSmoothing * error_smoothed_[k] + (1.0f - kSmoothing) * error_power[k];
     residual_smoothed_[k] = std::max(kResidualDecay * residual_smoothed_[k], residual_power[k]);
@@ -63,18 +78,22 @@ void ResidualEchoSuppressor::Process(const float* error, const float* error_powe
   // the caller's speech onsets, and with them barge-in, would pay for). The gains are smooth, so
   // their zero-phase response is short: what it spills past the FFT's end falls into the zero
   // padding or the discarded older block, except a little of the newest block's last samples.
-  std::copy(previous_.begin(), previous_.end(), frame_.begin());
-  std::copy(error, error + block_, frame_.begin() + static_cast<std::ptrdiff_t>(block_));
-  std::fill(frame_.begin() + static_cast<std::ptrdiff_t>(2 * block_), frame_.end(), 0.0f);
-  std::copy(error, error + block_, previous_.begin());
-  fft_.Forward(frame_.data(), spectrum_.data());
-  for (size_t k = 0; k < bins_; ++k) spectrum_[k] *= gain_[k];
+  for (size_t k = 0; k < bins_; ++k) {
+    const std::complex<float> current{error_re[k], error_im[k]};
+    const std::complex<float> previous{previous_re_[k], previous_im_[k]};
+    spectrum_[k] = (previous * to_first_[k] + current * to_second_[k]) * gain_[k];
+  }
+  std::copy_n(error_re, bins_, previous_re_.begin());
+  std::copy_n(error_im, bins_, previous_im_.begin());
   fft_.Inverse(spectrum_.data(), frame_.data());
   std::copy_n(frame_.data() + block_, block_, output);
 }
 
 void ResidualEchoSuppressor::PassThrough(const float* error, float* output) {
-  std::copy(error, error + block_, previous_.begin());
+  // The next Process then filters this block as silence: only the short spill of its gains
+  // from this block into the next is lost.
+  std::fill(previous_re_.begin(), previous_re_.end(), 0.0f);
+  std::fill(previous_im_.begin(), previous_im_.end(), 0.0f);
   std::copy(error, error + block_, output);
   std::fill(gain_.begin(), gain_.end(), 1.0f);
   std::fill(residual_smoothed_.begin(), residual_smoothed_.end(), 0.0f);
