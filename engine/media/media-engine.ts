@@ -3,6 +3,7 @@
 // a late timer delays a frame but never shifts the media clock). With no session, no timer runs.
 import type { Logger } from 'pino';
 import type { NetworkCodec } from '../call/call-media.js';
+import { observeTurnLatency, turnKinds } from '../call/turn-latency.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
 import { countRefused } from '../metrics.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
@@ -209,6 +210,13 @@ export class MediaEngine {
       case SessionEventType.bargeIn:
         session.emit('bargeIn', value);
         break;
+      case SessionEventType.turn: {
+        const kind = turnKinds[extra];
+        if (kind === undefined) break;
+        observeTurnLatency(kind, value);
+        session.emit('turn', kind, value);
+        break;
+      }
       case SessionEventType.dtmf:
         session.emit('dtmf', String.fromCharCode(value), extra);
         break;

@@ -102,6 +102,18 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
   SetCount(result, "echoFrames", stats.echo_frames);
   SetCount(result, "botSamplesPlayed", stats.bot_samples_played);
   SetCount(result, "botSamplesDropped", stats.bot_samples_dropped);
+  Napi::Object turns = Napi::Object::New(env);
+  const auto set_turns = [&](const char* key, const TurnStats& stats) {
+    Napi::Object out = Napi::Object::New(env);
+    SetCount(out, "count", stats.count);
+    out.Set("meanMs", stats.count == 0 ? -1.0 : std::round(10.0 * static_cast<double>(stats.sum_ms) / static_cast<double>(stats.count)) / 10.0);
+    out.Set("maxMs", stats.count == 0 ? -1 : stats.max_ms);
+    out.Set("lastMs", stats.last_ms);
+    turns.Set(key, out);
+  };
+  set_turns("response", session.turns().responses());
+  set_turns("interruption", session.turns().interruptions());
+  result.Set("turns", turns);
   if (const EchoCancellerStats* echo = session.leg().rates().echo_stats()) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("delayMs", echo->delay_ms);

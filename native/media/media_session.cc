@@ -24,6 +24,7 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, leg_->speech_rate_hz(),
                 options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
+      turns_(options.frame_ms),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
       bot_frame_(frame_samples_) {
   if (options.echo_cancellation) leg_->rates().EnableEchoCancellation(options.echo);
@@ -61,6 +62,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const int16_t* speech_frame = leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
 
   const bool speech = vad_.Process(speech_frame, vad_.frame_samples());
+  const bool was_speaking = speaking_;
   if (speech) ++stats_.speech_frames;
   if (speech != speaking_) {
     speaking_ = speech;
@@ -85,6 +87,11 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   } else {
     leg_->PushBotFrame(nullptr, false);
     if (was_playing) events.Add(id_, SessionEventType::kPlayoutIdle);
+  }
+  const TurnTimer::Measured turn = turns_.Frame(frame_time_us, vad_.last_raw(), was_speaking, speaking_, was_playing, bot_playing_);
+  if (turn.response_ms >= 0) events.Add(id_, SessionEventType::kTurn, turn.response_ms, static_cast<int32_t>(TurnKind::kResponse));
+  if (turn.interruption_ms >= 0) {
+    events.Add(id_, SessionEventType::kTurn, turn.interruption_ms, static_cast<int32_t>(TurnKind::kInterruption));
   }
   ReportMarks(reached_marks_, reached, events);
 }

@@ -15,6 +15,7 @@
 #include "media/network_leg.h"
 #include "media/playout_queue.h"
 #include "media/session_event.h"
+#include "media/turn_timer.h"
 
 namespace parley {
 
@@ -72,6 +73,7 @@ class MediaSession {
     uint64_t bot_samples_dropped = 0;  // the bot outran playout_max_ms
   };
   Stats stats() const;
+  const TurnTimer& turns() const { return turns_; }
 
  private:
   void ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events);
@@ -87,6 +89,7 @@ class MediaSession {
   Vad vad_;
   BargeInDetector barge_in_;
   PlayoutQueue playout_;
+  TurnTimer turns_;
   bool speaking_ = false;
   bool bot_playing_ = false;
 
