@@ -43,15 +43,25 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
     echo_.PushSent(bot_frame, bot_samples_);
     echo_.PushCaller(capture, capture_samples_);
   }
+  const bool voiced = speech && snr_db >= kMinSnrDb;
   if (bot_frame == nullptr) {
+    // The caller's own turn: learn their speech level.
+    if (voiced) {
+      const float level_db = 10.0f * std::log10(EnergyPerSample(capture, capture_samples_) + 1.0f);
+      caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
+      ++caller_level_frames_;
+    }
     EndRun();
     return false;
   }
 
-  bool counts = speech && snr_db >= kMinSnrDb;
-  if (counts && geigel) {
-    const float loudest_sent = *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_);
-    counts = EnergyPerSample(capture, capture_samples_) * kMinEchoLoss >= loudest_sent;
+  bool counts = voiced;
+  if (counts && (geigel || caller_level_frames_ >= kCallerLevelMinFrames)) {
+    const float energy = EnergyPerSample(capture, capture_samples_);
+    if (geigel) counts = energy * kMinEchoLoss >= *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_);
+    if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
+      counts = 10.0f * std::log10(energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
+    }
   }
   if (counts && echo_guard_) {
     // Only speech frames pay for the correlation.

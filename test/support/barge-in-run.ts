@@ -30,6 +30,9 @@ export interface BargeInRunOptions {
   // After a barge-in, queue the rest of the bot's audio again (to count false barge-ins over a
   // long run); otherwise the bot stays quiet after the first.
   resumeAfterBargeIn?: boolean;
+  // The bot's audio is queued at this frame (0: from the start); before it, the caller has the
+  // line to themselves (their own turn).
+  botStartFrame?: number;
 }
 
 export interface BargeIn {
@@ -77,9 +80,10 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       session.play(bot.subarray(Math.min(botOffset, bot.length)));
     }
   });
-  session.play(bot);
+  const botStartFrame = options.botStartFrame ?? 0;
   try {
     for (frame = 0; frame < frames; frame++) {
+      if (frame === botStartFrame) session.play(bot);
       const start = frame * RUN_FRAME_SAMPLES;
       const input = caller.slice(start, start + RUN_FRAME_SAMPLES);
       if (echo) {

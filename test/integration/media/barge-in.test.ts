@@ -135,4 +135,31 @@ describe('barge-in', () => {
     const run = runBargeIn(callerLine(callerSpeech()), new Int16Array(0));
     expect(run.bargeIns).toEqual([]);
   });
+
+  it('does not fire on babble 10 dB under the caller once it knows the caller\'s level, and still fires when the caller talks', () => {
+    const turn = callerSpeech().slice(0, RUN_RATE_HZ * 3); // the caller's own turn, the bot silent
+    const turnFrames = turn.length / RUN_FRAME_SAMPLES;
+    const babble = noise('babble', RUN_RATE_HZ * 20);
+    const gain = 10 ** ((-36 - rmsDbfs(babble)) / 20); // the corpus speaks at -26 dBFS
+    const line = new Int16Array(turn.length + babble.length);
+    line.set(turn);
+    line.set(babble.map((x) => Math.round(x * gain)), turn.length);
+    const longBot = botSpeech(20_000);
+    // As the bot's first answer (nothing known of the caller) the babble interrupts it...
+    const unknown = runBargeIn(line.subarray(turn.length), longBot, { resumeAfterBargeIn: true });
+    expect(unknown.bargeIns.length).toBeGreaterThan(0);
+    // ...after the caller's turn, never.
+    const known = runBargeIn(line, longBot, { resumeAfterBargeIn: true, botStartFrame: turnFrames });
+    expect(known.bargeIns).toEqual([]);
+    // The caller talking over the bot and the babble still interrupts it.
+    const interruption = callerSpeech();
+    const talking = line.slice();
+    const at = turn.length + RUN_RATE_HZ * 5;
+    for (let i = 0; i < interruption.length; i++) talking[at + i]! += interruption[i]!;
+    const real = runBargeIn(talking, longBot, { botStartFrame: turnFrames });
+    expect(real.bargeIns).toHaveLength(1);
+    const latencyMs = (real.bargeIns[0]!.frame + 1) * FRAME_MS - at / (RUN_RATE_HZ / 1000);
+    expect(latencyMs).toBeGreaterThanOrEqual(120);
+    expect(latencyMs).toBeLessThanOrEqual(300);
+  });
 });
