@@ -4,10 +4,9 @@
 // through a small room at `gainDb`, and, from a chosen packet on, the caller's own speech — coded
 // μ-law again on the way back. Pacing follows the node's packets (one answer per packet, 20 ms).
 import alawmulaw from 'alawmulaw';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
-import { RtpHeader, RtpPacket } from 'werift';
+import type { RtpPacket } from 'werift';
 import { gaussianNoise, roomResponse } from './echo-path.js';
+import { RtpPeer } from './rtp-peer.js';
 
 const RATE_HZ = 8000;
 const FRAME = 160;
@@ -34,7 +33,7 @@ export class EchoPhone {
   private timestamp = 90_000;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly peer: RtpPeer,
     private readonly options: EchoPhoneOptions,
   ) {
     this.response = roomResponse(RATE_HZ, 60, 11);
@@ -45,24 +44,17 @@ export class EchoPhone {
   }
 
   static async open(options: EchoPhoneOptions): Promise<EchoPhone> {
-    const socket = createSocket('udp4');
-    socket.bind(0, '127.0.0.1');
-    await once(socket, 'listening');
-    return new EchoPhone(socket, options);
-  }
-
-  get port(): number {
-    return this.socket.address().port;
+    return new EchoPhone(await RtpPeer.open(), options);
   }
 
   // Answers every packet from the node at `nodePort`; the first answer latches the node on us.
   dial(nodePort: number): void {
-    this.socket.on('message', (message) => this.answer(RtpPacket.deSerialize(message), nodePort));
+    this.peer.onPacket = (packet) => this.answer(packet, nodePort);
     this.answer(null, nodePort);
   }
 
   close(): void {
-    this.socket.close();
+    this.peer.close();
   }
 
   private answer(packet: RtpPacket | null, nodePort: number): void {
@@ -88,11 +80,7 @@ export class EchoPhone {
     }
     this.echoEnergy.push(echoEnergy);
     this.speechEnergy.push(speechEnergy);
-    const reply = new RtpPacket(
-      new RtpHeader({ version: 2, payloadType: 0, ssrc: 0x5eed, sequenceNumber: this.seq++ & 0xffff, timestamp: this.timestamp >>> 0, marker: n === 0 }),
-      Buffer.from(alawmulaw.mulaw.encode(out)),
-    );
+    this.peer.send({ payloadType: 0, ssrc: 0x5eed, sequenceNumber: this.seq++ & 0xffff, timestamp: this.timestamp >>> 0, marker: n === 0 }, alawmulaw.mulaw.encode(out), nodePort);
     this.timestamp += FRAME;
-    this.socket.send(reply.serialize(), nodePort, '127.0.0.1');
   }
 }
