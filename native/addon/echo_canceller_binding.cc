@@ -64,6 +64,7 @@ class EchoCancellerBinding : public Napi::ObjectWrap<EchoCancellerBinding> {
     out.Set("leakage", stats.leakage);
     out.Set("converged", stats.converged);
     out.Set("resets", stats.resets);
+    out.Set("bypassedFrames", static_cast<double>(stats.bypassed_frames));
     return out;
   }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace parley {
@@ -196,6 +197,8 @@ void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t
   // what it learnt), so the frame skips them. The suppressor's overlap-add still runs, with unit
   // gains, so the output keeps its one-block lag and nothing clicks when the bot speaks again.
   // Most of a call is the caller's turn: this is what keeps the canceller's cost per call low.
+  // The capture passes bit for bit (a leg whose bot never spoke is untouched); the DC blocker and
+  // the suppressor keep their state for when the bot speaks again.
   if (silent_reference_samples_ > reference_ring_.size()) {
     reference_dc_ = reference_dc_in_ = 0.0f;
     for (size_t offset = 0; offset < frame_; offset += block_) {
@@ -205,7 +208,7 @@ void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t
       suppressor_.PassThrough(capture_block_.data(), &frame_out_[offset]);
     }
     ++stats_.bypassed_frames;
-    WriteOutput(output);
+    if (output != capture) std::memcpy(output, capture, frame_ * sizeof(int16_t));
     return;
   }
   for (size_t offset = 0; offset < frame_; offset += block_) {

@@ -133,7 +133,8 @@ class EchoCanceller {
   float capture_energy_ = 0.0f;  // smoothed, for ERLE and divergence
   float output_energy_ = 0.0f;
   int diverging_blocks_ = 0;
-  size_t silent_reference_samples_ = 0;  // sent audio silent (or absent) for this long
+  // Sent audio silent (or absent) for this long; a call starts as if nothing had ever been sent.
+  size_t silent_reference_samples_ = SIZE_MAX / 2;
   EchoCancellerStats stats_;
 };
 
