@@ -97,6 +97,7 @@ export class BotConnection implements BotSession {
     this.listen('speechStarted', () => this.toBot({ type: 'speech_started' }));
     this.listen('speechStopped', () => this.toBot({ type: 'speech_stopped' }));
     this.listen('bargeIn', (playedMs) => this.toBot({ type: 'barge_in', playedMs }));
+    this.listen('turn', (kind, latencyMs) => this.toBot({ type: 'turn', kind, latencyMs }));
     this.listen('dtmf', (digit, durationMs) => this.toBot({ type: 'dtmf', digit, durationMs }));
     this.listen('markPlayed', (name) => this.onMarkPlayed(name));
     this.listen('ended', (reason) => this.stop(reason));

@@ -3,6 +3,7 @@
 // WebSocket messages out; bot messages in, commands out. It never touches the socket or the media.
 import type { CallInfo } from '../call/call.js';
 import type { CallMedia } from '../call/call-media.js';
+import type { TurnKind } from '../call/turn-latency.js';
 
 export type WireMessage = string | Buffer;
 
@@ -19,6 +20,7 @@ export type CallEventToBot =
   | { type: 'speech_started' }
   | { type: 'speech_stopped' }
   | { type: 'barge_in'; playedMs: number }
+  | { type: 'turn'; kind: TurnKind; latencyMs: number }
   | { type: 'dtmf'; digit: string; durationMs: number }
   | { type: 'mark'; name: string }
   | { type: 'stop'; reason: string };

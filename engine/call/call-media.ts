@@ -2,6 +2,7 @@
 // barge-in / DTMF events, and a playout queue back toward the caller. The native media session
 // implements it for real calls; bot connectors and the demo bot depend only on this face.
 import type { EventEmitter } from 'node:events';
+import type { TurnKind } from './turn-latency.js';
 
 export type NetworkCodec = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'L16';
 
@@ -17,6 +18,8 @@ export interface CallMediaEvents {
   dtmf: [digit: string, durationMs: number];
   // All bot audio queued before mark(name) has been sent to the caller.
   markPlayed: [name: string];
+  // A turn's latency was measured (turn-latency.ts).
+  turn: [kind: TurnKind, latencyMs: number];
   ended: [reason: string];
 }
 

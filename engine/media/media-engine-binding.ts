@@ -1,4 +1,5 @@
 // Types of the native `media` module (native/addon/media_engine_binding.cc).
+import type { TurnLatencyStats } from '../call/turn-latency.js';
 import { nativeModule } from '../native/addon.js';
 
 export interface NativeSessionStats {
@@ -11,6 +12,12 @@ export interface NativeSessionStats {
   echoFrames: number;
   botSamplesPlayed: number;
   botSamplesDropped: number;
+  // Turn latency in media time (engine/call/turn-latency.ts).
+  turns: { response: TurnLatencyStats; interruption: TurnLatencyStats };
+  // With echo cancellation on (docs/echo-cancellation.md): the echo delay found (-1: none), the
+  // linear filter's echo reduction (dB, smoothed, last value), and the frames it skipped because
+  // nothing had been sent within its reach.
+  echo?: { delayMs: number; erleDb: number; converged: boolean; resets: number; bypassedFrames: number };
   packetsReceived?: number;
   packetsSent?: number;
   malformed?: number;
@@ -122,4 +129,5 @@ export const SessionEventType = {
   playoutIdle: 8,
   malformed: 9,
   refused: 10,
+  turn: 11,
 } as const;

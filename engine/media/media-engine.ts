@@ -8,6 +8,7 @@
 // delays a frame but never shifts the media clock. With no session, no timer runs.
 import type { Logger } from 'pino';
 import type { NetworkCodec } from '../call/call-media.js';
+import { observeTurnLatency, turnKinds } from '../call/turn-latency.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
 import { countRefused } from '../metrics.js';
 import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
@@ -53,6 +54,22 @@ export interface RtpSessionHandle {
   session: MediaSession;
   localHost?: string;
   localPort?: number;
+}
+
+// The PCM rate a leg's codec exchanges audio at (native CodecPcmRateHz): Opus codes at the bot's.
+function legRateOf(codec: string, botRateHz: number): number {
+  if (codec === 'PCMU' || codec === 'PCMA') return 8000;
+  if (codec === 'G722') return 16000;
+  if (codec.startsWith('L16/')) return Number(codec.slice(4));
+  return botRateHz;
+}
+
+// echoCancellation unset: on for a telephone leg (not Opus, whose browser or softphone cancels its
+// own echo) whose speech rate (the lower of the leg's and the bot's) the canceller runs at.
+function echoCancellationFor(explicit: boolean | undefined, codec: string, legRateHz: number, botRateHz: number): boolean {
+  if (explicit !== undefined) return explicit;
+  const speechRateHz = Math.min(legRateHz, botRateHz);
+  return codec !== 'opus' && (speechRateHz === 8000 || speechRateHz === 16000);
 }
 
 function networkCodecOf(codec: string): NetworkCodec {
@@ -144,7 +161,8 @@ export class MediaEngine {
     if ((parsed.transport === 'external') !== (extra.onOutbound !== undefined)) {
       throw new InvalidArgumentError('an external transport needs onOutbound, and only it');
     }
-    const created = callNative(() => this.native.createRtpSession({ ...parsed, startUs: extra.startUs }));
+    const echoCancellation = echoCancellationFor(parsed.echoCancellation, parsed.codec, legRateOf(parsed.codec, parsed.botRateHz), parsed.botRateHz);
+    const created = callNative(() => this.native.createRtpSession({ ...parsed, echoCancellation, startUs: extra.startUs }));
     const session = this.register(callId, created, parsed.botRateHz, networkCodecOf(parsed.codec));
     if (extra.onOutbound) this.packetSinks.set(session, extra.onOutbound);
     return { session, localHost: created.localHost, localPort: created.localPort };
@@ -152,7 +170,8 @@ export class MediaEngine {
 
   createPcmSession(callId: string, options: PcmSessionOptions, startUs?: number): MediaSession {
     const parsed = pcmSessionOptionsSchema.parse(options);
-    const created = callNative(() => this.native.createPcmSession({ ...parsed, startUs }));
+    const echoCancellation = echoCancellationFor(parsed.echoCancellation, 'L16', parsed.legRateHz, parsed.botRateHz);
+    const created = callNative(() => this.native.createPcmSession({ ...parsed, echoCancellation, startUs }));
     return this.register(callId, created, parsed.botRateHz, 'L16');
   }
 
@@ -250,6 +269,13 @@ export class MediaEngine {
       case SessionEventType.bargeIn:
         session.emit('bargeIn', value);
         break;
+      case SessionEventType.turn: {
+        const kind = turnKinds[extra];
+        if (kind === undefined) break;
+        observeTurnLatency(kind, value);
+        session.emit('turn', kind, value);
+        break;
+      }
       case SessionEventType.dtmf:
         session.emit('dtmf', String.fromCharCode(value), extra);
         break;

@@ -13,6 +13,15 @@ export const sessionOptionsSchema = z.object({
   bargeInMinSpeechMs: z.number().int().min(20).max(2000).default(120),
   // Caller speech that matches the bot's recent output (its echo) does not interrupt it.
   bargeInEchoGuard: z.boolean().default(true),
+  // Echo cancellation with the sent audio as reference (docs/echo-cancellation.md). Unset: on for
+  // telephone legs (G.711, G.722, L16, PCM from Asterisk) where the speech rate is 8 or 16 kHz,
+  // off for Opus (a browser or softphone cancels its own echo).
+  echoCancellation: z.boolean().optional(),
+  // Longest echo delay followed, counted from the moment audio leaves the node: the network both
+  // ways, the phone, and the jitter buffer.
+  echoMaxDelayMs: z.number().int().min(0).max(500).default(300),
+  // Echo response modelled after that delay.
+  echoTailMs: z.number().int().min(10).max(250).default(120),
 });
 
 export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;

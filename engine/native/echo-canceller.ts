@@ -27,6 +27,10 @@ export interface EchoCancellerStats {
   converged: boolean;
   // Times a diverged filter was reset.
   resets: number;
+  // Frames with nothing sent within the filter's reach: passed through untouched, not processed.
+  bypassedFrames: number;
+  // The delay estimator's envelope correlation at the adopted delay (0..1 and a little over).
+  delayConfidence: number;
 }
 
 interface NativeEchoCanceller {

@@ -59,10 +59,12 @@ class EchoCancellerBinding : public Napi::ObjectWrap<EchoCancellerBinding> {
     const EchoCancellerStats& stats = canceller_->stats();
     Napi::Object out = Napi::Object::New(info.Env());
     out.Set("delayMs", stats.delay_ms);
+    out.Set("delayConfidence", stats.delay_confidence);
     out.Set("erleDb", stats.erle_db);
     out.Set("leakage", stats.leakage);
     out.Set("converged", stats.converged);
     out.Set("resets", stats.resets);
+    out.Set("bypassedFrames", static_cast<double>(stats.bypassed_frames));
     return out;
   }
 

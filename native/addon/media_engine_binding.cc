@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 
 #include "addon/errors.h"
@@ -106,7 +108,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
 
   // The created session's id and phase slot on `result`.
   void SetCreated(Napi::Object result, int32_t id) {
-    result.Set("id", Track(id));
+    result.Set("id", id);
     result.Set("phaseSlot", engine_.slot_of(id));
   }
 
@@ -134,7 +136,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
       result.Set("localHost", socket->local().host());
       result.Set("localPort", socket->local().port());
     }
-    SetCreated(result, engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
+    SetCreated(result, AddSession(env, session_options, std::move(leg), options));
     return result;
   }
 
@@ -146,11 +148,21 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     if (!IsSupportedRate(leg_rate_hz)) throw MakeError(env, kInvalidArgument, "legRateHz must be 8000, 16000, 24000 or 48000");
     auto leg = std::make_unique<PcmLeg>(leg_rate_hz, session_options.bot_rate_hz, session_options.frame_ms);
     Napi::Object result = Napi::Object::New(env);
-    SetCreated(result, engine_.Add(session_options, std::move(leg), TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC))));
+    SetCreated(result, AddSession(env, session_options, std::move(leg), options));
     return result;
   }
 
-  int32_t Track(int32_t id) {
+  int32_t AddSession(Napi::Env env, const MediaSessionOptions& session_options, std::unique_ptr<NetworkLeg> leg,
+                     const Napi::Object& options) {
+    const int64_t start_us = TimeUsOption(env, options, "startUs", ClockUs(CLOCK_MONOTONIC));
+    int32_t id = 0;
+    try {
+      id = engine_.Add(session_options, std::move(leg), start_us);
+    } catch (const std::invalid_argument& error) {
+      throw MakeError(env, kInvalidArgument, error.what());
+    } catch (const std::system_error& error) {
+      throw MakeError(env, kInvalidState, error.what());
+    }
     live_ids_.insert(id);
     return id;
   }

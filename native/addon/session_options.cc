@@ -1,10 +1,12 @@
 #include "addon/session_options.h"
 
+#include <cmath>
 #include <string>
 
 #include "addon/errors.h"
 #include "addon/js_args.h"
 #include "media/pcm_leg.h"
+#include "media/rate_bridge.h"
 
 namespace parley::addon {
 
@@ -18,6 +20,9 @@ MediaSessionOptions ParseSessionOptions(Napi::Env env, const Napi::Object& optio
   parsed.barge_in_enabled = BoolOption(env, options, "bargeIn", parsed.barge_in_enabled);
   parsed.barge_in_min_speech_ms = IntOption(env, options, "bargeInMinSpeechMs", parsed.barge_in_min_speech_ms, 20, 2000);
   parsed.barge_in_echo_guard = BoolOption(env, options, "bargeInEchoGuard", parsed.barge_in_echo_guard);
+  parsed.echo_cancellation = BoolOption(env, options, "echoCancellation", parsed.echo_cancellation);
+  parsed.echo.max_delay_ms = IntOption(env, options, "echoMaxDelayMs", parsed.echo.max_delay_ms, 0, 500);
+  parsed.echo.tail_ms = IntOption(env, options, "echoTailMs", parsed.echo.tail_ms, 10, 250);
   return parsed;
 }
 
@@ -109,6 +114,27 @@ Napi::Object SessionStatsToJs(Napi::Env env, MediaSession& session) {
   SetCount(result, "echoFrames", stats.echo_frames);
   SetCount(result, "botSamplesPlayed", stats.bot_samples_played);
   SetCount(result, "botSamplesDropped", stats.bot_samples_dropped);
+  Napi::Object turns = Napi::Object::New(env);
+  const auto set_turns = [&](const char* key, const TurnStats& stats) {
+    Napi::Object out = Napi::Object::New(env);
+    SetCount(out, "count", stats.count);
+    out.Set("meanMs", stats.count == 0 ? -1.0 : std::round(10.0 * static_cast<double>(stats.sum_ms) / static_cast<double>(stats.count)) / 10.0);
+    out.Set("maxMs", stats.count == 0 ? -1 : stats.max_ms);
+    out.Set("lastMs", stats.last_ms);
+    turns.Set(key, out);
+  };
+  set_turns("response", session.turns().responses());
+  set_turns("interruption", session.turns().interruptions());
+  result.Set("turns", turns);
+  if (const EchoCancellerStats* echo = session.leg().rates().echo_stats()) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("delayMs", echo->delay_ms);
+    out.Set("erleDb", std::round(echo->erle_db * 10.0f) / 10.0f);
+    out.Set("converged", echo->converged);
+    SetCount(out, "resets", echo->resets);
+    SetCount(out, "bypassedFrames", echo->bypassed_frames);
+    result.Set("echo", out);
+  }
   if (auto* rtp = session.leg().AsRtp()) {
     const RtpLeg::Stats leg = rtp->stats();
     result.Set("codec", rtp->codec_name());

@@ -45,10 +45,13 @@ struct EchoCancellerConfig {
 
 struct EchoCancellerStats {
   float delay_ms = -1.0f;        // adopted bulk delay (-1: none yet)
+  float delay_confidence = 0.0f; // envelope correlation at that delay (0..1): is there an echo at all
   float erle_db = 0.0f;          // capture over the linear filter's error, smoothed, while the reference plays
   float leakage = 1.0f;          // η: residual echo over echo estimate
   bool converged = false;
+
   uint32_t resets = 0;           // divergence resets
+  uint64_t bypassed_frames = 0;  // frames with no reference in the filter's reach (not processed)
 };
 
 class EchoCanceller {
@@ -57,8 +60,8 @@ class EchoCanceller {
   explicit EchoCanceller(const EchoCancellerConfig& config);
 
   size_t frame_samples() const { return frame_; }
-  // Samples the output lags the capture (the suppressor's overlap-add).
-  size_t latency_samples() const { return block_; }
+  // Samples the output lags the capture: none (the suppressor filters by overlap-save).
+  size_t latency_samples() const { return 0; }
   // One 20 ms frame: `sent` is the audio sent on the leg in the same frame period (nullptr for
   // silence), `capture` the audio received; `output` gets the cleaned capture (may alias capture).
   void Process(const int16_t* capture, const int16_t* sent, int16_t* output);
@@ -66,6 +69,7 @@ class EchoCanceller {
 
  private:
   void ProcessBlock(const float* capture, float* output);
+  void WriteOutput(int16_t* output) const;
   void PlaceWindow(int start_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
@@ -129,6 +133,8 @@ class EchoCanceller {
   float capture_energy_ = 0.0f;  // smoothed, for ERLE and divergence
   float output_energy_ = 0.0f;
   int diverging_blocks_ = 0;
+  // Sent audio silent (or absent) for this long; a call starts as if nothing had ever been sent.
+  size_t silent_reference_samples_ = SIZE_MAX / 2;
   EchoCancellerStats stats_;
 };
 

@@ -6,8 +6,8 @@
 // gain stays near 1, so double talk passes. No bin is suppressed below the line's own noise
 // floor, so the output keeps the line's hiss instead of a silence the VAD would find speech in.
 //
-// Weighted overlap-add: sqrt-Hann windows of two blocks, hop one block, so the output is one
-// block (10 ms) behind the input. Deterministic; no allocation after construction.
+// The gains are applied by overlap-save over the last two blocks, so the output is not delayed.
+// Deterministic; no allocation after construction.
 #pragma once
 
 #include <complex>
@@ -22,23 +22,29 @@ class ResidualEchoSuppressor {
  public:
   ResidualEchoSuppressor(size_t block_samples, size_t fft_size);
 
-  // `error` is one block of the linear canceller's output; `error_power` and `residual_power`
-  // (fft_size/2 + 1 bins each, the same block's periodograms) say how much of it is residual
-  // echo. Writes one block, delayed by one block, to `output`.
-  void Process(const float* error, const float* error_power, const float* residual_power, float* output);
+  // `error_re`/`error_im` are the spectrum of one block of the linear canceller's output placed
+  // at the end of an otherwise zero FFT frame (fft_size/2 + 1 bins, as the canceller computes it
+  // anyway); `error_power` and `residual_power` (the same block's periodograms) say how much of
+  // it is residual echo. Writes the same block, suppressed, to `output`.
+  void Process(const float* error_re, const float* error_im, const float* error_power, const float* residual_power,
+               float* output);
+  // One block with unit gains (no echo to suppress): the input itself, with no FFT.
+  void PassThrough(const float* error, float* output);
   // Gain floor in dB (negative); 0 turns suppression off (output is then the delayed input).
   void set_floor_db(float floor_db);
 
  private:
-  static std::vector<float> SqrtHann(const size_t& samples);
-
   size_t block_;
   size_t bins_;
   Fft fft_;
-  const std::vector<float>& window_;  // sqrt-Hann over two blocks (SharedTable)
-  std::vector<float> frame_;          // windowed two blocks, zero-padded to the FFT size
-  std::vector<float> previous_;       // the previous block of input
-  std::vector<float> overlap_;        // second half of the previous synthesis
+  std::vector<float> frame_;          // the filtered last two blocks
+  // The previous block's spectrum as given, and the phase ramps that move a block from the end of
+  // the FFT frame to its first and second block: shifting in frequency costs a multiply per bin,
+  // a forward FFT of the two blocks costs more.
+  std::vector<float> previous_re_;
+  std::vector<float> previous_im_;
+  std::vector<std::complex<float>> to_first_;
+  std::vector<std::complex<float>> to_second_;
   std::vector<std::complex<float>> spectrum_;
   std::vector<float> error_smoothed_;
   std::vector<float> residual_smoothed_;

@@ -1,11 +1,30 @@
 #include "media/barge_in_detector.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace parley {
 
-BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int sample_rate_hz, bool echo_guard)
-    : min_speech_ms_(min_speech_ms), echo_guard_(echo_guard), frame_ms_(frame_ms), echo_(frame_ms, sample_rate_hz) {}
+BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_hz, int capture_rate_hz, bool echo_guard)
+    : min_speech_ms_(min_speech_ms),
+      echo_guard_(echo_guard),
+      frame_ms_(frame_ms),
+      bot_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
+      capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
+      echo_(frame_ms, bot_rate_hz, capture_rate_hz),
+      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(kMaxEchoDelayMs / frame_ms), 1, kMaxEchoDelayMs / 10)) {}
+
+namespace {
+
+const float kMinEchoLoss = std::pow(10.0f, BargeInDetector::kMinEchoReturnLossDb / 10.0f);
+
+float EnergyPerSample(const int16_t* frame, size_t samples) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < samples; ++i) sum += static_cast<float>(frame[i]) * static_cast<float>(frame[i]);
+  return sum / static_cast<float>(samples);
+}
+
+}  // namespace
 
 void BargeInDetector::EndRun() {
   run_frames_ = 0;
@@ -14,21 +33,36 @@ void BargeInDetector::EndRun() {
   fired_ = false;
 }
 
-bool BargeInDetector::Process(const int16_t* caller_frame, size_t samples, bool speech, float snr_db,
-                              const int16_t* bot_frame) {
+bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel) {
+  sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
+  sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 240 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
   if (echo_guard_) {
-    echo_.PushSent(bot_frame, samples);
-    echo_.PushCaller(caller_frame, samples);
+    echo_.PushSent(bot_frame, bot_samples_);
+    echo_.PushCaller(capture, capture_samples_);
   }
+  const bool voiced = speech && snr_db >= kMinSnrDb;
   if (bot_frame == nullptr) {
+    // The caller's own turn: learn their speech level.
+    if (voiced) {
+      const float level_db = 10.0f * std::log10(EnergyPerSample(capture, capture_samples_) + 1.0f);
+      caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
+      ++caller_level_frames_;
+    }
     EndRun();
     return false;
   }
 
-  bool counts = speech && snr_db >= kMinSnrDb;
+  bool counts = voiced;
+  if (counts && (geigel || caller_level_frames_ >= kCallerLevelMinFrames)) {
+    const float energy = EnergyPerSample(capture, capture_samples_);
+    if (geigel) counts = energy * kMinEchoLoss >= *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_);
+    if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
+      counts = 10.0f * std::log10(energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
+    }
+  }
   if (counts && echo_guard_) {
     // Only speech frames pay for the correlation.
     if (echo_.Correlation() >= kEchoCorrelation) {

@@ -14,8 +14,9 @@ double Energy(const std::vector<float>& signal) {
 
 }  // namespace
 
-EchoMatcher::EchoMatcher(int frame_ms, int sample_rate_hz)
-    : decimation_(static_cast<size_t>(std::max(1, sample_rate_hz / kAnalysisRateHz))),
+EchoMatcher::EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz)
+    : sent_decimation_(static_cast<size_t>(std::max(1, sent_rate_hz / kAnalysisRateHz))),
+      caller_decimation_(static_cast<size_t>(std::max(1, caller_rate_hz / kAnalysisRateHz))),
       frame_fine_(static_cast<size_t>(kAnalysisRateHz / 1000 * frame_ms)) {
   const size_t window = static_cast<size_t>(kAnalysisRateHz / 1000 * kWindowMs);
   const size_t sent = window + static_cast<size_t>(kAnalysisRateHz / 1000 * kMaxEchoDelayMs);
@@ -25,7 +26,7 @@ EchoMatcher::EchoMatcher(int frame_ms, int sample_rate_hz)
   caller_.coarse.assign(window / kCoarseFactor, 0.0f);
 }
 
-void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples) const {
+void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples, size_t decimation) const {
   // Histories are linear (oldest first) and shifted by one frame: the correlation loops then run
   // over contiguous memory, which costs far more than the shift saves in a ring.
   const size_t count = std::min(frame_fine_, history.fine.size());
@@ -34,10 +35,10 @@ void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples) c
   for (size_t i = 0; i < count; ++i) {
     // Averaging over the decimation factor is a crude low-pass, enough for a similarity test.
     float sum = 0;
-    if (frame != nullptr && (i + 1) * decimation_ <= samples) {
-      for (size_t k = 0; k < decimation_; ++k) sum += frame[i * decimation_ + k];
+    if (frame != nullptr && (i + 1) * decimation <= samples) {
+      for (size_t k = 0; k < decimation; ++k) sum += frame[i * decimation + k];
     }
-    fine[i] = sum / static_cast<float>(decimation_);
+    fine[i] = sum / static_cast<float>(decimation);
   }
   const size_t coarse_count = count / kCoarseFactor;
   std::copy(history.coarse.begin() + static_cast<std::ptrdiff_t>(coarse_count), history.coarse.end(), history.coarse.begin());
@@ -50,9 +51,9 @@ void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples) c
   history.filled = std::min(history.fine.size(), history.filled + count);
 }
 
-void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { Push(sent_, frame, samples); }
+void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { Push(sent_, frame, samples, sent_decimation_); }
 
-void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples); }
+void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples, caller_decimation_); }
 
 float EchoMatcher::CorrelationAt(const std::vector<float>& signal, const std::vector<float>& window, size_t lag,
                                  double window_energy) {

@@ -23,7 +23,9 @@ class EchoMatcher {
   static constexpr int kCandidates = 3;
   static constexpr int kRefineSamples = 4;
 
-  EchoMatcher(int frame_ms, int sample_rate_hz);
+  // The sent audio is at `sent_rate_hz` (the bot's), the caller's at `caller_rate_hz` (the leg's
+  // speech rate, where the raw capture is before echo cancellation).
+  EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz);
 
   // One frame each, every frame: what was sent (nullptr when nothing was: silence) and what came in.
   void PushSent(const int16_t* frame, size_t samples);
@@ -37,11 +39,12 @@ class EchoMatcher {
     std::vector<float> coarse;  // the same at 1 kHz
     size_t filled = 0;          // fine samples that hold real audio
   };
-  void Push(History& history, const int16_t* frame, size_t samples) const;
+  void Push(History& history, const int16_t* frame, size_t samples, size_t decimation) const;
   // Normalised correlation of `window` with `signal` ending `lag` samples before its end.
   static float CorrelationAt(const std::vector<float>& signal, const std::vector<float>& window, size_t lag, double window_energy);
 
-  size_t decimation_;
+  size_t sent_decimation_;
+  size_t caller_decimation_;
   size_t frame_fine_;  // samples per frame at 4 kHz
   History sent_;       // kMaxEchoDelayMs + kWindowMs
   History caller_;     // kWindowMs

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "media/rate_bridge.h"
+
 namespace parley {
 
 MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg,
@@ -20,10 +22,14 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       next_frame_us_((start_us - phase_us + frame_us_ - 1) / frame_us_ * frame_us_ + phase_us),
       vad_(std::in_place, leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
            options.vad_aggressiveness, options.vad_hangover_ms),
-      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, options.barge_in_echo_guard),
+      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, leg_->speech_rate_hz(),
+                options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
+      turns_(options.frame_ms),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
-      bot_frame_(frame_samples_) {}
+      bot_frame_(frame_samples_) {
+  if (options.echo_cancellation) leg_->rates().EnableEchoCancellation(options.echo);
+}
 
 void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
   caller_frame_count_ = 0;
@@ -57,6 +63,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const int16_t* speech_frame = leg_->PullCallerFrame(frame_time_us, caller_frame, events, id_);
 
   const bool speech = vad_->Process(speech_frame, vad_->frame_samples());
+  const bool was_speaking = speaking_;
   if (speech) ++stats_.speech_frames;
   if (speech != speaking_) {
     speaking_ = speech;
@@ -65,7 +72,8 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(caller_frame, frame_samples_, vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr)) {
+      barge_in_.Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr,
+                        leg_->rates().echo_cancelling())) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));
@@ -81,6 +89,11 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
     leg_->PushBotFrame(nullptr, false);
     if (was_playing) events.Add(id_, SessionEventType::kPlayoutIdle);
   }
+  const TurnTimer::Measured turn = turns_.Frame(frame_time_us, vad_->last_raw(), was_speaking, speaking_, was_playing, bot_playing_);
+  if (turn.response_ms >= 0) events.Add(id_, SessionEventType::kTurn, turn.response_ms, static_cast<int32_t>(TurnKind::kResponse));
+  if (turn.interruption_ms >= 0) {
+    events.Add(id_, SessionEventType::kTurn, turn.interruption_ms, static_cast<int32_t>(TurnKind::kInterruption));
+  }
   ReportMarks(reached_marks_, reached, events);
 }
 
@@ -88,6 +101,10 @@ void MediaSession::ReplaceLeg(std::unique_ptr<NetworkLeg> leg) {
   leg_ = std::move(leg);
   const int rate_hz = leg_->speech_rate_hz();
   vad_.emplace(rate_hz, static_cast<size_t>(rate_hz / 1000 * options_.frame_ms), options_.vad_aggressiveness, options_.vad_hangover_ms);
+  // Barge-in and the echo canceller work on the capture at the leg's speech rate, which a codec of
+  // another clock changes: both start over on the new leg (the echo path is learnt again).
+  barge_in_ = BargeInDetector(options_.barge_in_min_speech_ms, options_.frame_ms, options_.bot_rate_hz, rate_hz, options_.barge_in_echo_guard);
+  if (options_.echo_cancellation) leg_->rates().EnableEchoCancellation(options_.echo);
 }
 
 size_t MediaSession::Clear(uint32_t* reached) {

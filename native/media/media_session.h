@@ -10,11 +10,13 @@
 #include <optional>
 #include <vector>
 
+#include "dsp/echo_canceller.h"
 #include "dsp/vad.h"
 #include "media/barge_in_detector.h"
 #include "media/network_leg.h"
 #include "media/playout_queue.h"
 #include "media/session_event.h"
+#include "media/turn_timer.h"
 
 namespace parley {
 
@@ -27,6 +29,10 @@ struct MediaSessionOptions {
   bool barge_in_enabled = true;
   int barge_in_min_speech_ms = 120;
   bool barge_in_echo_guard = true;
+  // Echo cancellation of the bot's audio in the caller's, before VAD, barge-in and the bot
+  // (docs/echo-cancellation.md); its rate is the leg's speech rate.
+  bool echo_cancellation = false;
+  EchoCancellerConfig echo;
 };
 
 class MediaSession {
@@ -36,6 +42,7 @@ class MediaSession {
 
   // `phase_us` (0 ≤ phase_us < frame length) places the session's frames `phase_us` after the
   // monotonic clock's frame boundaries: the engine spreads its sessions over the frame this way.
+  // std::invalid_argument when echo cancellation is asked for at a speech rate it cannot run at.
   MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us,
                int64_t phase_us = 0);
 
@@ -76,6 +83,7 @@ class MediaSession {
     uint64_t bot_samples_dropped = 0;  // the bot outran playout_max_ms
   };
   Stats stats() const;
+  const TurnTimer& turns() const { return turns_; }
 
  private:
   void ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events);
@@ -91,6 +99,7 @@ class MediaSession {
   std::optional<Vad> vad_;  // rebuilt when a new leg changes the speech rate (ReplaceLeg)
   BargeInDetector barge_in_;
   PlayoutQueue playout_;
+  TurnTimer turns_;
   bool speaking_ = false;
   bool bot_playing_ = false;
 

@@ -14,6 +14,7 @@ namespace parley {
 
 class RtpLeg;
 class PcmLeg;
+class RateBridge;
 
 class NetworkLeg {
  public:
@@ -28,6 +29,8 @@ class NetworkLeg {
                                          int32_t session_id) = 0;
   // The rate of the frames PullCallerFrame returns, for speech detection.
   virtual int speech_rate_hz() const = 0;
+  // Where caller and bot audio change rate, and meet for echo cancellation.
+  virtual RateBridge& rates() = 0;
   // Sends one frame of bot audio toward the caller; `frame` is nullptr when the bot is silent.
   // `talkspurt_start` marks the first frame after silence (RTP marker bit, RFC 3551 section 4.1).
   virtual void PushBotFrame(const int16_t* frame, bool talkspurt_start) = 0;

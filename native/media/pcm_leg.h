@@ -29,6 +29,7 @@ class PcmLeg final : public NetworkLeg {
   const int16_t* PullCallerFrame(int64_t frame_time_us, int16_t* out, SessionEventSink& events,
                                  int32_t session_id) override;
   int speech_rate_hz() const override { return rates_.speech_rate_hz(); }
+  RateBridge& rates() override { return rates_; }
   void PushBotFrame(const int16_t* frame, bool talkspurt_start) override;
   bool SendDtmf(const char*, size_t) override { return false; }  // chan_websocket carries no DTMF toward the caller
   PcmLeg* AsPcm() override { return this; }

@@ -18,6 +18,7 @@ enum class SessionEventType : int32_t {
   kPlayoutIdle = 8,    // the bot's queued audio has all been sent
   kMalformed = 9,      // value: the first packet of its kind that was dropped (RtpStatus); later ones are only counted
   kRefused = 10,       // value: the first datagram refused for this MediaRefusal; later ones are only counted
+  kTurn = 11,          // value: turn latency in ms; extra: TurnKind (turn_timer.h)
 };
 
 struct SessionEvent {

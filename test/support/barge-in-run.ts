@@ -2,6 +2,7 @@
 // caller's audio is pushed one 20 ms frame per tick, optionally with an echo of what the node
 // actually sent (delayed, attenuated), and every barge-in is recorded with the frame it fired in.
 import { MediaEngine } from '../../engine/media/media-engine.js';
+import type { NativeSessionStats } from '../../engine/media/media-engine-binding.js';
 import type { PcmSessionOptions } from '../../engine/media/media-session-options.js';
 
 export const RUN_RATE_HZ = 16000;
@@ -29,6 +30,9 @@ export interface BargeInRunOptions {
   // After a barge-in, queue the rest of the bot's audio again (to count false barge-ins over a
   // long run); otherwise the bot stays quiet after the first.
   resumeAfterBargeIn?: boolean;
+  // The bot's audio is queued at this frame (0: from the start); before it, the caller has the
+  // line to themselves (their own turn).
+  botStartFrame?: number;
 }
 
 export interface BargeIn {
@@ -48,14 +52,19 @@ export interface BargeInRunResult {
   sent: Int16Array;
   // Caller speech frames the echo guard took for the bot's echo.
   echoFrames: number;
+  // Frames the VAD called speech (with hangover), and the echo canceller's stats when it ran.
+  speechFrames: number;
+  echo?: NativeSessionStats['echo'];
 }
 
 export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeInRunOptions = {}): BargeInRunResult {
   const engine = new MediaEngine({ clock: 'manual' });
-  const session = engine.createPcmSession('barge-in-run', { ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
+  // Barge-in's own logic, without echo cancellation unless the run asks for it (the canceller's
+  // path has its own tests: echo-cancellation.test.ts).
+  const session = engine.createPcmSession('barge-in-run', { echoCancellation: false, ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
-  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0 };
+  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
   const echo = options.echo;
   const taps = echoReflections.map(({ afterMs, gain }) => ({
     delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
@@ -71,9 +80,10 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       session.play(bot.subarray(Math.min(botOffset, bot.length)));
     }
   });
-  session.play(bot);
+  const botStartFrame = options.botStartFrame ?? 0;
   try {
     for (frame = 0; frame < frames; frame++) {
+      if (frame === botStartFrame) session.play(bot);
       const start = frame * RUN_FRAME_SAMPLES;
       const input = caller.slice(start, start + RUN_FRAME_SAMPLES);
       if (echo) {
@@ -91,7 +101,10 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       result.sentPerFrame.push(out.length);
       result.queuedMsPerFrame.push(session.queuedMs);
     }
-    result.echoFrames = session.stats().echoFrames;
+    const stats = session.stats();
+    result.echoFrames = stats.echoFrames;
+    result.speechFrames = stats.speechFrames;
+    result.echo = stats.echo;
   } finally {
     engine.stop();
   }

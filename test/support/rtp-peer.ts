@@ -21,11 +21,15 @@ export interface StreamOptions {
 export class RtpPeer {
   readonly received: ReceivedRtp[] = [];
   private closed = false;
+  // Called with each packet as it arrives (after it is recorded).
+  onPacket: ((packet: RtpPacket) => void) | undefined;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('message', (message) => {
-      this.received.push({ packet: RtpPacket.deSerialize(message), arrivalMs: performance.now() });
+      const packet = RtpPacket.deSerialize(message);
+      this.received.push({ packet, arrivalMs: performance.now() });
+      this.onPacket?.(packet);
       this.waiters = this.waiters.filter((waiter) => {
         if (this.received.length < waiter.count) return true;
         waiter.resolve();

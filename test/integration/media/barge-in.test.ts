@@ -86,15 +86,31 @@ describe('barge-in', () => {
     const hiss = callerLine(new Int16Array(0), 20_000);
     for (const gainDb of [-10, -20]) {
       for (const delayMs of [40, 200]) {
-        const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb } });
+        // The echo canceller and the guard each hold the echo off; this is the guard on its own.
+        const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb }, session: { echoCancellation: false } });
         expect(run.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
         // The echo was heard as speech and the guard discounted it (counted in the call's stats).
         expect(run.echoFrames).toBeGreaterThan(100);
       }
     }
     // The same echo with the guard off interrupts the bot: the guard is what stops it.
-    const unguarded = runBargeIn(hiss, longBot, { echo: { delayMs: 100, gainDb: -10 }, session: { bargeInEchoGuard: false } });
+    const unguarded = runBargeIn(hiss, longBot, { echo: { delayMs: 100, gainDb: -10 }, session: { bargeInEchoGuard: false, echoCancellation: false } });
     expect(unguarded.bargeIns.length).toBeGreaterThan(0);
+  });
+
+  it('with the echo canceller on, the echo alone neither interrupts nor reads as speech', () => {
+    const longBot = botSpeech(20_000);
+    const hiss = callerLine(new Int16Array(0), 20_000);
+    for (const gainDb of [-6, -10]) {
+      for (const delayMs of [40, 200]) {
+        const cancelled = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb }, session: { echoCancellation: true } });
+        const raw = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb }, session: { echoCancellation: false } });
+        expect(cancelled.bargeIns, `echo ${gainDb} dB, ${delayMs} ms`).toEqual([]);
+        // The VAD hears far less of the echo as speech once it is cancelled.
+        expect(cancelled.speechFrames, `echo ${gainDb} dB, ${delayMs} ms`).toBeLessThan(raw.speechFrames / 3);
+        expect(cancelled.echo?.delayMs, 'delay found').toBeGreaterThan(0);
+      }
+    }
   });
 
   it('still fires when the caller talks over the echo', () => {
@@ -118,5 +134,32 @@ describe('barge-in', () => {
   it('does not fire while the bot is silent', () => {
     const run = runBargeIn(callerLine(callerSpeech()), new Int16Array(0));
     expect(run.bargeIns).toEqual([]);
+  });
+
+  it('does not fire on babble 10 dB under the caller once it knows the caller\'s level, and still fires when the caller talks', () => {
+    const turn = callerSpeech().slice(0, RUN_RATE_HZ * 3); // the caller's own turn, the bot silent
+    const turnFrames = turn.length / RUN_FRAME_SAMPLES;
+    const babble = noise('babble', RUN_RATE_HZ * 20);
+    const gain = 10 ** ((-36 - rmsDbfs(babble)) / 20); // the corpus speaks at -26 dBFS
+    const line = new Int16Array(turn.length + babble.length);
+    line.set(turn);
+    line.set(babble.map((x) => Math.round(x * gain)), turn.length);
+    const longBot = botSpeech(20_000);
+    // As the bot's first answer (nothing known of the caller) the babble interrupts it...
+    const unknown = runBargeIn(line.subarray(turn.length), longBot, { resumeAfterBargeIn: true });
+    expect(unknown.bargeIns.length).toBeGreaterThan(0);
+    // ...after the caller's turn, never.
+    const known = runBargeIn(line, longBot, { resumeAfterBargeIn: true, botStartFrame: turnFrames });
+    expect(known.bargeIns).toEqual([]);
+    // The caller talking over the bot and the babble still interrupts it.
+    const interruption = callerSpeech();
+    const talking = line.slice();
+    const at = turn.length + RUN_RATE_HZ * 5;
+    for (let i = 0; i < interruption.length; i++) talking[at + i]! += interruption[i]!;
+    const real = runBargeIn(talking, longBot, { botStartFrame: turnFrames });
+    expect(real.bargeIns).toHaveLength(1);
+    const latencyMs = (real.bargeIns[0]!.frame + 1) * FRAME_MS - at / (RUN_RATE_HZ / 1000);
+    expect(latencyMs).toBeGreaterThanOrEqual(120);
+    expect(latencyMs).toBeLessThanOrEqual(300);
   });
 });

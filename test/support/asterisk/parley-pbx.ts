@@ -57,7 +57,9 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
   const adapter = new AsteriskAdapter({
     config,
     mediaHost: '127.0.0.1',
-    session: { botRateHz: 16000, bargeIn: false, ...options.session },
+    // Echo cancellation off: these calls' bot sends the caller's own audio back, which is exactly
+    // what an echo is; the caller's steady test tone would be cancelled as the echo of itself.
+    session: { botRateHz: 16000, bargeIn: false, echoCancellation: false, ...options.session },
     calls: new CallService({
       engine: media,
       calls,

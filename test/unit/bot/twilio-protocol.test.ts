@@ -60,6 +60,8 @@ describe('TwilioProtocol', () => {
     protocol.callerAudio(tone(16000, 20), 0);
     expect(JSON.parse(protocol.callEvent({ type: 'dtmf', digit: '7', durationMs: 100 }) as string)).toMatchObject({ event: 'dtmf', sequenceNumber: '3', dtmf: { track: 'inbound_track', digit: '7' } });
     expect(protocol.callEvent({ type: 'barge_in', playedMs: 10 })).toBeUndefined();
+    // Turn latency is Parley's own: Twilio's wire carries nothing for it.
+    expect(protocol.callEvent({ type: 'turn', kind: 'response', latencyMs: 640 })).toBeUndefined();
   });
 
   it('stamps media with stream time: a frame that never reached the bot is a gap in timestamp, not in chunk', () => {

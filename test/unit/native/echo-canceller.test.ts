@@ -37,13 +37,15 @@ describe('EchoCanceller on a synthetic linear echo path', () => {
   const sent = gaussianNoise(4 * RATE, 3000, 1);
   const echo = echoOf(sent, { rateHz: RATE, gainDb: -10, delayMs: 100, response: roomResponse(RATE, 60, 2) });
 
-  // The goal is 25 dB within 1 s; measured here: 17 dB over 0.75-1 s, 25 dB from
-  // 1.25 s (docs/echo-cancellation.md). The test holds what is met, so a regression shows.
-  it('converges from nothing to >= 25 dB ERLE within 1.5 s, and >= 35 dB after', () => {
+  // The goal is 25 dB within 1 s; measured here: 17 dB over 0.75-1 s, 22-25 dB over
+  // 1.25-1.5 s (25 before the suppressor's floor was lifted from the line's noise minimum toward
+  // its mean, which stopped the line's hiss stepping up when the bot stops: see
+  // residual_echo_suppressor.cc), 35 dB after 2 s. The test holds what is met, so a regression shows.
+  it('converges from nothing to >= 22 dB ERLE within 1.5 s, and >= 35 dB after', () => {
     const out = cancel(capturedLine(echo, null), sent);
     expect(erleDb(echo, out, 0, 250)).toBeLessThan(15); // it does start from nothing
     expect(erleDb(echo, out, 750, 1000)).toBeGreaterThanOrEqual(15);
-    expect(erleDb(echo, out, 1250, 1500)).toBeGreaterThanOrEqual(25);
+    expect(erleDb(echo, out, 1250, 1500)).toBeGreaterThanOrEqual(22);
     expect(erleDb(echo, out, 2000, 4000)).toBeGreaterThanOrEqual(35);
   });
 
@@ -113,18 +115,20 @@ describe('EchoCanceller on hostile input', () => {
     }
   });
 
-  it('passes silence as silence and removes a DC offset', () => {
+  it('passes silence as silence, and removes a DC offset while the bot speaks', () => {
     const silent = cancel(new Int16Array(samples), new Int16Array(samples));
     expect(silent.every((x) => x === 0)).toBe(true);
-    const dcOut = cancel(new Int16Array(samples).fill(20000), null);
+    const speaking = gaussianNoise(samples, 3000, 9);
+    const dcOut = cancel(new Int16Array(samples).fill(20000), speaking);
     expect(Math.max(...dcOut.subarray(dcOut.length - RATE).map(Math.abs))).toBeLessThan(50);
   });
 
-  it('passes an unrelated caller through untouched when nothing was sent', () => {
+  it('passes the caller through bit for bit while nothing has been sent (a leg whose bot never spoke is untouched)', () => {
     const caller = Int16Array.from(gaussianNoise(samples, 3000, 8), clip);
-    const out = cancel(caller, null);
-    const keptDb = 10 * Math.log10(energy(out, 1000, 4900) / energy(caller, 1000, 4900));
-    expect(Math.abs(keptDb)).toBeLessThan(0.5);
+    caller.fill(20000, 0, RATE); // a DC offset too: nothing to cancel, nothing changed
+    const canceller = new EchoCanceller({ sampleRateHz: RATE });
+    expect(cancel(caller, null, canceller)).toEqual(caller.subarray(0, Math.floor(caller.length / FRAME) * FRAME));
+    expect(canceller.stats().bypassedFrames).toBe(Math.floor(caller.length / FRAME));
   });
 
   it('rejects unsupported rates and wrong frame sizes', () => {

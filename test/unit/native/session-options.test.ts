@@ -15,7 +15,7 @@ const numericKeys = [
   'botRateHz', 'playoutMaxMs', 'vadAggressiveness', 'vadHangoverMs', 'bargeInMinSpeechMs', 'payloadType',
   'telephoneEventPayloadType', 'opusBitrateBps', 'opusComplexity', 'localPort', 'remotePort', 'jitterMinDelayMs',
   'jitterMaxDelayMs', 'sourceLearningMs', 'relatchSilenceMs', 'relatchPackets', 'startUs', 'telephoneEventClockHz',
-  'packetMs',
+  'packetMs', 'echoMaxDelayMs', 'echoTailMs',
 ];
 
 function outcome(run: () => unknown): string {
@@ -92,5 +92,27 @@ describe('native session options at the boundary', () => {
     expect(() => engine.createRtpSession('hostile', { codec: 'PCMU', jitterMinDelayMs: 500, jitterMaxDelayMs: 100 })).toThrow(/jitterMinDelayMs/);
     expect(() => engine.createRtpSession('hostile', { codec: 'nope', transport: 'udp' })).toThrow(InvalidArgumentError);
     engine.stop();
+  });
+
+  it('turns echo cancellation on by default for telephone legs only, and refuses it where it cannot run', () => {
+    const engine = new MediaEngine({ clock: 'manual' });
+    try {
+      const echoOf = (session: { stats(): { echo?: unknown } }): boolean => session.stats().echo !== undefined;
+      const rtp = (options: object): boolean => echoOf(engine.createRtpSession('echo-defaults', { transport: 'udp', ...options }).session);
+      expect(rtp({ codec: 'PCMU' })).toBe(true);
+      expect(rtp({ codec: 'G722' })).toBe(true);
+      expect(rtp({ codec: 'L16/16000' })).toBe(true);
+      expect(rtp({ codec: 'opus' })).toBe(false); // a browser or softphone cancels its own
+      expect(rtp({ codec: 'opus', echoCancellation: true })).toBe(true);
+      expect(rtp({ codec: 'PCMU', echoCancellation: false })).toBe(false);
+      // 48 kHz both ways: no rate the canceller runs at, so off by default and refused when asked.
+      expect(rtp({ codec: 'L16/48000', botRateHz: 48000 })).toBe(false);
+      expect(() => engine.createRtpSession('echo-48k', { codec: 'L16/48000', botRateHz: 48000, echoCancellation: true })).toThrow(InvalidArgumentError);
+      expect(echoOf(engine.createPcmSession('echo-pcm', { legRateHz: 8000 }))).toBe(true);
+      // A 48 kHz leg to a 16 kHz bot cancels at 16 kHz, after the rate change.
+      expect(echoOf(engine.createPcmSession('echo-pcm-48k', { legRateHz: 48000, botRateHz: 16000 }))).toBe(true);
+    } finally {
+      engine.stop();
+    }
   });
 });
