@@ -25,7 +25,9 @@ describe('Talk to Bot in Chromium against direct mode through a real Janus', () 
     // A longer lead than in embedded mode: the call is set up through Janus and SIP first.
     caller = writeCallerAudio('I would like to book a table for two people tonight, please.', 4500, 6000);
     janus = await startJanusInNamespace('test-output/e2e-direct/janus');
-    const config = configSchema.parse({ operator: { port: 0 }, ...directModeConfig(janus), logLevel: 'silent', api: { host: '127.0.0.1', port: await freeTcpPort() } });
+    // Media inline: the test reads the demo bot's own account of the call, which lives with the media.
+    const direct = directModeConfig(janus);
+    const config = configSchema.parse({ operator: { port: 0 }, ...direct, logLevel: 'silent', api: { host: '127.0.0.1', port: await freeTcpPort() }, media: { ...(direct.media as object), workers: 'inline' } });
     node = await startNode(config, nodeLogger(screenshots));
     browser = await launchChromium(caller.file);
   }, 30_000);
