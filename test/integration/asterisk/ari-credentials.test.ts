@@ -4,30 +4,18 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../api/config.js';
-import { startNode, type RunningNode } from '../../../api/node.js';
-import { AriDouble } from '../../support/ari-double/ari-double.js';
-import { APP, BOT_CONTEXT, until } from './asterisk-harness.js';
+import { startNode } from '../../../api/node.js';
+import { APP, BOT_CONTEXT, pbxEnv, pbxNodePerTest, until } from './asterisk-harness.js';
 
 const run = promisify(execFile);
 
-function pbxEnv(ari: AriDouble, password: string): Record<string, string> {
-  return { PARLEY_MODE: 'pbx', PARLEY_API_PORT: '0', PARLEY_ARI_URL: ari.url, PARLEY_ARI_USERNAME: 'parley', PARLEY_ARI_PASSWORD: password, PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT };
-}
-
 describe('refused ARI credentials', () => {
-  let node: RunningNode | undefined;
-  let ari: AriDouble | undefined;
-  afterEach(async () => {
-    await node?.shutdown(0);
-    await ari?.close();
-    node = undefined;
-    ari = undefined;
-  });
+  const t = pbxNodePerTest();
 
   it('at start: `npm start` exits 2 with one line naming PARLEY_ARI_PASSWORD, no stack trace', async () => {
-    ari = await AriDouble.start();
+    const ari = await t.double();
     const result = await run('npx', ['tsx', 'api/main.ts'], { env: { ...process.env, ...pbxEnv(ari, 'wrong'), PARLEY_LOG_LEVEL: 'silent' }, timeout: 30_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
@@ -38,17 +26,16 @@ describe('refused ARI credentials', () => {
   });
 
   it('at start in-process: startNode rejects with a ConfigError', async () => {
-    ari = await AriDouble.start();
+    const ari = await t.double();
     await expect(startNode(loadConfig(pbxEnv(ari, 'wrong')), pino({ level: 'silent' }))).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('on reconnect: keeps retrying with /healthz 503, the live call goes on, and all is back once the password is right', async () => {
-    ari = await AriDouble.start();
-    const double = ari;
-    node = await startNode(loadConfig({ ...pbxEnv(double, 'secret') }), pino({ level: 'silent' }));
+    const double = await t.double();
+    const node = await t.start(pbxEnv(double));
     const url = node.operatorUrl;
     const live = double.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
-    await until(() => node!.calls.size === 1 && [...double.bridges.values()].some((bridge) => bridge.channels.length === 2), 'the call bridged');
+    await until(() => node.calls.size === 1 && [...double.bridges.values()].some((bridge) => bridge.channels.length === 2), 'the call bridged');
 
     double.setPassword('rotated');
     double.dropEvents();
@@ -61,8 +48,8 @@ describe('refused ARI credentials', () => {
     await until(async () => (await fetch(`${url}/healthz`)).status === 200, '/healthz ok again');
     expect(node.calls.size).toBe(1);
     double.callerHangsUp(live.id);
-    await until(() => node!.calls.size === 0 && double.channels.size === 0 && double.bridges.size === 0, 'the live call ended on its hangup');
+    await until(() => node.calls.size === 0 && double.channels.size === 0 && double.bridges.size === 0, 'the live call ended on its hangup');
     double.placeCall(APP, { context: BOT_CONTEXT, exten: '7000' });
-    await until(() => node!.calls.size === 1 && [...double.bridges.values()].some((bridge) => bridge.channels.length === 2), 'a new call bridged');
+    await until(() => node.calls.size === 1 && [...double.bridges.values()].some((bridge) => bridge.channels.length === 2), 'a new call bridged');
   });
 });

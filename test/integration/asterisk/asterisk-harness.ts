@@ -1,5 +1,8 @@
 // Wires an AsteriskAdapter (test/support/asterisk/parley-pbx.ts) to the ARI double.
+import { pino } from 'pino';
 import { afterEach } from 'vitest';
+import { loadConfig } from '../../../api/config.js';
+import { startNode, type RunningNode } from '../../../api/node.js';
 import type { SessionOptions } from '../../../engine/media/media-session-options.js';
 import type { AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
 import { AriDouble, type AriDoubleOptions } from '../../support/ari-double/ari-double.js';
@@ -42,6 +45,35 @@ export function harnessPerTest(): { start: typeof startHarness } {
       current = await startHarness(options);
       return current;
     },
+  };
+}
+
+// A whole node in pbx mode against an ARI double, configured from the environment the way an
+// operator configures it; one double and at most one node per test, both closed after it.
+export function pbxEnv(ari: AriDouble, password = 'secret'): Record<string, string> {
+  return {
+    PARLEY_MODE: 'pbx',
+    PARLEY_API_PORT: '0',
+    PARLEY_OPERATOR_PORT: '0',
+    PARLEY_ARI_URL: ari.url,
+    PARLEY_ARI_USERNAME: 'parley',
+    PARLEY_ARI_PASSWORD: password,
+    PARLEY_ASTERISK_CONTEXTS: BOT_CONTEXT,
+  };
+}
+
+export function pbxNodePerTest(): { double(): Promise<AriDouble>; start(env: Record<string, string>): Promise<RunningNode> } {
+  let node: RunningNode | undefined;
+  let ari: AriDouble | undefined;
+  afterEach(async () => {
+    await node?.shutdown(0);
+    await ari?.close();
+    node = undefined;
+    ari = undefined;
+  });
+  return {
+    double: async () => (ari = await AriDouble.start()),
+    start: async (env) => (node = await startNode(loadConfig(env), pino({ level: 'silent' }))),
   };
 }
 
