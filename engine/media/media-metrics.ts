@@ -107,6 +107,22 @@ collectedCounter('parley_jitter_buffer_events_total', 'Jitter-buffer outcomes of
   reordered: 'jitterReordered',
   fec_recovered: 'jitterFecRecovered',
   resyncs: 'jitterResyncs',
+  // Whole-frame adaptation (the previous buffer's only means; spikes in the new one).
+  frames_dropped: 'jitterFramesDropped',
+  frames_inserted: 'jitterFramesInserted',
+  comfort_noise_packets: 'jitterComfortNoisePackets',
+  // The operations on decoded audio (docs/jitter-buffer.md): how often they ran ...
+  accelerate: 'jitterAccelerate',
+  preemptive_expand: 'jitterPreemptiveExpand',
+  expand: 'jitterExpand',
+  merge: 'jitterMerge',
+});
+// ... and how much audio they took out (accelerate) or made (preemptive expand, expand, comfort noise).
+collectedCounter('parley_jitter_buffer_operation_seconds_total', 'Audio the jitter buffer removed or generated, by operation', 'operation', {
+  accelerate: 'jitterAccelerateSeconds',
+  preemptive_expand: 'jitterPreemptiveExpandSeconds',
+  expand: 'jitterExpandSeconds',
+  comfort_noise: 'jitterComfortNoiseSeconds',
 });
 collectedCounter('parley_media_engine_dropped_total', 'Media the engine dropped, by what (datagrams, events, frames)', 'what', {
   // Outbound datagrams the kernel refused (sendmmsg sent fewer than queued).

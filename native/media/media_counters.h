@@ -42,6 +42,17 @@ enum MediaCounter : size_t {
   kJitterReordered,
   kJitterFecRecovered,
   kJitterResyncs,
+  kJitterFramesDropped,
+  kJitterFramesInserted,
+  kJitterComfortNoisePackets,
+  kJitterAccelerate,
+  kJitterPreemptiveExpand,
+  kJitterExpand,
+  kJitterMerge,
+  kJitterAccelerateSeconds,
+  kJitterPreemptiveExpandSeconds,
+  kJitterExpandSeconds,
+  kJitterComfortNoiseSeconds,
   kPcmUnderrunSamples,
   kPcmOverflowSamples,
   kPcmDroppedOutboundFrames,
@@ -53,6 +64,9 @@ inline constexpr const char* kMediaCounterNames[] = {
     "packetsReceived", "packetsSent", "malformed", "srtpFailed", "foreignSource", "foreignSsrc", "wrongPayloadType",
     "rtcpReceived", "decodeErrors", "sendDropped", "ssrcChanges", "jitterLate", "jitterLost", "jitterConcealed",
     "jitterDiscarded", "jitterDuplicates", "jitterReordered", "jitterFecRecovered", "jitterResyncs",
+    "jitterFramesDropped", "jitterFramesInserted", "jitterComfortNoisePackets", "jitterAccelerate",
+    "jitterPreemptiveExpand", "jitterExpand", "jitterMerge", "jitterAccelerateSeconds", "jitterPreemptiveExpandSeconds",
+    "jitterExpandSeconds", "jitterComfortNoiseSeconds",
     "pcmUnderrunSamples", "pcmOverflowSamples", "pcmDroppedOutboundFrames",
 };
 static_assert(sizeof(kMediaCounterNames) / sizeof(kMediaCounterNames[0]) == kSessionCounterCount);
@@ -89,6 +103,17 @@ inline void AddSessionCounters(MediaSession& session, double* out) {
     out[kJitterReordered] += static_cast<double>(leg.jitter.reordered);
     out[kJitterFecRecovered] += static_cast<double>(leg.jitter.fec_recovered);
     out[kJitterResyncs] += static_cast<double>(leg.jitter.resyncs);
+    out[kJitterFramesDropped] += static_cast<double>(leg.jitter.frames_dropped);
+    out[kJitterFramesInserted] += static_cast<double>(leg.jitter.frames_inserted);
+    out[kJitterComfortNoisePackets] += static_cast<double>(leg.jitter.comfort_noise_packets);
+    out[kJitterAccelerate] += static_cast<double>(leg.jitter.accelerate);
+    out[kJitterPreemptiveExpand] += static_cast<double>(leg.jitter.preemptive_expand);
+    out[kJitterExpand] += static_cast<double>(leg.jitter.expand);
+    out[kJitterMerge] += static_cast<double>(leg.jitter.merge);
+    out[kJitterAccelerateSeconds] += leg.jitter.accelerate_ms / 1000;
+    out[kJitterPreemptiveExpandSeconds] += leg.jitter.preemptive_expand_ms / 1000;
+    out[kJitterExpandSeconds] += leg.jitter.expand_ms / 1000;
+    out[kJitterComfortNoiseSeconds] += leg.jitter.comfort_noise_ms / 1000;
   } else if (const PcmLeg* pcm = session.leg().AsPcm()) {
     out[kPcmUnderrunSamples] += static_cast<double>(pcm->underrun_samples());
     out[kPcmOverflowSamples] += static_cast<double>(pcm->overflow_samples());

@@ -6,13 +6,8 @@ import { Call } from '../../../engine/call/call.js';
 import { InlineLeg } from '../../../engine/call/media-leg.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { registry } from '../../../engine/metrics.js';
+import { metricValue } from '../../support/metric-value.js';
 import { rtpBytes } from '../../support/trace-player.js';
-
-async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const match = metric?.values.find((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value));
-  return match?.value ?? 0;
-}
 
 describe('call media metrics', () => {
   it('adds an ended call\'s packets, drops and jitter-buffer losses to the registry', async () => {

@@ -9,6 +9,7 @@ import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
 import { encodeUlaw } from '../../../engine/native/g711.js';
 import { OpusEncoder } from '../../../engine/native/opus.js';
+import { metricValue } from '../../support/metric-value.js';
 import { generateTrace } from '../../support/network-impairment.js';
 import { rtpBytes } from '../../support/trace-player.js';
 
@@ -72,6 +73,25 @@ describe('jitter buffer: time stretching', () => {
     }
     // Every packet that arrived in time played, in both modes.
     expect(jitter.played).toBeGreaterThanOrEqual(trace.packets.length - jitter.late - jitter.framesDropped - jitter.duplicates);
+  });
+
+  it('exports the operations live in /metrics: counts and seconds as the call\'s own stats say', async () => {
+    const scrape = async (): Promise<Record<string, number>> => ({
+      accelerate: await metricValue('parley_jitter_buffer_events_total', { event: 'accelerate' }),
+      expand: await metricValue('parley_jitter_buffer_events_total', { event: 'expand' }),
+      framesDropped: await metricValue('parley_jitter_buffer_events_total', { event: 'frames_dropped' }),
+      accelerateSeconds: await metricValue('parley_jitter_buffer_operation_seconds_total', { operation: 'accelerate' }),
+    });
+    const before = await scrape();
+    const { session } = open();
+    play(session, packets, trace.packets.at(-1)!.arrivalUs + 500_000);
+    const jitter = session.stats().jitter!;
+    const after = await scrape();
+    expect(jitter.accelerate).toBeGreaterThan(0);
+    expect(after.accelerate! - before.accelerate!).toBe(jitter.accelerate);
+    expect(after.expand! - before.expand!).toBe(jitter.expand);
+    expect(after.framesDropped! - before.framesDropped!).toBe(jitter.framesDropped);
+    expect(after.accelerateSeconds! - before.accelerateSeconds!).toBeCloseTo(jitter.accelerateMs / 1000, 6);
   });
 });
 
