@@ -94,7 +94,9 @@ describe('media workers: crash isolation', () => {
     const engine = new MediaEngine({ logger });
     cleanups.push(() => engine.stop());
     const service = new CallService({ engine, startBot: () => ({ stop: () => undefined }), rtpHost: pool, maxCallMs: 120_000, logger });
-    const endpoint = await SipEndpoint.start({ port: 0 }, { calls: service, logger, media: { host: '127.0.0.1', session: { bargeIn: false } } });
+    // Echo cancellation off: each call's bot sends the caller's own steady tone back, which is
+    // exactly what an echo is; the canceller would take the tone for the bot's echo.
+    const endpoint = await SipEndpoint.start({ port: 0 }, { calls: service, logger, media: { host: '127.0.0.1', session: { bargeIn: false, echoCancellation: false } } });
     cleanups.push(() => endpoint.close());
     const client = await SipTestClient.open(endpoint.local);
     cleanups.push(() => client.close());
