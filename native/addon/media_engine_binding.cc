@@ -109,7 +109,7 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
   // The created session's id and phase slot on `result`.
   void SetCreated(Napi::Object result, int32_t id) {
     result.Set("id", id);
-    result.Set("phaseSlot", engine_.slot_of(id));
+    result.Set("phaseSlot", engine_.Find(id)->phase_slot());
   }
 
   MediaSession& SessionArg(const Napi::CallbackInfo& info) {

@@ -43,7 +43,7 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
                        ? 0
                        : static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
-  auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us);
+  auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us, slot);
   for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
     if (socket == nullptr) continue;
     epoll_event event{};
@@ -55,7 +55,6 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
   }
   sessions_.emplace(id, std::move(session));
   ++slot_sessions_[slot];
-  slot_of_.emplace(id, slot);
   return id;
 }
 
@@ -66,20 +65,13 @@ void MediaEngine::Remove(int32_t id) {
     if (socket != nullptr) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
   }
   it->second->leg().AddRefusals(removed_refusals_);
+  --slot_sessions_[it->second->phase_slot()];
   sessions_.erase(it);
-  auto slot = slot_of_.find(id);
-  --slot_sessions_[slot->second];
-  slot_of_.erase(slot);
 }
 
 void MediaEngine::RefusedTotals(uint64_t totals[kMediaRefusalCount]) const {
   for (size_t i = 0; i < kMediaRefusalCount; ++i) totals[i] = removed_refusals_[i];
   for (const auto& [id, session] : sessions_) session->leg().AddRefusals(totals);
-}
-
-int MediaEngine::slot_of(int32_t id) const {
-  auto it = slot_of_.find(id);
-  return it == slot_of_.end() ? -1 : it->second;
 }
 
 MediaSession* MediaEngine::Find(int32_t id) {

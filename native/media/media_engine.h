@@ -37,8 +37,6 @@ class MediaEngine {
   MediaSession* Find(int32_t id);
   size_t size() const { return sessions_.size(); }
   int phase_slots() const { return phase_slots_; }
-  // The phase slot of session `id` (-1 for none).
-  int slot_of(int32_t id) const;
 
   // `now_us` and `realtime_offset_us` (CLOCK_REALTIME - CLOCK_MONOTONIC, to place kernel receive
   // timestamps on the monotonic clock) are parameters so tests can run on media time.
@@ -60,9 +58,8 @@ class MediaEngine {
   int epoll_fd_ = -1;
   int phase_slots_;
   size_t sessions_before_spreading_;
-  // Live sessions per phase slot, and each session's slot (to leave it on Remove).
+  // Live sessions per phase slot (each session knows its own, to leave it on Remove).
   size_t slot_sessions_[kMaxPhaseSlots] = {0};
-  std::unordered_map<int32_t, int> slot_of_;
   epoll_event ready_[kMaxEpollEvents];
   int32_t next_id_ = 1;
   std::unordered_map<int32_t, std::unique_ptr<MediaSession>> sessions_;

@@ -7,8 +7,9 @@
 namespace parley {
 
 MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg,
-                           int64_t start_us, int64_t phase_us)
+                           int64_t start_us, int64_t phase_us, int phase_slot)
     : id_(id),
+      phase_slot_(phase_slot),
       options_(options),
       leg_(std::move(leg)),
       frame_samples_(static_cast<size_t>(options.bot_rate_hz / 1000 * options.frame_ms)),
@@ -20,15 +21,20 @@ MediaSession::MediaSession(int32_t id, const MediaSessionOptions& options, std::
       // 20 ms of jitter made here, which a receiver measures against the RTP timestamps (RFC 3550
       // section 6.4.1).
       next_frame_us_((start_us - phase_us + frame_us_ - 1) / frame_us_ * frame_us_ + phase_us),
-      vad_(std::in_place, leg_->speech_rate_hz(), static_cast<size_t>(leg_->speech_rate_hz() / 1000 * options.frame_ms),
-           options.vad_aggressiveness, options.vad_hangover_ms),
-      barge_in_(options.barge_in_min_speech_ms, options.frame_ms, options.bot_rate_hz, leg_->speech_rate_hz(),
-                options.barge_in_echo_guard),
       playout_(frame_samples_, static_cast<size_t>(options.bot_rate_hz / 1000 * options.playout_max_ms)),
       turns_(options.frame_ms),
       caller_frames_(frame_samples_ * kMaxFramesPerTick),
       bot_frame_(frame_samples_) {
-  if (options.echo_cancellation) leg_->rates().EnableEchoCancellation(options.echo);
+  AttachSpeechStages();
+}
+
+// The VAD, barge-in and the echo canceller work on the capture at the leg's speech rate, which a
+// codec of another clock changes: on a new leg they start over (the echo path is learnt again).
+void MediaSession::AttachSpeechStages() {
+  const int rate_hz = leg_->speech_rate_hz();
+  vad_.emplace(rate_hz, static_cast<size_t>(rate_hz / 1000 * options_.frame_ms), options_.vad_aggressiveness, options_.vad_hangover_ms);
+  barge_in_.emplace(options_.barge_in_min_speech_ms, options_.frame_ms, options_.bot_rate_hz, rate_hz, options_.barge_in_echo_guard);
+  if (options_.echo_cancellation) leg_->rates().EnableEchoCancellation(options_.echo);
 }
 
 void MediaSession::Tick(int64_t now_us, SessionEventSink& events) {
@@ -72,7 +78,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   if (options_.barge_in_enabled &&
-      barge_in_.Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr,
+      barge_in_->Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr,
                         leg_->rates().echo_cancelling())) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
@@ -99,12 +105,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
 
 void MediaSession::ReplaceLeg(std::unique_ptr<NetworkLeg> leg) {
   leg_ = std::move(leg);
-  const int rate_hz = leg_->speech_rate_hz();
-  vad_.emplace(rate_hz, static_cast<size_t>(rate_hz / 1000 * options_.frame_ms), options_.vad_aggressiveness, options_.vad_hangover_ms);
-  // Barge-in and the echo canceller work on the capture at the leg's speech rate, which a codec of
-  // another clock changes: both start over on the new leg (the echo path is learnt again).
-  barge_in_ = BargeInDetector(options_.barge_in_min_speech_ms, options_.frame_ms, options_.bot_rate_hz, rate_hz, options_.barge_in_echo_guard);
-  if (options_.echo_cancellation) leg_->rates().EnableEchoCancellation(options_.echo);
+  AttachSpeechStages();
 }
 
 size_t MediaSession::Clear(uint32_t* reached) {
@@ -119,7 +120,7 @@ MediaSession::Stats MediaSession::stats() const {
   Stats stats = stats_;
   stats.bot_samples_played = playout_.played_samples();
   stats.bot_samples_dropped = playout_.dropped_samples();
-  stats.echo_frames = static_cast<uint64_t>(barge_in_.echo_frames());
+  stats.echo_frames = static_cast<uint64_t>(barge_in_->echo_frames());
   return stats;
 }
 

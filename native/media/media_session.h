@@ -44,8 +44,9 @@ class MediaSession {
   // monotonic clock's frame boundaries: the engine spreads its sessions over the frame this way.
   // std::invalid_argument when echo cancellation is asked for at a speech rate it cannot run at.
   MediaSession(int32_t id, const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us,
-               int64_t phase_us = 0);
+               int64_t phase_us = 0, int phase_slot = 0);
 
+  int phase_slot() const { return phase_slot_; }
   int32_t id() const { return id_; }
   NetworkLeg& leg() { return *leg_; }
   // A re-INVITE changed the codec beyond what the leg can switch in place (RFC 3264 section 8.3.2):
@@ -86,18 +87,21 @@ class MediaSession {
   const TurnTimer& turns() const { return turns_; }
 
  private:
+  void AttachSpeechStages();
   void ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, SessionEventSink& events);
   void ReportMarks(const uint32_t* marks, size_t count, SessionEventSink& events);
 
   int32_t id_;
+  int phase_slot_;  // the engine's phase slot this session's frames fall in
   MediaSessionOptions options_;
   std::unique_ptr<NetworkLeg> leg_;
   size_t frame_samples_;
   int64_t frame_us_;
   int64_t next_frame_us_;
 
-  std::optional<Vad> vad_;  // rebuilt when a new leg changes the speech rate (ReplaceLeg)
-  BargeInDetector barge_in_;
+  // Built for the leg's speech rate by AttachSpeechStages, again when ReplaceLeg changes it.
+  std::optional<Vad> vad_;
+  std::optional<BargeInDetector> barge_in_;
   PlayoutQueue playout_;
   TurnTimer turns_;
   bool speaking_ = false;
