@@ -67,7 +67,7 @@ float EchoMatcher::CorrelationAt(const std::vector<float>& signal, const std::ve
   return energy > 0 ? static_cast<float>(cross / std::sqrt(energy * window_energy)) : 0.0f;
 }
 
-float EchoMatcher::Correlation() const {
+float EchoMatcher::Correlation() {
   if (sent_.filled < caller_.fine.size()) return 0.0f;
   const double caller_energy = Energy(caller_.fine);
   const double caller_coarse_energy = Energy(caller_.coarse);
@@ -105,23 +105,36 @@ float EchoMatcher::Correlation() const {
       break;
     }
   }
-  // Fine pass around each candidate. Candidates are often neighbours on one smooth peak, so their
-  // ranges overlap: a lag an earlier candidate already scored is not scored again.
+  // Fine pass around each candidate and around the lag the last search found: the echo's delay
+  // holds for seconds, and where the low band is weak (a fricative) the coarse pass may not rank
+  // it. Candidates are often neighbours on one smooth peak, so their ranges overlap: a lag an
+  // earlier candidate already scored is not scored again.
+  size_t centres[kCandidates + 1];
+  int count = 0;
+  for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) centres[count++] = best_lag[slot] * kCoarseFactor;
+  if (tracked_lag_ < fine_lags) centres[count++] = tracked_lag_;
   float result = 0.0f;
-  size_t done_from[kCandidates];
-  size_t done_to[kCandidates];
-  for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) {
-    const size_t centre = best_lag[slot] * kCoarseFactor;
+  size_t result_lag = 0;
+  size_t done_from[kCandidates + 1];
+  size_t done_to[kCandidates + 1];
+  for (int slot = 0; slot < count; ++slot) {
+    const size_t centre = centres[slot];
     const size_t from = centre >= static_cast<size_t>(kRefineSamples) ? centre - kRefineSamples : 0;
     const size_t to = std::min(fine_lags - 1, centre + kRefineSamples);
     for (size_t lag = from; lag <= to; ++lag) {
       bool scored = false;
       for (int earlier = 0; earlier < slot; ++earlier) scored |= lag >= done_from[earlier] && lag <= done_to[earlier];
-      if (!scored) result = std::max(result, CorrelationAt(sent_.fine, caller_.fine, lag, caller_energy));
+      if (scored) continue;
+      const float c = CorrelationAt(sent_.fine, caller_.fine, lag, caller_energy);
+      if (c > result) {
+        result = c;
+        result_lag = lag;
+      }
     }
     done_from[slot] = from;
     done_to[slot] = to;
   }
+  tracked_lag_ = result_lag;
   return result;
 }
 

@@ -98,6 +98,19 @@ describe('barge-in', () => {
     expect(unguarded.bargeIns.length).toBeGreaterThan(0);
   });
 
+  it('does not fire on a browser\'s echo, which comes back up to 450 ms late', () => {
+    // Measured in test/e2e/echo-barge-in.test.ts: Chromium's jitter buffer starts a call near
+    // 150-250 ms, so the echo of a page with 100 ms of audio latency came back 250-480 ms after
+    // it left the node, and the first sentence's echo interrupted the bot in 6 of 9 calls.
+    const longBot = botSpeech(20_000);
+    const hiss = callerLine(new Int16Array(0), 20_000);
+    for (const delayMs of [300, 450]) {
+      const run = runBargeIn(hiss, longBot, { echo: { delayMs, gainDb: -10 }, session: { echoCancellation: false } });
+      expect(run.bargeIns, `echo -10 dB, ${delayMs} ms`).toEqual([]);
+      expect(run.echoFrames).toBeGreaterThan(100);
+    }
+  });
+
   it('with the echo canceller on, the echo alone neither interrupts nor reads as speech', () => {
     const longBot = botSpeech(20_000);
     const hiss = callerLine(new Int16Array(0), 20_000);
