@@ -37,7 +37,7 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
   sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
   sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
-  // 800 ms late) after a short pause between sentences, and must be recognised as echo when the
+  // 500 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
   if (echo_guard_) {
     echo_.PushSent(bot_frame, bot_samples_);

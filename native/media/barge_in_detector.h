@@ -4,7 +4,7 @@
 //
 // Echo guard (chosen over a raised threshold, which also mutes a quiet caller): the bot's own
 // audio coming back on the caller's leg is a delayed, attenuated copy of what was just sent. On
-// each speech frame EchoMatcher correlates the last 60 ms of caller audio with the last 800 ms
+// each speech frame EchoMatcher correlates the last 60 ms of caller audio with the last 500 ms
 // sent; a match >= kEchoCorrelation is echo and the frame does not count. Real speech over the
 // echo (double talk) breaks the match and counts. Measured in bench/vad (echo-guard.bench.ts):
 // 0.6 still discounted real interruptions over a loud echo, 0.8 let echo through a 4-path room
