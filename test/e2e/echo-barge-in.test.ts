@@ -127,7 +127,7 @@ describe('Talk to Bot in Chromium with the bot\'s voice echoed back into the pag
       await bot.until(() => bot.audio.length >= callerFrame);
       if (session.bargeIn !== false) {
         await sayIntoPage(button.page, caller, RATE_HZ);
-        await bot.until(() => framesBefore(bot, 'barge_in')! >= callerFrame || bot.audio.length >= callerFrame + CALLER_WAIT_MS / FRAME_MS);
+        await bot.until(() => (framesBefore(bot, 'barge_in') ?? -1) >= callerFrame || bot.audio.length >= callerFrame + CALLER_WAIT_MS / FRAME_MS);
       }
       const media = node.calls.list()[0]?.media;
       await button.close();
@@ -139,7 +139,8 @@ describe('Talk to Bot in Chromium with the bot\'s voice echoed back into the pag
       const call: EchoCall = {
         bot,
         echo: echoReturn(speech, heard, RATE_HZ),
-        // The echo comes back about 250 ms after the bot sent it (measured: 200-240 ms).
+        // The echo comes back 220-570 ms after the bot sent it: over 9 s of speech a delay a few
+        // hundred ms off moves the level by a fraction of a dB.
         echoLevelDb: returnLevelDb(speech, heard, RATE_HZ, MEASURE_FROM_MS, ECHO_ONLY_MS, 250),
         echoBargeIns,
         bargeInAfterMs: firstBargeIn === undefined || echoBargeIns > 0 ? undefined : (firstBargeIn - callerFrame) * FRAME_MS,
@@ -149,7 +150,7 @@ describe('Talk to Bot in Chromium with the bot\'s voice echoed back into the pag
         `[echo-barge-in] ${JSON.stringify(session)}: echo back after ${call.echo.delayMs} ms, correlation ${call.echo.correlation.toFixed(2)}, ` +
           `level ${call.echoLevelDb.toFixed(1)} dB; barge-ins from the echo ${call.echoBargeIns}, from the caller after ${call.bargeInAfterMs} ms; ` +
           `speech_started during the echo ${bot.named('speech_started').filter((e) => (e.atMs as number) < callerFrame * FRAME_MS).length}; ` +
-          `echo guard frames ${media?.echoFrames}; canceller ${JSON.stringify(media?.echo)}; spoke at ${speakFrame * FRAME_MS} ms, caller at ${callerFrame * FRAME_MS} ms; events ${JSON.stringify(bot.events.filter((e) => e.event !== 'start'))}`,
+          `echo guard frames ${media?.echoFrames}; canceller ${JSON.stringify(media?.echo)}`,
       );
       return call;
     } finally {
@@ -186,6 +187,9 @@ describe('Talk to Bot in Chromium with the bot\'s voice echoed back into the pag
     // sent it), so the canceller may look as far as the schema allows.
     const call = await echoCall({ echoCancellation: true, echoMaxDelayMs: 500 });
     expectInterruptedByTheCallerOnly(call);
+    // The bot heard its echo quieter than the page returned it. By how much varies from call to
+    // call as the delay moves under the filter (measured 4-25 dB), so only that it did.
+    expect(call.echoLevelDb).toBeLessThan(ECHO.gainDb - 3);
     // The canceller locked onto the page's path: no sooner than the page's own delay.
     expect(call.media?.echo?.delayMs).toBeGreaterThan(ECHO.delayMs);
   }, 90_000);

@@ -14,8 +14,7 @@ export interface PageEchoPath {
 }
 
 // Runs in the page before its own scripts (addInitScript), so the button's RTCPeerConnection is
-// the wrapped one. `say` plays PCM16 samples into the send path and returns when it started
-// (Date.now(), the clock the test process shares).
+// the wrapped one. `say` plays PCM16 samples into the send path from now on.
 const installEchoPath = `
   (({ delayMs, gain }) => {
     const context = new AudioContext();
@@ -34,7 +33,6 @@ const installEchoPath = `
         source.buffer = buffer;
         source.connect(send);
         source.start();
-        return Date.now();
       },
     };
     const NativePeer = window.RTCPeerConnection;
@@ -59,7 +57,7 @@ const installEchoPath = `
 `;
 
 interface EchoPathWindow {
-  __echoPath: { remoteConnected: boolean; say(samples: number[], rateHz: number): number };
+  __echoPath: { remoteConnected: boolean; say(samples: number[], rateHz: number): void };
 }
 
 // Every page the context opens from now on carries the echo path.
@@ -72,8 +70,7 @@ export async function echoPathConnected(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as EchoPathWindow).__echoPath.remoteConnected);
 }
 
-// The caller speaks: `samples` start playing into what the page sends now. Returns Date.now() at
-// the start.
-export async function sayIntoPage(page: Page, samples: Int16Array, rateHz: number): Promise<number> {
+// The caller speaks: `samples` start playing into what the page sends now.
+export async function sayIntoPage(page: Page, samples: Int16Array, rateHz: number): Promise<void> {
   return page.evaluate(({ samples, rateHz }) => (window as unknown as EchoPathWindow).__echoPath.say(samples, rateHz), { samples: Array.from(samples), rateHz });
 }
