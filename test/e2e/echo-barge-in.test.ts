@@ -187,9 +187,10 @@ describe('Talk to Bot in Chromium with the bot\'s voice echoed back into the pag
     // sent it), so the canceller may look as far as the schema allows.
     const call = await echoCall({ echoCancellation: true, echoMaxDelayMs: 500 });
     expectInterruptedByTheCallerOnly(call);
-    // The bot heard its echo quieter than the page returned it. By how much varies from call to
-    // call as the delay moves under the filter (measured 4-25 dB), so only that it did.
-    expect(call.echoLevelDb).toBeLessThan(ECHO.gainDb - 3);
+    // The bot heard its echo quieter than the page returned it (without the canceller its level
+    // is within 0.3 dB of the page's). By how much varies from call to call as the delay moves
+    // under the filter (measured 3.8-25 dB), so only that it did.
+    expect(call.echoLevelDb).toBeLessThan(ECHO.gainDb - 1.5);
     // The canceller locked onto the page's path: no sooner than the page's own delay.
     expect(call.media?.echo?.delayMs).toBeGreaterThan(ECHO.delayMs);
   }, 90_000);
