@@ -1,9 +1,10 @@
-// What the listener hears, scored against the clean source: each 20 ms output block is aligned
-// with the place in the source it came from (normalised cross-correlation, searched around where
-// the previous block was found), which gives its added delay; the log-spectral distance of every
-// non-silent block against the source at that place (or where it should have been, for blocks
-// that align nowhere: concealment); and the clicks, samples whose second difference exceeds
-// anything in the clean source. Hand-written, as is the 256-point FFT: a few dozen lines against
+// What the listener hears, scored against the clean source as the codec delivers it (the packets'
+// own audio, decoded in order: what a perfect buffer would play, so the codec's distortion, the
+// same for every buffer, is not counted): each 20 ms output block is aligned with the place in the
+// source it came from (normalised cross-correlation, searched around where the previous block was
+// found), which gives its added delay; the log-spectral distance of every speech block of the
+// source against where it played (or where it should have been, for blocks that align nowhere:
+// concealment); and the clicks, bursts above anything in the coded source. Hand-written, as is the 256-point FFT: a few dozen lines against
 // a DSP dependency for a bench.
 import { round2 } from '../side-by-side.js';
 
@@ -183,7 +184,10 @@ function countClicks(out: Int16Array, threshold: number): number {
 }
 
 export interface SourceTimeline {
-  source: Int16Array; // the clean audio, every packet's samples one after another (pauses left out)
+  // The clean audio through the codec, every packet's samples one after another (pauses left
+  // out). Not the clean audio itself: Opus keeps the spectrum, not the waveform, and against it a
+  // tenth of the DTX trace's blocks found no match and the scorer lost its place for seconds.
+  coded: Int16Array;
   sendUsAt: (sample: number) => number; // when the sender sent that sample
   baseDelayUs: number;
   clickThreshold: number; // clickThreshold() of the clean source through the codec
@@ -200,7 +204,7 @@ export interface AudioScore {
 
 // `out` starts at `startUs` on the trace's clock and runs on without gaps.
 export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTimeline): AudioScore {
-  const { source } = timeline;
+  const { coded } = timeline;
   // Pass 1: where each non-silent block came from, if it matches the source anywhere near where
   // the last match was (after a run of failures, anywhere ahead: a drained backlog plays faster).
   // Silent output since the last match is most often a pause of the sender, whose source has no
@@ -218,17 +222,17 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
       continue;
     }
     const expected = last === undefined ? 0 : last.q + (p - last.p) - silentSince;
-    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, source, expected - NEAR, expected + NEAR);
+    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, coded, expected - NEAR, expected + NEAR);
     let needed = ALIGNED_CORRELATION;
     if (found.score < NEAR_ENOUGH && last !== undefined) {
       // Near where it is expected first (the output may have concealed or sped up since), so
       // that a syllable of the same pitch further away cannot win over it; then back to the
       // last match (concealment played since) and ahead over the silence.
       const nearby = (lo: number, hi: number): { q: number; score: number } => {
-        const whole = align(out, p, source, lo, hi);
+        const whole = align(out, p, coded, lo, hi);
         if (whole.score >= ALIGNED_CORRELATION) return whole;
         // Halves correlate closely by chance over a long stretch of voiced source: near only.
-        const halves = hi - lo <= 4 * SEARCH_MARGIN ? alignHalves(out, p, source, lo, hi) : whole;
+        const halves = hi - lo <= 4 * SEARCH_MARGIN ? alignHalves(out, p, coded, lo, hi) : whole;
         return halves.score >= HALF_CORRELATION ? { ...halves, score: ALIGNED_CORRELATION } : whole;
       };
       found = nearby(expected - SEARCH_MARGIN, expected + SEARCH_MARGIN);
@@ -236,7 +240,7 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
     }
     if (found.score < needed && (last === undefined || misses >= REACQUIRE_AFTER)) {
       // Over a second of voiced source some other syllable of the same pitch matches 0.75.
-      found = last === undefined ? align(out, p, source, 0, source.length) : align(out, p, source, expected + SEARCH_MARGIN + silentSince, expected + SEARCH_MARGIN + silentSince + REACQUIRE_AHEAD);
+      found = last === undefined ? align(out, p, coded, 0, coded.length) : align(out, p, coded, expected + SEARCH_MARGIN + silentSince, expected + SEARCH_MARGIN + silentSince + REACQUIRE_AHEAD);
       needed = REACQUIRE_CORRELATION;
     }
     if (found.score >= needed) {
@@ -267,7 +271,7 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
   let lsdBlocks = 0;
   for (let j = 0, q = pairs[0]?.q ?? 0; pairs.length > 1 && q <= pairs.at(-1)!.q; q += BLOCK) {
     while (pairs[j + 1]!.q <= q && j + 2 < pairs.length) j++;
-    if (rms(source, q, BLOCK) < SPEECH_RMS) continue;
+    if (rms(coded, q, BLOCK) < SPEECH_RMS) continue;
     const before = pairs[j]!;
     const after = pairs[j + 1]!;
     const slope = (after.p - before.p) / (after.q - before.q);
@@ -281,8 +285,8 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
     // Interpolated, p is off by what a stretch inside the span moved (up to a pitch period, or a
     // few for a multi-period one): the block is compared where its waveform best matches within
     // that, as it is for every buffer.
-    const refined = align(source, q, out, Math.max(0, p - REFINE), Math.min(out.length - BLOCK, p + REFINE)).q;
-    lsdSum += logSpectralDistanceDb(out, refined, source, q);
+    const refined = align(coded, q, out, Math.max(0, p - REFINE), Math.min(out.length - BLOCK, p + REFINE)).q;
+    lsdSum += logSpectralDistanceDb(out, refined, coded, q);
     lsdBlocks++;
   }
   delaysMs.sort((a, b) => a - b);
