@@ -1,13 +1,15 @@
-// What the listener hears, scored against the clean source: each 20 ms output block is aligned
-// with the place in the source it came from (normalised cross-correlation, searched around where
-// the previous block was found), which gives its added delay; the log-spectral distance of every
-// non-silent block against the source at that place (or where it should have been, for blocks
-// that align nowhere: concealment); and the clicks, samples whose second difference exceeds
-// anything in the clean source. Hand-written, as is the 256-point FFT: a few dozen lines against
+// What the listener hears, scored against the clean source as the codec delivers it (the packets'
+// own audio, decoded in order: what a perfect buffer would play, so the codec's distortion, the
+// same for every buffer, is not counted): each 20 ms output block is aligned with the place in the
+// source it came from (normalised cross-correlation, searched around where the previous block was
+// found), which gives its added delay; the log-spectral distance of every speech block of the
+// source against where it played (or where it should have been, for blocks that align nowhere:
+// concealment); and the clicks, bursts above anything in the coded source. Hand-written, as is the 256-point FFT: a few dozen lines against
 // a DSP dependency for a bench.
 import { round2 } from '../side-by-side.js';
 
 const BLOCK = 160;
+const HALF = BLOCK / 2;
 const FFT_SIZE = 256;
 const SILENT_RMS = 60;
 // Spectral distance is scored where the source is speech: between syllables it is line noise,
@@ -16,9 +18,13 @@ const SPEECH_RMS = 300;
 const ALIGNED_CORRELATION = 0.75;
 const SEARCH_MARGIN = 400; // 50 ms either side of where the block is expected
 const NEAR = 8;
+// 15 ms: TimeStretch's longest lag.
+const REFINE = 120;
 const REACQUIRE_AFTER = 3; // blocks unmatched before looking further ahead
 const REACQUIRE_AHEAD = 8000; // 1 s
 const REACQUIRE_CORRELATION = 0.95;
+// 10 ms of voiced speech matches itself a pitch period away nearly as well: halves must match closely.
+const HALF_CORRELATION = 0.95;
 const PAUSE_SLOPE = 2.5; // output per source sample: beyond a frame inserted per frame
 const NEAR_ENOUGH = 0.95;
 const LSD_FLOOR = 1e-5; // -50 dB below the source block's strongest bin
@@ -31,11 +37,11 @@ function rms(x: Int16Array, from: number, length: number): number {
   return Math.sqrt(energy / length);
 }
 
-function correlation(a: Int16Array, at: number, b: Int16Array, bt: number, step: number): number {
+function correlation(a: Int16Array, at: number, b: Int16Array, bt: number, step: number, length: number): number {
   let cross = 0;
   let ea = 0;
   let eb = 0;
-  for (let i = 0; i < BLOCK; i += step) {
+  for (let i = 0; i < length; i += step) {
     const x = a[at + i]!;
     const y = b[bt + i]!;
     cross += x * y;
@@ -45,24 +51,33 @@ function correlation(a: Int16Array, at: number, b: Int16Array, bt: number, step:
   return ea > 0 && eb > 0 ? cross / Math.sqrt(ea * eb) : 0;
 }
 
-// Best source offset in [lo, hi] for the output block at `p`: every other lag on every other
-// sample, then refined.
-function align(out: Int16Array, p: number, source: Int16Array, lo: number, hi: number): { q: number; score: number } {
+// Best source offset in [lo, hi] for the `length` output samples at `p`: every other lag on
+// every other sample, then refined.
+function align(out: Int16Array, p: number, source: Int16Array, lo: number, hi: number, length = BLOCK): { q: number; score: number } {
   lo = Math.max(0, lo);
-  hi = Math.min(source.length - BLOCK, hi);
+  hi = Math.min(source.length - length, hi);
   let best = { q: lo, score: -2 };
   const coarse = hi - lo > 4000 ? 4 : 2;
   for (let q = lo; q <= hi; q += coarse) {
-    const score = correlation(out, p, source, q, coarse);
+    const score = correlation(out, p, source, q, coarse, length);
     if (score > best.score) best = { q, score };
   }
   const centre = best.q;
   best = { q: centre, score: -2 };
   for (let q = Math.max(lo, centre - coarse); q <= Math.min(hi, centre + coarse); q++) {
-    const score = correlation(out, p, source, q, 1);
+    const score = correlation(out, p, source, q, 1, length);
     if (score > best.score) best = { q, score };
   }
   return best;
+}
+
+// A block that a stretch cut or lengthened holds two pieces of the source a pitch period apart,
+// and matches no 20 ms of it as a whole: its first or its second half still does (the cut lies in
+// one of them). Returns where the block's start sits in the source.
+function alignHalves(out: Int16Array, p: number, source: Int16Array, lo: number, hi: number): { q: number; score: number } {
+  const first = align(out, p, source, lo, hi, HALF);
+  const second = align(out, p + HALF, source, lo + HALF, hi + HALF, HALF);
+  return first.score >= second.score ? first : { q: second.q - HALF, score: second.score };
 }
 
 // In-place radix-2 FFT of (re, im), length a power of two.
@@ -169,7 +184,10 @@ function countClicks(out: Int16Array, threshold: number): number {
 }
 
 export interface SourceTimeline {
-  source: Int16Array; // the clean audio, every packet's samples one after another (pauses left out)
+  // The clean audio through the codec, every packet's samples one after another (pauses left
+  // out). Not the clean audio itself: Opus keeps the spectrum, not the waveform, and against it a
+  // tenth of the DTX trace's blocks found no match and the scorer lost its place for seconds.
+  coded: Int16Array;
   sendUsAt: (sample: number) => number; // when the sender sent that sample
   baseDelayUs: number;
   clickThreshold: number; // clickThreshold() of the clean source through the codec
@@ -186,32 +204,49 @@ export interface AudioScore {
 
 // `out` starts at `startUs` on the trace's clock and runs on without gaps.
 export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTimeline): AudioScore {
-  const { source } = timeline;
+  const { coded } = timeline;
   // Pass 1: where each non-silent block came from, if it matches the source anywhere near where
   // the last match was (after a run of failures, anywhere ahead: a drained backlog plays faster).
+  // Silent output since the last match is most often a pause of the sender, whose source has no
+  // samples (talkspurts, CN, DTX): the block is looked for first where the source resumes after
+  // it, then as far ahead as the silence lasted (a loss concealed into silence).
   const blocks: Array<{ p: number; q?: number; silent?: boolean }> = [];
   const delaysMs: number[] = [];
   let last: { p: number; q: number } | undefined;
   let misses = 0;
+  let silentSince = 0;
   for (let p = 0; p + BLOCK <= out.length; p += BLOCK) {
     if (rms(out, p, BLOCK) < SILENT_RMS) {
       blocks.push({ p, silent: true });
+      silentSince += BLOCK;
       continue;
     }
-    const expected = last === undefined ? 0 : last.q + (p - last.p);
-    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, source, expected - NEAR, expected + NEAR);
+    const expected = last === undefined ? 0 : last.q + (p - last.p) - silentSince;
+    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, coded, expected - NEAR, expected + NEAR);
     let needed = ALIGNED_CORRELATION;
-    if (found.score < NEAR_ENOUGH) {
-      const wide = last === undefined || misses >= REACQUIRE_AFTER;
-      const lo = last === undefined ? 0 : last.q - SEARCH_MARGIN;
-      const hi = last === undefined ? source.length : expected + SEARCH_MARGIN + (wide ? REACQUIRE_AHEAD : 0);
-      found = align(out, p, source, lo, hi);
+    if (found.score < NEAR_ENOUGH && last !== undefined) {
+      // Near where it is expected first (the output may have concealed or sped up since), so
+      // that a syllable of the same pitch further away cannot win over it; then back to the
+      // last match (concealment played since) and ahead over the silence.
+      const nearby = (lo: number, hi: number): { q: number; score: number } => {
+        const whole = align(out, p, coded, lo, hi);
+        if (whole.score >= ALIGNED_CORRELATION) return whole;
+        // Halves correlate closely by chance over a long stretch of voiced source: near only.
+        const halves = hi - lo <= 4 * SEARCH_MARGIN ? alignHalves(out, p, coded, lo, hi) : whole;
+        return halves.score >= HALF_CORRELATION ? { ...halves, score: ALIGNED_CORRELATION } : whole;
+      };
+      found = nearby(expected - SEARCH_MARGIN, expected + SEARCH_MARGIN);
+      if (found.score < needed) found = nearby(last.q - SEARCH_MARGIN, expected + SEARCH_MARGIN + silentSince);
+    }
+    if (found.score < needed && (last === undefined || misses >= REACQUIRE_AFTER)) {
       // Over a second of voiced source some other syllable of the same pitch matches 0.75.
-      if (wide) needed = REACQUIRE_CORRELATION;
+      found = last === undefined ? align(out, p, coded, 0, coded.length) : align(out, p, coded, expected + SEARCH_MARGIN + silentSince, expected + SEARCH_MARGIN + silentSince + REACQUIRE_AHEAD);
+      needed = REACQUIRE_CORRELATION;
     }
     if (found.score >= needed) {
       last = { p, q: found.q };
       misses = 0;
+      silentSince = 0;
       blocks.push({ p, q: found.q });
       delaysMs.push((startUs + p * SAMPLE_US - timeline.sendUsAt(found.q) - timeline.baseDelayUs) / 1000);
     } else {
@@ -236,7 +271,7 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
   let lsdBlocks = 0;
   for (let j = 0, q = pairs[0]?.q ?? 0; pairs.length > 1 && q <= pairs.at(-1)!.q; q += BLOCK) {
     while (pairs[j + 1]!.q <= q && j + 2 < pairs.length) j++;
-    if (rms(source, q, BLOCK) < SPEECH_RMS) continue;
+    if (rms(coded, q, BLOCK) < SPEECH_RMS) continue;
     const before = pairs[j]!;
     const after = pairs[j + 1]!;
     const slope = (after.p - before.p) / (after.q - before.q);
@@ -247,7 +282,11 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
           : after.p - (after.q - q)
         : before.p + Math.round((q - before.q) * slope);
     if (p < 0 || p + BLOCK > out.length) continue;
-    lsdSum += logSpectralDistanceDb(out, p, source, q);
+    // Interpolated, p is off by what a stretch inside the span moved (up to a pitch period, or a
+    // few for a multi-period one): the block is compared where its waveform best matches within
+    // that, as it is for every buffer.
+    const refined = align(coded, q, out, Math.max(0, p - REFINE), Math.min(out.length - BLOCK, p + REFINE)).q;
+    lsdSum += logSpectralDistanceDb(out, refined, coded, q);
     lsdBlocks++;
   }
   delaysMs.sort((a, b) => a - b);

@@ -82,7 +82,7 @@ export function planSpeech(trace: Trace, seed: number, codec: SpeechCodec = 'PCM
   const audio = [...byIndex.values()].filter((packet) => packet.silence === undefined).length;
   return {
     codec,
-    timeline: { source, sendUsAt, baseDelayUs: trace.baseDelayUs, clickThreshold: clickThreshold(coded) },
+    timeline: { coded, sendUsAt, baseDelayUs: trace.baseDelayUs, clickThreshold: clickThreshold(coded) },
     packets: built,
     uniqueAudioPackets: audio,
   };

@@ -27,6 +27,9 @@ export interface NegotiatedAudio {
   telephoneEventPayloadType?: number;
   // RFC 4733 section 2.1: the event format's own clock, which may differ from the codec's.
   telephoneEventClockHz?: number;
+  // RFC 3389 comfort noise (CN at the codec's 8 kHz clock, as G.711 phones offer it): Parley sends
+  // its silence as CN and regenerates the caller's.
+  comfortNoisePayloadType?: number;
   // The answer's direction, from Parley's side (RFC 3264 section 6.1).
   direction: MediaDirection;
   // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
@@ -74,6 +77,7 @@ function rtpmapOf(media: MediaDescription, payloadType: number): { codec: string
   // RFC 3551 static payload types need no rtpmap.
   if (payloadType === 0) return { codec: 'PCMU', rate: 8000 };
   if (payloadType === 8) return { codec: 'PCMA', rate: 8000 };
+  if (payloadType === COMFORT_NOISE_STATIC_PT) return { codec: 'CN', rate: COMFORT_NOISE_CLOCK_HZ };
   return undefined;
 }
 
@@ -106,6 +110,21 @@ function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { 
     .filter(({ map }) => map?.codec.toLowerCase() === 'telephone-event' && TELEPHONE_EVENT_CLOCKS_HZ.includes(map.rate ?? 0))
     .map(({ payloadType, map }) => ({ payloadType, rate: map!.rate! }));
   return offered.find((event) => event.rate === audioClockHz) ?? offered.find((event) => event.rate === 8000);
+}
+
+// RFC 3389 CN is answered for codecs on an 8 kHz RTP clock only: G.711 phones and trunks offer
+// CN/8000; an Opus peer signals its silence with DTX inside Opus (RFC 7587 section 3.1.3), which
+// Parley receives as such.
+const COMFORT_NOISE_CLOCK_HZ = 8000;
+// RFC 3551 section 6: CN's static payload type, which needs no rtpmap.
+const COMFORT_NOISE_STATIC_PT = 13;
+
+function chooseComfortNoise(media: MediaDescription, audioClockHz: number): number | undefined {
+  if (audioClockHz !== COMFORT_NOISE_CLOCK_HZ) return undefined;
+  return offeredFormats(media).find((payloadType) => {
+    const map = rtpmapOf(media, payloadType);
+    return map?.codec.toLowerCase() === 'cn' && map.rate === COMFORT_NOISE_CLOCK_HZ;
+  });
 }
 
 const MIN_PACKET_MS = 10;
@@ -199,6 +218,7 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         payloadType: chosen.payloadType,
         telephoneEventPayloadType: telephoneEvent?.payloadType,
         telephoneEventClockHz: telephoneEvent?.rate,
+        comfortNoisePayloadType: chooseComfortNoise(media, codecClock[chosen.codec].rate),
         // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
         packetMs: choosePacketMs(media, chosen.codec),
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
@@ -232,6 +252,9 @@ export function renegotiate(offerSdp: string, policy: SdpPolicy, current: Negoti
   const rebuilt = needsNewLeg(current, audio);
   if (!rebuilt && (audio.telephoneEventPayloadType !== current.telephoneEventPayloadType || audio.telephoneEventClockHz !== current.telephoneEventClockHz)) {
     throw new SipRejection(488, 'Not Acceptable Here: telephone-event cannot change within the call');
+  }
+  if (!rebuilt && audio.comfortNoisePayloadType !== current.comfortNoisePayloadType) {
+    throw new SipRejection(488, 'Not Acceptable Here: comfort noise cannot change within the call');
   }
   // SRTP turned on, off or to another suite: fresh contexts both ways, so a fresh key of ours too
   // (negotiate() made one); the same suite keeps ours.
@@ -277,7 +300,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
     if (index !== audioIndex) {
       return { type: offered.type, port: 0, protocol: offered.protocol, payloads: String(offered.payloads ?? '0').split(' ')[0], rtp: [], fmtp: [] };
     }
-    const payloads = [audio.payloadType, ...(audio.telephoneEventPayloadType !== undefined ? [audio.telephoneEventPayloadType] : [])];
+    const payloads = [audio.payloadType, audio.telephoneEventPayloadType, audio.comfortNoisePayloadType].filter((pt) => pt !== undefined);
     const answer: MediaDescription = {
       type: 'audio',
       port: local.port,
@@ -292,6 +315,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: audio.telephoneEventClockHz ?? clock.rate });
       answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
     }
+    if (audio.comfortNoisePayloadType !== undefined) answer.rtp.push({ payload: audio.comfortNoisePayloadType, codec: 'CN', rate: COMFORT_NOISE_CLOCK_HZ });
     if (audio.rtcpMux) answer.rtcpMux = 'rtcp-mux';
     if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];
     return answer;

@@ -429,6 +429,7 @@ export class SipEndpoint {
       payloadType: audio.payloadType,
       telephoneEventPayloadType: audio.telephoneEventPayloadType,
       telephoneEventClockHz: audio.telephoneEventClockHz,
+      comfortNoisePayloadType: audio.comfortNoisePayloadType,
       packetMs: audio.packetMs,
       localHost: this.deps.media.host,
       remoteHost: audio.remoteHost,

@@ -34,6 +34,7 @@ RtpLegOptions ParseRtpLegOptions(Napi::Env env, const Napi::Object& options, int
   parsed.codec = info->id;
   parsed.payload_type = IntOption(env, options, "payloadType", info->default_payload_type, 0, 127);
   parsed.telephone_event_payload_type = IntOption(env, options, "telephoneEventPayloadType", -1, -1, 127);
+  parsed.comfort_noise_payload_type = IntOption(env, options, "comfortNoisePayloadType", -1, -1, 127);
   // 0: the audio clock. Otherwise an rtpmap clock a telephone-event may have (RFC 4733 section 2.1).
   parsed.telephone_event_clock_hz = IntOption(env, options, "telephoneEventClockHz", 0, 0, 48000);
   if (parsed.telephone_event_clock_hz != 0 && parsed.telephone_event_clock_hz < 8000) {

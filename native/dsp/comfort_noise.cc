@@ -10,6 +10,8 @@ namespace {
 constexpr float kOverloadRms = 32767.0f;
 // Uniform noise in [-1, 1) has variance 1/3.
 const float kUniformToUnitVariance = std::sqrt(3.0f);
+// RFC 3389 section 3.1: the level byte's 7 bits, 0 to -127 dBov.
+constexpr uint8_t kMaxLevel = 127;
 }  // namespace
 
 bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
@@ -34,6 +36,12 @@ bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
   rms_ = kOverloadRms * std::pow(10.0f, -static_cast<float>(payload[0]) / 20.0f);
   input_scale_ = rms_ * std::sqrt(std::max(residual, 1e-6f)) * kUniformToUnitVariance;
   return true;
+}
+
+uint8_t ComfortNoise::LevelFromRms(float rms) {
+  if (rms <= 0) return kMaxLevel;
+  const float level = std::round(-20.0f * std::log10(rms / kOverloadRms));
+  return static_cast<uint8_t>(std::clamp(level, 0.0f, static_cast<float>(kMaxLevel)));
 }
 
 void ComfortNoise::SetLevelRms(float rms) {

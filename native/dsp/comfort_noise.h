@@ -17,6 +17,9 @@ class ComfortNoise {
   // A CN payload (RFC 3389 section 3): byte 0 the level in -dBov (its top bit must be 0), then
   // zero or more quantised reflection coefficients. False, and nothing changed, when malformed.
   bool SetFromPayload(const uint8_t* payload, size_t length);
+  // The RFC 3389 level byte (-dBov, 0-127) of audio at this RMS (16-bit scale): the inverse of
+  // what SetFromPayload reads.
+  static uint8_t LevelFromRms(float rms);
   // A flat spectrum at this RMS (16-bit scale).
   void SetLevelRms(float rms);
   // Adds (not writes) `samples` of noise times `gain` (0-1) to `out`, saturating.

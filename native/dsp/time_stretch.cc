@@ -123,8 +123,10 @@ size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_
   return lag;
 }
 
-size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out) {
+size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out,
+                                     bool urgent) {
   last_correlation_ = 0;
+  max_insert = std::min(max_insert, urgent ? this->max_insert() : max_lag_);
   const size_t max_lag = history > window_ ? std::min({max_insert, max_lag_, history - window_}) : 0;
   if (n < min_cross_fade_ || max_lag < min_lag_) {
     std::memcpy(out, x, n * sizeof(int16_t));
@@ -133,7 +135,7 @@ size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n,
   double correlation = 0;
   size_t lag = BestLag(x, -1, max_lag, false, &correlation);
   last_correlation_ = correlation;
-  if (correlation < kVoicedCorrelation) {
+  if (correlation < kVoicedCorrelation && !urgent) {
     // Quiet both sides: the period played again and the packet's start it is faded in from (a
     // word starting after a pause must not fade out and start over).
     if (!Quiet(x - window_ - max_lag, window_ + max_lag + std::min(max_lag, n))) {
@@ -143,12 +145,17 @@ size_t TimeStretch::PreemptiveExpand(const int16_t* x, size_t history, size_t n,
     lag = max_lag;
   }
   // out = fade(x[0..], x[-lag..]) over `fade` samples, then x[fade - lag, 0) (the period again),
-  // then x[0, n): the last sample before x[0] is x[-1], so the second join is seamless.
+  // then the period whole as often as the room asks, then x[0, n): each copy ends on x[-1], the
+  // sample before both x[-lag] and x[0], so every later join is seamless.
+  // Noise-like audio gets one lag: repeated, a random segment turns into a buzz at 1/lag.
+  const bool periodic = correlation >= kVoicedCorrelation || lag == max_lag;
+  const size_t periods = periodic ? std::max<size_t>(1, max_insert / lag) : 1;
   const size_t fade = std::min(lag, n);
   CrossFade(x, x - lag, fade, out);
   std::memcpy(out + fade, x - lag + fade, (lag - fade) * sizeof(int16_t));
-  std::memcpy(out + lag, x, n * sizeof(int16_t));
-  return lag;
+  for (size_t period = 1; period < periods; ++period) std::memcpy(out + period * lag, x - lag, lag * sizeof(int16_t));
+  std::memcpy(out + periods * lag, x, n * sizeof(int16_t));
+  return periods * lag;
 }
 
 void TimeStretch::Merge(int16_t* x, size_t history, size_t n) {

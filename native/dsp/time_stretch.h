@@ -29,15 +29,21 @@ class TimeStretch {
   // Removes a lag of at most `max_remove` samples from `x[0, n)`; writes n - removed samples to
   // `out` (which may not alias `x`) and returns removed (0: not stretched, out is a copy of x).
   size_t Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out);
-  // Inserts a lag of at most `max_insert` samples before `x[0, n)` taken from the history; writes
-  // n + inserted samples to `out` (room for n + max_lag()) and returns inserted (0: out = x).
-  size_t PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out);
+  // Inserts at most `max_insert` samples before `x[0, n)`: the history's last pitch period, once;
+  // writes n + inserted samples to `out` (room for n + max_insert()) and returns inserted (0: out
+  // = x). `urgent` (the delay far below its target): a voiced period as many whole times as fit
+  // (up to max_insert()), and loud audio without a pitch lengthened too, by its best lag.
+  size_t PreemptiveExpand(const int16_t* x, size_t history, size_t n, size_t max_insert, int16_t* out,
+                          bool urgent = false);
   // The join after concealment (NetEq's Merge): fades `x[0, n)` in, in place, from the history's
   // last pitch period played on, so the first good packet after a loss starts without a step.
   void Merge(int16_t* x, size_t history, size_t n);
 
   size_t min_lag() const { return min_lag_; }
   size_t max_lag() const { return max_lag_; }
+  // The most one PreemptiveExpand inserts: two of the longest periods, a little more than a frame,
+  // so a target that jumps by a frame is met in one packet without a frame of concealment.
+  size_t max_insert() const { return 2 * max_lag_; }
   // Played samples that must precede `x` for either operation.
   size_t history_needed() const { return max_lag_ + window_; }
   // Best normalised correlation of the last call (for tests and stats): in [-1, 1].

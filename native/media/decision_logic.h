@@ -51,6 +51,7 @@ enum class Operation {
 struct Decision {
   Operation operation = Operation::kSilence;
   int64_t amount_ts = 0;
+  bool urgent = false;  // kPreemptiveExpand far below the target: lengthen audio without a pitch too
 };
 
 class DecisionLogic {

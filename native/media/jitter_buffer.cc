@@ -155,7 +155,10 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
         if (decision.operation == Operation::kAccelerate) out.stretch_ts = -decision.amount_ts;
         accelerating_ = decision.operation == Operation::kAccelerate;
-        if (decision.operation == Operation::kPreemptiveExpand) out.stretch_ts = decision.amount_ts;
+        if (decision.operation == Operation::kPreemptiveExpand) {
+          out.stretch_ts = decision.amount_ts;
+          out.urgent = decision.urgent;
+        }
         if (next->kind == PacketKind::kComfortNoise) {
           out.kind = PlayoutKind::kComfortNoise;
           out.stretch_ts = 0;

@@ -53,6 +53,9 @@ struct PlayoutDecision {
   // kNormal only: > 0, lengthen the decoded audio by up to this (preemptive expand); < 0, shorten
   // it by up to minus this (accelerate).
   int64_t stretch_ts = 0;
+  // With stretch_ts > 0: the delay is far below its target (the jitter just rose), so audio with
+  // no pitch is lengthened too, by its best lag: the alternative is a frame of concealment.
+  bool urgent = false;
 };
 
 struct JitterBufferStats {

@@ -38,8 +38,8 @@ JitterPlayout::JitterPlayout(int clock_rate_hz, int pcm_rate_hz, size_t frame_sa
       time_stretch_(TimeStretch::Supports(pcm_rate_hz) ? pcm_rate_hz : 8000),
       history_(time_stretch_.history_needed()),
       stream_(history_ + max_decode_samples),
-      stretched_(max_decode_samples + time_stretch_.max_lag()),
-      fifo_(frame_samples + max_decode_samples + time_stretch_.max_lag()),
+      stretched_(max_decode_samples + time_stretch_.max_insert()),
+      fifo_(frame_samples + max_decode_samples + time_stretch_.max_insert()),
       background_rms_(kInitialBackgroundRms) {}
 
 size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& decoder, int16_t* x) {
@@ -145,7 +145,7 @@ void JitterPlayout::Pull(JitterBuffer& jitter, FrameDecoder& decoder, int64_t no
       }
       Emit(stretched_.data(), samples - removed);
     } else {
-      const size_t inserted = time_stretch_.PreemptiveExpand(x, history_, samples, limit, stretched_.data());
+      const size_t inserted = time_stretch_.PreemptiveExpand(x, history_, samples, limit, stretched_.data(), decision.urgent);
       jitter.OnStretched(inserted > 0);
       if (inserted > 0) {
         ++operations_.preemptive_expand;

@@ -19,6 +19,7 @@ class RateBridge {
   RateBridge(int leg_rate_hz, int bot_rate_hz, int frame_ms);
 
   size_t leg_frame_samples() const { return leg_frame_samples_; }
+  size_t bot_frame_samples() const { return bot_frame_samples_; }
   // The lower of the two rates: speech detection analyses the caller's frame there. Its band
   // (up to 3.8 kHz) fits in either, and an 8 kHz telephone frame costs half of its 16 kHz copy.
   int speech_rate_hz() const { return speech_rate_hz_; }

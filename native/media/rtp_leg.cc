@@ -49,6 +49,9 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
       dtmf_in_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz),
       dtmf_out_(options.telephone_event_clock_hz > 0 ? options.telephone_event_clock_hz : codec_.clock_rate_hz,
                 options.frame_ms),
+      comfort_noise_payload_type_(options.comfort_noise_payload_type >= 0 ? options.comfort_noise_payload_type
+                                                                           : kComfortNoisePayloadType),
+      comfort_noise_out_(options.frame_ms),
       latch_([&options] {
         SourceLatchConfig source = options.source;
         source.signalled = options.remote;
@@ -74,6 +77,12 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   if (options.payload_type < 0 || options.payload_type > 127) throw std::invalid_argument("payload type out of range");
   if (options.telephone_event_payload_type > 127 || options.telephone_event_payload_type == options.payload_type) {
     throw std::invalid_argument("telephone-event payload type must differ from the audio one and be < 128");
+  }
+  if (options.comfort_noise_payload_type > 127 || options.comfort_noise_payload_type == options.payload_type ||
+      (options.comfort_noise_payload_type >= 0 &&
+       (options.comfort_noise_payload_type == options.telephone_event_payload_type ||
+        codec_.clock_rate_hz != kComfortNoiseClockHz))) {
+    throw std::invalid_argument("comfort noise needs its own payload type (< 128) and a codec on an 8 kHz RTP clock");
   }
   if (options.telephone_event_clock_hz != 0 &&
       (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
@@ -222,9 +231,10 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     const bool dtx = options_.codec == CodecId::kOpus && rtp.payload_length <= kOpusDtxMaxBytes;
     jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
                    durations_.Ts(payload, rtp.payload_length), arrival_us, dtx ? PacketKind::kDtx : PacketKind::kAudio);
-  } else if (rtp.payload_type == kComfortNoisePayloadType && codec_.clock_rate_hz == kComfortNoiseClockHz) {
-    // RFC 3389 CN, static payload type 13 at 8 kHz (RFC 3551 section 6): noise for the pause the
-    // sender starts; its sequence number keeps the count, so the pause is not loss.
+  } else if (rtp.payload_type == comfort_noise_payload_type_ && codec_.clock_rate_hz == kComfortNoiseClockHz) {
+    // RFC 3389 CN, static payload type 13 at 8 kHz (RFC 3551 section 6) unless the SDP said
+    // another: noise for the pause the sender starts; its sequence number keeps the count, so
+    // the pause is not loss.
     jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
                    static_cast<int64_t>(kComfortNoiseClockHz) * options_.frame_ms / 1000, arrival_us,
                    PacketKind::kComfortNoise);
@@ -261,19 +271,37 @@ void RtpLeg::PushBotFrame(const int16_t* frame, bool talkspurt_start) {
   // packet ever spans a gap in time.
   if (paused_) {
     DropPending();
+    comfort_noise_out_.Reset();
     return;
   }
 
   DtmfPackets dtmf;
   if (dtmf_out_.Tick(EventTimestamp(frame_timestamp), &dtmf)) {
     DropPending();
+    comfort_noise_out_.Reset();
     for (size_t i = 0; i < dtmf.count; ++i) {
       SendRtp(static_cast<uint8_t>(options_.telephone_event_payload_type), dtmf.marker && i == 0,
               dtmf.event_timestamp, dtmf.payloads[i], TelephoneEvent::kPayloadBytes);
     }
     return;
   }
-  if (frame == nullptr && !options_.send_silence) {
+  if (options_.comfort_noise_payload_type >= 0) {
+    uint8_t level = 0;
+    switch (comfort_noise_out_.Next(frame, frame != nullptr ? rates_.bot_frame_samples() : 0, &level)) {
+      case ComfortNoiseAction::kSid:
+        DropPending();
+        SendRtp(static_cast<uint8_t>(options_.comfort_noise_payload_type), false, frame_timestamp, &level, 1);
+        return;
+      case ComfortNoiseAction::kNothing:
+        DropPending();
+        return;
+      case ComfortNoiseAction::kAudioAfterSilence:
+        talkspurt_start = true;
+        break;
+      case ComfortNoiseAction::kAudio:
+        break;
+    }
+  } else if (frame == nullptr && !options_.send_silence) {
     DropPending();
     return;
   }

@@ -16,6 +16,7 @@
 #include "codec/codec_table.h"
 #include "codec/frame_decoder.h"
 #include "codec/frame_encoder.h"
+#include "media/comfort_noise_sender.h"
 #include "media/dtmf_receiver.h"
 #include "media/dtmf_sender.h"
 #include "media/jitter_buffer.h"
@@ -43,6 +44,11 @@ struct RtpLegOptions {
   // The telephone-event format's own clock (RFC 4733 section 2.1), 0: the audio codec's. Phones
   // offer telephone-event/8000 beside opus/48000: its timestamps and durations count 8 kHz ticks.
   int telephone_event_clock_hz = 0;
+  // RFC 3389 comfort noise negotiated (the answer's CN payload type, 13 as a rule): the bot's
+  // silence goes out as CN packets (ComfortNoiseSender) instead of audio, and CN is received on
+  // this payload type. -1: silence goes out as audio (send_silence), CN is received on PT 13.
+  // Only for codecs on an 8 kHz RTP clock (G.711, G.722): CN/8000 is the format phones offer.
+  int comfort_noise_payload_type = -1;
   int bot_rate_hz = 16000;
   int frame_ms = 20;
   // Milliseconds of audio per packet sent (the answer's a=ptime, RFC 4566 section 6): 0 or
@@ -208,6 +214,8 @@ class RtpLeg final : public NetworkLeg {
   JitterBuffer jitter_;
   DtmfReceiver dtmf_in_;
   DtmfSender dtmf_out_;
+  int comfort_noise_payload_type_;  // received as CN (and sent, when options_ say so)
+  ComfortNoiseSender comfort_noise_out_;
 
   SourceLatch latch_;
   bool remote_learned_ = false;

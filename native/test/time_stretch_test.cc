@@ -110,6 +110,26 @@ void PreemptiveExpandKeepsPitchAndJoins() {
   Check(intact, "the packet's own samples follow the inserted period unchanged", 0);
 }
 
+// Far below its target (urgent), the buffer asks for up to max_insert(): a voiced period is played
+// as many whole times as fit, and loud noise is lengthened too (by one lag).
+void UrgentExpandRepeatsPeriodsAndTakesNoise() {
+  TimeStretch stretch(kRateHz);
+  const std::vector<int16_t> tone = Tone(130, 600);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160 + stretch.max_insert());
+  const size_t inserted = stretch.PreemptiveExpand(tone.data() + history, history, 160, stretch.max_insert(), out.data(), true);
+  Check(inserted >= 3 * 61 && inserted <= stretch.max_insert(), "an urgent expand repeats a 130 Hz period three times", static_cast<double>(inserted));
+  const std::vector<int16_t> played(tone.begin(), tone.begin() + static_cast<long>(history));
+  const std::vector<int16_t> joined = Joined(played, out.data(), 160 + inserted);
+  Check(std::abs(static_cast<int>(Period(joined)) - 62) <= 1, "the repeated periods keep the tone's period", static_cast<double>(Period(joined)));
+  Check(MaxStep(joined) <= MaxStep(tone) + 100, "no step at any of the joins above the tone's own", MaxStep(joined));
+  Check(stretch.PreemptiveExpand(tone.data() + history, history, 160, stretch.max_insert(), out.data()) <= stretch.max_lag(),
+        "without urgency one period at most", 0);
+  const std::vector<int16_t> noise = Noise(500, 5000, 7);
+  const size_t lag = stretch.PreemptiveExpand(noise.data() + history, history, 160, stretch.max_insert(), out.data(), true);
+  Check(lag >= stretch.min_lag() && lag <= stretch.max_lag(), "urgent: loud noise is lengthened by one lag", static_cast<double>(lag));
+}
+
 void LoudNoiseIsLeftAlone() {
   TimeStretch stretch(kRateHz);
   const std::vector<int16_t> noise = Noise(500, 5000, 7);
@@ -193,6 +213,12 @@ void ComfortNoiseFollowsRfc3389() {
   noise.Add(out.data(), out.size(), 1.0f);
   Check(LagOneCorrelation(out) > 0.8, "the coefficient shapes the spectrum (low-pass)", LagOneCorrelation(out));
   Check(std::fabs(Rms(out) / 327.67 - 1) < 0.25, "and the level stays the payload's", Rms(out));
+  // The level byte Parley sends (LevelFromRms) reads back as the same level.
+  for (int level : {0, 40, 70, 127}) {
+    const float rms = 32767.0f * std::pow(10.0f, -static_cast<float>(level) / 20.0f);
+    Check(ComfortNoise::LevelFromRms(rms) == level, "a level's RMS gives the level byte back", level);
+  }
+  Check(ComfortNoise::LevelFromRms(0) == 127 && ComfortNoise::LevelFromRms(40000) == 0, "digital silence is -127 dBov, overload 0", 0);
   const uint8_t malformed[] = {0x80 | 40};
   Check(!noise.SetFromPayload(malformed, sizeof(malformed)) && !noise.SetFromPayload(malformed, 0), "a payload with the reserved bit set, or empty, is refused", 0);
 }
@@ -202,6 +228,7 @@ void ComfortNoiseFollowsRfc3389() {
 int main() {
   AccelerateKeepsPitchAndJoins();
   PreemptiveExpandKeepsPitchAndJoins();
+  UrgentExpandRepeatsPeriodsAndTakesNoise();
   LoudNoiseIsLeftAlone();
   QuietAudioStretchesByTheMost();
   StretchAtOpusRates();

@@ -69,6 +69,26 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(() => negotiate(janusOffer.replace('m=audio 21000', 'm=audio 0'), policy)).toThrow(/488/);
   });
 
+  it('answers RFC 3389 CN/8000 (static 13 with or without rtpmap, or dynamic) beside G.711, never beside Opus or when not offered', () => {
+    const g711 = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 101 13');
+    const negotiation = negotiate(g711, policy);
+    expect(negotiation.audio).toMatchObject({ codec: 'PCMU', comfortNoisePayloadType: 13 });
+    const answer = buildAnswer(negotiation, { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 });
+    expect(answer).toMatch(/^m=audio 30000 RTP\/AVP 0 101 13\r$/m);
+    expect(answer).toContain('a=rtpmap:13 CN/8000');
+    const dynamic = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 98').replace('a=rtpmap:9 G722/8000', 'a=rtpmap:98 CN/8000');
+    expect(negotiate(dynamic, policy).audio).toMatchObject({ codec: 'PCMA', comfortNoisePayloadType: 98 });
+    expect(negotiate(dynamic.replace('CN/8000', 'CN/16000'), policy).audio.comfortNoisePayloadType).toBeUndefined();
+    expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 13'), policy).audio).toMatchObject({ codec: 'opus', comfortNoisePayloadType: undefined });
+    expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy).audio.comfortNoisePayloadType).toBeUndefined();
+  });
+
+  it('refuses a re-offer that adds or removes CN without a codec change (488): the leg sends what the first answer said', () => {
+    const first = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 13'), policy).audio;
+    expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy, first)).toThrow(/488/);
+    expect(renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 8 13'), policy, first).audio).toMatchObject({ codec: 'PCMA', comfortNoisePayloadType: 13 });
+  });
+
   it('prefers telephone-event at the audio clock, else 8000, and ignores clocks Parley does not run', () => {
     const both = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 111 101 102').replace('a=rtpmap:101 telephone-event/8000', 'a=rtpmap:101 telephone-event/8000\r\na=rtpmap:102 telephone-event/48000');
     expect(negotiate(both, policy).audio).toMatchObject({ telephoneEventPayloadType: 102, telephoneEventClockHz: 48000 });
