@@ -197,8 +197,7 @@ class MediaWorkerProcess {
 
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
-    const legStats: Record<string, Record<string, unknown>> = {};
-    for (const callId of this.statsRotation.pick(this.legs.keys())) legStats[callId] = { ...this.legs.get(callId)!.session.stats() };
+    const legStats = await this.statsRotation.collect(this.legs, (leg): Record<string, unknown> => ({ ...leg.session.stats() }));
     send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await registry.getMetricsAsJSON(), legStats });
   }
 

@@ -32,4 +32,32 @@ describe('LegStatsRotation', () => {
     // The next report is the first turn again: its staying legs, and the new one.
     expect(next).toEqual([...turns[0]!.filter((id) => staying.includes(id)), joined]);
   });
+
+  it('reads the legs a slice at a time, letting the event loop run between slices, and skips a leg gone meanwhile', async () => {
+    const rotation = new LegStatsRotation(5);
+    const live = new Map(ids(100).map((id, i) => [id, i]));
+    const readAt: number[] = [];
+    let turns = 0;
+    const immediates = (): void => {
+      setImmediate(() => {
+        turns++;
+        if (live.size > 0) immediates();
+      });
+    };
+    immediates();
+    const collecting = rotation.collect(live, (value) => {
+      readAt.push(turns);
+      return value * 2;
+    });
+    // Gone before its slice is read (slices of 25, in insertion order).
+    live.delete('call-99');
+    const stats = await collecting;
+    live.clear();
+    expect(Object.keys(stats)).toHaveLength(99);
+    expect(stats['call-7']).toBe(14);
+    expect(stats['call-99']).toBeUndefined();
+    // The first and the last slice were read on different turns of the event loop.
+    expect(readAt[0]).toBeLessThan(readAt.at(-1)!);
+  });
 });
+
