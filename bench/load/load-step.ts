@@ -5,7 +5,6 @@
 // live across steps (a step places its calls afresh); every process is stopped by its own pid when
 // the bench is done with it, and a process that does not answer in time fails the step.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ const MEASURE_SECONDS = 4;
 const WARMUP_SECONDS = 2;
 // Bot connections (a WebSocket handshake each) settle before the window opens.
 const BOT_WARMUP_SECONDS = 3;
+const STEP_SECONDS_MAX = MEASURE_SECONDS + BOT_WARMUP_SECONDS;
 export const OPUS_COMPLEXITY = 5;
 // A process that has not answered by then is stuck: the step fails instead of hanging the bench.
 const PROCESS_TIMEOUT_MS = 30_000;
@@ -40,20 +40,41 @@ const generatorOutput = z.object({ sent: z.number(), received: z.number(), late:
 const botReady = z.object({ type: z.literal('ready'), port: z.number().int() });
 const botCount = z.object({ type: z.literal('count'), frames: z.number().int() });
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${PROCESS_TIMEOUT_MS} ms`)), PROCESS_TIMEOUT_MS);
+// Resolves with a child's next IPC message; rejects if it exits first or stays silent too long.
+// Its listeners go with the answer: the node and the echo bot live across many steps.
+function nextMessage(child: ChildProcess, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (message: unknown): void => {
+      done();
+      resolve(message);
+    };
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`${what} exited early (code ${String(code)})`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no answer within ${PROCESS_TIMEOUT_MS} ms`));
+    }, PROCESS_TIMEOUT_MS);
+    child.on('message', onMessage);
+    child.on('exit', onExit);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-// Resolves with a child's next IPC message; rejects if it exits first.
-function nextMessage(child: ChildProcess, what: string): Promise<unknown> {
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${what} exited early (code ${String(code)})`);
+// Resolves when the child exits; rejects if that takes longer than the step could.
+function exitOf(child: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: still running after ${PROCESS_TIMEOUT_MS} ms`)), PROCESS_TIMEOUT_MS + STEP_SECONDS_MAX * 1000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
-  return withTimeout(Promise.race([once(child, 'message').then(([message]) => message as unknown), exited]), what);
 }
 
 function stopProcess(child: ChildProcess): void {
@@ -105,7 +126,7 @@ export class LoadNode {
   static async start(workers: number, bot?: { echo: EchoBot; protocol: Exclude<LoadBot, 'null'> }): Promise<LoadNode> {
     const child = forkTs('media-node.ts', [String(workers), bot?.protocol ?? 'parley', bot?.echo.url ?? '-']);
     try {
-      await withTimeout(LoadNode.expect(child, 'ready'), 'load node start');
+      await LoadNode.expect(child, 'ready');
       return new LoadNode(child, workers, bot?.echo, bot?.protocol ?? 'parley');
     } catch (error) {
       stopProcess(child);
@@ -198,9 +219,9 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
     }
     const bot = spec.bot ? node.bot : undefined;
     if (spec.bot && !bot) throw new Error('this load node has no echo bot');
-    const { ports } = await withTimeout(
-      node.ask({ type: 'calls', calls: spec.calls, codec: spec.codec, bot: spec.bot ?? false, echoCancellation: spec.echoCancellation, opusComplexity: OPUS_COMPLEXITY, botRateHz }, 'placed'),
-      'placing calls',
+    const { ports } = await node.ask(
+      { type: 'calls', calls: spec.calls, codec: spec.codec, bot: spec.bot ?? false, echoCancellation: spec.echoCancellation, opusComplexity: OPUS_COMPLEXITY, botRateHz },
+      'placed',
     );
     const portsFile = join(here, '..', '.build', 'load-ports.txt');
     writeFileSync(portsFile, `${ports.join('\n')}\n`);
@@ -211,12 +232,12 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
     children.push(load);
     let output = '';
     load.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const loadExited = once(load, 'exit');
+    const loadExited = exitOf(load, 'load generator');
     await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
-    await withTimeout(node.ask({ type: 'start' }, 'started'), 'window start');
+    await node.ask({ type: 'start' }, 'started');
     const botFramesBefore = await bot?.frames();
-    await withTimeout(loadExited, 'load generator');
-    const report = await withTimeout(node.ask({ type: 'stop' }, 'report'), 'window stop');
+    await loadExited;
+    const report = await node.ask({ type: 'stop' }, 'report');
     const botFrames = bot ? (await bot.frames()) - botFramesBefore! : undefined;
     const generated = generatorOutput.parse(JSON.parse(output));
     const cpuUs = report.workerCpuUs.reduce((sum, us) => sum + us, 0);
