@@ -253,7 +253,7 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       bot: bot ? node.protocol : 'null',
       hog: spec.hog ?? false,
       echo_cancellation: spec.echoCancellation === false ? 'off' : 'default',
-      late_pct: round2(lateFraction(generated.sent, generated.received, generated.late, spec.calls) * 1000) / 1000,
+      late_pct: Math.round(lateFraction(generated.sent, generated.received, generated.late, spec.calls) * 1000) / 1000,
       sent: generated.sent,
       received: generated.received,
       cpu_us_per_call_second: Math.round(cpuUs / callSeconds),

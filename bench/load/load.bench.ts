@@ -206,10 +206,12 @@ export async function run(): Promise<BenchResult> {
     const availableAfter = cpuAvailability();
     const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ }));
     const ceiling = Math.floor(20_000 / rawUs);
-    // Where a search's CPU cost is read: its busiest step whose workers were not starved (late
-    // or not: a late frame was still processed), so the fixed costs of a process (timers, the
-    // reports) weigh on it least. On a quiet machine that is the capacity step or just above it.
+    // Where a search's CPU cost is read: its busiest carried step (the capacity step). A step not
+    // carried may have been starved by the machine, and a starved worker catches up several frames
+    // per tick, cheaper per frame than a node keeping time; only when nothing was carried, its
+    // busiest step that did not saturate a core (cpu_cost_calls_pcmu says which calls it had).
     const costStep = (search: Capacity): StepResult =>
+      search.atCapacity ??
       search.steps.filter((step) => step.cpu_share <= SATURATED_CPU_SHARE).reduce<StepResult | undefined>((best, step) => (best && best.calls >= step.calls ? best : step), undefined) ??
       search.steps[0]!;
     const cpuBound = (search: Capacity): number => Math.floor(1e6 / costStep(search).cpu_us_per_call_second);
@@ -281,7 +283,7 @@ export async function run(): Promise<BenchResult> {
         `node: the node's WorkerPool (engine/workers) with real media worker processes, 1 and then ${workers} (one per core, PARLEY_MEDIA_WORKERS' default); calls placed by load; CPU is the workers' (control plane apart)`,
         'media only: the worker\'s in-process echo as each call\'s bot (bench/load/load-worker-main.ts); end to end: the worker\'s bot connection over a WebSocket to an echo bot process',
         'capacity: searched (CPU-bound estimate from the first step, then bisection) in a fixed number of steps; capacity_search says where each ended and whether it was cut short (bounded)',
-        'cpu_us_per_call_second_* and cpu_bound_*: from the busiest step of each search whose workers were not saturated (cpu_cost_calls_pcmu: its calls)',
+        'cpu_us_per_call_second_* and cpu_bound_*: from each search\'s capacity step (if it carried none, its busiest step that did not saturate a core; cpu_cost_calls_pcmu: its calls); fixed costs per worker (timers, reports) weigh more at few calls',
         'engine latency: p99 of parley_media_engine_latency_seconds (frame due → handed to the bot) from the workers, interpolated inside its buckets',
         `the load generator and the echo bot run on the same ${workers} cores as the node (generator_cpu_share per step)`,
         'hog: one `nice -n 19` busy loop per core beyond the first, unpinned unless PARLEY_LOAD_PIN=1',
