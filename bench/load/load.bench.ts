@@ -9,7 +9,8 @@
 // the next steps bisect between the most calls carried and the fewest not carried (a step is
 // carried when under 0.1 % of the node's packets reach the generator over a frame late or not at
 // all, no worker's core is saturated, and end to end the caller's frames reach the bot). A search
-// has a fixed number of steps, so the bench is bounded; one that ends with the bracket still wider
+// has a fixed number of steps (a failure at under 60 % of a core is measured twice), so the bench
+// is bounded; one that ends with the bracket still wider
 // than its resolution says so (`bounded: true`, with the bracket), and its capacity is the low end.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const buildDir = join(here, '..', '.build');
 const LATE_LIMIT_PCT = 0.1;
 const SATURATED_CPU_SHARE = 0.95;
+// A step that fails with its busiest worker under this share of a core is run once more.
+const NOISE_CPU_SHARE = 0.6;
 const MIN_BOT_FRAMES_SHARE = 0.97;
 // The CPU share a capacity estimate aims at (a realtime node needs headroom for its bursts).
 const ESTIMATE_CPU_SHARE = 0.85;
@@ -121,8 +124,14 @@ class LoadBench {
     let atCapacity: StepResult | undefined;
     let calls = roundCalls(firstCalls);
     for (let n = 0; n < maxSteps; n++) {
-      const result = await this.step(node, { ...spec, calls }, label);
+      let result = await this.step(node, { ...spec, calls }, label);
       steps.push(result);
+      // A failure the workers' own load does not explain (a neighbour's burst on a shared
+      // machine) is measured once more; the search keeps the second.
+      if (!carried(result) && result.cpu_share < NOISE_CPU_SHARE) {
+        result = await this.step(node, { ...spec, calls }, `${label} (again)`);
+        steps.push(result);
+      }
       // CPU-bound estimate from this step's busiest worker: where it would sit at the aimed share.
       const estimate = (calls * node.workers * ESTIMATE_CPU_SHARE) / Math.max(0.05, result.cpu_share * node.workers);
       if (carried(result)) {
