@@ -116,6 +116,13 @@ class LoadBench {
     return logged(await runStep(node, this.generator, this.frames[spec.codec], spec, BOT_RATE_HZ), label);
   }
 
+  // One step that is measured once more if it failed while its workers had room (a neighbour's
+  // burst): the ratios and latencies taken from single steps need a step the node carried.
+  async steadyStep(node: LoadNode, spec: StepSpec, label: string): Promise<StepResult> {
+    const result = await this.step(node, spec, label);
+    return carried(result) || result.cpu_share >= NOISE_CPU_SHARE ? result : this.step(node, spec, `${label} (again)`);
+  }
+
   // Bisects the node's capacity for `spec`, from `firstCalls` on, in at most `maxSteps` steps.
   async capacity(node: LoadNode, spec: Omit<StepSpec, 'calls'>, firstCalls: number, maxSteps: number, label: string): Promise<Capacity> {
     const steps: StepResult[] = [];
@@ -190,11 +197,11 @@ export async function run(): Promise<BenchResult> {
     // the end-to-end capacity. CPU per call-second means something only for a step the node
     // carried (a starved node skips work): a ratio with an uncarried side is null.
     const pairCalls = e2eCapacity;
-    const e2ePair = e2e.atCapacity ?? (await bench.step(one, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair'));
-    const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.step(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, pair'));
+    const e2ePair = e2e.atCapacity ?? (await bench.steadyStep(one, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), pair'));
+    const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, pair'));
     // Engine latency (frame due → handed to the bot) at 50 % and 80 % of the end-to-end capacity.
-    const at50 = await bench.step(one, { ...e2eSpec, calls: roundCalls(0.5 * e2eCapacity) }, 'PCMU end to end (parley), 50 % of capacity');
-    const at80 = await bench.step(one, { ...e2eSpec, calls: roundCalls(0.8 * e2eCapacity) }, 'PCMU end to end (parley), 80 % of capacity');
+    const at50 = await bench.steadyStep(one, { ...e2eSpec, calls: roundCalls(0.5 * e2eCapacity) }, 'PCMU end to end (parley), 50 % of capacity');
+    const at80 = await bench.steadyStep(one, { ...e2eSpec, calls: roundCalls(0.8 * e2eCapacity) }, 'PCMU end to end (parley), 80 % of capacity');
 
     // Beside a niced CPU hog on every other core: media only, searched from 80 % of the quiet capacity.
     const hog = await bench.capacity(one, { codec: 'PCMU', hog: true }, 0.8 * mediaCapacity, SEARCH_STEPS.hog, 'PCMU media only beside a CPU hog');
@@ -205,7 +212,7 @@ export async function run(): Promise<BenchResult> {
     stopLater.push(twilioBot);
     const oneTwilio = await LoadNode.start(1, { echo: twilioBot, protocol: 'twilio' });
     stopLater.push(oneTwilio);
-    const twilioPair = await bench.step(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair');
+    const twilioPair = await bench.steadyStep(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair');
     oneTwilio.stop();
     twilioBot.stop();
 
