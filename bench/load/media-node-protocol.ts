@@ -39,10 +39,8 @@ export const nodeReplySchema = z.discriminatedUnion('type', [
     controlCpuUs: z.number(),
     wallMs: z.number(),
     // Engine latency (frame due -> handed to the bot) over the workers' reports inside the window:
-    // cumulative bucket counts of the histogram, by upper bound in µs.
+    // cumulative bucket counts of the histogram, by upper bound in µs (-1: the open bucket).
     latencyBucketsUs: z.array(z.tuple([z.number(), z.number()])),
-    // Ticks and the sum of their duration (µs) over the same reports.
-    ticks: z.number(),
   }),
 ]);
 export type NodeReply = z.infer<typeof nodeReplySchema>;

@@ -103,7 +103,6 @@ function report(): NodeReply {
     wallMs: performance.now() - started.wall,
     // JSON has no Infinity: the open bucket goes as bound -1.
     latencyBucketsUs: latencyBucketsUs.map(([bound, count]) => [Number.isFinite(bound) ? bound : -1, count]),
-    ticks: latencyBucketsUs.find(([bound]) => !Number.isFinite(bound))?.[1] ?? 0,
   };
 }
 
