@@ -100,28 +100,37 @@ function summaryTable(r: Results): string {
   );
 }
 
+// The goals a load run missed, by key (`goals_failed`), or that it met them all.
+function goalsFailed(r: Results): string {
+  const failed = z.array(z.string()).parse(at(r, 'load.goals_failed'));
+  return failed.length === 0 ? 'none' : failed.map((key) => `\`${key}\``).join(', ');
+}
+
 function capacityTable(r: Results): string {
   const n = (key: string): number => num(r, `load.${key}`);
   const row = (key: string, what: string, value: string | number, goal = '—'): string[] => [`\`${key}\``, what, String(value), goal];
   return table(
     ['key', 'what', 'value', 'goal'],
     [
-      row('calls_per_core_pcmu', 'PCMU calls one node process carries, media only (8 kHz leg, 16 kHz bot)', `**${n('calls_per_core_pcmu')}**`, '≥ 1500'),
+      row('calls_per_core_pcmu', 'PCMU calls one media worker carries, media only (8 kHz leg, 16 kHz bot, echo cancellation on: the default)', `**${n('calls_per_core_pcmu')}**`, '≥ 1500'),
+      row('calls_per_core_pcmu_echo_off', 'the same with echo cancellation off', n('calls_per_core_pcmu_echo_off')),
       row('calls_per_core_e2e_pcmu', 'the same, each call with its bot over a WebSocket to a bot process', `**${n('calls_per_core_e2e_pcmu')}**`),
-      row('cpu_us_per_call_second_pcmu', 'node CPU per call-second, media only, at capacity', n('cpu_us_per_call_second_pcmu')),
+      row('cpu_us_per_call_second_pcmu', `worker CPU per call-second, media only, at capacity (echo cancellation off: ${n('cpu_us_per_call_second_pcmu_echo_off')})`, n('cpu_us_per_call_second_pcmu')),
+      row('control_cpu_us_per_call_second_pcmu', "the control plane's CPU per call-second beside it (worker IPC)", n('control_cpu_us_per_call_second_pcmu')),
       row('e2e_over_media_cpu', `end-to-end over media-only CPU per call-second, ${n('pair_calls')} calls each`, ratio(r, 'load.e2e_over_media_cpu'), '≤ 1.5'),
       row('e2e_twilio_over_media_cpu', 'the same with a Twilio Media Streams bot', ratio(r, 'load.e2e_twilio_over_media_cpu')),
       row('engine_latency_p99_us_10_calls', 'frame due → handed to its bot, 10 calls', n('engine_latency_p99_us_10_calls')),
       row('engine_latency_p99_us_at_50pct', 'the same end to end at 50 % of capacity', `**${n('engine_latency_p99_us_at_50pct')}**`, '≤ 5000'),
       row('engine_latency_p99_us_at_80pct', 'the same end to end at 80 % of capacity', `**${n('engine_latency_p99_us_at_80pct')}**`, '≤ 5000'),
       row('capacity_beside_hog_over_quiet', `media-only capacity beside a niced CPU hog (${n('calls_per_core_pcmu_beside_hog')} calls) over quiet`, ratio(r, 'load.capacity_beside_hog_over_quiet'), '≥ 0.75'),
-      row('calls_per_node_pcmu_1_worker', 'PCMU calls per node, one media process', n('calls_per_node_pcmu_1_worker')),
-      row('calls_per_node_pcmu_n_workers', `PCMU calls per node, ${n('workers')} media processes`, n('calls_per_node_pcmu_n_workers')),
-      row('worker_scaling_efficiency', `${n('workers')} processes over ${n('workers')} × one`, ratio(r, 'load.worker_scaling_efficiency'), '≥ 0.85'),
+      row('calls_per_node_pcmu_1_worker', 'PCMU calls per node, one media worker (PARLEY_MEDIA_WORKERS=1)', n('calls_per_node_pcmu_1_worker')),
+      row('calls_per_node_pcmu_n_workers', `PCMU calls per node, ${n('workers')} media workers`, n('calls_per_node_pcmu_n_workers')),
+      row('worker_scaling_efficiency', `${n('workers')} workers over ${n('workers')} × one`, ratio(r, 'load.worker_scaling_efficiency'), '≥ 0.85'),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),
       row('opus_over_ceiling', `Opus capacity over the ceiling (${n('opus_ceiling_calls_per_core')} calls: raw libopus at ${n('opus_ceiling_rate_hz') / 1000} kHz)`, `**${fixed(n('opus_over_ceiling'), 2)}**`, '≥ 0.8'),
-      row('cpu_us_per_call_second_opus', 'node CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),
-      row('kernel_share_of_cpu_pcmu', "kernel's share of the PCMU node's CPU", fixed(n('kernel_share_of_cpu_pcmu'), 2)),
+      row('cpu_us_per_call_second_opus', 'worker CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),
+      row('kernel_share_of_cpu_pcmu', "kernel's share of the PCMU worker's CPU", fixed(n('kernel_share_of_cpu_pcmu'), 2)),
+      row('goals_failed', "the issue's goals this run missed", goalsFailed(r)),
       row('cpu_available_share_before', 'share of one core a spinning process got as the run began (1 on an idle machine): the capacities above are bounded by it', `${fixed(n('cpu_available_share_before'), 2)} (after: ${fixed(n('cpu_available_share_after'), 2)})`),
     ],
   );

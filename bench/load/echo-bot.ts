@@ -1,7 +1,8 @@
 // The bot of the end-to-end load bench, in its own process (as a real bot runs): a WebSocket
 // server that echoes every call's caller audio back as bot audio, in the Parley protocol (binary
 // PCM16 frames, docs/bot-protocol.md) or as a Twilio Media Streams bot (media JSON, base64 µ-law).
-// Tells its parent its port over IPC, then runs until killed.
+// Tells its parent its port over IPC, then answers each `count` with the caller frames it has
+// received so far (the bench's proof that the audio reached the bot), until killed.
 import { once } from 'node:events';
 import { WebSocketServer, type RawData } from 'ws';
 import { z } from 'zod';
@@ -9,19 +10,24 @@ import { z } from 'zod';
 const [protocol] = z.tuple([z.enum(['parley', 'twilio'])]).parse(process.argv.slice(2));
 const twilioMedia = z.object({ event: z.string(), streamSid: z.string().optional(), media: z.object({ payload: z.string() }).optional() });
 
+let frames = 0;
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 await once(server, 'listening');
 server.on('connection', (socket) => {
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (protocol === 'parley') {
-      if (isBinary) socket.send(data as Buffer, { binary: true });
+      if (!isBinary) return;
+      frames++;
+      socket.send(data as Buffer, { binary: true });
       return;
     }
     const message = twilioMedia.parse(JSON.parse((data as Buffer).toString('utf8')));
     if (message.event === 'media' && message.media) {
+      frames++;
       socket.send(JSON.stringify({ event: 'media', streamSid: message.streamSid, media: { payload: message.media.payload } }));
     }
   });
 });
 const { port } = server.address() as { port: number };
+process.on('message', () => process.send?.({ type: 'count', frames }));
 process.send?.({ type: 'ready', port });

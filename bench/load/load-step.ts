@@ -1,26 +1,28 @@
 // One measured step of the load bench: the C load generator (rtp_loadgen.c) sends N calls' RTP to
-// one or more node processes (media-node.ts; several stand in for media workers), whose calls
-// talk to an in-process echo or, end to end, to the echo bot process (echo-bot.ts) over real
-// WebSockets; optionally beside a niced CPU hog. Every process is started for the step and
-// stopped after it (killed by its own pid if it does not exit), so a step cannot outlive itself.
+// the node under test (media-node.ts: the node's media control plane and its real media worker
+// processes), whose calls talk to an in-worker echo or, end to end, to the echo bot process
+// (echo-bot.ts) over real WebSockets; optionally beside a niced CPU hog. The node and the echo bot
+// live across steps (a step places its calls afresh); every process is stopped by its own pid when
+// the bench is done with it, and a process that does not answer in time fails the step.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { round2 } from '../side-by-side.js';
-import { nodeReportSchema, type LoadBot, type LoadCodec, type NodeReport } from './media-node-protocol.js';
+import { nodeReplySchema, type LoadBot, type LoadCodec, type NodeReply, type NodeRequest } from './media-node-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const MEASURE_SECONDS = 4;
 const WARMUP_SECONDS = 2;
 // Bot connections (a WebSocket handshake each) settle before the window opens.
 const BOT_WARMUP_SECONDS = 3;
-const FIRST_PORT = 30000;
+const STEP_SECONDS_MAX = MEASURE_SECONDS + BOT_WARMUP_SECONDS;
 export const OPUS_COMPLEXITY = 5;
 // A process that has not answered by then is stuck: the step fails instead of hanging the bench.
 const PROCESS_TIMEOUT_MS = 30_000;
+const FRAMES_PER_SECOND = 50;
 
 export const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
 
@@ -34,56 +36,154 @@ export function cpuAvailability(): { cpu_share: number; max_stall_ms: number } {
   return { cpu_share: round2(measured.cpu_share), max_stall_ms: round2(measured.max_stall_ms) };
 }
 
-const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number() });
+const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number(), cpu_us: z.number() });
 const botReady = z.object({ type: z.literal('ready'), port: z.number().int() });
+const botCount = z.object({ type: z.literal('count'), frames: z.number().int() });
+
+// Resolves with a child's next IPC message; rejects if it exits first or stays silent too long.
+// Its listeners go with the answer: the node and the echo bot live across many steps.
+function nextMessage(child: ChildProcess, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (message: unknown): void => {
+      done();
+      resolve(message);
+    };
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`${what} exited early (code ${String(code)})`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no answer within ${PROCESS_TIMEOUT_MS} ms`));
+    }, PROCESS_TIMEOUT_MS);
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+// Resolves when the child exits; rejects if that takes longer than the step could.
+function exitOf(child: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: still running after ${PROCESS_TIMEOUT_MS} ms`)), PROCESS_TIMEOUT_MS + STEP_SECONDS_MAX * 1000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill('SIGKILL');
+}
+
+const forkTs = (file: string, args: string[]): ChildProcess =>
+  fork(join(here, file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+
+// The echo bot process of one protocol.
+export class EchoBot {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(protocol: Exclude<LoadBot, 'null'>): Promise<EchoBot> {
+    const child = forkTs('echo-bot.ts', [protocol]);
+    try {
+      const { port } = botReady.parse(await nextMessage(child, 'echo bot'));
+      return new EchoBot(child, `ws://127.0.0.1:${port}/bot`);
+    } catch (error) {
+      stopProcess(child);
+      throw error;
+    }
+  }
+
+  async frames(): Promise<number> {
+    const answer = nextMessage(this.child, 'echo bot');
+    this.child.send({ type: 'count' });
+    return botCount.parse(await answer).frames;
+  }
+
+  stop(): void {
+    stopProcess(this.child);
+  }
+}
+
+// The node under test: its media control plane and `workers` media worker processes.
+export class LoadNode {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly workers: number,
+    readonly bot: EchoBot | undefined,
+    readonly protocol: Exclude<LoadBot, 'null'>,
+  ) {}
+
+  // `bot`: the echo bot its 'bot' calls connect to (none: media-only calls only).
+  static async start(workers: number, bot?: { echo: EchoBot; protocol: Exclude<LoadBot, 'null'> }): Promise<LoadNode> {
+    const child = forkTs('media-node.ts', [String(workers), bot?.protocol ?? 'parley', bot?.echo.url ?? '-']);
+    try {
+      await LoadNode.expect(child, 'ready');
+      return new LoadNode(child, workers, bot?.echo, bot?.protocol ?? 'parley');
+    } catch (error) {
+      stopProcess(child);
+      throw error;
+    }
+  }
+
+  private static async expect<T extends NodeReply['type']>(child: ChildProcess, type: T): Promise<Extract<NodeReply, { type: T }>> {
+    const message = nodeReplySchema.parse(await nextMessage(child, 'load node'));
+    if (message.type !== type) throw new Error(`load node answered ${message.type}, expected ${type}`);
+    return message as Extract<NodeReply, { type: T }>;
+  }
+
+  async ask<T extends NodeReply['type']>(request: NodeRequest, answer: T): Promise<Extract<NodeReply, { type: T }>> {
+    const reply = LoadNode.expect(this.child, answer);
+    this.child.send(request);
+    return reply;
+  }
+
+  stop(): void {
+    stopProcess(this.child);
+  }
+}
 
 export interface StepSpec {
   codec: LoadCodec;
   calls: number;
-  bot?: LoadBot;
-  botRateHz?: number;
-  // Node processes sharing the calls (stand-ins for media workers); 1 unless given.
-  nodes?: number;
-  // A `nice -n 19` busy loop beside the node on every other core.
+  // Each call's bot over a WebSocket to the node's echo bot (else the in-worker echo).
+  bot?: boolean;
+  // Unset: the node's default (on for PCMU).
+  echoCancellation?: boolean;
+  // A `nice -n 19` busy loop beside the node on every core but one.
   hog?: boolean;
 }
 
 export interface StepResult {
   calls: number;
+  workers: number;
   bot: LoadBot;
-  nodes: number;
   hog: boolean;
+  echo_cancellation: 'default' | 'off';
   late_pct: number;
   sent: number;
   received: number;
+  // The media workers' CPU per call-second served (user + system).
   cpu_us_per_call_second: number;
-  // Node CPU over wall time, per node process (1 = one core saturated).
+  // The control plane's (IPC replies, the workers' periodic reports) per call-second.
+  control_cpu_us_per_call_second: number;
+  // The busiest worker's CPU over wall time (1 = its core saturated).
   cpu_share: number;
   kernel_share_of_cpu: number;
-  tick_latency_p99_us: number;
-  tick_work_p99_us: number;
-  // Share of the window's caller frames that reached the bot and came back (end to end only).
-  bot_round_trip_share?: number;
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${PROCESS_TIMEOUT_MS} ms`)), PROCESS_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Resolves with a child's next IPC message; rejects if it exits first.
-function nextMessage(child: ChildProcess, what: string): Promise<unknown> {
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${what} exited early (code ${String(code)})`);
-  });
-  return withTimeout(Promise.race([once(child, 'message').then(([message]) => message as unknown), exited]), what);
-}
-
-function stopProcess(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill('SIGKILL');
+  // Engine latency (frame due -> handed to the bot) p99, from the workers' histogram (µs).
+  engine_latency_p99_us: number;
+  // The load generator's CPU over wall time: on a small machine it shares the node's cores.
+  generator_cpu_share: number;
+  // Share of the window's caller frames that reached the echo bot (end to end only).
+  bot_frames_share?: number;
 }
 
 function lateFraction(sent: number, received: number, late: number, calls: number): number {
@@ -93,79 +193,76 @@ function lateFraction(sent: number, received: number, late: number, calls: numbe
   return (100 * (late + missing)) / Math.max(1, sent);
 }
 
-export async function runStep(generator: string, framesFile: string, spec: StepSpec): Promise<StepResult> {
-  const bot = spec.bot ?? 'null';
-  const nodeCount = spec.nodes ?? 1;
+// The p99 of a cumulative histogram (bucket bound µs -> count at or below, bound -1 the open
+// bucket), interpolated linearly inside its bucket; in the open bucket, its lower bound.
+export function p99FromBuckets(buckets: ReadonlyArray<readonly [number, number]>): number {
+  const finite = buckets.filter(([bound]) => bound >= 0).sort((a, b) => a[0] - b[0]);
+  const total = buckets.find(([bound]) => bound < 0)?.[1] ?? finite.at(-1)?.[1] ?? 0;
+  if (total === 0) return 0;
+  const target = 0.99 * total;
+  let [lowerBound, lowerCount] = [0, 0];
+  for (const [bound, count] of finite) {
+    if (count >= target) return Math.round(lowerBound + ((bound - lowerBound) * (target - lowerCount)) / Math.max(1, count - lowerCount));
+    [lowerBound, lowerCount] = [bound, count];
+  }
+  return Math.round(lowerBound);
+}
+
+export async function runStep(node: LoadNode, generator: string, framesFile: string, spec: StepSpec, botRateHz: number): Promise<StepResult> {
   const children: ChildProcess[] = [];
   try {
-    let botUrl = '-';
-    if (bot !== 'null') {
-      const echo = fork(join(here, 'echo-bot.ts'), [bot], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(echo);
-      botUrl = `ws://127.0.0.1:${botReady.parse(await nextMessage(echo, 'echo bot')).port}/bot`;
-    }
     if (spec.hog) {
       for (let core = 1; core < cpus().length; core++) {
-        const hog = spawn(pinned ? 'taskset' : 'nice', pinned ? ['-c', String(core), 'nice', '-n', '19', 'sh', '-c', 'while :; do :; done'] : ['-n', '19', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
-        children.push(hog);
+        const loop = ['nice', '-n', '19', 'sh', '-c', 'while :; do :; done'];
+        children.push(spawn(pinned ? 'taskset' : loop[0]!, pinned ? ['-c', String(core), ...loop] : loop.slice(1), { stdio: 'ignore' }));
       }
     }
-    const share = (node: number): number => Math.floor(spec.calls / nodeCount) + (node < spec.calls % nodeCount ? 1 : 0);
-    const nodes: ChildProcess[] = [];
-    let port = FIRST_PORT;
-    for (let n = 0; n < nodeCount; n++) {
-      const args = [spec.codec, String(share(n)), String(port), String(OPUS_COMPLEXITY), String(spec.botRateHz ?? 16000), bot, botUrl];
-      port += share(n);
-      const node = fork(join(here, 'media-node.ts'), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(node);
-      nodes.push(node);
-    }
-    for (const [n, node] of nodes.entries()) {
-      const ready = (await nextMessage(node, `media node ${n}`)) as { type?: string };
-      if (ready.type !== 'ready') throw new Error('media node did not start');
-      if (pinned) execFileSync('taskset', ['-pc', String(n % cpus().length), String(node.pid)], { stdio: 'ignore' });
-    }
-    const warmup = bot === 'null' ? WARMUP_SECONDS : BOT_WARMUP_SECONDS;
+    const bot = spec.bot ? node.bot : undefined;
+    if (spec.bot && !bot) throw new Error('this load node has no echo bot');
+    const { ports } = await node.ask(
+      { type: 'calls', calls: spec.calls, codec: spec.codec, bot: spec.bot ?? false, echoCancellation: spec.echoCancellation, opusComplexity: OPUS_COMPLEXITY, botRateHz },
+      'placed',
+    );
+    const portsFile = join(here, '..', '.build', 'load-ports.txt');
+    writeFileSync(portsFile, `${ports.join('\n')}\n`);
+    const warmup = bot ? BOT_WARMUP_SECONDS : WARMUP_SECONDS;
     const [payloadType, samples, clock] = spec.codec === 'opus' ? [111, 960, 48000] : [0, 160, 8000];
-    const args = [String(FIRST_PORT), String(spec.calls), String(MEASURE_SECONDS + warmup), String(payloadType), String(samples), String(clock), framesFile, String(warmup)];
+    const args = [portsFile, String(spec.calls), String(MEASURE_SECONDS + warmup), String(payloadType), String(samples), String(clock), framesFile, String(warmup)];
     const load = pinned ? spawn('taskset', ['-c', String(cpus().length - 1), generator, ...args]) : spawn(generator, args);
     children.push(load);
     let output = '';
     load.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const loadExited = once(load, 'exit');
+    const loadExited = exitOf(load, 'load generator');
     await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
-    for (const node of nodes) node.send({ type: 'start' });
-    await withTimeout(loadExited, 'load generator');
-    const reports: NodeReport[] = [];
-    for (const [n, node] of nodes.entries()) {
-      const reply = nextMessage(node, `media node ${n}`);
-      node.send({ type: 'stop' });
-      reports.push(nodeReportSchema.parse(await reply));
-    }
+    await node.ask({ type: 'start' }, 'started');
+    const botFramesBefore = await bot?.frames();
+    await loadExited;
+    const report = await node.ask({ type: 'stop' }, 'report');
+    const botFrames = bot ? (await bot.frames()) - botFramesBefore! : undefined;
     const generated = generatorOutput.parse(JSON.parse(output));
-    const cpuUs = reports.reduce((sum, report) => sum + report.cpuUs, 0);
-    const cpuSystemUs = reports.reduce((sum, report) => sum + report.cpuSystemUs, 0);
-    const wallMs = reports.reduce((sum, report) => sum + report.wallMs, 0) / reports.length;
+    const cpuUs = report.workerCpuUs.reduce((sum, us) => sum + us, 0);
+    const cpuSystemUs = report.workerSystemUs.reduce((sum, us) => sum + us, 0);
     // Call-seconds actually served: the node's packets that reached the generator in its counting
     // window (one per 20 ms frame), scaled to the node's own window. A starved node skips frames,
     // so calls × wall time would flatter its cost.
-    const callSeconds = (generated.received / 50) * (wallMs / 1000 / MEASURE_SECONDS);
-    const framesToBot = reports.reduce((sum, report) => sum + report.framesToBot, 0);
-    const framesFromBot = reports.reduce((sum, report) => sum + report.framesFromBot, 0);
+    const callSeconds = Math.max(1e-3, (generated.received / FRAMES_PER_SECOND) * (report.wallMs / 1000 / MEASURE_SECONDS));
+    const windowS = report.wallMs / 1000;
     return {
       calls: spec.calls,
-      bot,
-      nodes: nodeCount,
+      workers: node.workers,
+      bot: bot ? node.protocol : 'null',
       hog: spec.hog ?? false,
-      late_pct: lateFraction(generated.sent, generated.received, generated.late, spec.calls),
+      echo_cancellation: spec.echoCancellation === false ? 'off' : 'default',
+      late_pct: Math.round(lateFraction(generated.sent, generated.received, generated.late, spec.calls) * 1000) / 1000,
       sent: generated.sent,
       received: generated.received,
-      cpu_us_per_call_second: Math.round(cpuUs / Math.max(1e-3, callSeconds)),
-      cpu_share: round2(cpuUs / (wallMs * 1000) / nodeCount),
+      cpu_us_per_call_second: Math.round(cpuUs / callSeconds),
+      control_cpu_us_per_call_second: Math.round(report.controlCpuUs / callSeconds),
+      cpu_share: round2(Math.max(...report.workerCpuUs) / (report.wallMs * 1000)),
       kernel_share_of_cpu: round2(cpuSystemUs / Math.max(1, cpuUs)),
-      tick_latency_p99_us: Math.max(...reports.map((report) => report.tickLatencyP99Us)),
-      tick_work_p99_us: Math.max(...reports.map((report) => report.tickWorkP99Us)),
-      ...(bot === 'null' ? {} : { bot_round_trip_share: round2(Math.min(framesToBot, framesFromBot) / Math.max(1, (spec.calls * 50 * wallMs) / 1000)) }),
+      engine_latency_p99_us: p99FromBuckets(report.latencyBucketsUs),
+      generator_cpu_share: round2(generated.cpu_us / 1e6 / (MEASURE_SECONDS + warmup)),
+      ...(botFrames === undefined ? {} : { bot_frames_share: round2(botFrames / Math.max(1, spec.calls * FRAMES_PER_SECOND * windowS)) }),
     };
   } finally {
     for (const child of children) stopProcess(child);

@@ -2,37 +2,45 @@
 import { z } from 'zod';
 
 export type LoadCodec = 'PCMU' | 'opus';
-// null: an in-process echo as the bot (media only); parley / twilio: each call's bot connection
-// over a real WebSocket to the echo bot process (bench/load/echo-bot.ts) in that protocol.
+// null: an in-process echo in the media worker as the bot (media only); parley / twilio: each
+// call's bot connection over a real WebSocket to the echo bot process (bench/load/echo-bot.ts).
 export type LoadBot = 'null' | 'parley' | 'twilio';
 
-export const nodeArgsSchema = z.tuple([
-  z.enum(['PCMU', 'opus']),
-  z.coerce.number().int().min(1).max(5000),
-  z.coerce.number().int().min(1024).max(60000),
-  z.coerce.number().int().min(0).max(10),
-  // The bot's rate: 16 kHz (the default) makes every leg resample both ways.
-  z.coerce.number().pipe(z.union([z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)])),
-  z.enum(['null', 'parley', 'twilio']),
-  // The echo bot's ws:// URL ('-' with the null bot).
-  z.string(),
+// argv: media workers, the bot protocol, and the echo bot's ws:// URL ('-': media only).
+export const nodeArgsSchema = z.tuple([z.coerce.number().int().min(1).max(64), z.enum(['parley', 'twilio']), z.string()]);
+
+export const nodeRequestSchema = z.discriminatedUnion('type', [
+  // Close every call, then place `calls` new ones (by load over the workers, as the node does).
+  z.object({
+    type: z.literal('calls'),
+    calls: z.number().int().min(0).max(5000),
+    codec: z.enum(['PCMU', 'opus']),
+    bot: z.boolean(),
+    echoCancellation: z.boolean().optional(),
+    opusComplexity: z.number().int().min(0).max(10),
+    botRateHz: z.number().int(),
+  }),
+  // Opens and closes the measuring window.
+  z.object({ type: z.literal('start') }),
+  z.object({ type: z.literal('stop') }),
 ]);
+export type NodeRequest = z.infer<typeof nodeRequestSchema>;
 
-export const nodeReportSchema = z.object({
-  type: z.literal('report'),
-  // CPU time (user + system) the node spent between start and stop, µs.
-  cpuUs: z.number(),
-  // Of which in the kernel (socket calls, loopback delivery of what the node sends).
-  cpuSystemUs: z.number(),
-  wallMs: z.number(),
-  // 99th percentile of (a phase slot's due time → every due session's frame handed to its bot), µs.
-  tickLatencyP99Us: z.number(),
-  // 99th percentile of one tick's own duration (its sessions' work, without the timer's lateness), µs.
-  tickWorkP99Us: z.number(),
-  ticks: z.number().int(),
-  // Caller frames handed to bot connections and bot frames they played back, over the window.
-  framesToBot: z.number().int(),
-  framesFromBot: z.number().int(),
-});
-
-export type NodeReport = z.infer<typeof nodeReportSchema>;
+export const nodeReplySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  // Each call's RTP port on 127.0.0.1, in call order.
+  z.object({ type: z.literal('placed'), ports: z.array(z.number().int()) }),
+  z.object({ type: z.literal('started') }),
+  z.object({
+    type: z.literal('report'),
+    // CPU time (user + system) of each media worker process over the window, µs, and of the control plane.
+    workerCpuUs: z.array(z.number()),
+    workerSystemUs: z.array(z.number()),
+    controlCpuUs: z.number(),
+    wallMs: z.number(),
+    // Engine latency (frame due -> handed to the bot) over the workers' reports inside the window:
+    // cumulative bucket counts of the histogram, by upper bound in µs (-1: the open bucket).
+    latencyBucketsUs: z.array(z.tuple([z.number(), z.number()])),
+  }),
+]);
+export type NodeReply = z.infer<typeof nodeReplySchema>;

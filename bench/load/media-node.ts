@@ -1,82 +1,133 @@
-// The node under test for the load bench, run as a child process: N RTP sessions on consecutive
-// ports on the engine's realtime clock, each with its bot: an in-process echo (media only), or a
-// real bot connection over a WebSocket to the echo bot process (end to end). Reports its CPU time
-// and engine latency over a window on request.
+// The node under test for the load bench, run as a child process: the node's control plane for
+// media (engine/workers' WorkerPool, as api/main.ts builds it with PARLEY_MEDIA_WORKERS) with N
+// real media worker processes (load-worker-main.ts). On request it places N calls' RTP legs by
+// load over the workers, each with its bot: the worker's in-process echo (media only), or the
+// worker's real bot connection over a WebSocket to the echo bot process (end to end). Over a
+// window it reports each worker's CPU (from /proc, exact to the window), its own, and the
+// workers' engine-latency histogram (parley_media_engine_latency_seconds, diffed between their
+// periodic reports).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { botConfigSchema } from '../../engine/bot/bot-config.js';
-import type { BotConnection } from '../../engine/bot/bot-connection.js';
-import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
-import { MediaEngine } from '../../engine/media/media-engine.js';
-import { nodeArgsSchema, type NodeReport } from './media-node-protocol.js';
+import type { MediaLeg } from '../../engine/call/media-leg.js';
+import { ENGINE_LATENCY_METRIC } from '../../engine/media/media-metrics.js';
+import { WorkerPool } from '../../engine/workers/worker-pool.js';
+import { workerMetrics } from '../../engine/workers/worker-metrics.js';
+import { nodeArgsSchema, nodeRequestSchema, type NodeReply, type NodeRequest } from './media-node-protocol.js';
 
-const [codec, calls, firstPort, opusComplexity, botRateHz, bot, botUrl] = nodeArgsSchema.parse(process.argv.slice(2));
-const payloadType = codec === 'opus' ? 111 : 0;
+const here = fileURLToPath(new URL('.', import.meta.url));
+const [workers, protocol, botUrl] = nodeArgsSchema.parse(process.argv.slice(2));
+// /proc/<pid>/stat counts CPU in clock ticks of 1/100 s on Linux.
+const CLOCK_TICKS_PER_S = 100;
 
-const latenciesUs: number[] = [];
-const tickWorkUs: number[] = [];
-let measuring = false;
-// The engine's own realtime loop (one tick per phase slot), measured from its tick callback:
-// latency is the slot boundary the tick served → every due session's frame handed to its bot
-// (for a real bot: written to its socket).
-const engine = new MediaEngine({
-  // The engine's default unless a run compares slot counts (PARLEY_LOAD_PHASE_SLOTS).
-  phaseSlots: process.env.PARLEY_LOAD_PHASE_SLOTS === undefined ? undefined : Number(process.env.PARLEY_LOAD_PHASE_SLOTS),
-  onTick: (dueUs, startUs, doneUs) => {
-    if (!measuring) return;
-    latenciesUs.push(doneUs - dueUs);
-    tickWorkUs.push(doneUs - startUs);
-  },
+const logger = pino({ level: 'warn' });
+const pool = new WorkerPool({
+  count: workers,
+  entry: join(here, 'load-worker-main.ts'),
+  legKinds: { echo: {} },
+  bot: botConfigSchema.parse(botUrl === '-' ? { protocol } : { url: botUrl, protocol }),
+  logLevel: 'warn',
+  logger,
 });
-const startBot = bot === 'null' ? undefined : botConnectorStarter({ ...botConfigSchema.parse({ protocol: bot }), url: botUrl }, pino({ level: 'silent' }));
-const connections: BotConnection[] = [];
-for (let i = 0; i < calls; i++) {
-  const { session } = engine.createRtpSession(`load-${i}`, {
-    codec,
-    payloadType,
-    localPort: firstPort + i,
-    bargeIn: false,
-    opusComplexity,
-    botRateHz,
-  });
-  if (startBot) connections.push(startBot(session, { callId: `load-${i}`, source: 'sip' }));
-  else session.on('audio', (pcm) => session.play(pcm));
+
+function reply(message: NodeReply): void {
+  process.send?.(message);
 }
 
-const botFrames = (): { to: number; from: number } =>
-  connections.reduce((sum, connection) => ({ to: sum.to + connection.stats.framesToBot, from: sum.from + connection.stats.framesFromBot }), { to: 0, from: 0 });
+// User and system CPU of a process, µs.
+function processCpuUs(pid: number): { user: number; system: number } {
+  // Fields after the command name (which may hold spaces, so split after its closing paren).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const toUs = (ticks: string): number => (Number(ticks) * 1e6) / CLOCK_TICKS_PER_S;
+  return { user: toUs(fields[11]!), system: toUs(fields[12]!) };
+}
 
-let cpuStart = process.cpuUsage();
-let wallStart = performance.now();
-let framesStart = botFrames();
-process.on('message', (message: { type: string }) => {
-  if (message.type === 'start') {
-    measuring = true;
-    latenciesUs.length = 0;
-    tickWorkUs.length = 0;
-    cpuStart = process.cpuUsage();
-    wallStart = performance.now();
-    framesStart = botFrames();
-  } else if (message.type === 'stop') {
-    const cpu = process.cpuUsage(cpuStart);
-    const wallMs = performance.now() - wallStart;
-    const frames = botFrames();
-    const p99 = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? 0;
-    const report: NodeReport = {
-      type: 'report',
-      cpuUs: cpu.user + cpu.system,
-      cpuSystemUs: cpu.system,
-      wallMs,
-      tickLatencyP99Us: p99(latenciesUs),
-      tickWorkP99Us: p99(tickWorkUs),
-      ticks: latenciesUs.length,
-      framesToBot: frames.to - framesStart.to,
-      framesFromBot: frames.from - framesStart.from,
-    };
-    process.send?.(report);
-    measuring = false;
-    for (const connection of connections) connection.stop('bench_over');
-    engine.stop();
-    setImmediate(() => process.exit(0));
+type MetricJson = { name: string; values: Array<{ value: number; labels: Record<string, string | number>; metricName?: string }> };
+
+// The engine latency histogram of every worker's last report: cumulative count by bucket bound (µs).
+function latencyBuckets(): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (let index = 0; index < workers; index++) {
+    const metrics = (workerMetrics.lastReport(index)?.metrics ?? []) as MetricJson[];
+    const latency = metrics.find((metric) => metric.name === ENGINE_LATENCY_METRIC);
+    for (const value of latency?.values ?? []) {
+      if (!value.metricName?.endsWith('_bucket')) continue;
+      const bound = value.labels.le === '+Inf' ? Infinity : Number(value.labels.le) * 1e6;
+      buckets.set(bound, (buckets.get(bound) ?? 0) + value.value);
+    }
   }
+  return buckets;
+}
+
+let legs: MediaLeg[] = [];
+let callSerial = 0;
+let window: { cpu: Array<{ user: number; system: number }>; control: NodeJS.CpuUsage; wall: number; latency: Map<number, number> } | undefined;
+
+const pids = (): number[] => Array.from({ length: workers }, (_, index) => pool.pidOf(index)!);
+
+async function place(request: Extract<NodeRequest, { type: 'calls' }>): Promise<number[]> {
+  await Promise.all(legs.map((leg) => leg.close('bench_step_over')));
+  const options = {
+    codec: request.codec,
+    payloadType: request.codec === 'opus' ? 111 : 0,
+    bargeIn: false,
+    opusComplexity: request.opusComplexity,
+    botRateHz: request.botRateHz,
+    ...(request.echoCancellation === undefined ? {} : { echoCancellation: request.echoCancellation }),
+  };
+  const placed = await Promise.all(
+    Array.from({ length: request.calls }, async () => {
+      const callId = `load-${++callSerial}`;
+      const { leg, result } = await pool.createLeg(callId, request.bot ? 'rtp' : 'echo', options);
+      if (request.bot) leg.attachBot({ callId, source: 'sip' });
+      return { leg, port: result.localPort as number };
+    }),
+  );
+  legs = placed.map(({ leg }) => leg);
+  return placed.map(({ port }) => port);
+}
+
+function report(): NodeReply {
+  const started = window!;
+  const cpu = pids().map(processCpuUs);
+  const latency = latencyBuckets();
+  const latencyBucketsUs: Array<[number, number]> = [...latency].map(([bound, count]) => [bound, count - (started.latency.get(bound) ?? 0)]);
+  const control = process.cpuUsage(started.control);
+  return {
+    type: 'report',
+    workerCpuUs: cpu.map((now, i) => now.user + now.system - started.cpu[i]!.user - started.cpu[i]!.system),
+    workerSystemUs: cpu.map((now, i) => now.system - started.cpu[i]!.system),
+    controlCpuUs: control.user + control.system,
+    wallMs: performance.now() - started.wall,
+    // JSON has no Infinity: the open bucket goes as bound -1.
+    latencyBucketsUs: latencyBucketsUs.map(([bound, count]) => [Number.isFinite(bound) ? bound : -1, count]),
+  };
+}
+
+async function handle(request: NodeRequest): Promise<void> {
+  switch (request.type) {
+    case 'calls':
+      reply({ type: 'placed', ports: await place(request) });
+      return;
+    case 'start':
+      window = { cpu: pids().map(processCpuUs), control: process.cpuUsage(), wall: performance.now(), latency: latencyBuckets() };
+      reply({ type: 'started' });
+      return;
+    case 'stop':
+      reply(report());
+      return;
+  }
+}
+
+await pool.start();
+process.on('message', (raw: unknown) => {
+  handle(nodeRequestSchema.parse(raw)).catch((error: unknown) => {
+    logger.error({ err: error }, 'load node request failed');
+    process.exit(1);
+  });
 });
-process.send?.({ type: 'ready' });
+// The bench going away ends the node (and its workers with it).
+process.on('disconnect', () => void pool.stop().finally(() => process.exit(0)));
+reply({ type: 'ready' });

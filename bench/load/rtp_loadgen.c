@@ -7,12 +7,14 @@
  * generator that is itself descheduled for a while does not blame the node for it. Written in C because a Node dgram loop tops out near the packet
  * rate being measured (~82k packets/s here): the generator must not be the bottleneck.
  *
- * usage: rtp_loadgen <first_port> <calls> <seconds> <payload_type> <samples_per_frame> <clock_hz> <frames_file> <warmup_seconds>
+ * usage: rtp_loadgen <ports_file> <calls> <seconds> <payload_type> <samples_per_frame> <clock_hz> <frames_file> <warmup_seconds>
+ *   ports_file: the node's RTP port of each call on 127.0.0.1, one per line (a media worker binds
+ *   any free port, so they are not consecutive).
  *   frames_file: repeated [u16 big-endian length][payload] records, looped.
  *   Packets sent or received in the first warmup_seconds are not counted (sessions latching,
  *   the node's JIT warming up); the timing anchor is still taken from them.
- *   The node's sessions listen on first_port .. first_port+calls-1 on 127.0.0.1.
- * Prints one JSON line: {"sent":..,"received":..,"late":..,"late_pct":..}
+ * Prints one JSON line: {"sent":..,"received":..,"late":..,"late_pct":..,"cpu_us":..}: cpu_us is
+ * the generator's own CPU time (on a small machine it shares the cores with the node).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +77,15 @@ static ssize_t receive(int fd, uint8_t* buffer, size_t capacity, int64_t offset_
   return got;
 }
 
+static void load_ports(const char* path, int* ports, int calls) {
+  FILE* f = fopen(path, "r");
+  if (!f) { perror(path); exit(2); }
+  for (int i = 0; i < calls; i++) {
+    if (fscanf(f, "%d", &ports[i]) != 1 || ports[i] < 1 || ports[i] > 65535) { fprintf(stderr, "bad ports file\n"); exit(2); }
+  }
+  fclose(f);
+}
+
 static size_t frame_count;
 static uint16_t frame_len[MAX_FRAMES];
 static uint8_t frames[MAX_FRAMES][MAX_PAYLOAD];
@@ -93,8 +105,10 @@ static void load_frames(const char* path) {
 
 int main(int argc, char** argv) {
   if (argc != 9) { fprintf(stderr, "usage: see source\n"); return 2; }
-  const int first_port = atoi(argv[1]);
   const int calls = atoi(argv[2]);
+  if (calls < 1) { fprintf(stderr, "calls must be positive\n"); return 2; }
+  int* ports = calloc((size_t)calls, sizeof(int));
+  load_ports(argv[1], ports, calls);
   const double seconds = atof(argv[3]);
   const int payload_type = atoi(argv[4]);
   const uint32_t samples_per_frame = (uint32_t)atoi(argv[5]);
@@ -112,7 +126,7 @@ int main(int argc, char** argv) {
     setsockopt(call[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
     call[i].target.sin_family = AF_INET;
     call[i].target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    call[i].target.sin_port = htons((uint16_t)(first_port + i));
+    call[i].target.sin_port = htons((uint16_t)ports[i]);
     call[i].seq = (uint16_t)(i * 7919);
     call[i].timestamp = (uint32_t)i * 104729u;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -184,7 +198,10 @@ int main(int argc, char** argv) {
   }
   uint64_t received = 0, late = 0;
   for (int i = 0; i < calls; i++) { received += call[i].received; late += call[i].late; close(call[i].fd); }
-  printf("{\"sent\":%llu,\"received\":%llu,\"late\":%llu,\"late_pct\":%.4f}\n", (unsigned long long)sent,
-         (unsigned long long)received, (unsigned long long)late, received ? 100.0 * (double)late / (double)received : 100.0);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  const long long cpu_us = (long long)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+  printf("{\"sent\":%llu,\"received\":%llu,\"late\":%llu,\"late_pct\":%.4f,\"cpu_us\":%lld}\n", (unsigned long long)sent,
+         (unsigned long long)received, (unsigned long long)late, received ? 100.0 * (double)late / (double)received : 100.0, cpu_us);
   return 0;
 }

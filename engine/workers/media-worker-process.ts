@@ -15,10 +15,13 @@ import { logger as rootLogger } from '../logger.js';
 import { MediaEngine } from '../media/media-engine.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
+import { LegStatsRotation } from './leg-stats-rotation.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
 
 // The end reason of a call whose leg refused a control request (see controlOrEnd).
 const MEDIA_CONTROL_FAILED = 'media_control_failed';
+// Each leg's live media stats ride in every this-many reports (leg-stats-rotation.ts).
+const LEG_STATS_EVERY_REPORTS = 5;
 
 interface WorkerLegState {
   session: MediaSession;
@@ -55,6 +58,7 @@ class MediaWorkerProcess {
   private readonly legs = new Map<string, WorkerLegState>();
   private readonly engine: MediaEngine;
   private report: NodeJS.Timeout | undefined;
+  private readonly statsRotation = new LegStatsRotation(LEG_STATS_EVERY_REPORTS);
 
   constructor(
     private readonly startBot: BotStarter,
@@ -193,8 +197,7 @@ class MediaWorkerProcess {
 
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
-    const legStats: Record<string, Record<string, unknown>> = {};
-    for (const [callId, leg] of this.legs) legStats[callId] = { ...leg.session.stats() };
+    const legStats = await this.statsRotation.collect(this.legs, (leg): Record<string, unknown> => ({ ...leg.session.stats() }));
     send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await registry.getMetricsAsJSON(), legStats });
   }
 

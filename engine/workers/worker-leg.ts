@@ -78,7 +78,8 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     return this.closing;
   }
 
-  // The final counts once closed; before, the worker's last report (at most a second old).
+  // The final counts once closed; before, the worker's last report of them (at most ~5 s old:
+  // leg-stats-rotation.ts).
   stats(): NativeSessionStats | undefined {
     return this.finalStats ?? this.liveStats;
   }

@@ -50,8 +50,9 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ended'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('dtmfOut'), callId, digits: z.string().max(64) }),
   // Every reportIntervalMs: load, CPU, the worker's whole prom-client registry as JSON
-  // (aggregated into the node's /metrics by worker-metrics.ts), and each live leg's media stats
-  // (the admin view's and the call summary's live counts).
+  // (aggregated into the node's /metrics by worker-metrics.ts), and live legs' media stats (the
+  // admin view's and the call summary's live counts): a new leg's at once, then each leg's in
+  // every 5th report (leg-stats-rotation.ts).
   z.object({
     type: z.literal('report'),
     calls: z.number().int().nonnegative(),

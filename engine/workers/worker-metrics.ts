@@ -6,12 +6,13 @@
 // too: calls, CPU seconds, failures and restarts. Labels are bounded by the worker count.
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Counter, Gauge } from 'prom-client';
+import { ENGINE_LATENCY_METRIC } from '../media/media-metrics.js';
 import { counter, gauge, registry } from '../metrics.js';
 import type { FromWorker } from './worker-messages.js';
 
 type Report = Extract<FromWorker, { type: 'report' }>;
 
-const PER_WORKER_METRICS = new Set(['parley_media_tick_duration_seconds', 'parley_media_tick_lateness_seconds']);
+const PER_WORKER_METRICS = new Set(['parley_media_tick_duration_seconds', 'parley_media_tick_lateness_seconds', ENGINE_LATENCY_METRIC]);
 const INLINE = 'inline';
 
 const reports = new Map<number, Report>();
@@ -31,6 +32,12 @@ export const workerMetrics = {
   observe(index: number, report: Report): void {
     reports.set(index, report);
     this.calls.set({ worker: String(index) }, report.calls);
+  },
+
+  // The last report of worker `index` (its CPU and registry as of then), for a reader that
+  // diffs two of them (the load bench's engine latency over its window).
+  lastReport(index: number): Report | undefined {
+    return reports.get(index);
   },
 
   forget(index: number): void {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <stdexcept>
 #include <system_error>
 
@@ -30,6 +31,7 @@ MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
   }
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   unflushed_.reserve(kFlushEvery);
+  std::fill(slot_next_frame_us_, slot_next_frame_us_ + kMaxPhaseSlots, INT64_MAX);
 }
 
 MediaEngine::~MediaEngine() {
@@ -39,9 +41,10 @@ MediaEngine::~MediaEngine() {
 
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
-  const int slot = slot_sessions_[0] < sessions_before_spreading_
+  const auto fewer = [](const std::vector<MediaSession*>& a, const std::vector<MediaSession*>& b) { return a.size() < b.size(); };
+  const int slot = slot_members_[0].size() < sessions_before_spreading_
                        ? 0
-                       : static_cast<int>(std::min_element(slot_sessions_, slot_sessions_ + phase_slots_) - slot_sessions_);
+                       : static_cast<int>(std::min_element(slot_members_, slot_members_ + phase_slots_, fewer) - slot_members_);
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us, slot);
   for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
@@ -53,8 +56,9 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
     }
   }
+  slot_members_[slot].push_back(session.get());
+  slot_next_frame_us_[slot] = std::min(slot_next_frame_us_[slot], session->next_frame_us());
   sessions_.emplace(id, std::move(session));
-  ++slot_sessions_[slot];
   return id;
 }
 
@@ -65,7 +69,9 @@ void MediaEngine::Remove(int32_t id) {
     if (socket != nullptr) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket->fd(), nullptr);
   }
   it->second->leg().AddRefusals(removed_refusals_);
-  --slot_sessions_[it->second->phase_slot()];
+  std::vector<MediaSession*>& members = slot_members_[it->second->phase_slot()];
+  *std::find(members.begin(), members.end(), it->second.get()) = members.back();
+  members.pop_back();
   sessions_.erase(it);
 }
 
@@ -107,14 +113,22 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   // reported again next tick.
   const int count = epoll_wait(epoll_fd_, ready_, kMaxEpollEvents, 0);
   for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
-  for (auto& [id, session] : sessions_) {
-    if (session->next_frame_us() > now_us) continue;  // another phase slot's session
-    session->Tick(now_us, events_);
-    for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
-      if (socket == nullptr || !socket->has_queued()) continue;
-      unflushed_.push_back(socket);
-      if (unflushed_.size() == kFlushEvery) FlushQueued();
+  // Usually one slot is due; after a stall, every slot whose frames fell due by now.
+  for (int slot = 0; slot < phase_slots_; ++slot) {
+    if (slot_next_frame_us_[slot] > now_us) continue;
+    int64_t next_frame_us = INT64_MAX;
+    for (MediaSession* session : slot_members_[slot]) {
+      if (session->next_frame_us() <= now_us) {
+        session->Tick(now_us, events_);
+        for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
+          if (socket == nullptr || !socket->has_queued()) continue;
+          unflushed_.push_back(socket);
+          if (unflushed_.size() == kFlushEvery) FlushQueued();
+        }
+      }
+      next_frame_us = std::min(next_frame_us, session->next_frame_us());
     }
+    slot_next_frame_us_[slot] = next_frame_us;
   }
   FlushQueued();
 }

@@ -9,11 +9,11 @@ import { RtpPeer } from '../../support/rtp-peer.js';
 
 // The value of a counter or gauge (or a histogram's _count) at a scrape.
 async function scraped(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = registry.getSingleMetric(name.replace(/_count$/, ''));
+  const metric = registry.getSingleMetric(name.replace(/_(count|sum)$/, ''));
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
   const match = values.find(
-    (value) => (name.endsWith('_count') ? (value as { metricName?: string }).metricName === name : true) && Object.entries(labels).every(([key, label]) => value.labels[key] === label),
+    (value) => (/_(count|sum)$/.test(name) ? (value as { metricName?: string }).metricName === name : true) && Object.entries(labels).every(([key, label]) => value.labels[key] === label),
   );
   return match?.value ?? 0;
 }
@@ -50,6 +50,10 @@ describe('live media metrics over real UDP', () => {
       datagrams: await scraped('parley_media_datagrams_received_total'),
       ticks: await scraped('parley_media_tick_duration_seconds_count'),
       lateTicks: await scraped('parley_media_tick_lateness_seconds_count'),
+      latencyTicks: await scraped('parley_media_engine_latency_seconds_count'),
+      latencySum: await scraped('parley_media_engine_latency_seconds_sum'),
+      durationSum: await scraped('parley_media_tick_duration_seconds_sum'),
+      latenessSum: await scraped('parley_media_tick_lateness_seconds_sum'),
     };
 
     // 60 packets of 20 ms, paced like a caller, with every 4th sequence number never sent (lost),
@@ -86,6 +90,13 @@ describe('live media metrics over real UDP', () => {
     // Ended: the call's counts stay (counters never go down when a session goes).
     const lostAtEnd = (await scraped('parley_jitter_buffer_events_total', { event: 'lost' })) - before.lost;
     session.close('test_over');
+    // Engine latency (frame due -> handed to the bot) is one observation per tick: its lateness
+    // plus its duration (read with the engine's timer stopped: its last session closed).
+    const ticks = (await scraped('parley_media_tick_duration_seconds_count')) - before.ticks;
+    expect((await scraped('parley_media_engine_latency_seconds_count')) - before.latencyTicks).toBe(ticks);
+    const latencySum = (await scraped('parley_media_engine_latency_seconds_sum')) - before.latencySum;
+    const parts = (await scraped('parley_media_tick_duration_seconds_sum')) - before.durationSum + (await scraped('parley_media_tick_lateness_seconds_sum')) - before.latenessSum;
+    expect(latencySum).toBeCloseTo(parts, 6);
     expect((await scraped('parley_media_packets_total', { direction: 'in' })) - before.packetsIn).toBe(45);
     expect((await scraped('parley_jitter_buffer_events_total', { event: 'lost' })) - before.lost).toBeGreaterThanOrEqual(lostAtEnd);
     expect((await scraped('parley_media_packets_dropped_total', { reason: 'malformed' })) - before.malformed).toBe(6);

@@ -119,6 +119,24 @@ describe('phase slots', () => {
     expect(joined!.frameTicks[0]! % SLOTS).toBe(slot);
   });
 
+  it('keeps handing every frame to the calls left in a slot after one of its calls closes', () => {
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
+    const tickRef = { tick: 0 };
+    const calls = startCalls(SESSIONS, tickRef);
+    const ticks = Array.from({ length: FRAMES * SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US);
+    run(calls, tickRef, ticks.slice(0, SLOTS));
+    // Sessions 0 and 4 share slot 0: close the first one joined, so the slot's list changes order.
+    const [leaving, ...staying] = calls;
+    leaving!.session.close('test');
+    run(staying, tickRef, ticks.slice(SLOTS));
+    for (const call of staying) {
+      const slot = call.frameTicks[0]! % SLOTS;
+      // Ticks were counted from 0 again for the second run: one frame in each of its slot's ticks.
+      expect(call.frameTicks.slice(1)).toEqual(Array.from({ length: FRAMES - 1 }, (_, n) => slot + n * SLOTS));
+      expectContiguous(call.sentTimestamps);
+    }
+  });
+
   it('keeps a few calls in slot 0, then spreads new ones over the emptiest slots', () => {
     engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 4 });
     const tickRef = { tick: 0 };
