@@ -23,7 +23,6 @@
 // it is deterministic. No allocation after construction.
 #pragma once
 
-#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -73,8 +72,6 @@ class EchoCanceller {
   void PlaceWindow(int start_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
-  // Splits a spectrum into partition `slot` of the split arrays.
-  void Split(const std::complex<float>* spectrum, float* re, float* im) const;
   // The constraint: partition `p`'s response cut back to one block.
   void Constrain(size_t p);
 
@@ -109,7 +106,6 @@ class EchoCanceller {
   std::vector<float> reference_power_;  // smoothed |X(k)|² of the newest partition
 
   std::vector<float> window_;  // time-domain scratch, fft_size
-  std::vector<std::complex<float>> spectrum_;  // scratch
   std::vector<float> echo_estimate_;
   std::vector<float> error_;
   std::vector<float> error_power_;

@@ -10,7 +10,6 @@
 // Deterministic; no allocation after construction.
 #pragma once
 
-#include <complex>
 #include <cstddef>
 #include <vector>
 
@@ -34,6 +33,10 @@ class ResidualEchoSuppressor {
   void set_floor_db(float floor_db);
 
  private:
+  // The previous and the current block moved to the FFT frame's first and second block, times
+  // the gains, into spectrum_re_/im_.
+  void Shift(const float* current_re, const float* current_im);
+
   size_t block_;
   size_t bins_;
   Fft fft_;
@@ -43,9 +46,12 @@ class ResidualEchoSuppressor {
   // a forward FFT of the two blocks costs more.
   std::vector<float> previous_re_;
   std::vector<float> previous_im_;
-  std::vector<std::complex<float>> to_first_;
-  std::vector<std::complex<float>> to_second_;
-  std::vector<std::complex<float>> spectrum_;
+  std::vector<float> to_first_re_;
+  std::vector<float> to_first_im_;
+  std::vector<float> to_second_re_;
+  std::vector<float> to_second_im_;
+  std::vector<float> spectrum_re_;
+  std::vector<float> spectrum_im_;
   std::vector<float> error_smoothed_;
   std::vector<float> residual_smoothed_;
   std::vector<float> noise_;  // the line's noise floor per bin
