@@ -152,11 +152,11 @@ void EchoCanceller::ComputeReferenceSpectrum(size_t partition, int start_blocks)
   // The window of fft_size samples ending (start + partition) blocks before the newest sample.
   const size_t ring = reference_ring_.size();
   const size_t back = (static_cast<size_t>(start_blocks) + partition) * block_ + fft_size_;
-  size_t from = (reference_head_ + ring - back) % ring;
-  for (size_t i = 0; i < fft_size_; ++i) {
-    window_[i] = reference_ring_[from];
-    from = from + 1 == ring ? 0 : from + 1;
-  }
+  const size_t from = (reference_head_ + ring - back) % ring;
+  // At most two runs: up to the ring's end, then from its start.
+  const size_t first = std::min(fft_size_, ring - from);
+  std::copy_n(&reference_ring_[from], first, window_.data());
+  std::copy_n(reference_ring_.data(), fft_size_ - first, window_.data() + first);
   const size_t slot = ((spectra_head_ + partition) % partitions_) * bins_;
   fft_.Forward(window_.data(), &reference_re_[slot], &reference_im_[slot]);
 }

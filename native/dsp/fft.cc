@@ -28,6 +28,43 @@ inline __attribute__((always_inline)) void Butterfly(float* __restrict a_re, flo
   }
 }
 
+// Two radix-2 stages at once, spans `span` and 2·span, over one run of 4·span points in four
+// quarters: half the passes over memory of one stage at a time. The second stage's twiddle for
+// the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points).
+inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0_re, float* __restrict q0_im,
+                                                            float* __restrict q1_re, float* __restrict q1_im,
+                                                            float* __restrict q2_re, float* __restrict q2_im,
+                                                            float* __restrict q3_re, float* __restrict q3_im,
+                                                            const float* __restrict w1_re, const float* __restrict w1_im,
+                                                            const float* __restrict w2_re, const float* __restrict w2_im,
+                                                            size_t span) {
+  for (size_t k = 0; k < span; ++k) {
+    // Stage `span`: (q0, q1) and (q2, q3).
+    const float t1_re = w1_re[k] * q1_re[k] - w1_im[k] * q1_im[k];
+    const float t1_im = w1_re[k] * q1_im[k] + w1_im[k] * q1_re[k];
+    const float t3_re = w1_re[k] * q3_re[k] - w1_im[k] * q3_im[k];
+    const float t3_im = w1_re[k] * q3_im[k] + w1_im[k] * q3_re[k];
+    const float x0_re = q0_re[k] + t1_re, x0_im = q0_im[k] + t1_im;
+    const float x1_re = q0_re[k] - t1_re, x1_im = q0_im[k] - t1_im;
+    const float x2_re = q2_re[k] + t3_re, x2_im = q2_im[k] + t3_im;
+    const float x3_re = q2_re[k] - t3_re, x3_im = q2_im[k] - t3_im;
+    // Stage 2·span: (x0, x2) with W, (x1, x3) with -i·W.
+    const float u2_re = w2_re[k] * x2_re - w2_im[k] * x2_im;
+    const float u2_im = w2_re[k] * x2_im + w2_im[k] * x2_re;
+    const float v3_re = w2_re[k] * x3_re - w2_im[k] * x3_im;
+    const float v3_im = w2_re[k] * x3_im + w2_im[k] * x3_re;
+    // -i·v3 = (v3_im, -v3_re)
+    q0_re[k] = x0_re + u2_re;
+    q0_im[k] = x0_im + u2_im;
+    q2_re[k] = x0_re - u2_re;
+    q2_im[k] = x0_im - u2_im;
+    q1_re[k] = x1_re + v3_im;
+    q1_im[k] = x1_im - v3_re;
+    q3_re[k] = x1_re - v3_im;
+    q3_im[k] = x1_im + v3_re;
+  }
+}
+
 }  // namespace
 
 Fft::Fft(size_t size)
@@ -73,11 +110,15 @@ Fft::Tables Fft::Build(const size_t& size) {
   return tables;
 }
 
-void Fft::Forward(const float* input, float* spectrum_re, float* spectrum_im) {
-  const uint16_t* bit_reversed = tables_.bit_reversed.data();
+PARLEY_VECTOR_CLONES
+void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
+  // Bit reversal is its own inverse: gathered in output order, the loop vectorises.
+  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
+  float* __restrict re = re_.data();
+  float* __restrict im = im_.data();
   for (size_t i = 0; i < half_; ++i) {
-    re_[bit_reversed[i]] = input[2 * i];
-    im_[bit_reversed[i]] = input[2 * i + 1];
+    re[i] = input[2 * bit_reversed[i]];
+    im[i] = input[2 * bit_reversed[i] + 1];
   }
   Butterflies();
   Unpack(spectrum_re, spectrum_im);
@@ -146,9 +187,21 @@ void Fft::Butterflies() {
     r[3] = d0_re - d1_im;
     i[3] = d0_im + d1_re;
   }
-  for (size_t span = 4; span < half_; span *= 2) {
+  const float* stage_re = tables_.stage_re.data();
+  const float* stage_im = tables_.stage_im.data();
+  size_t span = 4;
+  for (; 4 * span <= half_; span *= 4) {
+    for (size_t start = 0; start < half_; start += 4 * span) {
+      float* r = re + start;
+      float* i = im + start;
+      Butterfly2Stages(r, i, r + span, i + span, r + 2 * span, i + 2 * span, r + 3 * span, i + 3 * span,
+                       stage_re + span, stage_im + span, stage_re + 2 * span, stage_im + 2 * span, span);
+    }
+  }
+  // An odd number of stages leaves one.
+  if (span < half_) {
     for (size_t start = 0; start < half_; start += 2 * span) {
-      Butterfly(re + start, im + start, tables_.stage_re.data() + span, tables_.stage_im.data() + span, span);
+      Butterfly(re + start, im + start, stage_re + span, stage_im + span, span);
     }
   }
 }
@@ -157,8 +210,8 @@ PARLEY_VECTOR_CLONES
 void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
   // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
   // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
-  // as conj(FFT(conj Z)) / half. Computed in order (vectorised), then scattered to bit-reversed
-  // order.
+  // as conj(FFT(conj Z)) / half. Computed in order, then gathered into bit-reversed order (both
+  // loops vectorise).
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
   float* __restrict z_re = z_re_.data();
@@ -177,20 +230,25 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
     z_re[k] = even_re - odd_im;
     z_im[k] = -(even_im + odd_re);
   }
-  const uint16_t* bit_reversed = tables_.bit_reversed.data();
+  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
+  float* __restrict re = re_.data();
+  float* __restrict im = im_.data();
   for (size_t k = 0; k < half; ++k) {
-    re_[bit_reversed[k]] = z_re[k];
-    im_[bit_reversed[k]] = z_im[k];
+    re[k] = z_re[bit_reversed[k]];
+    im[k] = z_im[bit_reversed[k]];
   }
 }
 
-void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* output) {
+PARLEY_VECTOR_CLONES
+void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
   Repack(spectrum_re, spectrum_im);
   Butterflies();
   const float scale = 1.0f / static_cast<float>(half_);
+  const float* __restrict re = re_.data();
+  const float* __restrict im = im_.data();
   for (size_t n = 0; n < half_; ++n) {
-    output[2 * n] = re_[n] * scale;
-    output[2 * n + 1] = -im_[n] * scale;
+    output[2 * n] = re[n] * scale;
+    output[2 * n + 1] = -im[n] * scale;
   }
 }
 
