@@ -47,6 +47,16 @@ constexpr float kFlatResidual = 0.003f;
 // seconds (measured on the echo bench's -20 dB, 280 ms room: 19-23 dB ERLE over seconds 2-4
 // instead of 23-32).
 constexpr float kConvergedErleDb = 10.0f;
+// Smoothing per block of the cross-spectra that predict the coherent residual (about 45 ms).
+// Measured on the echo bench (with kCoherenceBias): 0.9 follows the sliding delay less (19.5 dB
+// ERLE), 0.7 cost the caller's double-talk recall as much for no gain.
+constexpr float kCoherenceSmoothing = 0.8f;
+// An error uncorrelated with the echo estimate leaves an expected squared coherence of about
+// 1/N in cross-spectra smoothed over N = (1 + a) / (1 - a) effective blocks: that much is taken
+// off. Measured: with none the caller's double-talk VAD recall fell to 0.895 on the -6 dB room
+// (0.944 before the coherent residual), with twice as much the sliding delay kept 19.7 dB of
+// ERLE instead of 22.5.
+constexpr float kCoherenceBias = (1.0f - kCoherenceSmoothing) / (1.0f + kCoherenceSmoothing);
 // A block whose error is this much louder than its capture is the filter adding junk.
 constexpr float kJunkRatio = 2.0f;
 // Output power smoothing (per block) for ERLE and for the divergence check.
@@ -126,6 +136,10 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       echo_power_(bins_, 0.0f),
       residual_power_(bins_, 0.0f),
       step_(bins_, 0.0f),
+      cross_re_(bins_, 0.0f),
+      cross_im_(bins_, 0.0f),
+      echo_smoothed_(bins_, 0.0f),
+      error_smoothed_(bins_, 0.0f),
       error_mean_(bins_, 0.0f),
       echo_mean_(bins_, 0.0f),
       capture_block_(block_, 0.0f),
@@ -244,6 +258,42 @@ void EchoCanceller::WriteOutput(int16_t* output) const {
   for (size_t i = 0; i < frame_; ++i) {
     const float rounded = std::nearbyint(frame_out_[i]);
     output[i] = static_cast<int16_t>(std::clamp(rounded, -32768.0f, 32767.0f));
+  }
+}
+
+PARLEY_VECTOR_CLONES
+void EchoCanceller::PredictResidual(float flat) {
+  // Two predictions of the residual echo per bin, the larger counts:
+  //  - the leakage's: η·|Ŷ|², plus the flat part;
+  //  - the part of the error that follows the echo estimate: |S_eŶ|² / S_ŶŶ, from cross-spectra
+  //    smoothed over kCoherenceSmoothing. Where the path moves faster than the filter learns (a
+  //    sliding clock, a jitter buffer's step, a loudspeaker's compression), the residual is the
+  //    echo estimate times a slowly turning factor per bin: it stays coherent with Ŷ while η,
+  //    a regression over all bins and seconds, says it is small. The caller's speech is not
+  //    coherent with Ŷ and adds only its bias (about 1 - kCoherenceSmoothing of the error).
+  const float keep = kCoherenceSmoothing;
+  const float take = 1.0f - kCoherenceSmoothing;
+  const float* __restrict e_re = error_re_.data();
+  const float* __restrict e_im = error_im_.data();
+  const float* __restrict y_re = sum_re_.data();
+  const float* __restrict y_im = sum_im_.data();
+  const float* __restrict echo_power = echo_power_.data();
+  float* __restrict cross_re = cross_re_.data();
+  float* __restrict cross_im = cross_im_.data();
+  float* __restrict echo_smoothed = echo_smoothed_.data();
+  float* __restrict error_smoothed = error_smoothed_.data();
+  const float* __restrict error_power = error_power_.data();
+  float* __restrict residual = residual_power_.data();
+  for (size_t k = 0; k < bins_; ++k) {
+    // E·conj(Ŷ)
+    cross_re[k] = keep * cross_re[k] + take * (e_re[k] * y_re[k] + e_im[k] * y_im[k]);
+    cross_im[k] = keep * cross_im[k] + take * (e_im[k] * y_re[k] - e_re[k] * y_im[k]);
+    echo_smoothed[k] = keep * echo_smoothed[k] + take * echo_power[k];
+    error_smoothed[k] = keep * error_smoothed[k] + take * error_power[k];
+    // Less the bias an uncorrelated error (the caller) leaves in it.
+    const float coherent = (cross_re[k] * cross_re[k] + cross_im[k] * cross_im[k]) / (echo_smoothed[k] + kPowerFloor) -
+                           kCoherenceBias * error_smoothed[k];
+    residual[k] = std::max(leakage_ * echo_power[k] + flat, coherent);
   }
 }
 
@@ -397,7 +447,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   float echo_mean = 0.0f;
   for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
   echo_mean *= kFlatResidual / static_cast<float>(bins_);
-  for (size_t k = 0; k < bins_; ++k) residual_power_[k] = leakage_ * echo_power_[k] + echo_mean;
+  PredictResidual(echo_mean);
   suppressor_.Process(error_re_.data(), error_im_.data(), error_power_.data(), residual_power_.data(), output);
 }
 

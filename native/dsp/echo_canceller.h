@@ -72,6 +72,9 @@ class EchoCanceller {
   void PlaceWindow(int start_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
+  // residual_power_ from this block's error and echo estimate spectra; `flat` is the part spread
+  // flat over the band.
+  void PredictResidual(float flat);
   // The constraint: partition `p`'s response cut back to one block.
   void Constrain(size_t p);
 
@@ -112,6 +115,10 @@ class EchoCanceller {
   std::vector<float> echo_power_;
   std::vector<float> residual_power_;
   std::vector<float> step_;
+  std::vector<float> cross_re_;  // smoothed E·conj(Ŷ) per bin, for the coherent residual
+  std::vector<float> cross_im_;
+  std::vector<float> echo_smoothed_;  // smoothed |Ŷ|² per bin
+  std::vector<float> error_smoothed_;  // smoothed |E|² per bin
   std::vector<float> error_mean_;  // per-bin means for the leakage regression
   std::vector<float> echo_mean_;
   float leak_cross_ = 0.0f;
