@@ -57,6 +57,10 @@ constexpr float kCoherenceSmoothing = 0.8f;
 // (0.944 before the coherent residual), with twice as much the sliding delay kept 19.7 dB of
 // ERLE instead of 22.5.
 constexpr float kCoherenceBias = (1.0f - kCoherenceSmoothing) / (1.0f + kCoherenceSmoothing);
+// A converged filter is kept every kKeepEveryBlocks while its ERLE is above kKeepErleDb, and
+// taken back when the echo path steps (PlaceWindow).
+constexpr float kKeepErleDb = 20.0f;
+constexpr int kKeepEveryBlocks = 50;
 // A block whose error is this much louder than its capture is the filter adding junk.
 constexpr float kJunkRatio = 2.0f;
 // Output power smoothing (per block) for ERLE and for the divergence check.
@@ -124,6 +128,8 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       reference_im_(partitions_ * bins_, 0.0f),
       weights_re_(partitions_ * bins_, 0.0f),
       weights_im_(partitions_ * bins_, 0.0f),
+      kept_re_(partitions_ * bins_, 0.0f),
+      kept_im_(partitions_ * bins_, 0.0f),
       sum_re_(bins_, 0.0f),
       sum_im_(bins_, 0.0f),
       error_re_(bins_, 0.0f),
@@ -160,6 +166,7 @@ void EchoCanceller::Reset() {
   adapted_ = 0.0f;
   diverging_blocks_ = 0;
   stats_.converged = false;
+  has_kept_ = false;
 }
 
 void EchoCanceller::ComputeReferenceSpectrum(size_t partition, int start_blocks) {
@@ -183,16 +190,28 @@ void EchoCanceller::Constrain(size_t p) {
   fft_.Forward(window_.data(), re, im);
 }
 
-void EchoCanceller::PlaceWindow(int start_blocks) {
+void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks) {
   // The echo at a given lag moves to an earlier partition when the window starts later: keep
   // what the filter learnt by shifting its partitions, not relearning them.
   const int shift = start_blocks - start_blocks_;
   const int count = static_cast<int>(partitions_);
+  // A converged filter whose delay moves by a block or more met a path that moved (a jitter
+  // buffer's step, a re-route): its response moves by as many blocks as the path did. Since the
+  // step the filter has spent the estimator's few hundred ms learning the moved echo; the filter
+  // kept before that is the better start. Otherwise (before convergence, or a move under a
+  // block, which the 5 ms estimate of a slow drift makes) the move refines the estimate of the
+  // same path: the response keeps its lag.
+  const bool path_moved = stats_.converged && path_moved_blocks != 0;
+  if (path_moved && has_kept_) {
+    weights_re_ = kept_re_;
+    weights_im_ = kept_im_;
+  }
+  const int weight_shift = path_moved ? shift - path_moved_blocks : shift;
   for (std::vector<float>* weights : {&weights_re_, &weights_im_}) {
     float* w = weights->data();
     const auto move = [&](int p) {
       float* to = w + static_cast<size_t>(p) * bins_;
-      const int from = p + shift;
+      const int from = p + weight_shift;
       if (from >= 0 && from < count) {
         std::copy_n(w + static_cast<size_t>(from) * bins_, bins_, to);
       } else {
@@ -200,7 +219,7 @@ void EchoCanceller::PlaceWindow(int start_blocks) {
       }
     };
     // Copy in the direction that never overwrites a partition before it is read.
-    if (shift > 0) {
+    if (weight_shift > 0) {
       for (int p = 0; p < count; ++p) move(p);
     } else {
       for (int p = count - 1; p >= 0; --p) move(p);
@@ -309,12 +328,16 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     delay_estimator_.Update(window_.data(), capture + s);
   }
   const int delay_sub_blocks = delay_estimator_.delay_sub_blocks();
+  const float previous_delay_ms = stats_.delay_ms;
   stats_.delay_ms = delay_sub_blocks < 0 ? -1.0f : static_cast<float>(delay_sub_blocks * kSubBlockMs);
+  // Whole blocks the echo path moved, as far as the estimator can tell (none at the first estimate).
+  const int path_moved_blocks =
+      previous_delay_ms < 0.0f || delay_sub_blocks < 0 ? 0 : static_cast<int>(stats_.delay_ms - previous_delay_ms) / kBlockMs;
   stats_.delay_confidence = delay_estimator_.confidence();
   const int wanted_start =
       delay_sub_blocks < 0 ? 0 : std::clamp((delay_sub_blocks * kSubBlockMs - kWindowMarginMs) / kBlockMs, 0, max_start_blocks_);
   if (wanted_start != start_blocks_) {
-    PlaceWindow(wanted_start);
+    PlaceWindow(wanted_start, path_moved_blocks);
   } else {
     spectra_head_ = spectra_head_ == 0 ? partitions_ - 1 : spectra_head_ - 1;
     ComputeReferenceSpectrum(0, start_blocks_);
@@ -428,6 +451,13 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   stats_.leakage = leakage_;
   if (far_active) {
     stats_.erle_db = 10.0f * std::log10((capture_energy_ + 1.0f) / (output_energy_ + 1.0f));
+    // A filter that works is kept, for when the path steps away from it (PlaceWindow).
+    if (stats_.converged && stats_.erle_db > kKeepErleDb && ++blocks_since_kept_ >= kKeepEveryBlocks) {
+      kept_re_ = weights_re_;
+      kept_im_ = weights_im_;
+      has_kept_ = true;
+      blocks_since_kept_ = 0;
+    }
   }
 
   // 7. A filter that does not make the capture quieter has found no echo to remove: with none on

@@ -69,7 +69,8 @@ class EchoCanceller {
  private:
   void ProcessBlock(const float* capture, float* output);
   void WriteOutput(int16_t* output) const;
-  void PlaceWindow(int start_blocks);
+  // The filter window to `start_blocks`, the echo path having moved by `path_moved_blocks`.
+  void PlaceWindow(int start_blocks, int path_moved_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
   // residual_power_ from this block's error and echo estimate spectra; `flat` is the part spread
@@ -102,6 +103,11 @@ class EchoCanceller {
   size_t spectra_head_ = 0;
   std::vector<float> weights_re_;
   std::vector<float> weights_im_;
+  // The last filter that worked well (see kKeepErleDb), in partition order.
+  std::vector<float> kept_re_;
+  std::vector<float> kept_im_;
+  bool has_kept_ = false;
+  int blocks_since_kept_ = 0;
   std::vector<float> sum_re_;  // Σ_p X_p·W_p
   std::vector<float> sum_im_;
   std::vector<float> error_re_;
