@@ -21,9 +21,6 @@ constexpr int kFastSwitchSubBlocks = 10;
 // The fast set moves the delay only when its peak stands out this clearly (normalised
 // correlation): the caller talking blurs it below this, and then only the slow set decides.
 constexpr float kFastMinConfidence = 0.6f;
-// A step is a frame or a few (a jitter buffer's): the fast set looks this far (sub-blocks) from
-// the current delay, where a spurious peak of the caller's speech is least likely to win.
-constexpr int kFastMaxStepSubBlocks = 12;
 // The centring mean follows faster (250 ms), so the envelope keeps the syllable-rate
 // fluctuations the correlation needs and loses the slow level.
 constexpr float kMeanSubBlocks = 50.0f;
@@ -125,8 +122,8 @@ bool EchoDelayEstimator::FollowStep() {
   // Normalised over the same 300 ms: the caller talking raises the capture's variance there and
   // the peak's correlation falls below kFastMinConfidence.
   const float norm = std::sqrt(fast_reference_variance_ * fast_capture_variance_) + 1e-12f;
-  const size_t from = static_cast<size_t>(std::max(0, delay_ - kFastMaxStepSubBlocks));
-  const size_t to = std::min(lags_, static_cast<size_t>(delay_ + kFastMaxStepSubBlocks + 1));
+  const size_t from = static_cast<size_t>(std::max(0, delay_ - kMaxStepSubBlocks));
+  const size_t to = std::min(lags_, static_cast<size_t>(delay_ + kMaxStepSubBlocks + 1));
   size_t best = from;
   for (size_t lag = from + 1; lag < to; ++lag) {
     if (fast_covariance_[lag] > fast_covariance_[best]) best = lag;

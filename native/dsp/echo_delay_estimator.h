@@ -31,6 +31,10 @@ class EchoDelayEstimator {
   int delay_sub_blocks() const { return delay_; }
   // Normalised envelope correlation at the adopted delay (0..1): how sure the estimate is.
   float confidence() const { return confidence_; }
+  // A step of the path is a frame or a few (a jitter buffer's): the fast covariances look this
+  // far (sub-blocks) from the current delay, where a spurious peak of the caller's speech is
+  // least likely to win.
+  static constexpr int kMaxStepSubBlocks = 12;
 
  private:
   float Envelope(const float* samples, float& emphasis_state) const;
