@@ -293,7 +293,7 @@ void EchoCanceller::PredictResidual(float flat) {
   //    sliding clock, a jitter buffer's step, a loudspeaker's compression), the residual is the
   //    echo estimate times a slowly turning factor per bin: it stays coherent with Ŷ while η,
   //    a regression over all bins and seconds, says it is small. The caller's speech is not
-  //    coherent with Ŷ and adds only its bias (about 1 - kCoherenceSmoothing of the error).
+  //    coherent with Ŷ and leaves only the estimate's bias, which is taken off (kCoherenceBias).
   const float keep = kCoherenceSmoothing;
   const float take = 1.0f - kCoherenceSmoothing;
   const float* __restrict e_re = error_re_.data();

@@ -3,7 +3,9 @@
 //
 // Three stages:
 //  1. EchoDelayEstimator finds the bulk delay of the echo path (up to max_delay_ms) and follows
-//     it when it drifts or jumps; the adaptive filter's window is placed just before it.
+//     it when it drifts, steps or jumps; the adaptive filter's window is placed just before it.
+//     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
+//     moves and the response the filter kept while it worked moves with it: no relearning.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
 //     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
@@ -15,8 +17,11 @@
 //     |E|² grows with speech the filter cannot explain and μ falls by itself: no double-talk
 //     detector to tune, and no freeze when the path changes (then η rises). The gradient
 //     constraint is applied to one partition per block in turn (the alternating unconstrained
-//     variant), which keeps the filter's cost at six FFTs per block instead of 2 + 2 per partition.
-//  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin.
+//     variant), which keeps the filter's cost at seven FFTs per block instead of 2 + 2 per
+//     partition, and five in a block that learns nothing (the bot's pauses).
+//  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin: predicted from the
+//     leakage, and from the part of the error that stays coherent with the echo estimate (a path
+//     sliding faster than the filter learns).
 // A blown-up filter (output louder than the input for a while) is reset rather than trusted.
 //
 // Works at the leg's analysis rate (8 or 16 kHz) on 20 ms frames; time is the sample count, so
