@@ -105,6 +105,28 @@ inline __attribute__((always_inline)) void GradientStep(const float* __restrict 
   }
 }
 
+// The residual prediction's per-bin loop (EchoCanceller::PredictResidual), a function of its own
+// for the same reason.
+inline __attribute__((always_inline)) void CoherentResidual(
+    const float* __restrict e_re, const float* __restrict e_im, const float* __restrict y_re,
+    const float* __restrict y_im, const float* __restrict error_power, const float* __restrict echo_power,
+    float leakage, float flat, float* __restrict cross_re, float* __restrict cross_im,
+    float* __restrict error_smoothed, float* __restrict echo_smoothed, float* __restrict residual, size_t bins) {
+  const float keep = kCoherenceSmoothing;
+  const float take = 1.0f - kCoherenceSmoothing;
+  for (size_t k = 0; k < bins; ++k) {
+    // E·conj(Ŷ)
+    cross_re[k] = keep * cross_re[k] + take * (e_re[k] * y_re[k] + e_im[k] * y_im[k]);
+    cross_im[k] = keep * cross_im[k] + take * (e_im[k] * y_re[k] - e_re[k] * y_im[k]);
+    echo_smoothed[k] = keep * echo_smoothed[k] + take * echo_power[k];
+    error_smoothed[k] = keep * error_smoothed[k] + take * error_power[k];
+    // Less the bias an uncorrelated error (the caller) leaves in it.
+    const float coherent = (cross_re[k] * cross_re[k] + cross_im[k] * cross_im[k]) / (echo_smoothed[k] + kPowerFloor) -
+                           kCoherenceBias * error_smoothed[k];
+    residual[k] = std::max(leakage * echo_power[k] + flat, coherent);
+  }
+}
+
 float DcBlock(float input, float& last_input, float& last_output, float pole) {
   const float out = input - last_input + pole * last_output;
   last_input = input;
@@ -294,30 +316,9 @@ void EchoCanceller::PredictResidual(float flat) {
   //    echo estimate times a slowly turning factor per bin: it stays coherent with Ŷ while η,
   //    a regression over all bins and seconds, says it is small. The caller's speech is not
   //    coherent with Ŷ and leaves only the estimate's bias, which is taken off (kCoherenceBias).
-  const float keep = kCoherenceSmoothing;
-  const float take = 1.0f - kCoherenceSmoothing;
-  const float* __restrict e_re = error_re_.data();
-  const float* __restrict e_im = error_im_.data();
-  const float* __restrict y_re = sum_re_.data();
-  const float* __restrict y_im = sum_im_.data();
-  const float* __restrict echo_power = echo_power_.data();
-  float* __restrict cross_re = cross_re_.data();
-  float* __restrict cross_im = cross_im_.data();
-  float* __restrict echo_smoothed = echo_smoothed_.data();
-  float* __restrict error_smoothed = error_smoothed_.data();
-  const float* __restrict error_power = error_power_.data();
-  float* __restrict residual = residual_power_.data();
-  for (size_t k = 0; k < bins_; ++k) {
-    // E·conj(Ŷ)
-    cross_re[k] = keep * cross_re[k] + take * (e_re[k] * y_re[k] + e_im[k] * y_im[k]);
-    cross_im[k] = keep * cross_im[k] + take * (e_im[k] * y_re[k] - e_re[k] * y_im[k]);
-    echo_smoothed[k] = keep * echo_smoothed[k] + take * echo_power[k];
-    error_smoothed[k] = keep * error_smoothed[k] + take * error_power[k];
-    // Less the bias an uncorrelated error (the caller) leaves in it.
-    const float coherent = (cross_re[k] * cross_re[k] + cross_im[k] * cross_im[k]) / (echo_smoothed[k] + kPowerFloor) -
-                           kCoherenceBias * error_smoothed[k];
-    residual[k] = std::max(leakage_ * echo_power[k] + flat, coherent);
-  }
+  CoherentResidual(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), error_power_.data(),
+                   echo_power_.data(), leakage_, flat, cross_re_.data(), cross_im_.data(), error_smoothed_.data(),
+                   echo_smoothed_.data(), residual_power_.data(), bins_);
 }
 
 PARLEY_VECTOR_CLONES

@@ -33,10 +33,6 @@ class ResidualEchoSuppressor {
   void set_floor_db(float floor_db);
 
  private:
-  // The previous and the current block moved to the FFT frame's first and second block, times
-  // the gains, into spectrum_re_/im_.
-  void Shift(const float* current_re, const float* current_im);
-
   size_t block_;
   size_t bins_;
   Fft fft_;
