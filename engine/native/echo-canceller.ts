@@ -57,8 +57,9 @@ export class EchoCanceller {
     this.latencySamples = this.native.latencySamples;
   }
 
-  // One 20 ms frame: `sent` is what was sent on the leg in the same period (null: nothing was),
-  // `capture` what came back; `output` (may be `capture`) receives the cleaned audio.
+  // One 20 ms frame, or a run of whole frames processed one by one: `sent` is what was sent on the
+  // leg in the same period (null: nothing was), `capture` what came back; `output` (may be
+  // `capture`) receives the cleaned audio.
   process(capture: Int16Array, sent: Int16Array | null, output: Int16Array): void {
     callNative(() => this.native.process(capture, sent, output));
   }

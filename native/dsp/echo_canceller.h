@@ -3,7 +3,9 @@
 //
 // Three stages:
 //  1. EchoDelayEstimator finds the bulk delay of the echo path (up to max_delay_ms) and follows
-//     it when it drifts or jumps; the adaptive filter's window is placed just before it.
+//     it when it drifts, steps or jumps; the adaptive filter's window is placed just before it.
+//     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
+//     moves and the response the filter kept while it worked moves with it: no relearning.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
 //     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
@@ -15,15 +17,17 @@
 //     |E|² grows with speech the filter cannot explain and μ falls by itself: no double-talk
 //     detector to tune, and no freeze when the path changes (then η rises). The gradient
 //     constraint is applied to one partition per block in turn (the alternating unconstrained
-//     variant), which keeps the filter's cost at six FFTs per block instead of 2 + 2 per partition.
-//  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin.
+//     variant), which keeps the filter's cost at seven FFTs per block instead of 2 + 2 per
+//     partition, and five in a block that learns nothing (the bot's pauses).
+//  3. ResidualEchoSuppressor removes what the linear filter leaves, per bin: predicted from the
+//     leakage, and from the part of the error that stays coherent with the echo estimate (a path
+//     sliding faster than the filter learns).
 // A blown-up filter (output louder than the input for a while) is reset rather than trusted.
 //
 // Works at the leg's analysis rate (8 or 16 kHz) on 20 ms frames; time is the sample count, so
 // it is deterministic. No allocation after construction.
 #pragma once
 
-#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -70,11 +74,13 @@ class EchoCanceller {
  private:
   void ProcessBlock(const float* capture, float* output);
   void WriteOutput(int16_t* output) const;
-  void PlaceWindow(int start_blocks);
+  // The filter window to `start_blocks`, the echo path having moved by `path_moved_blocks`.
+  void PlaceWindow(int start_blocks, int path_moved_blocks);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
-  // Splits a spectrum into partition `slot` of the split arrays.
-  void Split(const std::complex<float>* spectrum, float* re, float* im) const;
+  // residual_power_ from this block's error and echo estimate spectra; `flat` is the part spread
+  // flat over the band.
+  void PredictResidual(float flat);
   // The constraint: partition `p`'s response cut back to one block.
   void Constrain(size_t p);
 
@@ -102,6 +108,11 @@ class EchoCanceller {
   size_t spectra_head_ = 0;
   std::vector<float> weights_re_;
   std::vector<float> weights_im_;
+  // The last filter that worked well (see kKeepErleDb), in partition order.
+  std::vector<float> kept_re_;
+  std::vector<float> kept_im_;
+  bool has_kept_ = false;
+  int blocks_since_kept_ = 0;
   std::vector<float> sum_re_;  // Σ_p X_p·W_p
   std::vector<float> sum_im_;
   std::vector<float> error_re_;
@@ -109,13 +120,16 @@ class EchoCanceller {
   std::vector<float> reference_power_;  // smoothed |X(k)|² of the newest partition
 
   std::vector<float> window_;  // time-domain scratch, fft_size
-  std::vector<std::complex<float>> spectrum_;  // scratch
   std::vector<float> echo_estimate_;
   std::vector<float> error_;
   std::vector<float> error_power_;
   std::vector<float> echo_power_;
   std::vector<float> residual_power_;
   std::vector<float> step_;
+  std::vector<float> cross_re_;  // smoothed E·conj(Ŷ) per bin, for the coherent residual
+  std::vector<float> cross_im_;
+  std::vector<float> echo_smoothed_;  // smoothed |Ŷ|² per bin
+  std::vector<float> error_smoothed_;  // smoothed |E|² per bin
   std::vector<float> error_mean_;  // per-bin means for the leakage regression
   std::vector<float> echo_mean_;
   float leak_cross_ = 0.0f;

@@ -31,25 +31,37 @@ class EchoDelayEstimator {
   int delay_sub_blocks() const { return delay_; }
   // Normalised envelope correlation at the adopted delay (0..1): how sure the estimate is.
   float confidence() const { return confidence_; }
+  // A step of the path is a frame or a few (a jitter buffer's): the fast covariances look this
+  // far (sub-blocks) from the current delay, where a spurious peak of the caller's speech is
+  // least likely to win.
+  static constexpr int kMaxStepSubBlocks = 12;
 
  private:
   float Envelope(const float* samples, float& emphasis_state) const;
+  // Moves the delay where the fast covariances peak clearly and persistently elsewhere (a step);
+  // true when it did.
+  bool FollowStep();
 
   size_t sub_block_samples_;
   size_t lags_;
   std::vector<float> reference_history_;  // centred reference envelope, ring of lags_ entries
   size_t head_ = 0;
   std::vector<float> covariance_;  // per lag, decaying Σ capture(t)·reference(t - lag)
+  std::vector<float> fast_covariance_;  // the same, forgetting faster
   float reference_variance_ = 0.0f;
   float capture_variance_ = 0.0f;
   float reference_mean_ = 0.0f;
   float capture_mean_ = 0.0f;
+  float fast_reference_variance_ = 0.0f;
+  float fast_capture_variance_ = 0.0f;
   float reference_emphasis_ = 0.0f;
   float capture_emphasis_ = 0.0f;
   int64_t updates_ = 0;
   int delay_ = -1;
   int candidate_ = -1;
   int candidate_count_ = 0;
+  int fast_candidate_ = -1;
+  int fast_candidate_count_ = 0;
   float confidence_ = 0.0f;
 };
 

@@ -5,11 +5,78 @@
 #include <utility>
 
 #include "dsp/shared_table.h"
+#include "dsp/vector_clones.h"
 
 namespace parley {
+namespace {
+
+// One radix-2 stage on one run: a = a + w·b, b = a - w·b over `span` points. A function of its
+// own so the compiler knows the halves do not overlap (it vectorises nothing otherwise); inlined
+// into each clone of its caller.
+inline __attribute__((always_inline)) void Butterfly(float* __restrict a_re, float* __restrict a_im,
+                                                     const float* __restrict w_re, const float* __restrict w_im,
+                                                     size_t span) {
+  float* __restrict b_re = a_re + span;
+  float* __restrict b_im = a_im + span;
+  for (size_t k = 0; k < span; ++k) {
+    const float odd_re = w_re[k] * b_re[k] - w_im[k] * b_im[k];
+    const float odd_im = w_re[k] * b_im[k] + w_im[k] * b_re[k];
+    b_re[k] = a_re[k] - odd_re;
+    b_im[k] = a_im[k] - odd_im;
+    a_re[k] += odd_re;
+    a_im[k] += odd_im;
+  }
+}
+
+// Two radix-2 stages at once, spans `span` and 2·span, over one run of 4·span points in four
+// quarters: half the passes over memory of one stage at a time. The second stage's twiddle for
+// the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points).
+inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0_re, float* __restrict q0_im,
+                                                            float* __restrict q1_re, float* __restrict q1_im,
+                                                            float* __restrict q2_re, float* __restrict q2_im,
+                                                            float* __restrict q3_re, float* __restrict q3_im,
+                                                            const float* __restrict w1_re, const float* __restrict w1_im,
+                                                            const float* __restrict w2_re, const float* __restrict w2_im,
+                                                            size_t span) {
+  for (size_t k = 0; k < span; ++k) {
+    // Stage `span`: (q0, q1) and (q2, q3).
+    const float t1_re = w1_re[k] * q1_re[k] - w1_im[k] * q1_im[k];
+    const float t1_im = w1_re[k] * q1_im[k] + w1_im[k] * q1_re[k];
+    const float t3_re = w1_re[k] * q3_re[k] - w1_im[k] * q3_im[k];
+    const float t3_im = w1_re[k] * q3_im[k] + w1_im[k] * q3_re[k];
+    const float x0_re = q0_re[k] + t1_re, x0_im = q0_im[k] + t1_im;
+    const float x1_re = q0_re[k] - t1_re, x1_im = q0_im[k] - t1_im;
+    const float x2_re = q2_re[k] + t3_re, x2_im = q2_im[k] + t3_im;
+    const float x3_re = q2_re[k] - t3_re, x3_im = q2_im[k] - t3_im;
+    // Stage 2·span: (x0, x2) with W, (x1, x3) with -i·W.
+    const float u2_re = w2_re[k] * x2_re - w2_im[k] * x2_im;
+    const float u2_im = w2_re[k] * x2_im + w2_im[k] * x2_re;
+    const float v3_re = w2_re[k] * x3_re - w2_im[k] * x3_im;
+    const float v3_im = w2_re[k] * x3_im + w2_im[k] * x3_re;
+    // -i·v3 = (v3_im, -v3_re)
+    q0_re[k] = x0_re + u2_re;
+    q0_im[k] = x0_im + u2_im;
+    q2_re[k] = x0_re - u2_re;
+    q2_im[k] = x0_im - u2_im;
+    q1_re[k] = x1_re + v3_im;
+    q1_im[k] = x1_im - v3_re;
+    q3_re[k] = x1_re - v3_im;
+    q3_im[k] = x1_im + v3_re;
+  }
+}
+
+}  // namespace
 
 Fft::Fft(size_t size)
-    : size_(size), half_(size / 2), tables_(SharedTable<Fft, Tables>(size, &Build)), re_(half_), im_(half_) {}
+    : size_(size),
+      half_(size / 2),
+      tables_(SharedTable<Fft, Tables>(size, &Build)),
+      re_(half_),
+      im_(half_),
+      z_re_(half_),
+      z_im_(half_),
+      spectrum_re_(half_ + 1),
+      spectrum_im_(half_ + 1) {}
 
 Fft::Tables Fft::Build(const size_t& size) {
   if (size < 4 || size > 65536 || (size & (size - 1)) != 0) {
@@ -26,110 +93,171 @@ Fft::Tables Fft::Build(const size_t& size) {
     tables.bit_reversed[i] = static_cast<uint16_t>(reversed);
   }
   const double step = -2.0 * 3.14159265358979323846 / static_cast<double>(size);
-  tables.twiddles.resize(half);
+  tables.twiddle_re.resize(half);
+  tables.twiddle_im.resize(half);
   for (size_t k = 0; k < half; ++k) {
-    tables.twiddles[k] = {static_cast<float>(std::cos(step * static_cast<double>(k))),
-                          static_cast<float>(std::sin(step * static_cast<double>(k)))};
+    tables.twiddle_re[k] = static_cast<float>(std::cos(step * static_cast<double>(k)));
+    tables.twiddle_im[k] = static_cast<float>(std::sin(step * static_cast<double>(k)));
   }
   tables.stage_re.resize(half);
   tables.stage_im.resize(half);
   for (size_t span = 1; span < half; span *= 2) {
     for (size_t k = 0; k < span; ++k) {
-      tables.stage_re[span + k] = tables.twiddles[k * (half / span)].real();
-      tables.stage_im[span + k] = tables.twiddles[k * (half / span)].imag();
+      tables.stage_re[span + k] = tables.twiddle_re[k * (half / span)];
+      tables.stage_im[span + k] = tables.twiddle_im[k * (half / span)];
     }
   }
   return tables;
 }
 
-void Fft::Forward(const float* input, std::complex<float>* spectrum) {
-  // Plain float arithmetic instead of std::complex's operator* (whose C99 Annex G NaN recovery
-  // branches keep loops scalar): the butterflies vectorise.
-  float* re = re_.data();
-  float* im = im_.data();
-  const uint16_t* bit_reversed = tables_.bit_reversed.data();
+PARLEY_VECTOR_CLONES
+void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
+  // Bit reversal is its own inverse: gathered in output order, the loop vectorises.
+  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
+  float* __restrict re = re_.data();
+  float* __restrict im = im_.data();
   for (size_t i = 0; i < half_; ++i) {
-    re[bit_reversed[i]] = input[2 * i];
-    im[bit_reversed[i]] = input[2 * i + 1];
+    re[i] = input[2 * bit_reversed[i]];
+    im[i] = input[2 * bit_reversed[i] + 1];
   }
   Butterflies();
-  // Unpack: X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
-  // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i.
-  spectrum[0] = {re[0] + im[0], 0.0f};
-  spectrum[half_] = {re[0] - im[0], 0.0f};
-  for (size_t k = 1; k < half_; ++k) {
-    const float even_re = 0.5f * (re[k] + re[half_ - k]);
-    const float even_im = 0.5f * (im[k] - im[half_ - k]);
-    const float odd_re = 0.5f * (im[k] + im[half_ - k]);
-    const float odd_im = -0.5f * (re[k] - re[half_ - k]);
-    const float w_re = tables_.twiddles[k].real();
-    const float w_im = tables_.twiddles[k].imag();
-    spectrum[k] = {even_re + w_re * odd_re - w_im * odd_im, even_im + w_re * odd_im + w_im * odd_re};
+  Unpack(spectrum_re, spectrum_im);
+}
+
+void Fft::Forward(const float* input, std::complex<float>* spectrum) {
+  Forward(input, spectrum_re_.data(), spectrum_im_.data());
+  for (size_t k = 0; k <= half_; ++k) spectrum[k] = {spectrum_re_[k], spectrum_im_[k]};
+}
+
+PARLEY_VECTOR_CLONES
+void Fft::Unpack(float* __restrict spectrum_re, float* __restrict spectrum_im) const {
+  // X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
+  // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i. Plain float
+  // arithmetic instead of std::complex's operator* (whose C99 Annex G NaN recovery branches keep
+  // loops scalar).
+  const float* __restrict re = re_.data();
+  const float* __restrict im = im_.data();
+  const float* __restrict w_re = tables_.twiddle_re.data();
+  const float* __restrict w_im = tables_.twiddle_im.data();
+  const size_t half = half_;
+  spectrum_re[0] = re[0] + im[0];
+  spectrum_im[0] = 0.0f;
+  spectrum_re[half] = re[0] - im[0];
+  spectrum_im[half] = 0.0f;
+  for (size_t k = 1; k < half; ++k) {
+    const float even_re = 0.5f * (re[k] + re[half - k]);
+    const float even_im = 0.5f * (im[k] - im[half - k]);
+    const float odd_re = 0.5f * (im[k] + im[half - k]);
+    const float odd_im = -0.5f * (re[k] - re[half - k]);
+    spectrum_re[k] = even_re + w_re[k] * odd_re - w_im[k] * odd_im;
+    spectrum_im[k] = even_im + w_re[k] * odd_im + w_im[k] * odd_re;
   }
 }
 
+PARLEY_VECTOR_CLONES
 void Fft::Butterflies() {
-  float* re = re_.data();
-  float* im = im_.data();
-  // Radix-2 decimation in time over half_ points. The first stage's twiddle is 1; its one-element
-  // inner loops would cost more than the butterflies.
-  for (size_t start = 0; start < half_; start += 2) {
-    const float b_re = re[start + 1];
-    const float b_im = im[start + 1];
-    re[start + 1] = re[start] - b_re;
-    im[start + 1] = im[start] - b_im;
-    re[start] += b_re;
-    im[start] += b_im;
+  float* __restrict re = re_.data();
+  float* __restrict im = im_.data();
+  if (half_ == 2) {
+    const float b_re = re[1];
+    const float b_im = im[1];
+    re[1] = re[0] - b_re;
+    im[1] = im[0] - b_im;
+    re[0] += b_re;
+    im[0] += b_im;
+    return;
   }
-  for (size_t span = 2; span < half_; span *= 2) {
-    const float* w_re = tables_.stage_re.data() + span;
-    const float* w_im = tables_.stage_im.data() + span;
+  // The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
+  // run of four, with no multiply (their one- and two-element inner loops would cost more than
+  // their butterflies).
+  for (size_t start = 0; start < half_; start += 4) {
+    float* r = re + start;
+    float* i = im + start;
+    const float s0_re = r[0] + r[1], s0_im = i[0] + i[1];
+    const float d0_re = r[0] - r[1], d0_im = i[0] - i[1];
+    const float s1_re = r[2] + r[3], s1_im = i[2] + i[3];
+    const float d1_re = r[2] - r[3], d1_im = i[2] - i[3];
+    r[0] = s0_re + s1_re;
+    i[0] = s0_im + s1_im;
+    r[2] = s0_re - s1_re;
+    i[2] = s0_im - s1_im;
+    // -i · d1 = (d1_im, -d1_re)
+    r[1] = d0_re + d1_im;
+    i[1] = d0_im - d1_re;
+    r[3] = d0_re - d1_im;
+    i[3] = d0_im + d1_re;
+  }
+  const float* stage_re = tables_.stage_re.data();
+  const float* stage_im = tables_.stage_im.data();
+  size_t span = 4;
+  for (; 4 * span <= half_; span *= 4) {
+    for (size_t start = 0; start < half_; start += 4 * span) {
+      float* r = re + start;
+      float* i = im + start;
+      Butterfly2Stages(r, i, r + span, i + span, r + 2 * span, i + 2 * span, r + 3 * span, i + 3 * span,
+                       stage_re + span, stage_im + span, stage_re + 2 * span, stage_im + 2 * span, span);
+    }
+  }
+  // An odd number of stages leaves one.
+  if (span < half_) {
     for (size_t start = 0; start < half_; start += 2 * span) {
-      float* a_re = re + start;
-      float* a_im = im + start;
-      float* b_re = a_re + span;
-      float* b_im = a_im + span;
-      for (size_t k = 0; k < span; ++k) {
-        const float odd_re = w_re[k] * b_re[k] - w_im[k] * b_im[k];
-        const float odd_im = w_re[k] * b_im[k] + w_im[k] * b_re[k];
-        b_re[k] = a_re[k] - odd_re;
-        b_im[k] = a_im[k] - odd_im;
-        a_re[k] += odd_re;
-        a_im[k] += odd_im;
-      }
+      Butterfly(re + start, im + start, stage_re + span, stage_im + span, span);
     }
   }
 }
 
-void Fft::Inverse(const std::complex<float>* spectrum, float* output) {
-  // Repack the half spectrum into the half-size complex spectrum Z = E + iO of z[n] = x[2n] +
-  // i x[2n+1] (the inverse of Forward's unpack, using X[k + half] = conj X[half - k] for a real
-  // signal), then take the inverse complex FFT as conj(FFT(conj Z)) / half.
-  float* re = re_.data();
-  float* im = im_.data();
-  const uint16_t* bit_reversed = tables_.bit_reversed.data();
-  for (size_t k = 0; k < half_; ++k) {
-    const std::complex<float> a = spectrum[k];
-    const std::complex<float> b = std::conj(spectrum[half_ - k]);
-    const float even_re = 0.5f * (a.real() + b.real());
-    const float even_im = 0.5f * (a.imag() + b.imag());
-    const float diff_re = 0.5f * (a.real() - b.real());
-    const float diff_im = 0.5f * (a.imag() - b.imag());
+PARLEY_VECTOR_CLONES
+void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
+  // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
+  // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
+  // as conj(FFT(conj Z)) / half. Computed in order, then gathered into bit-reversed order (both
+  // loops vectorise).
+  const float* __restrict w_re = tables_.twiddle_re.data();
+  const float* __restrict w_im = tables_.twiddle_im.data();
+  float* __restrict z_re = z_re_.data();
+  float* __restrict z_im = z_im_.data();
+  const size_t half = half_;
+  for (size_t k = 0; k < half; ++k) {
+    const float b_re = spectrum_re[half - k];
+    const float b_im = -spectrum_im[half - k];
+    const float even_re = 0.5f * (spectrum_re[k] + b_re);
+    const float even_im = 0.5f * (spectrum_im[k] + b_im);
+    const float diff_re = 0.5f * (spectrum_re[k] - b_re);
+    const float diff_im = 0.5f * (spectrum_im[k] - b_im);
     // O[k] = (X[k] - conj X[half-k]) / 2 * conj(W^k)
-    const float w_re = tables_.twiddles[k].real();
-    const float w_im = -tables_.twiddles[k].imag();
-    const float odd_re = diff_re * w_re - diff_im * w_im;
-    const float odd_im = diff_re * w_im + diff_im * w_re;
-    // conj(E + iO)
-    re[bit_reversed[k]] = even_re - odd_im;
-    im[bit_reversed[k]] = -(even_im + odd_re);
+    const float odd_re = diff_re * w_re[k] + diff_im * w_im[k];
+    const float odd_im = diff_im * w_re[k] - diff_re * w_im[k];
+    z_re[k] = even_re - odd_im;
+    z_im[k] = -(even_im + odd_re);
   }
+  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
+  float* __restrict re = re_.data();
+  float* __restrict im = im_.data();
+  for (size_t k = 0; k < half; ++k) {
+    re[k] = z_re[bit_reversed[k]];
+    im[k] = z_im[bit_reversed[k]];
+  }
+}
+
+PARLEY_VECTOR_CLONES
+void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
+  Repack(spectrum_re, spectrum_im);
   Butterflies();
   const float scale = 1.0f / static_cast<float>(half_);
+  const float* __restrict re = re_.data();
+  const float* __restrict im = im_.data();
   for (size_t n = 0; n < half_; ++n) {
     output[2 * n] = re[n] * scale;
     output[2 * n + 1] = -im[n] * scale;
   }
+}
+
+void Fft::Inverse(const std::complex<float>* spectrum, float* output) {
+  for (size_t k = 0; k <= half_; ++k) {
+    spectrum_re_[k] = spectrum[k].real();
+    spectrum_im_[k] = spectrum[k].imag();
+  }
+  Inverse(spectrum_re_.data(), spectrum_im_.data(), output);
 }
 
 }  // namespace parley

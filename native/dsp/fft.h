@@ -1,8 +1,14 @@
-// Forward and inverse FFT of a real signal of fixed power-of-two size: the signal is packed into a complex
-// FFT of half the size (even samples real, odd imaginary) and the spectrum unpacked after, which
-// halves the work of a plain complex FFT. Hand-written because the VAD needs only a short power
-// spectrum per frame (and the echo canceller short real convolutions), and libopus keeps its FFT (kiss_fft) behind a private,
-// configuration-dependent interface.
+// Forward and inverse FFT of a real signal of fixed power-of-two size: the signal is packed into a
+// complex FFT of half the size (even samples real, odd imaginary) and the spectrum unpacked after,
+// which halves the work of a plain complex FFT.
+//
+// Hand-written: the only FFT the addon's npm dependencies carry is libopus's kiss_fft, behind a
+// private, configuration-dependent interface, and the fast portable ones (pffft, pocketfft) come
+// from no npm package that builds them from source (pocketfft's C++ header also allocates per
+// transform). This one is built for the short transforms here (256-1024 points, several per 10 ms
+// per call): real and imaginary parts apart, twiddles per stage in contiguous tables, the two
+// twiddle-free first stages done as one radix-4 pass, and every loop written so the compiler
+// vectorises it (AVX2 where the CPU has it, vector_clones.h).
 #pragma once
 
 #include <complex>
@@ -18,33 +24,49 @@ class Fft {
   explicit Fft(size_t size);
 
   size_t size() const { return size_; }
-  // Bins 0..size/2 of the spectrum of `input` (size() samples) into `spectrum` (size()/2 + 1
-  // values); no scaling. Not reentrant: it works in a scratch buffer it owns.
+  // Bins 0..size/2 of a spectrum.
+  size_t bins() const { return half_ + 1; }
+  // The spectrum of `input` (size() samples), bins() values; no scaling. Not reentrant: it works
+  // in a scratch buffer it owns.
   void Forward(const float* input, std::complex<float>* spectrum);
+  // The same with real and imaginary parts in arrays of their own (bins() values each): what the
+  // per-bin loops of the echo canceller vectorise on.
+  void Forward(const float* input, float* spectrum_re, float* spectrum_im);
   // The real signal (size() samples) whose bins 0..size/2 are `spectrum`, scaled so that
   // Inverse(Forward(x)) == x. Same scratch as Forward.
   void Inverse(const std::complex<float>* spectrum, float* output);
+  void Inverse(const float* spectrum_re, const float* spectrum_im, float* output);
 
  private:
   // Per size, shared by every FFT of that size (SharedTable).
   struct Tables {
-    std::vector<uint16_t> bit_reversed;          // for the half-size complex FFT
-    std::vector<std::complex<float>> twiddles;   // e^{-2πik/size}, k < size/2
+    std::vector<uint16_t> bit_reversed;  // for the half-size complex FFT
+    std::vector<float> twiddle_re;       // e^{-2πik/size}, k < size/2
+    std::vector<float> twiddle_im;
     // The butterfly stage combining runs of `span` uses twiddles k * (half / span), k < span:
     // stored at [span, 2 * span), so each stage reads its own contiguously.
     std::vector<float> stage_re;
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Radix-2 decimation in time over re_/im_ (already in bit-reversed order), in place.
+  // Decimation in time over re_/im_ (already in bit-reversed order), in place.
   void Butterflies();
+  // re_/im_ hold the half-size FFT of the packed signal: the real signal's bins into re/im.
+  void Unpack(float* spectrum_re, float* spectrum_im) const;
+  // The inverse of Unpack, conjugated, into re_/im_ in bit-reversed order (ready for Butterflies).
+  void Repack(const float* spectrum_re, const float* spectrum_im);
 
   size_t size_;
   size_t half_;
   const Tables& tables_;
-  // The half-size FFT's scratch, real and imaginary parts apart so the butterflies vectorise.
+  // The half-size FFT's scratch, Repack's in-order result, and split spectra for the
+  // interleaved faces.
   std::vector<float> re_;
   std::vector<float> im_;
+  std::vector<float> z_re_;
+  std::vector<float> z_im_;
+  std::vector<float> spectrum_re_;
+  std::vector<float> spectrum_im_;
 };
 
 }  // namespace parley

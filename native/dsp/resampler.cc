@@ -9,12 +9,7 @@
 #include <utility>
 
 #include "dsp/shared_table.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PARLEY_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define PARLEY_VECTOR_CLONES
-#endif
+#include "dsp/vector_clones.h"
 
 namespace parley {
 namespace {

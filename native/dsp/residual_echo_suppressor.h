@@ -10,7 +10,6 @@
 // Deterministic; no allocation after construction.
 #pragma once
 
-#include <complex>
 #include <cstddef>
 #include <vector>
 
@@ -43,9 +42,12 @@ class ResidualEchoSuppressor {
   // a forward FFT of the two blocks costs more.
   std::vector<float> previous_re_;
   std::vector<float> previous_im_;
-  std::vector<std::complex<float>> to_first_;
-  std::vector<std::complex<float>> to_second_;
-  std::vector<std::complex<float>> spectrum_;
+  std::vector<float> to_first_re_;
+  std::vector<float> to_first_im_;
+  std::vector<float> to_second_re_;
+  std::vector<float> to_second_im_;
+  std::vector<float> spectrum_re_;
+  std::vector<float> spectrum_im_;
   std::vector<float> error_smoothed_;
   std::vector<float> residual_smoothed_;
   std::vector<float> noise_;  // the line's noise floor per bin

@@ -49,6 +49,22 @@ describe('EchoCanceller on a synthetic linear echo path', () => {
     expect(erleDb(echo, out, 2000, 4000)).toBeGreaterThanOrEqual(35);
   });
 
+  // A jitter buffer absorbing clock drift inserts a frame now and then: the echo's delay steps
+  // by 20 ms. The fast envelope covariances move the delay within about half a second and the
+  // filter's response moves with it (it was relearnt over seconds before: 4-8 dB in the second
+  // after each step on the echo bench, and still under 30 dB two seconds on).
+  it('follows a 20 ms delay step by moving its filter, not relearning it', () => {
+    const long = gaussianNoise(9 * RATE, 3000, 5);
+    const stepping = echoOf(long, { rateHz: RATE, gainDb: -10, delayMs: 100, response: roomResponse(RATE, 60, 6), delaySteps: { everyMs: 5000, stepMs: 20 } });
+    const canceller = new EchoCanceller({ sampleRateHz: RATE });
+    const out = cancel(capturedLine(stepping, null), long, canceller);
+    const before = erleDb(stepping, out, 4000, 5000);
+    expect(before).toBeGreaterThanOrEqual(30);
+    expect(Math.abs(canceller.stats().delayMs - 120)).toBeLessThanOrEqual(5);
+    expect(erleDb(stepping, out, 5500, 6000)).toBeGreaterThanOrEqual(12);
+    expect(erleDb(stepping, out, 6000, 7000)).toBeGreaterThanOrEqual(before - 3);
+  });
+
   it('finds the bulk delay and follows it when it jumps from 80 to 220 ms', () => {
     const long = gaussianNoise(8 * RATE, 3000, 3);
     const jumping = echoOf(long, { rateHz: RATE, gainDb: -10, delayMs: 80, response: roomResponse(RATE, 60, 4), delayChange: { atMs: 4000, delayMs: 220 } });
@@ -60,8 +76,25 @@ describe('EchoCanceller on a synthetic linear echo path', () => {
   });
 });
 
+describe('EchoCanceller on a sliding echo path', () => {
+  // Two clocks 100 ppm apart: the echo's delay slides by 6 ms a minute, a sample every 1.25 s,
+  // faster than the converged filter relearns its fractional part. What it leaves is its own
+  // estimate turned a little per bin, which residual suppression predicts from the error's
+  // coherence with the estimate (without that prediction: 8.5-9 dB here).
+  it('keeps >= 14 dB ERLE on speech while the delay slides 6 ms a minute', () => {
+    const bot = renderSpeech(
+      'Thank you for calling. Your order shipped on Monday and should arrive within three working days. If it does not, you can call us again, or write to us, and we will send a new one at no cost to you. Is there anything else I can help you with today?',
+      { rateHz: RATE },
+    );
+    const echo = echoOf(bot, { rateHz: RATE, gainDb: -10, delayMs: 120, response: roomResponse(RATE, 60, 8), driftMsPerMinute: 6 });
+    const out = cancel(capturedLine(echo, null), bot);
+    expect(erleDb(echo, out, 4000, 8000)).toBeGreaterThanOrEqual(14);
+    expect(erleDb(echo, out, 8000, 12000)).toBeGreaterThanOrEqual(14);
+  });
+});
+
 describe('EchoCanceller in double talk', () => {
-  it('keeps the caller speaking over the echo: caller SNR after cancellation >= 9 dB (0 dB before)', () => {
+  it('keeps the caller speaking over the echo: caller SNR after cancellation >= 8 dB (0 dB before)', () => {
     const bot = renderSpeech('Thank you for calling. Your order shipped on Monday and should arrive within three working days. Is there anything else I can help you with?', { rateHz: RATE });
     const callerSpeech = renderSpeech('Hello, I would like to change my delivery address please.', { rateHz: RATE, voice: 'en-gb' });
     const echo = echoOf(bot, { rateHz: RATE, gainDb: -6, delayMs: 150, response: roomResponse(RATE, 80, 5) });
@@ -77,7 +110,10 @@ describe('EchoCanceller in double talk', () => {
     const snrBefore = 10 * Math.log10(energy(caller, startMs, endMs) / energy(echo, startMs, endMs));
     const snrAfter = 10 * Math.log10(energy(caller, startMs, endMs) / energy(residual, startMs, endMs));
     expect(snrBefore).toBeLessThan(3);
-    expect(snrAfter).toBeGreaterThanOrEqual(9);
+    // 9 dB before residual suppression also took the part of the error coherent with the echo
+    // estimate (which follows a sliding delay: 10 -> 20 dB ERLE on the echo bench); that costs
+    // the caller about 1 dB here (measured 8.6), their VAD recall stays >= 0.93.
+    expect(snrAfter).toBeGreaterThanOrEqual(8);
     // The caller's speech is still there at (nearly) its own level.
     const keptDb = 10 * Math.log10(energy(out, startMs, endMs) / energy(caller, startMs, endMs));
     expect(keptDb).toBeGreaterThan(-2);
