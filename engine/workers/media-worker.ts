@@ -3,6 +3,7 @@
 // process dies, every pending request fails and `exited` tells the pool, which ends the legs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
@@ -102,17 +103,25 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     return this.stopping;
   }
 
-  post(message: ToWorker): void {
-    if (!this.alive || !this.child.connected) return;
-    this.child.send(message);
+  // `socket` goes with the message (Node passes the descriptor; this process's copy is closed).
+  post(message: ToWorker, socket?: Socket): void {
+    if (!this.alive || !this.child.connected) {
+      socket?.destroy();
+      return;
+    }
+    if (socket) this.child.send(message, socket);
+    else this.child.send(message);
   }
 
-  request(message: WorkerRequest): Promise<unknown> {
-    if (!this.alive) return Promise.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
+  request(message: WorkerRequest, socket?: Socket): Promise<unknown> {
+    if (!this.alive) {
+      socket?.destroy();
+      return Promise.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.post({ ...message, id } as ToWorker);
+      this.post({ ...message, id } as ToWorker, socket);
     });
   }
 

@@ -1,7 +1,8 @@
-// A call's RTP leg that runs in a media worker, as the control plane holds it: every knob is a
+// A call's media leg that runs in a media worker, as the control plane holds it: every knob is a
 // message down the worker's channel; the media, the native session and the bot connection are in
 // the worker. When the worker dies, the leg ends with MEDIA_WORKER_FAILED.
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { BotSession, CallInfo } from '../call/call.js';
 import type { NetworkCodec } from '../call/call-media.js';
 import type { MediaLeg, MediaLegEvents } from '../call/media-leg.js';
@@ -52,6 +53,10 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
 
   async changeCodec(codec: NetworkCodec, payloadType: number, newLeg?: RtpSessionOptions): Promise<boolean> {
     return (await this.worker.request({ type: 'changeCodec', callId: this.callId, codec, payloadType, newLeg })) === true;
+  }
+
+  async connectTransport(params: Record<string, unknown>, socket?: Socket): Promise<void> {
+    await this.worker.request({ type: 'connectTransport', callId: this.callId, params }, socket);
   }
 
   receiveDtmf(digit: string, durationMs: number): void {

@@ -25,6 +25,9 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), legKinds: z.record(z.string(), z.unknown()), logLevel: z.string(), reportIntervalMs: z.number().int().positive() }),
   // `params` are checked by the leg kind's own schema (the engine's session options for 'rtp').
   z.object({ type: z.literal('createLeg'), id: requestId, callId, kind: z.string().max(32), params: z.record(z.string(), z.unknown()) }),
+  // Connects the leg's transport: an address to dial, or (with a TCP socket handed over beside the
+  // message) what the control plane already read from it. Checked by the leg kind's own schema.
+  z.object({ type: z.literal('connectTransport'), id: requestId, callId, params: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('attachBot'), callId, info: callInfoSchema }),
   z.object({ type: z.literal('stopBot'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('close'), id: requestId, callId, reason: z.string().max(64) }),

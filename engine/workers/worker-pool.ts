@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
 import type { MediaHost } from '../call/media-host.js';
-import type { MediaLeg } from '../call/media-leg.js';
-import type { RtpSessionOptions } from '../media/media-session-options.js';
+import { RTP_LEG } from '../call/leg-kind.js';
 import { NoMediaWorkerError } from './errors.js';
 import { MediaWorker } from './media-worker.js';
 import { WorkerLeg } from './worker-leg.js';
@@ -64,16 +63,12 @@ export class WorkerPool implements MediaHost {
     return this.workers[index]?.pid;
   }
 
-  async createRtpLeg(callId: string, options: RtpSessionOptions): Promise<MediaLeg> {
-    return (await this.createLeg(callId, 'rtp', options)).leg;
-  }
-
   // A leg of `kind` on the least-loaded live worker; `result` is what the kind answers (the RTP
   // leg's local port, the WebRTC leg's SDP answer).
   async createLeg(callId: string, kind: string, params: object): Promise<{ leg: WorkerLeg; result: Record<string, unknown> }> {
     const worker = this.leastLoaded();
     if (!worker) throw new NoMediaWorkerError();
-    const slice = kind === 'rtp' ? this.portSlice(worker.index) : {};
+    const slice = kind === RTP_LEG ? this.portSlice(worker.index) : {};
     worker.placing++;
     let result: Record<string, unknown>;
     try {

@@ -84,10 +84,10 @@ export class MediaWebSocketLink {
     private readonly session: MediaSession,
     private readonly logger: Logger,
     private readonly onBroken: (reason: string) => void,
-    // Client mode: the adapter already read MEDIA_START to know which call the socket is for.
-    start?: MediaStart,
+    // Client mode: the channel MEDIA_START must name (the socket was matched to its call by the
+    // call id Asterisk put in the URI, which chan_websocket sets on a shared client object).
+    private readonly expectChannel?: string,
   ) {
-    this.started = start;
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('close', () => {
@@ -177,6 +177,11 @@ export class MediaWebSocketLink {
         if (start.format !== 'slin16') {
           this.onBroken('media_websocket_format');
           throw new MediaWebSocketError(`chan_websocket started with format ${start.format}, not slin16`);
+        }
+        if (this.expectChannel !== undefined && start.channel !== this.expectChannel) {
+          asteriskMetrics.wsMedia.inc({ kind: 'channel_mismatch' });
+          this.onBroken('media_websocket_mismatch');
+          throw new MediaWebSocketError(`chan_websocket started for ${start.channel}, not this call's ${this.expectChannel}`);
         }
         this.started = start;
         this.logger.info({ connectionId: start.connectionId, channel: start.channel }, 'chan_websocket media started');

@@ -26,6 +26,9 @@ class ScriptedLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
   changeCodec(): Promise<boolean> {
     return Promise.resolve(false);
   }
+  connectTransport(): Promise<void> {
+    return Promise.resolve();
+  }
   receiveDtmf(): void {}
   sendDtmfThrough(): void {}
   attachBot(info: CallInfo): BotSession {
