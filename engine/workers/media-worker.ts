@@ -29,6 +29,8 @@ export interface MediaWorkerOptions {
 
 export interface MediaWorkerEvents {
   report: [report: Extract<FromWorker, { type: 'report' }>];
+  // The channel closed without being asked to (the process died): its calls' media is gone now.
+  lost: [];
   exited: [code: number | null, signal: NodeJS.Signals | null];
 }
 
@@ -74,6 +76,10 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     });
     this.ready.catch(() => undefined);
     this.child.on('message', (raw: unknown) => this.onMessage(raw));
+    // A dead worker's channel closes when its sockets do, before its exit status is collected:
+    // its calls end from here, before Asterisk (which saw its sockets close) reports the loss of
+    // their media channels in its own words.
+    this.child.once('disconnect', () => this.onLost());
     this.child.once('exit', (code, signal) => this.onExit(code, signal));
     // A send to a process that just died fails asynchronously: the exit handler deals with it.
     this.child.on('error', (error) => options.logger.warn({ err: error, worker: options.index }, 'media worker channel error'));
@@ -169,10 +175,16 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     }
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+  private onLost(): void {
+    if (!this.alive) return;
     this.alive = false;
-    for (const pending of this.pending.values()) pending.reject(new MediaWorkerGoneError(`media worker ${this.index} exited (${signal ?? code})`));
+    for (const pending of this.pending.values()) pending.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
     this.pending.clear();
+    if (!this.stopping) this.emit('lost');
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.onLost();
     this.emit('exited', code, signal);
   }
 }

@@ -117,19 +117,23 @@ export class WorkerPool implements MediaHost {
     this.workers[index] = worker;
     this.startedAtMs[index] = performance.now();
     worker.on('report', (report) => workerMetrics.observe(index, report));
-    worker.once('exited', (code, signal) => this.onExited(worker, code, signal));
+    // Its calls end as soon as its channel is lost; the death is logged once its status is known.
+    let lostLegs: WorkerLeg[] = [];
+    worker.once('lost', () => {
+      lostLegs = [...worker.legs.values()];
+      for (const leg of lostLegs) leg.workerFailed();
+    });
+    worker.once('exited', (code, signal) => this.onExited(worker, lostLegs, code, signal));
     await worker.ready;
     this.logger.info({ worker: index, pid: worker.pid }, 'media worker started');
   }
 
-  private onExited(worker: MediaWorker, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExited(worker: MediaWorker, legs: WorkerLeg[], code: number | null, signal: NodeJS.Signals | null): void {
     const { index } = worker;
     workerMetrics.forget(index);
     if (worker.isStopping || this.stopped) return;
-    const legs = [...worker.legs.values()];
     workerMetrics.failures.inc({ worker: String(index) });
     this.logger.error({ worker: index, pid: worker.pid, code, signal, endingCalls: legs.length, callIds: legs.slice(0, 20).map((leg) => leg.callId) }, 'media worker died: ending its calls (media_worker_failed) and starting it again');
-    for (const leg of legs) leg.workerFailed();
     const crashLoop = performance.now() - this.startedAtMs[index]! < CRASH_LOOP_WINDOW_MS;
     const restart = (): void => {
       if (this.stopped) return;
