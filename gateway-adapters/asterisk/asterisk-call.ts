@@ -14,9 +14,9 @@ import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.j
 import type { AsteriskConfig, ExternalMediaRtpFormat } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
 import { ASTERISK_PCM_LEG, type AsteriskConnect } from './asterisk-pcm-leg.js';
-import type { AcceptedAudioSocket } from './audiosocket-server.js';
 import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import { AriRequestError, SetupAbortedError } from './errors.js';
+import type { AcceptedAudioSocket } from './audiosocket-server.js';
 import { CALL_QUERY_PARAM, type AcceptedUpgrade } from './media-websocket-listener.js';
 
 // Asterisk format -> Parley codec and the static payload type chan_rtp uses for it (RFC 3551
@@ -104,9 +104,9 @@ export class AsteriskCall {
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
-      const accepted = this.expectSocket();
-      const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
-      await this.connectMedia(leg, mediaChannel, accepted);
+      const connected = this.connectWhenAccepted(leg);
+      await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
+      await this.connectMedia(leg, connected);
       await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
       this.startCall(leg);
@@ -215,8 +215,10 @@ export class AsteriskCall {
   }
 
   // Registered before `externalMedia`: Asterisk connects (AudioSocket, chan_websocket client
-  // mode) while that request runs.
-  private expectSocket(): Promise<AcceptedAudioSocket | AcceptedUpgrade> | undefined {
+  // mode) while that request runs, and the socket goes to the leg as soon as it is accepted. Not
+  // after the request: chan_websocket dials synchronously, and with many calls at once Asterisk
+  // answers externalMedia only once the upgrade it is waiting for has been answered.
+  private connectWhenAccepted(leg: MediaLeg): Promise<void> | undefined {
     const { config } = this.ctx;
     const expected =
       config.transport === 'audiosocket'
@@ -226,10 +228,20 @@ export class AsteriskCall {
           : undefined;
     if (!expected) return undefined;
     this.undo.push({ step: 'mediaSocket', run: expected.cancel });
-    return expected.accepted;
+    const connected = expected.accepted.then((accepted) => {
+      const how: AsteriskConnect =
+        'uuid' in accepted
+          ? { via: 'audiosocket', uuid: accepted.uuid, head: accepted.head }
+          : { via: 'upgrade', request: accepted.request, head: accepted.head, channelId: this.mediaChannelId };
+      // The socket goes to where the leg runs (a media worker); the link lives there from now on.
+      return leg.connectTransport(how, accepted.socket);
+    });
+    // Setup may fail before anyone awaits it; the rejection is handled where it is awaited.
+    connected.catch(() => undefined);
+    return connected;
   }
 
-  private async connectMedia(leg: MediaLeg, mediaChannel: AriChannelJson, accepted: Promise<AcceptedAudioSocket | AcceptedUpgrade> | undefined): Promise<void> {
+  private async connectMedia(leg: MediaLeg, connected: Promise<void> | undefined): Promise<void> {
     const { ari, config } = this.ctx;
     const variable = (name: string): Promise<string> =>
       this.request('getVariable', () => ari.channels.getChannelVar({ channelId: this.mediaChannelId, variable: name })).then((result) => result.value);
@@ -240,18 +252,13 @@ export class AsteriskCall {
       leg.setRemote(address, port);
       return;
     }
-    let how: AsteriskConnect;
-    let socket: AcceptedAudioSocket['socket'] | undefined;
-    if (accepted === undefined) {
-      const url = this.ctx.mediaWebSocketUrl(await variable('MEDIA_WEBSOCKET_CONNECTION_ID'));
-      how = { via: 'dial', url, timeoutMs: config.requestTimeoutMs };
-    } else {
-      const connection = await this.request('mediaSocket', () => accepted);
-      socket = connection.socket;
-      how = 'uuid' in connection ? { via: 'audiosocket', uuid: connection.uuid, head: connection.head } : { via: 'upgrade', request: connection.request, head: connection.head, channel: mediaChannel.name };
+    if (connected) {
+      await this.request('connectMedia', () => connected);
+      return;
     }
-    // The socket goes to where the leg runs (a media worker); the link lives there from now on.
-    await this.request('connectMedia', () => leg.connectTransport(how, socket));
+    // Server mode: the leg dials Asterisk from where it runs.
+    const url = this.ctx.mediaWebSocketUrl(await variable('MEDIA_WEBSOCKET_CONNECTION_ID'));
+    await this.request('connectMedia', () => leg.connectTransport({ via: 'dial', url, timeoutMs: config.requestTimeoutMs }));
   }
 
   private sendDtmfToCaller(digits: string): void {

@@ -32,12 +32,12 @@ export const asteriskConnectSchema = z.discriminatedUnion('via', [
   // chan_websocket server mode: Parley dials Asterisk's /media/<connection id>.
   z.object({ via: z.literal('dial'), url: z.string().url(), timeoutMs: z.number().int().positive() }),
   // chan_websocket client mode: Asterisk's upgrade request, answered here; MEDIA_START must name
-  // `channel`.
+  // the call's ExternalMedia channel (`channel_id`, the id Parley gave it).
   z.object({
     via: z.literal('upgrade'),
     request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.union([z.string(), z.array(z.string())]).optional()) }),
     head: bytes,
-    channel: z.string(),
+    channelId: z.string(),
   }),
   // AudioSocket, past its UUID message.
   z.object({ via: z.literal('audiosocket'), uuid: z.string(), head: bytes }),
@@ -81,7 +81,7 @@ async function connectLink(how: AsteriskConnect, socket: Socket | undefined, ses
   }
   if (!socket) throw new AriRequestError('connectMedia', `connecting over ${how.via} needs the socket`);
   if (how.via === 'audiosocket') return new AudioSocketLink(new AudioSocketConnection(socket, how.uuid, how.head, logger), session, logger, onBroken);
-  return new MediaWebSocketLink(await finishUpgrade(how, socket), session, logger, onBroken, how.channel);
+  return new MediaWebSocketLink(await finishUpgrade(how, socket), session, logger, onBroken, how.channelId);
 }
 
 export function asteriskPcmLegKind(): LegFactory {
@@ -91,6 +91,7 @@ export function asteriskPcmLegKind(): LegFactory {
     const legRateHz = transport === 'websocket' ? 16000 : 8000;
     const session = engine.createPcmSession(callId, { ...sessionOptions, legRateHz } as PcmSessionOptions);
     let link: Link | undefined;
+    let released = false;
     let markEnded: (reason: string) => void = () => undefined;
     const transportEnded = new Promise<string>((resolve) => (markEnded = resolve));
     return Promise.resolve({
@@ -100,17 +101,25 @@ export function asteriskPcmLegKind(): LegFactory {
       connect: async (raw, socket) => {
         let how: AsteriskConnect;
         try {
+          if (released || link) throw new AriRequestError('connectMedia', released ? 'the leg has ended' : 'the leg is connected already');
           how = asteriskConnectSchema.parse(raw);
         } catch (error) {
           socket?.destroy();
           throw error;
         }
-        link = await connectLink(how, socket, session, logger, markEnded);
+        const connected = await connectLink(how, socket, session, logger, markEnded);
+        // Ended while the link was connecting: nothing may stay behind in the pump.
+        if (released) {
+          connected.close();
+          throw new AriRequestError('connectMedia', 'the leg has ended');
+        }
+        link = connected;
         pump.add(link);
       },
       // chan_websocket still holds a few frames of the bot's last words: they play first, unless
       // the caller is the one who left.
       release: async (reason) => {
+        released = true;
         if (!link) return;
         pump.delete(link);
         if (reason !== CALLER_HANGUP) await link.drain();
