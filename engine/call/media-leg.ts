@@ -46,6 +46,9 @@ export interface MediaLeg extends EventEmitter<MediaLegEvents> {
   stats(): NativeSessionStats | undefined;
   // Set once the leg has ended (a worker may die between a leg's creation and its call's start).
   readonly endedWith: string | undefined;
+  // Settles once where the leg runs has answered (at once inline): a media worker that died
+  // meanwhile has ended the leg (media_worker_failed) by then.
+  roundTrip(): Promise<void>;
 }
 
 // What a leg kind's factory gave beyond the session (leg-kind.ts).
@@ -135,6 +138,10 @@ export class InlineLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
 
   stats(): NativeSessionStats | undefined {
     return this.session.stats();
+  }
+
+  roundTrip(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

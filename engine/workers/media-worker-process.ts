@@ -70,6 +70,9 @@ class MediaWorkerProcess {
         this.reply(message.id, () => leg !== undefined && changeSessionCodec(leg.session, message.codec, message.payloadType, message.newLeg as RtpSessionOptions | undefined));
         return;
       }
+      case 'ping':
+        this.reply(message.id, () => true);
+        return;
       case 'shutdown':
         this.shutdown();
         return;
@@ -90,7 +93,7 @@ class MediaWorkerProcess {
     }
   }
 
-  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'connectTransport' | 'close' | 'changeCodec' | 'shutdown' }>): void {
+  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'connectTransport' | 'close' | 'changeCodec' | 'ping' | 'shutdown' }>): void {
     const leg = this.leg(message.callId);
     if (!leg) return;
     const { session } = leg;

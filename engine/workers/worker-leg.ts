@@ -88,6 +88,10 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     return this.finalStats ?? this.liveStats;
   }
 
+  async roundTrip(): Promise<void> {
+    await this.worker.request({ type: 'ping' }).catch(() => undefined);
+  }
+
   /** @internal the worker's periodic report of this leg's counts. */
   reported(stats: NativeSessionStats): void {
     this.liveStats = stats;

@@ -41,6 +41,9 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('receiveDtmf'), callId, digit: z.string().length(1), durationMs: z.number().nonnegative() }),
   // The bot's DTMF goes back to the control plane (PBX mode: ARI) instead of in-band.
   z.object({ type: z.literal('dtmfThrough'), callId }),
+  // Answered once everything sent before it was handled (the control plane's check that the
+  // worker is alive before it blames the network for a call's end).
+  z.object({ type: z.literal('ping'), id: requestId }),
   // Drain over: close every leg and exit.
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -80,9 +80,13 @@ export class AsteriskCall {
     this.call?.end('caller_hangup');
   }
 
-  // Our ExternalMedia channel left Stasis without us asking: the call has no media any more.
+  // Our ExternalMedia channel left Stasis without us asking: the call has no media any more. A
+  // media worker's death closes its sockets to Asterisk at once, so Asterisk may report the
+  // channel gone before this process hears of the death: the leg's worker is asked first, and a
+  // dead one has ended the call as media_worker_failed by the time the question fails.
   mediaChannelLeft(): void {
-    this.call?.end('media_channel_gone');
+    const call = this.call;
+    if (call) void call.leg.roundTrip().then(() => call.end('media_channel_gone'));
   }
 
   // StasisStart of our ExternalMedia channel (it may come before the REST answer that created it).

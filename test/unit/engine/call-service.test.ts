@@ -30,6 +30,9 @@ class ScriptedLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
   connectTransport(): Promise<void> {
     return Promise.resolve();
   }
+  roundTrip(): Promise<void> {
+    return Promise.resolve();
+  }
   receiveDtmf(): void {}
   sendDtmfThrough(): void {}
   attachBot(info: CallInfo): BotSession {
