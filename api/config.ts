@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { botConfigSchema } from '../engine/bot/bot-config.js';
+import { DEFAULT_MAX_CALLS } from '../engine/call/call-cap.js';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
@@ -68,6 +69,8 @@ export const configSchema = z.object({
       // Media worker processes (docs/workers.md): how many (one per core by default), or 'inline'
       // (or 0) to run the media in the control plane's own process (tests, single-core benches).
       workers: z.union([z.literal('inline'), z.coerce.number().int().min(0).max(256)]).default(availableParallelism()),
+      // Concurrent calls of every kind (browser, SIP, Asterisk) on this node; more are refused.
+      maxCalls: z.number().int().min(1).default(DEFAULT_MAX_CALLS),
       session: rtpSessionOptionsSchema
         .pick({
           botRateHz: true,
@@ -163,6 +166,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_MEDIA_HOST: { path: 'media.host', type: 'string' },
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
   PARLEY_MEDIA_WORKERS: { path: 'media.workers', type: 'string' },
+  PARLEY_MAX_CALLS: { path: 'media.maxCalls', type: 'number' },
   PARLEY_RTP_PORT_MIN: { path: 'media.session.localPortMin', type: 'number' },
   PARLEY_RTP_PORT_MAX: { path: 'media.session.localPortMax', type: 'number' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },

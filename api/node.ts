@@ -12,6 +12,7 @@ import { MediaEngine } from '../engine/media/media-engine.js';
 import { WorkerPool } from '../engine/workers/worker-pool.js';
 import { AsteriskAdapter } from '../gateway-adapters/asterisk/asterisk-adapter.js';
 import { AriConnectError } from '../gateway-adapters/asterisk/errors.js';
+import { ASTERISK_PCM_LEG } from '../gateway-adapters/asterisk/asterisk-pcm-leg.js';
 import { WebRtcEdge } from '../gateway-adapters/webrtc/webrtc-edge.js';
 import { WEBRTC_LEG, type WebRtcLegSettings } from '../gateway-adapters/webrtc/webrtc-worker-leg.js';
 import { ConfigError, type Config } from './config.js';
@@ -45,16 +46,15 @@ export interface RunningNode {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-// Embedded mode's browser gateway: the werift edge inside this process. PBX mode keeps it when
-// Janus is not configured (browsers reach the node directly while Asterisk's calls arrive
-// through ARI).
 // Embedded mode's browser gateway: werift's peer connections and their media run in a media
-// worker (only the SDP offer and answer cross), or in this process when workers are off.
+// worker (only the SDP offer and answer cross), or in this process when workers are off. PBX mode
+// keeps it when Janus is not configured (browsers reach the node directly while Asterisk's calls
+// arrive through ARI). Each call takes its slot under the node's cap before any media is made.
 function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool | undefined): BrowserGateway {
   if (workers) {
     return {
       connect: async (callId, offer) => {
-        const { leg, result } = await workers.createLeg(callId, WEBRTC_LEG, { offerSdp: offer });
+        const { leg, result } = await calls.createLeg(callId, WEBRTC_LEG, { offerSdp: offer }, calls.admit('webrtc'));
         return { answerSdp: String(result.answerSdp), media: leg, close: async (reason) => void (await leg.close(reason)) };
       },
     };
@@ -66,8 +66,12 @@ function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool
   });
   return {
     connect: async (callId, offer, callLogger) => {
-      const call = await edge.accept(callId, offer, callLogger);
-      return { ...call, media: calls.inlineLeg(call.media) };
+      const slot = calls.admit('webrtc');
+      const call = await edge.accept(callId, offer, callLogger).catch((error: unknown) => {
+        slot.release();
+        throw error;
+      });
+      return { ...call, media: calls.inlineLeg(call.media, slot) };
     },
   };
 }
@@ -82,9 +86,9 @@ function urlOf(host: string, port: number): string {
 // The media worker's entry: the engine's worker runtime with the adapters' leg kinds.
 export const MEDIA_WORKER_ENTRY = fileURLToPath(new URL('./media-worker-main.ts', import.meta.url));
 
-// Workers carry the RTP legs on Parley's own sockets (direct mode's SIP calls, PBX mode's
-// ExternalMedia over RTP) and the embedded edge's werift legs; chan_websocket and AudioSocket
-// legs stay in this process (docs/workers.md).
+// Workers carry every call's media: the RTP legs on Parley's own sockets (direct mode's SIP calls,
+// PBX mode's ExternalMedia over RTP), the embedded edge's werift legs, and PBX mode's
+// chan_websocket and AudioSocket links (docs/workers.md).
 function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined {
   const count = config.media.workers;
   if (count === 'inline' || count === 0) return undefined;
@@ -93,7 +97,7 @@ function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined
   return new WorkerPool({
     count,
     entry: MEDIA_WORKER_ENTRY,
-    legKinds: { [WEBRTC_LEG]: webrtc },
+    legKinds: { [WEBRTC_LEG]: webrtc, ...(config.mode === 'pbx' ? { [ASTERISK_PCM_LEG]: {} } : {}) },
     bot: config.bot,
     logLevel: config.logLevel,
     portRange: localPortMin !== undefined && localPortMax !== undefined ? { min: localPortMin, max: localPortMax } : undefined,
@@ -110,7 +114,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
   // configured inline; the rest of the media stays in this process (docs/workers.md).
   const workers = mediaWorkerPool(config, logger);
   await workers?.start();
-  const callService = new CallService({ engine: media, startBot, rtpHost: workers, maxCallMs: config.api.maxCallSeconds * 1000, logger });
+  const callService = new CallService({ engine: media, startBot, host: workers, maxCallMs: config.api.maxCallSeconds * 1000, maxCalls: config.media.maxCalls, logger });
   const { calls } = callService;
   // Direct mode: browsers reach Janus, whose SIP plugin calls this node's own SIP endpoint.
   const direct = config.mode === 'direct' ? await startDirectMode(config, { calls: callService, logger }) : undefined;

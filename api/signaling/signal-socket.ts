@@ -3,6 +3,7 @@
 // finds none). One call per socket; its end closes the socket and frees the caller's budget.
 import type { Logger } from 'pino';
 import type { Call } from '../../engine/call/call.js';
+import { CallCapError } from '../../engine/call/call-cap.js';
 import type { CallService } from '../../engine/call/call-service.js';
 import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { callLogger } from '../../engine/logger.js';
@@ -123,6 +124,11 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
       leg = await deps.gateway.connect(state.callId, offerSdp, state.logger);
     } catch (error) {
       state.connecting = false;
+      if (error instanceof CallCapError) {
+        // Counted and logged by the call service.
+        reject(connection, state, 'node_busy', 'This node is at capacity: retry shortly.');
+        return;
+      }
       state.logger.warn({ err: error }, 'could not connect the browser call');
       reject(connection, state, 'connect_failed', 'The call could not be connected.');
       return;

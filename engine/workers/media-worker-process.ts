@@ -1,10 +1,12 @@
 // A media worker process (forked by media-worker.ts, entered through api/media-worker-main.ts,
 // which gives it its leg kinds): its own native MediaEngine, the sockets of its calls' legs (RTP
-// on UDP, and what each further kind brings: werift's ICE sockets), and those calls' bot
+// on UDP, and what each further kind brings: werift's ICE sockets, chan_websocket and AudioSocket
+// connections, dialled here or handed over by the control plane), and those calls' bot
 // connections. Media and bot audio stay in here; the control plane only asks (create, attach the
 // bot, re-point, close) and hears back (ended, DTMF, a periodic report of load and metrics).
 // Signals are the control plane's business: a worker exits when told to or when its channel to
 // the control plane goes.
+import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { botConfigSchema } from '../bot/bot-config.js';
 import { botStarterOf } from '../bot/bot-starter.js';
@@ -15,6 +17,7 @@ import { logger as rootLogger } from '../logger.js';
 import { MediaEngine } from '../media/media-engine.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
+import { RTP_LEG, rtpLeg, type CreatedLeg, type LegFactory, type LegKinds } from '../call/leg-kind.js';
 import { LegStatsRotation } from './leg-stats-rotation.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
 
@@ -26,28 +29,11 @@ const LEG_STATS_EVERY_REPORTS = 5;
 interface WorkerLegState {
   session: MediaSession;
   bot?: BotSession;
-  // What else the leg holds (a werift peer connection), let go after the session closes.
-  release?: (reason: string) => Promise<void>;
+  // What else the leg holds (a werift peer connection, a chan_websocket link), let go after the
+  // session closes.
+  release?: CreatedLeg['release'];
+  connect?: CreatedLeg['connect'];
 }
-
-// A leg made by a kind's factory: its media session, what the control plane is told back (the
-// SDP answer), and optionally the end of its transport and what to release at close.
-export interface CreatedLeg {
-  session: MediaSession;
-  result: Record<string, unknown>;
-  transportEnded?: Promise<string>;
-  release?: (reason: string) => Promise<void>;
-}
-
-export type LegFactory = (callId: string, params: Record<string, unknown>, context: { engine: MediaEngine; logger: Logger }) => Promise<CreatedLeg>;
-
-// Kinds of leg a worker makes, by name; 'rtp' (Parley's own UDP sockets) is always there.
-export type LegKinds = Record<string, (settings: unknown) => LegFactory>;
-
-const rtpLeg: LegFactory = (callId, params, { engine }) => {
-  const { session, localPort } = engine.createRtpSession(callId, params as RtpSessionOptions);
-  return Promise.resolve({ session, result: { localPort } });
-};
 
 // Typed here, checked again by the control plane (media-worker.ts) on arrival.
 function send(message: FromWorker): void {
@@ -70,9 +56,12 @@ class MediaWorkerProcess {
     this.report = setInterval(() => void this.sendReport(), reportIntervalMs);
   }
 
-  handle(message: ToWorker): void {
+  handle(message: ToWorker, socket: Socket | undefined): void {
     switch (message.type) {
       case 'init':
+        return;
+      case 'connectTransport':
+        void this.replyAsync(message.id, () => this.connectTransport(message.callId, message.params, socket));
         return;
       case 'createLeg':
         void this.replyAsync(message.id, () => this.createLeg(message.callId, message.kind, message.params));
@@ -85,6 +74,9 @@ class MediaWorkerProcess {
         this.reply(message.id, () => leg !== undefined && changeSessionCodec(leg.session, message.codec, message.payloadType, message.newLeg as RtpSessionOptions | undefined));
         return;
       }
+      case 'ping':
+        this.reply(message.id, () => true);
+        return;
       case 'shutdown':
         this.shutdown();
         return;
@@ -105,7 +97,7 @@ class MediaWorkerProcess {
     }
   }
 
-  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'close' | 'changeCodec' | 'shutdown' }>): void {
+  private control(message: Exclude<ToWorker, { type: 'init' | 'createLeg' | 'connectTransport' | 'close' | 'changeCodec' | 'ping' | 'shutdown' }>): void {
     const leg = this.leg(message.callId);
     if (!leg) return;
     const { session } = leg;
@@ -158,7 +150,7 @@ class MediaWorkerProcess {
     if (this.legs.has(callId)) throw new Error(`a leg for ${callId} exists`);
     const created = await factory(callId, params, { engine: this.engine, logger: this.logger.child({ callId }) });
     const { session } = created;
-    this.legs.set(callId, { session, release: created.release });
+    this.legs.set(callId, { session, release: created.release, connect: created.connect });
     // Ended here (the bot hung up, the transport failed): the control plane ends the call, then
     // closes the leg.
     const endedHere = (reason: string): void => {
@@ -167,6 +159,16 @@ class MediaWorkerProcess {
     session.once('ended', endedHere);
     void created.transportEnded?.then(endedHere);
     return created.result;
+  }
+
+  // A socket the control plane accepted for this leg (`socket`), or an address to dial.
+  private async connectTransport(callId: string, params: Record<string, unknown>, socket: Socket | undefined): Promise<void> {
+    const leg = this.legs.get(callId);
+    if (!leg?.connect) {
+      socket?.destroy();
+      throw new Error(leg ? `the leg of ${callId} has no transport to connect` : `no leg for ${callId}`);
+    }
+    await leg.connect(params, socket);
   }
 
   private async close(callId: string, reason: string): Promise<unknown> {
@@ -220,21 +222,23 @@ export function runMediaWorker(kinds: LegKinds): void {
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
   let worker: MediaWorkerProcess | undefined;
-  process.on('message', (raw: unknown) => {
+  process.on('message', (raw: unknown, handle: unknown) => {
+    const socket = handle instanceof Socket ? handle : undefined;
     const parsed = toWorkerSchema.safeParse(raw);
     if (!parsed.success) {
+      socket?.destroy();
       countRefused('media', 'worker_message_invalid');
       rootLogger.error({ issues: parsed.error.issues.slice(0, 3) }, 'media worker: invalid message from the control plane');
       return;
     }
     const message = parsed.data;
     if (message.type !== 'init') {
-      worker?.handle(message);
+      worker?.handle(message, socket);
       return;
     }
     rootLogger.level = message.logLevel;
     const logger = rootLogger.child({ worker: message.index });
-    const factories = new Map<string, LegFactory>([['rtp', rtpLeg]]);
+    const factories = new Map<string, LegFactory>([[RTP_LEG, rtpLeg]]);
     // A kind the control plane gave no settings for is not offered.
     for (const [kind, make] of Object.entries(kinds)) if (message.legKinds[kind] !== undefined) factories.set(kind, make(message.legKinds[kind]));
     worker ??= new MediaWorkerProcess(botStarterOf(botConfigSchema.parse(message.bot), logger), factories, logger, message.reportIntervalMs);

@@ -3,6 +3,7 @@
 // process dies, every pending request fails and `exited` tells the pool, which ends the legs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
@@ -28,6 +29,8 @@ export interface MediaWorkerOptions {
 
 export interface MediaWorkerEvents {
   report: [report: Extract<FromWorker, { type: 'report' }>];
+  // The channel closed without being asked to (the process died): its calls' media is gone now.
+  lost: [];
   exited: [code: number | null, signal: NodeJS.Signals | null];
 }
 
@@ -73,6 +76,10 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     });
     this.ready.catch(() => undefined);
     this.child.on('message', (raw: unknown) => this.onMessage(raw));
+    // A dead worker's channel closes when its sockets do, before its exit status is collected:
+    // its calls end from here, before Asterisk (which saw its sockets close) reports the loss of
+    // their media channels in its own words.
+    this.child.once('disconnect', () => this.onLost());
     this.child.once('exit', (code, signal) => this.onExit(code, signal));
     // A send to a process that just died fails asynchronously: the exit handler deals with it.
     this.child.on('error', (error) => options.logger.warn({ err: error, worker: options.index }, 'media worker channel error'));
@@ -102,17 +109,25 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     return this.stopping;
   }
 
-  post(message: ToWorker): void {
-    if (!this.alive || !this.child.connected) return;
-    this.child.send(message);
+  // `socket` goes with the message (Node passes the descriptor; this process's copy is closed).
+  post(message: ToWorker, socket?: Socket): void {
+    if (!this.alive || !this.child.connected) {
+      socket?.destroy();
+      return;
+    }
+    if (socket) this.child.send(message, socket);
+    else this.child.send(message);
   }
 
-  request(message: WorkerRequest): Promise<unknown> {
-    if (!this.alive) return Promise.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
+  request(message: WorkerRequest, socket?: Socket): Promise<unknown> {
+    if (!this.alive) {
+      socket?.destroy();
+      return Promise.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.post({ ...message, id } as ToWorker);
+      this.post({ ...message, id } as ToWorker, socket);
     });
   }
 
@@ -160,10 +175,16 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     }
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+  private onLost(): void {
+    if (!this.alive) return;
     this.alive = false;
-    for (const pending of this.pending.values()) pending.reject(new MediaWorkerGoneError(`media worker ${this.index} exited (${signal ?? code})`));
+    for (const pending of this.pending.values()) pending.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
     this.pending.clear();
+    if (!this.stopping) this.emit('lost');
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.onLost();
     this.emit('exited', code, signal);
   }
 }

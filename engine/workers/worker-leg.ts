@@ -1,7 +1,8 @@
-// A call's RTP leg that runs in a media worker, as the control plane holds it: every knob is a
+// A call's media leg that runs in a media worker, as the control plane holds it: every knob is a
 // message down the worker's channel; the media, the native session and the bot connection are in
 // the worker. When the worker dies, the leg ends with MEDIA_WORKER_FAILED.
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { BotSession, CallInfo } from '../call/call.js';
 import type { NetworkCodec } from '../call/call-media.js';
 import type { MediaLeg, MediaLegEvents } from '../call/media-leg.js';
@@ -54,6 +55,10 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
     return (await this.worker.request({ type: 'changeCodec', callId: this.callId, codec, payloadType, newLeg })) === true;
   }
 
+  async connectTransport(params: Record<string, unknown>, socket?: Socket): Promise<void> {
+    await this.worker.request({ type: 'connectTransport', callId: this.callId, params }, socket);
+  }
+
   receiveDtmf(digit: string, durationMs: number): void {
     this.worker.post({ type: 'receiveDtmf', callId: this.callId, digit, durationMs });
   }
@@ -82,6 +87,10 @@ export class WorkerLeg extends EventEmitter<MediaLegEvents> implements MediaLeg 
   // leg-stats-rotation.ts).
   stats(): NativeSessionStats | undefined {
     return this.finalStats ?? this.liveStats;
+  }
+
+  async roundTrip(): Promise<void> {
+    await this.worker.request({ type: 'ping' }).catch(() => undefined);
   }
 
   /** @internal the worker's periodic report of this leg's counts. */

@@ -25,6 +25,9 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), legKinds: z.record(z.string(), z.unknown()), logLevel: z.string(), reportIntervalMs: z.number().int().positive() }),
   // `params` are checked by the leg kind's own schema (the engine's session options for 'rtp').
   z.object({ type: z.literal('createLeg'), id: requestId, callId, kind: z.string().max(32), params: z.record(z.string(), z.unknown()) }),
+  // Connects the leg's transport: an address to dial, or (with a TCP socket handed over beside the
+  // message) what the control plane already read from it. Checked by the leg kind's own schema.
+  z.object({ type: z.literal('connectTransport'), id: requestId, callId, params: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('attachBot'), callId, info: callInfoSchema }),
   z.object({ type: z.literal('stopBot'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('close'), id: requestId, callId, reason: z.string().max(64) }),
@@ -38,6 +41,9 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('receiveDtmf'), callId, digit: z.string().length(1), durationMs: z.number().nonnegative() }),
   // The bot's DTMF goes back to the control plane (PBX mode: ARI) instead of in-band.
   z.object({ type: z.literal('dtmfThrough'), callId }),
+  // Answered once everything sent before it was handled (the control plane's check that the
+  // worker is alive before it blames the network for a call's end).
+  z.object({ type: z.literal('ping'), id: requestId }),
   // Drain over: close every leg and exit.
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../bot/bot-config.js';
 import type { MediaHost } from '../call/media-host.js';
-import type { MediaLeg } from '../call/media-leg.js';
-import type { RtpSessionOptions } from '../media/media-session-options.js';
+import { RTP_LEG } from '../call/leg-kind.js';
 import { NoMediaWorkerError } from './errors.js';
 import { MediaWorker } from './media-worker.js';
 import { WorkerLeg } from './worker-leg.js';
@@ -64,16 +63,12 @@ export class WorkerPool implements MediaHost {
     return this.workers[index]?.pid;
   }
 
-  async createRtpLeg(callId: string, options: RtpSessionOptions): Promise<MediaLeg> {
-    return (await this.createLeg(callId, 'rtp', options)).leg;
-  }
-
   // A leg of `kind` on the least-loaded live worker; `result` is what the kind answers (the RTP
   // leg's local port, the WebRTC leg's SDP answer).
   async createLeg(callId: string, kind: string, params: object): Promise<{ leg: WorkerLeg; result: Record<string, unknown> }> {
     const worker = this.leastLoaded();
     if (!worker) throw new NoMediaWorkerError();
-    const slice = kind === 'rtp' ? this.portSlice(worker.index) : {};
+    const slice = kind === RTP_LEG ? this.portSlice(worker.index) : {};
     worker.placing++;
     let result: Record<string, unknown>;
     try {
@@ -122,19 +117,23 @@ export class WorkerPool implements MediaHost {
     this.workers[index] = worker;
     this.startedAtMs[index] = performance.now();
     worker.on('report', (report) => workerMetrics.observe(index, report));
-    worker.once('exited', (code, signal) => this.onExited(worker, code, signal));
+    // Its calls end as soon as its channel is lost; the death is logged once its status is known.
+    let lostLegs: WorkerLeg[] = [];
+    worker.once('lost', () => {
+      lostLegs = [...worker.legs.values()];
+      for (const leg of lostLegs) leg.workerFailed();
+    });
+    worker.once('exited', (code, signal) => this.onExited(worker, lostLegs, code, signal));
     await worker.ready;
     this.logger.info({ worker: index, pid: worker.pid }, 'media worker started');
   }
 
-  private onExited(worker: MediaWorker, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExited(worker: MediaWorker, legs: WorkerLeg[], code: number | null, signal: NodeJS.Signals | null): void {
     const { index } = worker;
     workerMetrics.forget(index);
     if (worker.isStopping || this.stopped) return;
-    const legs = [...worker.legs.values()];
     workerMetrics.failures.inc({ worker: String(index) });
     this.logger.error({ worker: index, pid: worker.pid, code, signal, endingCalls: legs.length, callIds: legs.slice(0, 20).map((leg) => leg.callId) }, 'media worker died: ending its calls (media_worker_failed) and starting it again');
-    for (const leg of legs) leg.workerFailed();
     const crashLoop = performance.now() - this.startedAtMs[index]! < CRASH_LOOP_WINDOW_MS;
     const restart = (): void => {
       if (this.stopped) return;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { CallCapError, type CallSlot } from '../../engine/call/call-cap.js';
 import type { CallService } from '../../engine/call/call-service.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriClientLike } from './ari-api.js';
@@ -15,12 +15,12 @@ import { channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-eve
 import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
+import { ASTERISK_PCM_LEG, asteriskPcmLegKind } from './asterisk-pcm-leg.js';
 import { AudioSocketServer } from './audiosocket-server.js';
 import { isParleyObject } from './call-names.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import { AriConnectError, AriProtocolError } from './errors.js';
-import { mediaStartOf, parseControl, type MediaStart } from './media-websocket-link.js';
-import { FRAME_MS as PUMP_MS } from '../../engine/media/frame.js';
+import { MediaWebSocketListener } from './media-websocket-listener.js';
 
 
 export interface AsteriskAdapterOptions {
@@ -39,8 +39,6 @@ export interface ReconcileReport {
   hungUpChannels: string[];
 }
 
-type AcceptedSocket = { socket: WebSocket; start: MediaStart };
-
 export interface AsteriskAdapterEvents {
   connected: [];
   disconnected: [];
@@ -56,12 +54,8 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
   private readonly ctx: AsteriskCallContext;
   private readonly config: AsteriskConfig;
   private readonly logger: Logger;
-  private pumpTimer: NodeJS.Timeout | undefined;
-  private clientServer: WebSocketServer | undefined;
+  private mediaListener: MediaWebSocketListener | undefined;
   private audioSocketServer: AudioSocketServer | undefined;
-  private readonly clientWaiters = new Map<string, (accepted: AcceptedSocket) => void>();
-  // Client mode: Asterisk may dial out (and send MEDIA_START) before its REST answer reaches us.
-  private readonly unclaimed = new Map<string, AcceptedSocket & { timer: NodeJS.Timeout }>();
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs: number;
@@ -83,11 +77,13 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       calls: options.calls,
       logger: options.logger,
       mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
-      awaitClientSocket: (channelName, timeoutMs) => this.awaitClientSocket(channelName, timeoutMs),
+      expectMediaUpgrade: (callId) => this.mediaListener!.expect(callId),
       expectAudioSocket: (uuid) => this.audioSocketServer!.expect(uuid),
       audioSocketPort: () => this.audioSocketServer!.port,
       onFinished: (call) => this.forget(call),
     };
+    // Made here when the node runs its media inline; a media worker gets the kind from its entry.
+    options.calls.inline.registerKind(ASTERISK_PCM_LEG, asteriskPcmLegKind());
   }
 
   // Whether the ARI event socket is up (calls can start); false while reconnecting.
@@ -101,7 +97,11 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
 
   // Resolves once the app is registered with Asterisk (the first connect must succeed).
   async start(): Promise<void> {
-    if (this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client') await this.listenForAsterisk();
+    if (this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client') {
+      const { listenHost, listenPort } = this.config.websocket;
+      this.mediaListener = new MediaWebSocketListener(listenHost, listenPort, this.config.requestTimeoutMs, this.logger);
+      await this.mediaListener.listen();
+    }
     if (this.config.transport === 'audiosocket') {
       const { listenHost, listenPort, maxConnections } = this.config.audiosocket;
       this.audioSocketServer = new AudioSocketServer({ host: listenHost, port: listenPort, maxConnections, timeoutMs: this.config.requestTimeoutMs, logger: this.logger });
@@ -125,13 +125,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     }));
     if (this.client) retireAriClient(this.client);
     this.ariUp = false;
-    this.stopPump();
-    for (const { socket, timer } of this.unclaimed.values()) {
-      clearTimeout(timer);
-      socket.close(1001);
-    }
-    this.unclaimed.clear();
-    await new Promise<void>((resolve) => (this.clientServer ? this.clientServer.close(() => resolve()) : resolve()));
+    await this.mediaListener?.close();
     await this.audioSocketServer?.close();
   }
 
@@ -142,8 +136,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
 
   // The address Asterisk's chan_websocket client connects to (client mode).
   get mediaListenPort(): number | undefined {
-    const address = this.clientServer?.address();
-    return typeof address === 'object' && address !== null ? address.port : undefined;
+    return this.mediaListener?.boundPort;
   }
 
   private async connect(): Promise<void> {
@@ -232,18 +225,35 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     if (this.stopping || !this.allowed(context, exten)) {
       asteriskMetrics.calls.inc({ outcome: 'refused' });
       this.logger.warn({ channelId: channel.id, context, exten, stopping: this.stopping }, 'refusing a channel from outside the allowed dialplan locations');
-      void ariRequest('refuse', this.config.requestTimeoutMs, () => this.ctx.ari.channels.hangup({ channelId: channel.id, reason: 'rejected' }))
-        .catch((error: unknown) => this.logger.warn({ err: error, channelId: channel.id }, 'refusing hangup failed'))
-        .finally(() => this.emit('refused', channel.id));
+      this.refuse(channel.id, 'rejected');
       return;
     }
-    const call = new AsteriskCall(randomUUID(), channel, this.ctx);
+    const slot = this.admit(channel.id);
+    if (!slot) return;
+    const call = new AsteriskCall(randomUUID(), channel, this.ctx, slot);
     this.byChannel.set(channel.id, call);
     this.byChannel.set(call.mediaChannelId, call);
     this.byCallId.set(call.callId, call);
-    void call.setup().then(() => {
-      if (call.link) this.startPump();
-    });
+    void call.setup();
+  }
+
+  // The node's cap, before anything is answered or created: over it, the channel is hung up with
+  // cause `congestion` (the call service counted and logged the refusal).
+  private admit(channelId: string): CallSlot | undefined {
+    try {
+      return this.ctx.calls.admit('asterisk');
+    } catch (error) {
+      if (!(error instanceof CallCapError)) throw error;
+      asteriskMetrics.calls.inc({ outcome: 'refused_at_cap' });
+      this.refuse(channelId, 'congestion');
+      return undefined;
+    }
+  }
+
+  private refuse(channelId: string, reason: 'rejected' | 'congestion'): void {
+    void ariRequest('refuse', this.config.requestTimeoutMs, () => this.ctx.ari.channels.hangup({ channelId, reason }))
+      .catch((error: unknown) => this.logger.warn({ err: error, channelId }, 'refusing hangup failed'))
+      .finally(() => this.emit('refused', channelId));
   }
 
   private onStasisEnd(raw: unknown): void {
@@ -264,7 +274,6 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     this.byChannel.delete(call.caller.id);
     this.byChannel.delete(call.mediaChannelId);
     this.byCallId.delete(call.callId);
-    if (![...this.byCallId.values()].some((other) => other.link)) this.stopPump();
     this.emit('finished', call.callId);
   }
 
@@ -317,76 +326,6 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     asteriskMetrics.reconciled.inc({ kind });
     await ariRequest(`reconcile:${kind}`, this.config.requestTimeoutMs, remove).catch((error: unknown) => {
       this.logger.warn({ err: error, id }, 'could not remove a leftover');
-    });
-  }
-
-  // One timer hands every WebSocket call's paced bot audio to Asterisk.
-  private startPump(): void {
-    if (this.pumpTimer !== undefined) return;
-    this.pumpTimer = setInterval(() => {
-      for (const call of this.byCallId.values()) call.link?.pump();
-    }, PUMP_MS);
-  }
-
-  private stopPump(): void {
-    clearInterval(this.pumpTimer);
-    this.pumpTimer = undefined;
-  }
-
-  // Client mode: Asterisk opens the media socket (websocket_client.conf) and its first TEXT
-  // message, MEDIA_START, names the channel it belongs to.
-  private async listenForAsterisk(): Promise<void> {
-    const { listenHost, listenPort } = this.config.websocket;
-    const server = new WebSocketServer({ host: listenHost, port: listenPort, handleProtocols: (protocols) => (protocols.has('media') ? 'media' : false) });
-    this.clientServer = server;
-    server.on('connection', (socket) => {
-      socket.once('message', (data, isBinary) => {
-        try {
-          const control = parseControl(isBinary ? '' : (data as Buffer).toString('utf8'));
-          if (control.event !== 'MEDIA_START') throw new AriProtocolError(`first media message was not MEDIA_START`);
-          const start = mediaStartOf(control);
-          const waiter = this.clientWaiters.get(start.channel);
-          if (waiter !== undefined) {
-            this.clientWaiters.delete(start.channel);
-            waiter({ socket, start });
-            return;
-          }
-          const timer = setTimeout(() => {
-            this.unclaimed.delete(start.channel);
-            asteriskMetrics.wsMedia.inc({ kind: 'unclaimed_socket' });
-            this.logger.warn({ channel: start.channel }, 'closing a media socket no call claimed');
-            socket.close(1008);
-          }, this.config.requestTimeoutMs);
-          this.unclaimed.set(start.channel, { socket, start, timer });
-        } catch (error) {
-          asteriskMetrics.wsMedia.inc({ kind: 'bad_first_message' });
-          this.logger.warn({ err: error }, 'closing a media socket that did not start with MEDIA_START');
-          socket.close(1008);
-        }
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-  }
-
-  private awaitClientSocket(channelName: string, timeoutMs: number): Promise<AcceptedSocket> {
-    const early = this.unclaimed.get(channelName);
-    if (early !== undefined) {
-      clearTimeout(early.timer);
-      this.unclaimed.delete(channelName);
-      return Promise.resolve({ socket: early.socket, start: early.start });
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.clientWaiters.delete(channelName);
-        reject(new AriProtocolError(`Asterisk did not open the media socket of ${channelName} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.clientWaiters.set(channelName, (accepted) => {
-        clearTimeout(timer);
-        resolve(accepted);
-      });
     });
   }
 }

@@ -1,23 +1,23 @@
-// One Asterisk call taken over by Parley: answer the caller, create the media session, a mixing
-// bridge and the ExternalMedia channel, point the session at UNICASTRTP_LOCAL_ADDRESS/PORT (or
-// open the chan_websocket link), bridge both channels, start the bot. Every step that created
+// One Asterisk call taken over by Parley: answer the caller, create the media leg (placed by the
+// call service: a media worker by default), a mixing bridge and the ExternalMedia channel, point
+// the leg at UNICASTRTP_LOCAL_ADDRESS/PORT (or connect its chan_websocket or AudioSocket link,
+// where the leg runs), bridge both channels, start the bot. Every step that created
 // something pushes its undo; a failure (or the caller leaving mid-setup) runs the undos in reverse,
 // so no bridge or channel is left behind. Teardown after a live call goes through the same list.
 import type { Logger } from 'pino';
-import { WebSocket } from 'ws';
 import type { Call } from '../../engine/call/call.js';
+import type { CallSlot } from '../../engine/call/call-cap.js';
 import type { CallService } from '../../engine/call/call-service.js';
 import type { MediaLeg } from '../../engine/call/media-leg.js';
-import type { MediaSession } from '../../engine/media/media-session.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriChannelJson, type AriClientLike } from './ari-api.js';
 import type { AsteriskConfig, ExternalMediaRtpFormat } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
-import type { AudioSocketConnection } from './audiosocket-connection.js';
-import { AudioSocketLink } from './audiosocket-link.js';
+import { ASTERISK_PCM_LEG, type AsteriskConnect } from './asterisk-pcm-leg.js';
 import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import { AriRequestError, SetupAbortedError } from './errors.js';
-import { MediaWebSocketLink, type MediaStart } from './media-websocket-link.js';
+import { bytesPastUuid, type AcceptedAudioSocket } from './audiosocket-server.js';
+import { CALL_QUERY_PARAM, type AcceptedUpgrade } from './media-websocket-listener.js';
 
 // Asterisk format -> Parley codec and the static payload type chan_rtp uses for it (RFC 3551
 // table 4; Asterisk maps slin to PT 10 first, and accepts 10 and 11 back).
@@ -37,12 +37,12 @@ export interface AsteriskCallContext {
   // Places the RTP leg (on a media worker by default) and owns the call once bridged.
   calls: CallService;
   logger: Logger;
-  // Connects a server-mode chan_websocket link (ws URL of Asterisk's HTTP server + /media/<id>).
+  // Server-mode chan_websocket: the URL the leg dials (Asterisk's HTTP server + /media/<id>).
   mediaWebSocketUrl: (connectionId: string) => string;
-  // Client mode: resolves with the socket Asterisk opened for channel `name`.
-  awaitClientSocket: (channelName: string, timeoutMs: number) => Promise<{ socket: WebSocket; start: MediaStart }>;
+  // Client mode: registers the call id Asterisk's upgrade request will carry.
+  expectMediaUpgrade: (callId: string) => { accepted: Promise<AcceptedUpgrade>; cancel: () => void };
   // AudioSocket: registers the UUID a connection will present, and where Asterisk connects to.
-  expectAudioSocket: (uuid: string) => { connection: Promise<AudioSocketConnection>; cancel: () => void };
+  expectAudioSocket: (uuid: string) => { accepted: Promise<AcceptedAudioSocket>; cancel: () => void };
   audioSocketPort: () => number;
   onFinished: (call: AsteriskCall) => void;
 }
@@ -51,7 +51,7 @@ export class AsteriskCall {
   readonly mediaChannelId: string;
   readonly bridgeId: string;
   call: Call | undefined;
-  link: MediaWebSocketLink | AudioSocketLink | undefined;
+  private leg: MediaLeg | undefined;
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
   private tornDown: Promise<void> | undefined;
@@ -66,6 +66,8 @@ export class AsteriskCall {
     readonly callId: string,
     readonly caller: AriChannelJson,
     private readonly ctx: AsteriskCallContext,
+    // The call's hold on the node's cap, taken at StasisStart; the leg's end frees it.
+    private readonly slot: CallSlot,
   ) {
     this.mediaChannelId = mediaChannelIdOf(callId);
     this.bridgeId = bridgeIdOf(callId);
@@ -78,9 +80,13 @@ export class AsteriskCall {
     this.call?.end('caller_hangup');
   }
 
-  // Our ExternalMedia channel left Stasis without us asking: the call has no media any more.
+  // Our ExternalMedia channel left Stasis without us asking: the call has no media any more. A
+  // media worker's death closes its sockets to Asterisk at once, so Asterisk may report the
+  // channel gone before this process hears of the death: the leg's worker is asked first, and a
+  // dead one has ended the call as media_worker_failed by the time the question fails.
   mediaChannelLeft(): void {
-    this.call?.end('media_channel_gone');
+    const call = this.call;
+    if (call) void call.leg.roundTrip().then(() => call.end('media_channel_gone'));
   }
 
   // StasisStart of our ExternalMedia channel (it may come before the REST answer that created it).
@@ -96,15 +102,15 @@ export class AsteriskCall {
     const { ari, config } = this.ctx;
     try {
       await this.request('answer', () => ari.channels.answer({ channelId: this.caller.id }));
-      const { leg, session } = await this.createLeg();
+      const leg = await this.createLeg();
       // Each undo is registered before its request: if the request times out after Asterisk did
       // it, the undo still runs (and a 404 from it means there was nothing to undo).
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
-      const audioSocket = this.expectAudioSocket();
-      const mediaChannel = await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
-      await this.connectMedia(leg, session, mediaChannel, audioSocket);
+      const connected = this.connectWhenAccepted(leg);
+      await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
+      await this.connectMedia(leg, connected);
       await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
       this.startCall(leg);
@@ -126,9 +132,10 @@ export class AsteriskCall {
   }
 
   private async runTeardown(reason: string): Promise<void> {
-    // chan_websocket still holds a few frames of the bot's last words: let them play first.
-    if (!this.callerGone) await this.link?.drain();
-    this.link?.close();
+    // The leg's close lets chan_websocket play the bot's last words (asterisk-pcm-leg.ts) before
+    // the ExternalMedia channel is hung up below.
+    await this.leg?.close(reason).catch(() => undefined);
+    this.slot.release();
     for (const entry of this.undo.reverse()) {
       try {
         await ariRequest(`undo:${entry.step}`, this.ctx.config.requestTimeoutMs, async () => entry.run());
@@ -161,27 +168,25 @@ export class AsteriskCall {
     return result;
   }
 
-  // RTP legs are placed by the call service (a media worker by default); chan_websocket and
-  // AudioSocket legs are PCM sessions of this process's engine, fed by the link (`session`).
-  private async createLeg(): Promise<{ leg: MediaLeg; session?: MediaSession }> {
+  // Placed by the call service (a media worker by default): an RTP leg on Parley's own socket, or
+  // a PCM leg whose chan_websocket or AudioSocket link connects once Asterisk made its channel.
+  private async createLeg(): Promise<MediaLeg> {
     const { calls, config, session: sessionOptions } = this.ctx;
     let leg: MediaLeg;
-    let session: MediaSession | undefined;
     if (config.transport !== 'rtp') {
-      // chan_websocket carries slin16; AudioSocket slin (8 kHz), which Asterisk 20 has too.
-      const legRateHz = config.transport === 'websocket' ? 16000 : 8000;
-      session = calls.inline.engine.createPcmSession(this.callId, { ...sessionOptions, legRateHz });
-      leg = calls.inlineLeg(session);
+      const params = { transport: config.transport, session: sessionOptions };
+      leg = await this.request('mediaSession', async () => (await calls.createLeg(this.callId, ASTERISK_PCM_LEG, params, this.slot)).leg);
     } else {
       const { codec, payloadType } = rtpFormats[config.format];
       // learnRemote off: outbound RTP goes to UNICASTRTP_LOCAL_ADDRESS/PORT only, never to
       // whoever sent the first packet. Strict source: inbound is taken from that address only
       // (chan_rtp sends from the socket it names), and from nobody before setRemote names it.
       const options = { ...sessionOptions, codec, payloadType, localHost: this.ctx.mediaHost, localPort: 0, learnRemote: false, strictSource: true };
-      leg = await this.request('mediaSession', () => calls.createRtpLeg(this.callId, options));
+      leg = await this.request('mediaSession', () => calls.createRtpLeg(this.callId, options, this.slot));
     }
+    this.leg = leg;
     this.undo.push({ step: 'mediaSession', run: () => void leg.close('teardown') });
-    return { leg, session };
+    return leg;
   }
 
   private externalMediaParams(localPort: number): Record<string, string> {
@@ -196,6 +201,8 @@ export class AsteriskCall {
         format: 'slin16',
         connection_type: config.websocket.connectionType,
         external_host: client ? config.websocket.clientName : 'INCOMING',
+        // chan_websocket's v() option: Asterisk adds the call id to the URI it dials.
+        ...(client ? { transport_data: `v(${CALL_QUERY_PARAM}=${this.callId})` } : {}),
       };
     }
     if (config.transport === 'audiosocket') {
@@ -211,17 +218,34 @@ export class AsteriskCall {
     };
   }
 
-  // Registered before `externalMedia`: Asterisk connects and sends the UUID while that request runs.
-  private expectAudioSocket(): Promise<AudioSocketConnection> | undefined {
-    if (this.ctx.config.transport !== 'audiosocket') return undefined;
-    const { connection, cancel } = this.ctx.expectAudioSocket(this.callId);
-    this.undo.push({ step: 'audioSocket', run: cancel });
+  // Registered before `externalMedia`: Asterisk connects (AudioSocket, chan_websocket client
+  // mode) while that request runs, and the socket goes to the leg as soon as it is accepted. Not
+  // after the request: chan_websocket dials synchronously, and with many calls at once Asterisk
+  // answers externalMedia only once the upgrade it is waiting for has been answered.
+  private connectWhenAccepted(leg: MediaLeg): Promise<void> | undefined {
+    const { config } = this.ctx;
+    const expected =
+      config.transport === 'audiosocket'
+        ? this.ctx.expectAudioSocket(this.callId)
+        : config.transport === 'websocket' && config.websocket.connectionType === 'client'
+          ? this.ctx.expectMediaUpgrade(this.callId)
+          : undefined;
+    if (!expected) return undefined;
+    this.undo.push({ step: 'mediaSocket', run: expected.cancel });
+    const connected = expected.accepted.then((accepted) => {
+      const how: AsteriskConnect =
+        'uuid' in accepted
+          ? { via: 'audiosocket', uuid: accepted.uuid, head: bytesPastUuid(accepted) }
+          : { via: 'upgrade', request: accepted.request, head: accepted.head, channelId: this.mediaChannelId };
+      // The socket goes to where the leg runs (a media worker); the link lives there from now on.
+      return leg.connectTransport(how, accepted.socket);
+    });
     // Setup may fail before anyone awaits it; the rejection is handled where it is awaited.
-    connection.catch(() => undefined);
-    return connection;
+    connected.catch(() => undefined);
+    return connected;
   }
 
-  private async connectMedia(leg: MediaLeg, session: MediaSession | undefined, mediaChannel: AriChannelJson, audioSocket: Promise<AudioSocketConnection> | undefined): Promise<void> {
+  private async connectMedia(leg: MediaLeg, connected: Promise<void> | undefined): Promise<void> {
     const { ari, config } = this.ctx;
     const variable = (name: string): Promise<string> =>
       this.request('getVariable', () => ari.channels.getChannelVar({ channelId: this.mediaChannelId, variable: name })).then((result) => result.value);
@@ -232,28 +256,13 @@ export class AsteriskCall {
       leg.setRemote(address, port);
       return;
     }
-    if (!session) throw new AriRequestError('connectMedia', 'a PCM link needs its session');
-    const onBroken = (reason: string): void => this.call?.end(reason);
-    if (audioSocket !== undefined) {
-      const connection = await audioSocket;
-      this.link = new AudioSocketLink(connection, session, this.logger, onBroken);
+    if (connected) {
+      await this.request('connectMedia', () => connected);
       return;
     }
-    if (config.websocket.connectionType === 'server') {
-      const connectionId = await variable('MEDIA_WEBSOCKET_CONNECTION_ID');
-      const socket = new WebSocket(this.ctx.mediaWebSocketUrl(connectionId), 'media', { handshakeTimeout: config.requestTimeoutMs });
-      this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
-      // The link listens before the socket opens: MEDIA_START can arrive with the upgrade.
-      this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('open', resolve);
-        socket.once('error', (error) => reject(new AriRequestError('mediaWebSocket', error.message)));
-      });
-      return;
-    }
-    const { socket, start } = await this.ctx.awaitClientSocket(mediaChannel.name, config.requestTimeoutMs);
-    this.undo.push({ step: 'mediaWebSocket', run: () => socket.terminate() });
-    this.link = new MediaWebSocketLink(socket, session, this.logger, onBroken, start);
+    // Server mode: the leg dials Asterisk from where it runs.
+    const url = this.ctx.mediaWebSocketUrl(await variable('MEDIA_WEBSOCKET_CONNECTION_ID'));
+    await this.request('connectMedia', () => leg.connectTransport({ via: 'dial', url, timeoutMs: config.requestTimeoutMs }));
   }
 
   private sendDtmfToCaller(digits: string): void {

@@ -1,7 +1,7 @@
-// One TCP connection Asterisk's chan_audiosocket opened to Parley: decodes its frames, insists on
-// the UUID first (res_audiosocket's ast_audiosocket_init sends it when the channel is called),
-// and hands everything after it to the call's link. Any breach of the format is refused: counted,
-// logged once (with the call id once known) and the connection destroyed; other calls go on.
+// One TCP connection Asterisk's chan_audiosocket opened to Parley, past its UUID (read by
+// audiosocket-server.ts in the control plane, which handed the socket to where the call's media
+// runs): decodes its frames and hands them to the call's link. Any breach of the format is
+// refused: counted, logged once with the call id, and the connection destroyed; other calls go on.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { countRefused } from '../../engine/metrics.js';
@@ -21,18 +21,24 @@ export interface AudioSocketSink {
 
 export class AudioSocketConnection {
   private readonly decoder = new AudioSocketDecoder();
-  private uuid: string | undefined;
   private sink: AudioSocketSink | undefined;
-  private logger: Logger;
   private finished = false;
 
+  // `head`: bytes the control plane read past the UUID message, decoded before the socket's own.
   constructor(
     readonly socket: Socket,
-    logger: Logger,
-    private readonly onUuid: (connection: AudioSocketConnection, uuid: string) => void,
+    private readonly uuid: string,
+    private readonly head: Uint8Array,
+    private readonly logger: Logger,
   ) {
-    this.logger = logger;
     socket.setNoDelay(true);
+  }
+
+  // The call's link takes the connection: reading starts here, so nothing is decoded before it
+  // has somewhere to go.
+  attach(sink: AudioSocketSink): void {
+    const { socket } = this;
+    this.sink = sink;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       if (this.decoder.bufferedBytes > 0) this.refuse('truncated', `${this.decoder.bufferedBytes} bytes of an unfinished frame at end of stream`);
@@ -43,16 +49,8 @@ export class AudioSocketConnection {
       this.finished = true;
       this.sink?.closed();
     });
-  }
-
-  get matchedUuid(): string | undefined {
-    return this.uuid;
-  }
-
-  // The call that owns this UUID takes the connection; its logger carries the call id.
-  attach(sink: AudioSocketSink, logger: Logger): void {
-    this.sink = sink;
-    this.logger = logger;
+    if (this.head.length > 0) this.onData(this.head);
+    socket.resume();
   }
 
   write(bytes: Uint8Array): void {
@@ -72,7 +70,7 @@ export class AudioSocketConnection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     if (this.finished) return;
     let frames: AudioSocketFrame[];
     try {
@@ -91,19 +89,10 @@ export class AudioSocketConnection {
     let filled = 0;
     for (const frame of frames) {
       if (this.finished) return;
-      if (this.uuid === undefined && frame.kind !== AudioSocketKind.uuid) {
-        this.refuse('audio_before_uuid', `kind 0x${frame.kind.toString(16)} before the UUID`);
-        return;
-      }
       switch (frame.kind) {
         case AudioSocketKind.uuid:
-          if (this.uuid !== undefined) {
-            this.refuse('bad_uuid', 'a second UUID message');
-            return;
-          }
-          this.uuid = frame.uuid;
-          this.onUuid(this, frame.uuid);
-          break;
+          this.refuse('bad_uuid', 'a second UUID message');
+          return;
         case AudioSocketKind.audio:
           pcmBytes!.set(frame.pcm, filled);
           filled += frame.pcm.length;

@@ -23,7 +23,7 @@ export const AudioSocketKind = {
 export type AudioSocketKindValue = (typeof AudioSocketKind)[keyof typeof AudioSocketKind];
 
 export const HEADER_BYTES = 3;
-const UUID_BYTES = 16;
+export const UUID_BYTES = 16;
 // Asterisk writes one frame per message: 20 ms (320 bytes) from a phone, rarely more than a few
 // ptimes. One second bounds what a connection may make Parley buffer.
 export const MAX_AUDIO_PAYLOAD_BYTES = 16_000;

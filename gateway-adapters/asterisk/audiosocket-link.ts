@@ -18,7 +18,7 @@ export class AudioSocketLink implements AudioSocketSink {
     private readonly logger: Logger,
     private readonly onBroken: (reason: string) => void,
   ) {
-    connection.attach(this, logger);
+    connection.attach(this);
   }
 
   audio(pcm: Int16Array): void {

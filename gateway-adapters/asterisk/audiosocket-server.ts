@@ -1,13 +1,16 @@
 // Parley's AudioSocket listener (ExternalMedia with encapsulation=audiosocket, transport=tcp):
 // Asterisk's chan_audiosocket connects out to external_host while `POST /channels/externalMedia`
 // runs and sends the UUID Parley passed as `data`. A call registers its UUID before that request;
-// a connection is matched to its call by that UUID, and refused (counted, logged, closed) when it
-// sends something else first, an unknown UUID, nothing within the timeout, or exceeds the limit.
+// this process reads each connection up to its UUID only, then hands the socket (and any bytes
+// read past the UUID) to the call, whose leg carries it where its media runs (a media worker).
+// Refused (counted, logged, closed): something else first, an unknown UUID, nothing within the
+// timeout, more connections than the limit.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { countRefused } from '../../engine/metrics.js';
-import { AudioSocketConnection } from './audiosocket-connection.js';
-import { AriProtocolError } from './errors.js';
+import { AudioSocketDecoder, AudioSocketKind, HEADER_BYTES, UUID_BYTES } from './audiosocket-frame.js';
+import { AudioSocketFrameError, type AudioSocketRefusal } from './errors.js';
+import { SocketWaiters } from './socket-waiters.js';
 
 export interface AudioSocketServerOptions {
   host: string;
@@ -18,13 +21,30 @@ export interface AudioSocketServerOptions {
   logger: Logger;
 }
 
+// A connection that presented its call's UUID; `head`: what was read past the UUID message.
+export interface AcceptedAudioSocket {
+  socket: Socket;
+  uuid: string;
+  head: Uint8Array;
+}
+
+// The bytes past the UUID, including any read into the paused socket's buffer since: call in the
+// same turn as the socket is handed over, which takes only the descriptor (the kernel's unread
+// bytes go with it, this process's buffer does not).
+export function bytesPastUuid(accepted: AcceptedAudioSocket): Uint8Array {
+  const parts: Uint8Array[] = [accepted.head];
+  for (let chunk: Buffer | null = accepted.socket.read() as Buffer | null; chunk !== null; chunk = accepted.socket.read() as Buffer | null) parts.push(chunk);
+  return parts.length === 1 ? accepted.head : new Uint8Array(Buffer.concat(parts));
+}
+
 export class AudioSocketServer {
   private readonly server: Server;
   private readonly open = new Set<Socket>();
-  private readonly waiters = new Map<string, (connection: AudioSocketConnection) => void>();
+  private readonly waiters: SocketWaiters<AcceptedAudioSocket>;
 
   constructor(private readonly options: AudioSocketServerOptions) {
     this.server = createServer((socket) => this.accept(socket));
+    this.waiters = new SocketWaiters('AudioSocket connection', options.timeoutMs);
   }
 
   async listen(): Promise<void> {
@@ -43,23 +63,8 @@ export class AudioSocketServer {
   }
 
   // Resolves with the connection that presents `uuid`. Call before asking Asterisk to connect.
-  expect(uuid: string): { connection: Promise<AudioSocketConnection>; cancel: () => void } {
-    let timer: NodeJS.Timeout | undefined;
-    const cancel = (): void => {
-      clearTimeout(timer);
-      this.waiters.delete(uuid);
-    };
-    const connection = new Promise<AudioSocketConnection>((resolve, reject) => {
-      timer = setTimeout(() => {
-        this.waiters.delete(uuid);
-        reject(new AriProtocolError(`Asterisk did not open the AudioSocket connection ${uuid} within ${this.options.timeoutMs} ms`));
-      }, this.options.timeoutMs);
-      this.waiters.set(uuid, (accepted) => {
-        clearTimeout(timer);
-        resolve(accepted);
-      });
-    });
-    return { connection, cancel };
+  expect(uuid: string): { accepted: Promise<AcceptedAudioSocket>; cancel: () => void } {
+    return this.waiters.expect(uuid);
   }
 
   async close(): Promise<void> {
@@ -68,27 +73,62 @@ export class AudioSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const logger = this.options.logger;
-    if (this.open.size >= this.options.maxConnections) {
+    const { logger, timeoutMs, maxConnections } = this.options;
+    if (this.open.size >= maxConnections) {
       countRefused('audiosocket', 'too_many_connections');
-      logger.warn({ remote: socket.remoteAddress, limit: this.options.maxConnections }, 'refusing an AudioSocket connection over the limit');
+      logger.warn({ remote: socket.remoteAddress, limit: maxConnections }, 'refusing an AudioSocket connection over the limit');
       socket.destroy();
       return;
     }
     this.open.add(socket);
-    const connection = new AudioSocketConnection(socket, logger, (matched, uuid) => {
-      clearTimeout(uuidTimer);
-      const waiter = this.waiters.get(uuid);
-      if (waiter === undefined) {
-        matched.refuse('unknown_uuid', 'no call expects this UUID');
+    const decoder = new AudioSocketDecoder();
+    const read: Buffer[] = [];
+    let done = false;
+    const refuse = (reason: AudioSocketRefusal, detail: string, uuid?: string): void => {
+      if (done) return;
+      done = true;
+      countRefused('audiosocket', reason);
+      logger.warn({ reason, uuid, detail }, 'refusing an AudioSocket connection');
+      socket.destroy();
+    };
+    const timer = setTimeout(() => refuse('no_uuid', `no UUID within ${timeoutMs} ms`), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      if (done) return;
+      read.push(chunk);
+      let first;
+      try {
+        first = decoder.push(chunk)[0];
+      } catch (error) {
+        // Nothing thrown from a socket handler may reach the process: anything else is refused too.
+        refuse(error instanceof AudioSocketFrameError ? error.reason : 'decode_failed', error instanceof Error ? error.message : String(error));
         return;
       }
-      this.waiters.delete(uuid);
-      waiter(matched);
-    });
-    const uuidTimer = setTimeout(() => connection.refuse('no_uuid', `no UUID within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
+      if (first === undefined) return;
+      if (first.kind !== AudioSocketKind.uuid) {
+        refuse('audio_before_uuid', `kind 0x${first.kind.toString(16)} before the UUID`);
+        return;
+      }
+      done = true;
+      clearTimeout(timer);
+      // Nothing more is read here: the rest of the stream belongs to where the call's media runs.
+      socket.pause();
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      const head = new Uint8Array(Buffer.concat(read).subarray(HEADER_BYTES + UUID_BYTES));
+      if (!this.waiters.deliver(first.uuid, { socket, uuid: first.uuid, head })) {
+        done = false;
+        refuse('unknown_uuid', 'no call expects this UUID', first.uuid);
+      }
+    };
+    const onEnd = (): void => {
+      if (decoder.bufferedBytes > 0) refuse('truncated', `${decoder.bufferedBytes} bytes of an unfinished frame at end of stream`);
+      else socket.end();
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', (error) => logger.warn({ err: error }, 'AudioSocket connection error'));
     socket.on('close', () => {
-      clearTimeout(uuidTimer);
+      clearTimeout(timer);
       this.open.delete(socket);
     });
   }

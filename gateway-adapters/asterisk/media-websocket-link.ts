@@ -30,6 +30,8 @@ export const DRAIN_TIMEOUT_MS = 500;
 export interface MediaStart {
   connectionId: string;
   channel: string;
+  // The channel's unique id (Asterisk 22 sends it; the ARI channelId Parley chose).
+  channelId?: string;
   format: string;
   optimalFrameSize: number;
   // The control messages are JSON (control_message_format = json).
@@ -65,7 +67,7 @@ export function mediaStartOf({ fields, json }: ControlMessage): MediaStart {
   if (!fields.connection_id || !fields.channel || !fields.format || !Number.isInteger(optimalFrameSize) || optimalFrameSize <= 0) {
     throw new MediaWebSocketError(`MEDIA_START without connection_id/channel/format/optimal_frame_size`);
   }
-  return { connectionId: fields.connection_id, channel: fields.channel, format: fields.format, optimalFrameSize, json };
+  return { connectionId: fields.connection_id, channel: fields.channel, channelId: fields.channel_id, format: fields.format, optimalFrameSize, json };
 }
 
 export class MediaWebSocketLink {
@@ -84,10 +86,10 @@ export class MediaWebSocketLink {
     private readonly session: MediaSession,
     private readonly logger: Logger,
     private readonly onBroken: (reason: string) => void,
-    // Client mode: the adapter already read MEDIA_START to know which call the socket is for.
-    start?: MediaStart,
+    // Client mode: the channel id MEDIA_START must carry (the socket was matched to its call by the
+    // call id Asterisk put in the URI, which chan_websocket sets on a shared client object).
+    private readonly expectChannelId?: string,
   ) {
-    this.started = start;
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('close', () => {
@@ -177,6 +179,13 @@ export class MediaWebSocketLink {
         if (start.format !== 'slin16') {
           this.onBroken('media_websocket_format');
           throw new MediaWebSocketError(`chan_websocket started with format ${start.format}, not slin16`);
+        }
+        // Asterisk 22's MEDIA_START carries channel_id (the id Parley gave the channel); an older
+        // one that sends none is taken on the URI's word.
+        if (this.expectChannelId !== undefined && start.channelId !== undefined && start.channelId !== this.expectChannelId) {
+          asteriskMetrics.wsMedia.inc({ kind: 'channel_mismatch' });
+          this.onBroken('media_websocket_mismatch');
+          throw new MediaWebSocketError(`chan_websocket started for ${start.channelId}, not this call's ${this.expectChannelId}`);
         }
         this.started = start;
         this.logger.info({ connectionId: start.connectionId, channel: start.channel }, 'chan_websocket media started');

@@ -7,6 +7,8 @@ export class SipRejection extends ParleyError {
     readonly status: number,
     readonly reason: string,
     readonly extraHeaders: Array<[string, string]> = [],
+    // Already counted and logged where it was decided (the call service's node-wide cap).
+    readonly countedElsewhere = false,
   ) {
     super('ERR_PARLEY_SIP_REJECTED', `${status} ${reason}`);
   }

@@ -11,6 +11,7 @@ import type { CallService } from '../../engine/call/call-service.js';
 import type { MediaLeg } from '../../engine/call/media-leg.js';
 import { callLogger } from '../../engine/logger.js';
 import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
+import { CallCapError, type CallSlot } from '../../engine/call/call-cap.js';
 import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media-session-options.js';
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
@@ -264,12 +265,16 @@ export class SipEndpoint {
   }
 
   private reject(request: SipRequest, peer: SipPeer, rejection: SipRejection, key?: string): void {
-    countRefused('sip', `rejected_${rejection.status}`);
-    this.logOnce(`${rejection.status}`, { status: rejection.status, reason: rejection.reason, source: peer.address, method: request.method.slice(0, 32) }, 'refusing SIP request (further ones with this status only counted)');
+    if (!rejection.countedElsewhere) this.countRejection(request, peer, rejection);
     const datagram = responseTo(request, rejection.status, rejection.reason, { toTag: newTag(), headers: rejection.extraHeaders });
     if (request.method === 'INVITE' && key) this.sendInviteFinal(key, peer, datagram);
     else if (key) this.sendNonInviteFinal(key, peer, datagram);
     else this.send(datagram, peer);
+  }
+
+  private countRejection(request: SipRequest, peer: SipPeer, rejection: SipRejection): void {
+    countRefused('sip', `rejected_${rejection.status}`);
+    this.logOnce(`${rejection.status}`, { status: rejection.status, reason: rejection.reason, source: peer.address, method: request.method.slice(0, 32) }, 'refusing SIP request (further ones with this status only counted)');
   }
 
   private onRequest(request: SipRequest, peer: SipPeer): void {
@@ -367,6 +372,7 @@ export class SipEndpoint {
     const correlation = h.get(CORRELATION_HEADER);
     if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
     const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
+    const slot = this.admit();
 
     const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
     dialog.negotiation = negotiation;
@@ -374,16 +380,26 @@ export class SipEndpoint {
     const transaction: ServerTransaction = { last: responseTo(request, 100, 'Trying'), peer, dialog };
     this.transactions.set(key, transaction);
     this.send(transaction.last, peer);
-    void this.offerMedia(dialog, transaction, key);
+    void this.offerMedia(dialog, transaction, key, slot);
+  }
+
+  // The node-wide cap (the call service counted and logged the refusal): 503 with Retry-After.
+  private admit(): CallSlot {
+    try {
+      return this.deps.calls.admit('sip');
+    } catch (error) {
+      if (!(error instanceof CallCapError)) throw error;
+      throw new SipRejection(503, 'Service Unavailable', [['Retry-After', String(error.retryAfterSeconds)]], true);
+    }
   }
 
   // The call service places the RTP leg (on a media worker by default): only then is there a
   // port to answer with. A CANCEL meanwhile has already answered 487; the leg is let go.
-  private async offerMedia(dialog: SipDialog, transaction: ServerTransaction, key: string): Promise<void> {
+  private async offerMedia(dialog: SipDialog, transaction: ServerTransaction, key: string, slot: CallSlot): Promise<void> {
     const negotiation = dialog.negotiation!;
     let leg: MediaLeg;
     try {
-      leg = await this.deps.calls.createRtpLeg(dialog.callId, this.rtpOptions(negotiation.audio));
+      leg = await this.deps.calls.createRtpLeg(dialog.callId, this.rtpOptions(negotiation.audio), slot);
     } catch (error) {
       // negotiate() hands over only values the session accepts; what is left is ours (no free
       // port, native failure, no worker): answered 500, logged with the call id, the endpoint

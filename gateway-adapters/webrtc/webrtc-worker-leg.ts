@@ -2,7 +2,7 @@
 // and the media session it feeds live in the worker with the call's bot; only the SDP offer and
 // answer cross the worker's channel.
 import { z } from 'zod';
-import type { LegFactory } from '../../engine/workers/media-worker-process.js';
+import type { LegFactory } from '../../engine/call/leg-kind.js';
 import { WebRtcEdge } from './webrtc-edge.js';
 
 export const WEBRTC_LEG = 'webrtc';

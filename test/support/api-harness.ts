@@ -48,6 +48,8 @@ export interface HarnessOptions {
   grant?: Partial<GrantConfig>;
   limits?: Partial<CallLimitsConfig>;
   callLimits?: CallLimits;
+  // The node-wide cap on concurrent calls (the call service's default when absent).
+  maxCalls?: number;
   records?: SessionRecords;
   http?: HttpServer;
   tokenSecret?: string;
@@ -70,12 +72,19 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const drain = new Drain();
   const logger = pino({ level: 'silent' });
   const engine = new MediaEngine({ logger });
-  const service = new CallService({ engine, startBot: options.startBot, maxCallMs: grantConfig.maxCallSeconds * 1000, logger });
+  const service = new CallService({ engine, startBot: options.startBot, maxCallMs: grantConfig.maxCallSeconds * 1000, maxCalls: options.maxCalls, logger });
   const { calls } = service;
   const gateway: BrowserGateway = {
     connect: async (...args) => {
-      const leg = await options.gateway.connect(...args);
-      return leg.media instanceof MediaSession ? ({ ...leg, media: service.inlineLeg(leg.media) } as BrowserCallLeg) : (leg as BrowserCallLeg);
+      // As the node's embedded gateway: a slot under the node's cap before any media is made.
+      const slot = service.admit('webrtc');
+      const leg = await options.gateway.connect(...args).catch((error: unknown) => {
+        slot.release();
+        throw error;
+      });
+      if (leg.media instanceof MediaSession) return { ...leg, media: service.inlineLeg(leg.media, slot) } as BrowserCallLeg;
+      slot.release();
+      return leg as BrowserCallLeg;
     },
   };
   const diagnostics = new DiagnosticsLog(logger);

@@ -1,4 +1,6 @@
-// 50 SIP calls at once through the real Asterisk into Parley (RTP ulaw, then chan_websocket): each caller sends its own
+// 50 SIP calls at once through the real Asterisk into Parley (RTP ulaw, then chan_websocket in
+// server and in client mode, where each call's socket is matched by the call id Asterisk puts in
+// the URI of a shared websocket_client entry): each caller sends its own
 // tone and each bot answers with its own, so any crossing or loss shows; no call may fail its
 // setup (the ExternalMedia/StasisStart race of 422 "Channel not in Stasis application" hung up
 // 2 in 20 under load), and all of them tear down to nothing.
@@ -27,9 +29,15 @@ function dominantTone(signal: Int16Array, rateHz: number): { index: number; marg
 describe('real Asterisk: many calls at once', () => {
   const env = realAsteriskPerFile();
 
-  it.each(['rtp', 'websocket'] as const)(`%s: ${CALLS} concurrent calls, every one set up, audio both ways on each, no crossing, nothing left`, async (transport) => {
+  const configs = {
+    rtp: () => ({ transport: 'rtp' as const }),
+    websocket: () => ({ transport: 'websocket' as const }),
+    'websocket client mode': () => ({ transport: 'websocket' as const, websocket: { connectionType: 'client' as const, clientName: 'parley-media', listenPort: env.mediaWebSocketPort } }),
+  };
+
+  it.each(Object.keys(configs) as Array<keyof typeof configs>)(`%s: ${CALLS} concurrent calls, every one set up, audio both ways on each, no crossing, nothing left`, async (name) => {
     const failuresBefore = await setupFailures();
-    const parley = await env.parley({ config: { transport }, botSaysFor: (index) => sine(16000 * 6, 16000, toneHz(index), 8000) });
+    const parley = await env.parley({ config: configs[name](), botSaysFor: (index) => sine(16000 * 6, 16000, toneHz(index), 8000) });
     const callers = await Promise.all(Array.from({ length: CALLS }, () => env.dial()));
     await until(() => parley.bots.bots.length === CALLS, `${CALLS} bots started`, 30_000);
     const sending = callers.map((caller, index) => caller.say(sine(8000 * 4, 8000, toneHz(index), 8000)));

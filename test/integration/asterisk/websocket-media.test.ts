@@ -17,7 +17,7 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     expect([...harness.ari.wsEndpoints.values()][0]!.oversizeMessages).toBe(0);
   });
 
-  it('accepts Asterisk’s connection (client mode), matched to the call by MEDIA_START', async () => {
+  it('accepts Asterisk’s connection (client mode), matched to the call by the call id Asterisk puts in the URI (v() option)', async () => {
     const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
     harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
     const result = await twoWayCall(harness, 16000);

@@ -20,8 +20,8 @@ describe('media workers: refused control requests', () => {
     cleanups.push(() => pool.stop());
     const pid = pool.pidOf(0);
     const options = { codec: 'PCMU', localHost: '127.0.0.1', bargeIn: false, learnRemote: false, strictSource: true };
-    const broken = await pool.createRtpLeg('call-broken', options);
-    const other = await pool.createRtpLeg('call-other', options);
+    const broken = await (await pool.createLeg('call-broken', 'rtp', options)).leg;
+    const other = await (await pool.createLeg('call-other', 'rtp', options)).leg;
     const ended = once(broken, 'ended');
     broken.setRemote('not an address', 5000);
     expect(await ended).toEqual(['media_control_failed']);

@@ -93,7 +93,7 @@ describe('media workers: crash isolation', () => {
     cleanups.push(() => pool.stop());
     const engine = new MediaEngine({ logger });
     cleanups.push(() => engine.stop());
-    const service = new CallService({ engine, startBot: () => ({ stop: () => undefined }), rtpHost: pool, maxCallMs: 120_000, logger });
+    const service = new CallService({ engine, startBot: () => ({ stop: () => undefined }), host: pool, maxCallMs: 120_000, logger });
     // Echo cancellation off: each call's bot sends the caller's own steady tone back, which is
     // exactly what an echo is; the canceller would take the tone for the bot's echo.
     const endpoint = await SipEndpoint.start({ port: 0 }, { calls: service, logger, media: { host: '127.0.0.1', session: { bargeIn: false, echoCancellation: false } } });

@@ -483,7 +483,7 @@ export class AriDouble {
       if (clientUrl) {
         // Asterisk dials out while originating; the app sees MEDIA_START possibly before the
         // REST answer.
-        const socket = new WebSocket(clientUrl, 'media');
+        const socket = new WebSocket(withUriParams(clientUrl, query.transport_data), 'media');
         socket.once('open', () => {
           endpoint.attach(socket);
           this.maybeStartMedia(channel.name);
@@ -495,4 +495,12 @@ export class AriDouble {
     }
     throw new HttpError(501, 'The encapsulation and/or transport is not supported');
   }
+}
+
+// chan_websocket's v(k=v,...) dial option (ExternalMedia's transport_data): added to the URI's
+// query, commas turned into ampersands (channels/chan_websocket.c, res_websocket_client.c).
+function withUriParams(url: string, transportData: string | undefined): string {
+  const params = /v\(([^)]*)\)/.exec(transportData ?? '')?.[1];
+  if (!params) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${params.replaceAll(',', '&')}`;
 }

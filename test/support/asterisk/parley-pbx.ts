@@ -35,6 +35,8 @@ export interface ParleyPbxOptions {
   // The bot hangs up once what it said has been sent (as a bot's `hangup` after its last words).
   botHangsUp?: boolean;
   maxCallMs?: number;
+  // The node-wide cap on concurrent calls (the call service's default when absent).
+  maxCalls?: number;
   session?: SessionOptions;
   // Resolve start() only after the first reconcile (tests that count reconciles want this).
   awaitFirstReconcile?: boolean;
@@ -64,6 +66,7 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
       engine: media,
       calls,
       maxCallMs: options.maxCallMs ?? 60_000,
+      maxCalls: options.maxCalls,
       logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
       startBot: (media, info) => {
       const bot = bots.starter(media, info);

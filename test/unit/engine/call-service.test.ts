@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { BotSession, CallInfo } from '../../../engine/call/call.js';
+import { CallCapError } from '../../../engine/call/call-cap.js';
 import { CallService } from '../../../engine/call/call-service.js';
 import type { MediaLeg, MediaLegEvents } from '../../../engine/call/media-leg.js';
 import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
@@ -25,6 +26,12 @@ class ScriptedLeg extends EventEmitter<MediaLegEvents> implements MediaLeg {
   setSrtp(): void {}
   changeCodec(): Promise<boolean> {
     return Promise.resolve(false);
+  }
+  connectTransport(): Promise<void> {
+    return Promise.resolve();
+  }
+  roundTrip(): Promise<void> {
+    return Promise.resolve();
   }
   receiveDtmf(): void {}
   sendDtmfThrough(): void {}
@@ -91,5 +98,28 @@ describe('call service', () => {
     expect(leg.closes).toEqual(['caller_cancel']);
     await vi.waitFor(() => expect(endLines()).toHaveLength(1));
     expect(endLines()[0]!.durationMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('holds a cap slot from admission to the leg\'s end, and frees it when the leg cannot be made', async () => {
+    const logger = pino({ level: 'silent' });
+    const legs: ScriptedLeg[] = [];
+    let failNext = false;
+    const host = {
+      createLeg: () => {
+        if (failNext) return Promise.reject(new Error('no free port'));
+        const leg = new ScriptedLeg();
+        legs.push(leg);
+        return Promise.resolve({ leg, result: {} });
+      },
+    };
+    const calls = new CallService({ engine: new MediaEngine({ logger }), startBot: vi.fn(), host, maxCallMs: 60_000, maxCalls: 1, logger });
+    await calls.createRtpLeg('call-1', {}, calls.admit('sip'));
+    expect(() => calls.admit('asterisk')).toThrow(CallCapError);
+    legs[0]!.end('caller_hangup');
+    failNext = true;
+    await expect(calls.createRtpLeg('call-2', {}, calls.admit('sip'))).rejects.toThrow('no free port');
+    failNext = false;
+    await calls.createRtpLeg('call-3', {}, calls.admit('webrtc'));
+    expect(() => calls.admit('sip')).toThrow(CallCapError);
   });
 });

@@ -4,9 +4,9 @@ import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../../../../engine/metrics.js';
-import type { AudioSocketConnection, AudioSocketSink } from '../../../../gateway-adapters/asterisk/audiosocket-connection.js';
+import { AudioSocketConnection, type AudioSocketSink } from '../../../../gateway-adapters/asterisk/audiosocket-connection.js';
 import { AudioSocketKind, HANGUP_FRAME, encodeAudio, encodeFrame } from '../../../../gateway-adapters/asterisk/audiosocket-frame.js';
-import { AudioSocketServer } from '../../../../gateway-adapters/asterisk/audiosocket-server.js';
+import { AudioSocketServer, bytesPastUuid } from '../../../../gateway-adapters/asterisk/audiosocket-server.js';
 
 const logger = pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' });
 
@@ -69,9 +69,12 @@ async function matchedCall(listener: AudioSocketServer, uuid: string): Promise<{
   const expected = listener.expect(uuid);
   const socket = await dial(listener);
   socket.write(uuidMessage(uuid));
-  const connection = await expected.connection;
+  // As the call's leg does where its media runs: the socket handed over, read past the UUID.
+  const accepted = await expected.accepted;
+  expect(accepted.uuid).toBe(uuid);
+  const connection = new AudioSocketConnection(accepted.socket, accepted.uuid, accepted.head, logger);
   const sink = new RecordingSink();
-  connection.attach(sink, logger);
+  connection.attach(sink);
   return { socket, connection, sink };
 }
 
@@ -100,7 +103,9 @@ describe('AudioSocket server', () => {
     const live = await matchedCall(listener, '0b0e3c5a-aaaa-4222-8333-944455556666');
     const known = '0b0e3c5a-bbbb-4222-8333-944455556666';
     const twice = '0b0e3c5a-dddd-4222-8333-944455556666';
-    for (const uuid of [known, twice]) listener.expect(uuid).connection.catch(() => undefined);
+    listener.expect(known).accepted.catch(() => undefined);
+    // A second UUID is refused by the connection the call's leg makes of the socket.
+    void listener.expect(twice).accepted.then((accepted) => new AudioSocketConnection(accepted.socket, accepted.uuid, accepted.head, logger).attach(new RecordingSink()));
     const cases: Array<{ reason: string; send: Buffer }> = [
       { reason: 'unknown_type', send: Buffer.concat([uuidMessage(known), Buffer.from([0x07, 0, 0])]) },
       { reason: 'oversize', send: Buffer.from([0x10, 0xff, 0xff, 1, 2, 3]) },
@@ -144,11 +149,27 @@ describe('AudioSocket server', () => {
 
   it('writes what the link sends, and times a call out when Asterisk never connects', async () => {
     const listener = await startServer({ timeoutMs: 200 });
-    await expect(listener.expect('0b0e3c5a-eeee-4222-8333-944455556666').connection).rejects.toThrow(/did not open/);
+    await expect(listener.expect('0b0e3c5a-eeee-4222-8333-944455556666').accepted).rejects.toThrow(/did not open/);
     const { socket, connection } = await matchedCall(listener, '0b0e3c5a-ffff-4222-8333-944455556666');
     const received = closedBy(socket);
     connection.write(HANGUP_FRAME);
     connection.close();
     expect([...(await received)]).toEqual([0, 0, 0]);
+  });
+
+  it('hands over the bytes read past the UUID, also those that arrived in the paused socket since', async () => {
+    const listener = await startServer();
+    const uuid = '0b0e3c5a-abab-4222-8333-944455556666';
+    const expected = listener.expect(uuid);
+    const socket = await dial(listener);
+    const early = encodeAudio(Buffer.alloc(320, 3));
+    socket.write(Buffer.concat([uuidMessage(uuid), early]));
+    const accepted = await expected.accepted;
+    const late = encodeAudio(Buffer.alloc(320, 5));
+    socket.write(late);
+    // Read by this process while paused: a handover of the descriptor alone would lose it.
+    await expect.poll(() => accepted.socket.readableLength).toBe(late.length);
+    expect(Buffer.from(bytesPastUuid(accepted))).toEqual(Buffer.concat([early, late]));
+    socket.destroy();
   });
 });
