@@ -12,7 +12,9 @@ BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_h
       bot_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
       capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
       echo_(frame_ms, bot_rate_hz, capture_rate_hz),
-      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(kMaxEchoDelayMs / frame_ms), 1, kMaxEchoDelayMs / 10)) {}
+      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(kMaxEchoDelayMs / frame_ms), 1, kMaxEchoDelayMs / 10)),
+      reach_frames_(EchoMatcher::kMaxEchoDelayMs / frame_ms),
+      frames_since_sent_(reach_frames_) {}
 
 namespace {
 
@@ -26,35 +28,25 @@ float EnergyPerSample(const int16_t* frame, size_t samples) {
 
 }  // namespace
 
-void BargeInDetector::EndRun() {
-  run_frames_ = 0;
-  run_speech_frames_ = 0;
-  run_silent_streak_ = 0;
-  fired_ = false;
-}
-
-bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel) {
-  sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
-  sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
-  // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
-  // 500 ms late) after a short pause between sentences, and must be recognised as echo when the
-  // next sentence starts.
-  if (echo_guard_) {
-    echo_.PushSent(bot_frame, bot_samples_);
-    echo_.PushCaller(capture, capture_samples_);
-  }
-  const bool voiced = speech && snr_db >= kMinSnrDb;
-  if (bot_frame == nullptr) {
-    // The caller's own turn: learn their speech level.
-    if (voiced) {
-      const float level_db = 10.0f * std::log10(EnergyPerSample(capture, capture_samples_) + 1.0f);
-      caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
-      ++caller_level_frames_;
-    }
-    EndRun();
+bool BargeInDetector::Run::Frame(bool counts, int frame_ms, int min_speech_ms) {
+  if (frames == 0 && !counts) return false;
+  ++frames;
+  if (counts) {
+    ++speech_frames;
+    silent_streak = 0;
+  } else if (++silent_streak * frame_ms >= kRunGapMs) {
+    *this = Run{};  // the caller stopped: a later turn may interrupt again
     return false;
   }
+  // The run spans min_speech_ms from its first speech frame to this one, which is speech too,
+  // and is mostly speech: a pause between two syllables does not push the decision back, a click
+  // or a cough ends too soon (its trailing silence never completes a run).
+  if (fired || !counts || frames * frame_ms < min_speech_ms || speech_frames * 4 < frames * 3) return false;
+  fired = true;
+  return true;
+}
 
+bool BargeInDetector::Counts(const int16_t* capture, bool voiced, bool geigel) {
   bool counts = voiced;
   if (counts && (geigel || caller_level_frames_ >= kCallerLevelMinFrames)) {
     const float energy = EnergyPerSample(capture, capture_samples_);
@@ -70,21 +62,37 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
       counts = false;
     }
   }
-  if (run_frames_ == 0 && !counts) return false;
-  ++run_frames_;
-  if (counts) {
-    ++run_speech_frames_;
-    run_silent_streak_ = 0;
-  } else if (++run_silent_streak_ * frame_ms_ >= kRunGapMs) {
-    EndRun();  // the caller stopped: a later turn may interrupt again
-    return false;
+  return counts;
+}
+
+bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel) {
+  sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
+  sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
+  // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
+  // 500 ms late) after a short pause between sentences, and must be recognised as echo when the
+  // next sentence starts.
+  if (echo_guard_) {
+    echo_.PushSent(bot_frame, bot_samples_);
+    echo_.PushCaller(capture, capture_samples_);
   }
-  // The run spans min_speech_ms from its first speech frame to this one, which is speech too,
-  // and is mostly speech: a pause between two syllables does not push the decision back, a click
-  // or a cough ends too soon (its trailing silence never completes a run).
-  if (fired_ || !counts || run_frames_ * frame_ms_ < min_speech_ms_ || run_speech_frames_ * 4 < run_frames_ * 3) return false;
-  fired_ = true;
-  return true;
+  frames_since_sent_ = bot_frame != nullptr ? 0 : std::min(frames_since_sent_ + 1, reach_frames_);
+  const bool voiced = speech && snr_db >= kMinSnrDb;
+  if (bot_frame == nullptr) {
+    // The caller's own turn: learn their speech level.
+    if (voiced) {
+      const float level_db = 10.0f * std::log10(EnergyPerSample(capture, capture_samples_) + 1.0f);
+      caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
+      ++caller_level_frames_;
+    }
+    barge_in_run_ = Run{};
+    if (!echo_in_reach()) {
+      onset_run_ = Run{};
+      return false;
+    }
+  }
+  const bool counts = Counts(capture, voiced, geigel);
+  onset_run_.Frame(counts, frame_ms_, min_speech_ms_);
+  return bot_frame != nullptr && barge_in_run_.Frame(counts, frame_ms_, min_speech_ms_);
 }
 
 }  // namespace parley

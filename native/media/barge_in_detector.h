@@ -8,8 +8,9 @@
 // sent; a match >= kEchoCorrelation is echo and the frame does not count. Real speech over the
 // echo (double talk) breaks the match and counts. Measured in bench/vad (echo-guard.bench.ts):
 // 0.6 still discounted real interruptions over a loud echo, 0.8 let echo through a 4-path room
-// response. The correlation runs only on frames the VAD calls speech while the bot plays, so it
-// costs nothing in plain turns.
+// response. The correlation runs only on frames the VAD calls speech while the bot plays or its
+// echo can still come back (EchoMatcher::kMaxEchoDelayMs after), so it costs nothing in plain
+// turns.
 #pragma once
 
 #include <cstddef>
@@ -63,9 +64,26 @@ class BargeInDetector {
   // `geigel`: apply the Geigel test (on while echo cancellation runs).
   bool Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel = false);
   int echo_frames() const { return echo_frames_; }
+  // Whether the bot's audio can still be coming back: it plays, or stopped less than
+  // EchoMatcher::kMaxEchoDelayMs ago (the echo of its last words arrives that late).
+  bool echo_in_reach() const { return frames_since_sent_ < reach_frames_; }
+  // Whether, while echo_in_reach(), the caller has talked as barge-in requires (the same run of
+  // frames that passed every test above). The session reports the caller's speech onset only then
+  // (docs/bot-protocol.md): the VAD alone takes the echo for the caller.
+  bool caller_speaking() const { return onset_run_.fired; }
 
  private:
-  void EndRun();
+  // A run of frames that count as the caller's speech (with gaps shorter than kRunGapMs), fired
+  // once it has lasted min_speech_ms and is mostly speech.
+  struct Run {
+    int frames = 0;
+    int speech_frames = 0;
+    int silent_streak = 0;
+    bool fired = false;
+    // True in the frame the run fires.
+    bool Frame(bool counts, int frame_ms, int min_speech_ms);
+  };
+  bool Counts(const int16_t* capture, bool voiced, bool geigel);
 
   int min_speech_ms_;
   bool echo_guard_;
@@ -79,10 +97,12 @@ class BargeInDetector {
   size_t sent_energy_head_ = 0;
   float caller_level_db_ = 0.0f;  // mean speech frame level in the caller's own turns, dB
   int caller_level_frames_ = 0;
-  int run_frames_ = 0;
-  int run_speech_frames_ = 0;
-  int run_silent_streak_ = 0;
-  bool fired_ = false;
+  // barge_in_run_ while the bot plays (a barge-in interrupts the audio playing), onset_run_ while
+  // its echo can come back.
+  Run barge_in_run_;
+  Run onset_run_;
+  int reach_frames_;
+  int frames_since_sent_;
   int echo_frames_ = 0;
 };
 

@@ -71,15 +71,23 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const bool speech = vad_->Process(speech_frame, vad_->frame_samples());
   const bool was_speaking = speaking_;
   if (speech) ++stats_.speech_frames;
-  if (speech != speaking_) {
-    speaking_ = speech;
-    events.Add(id_, speech ? SessionEventType::kSpeechStarted : SessionEventType::kSpeechStopped);
-  }
-
+  speaking_ = speech;
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
-  if (options_.barge_in_enabled &&
-      barge_in_->Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(), bot_playing_ ? bot_frame_.data() : nullptr,
-                        leg_->rates().echo_cancelling())) {
+  // The detector runs with barge-in off too: it also tells the caller's speech from the bot's echo.
+  const bool barge_in = barge_in_->Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(),
+                                           bot_playing_ ? bot_frame_.data() : nullptr, leg_->rates().echo_cancelling()) &&
+                        options_.barge_in_enabled;
+  // While the bot's audio can come back as echo, the VAD's onset is the caller's only once the
+  // barge-in tests agree (docs/bot-protocol.md); an onset the echo explains is never reported.
+  // Out of reach, an onset is reported on a frame the VAD itself calls speech (as it always
+  // starts), not on the hangover after the echo's last words.
+  const bool onset = barge_in_->echo_in_reach() ? barge_in_->caller_speaking() : vad_->last_raw();
+  const bool report = speaking_ && (reported_speaking_ || onset);
+  if (report != reported_speaking_) {
+    reported_speaking_ = report;
+    events.Add(id_, report ? SessionEventType::kSpeechStarted : SessionEventType::kSpeechStopped);
+  }
+  if (barge_in) {
     ++stats_.barge_ins;
     events.Add(id_, SessionEventType::kBargeIn,
                static_cast<int32_t>(playout_.played_in_run_samples() * 1000 / static_cast<uint64_t>(options_.bot_rate_hz)));

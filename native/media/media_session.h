@@ -104,7 +104,8 @@ class MediaSession {
   std::optional<BargeInDetector> barge_in_;
   PlayoutQueue playout_;
   TurnTimer turns_;
-  bool speaking_ = false;
+  bool speaking_ = false;           // the VAD's decision, with hangover
+  bool reported_speaking_ = false;  // what speech_started / speech_stopped told the bot
   bool bot_playing_ = false;
 
   std::vector<int16_t> caller_frames_;

@@ -45,6 +45,8 @@ export interface BargeIn {
 
 export interface BargeInRunResult {
   bargeIns: BargeIn[];
+  // Frames in which the session reported the caller starting to speak (speech_started).
+  speechStarts: number[];
   // Bot samples sent in each frame (0 or 320) and the queue left after each frame's tick.
   sentPerFrame: number[];
   queuedMsPerFrame: number[];
@@ -64,7 +66,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
   const session = engine.createPcmSession('barge-in-run', { echoCancellation: false, ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
-  const result: BargeInRunResult = { bargeIns: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
+  const result: BargeInRunResult = { bargeIns: [], speechStarts: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
   const echo = options.echo;
   const taps = echoReflections.map(({ afterMs, gain }) => ({
     delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
@@ -80,6 +82,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       session.play(bot.subarray(Math.min(botOffset, bot.length)));
     }
   });
+  session.on('speechStarted', () => result.speechStarts.push(frame));
   const botStartFrame = options.botStartFrame ?? 0;
   try {
     for (frame = 0; frame < frames; frame++) {

@@ -1,5 +1,6 @@
 // Barge-in through the media engine in media time (manual clock, PCM session at 16 kHz): the
-// caller's audio is pushed one 20 ms frame per tick while the bot's audio is queued.
+// caller's audio is pushed one 20 ms frame per tick while the bot's audio is queued. Then
+// speech_started while the bot talks, which barge-in's tests gate (docs/bot-protocol.md).
 import { describe, expect, it } from 'vitest';
 import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type BargeInRunResult } from '../../support/barge-in-run.js';
 import { botSpeech } from '../../support/bot-speech.js';
@@ -174,5 +175,57 @@ describe('barge-in', () => {
     const latencyMs = (real.bargeIns[0]!.frame + 1) * FRAME_MS - at / (RUN_RATE_HZ / 1000);
     expect(latencyMs).toBeGreaterThanOrEqual(120);
     expect(latencyMs).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('speech_started while the bot talks', () => {
+  const ECHO_GAIN_DB = -10;
+  const ECHO_DELAYS_MS = [100, 200, 300, 450];
+  const longBot = botSpeech(12_000);
+  const line = callerLine(new Int16Array(0), 14_000);
+
+  // The caller's speech `atMs` into the line.
+  function withCallerAt(atMs: number): Int16Array {
+    const talking = line.slice();
+    const speech = callerSpeech();
+    const at = (RUN_RATE_HZ / 1000) * atMs;
+    for (let i = 0; i < speech.length; i++) talking[at + i]! += speech[i]!;
+    return talking;
+  }
+
+  it('is not reported for the echo of the bot alone (-10 dB, 100-450 ms), with the canceller off or on', () => {
+    for (const echoCancellation of [false, true]) {
+      for (const delayMs of ECHO_DELAYS_MS) {
+        const run = runBargeIn(line, longBot, { echo: { delayMs, gainDb: ECHO_GAIN_DB }, session: { echoCancellation } });
+        const label = `echo ${ECHO_GAIN_DB} dB, ${delayMs} ms, canceller ${echoCancellation}`;
+        // The VAD did hear the echo as speech: the gate, not the VAD, keeps it from the bot.
+        expect(run.speechFrames, label).toBeGreaterThan(50);
+        expect(run.speechStarts, label).toEqual([]);
+        expect(run.bargeIns, label).toEqual([]);
+      }
+    }
+  });
+
+  it('is reported when the caller talks over the bot and its echo, no later than barge-in', () => {
+    const atMs = 5000;
+    const atFrame = atMs / FRAME_MS;
+    const talking = withCallerAt(atMs);
+    for (const delayMs of ECHO_DELAYS_MS) {
+      const run = runBargeIn(talking, longBot, { echo: { delayMs, gainDb: ECHO_GAIN_DB }, session: { echoCancellation: false } });
+      const label = `echo ${ECHO_GAIN_DB} dB, ${delayMs} ms`;
+      expect(run.bargeIns, label).toHaveLength(1);
+      expect(run.speechStarts.filter((frame) => frame < atFrame), label).toEqual([]);
+      const [first] = run.speechStarts;
+      expect(first, label).toBeDefined();
+      expect(first!, label).toBeLessThanOrEqual(run.bargeIns[0]!.frame);
+      expect((first! + 1 - atFrame) * FRAME_MS, label).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it('is reported at the VAD onset, as before, when the bot is silent', () => {
+    expect(runBargeIn(line, new Int16Array(0)).speechStarts).toEqual([]);
+    const onset = runBargeIn(callerLine(callerSpeech()), new Int16Array(0)).speechStarts[0]!;
+    expect(onset).toBeGreaterThanOrEqual(LEAD_FRAMES);
+    expect(onset).toBeLessThanOrEqual(LEAD_FRAMES + 2);
   });
 });
