@@ -9,9 +9,10 @@ import { ParleyError } from '../errors.js';
 import { countRefused, gauge, type RefusedSurface } from '../metrics.js';
 
 export const CALL_CAP_REASON = 'node_call_cap';
-// The cap when the configuration names none: about what a two-core node's media carries (the
-// load bench: ≥ 1500 PCMU calls per core, media only; bot connections cost more), so it stops a
-// flood rather than ordinary load. An operator sets it from their own bench run.
+// The cap when the configuration names none: above what a two-core node's media carries (the
+// load bench, bench/results/load.json: a few hundred PCMU calls per core with echo cancellation,
+// under a thousand without), so it bounds a flood's memory and ports rather than ordinary load.
+// An operator sets it from their own bench run.
 export const DEFAULT_MAX_CALLS = 2000;
 // What a refused caller is told to wait: calls last minutes, a slot frees on any call's end.
 export const CALL_CAP_RETRY_AFTER_SECONDS = 30;
