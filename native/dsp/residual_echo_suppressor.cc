@@ -24,6 +24,14 @@ constexpr float kGainAttack = 0.5f;
 // about 1 dB/s). Suppression stops at it: an output quieter than the line's hiss would make every
 // trace of residual echo stand out to the VAD as an onset.
 constexpr float kNoiseRise = 1.0025f;
+// The tracker starts at a quiet line's hiss (-70 dBFS, int16 units² per sample) and rises from
+// there, rather than from the first block it sees: the first block it sees is the bot's echo,
+// which the canceller has not learnt yet, and a minimum taken over a second of echoed speech sits
+// tens of dB above the line's hiss; the floor then held the gains up until the bot's first pause
+// let the minimum fall (measured on the echo bench: convergence 1.3-1.5 s on six traces, made of
+// a filter that already removed 15-20 dB by 0.8 s and a suppressor stopped at its echo-high
+// floor; seeded at the hiss, 0.4-1.1 s). A noisier line's floor is reached at kNoiseRise.
+constexpr float kQuietLinePower = 100.0f;
 // That minimum sits below the noise's mean power (Martin 2001's bias); the floor is lifted toward
 // the mean. With the tracked minimum itself as the floor, a line's hiss came out about 5 dB
 // quieter while the bot spoke, and its return when the bot stopped was a 5 dB step the VAD took
@@ -44,8 +52,7 @@ inline __attribute__((always_inline)) void UpdateGains(const float* __restrict e
     error_smoothed[k] = error;
     const float residual = std::max(kResidualDecay * residual_smoothed[k], residual_power[k]);
     residual_smoothed[k] = residual;
-    const float tracked = std::min(error, noise[k] * kNoiseRise);
-    const float line_noise = noise[k] == 0.0f ? error : tracked;
+    const float line_noise = std::min(error, noise[k] * kNoiseRise);
     noise[k] = line_noise;
     // Wiener-like gain from the error-to-residual ratio, the echo counted kOverSuppression times.
     const float echo = kOverSuppression * residual;
@@ -92,7 +99,8 @@ ResidualEchoSuppressor::ResidualEchoSuppressor(size_t block_samples, size_t fft_
       spectrum_im_(bins_),
       error_smoothed_(bins_, 0.0f),
       residual_smoothed_(bins_, 0.0f),
-      noise_(bins_, 0.0f),
+      // A block's periodogram (unnormalised, zero-padded) holds block·σ² per bin of white noise.
+      noise_(bins_, kQuietLinePower * static_cast<float>(block_samples)),
       gain_(bins_, 1.0f) {
   // A block at [N - b, N) moved to [0, b) is a circular shift by N - b: X(k)·e^{+2πik(N-b)/N};
   // moved to [b, 2b), a shift by N - 2b.
