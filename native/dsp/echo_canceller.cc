@@ -488,7 +488,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // 1x instead of kJunkRatio also passed raw echo in the blocks a converging filter had not yet
   // mastered: convergence on the echo bench 0-400 ms -> 1100-1500 ms.)
   if (output_energy_ >= capture_energy_ || error_energy >= kJunkRatio * capture_energy) {
-    suppressor_.PassThrough(capture, output);
+    suppressor_.PassThrough(capture, error_power_.data(), output);
     return;
   }
   // 8. Residual echo suppression, on the echo estimate scaled by the leakage.
