@@ -252,7 +252,20 @@ void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks) {
     }
   }
   start_blocks_ = start_blocks;
-  for (size_t p = 0; p < partitions_; ++p) ComputeReferenceSpectrum(p, start_blocks_);
+  // The step's normalisation (a running mean of the newest partition's power) restarts from the
+  // reference the window now holds: the old window's newest block is another stretch of the bot's
+  // speech, and after its pause the stale power was tens of dB short, so the first steps blew
+  // the filter up (measured on the echo bench's 100 ms room: output louder than the capture, and
+  // passed through raw, from the first delay estimate at 0.32 s to 0.7 s).
+  std::fill(reference_power_.begin(), reference_power_.end(), 0.0f);
+  for (size_t p = 0; p < partitions_; ++p) {
+    ComputeReferenceSpectrum(p, start_blocks_);
+    const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
+    for (size_t k = 0; k < bins_; ++k) {
+      const float power = reference_re_[slot + k] * reference_re_[slot + k] + reference_im_[slot + k] * reference_im_[slot + k];
+      reference_power_[k] += power / static_cast<float>(partitions_);
+    }
+  }
   // A jump (not a drift step) leaves most of the echo outside what was learnt: learn afresh at
   // the initial rate, or Valin's rate, which scales with the (now missing) echo estimate, would
   // never start.
@@ -475,7 +488,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // 1x instead of kJunkRatio also passed raw echo in the blocks a converging filter had not yet
   // mastered: convergence on the echo bench 0-400 ms -> 1100-1500 ms.)
   if (output_energy_ >= capture_energy_ || error_energy >= kJunkRatio * capture_energy) {
-    suppressor_.PassThrough(capture, output);
+    suppressor_.PassThrough(capture, error_power_.data(), output);
     return;
   }
   // 8. Residual echo suppression, on the echo estimate scaled by the leakage.

@@ -29,6 +29,12 @@ constexpr float kSwitchRatio = 1.15f;
 constexpr int kSwitchSubBlocks = 20;
 // Below this normalised correlation, there is no echo worth aligning to.
 constexpr float kMinConfidence = 0.15f;
+// The first estimate is taken at once, so it must stand out more: before the echo arrives (a
+// 280 ms path), the capture is the line's hiss, whose envelope peaked at 0.15-0.3 on some lag
+// by chance; that lag was adopted, and the true one took the switch's persistence and ratio to
+// win (measured on the echo bench's -20 dB, 280 ms room: delay right at 0.88 s instead of
+// 0.4 s, convergence 1.3 s instead of 0.5 s; 0.5 delayed the true first estimate there).
+constexpr float kFirstMinConfidence = 0.3f;
 // Pre-emphasis 1 - 0.9 z^-1: the envelope follows the band above ~1 kHz.
 constexpr float kPreEmphasis = 0.9f;
 // Log-energy floor per sample, int16 units² (about -70 dBFS, a quiet line's hiss): digital
@@ -96,7 +102,7 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
   }
   const float best_confidence = covariance_[best] / norm;
   if (delay_ >= 0) confidence_ = std::max(0.0f, covariance_[static_cast<size_t>(delay_)] / norm);
-  if (best_confidence < kMinConfidence || static_cast<int>(best) == delay_) {
+  if (best_confidence < (delay_ < 0 ? kFirstMinConfidence : kMinConfidence) || static_cast<int>(best) == delay_) {
     candidate_count_ = 0;
     return;
   }

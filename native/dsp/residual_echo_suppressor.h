@@ -29,6 +29,9 @@ class ResidualEchoSuppressor {
                float* output);
   // One block with unit gains (no echo to suppress): the input itself, with no FFT.
   void PassThrough(const float* error, float* output);
+  // The same, for a block whose periodogram (as for Process) is at hand: the line's noise floor
+  // follows it.
+  void PassThrough(const float* error, const float* error_power, float* output);
   // Gain floor in dB (negative); 0 turns suppression off (output is then the delayed input).
   void set_floor_db(float floor_db);
 
