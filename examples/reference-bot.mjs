@@ -9,7 +9,10 @@ import { WebSocketServer } from 'ws';
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 8765);
 const TOKEN = process.env.BOT_TOKEN; // when set, Parley must send "Authorization: Bearer <token>"
-const PRE_ROLL_FRAMES = 15; // keep 300 ms before the VAD's onset: it needs a moment to decide
+const PRE_ROLL_MS = 300; // keep what came before the VAD's onset: it needs a moment to decide
+// Speech over our own audio is reported once Parley has told it from our echo, up to a few seconds
+// into it (speech_started's speechMs says how far): keep that much audio too.
+const MAX_PRE_ROLL_FRAMES = 150;
 const MIN_UTTERANCE_FRAMES = 15;
 const MAX_FRAMES_PER_MESSAGE = 50; // Parley takes at most 1 s of audio per binary message
 
@@ -46,7 +49,7 @@ server.on('connection', (socket, request) => {
     if (isBinary) {
       // One 20 ms frame of caller audio, PCM16LE at the call's rate.
       if (recording) recording.push(data);
-      else preRoll = [...preRoll.slice(1 - PRE_ROLL_FRAMES), data];
+      else preRoll = [...preRoll.slice(1 - MAX_PRE_ROLL_FRAMES), data];
       return;
     }
     const event = JSON.parse(data.toString());
@@ -57,7 +60,7 @@ server.on('connection', (socket, request) => {
         play(beep(event.media.sampleRateHz, 300, 660), 'greeting');
         break;
       case 'speech_started':
-        recording ??= preRoll;
+        recording ??= preRoll.slice(-Math.ceil((event.speechMs + PRE_ROLL_MS) / 20));
         preRoll = [];
         break;
       case 'speech_stopped':

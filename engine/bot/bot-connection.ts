@@ -94,7 +94,7 @@ export class BotConnection implements BotSession {
 
   start(): void {
     this.listen('audio', (pcm) => this.onCallerAudio(pcm));
-    this.listen('speechStarted', () => this.toBot({ type: 'speech_started' }));
+    this.listen('speechStarted', (speechMs) => this.toBot({ type: 'speech_started', speechMs }));
     this.listen('speechStopped', () => this.toBot({ type: 'speech_stopped' }));
     this.listen('bargeIn', (playedMs) => this.toBot({ type: 'barge_in', playedMs }));
     this.listen('turn', (kind, latencyMs) => this.toBot({ type: 'turn', kind, latencyMs }));

@@ -17,7 +17,7 @@ export type BotCommand =
   | { type: 'dtmf'; digits: string };
 
 export type CallEventToBot =
-  | { type: 'speech_started' }
+  | { type: 'speech_started'; speechMs: number }
   | { type: 'speech_stopped' }
   | { type: 'barge_in'; playedMs: number }
   | { type: 'turn'; kind: TurnKind; latencyMs: number }

@@ -10,7 +10,9 @@ export interface CallMediaEvents {
   // One 20 ms frame of caller audio, PCM16 mono at `sampleRateHz`. The array is only valid during
   // the listener call (it may be a view on a reused native buffer): copy it to keep it.
   audio: [pcm: Int16Array];
-  speechStarted: [];
+  // `speechMs`: how much of the caller's speech (as the VAD heard it) came before this event; more
+  // than one frame when speech over the bot was first checked against its echo (docs/bot-protocol.md).
+  speechStarted: [speechMs: number];
   speechStopped: [];
   // The caller talked over bot audio: the playout queue has already been flushed; `playedMs` is how
   // much of the interrupted answer reached the caller (since the queue last ran dry or was cleared).

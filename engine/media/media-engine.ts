@@ -261,7 +261,7 @@ export class MediaEngine {
         }
         break;
       case SessionEventType.speechStarted:
-        session.emit('speechStarted');
+        session.emit('speechStarted', value);
         break;
       case SessionEventType.speechStopped:
         session.emit('speechStopped');

@@ -72,6 +72,7 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const bool was_speaking = speaking_;
   if (speech) ++stats_.speech_frames;
   speaking_ = speech;
+  speech_run_frames_ = speaking_ ? speech_run_frames_ + 1 : 0;
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   // The detector runs with barge-in off too: it also tells the caller's speech from the bot's echo.
   const bool barge_in = barge_in_->Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(),
@@ -85,7 +86,10 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   const bool report = speaking_ && (reported_speaking_ || onset);
   if (report != reported_speaking_) {
     reported_speaking_ = report;
-    events.Add(id_, report ? SessionEventType::kSpeechStarted : SessionEventType::kSpeechStopped);
+    // A gated onset comes after some of the caller's speech: say how much, so a bot that records
+    // the caller keeps that much audio from before the event.
+    events.Add(id_, report ? SessionEventType::kSpeechStarted : SessionEventType::kSpeechStopped,
+               report ? speech_run_frames_ * options_.frame_ms : 0);
   }
   if (barge_in) {
     ++stats_.barge_ins;

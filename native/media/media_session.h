@@ -106,6 +106,7 @@ class MediaSession {
   TurnTimer turns_;
   bool speaking_ = false;           // the VAD's decision, with hangover
   bool reported_speaking_ = false;  // what speech_started / speech_stopped told the bot
+  int speech_run_frames_ = 0;       // frames of the VAD's current speech run
   bool bot_playing_ = false;
 
   std::vector<int16_t> caller_frames_;

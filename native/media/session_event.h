@@ -9,7 +9,7 @@ namespace parley {
 
 enum class SessionEventType : int32_t {
   kFrame = 1,          // value: number of PCM frames written to the session's output this tick
-  kSpeechStarted = 2,  //
+  kSpeechStarted = 2,  // value: ms of the VAD's speech run up to and including this frame
   kSpeechStopped = 3,  //
   kBargeIn = 4,        // value: ms of bot audio played since the last clear
   kDtmf = 5,           // value: digit character; extra: duration in ms

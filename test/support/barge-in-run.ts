@@ -47,6 +47,8 @@ export interface BargeInRunResult {
   bargeIns: BargeIn[];
   // Frames in which the session reported the caller starting to speak (speech_started).
   speechStarts: number[];
+  // Each speech_started's speechMs: the caller's speech (as the VAD heard it) before the report.
+  speechStartLeadsMs: number[];
   // Bot samples sent in each frame (0 or 320) and the queue left after each frame's tick.
   sentPerFrame: number[];
   queuedMsPerFrame: number[];
@@ -66,7 +68,7 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
   const session = engine.createPcmSession('barge-in-run', { echoCancellation: false, ...options.session, botRateHz: RUN_RATE_HZ, legRateHz: RUN_RATE_HZ }, START_US);
   const frames = Math.floor(caller.length / RUN_FRAME_SAMPLES);
   const sent = new Int16Array(frames * RUN_FRAME_SAMPLES);
-  const result: BargeInRunResult = { bargeIns: [], speechStarts: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
+  const result: BargeInRunResult = { bargeIns: [], speechStarts: [], speechStartLeadsMs: [], sentPerFrame: [], queuedMsPerFrame: [], sent, echoFrames: 0, speechFrames: 0 };
   const echo = options.echo;
   const taps = echoReflections.map(({ afterMs, gain }) => ({
     delay: Math.round((((echo?.delayMs ?? 0) + afterMs) * RUN_RATE_HZ) / 1000),
@@ -82,7 +84,10 @@ export function runBargeIn(caller: Int16Array, bot: Int16Array, options: BargeIn
       session.play(bot.subarray(Math.min(botOffset, bot.length)));
     }
   });
-  session.on('speechStarted', () => result.speechStarts.push(frame));
+  session.on('speechStarted', (speechMs: number) => {
+    result.speechStarts.push(frame);
+    result.speechStartLeadsMs.push(speechMs);
+  });
   const botStartFrame = options.botStartFrame ?? 0;
   try {
     for (frame = 0; frame < frames; frame++) {

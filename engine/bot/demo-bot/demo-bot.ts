@@ -10,6 +10,9 @@ import { prompt } from './speech-source.js';
 import { FRAME_MS } from '../../media/frame.js';
 
 const PRE_ROLL_MS = 300;      // the VAD needs a moment: keep what came just before its onset
+// Speech over the bot is reported once it is told from the bot's echo, up to a few seconds late
+// (speechStarted's speechMs): keep that much audio.
+const MAX_PRE_ROLL_MS = 3_000;
 const MIN_UTTERANCE_MS = 250; // shorter than this is a noise, not something to repeat
 const MAX_UTTERANCE_MS = 10_000;
 // Silence after the VAD's speechStopped (itself after its hangover) that ends the caller's turn: a
@@ -42,7 +45,7 @@ export class DemoBot implements BotSession {
 
   start(): void {
     this.on('audio', (pcm: Int16Array) => this.onAudio(pcm));
-    this.on('speechStarted', () => this.onSpeechStarted());
+    this.on('speechStarted', (speechMs: number) => this.onSpeechStarted(speechMs));
     this.on('speechStopped', () => this.onSpeechStopped());
     this.on('bargeIn', () => {
       this.stats.bargeIns++;
@@ -86,14 +89,15 @@ export class DemoBot implements BotSession {
       return;
     }
     this.preRoll.push(pcm.slice());
-    if (this.preRoll.length * FRAME_MS > PRE_ROLL_MS) this.preRoll.shift();
+    if (this.preRoll.length * FRAME_MS > MAX_PRE_ROLL_MS) this.preRoll.shift();
   }
 
-  private onSpeechStarted(): void {
+  private onSpeechStarted(speechMs: number): void {
     // Speech again before the turn ended: the same utterance goes on.
     this.silentFrames = undefined;
     if (this.recording) return;
-    this.recording = this.preRoll.splice(0);
+    const keep = Math.ceil((speechMs + PRE_ROLL_MS) / FRAME_MS);
+    this.recording = this.preRoll.splice(0).slice(-keep);
     // Speech while the bot talks may be its own echo: only a barge-in makes it a turn.
     this.interruptedDuringUtterance = !this.speaking;
   }

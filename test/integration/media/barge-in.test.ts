@@ -219,12 +219,17 @@ describe('speech_started while the bot talks', () => {
       expect(first, label).toBeDefined();
       expect(first!, label).toBeLessThanOrEqual(run.bargeIns[0]!.frame);
       expect((first! + 1 - atFrame) * FRAME_MS, label).toBeLessThanOrEqual(400);
+      // The report came after the barge-in tests' minimum of speech, and says so (speechMs), so
+      // a bot recording the caller keeps the words that came before it.
+      expect(run.speechStartLeadsMs[0]!, label).toBeGreaterThanOrEqual(120);
     }
   });
 
   it('is reported at the VAD onset, as before, when the bot is silent', () => {
     expect(runBargeIn(line, new Int16Array(0)).speechStarts).toEqual([]);
-    const onset = runBargeIn(callerLine(callerSpeech()), new Int16Array(0)).speechStarts[0]!;
+    const run = runBargeIn(callerLine(callerSpeech()), new Int16Array(0));
+    const onset = run.speechStarts[0]!;
+    expect(run.speechStartLeadsMs[0]).toBe(FRAME_MS);
     expect(onset).toBeGreaterThanOrEqual(LEAD_FRAMES);
     expect(onset).toBeLessThanOrEqual(LEAD_FRAMES + 2);
   });

@@ -50,11 +50,11 @@ describe('demo bot turn-taking', () => {
     const feed = (frames: number): void => {
       for (let i = 0; i < frames; i++) media.emit('audio', frame(index++));
     };
-    media.emit('speechStarted');
+    media.emit('speechStarted', 20);
     feed(40); // 800 ms of speech
     media.emit('speechStopped');
     feed(10); // a 200 ms breath: shorter than the end of turn
-    media.emit('speechStarted');
+    media.emit('speechStarted', 20);
     feed(30);
     media.emit('speechStopped');
     expect(bot.stats.utterancesHeard).toBe(0);
@@ -78,7 +78,7 @@ describe('demo bot turn-taking', () => {
     const bot = new DemoBot(media, pino({ level: 'silent' }));
     bot.start();
     await settle(media, 1);
-    media.emit('speechStarted');
+    media.emit('speechStarted', 20);
     for (let i = 0; i < 5; i++) media.emit('audio', frame(i));
     media.emit('speechStopped');
     for (let i = 0; i < 30; i++) media.emit('audio', frame(0));
