@@ -27,7 +27,12 @@ describe('baresip -> real Asterisk PJSIP -> Parley', () => {
   beforeAll(async () => {
     asterisk = await RealAsterisk.start();
     dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
-    writeWavFile(join(dir, 'speak.wav'), phoneSpeech, RATE_HZ);
+    // baresip hangs up by itself when its aufile microphone reaches the end of the file: the
+    // speech is followed by silence so that the test's own hangup is the one that ends the call
+    // (a phone hanging up at the end of the speech raced the test's wait for the call's end).
+    const speakThenSilence = new Int16Array(phoneSpeech.length + RATE_HZ * 30);
+    speakThenSilence.set(phoneSpeech);
+    writeWavFile(join(dir, 'speak.wav'), speakThenSilence, RATE_HZ);
     // The phone starts silent and speaks once the bot is attached: what it says before Parley
     // has bridged the call would reach no one.
     writeWavFile(join(dir, 'silence.wav'), new Int16Array(RATE_HZ * 30), RATE_HZ);
