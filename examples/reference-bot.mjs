@@ -49,7 +49,10 @@ server.on('connection', (socket, request) => {
     if (isBinary) {
       // One 20 ms frame of caller audio, PCM16LE at the call's rate.
       if (recording) recording.push(data);
-      else preRoll = [...preRoll.slice(1 - MAX_PRE_ROLL_FRAMES), data];
+      else {
+        preRoll.push(data);
+        if (preRoll.length > MAX_PRE_ROLL_FRAMES) preRoll.shift();
+      }
       return;
     }
     const event = JSON.parse(data.toString());

@@ -96,30 +96,19 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
 
   const float norm = std::sqrt(reference_variance_ * capture_variance_) + 1e-12f;
   if (FollowStep()) return;
-  size_t best = 0;
-  for (size_t lag = 1; lag < lags_; ++lag) {
-    if (covariance_[lag] > covariance_[best]) best = lag;
-  }
+  const size_t best = static_cast<size_t>(std::max_element(covariance_.begin(), covariance_.end()) - covariance_.begin());
   const float best_confidence = covariance_[best] / norm;
   if (delay_ >= 0) confidence_ = std::max(0.0f, covariance_[static_cast<size_t>(delay_)] / norm);
-  if (best_confidence < (delay_ < 0 ? kFirstMinConfidence : kMinConfidence) || static_cast<int>(best) == delay_) {
-    candidate_count_ = 0;
-    return;
-  }
   const bool better = delay_ < 0 || covariance_[best] > kSwitchRatio * covariance_[static_cast<size_t>(delay_)];
-  if (!better) {
-    candidate_count_ = 0;
+  if (best_confidence < (delay_ < 0 ? kFirstMinConfidence : kMinConfidence) || static_cast<int>(best) == delay_ || !better) {
+    candidate_.Drop();
     return;
   }
   // The first estimate is taken at once (the filter has nothing to lose); a change must persist.
-  if (static_cast<int>(best) != candidate_) {
-    candidate_ = static_cast<int>(best);
-    candidate_count_ = 0;
-  }
-  if (delay_ < 0 || ++candidate_count_ >= kSwitchSubBlocks) {
-    delay_ = candidate_;
+  if (candidate_.Persists(static_cast<int>(best), kSwitchSubBlocks) || delay_ < 0) {
+    delay_ = candidate_.lag;
     confidence_ = best_confidence;
-    candidate_count_ = 0;
+    candidate_.Drop();
   }
 }
 
@@ -130,25 +119,19 @@ bool EchoDelayEstimator::FollowStep() {
   const float norm = std::sqrt(fast_reference_variance_ * fast_capture_variance_) + 1e-12f;
   const size_t from = static_cast<size_t>(std::max(0, delay_ - kMaxStepSubBlocks));
   const size_t to = std::min(lags_, static_cast<size_t>(delay_ + kMaxStepSubBlocks + 1));
-  size_t best = from;
-  for (size_t lag = from + 1; lag < to; ++lag) {
-    if (fast_covariance_[lag] > fast_covariance_[best]) best = lag;
-  }
+  const auto window = fast_covariance_.begin();
+  const size_t best = static_cast<size_t>(std::max_element(window + static_cast<std::ptrdiff_t>(from), window + static_cast<std::ptrdiff_t>(to)) - window);
   const float current = fast_covariance_[static_cast<size_t>(delay_)];
   const bool stands_out = fast_covariance_[best] / norm >= kFastMinConfidence && fast_covariance_[best] > kSwitchRatio * current;
   if (!stands_out || static_cast<int>(best) == delay_) {
-    fast_candidate_count_ = 0;
+    fast_candidate_.Drop();
     return false;
   }
-  if (static_cast<int>(best) != fast_candidate_) {
-    fast_candidate_ = static_cast<int>(best);
-    fast_candidate_count_ = 0;
-  }
-  if (++fast_candidate_count_ < kFastSwitchSubBlocks) return false;
-  delay_ = fast_candidate_;
+  if (!fast_candidate_.Persists(static_cast<int>(best), kFastSwitchSubBlocks)) return false;
+  delay_ = fast_candidate_.lag;
   confidence_ = fast_covariance_[best] / norm;
-  fast_candidate_count_ = 0;
-  candidate_count_ = 0;
+  fast_candidate_.Drop();
+  candidate_.Drop();
   // The slow set still peaks at the old delay and would move it back for a second: it restarts
   // from what the fast set has seen.
   covariance_ = fast_covariance_;

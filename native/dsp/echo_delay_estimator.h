@@ -58,10 +58,22 @@ class EchoDelayEstimator {
   float capture_emphasis_ = 0.0f;
   int64_t updates_ = 0;
   int delay_ = -1;
-  int candidate_ = -1;
-  int candidate_count_ = 0;
-  int fast_candidate_ = -1;
-  int fast_candidate_count_ = 0;
+  // A lag that must stay the best for some sub-blocks in a row before the delay moves to it.
+  struct Candidate {
+    int lag = -1;
+    int count = 0;
+    // Counts `best` as the best once more; true when it has been for `needed` sub-blocks.
+    bool Persists(int best, int needed) {
+      if (best != lag) {
+        lag = best;
+        count = 0;
+      }
+      return ++count >= needed;
+    }
+    void Drop() { count = 0; }
+  };
+  Candidate candidate_;
+  Candidate fast_candidate_;
   float confidence_ = 0.0f;
 };
 
