@@ -45,6 +45,13 @@ export type JanusBrowserCall =
   | { answerSdp: string; media: MediaLeg; close(reason: string): Promise<void> }
   | { answerSdp: string; media?: undefined; ended: Promise<string>; close(reason: string): Promise<void> };
 
+// A promise awaited only after further requests: its rejection (a refusal that arrives first) is
+// handled from the start instead of counting as unhandled, which would end the process.
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 // Waits for one of the plugin's `result.event`s; a plugin error or hangup rejects.
 function sipEvent(handle: JanusHandle, wanted: string, timeoutMs: number): Promise<{ result: SipPluginResult; jsep?: Jsep }> {
   return new Promise((resolve, reject) => {
@@ -89,24 +96,27 @@ export class JanusSipGateway {
     try {
       sessionId = await client.createSession();
       const handle = await client.attach(sessionId, SIP_PLUGIN);
-      const registered = sipEvent(handle, 'registered', this.options.setupTimeoutMs);
+      const registered = settledLater(sipEvent(handle, 'registered', this.options.setupTimeoutMs));
       await handle.message({ request: 'register', type: 'guest', username: `sip:parley-${callId}@parley.invalid` });
       await registered;
 
-      const media = this.sip?.expectCall(callId, this.options.setupTimeoutMs);
-      const accepted = sipEvent(handle, 'accepted', this.options.setupTimeoutMs);
-      await handle.message(
-        { request: 'call', uri: this.options.botUri, headers: { [CORRELATION_HEADER]: callId }, ...(this.options.srtp === 'none' ? {} : { srtp: this.options.srtp }) },
-        { type: 'offer', sdp: offerSdp },
-      );
-      // The offer carried all the browser's candidates (the button sends it after gathering).
-      await handle.trickle({ completed: true });
+      // The callee's answer and, in direct mode, its media leg; a refusal can arrive before the
+      // call and trickle requests below are acknowledged.
+      const setup = settledLater(Promise.all([sipEvent(handle, 'accepted', this.options.setupTimeoutMs), this.sip?.expectCall(callId, this.options.setupTimeoutMs)]));
       let session: MediaLeg | undefined;
       let answer: { jsep?: Jsep };
       try {
-        [answer, session] = await Promise.all([accepted, media]);
+        await handle.message(
+          { request: 'call', uri: this.options.botUri, headers: { [CORRELATION_HEADER]: callId }, ...(this.options.srtp === 'none' ? {} : { srtp: this.options.srtp }) },
+          { type: 'offer', sdp: offerSdp },
+        );
+        // The offer carried all the browser's candidates (the button sends it after gathering).
+        await handle.trickle({ completed: true });
+        [answer, session] = await setup;
       } catch (error) {
         this.sip?.cancelExpectation(callId);
+        // A media leg that arrived while a request failed is not left running.
+        void setup.then(([, leg]) => leg?.close('setup_failed').catch(() => undefined), () => undefined);
         throw error;
       }
       if (answer.jsep?.type !== 'answer') throw new JanusError('Janus accepted the call without an SDP answer');

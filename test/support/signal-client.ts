@@ -90,6 +90,10 @@ export async function offerForAnswer(node: Pick<RunningNode, 'url'>, origin: str
     signal.socket.terminate();
     signal = await offerOn((await grant(node, origin)).token);
     return step(`${stage} (retry)`, signal.next('answer'));
+  }).catch((error: unknown) => {
+    // A refused call's socket would hold the caller's slot (a per-IP limit) into the next test.
+    signal.socket.terminate();
+    throw error;
   });
   return { signal, answer };
 }

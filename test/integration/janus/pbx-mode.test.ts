@@ -6,13 +6,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../api/config.js';
 import { startNode, type RunningNode } from '../../../api/node.js';
 import { AriDouble } from '../../support/ari-double/ari-double.js';
 import { startCoturn, type CoturnHandle } from '../../support/coturn.js';
 import { HOST_ADDRESS, requireNamespaces, pbxModeConfig, startJanusInNamespace, type JanusInNamespace } from '../../support/janus-netns.js';
-import { freeUdpPort } from '../../support/free-port.js';
+import { freeUdpPort, udpPortBound } from '../../support/free-port.js';
 import { grant, offerForAnswer, step, type Signal } from '../../support/signal-client.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
@@ -93,8 +93,14 @@ describe('PBX mode through a real Janus to the bot extension', () => {
     node = await startNode(config, pino({ level: process.env.JANUS_TEST_LOG ?? 'debug' }, pino.destination({ dest: `${outputDir}/node.log`, sync: true })));
   });
 
-  afterAll(async () => {
+  // A SIPp left waiting by a failed attempt would hold the ports its retry binds.
+  afterEach(async () => {
     sipp?.stop();
+    await sipp?.exited;
+    sipp = undefined;
+  });
+
+  afterAll(async () => {
     await node?.shutdown(0);
     await ari?.close();
     await coturn?.stop();
@@ -102,7 +108,9 @@ describe('PBX mode through a real Janus to the bot extension', () => {
   });
 
   // A werift browser calls through the node's signaling; resolves once it has Janus's answer.
+  // Janus answers an INVITE to a port nothing listens on with 503 at once, so SIPp must be bound first.
   const call = async (): Promise<{ browser: WeriftBrowser; signal: Signal; answerSdp: string }> => {
+    await expect.poll(() => udpPortBound(ports.sipPort), { timeout: 10_000, interval: 50, message: `SIPp bound to ${HOST_ADDRESS}:${ports.sipPort}` }).toBe(true);
     const { token, iceServers } = await grant(node!, ORIGIN);
     const browser = new WeriftBrowser(iceServers.filter((server) => !server.username));
     try {
@@ -160,7 +168,7 @@ describe('PBX mode through a real Janus to the bot extension', () => {
       // SIPp sends BYE two seconds after answering; Janus reports the hangup, the node relays it.
       const ended = await step('the ended message after the PBX hung up', signal.next('ended'));
       expect(ended.reason).toMatch(/^janus_/);
-      const result = await step('SIPp seeing its BYE confirmed', sipp.exited);
+      const result = await step('SIPp seeing its BYE confirmed', sipp!.exited);
       expect(result.code, result.output).toBe(0);
       expect(node!.calls.size).toBe(0);
     } finally {
