@@ -53,11 +53,12 @@ export class CallService {
     return this.calls.size;
   }
 
-  // A slot under the node-wide cap for a call arriving from `source`, taken before anything is
-  // set up for it; throws CallCapError (counted, logged once) at the cap. Freed by the end of the
-  // leg it is given to, or by release() when the setup fails before there is one.
-  admit(source: CallInfo['source']): CallSlot {
-    return this.cap.take(refusedSurface[source]);
+  // A slot under the node-wide cap, and under `surfaceMax` (the gateway's own bound on calls from
+  // `source`) if given, taken before anything is set up for the call; throws CallCapError
+  // (counted, logged once) at either cap. Freed by the end of the leg it is given to, or by
+  // release() when the setup fails before there is one.
+  admit(source: CallInfo['source'], surfaceMax?: number): CallSlot {
+    return this.cap.take(refusedSurface[source], surfaceMax);
   }
 
   // A leg of `kind` placed where the media runs (a worker, or this process); its end frees `slot`.

@@ -365,7 +365,6 @@ export class SipEndpoint {
     }
     this.checkTarget(request.uri);
     if (this.refusing) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', String(DRAIN_RETRY_AFTER_SECONDS)]]);
-    if (this.activeCalls >= this.settings.maxCalls) throw new SipRejection(503, 'Service Unavailable', [['Retry-After', '30']]);
     const contentType = (h.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (request.body.length === 0) throw new SipRejection(488, 'Not Acceptable Here: an SDP offer is required');
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
@@ -383,10 +382,11 @@ export class SipEndpoint {
     void this.offerMedia(dialog, transaction, key, slot);
   }
 
-  // The node-wide cap (the call service counted and logged the refusal): 503 with Retry-After.
+  // The node-wide cap and this endpoint's share of it, sip.maxCalls (the call service counted and
+  // logged the refusal): 503 with Retry-After.
   private admit(): CallSlot {
     try {
-      return this.deps.calls.admit('sip');
+      return this.deps.calls.admit('sip', this.settings.maxCalls);
     } catch (error) {
       if (!(error instanceof CallCapError)) throw error;
       throw new SipRejection(503, 'Service Unavailable', [['Retry-After', String(error.retryAfterSeconds)]], true);

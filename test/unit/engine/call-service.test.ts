@@ -8,6 +8,7 @@ import { CallService } from '../../../engine/call/call-service.js';
 import type { MediaLeg, MediaLegEvents } from '../../../engine/call/media-leg.js';
 import type { NativeSessionStats } from '../../../engine/media/media-engine-binding.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
+import { metricValue } from '../../support/metric-value.js';
 
 // A leg whose end the test decides (a worker's death is a race the real pool cannot be made to
 // lose on demand: the worker dying between the leg's creation and its call's start).
@@ -121,5 +122,31 @@ describe('call service', () => {
     failNext = false;
     await calls.createRtpLeg('call-3', {}, calls.admit('webrtc'));
     expect(() => calls.admit('sip')).toThrow(CallCapError);
+  });
+
+  it('bounds a surface\'s own share of the cap (the SIP endpoint\'s maxCalls) without taking slots from other surfaces', async () => {
+    const logger = pino({ level: 'silent' });
+    const host = { createLeg: () => Promise.resolve({ leg: new ScriptedLeg(), result: {} }) };
+    const calls = new CallService({ engine: new MediaEngine({ logger }), startBot: vi.fn(), host, maxCallMs: 60_000, maxCalls: 3, logger });
+    const refusedBefore = await metricValue('parley_refused_total', { surface: 'sip', reason: 'surface_call_cap' });
+    const first = calls.admit('sip', 1);
+    const refusal = (() => {
+      try {
+        calls.admit('sip', 1);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(CallCapError);
+    expect((refusal as CallCapError).surface).toBe('sip');
+    expect(await metricValue('parley_refused_total', { surface: 'sip', reason: 'surface_call_cap' })).toBe(refusedBefore + 1);
+    // Other surfaces still have the node's remaining slots, and then the node's cap applies.
+    calls.admit('webrtc');
+    calls.admit('asterisk');
+    expect(() => calls.admit('webrtc')).toThrow(/node is at its cap of 3/);
+    first.release();
+    first.release();
+    calls.admit('sip', 1);
+    expect(() => calls.admit('sip', 1)).toThrow(CallCapError);
   });
 });
