@@ -16,7 +16,7 @@ import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, needsNewLeg, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, needsNewLeg, networkCodecOf, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
 import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
@@ -513,7 +513,7 @@ export class SipEndpoint {
     // new leg on the call's sockets), and the leg may answer from a media worker: retransmissions
     // meanwhile get the 100, and nothing changes if it refuses.
     this.transactions.set(key, { last: responseTo(request, 100, 'Trying'), peer });
-    dialog.media!.changeCodec(after.codec, after.payloadType, needsNewLeg(before, after) ? this.rtpOptions(after) : undefined).then(
+    dialog.media!.changeCodec(networkCodecOf(after.codec), after.payloadType, needsNewLeg(before, after) ? this.rtpOptions(after) : undefined).then(
       (switched) => {
         if (dialog.state !== 'confirmed') return;
         if (!switched) {
