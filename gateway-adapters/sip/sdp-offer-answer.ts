@@ -20,6 +20,10 @@ export interface SdpPolicy {
   // Codecs Parley accepts; the offer's order decides among them.
   codecs: readonly SipCodec[];
   srtp: SrtpPolicy;
+  // RFC 7587 section 6.1: usedtx=1 in the answer's Opus fmtp asks the peer to send its silence as
+  // DTX (senders such as libwebrtc and baresip follow the receiver's usedtx). Parley receives DTX
+  // as silence, neither loss nor concealment.
+  opusDtx?: boolean;
 }
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -33,6 +37,8 @@ export interface NegotiatedAudio {
   // RFC 3389 comfort noise at the codec's RTP clock (CN/8000 beside G.711 and G.722, CN/16000
   // beside L16/16000): Parley sends its silence as CN and regenerates the caller's.
   comfortNoisePayloadType?: number;
+  // Opus only: the answer asks for DTX (SdpPolicy.opusDtx).
+  opusDtx?: boolean;
   // The answer's direction, from Parley's side (RFC 3264 section 6.1).
   direction: MediaDirection;
   // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
@@ -251,6 +257,7 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         telephoneEventPayloadType: telephoneEvent?.payloadType,
         telephoneEventClockHz: telephoneEvent?.rate,
         comfortNoisePayloadType: chooseComfortNoise(media, chosen.codec),
+        opusDtx: chosen.codec === 'opus' && policy.opusDtx === true ? true : undefined,
         // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
         packetMs: choosePacketMs(media, chosen.codec),
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
@@ -339,7 +346,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       protocol: offered.protocol,
       payloads: payloads.join(' '),
       rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
-      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: 'minptime=10;useinbandfec=1' }] : [],
+      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: `minptime=10;useinbandfec=1${audio.opusDtx ? ';usedtx=1' : ''}` }] : [],
       ptime: audio.packetMs,
       direction: audio.direction,
     };

@@ -371,7 +371,7 @@ export class SipEndpoint {
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
     const correlation = h.get(CORRELATION_HEADER);
     if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
-    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
+    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx });
     const slot = this.admit();
 
     const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
@@ -501,7 +501,7 @@ export class SipEndpoint {
     }
     const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
-    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
+    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx }, dialog.negotiation!.audio);
     const before = dialog.negotiation!.audio;
     const after = next.audio;
     if (after.codec === before.codec && after.payloadType === before.payloadType) {

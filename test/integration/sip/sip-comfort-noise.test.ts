@@ -12,6 +12,7 @@ import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import { l16ToPcm, pcmToL16 } from '../../../engine/native/l16.js';
+import { OpusEncoder } from '../../../engine/native/opus.js';
 import { Transcoder, type TranscoderCodec } from '../../../engine/native/transcoder.js';
 import type { SipCodec } from '../../../gateway-adapters/sip/sdp-offer-answer.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
@@ -165,6 +166,41 @@ describe('RFC 3389 comfort noise on a direct SIP call', () => {
       expect(jitter.comfortNoiseMs).toBeGreaterThan(600);
       expect(jitter.lost).toBeLessThanOrEqual(2);
     });
+  });
+
+  it('answers Opus without CN, and takes an Opus DTX pause (a 1-byte packet per 400 ms) as silence: no loss, no concealment, the delay target kept', async () => {
+    const { peer, answer, port } = await call('111 101 13', ['a=rtpmap:13 CN/8000'], ['opus']);
+    expect(answer).not.toContain('CN/');
+    const encoder = new OpusEncoder({ sampleRateHz: 48000, fec: false });
+    const speech = frames(tone(600, 48000, 8000), 960).map((frame) => encoder.encode(frame));
+    const targets: number[] = [];
+    await expect.poll(() => session).toBeDefined();
+    session!.on('audio', () => void targets.push(session!.stats().jitter!.targetDelayMs));
+    let seq = 0;
+    let timestamp = 0;
+    const talkspurt = async (): Promise<void> => {
+      await peer.stream(speech, port, { payloadType: 111, ssrc: 0xd7c, samplesPerFrame: 960, firstSeq: seq, firstTimestamp: timestamp });
+      seq += speech.length;
+      timestamp += speech.length * 960;
+    };
+    await talkspurt();
+    const pauseStart = targets.length;
+    // libopus in DTX, as libwebrtc sends it: a 1-byte packet (TOC only) when the pause starts and
+    // every 400 ms; 1.6 s of pause, the RTP clock running on.
+    for (let k = 0; k < 4; k++) {
+      peer.send({ payloadType: 111, ssrc: 0xd7c, sequenceNumber: seq++, timestamp }, Uint8Array.of(0x08), port);
+      timestamp += 400 * 48;
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the pause's shape on the wire
+    }
+    await talkspurt();
+    await expect.poll(() => heard.filter((pcm) => rms(pcm) > 3000).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2 * speech.length - 4);
+    const jitter = session!.stats().jitter!;
+    expect(jitter.comfortNoisePackets).toBe(4);
+    expect(jitter.lost).toBeLessThanOrEqual(2);
+    // Without DTX handling each 400 ms gap would start with up to 200 ms of concealment.
+    expect(jitter.expandMs).toBeLessThanOrEqual(2 * FRAME_MS);
+    // The gaps did not read as 400 ms delay spikes.
+    expect(Math.max(...targets.slice(pauseStart))).toBeLessThanOrEqual(targets[pauseStart - 1]! + FRAME_MS);
   });
 
   it('sends silence as audio when the caller did not offer CN, or only at another clock than its codec\'s', async () => {

@@ -113,6 +113,13 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(() => negotiate(l16Offer.replace('RTP/AVP 96 13 105 101', 'RTP/AVP 96'), policy)).toThrow(/488/);
   });
 
+  it('asks an Opus peer for DTX (usedtx=1, RFC 7587 section 6.1) only when the policy says so', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    expect(buildAnswer(negotiate(janusOffer, { ...policy, opusDtx: true }), local)).toContain('a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1');
+    expect(buildAnswer(negotiate(janusOffer, policy), local)).toContain('a=fmtp:111 minptime=10;useinbandfec=1\r\n');
+    expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), { ...policy, opusDtx: true }).audio.opusDtx).toBeUndefined();
+  });
+
   it('refuses a re-offer that adds or removes CN without a codec change (488): the leg sends what the first answer said', () => {
     const first = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 13'), policy).audio;
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy, first)).toThrow(/488/);
