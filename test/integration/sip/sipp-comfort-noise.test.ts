@@ -4,7 +4,7 @@
 // another talkspurt (marker bit, the clock having run on), a last SID. The bot must hear the
 // pauses as noise at each SID's level, and neither the pauses nor the RTP clock's jump across them
 // may count as loss or stretch the jitter buffer's delay.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import { frames } from '../../support/frames.js';
 import { rtpPcap, type CapturedRtp } from '../../support/rtp-pcap.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
+import { sipp } from '../../support/sipp.js';
 
 const G722_PT = 9;
 const CN_PT = 13;
@@ -79,13 +80,6 @@ function phoneCapture(speech: Int16Array): CapturedRtp[] {
   return packets;
 }
 
-function sipp(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn('sipp', ['-m', '1', '-i', '127.0.0.1', '-p', '0', '-mp', '0', '-nostdin', '-timeout', '30s', '-timeout_error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output: output.slice(-3000) })));
-}
 
 describe('RFC 3389 comfort noise from SIPp on a G.722 call', () => {
   let engine: MediaEngine;
