@@ -17,7 +17,6 @@ import { sipp } from '../../support/sipp.js';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp/${name}`, import.meta.url));
 
-
 describe('direct SIP endpoint against SIPp', () => {
   let engine: MediaEngine;
   let endpoint: SipEndpoint;
