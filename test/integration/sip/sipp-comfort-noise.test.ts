@@ -80,7 +80,6 @@ function phoneCapture(speech: Int16Array): CapturedRtp[] {
   return packets;
 }
 
-
 describe('RFC 3389 comfort noise from SIPp on a G.722 call', () => {
   let engine: MediaEngine;
   let endpoint: SipEndpoint;
