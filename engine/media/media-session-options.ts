@@ -35,7 +35,7 @@ export const rtpSessionOptionsSchema = sessionOptionsSchema.extend({
   telephoneEventPayloadType: z.number().int().min(0).max(127).optional(),
   // RFC 4733 section 2.1: the telephone-event format's own clock when it differs from the codec's.
   telephoneEventClockHz: z.number().int().min(8000).max(48000).optional(),
-  // RFC 3389 comfort noise negotiated (G.711, G.722 only): the bot's silence is sent as CN.
+  // RFC 3389 comfort noise negotiated (at the codec's RTP clock; not Opus): the bot's silence is sent as CN.
   comfortNoisePayloadType: z.number().int().min(0).max(127).optional(),
   // Audio per packet sent (the SDP answer's ptime): 10-60 for G.711 and G.722, 10/20/40/60 for
   // Opus, 20 for L16.

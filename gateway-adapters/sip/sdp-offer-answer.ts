@@ -9,14 +9,21 @@ import { z } from 'zod';
 import { SipRejection } from './errors.js';
 import { newSdesKey, pickSdesOffer, sdesInline, type SdesSuite } from './sdes-crypto.js';
 import { FRAME_MS } from '../../engine/media/frame.js';
+import type { NetworkCodec } from '../../engine/call/call-media.js';
 
-export type SipCodec = 'opus' | 'PCMU' | 'PCMA';
+// Names as in native/codec/codec_table.cc, so the session takes them as they are.
+export const sipCodecs = ['opus', 'G722', 'PCMU', 'PCMA', 'L16/16000', 'L16/8000'] as const;
+export type SipCodec = (typeof sipCodecs)[number];
 export type SrtpPolicy = 'off' | 'optional' | 'mandatory';
 
 export interface SdpPolicy {
   // Codecs Parley accepts; the offer's order decides among them.
   codecs: readonly SipCodec[];
   srtp: SrtpPolicy;
+  // RFC 7587 section 6.1: usedtx=1 in the answer's Opus fmtp asks the peer to send its silence as
+  // DTX (senders such as libwebrtc and baresip follow the receiver's usedtx). Parley receives DTX
+  // as silence, neither loss nor concealment.
+  opusDtx?: boolean;
 }
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -27,9 +34,11 @@ export interface NegotiatedAudio {
   telephoneEventPayloadType?: number;
   // RFC 4733 section 2.1: the event format's own clock, which may differ from the codec's.
   telephoneEventClockHz?: number;
-  // RFC 3389 comfort noise (CN at the codec's 8 kHz clock, as G.711 phones offer it): Parley sends
-  // its silence as CN and regenerates the caller's.
+  // RFC 3389 comfort noise at the codec's RTP clock (CN/8000 beside G.711 and G.722, CN/16000
+  // beside L16/16000): Parley sends its silence as CN and regenerates the caller's.
   comfortNoisePayloadType?: number;
+  // Opus only: the answer asks for DTX (SdpPolicy.opusDtx).
+  opusDtx?: boolean;
   // The answer's direction, from Parley's side (RFC 3264 section 6.1).
   direction: MediaDirection;
   // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
@@ -49,11 +58,31 @@ export interface Negotiation {
   audio: NegotiatedAudio;
 }
 
-const codecClock: Record<SipCodec, { name: string; rate: number; channels?: number; staticPt?: number }> = {
-  opus: { name: 'opus', rate: 48000, channels: 2 },
-  PCMU: { name: 'PCMU', rate: 8000, staticPt: 0 },
-  PCMA: { name: 'PCMA', rate: 8000, staticPt: 8 },
+// Each codec's rtpmap (RFC 3551 section 6 for the static ones: G.722's RTP clock is 8000 though
+// it samples at 16 kHz, section 4.5.2) and the media engine's name for it. L16 goes in 20 ms
+// packets only: 640 bytes at 16 kHz, where 60 ms would pass Ethernet's MTU.
+interface SipCodecInfo {
+  name: string;
+  rate: number;
+  channels?: number;
+  staticPt?: number;
+  network: NetworkCodec;
+  fixedPacketMs?: number;
+}
+
+const codecClock: Record<SipCodec, SipCodecInfo> = {
+  opus: { name: 'opus', rate: 48000, channels: 2, network: 'opus' },
+  G722: { name: 'G722', rate: 8000, staticPt: 9, network: 'G722' },
+  PCMU: { name: 'PCMU', rate: 8000, staticPt: 0, network: 'PCMU' },
+  PCMA: { name: 'PCMA', rate: 8000, staticPt: 8, network: 'PCMA' },
+  'L16/16000': { name: 'L16', rate: 16000, network: 'L16', fixedPacketMs: FRAME_MS },
+  'L16/8000': { name: 'L16', rate: 8000, network: 'L16', fixedPacketMs: FRAME_MS },
 };
+
+// The media engine's codec family (what a re-INVITE's codec switch names).
+export function networkCodecOf(codec: SipCodec): NetworkCodec {
+  return codecClock[codec].network;
+}
 
 const HOLD_ADDRESS = '0.0.0.0';
 
@@ -71,13 +100,13 @@ function offeredFormats(media: MediaDescription): number[] {
     .filter((pt) => pt <= MAX_PAYLOAD_TYPE);
 }
 
-function rtpmapOf(media: MediaDescription, payloadType: number): { codec: string; rate?: number } | undefined {
+function rtpmapOf(media: MediaDescription, payloadType: number): { codec: string; rate?: number; encoding?: number | string } | undefined {
   const mapped = media.rtp.find((entry) => entry.payload === payloadType);
   if (mapped) return mapped;
   // RFC 3551 static payload types need no rtpmap.
-  if (payloadType === 0) return { codec: 'PCMU', rate: 8000 };
-  if (payloadType === 8) return { codec: 'PCMA', rate: 8000 };
-  if (payloadType === COMFORT_NOISE_STATIC_PT) return { codec: 'CN', rate: COMFORT_NOISE_CLOCK_HZ };
+  const known = Object.values(codecClock).find((info) => info.staticPt === payloadType);
+  if (known) return { codec: known.name, rate: known.rate };
+  if (payloadType === COMFORT_NOISE_STATIC_PT) return { codec: 'CN', rate: COMFORT_NOISE_STATIC_CLOCK_HZ };
   return undefined;
 }
 
@@ -85,7 +114,12 @@ function chooseCodec(media: MediaDescription, policy: SdpPolicy): { codec: SipCo
   for (const payloadType of offeredFormats(media)) {
     const map = rtpmapOf(media, payloadType);
     if (!map) continue;
-    const codec = policy.codecs.find((name) => name.toLowerCase() === map.codec.toLowerCase() && codecClock[name].rate === map.rate);
+    const codec = policy.codecs.find((name) => {
+      const info = codecClock[name];
+      // Opus is always /2 in SDP (RFC 7587 section 7); the others are mono here.
+      const mono = info.channels !== undefined || map.encoding === undefined || Number(map.encoding) === 1;
+      return info.name.toLowerCase() === map.codec.toLowerCase() && info.rate === map.rate && mono;
+    });
     if (codec) return { codec, payloadType };
   }
   return undefined;
@@ -112,18 +146,20 @@ function chooseTelephoneEvent(media: MediaDescription, audioClockHz: number): { 
   return offered.find((event) => event.rate === audioClockHz) ?? offered.find((event) => event.rate === 8000);
 }
 
-// RFC 3389 CN is answered for codecs on an 8 kHz RTP clock only: G.711 phones and trunks offer
-// CN/8000; an Opus peer signals its silence with DTX inside Opus (RFC 7587 section 3.1.3), which
-// Parley receives as such.
-const COMFORT_NOISE_CLOCK_HZ = 8000;
-// RFC 3551 section 6: CN's static payload type, which needs no rtpmap.
+// RFC 3389 CN is answered at the audio codec's RTP clock, as WebRTC pairs them (a CN rtpmap whose
+// clock is the send codec's): CN/8000 beside G.711 and beside G.722, whose RTP clock is 8000
+// (RFC 3551 section 4.5.2) though its noise is generated at 16 kHz; CN/16000 beside L16/16000.
+// CN's timestamps then step with the audio's. An Opus peer signals its silence with DTX inside
+// Opus (RFC 7587 section 3.1.3), which Parley receives as such: no CN beside Opus.
+// RFC 3551 section 6: CN's static payload type, at 8000 Hz, which needs no rtpmap.
 const COMFORT_NOISE_STATIC_PT = 13;
+const COMFORT_NOISE_STATIC_CLOCK_HZ = 8000;
 
-function chooseComfortNoise(media: MediaDescription, audioClockHz: number): number | undefined {
-  if (audioClockHz !== COMFORT_NOISE_CLOCK_HZ) return undefined;
+function chooseComfortNoise(media: MediaDescription, codec: SipCodec): number | undefined {
+  if (codec === 'opus') return undefined;
   return offeredFormats(media).find((payloadType) => {
     const map = rtpmapOf(media, payloadType);
-    return map?.codec.toLowerCase() === 'cn' && map.rate === COMFORT_NOISE_CLOCK_HZ;
+    return map?.codec.toLowerCase() === 'cn' && map.rate === codecClock[codec].rate;
   });
 }
 
@@ -138,6 +174,8 @@ const OPUS_PACKET_MS = [10, 20, 40, 60];
 // limit. G.711 cuts at any sample, so Parley sends the preference (10-60 ms in steps of 10,
 // within maxptime); Opus the longest of its sizes not above it.
 function choosePacketMs(media: MediaDescription, codec: SipCodec): number {
+  const fixed = codecClock[codec].fixedPacketMs;
+  if (fixed !== undefined) return fixed;
   const steps = (ms: number): number => Math.min(MAX_PACKET_MS, Math.max(MIN_PACKET_MS, Math.floor(ms / MIN_PACKET_MS) * MIN_PACKET_MS));
   const preferred = media.ptime !== undefined && media.ptime > 0 ? steps(media.ptime) : FRAME_MS;
   const packetMs = media.maxptime !== undefined && media.maxptime > 0 ? Math.min(preferred, steps(media.maxptime)) : preferred;
@@ -160,7 +198,7 @@ const offerShape = z.object({
           protocol: z.string().min(1),
           payloads: z.union([z.string(), z.number()]).optional(),
           connection: connectionShape,
-          rtp: z.array(z.object({ payload: z.number().int(), codec: z.string(), rate: z.number().optional() }).loose()),
+          rtp: z.array(z.object({ payload: z.number().int(), codec: z.string(), rate: z.number().optional(), encoding: z.union([z.number(), z.string()]).optional() }).loose()),
           crypto: z.array(z.object({ id: z.number().int(), suite: z.string(), config: z.string().optional() }).loose()).optional(),
           direction: z.string().optional(),
           ptime: z.number().optional(),
@@ -218,7 +256,8 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         payloadType: chosen.payloadType,
         telephoneEventPayloadType: telephoneEvent?.payloadType,
         telephoneEventClockHz: telephoneEvent?.rate,
-        comfortNoisePayloadType: chooseComfortNoise(media, codecClock[chosen.codec].rate),
+        comfortNoisePayloadType: chooseComfortNoise(media, chosen.codec),
+        opusDtx: chosen.codec === 'opus' && policy.opusDtx === true ? true : undefined,
         // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
         packetMs: choosePacketMs(media, chosen.codec),
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
@@ -307,7 +346,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       protocol: offered.protocol,
       payloads: payloads.join(' '),
       rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
-      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: 'minptime=10;useinbandfec=1' }] : [],
+      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: `minptime=10;useinbandfec=1${audio.opusDtx ? ';usedtx=1' : ''}` }] : [],
       ptime: audio.packetMs,
       direction: audio.direction,
     };
@@ -315,7 +354,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       answer.rtp.push({ payload: audio.telephoneEventPayloadType, codec: 'telephone-event', rate: audio.telephoneEventClockHz ?? clock.rate });
       answer.fmtp.push({ payload: audio.telephoneEventPayloadType, config: '0-16' });
     }
-    if (audio.comfortNoisePayloadType !== undefined) answer.rtp.push({ payload: audio.comfortNoisePayloadType, codec: 'CN', rate: COMFORT_NOISE_CLOCK_HZ });
+    if (audio.comfortNoisePayloadType !== undefined) answer.rtp.push({ payload: audio.comfortNoisePayloadType, codec: 'CN', rate: clock.rate });
     if (audio.rtcpMux) answer.rtcpMux = 'rtcp-mux';
     if (audio.srtp) answer.crypto = [{ id: audio.srtp.tag, suite: audio.srtp.suite, config: sdesInline(audio.srtp.localKey) }];
     return answer;

@@ -1,5 +1,6 @@
 // Configuration of the direct SIP endpoint, checked at the edge (config file, env, tests).
 import { z } from 'zod';
+import { sipCodecs } from './sdp-offer-answer.js';
 
 export const sipEndpointOptionsSchema = z.object({
   // Where the UAS listens (UDP). Janus's SIP plugin is pointed at it.
@@ -13,7 +14,13 @@ export const sipEndpointOptionsSchema = z.object({
   // Sources (IPv4 address or CIDR) allowed to send requests; everyone else gets 403.
   allowedSources: z.array(z.string()).default(['127.0.0.1/32']),
   srtp: z.enum(['off', 'optional', 'mandatory']).default('optional'),
-  codecs: z.array(z.enum(['opus', 'PCMU', 'PCMA'])).min(1).default(['opus', 'PCMU', 'PCMA']),
+  // The offer's order decides among them. L16 is off by default: phones don't offer it, and a
+  // 16 kHz stream costs 256 kbit/s.
+  codecs: z.array(z.enum(sipCodecs)).min(1).default(['opus', 'G722', 'PCMU', 'PCMA']),
+  // Answer Opus with usedtx=1 (RFC 7587 section 6.1): the caller sends no audio in its pauses.
+  // Off by default: a browser behind Janus would then send the bot DTX silence instead of its
+  // background noise.
+  opusDtx: z.boolean().default(false),
   maxCalls: z.number().int().min(1).default(50),
   // Ringing time before answering (180 Ringing first); 0 answers at once.
   ringMs: z.number().int().min(0).max(60_000).default(0),

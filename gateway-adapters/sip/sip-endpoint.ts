@@ -16,7 +16,7 @@ import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media
 import { counter, countRefused } from '../../engine/metrics.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, needsNewLeg, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, needsNewLeg, networkCodecOf, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
 import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
@@ -370,7 +370,7 @@ export class SipEndpoint {
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
     const correlation = h.get(CORRELATION_HEADER);
     if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
-    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp });
+    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx });
     const slot = this.admit();
 
     const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
@@ -501,7 +501,7 @@ export class SipEndpoint {
     }
     const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
-    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp }, dialog.negotiation!.audio);
+    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx }, dialog.negotiation!.audio);
     const before = dialog.negotiation!.audio;
     const after = next.audio;
     if (after.codec === before.codec && after.payloadType === before.payloadType) {
@@ -513,7 +513,7 @@ export class SipEndpoint {
     // new leg on the call's sockets), and the leg may answer from a media worker: retransmissions
     // meanwhile get the 100, and nothing changes if it refuses.
     this.transactions.set(key, { last: responseTo(request, 100, 'Trying'), peer });
-    dialog.media!.changeCodec(after.codec, after.payloadType, needsNewLeg(before, after) ? this.rtpOptions(after) : undefined).then(
+    dialog.media!.changeCodec(networkCodecOf(after.codec), after.payloadType, needsNewLeg(before, after) ? this.rtpOptions(after) : undefined).then(
       (switched) => {
         if (dialog.state !== 'confirmed') return;
         if (!switched) {

@@ -3,7 +3,8 @@
 // from the jitter buffer, decode or conceal, resample, run the VAD and send. Packets come raw or
 // built from fuzzed header fields (so most of them reach the jitter buffer), from four sources,
 // with arrival times and ticks that jump, as far as the addon lets a caller's clock go (2^53 µs).
-//   input: [codec][bot rate][flags (bit 3: whole-frame jitter buffer, bit 4: RTCP muxed)] then records of
+//   input: [codec][bot rate][flags (bit 1: signalled remote with CN negotiated, bit 3: whole-frame
+//          jitter buffer, bit 4: RTCP muxed)] then records of
 //          [op][source][u16 arrival step][u32 leap if op bit 0x20][u16 length][bytes]
 //          (op bit 0: built header from bytes; 0x80: step in ms, not 10 µs; 0x40: tick after it;
 //          0x20: a leap in units of 2^21 µs, so a seed can jump years, up to the addon's 2^53 µs)
@@ -42,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   leg.own_socket = false;
   leg.srtp = flags & 1;
   if (flags & 2) leg.remote = kSources[1];
+  // A signalled remote is a SIP leg: one that negotiated RFC 3389 CN at its codec's clock (Opus has DTX).
+  if ((flags & 2) && leg.codec != CodecId::kOpus) leg.comfort_noise_payload_type = RtpLeg::kComfortNoisePayloadType;
   leg.source.strict = flags & 4;
   leg.jitter_time_stretch = (flags & 8) == 0;
   // RTCP on the RTP port (RFC 5761): reports parsed, SRTCP unprotected, our reports written.

@@ -80,9 +80,8 @@ RtpLeg::RtpLeg(const RtpLegOptions& options)
   }
   if (options.comfort_noise_payload_type > 127 || options.comfort_noise_payload_type == options.payload_type ||
       (options.comfort_noise_payload_type >= 0 &&
-       (options.comfort_noise_payload_type == options.telephone_event_payload_type ||
-        codec_.clock_rate_hz != kComfortNoiseClockHz))) {
-    throw std::invalid_argument("comfort noise needs its own payload type (< 128) and a codec on an 8 kHz RTP clock");
+       (options.comfort_noise_payload_type == options.telephone_event_payload_type || options.codec == CodecId::kOpus))) {
+    throw std::invalid_argument("comfort noise needs its own payload type (< 128) and a codec other than Opus");
   }
   if (options.telephone_event_clock_hz != 0 &&
       (options.telephone_event_clock_hz < 8000 || options.telephone_event_clock_hz > 48000)) {
@@ -231,13 +230,13 @@ void RtpLeg::OnDatagram(const uint8_t* data, size_t length, const SocketAddress&
     const bool dtx = options_.codec == CodecId::kOpus && rtp.payload_length <= kOpusDtxMaxBytes;
     jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
                    durations_.Ts(payload, rtp.payload_length), arrival_us, dtx ? PacketKind::kDtx : PacketKind::kAudio);
-  } else if (rtp.payload_type == comfort_noise_payload_type_ && codec_.clock_rate_hz == kComfortNoiseClockHz) {
-    // RFC 3389 CN, static payload type 13 at 8 kHz (RFC 3551 section 6) unless the SDP said
-    // another: noise for the pause the sender starts; its sequence number keeps the count, so
-    // the pause is not loss.
+  } else if (rtp.payload_type == comfort_noise_payload_type_ &&
+             (options_.comfort_noise_payload_type >= 0 || codec_.clock_rate_hz == kComfortNoiseClockHz)) {
+    // RFC 3389 CN, at the codec's RTP clock: the negotiated payload type, else static 13 at
+    // 8 kHz (RFC 3551 section 6). Noise for the pause the sender starts; its sequence number
+    // keeps the count, so the pause is not loss.
     jitter_.Insert(rtp.sequence_number, rtp.timestamp, rtp.marker, payload, rtp.payload_length,
-                   static_cast<int64_t>(kComfortNoiseClockHz) * options_.frame_ms / 1000, arrival_us,
-                   PacketKind::kComfortNoise);
+                   rtp_samples_per_frame_, arrival_us, PacketKind::kComfortNoise);
   } else if (rtp.payload_type == options_.telephone_event_payload_type) {
     TelephoneEvent event;
     DtmfDigit digit;

@@ -46,8 +46,9 @@ struct RtpLegOptions {
   int telephone_event_clock_hz = 0;
   // RFC 3389 comfort noise negotiated (the answer's CN payload type, 13 as a rule): the bot's
   // silence goes out as CN packets (ComfortNoiseSender) instead of audio, and CN is received on
-  // this payload type. -1: silence goes out as audio (send_silence), CN is received on PT 13.
-  // Only for codecs on an 8 kHz RTP clock (G.711, G.722): CN/8000 is the format phones offer.
+  // this payload type. -1: silence goes out as audio (send_silence), CN is received on PT 13
+  // when the codec's RTP clock is PT 13's. CN runs at the codec's RTP clock (CN/8000 beside G.711
+  // and G.722, CN/16000 beside L16/16000), never beside Opus, whose silence is its own DTX.
   int comfort_noise_payload_type = -1;
   int bot_rate_hz = 16000;
   int frame_ms = 20;
@@ -107,7 +108,7 @@ class RtpLeg final : public NetworkLeg {
   static constexpr int kMaxSlotMs = 60;
   static constexpr int kMaxDecodeMs = 120;
   static constexpr int kComfortNoisePayloadType = 13;
-  static constexpr int kComfortNoiseClockHz = 8000;
+  static constexpr int kComfortNoiseClockHz = 8000;  // PT 13's (RFC 3551 section 6)
   static constexpr size_t kOpusDtxMaxBytes = 2;
 
   // Throws std::invalid_argument for inconsistent options, std::system_error if the bind fails.

@@ -545,7 +545,7 @@ describe('direct SIP endpoint over real UDP', () => {
       { name: 'INVITE without offer', build: (d) => client.request('INVITE', d, 1), status: 488 },
       { name: 'SDP that does not parse', build: (d) => client.request('INVITE', d, 1, { body: 'hello\r\n', headers: [['Content-Type', 'application/sdp']] }), status: 400 },
       { name: 'SDP with a bad port', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('m=audio 40010', 'm=audio 99999'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },
-      { name: 'SDP without a common codec', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '9' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
+      { name: 'SDP without a common codec', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '18' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
       { name: 'bad % escape in the Request-URI', build: (d) => client.request('INVITE', { ...d, requestUri: `sip:b%ZZot@127.0.0.1:${endpoint.local.port}` }, 1, { body: sdp, headers: [['Content-Type', 'application/sdp']] }), status: 400 },
       { name: 'SDP payload type above 127', build: (d) => client.request('INVITE', d, 1, { body: offerSdp({ port: 40010, payloads: '200' }), headers: [['Content-Type', 'application/sdp']] }), status: 488 },
       { name: 'SDP rtpmap with a number for a codec name', build: (d) => client.request('INVITE', d, 1, { body: sdp.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 0 PCMU/8000'), headers: [['Content-Type', 'application/sdp']] }), status: 400 },

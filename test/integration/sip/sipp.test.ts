@@ -1,6 +1,6 @@
 // The SIP endpoint against SIPp (Debian's sip-tester), an independent SIP implementation: a full
 // call with RTP from SIPp's rtp_stream, and an INVITE to a user that is not the bot.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +13,9 @@ import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { SipEndpoint } from '../../../gateway-adapters/sip/sip-endpoint.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
+import { sipp } from '../../support/sipp.js';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp/${name}`, import.meta.url));
-
-// Runs SIPp for one call; resolves with its exit code (0: every expected message came).
-function sipp(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn('sipp', ['-m', '1', '-i', '127.0.0.1', '-p', '0', '-mp', '0', '-nostdin', '-timeout', '30s', '-timeout_error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output: output.slice(-3000) })));
-}
 
 describe('direct SIP endpoint against SIPp', () => {
   let engine: MediaEngine;

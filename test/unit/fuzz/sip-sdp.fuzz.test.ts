@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { rtpSessionOptionsSchema } from '../../../engine/media/media-session-options.js';
 import { SipParseError, SipRejection } from '../../../gateway-adapters/sip/errors.js';
-import { buildAnswer, negotiate } from '../../../gateway-adapters/sip/sdp-offer-answer.js';
+import { buildAnswer, negotiate, sipCodecs } from '../../../gateway-adapters/sip/sdp-offer-answer.js';
 import { parseCSeq, parseNameAddr, parseSipMessage, parseSipUri, responseTo, viaBranch } from '../../../gateway-adapters/sip/sip-message.js';
 import { mutants, untypedFailures } from '../../support/mutate.js';
 
@@ -51,7 +51,7 @@ const samples = [
   'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKb1\r\nFrom: <sip:bot@127.0.0.1>;tag=y\r\nTo: <sip:a@b>;tag=x\r\nCall-ID: 1@b\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n',
 ];
 
-const policy = { codecs: ['opus', 'PCMU', 'PCMA'] as const, srtp: 'optional' as const };
+const policy = { codecs: sipCodecs, srtp: 'optional' as const, opusDtx: true };
 
 // What the endpoint does with a datagram before any state: parse, read the headers it reads,
 // build a response, and negotiate the body of an INVITE.
@@ -76,6 +76,8 @@ function offerAnswer(input: Buffer): void {
     codec: audio.codec,
     payloadType: audio.payloadType,
     telephoneEventPayloadType: audio.telephoneEventPayloadType,
+    comfortNoisePayloadType: audio.comfortNoisePayloadType,
+    packetMs: audio.packetMs,
     remoteHost: audio.remoteHost,
     remotePort: audio.remotePort,
     srtp: audio.srtp ? { profile: audio.srtp.suite, localKey: audio.srtp.localKey, remoteKey: audio.srtp.remoteKey } : undefined,
@@ -89,7 +91,9 @@ describe('SIP and SDP parsers under seeded mutation', () => {
   });
 
   it(`parse or refuse with a typed error: ${COUNT} mutated SDP offers`, () => {
-    expect(untypedFailures(mutants([sdp], COUNT, 0x5d90), offerAnswer, [SipRejection])).toEqual([]);
+    // And a wideband phone's: G.722 and L16 beside CN at both clocks.
+    const wideband = sdp.replace('RTP/AVP 111 0 8 101', 'RTP/AVP 9 96 13 105 101').replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 L16/16000\r\na=rtpmap:13 CN/8000\r\na=rtpmap:105 CN/16000');
+    expect(untypedFailures(mutants([sdp, wideband], COUNT, 0x5d90), offerAnswer, [SipRejection])).toEqual([]);
   });
 
   it('refuses the two inputs that once escaped as exceptions: a payload type above 127, a bad % escape', () => {

@@ -83,6 +83,42 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy).audio.comfortNoisePayloadType).toBeUndefined();
   });
 
+  it('answers CN at the codec\'s RTP clock: CN/8000 beside G.722 (its RTP clock is 8000, RFC 3551 section 4.5.2), CN/16000 beside L16/16000', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const wide: SdpPolicy = { codecs: ['opus', 'G722', 'PCMU', 'L16/16000'], srtp: 'optional' };
+    // A desk phone's offer: G.722 first, static 9 and 13 without rtpmap lines.
+    const phone = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 9 0 101 13').replace('a=rtpmap:9 G722/8000\r\n', '');
+    const l16Offer = janusOffer
+      .replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 96 13 105 101')
+      .replace('a=rtpmap:9 G722/8000', 'a=rtpmap:96 L16/16000\r\na=rtpmap:105 CN/16000\r\na=rtpmap:13 CN/8000')
+      .replace('a=sendrecv', 'a=ptime:40\r\na=sendrecv');
+    const cases = [
+      { offer: phone, codec: 'G722', rtpmap: 'G722/8000', payloadType: 9, comfortNoise: 13, cnClock: 8000 },
+      { offer: l16Offer, codec: 'L16/16000', rtpmap: 'L16/16000', payloadType: 96, comfortNoise: 105, cnClock: 16000 },
+    ];
+    for (const { offer, codec, rtpmap, payloadType, comfortNoise, cnClock } of cases) {
+      const negotiation = negotiate(offer, wide);
+      expect(negotiation.audio).toMatchObject({ codec, payloadType, comfortNoisePayloadType: comfortNoise, packetMs: 20 });
+      const answer = buildAnswer(negotiation, local);
+      expect(answer).toMatch(new RegExp(`^m=audio 30000 RTP/AVP ${payloadType} 101 ${comfortNoise}\r$`, 'm'));
+      expect(answer).toContain(`a=rtpmap:${payloadType} ${rtpmap}`);
+      expect(answer).toContain(`a=rtpmap:${comfortNoise} CN/${cnClock}`);
+    }
+    // CN/16000 is not G.722's clock: only CN/8000 pairs with it.
+    const g722Cn16 = janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 9 105').replace('a=rtpmap:9 G722/8000', 'a=rtpmap:9 G722/8000\r\na=rtpmap:105 CN/16000');
+    expect(negotiate(g722Cn16, wide).audio).toMatchObject({ codec: 'G722', comfortNoisePayloadType: undefined });
+    // Stereo L16 is not taken, and L16 only when the policy allows it.
+    expect(() => negotiate(l16Offer.replace('L16/16000', 'L16/16000/2').replace('RTP/AVP 96 13 105 101', 'RTP/AVP 96'), wide)).toThrow(/488/);
+    expect(() => negotiate(l16Offer.replace('RTP/AVP 96 13 105 101', 'RTP/AVP 96'), policy)).toThrow(/488/);
+  });
+
+  it('asks an Opus peer for DTX (usedtx=1, RFC 7587 section 6.1) only when the policy says so', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    expect(buildAnswer(negotiate(janusOffer, { ...policy, opusDtx: true }), local)).toContain('a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1');
+    expect(buildAnswer(negotiate(janusOffer, policy), local)).toContain('a=fmtp:111 minptime=10;useinbandfec=1\r\n');
+    expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), { ...policy, opusDtx: true }).audio.opusDtx).toBeUndefined();
+  });
+
   it('refuses a re-offer that adds or removes CN without a codec change (488): the leg sends what the first answer said', () => {
     const first = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 13'), policy).audio;
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy, first)).toThrow(/488/);
