@@ -11,7 +11,7 @@ import type { NetworkCodec } from '../call/call-media.js';
 import { observeTurnLatency, turnKinds } from '../call/turn-latency.js';
 import { callNative, InvalidArgumentError } from '../errors.js';
 import { countRefused } from '../metrics.js';
-import { mediaModule, SessionEventType, type NativeMediaEngine } from './media-engine-binding.js';
+import { mediaModule, SessionEventType, tickTimerModule, type NativeMediaEngine, type NativeTickTimer } from './media-engine-binding.js';
 import { MediaCounterSource, observeTick } from './media-metrics.js';
 import { MediaSession } from './media-session.js';
 import {
@@ -86,7 +86,10 @@ export class MediaEngine {
   private readonly packetSinks = new Map<MediaSession, OutboundPacketSink>();
   private readonly clock: 'realtime' | 'manual';
   private readonly logger?: Logger;
-  private timer: NodeJS.Timeout | undefined;
+  // The realtime loop's timer (native: Node's timers count whole milliseconds), aimed while any
+  // session lives.
+  private timer: NativeTickTimer | undefined;
+  private timerAimed = false;
   // Inside the realtime loop's tick (listeners may create and close sessions there).
   private ticking = false;
   private nextTickUs = 0;
@@ -120,6 +123,7 @@ export class MediaEngine {
     this.refusalReasons = NativeEngine.refusalReasons();
     this.refusalsPublished = new Float64Array(this.refusalReasons.length);
     this.clock = options.clock ?? 'realtime';
+    if (this.clock === 'realtime') this.timer = new (tickTimerModule().TickTimer)(this.runTimer);
     this.logger = options.logger;
     this.counters = new MediaCounterSource(mediaModule().MediaEngine.counterNames(), (out) => this.native.readCounters(out));
   }
@@ -248,7 +252,7 @@ export class MediaEngine {
     this.sessions.set(nativeId, session);
     this.counters.attach();
     if (this.slotSessions[created.phaseSlot]!++ === 0) this.reaimTimer();
-    if (this.clock === 'realtime' && this.timer === undefined && !this.ticking) this.startTimer();
+    if (this.timer !== undefined && !this.timerAimed && !this.ticking) this.startTimer();
     return session;
   }
 
@@ -305,9 +309,10 @@ export class MediaEngine {
   }
 
   private readonly runTimer = (): void => {
-    // Node's timers count whole milliseconds and may fire up to 1 ms before the boundary: such
-    // a tick would find no frame due and the next one two, so wait for the boundary itself.
+    this.timerAimed = false;
     const startUs = MediaEngine.monotonicUs();
+    // Re-aimed earlier than this wakeup's boundary (a session joined an earlier slot) and woken
+    // for the old aim: nothing of the new one is due yet.
     if (startUs >= this.nextTickUs) {
       this.ticking = true;
       try {
@@ -320,25 +325,25 @@ export class MediaEngine {
       this.onTick?.(this.nextTickUs, startUs, doneUs);
       // The last session closed during the tick: no timer runs without sessions.
       if (this.sessions.size === 0) return;
-      // After a long stall, realign instead of firing a burst of catch-up timers: any tick
+      // After a long stall, realign instead of firing a burst of catch-up ticks: any tick
       // processes every session due by then, whatever its slot.
       this.nextTickUs = this.nextOccupiedBoundaryUs(Math.max(this.nextTickUs, doneUs));
     }
-    this.timer = setTimeout(this.runTimer, Math.max(0, (this.nextTickUs - MediaEngine.monotonicUs()) / 1000));
+    this.timer!.aim(this.nextTickUs);
+    this.timerAimed = true;
   };
 
   // A slot the timer was skipping has a session now: aim at the next occupied boundary (inside a
   // tick there is nothing to do: the timer is aimed right after it, with the new session counted).
   private reaimTimer(): void {
-    if (this.timer === undefined || this.ticking) return;
-    clearTimeout(this.timer);
+    if (!this.timerAimed || this.ticking) return;
     // The boundary the timer was aimed at stays if it comes first (or has passed unserved).
     this.nextTickUs = Math.min(this.nextTickUs, this.nextOccupiedBoundaryUs(MediaEngine.monotonicUs()));
-    this.runTimer();
+    this.timer!.aim(this.nextTickUs);
   }
 
   private stopTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer?.cancel();
+    this.timerAimed = false;
   }
 }

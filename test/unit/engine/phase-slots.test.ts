@@ -178,8 +178,8 @@ describe('phase slots', () => {
     session.on('audio', () => session.close('done'));
     await afterTick;
     expect(engine.sessionCount).toBe(0);
-    // The realtime loop's handle (private): a timer left behind would tick an empty engine forever.
-    expect((engine as unknown as { timer: NodeJS.Timeout | undefined }).timer).toBeUndefined();
+    // The realtime loop's timer (private): one left aimed would tick an empty engine forever.
+    expect((engine as unknown as { timerAimed: boolean }).timerAimed).toBe(false);
   });
 
   it('refuses a slot count that does not divide the frame', () => {
