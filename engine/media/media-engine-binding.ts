@@ -107,7 +107,7 @@ export interface NativeMediaEngine {
 
 interface MediaModule {
   MediaEngine: {
-    new (events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsBeforeSpreading?: number): NativeMediaEngine;
+    new (events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsPerSlot?: number): NativeMediaEngine;
     monotonicUs(): number;
     // Names of the refusal reasons refusedTotals() is indexed by (native/media/media_refusal.h).
     refusalReasons(): string[];

@@ -20,10 +20,10 @@ constexpr int kMaxBatchesPerTick = 16;
 constexpr size_t kFlushEvery = 64;
 }  // namespace
 
-MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
+MediaEngine::MediaEngine(int phase_slots, size_t sessions_per_slot)
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       phase_slots_(phase_slots),
-      sessions_before_spreading_(sessions_before_spreading),
+      sessions_per_slot_(sessions_per_slot),
       receive_batch_(std::make_unique<ReceiveBatch>()) {
   if (phase_slots < 1 || phase_slots > kMaxPhaseSlots) {
     if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -32,6 +32,30 @@ MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   unflushed_.reserve(kFlushEvery);
   std::fill(slot_next_frame_us_, slot_next_frame_us_ + kMaxPhaseSlots, INT64_MAX);
+  // The van der Corput sequence (0, 1/2, 1/4, 3/4, 1/8, ...) scaled to the slots, repeats
+  // skipped: bit reversal for a power of two, and as even a spread as the count allows otherwise.
+  bool taken[kMaxPhaseSlots] = {};
+  int placed = 0;
+  for (unsigned k = 0; placed < phase_slots_; ++k) {
+    double fraction = 0;
+    double weight = 0.5;
+    for (unsigned bits = k; bits != 0; bits >>= 1, weight /= 2) fraction += (bits & 1) * weight;
+    const int slot = static_cast<int>(fraction * phase_slots_);
+    if (taken[slot]) continue;
+    taken[slot] = true;
+    slot_order_[placed++] = slot;
+  }
+}
+
+int MediaEngine::SlotForNewSession() const {
+  // The first slot in opening order with room; with none, the emptiest (ties in opening order too).
+  int emptiest = slot_order_[0];
+  for (int i = 0; i < phase_slots_; ++i) {
+    const int slot = slot_order_[i];
+    if (slot_members_[slot].size() < sessions_per_slot_) return slot;
+    if (slot_members_[slot].size() < slot_members_[emptiest].size()) emptiest = slot;
+  }
+  return emptiest;
 }
 
 MediaEngine::~MediaEngine() {
@@ -41,10 +65,7 @@ MediaEngine::~MediaEngine() {
 
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
-  const auto fewer = [](const std::vector<MediaSession*>& a, const std::vector<MediaSession*>& b) { return a.size() < b.size(); };
-  const int slot = slot_members_[0].size() < sessions_before_spreading_
-                       ? 0
-                       : static_cast<int>(std::min_element(slot_members_, slot_members_ + phase_slots_, fewer) - slot_members_);
+  const int slot = SlotForNewSession();
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us, slot);
   for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
