@@ -18,6 +18,8 @@ constexpr int kMaxBatchesPerTick = 16;
 // peer that has gone back to sleep every time, sends in a burst find it awake. 64 sessions of
 // work (well under a millisecond) is all the delay this adds to a packet.
 constexpr size_t kFlushEvery = 64;
+constexpr uint64_t kRtcpTag = 1;
+static_assert(alignof(MediaSession) > 1, "a session pointer's low bit tags its RTCP socket");
 }  // namespace
 
 MediaEngine::MediaEngine(int phase_slots, size_t sessions_per_slot)
@@ -72,7 +74,9 @@ int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<Net
     if (socket == nullptr) continue;
     epoll_event event{};
     event.events = EPOLLIN;
-    event.data.ptr = session.get();
+    // The session, and in its pointer's low bit (free: sessions are aligned) which of its sockets
+    // is ready: only that one is read (an RTCP pair's other socket would answer EAGAIN).
+    event.data.u64 = reinterpret_cast<uintptr_t>(session.get()) | (socket == session->leg().rtcp_socket() ? kRtcpTag : 0);
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket->fd(), &event) != 0) {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
     }
@@ -106,26 +110,24 @@ MediaSession* MediaEngine::Find(int32_t id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
+void MediaEngine::Drain(MediaSession& session, bool rtcp, int64_t now_us, int64_t realtime_offset_us) {
   NetworkLeg& leg = session.leg();
   ReceiveBatch& batch = *receive_batch_;
-  for (UdpSocket* socket : {leg.socket(), leg.rtcp_socket()}) {
-    if (socket == nullptr) continue;
-    const bool rtcp = socket == leg.rtcp_socket();
-    for (int round = 0; round < kMaxBatchesPerTick; ++round) {
-      const size_t count = socket->Receive(batch);
-      for (size_t i = 0; i < count; ++i) {
-        const int64_t arrival_us =
-            batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
-        if (rtcp) {
-          leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
-        } else {
-          leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
-        }
+  UdpSocket* socket = rtcp ? leg.rtcp_socket() : leg.socket();
+  if (socket == nullptr) return;
+  for (int round = 0; round < kMaxBatchesPerTick; ++round) {
+    const size_t count = socket->Receive(batch);
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t arrival_us =
+          batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
+      if (rtcp) {
+        leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+      } else {
+        leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
       }
-      datagrams_received_ += count;
-      if (count < ReceiveBatch::kSize) break;
     }
+    datagrams_received_ += count;
+    if (count < ReceiveBatch::kSize) break;
   }
 }
 
@@ -133,7 +135,10 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   // Level-triggered: a socket not reached in this pass (more ready than kMaxEpollEvents) is
   // reported again next tick.
   const int count = epoll_wait(epoll_fd_, ready_, kMaxEpollEvents, 0);
-  for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
+  for (int i = 0; i < count; ++i) {
+    const uint64_t tagged = ready_[i].data.u64;
+    Drain(*reinterpret_cast<MediaSession*>(tagged & ~kRtcpTag), (tagged & kRtcpTag) != 0, now_us, realtime_offset_us);
+  }
   // Usually one slot is due; after a stall, every slot whose frames fell due by now.
   for (int slot = 0; slot < phase_slots_; ++slot) {
     if (slot_next_frame_us_[slot] > now_us) continue;

@@ -54,7 +54,8 @@ class MediaEngine {
   void RefusedTotals(uint64_t totals[kMediaRefusalCount]) const;
 
  private:
-  void Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us);
+  // Reads the session's RTP socket, or its RTCP one (an RTCP pair's).
+  void Drain(MediaSession& session, bool rtcp, int64_t now_us, int64_t realtime_offset_us);
   int SlotForNewSession() const;
   void FlushQueued();
 
