@@ -89,8 +89,8 @@ export class MediaEngine {
   private readonly packetSinks = new Map<MediaSession, OutboundPacketSink>();
   private readonly clock: 'realtime' | 'manual';
   private readonly logger?: Logger;
-  // The realtime loop's timer (native: Node's timers count whole milliseconds), aimed while any
-  // session lives.
+  // The realtime loop's timer (native: Node's timers count whole milliseconds), there while any
+  // session lives: the native timer holds its callback, and so this engine, until it is dropped.
   private timer: NativeTickTimer | undefined;
   private timerAimed = false;
   // Inside the realtime loop's tick (listeners may create and close sessions there).
@@ -126,7 +126,6 @@ export class MediaEngine {
     this.refusalReasons = NativeEngine.refusalReasons();
     this.refusalsPublished = new Float64Array(this.refusalReasons.length);
     this.clock = options.clock ?? 'realtime';
-    if (this.clock === 'realtime') this.timer = new (tickTimerModule().TickTimer)(this.runTimer);
     this.logger = options.logger;
     this.counters = new MediaCounterSource(mediaModule().MediaEngine.counterNames(), (out) => this.native.readCounters(out));
   }
@@ -255,7 +254,7 @@ export class MediaEngine {
     this.sessions.set(nativeId, session);
     this.counters.attach();
     if (this.slotSessions[created.phaseSlot]!++ === 0) this.reaimTimer();
-    if (this.timer !== undefined && !this.timerAimed && !this.ticking) this.startTimer();
+    if (this.clock === 'realtime' && !this.timerAimed && !this.ticking) this.startTimer();
     return session;
   }
 
@@ -314,8 +313,7 @@ export class MediaEngine {
   private readonly runTimer = (): void => {
     this.timerAimed = false;
     const startUs = MediaEngine.monotonicUs();
-    // Re-aimed earlier than this wakeup's boundary (a session joined an earlier slot) and woken
-    // for the old aim: nothing of the new one is due yet.
+    // Called by startTimer before the first boundary: only aims.
     if (startUs >= this.nextTickUs) {
       this.ticking = true;
       try {
@@ -332,9 +330,14 @@ export class MediaEngine {
       // processes every session due by then, whatever its slot.
       this.nextTickUs = this.nextOccupiedBoundaryUs(Math.max(this.nextTickUs, doneUs));
     }
-    this.timer!.aim(this.nextTickUs);
-    this.timerAimed = true;
+    this.aimTimer();
   };
+
+  private aimTimer(): void {
+    this.timer ??= new (tickTimerModule().TickTimer)(this.runTimer);
+    this.timer.aim(this.nextTickUs);
+    this.timerAimed = true;
+  }
 
   // A slot the timer was skipping has a session now: aim at the next occupied boundary (inside a
   // tick there is nothing to do: the timer is aimed right after it, with the new session counted).
@@ -342,11 +345,12 @@ export class MediaEngine {
     if (!this.timerAimed || this.ticking) return;
     // The boundary the timer was aimed at stays if it comes first (or has passed unserved).
     this.nextTickUs = Math.min(this.nextTickUs, this.nextOccupiedBoundaryUs(MediaEngine.monotonicUs()));
-    this.timer!.aim(this.nextTickUs);
+    this.aimTimer();
   }
 
   private stopTimer(): void {
     this.timer?.cancel();
+    this.timer = undefined;
     this.timerAimed = false;
   }
 }

@@ -188,7 +188,9 @@ describe('phase slots', () => {
     session.on('audio', () => session.close('done'));
     await afterTick;
     expect(engine.sessionCount).toBe(0);
-    // The realtime loop's timer (private): one left aimed would tick an empty engine forever.
+    // The realtime loop's timer (private): one left would tick an empty engine forever (and hold
+    // it in memory).
+    expect((engine as unknown as { timer: unknown }).timer).toBeUndefined();
     expect((engine as unknown as { timerAimed: boolean }).timerAimed).toBe(false);
   });
 
