@@ -178,8 +178,10 @@ export interface StepResult {
   // The busiest worker's CPU over wall time (1 = its core saturated).
   cpu_share: number;
   kernel_share_of_cpu: number;
-  // Engine latency (frame due -> handed to the bot) p99, from the workers' histogram (µs).
+  // Engine latency (frame due -> handed to the bot) p99 and median, from the workers' histogram
+  // (µs): on a shared machine the p99 holds its neighbours' stalls, the median the node's own.
   engine_latency_p99_us: number;
+  engine_latency_p50_us: number;
   // The load generator's CPU over wall time: on a small machine it shares the node's cores.
   generator_cpu_share: number;
   // Share of the window's caller frames that reached the echo bot (end to end only).
@@ -193,13 +195,13 @@ function lateFraction(sent: number, received: number, late: number, calls: numbe
   return (100 * (late + missing)) / Math.max(1, sent);
 }
 
-// The p99 of a cumulative histogram (bucket bound µs -> count at or below, bound -1 the open
+// The `quantile` of a cumulative histogram (bucket bound µs -> count at or below, bound -1 the open
 // bucket), interpolated linearly inside its bucket; in the open bucket, its lower bound.
-export function p99FromBuckets(buckets: ReadonlyArray<readonly [number, number]>): number {
+export function quantileFromBuckets(buckets: ReadonlyArray<readonly [number, number]>, quantile: number): number {
   const finite = buckets.filter(([bound]) => bound >= 0).sort((a, b) => a[0] - b[0]);
   const total = buckets.find(([bound]) => bound < 0)?.[1] ?? finite.at(-1)?.[1] ?? 0;
   if (total === 0) return 0;
-  const target = 0.99 * total;
+  const target = quantile * total;
   let [lowerBound, lowerCount] = [0, 0];
   for (const [bound, count] of finite) {
     if (count >= target) return Math.round(lowerBound + ((bound - lowerBound) * (target - lowerCount)) / Math.max(1, count - lowerCount));
@@ -260,7 +262,8 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       control_cpu_us_per_call_second: Math.round(report.controlCpuUs / callSeconds),
       cpu_share: round2(Math.max(...report.workerCpuUs) / (report.wallMs * 1000)),
       kernel_share_of_cpu: round2(cpuSystemUs / Math.max(1, cpuUs)),
-      engine_latency_p99_us: p99FromBuckets(report.latencyBucketsUs),
+      engine_latency_p99_us: quantileFromBuckets(report.latencyBucketsUs, 0.99),
+      engine_latency_p50_us: quantileFromBuckets(report.latencyBucketsUs, 0.5),
       generator_cpu_share: round2(generated.cpu_us / 1e6 / (MEASURE_SECONDS + warmup)),
       ...(botFrames === undefined ? {} : { bot_frames_share: round2(botFrames / Math.max(1, spec.calls * FRAMES_PER_SECOND * windowS)) }),
     };

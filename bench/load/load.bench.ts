@@ -83,7 +83,7 @@ function prepareFrames(): Record<LoadCodec, string> {
 function logged(result: StepResult, label: string): StepResult {
   const bot = result.bot_frames_share === undefined ? '' : `, caller frames at the bot ${(100 * result.bot_frames_share).toFixed(0)} %`;
   console.log(
-    `[load] ${label}, ${result.workers} worker(s), ${result.calls} calls: late ${result.late_pct} %, busiest worker ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %, control plane ${result.control_cpu_us_per_call_second}), latency p99 ${result.engine_latency_p99_us} µs, generator ${(100 * result.generator_cpu_share).toFixed(0)} %${bot}`,
+    `[load] ${label}, ${result.workers} worker(s), ${result.calls} calls: late ${result.late_pct} %, busiest worker ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %, control plane ${result.control_cpu_us_per_call_second}), latency p50 ${result.engine_latency_p50_us} p99 ${result.engine_latency_p99_us} µs, generator ${(100 * result.generator_cpu_share).toFixed(0)} %${bot}`,
   );
   return result;
 }
@@ -276,6 +276,8 @@ export async function run(): Promise<BenchResult> {
       engine_latency_p99_us: costStep(pcmu).engine_latency_p99_us,
       engine_latency_p99_us_at_50pct: at50.engine_latency_p99_us,
       engine_latency_p99_us_at_80pct: at80.engine_latency_p99_us,
+      engine_latency_p50_us_10_calls: quiet.engine_latency_p50_us,
+      engine_latency_p50_us_at_80pct: at80.engine_latency_p50_us,
       calls_per_core_pcmu_beside_hog: hog.capacity,
       capacity_beside_hog_over_quiet: hogOverQuiet,
       workers,

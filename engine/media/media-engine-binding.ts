@@ -107,7 +107,7 @@ export interface NativeMediaEngine {
 
 interface MediaModule {
   MediaEngine: {
-    new (events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsBeforeSpreading?: number): NativeMediaEngine;
+    new (events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsPerSlot?: number): NativeMediaEngine;
     monotonicUs(): number;
     // Names of the refusal reasons refusedTotals() is indexed by (native/media/media_refusal.h).
     refusalReasons(): string[];
@@ -116,6 +116,19 @@ interface MediaModule {
 }
 
 export const mediaModule = (): MediaModule => nativeModule<MediaModule>('media');
+
+// native/addon/tick_timer_binding.cc: a one-shot timer on the monotonic clock, to the µs.
+export interface NativeTickTimer {
+  // Calls onDue once MediaEngine.monotonicUs() reaches `dueUs` (at once if it has); replaces any earlier aim.
+  aim(dueUs: number): void;
+  cancel(): void;
+}
+
+interface TickTimerModule {
+  TickTimer: new (onDue: () => void) => NativeTickTimer;
+}
+
+export const tickTimerModule = (): TickTimerModule => nativeModule<TickTimerModule>('tickTimer');
 
 // Mirrors SessionEventType in native/media/session_event.h.
 export const SessionEventType = {

@@ -19,6 +19,7 @@ import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
 import { RTP_LEG, rtpLeg, type CreatedLeg, type LegFactory, type LegKinds } from '../call/leg-kind.js';
 import { LegStatsRotation } from './leg-stats-rotation.js';
+import { metricsAsJsonInSlices } from './metrics-in-slices.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
 
 // The end reason of a call whose leg refused a control request (see controlOrEnd).
@@ -200,7 +201,7 @@ class MediaWorkerProcess {
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
     const legStats = await this.statsRotation.collect(this.legs, (leg): Record<string, unknown> => ({ ...leg.session.stats() }));
-    send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await registry.getMetricsAsJSON(), legStats });
+    send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await metricsAsJsonInSlices(registry), legStats });
   }
 
   shutdown(): void {

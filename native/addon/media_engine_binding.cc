@@ -82,9 +82,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
                        });
   }
 
-  // new MediaEngine(events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsBeforeSpreading?: number)
+  // new MediaEngine(events: Int32Array, audio: Int16Array, phaseSlots?: number, sessionsPerSlot?: number)
   explicit MediaEngineBinding(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<MediaEngineBinding>(info), engine_(PhaseSlotsArg(info), SessionsBeforeSpreadingArg(info)) {
+      : Napi::ObjectWrap<MediaEngineBinding>(info), engine_(PhaseSlotsArg(info), SessionsPerSlotArg(info)) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
@@ -101,9 +101,9 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     return static_cast<int>(IntegerArg(info, 2, 1, MediaEngine::kMaxPhaseSlots, "phaseSlots"));
   }
 
-  static size_t SessionsBeforeSpreadingArg(const Napi::CallbackInfo& info) {
+  static size_t SessionsPerSlotArg(const Napi::CallbackInfo& info) {
     if (info.Length() < 4 || info[3].IsUndefined()) return 0;
-    return static_cast<size_t>(IntegerArg(info, 3, 0, 1'000'000, "sessionsBeforeSpreading"));
+    return static_cast<size_t>(IntegerArg(info, 3, 0, 1'000'000, "sessionsPerSlot"));
   }
 
   // The created session's id and phase slot on `result`.

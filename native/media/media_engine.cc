@@ -18,12 +18,14 @@ constexpr int kMaxBatchesPerTick = 16;
 // peer that has gone back to sleep every time, sends in a burst find it awake. 64 sessions of
 // work (well under a millisecond) is all the delay this adds to a packet.
 constexpr size_t kFlushEvery = 64;
+constexpr uint64_t kRtcpTag = 1;
+static_assert(alignof(MediaSession) > 1, "a session pointer's low bit tags its RTCP socket");
 }  // namespace
 
-MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
+MediaEngine::MediaEngine(int phase_slots, size_t sessions_per_slot)
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       phase_slots_(phase_slots),
-      sessions_before_spreading_(sessions_before_spreading),
+      sessions_per_slot_(sessions_per_slot),
       receive_batch_(std::make_unique<ReceiveBatch>()) {
   if (phase_slots < 1 || phase_slots > kMaxPhaseSlots) {
     if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -32,6 +34,30 @@ MediaEngine::MediaEngine(int phase_slots, size_t sessions_before_spreading)
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   unflushed_.reserve(kFlushEvery);
   std::fill(slot_next_frame_us_, slot_next_frame_us_ + kMaxPhaseSlots, INT64_MAX);
+  // The van der Corput sequence (0, 1/2, 1/4, 3/4, 1/8, ...) scaled to the slots, repeats
+  // skipped: bit reversal for a power of two, and as even a spread as the count allows otherwise.
+  bool taken[kMaxPhaseSlots] = {};
+  int placed = 0;
+  for (unsigned k = 0; placed < phase_slots_; ++k) {
+    double fraction = 0;
+    double weight = 0.5;
+    for (unsigned bits = k; bits != 0; bits >>= 1, weight /= 2) fraction += (bits & 1) * weight;
+    const int slot = static_cast<int>(fraction * phase_slots_);
+    if (taken[slot]) continue;
+    taken[slot] = true;
+    slot_order_[placed++] = slot;
+  }
+}
+
+int MediaEngine::SlotForNewSession() const {
+  // The first slot in opening order with room; with none, the emptiest (ties in opening order too).
+  int emptiest = slot_order_[0];
+  for (int i = 0; i < phase_slots_; ++i) {
+    const int slot = slot_order_[i];
+    if (slot_members_[slot].size() < sessions_per_slot_) return slot;
+    if (slot_members_[slot].size() < slot_members_[emptiest].size()) emptiest = slot;
+  }
+  return emptiest;
 }
 
 MediaEngine::~MediaEngine() {
@@ -41,17 +67,16 @@ MediaEngine::~MediaEngine() {
 
 int32_t MediaEngine::Add(const MediaSessionOptions& options, std::unique_ptr<NetworkLeg> leg, int64_t start_us) {
   const int32_t id = next_id_++;
-  const auto fewer = [](const std::vector<MediaSession*>& a, const std::vector<MediaSession*>& b) { return a.size() < b.size(); };
-  const int slot = slot_members_[0].size() < sessions_before_spreading_
-                       ? 0
-                       : static_cast<int>(std::min_element(slot_members_, slot_members_ + phase_slots_, fewer) - slot_members_);
+  const int slot = SlotForNewSession();
   const int64_t phase_us = static_cast<int64_t>(options.frame_ms) * 1000 / phase_slots_ * slot;
   auto session = std::make_unique<MediaSession>(id, options, std::move(leg), start_us, phase_us, slot);
   for (UdpSocket* socket : {session->leg().socket(), session->leg().rtcp_socket()}) {
     if (socket == nullptr) continue;
     epoll_event event{};
     event.events = EPOLLIN;
-    event.data.ptr = session.get();
+    // The session, and in its pointer's low bit (free: sessions are aligned) which of its sockets
+    // is ready: only that one is read (an RTCP pair's other socket would answer EAGAIN).
+    event.data.u64 = reinterpret_cast<uintptr_t>(session.get()) | (socket == session->leg().rtcp_socket() ? kRtcpTag : 0);
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket->fd(), &event) != 0) {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
     }
@@ -85,26 +110,24 @@ MediaSession* MediaEngine::Find(int32_t id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void MediaEngine::Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us) {
+void MediaEngine::Drain(MediaSession& session, bool rtcp, int64_t now_us, int64_t realtime_offset_us) {
   NetworkLeg& leg = session.leg();
   ReceiveBatch& batch = *receive_batch_;
-  for (UdpSocket* socket : {leg.socket(), leg.rtcp_socket()}) {
-    if (socket == nullptr) continue;
-    const bool rtcp = socket == leg.rtcp_socket();
-    for (int round = 0; round < kMaxBatchesPerTick; ++round) {
-      const size_t count = socket->Receive(batch);
-      for (size_t i = 0; i < count; ++i) {
-        const int64_t arrival_us =
-            batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
-        if (rtcp) {
-          leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
-        } else {
-          leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
-        }
+  UdpSocket* socket = rtcp ? leg.rtcp_socket() : leg.socket();
+  if (socket == nullptr) return;
+  for (int round = 0; round < kMaxBatchesPerTick; ++round) {
+    const size_t count = socket->Receive(batch);
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t arrival_us =
+          batch[i].kernel_realtime_us != 0 ? batch[i].kernel_realtime_us - realtime_offset_us : now_us;
+      if (rtcp) {
+        leg.OnRtcpDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
+      } else {
+        leg.OnDatagram(batch[i].data, batch[i].length, *batch[i].from, arrival_us, events_, session.id());
       }
-      datagrams_received_ += count;
-      if (count < ReceiveBatch::kSize) break;
     }
+    datagrams_received_ += count;
+    if (count < ReceiveBatch::kSize) break;
   }
 }
 
@@ -112,7 +135,10 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
   // Level-triggered: a socket not reached in this pass (more ready than kMaxEpollEvents) is
   // reported again next tick.
   const int count = epoll_wait(epoll_fd_, ready_, kMaxEpollEvents, 0);
-  for (int i = 0; i < count; ++i) Drain(*static_cast<MediaSession*>(ready_[i].data.ptr), now_us, realtime_offset_us);
+  for (int i = 0; i < count; ++i) {
+    const uint64_t tagged = ready_[i].data.u64;
+    Drain(*reinterpret_cast<MediaSession*>(tagged & ~kRtcpTag), (tagged & kRtcpTag) != 0, now_us, realtime_offset_us);
+  }
   // Usually one slot is due; after a stall, every slot whose frames fell due by now.
   for (int slot = 0; slot < phase_slots_; ++slot) {
     if (slot_next_frame_us_[slot] > now_us) continue;

@@ -3,9 +3,12 @@
 // frames are due process them, and the events of all sessions come back in one flat array. RTP
 // stays in C++. Sessions are spread over the slots, so at load a tick serves about 1/phase_slots
 // of the calls and a frame waits for a slot's work, not for every call's: one tick over every
-// call made the last call's frame ~a whole tick late at load. A few calls share slot 0 (one
-// timer wakeup per frame instead of phase_slots, and wakeups cost more than a few calls' work)
-// until it holds `sessions_before_spreading`; from then on each new session joins the emptiest.
+// call made the last call's frame ~a whole tick late at load. A slot takes `sessions_per_slot`
+// sessions before the next one opens (a timer wakeup costs more than a few calls' work, so
+// slots are opened only as the load needs them), in an order that keeps the open slots evenly
+// spaced over the frame (0, 4, 2, 6, 1, ... of 8: each slot's tick has the most time before the
+// next); a session that leaves frees its place for the next one. Once every slot holds
+// `sessions_per_slot`, each new session joins the emptiest (0: always the emptiest).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +28,7 @@ namespace parley {
 class MediaEngine {
  public:
   // `phase_slots` ≥ 1 divides the frame length (kMaxPhaseSlots at most).
-  explicit MediaEngine(int phase_slots = 1, size_t sessions_before_spreading = 0);
+  explicit MediaEngine(int phase_slots = 1, size_t sessions_per_slot = 0);
   static constexpr int kMaxPhaseSlots = 20;
   ~MediaEngine();
   MediaEngine(const MediaEngine&) = delete;
@@ -51,13 +54,17 @@ class MediaEngine {
   void RefusedTotals(uint64_t totals[kMediaRefusalCount]) const;
 
  private:
-  void Drain(MediaSession& session, int64_t now_us, int64_t realtime_offset_us);
+  // Reads the session's RTP socket, or its RTCP one (an RTCP pair's).
+  void Drain(MediaSession& session, bool rtcp, int64_t now_us, int64_t realtime_offset_us);
+  int SlotForNewSession() const;
   void FlushQueued();
 
   static constexpr int kMaxEpollEvents = 4096;
   int epoll_fd_ = -1;
   int phase_slots_;
-  size_t sessions_before_spreading_;
+  size_t sessions_per_slot_;
+  // The slots in the order they open: each next one in the middle of the widest gap left.
+  int slot_order_[kMaxPhaseSlots];
   // Live sessions by phase slot (each session knows its own, to leave it on Remove), and the
   // earliest frame due among them (never later than it, so a slot skipped has nothing due): a
   // tick walks only the slots that are due, not every session of the engine (at load the 4-slot

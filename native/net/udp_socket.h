@@ -99,7 +99,7 @@ class UdpSocket {
   // queue is full or the datagram too long: the caller counts it as a send drop.
   bool Queue(const uint8_t* data, size_t length, const SocketAddress& to);
   bool has_queued() const { return queued_ != 0; }
-  // Sends every queued datagram with one sendmmsg. Returns datagrams the kernel refused.
+  // Sends every queued datagram with one syscall. Returns datagrams the kernel refused.
   size_t Flush();
 
  private:

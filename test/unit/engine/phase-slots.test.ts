@@ -66,7 +66,7 @@ function expectContiguous(timestamps: number[]): void {
 
 describe('phase slots', () => {
   it('spreads sessions over the slots and processes each once per 20 ms, in its own slot only', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
     expect(engine.tickIntervalUs).toBe(SLOT_US);
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
@@ -87,7 +87,7 @@ describe('phase slots', () => {
   });
 
   it('loses and repeats no frame when a tick runs past the next slot', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
     // Every 7th tick fires 12 ms late (two slots behind), the next ones on time again.
@@ -107,7 +107,7 @@ describe('phase slots', () => {
   });
 
   it('puts a new session in the slot a closed one left', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
     run(calls, tickRef, Array.from({ length: SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US));
@@ -120,7 +120,7 @@ describe('phase slots', () => {
   });
 
   it('keeps handing every frame to the calls left in a slot after one of its calls closes', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 0 });
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
     const tickRef = { tick: 0 };
     const calls = startCalls(SESSIONS, tickRef);
     const ticks = Array.from({ length: FRAMES * SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US);
@@ -137,14 +137,23 @@ describe('phase slots', () => {
     }
   });
 
-  it('keeps a few calls in slot 0, then spreads new ones over the emptiest slots', () => {
-    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsBeforeSpreading: 4 });
+  it('fills a slot before opening the next, evenly spaced, then spreads new calls over the emptiest', () => {
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 2 });
     const tickRef = { tick: 0 };
-    const calls = startCalls(10, tickRef);
-    run(calls, tickRef, Array.from({ length: SLOTS }, (_, k) => BOUNDARY_US + k * SLOT_US));
-    const perSlot = [0, 0, 0, 0];
-    for (const call of calls) perSlot[call.frameTicks[0]! % SLOTS]!++;
-    expect(perSlot).toEqual([4, 2, 2, 2]);
+    const slotsOf = (calls: Call[]): number[] => {
+      const perSlot = [0, 0, 0, 0];
+      for (const call of calls) perSlot[call.frameTicks[0]! % SLOTS]!++;
+      return perSlot;
+    };
+    const ticks = (fromUs: number): number[] => Array.from({ length: SLOTS }, (_, k) => fromUs + k * SLOT_US);
+    // Slot 2 opens second: half a frame from slot 0, not beside it.
+    const first = startCalls(4, tickRef);
+    run(first, tickRef, ticks(BOUNDARY_US));
+    expect(slotsOf(first)).toEqual([2, 0, 2, 0]);
+    const more = startCalls(6, tickRef, BOUNDARY_US + FRAME_US);
+    run(more, tickRef, ticks(BOUNDARY_US + FRAME_US));
+    // Slots 1 and 3 fill to 2 each; the last two calls go to the emptiest slots then.
+    expect(slotsOf([...first, ...more])).toEqual([3, 2, 3, 2]);
   });
 
   it('wakes its realtime timer only at the boundaries of slots that have calls, and for a new one at once', async () => {
@@ -152,7 +161,7 @@ describe('phase slots', () => {
     let waiter: { count: number; resolve: () => void } | undefined;
     engine = new MediaEngine({
       phaseSlots: SLOTS,
-      sessionsBeforeSpreading: 1,
+      sessionsPerSlot: 1,
       onTick: (dueUs) => {
         dues.push(dueUs);
         if (waiter && dues.length >= waiter.count) waiter.resolve();
@@ -163,11 +172,12 @@ describe('phase slots', () => {
     engine.createPcmSession('first', { botRateHz: 16000, legRateHz: 16000 });
     await ticks(6);
     expect(phasesOf(0)).toEqual(new Set([0]));
-    // The second call goes to slot 1, which had none: from then on its boundaries are ticked too.
+    // The second call opens slot 2 (half a frame away), which had none: from then on its
+    // boundaries are ticked too.
     engine.createPcmSession('second', { botRateHz: 16000, legRateHz: 16000 });
     const from = dues.length;
     await ticks(8);
-    expect(phasesOf(from)).toEqual(new Set([0, SLOT_US]));
+    expect(phasesOf(from)).toEqual(new Set([0, 2 * SLOT_US]));
   });
 
   it('leaves no timer running when the last call closes inside a tick', async () => {
@@ -178,8 +188,10 @@ describe('phase slots', () => {
     session.on('audio', () => session.close('done'));
     await afterTick;
     expect(engine.sessionCount).toBe(0);
-    // The realtime loop's handle (private): a timer left behind would tick an empty engine forever.
-    expect((engine as unknown as { timer: NodeJS.Timeout | undefined }).timer).toBeUndefined();
+    // The realtime loop's timer (private): one left would tick an empty engine forever (and hold
+    // it in memory).
+    expect((engine as unknown as { timer: unknown }).timer).toBeUndefined();
+    expect((engine as unknown as { timerAimed: boolean }).timerAimed).toBe(false);
   });
 
   it('refuses a slot count that does not divide the frame', () => {
