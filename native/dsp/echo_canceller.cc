@@ -487,8 +487,15 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // few hundred ms, while the smoothed energies still hold the click. (A block-by-block test at
   // 1x instead of kJunkRatio also passed raw echo in the blocks a converging filter had not yet
   // mastered: convergence on the echo bench 0-400 ms -> 1100-1500 ms.)
-  if (output_energy_ >= capture_energy_ || error_energy >= kJunkRatio * capture_energy) {
+  if (output_energy_ >= capture_energy_) {
     suppressor_.PassThrough(capture, error_power_.data(), output);
+    return;
+  }
+  // A block the filter made louder holds the echo as it came back (at a burst's tail, mostly):
+  // the suppressor takes it from the capture (passed raw, these were most of the VAD onsets on
+  // echo alone on the echo bench's G.711 traces).
+  if (error_energy >= kJunkRatio * capture_energy) {
+    suppressor_.SuppressCapture(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), output);
     return;
   }
   // 8. Residual echo suppression, on the echo estimate scaled by the leakage.
@@ -496,7 +503,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
   echo_mean *= kFlatResidual / static_cast<float>(bins_);
   PredictResidual(echo_mean);
-  suppressor_.Process(error_re_.data(), error_im_.data(), error_power_.data(), residual_power_.data(), output);
+  suppressor_.Process(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), error_power_.data(),
+                      residual_power_.data(), output);
 }
 
 }  // namespace parley

@@ -3,14 +3,18 @@
 // per-bin gain, with the residual's power predicted from the filter's own echo estimate times the
 // leakage the canceller measured (Valin 2007: the fraction of the echo estimate still in the
 // error). Where the caller speaks, the error is much louder than the predicted residual and the
-// gain stays near 1, so double talk passes. No bin is suppressed below the line's own noise
-// floor, so the output keeps the line's hiss instead of a silence the VAD would find speech in.
+// gain stays near 1, so double talk passes. What no per-bin prediction sees (a loudspeaker's
+// distortion, in bins where the linear echo is weak) is taken by a broadband rule: while the
+// error is a small share of the capture, the block is the echo's. No bin is suppressed below the
+// line's own noise floor, and comfort noise tops up bins left under it, so the output keeps a
+// steady hiss instead of a floor the VAD would find speech onsets in.
 //
 // The gains are applied by overlap-save over the last two blocks, so the output is not delayed.
 // Deterministic; no allocation after construction.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "dsp/fft.h"
@@ -23,10 +27,17 @@ class ResidualEchoSuppressor {
 
   // `error_re`/`error_im` are the spectrum of one block of the linear canceller's output placed
   // at the end of an otherwise zero FFT frame (fft_size/2 + 1 bins, as the canceller computes it
-  // anyway); `error_power` and `residual_power` (the same block's periodograms) say how much of
-  // it is residual echo. Writes the same block, suppressed, to `output`.
-  void Process(const float* error_re, const float* error_im, const float* error_power, const float* residual_power,
-               float* output);
+  // anyway), `echo_re`/`echo_im` the same of the canceller's echo estimate (the capture is their
+  // sum); `error_power` and `residual_power` (the same block's periodograms) say how much of the
+  // error is residual echo. Writes the same block, suppressed, to `output`.
+  void Process(const float* error_re, const float* error_im, const float* echo_re, const float* echo_im,
+               const float* error_power, const float* residual_power, float* output);
+  // One block whose linear filter failed (its error louder than the capture: junk it learnt from
+  // a click, or a path it lost): the capture (error plus echo estimate, spectra as for Process)
+  // is suppressed instead, each bin to at most the line's noise, as such a block holds the echo
+  // as it came back.
+  void SuppressCapture(const float* error_re, const float* error_im, const float* echo_re, const float* echo_im,
+                       float* output);
   // One block with unit gains (no echo to suppress): the input itself, with no FFT.
   void PassThrough(const float* error, float* output);
   // The same, for a block whose periodogram (as for Process) is at hand: the line's noise floor
@@ -37,6 +48,7 @@ class ResidualEchoSuppressor {
 
  private:
   size_t block_;
+  float frame_over_block_;  // FFT size over block size
   size_t bins_;
   Fft fft_;
   std::vector<float> frame_;          // the filtered last two blocks
@@ -49,12 +61,21 @@ class ResidualEchoSuppressor {
   std::vector<float> to_first_im_;
   std::vector<float> to_second_re_;
   std::vector<float> to_second_im_;
+  std::vector<float> capture_re_;  // SuppressCapture's input
+  std::vector<float> capture_im_;
   std::vector<float> spectrum_re_;
   std::vector<float> spectrum_im_;
   std::vector<float> error_smoothed_;
   std::vector<float> residual_smoothed_;
+  std::vector<float> capture_smoothed_;
+  // The error's share of the capture, broadband and smoothed, and the gain it allows (see
+  // kShareLow in the .cc).
+  float echo_share_ = 1.0f;
+  float broadband_ = 1.0f;
   std::vector<float> noise_;  // the line's noise floor per bin
   std::vector<float> gain_;
+  std::vector<float> fill_;  // comfort noise power per bin, this block
+  uint32_t noise_seed_ = 0;  // the comfort noise's draw counter
   float floor_ = 0.01f;
   bool enabled_ = true;
 };
