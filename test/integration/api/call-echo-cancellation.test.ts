@@ -24,6 +24,21 @@ describe('a browser call\'s own echo cancellation', () => {
     node = undefined;
   });
 
+  // `session`: the node's media.session configuration.
+  async function startEmbeddedNode(session: { echoCancellation?: boolean }): Promise<RunningNode> {
+    return startNode(
+      configSchema.parse({
+        logLevel: 'silent',
+        api: { port: 0, adminToken: ADMIN_TOKEN },
+        operator: { port: 0 },
+        // Never answered: werift needs an ICE server to be named; host candidates carry the call.
+        turn: { stunUrls: [`stun:127.0.0.1:${await freeUdpPort()}`] },
+        media: { session },
+      }),
+      pino({ level: 'silent' }),
+    );
+  }
+
   async function liveCall(): Promise<CallSummary | undefined> {
     const response = await fetch(`${node!.operatorUrl}/admin/calls`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     return ((await response.json()) as { calls: CallSummary[] }).calls[0];
@@ -57,16 +72,7 @@ describe('a browser call\'s own echo cancellation', () => {
   }
 
   it('runs the node\'s canceller on a call whose grant asks for it, and not on the next call, which does not', async () => {
-    node = await startNode(
-      configSchema.parse({
-        logLevel: 'silent',
-        api: { port: 0, adminToken: ADMIN_TOKEN },
-        operator: { port: 0 },
-        // Never answered: werift needs an ICE server to be named; host candidates carry the call.
-        turn: { stunUrls: [`stun:127.0.0.1:${await freeUdpPort()}`] },
-      }),
-      pino({ level: 'silent' }),
-    );
+    node = await startEmbeddedNode({});
     const cancelled = await callWith('{"echoCancellation":true}');
     expect(cancelled.echo).toBeDefined();
     // The canceller worked on the frames the bot's audio was in reach of, not only skipped them.
@@ -78,16 +84,7 @@ describe('a browser call\'s own echo cancellation', () => {
   }, 90_000);
 
   it('turns off, per call, the canceller the node\'s configuration turns on', async () => {
-    node = await startNode(
-      configSchema.parse({
-        logLevel: 'silent',
-        api: { port: 0, adminToken: ADMIN_TOKEN },
-        operator: { port: 0 },
-        turn: { stunUrls: [`stun:127.0.0.1:${await freeUdpPort()}`] },
-        media: { session: { echoCancellation: true } },
-      }),
-      pino({ level: 'silent' }),
-    );
+    node = await startEmbeddedNode({ echoCancellation: true });
     expect((await callWith('{"echoCancellation":false}')).echo).toBeUndefined();
     expect((await callWith('{}')).echo).toBeDefined();
   }, 90_000);
