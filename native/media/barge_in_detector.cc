@@ -81,17 +81,10 @@ bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const Cancelle
     }
   }
   if (counts && echo_guard_) {
-    // Only speech frames pay for the correlation. A match is the echo only at the lag of an
-    // earlier match: an echo's delay holds from frame to frame, while speech matches by chance
-    // somewhere among the reach's 2000 lags at random ones.
+    // Only speech frames pay for the correlation.
     if (echo_.Correlation() >= kEchoCorrelation) {
-      const size_t lag = echo_.lag();
-      const bool confirmed = matched_lag_ != kNoLag && (lag > matched_lag_ ? lag - matched_lag_ : matched_lag_ - lag) <= kLagToleranceSamples;
-      matched_lag_ = lag;
-      if (confirmed) {
-        ++echo_frames_;
-        counts = false;
-      }
+      ++echo_frames_;
+      counts = false;
     }
   }
   return counts;

@@ -8,10 +8,7 @@
 // sent; a match >= kEchoCorrelation is echo and the frame does not count. Real speech over the
 // echo (double talk) breaks the match and counts. Measured in bench/vad (echo-guard.bench.ts):
 // 0.6 still discounted real interruptions over a loud echo, 0.8 let echo through a 4-path room
-// response. A match is taken for echo only at the lag of the guard's previous match (within
-// 2 ms): searched over 500 ms, the caller's own speech matched the bot's by chance at random lags
-// and held 2 of bench/vad's 8 clean interruptions back by 40 and 80 ms (max 240 ms); confirmed,
-// none, and the echo guard's bench rows are unchanged (0 false barge-ins). The correlation runs only on frames the VAD calls speech while the bot plays or its
+// response. The correlation runs only on frames the VAD calls speech while the bot plays or its
 // echo can still come back (EchoMatcher::kMaxEchoDelayMs after), so it costs nothing in plain
 // turns.
 #pragma once
@@ -151,10 +148,6 @@ class BargeInDetector {
   int reach_frames_;
   int frames_since_sent_;
   int echo_frames_ = 0;
-  // The lag of the guard's last match, and how far from it the next may be and still confirm it.
-  static constexpr size_t kNoLag = SIZE_MAX;
-  static constexpr size_t kLagToleranceSamples = EchoMatcher::kAnalysisRateHz / 1000 * 2;
-  size_t matched_lag_ = kNoLag;
 };
 
 }  // namespace parley

@@ -42,8 +42,6 @@ class EchoMatcher {
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
   // searched again next time.
   float Correlation();
-  // The lag (at kAnalysisRateHz, samples before now) of the last Correlation().
-  size_t lag() const { return tracked_lag_; }
 
  private:
   struct History {

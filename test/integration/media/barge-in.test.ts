@@ -65,23 +65,6 @@ describe('barge-in', () => {
     expect(rmsDbfs(run.sent, 0, sent)).toBeGreaterThan(-40);
   });
 
-  it('decides every utterance over the bot\'s speech within 160 ms: the echo guard does not take it for the bot\'s echo', () => {
-    // The echo guard searches 500 ms of the bot's audio: the caller's speech matched it by chance
-    // at random lags (2 utterances of 8 decided 80 and 40 ms later, at 240 and 160 ms), where an echo
-    // matches at one.
-    const corpus = cleanSpeech(20);
-    const longBot = botSpeech(10_000);
-    corpus.utterances.forEach((utterance, i) => {
-      let onset = Math.floor(utterance.start / RUN_FRAME_SAMPLES);
-      while (!corpus.labels[onset]) onset++;
-      const previousEnd = i === 0 ? 0 : corpus.utterances[i - 1]!.end;
-      const leadFrames = Math.min(LEAD_FRAMES, Math.floor((onset * RUN_FRAME_SAMPLES - previousEnd) / RUN_FRAME_SAMPLES));
-      const run = runBargeIn(corpus.samples.subarray((onset - leadFrames) * RUN_FRAME_SAMPLES, utterance.end), longBot);
-      expect(run.bargeIns, `utterance ${i}`).toHaveLength(1);
-      expect((run.bargeIns[0]!.frame + 1 - leadFrames) * FRAME_MS, `utterance ${i}`).toBeLessThanOrEqual(160);
-    });
-  });
-
   it('waits for the configured minimum speech duration', () => {
     const run = runBargeIn(callerLine(callerSpeech()), bot, { session: { bargeInMinSpeechMs: 400 } });
     expect(run.bargeIns).toHaveLength(1);
