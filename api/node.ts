@@ -53,8 +53,9 @@ export interface RunningNode {
 function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool | undefined): BrowserGateway {
   if (workers) {
     return {
-      connect: async (callId, offer) => {
-        const { leg, result } = await calls.createLeg(callId, WEBRTC_LEG, { offerSdp: offer }, calls.admit('webrtc'));
+      callMediaOptions: true,
+      connect: async (callId, offer, _logger, media) => {
+        const { leg, result } = await calls.createLeg(callId, WEBRTC_LEG, { offerSdp: offer, media }, calls.admit('webrtc'));
         return { answerSdp: String(result.answerSdp), media: leg, close: async (reason) => void (await leg.close(reason)) };
       },
     };
@@ -65,9 +66,10 @@ function embeddedGateway(config: Config, calls: CallService, workers: WorkerPool
     session: config.media.session,
   });
   return {
-    connect: async (callId, offer, callLogger) => {
+    callMediaOptions: true,
+    connect: async (callId, offer, callLogger, media) => {
       const slot = calls.admit('webrtc');
-      const call = await edge.accept(callId, offer, callLogger).catch((error: unknown) => {
+      const call = await edge.accept(callId, offer, callLogger, media).catch((error: unknown) => {
         slot.release();
         throw error;
       });
@@ -141,6 +143,7 @@ export async function startNode(config: Config, logger: Logger, http: HttpServer
       turnUrls: config.turn.turnUrls,
       turnSecret: config.turn.secret,
       turnTtlSeconds: config.turn.ttlSeconds,
+      callMediaOptions: gateway.callMediaOptions,
     },
     tokens,
     records,

@@ -3,6 +3,7 @@
 // (with ephemeral TURN credentials) and the limits. Every refusal is a JSON error with a stable
 // code; a budget refusal carries Retry-After.
 import { randomUUID } from 'node:crypto';
+import type { CallMediaOptions } from '../../engine/media/media-session-options.js';
 import type { CallLimits } from '../limits/call-limits.js';
 import type { SessionRecords } from './session-records.js';
 import type { SessionTokens } from './session-token.js';
@@ -22,6 +23,8 @@ export interface GrantConfig {
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSeconds: number;
+  // Whether the node's browser calls can take their own media options (BrowserGateway).
+  callMediaOptions: boolean;
 }
 
 export interface Grant {
@@ -63,9 +66,13 @@ export class GrantService {
     return origin !== undefined && this.config.allowedOrigins.includes(origin);
   }
 
-  async issue(origin: string | undefined, clientIp: string): Promise<GrantOutcome> {
+  // `media`: the call's own media options, from the request (api/grants/grant-request.ts).
+  async issue(origin: string | undefined, clientIp: string, media: CallMediaOptions = {}): Promise<GrantOutcome> {
     if (!this.originAllowed(origin)) {
       return { ok: false, status: 403, error: 'origin_not_allowed', message: 'This site may not start calls.' };
+    }
+    if (!this.config.callMediaOptions && Object.keys(media).length > 0) {
+      return { ok: false, status: 400, error: 'option_unsupported', message: 'This node\'s browser calls go through Janus: echoCancellation is set in its configuration, not per call.' };
     }
     const sessionId = randomUUID();
     const expiresAtMs = this.now() + this.config.grantTtlSeconds * 1000;
@@ -79,7 +86,7 @@ export class GrantService {
         retryAfterSeconds: reservation.retryAfterSeconds,
       };
     }
-    await this.records.put({ sessionId, origin, clientIp, expiresAtMs });
+    await this.records.put({ sessionId, origin, clientIp, expiresAtMs, media });
     const token = await this.tokens.sign({ sessionId, origin, clientIp }, this.config.grantTtlSeconds);
     return {
       ok: true,

@@ -1,5 +1,6 @@
 // Server-side records behind grant tokens: written at grant time, consumed exactly once when the
 // signaling socket opens, so a replayed token finds nothing.
+import type { CallMediaOptions } from '../../engine/media/media-session-options.js';
 import { ExpiryQueue } from '../expiry-queue.js';
 
 export interface SessionRecord {
@@ -7,6 +8,9 @@ export interface SessionRecord {
   origin: string;
   clientIp: string;
   expiresAtMs: number;
+  // What the grant request chose for the call's media (absent: the node's defaults, as in a
+  // record an earlier version wrote to a shared store).
+  media?: CallMediaOptions;
 }
 
 export interface SessionRecords {

@@ -2,6 +2,7 @@
 // browser on any other site cannot read a grant even if one were issued.
 import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { counter } from '../../engine/metrics.js';
+import { parseGrantRequest } from '../grants/grant-request.js';
 import type { GrantService } from '../grants/grant-service.js';
 import type { HttpHandler, HttpRequest } from '../http/http-types.js';
 import { json } from './json-response.js';
@@ -33,7 +34,12 @@ export function sessionsRoute(grantService: GrantService, drain: Drain): { post:
         const message = 'This node is shutting down: retry shortly.';
         return json(503, { error: 'node_draining', message, retryAfterSeconds: DRAIN_RETRY_AFTER_SECONDS }, { ...cors, 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) });
       }
-      const outcome = await grantService.issue(request.headers.origin, request.remoteAddress);
+      const grantRequest = parseGrantRequest(request.body);
+      if (!grantRequest.ok) {
+        grants.inc({ outcome: 'bad_request' });
+        return json(400, { error: 'bad_request', message: grantRequest.message }, cors);
+      }
+      const outcome = await grantService.issue(request.headers.origin, request.remoteAddress, grantRequest.media);
       if (!outcome.ok) {
         grants.inc({ outcome: outcome.error });
         const retry: Record<string, string> = outcome.retryAfterSeconds ? { 'retry-after': String(outcome.retryAfterSeconds) } : {};

@@ -2,6 +2,7 @@
 // edge in embedded mode, Janus in PBX and direct modes.
 import type { Logger } from 'pino';
 import type { MediaLeg } from '../../engine/call/media-leg.js';
+import type { CallMediaOptions } from '../../engine/media/media-session-options.js';
 
 interface CallLegBase {
   answerSdp: string;
@@ -27,6 +28,9 @@ export interface RemoteCallLeg extends CallLegBase {
 export type BrowserCallLeg = LocalCallLeg | RemoteCallLeg;
 
 export interface BrowserGateway {
+  // Whether connect applies a call's own media options (the grant request's): only where this
+  // node makes the media (embedded mode). A grant asking for them elsewhere is refused.
+  readonly callMediaOptions: boolean;
   // `logger` carries the call's id: one line per failure of this call's leg.
-  connect(callId: string, offerSdp: string, logger: Logger): Promise<BrowserCallLeg>;
+  connect(callId: string, offerSdp: string, logger: Logger, media: CallMediaOptions): Promise<BrowserCallLeg>;
 }

@@ -7,6 +7,7 @@ import { CallCapError } from '../../engine/call/call-cap.js';
 import type { CallService } from '../../engine/call/call-service.js';
 import { DRAIN_RETRY_AFTER_SECONDS, type Drain } from '../../engine/drain.js';
 import { callLogger } from '../../engine/logger.js';
+import type { CallMediaOptions } from '../../engine/media/media-session-options.js';
 import { counter } from '../../engine/metrics.js';
 import type { SessionRecords } from '../grants/session-records.js';
 import type { SessionTokens } from '../grants/session-token.js';
@@ -35,6 +36,8 @@ export interface SignalDeps {
 export interface SignalState {
   callId: string;
   clientIp: string;
+  // The call's own media options, from its grant.
+  media: CallMediaOptions;
   logger: Logger;
   // The socket's hold on the call budget: a call starts only while it is held.
   reservation: CallReservation;
@@ -121,7 +124,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
         reject(connection, state, 'reservation_ended', 'This session has ended: request a new one.');
         return;
       }
-      leg = await deps.gateway.connect(state.callId, offerSdp, state.logger);
+      leg = await deps.gateway.connect(state.callId, offerSdp, state.logger, state.media);
     } catch (error) {
       state.connecting = false;
       if (error instanceof CallCapError) {
@@ -167,6 +170,7 @@ export function signalSocket(deps: SignalDeps): WsHandlers<SignalState> {
         state: {
           callId: claims.sessionId,
           clientIp: claims.clientIp,
+          media: record.media ?? {},
           logger: callLogger(claims.sessionId, deps.logger),
           reservation,
           connecting: false,

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
       turnSecret: 'bench-turn-secret-0123456789abcdef',
       turnTtlSeconds: 600,
+      callMediaOptions: true,
     },
     new SessionTokens('bench-token-secret-that-is-long-enough-0123'),
     forgetful,

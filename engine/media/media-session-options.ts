@@ -24,6 +24,17 @@ export const sessionOptionsSchema = z.object({
   echoTailMs: z.number().int().min(10).max(250).default(120),
 });
 
+// What one call may choose for its own media, over the node's configuration: a browser call in
+// its grant request (api/grants/grant-request.ts). Strict: a misspelt option is refused, not
+// silently ignored.
+export const callMediaOptionsSchema = sessionOptionsSchema.pick({ echoCancellation: true }).strict();
+export type CallMediaOptions = z.infer<typeof callMediaOptionsSchema>;
+
+// `options` over `base`, leaving out what the call did not choose (an unset key keeps the base's).
+export function withCallMediaOptions<T extends SessionOptions>(base: T, options: CallMediaOptions): T {
+  return options.echoCancellation === undefined ? base : { ...base, echoCancellation: options.echoCancellation };
+}
+
 export const networkCodecs = ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] as const;
 
 const srtpKey = z.instanceof(Uint8Array).refine((key) => key.length === 30, 'SRTP key+salt is 30 bytes');

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCIceServer, type RTCRtpTransceiver } from 'werift';
 import type { MediaEngine } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
-import type { SessionOptions } from '../../engine/media/media-session-options.js';
+import { withCallMediaOptions, type CallMediaOptions, type SessionOptions } from '../../engine/media/media-session-options.js';
 import { countRefused } from '../../engine/metrics.js';
 import { WebRtcEdgeError } from './errors.js';
 import { IceSourceGuard, type IceRefusal } from './ice-source-guard.js';
@@ -62,7 +62,8 @@ export class WebRtcEdge {
     private readonly options: WebRtcEdgeOptions,
   ) {}
 
-  async accept(callId: string, offerSdp: string, logger: Logger): Promise<WebRtcCall> {
+  // `callMedia`: what the call chose over the node's session options (its grant request).
+  async accept(callId: string, offerSdp: string, logger: Logger, callMedia: CallMediaOptions = {}): Promise<WebRtcCall> {
     checkCandidateCount(offerSdp);
     const hasStun = this.options.iceServers.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => url.startsWith('stun:')),
@@ -85,7 +86,7 @@ export class WebRtcEdge {
       const payloadType = negotiatedOpusPayloadType(offerSdp);
       let transceiver: RTCRtpTransceiver | undefined;
       let loggedSendFailure = false;
-      media = this.createSession(callId, payloadType, (packets) => {
+      media = this.createSession(callId, payloadType, callMedia, (packets) => {
         // werift rewrites SSRC, payload type and offsets per RTCRtpSender; a send before DTLS is
         // up is dropped by werift: the media keeps its own clock.
         for (const packet of packets) {
@@ -143,10 +144,10 @@ export class WebRtcEdge {
     }
   }
 
-  private createSession(callId: string, payloadType: number, onOutbound: (packets: Buffer[]) => void): MediaSession {
+  private createSession(callId: string, payloadType: number, callMedia: CallMediaOptions, onOutbound: (packets: Buffer[]) => void): MediaSession {
     return this.engine.createRtpSession(
       callId,
-      { ...this.options.session, codec: 'opus', payloadType, transport: 'external', sendSilence: true },
+      { ...withCallMediaOptions(this.options.session ?? {}, callMedia), codec: 'opus', payloadType, transport: 'external', sendSilence: true },
       { onOutbound },
     ).session;
   }

@@ -3,6 +3,7 @@
 // answer cross the worker's channel.
 import { z } from 'zod';
 import type { LegFactory } from '../../engine/call/leg-kind.js';
+import { callMediaOptionsSchema } from '../../engine/media/media-session-options.js';
 import { WebRtcEdge } from './webrtc-edge.js';
 
 export const WEBRTC_LEG = 'webrtc';
@@ -16,15 +17,15 @@ const settingsSchema = z.object({
 
 export type WebRtcLegSettings = z.infer<typeof settingsSchema>;
 
-const paramsSchema = z.object({ offerSdp: z.string().min(1).max(64 * 1024) });
+const paramsSchema = z.object({ offerSdp: z.string().min(1).max(64 * 1024), media: callMediaOptionsSchema.default({}) });
 
 export function webRtcLegKind(settings: unknown): LegFactory {
   const options = settingsSchema.parse(settings);
   let edge: WebRtcEdge | undefined;
   return async (callId, params, { engine, logger }) => {
     edge ??= new WebRtcEdge(engine, options);
-    const { offerSdp } = paramsSchema.parse(params);
-    const call = await edge.accept(callId, offerSdp, logger);
+    const { offerSdp, media } = paramsSchema.parse(params);
+    const call = await edge.accept(callId, offerSdp, logger, media);
     return { session: call.media, result: { answerSdp: call.answerSdp }, transportEnded: call.transportEnded, release: (reason) => call.close(reason) };
   };
 }

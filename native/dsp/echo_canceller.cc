@@ -299,6 +299,8 @@ void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t
     if (output != capture) std::memcpy(output, capture, frame_ * sizeof(int16_t));
     return;
   }
+  stats_.frame_error_power = 0.0f;
+  stats_.frame_residual_power = 0.0f;
   for (size_t offset = 0; offset < frame_; offset += block_) {
     for (size_t i = 0; i < block_; ++i) {
       const float x = sent != nullptr ? static_cast<float>(sent[offset + i]) : 0.0f;
@@ -487,8 +489,12 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // few hundred ms, while the smoothed energies still hold the click. (A block-by-block test at
   // 1x instead of kJunkRatio also passed raw echo in the blocks a converging filter had not yet
   // mastered: convergence on the echo bench 0-400 ms -> 1100-1500 ms.)
+  float error_power = 0.0f;
+  for (size_t k = 0; k < bins_; ++k) error_power += error_power_[k];
+  stats_.frame_error_power += error_power;
   if (output_energy_ >= capture_energy_) {
     suppressor_.PassThrough(capture, error_power_.data(), output);
+    stats_.frame_residual_power = std::max(stats_.frame_residual_power, stats_.frame_error_power);
     return;
   }
   // A block the filter made louder holds the echo as it came back (at a burst's tail, mostly):
@@ -496,6 +502,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // echo alone on the echo bench's G.711 traces).
   if (error_energy >= kJunkRatio * capture_energy) {
     suppressor_.SuppressCapture(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), output);
+    // No prediction holds for this block: barge-in takes none of it as the caller's.
+    stats_.frame_residual_power = std::max(stats_.frame_residual_power, stats_.frame_error_power);
     return;
   }
   // 8. Residual echo suppression, on the echo estimate scaled by the leakage.
@@ -503,6 +511,7 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
   echo_mean *= kFlatResidual / static_cast<float>(bins_);
   PredictResidual(echo_mean);
+  for (size_t k = 0; k < bins_; ++k) stats_.frame_residual_power += residual_power_[k];
   suppressor_.Process(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), error_power_.data(),
                       residual_power_.data(), output);
 }

@@ -54,6 +54,12 @@ struct EchoCancellerStats {
   float leakage = 1.0f;          // η: residual echo over echo estimate
   bool converged = false;
 
+  // The last frame's linear filter error and the residual echo predicted in it (the residual
+  // suppressor's input), summed over its bins: what exceeds the prediction is the caller's
+  // (barge-in's double-talk test). Equal in a frame a block of which passed the capture as it came.
+  float frame_error_power = 0.0f;
+  float frame_residual_power = 0.0f;
+
   uint32_t resets = 0;           // divergence resets
   uint64_t bypassed_frames = 0;  // frames with no reference in the filter's reach (not processed)
 };

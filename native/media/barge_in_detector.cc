@@ -12,13 +12,16 @@ BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_h
       bot_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
       capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
       echo_(frame_ms, bot_rate_hz, capture_rate_hz),
-      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(kMaxEchoDelayMs / frame_ms), 1, kMaxEchoDelayMs / 10)),
+      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(EchoMatcher::kMaxEchoDelayMs / frame_ms), 1, kMaxReachFrames)),
       reach_frames_(EchoMatcher::kMaxEchoDelayMs / frame_ms),
       frames_since_sent_(reach_frames_) {}
 
 namespace {
 
-const float kMinEchoLoss = std::pow(10.0f, BargeInDetector::kMinEchoReturnLossDb / 10.0f);
+float PowerRatio(float db) { return std::pow(10.0f, db / 10.0f); }
+
+const float kMinEchoLoss = PowerRatio(BargeInDetector::kMinEchoReturnLossDb);
+const float kMinOverResidual = PowerRatio(BargeInDetector::kMinOverResidualDb);
 
 float EnergyPerSample(const int16_t* frame, size_t samples) {
   float sum = 0.0f;
@@ -46,11 +49,33 @@ bool BargeInDetector::Run::Frame(bool counts, int frame_ms, int min_speech_ms) {
   return true;
 }
 
-bool BargeInDetector::Counts(const int16_t* capture, bool voiced, bool geigel) {
+void BargeInDetector::LearnCancellation(const int16_t* capture, const Cancelled& cancelled, bool counted) {
+  // Frames taken for the caller are left out: their speech, which the canceller keeps, would make
+  // the echo seem less cancelled than it is just when the caller talks over it. The echo's
+  // residual that reads as speech is not: right after the canceller's convergence it is 13-20 dB
+  // under the echo, which its own residual prediction takes for 5-10 dB less (-6 dB path).
+  if (!counted) {
+    capture_smoothed_ += kCancelledSmoothing * (EnergyPerSample(capture, capture_samples_) - capture_smoothed_);
+    output_smoothed_ += kCancelledSmoothing * (EnergyPerSample(cancelled.output, capture_samples_) - output_smoothed_);
+  }
+  cancelled_db_ = 10.0f * std::log10((capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f));
+  trust_output_ = cancelled.stats->converged && *std::max_element(erle_db_, erle_db_ + sent_energy_frames_) >= kMinErleDb &&
+                  cancelled_db_ >= (trust_output_ ? kKeepCancelledDb : kMinCancelledDb);
+}
+
+bool BargeInDetector::AboveEcho(float capture_energy, const Cancelled& cancelled) const {
+  const float echo_bound = *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_) / kMinEchoLoss;
+  if (!trust_output_) return capture_energy >= echo_bound;
+  const EchoCancellerStats& stats = *cancelled.stats;
+  return stats.frame_error_power >= stats.frame_residual_power * kMinOverResidual &&
+         EnergyPerSample(cancelled.output, capture_samples_) >= echo_bound / PowerRatio(cancelled_db_);
+}
+
+bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const Cancelled* cancelled) {
   bool counts = voiced;
-  if (counts && (geigel || caller_level_frames_ >= kCallerLevelMinFrames)) {
+  if (counts && (cancelled != nullptr || caller_level_frames_ >= kCallerLevelMinFrames)) {
     const float energy = EnergyPerSample(capture, capture_samples_);
-    if (geigel) counts = energy * kMinEchoLoss >= *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_);
+    if (cancelled != nullptr) counts = AboveEcho(energy, *cancelled);
     if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
       counts = 10.0f * std::log10(energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
     }
@@ -65,15 +90,18 @@ bool BargeInDetector::Counts(const int16_t* capture, bool voiced, bool geigel) {
   return counts;
 }
 
-bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel) {
+bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, const Cancelled* cancelled) {
   sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
+  erle_db_[sent_energy_head_] = cancelled != nullptr ? cancelled->stats->erle_db : 0.0f;
   sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 500 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
   if (echo_guard_) {
     echo_.PushSent(bot_frame, bot_samples_);
-    echo_.PushCaller(capture, capture_samples_);
+    // Once the canceller is trusted, what its output still holds of the echo is what can pass
+    // for the caller (see kMinOverResidualDb).
+    echo_.PushCaller(cancelled != nullptr && trust_output_ ? cancelled->output : capture, capture_samples_);
   }
   frames_since_sent_ = bot_frame != nullptr ? 0 : std::min(frames_since_sent_ + 1, reach_frames_);
   const bool voiced = speech && snr_db >= kMinSnrDb;
@@ -90,7 +118,8 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
       return false;
     }
   }
-  const bool counts = Counts(capture, voiced, geigel);
+  const bool counts = Counts(capture, voiced, cancelled);
+  if (cancelled != nullptr) LearnCancellation(capture, *cancelled, counts);
   onset_run_.Frame(counts, frame_ms_, min_speech_ms_);
   return bot_frame != nullptr && barge_in_run_.Frame(counts, frame_ms_, min_speech_ms_);
 }

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "dsp/echo_canceller.h"
 #include "media/echo_matcher.h"
 
 namespace parley {
@@ -30,15 +31,37 @@ class BargeInDetector {
   // interruptions in white noise at 10 dB SNR by up to 380 ms.
   static constexpr float kMinSnrDb = 1.0f;
   static constexpr int kRunGapMs = 60;
-  // Geigel double-talk test (Duttweiler 1978; ITU-T G.168), while echo cancellation runs: a
-  // frame counts only if the caller's raw capture is at least as loud as the loudest audio sent
-  // within kMaxEchoDelayMs would echo back over the smallest echo return loss G.168 allows for
-  // (section 6.4.2.1: 6 dB). The echo alone never is; a caller talking over the bot within 6 dB
-  // of its level is. Measured over UDP on a -10 dB room path with G.711 both ways: without it,
-  // barge-ins from the echo alone 300 ms into the bot's first answer (canceller still learning)
-  // and at 2 s (residual echo the correlation guard did not recognise). The cost: a caller more
-  // than 6 dB quieter than the bot cannot interrupt it on a leg with echo cancellation on.
+  // While echo cancellation runs, a frame counts only if it is louder than the bot's echo can be
+  // (a double-talk test), the echo being bounded by the loudest audio sent within the guard's
+  // reach (EchoMatcher::kMaxEchoDelayMs: the echo of anything sent earlier is over, and anything
+  // sent since can still come back):
+  //  - until the canceller's output is trusted, Geigel's test (Duttweiler 1978; ITU-T G.168) on
+  //    the raw capture: at least as loud as that audio less the smallest echo return loss G.168
+  //    allows for (section 6.4.2.1: 6 dB). Measured over UDP on a -10 dB room path with G.711
+  //    both ways: without it, barge-ins from the echo alone 300 ms into the bot's first answer
+  //    (canceller still learning) and at 2 s. Its cost: a caller more than 6 dB quieter than the
+  //    bot's loudest recent frame does not count, and one at their own level was decided 0.6-2.2 s
+  //    after they began;
+  //  - once trusted, on the canceller: the frame's error is kMinOverResidualDb above the residual
+  //    echo the canceller predicts in it (EchoCancellerStats::frame_residual_power), and its output
+  //    is louder than what the canceller leaves of the bound (the bound less how much quieter it
+  //    makes the echo: LearnCancellation); the guard then correlates the output too (on the raw
+  //    capture, a -6 dB echo over the caller matched and held them back by 100-200 ms). Trusted:
+  //    converged, with a linear ERLE of kMinErleDb within the reach, and the echo kMinCancelledDb
+  //    quieter. Measured in barge-in.test.ts (-6 and -10 dB paths, 40 and 200 ms, the caller 7 dB
+  //    under the bot, 5 s in): decided 160 ms after the caller's first frame, against 840 ms with
+  //    Geigel's test and the raw guard (320 ms reach); a caller 10 dB quieter 220 ms (never
+  //    before). The residual test is what the echo alone trips on when the canceller loses the
+  //    path: over UDP (echo-cancellation.test.ts) its residual read 0-4 dB over the prediction in
+  //    such moments, which interrupted the bot in 2 runs of 4 without it, and the caller's first
+  //    frames 4-38 dB; right after convergence the linear ERLE (8-10 dB) is what holds it off.
   static constexpr float kMinEchoReturnLossDb = 6.0f;
+  static constexpr float kMinOverResidualDb = 4.0f;
+  static constexpr float kMinErleDb = 15.0f;
+  static constexpr float kMinCancelledDb = 20.0f;
+  // Once trusted, the caller's first frames, before they count (quieter than the residual
+  // prediction at their onset), lower the reduction measured: the trust holds down to this.
+  static constexpr float kKeepCancelledDb = 12.0f;
   // Level consistency: once the caller has spoken kCallerLevelMinFrames speech frames in their own
   // turns (the bot silent), a frame over the bot counts only if it is within
   // kCallerLevelMarginDb of their mean speech level. Voices behind the caller (babble) pass the
@@ -50,9 +73,15 @@ class BargeInDetector {
   static constexpr float kCallerLevelMarginDb = 9.0f;
   static constexpr int kCallerLevelMinFrames = 25;
   static constexpr float kCallerLevelRate = 0.02f;
-  static constexpr int kMaxEchoDelayMs = 320;
 
   BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_hz, int capture_rate_hz, bool echo_guard = true);
+
+  // The leg's echo canceller, while it runs: its output for this frame (capture_rate_hz) and its
+  // state after it (not null).
+  struct Cancelled {
+    const int16_t* output;
+    const EchoCancellerStats* stats;
+  };
 
   // `capture` is the caller's frame as it came in (capture_rate_hz, before echo cancellation:
   // the guard recognises the echo by its resemblance to what was sent, which the canceller's
@@ -60,9 +89,8 @@ class BargeInDetector {
   // previous frame (bot_rate_hz), nullptr when the bot is silent.
   // `speech` is the VAD's decision for this frame alone, without hangover (a 60 ms click
   // followed by a hangover must not add up to min_speech_ms), `snr_db` the frame's power over
-  // the VAD's noise estimate.
-  // `geigel`: apply the Geigel test (on while echo cancellation runs).
-  bool Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, bool geigel = false);
+  // the VAD's noise estimate. `cancelled`: null while echo cancellation is off.
+  bool Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, const Cancelled* cancelled = nullptr);
   int echo_frames() const { return echo_frames_; }
   // Whether the bot's audio can still be coming back: it plays, or stopped less than
   // EchoMatcher::kMaxEchoDelayMs ago (the echo of its last words arrives that late).
@@ -83,7 +111,13 @@ class BargeInDetector {
     // True in the frame the run fires.
     bool Frame(bool counts, int frame_ms, int min_speech_ms);
   };
-  bool Counts(const int16_t* capture, bool voiced, bool geigel);
+  bool Counts(const int16_t* capture, bool voiced, const Cancelled* cancelled);
+  // Follows how much quieter the canceller makes the echo, with its residual suppressor (the
+  // canceller's own ERLE is its linear filter's: 22-25 dB where the output is 30-33 dB under the
+  // echo), and whether its output is trusted.
+  void LearnCancellation(const int16_t* capture, const Cancelled& cancelled, bool counted);
+  // The double-talk test above: louder than the echo can be.
+  bool AboveEcho(float capture_energy, const Cancelled& cancelled) const;
 
   int min_speech_ms_;
   bool echo_guard_;
@@ -91,10 +125,20 @@ class BargeInDetector {
   size_t bot_samples_;
   size_t capture_samples_;
   EchoMatcher echo_;
-  // Energy per sample of each frame sent over the last kMaxEchoDelayMs, a ring.
-  float sent_energy_[kMaxEchoDelayMs / 10] = {};
+  // Per frame over the last EchoMatcher::kMaxEchoDelayMs, rings: the energy per sample of what
+  // was sent, and the canceller's linear ERLE (0 while it is off).
+  static constexpr size_t kMaxReachFrames = EchoMatcher::kMaxEchoDelayMs / 10;
+  float sent_energy_[kMaxReachFrames] = {};
+  float erle_db_[kMaxReachFrames] = {};
   size_t sent_energy_frames_;
   size_t sent_energy_head_ = 0;
+  // The echo's reduction: capture and output energies smoothed over about 200 ms (as the
+  // canceller smooths its own) on the frames not counted, while the echo can come back.
+  static constexpr float kCancelledSmoothing = 0.1f;  // per 20 ms frame
+  float capture_smoothed_ = 0.0f;
+  float output_smoothed_ = 0.0f;
+  float cancelled_db_ = 0.0f;
+  bool trust_output_ = false;
   float caller_level_db_ = 0.0f;  // mean speech frame level in the caller's own turns, dB
   int caller_level_frames_ = 0;
   // barge_in_run_ while the bot plays (a barge-in interrupts the audio playing), onset_run_ while

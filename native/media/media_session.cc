@@ -75,8 +75,10 @@ void MediaSession::ProcessFrame(int64_t frame_time_us, int16_t* caller_frame, Se
   speech_run_frames_ = speaking_ ? speech_run_frames_ + 1 : 0;
   // Barge-in is decided before this frame's bot audio is sent, so a flush takes effect at once.
   // The detector runs with barge-in off too: it also tells the caller's speech from the bot's echo.
+  const EchoCancellerStats* echo_stats = leg_->rates().echo_stats();
+  const BargeInDetector::Cancelled cancelled{speech_frame, echo_stats};
   const bool barge_in = barge_in_->Process(leg_->rates().capture_frame(), vad_->last_raw(), vad_->last_snr_db(),
-                                           bot_playing_ ? bot_frame_.data() : nullptr, leg_->rates().echo_cancelling()) &&
+                                           bot_playing_ ? bot_frame_.data() : nullptr, echo_stats != nullptr ? &cancelled : nullptr) &&
                         options_.barge_in_enabled;
   // While the bot's audio can come back as echo, the VAD's onset is the caller's only once the
   // barge-in tests agree (docs/bot-protocol.md); an onset the echo explains is never reported.

@@ -67,6 +67,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     stunUrls: [],
     turnUrls: [],
     turnTtlSeconds: 600,
+    callMediaOptions: true,
     ...options.grant,
   };
   const drain = new Drain();
@@ -75,6 +76,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const service = new CallService({ engine, startBot: options.startBot, maxCallMs: grantConfig.maxCallSeconds * 1000, maxCalls: options.maxCalls, logger });
   const { calls } = service;
   const gateway: BrowserGateway = {
+    callMediaOptions: true,
     connect: async (...args) => {
       // As the node's embedded gateway: a slot under the node's cap before any media is made.
       const slot = service.admit('webrtc');
@@ -125,8 +127,9 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   };
 }
 
-export async function requestGrant(baseUrl: string, origin = TEST_ORIGIN): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-  const response = await fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+// `requestBody`: the grant request as sent (the button sends `{}`).
+export async function requestGrant(baseUrl: string, origin = TEST_ORIGIN, requestBody = '{}'): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: requestBody });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 

@@ -39,6 +39,27 @@ describe('POST /v1/sessions', () => {
     expect(JSON.stringify(body)).not.toContain('coturn-shared-secret');
   });
 
+  it('takes the call\'s own echo cancellation from the request and refuses any other body with 400', async () => {
+    api = await startApi({ gateway: refuseGateway, startBot: noBot, limits: { perIpActive: 10, perIpPerHour: 10 } });
+    for (const accepted of ['', '{}', '{"echoCancellation":true}', '{"echoCancellation":false}']) {
+      expect((await requestGrant(api.baseUrl, TEST_ORIGIN, accepted)).status, accepted).toBe(201);
+    }
+    for (const refused of ['{"echoCancellation":"yes"}', '{"echoCancelation":true}', '[]', 'not json']) {
+      const { status, body, headers } = await requestGrant(api.baseUrl, TEST_ORIGIN, refused);
+      expect(status, refused).toBe(400);
+      expect(body.error, refused).toBe('bad_request');
+      expect(headers.get('access-control-allow-origin'), refused).toBe(TEST_ORIGIN);
+    }
+  });
+
+  it('refuses a call\'s own echo cancellation where its media is made behind Janus, and grants without it', async () => {
+    api = await startApi({ gateway: refuseGateway, startBot: noBot, grant: { callMediaOptions: false } });
+    const { status, body } = await requestGrant(api.baseUrl, TEST_ORIGIN, '{"echoCancellation":true}');
+    expect(status).toBe(400);
+    expect(body.error).toBe('option_unsupported');
+    expect((await requestGrant(api.baseUrl)).status).toBe(201);
+  });
+
   it('allows one pending call per IP and answers the next with 429 and Retry-After', async () => {
     api = await startApi({ gateway: refuseGateway, startBot: noBot });
     expect((await requestGrant(api.baseUrl)).status).toBe(201);

@@ -34,6 +34,7 @@ function answeringGateway() {
   let gate: Promise<void> = Promise.resolve();
   let open: () => void = () => undefined;
   const gateway: BrowserGateway = {
+    callMediaOptions: true,
     connect: async () => {
       await gate;
       let settle: (reason: string) => void = () => undefined;

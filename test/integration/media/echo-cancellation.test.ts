@@ -29,8 +29,15 @@ describe('echo cancellation on an RTP leg over real UDP', () => {
     phone = await EchoPhone.open({ delayMs: 120, gainDb: -10, speech: callerSpeech, speechFromPacket: SPEECH_FROM_PACKET });
     // Defaults of a telephone leg: echo cancellation on, barge-in on.
     const { session, localPort } = engine.createRtpSession('echo-call', { codec: 'PCMU' });
+    // The caller's speech is measured over its first 1.2 s (packets up to SPEECH_FROM_PACKET + 60),
+    // which the bot hears after the barge-in: the test waits for them (and a few frames of the
+    // jitter buffer's delay).
     const heard: Int16Array[] = [];
-    session.on('audio', (frame) => heard.push(frame.slice()));
+    const heardSpeech = new Promise<void>((resolve) =>
+      session.on('audio', (frame) => {
+        if (heard.push(frame.slice()) === SPEECH_FROM_PACKET + 70) resolve();
+      }),
+    );
     const bargeIns: { playoutMs: number; phonePackets: number }[] = [];
     const bargedIn = new Promise<void>((resolve) =>
       session.on('bargeIn', (playoutMs) => {
@@ -41,7 +48,9 @@ describe('echo cancellation on an RTP leg over real UDP', () => {
     phone.dial(localPort!);
     session.play(botSpeech(20_000));
     await Promise.race([bargedIn, new Promise((_, reject) => setTimeout(() => reject(new Error('no barge-in within 20 s')), 20_000))]);
+    await Promise.race([heardSpeech, new Promise((_, reject) => setTimeout(() => reject(new Error('the caller\'s speech did not reach the bot')), 5_000))]);
 
+    console.log(`[echo-cancellation] barge-in ${bargeIns[0]!.playoutMs - SPEECH_FROM_PACKET * FRAME_MS} ms of bot audio after the caller's first packet`);
     // Not one barge-in before the caller spoke: the first is the caller's.
     expect(bargeIns).toHaveLength(1);
     expect(bargeIns[0]!.phonePackets).toBeGreaterThan(SPEECH_FROM_PACKET);
@@ -49,8 +58,11 @@ describe('echo cancellation on an RTP leg over real UDP', () => {
     // phone answers one packet per packet played, so packet n is n frames into the bot's audio),
     // and within the jitter buffer, the minimum speech and a few frames of margin after it.
     expect(bargeIns[0]!.playoutMs).toBeGreaterThanOrEqual((SPEECH_FROM_PACKET - 10) * FRAME_MS);
-    // Up to 2 s after: the Geigel test (barge_in_detector.h) counts only the caller's frames
-    // within 6 dB of the bot's loudest recent frame; measured 240 ms to 1.4 s here.
+    // Up to 2 s after. Where the canceller works at the caller's onset its output decides
+    // (barge_in_detector.h): 100-180 ms of bot audio after the caller's first packet in 5 runs of
+    // 8; in the other 3 the canceller was not trusted at the onset (the echo's delay moves with
+    // the jitter buffer here) and Geigel's test on the raw capture decided, 1.1-1.6 s after
+    // (240 ms to 1.4 s when that test always decided).
     expect(bargeIns[0]!.playoutMs).toBeLessThanOrEqual((SPEECH_FROM_PACKET + 100) * FRAME_MS);
 
     // Echo removed: what the bot heard over the echo-only part (from 2 s, once converged, to the

@@ -41,7 +41,7 @@ async function harness(leg: BrowserCallLeg) {
     tokens: new SessionTokens('a-unit-test-secret-that-is-long-enough-0123'),
     records: new MemorySessionRecords(),
     limits,
-    gateway: { connect: () => Promise.resolve(leg) },
+    gateway: { callMediaOptions: true, connect: () => Promise.resolve(leg) },
     calls: new CallService({ engine: new MediaEngine({ logger }), calls, startBot, maxCallMs: MAX_CALL_SECONDS * 1000, logger }),
     drain: new Drain(),
     diagnostics: new DiagnosticsLog(logger),
@@ -56,6 +56,7 @@ async function harness(leg: BrowserCallLeg) {
   const state: SignalState = {
     callId: 'call-remote-1',
     clientIp: CLIENT_IP,
+    media: {},
     logger,
     reservation,
     connecting: false,
