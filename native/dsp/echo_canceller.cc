@@ -146,6 +146,7 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       max_start_blocks_(config.max_delay_ms / kBlockMs),
       fft_(fft_size_),
       delay_estimator_(block_ * kSubBlockMs / kBlockMs, static_cast<size_t>(config.max_delay_ms / kSubBlockMs)),
+      step_detector_(block_, EchoDelayEstimator::kMaxStepSubBlocks * kSubBlockMs / kBlockMs),
       suppressor_(block_, fft_size_),
       reference_ring_((static_cast<size_t>(max_start_blocks_) + partitions_ + 1) * block_ + fft_size_, 0.0f),
       reference_re_(partitions_ * bins_, 0.0f),
@@ -382,6 +383,10 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     capture_energy += capture[i] * capture[i];
     error_energy += error_[i] * error_[i];
   }
+  // A step of the path found from the echo estimate itself moves the delay at once; the window
+  // and the response follow it in the next block (PlaceWindow), as for the estimator's own steps.
+  const int step_blocks = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged && has_kept_);
+  if (step_blocks != 0) delay_estimator_.Move(step_blocks * kBlockMs / kSubBlockMs);
 
   // 3. Periodograms of the error and of the echo estimate (one block, zero-padded).
   std::fill(window_.begin(), window_.end(), 0.0f);

@@ -6,6 +6,8 @@
 //     it when it drifts, steps or jumps; the adaptive filter's window is placed just before it.
 //     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
 //     moves and the response the filter kept while it worked moves with it: no relearning.
+//     EchoStepDetector finds such a step within a few blocks, from the filter's own echo
+//     estimate matching the capture a step later or earlier, and moves the delay at once.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
 //     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
@@ -34,6 +36,7 @@
 #include <vector>
 
 #include "dsp/echo_delay_estimator.h"
+#include "dsp/echo_step_detector.h"
 #include "dsp/fft.h"
 #include "dsp/residual_echo_suppressor.h"
 
@@ -93,6 +96,7 @@ class EchoCanceller {
   int max_start_blocks_;
   Fft fft_;
   EchoDelayEstimator delay_estimator_;
+  EchoStepDetector step_detector_;
   ResidualEchoSuppressor suppressor_;
 
   // Reference history (DC-blocked), a ring long enough for the longest delay plus the filter.
