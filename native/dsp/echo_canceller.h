@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "dsp/echo_delay_estimator.h"
+#include "dsp/echo_drift_tracker.h"
 #include "dsp/echo_step_detector.h"
 #include "dsp/fft.h"
 #include "dsp/residual_echo_suppressor.h"
@@ -86,6 +87,8 @@ class EchoCanceller {
   void PredictResidual(float flat);
   // The constraint: partition `p`'s response cut back to one block.
   void Constrain(size_t p);
+  // Every partition's response delayed by `samples` (fractional): a phase ramp per bin.
+  void DelayResponse(float samples);
 
   EchoCancellerConfig config_;
   size_t frame_;
@@ -97,6 +100,8 @@ class EchoCanceller {
   Fft fft_;
   EchoDelayEstimator delay_estimator_;
   EchoStepDetector step_detector_;
+  EchoDriftTracker drift_tracker_;
+  float drift_pending_ = 0.0f;  // delay owed to the response, applied once it is kDriftApplySamples
   ResidualEchoSuppressor suppressor_;
 
   // Reference history (DC-blocked), a ring long enough for the longest delay plus the filter.
