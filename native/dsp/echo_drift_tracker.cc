@@ -12,8 +12,9 @@ namespace {
 // dB steady ERLE; looks every 250 ms 32.4 (every 250 ms with 1.5x the look's rate: unstable),
 // every second with half the look's rate 26.5 (the rate took 8 s to settle).
 constexpr int kMeasureBlocks = 50;
-// Larger moves in one look are not a clock's drift (2 samples per second: 250 ppm at 8 kHz).
-constexpr float kMaxMoveSamples = 2.0f;
+// Larger moves in one look are not a clock's drift (a sample per half second: 250 ppm at 8 kHz,
+// 125 at 16 kHz) but the peak hopping between two strong taps (a hybrid's ringing).
+constexpr float kMaxMoveSamples = 1.0f;
 
 }  // namespace
 

@@ -10,8 +10,9 @@ namespace {
 constexpr float kSmoothing = 0.5f;
 // A lag's error must be below this part of the current one (-6 dB) ...
 constexpr float kStepRatio = 0.25f;
-// ... for this many blocks in a row.
+// ... for this many blocks in a row, or below this (-17 dB) in one.
 constexpr int kStepBlocks = 2;
+constexpr float kSureStepRatio = 0.02f;
 // Error power per sample (int16 units²) under which nothing is decided: about -50 dBFS, under
 // any echo worth cancelling and over a line's hiss.
 constexpr float kMinPower = 10000.0f;
@@ -88,7 +89,7 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
     candidate_ = best;
     candidate_blocks_ = 0;
   }
-  if (++candidate_blocks_ < kStepBlocks) return 0;
+  if (++candidate_blocks_ < kStepBlocks && best_ratio >= kSureStepRatio) return 0;
   Clear();
   // The rings still hold estimates of the unmoved filter: they would match the moved path.
   quiet_blocks_ = history_;
