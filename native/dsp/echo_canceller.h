@@ -10,9 +10,12 @@
 //     estimate matching the capture a step later or earlier, and moves the delay at once.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
-//     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
-//     Valin derives the optimal NLMS step in the presence of near-end signal ("On adjusting the
-//     learning rate in frequency domain echo cancellation with double-talk", IEEE TASLP 2007):
+//     blocks of 10 ms with one partition per block. On a sliding path (clocks apart)
+//     EchoDriftTracker measures how fast the response's direct path moves, and the canceller
+//     delays the whole response at that rate (a phase ramp per bin) instead of relearning it.
+//     Its learning rate is set per bin the way Valin derives the optimal NLMS step in the
+//     presence of near-end signal ("On adjusting the learning rate in frequency domain echo
+//     cancellation with double-talk", IEEE TASLP 2007):
 //     μ(k) = min(μ_max, η·|Ŷ(k)|² / |E(k)|²), where Ŷ is the filter's echo estimate, E the
 //     error and η the leakage (the part of the echo estimate still left in the error), estimated
 //     by regressing the error's power fluctuations on the echo estimate's. When the caller talks,

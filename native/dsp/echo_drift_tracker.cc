@@ -12,9 +12,10 @@ namespace {
 // dB steady ERLE; looks every 250 ms 32.4 (every 250 ms with 1.5x the look's rate: unstable),
 // every second with half the look's rate 26.5 (the rate took 8 s to settle).
 constexpr int kMeasureBlocks = 50;
-// Larger moves in one look are not a clock's drift (a sample per half second: 250 ppm at 8 kHz,
-// 125 at 16 kHz) but the peak hopping between two strong taps (a hybrid's ringing).
-constexpr float kMaxMoveSamples = 1.0f;
+// Larger moves in one look are not a clock's drift but the peak hopping between two strong taps
+// (a hybrid's ringing): 1.5 samples a look at 8 kHz, 3 at 16. A single look reads up to 1.5x the
+// drift (the sub-sample estimate's pull toward whole taps), so 100 ppm stays well inside.
+constexpr double kMaxDriftPpm = 375.0;
 
 }  // namespace
 
@@ -56,8 +57,10 @@ float EchoDriftTracker::PeakPosition(const float* weights_re, const float* weigh
     fft_.Inverse(weights_re + (p - 1) * bins_, weights_im + (p - 1) * bins_, response_.data());
     std::copy_n(response_.data(), block_, taps);
   }
-  size_t peak = block_;
-  for (size_t i = block_ + 1; i < 2 * block_; ++i) {
+  // The strongest tap may sit just over the partition's edge: the partition holding most of the
+  // response's energy need not hold its peak.
+  size_t peak = 1;
+  for (size_t i = 2; i + 1 < taps_.size(); ++i) {
     if (std::abs(taps_[i]) > std::abs(taps_[peak])) peak = i;
   }
   const float before = taps_[peak - 1];
@@ -65,7 +68,7 @@ float EchoDriftTracker::PeakPosition(const float* weights_re, const float* weigh
   const float after = taps_[peak + 1];
   const float curvature = before - 2.0f * at + after;
   const float fraction = curvature == 0.0f ? 0.0f : std::clamp(0.5f * (before - after) / curvature, -0.5f, 0.5f);
-  return static_cast<float>(strongest * block_ + peak - block_) + fraction;
+  return static_cast<float>(strongest * block_) + static_cast<float>(peak) - static_cast<float>(block_) + fraction;
 }
 
 void EchoDriftTracker::Skip(int blocks) {
@@ -77,7 +80,8 @@ void EchoDriftTracker::Update(const float* weights_re, const float* weights_im) 
   const float peak = PeakPosition(weights_re, weights_im);
   if (last_peak_ >= 0.0f && peak >= 0.0f) {
     const float moved = peak - last_peak_;
-    if (std::abs(moved) <= kMaxMoveSamples) {
+    const double max_move = kMaxDriftPpm * 1e-6 * static_cast<double>(blocks_) * static_cast<double>(block_);
+    if (std::abs(moved) <= max_move) {
       samples_per_block_ = moved / static_cast<float>(blocks_);
     }
   }
