@@ -70,6 +70,9 @@ constexpr float kEnergySmoothing = 0.95f;
 // A filter whose output stays this many times above its input for kDivergedBlocks is reset.
 constexpr float kDivergedRatio = 4.0f;
 constexpr int kDivergedBlocks = 20;
+// The drift's delay is applied to the response in steps of this much (samples): each is a pass
+// over every weight.
+constexpr float kDriftApplySamples = 0.02f;
 // DC blocker corner (Hz): the filter cannot model an offset, and clipping peaks carry one.
 constexpr double kDcCornerHz = 20.0;
 
@@ -102,6 +105,16 @@ inline __attribute__((always_inline)) void GradientStep(const float* __restrict 
   for (size_t k = 0; k < bins; ++k) {
     w_re[k] += step[k] * (x_re[k] * e_re[k] + x_im[k] * e_im[k]);
     w_im[k] += step[k] * (x_re[k] * e_im[k] - x_im[k] * e_re[k]);
+  }
+}
+
+// w *= r (complex, per bin)
+inline __attribute__((always_inline)) void RotateBins(const float* __restrict r_re, const float* __restrict r_im,
+                                                      float* __restrict w_re, float* __restrict w_im, size_t bins) {
+  for (size_t k = 0; k < bins; ++k) {
+    const float re = w_re[k] * r_re[k] - w_im[k] * r_im[k];
+    w_im[k] = w_re[k] * r_im[k] + w_im[k] * r_re[k];
+    w_re[k] = re;
   }
 }
 
@@ -146,6 +159,8 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       max_start_blocks_(config.max_delay_ms / kBlockMs),
       fft_(fft_size_),
       delay_estimator_(block_ * kSubBlockMs / kBlockMs, static_cast<size_t>(config.max_delay_ms / kSubBlockMs)),
+      step_detector_(block_, EchoDelayEstimator::kMaxStepSubBlocks * kSubBlockMs / kBlockMs),
+      drift_tracker_(fft_size_, block_, partitions_),
       suppressor_(block_, fft_size_),
       reference_ring_((static_cast<size_t>(max_start_blocks_) + partitions_ + 1) * block_ + fft_size_, 0.0f),
       reference_re_(partitions_ * bins_, 0.0f),
@@ -191,6 +206,27 @@ void EchoCanceller::Reset() {
   diverging_blocks_ = 0;
   stats_.converged = false;
   has_kept_ = false;
+  drift_tracker_.Reset();
+  drift_pending_ = 0.0f;
+}
+
+void EchoCanceller::DelayResponse(float samples) {
+  // e^{-2πik·samples/N} by recurrence, in double so the bins' phasors stay on the unit circle.
+  const double turn = -2.0 * 3.14159265358979323846 * static_cast<double>(samples) / static_cast<double>(fft_size_);
+  const double step_re = std::cos(turn);
+  const double step_im = std::sin(turn);
+  double re = 1.0;
+  double im = 0.0;
+  for (size_t k = 0; k < bins_; ++k) {
+    window_[k] = static_cast<float>(re);
+    step_[k] = static_cast<float>(im);
+    const double next_re = re * step_re - im * step_im;
+    im = re * step_im + im * step_re;
+    re = next_re;
+  }
+  for (size_t p = 0; p < partitions_; ++p) {
+    RotateBins(window_.data(), step_.data(), &weights_re_[p * bins_], &weights_im_[p * bins_], bins_);
+  }
 }
 
 void EchoCanceller::ComputeReferenceSpectrum(size_t partition, int start_blocks) {
@@ -252,6 +288,7 @@ void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks) {
     }
   }
   start_blocks_ = start_blocks;
+  drift_tracker_.Restart();
   // The step's normalisation (a running mean of the newest partition's power) restarts from the
   // reference the window now holds: the old window's newest block is another stretch of the bot's
   // speech, and after its pause the stale power was tens of dB short, so the first steps blew
@@ -296,6 +333,11 @@ void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t
       suppressor_.PassThrough(capture_block_.data(), &frame_out_[offset]);
     }
     ++stats_.bypassed_frames;
+    // The path slides on while nothing is sent: the response is delayed by as much when the
+    // filter runs again.
+    const int blocks = static_cast<int>(frame_ / block_);
+    drift_pending_ += drift_tracker_.samples_per_block() * static_cast<float>(blocks);
+    drift_tracker_.Skip(blocks);
     if (output != capture) std::memcpy(output, capture, frame_ * sizeof(int16_t));
     return;
   }
@@ -384,6 +426,10 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     capture_energy += capture[i] * capture[i];
     error_energy += error_[i] * error_[i];
   }
+  // A step of the path found from the echo estimate itself moves the delay at once; the window
+  // and the response follow it in the next block (PlaceWindow), as for the estimator's own steps.
+  const int step_blocks = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged && has_kept_);
+  if (step_blocks != 0) delay_estimator_.Move(step_blocks * kBlockMs / kSubBlockMs);
 
   // 3. Periodograms of the error and of the echo estimate (one block, zero-padded).
   std::fill(window_.begin(), window_.end(), 0.0f);
@@ -449,6 +495,16 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     // it skips the constraint's two FFTs and the turn waits: the bot's pauses cost less.
     Constrain(constrain_next_);
     constrain_next_ = constrain_next_ + 1 == partitions_ ? 0 : constrain_next_ + 1;
+  }
+  // A sliding path: the response is delayed at the rate the tracker measures, so the filter
+  // does not have to relearn it (window_ and step_ are free here).
+  if (stats_.converged) {
+    drift_tracker_.Update(weights_re_.data(), weights_im_.data());
+    drift_pending_ += drift_tracker_.samples_per_block();
+    if (std::abs(drift_pending_) >= kDriftApplySamples) {
+      DelayResponse(drift_pending_);
+      drift_pending_ = 0.0f;
+    }
   }
 
   // 6. Divergence guard: a filter that adds energy is worse than none.

@@ -6,11 +6,16 @@
 //     it when it drifts, steps or jumps; the adaptive filter's window is placed just before it.
 //     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
 //     moves and the response the filter kept while it worked moves with it: no relearning.
+//     EchoStepDetector finds such a step within a few blocks, from the filter's own echo
+//     estimate matching the capture a step later or earlier, and moves the delay at once.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
-//     blocks of 10 ms with one partition per block. Its learning rate is set per bin the way
-//     Valin derives the optimal NLMS step in the presence of near-end signal ("On adjusting the
-//     learning rate in frequency domain echo cancellation with double-talk", IEEE TASLP 2007):
+//     blocks of 10 ms with one partition per block. On a sliding path (clocks apart)
+//     EchoDriftTracker measures how fast the response's direct path moves, and the canceller
+//     delays the whole response at that rate (a phase ramp per bin) instead of relearning it.
+//     Its learning rate is set per bin the way Valin derives the optimal NLMS step in the
+//     presence of near-end signal ("On adjusting the learning rate in frequency domain echo
+//     cancellation with double-talk", IEEE TASLP 2007):
 //     μ(k) = min(μ_max, η·|Ŷ(k)|² / |E(k)|²), where Ŷ is the filter's echo estimate, E the
 //     error and η the leakage (the part of the echo estimate still left in the error), estimated
 //     by regressing the error's power fluctuations on the echo estimate's. When the caller talks,
@@ -34,6 +39,8 @@
 #include <vector>
 
 #include "dsp/echo_delay_estimator.h"
+#include "dsp/echo_drift_tracker.h"
+#include "dsp/echo_step_detector.h"
 #include "dsp/fft.h"
 #include "dsp/residual_echo_suppressor.h"
 
@@ -89,6 +96,8 @@ class EchoCanceller {
   void PredictResidual(float flat);
   // The constraint: partition `p`'s response cut back to one block.
   void Constrain(size_t p);
+  // Every partition's response delayed by `samples` (fractional): a phase ramp per bin.
+  void DelayResponse(float samples);
 
   EchoCancellerConfig config_;
   size_t frame_;
@@ -99,6 +108,9 @@ class EchoCanceller {
   int max_start_blocks_;
   Fft fft_;
   EchoDelayEstimator delay_estimator_;
+  EchoStepDetector step_detector_;
+  EchoDriftTracker drift_tracker_;
+  float drift_pending_ = 0.0f;  // delay owed to the response, applied once it is kDriftApplySamples
   ResidualEchoSuppressor suppressor_;
 
   // Reference history (DC-blocked), a ring long enough for the longest delay plus the filter.

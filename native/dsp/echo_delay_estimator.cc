@@ -112,6 +112,29 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
   }
 }
 
+void EchoDelayEstimator::Move(int sub_blocks) {
+  if (delay_ < 0) return;
+  const int lags = static_cast<int>(lags_);
+  sub_blocks = std::clamp(delay_ + sub_blocks, 0, lags - 1) - delay_;
+  delay_ += sub_blocks;
+  // covariance_[lag] takes what covariance_[lag - sub_blocks] saw, copied in the direction that
+  // reads every entry before overwriting it: seconds from before the move, mostly.
+  const auto move = [&](int lag) {
+    const int from = lag - sub_blocks;
+    covariance_[static_cast<size_t>(lag)] = from >= 0 && from < lags ? covariance_[static_cast<size_t>(from)] : 0.0f;
+  };
+  if (sub_blocks > 0) {
+    for (int lag = lags - 1; lag >= 0; --lag) move(lag);
+  } else {
+    for (int lag = 0; lag < lags; ++lag) move(lag);
+  }
+  // The fast set has already seen part of the moved path at its true lag, which a shift would
+  // move too far (measured: the delay stepped on by another 20 ms within 50 ms): it restarts.
+  std::fill(fast_covariance_.begin(), fast_covariance_.end(), 0.0f);
+  candidate_.Drop();
+  fast_candidate_.Drop();
+}
+
 bool EchoDelayEstimator::FollowStep() {
   if (delay_ < 0) return false;
   // Normalised over the same 300 ms: the caller talking raises the capture's variance there and

@@ -31,6 +31,9 @@ class EchoDelayEstimator {
   int delay_sub_blocks() const { return delay_; }
   // Normalised envelope correlation at the adopted delay (0..1): how sure the estimate is.
   float confidence() const { return confidence_; }
+  // The path moved by `sub_blocks` (found by other means, sooner): the delay and the
+  // covariances behind it move with it, so the old peak does not pull the delay back.
+  void Move(int sub_blocks);
   // A step of the path is a frame or a few (a jitter buffer's): the fast covariances look this
   // far (sub-blocks) from the current delay, where a spurious peak of the caller's speech is
   // least likely to win.
