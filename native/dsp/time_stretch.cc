@@ -101,10 +101,21 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   return best;
 }
 
-size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out) {
+size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out,
+                               bool quiet_only) {
   std::memcpy(out, x, n * sizeof(int16_t));
   last_correlation_ = 0;
   if (history < window_ || n < min_lag_ + min_cross_fade_) return 0;
+  if (quiet_only) {
+    // Quiet from the audio just played to the packet's end (a pause between words; a quiet start
+    // may be a word's onset, which a cut would blur): any lag joins, and all but a cross-fade of
+    // the packet may go.
+    if (!Quiet(x - window_, window_ + n)) return 0;
+    const size_t lag = std::min(max_remove, n - min_cross_fade_);
+    if (lag < min_lag_) return 0;
+    CrossFade(x, x + lag, n - lag, out);
+    return lag;
+  }
   // At most half of the audio goes (beyond 2x, WSOLA's output turns choppy, and a quiet stretch
   // may be the start of a word).
   const size_t max_lag = std::min({max_remove, max_lag_, n / 2});

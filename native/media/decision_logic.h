@@ -34,6 +34,9 @@ struct PlayoutState {
   // The last packet was accelerated: go on until the delay is back at the aim (one accelerate
   // cuts at most half a packet, less than the band).
   bool accelerating = false;
+  // A packet whose start had already been concealed played whole (it came late, during the
+  // concealment), so the delay rose by what was concealed: it settles back in pauses.
+  bool settling = false;
 };
 
 enum class Operation {
@@ -52,6 +55,8 @@ struct Decision {
   Operation operation = Operation::kSilence;
   int64_t amount_ts = 0;
   bool urgent = false;  // kPreemptiveExpand far below the target: lengthen audio without a pitch too
+  // kAccelerate inside the band: only if the packet is quiet (a pause between words).
+  bool quiet_only = false;
 };
 
 class DecisionLogic {

@@ -143,6 +143,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.since_arrival_us = now_us - last_arrival_us_;
     state.stretch_failing = stretch_failures_ >= kStretchAttempts;
     state.accelerating = accelerating_;
+    state.settling = settling_;
     current_delay_ms_ = state.delay_ms;
 
     const Decision decision = decision_.Decide(state);
@@ -153,8 +154,15 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         const int64_t missing = consumed_high_ < 0 ? 0 : next->sequence - consumed_high_ - 1;
         if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
-        if (decision.operation == Operation::kAccelerate) out.stretch_ts = -decision.amount_ts;
-        accelerating_ = decision.operation == Operation::kAccelerate;
+        if (decision.operation == Operation::kAccelerate) {
+          out.stretch_ts = -decision.amount_ts;
+          out.quiet_only = decision.quiet_only;
+        }
+        // A quiet-only accelerate is a chance taken, not a drain to go on with.
+        accelerating_ = decision.operation == Operation::kAccelerate && !decision.quiet_only;
+        // Settled once the delay no longer asks for a cut; a packet that replays concealed time
+        // raises it.
+        settling_ = (settling_ && decision.operation != Operation::kNormal) || state.gap_ts < 0;
         if (decision.operation == Operation::kPreemptiveExpand) {
           out.stretch_ts = decision.amount_ts;
           out.urgent = decision.urgent;

@@ -56,6 +56,8 @@ struct PlayoutDecision {
   // With stretch_ts > 0: the delay is far below its target (the jitter just rose), so audio with
   // no pitch is lengthened too, by its best lag: the alternative is a frame of concealment.
   bool urgent = false;
+  // With stretch_ts < 0: shorten only quiet audio (a pause between words), else play it as it is.
+  bool quiet_only = false;
 };
 
 struct JitterBufferStats {
@@ -130,6 +132,7 @@ class JitterBuffer {
   int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
   int whole_frame_packets_ = 0;  // packets played since falling back to whole frames
   bool accelerating_ = false;      // the last packet played was accelerated
+  bool settling_ = false;          // see PlayoutState::settling
 
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;

@@ -154,6 +154,24 @@ void QuietAudioStretchesByTheMost() {
   Check(stretch.PreemptiveExpand(hiss.data() + history, history, 160, 90, out.data()) == 90, "quiet audio is expanded by the full amount asked", 90);
 }
 
+// Inside its band the buffer cuts only pauses (quiet_only): a pause between words nearly whole,
+// voiced audio not at all, and a quiet packet that ends in a word's onset not either.
+void QuietOnlyAccelerateCutsPausesOnly() {
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160 + stretch.max_lag());
+  const std::vector<int16_t> hiss = Noise(500, 30, 9);
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 152, out.data(), true) == 152,
+        "a quiet packet is cut by all but its 1 ms cross-fade", 152);
+  const std::vector<int16_t> tone = Tone(200, 400);
+  Check(stretch.Accelerate(tone.data() + history, history, 160, 120, out.data(), true) == 0, "voiced audio is left alone", 0);
+  std::vector<int16_t> onset = Noise(500, 30, 9);
+  const std::vector<int16_t> word = Tone(200, 60);
+  std::copy(word.begin(), word.end(), onset.begin() + static_cast<long>(history + 100));
+  Check(stretch.Accelerate(onset.data() + history, history, 160, 120, out.data(), true) == 0,
+        "a quiet start before a word's onset is left alone", 0);
+}
+
 void StretchAtOpusRates() {
   for (int rate : {16000, 48000}) {
     TimeStretch stretch(rate);
@@ -231,6 +249,7 @@ int main() {
   UrgentExpandRepeatsPeriodsAndTakesNoise();
   LoudNoiseIsLeftAlone();
   QuietAudioStretchesByTheMost();
+  QuietOnlyAccelerateCutsPausesOnly();
   StretchAtOpusRates();
   MergeSmoothsTheJoinAfterConcealment();
   ComfortNoiseFollowsRfc3389();

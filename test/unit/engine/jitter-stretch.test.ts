@@ -35,13 +35,15 @@ interface Sent {
   bytes: Buffer;
 }
 
-// Ingests every packet at its arrival and ticks every 20 ms until `endUs` (media time).
-function play(session: MediaSession, packets: Sent[], endUs: number): void {
+// Ingests every packet at its arrival and ticks every 20 ms until `endUs` (media time), calling
+// `afterTick` after each tick.
+function play(session: MediaSession, packets: Sent[], endUs: number, afterTick: () => void = () => {}): void {
   const ordered = [...packets].sort((a, b) => a.arrivalUs - b.arrivalUs);
   let next = 0;
   for (let nowUs = START_US; nowUs <= START_US + endUs; nowUs += 20_000) {
     while (next < ordered.length && START_US + ordered[next]!.arrivalUs <= nowUs) session.ingest(ordered[next]!.bytes, START_US + ordered[next++]!.arrivalUs);
     engine!.tick(nowUs);
+    afterTick();
   }
 }
 
@@ -87,11 +89,22 @@ describe('jitter buffer: time stretching', () => {
       bytes: rtpBytes({ payloadType: 0, ssrc: 0x57e8, sequenceNumber: p.seq, timestamp: p.timestamp }, encodeUlaw(speech.subarray(p.index * FRAME, (p.index + 1) * FRAME))),
     }));
     const { session } = open();
-    play(session, sent, heavy.packets.at(-1)!.arrivalUs + 500_000);
+    // Ticks spent high in the band: a late packet that plays whole after its concealment started
+    // leaves the delay up to a packet above the target, inside the band, where it stayed (76 % of
+    // the ticks more than 20 ms above the target; the bench's p95 delay 110 ms against the
+    // whole-frame buffer's 90) until quiet packets were cut to settle it (9 %).
+    let ticks = 0;
+    let high = 0;
+    play(session, sent, heavy.packets.at(-1)!.arrivalUs + 500_000, () => {
+      const { currentDelayMs, targetDelayMs } = session.stats().jitter!;
+      ticks++;
+      if (currentDelayMs > targetDelayMs + 20) high++;
+    });
     const jitter = session.stats().jitter!;
     expect(jitter.targetDelayMs).toBeGreaterThan(60);
     expect(jitter.preemptiveExpand).toBeGreaterThan(0);
     expect(jitter.framesInserted + jitter.framesDropped).toBe(0);
+    expect(high / ticks).toBeLessThan(0.2);
   });
 
   it('exports the operations live in /metrics: counts and seconds as the call\'s own stats say', async () => {
