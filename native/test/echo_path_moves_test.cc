@@ -12,6 +12,7 @@
 #include "dsp/echo_drift_tracker.h"
 #include "dsp/echo_step_detector.h"
 #include "dsp/fft.h"
+#include "test/check.h"
 
 namespace {
 
@@ -24,12 +25,7 @@ constexpr int kMaxStepBlocks = 6;
 constexpr size_t kFftSize = 256;
 constexpr size_t kPartitions = 12;
 constexpr double kPi = 3.14159265358979323846;
-int failures = 0;
-
-void Check(bool ok, const char* what, double value) {
-  std::printf("%s %s (%.4f)\n", ok ? "ok" : "FAIL", what, value);
-  if (!ok) ++failures;
-}
+using parley_test::Check;
 
 // Deterministic noise at about -20 dBFS (int16 units).
 std::vector<float> Noise(size_t samples, uint32_t seed) {
@@ -148,6 +144,5 @@ int main() {
   StepDetectorFindsStepsBothWays();
   StepDetectorIgnoresTheCallerTalking();
   DriftTrackerMeasuresTheSlide();
-  std::printf("echo-path-moves: %d failures\n", failures);
-  return failures;
+  return parley_test::Finish("echo-path-moves");
 }

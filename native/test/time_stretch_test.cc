@@ -9,6 +9,7 @@
 
 #include "dsp/comfort_noise.h"
 #include "dsp/time_stretch.h"
+#include "test/check.h"
 
 namespace {
 
@@ -17,12 +18,7 @@ using parley::TimeStretch;
 
 constexpr int kRateHz = 8000;
 constexpr double kPi = 3.14159265358979323846;
-int failures = 0;
-
-void Check(bool ok, const char* what, double value) {
-  std::printf("%s %s (%.4f)\n", ok ? "ok" : "FAIL", what, value);
-  if (!ok) ++failures;
-}
+using parley_test::Check;
 
 // A voiced-speech-like tone: fundamental `hz` plus two harmonics.
 std::vector<int16_t> Tone(double hz, size_t samples, double phase = 0) {
@@ -253,6 +249,5 @@ int main() {
   StretchAtOpusRates();
   MergeSmoothsTheJoinAfterConcealment();
   ComfortNoiseFollowsRfc3389();
-  std::printf("time-stretch: %d failures\n", failures);
-  return failures;
+  return parley_test::Finish("time-stretch");
 }
