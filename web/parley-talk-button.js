@@ -1,7 +1,9 @@
 // <parley-talk-button api-url="https://node.example.com"> — the Talk to Bot button. Dependency-free
 // ES module. It asks for the microphone only on click, gets a short-lived grant from the node,
 // signals over one WebSocket, and uses only the ICE servers the grant names.
-//   import { mount } from './parley-talk-button.js'; mount(element, { apiUrl });
+// echo-cancellation="on" or "off" asks the node to run, or not, its own echo canceller on the
+// call (for pages whose visitors' browsers don't cancel their echo); absent: the node's setting.
+//   import { mount } from './parley-talk-button.js'; mount(element, { apiUrl, echoCancellation });
 
 const STATES = {
   idle: 'Talk to Bot',
@@ -71,6 +73,12 @@ export class ParleyTalkButton extends HTMLElement {
     this.setState('idle', '');
   }
 
+  // The grant request's body: the call's options the page chose.
+  get grantRequest() {
+    const choice = this.getAttribute('echo-cancellation');
+    return choice === 'on' || choice === 'off' ? { echoCancellation: choice === 'on' } : {};
+  }
+
   get apiUrl() {
     return (this.getAttribute('api-url') || window.location.origin).replace(/\/+$/, '');
   }
@@ -104,7 +112,7 @@ export class ParleyTalkButton extends HTMLElement {
   async connect() {
     try {
       this.setState('connecting', 'Connecting to the bot…');
-      const response = await fetch(`${this.apiUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${this.apiUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.grantRequest) });
       const body = await response.json().catch(() => undefined);
       if (!response.ok) {
         this.cleanUp();
@@ -269,6 +277,7 @@ if (!customElements.get('parley-talk-button')) customElements.define('parley-tal
 export function mount(element, options = {}) {
   const button = document.createElement('parley-talk-button');
   if (options.apiUrl) button.setAttribute('api-url', options.apiUrl);
+  if (typeof options.echoCancellation === 'boolean') button.setAttribute('echo-cancellation', options.echoCancellation ? 'on' : 'off');
   element.appendChild(button);
   return button;
 }
