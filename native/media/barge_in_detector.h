@@ -49,7 +49,8 @@ class BargeInDetector {
   //    capture, a -6 dB echo over the caller matched and held them back by 100-200 ms). Trusted:
   //    converged, with a linear ERLE of kMinErleDb within the reach, and the echo kMinCancelledDb
   //    quieter. Measured in barge-in.test.ts (-6 and -10 dB paths, 40 and 200 ms, the caller 7 dB
-  //    under the bot, 5 s in): decided 160 ms after the caller's first frame, against 840 ms with
+  //    under the bot, 5 s in): decided 160-200 ms after the caller's first frame (160 before the
+  //    residual suppressor's broadband rule, which holds their first 20-40 ms), against 840 ms with
   //    Geigel's test and the raw guard (320 ms reach); a caller 10 dB quieter 220 ms (never
   //    before). The residual test is what the echo alone trips on when the canceller loses the
   //    path: over UDP (echo-cancellation.test.ts) its residual read 0-4 dB over the prediction in
