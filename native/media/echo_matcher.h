@@ -46,6 +46,8 @@ class EchoMatcher {
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
   // searched again next time.
   float Correlation();
+  // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
+  size_t lag_samples() const { return tracked_lag_; }
 
  private:
   // The last `size` samples, contiguous from oldest() without shifting them every frame: each
