@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "dsp/vector_clones.h"
 
@@ -15,10 +16,10 @@ double Energy(const float* signal, size_t size) {
 }
 
 // For the kBlockLags segments of `window_size` starting at signal[0], signal[1], ...: each one's
-// cross-correlation with `window` and its energy. Float products are exact in double, so the
-// multiply-adds the v3 clone fuses round as the baseline's separate ones do. GCC's predictive
-// commoning would load each lane's sample once and rotate it through registers to the next lane,
-// scalar moves that took twice the time of one vector load per sample.
+// cross-correlation with `window` and its energy, summed in the window's order. Float products
+// are exact in double, so the multiply-adds the v3 clone fuses round as the baseline's separate
+// ones do. GCC's predictive commoning would load each lane's sample once and rotate it through
+// registers to the next lane: scalar moves that cost a third more than one vector load a sample.
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-predictive-commoning")))
 #endif
@@ -42,14 +43,15 @@ void ScoreBlock(const float* __restrict signal, const float* __restrict window, 
   }
 }
 
-// score[k] = cross[k] / sqrt(energy[k] × window_energy), 0 where the segment is silent. The
-// quotient is taken for every k (a silent one's is discarded) so that the loop vectorises.
+// score[k] = cross[k] / sqrt(energy[k] × window_energy), 0 where the segment is silent: its
+// energy is 0 only if all its samples are (a float's square never underflows in double), and then
+// its cross-correlation is 0 too, so flooring the product gives 0 without a branch, which would
+// keep the loop from vectorising. The product of energies that are not 0 is far above the floor.
 PARLEY_VECTOR_CLONES
 void Normalise(const double* __restrict cross, const double* __restrict energy, size_t count, double window_energy,
                float* __restrict score) {
   for (size_t k = 0; k < count; ++k) {
-    const double quotient = cross[k] / std::sqrt(energy[k] * window_energy);
-    score[k] = energy[k] > 0 ? static_cast<float>(quotient) : 0.0f;
+    score[k] = static_cast<float>(cross[k] / std::sqrt(std::max(energy[k] * window_energy, std::numeric_limits<double>::min())));
   }
 }
 
@@ -75,12 +77,18 @@ EchoMatcher::EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz)
       frame_fine_(SamplesIn(frame_ms)),
       sent_{Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs)), Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs) / kCoarseFactor)},
       caller_{Ring(SamplesIn(kWindowMs)), Ring(SamplesIn(kWindowMs) / kCoarseFactor)},
-      coarse_cross_(sent_.coarse.size() + kBlockLags),
-      coarse_energy_(sent_.coarse.size() + kBlockLags),
-      coarse_score_(sent_.coarse.size()),
-      fine_cross_(sent_.fine.size() + kBlockLags),
-      fine_energy_(sent_.fine.size() + kBlockLags),
-      fine_score_(sent_.fine.size()) {}
+      coarse_scores_(sent_.coarse.size()),
+      fine_scores_(sent_.fine.size()) {}
+
+EchoMatcher::Scores::Scores(size_t starts) : cross(starts + kBlockLags), energy(starts + kBlockLags), score(starts) {}
+
+void EchoMatcher::Scores::Compute(const float* signal, const float* window, size_t window_size, double window_energy, size_t first,
+                                  size_t last) {
+  for (size_t start = first; start <= last; start += kBlockLags) {
+    ScoreBlock(signal + start, window, window_size, &cross[start], &energy[start]);
+  }
+  Normalise(&cross[first], &energy[first], last - first + 1, window_energy, &score[first]);
+}
 
 void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples, size_t decimation) const {
   const size_t count = std::min(frame_fine_, history.fine.size());
@@ -115,31 +123,16 @@ float EchoMatcher::Correlation() {
   // Coarse pass: every lag the filled history allows, keeping the best few.
   const size_t fine_lags = sent_.filled - window_fine + 1;
   const size_t coarse_lags = (fine_lags + kCoarseFactor - 1) / kCoarseFactor;
-  const float* sent = sent_.coarse.oldest();
   const size_t window = caller_.coarse.size();
   // The segment at lag 0 starts here; lag L at last_start - L.
   const size_t last_start = sent_.coarse.size() - window;
-  const size_t first_start = last_start + 1 - coarse_lags;
-  for (size_t start = first_start; start <= last_start; start += kBlockLags) {
-    ScoreBlock(sent + start, caller_.coarse.oldest(), window, &coarse_cross_[start], &coarse_energy_[start]);
-  }
-  // The segment's energy slides with the lag (one sample out, one in) instead of being taken
-  // from the blocks: the rounding of the search that kCandidates and the threshold were set with.
-  double segment_energy = 0;
-  for (size_t i = last_start; i < sent_.coarse.size(); ++i) segment_energy += static_cast<double>(sent[i]) * sent[i];
-  coarse_energy_[last_start] = segment_energy;
-  for (size_t lag = 1; lag < coarse_lags; ++lag) {
-    const double out = sent[sent_.coarse.size() - lag];
-    const double in = sent[last_start - lag];
-    segment_energy = std::max(0.0, segment_energy - out * out + in * in);
-    coarse_energy_[last_start - lag] = segment_energy;
-  }
-  Normalise(&coarse_cross_[first_start], &coarse_energy_[first_start], coarse_lags, caller_coarse_energy, &coarse_score_[first_start]);
+  coarse_scores_.Compute(sent_.coarse.oldest(), caller_.coarse.oldest(), window, caller_coarse_energy, last_start + 1 - coarse_lags,
+                         last_start);
   size_t best_lag[kCandidates] = {};
   float best[kCandidates];
   std::fill(best, best + kCandidates, -2.0f);
   for (size_t lag = 0; lag < coarse_lags; ++lag) {
-    const float c = coarse_score_[last_start - lag];
+    const float c = coarse_scores_.score[last_start - lag];
     // Most lags are not among the best few (kept in descending order).
     if (c <= best[kCandidates - 1]) continue;
     for (int slot = 0; slot < kCandidates; ++slot) {
@@ -161,7 +154,6 @@ float EchoMatcher::Correlation() {
   int count = 0;
   for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) centres[count++] = best_lag[slot] * kCoarseFactor;
   if (tracked_lag_ < fine_lags) centres[count++] = tracked_lag_;
-  const float* sent_fine = sent_.fine.oldest();
   const size_t last_fine_start = sent_.fine.size() - window_fine;
   float result = 0.0f;
   size_t result_lag = 0;
@@ -184,13 +176,10 @@ float EchoMatcher::Correlation() {
       }
       size_t end = lag;
       while (end < to && !scored(end + 1)) ++end;
-      for (size_t start = last_fine_start - end; start <= last_fine_start - lag; start += kBlockLags) {
-        ScoreBlock(sent_fine + start, caller_.fine.oldest(), window_fine, &fine_cross_[start], &fine_energy_[start]);
-      }
-      const size_t first = last_fine_start - end;
-      Normalise(&fine_cross_[first], &fine_energy_[first], end - lag + 1, caller_energy, &fine_score_[first]);
+      fine_scores_.Compute(sent_.fine.oldest(), caller_.fine.oldest(), window_fine, caller_energy, last_fine_start - end,
+                           last_fine_start - lag);
       for (; lag <= end; ++lag) {
-        const float c = fine_score_[last_fine_start - lag];
+        const float c = fine_scores_.score[last_fine_start - lag];
         if (c > result) {
           result = c;
           result_lag = lag;

@@ -33,7 +33,8 @@ class EchoMatcher {
   static constexpr int kRefineSamples = 4;
   // Lags are scored kBlockLags at a time, each lag's sums in registers across the window: the
   // block vectorises (one lag a lane) while every lag still sums in the window's order, so the
-  // scores are the same to the bit as one lag at a time.
+  // scores are those of one lag at a time (to the bit, native/test/echo_matcher_test.cc). With a
+  // ring instead of shifted histories, ~12 us per search instead of ~45 (one core, AVX2).
   static constexpr size_t kBlockLags = 8;
 
   // The sent audio is at `sent_rate_hz` (the bot's), the caller's at `caller_rate_hz` (the leg's
@@ -78,15 +79,19 @@ class EchoMatcher {
   History sent_;       // kMaxEchoDelayMs + kWindowMs
   History caller_;     // kWindowMs
   size_t tracked_lag_ = 0;  // at 4 kHz: where the last search matched best
-  // Per segment start in the sent history (lag = last start - start; the sums kBlockLags over
-  // for a block's spare lanes): the window's cross-correlation with the segment there, the
-  // segment's energy, and the normalised correlation of the two.
-  std::vector<double> coarse_cross_;
-  std::vector<double> coarse_energy_;
-  std::vector<float> coarse_score_;
-  std::vector<double> fine_cross_;
-  std::vector<double> fine_energy_;
-  std::vector<float> fine_score_;
+  // Per segment start in the sent history (lag = last start - start; kBlockLags over, for a
+  // block's spare lanes): the window's cross-correlation with the segment there, the segment's
+  // energy, and their normalised correlation.
+  struct Scores {
+    explicit Scores(size_t starts);
+    // Scores the segments starting at first..last (in `signal`) against `window`.
+    void Compute(const float* signal, const float* window, size_t window_size, double window_energy, size_t first, size_t last);
+    std::vector<double> cross;
+    std::vector<double> energy;
+    std::vector<float> score;
+  };
+  Scores coarse_scores_;
+  Scores fine_scores_;
 };
 
 }  // namespace parley
