@@ -3,7 +3,7 @@
 // the whole reach and at every leg rate; a caller saying something else is not; and the scores
 // of a long run are the same to the bit as those of the one-lag-at-a-time search the blocked one
 // replaced (their hash was recorded from it: its sums, in the same order, are bit-exact).
-// Exit status 0 on success; prints one line per check.
+// Prints one line per check; the exit status is the number of failures.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +11,7 @@
 
 #include "media/barge_in_detector.h"
 #include "media/echo_matcher.h"
+#include "test/check.h"
 
 namespace {
 
@@ -18,12 +19,7 @@ constexpr int kFrameMs = 20;
 constexpr int32_t kEchoGainQ10 = 307;  // -10.5 dB
 // Recorded from the one-lag-at-a-time search (before the blocks, commit 9d93535) on the run below.
 constexpr uint64_t kReferenceHash = 0xf874d3df5f997d5cull;
-int failures = 0;
-
-void Check(bool ok, const char* what, double value) {
-  std::printf("%s %s (%.4f)\n", ok ? "ok" : "FAIL", what, value);
-  if (!ok) ++failures;
-}
+using parley_test::Check;
 
 // Voiced-speech-like: a pulse train (pitch period `period` samples) through two integer
 // resonators, under a syllable-rate envelope, plus a little noise; `seed` picks the noise.
@@ -134,6 +130,5 @@ int main() {
                   static_cast<unsigned long long>(run.hash));
     Check(run.hash == kReferenceHash, what, 0);
   }
-  std::printf("echo-matcher: %d failures\n", failures);
-  return failures == 0 ? 0 : 1;
+  return parley_test::Finish("echo-matcher");
 }
