@@ -10,8 +10,9 @@ export interface Grant {
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
 }
 
-export async function grant(node: Pick<RunningNode, 'url'>, origin: string): Promise<Grant> {
-  const response = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+// `body`: the grant request's options (`{}`: the node's settings).
+export async function grant(node: Pick<RunningNode, 'url'>, origin: string, body = '{}'): Promise<Grant> {
+  const response = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body });
   expect(response.status).toBe(201);
   return (await response.json()) as Grant;
 }
@@ -77,8 +78,9 @@ export function step<T>(name: string, promise: Promise<T>, ms = 40_000): Promise
 
 // Offers `sdp` on the signaling socket of `token` (a grant's) and waits for the answer. Like the button: one
 // retry with a new grant when the socket drops (1006) before the node said anything, which was
-// seen right after the upgrade on a loaded machine; any other failure fails at once.
-export async function offerForAnswer(node: Pick<RunningNode, 'url'>, origin: string, token: string, sdp: string, stage: string): Promise<{ signal: Signal; answer: Record<string, unknown> }> {
+// seen right after the upgrade on a loaded machine; any other failure fails at once. The new grant
+// asks for what the first did (`grantBody`), as the button's retry does.
+export async function offerForAnswer(node: Pick<RunningNode, 'url'>, origin: string, token: string, sdp: string, stage: string, grantBody = '{}'): Promise<{ signal: Signal; answer: Record<string, unknown> }> {
   const offerOn = async (withToken: string): Promise<Signal> => {
     const opened = await openSignal(node, withToken, origin);
     opened.socket.send(JSON.stringify({ type: 'offer', sdp }));
@@ -88,7 +90,7 @@ export async function offerForAnswer(node: Pick<RunningNode, 'url'>, origin: str
   const answer = await step(stage, signal.next('answer')).catch(async (error: unknown) => {
     if (!(error instanceof SignalClosedError && error.messagesBefore === 0)) throw error;
     signal.socket.terminate();
-    signal = await offerOn((await grant(node, origin)).token);
+    signal = await offerOn((await grant(node, origin, grantBody)).token);
     return step(`${stage} (retry)`, signal.next('answer'));
   }).catch((error: unknown) => {
     // A refused call's socket would hold the caller's slot (a per-IP limit) into the next test.
