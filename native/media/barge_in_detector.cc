@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace parley {
 
@@ -22,6 +23,8 @@ float PowerRatio(float db) { return std::pow(10.0f, db / 10.0f); }
 
 const float kMinEchoLoss = PowerRatio(BargeInDetector::kMinEchoReturnLossDb);
 const float kMinOverResidual = PowerRatio(BargeInDetector::kMinOverResidualDb);
+const float kMinCancelled = PowerRatio(BargeInDetector::kMinCancelledDb);
+const float kKeepCancelled = PowerRatio(BargeInDetector::kKeepCancelledDb);
 
 float EnergyPerSample(const int16_t* frame, size_t samples) {
   float sum = 0.0f;
@@ -49,33 +52,34 @@ bool BargeInDetector::Run::Frame(bool counts, int frame_ms, int min_speech_ms) {
   return true;
 }
 
-void BargeInDetector::LearnCancellation(const int16_t* capture, const Cancelled& cancelled, bool counted) {
+void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counted) {
   // Frames taken for the caller are left out: their speech, which the canceller keeps, would make
   // the echo seem less cancelled than it is just when the caller talks over it. The echo's
   // residual that reads as speech is not: right after the canceller's convergence it is 13-20 dB
   // under the echo, which its own residual prediction takes for 5-10 dB less (-6 dB path).
   if (!counted) {
-    capture_smoothed_ += kCancelledSmoothing * (EnergyPerSample(capture, capture_samples_) - capture_smoothed_);
-    output_smoothed_ += kCancelledSmoothing * (EnergyPerSample(cancelled.output, capture_samples_) - output_smoothed_);
+    capture_smoothed_ += kCancelledSmoothing * (frame.capture_energy - capture_smoothed_);
+    output_smoothed_ += kCancelledSmoothing * (frame.output_energy - output_smoothed_);
   }
-  cancelled_db_ = 10.0f * std::log10((capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f));
-  trust_output_ = cancelled.stats->converged && *std::max_element(erle_db_, erle_db_ + sent_energy_frames_) >= kMinErleDb &&
-                  cancelled_db_ >= (trust_output_ ? kKeepCancelledDb : kMinCancelledDb);
+  cancelled_ratio_ = (capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f);
+  trust_output_ = frame.cancelled.stats->converged &&
+                  *std::max_element(erle_db_, erle_db_ + sent_energy_frames_) >= kMinErleDb &&
+                  cancelled_ratio_ >= (trust_output_ ? kKeepCancelled : kMinCancelled);
 }
 
-bool BargeInDetector::AboveEcho(float capture_energy, const Cancelled& cancelled) const {
+bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
   const float echo_bound = *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_) / kMinEchoLoss;
-  if (!trust_output_) return capture_energy >= echo_bound;
-  const EchoCancellerStats& stats = *cancelled.stats;
+  if (!trust_output_) return frame.capture_energy >= echo_bound;
+  const EchoCancellerStats& stats = *frame.cancelled.stats;
   return stats.frame_error_power >= stats.frame_residual_power * kMinOverResidual &&
-         EnergyPerSample(cancelled.output, capture_samples_) >= echo_bound / PowerRatio(cancelled_db_);
+         frame.output_energy >= echo_bound / cancelled_ratio_;
 }
 
-bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const Cancelled* cancelled) {
+bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const CancelledFrame* frame) {
   bool counts = voiced;
-  if (counts && (cancelled != nullptr || caller_level_frames_ >= kCallerLevelMinFrames)) {
-    const float energy = EnergyPerSample(capture, capture_samples_);
-    if (cancelled != nullptr) counts = AboveEcho(energy, *cancelled);
+  if (counts && (frame != nullptr || caller_level_frames_ >= kCallerLevelMinFrames)) {
+    const float energy = frame != nullptr ? frame->capture_energy : EnergyPerSample(capture, capture_samples_);
+    if (frame != nullptr) counts = AboveEcho(*frame);
     if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
       counts = 10.0f * std::log10(energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
     }
@@ -118,8 +122,14 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
       return false;
     }
   }
-  const bool counts = Counts(capture, voiced, cancelled);
-  if (cancelled != nullptr) LearnCancellation(capture, *cancelled, counts);
+  // With the canceller, both energies are read by the double-talk test and by what it learns.
+  std::optional<CancelledFrame> frame;
+  if (cancelled != nullptr) {
+    frame.emplace(CancelledFrame{*cancelled, EnergyPerSample(capture, capture_samples_),
+                                 EnergyPerSample(cancelled->output, capture_samples_)});
+  }
+  const bool counts = Counts(capture, voiced, frame ? &*frame : nullptr);
+  if (frame) LearnCancellation(*frame, counts);
   onset_run_.Frame(counts, frame_ms_, min_speech_ms_);
   return bot_frame != nullptr && barge_in_run_.Frame(counts, frame_ms_, min_speech_ms_);
 }

@@ -49,7 +49,7 @@ class BargeInDetector {
   //    capture, a -6 dB echo over the caller matched and held them back by 100-200 ms). Trusted:
   //    converged, with a linear ERLE of kMinErleDb within the reach, and the echo kMinCancelledDb
   //    quieter. Measured in barge-in.test.ts (-6 and -10 dB paths, 40 and 200 ms, the caller 7 dB
-  //    under the bot, 5 s in): decided 160-200 ms after the caller's first frame (160 before the
+  //    under the bot, 5 s in): decided 180-200 ms after the caller's first frame (160 before the
   //    residual suppressor's broadband rule, which holds their first 20-40 ms), against 840 ms with
   //    Geigel's test and the raw guard (320 ms reach); a caller 10 dB quieter 220 ms (never
   //    before). The residual test is what the echo alone trips on when the canceller loses the
@@ -112,13 +112,19 @@ class BargeInDetector {
     // True in the frame the run fires.
     bool Frame(bool counts, int frame_ms, int min_speech_ms);
   };
-  bool Counts(const int16_t* capture, bool voiced, const Cancelled* cancelled);
+  // A frame the canceller ran on, with its capture's and output's energy per sample.
+  struct CancelledFrame {
+    const Cancelled& cancelled;
+    float capture_energy;
+    float output_energy;
+  };
+  bool Counts(const int16_t* capture, bool voiced, const CancelledFrame* frame);
   // Follows how much quieter the canceller makes the echo, with its residual suppressor (the
   // canceller's own ERLE is its linear filter's: 22-25 dB where the output is 30-33 dB under the
   // echo), and whether its output is trusted.
-  void LearnCancellation(const int16_t* capture, const Cancelled& cancelled, bool counted);
+  void LearnCancellation(const CancelledFrame& frame, bool counted);
   // The double-talk test above: louder than the echo can be.
-  bool AboveEcho(float capture_energy, const Cancelled& cancelled) const;
+  bool AboveEcho(const CancelledFrame& frame) const;
 
   int min_speech_ms_;
   bool echo_guard_;
@@ -138,7 +144,7 @@ class BargeInDetector {
   static constexpr float kCancelledSmoothing = 0.1f;  // per 20 ms frame
   float capture_smoothed_ = 0.0f;
   float output_smoothed_ = 0.0f;
-  float cancelled_db_ = 0.0f;
+  float cancelled_ratio_ = 1.0f;  // their ratio: how much quieter the canceller makes the echo
   bool trust_output_ = false;
   float caller_level_db_ = 0.0f;  // mean speech frame level in the caller's own turns, dB
   int caller_level_frames_ = 0;

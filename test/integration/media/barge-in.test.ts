@@ -147,7 +147,7 @@ describe('barge-in', () => {
     const latencyMs = (run: BargeInRunResult): number | undefined => (run.bargeIns[0] ? (run.bargeIns[0].frame + 1) * FRAME_MS - atMs : undefined);
     console.log(`[barge-in] over echo, canceller on: ${runs.map(({ label, run }) => `${label}: ${latencyMs(run) ?? 'none'} ms`).join('; ')}`);
     // 840 ms on every path when Geigel's test on the raw capture decided alone; 160 ms before the
-    // residual suppressor's broadband rule (which takes a loudspeaker's distortion), 160-200 ms
+    // residual suppressor's broadband rule (which takes a loudspeaker's distortion), 180-200 ms
     // with it: its smoothed echo share holds the caller's first 20-40 ms at the line's noise.
     for (const { label, run } of runs) {
       expect(run.echo?.converged, label).toBe(true);
