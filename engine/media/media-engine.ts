@@ -4,8 +4,9 @@
 // clock's 20 ms boundaries plus its slot's phase. One native tick per occupied slot processes the
 // sessions due in it: a frame waits for at most a slot's work, not every call's (one tick over
 // every call held the last call's frame ~a tick's length: 21-31 ms p99 at capacity), and the
-// JS<->C++ boundary is still crossed a few times per 20 ms, not per session. The native side keeps each session's own schedule, so a late timer
-// delays a frame but never shifts the media clock. With no session, no timer runs.
+// JS<->C++ boundary is still crossed a few times per 20 ms, not per session. The native side
+// keeps each session's own schedule, so a late timer delays a frame but never shifts the media
+// clock. With no session, no timer runs.
 import type { Logger } from 'pino';
 import type { NetworkCodec } from '../call/call-media.js';
 import { observeTurnLatency, turnKinds } from '../call/turn-latency.js';
