@@ -221,13 +221,14 @@ describe('EchoCanceller on a nonlinear, G.711-coded echo path', () => {
   // The echo bench's nonlinear trace: 31.2 onsets a minute after 5 s with no canceller, 69.6 with
   // the canceller before its suppressor took the echo's broadband share, the filter's failed
   // blocks and a comfort-noise floor into account (more than none: residual gated in and out of
-  // the floor), 19.2 now. The test holds what is met.
-  it('leaves the VAD under 24 onsets a minute on echo alone after 5 s', () => {
+  // the floor), 19.2 with the filter's failed blocks suppressed together with the error of the
+  // block before them (spread into them at full level), 12 now. The test holds what is met.
+  it('leaves the VAD at most 12 onsets a minute on echo alone after 5 s', () => {
     const sent = new Resampler(16000, RATE).process(botSpeech(30_000));
     const echo = echoOf(sent, { rateHz: RATE, gainDb: -6, delayMs: 150, response: roomResponse(RATE, 80, 107), g711: true, nonlinearity: 0.5 });
     const hiss = gaussianNoise(sent.length, 10, 1107);
     const capture = capturedLine(echo, hiss, true);
     expect(vadOnsetsPerMinute(capture, 5000)).toBeGreaterThan(20); // the echo alone is speech to the VAD
-    expect(vadOnsetsPerMinute(cancel(capture, sent), 5000)).toBeLessThanOrEqual(24);
+    expect(vadOnsetsPerMinute(cancel(capture, sent), 5000)).toBeLessThanOrEqual(12);
   });
 });
