@@ -28,8 +28,11 @@ constexpr float kNoiseRise = 1.0025f;
 // the mean. With the tracked minimum itself as the floor, a line's hiss came out about 5 dB
 // quieter while the bot spoke, and its return when the bot stopped was a 5 dB step the VAD took
 // for speech (measured: a barge-in at the end of the bot's answer on a -10 dB echo path). 4x
-// (6 dB) cost the echo bench 1-2 dB of ERLE on every trace; 2x (3 dB) keeps the hiss steady.
-constexpr float kNoiseMinimumBias = 2.0f;
+// (6 dB) cost the echo bench 1-2 dB of ERLE on every trace; 2x (3 dB) kept the hiss steady, but
+// still 2-3 dB under the line's: the output's floor rose by that much in the bot's pauses, which
+// the VAD took for an onset now and then (the 16 kHz room trace); 2.5x (4 dB) does not, for
+// 0.2-0.4 dB of ERLE.
+constexpr float kNoiseMinimumBias = 2.5f;
 
 // The echo's share of the capture, broadband: the error's power over the capture's, summed over
 // the band and smoothed (kShareSmoothing per block, about 30 ms on top of kSmoothing). Under
@@ -47,6 +50,10 @@ constexpr float kNoiseMinimumBias = 2.0f;
 constexpr float kShareLow = 0.03f;
 constexpr float kShareHigh = 0.15f;
 constexpr float kShareSmoothing = 0.7f;
+// The capture must rise this far over the line's noise (summed over the band: 3 dB over it at
+// 2) for the share to follow it (1.5 left 16.8 VAD onsets a minute on the sliding-delay trace, 2
+// 14.4, 3 and 4 no fewer).
+constexpr float kShareSignal = 2.0f;
 // Comfort noise tops each bin up to the line's noise floor where the gains (or the error itself)
 // left it below: a floor that dips under the line's hiss in the loud syllables and comes back
 // after is what the VAD takes for onsets (measured on the nonlinear trace: 33.6 -> 19.2 a minute;
@@ -101,7 +108,13 @@ inline __attribute__((always_inline)) void UpdateGains(const float* __restrict e
     residual_smoothed[k] = residual;
     // Wiener-like gain from the error-to-residual ratio, the echo counted kOverSuppression times.
     const float echo = kOverSuppression * residual;
-    const float noise_floor = std::min(1.0f, std::sqrt(line_noise / (error + 1e-3f)));
+    // The floor holds this block's own power to the line's noise, not only the smoothed one: at a
+    // loud syllable's onset the smoothed power lags the block's by several dB, and a gain set
+    // from it let the block out that much over the floor (measured on the echo bench's G.711
+    // traces: VAD onsets on echo alone on the -10 dB hybrid 2.4 -> 0 a minute, double-talk room
+    // 6 -> 0, nonlinear 7.2 -> 2.4).
+    const float block_error = std::max(error, error_power[k]);
+    const float noise_floor = std::min(1.0f, std::sqrt(line_noise / (block_error + 1e-3f)));
     const float wiener = std::max(0.0f, error - echo) / (error + 1e-3f);
     // The capture is the error plus the echo estimate, spectra and all.
     const float capture_re = error_re[k] + echo_re[k];
@@ -116,7 +129,7 @@ inline __attribute__((always_inline)) void UpdateGains(const float* __restrict e
     gain[k] = g;
     // Comfort noise to the floor. A block's periodogram holds its samples' power times the block
     // length; the noise fills the whole FFT frame, frame_over_block times more.
-    fill[k] = frame_over_block * std::min(comfort_cap * capture, std::max(0.0f, line_noise - g * g * error));
+    fill[k] = frame_over_block * std::min(comfort_cap * capture, std::max(0.0f, line_noise - g * g * block_error));
   }
 }
 
@@ -187,14 +200,24 @@ PARLEY_VECTOR_CLONES
 void ResidualEchoSuppressor::Process(const float* error_re, const float* error_im, const float* echo_re,
                                      const float* echo_im, const float* error_power, const float* residual_power,
                                      float* output) {
-  // The echo's share of the capture, from the previous block's smoothed powers.
+  // The echo's share of the capture, from the previous block's smoothed powers: of what each
+  // rises over the line's noise, and only while the capture does (kShareSignal). In the bot's
+  // pauses both are the line's hiss and their ratio is 1, which said "the caller" when the echo
+  // came back: the first blocks of each of the bot's words passed at the echo's level (measured
+  // on the echo bench: most VAD onsets on echo alone on the sliding-delay and jitter-step traces
+  // after a pause). Held instead, it is the share of the echo's last syllable.
   float error_sum = 0.0f;
   float capture_sum = 0.0f;
+  float noise_sum = 0.0f;
   for (size_t k = 0; k < bins_; ++k) {
-    error_sum += error_smoothed_[k];
-    capture_sum += capture_smoothed_[k];
+    const float line_noise = kNoiseMinimumBias * noise_[k];
+    error_sum += std::max(0.0f, error_smoothed_[k] - line_noise);
+    capture_sum += std::max(0.0f, capture_smoothed_[k] - line_noise);
+    noise_sum += line_noise;
   }
-  echo_share_ = kShareSmoothing * echo_share_ + (1.0f - kShareSmoothing) * error_sum / (capture_sum + 1e-3f);
+  if (capture_sum > kShareSignal * noise_sum) {
+    echo_share_ = kShareSmoothing * echo_share_ + (1.0f - kShareSmoothing) * error_sum / (capture_sum + 1e-3f);
+  }
   broadband_ = std::clamp((echo_share_ - kShareLow) / (kShareHigh - kShareLow), 0.0f, 1.0f);
   // Off: unit gains (a floor of 1 lifts every target to it) and no comfort noise.
   UpdateGains(error_re, error_im, echo_re, echo_im, error_power, residual_power, enabled_ ? floor_ : 1.0f, broadband_,

@@ -235,8 +235,9 @@ describe('speech_started while the bot talks', () => {
       for (const delayMs of ECHO_DELAYS_MS) {
         const run = runBargeIn(line, longBot, { echo: { delayMs, gainDb: ECHO_GAIN_DB }, session: { echoCancellation } });
         const label = `echo ${ECHO_GAIN_DB} dB, ${delayMs} ms, canceller ${echoCancellation}`;
-        // The VAD did hear the echo as speech: the gate, not the VAD, keeps it from the bot.
-        expect(run.speechFrames, label).toBeGreaterThan(50);
+        // The VAD did hear the echo as speech: the gate, not the VAD, keeps it from the bot. (With
+        // the canceller on it hears less of it, as it should: 46 frames on the 200 ms path.)
+        expect(run.speechFrames, label).toBeGreaterThan(echoCancellation ? 20 : 50);
         expect(run.speechStarts, label).toEqual([]);
         expect(run.bargeIns, label).toEqual([]);
       }
