@@ -36,6 +36,15 @@ function energy(signal: ArrayLike<number>, fromMs: number, toMs: number): number
 const erleDb = (echo: ArrayLike<number>, out: ArrayLike<number>, fromMs: number, toMs: number): number =>
   10 * Math.log10((energy(echo, fromMs, toMs) + 1) / (energy(out, fromMs, toMs) + 1));
 
+// VAD speech onsets a minute from `fromMs` on: on echo alone, what the bot's VAD would take for
+// the caller (and barge-in would act on, but for its echo guard).
+function vadOnsetsPerMinute(pcm: Int16Array, fromMs: number): number {
+  const speech = new Vad({ sampleRateHz: RATE, frameMs: 20 }).process(pcm).speech;
+  let onsets = 0;
+  for (let f = fromMs / 20; f < speech.length; f++) if (speech[f] && !speech[f - 1]) onsets++;
+  return (onsets * 60_000) / ((speech.length - fromMs / 20) * 20);
+}
+
 describe('EchoCanceller on a synthetic linear echo path', () => {
   const sent = gaussianNoise(4 * RATE, 3000, 1);
   const echo = echoOf(sent, { rateHz: RATE, gainDb: -10, delayMs: 100, response: roomResponse(RATE, 60, 2) });
@@ -124,6 +133,19 @@ describe('EchoCanceller on a sliding echo path', () => {
     expect(erleDb(echo, out, 4000, 8000)).toBeGreaterThanOrEqual(12);
     expect(erleDb(echo, out, 8000, 12000)).toBeGreaterThanOrEqual(16);
   });
+
+  // The echo bench's sliding trace (30 s of the bot's speech, -70 dBFS hiss): 24 onsets a minute
+  // after 5 s when the suppressor's echo share read the bot's pauses as the caller (the first
+  // blocks of each word passed at the echo's level), 14.4 now; 31.2 with no canceller. What is
+  // left is the linear filter falling 10-20 dB behind the slide now and then. The test holds
+  // what is met.
+  it('leaves the VAD at most 14.4 onsets a minute on echo alone after 5 s', () => {
+    const sent = new Resampler(16000, RATE).process(botSpeech(30_000));
+    const sliding = echoOf(sent, { rateHz: RATE, gainDb: -10, delayMs: 120, response: roomResponse(RATE, 80, 106), driftMsPerMinute: 6 });
+    const capture = capturedLine(sliding, gaussianNoise(sent.length, 10, 1106));
+    expect(vadOnsetsPerMinute(capture, 5000)).toBeGreaterThan(20);
+    expect(vadOnsetsPerMinute(cancel(capture, sent), 5000)).toBeLessThanOrEqual(14.4);
+  });
 });
 
 describe('EchoCanceller in double talk', () => {
@@ -211,24 +233,20 @@ describe('EchoCanceller on a nonlinear, G.711-coded echo path', () => {
   // A loudspeaker driven into soft clipping, G.711 both ways, the echo at -6 dB: the linear filter
   // leaves the distortion (harmonics where its own echo estimate is weak) and the coding noise.
   // What the VAD finds in the output over echo alone is what barge-in would act on.
-  const vadOnsetsPerMinute = (pcm: Int16Array, fromMs: number): number => {
-    const speech = new Vad({ sampleRateHz: RATE, frameMs: 20 }).process(pcm).speech;
-    let onsets = 0;
-    for (let f = fromMs / 20; f < speech.length; f++) if (speech[f] && !speech[f - 1]) onsets++;
-    return (onsets * 60_000) / ((speech.length - fromMs / 20) * 20);
-  };
 
   // The echo bench's nonlinear trace: 31.2 onsets a minute after 5 s with no canceller, 69.6 with
   // the canceller before its suppressor took the echo's broadband share, the filter's failed
   // blocks and a comfort-noise floor into account (more than none: residual gated in and out of
   // the floor), 19.2 with the filter's failed blocks suppressed together with the error of the
-  // block before them (spread into them at full level), 12 now. The test holds what is met.
-  it('leaves the VAD at most 12 onsets a minute on echo alone after 5 s', () => {
+  // block before them (spread into them at full level), 12 with the suppressor's echo share held
+  // through the bot's pauses and its floor holding each block's own power, 2.4 now. The test
+  // holds what is met.
+  it('leaves the VAD at most 2.4 onsets a minute on echo alone after 5 s', () => {
     const sent = new Resampler(16000, RATE).process(botSpeech(30_000));
     const echo = echoOf(sent, { rateHz: RATE, gainDb: -6, delayMs: 150, response: roomResponse(RATE, 80, 107), g711: true, nonlinearity: 0.5 });
     const hiss = gaussianNoise(sent.length, 10, 1107);
     const capture = capturedLine(echo, hiss, true);
     expect(vadOnsetsPerMinute(capture, 5000)).toBeGreaterThan(20); // the echo alone is speech to the VAD
-    expect(vadOnsetsPerMinute(cancel(capture, sent), 5000)).toBeLessThanOrEqual(12);
+    expect(vadOnsetsPerMinute(cancel(capture, sent), 5000)).toBeLessThanOrEqual(2.4);
   });
 });
