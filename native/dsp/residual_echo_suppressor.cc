@@ -51,8 +51,9 @@ constexpr float kShareLow = 0.03f;
 constexpr float kShareHigh = 0.15f;
 constexpr float kShareSmoothing = 0.7f;
 // The capture must rise this far over the line's noise (summed over the band: 3 dB over it at
-// 2) for the share to follow it (1.5 left 16.8 VAD onsets a minute on the sliding-delay trace, 2
-// 14.4, 3 and 4 no fewer).
+// 2) for the share to follow it. Measured on the echo bench, VAD onsets a minute on echo alone
+// on the sliding-delay / nonlinear traces: 0.5: 19.2 / 12; 1: 14.4 / 9.6; 2: 14.4 / 7.2; 4 and 8
+// no fewer.
 constexpr float kShareSignal = 2.0f;
 // Comfort noise tops each bin up to the line's noise floor where the gains (or the error itself)
 // left it below: a floor that dips under the line's hiss in the loud syllables and comes back
