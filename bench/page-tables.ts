@@ -1,7 +1,8 @@
-// `npm run bench:readme`: rewrites the README's benchmark tables from bench/results/*.json, so the
-// page never disagrees with the data (test/unit/bench/readme-tables.test.ts fails when it does).
-// Each table sits between `<!-- bench-table:NAME -->` and `<!-- /bench-table:NAME -->`; only what
-// is between the markers is replaced, the prose around them is the README's own.
+// `npm run bench:tables`: rewrites the benchmark tables of the README and the docs from
+// bench/results/*.json, so no page disagrees with the data (test/unit/bench/page-tables.test.ts
+// fails when one does). Each table sits between `<!-- bench-table:NAME -->` and
+// `<!-- /bench-table:NAME -->`; only what is between the markers is replaced, the prose around
+// them is the page's own.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +12,11 @@ export type Results = Record<string, Record<string, unknown>>;
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const resultsDir = join(benchDir, 'results');
-export const readmePath = join(benchDir, '..', 'README.md');
+const rootDir = join(benchDir, '..');
 
 export class MissingResultError extends Error {
   constructor(path: string) {
-    super(`bench/results has no ${path}: run the suite that writes it (npm run bench -- <suite>), then npm run bench:readme`);
+    super(`bench/results has no ${path}: run the suite that writes it (npm run bench -- <suite>), then npm run bench:tables`);
     this.name = 'MissingResultError';
   }
 }
@@ -182,33 +183,123 @@ function resamplerTable(r: Results): string {
   );
 }
 
-export const tables: Record<string, (results: Results) => string> = {
-  summary: summaryTable,
-  capacity: capacityTable,
-  jitter: jitterTable,
-  vad: vadTable,
-  resampler: resamplerTable,
+const jitterQualityRows = z.array(
+  numbers('late_loss_pct', 'mean_delay_ms', 'p95_delay_ms', 'whole_frame_changes_per_min', 'log_spectral_distance_db', 'clicks_per_min').extend({
+    name: z.string(),
+    previous: numbers('late_loss_pct', 'mean_delay_ms', 'p95_delay_ms', 'whole_frame_changes_per_min', 'log_spectral_distance_db', 'clicks_per_min'),
+    fixed60: numbers('late_loss_pct', 'mean_delay_ms', 'p95_delay_ms'),
+    fixed120: numbers('late_loss_pct', 'mean_delay_ms', 'p95_delay_ms'),
+  }),
+);
+
+// Time stretching (new) against whole-frame adaptation (previous) and the fixed buffers.
+function jitterQualityTable(r: Results): string {
+  const traces = jitterQualityRows.parse(at(r, 'jitter.traces'));
+  const cpu = numbers('new_us_per_call_second', 'previous_us_per_call_second', 'ratio').parse(at(r, 'jitter.cpu_per_call_second'));
+  const day = z.string().parse(at(r, 'jitter.measured_at')).slice(0, 10);
+  const caption = `Time stretching against whole frames (run of ${day}; CPU ${cpu.new_us_per_call_second} against ${cpu.previous_us_per_call_second} µs per call-second, ratio ${fixed(cpu.ratio, 2)}):`;
+  return `${caption}\n\n${table(
+    ['trace', 'late loss % new / previous / fixed 60 / fixed 120', 'mean delay ms (same order)', 'p95 delay ms (same order)', 'whole-frame changes/min new / previous', 'LSD dB new / previous', 'clicks/min new / previous'],
+    traces.map((t) => {
+      const four = (key: 'late_loss_pct' | 'mean_delay_ms' | 'p95_delay_ms'): string => [t[key], t.previous[key], t.fixed60[key], t.fixed120[key]].join(' / ');
+      const two = (key: 'whole_frame_changes_per_min' | 'log_spectral_distance_db' | 'clicks_per_min'): string => `${t[key]} / ${t.previous[key]}`;
+      return [t.name, four('late_loss_pct'), four('mean_delay_ms'), four('p95_delay_ms'), two('whole_frame_changes_per_min'), two('log_spectral_distance_db'), two('clicks_per_min')];
+    }),
+  )}`;
+}
+
+const echoRun = z.object({ erle_steady_db: z.number(), convergence_ms: z.number().nullable(), echo_vad_onsets_per_min_after_5s: z.number(), us_per_frame: z.number() });
+const doubleTalk = { caller_snr_db: z.number().optional(), caller_vad_recall: z.number().optional() };
+const echoTraces = z.array(
+  z.object({
+    trace: z.string(),
+    rate_hz: z.number(),
+    double_talk: z.boolean(),
+    none: z.object({ echo_vad_onsets_per_min_after_5s: z.number(), ...doubleTalk }),
+    parley: echoRun.extend(doubleTalk),
+    speex: echoRun.extend(doubleTalk),
+    webrtc: echoRun.extend(doubleTalk),
+  }),
+);
+const echoCancellers = ['parley', 'speex', 'webrtc'] as const;
+
+function echoErleTable(r: Results): string {
+  const traces = echoTraces.parse(at(r, 'echo.echo.traces'));
+  return table(
+    ['trace', 'ERLE Parley dB', 'Speex', 'WebRTC', 'convergence ms Parley / Speex / WebRTC', 'VAD onsets/min Parley / Speex / WebRTC (none)'],
+    traces.map((t) => {
+      const best = Math.max(...echoCancellers.map((name) => t[name].erle_steady_db));
+      const erle = echoCancellers.map((name) => (t[name].erle_steady_db === best ? `**${best}**` : `${t[name].erle_steady_db}`));
+      const convergence = echoCancellers.map((name) => t[name].convergence_ms ?? '—').join(' / ');
+      const onsets = echoCancellers.map((name) => t[name].echo_vad_onsets_per_min_after_5s).join(' / ');
+      return [t.trace, ...erle, convergence, `${onsets} (${t.none.echo_vad_onsets_per_min_after_5s})`];
+    }),
+  );
+}
+
+// The caller's SNR and VAD recall during double talk: with no canceller, and after each.
+function echoDoubleTalkTable(r: Results): string {
+  const traces = echoTraces.parse(at(r, 'echo.echo.traces')).filter((t) => t.double_talk);
+  const cell = (run: { caller_snr_db?: number; caller_vad_recall?: number }, trace: string): string => {
+    if (run.caller_snr_db === undefined || run.caller_vad_recall === undefined) throw new MissingResultError(`echo.echo.traces[${trace}] caller_snr_db and caller_vad_recall`);
+    return `${run.caller_snr_db} dB / ${fixed(run.caller_vad_recall, 3)}`;
+  };
+  return table(
+    ['trace', 'no canceller', 'Parley', 'Speex', 'WebRTC'],
+    traces.map((t) => [t.trace, cell(t.none, t.trace), `**${cell(t.parley, t.trace)}**`, cell(t.speex, t.trace), cell(t.webrtc, t.trace)]),
+  );
+}
+
+// CPU per 20 ms frame at 8 kHz: the references' means over the same 8 kHz traces.
+function echoCpuTable(r: Results): string {
+  const n = (key: string): number => num(r, `echo.echo.${key}`);
+  const narrowband = echoTraces.parse(at(r, 'echo.echo.traces')).filter((t) => t.rate_hz === 8000);
+  const mean = (name: 'speex' | 'webrtc'): string => fixed(narrowband.reduce((sum, t) => sum + t[name].us_per_frame, 0) / narrowband.length, 1);
+  return table(
+    ['canceller, 8 kHz', 'µs per 20 ms frame', 'over a G.711 call without it (goal ≤ 1.5)'],
+    [
+      ['Parley, in a conversation', `**${n('parley_us_per_frame_8k_conversation')}**`, `**${fixed(n('parley_cpu_over_pcmu_call_conversation'), 2)}**`],
+      ['Parley, the bot talking all along', `${n('parley_us_per_frame_8k')}`, fixed(n('parley_cpu_over_pcmu_call'), 2)],
+      ['Speex, the bot talking all along', mean('speex'), '—'],
+      ['WebRTC, the bot talking all along', mean('webrtc'), '—'],
+      ['a G.711 call without a canceller', `${n('pcmu_call_us_per_frame_today')}`, '1'],
+    ],
+  );
+}
+
+type Render = (results: Results) => string;
+
+// Every generated table, by the page (relative to the project's root) it sits in.
+export const pages: Record<string, Record<string, Render>> = {
+  'README.md': { summary: summaryTable, capacity: capacityTable, jitter: jitterTable, vad: vadTable, resampler: resamplerTable },
+  'docs/benchmarks.md': { 'jitter-quality': jitterQualityTable },
+  'docs/echo-cancellation.md': { 'echo-erle': echoErleTable, 'echo-double-talk': echoDoubleTalkTable, 'echo-cpu': echoCpuTable },
 };
+
+export const pagePath = (page: string): string => join(rootDir, page);
 
 const marker = (name: string): { open: string; close: string } => ({ open: `<!-- bench-table:${name} -->`, close: `<!-- /bench-table:${name} -->` });
 
-// The README with every table replaced by its rendering of `results`. Throws if a table's markers
-// are missing, so a table cannot silently stop being generated.
-export function renderReadme(readme: string, results: Results): string {
-  let text = readme;
-  for (const [name, render] of Object.entries(tables)) {
+// `page`'s text with every one of its tables replaced by its rendering of `results`. Throws if a
+// table's markers are missing, so a table cannot silently stop being generated.
+export function renderPage(page: string, text: string, results: Results): string {
+  let rendered = text;
+  for (const [name, render] of Object.entries(pages[page] ?? {})) {
     const { open, close } = marker(name);
-    const start = text.indexOf(open);
-    const end = text.indexOf(close);
-    if (start < 0 || end < start) throw new Error(`README.md has no ${open} … ${close} markers`);
-    text = `${text.slice(0, start + open.length)}\n${render(results)}\n${text.slice(end)}`;
+    const start = rendered.indexOf(open);
+    const end = rendered.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`${page} has no ${open} … ${close} markers`);
+    rendered = `${rendered.slice(0, start + open.length)}\n${render(results)}\n${rendered.slice(end)}`;
   }
-  return text;
+  return rendered;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const readme = readFileSync(readmePath, 'utf8');
-  const updated = renderReadme(readme, loadResults());
-  writeFileSync(readmePath, updated);
-  console.log(updated === readme ? 'README.md tables already match bench/results' : 'README.md tables rewritten from bench/results');
+  const results = loadResults();
+  for (const page of Object.keys(pages)) {
+    const text = readFileSync(pagePath(page), 'utf8');
+    const updated = renderPage(page, text, results);
+    if (updated !== text) writeFileSync(pagePath(page), updated);
+    console.log(updated === text ? `${page}: tables already match bench/results` : `${page}: tables rewritten from bench/results`);
+  }
 }
