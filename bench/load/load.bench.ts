@@ -14,7 +14,7 @@
 // than its resolution says so (`bounded: true`, with the bracket), and its capacity is the low end.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import alawmulaw from 'alawmulaw';
@@ -24,7 +24,7 @@ import { OpusEncoder } from '../../engine/native/opus.js';
 import { measureRawOpusUsPerFrame, opusBenchSpeech } from '../codecs/raw-opus.js';
 import { splitFrames } from '../frames.js';
 import { round2 } from '../side-by-side.js';
-import { cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
+import { coresForWorkers, cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
 import type { LoadCodec } from './media-node-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -80,13 +80,16 @@ function prepareFrames(): Record<LoadCodec, string> {
   return { PCMU: pcmu, opus };
 }
 
+const percents = (shares: number[]): string => shares.map((share) => (100 * share).toFixed(share < 0.1 ? 1 : 0)).join('/');
+
 function logged(result: StepResult, label: string): StepResult {
   const bot = result.bot_frames_share === undefined ? '' : `, caller frames at the bot ${(100 * result.bot_frames_share).toFixed(0)} %`;
   console.log(
-    `[load] ${label}, ${result.workers} worker(s), ${result.calls} calls: late ${result.late_pct} %, busiest worker ${(100 * result.cpu_share).toFixed(0)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %, control plane ${result.control_cpu_us_per_call_second}), latency p50 ${result.engine_latency_p50_us} p99 ${result.engine_latency_p99_us} µs, generator ${(100 * result.generator_cpu_share).toFixed(0)} %${bot}`,
+    `[load] ${label}, ${result.workers} worker(s), ${result.calls} calls: late ${result.late_pct} % (${result.late_windows} windows, ${result.late_calls} calls, at most ${result.late_window_calls_max} in one), workers ${percents(result.worker_cpu_shares)} % of a core with ${result.worker_calls.join('/')} calls, waited for a core ${percents(result.worker_wait_shares)} %, ${result.cpu_us_per_call_second} µs/call-s (kernel ${(100 * result.kernel_share_of_cpu).toFixed(0)} %, control plane ${result.control_cpu_us_per_call_second}), latency p50 ${result.engine_latency_p50_us} p99 ${result.engine_latency_p99_us} µs, generator ${(100 * result.generator_cpu_share).toFixed(0)} % (sent late p99 ${result.generator_send_late_p99_us} µs), machine busy ${result.machine_busy_cores} cores${bot}`,
   );
   return result;
 }
+
 
 const carried = (step: StepResult): boolean =>
   step.late_pct < LATE_LIMIT_PCT && step.cpu_share <= SATURATED_CPU_SHARE && (step.bot_frames_share ?? 1) >= MIN_BOT_FRAMES_SHARE;
@@ -237,6 +240,16 @@ export async function run(): Promise<BenchResult> {
     const overQuiet = (calls: number): number | null => (pcmu.capacity > 0 ? round2(calls / pcmu.capacity) : null);
     const e2eOverMedia = pairRatio(e2ePair, mediaPair);
     const scaling = overQuiet(nWorkers.capacity / workers);
+    // The same per core the workers could actually have in each capacity step (measured): on a
+    // machine no bigger than the worker count, the generator and the control plane take part of
+    // the N workers' cores but none of the one worker's.
+    const cores = cpus().length;
+    const oneStep = pcmu.atCapacity;
+    const manyStep = nWorkers.atCapacity;
+    const coresOne = oneStep ? coresForWorkers(oneStep, cores) : undefined;
+    const coresMany = manyStep ? coresForWorkers(manyStep, cores) : undefined;
+    const scalingOnAvailable =
+      coresOne !== undefined && coresMany !== undefined && pcmu.capacity > 0 && coresMany > 0 ? round2(nWorkers.capacity / coresMany / (pcmu.capacity / coresOne)) : null;
     const hogOverQuiet = overQuiet(hog.capacity);
     const goals = {
       e2e_over_media_cpu: e2eOverMedia !== null && e2eOverMedia <= GOALS.e2e_over_media_cpu_max,
@@ -284,6 +297,20 @@ export async function run(): Promise<BenchResult> {
       calls_per_node_pcmu_1_worker: pcmu.capacity,
       calls_per_node_pcmu_n_workers: nWorkers.capacity,
       worker_scaling_efficiency: scaling,
+      cores_for_workers_1_worker: coresOne === undefined ? null : round2(coresOne),
+      cores_for_workers_n_workers: coresMany === undefined ? null : round2(coresMany),
+      worker_scaling_efficiency_on_available_cores: scalingOnAvailable,
+      // Where the N workers' capacity step's CPU went (cores over its window).
+      n_workers_cpu: manyStep
+        ? {
+            workers: manyStep.worker_cpu_shares,
+            worker_calls: manyStep.worker_calls,
+            worker_waited_for_a_core: manyStep.worker_wait_shares,
+            control_plane: manyStep.control_cpu_share,
+            generator: manyStep.generator_cpu_share,
+            machine_busy: manyStep.machine_busy_cores,
+          }
+        : null,
       goals,
       goals_failed: Object.entries(goals).filter(([, met]) => !met).map(([name]) => name),
       capacity_search: {
@@ -308,6 +335,8 @@ export async function run(): Promise<BenchResult> {
         'engine latency: p99 of parley_media_engine_latency_seconds (frame due → handed to the bot) from the workers, interpolated inside its buckets',
         `the load generator and the echo bot run on the same ${workers} cores as the node (generator_cpu_share per step)`,
         'hog: one `nice -n 19` busy loop per core beyond the first, unpinned unless PARLEY_LOAD_PIN=1',
+        'late packets: the node\'s packets are stamped by the kernel as the node sends them, so a step fails on any stall of a worker\'s event loop that holds enough calls\' frames past 20 ms (0.1 % of 290 calls over 4 s is 58 packets: one stall across its calls); a catch-up tick serves the stall\'s backlog, so the stall needed shrinks with the worker\'s CPU share. late_windows and late_window_calls_max tell a stall (few windows, many calls) from a node too slow for its calls; worker_wait_shares say how long each worker waited for a core (the machine\'s share of the lateness); generator_send_late_* and generator_wait_share the generator\'s own (not counted against the node)',
+        `worker_scaling_efficiency is raw (N workers over N × one); worker_scaling_efficiency_on_available_cores divides each capacity by the cores its workers could have in that step (cores_for_workers_*: the machine's ${cores} less what everything else kept busy, measured from /proc/stat), as the generator and control plane share the N workers' cores but not the one worker's`,
       ],
       load_steps: {
         quiet,
