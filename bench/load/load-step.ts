@@ -298,7 +298,7 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       bot: bot ? node.protocol : 'null',
       hog: spec.hog ?? false,
       echo_cancellation: spec.echoCancellation === false ? 'off' : 'default',
-      late_pct: Math.round(lateFraction(generated.sent, generated.received, generated.late, spec.calls, generated.dropped) * 1000) / 1000,
+      late_pct: round3(lateFraction(generated.sent, generated.received, generated.late, spec.calls, generated.dropped)),
       sent: generated.sent,
       received: generated.received,
       cpu_us_per_call_second: Math.round(cpuUs / callSeconds),
