@@ -23,6 +23,7 @@ export const OPUS_COMPLEXITY = 5;
 // A process that has not answered by then is stuck: the step fails instead of hanging the bench.
 const PROCESS_TIMEOUT_MS = 30_000;
 const FRAMES_PER_SECOND = 50;
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 export const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
 
@@ -36,7 +37,20 @@ export function cpuAvailability(): { cpu_share: number; max_stall_ms: number } {
   return { cpu_share: round2(measured.cpu_share), max_stall_ms: round2(measured.max_stall_ms) };
 }
 
-const generatorOutput = z.object({ sent: z.number(), received: z.number(), late: z.number(), late_pct: z.number(), cpu_us: z.number() });
+// What rtp_loadgen.c prints (its header says what each is).
+const generatorOutput = z.object({
+  sent: z.number(),
+  received: z.number(),
+  late: z.number(),
+  dropped: z.number(),
+  late_windows: z.number(),
+  late_calls: z.number(),
+  late_window_calls_max: z.number(),
+  send_late_p99_us: z.number(),
+  send_late_max_us: z.number(),
+  cpu_us: z.number(),
+  runqueue_wait_us: z.number(),
+});
 const botReady = z.object({ type: z.literal('ready'), port: z.number().int() });
 const botCount = z.object({ type: z.literal('count'), frames: z.number().int() });
 
@@ -184,15 +198,44 @@ export interface StepResult {
   engine_latency_p50_us: number;
   // The load generator's CPU over wall time: on a small machine it shares the node's cores.
   generator_cpu_share: number;
+  // Where the step's CPU went, in cores over the window: each worker's, the control plane's (the
+  // node's main process), and everything else on the machine (other tenants, the bench itself,
+  // the generator, the kernel's work not charged to a process).
+  worker_cpu_shares: number[];
+  worker_calls: number[];
+  control_cpu_share: number;
+  machine_busy_cores: number;
+  // Share of the window each worker's event loop (its media tick) was ready to run but waited for
+  // a core: lateness the machine caused, whatever the node's own work.
+  worker_wait_shares: number[];
+  // The late packets: in how many 20 ms windows, of how many calls, the most calls in one window
+  // (a stall: few windows, many calls each); the generator's own lateness sending (its packets'
+  // lateness is not the node's: arrivals are the kernel's timestamps of the node's sends) and its
+  // wait for a core, over the window.
+  late_windows: number;
+  late_calls: number;
+  late_window_calls_max: number;
+  generator_send_late_p99_us: number;
+  generator_send_late_max_us: number;
+  generator_wait_share: number;
+  // The node's packets the generator's own socket dropped (not counted against the node).
+  generator_dropped: number;
   // Share of the window's caller frames that reached the echo bot (end to end only).
   bot_frames_share?: number;
 }
 
-function lateFraction(sent: number, received: number, late: number, calls: number): number {
+export function lateFraction(sent: number, received: number, late: number, calls: number, droppedByGenerator: number): number {
   // A packet the node never sent back counts as late; a frame or two per call may still be in
-  // flight when the generator stops.
-  const missing = Math.max(0, sent - received - calls * 2);
+  // flight when the generator stops, and one the generator's own socket dropped was sent.
+  const missing = Math.max(0, sent - received - droppedByGenerator - calls * 2);
   return (100 * (late + missing)) / Math.max(1, sent);
+}
+
+// The cores a step's workers could have: the machine's, less what everything else kept busy over
+// the window (the generator, the control plane, the bench, other tenants), at most one per worker.
+export function coresForWorkers(step: Pick<StepResult, 'workers' | 'worker_cpu_shares' | 'machine_busy_cores'>, cores: number): number {
+  const workersBusy = step.worker_cpu_shares.reduce((sum, share) => sum + share, 0);
+  return Math.min(step.workers, Math.max(0, cores - Math.max(0, step.machine_busy_cores - workersBusy)));
 }
 
 // The `quantile` of a cumulative histogram (bucket bound µs -> count at or below, bound -1 the open
@@ -255,7 +298,7 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       bot: bot ? node.protocol : 'null',
       hog: spec.hog ?? false,
       echo_cancellation: spec.echoCancellation === false ? 'off' : 'default',
-      late_pct: Math.round(lateFraction(generated.sent, generated.received, generated.late, spec.calls) * 1000) / 1000,
+      late_pct: round3(lateFraction(generated.sent, generated.received, generated.late, spec.calls, generated.dropped)),
       sent: generated.sent,
       received: generated.received,
       cpu_us_per_call_second: Math.round(cpuUs / callSeconds),
@@ -265,6 +308,18 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       engine_latency_p99_us: quantileFromBuckets(report.latencyBucketsUs, 0.99),
       engine_latency_p50_us: quantileFromBuckets(report.latencyBucketsUs, 0.5),
       generator_cpu_share: round2(generated.cpu_us / 1e6 / (MEASURE_SECONDS + warmup)),
+      worker_cpu_shares: report.workerCpuUs.map((us) => round2(us / (report.wallMs * 1000))),
+      worker_calls: report.workerCalls,
+      control_cpu_share: round2(report.controlCpuUs / (report.wallMs * 1000)),
+      machine_busy_cores: round2(report.machineBusyCores),
+      worker_wait_shares: report.workerWaitUs.map((us) => round3(us / (report.wallMs * 1000))),
+      late_windows: generated.late_windows,
+      late_calls: generated.late_calls,
+      late_window_calls_max: generated.late_window_calls_max,
+      generator_send_late_p99_us: generated.send_late_p99_us,
+      generator_send_late_max_us: generated.send_late_max_us,
+      generator_wait_share: round3(generated.runqueue_wait_us / (MEASURE_SECONDS * 1e6)),
+      generator_dropped: generated.dropped,
       ...(botFrames === undefined ? {} : { bot_frames_share: round2(botFrames / Math.max(1, spec.calls * FRAMES_PER_SECOND * windowS)) }),
     };
   } finally {

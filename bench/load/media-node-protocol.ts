@@ -36,7 +36,13 @@ export const nodeReplySchema = z.discriminatedUnion('type', [
     // CPU time (user + system) of each media worker process over the window, µs, and of the control plane.
     workerCpuUs: z.array(z.number()),
     workerSystemUs: z.array(z.number()),
+    // How long each worker's main thread (its event loop: the media tick) was runnable but waited
+    // for a core over the window, µs, and the calls each worker carried.
+    workerWaitUs: z.array(z.number()),
+    workerCalls: z.array(z.number().int()),
     controlCpuUs: z.number(),
+    // Cores the whole machine kept busy over the window (every process, this bench's and others').
+    machineBusyCores: z.number(),
     wallMs: z.number(),
     // Engine latency (frame due -> handed to the bot) over the workers' reports inside the window:
     // cumulative bucket counts of the histogram, by upper bound in µs (-1: the open bucket).

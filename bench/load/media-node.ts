@@ -3,10 +3,12 @@
 // real media worker processes (load-worker-main.ts). On request it places N calls' RTP legs by
 // load over the workers, each with its bot: the worker's in-process echo (media only), or the
 // worker's real bot connection over a WebSocket to the echo bot process (end to end). Over a
-// window it reports each worker's CPU (from /proc, exact to the window), its own, and the
-// workers' engine-latency histogram (parley_media_engine_latency_seconds, diffed between their
-// periodic reports).
+// window it reports each worker's CPU (from /proc, exact to the window), how long each worker's
+// event loop waited for a core (a realtime worker on a shared machine is late by that much,
+// whatever its own work), its own CPU, the machine's busy cores, and the workers' engine-latency
+// histogram (parley_media_engine_latency_seconds, diffed between their periodic reports).
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -44,6 +46,19 @@ function processCpuUs(pid: number): { user: number; system: number } {
   return { user: toUs(fields[11]!), system: toUs(fields[12]!) };
 }
 
+// How long the process's main thread has waited on a run queue, µs (schedstat's second field, ns).
+function mainThreadWaitUs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
+}
+
+// The machine's busy and total CPU time so far, in /proc/stat's ticks: user to steal (guest time
+// is counted in user already); idle and iowait are not busy.
+function machineTicks(): { busy: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  return { busy: total - ticks[3]! - ticks[4]!, total };
+}
+
 type MetricJson = { name: string; values: Array<{ value: number; labels: Record<string, string | number>; metricName?: string }> };
 
 // The engine latency histogram of every worker's last report: cumulative count by bucket bound (µs).
@@ -63,7 +78,15 @@ function latencyBuckets(): Map<number, number> {
 
 let legs: MediaLeg[] = [];
 let callSerial = 0;
-let window: { cpu: Array<{ user: number; system: number }>; control: NodeJS.CpuUsage; wall: number; latency: Map<number, number> } | undefined;
+interface Window {
+  cpu: Array<{ user: number; system: number }>;
+  waitUs: number[];
+  control: NodeJS.CpuUsage;
+  machine: { busy: number; total: number };
+  wall: number;
+  latency: Map<number, number>;
+}
+let window: Window | undefined;
 
 const pids = (): number[] => Array.from({ length: workers }, (_, index) => pool.pidOf(index)!);
 
@@ -95,11 +118,15 @@ function report(): NodeReply {
   const latency = latencyBuckets();
   const latencyBucketsUs: Array<[number, number]> = [...latency].map(([bound, count]) => [bound, count - (started.latency.get(bound) ?? 0)]);
   const control = process.cpuUsage(started.control);
+  const machine = machineTicks();
   return {
     type: 'report',
     workerCpuUs: cpu.map((now, i) => now.user + now.system - started.cpu[i]!.user - started.cpu[i]!.system),
     workerSystemUs: cpu.map((now, i) => now.system - started.cpu[i]!.system),
+    workerWaitUs: pids().map((pid, i) => mainThreadWaitUs(pid) - started.waitUs[i]!),
+    workerCalls: Array.from({ length: workers }, (_, index) => pool.callsOf(index)),
     controlCpuUs: control.user + control.system,
+    machineBusyCores: (cpus().length * (machine.busy - started.machine.busy)) / Math.max(1, machine.total - started.machine.total),
     wallMs: performance.now() - started.wall,
     // JSON has no Infinity: the open bucket goes as bound -1.
     latencyBucketsUs: latencyBucketsUs.map(([bound, count]) => [Number.isFinite(bound) ? bound : -1, count]),
@@ -112,7 +139,14 @@ async function handle(request: NodeRequest): Promise<void> {
       reply({ type: 'placed', ports: await place(request) });
       return;
     case 'start':
-      window = { cpu: pids().map(processCpuUs), control: process.cpuUsage(), wall: performance.now(), latency: latencyBuckets() };
+      window = {
+        cpu: pids().map(processCpuUs),
+        waitUs: pids().map(mainThreadWaitUs),
+        control: process.cpuUsage(),
+        machine: machineTicks(),
+        wall: performance.now(),
+        latency: latencyBuckets(),
+      };
       reply({ type: 'started' });
       return;
     case 'stop':

@@ -63,6 +63,11 @@ export class WorkerPool implements MediaHost {
     return this.workers[index]?.pid;
   }
 
+  // The legs worker `index` carries now (0 while it is down).
+  callsOf(index: number): number {
+    return this.workers[index]?.legs.size ?? 0;
+  }
+
   // A leg of `kind` on the least-loaded live worker; `result` is what the kind answers (the RTP
   // leg's local port, the WebRTC leg's SDP answer).
   async createLeg(callId: string, kind: string, params: object): Promise<{ leg: WorkerLeg; result: Record<string, unknown> }> {

@@ -139,9 +139,20 @@ void MediaEngine::Tick(int64_t now_us, int64_t realtime_offset_us) {
     const uint64_t tagged = ready_[i].data.u64;
     Drain(*reinterpret_cast<MediaSession*>(tagged & ~kRtcpTag), (tagged & kRtcpTag) != 0, now_us, realtime_offset_us);
   }
-  // Usually one slot is due; after a stall, every slot whose frames fell due by now.
+  // Usually one slot is due; after a stall, every slot whose frames fell due by now, the longest
+  // due first: in slot order a stall's oldest frames could wait for the whole backlog's work on
+  // top of the stall (at 290 PCMU calls, ~1.7 ms of work per slot, a 10 ms stall's four slots
+  // held its first frames ~17 ms instead of ~12), and past 20 ms the far end counts them late.
+  int due[kMaxPhaseSlots];
+  int due_count = 0;
   for (int slot = 0; slot < phase_slots_; ++slot) {
     if (slot_next_frame_us_[slot] > now_us) continue;
+    int at = due_count++;
+    for (; at > 0 && slot_next_frame_us_[due[at - 1]] > slot_next_frame_us_[slot]; --at) due[at] = due[at - 1];
+    due[at] = slot;
+  }
+  for (int k = 0; k < due_count; ++k) {
+    const int slot = due[k];
     int64_t next_frame_us = INT64_MAX;
     for (MediaSession* session : slot_members_[slot]) {
       if (session->next_frame_us() <= now_us) {

@@ -106,6 +106,22 @@ describe('phase slots', () => {
     }
   });
 
+  it('serves the slots whose frames fell due longest ago first after a stall', () => {
+    engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
+    const tickRef = { tick: 0 };
+    const calls = startCalls(SESSIONS, tickRef);
+    const served: number[] = [];
+    calls.forEach((call, i) => call.session.on('audio', () => served.push(i)));
+    // A frame's 4 slots and slots 0 and 1 of the next on time, then a stall to 2 ms past slot 0 of
+    // the third frame: slots 2 and 3 of the second frame are due, 15 and 10 ms ago, and slot 0 of
+    // the third, 2 ms ago.
+    const onTime = Array.from({ length: SLOTS + 2 }, (_, k) => BOUNDARY_US + k * SLOT_US);
+    run(calls, tickRef, [...onTime, BOUNDARY_US + 2 * FRAME_US + 2_000]);
+    const slotOf = calls.map((call) => call.frameTicks[0]! % SLOTS);
+    const stalled = served.slice(-SESSIONS + 2).map((i) => slotOf[i]);
+    expect(stalled).toEqual([2, 2, 3, 3, 0, 0]);
+  });
+
   it('puts a new session in the slot a closed one left', () => {
     engine = new MediaEngine({ clock: 'manual', phaseSlots: SLOTS, sessionsPerSlot: 0 });
     const tickRef = { tick: 0 };
