@@ -33,7 +33,7 @@ export async function run(): Promise<Record<string, unknown>> {
   }
   return {
     echo_guard: {
-      method: 'normalised cross-correlation of 60 ms caller windows with the last 500 ms of sent audio (1 kHz lag search, 8 candidates and the last matched lag refined at 4 kHz), threshold 0.7; a match is echo only if the same path explains the 100 ms of caller audio before it (20 ms blocks, 10 dB tolerance)',
+      method: 'normalised cross-correlation of 60 ms caller windows with the last 500 ms of sent audio (1 kHz lag search, 8 candidates and the last matched lag refined at 4 kHz), threshold 0.7',
       echo_path: 'node output delayed, attenuated, through a 4-path response (0, 3, 8, 15 ms), over white line hiss',
       bot_level_dbfs: Math.round(rmsDbfs(bot)),
       run_ms: RUN_MS,

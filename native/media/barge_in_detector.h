@@ -8,8 +8,7 @@
 // sent; a match >= kEchoCorrelation is echo and the frame does not count. Real speech over the
 // echo (double talk) breaks the match and counts. Measured in bench/vad (echo-guard.bench.ts):
 // 0.6 still discounted real interruptions over a loud echo, 0.8 let echo through a 4-path room
-// response. A match counts only where the same path explains the caller's line before it too
-// (EchoMatcher::kPastMs), on the raw capture. The correlation runs only on frames the VAD calls speech while the bot plays or its
+// response. The correlation runs only on frames the VAD calls speech while the bot plays or its
 // echo can still come back (EchoMatcher::kMaxEchoDelayMs after), so it costs nothing in plain
 // turns.
 #pragma once

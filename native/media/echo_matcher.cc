@@ -75,12 +75,8 @@ EchoMatcher::EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz)
     : sent_decimation_(static_cast<size_t>(std::max(1, sent_rate_hz / kAnalysisRateHz))),
       caller_decimation_(static_cast<size_t>(std::max(1, caller_rate_hz / kAnalysisRateHz))),
       frame_fine_(SamplesIn(frame_ms)),
-      window_fine_(SamplesIn(kWindowMs)),
-      past_fine_(SamplesIn(kPastMs)),
-      sent_{Ring(SamplesIn(kPastMs + kWindowMs + kMaxEchoDelayMs)), Ring(SamplesIn(kPastMs + kWindowMs + kMaxEchoDelayMs) / kCoarseFactor)},
-      caller_{Ring(SamplesIn(kPastMs + kWindowMs)), Ring(SamplesIn(kWindowMs) / kCoarseFactor)},
-      sent_energy_(sent_.fine.size() + 1, 0.0),
-      caller_past_(static_cast<size_t>(kPastMs / kPastBlockMs), 0.0),
+      sent_{Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs)), Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs) / kCoarseFactor)},
+      caller_{Ring(SamplesIn(kWindowMs)), Ring(SamplesIn(kWindowMs) / kCoarseFactor)},
       coarse_scores_(sent_.coarse.size()),
       fine_scores_(sent_.fine.size()) {}
 
@@ -117,36 +113,15 @@ void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { Push(sent_, f
 
 void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples, caller_decimation_); }
 
-namespace {
-
-const double kPastTolerance = std::pow(10.0, EchoMatcher::kPastToleranceDb / 10.0);
-
-}  // namespace
-
-bool EchoMatcher::PastAgrees(size_t start, double echo_energy, double segment_energy) const {
-  const size_t block = SamplesIn(kPastBlockMs);
-  for (size_t b = 0; b < caller_past_.size(); ++b) {
-    // Block b of the caller's past lies (caller_past_.size() - b) blocks before the window; so does
-    // the sent block before the segment. Sent before the history began is silence.
-    const size_t back = (caller_past_.size() - b) * block;
-    if (start < back) continue;
-    const double sent = sent_energy_[start - back + block] - sent_energy_[start - back];
-    // caller < gain² × sent / tolerance, with gain² = echo_energy / segment_energy.
-    if (caller_past_[b] * kPastTolerance * segment_energy < echo_energy * sent) return false;
-  }
-  return true;
-}
-
-float EchoMatcher::Correlation(bool line) {
-  const size_t window_fine = window_fine_;
+float EchoMatcher::Correlation() {
+  const size_t window_fine = caller_.fine.size();
   if (sent_.filled < window_fine) return 0.0f;
-  const float* caller_window = caller_.fine.oldest() + past_fine_;
-  const double caller_energy = Energy(caller_window, window_fine);
+  const double caller_energy = Energy(caller_.fine.oldest(), window_fine);
   const double caller_coarse_energy = Energy(caller_.coarse.oldest(), caller_.coarse.size());
   if (caller_energy <= 0 || caller_coarse_energy <= 0) return 0.0f;
 
   // Coarse pass: every lag the filled history allows, keeping the best few.
-  const size_t fine_lags = std::min(sent_.filled - window_fine + 1, SamplesIn(kMaxEchoDelayMs) + 1);
+  const size_t fine_lags = sent_.filled - window_fine + 1;
   const size_t coarse_lags = (fine_lags + kCoarseFactor - 1) / kCoarseFactor;
   const size_t window = caller_.coarse.size();
   // The segment at lag 0 starts here; lag L at last_start - L.
@@ -180,12 +155,6 @@ float EchoMatcher::Correlation(bool line) {
   for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) centres[count++] = best_lag[slot] * kCoarseFactor;
   if (tracked_lag_ < fine_lags) centres[count++] = tracked_lag_;
   const size_t last_fine_start = sent_.fine.size() - window_fine;
-  if (line) {
-    const float* sent = sent_.fine.oldest();
-    for (size_t i = 0; i < sent_.fine.size(); ++i) sent_energy_[i + 1] = sent_energy_[i] + static_cast<double>(sent[i]) * sent[i];
-    const size_t block = SamplesIn(kPastBlockMs);
-    for (size_t b = 0; b < caller_past_.size(); ++b) caller_past_[b] = Energy(caller_.fine.oldest() + b * block, block);
-  }
   float result = 0.0f;
   size_t result_lag = 0;
   size_t done_from[kCandidates + 1];
@@ -207,12 +176,11 @@ float EchoMatcher::Correlation(bool line) {
       }
       size_t end = lag;
       while (end < to && !scored(end + 1)) ++end;
-      fine_scores_.Compute(sent_.fine.oldest(), caller_window, window_fine, caller_energy, last_fine_start - end,
+      fine_scores_.Compute(sent_.fine.oldest(), caller_.fine.oldest(), window_fine, caller_energy, last_fine_start - end,
                            last_fine_start - lag);
       for (; lag <= end; ++lag) {
-        const size_t start = last_fine_start - lag;
-        const float c = fine_scores_.score[start];
-        if (c > result && (!line || PastAgrees(start, static_cast<double>(c) * c * caller_energy, fine_scores_.energy[start]))) {
+        const float c = fine_scores_.score[last_fine_start - lag];
+        if (c > result) {
           result = c;
           result_lag = lag;
         }

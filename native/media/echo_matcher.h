@@ -4,8 +4,7 @@
 //
 // Searched coarse to fine, because a full search (1000 lags of 240 samples) cost ~0.8 ms per
 // frame: every lag at 1 kHz first, then the best kCandidates coarse lags, and the lag the last
-// search matched best, refined at 4 kHz within ±kRefineSamples. On the raw line a lag is taken
-// only if the caller's audio before the window agrees with it (kPastMs). Echo keeps its low band (under 500 Hz, what the 1 kHz signal holds) through
+// search matched best, refined at 4 kHz within ±kRefineSamples. Echo keeps its low band (under 500 Hz, what the 1 kHz signal holds) through
 // handsets and rooms, so the coarse pass ranks the true lag among its best.
 #pragma once
 
@@ -37,17 +36,6 @@ class EchoMatcher {
   // scores are those of one lag at a time (to the bit, native/test/echo_matcher_test.cc). With a
   // ring instead of shifted histories, ~12 us per search instead of ~45 (one core, AVX2).
   static constexpr size_t kBlockLags = 8;
-  // A match is the echo only if the same path explains the caller's line just before it too: an
-  // echo path returns everything sent, so in each kPastBlockMs block of the kPastMs before the
-  // window the caller's audio holds at least what the match's gain makes of the audio sent then
-  // at the same lag, less kPastToleranceDb. The caller's own speech matched the bot's by chance
-  // (synthesised speech shares its consonants' waveforms: 0.97 at a 241 ms lag) right after a
-  // pause in which the bot's audio at that lag was loud, and held 2 of bench/vad's 8 clean
-  // interruptions back (max 240 ms). Only for the line as it came in: the canceller's output
-  // holds what its suppressor lets through, which is no fixed path.
-  static constexpr int kPastMs = 100;
-  static constexpr int kPastBlockMs = 20;
-  static constexpr float kPastToleranceDb = 10.0f;
 
   // The sent audio is at `sent_rate_hz` (the bot's), the caller's at `caller_rate_hz` (the leg's
   // speech rate, where the raw capture is before echo cancellation).
@@ -57,9 +45,8 @@ class EchoMatcher {
   void PushSent(const int16_t* frame, size_t samples);
   void PushCaller(const int16_t* frame, size_t samples);
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
-  // searched again next time. `line` says the caller's audio is the line as it came in (the past
-  // test above applies).
-  float Correlation(bool line);
+  // searched again next time.
+  float Correlation();
   // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
   size_t lag_samples() const { return tracked_lag_; }
 
@@ -89,19 +76,8 @@ class EchoMatcher {
   size_t sent_decimation_;
   size_t caller_decimation_;
   size_t frame_fine_;  // samples per frame at 4 kHz
-  // Whether the same path, at the lag whose segment starts at `start` in the sent view, explains
-  // the caller's past blocks (caller_past_ filled) given the share `echo_energy` of the window it
-  // explains in a segment of `segment_energy`.
-  bool PastAgrees(size_t start, double echo_energy, double segment_energy) const;
-
-  size_t window_fine_;  // samples of the window at 4 kHz
-  size_t past_fine_;    // and of the past before it
-  History sent_;        // kPastMs + kMaxEchoDelayMs + kWindowMs
-  History caller_;      // kPastMs + kWindowMs (the coarse ring: the window only)
-  // Per Correlation: cumulative energy of the sent view (sent_energy_[i]: its first i samples)
-  // and the caller's energy per past block.
-  std::vector<double> sent_energy_;
-  std::vector<double> caller_past_;
+  History sent_;       // kMaxEchoDelayMs + kWindowMs
+  History caller_;     // kWindowMs
   size_t tracked_lag_ = 0;  // at 4 kHz: where the last search matched best
   // Per segment start in the sent history (lag = last start - start; kBlockLags over, for a
   // block's spare lanes): the window's cross-correlation with the segment there, the segment's

@@ -7,6 +7,6 @@ import { expectNativeChecks } from '../../support/native-checks.js';
 
 describe('echo matcher', () => {
   it('passes every check of native/test/echo_matcher_test.cc under ASan/UBSan', { timeout: 900_000 }, async () => {
-    await expectNativeChecks('echo_matcher_test', 'echo-matcher', 36);
+    await expectNativeChecks('echo_matcher_test', 'echo-matcher', 34);
   });
 });
