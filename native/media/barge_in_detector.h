@@ -11,6 +11,16 @@
 // response. The correlation runs only on frames the VAD calls speech while the bot plays or its
 // echo can still come back (EchoMatcher::kMaxEchoDelayMs after), so it costs nothing in plain
 // turns.
+//
+// It also takes some of the caller's own speech for echo: bench/vad's clean decision reaches
+// 240 ms (1 utterance of 8; 2 more 160) because espeak-ng's voices share their consonants'
+// waveforms, which match the bot's at 0.77-0.97 somewhere in the 500 ms reach. Tried, and
+// withdrawn because Chromium's echo (test/e2e/echo-barge-in.test.ts, whose lag its jitter buffers
+// stretch) then read as the caller's speech: a match taken only at the previous match's lag (1
+// call in 3); only where the same path explains the caller's 100 ms before the window, in 20 ms
+// blocks within 10 dB (2 calls of 2; with the sent block the quietest within ±40 ms of the lag,
+// 1 of 3). That past test brought the two 160s to 120 but not the 240, where the bot's audio at
+// that lag had a pause before it as the caller's had.
 #pragma once
 
 #include <cstddef>
