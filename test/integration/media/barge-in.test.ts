@@ -197,7 +197,7 @@ describe('barge-in', () => {
     line.set(babble.map((x) => Math.round(x * gain)), turn.length);
     const longBot = botSpeech(20_000);
     // As the bot's first answer (nothing known of the caller), the babble's spikes never rise far
-    // enough over it to fire a run (kMinPeakSnrDb): 7 barge-ins in these 20 s without that test.
+    // enough over it to fire a run (kMinPeakSnrDb): 6 barge-ins in these 20 s without that test.
     const unknown = runBargeIn(line.subarray(turn.length), longBot, { resumeAfterBargeIn: true });
     expect(unknown.bargeIns.length).toBeLessThanOrEqual(1);
     // After the caller's turn, never.
