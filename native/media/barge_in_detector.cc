@@ -34,11 +34,12 @@ float EnergyPerSample(const int16_t* frame, size_t samples) {
 
 }  // namespace
 
-bool BargeInDetector::Run::Frame(bool counts, int frame_ms, int min_speech_ms) {
+bool BargeInDetector::Run::Frame(bool counts, float snr_db, int frame_ms, int min_speech_ms) {
   if (frames == 0 && !counts) return false;
   ++frames;
   if (counts) {
     ++speech_frames;
+    peak_snr_db = std::max(peak_snr_db, snr_db);
     silent_streak = 0;
   } else if (++silent_streak * frame_ms >= kRunGapMs) {
     *this = Run{};  // the caller stopped: a later turn may interrupt again
@@ -46,8 +47,9 @@ bool BargeInDetector::Run::Frame(bool counts, int frame_ms, int min_speech_ms) {
   }
   // The run spans min_speech_ms from its first speech frame to this one, which is speech too,
   // and is mostly speech: a pause between two syllables does not push the decision back, a click
-  // or a cough ends too soon (its trailing silence never completes a run).
-  if (fired || !counts || frames * frame_ms < min_speech_ms || speech_frames * 4 < frames * 3) return false;
+  // or a cough ends too soon (its trailing silence never completes a run). And it rose well
+  // above the noise at least once (kMinPeakSnrDb).
+  if (fired || !counts || frames * frame_ms < min_speech_ms || speech_frames * 4 < frames * 3 || peak_snr_db < kMinPeakSnrDb) return false;
   fired = true;
   return true;
 }
@@ -130,8 +132,8 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
   }
   const bool counts = Counts(capture, voiced, frame ? &*frame : nullptr);
   if (frame) LearnCancellation(*frame, counts);
-  onset_run_.Frame(counts, frame_ms_, min_speech_ms_);
-  return bot_frame != nullptr && barge_in_run_.Frame(counts, frame_ms_, min_speech_ms_);
+  onset_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);
+  return bot_frame != nullptr && barge_in_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);
 }
 
 }  // namespace parley

@@ -187,7 +187,7 @@ describe('barge-in', () => {
     expect(run.bargeIns).toEqual([]);
   });
 
-  it('does not fire on babble 10 dB under the caller once it knows the caller\'s level, and still fires when the caller talks', () => {
+  it('does not fire on babble 10 dB under the caller, before or after it knows the caller\'s level, and still fires when the caller talks', () => {
     const turn = callerSpeech().slice(0, RUN_RATE_HZ * 3); // the caller's own turn, the bot silent
     const turnFrames = turn.length / RUN_FRAME_SAMPLES;
     const babble = noise('babble', RUN_RATE_HZ * 20);
@@ -196,22 +196,30 @@ describe('barge-in', () => {
     line.set(turn);
     line.set(babble.map((x) => Math.round(x * gain)), turn.length);
     const longBot = botSpeech(20_000);
-    // As the bot's first answer (nothing known of the caller) the babble interrupts it...
+    // As the bot's first answer (nothing known of the caller), the babble's spikes never rise far
+    // enough over it to fire a run (kMinPeakSnrDb): 6 barge-ins in these 20 s without that test.
     const unknown = runBargeIn(line.subarray(turn.length), longBot, { resumeAfterBargeIn: true });
-    expect(unknown.bargeIns.length).toBeGreaterThan(0);
-    // ...after the caller's turn, never.
+    expect(unknown.bargeIns.length).toBeLessThanOrEqual(1);
+    // After the caller's turn, never.
     const known = runBargeIn(line, longBot, { resumeAfterBargeIn: true, botStartFrame: turnFrames });
     expect(known.bargeIns).toEqual([]);
-    // The caller talking over the bot and the babble still interrupts it.
+    // The caller talking over the bot and the babble still interrupts it, before and after their
+    // turn. As the first answer measured 300 ms: a thin run of babble frames (counted from -3 dB,
+    // never peaking) was open at their onset and took their first frames to be mostly speech again
+    // (starting such runs over fixed it here but cost bench/vad 40 ms elsewhere).
     const interruption = callerSpeech();
     const talking = line.slice();
     const at = turn.length + RUN_RATE_HZ * 5;
     for (let i = 0; i < interruption.length; i++) talking[at + i]! += interruption[i]!;
+    const latencyMs = (run: BargeInRunResult, atSample: number): number => (run.bargeIns[0]!.frame + 1) * FRAME_MS - atSample / (RUN_RATE_HZ / 1000);
     const real = runBargeIn(talking, longBot, { botStartFrame: turnFrames });
     expect(real.bargeIns).toHaveLength(1);
-    const latencyMs = (real.bargeIns[0]!.frame + 1) * FRAME_MS - at / (RUN_RATE_HZ / 1000);
-    expect(latencyMs).toBeGreaterThanOrEqual(120);
-    expect(latencyMs).toBeLessThanOrEqual(300);
+    expect(latencyMs(real, at)).toBeGreaterThanOrEqual(120);
+    expect(latencyMs(real, at)).toBeLessThanOrEqual(300);
+    const first = runBargeIn(talking.subarray(turn.length), longBot);
+    expect(first.bargeIns).toHaveLength(1);
+    expect(latencyMs(first, at - turn.length)).toBeGreaterThanOrEqual(0);
+    expect(latencyMs(first, at - turn.length)).toBeLessThanOrEqual(300);
   });
 });
 
