@@ -66,6 +66,24 @@ void NoStepWhereTheSignalReturns() {
   Check(worst <= 150, "no step where the signal returns after concealment of 2.5-59 ms", worst);
 }
 
+void RepetitionsOfAGlidingVowelJoinWithoutAStep() {
+  // A vowel whose pitch rises by half over 80 ms: the repeated period does not join itself
+  // exactly, and the concealment must not step more than the vowel itself does, neither where it
+  // starts nor where each repetition runs into the next.
+  std::vector<int16_t> vowel(640);
+  double phase = 0;
+  for (size_t i = 0; i < vowel.size(); ++i) {
+    phase += 2 * kPi * 140 * (1 + 0.5 * static_cast<double>(i) / static_cast<double>(vowel.size())) / kRateHz;
+    vowel[i] = static_cast<int16_t>(std::lrint(6000 * (std::sin(phase) + 0.4 * std::sin(2 * phase + 0.3) + 0.2 * std::sin(3 * phase + 1.1))));
+  }
+  G711Plc plc;
+  plc.OnGoodFrame(vowel.data(), vowel.size());
+  std::vector<int16_t> joined(vowel.end() - 1, vowel.end());
+  joined.resize(1 + 240);
+  plc.Conceal(joined.data() + 1, 240);
+  Check(MaxStep(joined) <= MaxStep(vowel), "repetitions of a gliding vowel join without a step above its own", MaxStep(joined));
+}
+
 void ConcealmentFadesToSilence() {
   G711Plc plc;
   std::vector<int16_t> good = Tone(150, 0, 400);
@@ -83,6 +101,7 @@ void ConcealmentFadesToSilence() {
 
 int main() {
   NoStepWhereTheSignalReturns();
+  RepetitionsOfAGlidingVowelJoinWithoutAStep();
   ConcealmentFadesToSilence();
   return parley_test::Finish("g711-plc");
 }
