@@ -158,8 +158,8 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
           out.stretch_ts = -decision.amount_ts;
           out.quiet_only = decision.quiet_only;
         }
-        // A quiet-only accelerate is a chance taken, not a drain to go on with.
-        accelerating_ = decision.operation == Operation::kAccelerate && !decision.quiet_only;
+        // A settling cut is a chance taken, not a drain to go on with.
+        accelerating_ = decision.operation == Operation::kAccelerate && decision.drain;
         // Settled once the delay no longer asks for a cut; a packet that replays concealed time
         // raises it.
         settling_ = (settling_ && decision.operation != Operation::kNormal) || state.gap_ts < 0;
