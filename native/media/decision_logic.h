@@ -34,6 +34,8 @@ struct PlayoutState {
   // The last packet was accelerated to drain a delay above the band: go on until the delay is
   // back at the aim (one accelerate cuts at most half a packet, less than the band).
   bool accelerating = false;
+  // That drain began far above the target: a delay spike's backlog.
+  bool backlog = false;
   // A packet whose start had already been concealed played whole (it came late, during the
   // concealment), so the delay rose by what was concealed: it settles back in pauses.
   bool settling = false;
@@ -59,6 +61,7 @@ struct Decision {
   bool quiet_only = false;
   // kAccelerate draining a delay above the band: go on until it is back at the aim.
   bool drain = false;
+  bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
 };
 
 class DecisionLogic {
