@@ -9,6 +9,14 @@ namespace {
 constexpr size_t kSamplesPer10Ms = 80;
 constexpr size_t kSilentAfter = 480;       // 60 ms
 constexpr size_t kCorrelationWindow = 160; // 20 ms
+
+// The synthesis's gain `erased` samples into a loss: 1 for 10 ms, then 20 % less per 10 ms,
+// applied as a ramp, silent from 60 ms.
+float Gain(size_t erased) {
+  if (erased >= kSilentAfter) return 0.0f;
+  if (erased < kSamplesPer10Ms) return 1.0f;
+  return std::max(0.0f, 1.0f - 0.2f * static_cast<float>(erased - kSamplesPer10Ms) / kSamplesPer10Ms);
+}
 }  // namespace
 
 void G711Plc::Remember(const int16_t* pcm, size_t samples) {
@@ -51,27 +59,24 @@ float G711Plc::NextSynthetic() {
 void G711Plc::Conceal(int16_t* out, size_t samples) {
   if (erased_samples_ == 0) {
     pitch_ = FindPitch();
-    // One period from the end of the history, its first quarter cross-faded with the samples
-    // just before it so the repetition joins without a click.
+    // One period from the end of the history, its last quarter cross-faded into the samples
+    // just before its start (Appendix I's overlap-add at the pitch buffer's end), so that each
+    // repetition runs into the next as the source ran into the period's first sample. Cross-
+    // fading its first quarter with the period before instead joined every repetition to the
+    // audio two periods back: with a pitch a sample off, a step at every wrap of a bright vowel.
     const int16_t* source = history_ + kHistorySamples - pitch_;
     const size_t overlap = pitch_ / 4;
     for (size_t i = 0; i < pitch_; ++i) period_[i] = source[i];
     for (size_t i = 0; i < overlap; ++i) {
       const float weight = static_cast<float>(i + 1) / static_cast<float>(overlap + 1);
-      const float before = source[static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(pitch_)];
-      period_[i] = weight * period_[i] + (1.0f - weight) * before;
+      const float before = source[static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(overlap)];
+      float& end = period_[pitch_ - overlap + i];
+      end = (1.0f - weight) * end + weight * before;
     }
     pitch_position_ = 0;
   }
   for (size_t i = 0; i < samples; ++i, ++erased_samples_) {
-    float gain = 1.0f;
-    if (erased_samples_ >= kSilentAfter) {
-      gain = 0.0f;
-    } else if (erased_samples_ >= kSamplesPer10Ms) {
-      // 20 % less per 10 ms after the first 10 ms, applied as a ramp.
-      gain = std::max(0.0f, 1.0f - 0.2f * static_cast<float>(erased_samples_ - kSamplesPer10Ms) / kSamplesPer10Ms);
-    }
-    out[i] = static_cast<int16_t>(std::lround(std::clamp(NextSynthetic() * gain, -32768.0f, 32767.0f)));
+    out[i] = static_cast<int16_t>(std::lround(std::clamp(NextSynthetic() * Gain(erased_samples_), -32768.0f, 32767.0f)));
   }
   Remember(out, samples);
 }
@@ -79,12 +84,13 @@ void G711Plc::Conceal(int16_t* out, size_t samples) {
 void G711Plc::OnGoodFrame(int16_t* pcm, size_t samples) {
   if (erased_samples_ > 0 && erased_samples_ < kSilentAfter) {
     // Cross-fade from the continued synthesis into the real signal: 4 ms plus 1 ms per further
-    // 10 ms of erasure (Appendix I), bounded by the frame.
-    const float fade = std::pow(0.8f, static_cast<float>(erased_samples_ / kSamplesPer10Ms));
+    // 10 ms of erasure (Appendix I), bounded by the frame. The synthesis goes on at the gain the
+    // concealment had reached (a gain of 0.8 per whole 10 ms there stepped the waveform by up to
+    // a fifth of its amplitude at the join: a click after every concealment of 10-19 ms).
     const size_t length = std::min(samples, 32 + 8 * (erased_samples_ / kSamplesPer10Ms));
     for (size_t i = 0; i < length; ++i) {
       const float weight = static_cast<float>(i + 1) / static_cast<float>(length + 1);
-      const float synthetic = NextSynthetic() * fade;
+      const float synthetic = NextSynthetic() * Gain(erased_samples_ + i);
       pcm[i] = static_cast<int16_t>(std::lround(std::clamp(weight * pcm[i] + (1.0f - weight) * synthetic, -32768.0f, 32767.0f)));
     }
   }

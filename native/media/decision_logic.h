@@ -31,9 +31,11 @@ struct PlayoutState {
   // The last few stretches found nothing to stretch (loud audio with no pitch: music, noise):
   // adapt by whole frames until one succeeds.
   bool stretch_failing = false;
-  // The last packet was accelerated: go on until the delay is back at the aim (one accelerate
-  // cuts at most half a packet, less than the band).
+  // The last packet was accelerated to drain a delay above the band: go on until the delay is
+  // back at the aim (one accelerate cuts at most half a packet, less than the band).
   bool accelerating = false;
+  // That drain began far above the target: a delay spike's backlog.
+  bool backlog = false;
   // A packet whose start had already been concealed played whole (it came late, during the
   // concealment), so the delay rose by what was concealed: it settles back in pauses.
   bool settling = false;
@@ -55,8 +57,11 @@ struct Decision {
   Operation operation = Operation::kSilence;
   int64_t amount_ts = 0;
   bool urgent = false;  // kPreemptiveExpand far below the target: lengthen audio without a pitch too
-  // kAccelerate inside the band: only if the packet is quiet (a pause between words).
+  // kAccelerate: only if the packet is quiet (a pause between words).
   bool quiet_only = false;
+  // kAccelerate draining a delay above the band: go on until it is back at the aim.
+  bool drain = false;
+  bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
 };
 
 class DecisionLogic {

@@ -143,6 +143,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.since_arrival_us = now_us - last_arrival_us_;
     state.stretch_failing = stretch_failures_ >= kStretchAttempts;
     state.accelerating = accelerating_;
+    state.backlog = backlog_;
     state.settling = settling_;
     current_delay_ms_ = state.delay_ms;
 
@@ -158,8 +159,9 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
           out.stretch_ts = -decision.amount_ts;
           out.quiet_only = decision.quiet_only;
         }
-        // A quiet-only accelerate is a chance taken, not a drain to go on with.
-        accelerating_ = decision.operation == Operation::kAccelerate && !decision.quiet_only;
+        // A settling cut is a chance taken, not a drain to go on with.
+        accelerating_ = decision.operation == Operation::kAccelerate && decision.drain;
+        backlog_ = accelerating_ && decision.backlog;
         // Settled once the delay no longer asks for a cut; a packet that replays concealed time
         // raises it.
         settling_ = (settling_ && decision.operation != Operation::kNormal) || state.gap_ts < 0;

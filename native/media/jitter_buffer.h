@@ -131,7 +131,8 @@ class JitterBuffer {
   int64_t concealed_ts_ = 0;
   int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
   int whole_frame_packets_ = 0;  // packets played since falling back to whole frames
-  bool accelerating_ = false;      // the last packet played was accelerated
+  bool accelerating_ = false;      // the last packet played was accelerated to drain the delay
+  bool backlog_ = false;           // see PlayoutState::backlog
   bool settling_ = false;          // see PlayoutState::settling
 
   double current_delay_ms_ = 0;

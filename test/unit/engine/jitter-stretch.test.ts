@@ -68,9 +68,10 @@ describe('jitter buffer: time stretching', () => {
       // buffer drops 29 here, this one 17.
       expect(jitter.framesDropped + jitter.framesInserted).toBeLessThanOrEqual(20);
       expect(jitter.accelerate).toBeGreaterThan(0);
-      // Each accelerate cuts 2.5-10 ms out of a 20 ms packet.
+      // Each accelerate cuts 2.5-10 ms out of a 20 ms packet of speech, or all but a 1 ms
+      // cross-fade of a quiet one (the backlog's last part drains in pauses).
       expect(jitter.accelerateMs / jitter.accelerate).toBeGreaterThanOrEqual(2.5);
-      expect(jitter.accelerateMs / jitter.accelerate).toBeLessThanOrEqual(10);
+      expect(jitter.accelerateMs / jitter.accelerate).toBeLessThanOrEqual(19);
     } else {
       expect(jitter.framesDropped).toBeGreaterThanOrEqual(10);
       expect(jitter.accelerate + jitter.preemptiveExpand).toBe(0);

@@ -1,0 +1,59 @@
+// DecisionLogic's choice of how to drain a delay above its band, as a native program built with
+// ASan/UBSan (test/unit/native/decision-logic.test.ts runs it): every check prints one line, "ok"
+// or "FAIL", and the exit status is the number of failures.
+#include "media/decision_logic.h"
+#include "test/check.h"
+
+namespace {
+
+using parley::Decision;
+using parley::DecisionLogic;
+using parley::Operation;
+using parley::PlayoutState;
+using parley_test::Check;
+
+// A talkspurt with its next 20 ms packet due, `excess_ms` above a 60 ms target.
+PlayoutState Due(double excess_ms, bool accelerating, bool backlog = false) {
+  PlayoutState state;
+  state.speech = true;
+  state.target_ms = 60;
+  state.delay_ms = 60 + excess_ms;
+  state.has_next = true;
+  state.next_duration_ts = 160;
+  state.next_follows = true;
+  state.need_ts = 160;
+  state.accelerating = accelerating;
+  state.backlog = backlog;
+  return state;
+}
+
+bool Cuts(const Decision& decision, bool voiced) {
+  return decision.operation == Operation::kAccelerate && decision.drain && decision.quiet_only == !voiced;
+}
+
+void BacklogCutsVoicedAudioOnlyFarAboveTheTarget() {
+  const DecisionLogic logic(8000, 20, true);
+  const Decision far = logic.Decide(Due(70, false));
+  Check(Cuts(far, true) && far.backlog, "far above the target, a drain cuts voiced audio, as a backlog", 70);
+  Check(Cuts(logic.Decide(Due(60, true, true)), true), "a backlog still far above goes on cutting voiced audio", 60);
+  // Below, each pitch-period cut of a vowel would blur its spectrum: the backlog waits for pauses.
+  Check(Cuts(logic.Decide(Due(40, true, true)), false), "a backlog nearer the target drains in quiet packets only", 40);
+  Check(Cuts(logic.Decide(Due(10, true, true)), false), "down to the aim", 10);
+}
+
+void DrainFromTheBandsEdgeCutsVoicedAudio() {
+  // Drift or a late packet's rise: the delay creeps over the band, and is cut back wherever.
+  const DecisionLogic logic(8000, 20, true);
+  const Decision entry = logic.Decide(Due(35, false));
+  Check(Cuts(entry, true) && !entry.backlog, "entering the band, a drain cuts voiced audio", 35);
+  Check(Cuts(logic.Decide(Due(10, true)), true), "and goes on so down to the aim", 10);
+  Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
+}
+
+}  // namespace
+
+int main() {
+  BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
+  DrainFromTheBandsEdgeCutsVoicedAudio();
+  return parley_test::Finish("decision-logic");
+}
