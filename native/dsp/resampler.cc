@@ -27,6 +27,18 @@ bool SupportedRate(int rate_hz) { return rate_hz == 8000 || rate_hz == 16000 || 
 // 22.05 kHz is accepted as an input only: it is espeak-ng's output rate, for the demo bot's speech.
 bool SupportedInputRate(int rate_hz) { return SupportedRate(rate_hz) || rate_hz == 22050; }
 
+// Working memory every resampler of a thread shares (its calls run one at a time), so it stays in
+// cache from one call's resampling to the next: the input with its history, and Decimate's
+// streams. It grows to the largest call seen and is never given back, so after the first frames a
+// call allocates nothing.
+enum class Slot { kSamples, kStreams };
+float* Scratch(Slot slot, size_t floats) {
+  thread_local std::vector<float> buffers[2];
+  std::vector<float>& buffer = buffers[static_cast<size_t>(slot)];
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+
 double BesselI0(double x) {
   double sum = 1.0;
   double term = 1.0;
@@ -44,15 +56,7 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
     : input_rate_hz_(input_rate_hz),
       output_rate_hz_(output_rate_hz),
       filter_(FilterFor(input_rate_hz, output_rate_hz)),
-      // Upsample's last block reads up to kBlockOutputs samples past the chunk (lanes it discards).
-      buffer_(filter_.padded_taps - 1 + kMaxChunkSamples + kBlockOutputs, 0.0f) {
-  if (filter_.up == 1 && filter_.down > 1) {
-    const size_t down = static_cast<size_t>(filter_.down);
-    // A chunk's outputs rounded up to whole blocks, and the taps' reach past the last of them.
-    stream_stride_ = (kMaxChunkSamples / down + 1 + kBlockOutputs) + filter_.padded_taps / down + 1;
-    streams_.assign(stream_stride_ * down, 0.0f);
-  }
-}
+      history_(filter_.padded_taps - 1, 0.0f) {}
 
 const Resampler::Filter& Resampler::FilterFor(int input_rate_hz, int output_rate_hz) {
   if (!SupportedInputRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
@@ -116,7 +120,7 @@ double Resampler::delay_ms() const {
 }
 
 void Resampler::Reset() {
-  std::fill(buffer_.begin(), buffer_.end(), 0.0f);
+  std::fill(history_.begin(), history_.end(), 0.0f);
   next_position_ = 0;
 }
 
@@ -132,19 +136,21 @@ size_t Resampler::Process(const int16_t* in, size_t input_samples, int16_t* out)
 }
 
 size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
-  const size_t history = filter_.padded_taps - 1;
-  float* samples = buffer_.data();
+  const size_t history = history_.size();
+  // Upsample's last block reads up to kBlockOutputs samples past the chunk (lanes it discards).
+  float* samples = Scratch(Slot::kSamples, history + input_samples + kBlockOutputs);
+  std::copy(history_.begin(), history_.end(), samples);
   for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
   size_t written;
   if (filter_.down == 1) {
-    written = Upsample(input_samples, out);
+    written = Upsample(samples, input_samples, out);
   } else if (filter_.up == 1) {
-    written = Decimate(input_samples, out);
+    written = Decimate(samples, input_samples, out);
   } else {
-    written = Polyphase(input_samples, out);
+    written = Polyphase(samples, input_samples, out);
   }
   // Keep the newest `history` samples for the next call.
-  std::copy(samples + input_samples, samples + input_samples + history, samples);
+  std::copy(samples + input_samples, samples + input_samples + history, history_.begin());
   return written;
 }
 
@@ -213,9 +219,8 @@ struct FourSums {
 // an output may differ in its last bit between CPUs; on one CPU it depends only on the input, not
 // on how the input was cut into calls.
 PARLEY_VECTOR_CLONES
-size_t Resampler::Polyphase(size_t input_samples, int16_t* out) {
+size_t Resampler::Polyphase(const float* samples, size_t input_samples, int16_t* out) {
   const size_t padded_taps = filter_.padded_taps;
-  const float* samples = buffer_.data();
   const size_t up = static_cast<size_t>(filter_.up);
   const size_t down = static_cast<size_t>(filter_.down);
   const size_t end = input_samples * up;
@@ -274,11 +279,10 @@ size_t Resampler::Polyphase(size_t input_samples, int16_t* out) {
 // at one a cycle). Each output is summed tap by tap in one order however the input was cut, so
 // streamed output equals one-shot output.
 PARLEY_VECTOR_CLONES
-size_t Resampler::Upsample(size_t input_samples, int16_t* out) {
+size_t Resampler::Upsample(const float* samples, size_t input_samples, int16_t* out) {
   const size_t up = static_cast<size_t>(filter_.up);
   const size_t padded_taps = filter_.padded_taps;
   const size_t first_tap = padded_taps - filter_.taps_per_phase;  // the ones before are 0
-  const float* samples = buffer_.data();
   for (size_t phase = 0; phase < up; phase += 2) {
     const float* taps = filter_.phases.data() + phase * padded_taps;
     // With an odd L the last phase pairs with itself (computed twice, stored once).
@@ -306,7 +310,7 @@ size_t Resampler::Upsample(size_t input_samples, int16_t* out) {
 // Upsample again. The even taps and the odd ones are summed apart (eight chains, as there) and
 // then added.
 PARLEY_VECTOR_CLONES
-size_t Resampler::Decimate(size_t input_samples, int16_t* out) {
+size_t Resampler::Decimate(const float* samples, size_t input_samples, int16_t* out) {
   const size_t down = static_cast<size_t>(filter_.down);
   const size_t padded_taps = filter_.padded_taps;
   // From an even tap (a zero one if need be), so the taps go in pairs.
@@ -318,11 +322,11 @@ size_t Resampler::Decimate(size_t input_samples, int16_t* out) {
     return 0;
   }
   const size_t count = (input_samples - first + down - 1) / down;
-  const float* samples = buffer_.data();
   // Each stream as far as the last block's taps reach.
   const size_t reach = (count + kBlockOutputs - 1) / kBlockOutputs * kBlockOutputs + (padded_taps - 1) / down + 1;
+  float* streams = Scratch(Slot::kStreams, reach * down);
   for (size_t r = 0; r < down; ++r) {
-    float* stream = streams_.data() + r * stream_stride_;
+    float* stream = streams + r * reach;
     for (size_t t = 0; t < reach; ++t) {
       const size_t at = first + r + t * down;
       stream[t] = at < available ? samples[at] : 0.0f;
@@ -336,7 +340,7 @@ size_t Resampler::Decimate(size_t input_samples, int16_t* out) {
     size_t stream = first_tap % down;
     size_t offset = start + first_tap / down;
     const auto window = [&]() {
-      const float* at = streams_.data() + stream * stream_stride_ + offset;
+      const float* at = streams + stream * reach + offset;
       if (++stream == down) {
         stream = 0;
         ++offset;
