@@ -27,6 +27,18 @@ bool SupportedRate(int rate_hz) { return rate_hz == 8000 || rate_hz == 16000 || 
 // 22.05 kHz is accepted as an input only: it is espeak-ng's output rate, for the demo bot's speech.
 bool SupportedInputRate(int rate_hz) { return SupportedRate(rate_hz) || rate_hz == 22050; }
 
+// Working memory every resampler of a thread shares (its calls run one at a time), so it stays in
+// cache from one call's resampling to the next: the input with its history, and Decimate's
+// streams. It grows to the largest call seen and is never given back, so after the first frames a
+// call allocates nothing.
+enum class Slot { kSamples, kStreams };
+float* Scratch(Slot slot, size_t floats) {
+  thread_local std::vector<float> buffers[2];
+  std::vector<float>& buffer = buffers[static_cast<size_t>(slot)];
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+
 double BesselI0(double x) {
   double sum = 1.0;
   double term = 1.0;
@@ -44,7 +56,7 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
     : input_rate_hz_(input_rate_hz),
       output_rate_hz_(output_rate_hz),
       filter_(FilterFor(input_rate_hz, output_rate_hz)),
-      buffer_(filter_.padded_taps - 1 + kMaxChunkSamples, 0.0f) {}
+      history_(filter_.padded_taps - 1, 0.0f) {}
 
 const Resampler::Filter& Resampler::FilterFor(int input_rate_hz, int output_rate_hz) {
   if (!SupportedInputRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
@@ -88,6 +100,7 @@ Resampler::Filter Resampler::Design(const std::pair<int, int>& rates) {
   // Each phase stored oldest tap first and padded at the old end with zero taps to a multiple of
   // kLanes, so the inner product reads taps and samples forwards in whole blocks of lanes.
   filter.padded_taps = (taps_per_phase + kLanes - 1) / kLanes * kLanes;
+  filter.taps_per_phase = taps_per_phase;
   filter.phases.assign(filter.padded_taps * up, 0.0f);
   for (size_t phase = 0; phase < up; ++phase) {
     float* reversed = filter.phases.data() + phase * filter.padded_taps + filter.padded_taps - 1;
@@ -107,7 +120,7 @@ double Resampler::delay_ms() const {
 }
 
 void Resampler::Reset() {
-  std::fill(buffer_.begin(), buffer_.end(), 0.0f);
+  std::fill(history_.begin(), history_.end(), 0.0f);
   next_position_ = 0;
 }
 
@@ -122,17 +135,92 @@ size_t Resampler::Process(const int16_t* in, size_t input_samples, int16_t* out)
   return written;
 }
 
+size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
+  const size_t history = history_.size();
+  // Upsample's last block reads up to kBlockOutputs samples past the chunk (lanes it discards).
+  float* samples = Scratch(Slot::kSamples, history + input_samples + kBlockOutputs);
+  std::copy(history_.begin(), history_.end(), samples);
+  for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
+  size_t written;
+  if (filter_.down == 1) {
+    written = Upsample(samples, input_samples, out);
+  } else if (filter_.up == 1) {
+    written = Decimate(samples, input_samples, out);
+  } else {
+    written = Polyphase(samples, input_samples, out);
+  }
+  // Keep the newest `history` samples for the next call.
+  std::copy(samples + input_samples, samples + input_samples + history, history_.begin());
+  return written;
+}
+
+namespace {
+
+// Clamping first keeps the conversion in range; lrint rounds half to even in the default rounding
+// mode, and compiles to one cvtss2si instead of a libm call.
+inline int16_t ToPcm(float value) { return static_cast<int16_t>(std::lrint(std::clamp(value, -32768.0f, 32767.0f))); }
+
+// Four blocks of kLanes consecutive outputs as four independent chains of multiply-adds (one
+// chain's latency bounded the loop), each a vector variable of its own: an array of vectors was
+// copied through the stack on every tap.
+template <typename Lanes>
+struct FourSums {
+  Lanes a = {}, b = {}, c = {}, d = {};
+
+  // Adds `tap` times the four blocks that start at `window`. (Loads are memcpy into vector
+  // variables: unaligned, and no vector crosses a function boundary, whose ABI would differ
+  // between the two builds; this is inlined into each.)
+  __attribute__((always_inline)) void Add(float tap, const float* window) {
+    constexpr size_t kLanes = sizeof(Lanes) / sizeof(float);
+    Lanes block;
+    std::memcpy(&block, window, sizeof(Lanes));
+    a += tap * block;
+    std::memcpy(&block, window + kLanes, sizeof(Lanes));
+    b += tap * block;
+    std::memcpy(&block, window + 2 * kLanes, sizeof(Lanes));
+    c += tap * block;
+    std::memcpy(&block, window + 3 * kLanes, sizeof(Lanes));
+    d += tap * block;
+  }
+
+  __attribute__((always_inline)) void Merge(const FourSums& other) {
+    a += other.a;
+    b += other.b;
+    c += other.c;
+    d += other.d;
+  }
+
+  // Writes the first `count` of the 4 x kLanes sums as PCM to out[0], out[stride], ...: clamped,
+  // then rounded half to even as ToPcm's lrint does (adding and taking away 1.5 x 2^23 leaves a
+  // float of this range rounded to an integer in the default rounding mode), in vectors: a
+  // scalar clamp and conversion per output cost as much as its multiply-adds.
+  __attribute__((always_inline)) void Store(size_t count, int16_t* out, size_t stride) const {
+    constexpr size_t kLanes = sizeof(Lanes) / sizeof(float);
+    typedef int32_t Ints __attribute__((vector_size(kLanes * sizeof(int32_t))));
+    constexpr float kRound = 12582912.0f;
+    int32_t results[4 * kLanes];
+    const Lanes* sums[4] = {&a, &b, &c, &d};
+    for (size_t k = 0; k < 4; ++k) {
+      Lanes value = *sums[k];
+      value = value < -32768.0f ? -32768.0f : value;
+      value = value > 32767.0f ? 32767.0f : value;
+      const Ints rounded = __builtin_convertvector((value + kRound) - kRound, Ints);
+      std::memcpy(results + k * kLanes, &rounded, sizeof(Ints));
+    }
+    for (size_t j = 0; j < count; ++j) out[j * stride] = static_cast<int16_t>(results[j]);
+  }
+};
+
+}  // namespace
+
 // The inner products are most of a resampling call's cost: on x86-64 a second copy built for
 // AVX2 (8 float lanes instead of SSE2's 4, chosen once at load time by the CPU it runs on) makes
-// the resampler about 1.4 times as fast. The arithmetic is the same in both copies (no FMA
-// contraction), so the output does not depend on the CPU.
+// the resampler about 1.4 times as fast. That copy fuses each multiply-add (vector_clones.h), so
+// an output may differ in its last bit between CPUs; on one CPU it depends only on the input, not
+// on how the input was cut into calls.
 PARLEY_VECTOR_CLONES
-size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out) {
+size_t Resampler::Polyphase(const float* samples, size_t input_samples, int16_t* out) {
   const size_t padded_taps = filter_.padded_taps;
-  const size_t history = padded_taps - 1;
-  float* samples = buffer_.data();
-  for (size_t i = 0; i < input_samples; ++i) samples[history + i] = static_cast<float>(in[i]);
-
   const size_t up = static_cast<size_t>(filter_.up);
   const size_t down = static_cast<size_t>(filter_.down);
   const size_t end = input_samples * up;
@@ -169,14 +257,11 @@ size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t*
       even += tap_block * sample_block;
     }
     even += odd;
-    float lanes[kLanes];
-    std::memcpy(lanes, &even, sizeof(lanes));
-    for (size_t width = kLanes / 2; width > 0; width /= 2) {
-      for (size_t lane = 0; lane < width; ++lane) lanes[lane] += lanes[lane + width];
-    }
-    // Clamping first keeps the conversion in range; lrint rounds half to even in the default
-    // rounding mode like nearbyint did, and compiles to one cvtss2si instead of a libm call.
-    out[written++] = static_cast<int16_t>(std::lrint(std::clamp(lanes[0], -32768.0f, 32767.0f)));
+    // Lane l plus lane l + 4, then + 2, then + 1, in registers.
+    even += __builtin_shufflevector(even, even, 4, 5, 6, 7, 0, 1, 2, 3);
+    even += __builtin_shufflevector(even, even, 2, 3, 0, 1, 2, 3, 0, 1);
+    even += __builtin_shufflevector(even, even, 1, 0, 1, 0, 1, 0, 1, 0);
+    out[written++] = ToPcm(even[0]);
     phase += down;
     while (phase >= up) {
       phase -= up;
@@ -184,9 +269,93 @@ size_t Resampler::ProcessChunk(const int16_t* in, size_t input_samples, int16_t*
     }
   }
   next_position_ = newest * up + phase - end;
-  // Keep the newest `history` samples for the next call.
-  std::copy(samples + input_samples, samples + input_samples + history, samples);
   return written;
+}
+
+// Upsampling by L (down 1): every input sample makes L outputs, one per phase, and the outputs of
+// one phase for consecutive inputs read consecutive windows of the input: lane j of a block is
+// the window one sample later than lane j - 1's. Two phases at a time read the same windows: eight
+// chains of multiply-adds, enough to keep both of a core's FMA units busy (four bounded the loop
+// at one a cycle). Each output is summed tap by tap in one order however the input was cut, so
+// streamed output equals one-shot output.
+PARLEY_VECTOR_CLONES
+size_t Resampler::Upsample(const float* samples, size_t input_samples, int16_t* out) {
+  const size_t up = static_cast<size_t>(filter_.up);
+  const size_t padded_taps = filter_.padded_taps;
+  const size_t first_tap = padded_taps - filter_.taps_per_phase;  // the ones before are 0
+  for (size_t phase = 0; phase < up; phase += 2) {
+    const float* taps = filter_.phases.data() + phase * padded_taps;
+    // With an odd L the last phase pairs with itself (computed twice, stored once).
+    const float* next_taps = phase + 1 < up ? taps + padded_taps : taps;
+    for (size_t newest = 0; newest < input_samples; newest += kBlockOutputs) {
+      FourSums<Lanes> sums;
+      FourSums<Lanes> next_sums;
+      for (size_t tap = first_tap; tap < padded_taps; ++tap) {
+        const float* window = samples + newest + tap;
+        sums.Add(taps[tap], window);
+        next_sums.Add(next_taps[tap], window);
+      }
+      const size_t count = std::min(kBlockOutputs, input_samples - newest);
+      sums.Store(count, out + newest * up + phase, up);
+      if (phase + 1 < up) next_sums.Store(count, out + newest * up + phase + 1, up);
+    }
+  }
+  next_position_ = 0;
+  return input_samples * up;
+}
+
+// Decimation by M (up 1): output j reads the window at j * M, so its lane would stride by M
+// through the input. Split into M streams by the sample's index modulo M, tap t's sample of
+// consecutive outputs lies in consecutive floats of stream t mod M, at t / M: the blocks of
+// Upsample again. The even taps and the odd ones are summed apart (eight chains, as there) and
+// then added.
+PARLEY_VECTOR_CLONES
+size_t Resampler::Decimate(const float* samples, size_t input_samples, int16_t* out) {
+  const size_t down = static_cast<size_t>(filter_.down);
+  const size_t padded_taps = filter_.padded_taps;
+  // From an even tap (a zero one if need be), so the taps go in pairs.
+  const size_t first_tap = (padded_taps - filter_.taps_per_phase) & ~size_t{1};
+  const size_t available = padded_taps - 1 + input_samples;  // history and chunk
+  const size_t first = next_position_;  // the first output's window starts here
+  if (first >= input_samples) {
+    next_position_ = first - input_samples;
+    return 0;
+  }
+  const size_t count = (input_samples - first + down - 1) / down;
+  // Each stream as far as the last block's taps reach.
+  const size_t reach = (count + kBlockOutputs - 1) / kBlockOutputs * kBlockOutputs + (padded_taps - 1) / down + 1;
+  float* streams = Scratch(Slot::kStreams, reach * down);
+  for (size_t r = 0; r < down; ++r) {
+    float* stream = streams + r * reach;
+    for (size_t t = 0; t < reach; ++t) {
+      const size_t at = first + r + t * down;
+      stream[t] = at < available ? samples[at] : 0.0f;
+    }
+  }
+  const float* taps = filter_.phases.data();
+  for (size_t start = 0; start < count; start += kBlockOutputs) {
+    FourSums<Lanes> even;
+    FourSums<Lanes> odd;
+    // Tap t reads stream t mod M at t / M, counted along without a division per tap.
+    size_t stream = first_tap % down;
+    size_t offset = start + first_tap / down;
+    const auto window = [&]() {
+      const float* at = streams + stream * reach + offset;
+      if (++stream == down) {
+        stream = 0;
+        ++offset;
+      }
+      return at;
+    };
+    for (size_t tap = first_tap; tap < padded_taps; tap += 2) {
+      even.Add(taps[tap], window());
+      odd.Add(taps[tap + 1], window());
+    }
+    even.Merge(odd);
+    even.Store(std::min(kBlockOutputs, count - start), out + start, 1);
+  }
+  next_position_ = first + count * down - input_samples;
+  return count;
 }
 
 }  // namespace parley

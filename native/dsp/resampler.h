@@ -32,18 +32,29 @@ class Resampler {
 
  private:
   size_t ProcessChunk(const int16_t* in, size_t input_samples, int16_t* out);
+  // Any ratio: a lane per tap, the lanes summed per output.
+  size_t Polyphase(const float* samples, size_t input_samples, int16_t* out);
+  // Whole-number ratios (8 <-> 16 kHz: every telephone leg with the bot at 16 kHz) take a lane
+  // per output instead of a lane per tap: kBlockOutputs outputs of one phase at a time, each
+  // tap broadcast once over them, and no sum across lanes per output.
+  // `samples`: the history, then the chunk, then room for a block's reads past its end.
+  size_t Upsample(const float* samples, size_t input_samples, int16_t* out);
+  size_t Decimate(const float* samples, size_t input_samples, int16_t* out);
 
   // Partial sums per output sample: two SSE registers on baseline x86-64. Measured against 16, 8
   // wins: less zero padding on the short 8 and 16 kHz phases (docs/benchmarks.md).
   static constexpr size_t kLanes = 8;
   // kLanes floats as a GCC/Clang vector: one AVX register, or two SSE ones.
   typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+  // Outputs computed together on the whole-number paths: four vectors of kLanes.
+  static constexpr size_t kBlockOutputs = 4 * kLanes;
 
   // The polyphase filter of one rate pair, shared by every resampler of that pair (SharedTable).
   struct Filter {
     int up;                     // L: interpolation factor
     int down;                   // M: decimation factor
     size_t padded_taps;         // the taps per phase rounded up to a multiple of kLanes
+    size_t taps_per_phase;      // of which the last ones are the filter's (the first are 0)
     size_t length;              // taps of the prototype at the upsampled rate
     std::vector<float> phases;  // [phase][padded_taps - 1 - tap]: prototype coefficient phase + tap * L
   };
@@ -53,7 +64,12 @@ class Resampler {
   int input_rate_hz_;
   int output_rate_hz_;
   const Filter& filter_;
-  std::vector<float> buffer_;   // padded_taps - 1 samples of history, then the chunk
+  // The newest padded_taps - 1 input samples, which the next call's first outputs reach back to.
+  // Only they are the resampler's own: a call works on them and its chunk in a scratch buffer
+  // that every resampler of the thread shares (Scratch in resampler.cc). A buffer of its own per
+  // resampler (19 KB, two per call) was cache-cold at every frame, and its misses cost as much
+  // as the arithmetic.
+  std::vector<float> history_;
   size_t next_position_ = 0;    // next output's position, in upsampled samples from the chunk start
 };
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 import { Resampler, type ResamplerRate } from '../../../engine/native/resampler.js';
@@ -75,6 +76,21 @@ describe('resampler', () => {
     expect(resampler.processInto(frame, out)).toBe(960);
     expect(out.subarray(0, 960)).toEqual(fresh);
     expect(() => resampler.processInto(frame, new Int16Array(100))).toThrow(InvalidArgumentError);
+  });
+
+  // The whole-number ratios sum each output lane per output instead of lane per tap: the same
+  // filter, other float rounding. The fixtures are the lane-per-tap path's output of this signal.
+  it.each([
+    { input: 8000, output: 16000 },
+    { input: 16000, output: 8000 },
+  ] as const)('$input -> $output Hz: within 1 LSB of the lane-per-tap output, and equal to it almost everywhere', ({ input, output }) => {
+    const fixture = readFileSync(new URL(`../../fixtures/resampler/${input / 1000}k-${output / 1000}k.pcm`, import.meta.url));
+    const reference = new Int16Array(fixture.buffer, fixture.byteOffset, fixture.byteLength / 2);
+    const streamed = resampleInFrames(new Resampler(input, output), testSignal(input, 0.5));
+    expect(streamed.length).toBe(reference.length);
+    const deviations = Array.from(reference, (sample, i) => Math.abs(streamed[i]! - sample));
+    expect(Math.max(...deviations)).toBeLessThanOrEqual(1);
+    expect(deviations.filter((deviation) => deviation !== 0).length).toBeLessThan(reference.length / 100);
   });
 
   it('refuses rates it has no filter for', () => {
