@@ -62,4 +62,24 @@ describe('metricsAsJsonInSlices', () => {
       source.detach();
     }
   });
+
+  it("answers the node registry's media metrics as getMetricsAsJSON does, slice by slice", async () => {
+    // Speech frames show in two metrics: read once, both carry the same count.
+    let speechFrames = 100;
+    const source = new MediaCounterSource(['speechFrames', 'packetsSent', 'jitterLost', 'liveSessions'], (out) => {
+      out[0] = speechFrames++;
+      out[1] = 50;
+      out[2] = 3;
+      out[3] = 2;
+    });
+    source.attach();
+    try {
+      const media = (metrics: Awaited<ReturnType<typeof metricsAsJsonInSlices>>): unknown[] => metrics.filter((metric) => /^parley_(media|jitter)_/.test(metric.name));
+      const sliced = media(await metricsAsJsonInSlices(nodeRegistry, 0));
+      speechFrames = 100;
+      expect(sliced).toEqual(media(await nodeRegistry.getMetricsAsJSON()));
+    } finally {
+      source.detach();
+    }
+  });
 });
