@@ -2,7 +2,7 @@
 // getMetricsAsJSON, with the event loop let in between slices (where a due media tick runs).
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { MediaCounterSource } from '../../../../engine/media/media-metrics.js';
+import { MediaCounterSource, withOneMediaSnapshot } from '../../../../engine/media/media-metrics.js';
 import { registry as nodeRegistry } from '../../../../engine/metrics.js';
 import { metricsAsJsonInSlices } from '../../../../engine/workers/metrics-in-slices.js';
 
@@ -58,6 +58,17 @@ describe('metricsAsJsonInSlices', () => {
       // The next gathering reads them afresh.
       await metricsAsJsonInSlices(nodeRegistry, 0);
       expect(reads).toBe(2);
+      // Two gatherings that overlap (a worker's last report at shutdown) share one read, also
+      // after the first one ends.
+      const packetsMetric = nodeRegistry.getSingleMetric('parley_media_packets_total')!;
+      const first = withOneMediaSnapshot(() => packetsMetric.get());
+      await withOneMediaSnapshot(async () => {
+        await packetsMetric.get();
+        await first;
+        await new Promise((resolve) => setImmediate(resolve));
+        await packetsMetric.get();
+      });
+      expect(reads).toBe(3);
     } finally {
       source.detach();
     }
