@@ -55,14 +55,30 @@ const departed: Record<string, number> = {};
 
 // The sum over every engine, read once per scrape: a scrape runs every metric's collect() in one
 // synchronous pass, so the first one reads and the others reuse that snapshot until the pass ends.
+// A gathering that yields between metrics (a worker's report, in slices) holds one snapshot for
+// its whole length instead: cleared between awaits, it was read again for every metric (14 reads
+// of every session's counters per report).
 let snapshot: MediaCounterValues | undefined;
+// Gatherings under way that hold the snapshot (two reports may overlap: the last one at shutdown).
+let holders = 0;
 function current(): MediaCounterValues {
   if (snapshot) return snapshot;
   const totals: Record<string, number> = { ...departed };
   for (const source of sources) source.addTo(totals);
   snapshot = totals;
-  queueMicrotask(() => (snapshot = undefined));
+  if (holders === 0) queueMicrotask(() => (snapshot = undefined));
   return totals;
+}
+
+// Runs `gather` with the media counters read once, at its first metric, for all of it (and for
+// any gathering that overlaps it).
+export async function withOneMediaSnapshot<T>(gather: () => Promise<T>): Promise<T> {
+  if (holders++ === 0) snapshot = undefined;
+  try {
+    return await gather();
+  } finally {
+    if (--holders === 0) snapshot = undefined;
+  }
 }
 
 // A counter whose labelled values are set from the snapshot at each scrape (prom-client counters

@@ -4,13 +4,19 @@
 // calls, once a second, so the media tick that fell due meanwhile was that late. At 10 calls (50
 // ticks a second) that one tick in 50 was the engine latency's p99. Between slices the loop runs,
 // and a due tick waits at most a slice. The worker's registry has no default labels, so this is
-// getMetricsAsJSON's answer.
+// getMetricsAsJSON's answer. The media counters are read once for the whole gathering
+// (withOneMediaSnapshot), not once per metric across the slices.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import { withOneMediaSnapshot } from '../media/media-metrics.js';
 
 const SLICE_MS = 0.25;
 
-export async function metricsAsJsonInSlices(registry: Registry, sliceMs = SLICE_MS): Promise<Array<MetricObjectWithValues<MetricValue<string>>>> {
+export function metricsAsJsonInSlices(registry: Registry, sliceMs = SLICE_MS): Promise<Array<MetricObjectWithValues<MetricValue<string>>>> {
+  return withOneMediaSnapshot(() => gatherInSlices(registry, sliceMs));
+}
+
+async function gatherInSlices(registry: Registry, sliceMs: number): Promise<Array<MetricObjectWithValues<MetricValue<string>>>> {
   const metrics: Array<MetricObjectWithValues<MetricValue<string>>> = [];
   let sliceStart = performance.now();
   for (const { name } of registry.getMetricsAsArray()) {
