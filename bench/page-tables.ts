@@ -160,6 +160,37 @@ function vadTable(r: Results): string {
   );
 }
 
+const decision = numbers('mean', 'max');
+const interruptions = numbers('recall', 'mean_ms', 'max_ms');
+const noiseRows = z.array(numbers('level_dbfs', 'false_bargeins_per_min', 'false_bargeins_per_min_after_caller_turn').extend({ noise: z.string() }));
+const guardRows = z.array(numbers('echo_gain_db', 'echo_delay_ms', 'false_bargeins_per_min', 'without_guard_per_min'));
+
+// Barge-in: how fast it decides, and what noise, babble and echo make it do on their own.
+function bargeInTable(r: Results): string {
+  const decisions = z.object({ clean: decision, white_10db: decision, clean_over_echo_minus10db_100ms: decision }).parse(at(r, 'vad.bargein_decision'));
+  const babble = z.object({ first_answer: interruptions, after_caller_turn: interruptions }).parse(at(r, 'vad.babble_10db_interruptions'));
+  const noise = noiseRows.parse(at(r, 'vad.background_noise_bargeins.rows'));
+  const guard = guardRows.parse(at(r, 'vad.echo_guard.rows'));
+  const babbleRow = noise.find((row) => row.noise === 'babble');
+  if (babbleRow === undefined) throw new MissingResultError('vad.background_noise_bargeins.rows[babble]');
+  const steady = noise.filter((row) => row.noise !== 'babble');
+  const span = (values: number[]): string => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)} to ${Math.max(...values)}`);
+  const found = (run: z.infer<typeof interruptions>): string => `recall ${fixed(run.recall, 2)}, decided in ${run.mean_ms} ms mean, ${run.max_ms} ms max`;
+  return table(
+    ['measured (`npm run bench -- vad`)', 'Parley', 'goal'],
+    [
+      ['decision, speech onset → queue flushed: clean speech over the bot, mean / max', `${decisions.clean.mean} / **${decisions.clean.max}** ms`, '≤ 160 ms'],
+      ['the same at 10 dB white noise', `${decisions.white_10db.mean} / ${decisions.white_10db.max} ms`, '—'],
+      ['the same over a −10 dB, 100 ms echo of the bot (no canceller)', `${decisions.clean_over_echo_minus10db_100ms.mean} / ${decisions.clean_over_echo_minus10db_100ms.max} ms`, '—'],
+      [`babble at ${babbleRow.level_dbfs} dBFS (10 dB under the caller), false barge-ins a minute: the bot's first answer / after the caller's turn`, `**${babbleRow.false_bargeins_per_min}** / ${babbleRow.false_bargeins_per_min_after_caller_turn}`, '≤ 3'],
+      ["real interruptions over that babble, the bot's first answer", found(babble.first_answer), 'recall ≥ 0.95'],
+      ["the same after the caller's turn", found(babble.after_caller_turn), 'recall ≥ 0.95'],
+      [`${steady.map((row) => row.noise).join(' and ')} noise, false barge-ins a minute`, span(steady.flatMap((row) => [row.false_bargeins_per_min, row.false_bargeins_per_min_after_caller_turn])), '—'],
+      [`the bot's echo alone (${span(guard.map((row) => row.echo_gain_db))} dB, ${span(guard.map((row) => row.echo_delay_ms))} ms), false barge-ins a minute with the echo guard (without)`, `**${span(guard.map((row) => row.false_bargeins_per_min))}** (${span(guard.map((row) => row.without_guard_per_min))})`, '0'],
+    ],
+  );
+}
+
 const resamplerPairs = z.array(numbers('passband_edge_hz', 'passband_ripple_db', 'stopband_db', 'sine_snr_db', 'sweep_snr_db', 'delay_ms').extend({ pair: z.string() }));
 
 function resamplerTable(r: Results): string {
@@ -271,7 +302,7 @@ type Render = (results: Results) => string;
 
 // Every generated table, by the page (relative to the project's root) it sits in.
 export const pages: Record<string, Record<string, Render>> = {
-  'README.md': { summary: summaryTable, capacity: capacityTable, jitter: jitterTable, vad: vadTable, resampler: resamplerTable },
+  'README.md': { summary: summaryTable, capacity: capacityTable, jitter: jitterTable, vad: vadTable, 'barge-in': bargeInTable, resampler: resamplerTable },
   'docs/benchmarks.md': { 'jitter-quality': jitterQualityTable },
   'docs/echo-cancellation.md': { 'echo-erle': echoErleTable, 'echo-double-talk': echoDoubleTalkTable, 'echo-cpu': echoCpuTable },
 };
