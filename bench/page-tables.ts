@@ -83,7 +83,7 @@ function summaryTable(r: Results): string {
       ['G.722 enc+dec per 20 ms frame (`codecs`)', `${n('codecs.g722_native_encode_decode_us')} µs`, `libspandsp ${n('codecs.g722_spandsp_encode_decode_us')} µs`, `${n('codecs.g722_native_over_spandsp')}`],
       [
         'resampler 48→16 kHz (`codecs`)',
-        `stopband ${n('codecs.resampler_stopband_db')} dB, ripple ${fixed(n('codecs.resampler_passband_ripple_db'), 3)} dB, delay ${fixed(n('codecs.resampler_delay_ms'), 2)} ms, ${fixed(n('codecs.resampler_48k_16k_frame_us'), 1)} µs/frame`,
+        `stopband ${n('codecs.resampler_stopband_db')} dB, ripple ${fixed(n('codecs.resampler_passband_ripple_db'), 3)} dB, delay ${fixed(n('codecs.resampler_delay_ms'), 2)} ms, ${fixed(n('codecs.resampler_48k_16k_frame_us'), 1)} µs/frame; 8 ↔ 16 kHz both ways (a G.711 call) ${fixed(n('codecs.resampler_8k_16k_both_ways_frame_us'), 1)} µs/frame`,
         '—',
         '(≥ 60 dB, ≤ 2 ms)',
       ],
