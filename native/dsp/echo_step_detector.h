@@ -29,6 +29,9 @@ class EchoStepDetector {
   // (positive: the echo now comes later), 0 for none; after a step it waits for estimates of
   // the moved filter before it looks again.
   int Update(const float* capture, const float* echo_estimate, bool armed);
+  // A lag fits better than the current one but is not yet decided, or a step was just taken and
+  // the moved filter's estimates are not yet in: the error may be the echo's, not the caller's.
+  bool suspects_step() const { return candidate_blocks_ > 0 || quiet_blocks_ > 0; }
 
  private:
   // Block `age` blocks old (0: the newest) of a ring.

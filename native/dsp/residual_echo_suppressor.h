@@ -45,6 +45,9 @@ class ResidualEchoSuppressor {
   void PassThrough(const float* error, const float* error_power, float* output);
   // Gain floor in dB (negative); 0 turns suppression off (output is then the delayed input).
   void set_floor_db(float floor_db);
+  // The echo path may just have stepped (EchoStepDetector::suspects_step): a loud error is then
+  // not taken for the caller's onset.
+  void set_path_unsure(bool unsure) { path_unsure_ = unsure; }
 
  private:
   size_t block_;
@@ -78,6 +81,7 @@ class ResidualEchoSuppressor {
   uint32_t noise_seed_ = 0;  // the comfort noise's draw counter
   float floor_ = 0.01f;
   bool enabled_ = true;
+  bool path_unsure_ = false;
 };
 
 }  // namespace parley

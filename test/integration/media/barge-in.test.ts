@@ -127,7 +127,7 @@ describe('barge-in', () => {
     }
   });
 
-  it('with the echo canceller on, decides a caller talking over the bot and its echo within 200 ms of their onset', () => {
+  it('with the echo canceller on, decides a caller talking over the bot and its echo within 180 ms of their onset', () => {
     // The caller at their own level (the corpus's -26 dBFS; the bot speaks at about -19), from
     // 5 s into the bot's answer, once the canceller has converged; the echo returns at -6 and
     // -10 dB after 40 and 200 ms. Latency in media time: the caller's first frame to the end of
@@ -148,12 +148,14 @@ describe('barge-in', () => {
     console.log(`[barge-in] over echo, canceller on: ${runs.map(({ label, run }) => `${label}: ${latencyMs(run) ?? 'none'} ms`).join('; ')}`);
     // 840 ms on every path when Geigel's test on the raw capture decided alone; 160 ms before the
     // residual suppressor's broadband rule (which takes a loudspeaker's distortion), 180-200 ms
-    // with it: its smoothed echo share holds the caller's first 20-40 ms at the line's noise.
+    // with it (its smoothed echo share held the caller's first 20-40 ms at the line's noise);
+    // 160-180 ms since a block that holds more than the echo lifts the share at once
+    // (measured: 180 / 160 / 160 / 160 ms on -6 dB 40 / 200 ms, -10 dB 40 / 200 ms).
     for (const { label, run } of runs) {
       expect(run.echo?.converged, label).toBe(true);
       expect(run.bargeIns, label).toHaveLength(1);
       expect(latencyMs(run), label).toBeGreaterThanOrEqual(120);
-      expect(latencyMs(run), label).toBeLessThanOrEqual(200);
+      expect(latencyMs(run), label).toBeLessThanOrEqual(180);
     }
     // A caller 10 dB quieter (17 dB under the bot) too, once the canceller has converged: its
     // output, not the raw capture, is judged against the echo (measured: 220 ms).
