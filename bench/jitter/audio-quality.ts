@@ -187,7 +187,8 @@ export function clickThreshold(coded: Int16Array): number {
   return CLICK_MARGIN * highBandRms(coded).reduce((max, value) => Math.max(max, value), 0);
 }
 
-function countClicks(out: Int16Array, threshold: number): number {
+// Clicks in `out`: bursts above `threshold` (clickThreshold of its clean source), one per CLICK_GAP.
+export function countClicks(out: Int16Array, threshold: number): number {
   const band = highBandRms(out);
   let count = 0;
   let last = -CLICK_GAP;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 struct OpusDecoder;
 
@@ -20,11 +21,17 @@ class OpusFrameDecoder {
   // Recovers the frame BEFORE `next_payload` from its in-band FEC data (RFC 6716 section 2.1.7);
   // libopus falls back to PLC when the packet carries none.
   int DecodeFec(const uint8_t* next_payload, size_t length, int16_t* out, size_t frame_samples);
-  // Packet-loss concealment: extrapolates from the decoder's state.
+  // Packet-loss concealment: extrapolates from the decoder's state (after a DTX packet, libopus's
+  // comfort noise). Any length, run in 10 ms steps, the rest of the last step kept for the next
+  // call (a decode drops it): libopus takes 2.5 ms steps, but SILK conceals 10 ms frames only, and
+  // a shorter step came out as zeros, a click in the middle of the concealment.
   int Conceal(int16_t* out, size_t frame_samples);
 
  private:
   ::OpusDecoder* decoder_;
+  size_t step_samples_;                // 10 ms at the decoder's rate
+  std::vector<int16_t> step_;          // one concealment step
+  size_t step_left_ = 0;               // its last samples not yet handed out
 };
 
 }  // namespace parley

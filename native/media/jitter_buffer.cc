@@ -169,8 +169,8 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
           out.stretch_ts = decision.amount_ts;
           out.urgent = decision.urgent;
         }
-        if (next->kind == PacketKind::kComfortNoise) {
-          out.kind = PlayoutKind::kComfortNoise;
+        if (next->kind != PacketKind::kAudio) {
+          out.kind = next->kind == PacketKind::kComfortNoise ? PlayoutKind::kComfortNoise : PlayoutKind::kDtx;
           out.stretch_ts = 0;
         }
         if (next->kind != PacketKind::kAudio) ++stats_.comfort_noise_packets;

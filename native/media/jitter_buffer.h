@@ -43,6 +43,7 @@ enum class PlayoutKind {
   kConceal,         // `duration_ts` is missing: run the decoder's concealment
   kSilence,         // `duration_ts` of silence (before the first packet, or the sender paused)
   kComfortNoise,    // `payload` is an RFC 3389 CN payload: noise for `duration_ts`, then a pause
+  kDtx,             // `payload` is an Opus DTX packet: decode it, then a pause
 };
 
 struct PlayoutDecision {

@@ -53,6 +53,10 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
     case PlayoutKind::kNormal:
       decoded = decoder.Decode(decision.payload, decision.length, x, samples);
       break;
+    case PlayoutKind::kDtx:
+      decoded = decoder.Decode(decision.payload, decision.length, x, samples);
+      codec_noise_active_ = true;
+      break;
     case PlayoutKind::kConcealWithFec:
       decoded = decoder.DecodeFec(decision.payload, decision.length, x, samples);
       break;
@@ -67,6 +71,15 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
       comfort_noise_active_ = true;
       [[fallthrough]];
     case PlayoutKind::kSilence:
+      if (codec_noise_active_) {
+        // RFC 6716 section 2.1.9: in a DTX pause the decoder runs on as if packets were lost, and
+        // libopus's concealment becomes its comfort noise. Silence instead cut the talkspurt's
+        // end to zero and started the next one from zero against a decoder that had not run:
+        // both were clicks.
+        decoder.Conceal(x, samples);
+        operations_.comfort_noise_ms += SamplesToMs(samples);
+        break;
+      }
       std::memset(x, 0, samples * sizeof(int16_t));
       if (comfort_noise_active_) {
         comfort_noise_.Add(x, samples, 1.0f);
@@ -99,6 +112,7 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
   const bool audio = decision.kind == PlayoutKind::kNormal || decision.kind == PlayoutKind::kConcealWithFec;
   if (!audio) return samples;
   comfort_noise_active_ = false;
+  codec_noise_active_ = false;
   if (expanded_samples_ > 0) {
     expanded_samples_ = 0;
     if (merge_) {

@@ -12,7 +12,8 @@
 //   pitch period, for decoders whose concealment does not do that itself (G.711 Appendix I and
 //   libopus do; L16's does not).
 // RFC 3389 comfort noise plays in both modes: a CN packet sets the noise, and the pause after it
-// is filled with that noise until speech resumes.
+// is filled with that noise until speech resumes. After an Opus DTX packet the pause is filled by
+// the decoder's concealment, which libopus turns into its own comfort noise.
 //
 // The last output (history) is kept linear in front of the work area, so the stretch can look
 // back without copying. Nothing allocates after construction.
@@ -59,6 +60,7 @@ class JitterPlayout {
   ComfortNoise comfort_noise_;     // from RFC 3389 CN packets
   ComfortNoise background_noise_;  // at the call's background level, for long concealment
   bool comfort_noise_active_ = false;
+  bool codec_noise_active_ = false;  // after an Opus DTX packet: the decoder's own comfort noise
 
   size_t history_;                 // samples of past output in front of the work area
   std::vector<int16_t> stream_;    // [history | work area]

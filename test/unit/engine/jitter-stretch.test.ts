@@ -3,12 +3,13 @@
 // frames; RFC 3389 comfort noise fills a pause with noise at its level, and neither CN nor Opus
 // DTX pauses count as loss or concealment.
 import { afterEach, describe, expect, it } from 'vitest';
+import { clickThreshold, countClicks } from '../../../bench/jitter/audio-quality.js';
 import { speechSource } from '../../../bench/jitter/speech-source.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { MediaSession } from '../../../engine/media/media-session.js';
 import type { RtpSessionOptions } from '../../../engine/media/media-session-options.js';
 import { encodeUlaw } from '../../../engine/native/g711.js';
-import { OpusEncoder } from '../../../engine/native/opus.js';
+import { OpusDecoder, OpusEncoder } from '../../../engine/native/opus.js';
 import { metricValue } from '../../support/metric-value.js';
 import { generateTrace } from '../../support/network-impairment.js';
 import { rtpBytes } from '../../support/trace-player.js';
@@ -209,5 +210,40 @@ describe('jitter buffer: comfort noise and DTX', () => {
     // Without DTX handling each 400 ms gap would start with 200 ms of concealment.
     expect(jitter.expandMs).toBeLessThan(60);
     expect(heard.filter((frame) => rms(frame) > 300).length).toBeGreaterThan(80);
+  });
+
+  it('runs the Opus decoder through a DTX pause: its comfort noise, and no click where a talkspurt ends or resumes', () => {
+    const { session, heard } = open({ codec: 'opus', payloadType: 111 });
+    // Talkspurts of 500 ms cut out of continuous speech wherever they end, as a sender's VAD
+    // does, with 400 ms pauses of one DTX packet each; the source through the codec, pauses
+    // left out, is what a click is measured against.
+    const encoder = new OpusEncoder({ sampleRateHz: 8000, bitrateBps: 24_000, fec: false });
+    const decoder = new OpusDecoder(8000);
+    const talkspurts = 8;
+    const frames = 25;
+    const source = speechSource(talkspurts * frames * FRAME, 15);
+    const coded = new Int16Array(source.length);
+    const packets: Sent[] = [];
+    let seq = 700;
+    const send = (sendUs: number, timestamp: number, payload: Uint8Array, marker = false): void => {
+      packets.push({ arrivalUs: sendUs + 30_000, bytes: rtpBytes({ payloadType: 111, ssrc: 0xd7d, sequenceNumber: seq++ & 0xffff, timestamp, marker }, payload) });
+    };
+    for (let spurt = 0, sendUs = 0; spurt < talkspurts; spurt++) {
+      for (let frame = 0; frame < frames; frame++, sendUs += 20_000) {
+        const at = (spurt * frames + frame) * FRAME;
+        const payload = encoder.encode(source.subarray(at, at + FRAME));
+        coded.set(decoder.decode(payload), at);
+        send(sendUs, sendUs * 48 / 1000, payload, frame === 0);
+      }
+      send(sendUs, sendUs * 48 / 1000, Uint8Array.of(0x08));
+      sendUs += 400_000;
+    }
+    play(session, packets, talkspurts * 900_000 + 200_000);
+    const all = Int16Array.from(heard.flatMap((frame) => [...frame]));
+    expect(countClicks(all, clickThreshold(coded))).toBe(0);
+    // The middle of each pause: libopus's comfort noise, quiet but not digital silence.
+    const pauses = heard.filter((frame) => rms(frame) < 60);
+    expect(pauses.length).toBeGreaterThan(talkspurts * 10);
+    expect(pauses.filter((frame) => frame.every((sample) => sample === 0)).length).toBeLessThan(talkspurts);
   });
 });
