@@ -88,7 +88,7 @@ bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const Cancelle
   }
   if (counts && echo_guard_) {
     // Only speech frames pay for the correlation.
-    if (echo_.Correlation() >= kEchoCorrelation) {
+    if (echo_.Matches(kEchoCorrelation)) {
       ++echo_frames_;
       counts = false;
     }

@@ -113,20 +113,67 @@ void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { Push(sent_, f
 
 void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples, caller_decimation_); }
 
-float EchoMatcher::Correlation() {
+bool EchoMatcher::Measure(Window& window) const {
   const size_t window_fine = caller_.fine.size();
-  if (sent_.filled < window_fine) return 0.0f;
-  const double caller_energy = Energy(caller_.fine.oldest(), window_fine);
-  const double caller_coarse_energy = Energy(caller_.coarse.oldest(), caller_.coarse.size());
-  if (caller_energy <= 0 || caller_coarse_energy <= 0) return 0.0f;
+  if (sent_.filled < window_fine) return false;
+  window.energy = Energy(caller_.fine.oldest(), window_fine);
+  window.coarse_energy = Energy(caller_.coarse.oldest(), caller_.coarse.size());
+  window.fine_lags = sent_.filled - window_fine + 1;
+  return window.energy > 0 && window.coarse_energy > 0;
+}
 
-  // Coarse pass: every lag the filled history allows, keeping the best few.
-  const size_t fine_lags = sent_.filled - window_fine + 1;
-  const size_t coarse_lags = (fine_lags + kCoarseFactor - 1) / kCoarseFactor;
-  const size_t window = caller_.coarse.size();
+void EchoMatcher::Refine(const Window& window, size_t from, size_t to, Best& best) {
+  const size_t window_fine = caller_.fine.size();
   // The segment at lag 0 starts here; lag L at last_start - L.
-  const size_t last_start = sent_.coarse.size() - window;
-  coarse_scores_.Compute(sent_.coarse.oldest(), caller_.coarse.oldest(), window, caller_coarse_energy, last_start + 1 - coarse_lags,
+  const size_t last_start = sent_.fine.size() - window_fine;
+  fine_scores_.Compute(sent_.fine.oldest(), caller_.fine.oldest(), window_fine, window.energy, last_start - to, last_start - from);
+  for (size_t lag = from; lag <= to; ++lag) {
+    const float c = fine_scores_.score[last_start - lag];
+    if (c > best.score) {
+      best.score = c;
+      best.lag = lag;
+    }
+  }
+}
+
+size_t EchoMatcher::RefineFrom(size_t centre) { return centre >= static_cast<size_t>(kRefineSamples) ? centre - kRefineSamples : 0; }
+
+size_t EchoMatcher::RefineTo(const Window& window, size_t centre) { return std::min(window.fine_lags - 1, centre + kRefineSamples); }
+
+float EchoMatcher::Correlation() {
+  Window window;
+  return Measure(window) ? Search(window) : 0.0f;
+}
+
+bool EchoMatcher::Matches(float threshold) {
+  Window window;
+  if (!Measure(window)) return 0.0f >= threshold;
+  // The tracked lag's range is one the full search refines too (same lags, same scores to the
+  // bit), so a score there at the threshold puts the search's maximum there or above.
+  if (tracked_lag_ < window.fine_lags) {
+    Best near;
+    Refine(window, RefineFrom(tracked_lag_), RefineTo(window, tracked_lag_), near);
+    if (near.score >= threshold) {
+      // The best lag near the old one, not the best of all lags, which the search was skipped to
+      // avoid finding. That changes what a later full search refines only when a far lag scored
+      // higher still: its coarse pass scores every lag, and refines the best kCandidates, either
+      // way; the tracked lag only adds the range of a lag that matched, and this one did, this
+      // frame. An echo whose delay steps leaves this range below the threshold, the full search
+      // runs and finds the new delay as it always did (native/test/echo_matcher_test.cc).
+      tracked_lag_ = near.lag;
+      return true;
+    }
+  }
+  return Search(window) >= threshold;
+}
+
+float EchoMatcher::Search(const Window& window) {
+  // Coarse pass: every lag the filled history allows, keeping the best few.
+  const size_t coarse_lags = (window.fine_lags + kCoarseFactor - 1) / kCoarseFactor;
+  const size_t coarse_window = caller_.coarse.size();
+  // The segment at lag 0 starts here; lag L at last_start - L.
+  const size_t last_start = sent_.coarse.size() - coarse_window;
+  coarse_scores_.Compute(sent_.coarse.oldest(), caller_.coarse.oldest(), coarse_window, window.coarse_energy, last_start + 1 - coarse_lags,
                          last_start);
   size_t best_lag[kCandidates] = {};
   float best[kCandidates];
@@ -153,16 +200,13 @@ float EchoMatcher::Correlation() {
   size_t centres[kCandidates + 1];
   int count = 0;
   for (int slot = 0; slot < kCandidates && best[slot] > -2.0f; ++slot) centres[count++] = best_lag[slot] * kCoarseFactor;
-  if (tracked_lag_ < fine_lags) centres[count++] = tracked_lag_;
-  const size_t last_fine_start = sent_.fine.size() - window_fine;
-  float result = 0.0f;
-  size_t result_lag = 0;
+  if (tracked_lag_ < window.fine_lags) centres[count++] = tracked_lag_;
+  Best result;
   size_t done_from[kCandidates + 1];
   size_t done_to[kCandidates + 1];
   for (int slot = 0; slot < count; ++slot) {
-    const size_t centre = centres[slot];
-    const size_t from = centre >= static_cast<size_t>(kRefineSamples) ? centre - kRefineSamples : 0;
-    const size_t to = std::min(fine_lags - 1, centre + kRefineSamples);
+    const size_t from = RefineFrom(centres[slot]);
+    const size_t to = RefineTo(window, centres[slot]);
     const auto scored = [&](size_t lag) {
       bool done = false;
       for (int earlier = 0; earlier < slot; ++earlier) done |= lag >= done_from[earlier] && lag <= done_to[earlier];
@@ -176,21 +220,14 @@ float EchoMatcher::Correlation() {
       }
       size_t end = lag;
       while (end < to && !scored(end + 1)) ++end;
-      fine_scores_.Compute(sent_.fine.oldest(), caller_.fine.oldest(), window_fine, caller_energy, last_fine_start - end,
-                           last_fine_start - lag);
-      for (; lag <= end; ++lag) {
-        const float c = fine_scores_.score[last_fine_start - lag];
-        if (c > result) {
-          result = c;
-          result_lag = lag;
-        }
-      }
+      Refine(window, lag, end, result);
+      lag = end + 1;
     }
     done_from[slot] = from;
     done_to[slot] = to;
   }
-  tracked_lag_ = result_lag;
-  return result;
+  tracked_lag_ = result.lag;
+  return result.score;
 }
 
 }  // namespace parley

@@ -47,6 +47,10 @@ class EchoMatcher {
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
   // searched again next time.
   float Correlation();
+  // Whether Correlation() would reach `threshold`, and tracking as it does while it would not.
+  // While the echo path holds still, its delay's range alone answers, at a 30th of the search's
+  // cost (~8 us a frame under load, a quarter of a media worker's CPU on a call over its echo).
+  bool Matches(float threshold);
   // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
   size_t lag_samples() const { return tracked_lag_; }
 
@@ -72,6 +76,27 @@ class EchoMatcher {
     size_t filled = 0;  // fine samples that hold real audio
   };
   void Push(History& history, const int16_t* frame, size_t samples, size_t decimation) const;
+
+  // The caller's window this frame: its energies at 4 and 1 kHz, and the lags the sent history
+  // holds at 4 kHz.
+  struct Window {
+    double energy = 0;
+    double coarse_energy = 0;
+    size_t fine_lags = 0;
+  };
+  struct Best {
+    float score = 0.0f;
+    size_t lag = 0;
+  };
+  // False when there is nothing to match: too little sent audio, or a silent window.
+  bool Measure(Window& window) const;
+  // The coarse pass, then the refinement of its candidates and of tracked_lag_; tracks the best.
+  float Search(const Window& window);
+  // Scores lags from..to at 4 kHz into `best` (ranked in the order of the lags).
+  void Refine(const Window& window, size_t from, size_t to, Best& best);
+  // The range refined around a centre lag.
+  static size_t RefineFrom(size_t centre);
+  static size_t RefineTo(const Window& window, size_t centre);
 
   size_t sent_decimation_;
   size_t caller_decimation_;

@@ -2,7 +2,9 @@
 // the same samples): an attenuated, delayed copy of what was sent is matched at its delay, over
 // the whole reach and at every leg rate; a caller saying something else is not; and the scores
 // of a long run are the same to the bit as those of the one-lag-at-a-time search the blocked one
-// replaced (their hash was recorded from it: its sums, in the same order, are bit-exact).
+// replaced (their hash was recorded from it: its sums, in the same order, are bit-exact); and
+// Matches() decides as the full search at the threshold does, frame by frame, on the bench's echo
+// paths, an echo whose delay steps, and a caller's own speech.
 // Prints one line per check; the exit status is the number of failures.
 #include <cstdint>
 #include <cstdio>
@@ -92,6 +94,75 @@ Run Drive(int sent_rate_hz, int caller_rate_hz, int echo_delay_ms, int32_t echo_
   return run;
 }
 
+// The barge-in guard's decision both ways on one leg, frame by frame: Correlation() at the
+// threshold (the full search every frame, as the guard ran before) and Matches() (the tracked
+// lag's range first), each on its own matcher fed the same audio.
+struct Decisions {
+  size_t frames = 0;
+  size_t differences = 0;
+  size_t matched = 0;       // by Matches()
+  size_t late_speech = 0;   // speech windows of the echo from `late_frame` on
+  size_t late_matched = 0;  // of those, matched by Matches() at the echo's delay then (±1 sample at 4 kHz)
+};
+
+// The bot sends `sent` (16 kHz); an 8 kHz leg carries its echo `delay_ms` late (`stepped_ms` from
+// frame `step_frame` on) at `gain_q10` / 1024, through a room's 4 paths (0, 3, 8, 15 ms, as the
+// bench's) when `room`, plus `caller` if given, plus hiss of amplitude `hiss`.
+struct Leg {
+  int delay_ms;
+  size_t step_frame;
+  int stepped_ms;
+  int32_t gain_q10;
+  bool room;
+  int32_t hiss;
+  const std::vector<int16_t>* caller;
+};
+
+Decisions Compare(const std::vector<int16_t>& sent, const Leg& leg, size_t frames, size_t late_frame) {
+  constexpr int kSentRate = 16000;
+  constexpr int kLegRate = 8000;
+  parley::EchoMatcher full(kFrameMs, kSentRate, kLegRate);
+  parley::EchoMatcher tracked(kFrameMs, kSentRate, kLegRate);
+  const size_t sent_samples = kSentRate / 1000 * kFrameMs;
+  const size_t leg_samples = kLegRate / 1000 * kFrameMs;
+  const int paths_ms[] = {0, 3, 8, 15};
+  const int32_t paths_q10[] = {1024, 512, 256, 128};
+  std::vector<int16_t> audio(leg_samples);
+  uint32_t state = 12345;
+  Decisions decisions;
+  for (size_t frame = 0; frame < frames; ++frame) {
+    const int delay_ms = frame < leg.step_frame ? leg.delay_ms : leg.stepped_ms;
+    for (size_t i = 0; i < leg_samples; ++i) {
+      int64_t x = 0;
+      for (size_t path = 0; path < (leg.room ? 4u : 1u); ++path) {
+        const int64_t at = static_cast<int64_t>(frame * leg_samples + i) * 2 - static_cast<int64_t>(delay_ms + paths_ms[path]) * 16;
+        if (at >= 0) x += static_cast<int64_t>(leg.gain_q10) * paths_q10[path] / 1024 * sent[static_cast<size_t>(at)] / 1024;
+      }
+      if (leg.caller != nullptr) x += (*leg.caller)[frame * leg_samples + i];
+      state = state * 1664525u + 1013904223u;
+      x += leg.hiss * (static_cast<int32_t>(state >> 22) - 512) / 512;
+      audio[i] = static_cast<int16_t>(x > 32767 ? 32767 : x < -32768 ? -32768 : x);
+    }
+    for (parley::EchoMatcher* matcher : {&full, &tracked}) {
+      matcher->PushSent(sent.data() + frame * sent_samples, sent_samples);
+      matcher->PushCaller(audio.data(), leg_samples);
+    }
+    const bool before = full.Correlation() >= parley::BargeInDetector::kEchoCorrelation;
+    const bool now = tracked.Matches(parley::BargeInDetector::kEchoCorrelation);
+    ++decisions.frames;
+    decisions.differences += before != now ? 1 : 0;
+    decisions.matched += now ? 1 : 0;
+    // Speech windows of the echo (as in Drive), at its delay from late_frame on.
+    const size_t window_end_ms = (frame + 1) * kFrameMs - static_cast<size_t>(delay_ms);
+    if (frame < late_frame || window_end_ms % 300 > 250 || window_end_ms % 300 < static_cast<size_t>(parley::EchoMatcher::kWindowMs)) continue;
+    ++decisions.late_speech;
+    const size_t expected_lag = static_cast<size_t>(parley::EchoMatcher::kAnalysisRateHz / 1000 * delay_ms);
+    const size_t lag = tracked.lag_samples();
+    decisions.late_matched += now && lag + 1 >= expected_lag && lag <= expected_lag + 1 ? 1 : 0;
+  }
+  return decisions;
+}
+
 }  // namespace
 
 int main() {
@@ -129,6 +200,47 @@ int main() {
     std::snprintf(what, sizeof what, "caller over an echo, 48 kHz leg: every score the same to the bit as the search's before blocks (hash %016llx)",
                   static_cast<unsigned long long>(run.hash));
     Check(run.hash == kReferenceHash, what, 0);
+  }
+  // Matches() against the full search's decision frame by frame, on the bench's echo paths
+  // (bench/vad/echo-guard.bench.ts: 4 paths, -10 and -20 dB, 40-200 ms, over hiss at two levels).
+  {
+    const std::vector<int16_t> sent = Speech(16000 * 6, 16000, 64, 7);
+    size_t frames = 0;
+    size_t differences = 0;
+    size_t matched = 0;
+    for (int32_t hiss : {40, 400}) {
+      for (int32_t gain_q10 : {324, 102}) {
+        for (int delay_ms : {40, 100, 200}) {
+          const Decisions d = Compare(sent, {delay_ms, kFrames, delay_ms, gain_q10, true, hiss, nullptr}, kFrames, kFrames);
+          frames += d.frames;
+          differences += d.differences;
+          matched += d.matched;
+        }
+      }
+    }
+    std::snprintf(what, sizeof what, "bench's echo paths, %zu frames (%zu matched): the same decisions as the full search's", frames, matched);
+    Check(differences == 0 && matched > frames / 2, what, static_cast<double>(differences));
+  }
+  // An echo whose delay steps from 100 to 300 ms half way: the tracked range goes below the
+  // threshold, the full search runs and finds the new delay, as the full search alone did.
+  {
+    const std::vector<int16_t> sent = Speech(16000 * 6, 16000, 64, 7);
+    const size_t step = kFrames / 2;
+    const Decisions d = Compare(sent, {100, step, 300, kEchoGainQ10, false, 40, nullptr}, kFrames, step + 25);
+    Check(d.differences == 0, "echo stepping from 100 to 300 ms: the same decisions as the full search's", static_cast<double>(d.differences));
+    Check(d.late_speech > 40 && d.late_matched == d.late_speech, "echo stepping from 100 to 300 ms: matched at 300 ms once its window is in",
+          static_cast<double>(d.late_matched) / static_cast<double>(d.late_speech));
+  }
+  // A caller saying something else, alone and over the echo: nothing the full search did not take
+  // for echo is taken now.
+  {
+    const std::vector<int16_t> sent = Speech(16000 * 6, 16000, 64, 7);
+    const std::vector<int16_t> caller = Speech(8000 * 6, 8000, 47, 99);
+    const Decisions alone = Compare(sent, {237, kFrames, 237, 0, false, 40, &caller}, kFrames, kFrames);
+    Check(alone.differences == 0 && alone.matched == 0, "other speech, no echo: never matched, as by the full search",
+          static_cast<double>(alone.matched));
+    const Decisions over = Compare(sent, {100, kFrames, 100, kEchoGainQ10 / 3, true, 40, &caller}, kFrames, kFrames);
+    Check(over.differences == 0, "other speech over a weak echo: the same decisions as the full search's", static_cast<double>(over.differences));
   }
   return parley_test::Finish("echo-matcher");
 }
