@@ -47,9 +47,10 @@ class EchoMatcher {
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
   // searched again next time.
   float Correlation();
-  // Whether Correlation() would reach `threshold`, and tracking as it does while it would not.
-  // While the echo path holds still, its delay's range alone answers, at a 30th of the search's
-  // cost (~8 us a frame under load, a quarter of a media worker's CPU on a call over its echo).
+  // Whether Correlation() reaches `threshold` (the same decision, frame by frame). While the echo
+  // path holds still, the tracked lag's range alone answers: 0.8 us a frame on a steady echo
+  // against 10-11 for the search (one core, AVX2), which had been a quarter of a media worker's
+  // CPU on calls over their echo.
   bool Matches(float threshold);
   // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
   size_t lag_samples() const { return tracked_lag_; }
