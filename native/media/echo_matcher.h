@@ -49,8 +49,8 @@ class EchoMatcher {
   float Correlation();
   // Whether Correlation() reaches `threshold` (the same decision, frame by frame). While the echo
   // path holds still, the tracked lag's range alone answers: 0.8 us a frame on a steady echo
-  // against 10-11 for the search (one core, AVX2), which had been a quarter of a media worker's
-  // CPU on calls over their echo.
+  // against 10-11 for the search (one core, AVX2). A frame that is not echo still pays for the
+  // whole search, which is what shows that no lag reaches the threshold.
   bool Matches(float threshold);
   // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
   size_t lag_samples() const { return tracked_lag_; }
