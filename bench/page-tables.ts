@@ -107,6 +107,12 @@ function goalsFailed(r: Results): string {
   return failed.length === 0 ? 'none' : failed.map((key) => `\`${key}\``).join(', ');
 }
 
+// Cores a load step's workers could have, or why the bench could not say.
+function cores(r: Results, key: string): string {
+  const value = at(r, `load.${key}`);
+  return typeof value === 'number' ? fixed(value, 2) : 'not measured';
+}
+
 function capacityTable(r: Results): string {
   const n = (key: string): number => num(r, `load.${key}`);
   const row = (key: string, what: string, value: string | number, goal = '—'): string[] => [`\`${key}\``, what, String(value), goal];
@@ -127,6 +133,11 @@ function capacityTable(r: Results): string {
       row('calls_per_node_pcmu_1_worker', 'PCMU calls per node, one media worker (PARLEY_MEDIA_WORKERS=1)', n('calls_per_node_pcmu_1_worker')),
       row('calls_per_node_pcmu_n_workers', `PCMU calls per node, ${n('workers')} media workers`, n('calls_per_node_pcmu_n_workers')),
       row('worker_scaling_efficiency', `${n('workers')} workers over ${n('workers')} × one`, ratio(r, 'load.worker_scaling_efficiency'), '≥ 0.85'),
+      row(
+        'worker_scaling_efficiency_on_available_cores',
+        `the same, each capacity over the cores its workers could have (the machine's less what the generator, control plane and others kept busy: ${cores(r, 'cores_for_workers_1_worker')} with one worker, ${cores(r, 'cores_for_workers_n_workers')} with ${n('workers')})`,
+        ratio(r, 'load.worker_scaling_efficiency_on_available_cores'),
+      ),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),
       row('opus_over_ceiling', `Opus capacity over the ceiling (${n('opus_ceiling_calls_per_core')} calls: raw libopus at ${n('opus_ceiling_rate_hz') / 1000} kHz)`, `**${fixed(n('opus_over_ceiling'), 2)}**`, '≥ 0.8'),
       row('cpu_us_per_call_second_opus', 'worker CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),
