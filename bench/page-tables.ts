@@ -135,7 +135,7 @@ function capacityTable(r: Results): string {
       row('worker_scaling_efficiency', `${n('workers')} workers over ${n('workers')} × one`, ratio(r, 'load.worker_scaling_efficiency'), '≥ 0.85'),
       row(
         'worker_scaling_efficiency_on_available_cores',
-        `the same, each capacity over the cores its workers could have (the machine's less what the generator, control plane and others kept busy: ${cores(r, 'cores_for_workers_1_worker')} with one worker, ${cores(r, 'cores_for_workers_n_workers')} with ${n('workers')})`,
+        `the same, each capacity over the cores its workers could have (the machine's less what the generator, control plane and others kept busy: ${cores(r, 'cores_for_workers_1_worker')} with one worker, ${cores(r, 'cores_for_workers_n_workers')} with ${n('workers')}; above 1 when the lone worker could not use all of its core)`,
         ratio(r, 'load.worker_scaling_efficiency_on_available_cores'),
       ),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),

@@ -66,7 +66,10 @@ function current(): MediaCounterValues {
   const totals: Record<string, number> = { ...departed };
   for (const source of sources) source.addTo(totals);
   snapshot = totals;
-  if (holders === 0) queueMicrotask(() => (snapshot = undefined));
+  // Checked again when it runs: a gathering that began since holds the snapshot it took.
+  if (holders === 0) queueMicrotask(() => {
+    if (holders === 0) snapshot = undefined;
+  });
   return totals;
 }
 

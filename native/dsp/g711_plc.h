@@ -1,6 +1,7 @@
 // Packet-loss concealment for 8 kHz G.711 after ITU-T G.711 Appendix I: on a lost frame, repeat
 // the last pitch period of the history (pitch found by normalised autocorrelation over 5-15 ms),
-// cross-faded into the history at the start; from 10 ms on, attenuate 20 % per 10 ms, silent after
+// its last quarter cross-faded into the samples just before its start, so each repetition joins
+// where the period began; from 10 ms on, attenuate 20 % per 10 ms, silent after
 // 60 ms; the first good frame after a loss is cross-faded with the continued synthesis.
 // Simplifications against the Appendix, chosen for a 20 ms tick: no 3.75 ms output delay (the
 // fade-in at the erasure start uses the history instead of delayed output), and the number of

@@ -29,14 +29,19 @@ bool SupportedInputRate(int rate_hz) { return SupportedRate(rate_hz) || rate_hz 
 
 // Working memory every resampler of a thread shares (its calls run one at a time), so it stays in
 // cache from one call's resampling to the next: the input with its history, and Decimate's
-// streams. It grows to the largest call seen and is never given back, so after the first frames a
-// call allocates nothing.
+// streams. Each resampler grows it at construction to the most its calls can ask for (Reserve),
+// and it is never given back, so a call allocates nothing.
 enum class Slot { kSamples, kStreams };
 float* Scratch(Slot slot, size_t floats) {
   thread_local std::vector<float> buffers[2];
   std::vector<float>& buffer = buffers[static_cast<size_t>(slot)];
   if (buffer.size() < floats) buffer.resize(floats);
   return buffer.data();
+}
+
+// Decimate's streams, each as far as the last block's taps reach, for `count` outputs.
+size_t StreamReach(size_t count, size_t padded_taps, size_t down, size_t block) {
+  return (count + block - 1) / block * block + (padded_taps - 1) / down + 1;
 }
 
 double BesselI0(double x) {
@@ -56,7 +61,15 @@ Resampler::Resampler(int input_rate_hz, int output_rate_hz)
     : input_rate_hz_(input_rate_hz),
       output_rate_hz_(output_rate_hz),
       filter_(FilterFor(input_rate_hz, output_rate_hz)),
-      history_(filter_.padded_taps - 1, 0.0f) {}
+      history_(filter_.padded_taps - 1, 0.0f) {
+  // On the thread that will run it (a session's engine builds its resamplers there).
+  Scratch(Slot::kSamples, history_.size() + kMaxChunkSamples + kBlockOutputs);
+  const size_t down = static_cast<size_t>(filter_.down);
+  if (filter_.up == 1 && down > 1) {
+    const size_t most_outputs = (kMaxChunkSamples + down - 1) / down;
+    Scratch(Slot::kStreams, StreamReach(most_outputs, filter_.padded_taps, down, kBlockOutputs) * down);
+  }
+}
 
 const Resampler::Filter& Resampler::FilterFor(int input_rate_hz, int output_rate_hz) {
   if (!SupportedInputRate(input_rate_hz) || !SupportedRate(output_rate_hz)) {
@@ -322,8 +335,7 @@ size_t Resampler::Decimate(const float* samples, size_t input_samples, int16_t* 
     return 0;
   }
   const size_t count = (input_samples - first + down - 1) / down;
-  // Each stream as far as the last block's taps reach.
-  const size_t reach = (count + kBlockOutputs - 1) / kBlockOutputs * kBlockOutputs + (padded_taps - 1) / down + 1;
+  const size_t reach = StreamReach(count, padded_taps, down, kBlockOutputs);
   float* streams = Scratch(Slot::kStreams, reach * down);
   for (size_t r = 0; r < down; ++r) {
     float* stream = streams + r * reach;

@@ -1,5 +1,5 @@
 // Streaming polyphase windowed-sinc (Kaiser) resampler between 8, 16, 24 and 48 kHz. Filter
-// state is carried across calls, so 20 ms frames join without clicks; everything is allocated at
+// state is carried across calls, so 20 ms frames join without clicks; nothing is allocated after
 // construction.
 #pragma once
 

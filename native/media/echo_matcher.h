@@ -47,12 +47,17 @@ class EchoMatcher {
   // Best correlation (0..1) of the caller's window with the sent audio over every lag; its lag is
   // searched again next time.
   float Correlation();
-  // Whether Correlation() reaches `threshold` (the same decision, frame by frame). While the echo
-  // path holds still, the tracked lag's range alone answers: 0.8 us a frame on a steady echo
-  // against 10-11 for the search (one core, AVX2). A frame that is not echo still pays for the
-  // whole search, which is what shows that no lag reaches the threshold.
+  // Whether Correlation() would reach `threshold` on this frame. While the echo path holds still,
+  // the tracked lag's range alone answers: 0.8 us a frame on a steady echo against 10-11 for the
+  // search (one core, AVX2). A frame that is not echo still pays for the whole search, which is
+  // what shows that no lag reaches the threshold. When the range answers, the tracked lag moves
+  // to the best lag of that range, not of every lag, so a later frame's search refines around it
+  // where Correlation() might have refined around another peak (a reflection, a pitch multiple):
+  // on single-peak paths the decisions matched frame by frame (native/test/echo_matcher_test.cc);
+  // on several peaks a later decision may differ.
   bool Matches(float threshold);
-  // At 4 kHz: the lag of the last Correlation's best match (0 until one was found).
+  // At 4 kHz: the lag of the last best match (Correlation's, or the range Matches answered from;
+  // 0 until one was found).
   size_t lag_samples() const { return tracked_lag_; }
 
  private:

@@ -189,7 +189,7 @@ describe('barge-in', () => {
     expect(run.bargeIns).toEqual([]);
   });
 
-  it('does not fire on babble 10 dB under the caller, before or after it knows the caller\'s level, and still fires when the caller talks', () => {
+  it('fires at most once in 20 s of babble 10 dB under the caller before it knows the caller\'s level, never after, and still fires when the caller talks', () => {
     const turn = callerSpeech().slice(0, RUN_RATE_HZ * 3); // the caller's own turn, the bot silent
     const turnFrames = turn.length / RUN_FRAME_SAMPLES;
     const babble = noise('babble', RUN_RATE_HZ * 20);

@@ -113,7 +113,7 @@ describe('phase slots', () => {
     const served: number[] = [];
     calls.forEach((call, i) => call.session.on('audio', () => served.push(i)));
     // A frame's 4 slots and slots 0 and 1 of the next on time, then a stall to 2 ms past slot 0 of
-    // the third frame: slots 2 and 3 of the second frame are due, 15 and 10 ms ago, and slot 0 of
+    // the third frame: slots 2 and 3 of the second frame are due, 12 and 7 ms ago, and slot 0 of
     // the third, 2 ms ago.
     const onTime = Array.from({ length: SLOTS + 2 }, (_, k) => BOUNDARY_US + k * SLOT_US);
     run(calls, tickRef, [...onTime, BOUNDARY_US + 2 * FRAME_US + 2_000]);

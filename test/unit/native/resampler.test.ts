@@ -58,6 +58,16 @@ describe('resampler', () => {
     expect(concatSamples(parts)).toEqual(oneShot);
   });
 
+  it('every pair in turn on one thread, frame by frame (as a worker runs its calls), gives each its own one-shot output', () => {
+    // Resamplers of a thread share their working memory: one's frame must not leave anything in
+    // another's.
+    const calls = pairs.map(({ input, output }) => ({ input, signal: testSignal(input, 0.2), resampler: new Resampler(input, output), frames: [] as Int16Array[], oneShot: new Resampler(input, output) }));
+    for (let frame = 0; frame < 10; frame++) {
+      for (const call of calls) call.frames.push(call.resampler.process(call.signal.subarray((frame * call.input) / 50, ((frame + 1) * call.input) / 50)));
+    }
+    for (const call of calls) expect(concatSamples(call.frames)).toEqual(call.oneShot.process(call.signal));
+  });
+
   it.each(pairs)('$input -> $output Hz: a 1 kHz tone streamed in 20 ms frames has no click at any frame edge', ({ input, output }) => {
     const tone = Int16Array.from({ length: input / 2 }, (_, n) => Math.round(16384 * Math.cos((2 * Math.PI * 1000 * n) / input)));
     const streamed = resampleInFrames(new Resampler(input, output), tone);

@@ -69,6 +69,14 @@ describe('metricsAsJsonInSlices', () => {
         await packetsMetric.get();
       });
       expect(reads).toBe(3);
+      // A scrape, and a gathering begun in the same turn, before the scrape's snapshot is let go:
+      // one read each, the gathering's kept to its end.
+      await Promise.all([nodeRegistry.getMetricsAsJSON(), withOneMediaSnapshot(async () => {
+        await packetsMetric.get();
+        await new Promise((resolve) => setImmediate(resolve));
+        await packetsMetric.get();
+      })]);
+      expect(reads).toBe(5);
     } finally {
       source.detach();
     }
