@@ -31,5 +31,7 @@ export function runSideBySide(title: string, cases: Cases, options: SideBySideOp
   return results;
 }
 
-// Two significant decimals is all a ratio of two noisy rates deserves.
+// Two significant decimals is all a ratio of two noisy rates deserves; three for shares and
+// rates near 0 (recall, the share of late packets).
 export const round2 = (value: number): number => Math.round(value * 100) / 100;
+export const round3 = (value: number): number => Math.round(value * 1000) / 1000;

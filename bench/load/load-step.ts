@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { round2 } from '../side-by-side.js';
+import { round2, round3 } from '../side-by-side.js';
 import { nodeReplySchema, type LoadBot, type LoadCodec, type NodeReply, type NodeRequest } from './media-node-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -23,7 +23,6 @@ export const OPUS_COMPLEXITY = 5;
 // A process that has not answered by then is stuck: the step fails instead of hanging the bench.
 const PROCESS_TIMEOUT_MS = 30_000;
 const FRAMES_PER_SECOND = 50;
-const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 export const pinned = process.env.PARLEY_LOAD_PIN === '1' && cpus().length >= 2;
 

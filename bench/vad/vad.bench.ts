@@ -7,6 +7,7 @@ import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type EchoPath } from '../..
 import { botSpeech } from '../../test/support/bot-speech.js';
 import { cleanSpeech, evaluationSnrsDb, noiseKinds, noisySpeech, VAD_RATE_HZ, type NoisySpeech } from '../../test/support/vad-corpus.js';
 import { countFrames, emptyCounts, precision, recall, type FrameCounts } from '../../test/support/vad-score.js';
+import { round3 } from '../side-by-side.js';
 import { fvadDecisions } from './fvad-peer.js';
 
 // Frame decisions are scored at the session's defaults: aggressiveness 2 and a 160 ms hangover.
@@ -18,7 +19,6 @@ const HANGOVER_MS = 160;
 const LONG_HANGOVER_MS = 300;
 const MIN_SPEECH_MS = 120;
 const FRAME_MS = 20;
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 async function score(
   corpus: NoisySpeech,

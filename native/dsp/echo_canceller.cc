@@ -568,9 +568,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   echo_mean *= kFlatResidual / static_cast<float>(bins_);
   PredictResidual(echo_mean);
   for (size_t k = 0; k < bins_; ++k) stats_.frame_residual_power += residual_power_[k];
-  suppressor_.set_path_unsure(step_detector_.suspects_step());
   suppressor_.Process(error_re_.data(), error_im_.data(), sum_re_.data(), sum_im_.data(), error_power_.data(),
-                      residual_power_.data(), output);
+                      residual_power_.data(), step_detector_.suspects_step(), output);
 }
 
 }  // namespace parley

@@ -29,8 +29,8 @@ bool SupportedInputRate(int rate_hz) { return SupportedRate(rate_hz) || rate_hz 
 
 // Working memory every resampler of a thread shares (its calls run one at a time), so it stays in
 // cache from one call's resampling to the next: the input with its history, and Decimate's
-// streams. Each resampler grows it at construction to the most its calls can ask for (Reserve),
-// and it is never given back, so a call allocates nothing.
+// streams. Each resampler grows it at construction to the most its calls can ask for, and it
+// is never given back, so a call allocates nothing.
 enum class Slot { kSamples, kStreams };
 float* Scratch(Slot slot, size_t floats) {
   thread_local std::vector<float> buffers[2];

@@ -62,8 +62,8 @@ constexpr float kShareSignal = 2.0f;
 // kOnsetOverResidual times the predicted residual and whose capture is kOnsetOverEcho times the
 // echo estimate holds something the echo does not (on echo alone the error is the residual and
 // the capture the echo estimate): the share jumps to at least kShareHigh and the gains rise at
-// once. A delay step's error also passes the first test; the step gate (set_path_unsure) holds
-// it off. Measured: barge-in over echo at -6 / -10 dB, 40 / 200 ms: 200 / 200 / 200 / 180 ->
+// once. A delay step's error also passes the first test; the step gate (Process's
+// `path_unsure`) holds it off. Measured: barge-in over echo at -6 / -10 dB, 40 / 200 ms: 200 / 200 / 200 / 180 ->
 // 180 / 160 / 160 / 160 ms; on the echo bench's double-talk traces the caller's VAD recall
 // 0.917 -> 0.929 and 0.949 -> 0.971, and VAD onsets on echo alone after 5 s rose on no trace.
 constexpr float kOnsetOverResidual = 5.0f;
@@ -214,32 +214,27 @@ void ResidualEchoSuppressor::set_floor_db(float floor_db) {
 PARLEY_VECTOR_CLONES
 void ResidualEchoSuppressor::Process(const float* error_re, const float* error_im, const float* echo_re,
                                      const float* echo_im, const float* error_power, const float* residual_power,
-                                     float* output) {
+                                     bool path_unsure, float* output) {
   // The echo's share of the capture, from the previous block's smoothed powers: of what each
   // rises over the line's noise, and only while the capture does (kShareSignal). In the bot's
   // pauses both are the line's hiss and their ratio is 1, which said "the caller" when the echo
   // came back: the first blocks of each of the bot's words passed at the echo's level (measured
   // on the echo bench: most VAD onsets on echo alone on the sliding-delay and jitter-step traces
   // after a pause). Held instead, it is the share of the echo's last syllable.
+  // One pass over the bins for that share and for this block's own powers (kOnsetOverResidual):
+  // error and capture over the line's noise.
   float error_sum = 0.0f;
   float capture_sum = 0.0f;
   float noise_sum = 0.0f;
-  for (size_t k = 0; k < bins_; ++k) {
-    const float line_noise = kNoiseMinimumBias * noise_[k];
-    error_sum += std::max(0.0f, error_smoothed_[k] - line_noise);
-    capture_sum += std::max(0.0f, capture_smoothed_[k] - line_noise);
-    noise_sum += line_noise;
-  }
-  if (capture_sum > kShareSignal * noise_sum) {
-    echo_share_ = kShareSmoothing * echo_share_ + (1.0f - kShareSmoothing) * error_sum / (capture_sum + 1e-3f);
-  }
-  // This block's own powers (kOnsetOverResidual): error and capture over the line's noise.
   float block_error = 0.0f;
   float block_capture = 0.0f;
   float block_residual = 0.0f;
   float block_echo = 0.0f;
   for (size_t k = 0; k < bins_; ++k) {
     const float line_noise = kNoiseMinimumBias * noise_[k];
+    error_sum += std::max(0.0f, error_smoothed_[k] - line_noise);
+    capture_sum += std::max(0.0f, capture_smoothed_[k] - line_noise);
+    noise_sum += line_noise;
     const float capture_re = error_re[k] + echo_re[k];
     const float capture_im = error_im[k] + echo_im[k];
     block_error += std::max(0.0f, error_power[k] - line_noise);
@@ -247,7 +242,10 @@ void ResidualEchoSuppressor::Process(const float* error_re, const float* error_i
     block_residual += residual_power[k];
     block_echo += echo_re[k] * echo_re[k] + echo_im[k] * echo_im[k];
   }
-  const bool caller_onset = !path_unsure_ && block_capture > kShareSignal * noise_sum &&
+  if (capture_sum > kShareSignal * noise_sum) {
+    echo_share_ = kShareSmoothing * echo_share_ + (1.0f - kShareSmoothing) * error_sum / (capture_sum + 1e-3f);
+  }
+  const bool caller_onset = !path_unsure && block_capture > kShareSignal * noise_sum &&
                             block_error > kOnsetOverResidual * block_residual &&
                             block_capture > kOnsetOverEcho * block_echo;
   if (caller_onset) echo_share_ = std::max(echo_share_, std::max(kShareHigh, block_error / block_capture));

@@ -29,9 +29,11 @@ class ResidualEchoSuppressor {
   // at the end of an otherwise zero FFT frame (fft_size/2 + 1 bins, as the canceller computes it
   // anyway), `echo_re`/`echo_im` the same of the canceller's echo estimate (the capture is their
   // sum); `error_power` and `residual_power` (the same block's periodograms) say how much of the
-  // error is residual echo. Writes the same block, suppressed, to `output`.
+  // error is residual echo. `path_unsure`: the echo path may just have stepped
+  // (EchoStepDetector::suspects_step), so a loud error is not taken for the caller's onset.
+  // Writes the same block, suppressed, to `output`.
   void Process(const float* error_re, const float* error_im, const float* echo_re, const float* echo_im,
-               const float* error_power, const float* residual_power, float* output);
+               const float* error_power, const float* residual_power, bool path_unsure, float* output);
   // One block whose linear filter failed (its error louder than the capture: junk it learnt from
   // a click, or a path it lost): the capture (error plus echo estimate, spectra as for Process)
   // is suppressed instead, each bin to at most the line's noise, as such a block holds the echo
@@ -45,9 +47,6 @@ class ResidualEchoSuppressor {
   void PassThrough(const float* error, const float* error_power, float* output);
   // Gain floor in dB (negative); 0 turns suppression off (output is then the delayed input).
   void set_floor_db(float floor_db);
-  // The echo path may just have stepped (EchoStepDetector::suspects_step): a loud error is then
-  // not taken for the caller's onset.
-  void set_path_unsure(bool unsure) { path_unsure_ = unsure; }
 
  private:
   size_t block_;
@@ -81,7 +80,6 @@ class ResidualEchoSuppressor {
   uint32_t noise_seed_ = 0;  // the comfort noise's draw counter
   float floor_ = 0.01f;
   bool enabled_ = true;
-  bool path_unsure_ = false;
 };
 
 }  // namespace parley

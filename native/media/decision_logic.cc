@@ -109,11 +109,16 @@ Decision DecisionLogic::Decide(const PlayoutState& s) const {
       const double excess_ms = s.delay_ms - s.target_ms;
       const bool far = excess_ms >= kVoicedAccelerateAboveMs;
       const bool backlog = far || (s.accelerating && s.backlog);
-      return {Operation::kAccelerate, MsToTs(std::max(excess_ms - kAccelerateAimMs, std::min(kMinStretchMs, excess_ms))), false,
-              backlog && !far, true, backlog};
+      Decision drain{Operation::kAccelerate, MsToTs(std::max(excess_ms - kAccelerateAimMs, std::min(kMinStretchMs, excess_ms)))};
+      drain.quiet_only = backlog && !far;
+      drain.drain = true;
+      drain.backlog = backlog;
+      return drain;
     }
     if (time_stretch && s.settling && s.delay_ms > s.target_ms + kQuietSettleAboveMs) {
-      return {Operation::kAccelerate, MsToTs(s.delay_ms - s.target_ms - kQuietAimMs), false, true};
+      Decision settle{Operation::kAccelerate, MsToTs(s.delay_ms - s.target_ms - kQuietAimMs)};
+      settle.quiet_only = true;
+      return settle;
     }
     return {Operation::kNormal, 0};
   }

@@ -172,8 +172,8 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         if (next->kind != PacketKind::kAudio) {
           out.kind = next->kind == PacketKind::kComfortNoise ? PlayoutKind::kComfortNoise : PlayoutKind::kDtx;
           out.stretch_ts = 0;
+          ++stats_.comfort_noise_packets;
         }
-        if (next->kind != PacketKind::kAudio) ++stats_.comfort_noise_packets;
         ++stats_.played;
         if (stretch_failures_ >= kStretchAttempts && ++whole_frame_packets_ >= kWholeFramePackets) {
           stretch_failures_ = 0;
