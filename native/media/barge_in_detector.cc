@@ -86,7 +86,8 @@ bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledF
   }
   if (counts && echo_guard_) {
     // Only speech frames pay for the correlation, and only a match for the level test.
-    if (echo_.Matches(kEchoCorrelation) && echo_level_.Plausible()) {
+    if (echo_.Matches(kEchoCorrelation) &&
+        echo_level_.Plausible(static_cast<int>(echo_.lag_samples() * 1000 / EchoMatcher::kAnalysisRateHz))) {
       ++echo_frames_;
       counts = false;
     }

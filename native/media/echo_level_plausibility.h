@@ -32,8 +32,11 @@ class EchoLevelPlausibility {
   // One frame each, every frame: the energy per sample of what was sent (0 for silence) and of
   // the raw line.
   void Push(float sent_energy, float line_energy);
-  // Whether some delay in range explains the line's last kWindowMs.
-  bool Plausible() const;
+  // Whether some delay in range explains the line's last kWindowMs. `matched_delay_ms`, the
+  // delay the waveform matched at, is tried first: on a steady echo it answers alone. Measured
+  // with callgrind on native/test/barge_in_detector_test.cc's echo runs: 1,500 instructions a call
+  // (3,480 trying the delays in order from 0), against 9,640 for the EchoMatcher::Matches before it.
+  bool Plausible(int matched_delay_ms) const;
 
  private:
   // Frames are at least kMinFrameMs long: the rings are sized for it, without allocation.
@@ -44,7 +47,9 @@ class EchoLevelPlausibility {
   // Sent block `age` frames old (0: this frame's), or line block; silence before the history.
   float Sent(size_t age) const;
   float Line(size_t age) const;
+  bool Explains(size_t delay_frames) const;
 
+  int frame_ms_;
   size_t line_frames_;
   size_t match_frames_;
   size_t slack_frames_;
