@@ -34,10 +34,10 @@ float EchoLevelPlausibility::Sent(size_t age) const {
 
 float EchoLevelPlausibility::Line(size_t age) const { return line_[(line_head_ + line_frames_ - 1 - age) % line_frames_]; }
 
-bool EchoLevelPlausibility::Explains(size_t delay) const {
-  // The sent frames within the slack of line frame `age` at this delay.
+bool EchoLevelPlausibility::Explains(size_t delay_frames) const {
+  // The sent frames within the slack of line frame `age`, at this delay.
   const auto sent_range = [&](size_t age, bool loudest) {
-    const size_t centre = age + delay;
+    const size_t centre = age + delay_frames;
     float value = Sent(centre);
     for (size_t age_sent = centre > slack_frames_ ? centre - slack_frames_ : 0; age_sent <= centre + slack_frames_; ++age_sent) {
       value = loudest ? std::max(value, Sent(age_sent)) : std::min(value, Sent(age_sent));

@@ -44,7 +44,7 @@ class EchoLevelPlausibility {
   static constexpr size_t kMaxLineFrames = kWindowMs / kMinFrameMs;
   static constexpr size_t kMaxSentFrames = (EchoMatcher::kMaxEchoDelayMs + kWindowMs + kLagSlackMs) / kMinFrameMs + 1;
 
-  // Sent block `age` frames old (0: this frame's), or line block; silence before the history.
+  // The sent frame `age` frames old (0: this frame's), or the line's; silence before the history.
   float Sent(size_t age) const;
   float Line(size_t age) const;
   bool Explains(size_t delay_frames) const;
