@@ -7,6 +7,7 @@
 // interruptions with babble 10 dB under the caller, the same two ways (recall and decision time).
 import { runBargeIn, RUN_FRAME_SAMPLES } from '../../test/support/barge-in-run.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
+import { corpusInterruptions } from '../../test/support/corpus-interruption.js';
 import { rmsDbfs } from '../../test/support/signal-metrics.js';
 import { cleanSpeech, noise, noiseKinds, noisySpeech } from '../../test/support/vad-corpus.js';
 
@@ -31,12 +32,8 @@ function interruptions(afterTurn: boolean): { recall: number; mean_ms: number; m
   const bot = botSpeech(10_000);
   const latencies: number[] = [];
   let fired = 0;
-  for (const [i, utterance] of corpus.utterances.entries()) {
-    let onset = Math.floor(utterance.start / RUN_FRAME_SAMPLES);
-    while (!corpus.labels[onset]) onset++;
-    const previousEnd = i === 0 ? 0 : corpus.utterances[i - 1]!.end;
-    const leadFrames = Math.min(50, Math.floor((onset * RUN_FRAME_SAMPLES - previousEnd) / RUN_FRAME_SAMPLES));
-    const interruption = corpus.noisy.subarray((onset - leadFrames) * RUN_FRAME_SAMPLES, utterance.end);
+  const scenarios = corpusInterruptions(corpus, corpus.noisy);
+  for (const { caller: interruption, leadFrames } of scenarios) {
     const caller = new Int16Array(turn.length + interruption.length);
     caller.set(turn);
     caller.set(interruption, turn.length);
@@ -47,7 +44,7 @@ function interruptions(afterTurn: boolean): { recall: number; mean_ms: number; m
     latencies.push((first.frame + 1 - turnFrames - leadFrames) * FRAME_MS);
   }
   return {
-    recall: Math.round((fired / corpus.utterances.length) * 1000) / 1000,
+    recall: Math.round((fired / scenarios.length) * 1000) / 1000,
     mean_ms: Math.round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
     max_ms: Math.max(...latencies),
   };

@@ -3,8 +3,9 @@
 // engine (speech onset in the caller's audio → the frame in which the bot's queue is flushed).
 import { Resampler } from '../../engine/native/resampler.js';
 import { Vad } from '../../engine/native/vad.js';
-import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type EchoPath } from '../../test/support/barge-in-run.js';
+import { runBargeIn, RUN_RATE_HZ, type EchoPath } from '../../test/support/barge-in-run.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
+import { corpusInterruptions } from '../../test/support/corpus-interruption.js';
 import { cleanSpeech, evaluationSnrsDb, noiseKinds, noisySpeech, VAD_RATE_HZ, type NoisySpeech } from '../../test/support/vad-corpus.js';
 import { countFrames, emptyCounts, precision, recall, type FrameCounts } from '../../test/support/vad-score.js';
 import { round3 } from '../side-by-side.js';
@@ -47,12 +48,7 @@ const row = (ours: FrameCounts, peer: FrameCounts) => ({
 // speech frame, the bot talking throughout; latency = end of the frame that flushed − onset.
 function bargeInLatencies(corpus: NoisySpeech, echo?: EchoPath): number[] {
   const bot = botSpeech(10_000);
-  return corpus.utterances.map((utterance, i) => {
-    let onset = Math.floor(utterance.start / RUN_FRAME_SAMPLES);
-    while (!corpus.labels[onset]) onset++;
-    const previousEnd = i === 0 ? 0 : corpus.utterances[i - 1]!.end;
-    const leadFrames = Math.min(50, Math.floor((onset * RUN_FRAME_SAMPLES - previousEnd) / RUN_FRAME_SAMPLES));
-    const caller = corpus.noisy.subarray((onset - leadFrames) * RUN_FRAME_SAMPLES, utterance.end);
+  return corpusInterruptions(corpus, corpus.noisy).map(({ caller, leadFrames }) => {
     const run = runBargeIn(caller, bot, { session: { bargeInMinSpeechMs: MIN_SPEECH_MS }, echo });
     const fired = run.bargeIns[0];
     return fired === undefined ? Number.NaN : (fired.frame + 1 - leadFrames) * FRAME_MS;

@@ -13,6 +13,7 @@ BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_h
       bot_samples_(static_cast<size_t>(bot_rate_hz / 1000 * frame_ms)),
       capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
       echo_(frame_ms, bot_rate_hz, capture_rate_hz),
+      echo_level_(frame_ms),
       sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(EchoMatcher::kMaxEchoDelayMs / frame_ms), 1, kMaxReachFrames)),
       reach_frames_(EchoMatcher::kMaxEchoDelayMs / frame_ms),
       frames_since_sent_(reach_frames_) {}
@@ -77,18 +78,16 @@ bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
          frame.output_energy >= echo_bound / cancelled_ratio_;
 }
 
-bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const CancelledFrame* frame) {
+bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledFrame* frame) {
   bool counts = voiced;
-  if (counts && (frame != nullptr || caller_level_frames_ >= kCallerLevelMinFrames)) {
-    const float energy = frame != nullptr ? frame->capture_energy : EnergyPerSample(capture, capture_samples_);
-    if (frame != nullptr) counts = AboveEcho(*frame);
-    if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
-      counts = 10.0f * std::log10(energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
-    }
+  if (counts && frame != nullptr) counts = AboveEcho(*frame);
+  if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
+    counts = 10.0f * std::log10(capture_energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
   }
   if (counts && echo_guard_) {
-    // Only speech frames pay for the correlation.
-    if (echo_.Matches(kEchoCorrelation)) {
+    // Only speech frames pay for the correlation, and only a match for the level test.
+    if (echo_.Matches(kEchoCorrelation) &&
+        echo_level_.Plausible(static_cast<int>(echo_.lag_samples() * 1000 / EchoMatcher::kAnalysisRateHz))) {
       ++echo_frames_;
       counts = false;
     }
@@ -97,7 +96,9 @@ bool BargeInDetector::Counts(const int16_t* capture, bool voiced, const Cancelle
 }
 
 bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, const Cancelled* cancelled) {
-  sent_energy_[sent_energy_head_] = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
+  const float sent_energy = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
+  const float capture_energy = EnergyPerSample(capture, capture_samples_);
+  sent_energy_[sent_energy_head_] = sent_energy;
   erle_db_[sent_energy_head_] = cancelled != nullptr ? cancelled->stats->erle_db : 0.0f;
   sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
@@ -108,13 +109,14 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
     // Once the canceller is trusted, what its output still holds of the echo is what can pass
     // for the caller (see kMinOverResidualDb).
     echo_.PushCaller(cancelled != nullptr && trust_output_ ? cancelled->output : capture, capture_samples_);
+    echo_level_.Push(sent_energy, capture_energy);
   }
   frames_since_sent_ = bot_frame != nullptr ? 0 : std::min(frames_since_sent_ + 1, reach_frames_);
   const bool voiced = speech && snr_db >= kMinSnrDb;
   if (bot_frame == nullptr) {
     // The caller's own turn: learn their speech level.
     if (voiced) {
-      const float level_db = 10.0f * std::log10(EnergyPerSample(capture, capture_samples_) + 1.0f);
+      const float level_db = 10.0f * std::log10(capture_energy + 1.0f);
       caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
       ++caller_level_frames_;
     }
@@ -127,10 +129,9 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
   // With the canceller, both energies are read by the double-talk test and by what it learns.
   std::optional<CancelledFrame> frame;
   if (cancelled != nullptr) {
-    frame.emplace(CancelledFrame{*cancelled, EnergyPerSample(capture, capture_samples_),
-                                 EnergyPerSample(cancelled->output, capture_samples_)});
+    frame.emplace(CancelledFrame{*cancelled, capture_energy, EnergyPerSample(cancelled->output, capture_samples_)});
   }
-  const bool counts = Counts(capture, voiced, frame ? &*frame : nullptr);
+  const bool counts = Counts(capture_energy, voiced, frame ? &*frame : nullptr);
   if (frame) LearnCancellation(*frame, counts);
   onset_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);
   return bot_frame != nullptr && barge_in_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);

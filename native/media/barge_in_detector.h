@@ -12,15 +12,21 @@
 // echo can still come back (EchoMatcher::kMaxEchoDelayMs after), so it costs nothing in plain
 // turns.
 //
-// It also takes some of the caller's own speech for echo: bench/vad's clean decision reaches
-// 240 ms (1 utterance of 8; 2 more 160) because espeak-ng's voices share their consonants'
-// waveforms, which match the bot's at 0.77-0.97 somewhere in the 500 ms reach. Tried, and
-// withdrawn because Chromium's echo (test/e2e/echo-barge-in.test.ts, whose lag its jitter buffers
-// stretch) then read as the caller's speech: a match taken only at the previous match's lag (1
-// call in 3); only where the same path explains the caller's 100 ms before the window, in 20 ms
-// blocks within 10 dB (2 calls of 2; with the sent block the quietest within ±40 ms of the lag,
-// 1 of 3). That past test brought the two 160s to 120 but not the 240, where the bot's audio at
-// that lag had a pause before it as the caller's had.
+// A match is echo only if the line's level could be echo (EchoLevelPlausibility: for some delay
+// in reach, no block of the line's last 200 ms far quieter than the bot's audio then). Without
+// it the guard took some of the caller's own speech for echo: bench/vad's clean decision reached
+// 240 ms (1 utterance of 8; 2 more 160), because espeak-ng's voices share their consonants'
+// waveforms, which match the bot's at 0.77-0.97 somewhere in the 500 ms reach; with it 125 ms
+// mean, 160 max, the babble, noise and echo-guard rows unchanged. Tried before it, and withdrawn
+// because Chromium's echo (test/e2e/echo-barge-in.test.ts, whose lag its jitter buffers stretch)
+// then read as the caller's speech: a match taken only at the previous match's lag (1 call in 3);
+// only where the same path explains the caller's 100 ms before the window, in 20 ms blocks within
+// 10 dB (2 calls of 2; with the sent block the quietest within ±40 ms of the lag, 1 of
+// 3), which brought the two 160s to 120 but not the 240, where the bot's audio at that lag had a
+// pause before it as the caller's had. The level test only rules out a line too quiet for the
+// bot's audio (never one too loud: the caller over the echo), by 20 dB, at any delay in reach,
+// with the gain that delay implies: it found the 240, and in 4 runs of the Chromium test no call
+// had a barge-in or speech_started from the echo.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +34,7 @@
 #include <limits>
 
 #include "dsp/echo_canceller.h"
+#include "media/echo_level_plausibility.h"
 #include "media/echo_matcher.h"
 
 namespace parley {
@@ -137,7 +144,7 @@ class BargeInDetector {
     float capture_energy;
     float output_energy;
   };
-  bool Counts(const int16_t* capture, bool voiced, const CancelledFrame* frame);
+  bool Counts(float capture_energy, bool voiced, const CancelledFrame* frame);
   // Follows how much quieter the canceller makes the echo, with its residual suppressor (the
   // canceller's own ERLE is its linear filter's: 22-25 dB where the output is 30-33 dB under the
   // echo), and whether its output is trusted.
@@ -151,6 +158,7 @@ class BargeInDetector {
   size_t bot_samples_;
   size_t capture_samples_;
   EchoMatcher echo_;
+  EchoLevelPlausibility echo_level_;
   // Per frame over the last EchoMatcher::kMaxEchoDelayMs, rings: the energy per sample of what
   // was sent, and the canceller's linear ERLE (0 while it is off).
   static constexpr size_t kMaxReachFrames = EchoMatcher::kMaxEchoDelayMs / 10;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBargeIn, RUN_FRAME_SAMPLES, RUN_RATE_HZ, type BargeInRunResult } from '../../support/barge-in-run.js';
 import { botSpeech } from '../../support/bot-speech.js';
+import { corpusInterruptions } from '../../support/corpus-interruption.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { cleanSpeech, noise } from '../../support/vad-corpus.js';
 
@@ -63,6 +64,23 @@ describe('barge-in', () => {
     expect(fired!.playoutMs).toBe(fired!.frame * FRAME_MS);
     expect(run.sent.subarray(0, sent)).toEqual(bot.subarray(0, sent));
     expect(rmsDbfs(run.sent, 0, sent)).toBeGreaterThan(-40);
+  });
+
+  it('decides every utterance of the speech corpus within 160 ms of its onset, the bot talking throughout', () => {
+    // Synthesised voices share their consonants' waveforms with the bot's: the echo guard took
+    // some for echo and held one utterance back to 240 ms (two to 160) until it asked whether the
+    // line's level could be echo at all (native/media/echo_level_plausibility.h). Decided in media
+    // time: the frame that flushed the bot, counted from the utterance's first speech frame.
+    const longBot = botSpeech(10_000);
+    const decidedMs = corpusInterruptions(cleanSpeech(FRAME_MS)).map(({ caller, leadFrames }) => {
+      const [fired] = runBargeIn(caller, longBot).bargeIns;
+      return fired === undefined ? Infinity : (fired.frame + 1 - leadFrames) * FRAME_MS;
+    });
+    expect(decidedMs).toHaveLength(8);
+    for (const ms of decidedMs) {
+      expect(ms).toBeGreaterThanOrEqual(120);
+      expect(ms).toBeLessThanOrEqual(160);
+    }
   });
 
   it('waits for the configured minimum speech duration', () => {

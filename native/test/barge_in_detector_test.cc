@@ -1,0 +1,163 @@
+// BargeInDetector's echo guard on synthetic audio (integer arithmetic only, so every machine feeds
+// it the same samples), with the VAD's decisions given: speech wherever the line is 6 dB over its
+// hiss. The guard takes a waveform match for echo only where the line's level could be echo
+// (EchoLevelPlausibility), so a caller whose audio resembles the bot's, starting after a pause
+// the bot's words would have filled, is decided at the minimum speech duration, where before the
+// guard held them back for good; and the bot's real echo (40-300 ms late, -6 and -10 dB, through
+// a room's 4 paths, over hiss), which the VAD calls speech, still never interrupts it.
+// Prints one line per check; the exit status is the number of failures.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#include "media/barge_in_detector.h"
+#include "test/check.h"
+
+namespace {
+
+constexpr int kRateHz = 16000;
+constexpr int kFrameMs = 20;
+constexpr size_t kFrameSamples = kRateHz / 1000 * kFrameMs;
+constexpr int kMinSpeechMs = 120;
+constexpr size_t kBotStartFrame = 50;  // the bot starts after 1 s of line hiss
+constexpr int32_t kHiss = 16;          // amplitude: about -70 dBFS
+constexpr float kSpeechOverHissDb = 6.0f;
+using parley_test::Check;
+
+// Q10 gains of -6 and -10 dB.
+constexpr int32_t kMinus6DbQ10 = 513;
+constexpr int32_t kMinus10DbQ10 = 324;
+
+// The bot's speech: glottal pulses whose period glides within each syllable (so no two stretches
+// of it are alike and the matcher finds the echo at its delay only) through a resonator, in
+// syllables of 200-320 ms; with `pauses`, 60 ms gaps between them and every 2 s a 400 ms pause
+// between sentences.
+std::vector<int16_t> BotSpeech(size_t frames, bool pauses) {
+  std::vector<int16_t> out(frames * kFrameSamples);
+  int32_t y1 = 0;
+  int32_t y2 = 0;
+  uint32_t state = 2024;
+  size_t syllable_start = 0;
+  size_t syllable = 0;
+  size_t next_pulse = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const size_t syllable_samples = static_cast<size_t>(kRateHz) * (200 + 40 * (syllable % 4)) / 1000;
+    const size_t gap_samples = pauses ? static_cast<size_t>(kRateHz) * (syllable % 7 == 6 ? 400 : 60) / 1000 : 0;
+    if (i - syllable_start >= syllable_samples + gap_samples) {
+      syllable_start = i;
+      ++syllable;
+    }
+    const size_t into = i - syllable_start;
+    state = state * 1664525u + 1013904223u;
+    const int32_t noise = static_cast<int32_t>(state >> 22) - 512;
+    int32_t pulse = 0;
+    if (i >= next_pulse) {
+      pulse = 9000;
+      // 100-140 samples (114-160 Hz), rising through the syllable, another start per syllable.
+      next_pulse = i + 100 + (syllable * 13) % 25 + into * 15 / syllable_samples;
+    }
+    // y = x + 1.5 y1 - 0.75 y2 in Q10.
+    const int32_t y = pulse + noise + (1536 * y1 - 768 * y2) / 1024;
+    y2 = y1;
+    y1 = y;
+    const int32_t voiced = into < syllable_samples ? y : noise / 16;
+    out[i] = static_cast<int16_t>(voiced > 32767 ? 32767 : voiced < -32768 ? -32768 : voiced);
+  }
+  return out;
+}
+
+struct Line {
+  int echo_delay_ms;
+  int32_t echo_gain_q10;  // 0: no echo
+  // Caller audio added from `caller_frame` on (its sample 0 there), if given.
+  const std::vector<int16_t>* caller;
+  size_t caller_frame;
+};
+
+struct Result {
+  size_t barge_ins = 0;
+  size_t first_frame = 0;  // the frame of the first barge-in
+  int echo_frames = 0;
+};
+
+// The bot sends `bot` from kBotStartFrame on; the line carries hiss, its echo through a room's 4
+// paths (0, 3, 8, 15 ms) and the caller; the detector runs on every frame as a session runs it.
+Result Drive(const std::vector<int16_t>& bot, const Line& line, size_t frames) {
+  parley::BargeInDetector detector(kMinSpeechMs, kFrameMs, kRateHz, kRateHz);
+  const int paths_ms[] = {0, 3, 8, 15};
+  const int32_t paths_q10[] = {1024, -512, 307, -205};
+  std::vector<int16_t> sent(frames * kFrameSamples, 0);
+  std::vector<int16_t> capture(kFrameSamples);
+  uint32_t state = 77;
+  Result result;
+  for (size_t frame = 0; frame < frames; ++frame) {
+    const bool bot_plays = frame >= kBotStartFrame && (frame - kBotStartFrame + 1) * kFrameSamples <= bot.size();
+    if (bot_plays) {
+      for (size_t i = 0; i < kFrameSamples; ++i) sent[frame * kFrameSamples + i] = bot[(frame - kBotStartFrame) * kFrameSamples + i];
+    }
+    double energy = 0;
+    double hiss_energy = 0;
+    for (size_t i = 0; i < kFrameSamples; ++i) {
+      const int64_t at = static_cast<int64_t>(frame * kFrameSamples + i);
+      state = state * 1664525u + 1013904223u;
+      const int64_t hiss = kHiss * (static_cast<int32_t>(state >> 22) - 512) / 512;
+      int64_t x = hiss;
+      for (size_t path = 0; path < 4 && line.echo_gain_q10 != 0; ++path) {
+        const int64_t from = at - static_cast<int64_t>(line.echo_delay_ms + paths_ms[path]) * kRateHz / 1000;
+        if (from >= 0) x += static_cast<int64_t>(line.echo_gain_q10) * paths_q10[path] / 1024 * sent[static_cast<size_t>(from)] / 1024;
+      }
+      if (line.caller != nullptr && frame >= line.caller_frame) {
+        const size_t k = (frame - line.caller_frame) * kFrameSamples + i;
+        if (k < line.caller->size()) x += (*line.caller)[k];
+      }
+      capture[i] = static_cast<int16_t>(x > 32767 ? 32767 : x < -32768 ? -32768 : x);
+      energy += static_cast<double>(capture[i]) * capture[i];
+      hiss_energy += static_cast<double>(hiss) * hiss;
+    }
+    // The VAD, as barge-in hears it: the frame's power over the noise (the hiss), speech from 6 dB.
+    const float snr_db = static_cast<float>(10.0 * std::log10((energy + 1.0) / (hiss_energy + 1.0)));
+    const bool fired = detector.Process(capture.data(), snr_db >= kSpeechOverHissDb, snr_db, bot_plays ? &sent[frame * kFrameSamples] : nullptr);
+    if (fired && result.barge_ins++ == 0) result.first_frame = frame;
+  }
+  result.echo_frames = detector.echo_frames();
+  return result;
+}
+
+}  // namespace
+
+int main() {
+  constexpr size_t kFrames = 600;  // 12 s, the bot talking for the last 11
+  char what[200];
+  const std::vector<int16_t> bot = BotSpeech(kFrames - kBotStartFrame, true);
+
+  // A caller whose audio resembles what the bot said 250 ms before (as synthesised voices share
+  // their consonants' waveforms with the bot's), -6 dB under it, after a silence the bot's words
+  // would have filled at every delay: no echo path leaves the line that quiet, so it is the caller.
+  // Before the level test, every one of its frames matched (≥ 0.99) and it never interrupted.
+  {
+    const std::vector<int16_t> bot = BotSpeech(kFrames - kBotStartFrame, false);
+    constexpr size_t kCallerFrame = 200;  // 3 s into the bot's speech, within a syllable
+    constexpr size_t kCopyDelayFrames = 250 / kFrameMs;
+    std::vector<int16_t> caller(bot.begin() + (kCallerFrame - kBotStartFrame - kCopyDelayFrames) * kFrameSamples,
+                                bot.begin() + (kCallerFrame - kBotStartFrame - kCopyDelayFrames + 50) * kFrameSamples);
+    for (int16_t& sample : caller) sample = static_cast<int16_t>(sample * kMinus6DbQ10 / 1024);
+    const Result result = Drive(bot, {0, 0, &caller, kCallerFrame}, kFrames);
+    const int decided_ms = result.barge_ins > 0 ? static_cast<int>(result.first_frame + 1 - kCallerFrame) * kFrameMs : -1;
+    std::snprintf(what, sizeof what, "caller resembling the bot's audio after a pause no echo leaves: decided in %d ms (%zu barge-ins)",
+                  decided_ms, result.barge_ins);
+    Check(result.barge_ins == 1 && decided_ms >= kMinSpeechMs && decided_ms <= 160, what, decided_ms);
+  }
+
+  // The bot's echo alone, which the VAD calls speech: never a barge-in, and the guard is what
+  // holds it off (it takes frames for echo).
+  for (int delay_ms : {40, 100, 200, 300}) {
+    for (int32_t gain_q10 : {kMinus6DbQ10, kMinus10DbQ10}) {
+      const Result result = Drive(bot, {delay_ms, gain_q10, nullptr, 0}, kFrames);
+      std::snprintf(what, sizeof what, "echo %d ms late at %.0f dB: no barge-in in 11 s (%d frames taken for echo)", delay_ms,
+                    20.0 * std::log10(gain_q10 / 1024.0), result.echo_frames);
+      Check(result.barge_ins == 0 && result.echo_frames > 100, what, static_cast<double>(result.barge_ins));
+    }
+  }
+  return parley_test::Finish("barge-in-detector");
+}
