@@ -20,6 +20,7 @@ namespace parley {
 class DecimatedHistory {
  public:
   static constexpr size_t kCoarseFactor = 4;  // 4 kHz → 1 kHz
+  enum class Rate { kFine, kCoarse };
 
   // `fine_size` samples at 4 kHz (a multiple of kCoarseFactor), the input being at
   // `decimation` × 4 kHz, `frame_fine` 4 kHz samples pushed a frame; `pad` samples past each
@@ -31,11 +32,12 @@ class DecimatedHistory {
   void Push(const int16_t* frame, size_t samples);
   const EnergyRing& fine() const { return fine_; }
   const EnergyRing& coarse() const { return coarse_; }
+  const EnergyRing& level(Rate rate) const { return rate == Rate::kFine ? fine_ : coarse_; }
   // Fine samples that hold audio pushed (the rest are the zeros the history started with).
   size_t filled() const { return filled_; }
   uint64_t pushes() const { return pushes_; }
-  // Coarse samples each Push adds.
-  size_t coarse_per_push() const { return per_push_ / kCoarseFactor; }
+  // Samples each Push adds at `rate`.
+  size_t per_push(Rate rate) const { return rate == Rate::kFine ? per_push_ : per_push_ / kCoarseFactor; }
 
  private:
   size_t decimation_;

@@ -32,8 +32,9 @@ EchoMatcher::EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz)
     : frame_fine_(SamplesIn(std::max(0, frame_ms))),
       sent_(SamplesIn(kWindowMs + kMaxEchoDelayMs), frame_fine_, Decimation(sent_rate_hz), kCrossBlockLags),
       caller_(SamplesIn(kWindowMs), frame_fine_, Decimation(caller_rate_hz), kCrossBlockLags),
-      coarse_cross_(caller_.coarse().size(), sent_.coarse().size(), caller_.coarse_per_push()),
-      fine_cross_(sent_.fine().size() + kCrossBlockLags),
+      coarse_cross_(DecimatedHistory::Rate::kCoarse, caller_.coarse().size(), sent_.coarse().size(),
+                    caller_.per_push(DecimatedHistory::Rate::kCoarse)),
+      fine_cross_(DecimatedHistory::Rate::kFine, caller_.fine().size(), sent_.fine().size(), caller_.per_push(DecimatedHistory::Rate::kFine)),
       energy_(sent_.fine().size()),
       coarse_score_(sent_.coarse().size()),
       fine_score_(sent_.fine().size()) {}
@@ -57,9 +58,9 @@ void EchoMatcher::Refine(const Window& window, size_t from, size_t to, Best& bes
   const size_t last_start = sent_.fine().size() - window_fine;
   const size_t first = last_start - to;
   const size_t count = to - from + 1;
-  CrossCorrelate(sent_.fine().samples() + first, caller_.fine().samples(), window_fine, count, &fine_cross_[first]);
+  fine_cross_.Compute(sent_, caller_, first, count);
   sent_.fine().Energies(first, count, window_fine, &energy_[first]);
-  Normalise(&fine_cross_[first], &energy_[first], count, window.energy, &fine_score_[first]);
+  Normalise(fine_cross_.cross() + first, &energy_[first], count, window.energy, &fine_score_[first]);
   for (size_t lag = from; lag <= to; ++lag) {
     const float c = fine_score_[last_start - lag];
     if (c > best.score) {
@@ -107,7 +108,7 @@ float EchoMatcher::Search(const Window& window) {
   // The segment at lag 0 starts here; lag L at last_start - L.
   const size_t last_start = sent_.coarse().size() - coarse_window;
   const size_t first = last_start + 1 - coarse_lags;
-  coarse_cross_.Compute(sent_, caller_);
+  coarse_cross_.Compute(sent_, caller_, first, coarse_lags);
   sent_.coarse().Energies(first, coarse_lags, coarse_window, &energy_[first]);
   Normalise(coarse_cross_.cross() + first, &energy_[first], coarse_lags, window.coarse_energy, &coarse_score_[first]);
   size_t best_lag[kCandidates] = {};

@@ -36,11 +36,12 @@ class EchoMatcher {
   static constexpr int kRefineSamples = 4;
   // Samples are integers (DecimatedHistory), so every sum is exact: the scores are those of one
   // lag at a time in the window's order (to the bit, native/test/echo_matcher_test.cc), however
-  // they are summed. So the coarse pass adds up per-frame pieces it kept (SlidingCorrelation),
-  // segments' energies are differences of running sums (EnergyRing), and only the fine pass's
-  // cross-correlations are summed over the window (CrossCorrelate). Instructions a frame, pushes
-  // included (callgrind, 16 kHz bot, 8 kHz leg, Matches every frame): 136k -> 59k with the caller
-  // talking over the echo, 9.6k -> 8.3k on a steady echo.
+  // they are summed. So both passes add up per-frame pieces of their cross-correlations kept from
+  // earlier searches (SlidingCorrelation: the coarse pass computes one frame's piece at every lag,
+  // the fine pass only the lags it had not refined in the last frames), and segments' energies
+  // are differences of running sums (EnergyRing). Instructions a frame, pushes included
+  // (callgrind, 16 kHz bot, 8 kHz leg, Matches every frame): 136k -> 58k with the caller talking
+  // over the echo (a full search every frame), 9.6k -> 7.1k on a steady echo (the tracked range).
 
   // The sent audio is at `sent_rate_hz` (the bot's), the caller's at `caller_rate_hz` (the leg's
   // speech rate, where the raw capture is before echo cancellation).
@@ -54,7 +55,7 @@ class EchoMatcher {
   float Correlation();
   // Whether Correlation() would reach `threshold` on this frame. While the echo path holds still,
   // the tracked lag's range alone answers: 0.8 us a frame on a steady echo against 10-11 for the
-  // search (one core, AVX2). A frame that is not echo still pays for the whole search, which is
+  // search (one core, AVX2, before the sums were kept). A frame that is not echo still pays for the whole search, which is
   // what shows that no lag reaches the threshold. When the range answers, the tracked lag moves
   // to the best lag of that range, not of every lag, so a later frame's search refines around it
   // where Correlation() might have refined around another peak (a reflection, a pitch multiple):
@@ -92,10 +93,9 @@ class EchoMatcher {
   DecimatedHistory caller_;  // kWindowMs
   size_t tracked_lag_ = 0;   // at 4 kHz: where the last search matched best
   SlidingCorrelation coarse_cross_;
-  // Per segment start in the sent history (lag = last start - start; kCrossBlockLags over, for a
-  // block's spare lanes): the window's cross-correlation with the segment there (fine pass), the
-  // segment's energy, and their normalised correlation.
-  std::vector<double> fine_cross_;
+  SlidingCorrelation fine_cross_;
+  // Per segment start in the sent history (lag = last start - start): the segment's energy, and
+  // its normalised correlation with the window.
   std::vector<double> energy_;
   std::vector<float> coarse_score_;
   std::vector<float> fine_score_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dsp/vector_clones.h"
+
 namespace parley {
 
 EnergyRing::EnergyRing(size_t size, size_t pad) : samples_(size, pad), sums_(size + 1, 0), pushed_sums_(size) {}
@@ -24,8 +26,10 @@ double EnergyRing::Energy(size_t start, size_t length) const {
   return energy;
 }
 
-void EnergyRing::Energies(size_t first, size_t count, size_t length, double* out) const {
-  const uint64_t* sums = sums_.oldest() + first;
+namespace {
+
+PARLEY_VECTOR_CLONES
+void Differences(const uint64_t* __restrict sums, size_t count, size_t length, double* __restrict out) {
   // An energy is under 2^52: OR-ed into the mantissa of 2^52 it is exact, and subtracting 2^52
   // leaves it as a double. Unlike a conversion from a 64-bit integer (AVX-512 only), this vectorises.
   constexpr uint64_t kTwo52Bits = 0x4330000000000000ull;
@@ -36,6 +40,12 @@ void EnergyRing::Energies(size_t first, size_t count, size_t length, double* out
     std::memcpy(&biased, &bits, sizeof biased);
     out[k] = biased - kTwo52;
   }
+}
+
+}  // namespace
+
+void EnergyRing::Energies(size_t first, size_t count, size_t length, double* out) const {
+  Differences(sums_.oldest() + first, count, length, out);
 }
 
 }  // namespace parley
