@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "media/barge_in_detector.h"
@@ -177,22 +178,18 @@ class Reference {
 
   void PushSent(const int16_t* frame, size_t samples) { Push(sent_, frame, samples); }
   void PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples); }
-  float Correlation() {
-    Window window;
-    return Measure(window) ? Search(window) : 0.0f;
-  }
+  float Correlation() { return Measure() ? Search() : 0.0f; }
   bool Matches(float threshold) {
-    Window window;
-    if (!Measure(window)) return 0.0f >= threshold;
-    if (tracked_lag_ < window.fine_lags) {
-      Best near;
-      for (size_t lag = From(tracked_lag_); lag <= To(window, tracked_lag_); ++lag) Rank(Fine(window, lag), lag, near);
-      if (near.score >= threshold) {
-        tracked_lag_ = near.lag;
+    if (!Measure()) return 0.0f >= threshold;
+    if (tracked_lag_ < lags_) {
+      Best near{0.0f, 0};
+      for (size_t lag = From(tracked_lag_); lag <= To(tracked_lag_); ++lag) Rank(Fine(lag), lag, near);
+      if (near.first >= threshold) {
+        tracked_lag_ = near.second;
         return true;
       }
     }
-    return Search(window) >= threshold;
+    return Search() >= threshold;
   }
   size_t lag_samples() const { return tracked_lag_; }
 
@@ -210,15 +207,7 @@ class Reference {
     size_t decimation;
     size_t filled = 0;
   };
-  struct Window {
-    double energy = 0;
-    double coarse_energy = 0;
-    size_t fine_lags = 0;
-  };
-  struct Best {
-    float score = 0.0f;
-    size_t lag = 0;
-  };
+  using Best = std::pair<float, size_t>;  // a score and its lag
 
   // Appends `samples` and drops as many of the oldest.
   static void Shift(std::vector<float>& history, const std::vector<float>& samples) {
@@ -250,12 +239,13 @@ class Reference {
     for (const float x : signal) sum += static_cast<double>(x) * x;
     return sum;
   }
-  bool Measure(Window& window) const {
+  // The window's energies and the lags the sent history holds; false if there is nothing to match.
+  bool Measure() {
     if (sent_.filled < caller_.fine.size()) return false;
-    window.energy = Energy(caller_.fine);
-    window.coarse_energy = Energy(caller_.coarse);
-    window.fine_lags = sent_.filled - caller_.fine.size() + 1;
-    return window.energy > 0 && window.coarse_energy > 0;
+    energy_ = Energy(caller_.fine);
+    coarse_energy_ = Energy(caller_.coarse);
+    lags_ = sent_.filled - caller_.fine.size() + 1;
+    return energy_ > 0 && coarse_energy_ > 0;
   }
   // The window against the sent segment `lag` samples before the newest.
   static float Score(const std::vector<float>& sent, const std::vector<float>& window, double window_energy, size_t lag) {
@@ -269,19 +259,19 @@ class Reference {
     }
     return static_cast<float>(cross / std::sqrt(std::max(energy * window_energy, std::numeric_limits<double>::min())));
   }
-  float Fine(const Window& window, size_t lag) const { return Score(sent_.fine, caller_.fine, window.energy, lag); }
+  float Fine(size_t lag) const { return Score(sent_.fine, caller_.fine, energy_, lag); }
   static size_t From(size_t centre) { return centre >= kRefine ? centre - kRefine : 0; }
-  static size_t To(const Window& window, size_t centre) { return std::min(window.fine_lags - 1, centre + kRefine); }
+  size_t To(size_t centre) const { return std::min(lags_ - 1, centre + kRefine); }
   static void Rank(float score, size_t lag, Best& best) {
-    if (score > best.score) best = {score, lag};
+    if (score > best.first) best = {score, lag};
   }
-  float Search(const Window& window) {
+  float Search() {
     // The best kCandidates coarse lags, in descending order (a tie keeps the earlier lag first).
     std::vector<Best> candidates(parley::EchoMatcher::kCandidates, Best{-2.0f, 0});
-    for (size_t lag = 0; lag < (window.fine_lags + kCoarse - 1) / kCoarse; ++lag) {
-      const float score = Score(sent_.coarse, caller_.coarse, window.coarse_energy, lag);
+    for (size_t lag = 0; lag < (lags_ + kCoarse - 1) / kCoarse; ++lag) {
+      const float score = Score(sent_.coarse, caller_.coarse, coarse_energy_, lag);
       for (size_t slot = 0; slot < candidates.size(); ++slot) {
-        if (score <= candidates[slot].score) continue;
+        if (score <= candidates[slot].first) continue;
         candidates.insert(candidates.begin() + static_cast<std::ptrdiff_t>(slot), Best{score, lag});
         candidates.pop_back();
         break;
@@ -289,25 +279,28 @@ class Reference {
     }
     std::vector<size_t> centres;
     for (const Best& candidate : candidates) {
-      if (candidate.score > -2.0f) centres.push_back(candidate.lag * kCoarse);
+      if (candidate.first > -2.0f) centres.push_back(candidate.second * kCoarse);
     }
-    if (tracked_lag_ < window.fine_lags) centres.push_back(tracked_lag_);
-    Best best;
+    if (tracked_lag_ < lags_) centres.push_back(tracked_lag_);
+    Best best{0.0f, 0};
     for (size_t slot = 0; slot < centres.size(); ++slot) {
-      for (size_t lag = From(centres[slot]); lag <= To(window, centres[slot]); ++lag) {
+      for (size_t lag = From(centres[slot]); lag <= To(centres[slot]); ++lag) {
         bool scored = false;
-        for (size_t earlier = 0; earlier < slot; ++earlier) scored |= lag >= From(centres[earlier]) && lag <= To(window, centres[earlier]);
-        if (!scored) Rank(Fine(window, lag), lag, best);
+        for (size_t earlier = 0; earlier < slot; ++earlier) scored |= lag >= From(centres[earlier]) && lag <= To(centres[earlier]);
+        if (!scored) Rank(Fine(lag), lag, best);
       }
     }
-    tracked_lag_ = best.lag;
-    return best.score;
+    tracked_lag_ = best.second;
+    return best.first;
   }
 
   size_t frame_fine_;
   History sent_;
   History caller_;
   size_t tracked_lag_ = 0;
+  double energy_ = 0;         // the window's, at 4 kHz
+  double coarse_energy_ = 0;  // and at 1 kHz
+  size_t lags_ = 0;           // at 4 kHz
 };
 
 uint32_t Next(uint32_t& state) {
