@@ -39,9 +39,9 @@ class EchoMatcher {
   // they are summed. So both passes add up per-frame pieces of their cross-correlations kept from
   // earlier searches (SlidingCorrelation: the coarse pass computes one frame's piece at every lag,
   // the fine pass only the lags it had not refined in the last frames), and segments' energies
-  // are differences of running sums (EnergyRing). Instructions a frame, pushes included
-  // (callgrind, 16 kHz bot, 8 kHz leg, Matches every frame): 136k -> 58k with the caller talking
-  // over the echo (a full search every frame), 9.6k -> 7.1k on a steady echo (the tracked range).
+  // are differences of running sums (EnergyRing). Instructions a frame, both pushes and Matches
+  // (callgrind, 16 kHz bot, 8 kHz leg): 144k -> 58k with the caller talking over the echo (a full
+  // search every frame), 17.3k -> 7.1k on a steady echo (the tracked range).
 
   // The sent audio is at `sent_rate_hz` (the bot's), the caller's at `caller_rate_hz` (the leg's
   // speech rate, where the raw capture is before echo cancellation).
@@ -55,8 +55,8 @@ class EchoMatcher {
   float Correlation();
   // Whether Correlation() would reach `threshold` on this frame. While the echo path holds still,
   // the tracked lag's range alone answers: 0.8 us a frame on a steady echo against 10-11 for the
-  // search (one core, AVX2, before the sums were kept). A frame that is not echo still pays for the whole search, which is
-  // what shows that no lag reaches the threshold. When the range answers, the tracked lag moves
+  // search (one core, AVX2, before the sums were kept). A frame that is not echo still pays for
+  // the whole search, which is what shows that no lag reaches the threshold. When the range answers, the tracked lag moves
   // to the best lag of that range, not of every lag, so a later frame's search refines around it
   // where Correlation() might have refined around another peak (a reflection, a pitch multiple):
   // on single-peak paths the decisions matched frame by frame (native/test/echo_matcher_test.cc);
