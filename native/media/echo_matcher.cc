@@ -5,48 +5,15 @@
 #include <limits>
 
 #include "dsp/vector_clones.h"
+#include "media/cross_correlate.h"
 
 namespace parley {
 namespace {
 
-double Energy(const float* signal, size_t size) {
-  double sum = 0;
-  for (size_t i = 0; i < size; ++i) sum += static_cast<double>(signal[i]) * signal[i];
-  return sum;
-}
-
-// For the kBlockLags segments of `window_size` starting at signal[0], signal[1], ...: each one's
-// cross-correlation with `window` and its energy, summed in the window's order. Float products
-// are exact in double, so the multiply-adds the v3 clone fuses round as the baseline's separate
-// ones do. GCC's predictive commoning would load each lane's sample once and rotate it through
-// registers to the next lane: scalar moves that cost a third more than one vector load a sample.
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-predictive-commoning")))
-#endif
-PARLEY_VECTOR_CLONES
-void ScoreBlock(const float* __restrict signal, const float* __restrict window, size_t window_size, double* __restrict cross,
-                double* __restrict energy) {
-  constexpr size_t kLanes = EchoMatcher::kBlockLags;
-  double block_cross[kLanes] = {};
-  double block_energy[kLanes] = {};
-  for (size_t i = 0; i < window_size; ++i) {
-    const double w = window[i];
-    for (size_t lane = 0; lane < kLanes; ++lane) {
-      const double x = signal[i + lane];
-      block_cross[lane] += x * w;
-      block_energy[lane] += x * x;
-    }
-  }
-  for (size_t lane = 0; lane < kLanes; ++lane) {
-    cross[lane] = block_cross[lane];
-    energy[lane] = block_energy[lane];
-  }
-}
-
 // score[k] = cross[k] / sqrt(energy[k] × window_energy), 0 where the segment is silent: its
-// energy is 0 only if all its samples are (a float's square never underflows in double), and then
-// its cross-correlation is 0 too, so flooring the product gives 0 without a branch, which would
-// keep the loop from vectorising. The product of energies that are not 0 is far above the floor.
+// energy is 0 only if all its samples are, and then its cross-correlation is 0 too, so flooring
+// the product gives 0 without a branch, which would keep the loop from vectorising. The product
+// of energies that are not 0 is far above the floor.
 PARLEY_VECTOR_CLONES
 void Normalise(const double* __restrict cross, const double* __restrict energy, size_t count, double window_energy,
                float* __restrict score) {
@@ -55,80 +22,47 @@ void Normalise(const double* __restrict cross, const double* __restrict energy, 
   }
 }
 
-}  // namespace
-
-EchoMatcher::Ring::Ring(size_t size) : size_(size), data_(2 * size + kBlockLags, 0.0f) {}
-
-void EchoMatcher::Ring::Push(float sample) {
-  data_[head_] = sample;
-  data_[head_ + size_] = sample;
-  head_ = head_ + 1 == size_ ? 0 : head_ + 1;
-}
-
-namespace {
-
 constexpr size_t SamplesIn(int ms) { return static_cast<size_t>(EchoMatcher::kAnalysisRateHz / 1000 * ms); }
+
+size_t Decimation(int rate_hz) { return static_cast<size_t>(std::max(1, rate_hz / EchoMatcher::kAnalysisRateHz)); }
 
 }  // namespace
 
 EchoMatcher::EchoMatcher(int frame_ms, int sent_rate_hz, int caller_rate_hz)
-    : sent_decimation_(static_cast<size_t>(std::max(1, sent_rate_hz / kAnalysisRateHz))),
-      caller_decimation_(static_cast<size_t>(std::max(1, caller_rate_hz / kAnalysisRateHz))),
-      frame_fine_(SamplesIn(frame_ms)),
-      sent_{Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs)), Ring(SamplesIn(kWindowMs + kMaxEchoDelayMs) / kCoarseFactor)},
-      caller_{Ring(SamplesIn(kWindowMs)), Ring(SamplesIn(kWindowMs) / kCoarseFactor)},
-      coarse_scores_(sent_.coarse.size()),
-      fine_scores_(sent_.fine.size()) {}
+    : frame_fine_(SamplesIn(std::max(0, frame_ms))),
+      sent_(SamplesIn(kWindowMs + kMaxEchoDelayMs), frame_fine_, Decimation(sent_rate_hz), kCrossBlockLags),
+      caller_(SamplesIn(kWindowMs), frame_fine_, Decimation(caller_rate_hz), kCrossBlockLags),
+      coarse_cross_(DecimatedHistory::Rate::kCoarse, caller_.coarse().size(), sent_.coarse().size(),
+                    caller_.per_push(DecimatedHistory::Rate::kCoarse)),
+      fine_cross_(DecimatedHistory::Rate::kFine, caller_.fine().size(), sent_.fine().size(), caller_.per_push(DecimatedHistory::Rate::kFine)),
+      energy_(sent_.fine().size()),
+      coarse_score_(sent_.coarse().size()),
+      fine_score_(sent_.fine().size()) {}
 
-EchoMatcher::Scores::Scores(size_t starts) : cross(starts + kBlockLags), energy(starts + kBlockLags), score(starts) {}
+void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { sent_.Push(frame, samples); }
 
-void EchoMatcher::Scores::Compute(const float* signal, const float* window, size_t window_size, double window_energy, size_t first,
-                                  size_t last) {
-  for (size_t start = first; start <= last; start += kBlockLags) {
-    ScoreBlock(signal + start, window, window_size, &cross[start], &energy[start]);
-  }
-  Normalise(&cross[first], &energy[first], last - first + 1, window_energy, &score[first]);
-}
-
-void EchoMatcher::Push(History& history, const int16_t* frame, size_t samples, size_t decimation) const {
-  const size_t count = std::min(frame_fine_, history.fine.size());
-  for (size_t i = 0; i < count; ++i) {
-    // Averaging over the decimation factor is a crude low-pass, enough for a similarity test.
-    float sum = 0;
-    if (frame != nullptr && (i + 1) * decimation <= samples) {
-      for (size_t k = 0; k < decimation; ++k) sum += frame[i * decimation + k];
-    }
-    history.fine.Push(sum / static_cast<float>(decimation));
-  }
-  const float* fine = history.fine.oldest() + (history.fine.size() - count);
-  for (size_t i = 0; i < count / kCoarseFactor; ++i) {
-    float sum = 0;
-    for (size_t k = 0; k < kCoarseFactor; ++k) sum += fine[i * kCoarseFactor + k];
-    history.coarse.Push(sum / static_cast<float>(kCoarseFactor));
-  }
-  history.filled = std::min(history.fine.size(), history.filled + count);
-}
-
-void EchoMatcher::PushSent(const int16_t* frame, size_t samples) { Push(sent_, frame, samples, sent_decimation_); }
-
-void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { Push(caller_, frame, samples, caller_decimation_); }
+void EchoMatcher::PushCaller(const int16_t* frame, size_t samples) { caller_.Push(frame, samples); }
 
 bool EchoMatcher::Measure(Window& window) const {
-  const size_t window_fine = caller_.fine.size();
-  if (sent_.filled < window_fine) return false;
-  window.energy = Energy(caller_.fine.oldest(), window_fine);
-  window.coarse_energy = Energy(caller_.coarse.oldest(), caller_.coarse.size());
-  window.fine_lags = sent_.filled - window_fine + 1;
+  const size_t window_fine = caller_.fine().size();
+  if (sent_.filled() < window_fine) return false;
+  window.energy = caller_.fine().Energy(0, window_fine);
+  window.coarse_energy = caller_.coarse().Energy(0, caller_.coarse().size());
+  window.fine_lags = sent_.filled() - window_fine + 1;
   return window.energy > 0 && window.coarse_energy > 0;
 }
 
 void EchoMatcher::Refine(const Window& window, size_t from, size_t to, Best& best) {
-  const size_t window_fine = caller_.fine.size();
+  const size_t window_fine = caller_.fine().size();
   // The segment at lag 0 starts here; lag L at last_start - L.
-  const size_t last_start = sent_.fine.size() - window_fine;
-  fine_scores_.Compute(sent_.fine.oldest(), caller_.fine.oldest(), window_fine, window.energy, last_start - to, last_start - from);
+  const size_t last_start = sent_.fine().size() - window_fine;
+  const size_t first = last_start - to;
+  const size_t count = to - from + 1;
+  fine_cross_.Compute(sent_, caller_, first, count);
+  sent_.fine().Energies(first, count, window_fine, &energy_[first]);
+  Normalise(fine_cross_.cross() + first, &energy_[first], count, window.energy, &fine_score_[first]);
   for (size_t lag = from; lag <= to; ++lag) {
-    const float c = fine_scores_.score[last_start - lag];
+    const float c = fine_score_[last_start - lag];
     if (c > best.score) {
       best.score = c;
       best.lag = lag;
@@ -170,16 +104,18 @@ bool EchoMatcher::Matches(float threshold) {
 float EchoMatcher::Search(const Window& window) {
   // Coarse pass: every lag the filled history allows, keeping the best few.
   const size_t coarse_lags = (window.fine_lags + kCoarseFactor - 1) / kCoarseFactor;
-  const size_t coarse_window = caller_.coarse.size();
+  const size_t coarse_window = caller_.coarse().size();
   // The segment at lag 0 starts here; lag L at last_start - L.
-  const size_t last_start = sent_.coarse.size() - coarse_window;
-  coarse_scores_.Compute(sent_.coarse.oldest(), caller_.coarse.oldest(), coarse_window, window.coarse_energy, last_start + 1 - coarse_lags,
-                         last_start);
+  const size_t last_start = sent_.coarse().size() - coarse_window;
+  const size_t first = last_start + 1 - coarse_lags;
+  coarse_cross_.Compute(sent_, caller_, first, coarse_lags);
+  sent_.coarse().Energies(first, coarse_lags, coarse_window, &energy_[first]);
+  Normalise(coarse_cross_.cross() + first, &energy_[first], coarse_lags, window.coarse_energy, &coarse_score_[first]);
   size_t best_lag[kCandidates] = {};
   float best[kCandidates];
   std::fill(best, best + kCandidates, -2.0f);
   for (size_t lag = 0; lag < coarse_lags; ++lag) {
-    const float c = coarse_scores_.score[last_start - lag];
+    const float c = coarse_score_[last_start - lag];
     // Most lags are not among the best few (kept in descending order).
     if (c <= best[kCandidates - 1]) continue;
     for (int slot = 0; slot < kCandidates; ++slot) {
