@@ -77,6 +77,8 @@ export interface RawOpusOptions {
   passes?: number;
   // The PCM rate libopus codes at (48 kHz unless given).
   rateHz?: number;
+  // Packets the decoder decodes instead of the encoder's own (a frames file, bench/load/caller-frames.ts).
+  packetsFile?: string;
 }
 
 export interface RawOpusResult {
@@ -93,7 +95,8 @@ export function measureRawOpus(options: RawOpusOptions = {}): RawOpusResult {
   const pcmFile = join(buildDir, `opus-speech-${rateHz / 1000}k.s16`);
   const speech = opusBenchSpeech(rateHz);
   writeFileSync(pcmFile, new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength));
-  const output = execFileSync(floor, [pcmFile, String(options.complexity ?? 5), String(options.passes ?? 8), String(rateHz)], { encoding: 'utf8' });
+  const packets = options.packetsFile === undefined ? [] : [options.packetsFile];
+  const output = execFileSync(floor, [pcmFile, String(options.complexity ?? 5), String(options.passes ?? 8), String(rateHz), ...packets], { encoding: 'utf8' });
   const parsed = floorOutput.parse(JSON.parse(output));
   return { usPerFrame: parsed.best_pass_us_per_frame, firstPassBytes: parsed.first_pass_bytes };
 }

@@ -20,6 +20,8 @@ const WARMUP_SECONDS = 2;
 const BOT_WARMUP_SECONDS = 3;
 const STEP_SECONDS_MAX = MEASURE_SECONDS + BOT_WARMUP_SECONDS;
 export const OPUS_COMPLEXITY = 5;
+// The rate the node's calls code toward their bot, and so the rate its Opus legs code at.
+export const BOT_RATE_HZ = 16000;
 // A process that has not answered by then is stuck: the step fails instead of hanging the bench.
 const PROCESS_TIMEOUT_MS = 30_000;
 const FRAMES_PER_SECOND = 50;

@@ -14,19 +14,15 @@
 // is bounded; one that ends with the bracket still wider
 // than its resolution says so (`bounded: true`, with the bracket), and its capacity is the low end.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import alawmulaw from 'alawmulaw';
 import type { BenchResult } from '../bench-part.js';
-import { renderSpeech } from '../../test/support/speech.js';
-import { OpusEncoder } from '../../engine/native/opus.js';
-import { measureRawOpusUsPerFrame, opusBenchSpeech } from '../codecs/raw-opus.js';
-import { splitFrames } from '../frames.js';
 import { round2 } from '../side-by-side.js';
-import { coresForWorkers, cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
-import type { LoadCodec } from './media-node-protocol.js';
+import { BOT_RATE_HZ, coresForWorkers, cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
+import { prepareCallerFrames } from './caller-frames.js';
+import { measureOpusCeilingUsPerFrame, opusCeilingWork } from './opus-ceiling.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const buildDir = join(here, '..', '.build');
@@ -41,8 +37,6 @@ const NOISE_WAIT_SHARE = 0.02;
 const MIN_BOT_FRAMES_SHARE = 0.97;
 // The CPU share a capacity estimate aims at (a realtime node needs headroom for its bursts).
 const ESTIMATE_CPU_SHARE = 0.85;
-// The rate the node's calls code toward their bot, and so the rate its Opus legs code at.
-const BOT_RATE_HZ = 16000;
 // Steps per capacity search: with the single steps around them the bench stays near 5 minutes.
 const SEARCH_STEPS = { pcmu: 5, echoOff: 4, opus: 4, e2e: 4, hog: 3, workers: 4 };
 // A bracket narrower than this share of its low end ends a search early.
@@ -62,27 +56,6 @@ function buildGenerator(): string {
   const binary = join(buildDir, 'rtp_loadgen');
   execFileSync('cc', ['-O2', '-o', binary, join(here, 'rtp_loadgen.c')]);
   return binary;
-}
-
-function writeFrames(file: string, payloads: Uint8Array[]): void {
-  const chunks: Buffer[] = [];
-  for (const payload of payloads) {
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(payload.length);
-    chunks.push(length, Buffer.from(payload));
-  }
-  writeFileSync(file, Buffer.concat(chunks));
-}
-
-// The callers' side: PCMU of espeak-ng speech, and Opus of the speech the Opus floor is measured on.
-function prepareFrames(): Record<LoadCodec, string> {
-  const pcmu = join(buildDir, 'frames-pcmu.bin');
-  const speech8k = renderSpeech('The quick brown fox jumps over the lazy dog, then counts to ten slowly.', { rateHz: 8000 });
-  writeFrames(pcmu, splitFrames(speech8k, 160).map((frame) => alawmulaw.mulaw.encode(frame)));
-  const encoder = new OpusEncoder({ complexity: OPUS_COMPLEXITY });
-  const opus = join(buildDir, 'frames-opus.bin');
-  writeFrames(opus, splitFrames(opusBenchSpeech(), 960).map((frame) => encoder.encode(frame)));
-  return { PCMU: pcmu, opus };
 }
 
 const percents = (shares: number[]): string => shares.map((share) => (100 * share).toFixed(share < 0.1 ? 1 : 0)).join('/');
@@ -120,7 +93,9 @@ interface Capacity {
 
 class LoadBench {
   private readonly generator = buildGenerator();
-  private readonly frames = prepareFrames();
+  readonly frames = prepareCallerFrames(buildDir, OPUS_COMPLEXITY);
+  // The Opus ceiling decodes the very packets the callers send.
+  readonly opusCeiling = opusCeilingWork(this.frames, BOT_RATE_HZ);
 
   async step(node: LoadNode, spec: StepSpec, label: string): Promise<StepResult> {
     return logged(await runStep(node, this.generator, this.frames[spec.codec], spec, BOT_RATE_HZ), label);
@@ -180,7 +155,7 @@ export async function run(): Promise<BenchResult> {
   const bench = new LoadBench();
   const availableBefore = cpuAvailability();
   console.log(`[load] one core available to this bench: ${(100 * availableBefore.cpu_share).toFixed(0)} % (longest stall ${availableBefore.max_stall_ms} ms)`);
-  const rawOpusUs = measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ });
+  const rawOpusUs = measureOpusCeilingUsPerFrame(bench.opusCeiling, OPUS_COMPLEXITY);
   const workers = availableParallelism();
   const stopLater: Array<{ stop(): void }> = [];
   try {
@@ -234,7 +209,7 @@ export async function run(): Promise<BenchResult> {
     many.stop();
 
     const availableAfter = cpuAvailability();
-    const rawUs = Math.min(rawOpusUs, measureRawOpusUsPerFrame({ complexity: OPUS_COMPLEXITY, rateHz: BOT_RATE_HZ }));
+    const rawUs = Math.min(rawOpusUs, measureOpusCeilingUsPerFrame(bench.opusCeiling, OPUS_COMPLEXITY));
     const ceiling = Math.floor(20_000 / rawUs);
     // Where a search's CPU cost is read: its busiest carried step (the capacity step). A step not
     // carried may have been starved by the machine, and a starved worker catches up several frames

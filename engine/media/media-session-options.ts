@@ -3,9 +3,10 @@
 import { z } from 'zod';
 
 export const botRates = [8000, 16000, 24000, 48000] as const;
+export const DEFAULT_BOT_RATE_HZ = 16000;
 
 export const sessionOptionsSchema = z.object({
-  botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(16000),
+  botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(DEFAULT_BOT_RATE_HZ),
   playoutMaxMs: z.number().int().min(1000).max(600_000).default(120_000),
   vadAggressiveness: z.number().int().min(0).max(3).default(2),
   vadHangoverMs: z.number().int().min(0).max(2000).default(160),

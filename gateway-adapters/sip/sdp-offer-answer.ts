@@ -10,6 +10,7 @@ import { SipRejection } from './errors.js';
 import { newSdesKey, pickSdesOffer, sdesInline, type SdesSuite } from './sdes-crypto.js';
 import { FRAME_MS } from '../../engine/media/frame.js';
 import type { NetworkCodec } from '../../engine/call/call-media.js';
+import { opusAnswerFmtp } from '../../engine/media/opus-fmtp.js';
 
 // Names as in native/codec/codec_table.cc, so the session takes them as they are.
 export const sipCodecs = ['opus', 'G722', 'PCMU', 'PCMA', 'L16/16000', 'L16/8000'] as const;
@@ -24,6 +25,9 @@ export interface SdpPolicy {
   // DTX (senders such as libwebrtc and baresip follow the receiver's usedtx). Parley receives DTX
   // as silence, neither loss nor concealment.
   opusDtx?: boolean;
+  // The PCM rate the node's Opus legs code at (engine/media/opus-fmtp.ts): the answer's Opus fmtp
+  // asks the caller for no wider a band. Unset: 48 kHz, nothing asked.
+  opusCodingRateHz?: number;
 }
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -39,6 +43,8 @@ export interface NegotiatedAudio {
   comfortNoisePayloadType?: number;
   // Opus only: the answer asks for DTX (SdpPolicy.opusDtx).
   opusDtx?: boolean;
+  // Opus only: SdpPolicy.opusCodingRateHz.
+  opusCodingRateHz?: number;
   // The answer's direction, from Parley's side (RFC 3264 section 6.1).
   direction: MediaDirection;
   // Milliseconds of audio per packet Parley sends, advertised as the answer's a=ptime.
@@ -258,6 +264,7 @@ export function negotiate(offerSdp: string, policy: SdpPolicy): Negotiation {
         telephoneEventClockHz: telephoneEvent?.rate,
         comfortNoisePayloadType: chooseComfortNoise(media, chosen.codec),
         opusDtx: chosen.codec === 'opus' && policy.opusDtx === true ? true : undefined,
+        opusCodingRateHz: chosen.codec === 'opus' ? policy.opusCodingRateHz : undefined,
         // RFC 3264 section 8.4: c=0.0.0.0 is the pre-3264 way to put a call on hold.
         packetMs: choosePacketMs(media, chosen.codec),
         direction: address === HOLD_ADDRESS ? 'inactive' : (answerDirection[media.direction ?? 'sendrecv'] ?? 'sendrecv'),
@@ -346,7 +353,7 @@ export function buildAnswer(negotiation: Negotiation, local: LocalMedia): string
       protocol: offered.protocol,
       payloads: payloads.join(' '),
       rtp: [{ payload: audio.payloadType, codec: clock.name, rate: clock.rate, ...(clock.channels ? { encoding: clock.channels } : {}) }],
-      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: `minptime=10;useinbandfec=1${audio.opusDtx ? ';usedtx=1' : ''}` }] : [],
+      fmtp: audio.codec === 'opus' ? [{ payload: audio.payloadType, config: opusAnswerFmtp({ codingRateHz: audio.opusCodingRateHz, dtx: audio.opusDtx }) }] : [],
       ptime: audio.packetMs,
       direction: audio.direction,
     };

@@ -14,9 +14,10 @@ import { DRAIN_RETRY_AFTER_SECONDS } from '../../engine/drain.js';
 import { CallCapError, type CallSlot } from '../../engine/call/call-cap.js';
 import type { RtpSessionOptions, SessionOptions } from '../../engine/media/media-session-options.js';
 import { counter, countRefused } from '../../engine/metrics.js';
+import { opusCodingRateHz } from '../../engine/media/opus-fmtp.js';
 import { SipParseError, SipRejection } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import { buildAnswer, negotiate, needsNewLeg, networkCodecOf, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation } from './sdp-offer-answer.js';
+import { buildAnswer, negotiate, needsNewLeg, networkCodecOf, renegotiate, sendsMedia, type NegotiatedAudio, type Negotiation, type SdpPolicy } from './sdp-offer-answer.js';
 import { reasonHeader, dialogKey, newTag, SipDialog, type SipPeer } from './sip-dialog.js';
 import { SipStreamListener, type StreamTransport } from './sip-stream-listener.js';
 import { sipEndpointOptionsSchema, type SipEndpointOptions, type SipEndpointSettings } from './sip-endpoint-options.js';
@@ -370,7 +371,7 @@ export class SipEndpoint {
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
     const correlation = h.get(CORRELATION_HEADER);
     if (correlation !== undefined && !this.waiters.has(correlation)) throw new SipRejection(480, 'Temporarily Unavailable');
-    const negotiation = negotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx });
+    const negotiation = negotiate(request.body, this.sdpPolicy());
     const slot = this.admit();
 
     const dialog = new SipDialog(request, peer, (callId) => callLogger(callId, this.deps.logger), correlation);
@@ -438,6 +439,10 @@ export class SipEndpoint {
     dialog.ringTimer = setTimeout(() => this.accept(dialog, key), this.settings.ringMs);
   }
 
+  private sdpPolicy(): SdpPolicy {
+    return { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx, opusCodingRateHz: opusCodingRateHz(this.deps.media.session) };
+  }
+
   private rtpOptions(audio: NegotiatedAudio): RtpSessionOptions {
     return {
       ...this.deps.media.session,
@@ -501,7 +506,7 @@ export class SipEndpoint {
     }
     const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/sdp') throw new SipRejection(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
-    const next = renegotiate(request.body, { codecs: this.settings.codecs, srtp: this.settings.srtp, opusDtx: this.settings.opusDtx }, dialog.negotiation!.audio);
+    const next = renegotiate(request.body, this.sdpPolicy(), dialog.negotiation!.audio);
     const before = dialog.negotiation!.audio;
     const after = next.audio;
     if (after.codec === before.codec && after.payloadType === before.payloadType) {

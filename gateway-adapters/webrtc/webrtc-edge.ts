@@ -7,6 +7,7 @@ import type { MediaEngine } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import { withCallMediaOptions, type CallMediaOptions, type SessionOptions } from '../../engine/media/media-session-options.js';
 import { countRefused } from '../../engine/metrics.js';
+import { opusAnswerFmtp, opusCodingRateHz } from '../../engine/media/opus-fmtp.js';
 import { WebRtcEdgeError } from './errors.js';
 import { IceSourceGuard, type IceRefusal } from './ice-source-guard.js';
 import { TransportWatch, type TransportEndReason, type TransportWatchOptions } from './transport-watch.js';
@@ -108,6 +109,7 @@ export class WebRtcEdge {
       transceiver = peer.getTransceivers().find((t) => t.kind === 'audio');
       if (!transceiver) throw new WebRtcEdgeError('the offer has no audio m-line');
       transceiver.setDirection('sendrecv');
+      answerWithOwnOpusFmtp(transceiver, opusCodingRateHz(this.options.session));
       const dtls = transceiver.dtlsTransport;
       if (!hasStun) withoutDefaultStun(transceiver);
       const refusedReasons = new Set<IceRefusal>();
@@ -150,6 +152,14 @@ export class WebRtcEdge {
       { ...withCallMediaOptions(this.options.session ?? {}, callMedia), codec: 'opus', payloadType, transport: 'external', sendSilence: true },
       { onOutbound },
     ).session;
+  }
+}
+
+// werift answers with the offer's own fmtp (its negotiated codecs are the offer's): the answer's
+// says what the node receives (RFC 7587 section 7.1), so it is the node's, as in the SIP answer.
+function answerWithOwnOpusFmtp(transceiver: RTCRtpTransceiver, codingRateHz: number): void {
+  for (const codec of transceiver.codecs) {
+    if (codec.mimeType.toLowerCase() === 'audio/opus') codec.parameters = opusAnswerFmtp({ codingRateHz });
   }
 }
 

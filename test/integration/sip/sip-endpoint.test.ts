@@ -288,6 +288,8 @@ describe('direct SIP endpoint over real UDP', () => {
     const moved = await reinvite(client, dialog, 2, offerSdp({ port: peer.port, payloads: '111 101' }));
     expect(moved.status).toBe(200);
     expect(moved.body).toMatch(/^m=audio \d+ RTP\/AVP 111 101\r?$/m);
+    // The leg codes at the bot's 16 kHz: the caller is asked for no wider a band (RFC 7587 section 7.1).
+    expect(moved.body).toMatch(/^a=fmtp:111 minptime=10;useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000\r?$/m);
     expect(answerPort(moved.body)).toBe(answerPort(answer));
     expect(calls.list()[0]!.media!.codec).toBe('opus');
 

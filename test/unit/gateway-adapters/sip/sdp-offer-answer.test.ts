@@ -119,6 +119,17 @@ describe('RFC 3264 offer/answer for the SIP endpoint', () => {
     expect(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), { ...policy, opusDtx: true }).audio.opusDtx).toBeUndefined();
   });
 
+  it('asks an Opus peer for no band wider than the node codes at (RFC 7587 maxplaybackrate), keeping opus/48000/2', () => {
+    const local = { host: '198.18.0.1', port: 30000, sessionId: 1, sessionVersion: 1 };
+    const answer = buildAnswer(negotiate(janusOffer, { ...policy, opusCodingRateHz: 16000, opusDtx: true }), local);
+    expect(answer).toContain('a=rtpmap:111 opus/48000/2\r\n');
+    const fmtp = /^a=fmtp:111 (\S+)\r$/m.exec(answer)![1]!.split(';');
+    expect(fmtp).toEqual(['minptime=10', 'useinbandfec=1', 'maxplaybackrate=16000', 'sprop-maxcapturerate=16000', 'usedtx=1']);
+    // At 48 kHz (the parameters' default) nothing is asked; a G.711 answer has no Opus fmtp.
+    expect(buildAnswer(negotiate(janusOffer, { ...policy, opusCodingRateHz: 48000 }), local)).toContain('a=fmtp:111 minptime=10;useinbandfec=1\r\n');
+    expect(buildAnswer(negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), { ...policy, opusCodingRateHz: 16000 }), local)).not.toContain('maxplaybackrate');
+  });
+
   it('refuses a re-offer that adds or removes CN without a codec change (488): the leg sends what the first answer said', () => {
     const first = negotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0 13'), policy).audio;
     expect(() => renegotiate(janusOffer.replace('RTP/AVP 111 9 0 8 101', 'RTP/AVP 0'), policy, first)).toThrow(/488/);
