@@ -98,12 +98,12 @@ bool DelayEstimator::TrackSpike(double jitter_ms, int64_t arrival_us) {
   if (jitter_ms <= threshold_ms) return false;
   if (spike_start_us_ < 0 || arrival_us - spike_last_us_ > kSpikeGapUs) {
     previous_spike_start_us_ = spike_start_us_;
-    previous_spike_height_ms_ = spike_height_ms_;
     spike_start_us_ = arrival_us;
-    spike_height_ms_ = 0;
+    spike_index_ = (spike_index_ + 1) % kSpikesKept;
+    spike_heights_ms_[spike_index_] = 0;
   }
   spike_last_us_ = arrival_us;
-  spike_height_ms_ = std::max(spike_height_ms_, jitter_ms);
+  spike_heights_ms_[spike_index_] = std::max(spike_heights_ms_[spike_index_], jitter_ms);
   return arrival_us - spike_start_us_ <= kSpikeMaxSpanUs;
 }
 
@@ -111,7 +111,17 @@ double DelayEstimator::SpikeFloorMs(int64_t now_us) const {
   const bool recurring = previous_spike_start_us_ >= 0 && spike_start_us_ - previous_spike_start_us_ <= kSpikeMemoryUs &&
                          now_us - spike_start_us_ <= kSpikeMemoryUs;
   if (!recurring) return 0;
-  return std::min(kSpikeFloorCapMs, kSpikeFloorShare * std::max(spike_height_ms_, previous_spike_height_ms_));
+  double highest_ms = 0;
+  double second_ms = 0;
+  for (const double height_ms : spike_heights_ms_) {
+    if (height_ms > highest_ms) {
+      second_ms = highest_ms;
+      highest_ms = height_ms;
+    } else if (height_ms > second_ms) {
+      second_ms = height_ms;
+    }
+  }
+  return std::min(kSpikeFloorCapMs, kSpikeFloorShare * (highest_ms + second_ms) / 2);
 }
 
 }  // namespace parley
