@@ -50,10 +50,28 @@ void DrainFromTheBandsEdgeCutsVoicedAudio() {
   Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
 }
 
+void PacketsShorterThanATickAimATickMinusAPacketHigher() {
+  // 5 ms above a 60 ms target, inside the band: a 20 ms packet plays as it is; a 10 ms packet,
+  // which the tick needs 10 ms before its start, is below the target it needs and is lengthened.
+  const DecisionLogic logic(8000, 20, true);
+  Check(logic.Decide(Due(5, false)).operation == Operation::kNormal, "a 20 ms packet 5 ms above the target plays as it is", 5);
+  PlayoutState ten_ms = Due(5, false);
+  ten_ms.next_duration_ts = 80;
+  const Decision decision = logic.Decide(ten_ms);
+  Check(decision.operation == Operation::kPreemptiveExpand, "a 10 ms packet 5 ms above the target is lengthened toward 10 ms more",
+        static_cast<double>(decision.amount_ts));
+  // A talkspurt's short last frame after 20 ms packets is not 10 ms packetization.
+  PlayoutState last_frame = Due(5, false);
+  last_frame.next_duration_ts = 12;
+  last_frame.previous_duration_ts = 160;
+  Check(logic.Decide(last_frame).operation == Operation::kNormal, "a short last frame after 20 ms packets plays as it is", 5);
+}
+
 }  // namespace
 
 int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
   DrainFromTheBandsEdgeCutsVoicedAudio();
+  PacketsShorterThanATickAimATickMinusAPacketHigher();
   return parley_test::Finish("decision-logic");
 }
