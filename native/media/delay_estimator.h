@@ -14,9 +14,10 @@
 // two highest of the last kSpikesKept: two smaller spikes after larger ones do not halve the floor
 // the larger ones set, and one outlier does not set it alone; on the bench's heavy-tail trace the
 // floor from the last two spikes alone let the p95 delay reach 97 ms against the whole-frame
-// buffer's 90, now 90), capped at kSpikeFloorCapMs:
-// covering a spike fully costs its whole height on every frame, and ITU-T G.114 puts the one-way
-// budget at 150 ms, so the buffer concedes the top of a rare spike instead.
+// buffer's 90, now 90; spikes that began more than kSpikeMemoryUs before the current one do not
+// count), capped at kSpikeFloorCapMs: covering a spike fully costs its whole height on every
+// frame, and ITU-T G.114 puts the one-way budget at 150 ms, so the buffer concedes the top of a
+// rare spike instead.
 #pragma once
 
 #include <cstddef>
@@ -62,13 +63,17 @@ class DelayEstimator {
   double target_delay_ms_;       // with the spike floor, clamped
   int64_t last_update_us_ = 0;
 
-  // The start of the current spike and of the one before it (< 0: none yet), and the heights of
-  // the last kSpikesKept spikes, the current one at spike_index_.
-  int64_t spike_start_us_ = -1;
-  int64_t spike_last_us_ = 0;
-  int64_t previous_spike_start_us_ = -1;
-  double spike_heights_ms_[kSpikesKept] = {0};
+  struct Spike {
+    int64_t start_us = -1;  // < 0: none yet
+    double height_ms = 0;
+  };
+  const Spike& CurrentSpike() const { return spikes_[spike_index_]; }
+  const Spike& PreviousSpike() const { return spikes_[(spike_index_ + kSpikesKept - 1) % kSpikesKept]; }
+
+  // The last kSpikesKept spikes, the current one at spike_index_.
+  Spike spikes_[kSpikesKept];
   size_t spike_index_ = 0;
+  int64_t spike_last_us_ = 0;
 };
 
 }  // namespace parley
