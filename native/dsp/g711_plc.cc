@@ -1,6 +1,7 @@
 #include "dsp/g711_plc.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -15,6 +16,17 @@ constexpr size_t kLpcWindow = 160;         // 20 ms of history analysed for the 
 // White-noise correction of the autocorrelation (a -40 dB floor): keeps the predictor well
 // conditioned on a pure tone or digital silence.
 constexpr double kNoiseFloor = 1.0001;
+
+// The Hann window of the LPC analysis, built once (a cosine per sample at every loss cost more
+// than the analysis itself).
+const std::array<double, kLpcWindow>& LpcWindow() {
+  static const std::array<double, kLpcWindow> window = [] {
+    std::array<double, kLpcWindow> w{};
+    for (size_t i = 0; i < kLpcWindow; ++i) w[i] = 0.5 - 0.5 * std::cos(2 * kPi * (static_cast<double>(i) + 0.5) / kLpcWindow);
+    return w;
+  }();
+  return window;
+}
 
 // The synthesis's gain `erased` samples into a loss: 1 for 10 ms, then 20 % less per 10 ms,
 // applied as a ramp, silent from 60 ms.
@@ -60,10 +72,9 @@ void G711Plc::PredictJoin() {
   // Autocorrelation method over a Hann-windowed 20 ms (its predictor is minimum-phase, so the
   // free-running prediction decays instead of growing), Levinson-Durbin for the coefficients.
   const int16_t* recent = history_ + kHistorySamples - kLpcWindow;
+  const std::array<double, kLpcWindow>& window = LpcWindow();
   double windowed[kLpcWindow];
-  for (size_t i = 0; i < kLpcWindow; ++i) {
-    windowed[i] = recent[i] * (0.5 - 0.5 * std::cos(2 * kPi * (static_cast<double>(i) + 0.5) / kLpcWindow));
-  }
+  for (size_t i = 0; i < kLpcWindow; ++i) windowed[i] = recent[i] * window[i];
   double r[kLpcOrder + 1];
   for (size_t lag = 0; lag <= kLpcOrder; ++lag) {
     r[lag] = 0;
