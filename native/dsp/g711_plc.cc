@@ -1,14 +1,32 @@
 #include "dsp/g711_plc.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 namespace parley {
 namespace {
 constexpr size_t kSamplesPer10Ms = 80;
 constexpr size_t kSilentAfter = 480;       // 60 ms
 constexpr size_t kCorrelationWindow = 160; // 20 ms
+constexpr double kPi = 3.14159265358979323846;
+constexpr size_t kLpcWindow = 160;         // 20 ms of history analysed for the continuation
+// White-noise correction of the autocorrelation (a -40 dB floor): keeps the predictor well
+// conditioned on a pure tone or digital silence.
+constexpr double kNoiseFloor = 1.0001;
+
+// The Hann window of the LPC analysis, built once (a cosine per sample at every loss cost more
+// than the analysis itself).
+const std::array<double, kLpcWindow>& LpcWindow() {
+  static const std::array<double, kLpcWindow> window = [] {
+    std::array<double, kLpcWindow> w{};
+    for (size_t i = 0; i < kLpcWindow; ++i) w[i] = 0.5 - 0.5 * std::cos(2 * kPi * (static_cast<double>(i) + 0.5) / kLpcWindow);
+    return w;
+  }();
+  return window;
+}
 
 // The synthesis's gain `erased` samples into a loss: 1 for 10 ms, then 20 % less per 10 ms,
 // applied as a ramp, silent from 60 ms.
@@ -50,10 +68,65 @@ size_t G711Plc::FindPitch() const {
   return best_lag;
 }
 
+void G711Plc::PredictJoin() {
+  // Autocorrelation method over a Hann-windowed 20 ms (its predictor is minimum-phase, so the
+  // free-running prediction decays instead of growing), Levinson-Durbin for the coefficients.
+  const int16_t* recent = history_ + kHistorySamples - kLpcWindow;
+  const std::array<double, kLpcWindow>& window = LpcWindow();
+  double windowed[kLpcWindow];
+  for (size_t i = 0; i < kLpcWindow; ++i) windowed[i] = recent[i] * window[i];
+  double r[kLpcOrder + 1];
+  for (size_t lag = 0; lag <= kLpcOrder; ++lag) {
+    r[lag] = 0;
+    for (size_t i = lag; i < kLpcWindow; ++i) r[lag] += windowed[i] * windowed[i - lag];
+  }
+  std::fill(std::begin(join_), std::end(join_), 0.0f);
+  if (r[0] <= 0) return;
+  r[0] *= kNoiseFloor;
+  // predictor[k]: the weight of the sample k + 1 back.
+  double predictor[kLpcOrder] = {0};
+  double error = r[0];
+  for (size_t m = 0; m < kLpcOrder; ++m) {
+    double acc = r[m + 1];
+    for (size_t k = 0; k < m; ++k) acc -= predictor[k] * r[m - k];
+    const double reflection = acc / error;
+    double updated[kLpcOrder];
+    for (size_t k = 0; k < m; ++k) updated[k] = predictor[k] - reflection * predictor[m - 1 - k];
+    for (size_t k = 0; k < m; ++k) predictor[k] = updated[k];
+    predictor[m] = reflection;
+    error *= 1.0 - reflection * reflection;
+  }
+  // The history's own continuation is the repeated period plus the predictor's free response to
+  // where the history's last samples differ from those one period before them (the period's
+  // run-up): that response, added over the first period, starts the concealment where the
+  // waveform was going and leaves the period's full energy (fading the period in from the
+  // prediction alone dipped it wherever the signal was noisy or rising, whose prediction decays:
+  // the bench's burst-loss trace's log-spectral distance rose 0.39 -> 0.40 dB; this way, 0.38).
+  for (size_t i = 0; i < pitch_; ++i) {
+    double sample = 0;
+    for (size_t k = 0; k < kLpcOrder; ++k) {
+      const size_t back = k + 1;
+      sample += predictor[k] * (back <= i ? join_[i - back]
+                                          : static_cast<double>(history_[kHistorySamples + i - back]) -
+                                                history_[kHistorySamples + i - back - pitch_]);
+    }
+    join_[i] = static_cast<float>(sample);
+  }
+}
+
 float G711Plc::NextSynthetic() {
   const float sample = period_[pitch_position_];
   pitch_position_ = (pitch_position_ + 1) % pitch_;
   return sample;
+}
+
+float G711Plc::Synthesis(size_t erased) {
+  float sample = NextSynthetic();
+  if (erased < pitch_) {
+    // Whole at the first sample, gone by the second period (the join must not repeat).
+    sample += (1.0f - static_cast<float>(erased) / static_cast<float>(pitch_)) * join_[erased];
+  }
+  return sample * Gain(erased);
 }
 
 void G711Plc::Conceal(int16_t* out, size_t samples) {
@@ -74,9 +147,10 @@ void G711Plc::Conceal(int16_t* out, size_t samples) {
       end = (1.0f - weight) * end + weight * before;
     }
     pitch_position_ = 0;
+    PredictJoin();
   }
   for (size_t i = 0; i < samples; ++i, ++erased_samples_) {
-    out[i] = static_cast<int16_t>(std::lround(std::clamp(NextSynthetic() * Gain(erased_samples_), -32768.0f, 32767.0f)));
+    out[i] = static_cast<int16_t>(std::lround(std::clamp(Synthesis(erased_samples_), -32768.0f, 32767.0f)));
   }
   Remember(out, samples);
 }
@@ -90,7 +164,7 @@ void G711Plc::OnGoodFrame(int16_t* pcm, size_t samples) {
     const size_t length = std::min(samples, 32 + 8 * (erased_samples_ / kSamplesPer10Ms));
     for (size_t i = 0; i < length; ++i) {
       const float weight = static_cast<float>(i + 1) / static_cast<float>(length + 1);
-      const float synthetic = NextSynthetic() * Gain(erased_samples_ + i);
+      const float synthetic = Synthesis(erased_samples_ + i);
       pcm[i] = static_cast<int16_t>(std::lround(std::clamp(weight * pcm[i] + (1.0f - weight) * synthetic, -32768.0f, 32767.0f)));
     }
   }

@@ -24,6 +24,7 @@ struct PlayoutState {
   bool has_next = false;      // a packet is buffered
   int64_t gap_ts = 0;         // the next packet's start minus the playout position (≤ 0: due)
   int64_t next_duration_ts = 0;
+  int64_t previous_duration_ts = 0;  // of the packet played last (0: none yet)
   bool next_follows = false;  // no sequence number is missing before the next packet
   int64_t since_arrival_us = 0;
   int64_t need_ts = 0;        // output the current tick still needs (> 0)

@@ -93,25 +93,35 @@ void DelayEstimator::Renormalise() {
 bool DelayEstimator::TrackSpike(double jitter_ms, int64_t arrival_us) {
   // A spike starts far above the target; the rest of its burst, arriving just after with less and
   // less jitter, belongs to it while still above the target.
-  const bool in_burst = spike_start_us_ >= 0 && arrival_us - spike_last_us_ <= kSpikeBurstUs;
+  const bool in_burst = CurrentSpike().start_us >= 0 && arrival_us - spike_last_us_ <= kSpikeBurstUs;
   const double threshold_ms = in_burst ? histogram_target_ms_ : std::max(kSpikeMinMs, 2.0 * histogram_target_ms_);
   if (jitter_ms <= threshold_ms) return false;
-  if (spike_start_us_ < 0 || arrival_us - spike_last_us_ > kSpikeGapUs) {
-    previous_spike_start_us_ = spike_start_us_;
-    previous_spike_height_ms_ = spike_height_ms_;
-    spike_start_us_ = arrival_us;
-    spike_height_ms_ = 0;
+  if (CurrentSpike().start_us < 0 || arrival_us - spike_last_us_ > kSpikeGapUs) {
+    spike_index_ = (spike_index_ + 1) % kSpikesKept;
+    spikes_[spike_index_] = Spike{arrival_us, 0};
   }
   spike_last_us_ = arrival_us;
-  spike_height_ms_ = std::max(spike_height_ms_, jitter_ms);
-  return arrival_us - spike_start_us_ <= kSpikeMaxSpanUs;
+  spikes_[spike_index_].height_ms = std::max(spikes_[spike_index_].height_ms, jitter_ms);
+  return arrival_us - CurrentSpike().start_us <= kSpikeMaxSpanUs;
 }
 
 double DelayEstimator::SpikeFloorMs(int64_t now_us) const {
-  const bool recurring = previous_spike_start_us_ >= 0 && spike_start_us_ - previous_spike_start_us_ <= kSpikeMemoryUs &&
-                         now_us - spike_start_us_ <= kSpikeMemoryUs;
+  const int64_t current_us = CurrentSpike().start_us;
+  const int64_t previous_us = PreviousSpike().start_us;
+  const bool recurring = previous_us >= 0 && current_us - previous_us <= kSpikeMemoryUs && now_us - current_us <= kSpikeMemoryUs;
   if (!recurring) return 0;
-  return std::min(kSpikeFloorCapMs, kSpikeFloorShare * std::max(spike_height_ms_, previous_spike_height_ms_));
+  double highest_ms = 0;
+  double second_ms = 0;
+  for (const Spike& spike : spikes_) {
+    if (spike.start_us < 0 || current_us - spike.start_us > kSpikeMemoryUs) continue;
+    if (spike.height_ms > highest_ms) {
+      second_ms = highest_ms;
+      highest_ms = spike.height_ms;
+    } else if (spike.height_ms > second_ms) {
+      second_ms = spike.height_ms;
+    }
+  }
+  return std::min(kSpikeFloorCapMs, kSpikeFloorShare * (highest_ms + second_ms) / 2);
 }
 
 }  // namespace parley

@@ -139,6 +139,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.has_next = next != nullptr;
     state.gap_ts = next != nullptr ? next->timeline_ts - playout_ts_ : 0;
     state.next_duration_ts = next != nullptr ? next->duration_ts : 0;
+    state.previous_duration_ts = consumed_duration_ts_;
     state.next_follows = next != nullptr && (consumed_high_ < 0 || next->sequence == consumed_high_ + 1);
     state.since_arrival_us = now_us - last_arrival_us_;
     state.stretch_failing = stretch_failures_ >= kStretchAttempts;
@@ -180,6 +181,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
           whole_frame_packets_ = 0;
         }
         Consume(*next);
+        consumed_duration_ts_ = next->duration_ts;
         playout_ts_ = next->end_ts();
         // After a silence packet the sender pauses: what follows is silence, not concealment.
         speech_ = next->kind == PacketKind::kAudio;

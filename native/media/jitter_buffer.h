@@ -129,6 +129,7 @@ class JitterBuffer {
   int64_t consumed_high_ = -1;
   uint64_t consumed_mask_ = 0;
   int64_t consumed_end_ts_ = 0;
+  int64_t consumed_duration_ts_ = 0;  // of the last packet played
   int64_t concealed_ts_ = 0;
   int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
   int whole_frame_packets_ = 0;  // packets played since falling back to whole frames

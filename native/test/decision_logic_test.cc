@@ -41,19 +41,40 @@ void BacklogCutsVoicedAudioOnlyFarAboveTheTarget() {
   Check(Cuts(logic.Decide(Due(10, true, true)), false), "down to the aim", 10);
 }
 
-void DrainFromTheBandsEdgeCutsVoicedAudio() {
-  // Drift or a late packet's rise: the delay creeps over the band, and is cut back wherever.
+void DrainFromTheBandsEdgeWaitsForAPauseFirst() {
+  // Drift or a late packet's rise: the delay creeps over the band. Just over it, only a quiet
+  // packet is cut (a chance taken, not a drain); 10 ms further, voiced audio is cut down to the aim.
   const DecisionLogic logic(8000, 20, true);
   const Decision entry = logic.Decide(Due(35, false));
-  Check(Cuts(entry, true) && !entry.backlog, "entering the band, a drain cuts voiced audio", 35);
+  Check(entry.operation == Operation::kAccelerate && entry.quiet_only && !entry.drain, "just over the band, only a quiet packet is cut", 35);
+  const Decision further = logic.Decide(Due(45, false));
+  Check(Cuts(further, true) && !further.backlog, "10 ms over the band, a drain cuts voiced audio", 45);
   Check(Cuts(logic.Decide(Due(10, true)), true), "and goes on so down to the aim", 10);
   Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
+}
+
+void PacketsShorterThanATickAimATickMinusAPacketHigher() {
+  // 5 ms above a 60 ms target, inside the band: a 20 ms packet plays as it is; a 10 ms packet,
+  // which the tick needs 10 ms before its start, is below the target it needs and is lengthened.
+  const DecisionLogic logic(8000, 20, true);
+  Check(logic.Decide(Due(5, false)).operation == Operation::kNormal, "a 20 ms packet 5 ms above the target plays as it is", 5);
+  PlayoutState ten_ms = Due(5, false);
+  ten_ms.next_duration_ts = 80;
+  const Decision decision = logic.Decide(ten_ms);
+  Check(decision.operation == Operation::kPreemptiveExpand, "a 10 ms packet 5 ms above the target is lengthened toward 10 ms more",
+        static_cast<double>(decision.amount_ts));
+  // A talkspurt's short last frame after 20 ms packets is not 10 ms packetization.
+  PlayoutState last_frame = Due(5, false);
+  last_frame.next_duration_ts = 12;
+  last_frame.previous_duration_ts = 160;
+  Check(logic.Decide(last_frame).operation == Operation::kNormal, "a short last frame after 20 ms packets plays as it is", 5);
 }
 
 }  // namespace
 
 int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
-  DrainFromTheBandsEdgeCutsVoicedAudio();
+  DrainFromTheBandsEdgeWaitsForAPauseFirst();
+  PacketsShorterThanATickAimATickMinusAPacketHigher();
   return parley_test::Finish("decision-logic");
 }

@@ -84,6 +84,62 @@ void RepetitionsOfAGlidingVowelJoinWithoutAStep() {
   Check(MaxStep(joined) <= MaxStep(vowel), "repetitions of a gliding vowel join without a step above its own", MaxStep(joined));
 }
 
+// Two tones a non-harmonic interval apart (150 and 237 Hz): no lag repeats the signal, so the
+// period one pitch back does not start where the waveform was going.
+std::vector<int16_t> Chord(size_t samples) {
+  std::vector<int16_t> out(samples);
+  for (size_t i = 0; i < samples; ++i) {
+    const double t = 2 * kPi * static_cast<double>(i) / kRateHz;
+    out[i] = static_cast<int16_t>(std::lrint(6000 * std::sin(150 * t) + 4000 * std::sin(237 * t + 0.7)));
+  }
+  return out;
+}
+
+void ConcealmentStartsWhereTheWaveformWasGoing() {
+  // The loss starts at 40 places across the chord's beat. The step from the last good sample to
+  // the first concealed one exceeds the chord's own step there by little (the chord's largest
+  // step is 1449), and the first 1 ms of the concealment follows the chord as it would have gone
+  // on (within a tenth of its amplitude).
+  const std::vector<int16_t> chord = Chord(1200);
+  int worst_excess = 0;
+  int worst_error = 0;
+  for (size_t good = 400; good < 800; good += 10) {
+    G711Plc plc;
+    std::vector<int16_t> history(chord.begin(), chord.begin() + static_cast<std::ptrdiff_t>(good));
+    plc.OnGoodFrame(history.data(), history.size());
+    std::vector<int16_t> concealed(160);
+    plc.Conceal(concealed.data(), concealed.size());
+    const int own = std::abs(chord[good] - chord[good - 1]);
+    worst_excess = std::max(worst_excess, std::abs(concealed[0] - history.back()) - own);
+    for (size_t i = 0; i < 8; ++i) worst_error = std::max(worst_error, std::abs(concealed[i] - chord[good + i]));
+  }
+  Check(worst_excess <= 300, "the first concealed sample steps no more than the signal itself would there", worst_excess);
+  Check(worst_error <= 1000, "the first 1 ms of concealment continues the waveform", worst_error);
+}
+
+void TheJoinKeepsTheSignalsEnergy() {
+  // On noise the predictor foresees nothing: the concealment's first 10 ms must keep the level of
+  // the repeated period (fading it in from the prediction alone dipped it to about 0.6).
+  std::vector<int16_t> noise(400);
+  uint32_t state = 12345;
+  for (int16_t& sample : noise) {
+    state = state * 1664525u + 1013904223u;
+    sample = static_cast<int16_t>(static_cast<int>(state >> 20) - 2048);
+  }
+  G711Plc plc;
+  plc.OnGoodFrame(noise.data(), noise.size());
+  std::vector<int16_t> concealed(80);
+  plc.Conceal(concealed.data(), concealed.size());
+  double history_energy = 0;
+  double concealed_energy = 0;
+  for (size_t i = 0; i < 80; ++i) {
+    history_energy += static_cast<double>(noise[noise.size() - 80 + i]) * noise[noise.size() - 80 + i];
+    concealed_energy += static_cast<double>(concealed[i]) * concealed[i];
+  }
+  const double ratio = std::sqrt(concealed_energy / history_energy);
+  Check(ratio >= 0.8 && ratio <= 1.25, "the first 10 ms of concealment of noise keep its level (RMS ratio)", ratio);
+}
+
 void ConcealmentFadesToSilence() {
   G711Plc plc;
   std::vector<int16_t> good = Tone(150, 0, 400);
@@ -102,6 +158,8 @@ void ConcealmentFadesToSilence() {
 int main() {
   NoStepWhereTheSignalReturns();
   RepetitionsOfAGlidingVowelJoinWithoutAStep();
+  ConcealmentStartsWhereTheWaveformWasGoing();
+  TheJoinKeepsTheSignalsEnergy();
   ConcealmentFadesToSilence();
   return parley_test::Finish("g711-plc");
 }

@@ -241,7 +241,8 @@ describe('adaptive jitter buffer (media time)', () => {
     });
     const stats = session.stats().jitter!;
     // 120 s at 500 ppm is 60 ms of drift: without correction the delay would move by that much.
-    expect(Math.max(...delays)).toBeLessThanOrEqual(stats.targetDelayMs + 31);
+    // Over the 30 ms band it waits for a pause (this audio has none) until 10 ms further.
+    expect(Math.max(...delays)).toBeLessThanOrEqual(stats.targetDelayMs + 41);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(stats.targetDelayMs - 5);
     expect(stats.late).toBeLessThanOrEqual(3);
   });
