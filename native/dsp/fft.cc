@@ -65,6 +65,39 @@ inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0
   }
 }
 
+// The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
+// run of four, with no multiply (their one- and two-element inner loops would cost more than
+// their butterflies). It reads its input in bit-reversed order straight from `src` (element i at
+// src_re[i·stride], src_im[i·stride]) rather than from a permuted copy: the permutation costs no
+// pass of its own. The run starting at `start` (a multiple of 4) takes the elements
+// rev(start) + {0, half/2, half/4, 3·half/4}.
+inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict src_re, const float* __restrict src_im,
+                                                       size_t stride, const uint16_t* __restrict bit_reversed,
+                                                       size_t half, float* __restrict re, float* __restrict im) {
+  const size_t quarter = half / 4;
+  for (size_t start = 0; start < half; start += 4) {
+    const size_t at0 = bit_reversed[start] * stride;
+    const size_t at1 = at0 + 2 * quarter * stride;
+    const size_t at2 = at0 + quarter * stride;
+    const size_t at3 = at0 + 3 * quarter * stride;
+    const float s0_re = src_re[at0] + src_re[at1], s0_im = src_im[at0] + src_im[at1];
+    const float d0_re = src_re[at0] - src_re[at1], d0_im = src_im[at0] - src_im[at1];
+    const float s1_re = src_re[at2] + src_re[at3], s1_im = src_im[at2] + src_im[at3];
+    const float d1_re = src_re[at2] - src_re[at3], d1_im = src_im[at2] - src_im[at3];
+    float* r = re + start;
+    float* i = im + start;
+    r[0] = s0_re + s1_re;
+    i[0] = s0_im + s1_im;
+    r[2] = s0_re - s1_re;
+    i[2] = s0_im - s1_im;
+    // -i · d1 = (d1_im, -d1_re)
+    r[1] = d0_re + d1_im;
+    i[1] = d0_im - d1_re;
+    r[3] = d0_re - d1_im;
+    i[3] = d0_im + d1_re;
+  }
+}
+
 }  // namespace
 
 Fft::Fft(size_t size)
@@ -112,15 +145,8 @@ Fft::Tables Fft::Build(const size_t& size) {
 
 PARLEY_VECTOR_CLONES
 void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
-  // Bit reversal is its own inverse: gathered in output order, the loop vectorises.
-  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
-  float* __restrict re = re_.data();
-  float* __restrict im = im_.data();
-  for (size_t i = 0; i < half_; ++i) {
-    re[i] = input[2 * bit_reversed[i]];
-    im[i] = input[2 * bit_reversed[i] + 1];
-  }
-  Butterflies();
+  // The packed signal: even samples real, odd imaginary.
+  Butterflies(input, input + 1, 2);
   Unpack(spectrum_re, spectrum_im);
 }
 
@@ -155,38 +181,18 @@ void Fft::Unpack(float* __restrict spectrum_re, float* __restrict spectrum_im) c
 }
 
 PARLEY_VECTOR_CLONES
-void Fft::Butterflies() {
+void Fft::Butterflies(const float* __restrict src_re, const float* __restrict src_im, size_t stride) {
   float* __restrict re = re_.data();
   float* __restrict im = im_.data();
   if (half_ == 2) {
-    const float b_re = re[1];
-    const float b_im = im[1];
-    re[1] = re[0] - b_re;
-    im[1] = im[0] - b_im;
-    re[0] += b_re;
-    im[0] += b_im;
+    // Two points: bit reversal leaves them in place.
+    re[0] = src_re[0] + src_re[stride];
+    im[0] = src_im[0] + src_im[stride];
+    re[1] = src_re[0] - src_re[stride];
+    im[1] = src_im[0] - src_im[stride];
     return;
   }
-  // The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
-  // run of four, with no multiply (their one- and two-element inner loops would cost more than
-  // their butterflies).
-  for (size_t start = 0; start < half_; start += 4) {
-    float* r = re + start;
-    float* i = im + start;
-    const float s0_re = r[0] + r[1], s0_im = i[0] + i[1];
-    const float d0_re = r[0] - r[1], d0_im = i[0] - i[1];
-    const float s1_re = r[2] + r[3], s1_im = i[2] + i[3];
-    const float d1_re = r[2] - r[3], d1_im = i[2] - i[3];
-    r[0] = s0_re + s1_re;
-    i[0] = s0_im + s1_im;
-    r[2] = s0_re - s1_re;
-    i[2] = s0_im - s1_im;
-    // -i · d1 = (d1_im, -d1_re)
-    r[1] = d0_re + d1_im;
-    i[1] = d0_im - d1_re;
-    r[3] = d0_re - d1_im;
-    i[3] = d0_im + d1_re;
-  }
+  FirstRadix4(src_re, src_im, stride, tables_.bit_reversed.data(), half_, re, im);
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
@@ -210,8 +216,8 @@ PARLEY_VECTOR_CLONES
 void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
   // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
   // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
-  // as conj(FFT(conj Z)) / half. Computed in order, then gathered into bit-reversed order (both
-  // loops vectorise).
+  // as conj(FFT(conj Z)) / half. Computed in order (the loop vectorises); Butterflies reads it in
+  // bit-reversed order.
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
   float* __restrict z_re = z_re_.data();
@@ -230,19 +236,12 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
     z_re[k] = even_re - odd_im;
     z_im[k] = -(even_im + odd_re);
   }
-  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
-  float* __restrict re = re_.data();
-  float* __restrict im = im_.data();
-  for (size_t k = 0; k < half; ++k) {
-    re[k] = z_re[bit_reversed[k]];
-    im[k] = z_im[bit_reversed[k]];
-  }
 }
 
 PARLEY_VECTOR_CLONES
 void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
   Repack(spectrum_re, spectrum_im);
-  Butterflies();
+  Butterflies(z_re_.data(), z_im_.data(), 1);
   const float scale = 1.0f / static_cast<float>(half_);
   const float* __restrict re = re_.data();
   const float* __restrict im = im_.data();

@@ -7,7 +7,8 @@
 // from no npm package that builds them from source (pocketfft's C++ header also allocates per
 // transform). This one is built for the short transforms here (256-1024 points, several per 10 ms
 // per call): real and imaginary parts apart, twiddles per stage in contiguous tables, the two
-// twiddle-free first stages done as one radix-4 pass, and every loop written so the compiler
+// twiddle-free first stages done as one radix-4 pass that also does the bit-reversal
+// permutation (reading its input out of order), and every loop written so the compiler
 // vectorises it (AVX2 where the CPU has it, vector_clones.h).
 #pragma once
 
@@ -49,11 +50,12 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Decimation in time over re_/im_ (already in bit-reversed order), in place.
-  void Butterflies();
+  // Decimation in time of the half-size complex signal src (point i at src_re[i·stride],
+  // src_im[i·stride], in order) into re_/im_: its first pass reads src in bit-reversed order.
+  void Butterflies(const float* src_re, const float* src_im, size_t stride);
   // re_/im_ hold the half-size FFT of the packed signal: the real signal's bins into re/im.
   void Unpack(float* spectrum_re, float* spectrum_im) const;
-  // The inverse of Unpack, conjugated, into re_/im_ in bit-reversed order (ready for Butterflies).
+  // The inverse of Unpack, conjugated, into z_re_/z_im_ in order (ready for Butterflies).
   void Repack(const float* spectrum_re, const float* spectrum_im);
 
   size_t size_;
