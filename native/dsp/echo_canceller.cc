@@ -86,15 +86,63 @@ size_t FftSizeFor(size_t block) {
 // The per-bin loops over partitions, as functions of their own so the compiler knows their
 // arrays do not overlap (restrict on locals inside a loop it ignored: the loops stayed scalar);
 // inlined into each clone of ProcessBlock.
-// sum += X·W
-inline __attribute__((always_inline)) void MultiplyAccumulate(const float* __restrict x_re, const float* __restrict x_im,
-                                                              const float* __restrict w_re, const float* __restrict w_im,
-                                                              float* __restrict sum_re, float* __restrict sum_im,
-                                                              size_t bins) {
-  for (size_t k = 0; k < bins; ++k) {
-    sum_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
-    sum_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
+// Bins summed at a time by EchoEstimate: four AVX2 registers of running sums (two per part).
+constexpr size_t kSumChunkBins = 16;
+
+// sum = Σ_p X_p·W_p, with X_p in slot (head + p) mod partitions of the reference ring. The
+// partitions are the inner loop, over a chunk of bins whose sums stay in registers: partition by
+// partition over every bin, the sums went through memory once per partition (a load and a store
+// of each for two multiply-adds). Each bin's sum still adds the partitions in order, from zero:
+// the same floats.
+inline __attribute__((always_inline)) void EchoEstimate(const float* __restrict x_re, const float* __restrict x_im,
+                                                        size_t head, const float* __restrict w_re,
+                                                        const float* __restrict w_im, size_t partitions, size_t bins,
+                                                        float* __restrict sum_re, float* __restrict sum_im) {
+  const size_t chunked = bins - bins % kSumChunkBins;
+  for (size_t from = 0; from < chunked; from += kSumChunkBins) {
+    float acc_re[kSumChunkBins] = {};
+    float acc_im[kSumChunkBins] = {};
+    for (size_t p = 0; p < partitions; ++p) {
+      const size_t slot = head + p < partitions ? head + p : head + p - partitions;
+      const float* __restrict xr = x_re + slot * bins + from;
+      const float* __restrict xi = x_im + slot * bins + from;
+      const float* __restrict wr = w_re + p * bins + from;
+      const float* __restrict wi = w_im + p * bins + from;
+      for (size_t k = 0; k < kSumChunkBins; ++k) {
+        acc_re[k] += xr[k] * wr[k] - xi[k] * wi[k];
+        acc_im[k] += xr[k] * wi[k] + xi[k] * wr[k];
+      }
+    }
+    for (size_t k = 0; k < kSumChunkBins; ++k) {
+      sum_re[from + k] = acc_re[k];
+      sum_im[from + k] = acc_im[k];
+    }
   }
+  for (size_t k = chunked; k < bins; ++k) {
+    float acc_re = 0.0f;
+    float acc_im = 0.0f;
+    for (size_t p = 0; p < partitions; ++p) {
+      const size_t at = (head + p < partitions ? head + p : head + p - partitions) * bins + k;
+      acc_re += x_re[at] * w_re[p * bins + k] - x_im[at] * w_im[p * bins + k];
+      acc_im += x_re[at] * w_im[p * bins + k] + x_im[at] * w_re[p * bins + k];
+    }
+    sum_re[k] = acc_re;
+    sum_im[k] = acc_im;
+  }
+}
+
+// Valin's μ per bin: min(μ_max, scale·|Ŷ|²/|E|²), scale being the leakage (times its step scale).
+inline __attribute__((always_inline)) void LeakageStep(float scale, const float* __restrict echo_power,
+                                                       const float* __restrict error_power, float* __restrict mu,
+                                                       size_t bins) {
+  for (size_t k = 0; k < bins; ++k) mu[k] = std::min(kMaxStep, scale * echo_power[k] / (error_power[k] + 1.0f));
+}
+
+// μ into the normalised step: gain·μ / (partitions·|X|² + floor).
+inline __attribute__((always_inline)) void NormaliseStep(float gain, float partitions, float floor,
+                                                         const float* __restrict reference_power,
+                                                         float* __restrict step, size_t bins) {
+  for (size_t k = 0; k < bins; ++k) step[k] = gain * step[k] / (partitions * reference_power[k] + floor);
 }
 
 // W += step·conj(X)·E
@@ -385,8 +433,11 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   const size_t ring = reference_ring_.size();
   for (size_t s = 0; s < block_; s += sub_block) {
     const size_t from = (reference_head_ + ring - block_ + s) % ring;
-    // The ring wraps at a multiple of neither block nor sub-block: copy out (sub_block samples).
-    for (size_t i = 0; i < sub_block; ++i) window_[i] = reference_ring_[(from + i) % ring];
+    // The ring wraps at a multiple of neither block nor sub-block: copy out (sub_block samples),
+    // in at most two runs (a modulo per sample cost a division each).
+    const size_t first = std::min(sub_block, ring - from);
+    std::copy_n(&reference_ring_[from], first, window_.data());
+    std::copy_n(reference_ring_.data(), sub_block - first, window_.data() + first);
     delay_estimator_.Update(window_.data(), capture + s);
   }
   const int delay_sub_blocks = delay_estimator_.delay_sub_blocks();
@@ -408,15 +459,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   const float* newest_im = &reference_im_[spectra_head_ * bins_];
 
   // 2. Echo estimate: Σ_p X_p·W_p, back in time, its last block is valid (overlap-save).
-  {
-    std::fill(sum_re_.begin(), sum_re_.end(), 0.0f);
-    std::fill(sum_im_.begin(), sum_im_.end(), 0.0f);
-    for (size_t p = 0; p < partitions_; ++p) {
-      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
-      MultiplyAccumulate(&reference_re_[slot], &reference_im_[slot], &weights_re_[p * bins_], &weights_im_[p * bins_],
-                         sum_re_.data(), sum_im_.data(), bins_);
-    }
-  }
+  EchoEstimate(reference_re_.data(), reference_im_.data(), spectra_head_, weights_re_.data(), weights_im_.data(),
+               partitions_, bins_, sum_re_.data(), sum_im_.data());
   fft_.Inverse(sum_re_.data(), sum_im_.data(), window_.data());
   std::copy_n(window_.data() + fft_size_ - block_, block_, echo_estimate_.data());
   float capture_energy = 0.0f;
@@ -471,16 +515,18 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   if (far_active && std::isfinite(error_energy)) {
     float step_sum = 0.0f;
     const float floor = static_cast<float>(partitions_) * kPowerFloor * static_cast<float>(fft_size_);
-    for (size_t k = 0; k < bins_; ++k) {
-      float mu;
-      if (stats_.converged) {
-        mu = std::min(kMaxStep, kLeakageStepScale * leakage_ * echo_power_[k] / (error_power_[k] + 1.0f));
-      } else {
-        mu = kInitialStep * std::min(1.0f, reference_energy / (error_energy / static_cast<float>(block_) + 1.0f));
-      }
-      step_sum += mu;
-      step_[k] = kGradientGain * mu / (static_cast<float>(partitions_) * reference_power_[k] + floor);
+    // μ per bin into step_ first, then summed, then normalised: three loops, two of which
+    // vectorise (one with a branch and a running sum stayed scalar), and the sum adds the
+    // same floats in the same order.
+    if (stats_.converged) {
+      const float scale = kLeakageStepScale * leakage_;
+      LeakageStep(scale, echo_power_.data(), error_power_.data(), step_.data(), bins_);
+    } else {
+      const float mu = kInitialStep * std::min(1.0f, reference_energy / (error_energy / static_cast<float>(block_) + 1.0f));
+      std::fill(step_.begin(), step_.end(), mu);
     }
+    for (size_t k = 0; k < bins_; ++k) step_sum += step_[k];
+    NormaliseStep(kGradientGain, static_cast<float>(partitions_), floor, reference_power_.data(), step_.data(), bins_);
     for (size_t p = 0; p < partitions_; ++p) {
       const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
       GradientStep(step_.data(), &reference_re_[slot], &reference_im_[slot], error_re_.data(), error_im_.data(),
