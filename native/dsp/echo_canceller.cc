@@ -258,6 +258,10 @@ void EchoCanceller::Reset() {
   drift_pending_ = 0.0f;
 }
 
+// Cloned for AVX2's wider rotation over every partition's weights, but with no fused
+// multiply-adds: this pass was only ever compiled for the baseline, and fused, its weights (and
+// the canceller's output) would move in their last bits.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
 void EchoCanceller::DelayResponse(float samples) {
   // e^{-2πik·samples/N} by recurrence, in double so the bins' phasors stay on the unit circle.
   const double turn = -2.0 * 3.14159265358979323846 * static_cast<double>(samples) / static_cast<double>(fft_size_);
