@@ -67,34 +67,67 @@ inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0
 
 // The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
 // run of four, with no multiply (their one- and two-element inner loops would cost more than
-// their butterflies). It reads its input in bit-reversed order straight from `src` (element i at
-// src_re[i·stride], src_im[i·stride]) rather than from a permuted copy: the permutation costs no
-// pass of its own. The run starting at `start` (a multiple of 4) takes the elements
-// rev(start) + {0, half/2, half/4, 3·half/4}.
+// their butterflies). It reads its input in bit-reversed order straight from `src` (point i at
+// src_re[i·kStride], src_im[i·kStride]) rather than from a permuted copy: the permutation costs
+// no pass of its own. The run starting at rev(q) (q < half/4, so rev(q) is a multiple of 4)
+// takes the points q + {0, half/2, half/4, 3·half/4}: contiguous over q, so the pass runs over q
+// (it vectorises) into four quarter arrays, and a second loop moves each q's four results to its
+// run. Adds and subtracts only: the order of the loops changes no float.
+template <size_t kStride>
 inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict src_re, const float* __restrict src_im,
-                                                       size_t stride, const uint16_t* __restrict bit_reversed,
-                                                       size_t half, float* __restrict re, float* __restrict im) {
+                                                       const uint16_t* __restrict bit_reversed, size_t half,
+                                                       float* __restrict quarters_re, float* __restrict quarters_im,
+                                                       float* __restrict re, float* __restrict im) {
+  if (half == 2) {
+    // Two points: bit reversal leaves them in place, and there is one stage.
+    re[0] = src_re[0] + src_re[kStride];
+    im[0] = src_im[0] + src_im[kStride];
+    re[1] = src_re[0] - src_re[kStride];
+    im[1] = src_im[0] - src_im[kStride];
+    return;
+  }
   const size_t quarter = half / 4;
-  for (size_t start = 0; start < half; start += 4) {
-    const size_t at0 = bit_reversed[start] * stride;
-    const size_t at1 = at0 + 2 * quarter * stride;
-    const size_t at2 = at0 + quarter * stride;
-    const size_t at3 = at0 + 3 * quarter * stride;
+  float* __restrict out0_re = quarters_re;
+  float* __restrict out1_re = quarters_re + quarter;
+  float* __restrict out2_re = quarters_re + 2 * quarter;
+  float* __restrict out3_re = quarters_re + 3 * quarter;
+  float* __restrict out0_im = quarters_im;
+  float* __restrict out1_im = quarters_im + quarter;
+  float* __restrict out2_im = quarters_im + 2 * quarter;
+  float* __restrict out3_im = quarters_im + 3 * quarter;
+  // Inlined, the restrict above is lost and GCC gives up on run-time checks for its sixteen
+  // pairs of arrays: the quarters overlap neither each other nor src.
+#pragma GCC ivdep
+  for (size_t q = 0; q < quarter; ++q) {
+    const size_t at0 = q * kStride;
+    const size_t at1 = (q + 2 * quarter) * kStride;
+    const size_t at2 = (q + quarter) * kStride;
+    const size_t at3 = (q + 3 * quarter) * kStride;
     const float s0_re = src_re[at0] + src_re[at1], s0_im = src_im[at0] + src_im[at1];
     const float d0_re = src_re[at0] - src_re[at1], d0_im = src_im[at0] - src_im[at1];
     const float s1_re = src_re[at2] + src_re[at3], s1_im = src_im[at2] + src_im[at3];
     const float d1_re = src_re[at2] - src_re[at3], d1_im = src_im[at2] - src_im[at3];
-    float* r = re + start;
-    float* i = im + start;
-    r[0] = s0_re + s1_re;
-    i[0] = s0_im + s1_im;
-    r[2] = s0_re - s1_re;
-    i[2] = s0_im - s1_im;
+    out0_re[q] = s0_re + s1_re;
+    out0_im[q] = s0_im + s1_im;
+    out2_re[q] = s0_re - s1_re;
+    out2_im[q] = s0_im - s1_im;
     // -i · d1 = (d1_im, -d1_re)
-    r[1] = d0_re + d1_im;
-    i[1] = d0_im - d1_re;
-    r[3] = d0_re - d1_im;
-    i[3] = d0_im + d1_re;
+    out1_re[q] = d0_re + d1_im;
+    out1_im[q] = d0_im - d1_re;
+    out3_re[q] = d0_re - d1_im;
+    out3_im[q] = d0_im + d1_re;
+  }
+  for (size_t q = 0; q < quarter; ++q) {
+    float* r = re + bit_reversed[q];
+    float* i = im + bit_reversed[q];
+    r[0] = out0_re[q];
+    r[1] = out1_re[q];
+    r[2] = out2_re[q];
+    r[3] = out3_re[q];
+    i[0] = out0_im[q];
+    i[1] = out1_im[q];
+    i[2] = out2_im[q];
+    i[3] = out3_im[q];
   }
 }
 
@@ -108,6 +141,8 @@ Fft::Fft(size_t size)
       im_(half_),
       z_re_(half_),
       z_im_(half_),
+      quarters_re_(half_),
+      quarters_im_(half_),
       spectrum_re_(half_ + 1),
       spectrum_im_(half_ + 1) {}
 
@@ -146,7 +181,9 @@ Fft::Tables Fft::Build(const size_t& size) {
 PARLEY_VECTOR_CLONES
 void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
   // The packed signal: even samples real, odd imaginary.
-  Butterflies(input, input + 1, 2);
+  FirstRadix4<2>(input, input + 1, tables_.bit_reversed.data(), half_, quarters_re_.data(), quarters_im_.data(),
+                 re_.data(), im_.data());
+  Butterflies();
   Unpack(spectrum_re, spectrum_im);
 }
 
@@ -181,18 +218,9 @@ void Fft::Unpack(float* __restrict spectrum_re, float* __restrict spectrum_im) c
 }
 
 PARLEY_VECTOR_CLONES
-void Fft::Butterflies(const float* __restrict src_re, const float* __restrict src_im, size_t stride) {
+void Fft::Butterflies() {
   float* __restrict re = re_.data();
   float* __restrict im = im_.data();
-  if (half_ == 2) {
-    // Two points: bit reversal leaves them in place.
-    re[0] = src_re[0] + src_re[stride];
-    im[0] = src_im[0] + src_im[stride];
-    re[1] = src_re[0] - src_re[stride];
-    im[1] = src_im[0] - src_im[stride];
-    return;
-  }
-  FirstRadix4(src_re, src_im, stride, tables_.bit_reversed.data(), half_, re, im);
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
@@ -216,7 +244,7 @@ PARLEY_VECTOR_CLONES
 void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
   // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
   // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
-  // as conj(FFT(conj Z)) / half. Computed in order (the loop vectorises); Butterflies reads it in
+  // as conj(FFT(conj Z)) / half. Computed in order (the loop vectorises); FirstRadix4 reads it in
   // bit-reversed order.
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
@@ -241,7 +269,9 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
 PARLEY_VECTOR_CLONES
 void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
   Repack(spectrum_re, spectrum_im);
-  Butterflies(z_re_.data(), z_im_.data(), 1);
+  FirstRadix4<1>(z_re_.data(), z_im_.data(), tables_.bit_reversed.data(), half_, quarters_re_.data(),
+                 quarters_im_.data(), re_.data(), im_.data());
+  Butterflies();
   const float scale = 1.0f / static_cast<float>(half_);
   const float* __restrict re = re_.data();
   const float* __restrict im = im_.data();

@@ -50,12 +50,12 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Decimation in time of the half-size complex signal src (point i at src_re[i·stride],
-  // src_im[i·stride], in order) into re_/im_: its first pass reads src in bit-reversed order.
-  void Butterflies(const float* src_re, const float* src_im, size_t stride);
+  // Decimation in time over re_/im_, in place, from span 4 on (FirstRadix4 in the .cc did spans
+  // 1 and 2, and the bit reversal).
+  void Butterflies();
   // re_/im_ hold the half-size FFT of the packed signal: the real signal's bins into re/im.
   void Unpack(float* spectrum_re, float* spectrum_im) const;
-  // The inverse of Unpack, conjugated, into z_re_/z_im_ in order (ready for Butterflies).
+  // The inverse of Unpack, conjugated, into z_re_/z_im_ in order.
   void Repack(const float* spectrum_re, const float* spectrum_im);
 
   size_t size_;
@@ -67,6 +67,9 @@ class Fft {
   std::vector<float> im_;
   std::vector<float> z_re_;
   std::vector<float> z_im_;
+  // The first radix-4 pass's results in input order, a quarter array per output of a run.
+  std::vector<float> quarters_re_;
+  std::vector<float> quarters_im_;
   std::vector<float> spectrum_re_;
   std::vector<float> spectrum_im_;
 };
