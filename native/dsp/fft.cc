@@ -28,6 +28,22 @@ inline __attribute__((always_inline)) void Butterfly(float* __restrict a_re, flo
   }
 }
 
+// A radix-4 butterfly's last step, shared by the first pass and the later double stages: the
+// even pair a ± b, and the odd pair c ± (-i·d) (-i·d = (d_im, -d_re)).
+inline __attribute__((always_inline)) void Radix4Outputs(float a_re, float a_im, float b_re, float b_im, float c_re,
+                                                         float c_im, float d_re, float d_im, float& o0_re,
+                                                         float& o0_im, float& o1_re, float& o1_im, float& o2_re,
+                                                         float& o2_im, float& o3_re, float& o3_im) {
+  o0_re = a_re + b_re;
+  o0_im = a_im + b_im;
+  o2_re = a_re - b_re;
+  o2_im = a_im - b_im;
+  o1_re = c_re + d_im;
+  o1_im = c_im - d_re;
+  o3_re = c_re - d_im;
+  o3_im = c_im + d_re;
+}
+
 // Two radix-2 stages at once, spans `span` and 2·span, over one run of 4·span points in four
 // quarters: half the passes over memory of one stage at a time. The second stage's twiddle for
 // the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points).
@@ -53,15 +69,8 @@ inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0
     const float u2_im = w2_re[k] * x2_im + w2_im[k] * x2_re;
     const float v3_re = w2_re[k] * x3_re - w2_im[k] * x3_im;
     const float v3_im = w2_re[k] * x3_im + w2_im[k] * x3_re;
-    // -i·v3 = (v3_im, -v3_re)
-    q0_re[k] = x0_re + u2_re;
-    q0_im[k] = x0_im + u2_im;
-    q2_re[k] = x0_re - u2_re;
-    q2_im[k] = x0_im - u2_im;
-    q1_re[k] = x1_re + v3_im;
-    q1_im[k] = x1_im - v3_re;
-    q3_re[k] = x1_re - v3_im;
-    q3_im[k] = x1_im + v3_re;
+    Radix4Outputs(x0_re, x0_im, u2_re, u2_im, x1_re, x1_im, v3_re, v3_im, q0_re[k], q0_im[k], q1_re[k], q1_im[k],
+                  q2_re[k], q2_im[k], q3_re[k], q3_im[k]);
   }
 }
 
@@ -107,15 +116,8 @@ inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict s
     const float d0_re = src_re[at0] - src_re[at1], d0_im = src_im[at0] - src_im[at1];
     const float s1_re = src_re[at2] + src_re[at3], s1_im = src_im[at2] + src_im[at3];
     const float d1_re = src_re[at2] - src_re[at3], d1_im = src_im[at2] - src_im[at3];
-    out0_re[q] = s0_re + s1_re;
-    out0_im[q] = s0_im + s1_im;
-    out2_re[q] = s0_re - s1_re;
-    out2_im[q] = s0_im - s1_im;
-    // -i · d1 = (d1_im, -d1_re)
-    out1_re[q] = d0_re + d1_im;
-    out1_im[q] = d0_im - d1_re;
-    out3_re[q] = d0_re - d1_im;
-    out3_im[q] = d0_im + d1_re;
+    Radix4Outputs(s0_re, s0_im, s1_re, s1_im, d0_re, d0_im, d1_re, d1_im, out0_re[q], out0_im[q], out1_re[q],
+                  out1_im[q], out2_re[q], out2_im[q], out3_re[q], out3_im[q]);
   }
   for (size_t q = 0; q < quarter; ++q) {
     float* r = re + bit_reversed[q];
