@@ -86,34 +86,44 @@ size_t FftSizeFor(size_t block) {
 // The per-bin loops over partitions, as functions of their own so the compiler knows their
 // arrays do not overlap (restrict on locals inside a loop it ignored: the loops stayed scalar);
 // inlined into each clone of ProcessBlock.
-// Bins summed at a time by EchoEstimate: four AVX2 registers of running sums (two per part).
-constexpr size_t kSumChunkBins = 16;
+// Bins at a time in the loops over partitions (EchoEstimate, GradientSteps): two AVX2 registers
+// per array held across the partitions.
+constexpr size_t kChunkBins = 16;
+
+// acc += X·W over one chunk of bins.
+inline __attribute__((always_inline)) void AccumulateChunk(const float* __restrict x_re, const float* __restrict x_im,
+                                                           const float* __restrict w_re, const float* __restrict w_im,
+                                                           float* __restrict acc_re, float* __restrict acc_im) {
+  for (size_t k = 0; k < kChunkBins; ++k) {
+    acc_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
+    acc_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
+  }
+}
 
 // sum = Σ_p X_p·W_p, with X_p in slot (head + p) mod partitions of the reference ring. The
 // partitions are the inner loop, over a chunk of bins whose sums stay in registers: partition by
 // partition over every bin, the sums went through memory once per partition (a load and a store
 // of each for two multiply-adds). Each bin's sum still adds the partitions in order, from zero:
-// the same floats.
+// the same floats. The ring is walked in its two runs (head.. then ..head), so the slots are
+// pointer steps, not a wrap per partition.
 inline __attribute__((always_inline)) void EchoEstimate(const float* __restrict x_re, const float* __restrict x_im,
                                                         size_t head, const float* __restrict w_re,
                                                         const float* __restrict w_im, size_t partitions, size_t bins,
                                                         float* __restrict sum_re, float* __restrict sum_im) {
-  const size_t chunked = bins - bins % kSumChunkBins;
-  for (size_t from = 0; from < chunked; from += kSumChunkBins) {
-    float acc_re[kSumChunkBins] = {};
-    float acc_im[kSumChunkBins] = {};
-    for (size_t p = 0; p < partitions; ++p) {
-      const size_t slot = head + p < partitions ? head + p : head + p - partitions;
-      const float* __restrict xr = x_re + slot * bins + from;
-      const float* __restrict xi = x_im + slot * bins + from;
-      const float* __restrict wr = w_re + p * bins + from;
-      const float* __restrict wi = w_im + p * bins + from;
-      for (size_t k = 0; k < kSumChunkBins; ++k) {
-        acc_re[k] += xr[k] * wr[k] - xi[k] * wi[k];
-        acc_im[k] += xr[k] * wi[k] + xi[k] * wr[k];
-      }
+  const size_t chunked = bins - bins % kChunkBins;
+  for (size_t from = 0; from < chunked; from += kChunkBins) {
+    float acc_re[kChunkBins] = {};
+    float acc_im[kChunkBins] = {};
+    size_t p = 0;
+    for (size_t slot = head; slot < partitions; ++slot, ++p) {
+      AccumulateChunk(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
+                      w_im + p * bins + from, acc_re, acc_im);
     }
-    for (size_t k = 0; k < kSumChunkBins; ++k) {
+    for (size_t slot = 0; slot < head; ++slot, ++p) {
+      AccumulateChunk(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
+                      w_im + p * bins + from, acc_re, acc_im);
+    }
+    for (size_t k = 0; k < kChunkBins; ++k) {
       sum_re[from + k] = acc_re[k];
       sum_im[from + k] = acc_im[k];
     }
@@ -145,14 +155,46 @@ inline __attribute__((always_inline)) void NormaliseStep(float gain, float parti
   for (size_t k = 0; k < bins; ++k) step[k] = gain * step[k] / (partitions * reference_power[k] + floor);
 }
 
-// W += step·conj(X)·E
-inline __attribute__((always_inline)) void GradientStep(const float* __restrict step, const float* __restrict x_re,
-                                                        const float* __restrict x_im, const float* __restrict e_re,
-                                                        const float* __restrict e_im, float* __restrict w_re,
-                                                        float* __restrict w_im, size_t bins) {
-  for (size_t k = 0; k < bins; ++k) {
+// W += step·conj(X)·E over one chunk of bins.
+inline __attribute__((always_inline)) void LearnChunk(const float* __restrict step, const float* __restrict e_re,
+                                                      const float* __restrict e_im, const float* __restrict x_re,
+                                                      const float* __restrict x_im, float* __restrict w_re,
+                                                      float* __restrict w_im) {
+  for (size_t k = 0; k < kChunkBins; ++k) {
     w_re[k] += step[k] * (x_re[k] * e_re[k] + x_im[k] * e_im[k]);
     w_im[k] += step[k] * (x_re[k] * e_im[k] - x_im[k] * e_re[k]);
+  }
+}
+
+// W_p += step·conj(X_p)·E for every partition, X_p in slot (head + p) mod partitions: a chunk of
+// bins at a time with its step and error held in registers across the partitions (partition by
+// partition over every bin, they were loaded again for each), the ring walked in its two runs.
+// Each weight takes the same floats as before.
+inline __attribute__((always_inline)) void GradientSteps(const float* __restrict step, const float* __restrict e_re,
+                                                         const float* __restrict e_im, const float* __restrict x_re,
+                                                         const float* __restrict x_im, size_t head,
+                                                         float* __restrict w_re, float* __restrict w_im,
+                                                         size_t partitions, size_t bins) {
+  const size_t chunked = bins - bins % kChunkBins;
+  for (size_t from = 0; from < chunked; from += kChunkBins) {
+    size_t p = 0;
+    for (size_t slot = head; slot < partitions; ++slot, ++p) {
+      LearnChunk(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
+                 w_re + p * bins + from, w_im + p * bins + from);
+    }
+    for (size_t slot = 0; slot < head; ++slot, ++p) {
+      LearnChunk(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
+                 w_re + p * bins + from, w_im + p * bins + from);
+    }
+  }
+  for (size_t p = 0; p < partitions; ++p) {
+    const size_t slot = head + p < partitions ? head + p : head + p - partitions;
+    for (size_t k = chunked; k < bins; ++k) {
+      const float* xr = x_re + slot * bins;
+      const float* xi = x_im + slot * bins;
+      w_re[p * bins + k] += step[k] * (xr[k] * e_re[k] + xi[k] * e_im[k]);
+      w_im[p * bins + k] += step[k] * (xr[k] * e_im[k] - xi[k] * e_re[k]);
+    }
   }
 }
 
@@ -531,11 +573,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     }
     for (size_t k = 0; k < bins_; ++k) step_sum += step_[k];
     NormaliseStep(kGradientGain, static_cast<float>(partitions_), floor, reference_power_.data(), step_.data(), bins_);
-    for (size_t p = 0; p < partitions_; ++p) {
-      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
-      GradientStep(step_.data(), &reference_re_[slot], &reference_im_[slot], error_re_.data(), error_im_.data(),
-                   &weights_re_[p * bins_], &weights_im_[p * bins_], bins_);
-    }
+    GradientSteps(step_.data(), error_re_.data(), error_im_.data(), reference_re_.data(), reference_im_.data(),
+                  spectra_head_, weights_re_.data(), weights_im_.data(), partitions_, bins_);
     adapted_ += step_sum / static_cast<float>(bins_);
     // Converged: enough learning since the window was last moved by more than a drift step.
     if (adapted_ > static_cast<float>(partitions_) && stats_.erle_db > kConvergedErleDb) stats_.converged = true;
