@@ -86,25 +86,115 @@ size_t FftSizeFor(size_t block) {
 // The per-bin loops over partitions, as functions of their own so the compiler knows their
 // arrays do not overlap (restrict on locals inside a loop it ignored: the loops stayed scalar);
 // inlined into each clone of ProcessBlock.
-// sum += X·W
-inline __attribute__((always_inline)) void MultiplyAccumulate(const float* __restrict x_re, const float* __restrict x_im,
-                                                              const float* __restrict w_re, const float* __restrict w_im,
-                                                              float* __restrict sum_re, float* __restrict sum_im,
-                                                              size_t bins) {
-  for (size_t k = 0; k < bins; ++k) {
-    sum_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
-    sum_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
+// Bins at a time in the loops over partitions (EchoEstimate, GradientSteps): two AVX2 registers
+// per array held across the partitions.
+constexpr size_t kChunkBins = 16;
+
+// acc += X·W over one chunk of bins.
+inline __attribute__((always_inline)) void AccumulateChunk(const float* __restrict x_re, const float* __restrict x_im,
+                                                           const float* __restrict w_re, const float* __restrict w_im,
+                                                           float* __restrict acc_re, float* __restrict acc_im) {
+  for (size_t k = 0; k < kChunkBins; ++k) {
+    acc_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
+    acc_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
   }
 }
 
-// W += step·conj(X)·E
-inline __attribute__((always_inline)) void GradientStep(const float* __restrict step, const float* __restrict x_re,
-                                                        const float* __restrict x_im, const float* __restrict e_re,
-                                                        const float* __restrict e_im, float* __restrict w_re,
-                                                        float* __restrict w_im, size_t bins) {
-  for (size_t k = 0; k < bins; ++k) {
+// sum = Σ_p X_p·W_p, with X_p in slot (head + p) mod partitions of the reference ring. The
+// partitions are the inner loop, over a chunk of bins whose sums stay in registers: partition by
+// partition over every bin, the sums went through memory once per partition (a load and a store
+// of each for two multiply-adds). Each bin's sum still adds the partitions in order, from zero:
+// the same floats. The ring is walked in its two runs (head.. then ..head), so the slots are
+// pointer steps, not a wrap per partition.
+inline __attribute__((always_inline)) void EchoEstimate(const float* __restrict x_re, const float* __restrict x_im,
+                                                        size_t head, const float* __restrict w_re,
+                                                        const float* __restrict w_im, size_t partitions, size_t bins,
+                                                        float* __restrict sum_re, float* __restrict sum_im) {
+  const size_t chunked = bins - bins % kChunkBins;
+  for (size_t from = 0; from < chunked; from += kChunkBins) {
+    float acc_re[kChunkBins] = {};
+    float acc_im[kChunkBins] = {};
+    size_t p = 0;
+    for (size_t slot = head; slot < partitions; ++slot, ++p) {
+      AccumulateChunk(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
+                      w_im + p * bins + from, acc_re, acc_im);
+    }
+    for (size_t slot = 0; slot < head; ++slot, ++p) {
+      AccumulateChunk(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
+                      w_im + p * bins + from, acc_re, acc_im);
+    }
+    for (size_t k = 0; k < kChunkBins; ++k) {
+      sum_re[from + k] = acc_re[k];
+      sum_im[from + k] = acc_im[k];
+    }
+  }
+  for (size_t k = chunked; k < bins; ++k) {
+    float acc_re = 0.0f;
+    float acc_im = 0.0f;
+    for (size_t p = 0; p < partitions; ++p) {
+      const size_t at = (head + p < partitions ? head + p : head + p - partitions) * bins + k;
+      acc_re += x_re[at] * w_re[p * bins + k] - x_im[at] * w_im[p * bins + k];
+      acc_im += x_re[at] * w_im[p * bins + k] + x_im[at] * w_re[p * bins + k];
+    }
+    sum_re[k] = acc_re;
+    sum_im[k] = acc_im;
+  }
+}
+
+// Valin's μ per bin: min(μ_max, scale·|Ŷ|²/|E|²), scale being the leakage (times its step scale).
+inline __attribute__((always_inline)) void LeakageStep(float scale, const float* __restrict echo_power,
+                                                       const float* __restrict error_power, float* __restrict mu,
+                                                       size_t bins) {
+  for (size_t k = 0; k < bins; ++k) mu[k] = std::min(kMaxStep, scale * echo_power[k] / (error_power[k] + 1.0f));
+}
+
+// μ into the normalised step: gain·μ / (partitions·|X|² + floor).
+inline __attribute__((always_inline)) void NormaliseStep(float gain, float partitions, float floor,
+                                                         const float* __restrict reference_power,
+                                                         float* __restrict step, size_t bins) {
+  for (size_t k = 0; k < bins; ++k) step[k] = gain * step[k] / (partitions * reference_power[k] + floor);
+}
+
+// W += step·conj(X)·E over one chunk of bins.
+inline __attribute__((always_inline)) void LearnChunk(const float* __restrict step, const float* __restrict e_re,
+                                                      const float* __restrict e_im, const float* __restrict x_re,
+                                                      const float* __restrict x_im, float* __restrict w_re,
+                                                      float* __restrict w_im) {
+  for (size_t k = 0; k < kChunkBins; ++k) {
     w_re[k] += step[k] * (x_re[k] * e_re[k] + x_im[k] * e_im[k]);
     w_im[k] += step[k] * (x_re[k] * e_im[k] - x_im[k] * e_re[k]);
+  }
+}
+
+// W_p += step·conj(X_p)·E for every partition, X_p in slot (head + p) mod partitions: a chunk of
+// bins at a time with its step and error held in registers across the partitions (partition by
+// partition over every bin, they were loaded again for each), the ring walked in its two runs.
+// Each weight takes the same floats as before.
+inline __attribute__((always_inline)) void GradientSteps(const float* __restrict step, const float* __restrict e_re,
+                                                         const float* __restrict e_im, const float* __restrict x_re,
+                                                         const float* __restrict x_im, size_t head,
+                                                         float* __restrict w_re, float* __restrict w_im,
+                                                         size_t partitions, size_t bins) {
+  const size_t chunked = bins - bins % kChunkBins;
+  for (size_t from = 0; from < chunked; from += kChunkBins) {
+    size_t p = 0;
+    for (size_t slot = head; slot < partitions; ++slot, ++p) {
+      LearnChunk(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
+                 w_re + p * bins + from, w_im + p * bins + from);
+    }
+    for (size_t slot = 0; slot < head; ++slot, ++p) {
+      LearnChunk(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
+                 w_re + p * bins + from, w_im + p * bins + from);
+    }
+  }
+  for (size_t p = 0; p < partitions; ++p) {
+    const size_t slot = head + p < partitions ? head + p : head + p - partitions;
+    for (size_t k = chunked; k < bins; ++k) {
+      const float* xr = x_re + slot * bins;
+      const float* xi = x_im + slot * bins;
+      w_re[p * bins + k] += step[k] * (xr[k] * e_re[k] + xi[k] * e_im[k]);
+      w_im[p * bins + k] += step[k] * (xr[k] * e_im[k] - xi[k] * e_re[k]);
+    }
   }
 }
 
@@ -210,6 +300,10 @@ void EchoCanceller::Reset() {
   drift_pending_ = 0.0f;
 }
 
+// Cloned for AVX2's wider rotation over every partition's weights, but with no fused
+// multiply-adds: this pass was only ever compiled for the baseline, and fused, its weights (and
+// the canceller's output) would move in their last bits.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
 void EchoCanceller::DelayResponse(float samples) {
   // e^{-2πik·samples/N} by recurrence, in double so the bins' phasors stay on the unit circle.
   const double turn = -2.0 * 3.14159265358979323846 * static_cast<double>(samples) / static_cast<double>(fft_size_);
@@ -385,8 +479,11 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   const size_t ring = reference_ring_.size();
   for (size_t s = 0; s < block_; s += sub_block) {
     const size_t from = (reference_head_ + ring - block_ + s) % ring;
-    // The ring wraps at a multiple of neither block nor sub-block: copy out (sub_block samples).
-    for (size_t i = 0; i < sub_block; ++i) window_[i] = reference_ring_[(from + i) % ring];
+    // The ring wraps at a multiple of neither block nor sub-block: copy out (sub_block samples),
+    // in at most two runs (a modulo per sample cost a division each).
+    const size_t first = std::min(sub_block, ring - from);
+    std::copy_n(&reference_ring_[from], first, window_.data());
+    std::copy_n(reference_ring_.data(), sub_block - first, window_.data() + first);
     delay_estimator_.Update(window_.data(), capture + s);
   }
   const int delay_sub_blocks = delay_estimator_.delay_sub_blocks();
@@ -408,15 +505,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   const float* newest_im = &reference_im_[spectra_head_ * bins_];
 
   // 2. Echo estimate: Σ_p X_p·W_p, back in time, its last block is valid (overlap-save).
-  {
-    std::fill(sum_re_.begin(), sum_re_.end(), 0.0f);
-    std::fill(sum_im_.begin(), sum_im_.end(), 0.0f);
-    for (size_t p = 0; p < partitions_; ++p) {
-      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
-      MultiplyAccumulate(&reference_re_[slot], &reference_im_[slot], &weights_re_[p * bins_], &weights_im_[p * bins_],
-                         sum_re_.data(), sum_im_.data(), bins_);
-    }
-  }
+  EchoEstimate(reference_re_.data(), reference_im_.data(), spectra_head_, weights_re_.data(), weights_im_.data(),
+               partitions_, bins_, sum_re_.data(), sum_im_.data());
   fft_.Inverse(sum_re_.data(), sum_im_.data(), window_.data());
   std::copy_n(window_.data() + fft_size_ - block_, block_, echo_estimate_.data());
   float capture_energy = 0.0f;
@@ -471,21 +561,20 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   if (far_active && std::isfinite(error_energy)) {
     float step_sum = 0.0f;
     const float floor = static_cast<float>(partitions_) * kPowerFloor * static_cast<float>(fft_size_);
-    for (size_t k = 0; k < bins_; ++k) {
-      float mu;
-      if (stats_.converged) {
-        mu = std::min(kMaxStep, kLeakageStepScale * leakage_ * echo_power_[k] / (error_power_[k] + 1.0f));
-      } else {
-        mu = kInitialStep * std::min(1.0f, reference_energy / (error_energy / static_cast<float>(block_) + 1.0f));
-      }
-      step_sum += mu;
-      step_[k] = kGradientGain * mu / (static_cast<float>(partitions_) * reference_power_[k] + floor);
+    // μ per bin into step_ first, then summed, then normalised: three loops, two of which
+    // vectorise (one with a branch and a running sum stayed scalar), and the sum adds the
+    // same floats in the same order.
+    if (stats_.converged) {
+      const float scale = kLeakageStepScale * leakage_;
+      LeakageStep(scale, echo_power_.data(), error_power_.data(), step_.data(), bins_);
+    } else {
+      const float mu = kInitialStep * std::min(1.0f, reference_energy / (error_energy / static_cast<float>(block_) + 1.0f));
+      std::fill(step_.begin(), step_.end(), mu);
     }
-    for (size_t p = 0; p < partitions_; ++p) {
-      const size_t slot = ((spectra_head_ + p) % partitions_) * bins_;
-      GradientStep(step_.data(), &reference_re_[slot], &reference_im_[slot], error_re_.data(), error_im_.data(),
-                   &weights_re_[p * bins_], &weights_im_[p * bins_], bins_);
-    }
+    for (size_t k = 0; k < bins_; ++k) step_sum += step_[k];
+    NormaliseStep(kGradientGain, static_cast<float>(partitions_), floor, reference_power_.data(), step_.data(), bins_);
+    GradientSteps(step_.data(), error_re_.data(), error_im_.data(), reference_re_.data(), reference_im_.data(),
+                  spectra_head_, weights_re_.data(), weights_im_.data(), partitions_, bins_);
     adapted_ += step_sum / static_cast<float>(bins_);
     // Converged: enough learning since the window was last moved by more than a drift step.
     if (adapted_ > static_cast<float>(partitions_) && stats_.erle_db > kConvergedErleDb) stats_.converged = true;

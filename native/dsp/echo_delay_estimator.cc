@@ -42,6 +42,19 @@ constexpr float kPreEmphasis = 0.9f;
 // the envelope's variance for seconds.
 constexpr float kEnergyFloor = 100.0f;
 
+// One update of both covariance sets over a run of lags whose reference envelopes are
+// contiguous: a function of its own so that the loop vectorises (with the ring's wrap chosen per
+// lag inside it, it stayed scalar).
+void UpdateCovariances(float capture, const float* __restrict reference, float keep, float forget, float fast_keep,
+                       float fast_forget, float* __restrict covariance, float* __restrict fast_covariance,
+                       size_t lags) {
+  for (size_t lag = 0; lag < lags; ++lag) {
+    const float product = capture * reference[lag];
+    covariance[lag] = keep * covariance[lag] + forget * product;
+    fast_covariance[lag] = fast_keep * fast_covariance[lag] + fast_forget * product;
+  }
+}
+
 }  // namespace
 
 EchoDelayEstimator::EchoDelayEstimator(size_t sub_block_samples, size_t max_lag_sub_blocks)
@@ -49,15 +62,17 @@ EchoDelayEstimator::EchoDelayEstimator(size_t sub_block_samples, size_t max_lag_
       lags_(max_lag_sub_blocks + 1),
       reference_history_(lags_, 0.0f),
       covariance_(lags_, 0.0f),
-      fast_covariance_(lags_, 0.0f) {}
+      fast_covariance_(lags_, 0.0f),
+      emphasised_(sub_block_samples_, 0.0f) {}
 
-float EchoDelayEstimator::Envelope(const float* samples, float& emphasis_state) const {
+float EchoDelayEstimator::Envelope(const float* samples, float& emphasis_state) {
+  // The filter vectorises; the energy, a sum in sample order, is a loop of its own.
+  float* __restrict emphasised = emphasised_.data();
+  emphasised[0] = samples[0] - kPreEmphasis * emphasis_state;
+  for (size_t i = 1; i < sub_block_samples_; ++i) emphasised[i] = samples[i] - kPreEmphasis * samples[i - 1];
+  emphasis_state = samples[sub_block_samples_ - 1];
   float energy = 0.0f;
-  for (size_t i = 0; i < sub_block_samples_; ++i) {
-    const float emphasised = samples[i] - kPreEmphasis * emphasis_state;
-    emphasis_state = samples[i];
-    energy += emphasised * emphasised;
-  }
+  for (size_t i = 0; i < sub_block_samples_; ++i) energy += emphasised[i] * emphasised[i];
   return std::log(energy / static_cast<float>(sub_block_samples_) + kEnergyFloor);
 }
 
@@ -86,12 +101,12 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
   reference_variance_ += mean_rate * (reference_centred * reference_centred - reference_variance_);
   capture_variance_ += mean_rate * (capture_centred * capture_centred - capture_variance_);
   // covariance_[lag] pairs this capture envelope with the reference `lag` sub-blocks older.
+  // The ring holds lags 0.. from head_ to its end, the rest from its start.
   const size_t first = lags_ - head_;
-  for (size_t lag = 0; lag < lags_; ++lag) {
-    const float product = capture_centred * reference_history_[lag < first ? head_ + lag : lag - first];
-    covariance_[lag] = keep * covariance_[lag] + forget * product;
-    fast_covariance_[lag] = fast_keep * fast_covariance_[lag] + fast_forget * product;
-  }
+  UpdateCovariances(capture_centred, reference_history_.data() + head_, keep, forget, fast_keep, fast_forget,
+                    covariance_.data(), fast_covariance_.data(), first);
+  UpdateCovariances(capture_centred, reference_history_.data(), keep, forget, fast_keep, fast_forget,
+                    covariance_.data() + first, fast_covariance_.data() + first, lags_ - first);
   if (static_cast<size_t>(updates_) < lags_) return;  // the longest lags have seen nothing yet
 
   const float norm = std::sqrt(reference_variance_ * capture_variance_) + 1e-12f;

@@ -40,7 +40,7 @@ class EchoDelayEstimator {
   static constexpr int kMaxStepSubBlocks = 12;
 
  private:
-  float Envelope(const float* samples, float& emphasis_state) const;
+  float Envelope(const float* samples, float& emphasis_state);
   // Moves the delay where the fast covariances peak clearly and persistently elsewhere (a step);
   // true when it did.
   bool FollowStep();
@@ -51,6 +51,7 @@ class EchoDelayEstimator {
   size_t head_ = 0;
   std::vector<float> covariance_;  // per lag, decaying Σ capture(t)·reference(t - lag)
   std::vector<float> fast_covariance_;  // the same, forgetting faster
+  std::vector<float> emphasised_;  // Envelope's scratch, a sub-block
   float reference_variance_ = 0.0f;
   float capture_variance_ = 0.0f;
   float reference_mean_ = 0.0f;

@@ -28,6 +28,22 @@ inline __attribute__((always_inline)) void Butterfly(float* __restrict a_re, flo
   }
 }
 
+// A radix-4 butterfly's last step, shared by the first pass and the later double stages: the
+// even pair a ± b, and the odd pair c ± (-i·d) (-i·d = (d_im, -d_re)).
+inline __attribute__((always_inline)) void Radix4Outputs(float a_re, float a_im, float b_re, float b_im, float c_re,
+                                                         float c_im, float d_re, float d_im, float& o0_re,
+                                                         float& o0_im, float& o1_re, float& o1_im, float& o2_re,
+                                                         float& o2_im, float& o3_re, float& o3_im) {
+  o0_re = a_re + b_re;
+  o0_im = a_im + b_im;
+  o2_re = a_re - b_re;
+  o2_im = a_im - b_im;
+  o1_re = c_re + d_im;
+  o1_im = c_im - d_re;
+  o3_re = c_re - d_im;
+  o3_im = c_im + d_re;
+}
+
 // Two radix-2 stages at once, spans `span` and 2·span, over one run of 4·span points in four
 // quarters: half the passes over memory of one stage at a time. The second stage's twiddle for
 // the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points).
@@ -53,15 +69,67 @@ inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0
     const float u2_im = w2_re[k] * x2_im + w2_im[k] * x2_re;
     const float v3_re = w2_re[k] * x3_re - w2_im[k] * x3_im;
     const float v3_im = w2_re[k] * x3_im + w2_im[k] * x3_re;
-    // -i·v3 = (v3_im, -v3_re)
-    q0_re[k] = x0_re + u2_re;
-    q0_im[k] = x0_im + u2_im;
-    q2_re[k] = x0_re - u2_re;
-    q2_im[k] = x0_im - u2_im;
-    q1_re[k] = x1_re + v3_im;
-    q1_im[k] = x1_im - v3_re;
-    q3_re[k] = x1_re - v3_im;
-    q3_im[k] = x1_im + v3_re;
+    Radix4Outputs(x0_re, x0_im, u2_re, u2_im, x1_re, x1_im, v3_re, v3_im, q0_re[k], q0_im[k], q1_re[k], q1_im[k],
+                  q2_re[k], q2_im[k], q3_re[k], q3_im[k]);
+  }
+}
+
+// The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
+// run of four, with no multiply (their one- and two-element inner loops would cost more than
+// their butterflies). It reads its input in bit-reversed order straight from `src` (point i at
+// src_re[i·kStride], src_im[i·kStride]) rather than from a permuted copy: the permutation costs
+// no pass of its own. The run starting at rev(q) (q < half/4, so rev(q) is a multiple of 4)
+// takes the points q + {0, half/2, half/4, 3·half/4}: contiguous over q, so the pass runs over q
+// (it vectorises) into four quarter arrays, and a second loop moves each q's four results to its
+// run. Adds and subtracts only: the order of the loops changes no float.
+template <size_t kStride>
+inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict src_re, const float* __restrict src_im,
+                                                       const uint16_t* __restrict bit_reversed, size_t half,
+                                                       float* __restrict quarters_re, float* __restrict quarters_im,
+                                                       float* __restrict re, float* __restrict im) {
+  if (half == 2) {
+    // Two points: bit reversal leaves them in place, and there is one stage.
+    re[0] = src_re[0] + src_re[kStride];
+    im[0] = src_im[0] + src_im[kStride];
+    re[1] = src_re[0] - src_re[kStride];
+    im[1] = src_im[0] - src_im[kStride];
+    return;
+  }
+  const size_t quarter = half / 4;
+  float* __restrict out0_re = quarters_re;
+  float* __restrict out1_re = quarters_re + quarter;
+  float* __restrict out2_re = quarters_re + 2 * quarter;
+  float* __restrict out3_re = quarters_re + 3 * quarter;
+  float* __restrict out0_im = quarters_im;
+  float* __restrict out1_im = quarters_im + quarter;
+  float* __restrict out2_im = quarters_im + 2 * quarter;
+  float* __restrict out3_im = quarters_im + 3 * quarter;
+  // Inlined, the restrict above is lost and GCC gives up on run-time checks for its sixteen
+  // pairs of arrays: the quarters overlap neither each other nor src.
+#pragma GCC ivdep
+  for (size_t q = 0; q < quarter; ++q) {
+    const size_t at0 = q * kStride;
+    const size_t at1 = (q + 2 * quarter) * kStride;
+    const size_t at2 = (q + quarter) * kStride;
+    const size_t at3 = (q + 3 * quarter) * kStride;
+    const float s0_re = src_re[at0] + src_re[at1], s0_im = src_im[at0] + src_im[at1];
+    const float d0_re = src_re[at0] - src_re[at1], d0_im = src_im[at0] - src_im[at1];
+    const float s1_re = src_re[at2] + src_re[at3], s1_im = src_im[at2] + src_im[at3];
+    const float d1_re = src_re[at2] - src_re[at3], d1_im = src_im[at2] - src_im[at3];
+    Radix4Outputs(s0_re, s0_im, s1_re, s1_im, d0_re, d0_im, d1_re, d1_im, out0_re[q], out0_im[q], out1_re[q],
+                  out1_im[q], out2_re[q], out2_im[q], out3_re[q], out3_im[q]);
+  }
+  for (size_t q = 0; q < quarter; ++q) {
+    float* r = re + bit_reversed[q];
+    float* i = im + bit_reversed[q];
+    r[0] = out0_re[q];
+    r[1] = out1_re[q];
+    r[2] = out2_re[q];
+    r[3] = out3_re[q];
+    i[0] = out0_im[q];
+    i[1] = out1_im[q];
+    i[2] = out2_im[q];
+    i[3] = out3_im[q];
   }
 }
 
@@ -75,6 +143,8 @@ Fft::Fft(size_t size)
       im_(half_),
       z_re_(half_),
       z_im_(half_),
+      quarters_re_(half_),
+      quarters_im_(half_),
       spectrum_re_(half_ + 1),
       spectrum_im_(half_ + 1) {}
 
@@ -112,14 +182,9 @@ Fft::Tables Fft::Build(const size_t& size) {
 
 PARLEY_VECTOR_CLONES
 void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
-  // Bit reversal is its own inverse: gathered in output order, the loop vectorises.
-  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
-  float* __restrict re = re_.data();
-  float* __restrict im = im_.data();
-  for (size_t i = 0; i < half_; ++i) {
-    re[i] = input[2 * bit_reversed[i]];
-    im[i] = input[2 * bit_reversed[i] + 1];
-  }
+  // The packed signal: even samples real, odd imaginary.
+  FirstRadix4<2>(input, input + 1, tables_.bit_reversed.data(), half_, quarters_re_.data(), quarters_im_.data(),
+                 re_.data(), im_.data());
   Butterflies();
   Unpack(spectrum_re, spectrum_im);
 }
@@ -158,35 +223,6 @@ PARLEY_VECTOR_CLONES
 void Fft::Butterflies() {
   float* __restrict re = re_.data();
   float* __restrict im = im_.data();
-  if (half_ == 2) {
-    const float b_re = re[1];
-    const float b_im = im[1];
-    re[1] = re[0] - b_re;
-    im[1] = im[0] - b_im;
-    re[0] += b_re;
-    im[0] += b_im;
-    return;
-  }
-  // The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
-  // run of four, with no multiply (their one- and two-element inner loops would cost more than
-  // their butterflies).
-  for (size_t start = 0; start < half_; start += 4) {
-    float* r = re + start;
-    float* i = im + start;
-    const float s0_re = r[0] + r[1], s0_im = i[0] + i[1];
-    const float d0_re = r[0] - r[1], d0_im = i[0] - i[1];
-    const float s1_re = r[2] + r[3], s1_im = i[2] + i[3];
-    const float d1_re = r[2] - r[3], d1_im = i[2] - i[3];
-    r[0] = s0_re + s1_re;
-    i[0] = s0_im + s1_im;
-    r[2] = s0_re - s1_re;
-    i[2] = s0_im - s1_im;
-    // -i · d1 = (d1_im, -d1_re)
-    r[1] = d0_re + d1_im;
-    i[1] = d0_im - d1_re;
-    r[3] = d0_re - d1_im;
-    i[3] = d0_im + d1_re;
-  }
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
@@ -210,8 +246,8 @@ PARLEY_VECTOR_CLONES
 void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
   // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
   // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
-  // as conj(FFT(conj Z)) / half. Computed in order, then gathered into bit-reversed order (both
-  // loops vectorise).
+  // as conj(FFT(conj Z)) / half. Computed in order (the loop vectorises); FirstRadix4 reads it in
+  // bit-reversed order.
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
   float* __restrict z_re = z_re_.data();
@@ -230,18 +266,13 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
     z_re[k] = even_re - odd_im;
     z_im[k] = -(even_im + odd_re);
   }
-  const uint16_t* __restrict bit_reversed = tables_.bit_reversed.data();
-  float* __restrict re = re_.data();
-  float* __restrict im = im_.data();
-  for (size_t k = 0; k < half; ++k) {
-    re[k] = z_re[bit_reversed[k]];
-    im[k] = z_im[bit_reversed[k]];
-  }
 }
 
 PARLEY_VECTOR_CLONES
 void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
   Repack(spectrum_re, spectrum_im);
+  FirstRadix4<1>(z_re_.data(), z_im_.data(), tables_.bit_reversed.data(), half_, quarters_re_.data(),
+                 quarters_im_.data(), re_.data(), im_.data());
   Butterflies();
   const float scale = 1.0f / static_cast<float>(half_);
   const float* __restrict re = re_.data();

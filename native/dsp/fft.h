@@ -7,7 +7,8 @@
 // from no npm package that builds them from source (pocketfft's C++ header also allocates per
 // transform). This one is built for the short transforms here (256-1024 points, several per 10 ms
 // per call): real and imaginary parts apart, twiddles per stage in contiguous tables, the two
-// twiddle-free first stages done as one radix-4 pass, and every loop written so the compiler
+// twiddle-free first stages done as one radix-4 pass that also does the bit-reversal
+// permutation (reading its input out of order), and every loop written so the compiler
 // vectorises it (AVX2 where the CPU has it, vector_clones.h).
 #pragma once
 
@@ -49,11 +50,12 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Decimation in time over re_/im_ (already in bit-reversed order), in place.
+  // Decimation in time over re_/im_, in place, from span 4 on (FirstRadix4 in the .cc did spans
+  // 1 and 2, and the bit reversal).
   void Butterflies();
   // re_/im_ hold the half-size FFT of the packed signal: the real signal's bins into re/im.
   void Unpack(float* spectrum_re, float* spectrum_im) const;
-  // The inverse of Unpack, conjugated, into re_/im_ in bit-reversed order (ready for Butterflies).
+  // The inverse of Unpack, conjugated, into z_re_/z_im_ in order.
   void Repack(const float* spectrum_re, const float* spectrum_im);
 
   size_t size_;
@@ -65,6 +67,9 @@ class Fft {
   std::vector<float> im_;
   std::vector<float> z_re_;
   std::vector<float> z_im_;
+  // The first radix-4 pass's results in input order, a quarter array per output of a run.
+  std::vector<float> quarters_re_;
+  std::vector<float> quarters_im_;
   std::vector<float> spectrum_re_;
   std::vector<float> spectrum_im_;
 };

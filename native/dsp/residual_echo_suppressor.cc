@@ -102,6 +102,10 @@ inline __attribute__((always_inline)) float TrackNoise(float error_power, float&
 
 // The per-bin loops, as functions of their own so the compiler knows their arrays do not overlap
 // (restrict on locals of a member function left them scalar); inlined into each clone of Process.
+// Inlined, their restrict is lost all the same where a loop reads and writes many arrays: GCC then
+// checks each pair at run time, gives up past ten pairs (UpdateGains has twelve) and leaves the
+// loop scalar; `#pragma GCC ivdep` says what restrict said (measured: the suppressor's instruction
+// count per block fell by half, output bit-exact).
 inline __attribute__((always_inline)) void UpdateGains(const float* __restrict error_re,
                                                        const float* __restrict error_im,
                                                        const float* __restrict echo_re,
@@ -115,6 +119,7 @@ inline __attribute__((always_inline)) void UpdateGains(const float* __restrict e
                                                        float* __restrict residual_smoothed, float* __restrict noise,
                                                        float* __restrict gain,
                                                        float* __restrict fill, size_t bins) {
+#pragma GCC ivdep
   for (size_t k = 0; k < bins; ++k) {
     // Both sides of each choice are computed, so the loop has no branch and vectorises.
     const float error = TrackNoise(error_power[k], error_smoothed[k], noise[k]);
@@ -273,6 +278,11 @@ void ResidualEchoSuppressor::Process(const float* error_re, const float* error_i
 PARLEY_VECTOR_CLONES
 void ResidualEchoSuppressor::SuppressCapture(const float* error_re, const float* error_im, const float* echo_re,
                                              const float* echo_im, float* output) {
+  // Off: unit gains (floor_gain is at most 1). Chosen once, not per bin: a branch in the loop
+  // kept it scalar.
+  const float least_gain = enabled_ ? broadband_ : 1.0f;
+  // The arrays are this suppressor's own and the canceller's: none overlaps (see UpdateGains).
+#pragma GCC ivdep
   for (size_t k = 0; k < bins_; ++k) {
     const float re = error_re[k] + echo_re[k];
     const float im = error_im[k] + echo_im[k];
@@ -285,9 +295,8 @@ void ResidualEchoSuppressor::SuppressCapture(const float* error_re, const float*
     // brought down whatever its neighbours held), unless the blocks before said the caller is
     // talking (broadband_ near 1): a failed block in double talk passes as it came, as before
     // (suppressed too, it cost the caller's VAD recall 0.946 -> 0.929 on the -10 dB hybrid).
-    // Off: unit gains.
     const float floor_gain = std::min(1.0f, std::sqrt(kNoiseMinimumBias * noise_[k] / (power + 1e-3f)));
-    gain_[k] = enabled_ ? std::max(broadband_, floor_gain) : 1.0f;
+    gain_[k] = std::max(least_gain, floor_gain);
     fill_[k] = 0.0f;
   }
   // This block alone is filtered: the previous block's error (the filter's junk, louder than
