@@ -106,15 +106,34 @@ describe('AudioSocket handover to a media worker', () => {
       const accepted = await Promise.race([expected.accepted, refused]);
       expect(typeof accepted).toBe('object');
       if (typeof accepted !== 'object') return;
+      // The slot comes back when the worker's report of its copy's close arrives (this process's
+      // husk of the socket closes then; without that report it never does, and the test times out).
+      const released = once(accepted.socket, 'close');
       await leg.connectTransport({ via: 'audiosocket', uuid, head: accepted.head }, accepted.socket);
       // Parley ends the call: the worker sends the hangup message and closes its copy.
       const closed = once(client, 'close');
       client.resume();
       await leg.close('bot_hangup');
       await closed;
-      // The slot comes back when the worker's report of its copy's close arrives (this process's
-      // husk of the socket closes then; without that report it never does, and the test times out).
-      await once(accepted.socket, 'close');
+      await released;
     }
+    // A handover the worker refuses (no leg for the call) frees the slot too.
+    const uuid = '0b0e3c5a-4444-4222-8333-944455556666';
+    const expected = server.expect(uuid);
+    const client = await dial(server.port);
+    cleanups.push(() => client.destroy());
+    client.write(uuidMessage(uuid));
+    const accepted = await expected.accepted;
+    const { leg } = await pool.createLeg('call-other', ASTERISK_PCM_LEG, { transport: 'audiosocket', session: { bargeIn: false } });
+    await leg.close('bot_hangup');
+    const released = once(accepted.socket, 'close');
+    await expect(leg.connectTransport({ via: 'audiosocket', uuid, head: accepted.head }, accepted.socket)).rejects.toThrow(/no leg/);
+    await released;
+    const next = '0b0e3c5a-5555-4222-8333-944455556666';
+    const nextExpected = server.expect(next);
+    const nextClient = await dial(server.port);
+    cleanups.push(() => nextClient.destroy());
+    nextClient.write(uuidMessage(next));
+    expect((await nextExpected.accepted).uuid).toBe(next);
   });
 });
