@@ -14,7 +14,7 @@ import { HandedSockets } from '../../../engine/workers/socket-handover.js';
 import { WorkerPool } from '../../../engine/workers/worker-pool.js';
 import { AudioSocketKind, encodeAudio, encodeFrame } from '../../../gateway-adapters/asterisk/audiosocket-frame.js';
 import { ASTERISK_PCM_LEG } from '../../../gateway-adapters/asterisk/asterisk-pcm-leg.js';
-import { AudioSocketServer } from '../../../gateway-adapters/asterisk/audiosocket-server.js';
+import { AudioSocketServer, type AcceptedAudioSocket } from '../../../gateway-adapters/asterisk/audiosocket-server.js';
 
 const logger = pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' });
 const RECEIVER = new URL('../../support/socket-receiver-process.mjs', import.meta.url);
@@ -94,18 +94,22 @@ describe('AudioSocket handover to a media worker', () => {
     const pool = new WorkerPool({ count: 1, entry: MEDIA_WORKER_ENTRY, legKinds: { [ASTERISK_PCM_LEG]: {} }, bot: botConfigSchema.parse({}), logLevel: 'silent', logger });
     await pool.start();
     cleanups.push(() => pool.stop());
-    // Two calls in turn, each with its AudioSocket connection: the second fits only if the first's
-    // slot came back when its leg closed.
-    for (const uuid of ['0b0e3c5a-2222-4222-8333-944455556666', '0b0e3c5a-3333-4222-8333-944455556666']) {
-      const { leg } = await pool.createLeg(uuid, ASTERISK_PCM_LEG, { transport: 'audiosocket', session: { bargeIn: false } });
+    // A connection that presents `uuid`: accepted by the listener, or closed by it over the limit.
+    const present = async (uuid: string): Promise<{ client: Socket; accepted: AcceptedAudioSocket }> => {
       const expected = server.expect(uuid);
       const client = await dial(server.port);
       cleanups.push(() => client.destroy());
       const refused = once(client, 'close').then(() => 'closed by the server');
       client.write(uuidMessage(uuid));
       const accepted = await Promise.race([expected.accepted, refused]);
-      expect(typeof accepted).toBe('object');
-      if (typeof accepted !== 'object') return;
+      if (typeof accepted !== 'object') throw new Error(`the connection of ${uuid} was ${accepted}`);
+      return { client, accepted };
+    };
+    // Two calls in turn, each with its AudioSocket connection: the second fits only if the first's
+    // slot came back when its leg closed.
+    for (const uuid of ['0b0e3c5a-2222-4222-8333-944455556666', '0b0e3c5a-3333-4222-8333-944455556666']) {
+      const { leg } = await pool.createLeg(uuid, ASTERISK_PCM_LEG, { transport: 'audiosocket', session: { bargeIn: false } });
+      const { client, accepted } = await present(uuid);
       // The slot comes back when the worker's report of its copy's close arrives (this process's
       // husk of the socket closes then; without that report it never does, and the test times out).
       const released = once(accepted.socket, 'close');
@@ -119,21 +123,12 @@ describe('AudioSocket handover to a media worker', () => {
     }
     // A handover the worker refuses (no leg for the call) frees the slot too.
     const uuid = '0b0e3c5a-4444-4222-8333-944455556666';
-    const expected = server.expect(uuid);
-    const client = await dial(server.port);
-    cleanups.push(() => client.destroy());
-    client.write(uuidMessage(uuid));
-    const accepted = await expected.accepted;
+    const { accepted } = await present(uuid);
     const { leg } = await pool.createLeg('call-other', ASTERISK_PCM_LEG, { transport: 'audiosocket', session: { bargeIn: false } });
     await leg.close('bot_hangup');
     const released = once(accepted.socket, 'close');
     await expect(leg.connectTransport({ via: 'audiosocket', uuid, head: accepted.head }, accepted.socket)).rejects.toThrow(/no leg/);
     await released;
-    const next = '0b0e3c5a-5555-4222-8333-944455556666';
-    const nextExpected = server.expect(next);
-    const nextClient = await dial(server.port);
-    cleanups.push(() => nextClient.destroy());
-    nextClient.write(uuidMessage(next));
-    expect((await nextExpected.accepted).uuid).toBe(next);
+    expect((await present('0b0e3c5a-5555-4222-8333-944455556666')).accepted.uuid).toBe('0b0e3c5a-5555-4222-8333-944455556666');
   });
 });
