@@ -20,6 +20,7 @@ import type { RtpSessionOptions } from '../media/media-session-options.js';
 import { RTP_LEG, rtpLeg, type CreatedLeg, type LegFactory, type LegKinds } from '../call/leg-kind.js';
 import { LegStatsRotation } from './leg-stats-rotation.js';
 import { metricsAsJsonInSlices } from './metrics-in-slices.js';
+import { receiveSocket } from './socket-handover.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
 
 // The end reason of a call whose leg refused a control request (see controlOrEnd).
@@ -224,7 +225,7 @@ export function runMediaWorker(kinds: LegKinds): void {
   process.on('SIGTERM', () => undefined);
   let worker: MediaWorkerProcess | undefined;
   process.on('message', (raw: unknown, handle: unknown) => {
-    const socket = handle instanceof Socket ? handle : undefined;
+    const socket = handle instanceof Socket ? receiveSocket(raw, handle, (socketId) => send({ type: 'socketClosed', socketId })) : undefined;
     const parsed = toWorkerSchema.safeParse(raw);
     if (!parsed.success) {
       socket?.destroy();

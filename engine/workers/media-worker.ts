@@ -9,6 +9,7 @@ import type { BotConfig } from '../bot/bot-config.js';
 import type { NativeSessionStats } from '../media/media-engine-binding.js';
 import { countRefused } from '../metrics.js';
 import { MediaWorkerGoneError, MediaWorkerRequestError } from './errors.js';
+import { HandedSockets } from './socket-handover.js';
 import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerRequest } from './worker-messages.js';
 import type { WorkerLeg } from './worker-leg.js';
 
@@ -46,6 +47,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   placing = 0;
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, Pending>();
+  private readonly handed = new HandedSockets();
   private nextId = 1;
   private alive = true;
   private stopping = false;
@@ -109,13 +111,14 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     return this.stopping;
   }
 
-  // `socket` goes with the message (Node passes the descriptor; this process's copy is closed).
+  // `socket` goes with the message (Node passes the descriptor; socket-handover.ts keeps every
+  // byte and this process's husk of it until the worker's copy closes).
   post(message: ToWorker, socket?: Socket): void {
     if (!this.alive || !this.child.connected) {
       socket?.destroy();
       return;
     }
-    if (socket) this.child.send(message, socket);
+    if (socket) this.handed.send(this.child, message, socket);
     else this.child.send(message);
   }
 
@@ -165,6 +168,9 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
       case 'ended':
         this.legs.get(message.callId)?.endedInWorker(message.reason);
         return;
+      case 'socketClosed':
+        this.handed.closedThere(message.socketId);
+        return;
       case 'dtmfOut':
         this.legs.get(message.callId)?.dtmfFromBot(message.digits);
         return;
@@ -178,6 +184,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   private onLost(): void {
     if (!this.alive) return;
     this.alive = false;
+    this.handed.closeAll();
     for (const pending of this.pending.values()) pending.reject(new MediaWorkerGoneError(`media worker ${this.index} is gone`));
     this.pending.clear();
     if (!this.stopping) this.emit('lost');

@@ -55,6 +55,9 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   // The media ended on the worker's side (the bot hung up, its session failed).
   z.object({ type: z.literal('ended'), callId, reason: z.string().max(64) }),
   z.object({ type: z.literal('dtmfOut'), callId, digits: z.string().max(64) }),
+  // A socket handed over with a message (socket-handover.ts) closed here: its slot in the
+  // control plane's connection limit is free.
+  z.object({ type: z.literal('socketClosed'), socketId: z.number().int().positive() }),
   // Every reportIntervalMs: load, CPU, the worker's whole prom-client registry as JSON
   // (aggregated into the node's /metrics by worker-metrics.ts), and live legs' media stats (the
   // admin view's and the call summary's live counts): a new leg's at once, then each leg's in

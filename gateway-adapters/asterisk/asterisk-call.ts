@@ -16,7 +16,7 @@ import { asteriskMetrics } from './asterisk-metrics.js';
 import { ASTERISK_PCM_LEG, type AsteriskConnect } from './asterisk-pcm-leg.js';
 import { bridgeIdOf, mediaChannelIdOf } from './call-names.js';
 import { AriRequestError, SetupAbortedError } from './errors.js';
-import { bytesPastUuid, type AcceptedAudioSocket } from './audiosocket-server.js';
+import type { AcceptedAudioSocket } from './audiosocket-server.js';
 import { CALL_QUERY_PARAM, type AcceptedUpgrade } from './media-websocket-listener.js';
 
 // Asterisk format -> Parley codec and the static payload type chan_rtp uses for it (RFC 3551
@@ -235,7 +235,7 @@ export class AsteriskCall {
     const connected = expected.accepted.then((accepted) => {
       const how: AsteriskConnect =
         'uuid' in accepted
-          ? { via: 'audiosocket', uuid: accepted.uuid, head: bytesPastUuid(accepted) }
+          ? { via: 'audiosocket', uuid: accepted.uuid, head: accepted.head }
           : { via: 'upgrade', request: accepted.request, head: accepted.head, channelId: this.mediaChannelId };
       // The socket goes to where the leg runs (a media worker); the link lives there from now on.
       return leg.connectTransport(how, accepted.socket);

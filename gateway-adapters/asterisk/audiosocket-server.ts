@@ -28,15 +28,6 @@ export interface AcceptedAudioSocket {
   head: Uint8Array;
 }
 
-// The bytes past the UUID, including any read into the paused socket's buffer since: call in the
-// same turn as the socket is handed over, which takes only the descriptor (the kernel's unread
-// bytes go with it, this process's buffer does not).
-export function bytesPastUuid(accepted: AcceptedAudioSocket): Uint8Array {
-  const parts: Uint8Array[] = [accepted.head];
-  for (let chunk: Buffer | null = accepted.socket.read() as Buffer | null; chunk !== null; chunk = accepted.socket.read() as Buffer | null) parts.push(chunk);
-  return parts.length === 1 ? accepted.head : new Uint8Array(Buffer.concat(parts));
-}
-
 export class AudioSocketServer {
   private readonly server: Server;
   private readonly open = new Set<Socket>();

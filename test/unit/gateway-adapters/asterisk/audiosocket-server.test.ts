@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../../../../engine/metrics.js';
 import { AudioSocketConnection, type AudioSocketSink } from '../../../../gateway-adapters/asterisk/audiosocket-connection.js';
 import { AudioSocketKind, HANGUP_FRAME, encodeAudio, encodeFrame } from '../../../../gateway-adapters/asterisk/audiosocket-frame.js';
-import { AudioSocketServer, bytesPastUuid } from '../../../../gateway-adapters/asterisk/audiosocket-server.js';
+import { AudioSocketServer } from '../../../../gateway-adapters/asterisk/audiosocket-server.js';
 
 const logger = pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' });
 
@@ -155,21 +155,5 @@ describe('AudioSocket server', () => {
     connection.write(HANGUP_FRAME);
     connection.close();
     expect([...(await received)]).toEqual([0, 0, 0]);
-  });
-
-  it('hands over the bytes read past the UUID, also those that arrived in the paused socket since', async () => {
-    const listener = await startServer();
-    const uuid = '0b0e3c5a-abab-4222-8333-944455556666';
-    const expected = listener.expect(uuid);
-    const socket = await dial(listener);
-    const early = encodeAudio(Buffer.alloc(320, 3));
-    socket.write(Buffer.concat([uuidMessage(uuid), early]));
-    const accepted = await expected.accepted;
-    const late = encodeAudio(Buffer.alloc(320, 5));
-    socket.write(late);
-    // Read by this process while paused: a handover of the descriptor alone would lose it.
-    await expect.poll(() => accepted.socket.readableLength).toBe(late.length);
-    expect(Buffer.from(bytesPastUuid(accepted))).toEqual(Buffer.concat([early, late]));
-    socket.destroy();
   });
 });
