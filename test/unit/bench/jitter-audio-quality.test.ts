@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { clickThreshold, scoreAudio, type SourceTimeline } from '../../../bench/jitter/audio-quality.js';
 import { speechSource, SOURCE_RATE_HZ } from '../../../bench/jitter/speech-source.js';
+import { concatSamples } from '../../support/resampler-quality.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 const SECONDS = 20;
@@ -56,16 +57,6 @@ describe('jitter bench audio scorer: where a block came from', () => {
     return block.map((x) => x + Math.round((random() * 2 - 1) * rms * 1.04));
   }
 
-  function concat(...parts: Int16Array[]): Int16Array {
-    const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
-  }
-
   it('finds the audio after a loss concealed into silence where the source went on, not in the lost audio', () => {
     // 300 ms lost at 1.5 s, played as silence; the lost audio begins like the audio after it
     // (another syllable of the same vowel, as in speech), at about 0.85. Before, the block after
@@ -78,7 +69,7 @@ describe('jitter bench audio scorer: where a block came from', () => {
       const after = coded.subarray(lossAt + loss + b * BLOCK, lossAt + loss + (b + 1) * BLOCK);
       coded.set(noisy(after, 100 + b), lossAt + b * BLOCK);
     }
-    const out = concat(new Int16Array(DELAY), coded.subarray(0, lossAt), new Int16Array(loss), coded.subarray(lossAt + loss));
+    const out = concatSamples([new Int16Array(DELAY), coded.subarray(0, lossAt), new Int16Array(loss), coded.subarray(lossAt + loss)]);
     const score = scoreAudio(out, 0, timeline(coded));
     expect(score.mean_delay_ms).toBe(DELAY_MS);
     expect(score.p95_delay_ms).toBe(DELAY_MS);
@@ -95,14 +86,14 @@ describe('jitter bench audio scorer: where a block came from', () => {
     const random = seededRandom(7);
     const unmatched = Int16Array.from({ length: 2 * BLOCK }, () => Math.round((random() * 2 - 1) * 600));
     const replayed = source.slice(lossAt - BLOCK + 6, lossAt + 6).map((x) => x >> 2);
-    const out = concat(
+    const out = concatSamples([
       new Int16Array(DELAY),
       source.subarray(0, lossAt),
       unmatched,
       replayed,
       new Int16Array(silent),
       source.subarray(lossAt + concealed + silent),
-    );
+    ]);
     const score = scoreAudio(out, 0, timeline(source));
     expect(score.mean_delay_ms).toBe(DELAY_MS);
   });
@@ -117,13 +108,13 @@ describe('jitter bench audio scorer: where a block came from', () => {
     const ending = noisy(coded.subarray(talkspurt - BLOCK, talkspurt), 5);
     coded.set(ending, talkspurt);
     const sendUsAt = (sample: number): number => (sample * 1e6) / SOURCE_RATE_HZ + (sample >= talkspurt ? pauseUs : 0);
-    const out = concat(
+    const out = concatSamples([
       new Int16Array(DELAY),
       coded.subarray(0, talkspurt - BLOCK),
       ending,
       new Int16Array((pauseUs * SOURCE_RATE_HZ) / 1e6),
       coded.subarray(talkspurt),
-    );
+    ]);
     const score = scoreAudio(out, 0, { ...timeline(coded), sendUsAt });
     expect(score.mean_delay_ms).toBe(DELAY_MS);
   });
