@@ -32,6 +32,8 @@ const NEAR_ENOUGH = 0.95;
 // matches itself a pitch period or two away at 0.95 (a talkspurt played untouched was matched
 // 28 ms off and scored 11 dB), so only a match this close ends the search.
 const RESUMED_ENOUGH = 0.99;
+// Concealment found inside the last matched block is at most this loud against it (scoreAudio).
+const REPLAY_LOUDNESS = 0.5;
 const LSD_FLOOR = 1e-5; // -50 dB below the source block's strongest bin
 const CLICK_GAP = 80; // samples within one click
 const SAMPLE_US = 125;
@@ -232,6 +234,21 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
   let last: { p: number; q: number } | undefined;
   let misses = 0;
   let silentSince = 0;
+  // No sample plays before it was sent and crossed the path's base delay: a source block is looked
+  // for only up to the last one that could have reached the output block (a held vowel matches
+  // itself, at 0.87-0.95, in the next talkspurt a second later, which a block before the pause
+  // was found in).
+  const latestSource = (p: number): number => {
+    const playedUs = startUs + (p + BLOCK - 1) * SAMPLE_US - timeline.baseDelayUs;
+    let lo = -1;
+    let hi = coded.length - BLOCK;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (timeline.sendUsAt(mid + BLOCK - 1) <= playedUs) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   for (let p = 0; p + BLOCK <= out.length; p += BLOCK) {
     if (rms(out, p, BLOCK) < SILENT_RMS) {
       blocks.push({ p, silent: true });
@@ -239,13 +256,15 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
       continue;
     }
     const expected = last === undefined ? 0 : last.q + (p - last.p) - silentSince;
-    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, coded, expected - NEAR, expected + NEAR);
+    const latest = latestSource(p);
+    let found = last === undefined ? { q: 0, score: -2 } : align(out, p, coded, expected - NEAR, Math.min(latest, expected + NEAR));
     let needed = ALIGNED_CORRELATION;
     if (found.score < (silentSince > 0 || misses > 0 ? RESUMED_ENOUGH : NEAR_ENOUGH) && last !== undefined) {
       // Near where it is expected first (the output may have concealed or sped up since), so
       // that a syllable of the same pitch further away cannot win over it; then back to the
       // last match (concealment played since) and ahead over the silence.
-      const nearby = (lo: number, hi: number): { q: number; score: number } => {
+      const nearby = (lo: number, upTo: number): { q: number; score: number } => {
+        const hi = Math.min(latest, upTo);
         const whole = align(out, p, coded, lo, hi);
         if (whole.score >= ALIGNED_CORRELATION) return whole;
         // Halves correlate closely by chance over a long stretch of voiced source: near only.
@@ -253,14 +272,31 @@ export function scoreAudio(out: Int16Array, startUs: number, timeline: SourceTim
         return halves.score >= HALF_CORRELATION ? { ...halves, score: ALIGNED_CORRELATION } : whole;
       };
       found = nearby(expected - SEARCH_MARGIN, expected + SEARCH_MARGIN);
+      if (found.score < RESUMED_ENOUGH && (silentSince > 0 || misses > 0)) {
+        // The silence may have been concealment faded out (a burst loss), not the sender's pause:
+        // the source went on under it. Where the block matches its source exactly there, that is
+        // where it came from, whatever weaker match the pause's hypothesis found (another syllable
+        // of the same vowel: lost audio scored against the audio after the loss).
+        const onward = align(out, p, coded, last.q - SEARCH_MARGIN, Math.min(latest, expected + SEARCH_MARGIN + silentSince));
+        if (onward.score >= RESUMED_ENOUGH) found = onward;
+      }
       if (found.score < needed) found = nearby(last.q - SEARCH_MARGIN, expected + SEARCH_MARGIN + silentSince);
     }
     if (found.score < needed && (last === undefined || misses >= REACQUIRE_AFTER)) {
       // Over a second of voiced source some other syllable of the same pitch matches 0.75.
-      found = last === undefined ? align(out, p, coded, 0, coded.length) : align(out, p, coded, expected + SEARCH_MARGIN + silentSince, expected + SEARCH_MARGIN + silentSince + REACQUIRE_AHEAD);
+      found = last === undefined ? align(out, p, coded, 0, latest) : align(out, p, coded, expected + SEARCH_MARGIN + silentSince, Math.min(latest, expected + SEARCH_MARGIN + silentSince + REACQUIRE_AHEAD));
       needed = REACQUIRE_CORRELATION;
     }
-    if (found.score >= needed) {
+    // After unmatched output (concealment), a block found inside the last matched one and at
+    // most half as loud is the concealment still repeating that block's last pitch period as it
+    // fades (G.711 Appendix I attenuates 20 % per 10 ms, libopus fades alike), not the place the
+    // source has reached: taken as an anchor, it set the next search back by the concealment's
+    // length, and the packet after a burst loss was found a period of the same vowel away (60 ms
+    // off), the lost blocks mapped onto played audio. A louder one there is a talkspurt resuming
+    // off the block grid (after a pause of no whole number of blocks).
+    const replay =
+      misses > 0 && last !== undefined && found.q >= last.q && found.q < last.q + BLOCK && rms(out, p, BLOCK) <= REPLAY_LOUDNESS * rms(out, last.p, BLOCK);
+    if (found.score >= needed && !replay) {
       last = { p, q: found.q };
       misses = 0;
       silentSince = 0;

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { clickThreshold, scoreAudio, type SourceTimeline } from '../../../bench/jitter/audio-quality.js';
 import { speechSource, SOURCE_RATE_HZ } from '../../../bench/jitter/speech-source.js';
+import { concatSamples } from '../../support/resampler-quality.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 const SECONDS = 20;
 
@@ -38,5 +40,82 @@ describe('jitter bench audio scorer', () => {
     const score = scoreAudio(withPauses(coded, starts, 1013), 0, timeline(coded));
     expect(score.log_spectral_distance_db).toBeLessThanOrEqual(0.1);
     expect(score.aligned_pct).toBeGreaterThan(99);
+  });
+});
+
+// Outputs built from the source with a known delay: every block that matches has that delay.
+describe('jitter bench audio scorer: where a block came from', () => {
+  const BLOCK = 160;
+  const DELAY_MS = 40;
+  const DELAY = (DELAY_MS * SOURCE_RATE_HZ) / 1000;
+  const source = speechSource(4 * SOURCE_RATE_HZ, 21);
+
+  // `block` with noise at 0.6 of its RMS: correlates with it at about 0.85.
+  function noisy(block: Int16Array, seed: number): Int16Array {
+    const random = seededRandom(seed);
+    const rms = Math.sqrt(block.reduce((sum, x) => sum + x * x, 0) / block.length);
+    return block.map((x) => x + Math.round((random() * 2 - 1) * rms * 1.04));
+  }
+
+  it('finds the audio after a loss concealed into silence where the source went on, not in the lost audio', () => {
+    // 300 ms lost at 1.5 s, played as silence; the lost audio begins like the audio after it
+    // (another syllable of the same vowel, as in speech), at about 0.85. Before, the block after
+    // the loss was found there (the pause's hypothesis: 0.75 is enough) and the lost audio scored
+    // against the audio played after the loss (mean delay 49.6 ms for 40).
+    const lossAt = 1.5 * SOURCE_RATE_HZ;
+    const loss = 0.3 * SOURCE_RATE_HZ;
+    const coded = source.slice();
+    for (let b = 0; b < 5; b++) {
+      const after = coded.subarray(lossAt + loss + b * BLOCK, lossAt + loss + (b + 1) * BLOCK);
+      coded.set(noisy(after, 100 + b), lossAt + b * BLOCK);
+    }
+    const out = concatSamples([new Int16Array(DELAY), coded.subarray(0, lossAt), new Int16Array(loss), coded.subarray(lossAt + loss)]);
+    const score = scoreAudio(out, 0, timeline(coded));
+    expect(score.mean_delay_ms).toBe(DELAY_MS);
+    expect(score.p95_delay_ms).toBe(DELAY_MS);
+  });
+
+  it('does not take concealment replaying the last block for the place the source has reached', () => {
+    // After a packet, two blocks of concealment that match nothing, then one that replays the
+    // packet's own audio (a decoder repeating its last pitch period), silence, and the audio
+    // after the loss. Before, the replayed block was a match 60 ms late and the anchor of the
+    // search for the next one.
+    const lossAt = 1.5 * SOURCE_RATE_HZ;
+    const concealed = 3 * BLOCK;
+    const silent = 3 * BLOCK;
+    const random = seededRandom(7);
+    const unmatched = Int16Array.from({ length: 2 * BLOCK }, () => Math.round((random() * 2 - 1) * 600));
+    const replayed = source.slice(lossAt - BLOCK + 6, lossAt + 6).map((x) => x >> 2);
+    const out = concatSamples([
+      new Int16Array(DELAY),
+      source.subarray(0, lossAt),
+      unmatched,
+      replayed,
+      new Int16Array(silent),
+      source.subarray(lossAt + concealed + silent),
+    ]);
+    const score = scoreAudio(out, 0, timeline(source));
+    expect(score.mean_delay_ms).toBe(DELAY_MS);
+  });
+
+  it('never finds a block in source audio sent after it played', () => {
+    // Two talkspurts a second apart; the output's last block of the first is its source plus
+    // noise (a decoder's transition into DTX), and the second talkspurt begins with exactly that
+    // audio. Before, the block was found there, 1 s before it was sent (delay -985 ms).
+    const talkspurt = 1.5 * SOURCE_RATE_HZ;
+    const pauseUs = 1_000_000;
+    const coded = source.slice(0, 2 * talkspurt);
+    const ending = noisy(coded.subarray(talkspurt - BLOCK, talkspurt), 5);
+    coded.set(ending, talkspurt);
+    const sendUsAt = (sample: number): number => (sample * 1e6) / SOURCE_RATE_HZ + (sample >= talkspurt ? pauseUs : 0);
+    const out = concatSamples([
+      new Int16Array(DELAY),
+      coded.subarray(0, talkspurt - BLOCK),
+      ending,
+      new Int16Array((pauseUs * SOURCE_RATE_HZ) / 1e6),
+      coded.subarray(talkspurt),
+    ]);
+    const score = scoreAudio(out, 0, { ...timeline(coded), sendUsAt });
+    expect(score.mean_delay_ms).toBe(DELAY_MS);
   });
 });

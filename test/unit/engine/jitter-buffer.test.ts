@@ -241,7 +241,12 @@ describe('adaptive jitter buffer (media time)', () => {
     });
     const stats = session.stats().jitter!;
     // 120 s at 500 ppm is 60 ms of drift: without correction the delay would move by that much.
-    // Over the 30 ms band it waits for a pause (this audio has none) until 10 ms further.
+    // Over the 30 ms band the drain first waits for a quiet packet (decision_logic.cc,
+    // kQuietDrainLeewayMs: cutting a vowel at the band's edge cost LSD on the bench's +500 ppm
+    // and Asterisk 15 ms traces), and this audio, a constant with tags, has neither a pause nor
+    // a pitch: it waits the whole 10 ms leeway, then the voiced drain fails its attempts and
+    // whole frames go (2 dropped, no accelerate). Measured: +500 ppm max 60.19 ms for a target
+    // of 20 (target + 40.2; target + 31 before the leeway), -500 ppm 19.52-29.89 ms.
     expect(Math.max(...delays)).toBeLessThanOrEqual(stats.targetDelayMs + 41);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(stats.targetDelayMs - 5);
     expect(stats.late).toBeLessThanOrEqual(3);
