@@ -12,9 +12,9 @@
 //     bench/load/calls-callgrind.ts PCMU bench/.build/frames-pcmu.bin 10 300 [default|off]
 //   callgrind_annotate --inclusive=yes callgrind.out.<pid> | grep -E 'MediaEngineBinding::Tick|opus_encode \[|opus_decode \['
 //
-// Divide by calls × ticks for instructions per call-frame. The last line printed has checksums of the
-// audio the bots heard and of every packet payload the calls sent, so a change to the media path
-// can show its output did not move.
+// Divide by calls × ticks for instructions per call-frame. The last line printed has checksums of
+// the speech events, of the audio the bots heard and of every packet payload the calls sent, so a
+// change to the media path can show its output did not move.
 import { createHash } from 'node:crypto';
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import { FRAME_MS } from '../../engine/media/frame.js';
@@ -41,6 +41,8 @@ const engine = new MediaEngine({ clock: 'manual' });
 const startUs = 1_000_000_000;
 const sentHash = createHash('sha256');
 const botHash = createHash('sha256');
+const eventHash = createHash('sha256');
+let tick = 0;
 let sent = 0;
 const sessions = Array.from({ length: calls }, (_, i) => {
   const { session } = engine.createRtpSession(
@@ -63,6 +65,8 @@ const sessions = Array.from({ length: calls }, (_, i) => {
       },
     },
   );
+  session.on('speechStarted', (speechMs: number) => eventHash.update(`${i} ${tick} started ${speechMs}\n`));
+  session.on('speechStopped', () => eventHash.update(`${i} ${tick} stopped\n`));
   session.on('audio', (pcm: Int16Array) => {
     botHash.update(pcm);
     session.play(pcm);
@@ -70,7 +74,7 @@ const sessions = Array.from({ length: calls }, (_, i) => {
   return session;
 });
 const header = Buffer.alloc(12);
-for (let tick = 0; tick < ticks; tick++) {
+for (; tick < ticks; tick++) {
   const nowUs = startUs + tick * FRAME_MS * 1000;
   sessions.forEach((session, i) => {
     header[0] = 0x80;
@@ -83,5 +87,5 @@ for (let tick = 0; tick < ticks; tick++) {
   engine.tick(nowUs);
 }
 const played = sessions.reduce((sum, session) => sum + (session.stats().jitter?.played ?? 0), 0);
-console.log(JSON.stringify({ codec, calls, ticks, packets_sent: sent, frames_played: played, bot_sha256: botHash.digest('hex'), sent_sha256: sentHash.digest('hex') }));
+console.log(JSON.stringify({ codec, calls, ticks, packets_sent: sent, frames_played: played, events_sha256: eventHash.digest('hex'), bot_sha256: botHash.digest('hex'), sent_sha256: sentHash.digest('hex') }));
 engine.stop();
