@@ -437,14 +437,27 @@ void EchoCanceller::Process(const int16_t* capture, const int16_t* sent, int16_t
   }
   stats_.frame_error_power = 0.0f;
   stats_.frame_residual_power = 0.0f;
+  float* ring = reference_ring_.data();
+  const size_t ring_size = reference_ring_.size();
+  float* capture_block = capture_block_.data();
   for (size_t offset = 0; offset < frame_; offset += block_) {
+    // The filters' states in locals for the block: as members, every store to the ring or the
+    // block (floats that might alias them) made the compiler store and reload all four.
+    float reference_in = reference_dc_in_, reference_out = reference_dc_;
+    float capture_in = capture_dc_in_, capture_out = capture_dc_;
+    size_t head = reference_head_;
     for (size_t i = 0; i < block_; ++i) {
       const float x = sent != nullptr ? static_cast<float>(sent[offset + i]) : 0.0f;
-      reference_ring_[reference_head_] = DcBlock(x, reference_dc_in_, reference_dc_, pole);
-      reference_head_ = reference_head_ + 1 == reference_ring_.size() ? 0 : reference_head_ + 1;
-      capture_block_[i] = DcBlock(static_cast<float>(capture[offset + i]), capture_dc_in_, capture_dc_, pole);
+      ring[head] = DcBlock(x, reference_in, reference_out, pole);
+      head = head + 1 == ring_size ? 0 : head + 1;
+      capture_block[i] = DcBlock(static_cast<float>(capture[offset + i]), capture_in, capture_out, pole);
     }
-    ProcessBlock(capture_block_.data(), &frame_out_[offset]);
+    reference_dc_in_ = reference_in;
+    reference_dc_ = reference_out;
+    capture_dc_in_ = capture_in;
+    capture_dc_ = capture_out;
+    reference_head_ = head;
+    ProcessBlock(capture_block, &frame_out_[offset]);
   }
   WriteOutput(output);
 }

@@ -41,7 +41,7 @@ constexpr float kNoiseFloor = kG711StepFullScale * kG711StepFullScale / 12.0f * 
 // t = (m - 1) / (m + 1) of the mantissa m in [1, 2) (t < 1/3). It replaces a libm log1pf call
 // per bin (a few per cent of a PCMU call's CPU under load); the mean log-likelihood ratio it
 // feeds is compared against thresholds of 0.03 and more.
-inline float LogAtLeastOne(float x) {
+__attribute__((optimize("no-trapping-math"))) inline float LogAtLeastOne(float x) {
   uint32_t bits;
   std::memcpy(&bits, &x, sizeof(bits));
   const float exponent = static_cast<float>(static_cast<int>(bits >> 23) - 127);
@@ -52,6 +52,27 @@ inline float LogAtLeastOne(float x) {
   const float t2 = t * t;
   const float series = t * (2.0f + t2 * (2.0f / 3.0f + t2 * (2.0f / 5.0f + t2 * (2.0f / 7.0f + t2 * (2.0f / 9.0f)))));
   return exponent * 0.693147181f + series;
+}
+
+// Per bin: the log-likelihood ratio of speech (into llr) and the decision-directed speech power
+// for the next frame (into clean, which holds this frame's). The divisions were most of the VAD's
+// cost; vectorised they are a quarter of it. GCC keeps a loop scalar when it would have to compute
+// an operation of a conditional operand on both sides of the condition, as a trapping float
+// operation might raise an exception the source did not (-ftrapping-math); no-trapping-math
+// lets it, and changes no value (no reassociation, no contraction). LogAtLeastOne carries the
+// same option, or it would not be inlined here (nor std::max, written out below).
+__attribute__((optimize("no-trapping-math"))) void LikelihoodRatios(const float* __restrict power,
+                                                                     const float* __restrict noise, size_t bins,
+                                                                     float* __restrict clean, float* __restrict llr) {
+  for (size_t k = 0; k < bins; ++k) {
+    const float posteriori = power[k] / noise[k];
+    const float excess = posteriori - 1.0f < 0.0f ? 0.0f : posteriori - 1.0f;
+    const float directed = kDecisionDirected * clean[k] / noise[k] + (1.0f - kDecisionDirected) * excess;
+    const float priori = kMinPrioriSnr < directed ? directed : kMinPrioriSnr;
+    const float gain = priori / (1.0f + priori);
+    llr[k] = posteriori * gain - LogAtLeastOne(1.0f + priori);
+    clean[k] = gain * gain * power[k];
+  }
 }
 
 size_t FftSizeFor(size_t frame_samples) {
@@ -74,7 +95,7 @@ Vad::Vad(int sample_rate_hz, size_t frame_samples, int aggressiveness, int hango
   first_bin_ = static_cast<size_t>(std::ceil(kLowHz / bin_hz));
   const size_t last_bin = static_cast<size_t>(std::min(kHighHz, 0.48f * static_cast<float>(sample_rate_hz)) / bin_hz);
   bin_count_ = last_bin >= first_bin_ ? last_bin - first_bin_ + 1 : 1;
-  for (auto* v : {&power_, &noise_, &clean_, &smoothed_, &min_current_, &min_previous_}) v->assign(bin_count_, 0.0f);
+  for (auto* v : {&power_, &llr_, &noise_, &clean_, &smoothed_, &min_current_, &min_previous_}) v->assign(bin_count_, 0.0f);
   const int frame_ms = std::max(1, static_cast<int>(frame_samples * 1000 / static_cast<size_t>(sample_rate_hz)));
   window_frames_ = kMinStatSubWindowMs / frame_ms;
 }
@@ -109,18 +130,16 @@ bool Vad::Process(const int16_t* frame, size_t samples) {
     return false;
   }
 
+  // The per-bin ratios first (a loop that vectorises), then summed in a loop of their own: the
+  // same floats added in the same order.
+  LikelihoodRatios(power_.data(), noise_.data(), bin_count_, clean_.data(), llr_.data());
   float llr_sum = 0.0f;
   double frame_power = 0.0;
   double noise_power = 0.0;
   for (size_t k = 0; k < bin_count_; ++k) {
-    const float posteriori = power_[k] / noise_[k];
-    const float priori = std::max(kMinPrioriSnr, kDecisionDirected * clean_[k] / noise_[k] +
-                                                     (1.0f - kDecisionDirected) * std::max(posteriori - 1.0f, 0.0f));
-    const float gain = priori / (1.0f + priori);
-    llr_sum += posteriori * gain - LogAtLeastOne(1.0f + priori);
+    llr_sum += llr_[k];
     frame_power += power_[k];
     noise_power += noise_[k];
-    clean_[k] = gain * gain * power_[k];
   }
   last_raw_ = llr_sum / static_cast<float>(bin_count_) > threshold_;
   last_snr_db_ = static_cast<float>(10.0 * std::log10(frame_power / noise_power));

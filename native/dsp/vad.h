@@ -51,6 +51,7 @@ class Vad {
   size_t first_bin_;
   size_t bin_count_;
   std::vector<float> power_;        // this frame's periodogram, per analysed bin
+  std::vector<float> llr_;          // this frame's log-likelihood ratio per analysed bin
   std::vector<float> noise_;        // tracked noise power
   std::vector<float> clean_;        // previous frame's estimated speech power (decision-directed)
   std::vector<float> smoothed_;     // smoothed power for the minimum statistics

@@ -11,11 +11,15 @@ EnergyRing::EnergyRing(size_t size, size_t pad) : samples_(size, pad), sums_(siz
 
 void EnergyRing::Push(const double* samples, size_t count) {
   count = std::min(count, size());
+  // The running sum in a local: as a member, each store to pushed_sums_ (which might alias it)
+  // made the compiler store and reload it per sample.
+  uint64_t running = running_;
   for (size_t i = 0; i < count; ++i) {
     const int64_t x = static_cast<int64_t>(samples[i]);
-    running_ += static_cast<uint64_t>(x * x);
-    pushed_sums_[i] = running_;
+    running += static_cast<uint64_t>(x * x);
+    pushed_sums_[i] = running;
   }
+  running_ = running;
   samples_.Push(samples, count);
   sums_.Push(pushed_sums_.data(), count);
 }
