@@ -70,6 +70,8 @@ class DecisionLogic {
   // `time_stretch` false: the previous buffer's whole-frame adaptation (kept for the bench).
   DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch);
   Decision Decide(const PlayoutState& state) const;
+  // The delay `state` is played to: its target_ms, raised for packets shorter than a tick.
+  double TargetMs(const PlayoutState& state) const;
 
  private:
   double TsToMs(int64_t ts) const { return static_cast<double>(ts) * 1000.0 / clock_rate_hz_; }

@@ -147,6 +147,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.backlog = backlog_;
     state.settling = settling_;
     current_delay_ms_ = state.delay_ms;
+    if (state.has_next) packetization_margin_ms_ = decision_.TargetMs(state) - state.target_ms;
 
     const Decision decision = decision_.Decide(state);
     switch (decision.operation) {
@@ -231,7 +232,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
 
 JitterBufferStats JitterBuffer::stats() const {
   JitterBufferStats stats = stats_;
-  stats.target_delay_ms = delay_.target_delay_ms();
+  stats.target_delay_ms = delay_.target_delay_ms() + packetization_margin_ms_;
   stats.current_delay_ms = current_delay_ms_;
   stats.concealed_frames = static_cast<uint64_t>(concealed_ts_ / frame_ts_);
   return stats;

@@ -63,7 +63,7 @@ struct PlayoutDecision {
 
 struct JitterBufferStats {
   double current_delay_ms = 0;  // how far behind the best-case arrival the last output played
-  double target_delay_ms = 0;
+  double target_delay_ms = 0;   // the delay playout is held to: the estimator's, raised for packets shorter than a tick
   uint64_t packets_received = 0;
   uint64_t late = 0;             // arrived after their playout time
   uint64_t lost = 0;             // sequence numbers never played (missing, or late, at playout)
@@ -130,6 +130,9 @@ class JitterBuffer {
   uint64_t consumed_mask_ = 0;
   int64_t consumed_end_ts_ = 0;
   int64_t consumed_duration_ts_ = 0;  // of the last packet played
+  // What DecisionLogic last added to the estimator's target for packets shorter than a tick: the
+  // stats report the target playout is held to.
+  double packetization_margin_ms_ = 0;
   int64_t concealed_ts_ = 0;
   int stretch_failures_ = 0;  // stretches in a row that found nothing to stretch
   int whole_frame_packets_ = 0;  // packets played since falling back to whole frames

@@ -101,16 +101,6 @@ export function streamSource(talkspurts: Talkspurt[], rateHz: number): Int16Arra
   return Int16Array.from(out);
 }
 
-export interface PlayStreamOptions {
-  payloadType: number;
-  ssrc?: number;
-  startUs: number; // the session's clock at send time 0
-  baseDelayUs?: number; // default 30 ms
-  jitterSigmaMs?: number; // half-normal jitter, first-in first-out
-  seed?: number;
-  tailMs?: number; // ticks after the last arrival
-}
-
 export interface PathShape {
   baseDelayUs?: number; // default 30 ms
   jitterSigmaMs?: number; // half-normal jitter, delivered first-in first-out
@@ -133,6 +123,7 @@ export interface PlayStreamOptions extends PathShape {
   ssrc?: number;
   startUs: number; // the session's clock at send time 0
   tailMs?: number; // ticks after the last arrival
+  onTick?: (nowUs: number) => void; // after each tick
 }
 
 // Replays the stream into a manual-clock session, one tick per 20 ms; returns the bot's audio.
@@ -152,6 +143,7 @@ export function playStream(engine: MediaEngine, session: MediaSession, packets: 
       session.ingest(rtpBytes(header, packet.payload), arrivalUs);
     }
     engine.tick(nowUs);
+    options.onTick?.(nowUs);
   }
   session.off('audio', onAudio);
   return Int16Array.from(heard.flatMap((frame) => [...frame]));

@@ -196,6 +196,29 @@ describe('jitter buffer: packets of any duration', () => {
     expectHeardInOrder(talkspurts, heard, { samplesPerPacket: ptimeMs * 8 });
   });
 
+  // The target reported is the one the buffer plays to: with packets shorter than the 20 ms tick
+  // it holds the delay a tick minus a packet higher (DecisionLogic), and stats said so only in
+  // the delay, which then sat 10 ms over the reported target for the whole call.
+  it('reports the target it plays 10 ms packets to: the delay holds at it, not 10 ms over it', () => {
+    const talkspurts: Talkspurt[] = [{ pcm: speech(text), pauseAfterMs: 0 }];
+    const packets = talkspurtStream(talkspurts, pcmuShape('continuous', { samplesPerPacket: 80 }));
+    const session = open();
+    const over: number[] = [];
+    playStream(engine!, session, packets, {
+      payloadType: 0,
+      startUs: START_US,
+      onTick: (nowUs) => {
+        // From 1 s in (the target settled) to 0.5 s before the last packet is sent.
+        if (nowUs - START_US < 1_000_000 || nowUs - START_US > packets.length * 10_000 - 500_000) return;
+        const { currentDelayMs, targetDelayMs } = session.stats().jitter!;
+        over.push(currentDelayMs - targetDelayMs);
+      },
+    });
+    expectNothingLost(session, packets.length);
+    expect(over.length).toBeGreaterThan(100);
+    expect(Math.max(...over.map(Math.abs))).toBeLessThanOrEqual(5);
+  });
+
   // Opus carries its duration in the TOC byte (RFC 6716 section 3.1): one frame of 10, 40 or 60 ms,
   // or (code 3) three 20 ms frames in one packet.
   it.each([
