@@ -14,7 +14,7 @@ BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_h
       capture_samples_(static_cast<size_t>(capture_rate_hz / 1000 * frame_ms)),
       echo_(frame_ms, bot_rate_hz, capture_rate_hz),
       echo_level_(frame_ms),
-      sent_energy_frames_(std::clamp<size_t>(static_cast<size_t>(EchoMatcher::kMaxEchoDelayMs / frame_ms), 1, kMaxReachFrames)),
+      reach_ring_frames_(std::clamp<size_t>(static_cast<size_t>(EchoMatcher::kMaxEchoDelayMs / frame_ms), 1, kMaxReachFrames)),
       reach_frames_(EchoMatcher::kMaxEchoDelayMs / frame_ms),
       frames_since_sent_(reach_frames_) {}
 
@@ -74,12 +74,12 @@ void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counte
   }
   cancelled_ratio_ = (capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f);
   trust_output_ = frame.cancelled.stats->converged &&
-                  *std::max_element(erle_db_, erle_db_ + sent_energy_frames_) >= kMinErleDb &&
+                  *std::max_element(erle_db_, erle_db_ + reach_ring_frames_) >= kMinErleDb &&
                   cancelled_ratio_ >= (trust_output_ ? kKeepCancelled : kMinCancelled);
 }
 
 bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
-  const float echo_bound = *std::max_element(sent_energy_, sent_energy_ + sent_energy_frames_) / kMinEchoLoss;
+  const float echo_bound = echo_level_.LoudestSent(reach_ring_frames_) / kMinEchoLoss;
   if (!trust_output_) return frame.capture_energy >= echo_bound;
   const EchoCancellerStats& stats = *frame.cancelled.stats;
   return stats.frame_error_power >= stats.frame_residual_power * kMinOverResidual &&
@@ -106,9 +106,9 @@ bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledF
 bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, const Cancelled* cancelled) {
   const float sent_energy = bot_frame != nullptr ? EnergyPerSample(bot_frame, bot_samples_) : 0.0f;
   const float capture_energy = EnergyPerSample(capture, capture_samples_);
-  sent_energy_[sent_energy_head_] = sent_energy;
-  erle_db_[sent_energy_head_] = cancelled != nullptr ? cancelled->stats->erle_db : 0.0f;
-  sent_energy_head_ = sent_energy_head_ + 1 == sent_energy_frames_ ? 0 : sent_energy_head_ + 1;
+  echo_level_.Push(sent_energy, capture_energy);
+  erle_db_[erle_head_] = cancelled != nullptr ? cancelled->stats->erle_db : 0.0f;
+  erle_head_ = erle_head_ + 1 == reach_ring_frames_ ? 0 : erle_head_ + 1;
   // Histories are kept only for the guard. Silence is recorded as sent too: the echo of the bot's previous sentence still arrives (up to
   // 500 ms late) after a short pause between sentences, and must be recognised as echo when the
   // next sentence starts.
@@ -117,7 +117,6 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
     // Once the canceller is trusted, what its output still holds of the echo is what can pass
     // for the caller (see kMinOverResidualDb).
     echo_.PushCaller(cancelled != nullptr && trust_output_ ? cancelled->output : capture, capture_samples_);
-    echo_level_.Push(sent_energy, capture_energy);
   }
   frames_since_sent_ = bot_frame != nullptr ? 0 : std::min(frames_since_sent_ + 1, reach_frames_);
   const bool voiced = speech && snr_db >= kMinSnrDb;

@@ -158,14 +158,14 @@ class BargeInDetector {
   size_t bot_samples_;
   size_t capture_samples_;
   EchoMatcher echo_;
+  // Also the per-frame energies of what was sent, which AboveEcho reads.
   EchoLevelPlausibility echo_level_;
-  // Per frame over the last EchoMatcher::kMaxEchoDelayMs, rings: the energy per sample of what
-  // was sent, and the canceller's linear ERLE (0 while it is off).
+  // Per frame over the last EchoMatcher::kMaxEchoDelayMs, a ring: the canceller's linear ERLE
+  // (0 while it is off).
   static constexpr size_t kMaxReachFrames = EchoMatcher::kMaxEchoDelayMs / 10;
-  float sent_energy_[kMaxReachFrames] = {};
   float erle_db_[kMaxReachFrames] = {};
-  size_t sent_energy_frames_;
-  size_t sent_energy_head_ = 0;
+  size_t reach_ring_frames_;
+  size_t erle_head_ = 0;
   // The echo's reduction: capture and output energies smoothed over about 200 ms (as the
   // canceller smooths its own) on the frames not counted, while the echo can come back.
   static constexpr float kCancelledSmoothing = 0.1f;  // per 20 ms frame

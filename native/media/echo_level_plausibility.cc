@@ -34,6 +34,12 @@ float EchoLevelPlausibility::Sent(size_t age) const {
 
 float EchoLevelPlausibility::Line(size_t age) const { return line_[(line_head_ + line_frames_ - 1 - age) % line_frames_]; }
 
+float EchoLevelPlausibility::LoudestSent(size_t frames) const {
+  float loudest = 0.0f;
+  for (size_t age = 0; age < frames; ++age) loudest = std::max(loudest, Sent(age));
+  return loudest;
+}
+
 bool EchoLevelPlausibility::Explains(size_t delay_frames) const {
   // The sent frames within the slack of line frame `age`, at this delay.
   const auto sent_range = [&](size_t age, bool loudest) {

@@ -37,6 +37,8 @@ class EchoLevelPlausibility {
   // with callgrind on native/test/barge_in_detector_test.cc's echo runs: 1,500 instructions a call
   // (3,480 trying the delays in order from 0), against 9,640 for the EchoMatcher::Matches before it.
   bool Plausible(int matched_delay_ms) const;
+  // The loudest sent energy of the last `frames` frames (this one included).
+  float LoudestSent(size_t frames) const;
 
  private:
   // Frames are at least kMinFrameMs long: the rings are sized for it, without allocation.
