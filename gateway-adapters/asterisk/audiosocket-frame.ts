@@ -154,3 +154,5 @@ export function encodeAudio(pcm: Uint8Array): Buffer {
 }
 
 export const HANGUP_FRAME = encodeFrame(AudioSocketKind.hangup);
+// 20 ms of silence (slin zeros), one audio message.
+export const SILENCE_FRAME = encodeAudio(new Uint8Array(SLIN8_FRAME_BYTES));

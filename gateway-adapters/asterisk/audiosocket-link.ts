@@ -2,12 +2,19 @@
 // chan_audiosocket has no jitter buffer or queue: each message read becomes a frame in the
 // bridge at once, so bot audio must reach Asterisk at real time. The pump hands over what the
 // native leg paced since the last pump (normally one 20 ms frame) as 20 ms audio messages in one
-// write; nothing is sent between talkspurts (the bridge mixes silence in), so barge-in needs no
-// flush on Asterisk's side.
+// write, and a 20 ms silence message when the bot has nothing to say; with no queue on Asterisk's
+// side, barge-in needs no flush there either way.
+//
+// Why silence and not nothing: Asterisk 22.10 can call chan_audiosocket's read with no message
+// waiting (seen as the channel joins a bridge), and res_audiosocket's read then polls for a header
+// every 5 ms with no deadline while holding the channel (asterisk#2089, open upstream): nothing is
+// written to the channel, so the caller's audio stops reaching Parley until Parley sends
+// something, and a bot that waits for the caller before it speaks never hears them. A message
+// every 20 ms ends such a read within a frame (test: audiosocket-transport.test.ts).
 import type { Logger } from 'pino';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import type { AudioSocketConnection, AudioSocketSink } from './audiosocket-connection.js';
-import { HANGUP_FRAME, encodeAudio } from './audiosocket-frame.js';
+import { HANGUP_FRAME, SILENCE_FRAME, encodeAudio } from './audiosocket-frame.js';
 
 export class AudioSocketLink implements AudioSocketSink {
   private closing = false;
@@ -42,8 +49,7 @@ export class AudioSocketLink implements AudioSocketSink {
   pump(): void {
     if (this.closing) return;
     const pcm = this.session.takeOutboundPcm();
-    if (pcm.length === 0) return;
-    this.connection.write(encodeAudio(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
+    this.connection.write(pcm.length === 0 ? SILENCE_FRAME : encodeAudio(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
   }
 
   // Nothing to wait for before a hangup: chan_audiosocket queues nothing, each message is in the

@@ -50,7 +50,8 @@ describe('media workers: chan_websocket and AudioSocket calls on a real Asterisk
     });
     cleanups.push(() => node.kill());
     // The AudioSocket case failed once in a full clean-clone run (a call's caller audio never
-    // reached its bot) and never alone: on a failure, the node's own account of its calls.
+    // reached its bot: Asterisk's AudioSocket read waiting on a silent bot, audiosocket-link.ts):
+    // on a failure, the node's own account of its calls.
     onTestFailed(() => {
       console.log(`[worker-crash-asterisk] node log:\n${node.logs.map((line) => JSON.stringify(line)).join('\n')}`);
     });
