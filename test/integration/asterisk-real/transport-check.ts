@@ -43,9 +43,9 @@ export async function checkTransport(env: RealPbxEnv, config: AsteriskConfigInpu
   const callerClip = toneThenSpeech(CALLER_TONE_HZ, CALLER_TEXT, 8000);
   await caller.say(callerClip);
   // The bot's clip has reached the caller (at 8 kHz: 160 samples a packet) and the stream has
-  // ended. Not "every packet": a transport that sends nothing between talkspurts (AudioSocket)
-  // stops short of the clip's count when a loaded machine loses a frame or two, and the audio
-  // checks below judge what arrived.
+  // ended. Not "every packet": a transport that sends nothing between talkspurts stops short of
+  // the clip's count when a loaded machine loses a frame or two, and the audio checks below judge
+  // what arrived.
   await until(() => caller.packetsReceived * 160 >= (botClip.length / 2) * 0.95, 'the bot’s clip at the caller');
   let lastCount = -1;
   let lastChangeAt = Date.now();
