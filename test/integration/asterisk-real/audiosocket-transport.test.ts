@@ -66,8 +66,7 @@ describe('real Asterisk: ExternalMedia AudioSocket (slin 8 kHz over TCP)', () =>
   // (asterisk#2089): with a silent bot the caller's audio stopped reaching Parley (the
   // worker-crash-asterisk test's rare failure, at the one join of call setup). Two calls re-joined
   // side by side 30 times: without the silence Parley sends while the bot says nothing, 5 of 7 runs
-  // failed (one at call setup, four past the 60 s timeout, Asterisk's ARI waiting on the held
-  // channel); with it 5 of 5 passed, in under 2 s.
+  // failed (one at call setup, four past the 60 s timeout); with it 5 of 5 passed, in under 2 s.
   it('bots that say nothing still hear their callers after the AudioSocket channels re-join their bridges 30 times', async () => {
     const CALLS = 2;
     const REJOINS = 30;
