@@ -1,6 +1,7 @@
 #include "dsp/fft.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 #include <utility>
 
@@ -133,20 +134,35 @@ inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict s
   }
 }
 
+// A transform's working arrays: the half-size FFT's, Repack's in-order result, the first radix-4
+// pass's results in input order (a quarter array per output of a run), and split spectra for the
+// interleaved faces. Nothing in them outlives a transform, so every Fft on a thread shares one
+// set: with hundreds of calls, a set per Fft (four or more per call) had left the cache by the
+// call's next frame, and each transform fetched its lines from memory only to overwrite them.
+// Sized for the largest Fft made on the thread; a transform on a thread that made none sizes
+// that thread's set once.
+struct Workspace {
+  std::vector<float> re, im, z_re, z_im, quarters_re, quarters_im, spectrum_re, spectrum_im;
+};
+
+Workspace& ThreadWorkspace(size_t half) {
+  thread_local Workspace workspace;
+  if (workspace.re.size() < half) {
+    for (std::vector<float>* array : {&workspace.re, &workspace.im, &workspace.z_re, &workspace.z_im,
+                                      &workspace.quarters_re, &workspace.quarters_im}) {
+      array->resize(half);
+    }
+    workspace.spectrum_re.resize(half + 1);
+    workspace.spectrum_im.resize(half + 1);
+  }
+  return workspace;
+}
+
 }  // namespace
 
-Fft::Fft(size_t size)
-    : size_(size),
-      half_(size / 2),
-      tables_(SharedTable<Fft, Tables>(size, &Build)),
-      re_(half_),
-      im_(half_),
-      z_re_(half_),
-      z_im_(half_),
-      quarters_re_(half_),
-      quarters_im_(half_),
-      spectrum_re_(half_ + 1),
-      spectrum_im_(half_ + 1) {}
+Fft::Fft(size_t size) : size_(size), half_(size / 2), tables_(SharedTable<Fft, Tables>(size, &Build)) {
+  ThreadWorkspace(half_);
+}
 
 Fft::Tables Fft::Build(const size_t& size) {
   if (size < 4 || size > 65536 || (size & (size - 1)) != 0) {
@@ -182,26 +198,27 @@ Fft::Tables Fft::Build(const size_t& size) {
 
 PARLEY_VECTOR_CLONES
 void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spectrum_im) {
+  Workspace& work = ThreadWorkspace(half_);
   // The packed signal: even samples real, odd imaginary.
-  FirstRadix4<2>(input, input + 1, tables_.bit_reversed.data(), half_, quarters_re_.data(), quarters_im_.data(),
-                 re_.data(), im_.data());
-  Butterflies();
-  Unpack(spectrum_re, spectrum_im);
+  FirstRadix4<2>(input, input + 1, tables_.bit_reversed.data(), half_, work.quarters_re.data(), work.quarters_im.data(),
+                 work.re.data(), work.im.data());
+  Butterflies(work.re.data(), work.im.data());
+  Unpack(work.re.data(), work.im.data(), spectrum_re, spectrum_im);
 }
 
 void Fft::Forward(const float* input, std::complex<float>* spectrum) {
-  Forward(input, spectrum_re_.data(), spectrum_im_.data());
-  for (size_t k = 0; k <= half_; ++k) spectrum[k] = {spectrum_re_[k], spectrum_im_[k]};
+  Workspace& work = ThreadWorkspace(half_);
+  Forward(input, work.spectrum_re.data(), work.spectrum_im.data());
+  for (size_t k = 0; k <= half_; ++k) spectrum[k] = {work.spectrum_re[k], work.spectrum_im[k]};
 }
 
 PARLEY_VECTOR_CLONES
-void Fft::Unpack(float* __restrict spectrum_re, float* __restrict spectrum_im) const {
+void Fft::Unpack(const float* __restrict re, const float* __restrict im, float* __restrict spectrum_re,
+                 float* __restrict spectrum_im) const {
   // X[k] = E[k] + W^k O[k], with E and O the spectra of the even and odd samples,
   // E[k] = (Z[k] + conj Z[half-k]) / 2 and O[k] = (Z[k] - conj Z[half-k]) / 2i. Plain float
   // arithmetic instead of std::complex's operator* (whose C99 Annex G NaN recovery branches keep
   // loops scalar).
-  const float* __restrict re = re_.data();
-  const float* __restrict im = im_.data();
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
   const size_t half = half_;
@@ -220,9 +237,7 @@ void Fft::Unpack(float* __restrict spectrum_re, float* __restrict spectrum_im) c
 }
 
 PARLEY_VECTOR_CLONES
-void Fft::Butterflies() {
-  float* __restrict re = re_.data();
-  float* __restrict im = im_.data();
+void Fft::Butterflies(float* __restrict re, float* __restrict im) const {
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
@@ -243,15 +258,14 @@ void Fft::Butterflies() {
 }
 
 PARLEY_VECTOR_CLONES
-void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im) {
+void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict spectrum_im, float* __restrict z_re,
+                 float* __restrict z_im) const {
   // The half-size complex spectrum Z = E + iO of z[n] = x[2n] + i x[2n+1] (the inverse of
   // Unpack, using X[k + half] = conj X[half - k] for a real signal), conjugated for the inverse
   // as conj(FFT(conj Z)) / half. Computed in order (the loop vectorises); FirstRadix4 reads it in
   // bit-reversed order.
   const float* __restrict w_re = tables_.twiddle_re.data();
   const float* __restrict w_im = tables_.twiddle_im.data();
-  float* __restrict z_re = z_re_.data();
-  float* __restrict z_im = z_im_.data();
   const size_t half = half_;
   for (size_t k = 0; k < half; ++k) {
     const float b_re = spectrum_re[half - k];
@@ -270,13 +284,14 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
 
 PARLEY_VECTOR_CLONES
 void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
-  Repack(spectrum_re, spectrum_im);
-  FirstRadix4<1>(z_re_.data(), z_im_.data(), tables_.bit_reversed.data(), half_, quarters_re_.data(),
-                 quarters_im_.data(), re_.data(), im_.data());
-  Butterflies();
+  Workspace& work = ThreadWorkspace(half_);
+  Repack(spectrum_re, spectrum_im, work.z_re.data(), work.z_im.data());
+  FirstRadix4<1>(work.z_re.data(), work.z_im.data(), tables_.bit_reversed.data(), half_, work.quarters_re.data(),
+                 work.quarters_im.data(), work.re.data(), work.im.data());
+  Butterflies(work.re.data(), work.im.data());
   const float scale = 1.0f / static_cast<float>(half_);
-  const float* __restrict re = re_.data();
-  const float* __restrict im = im_.data();
+  const float* __restrict re = work.re.data();
+  const float* __restrict im = work.im.data();
   for (size_t n = 0; n < half_; ++n) {
     output[2 * n] = re[n] * scale;
     output[2 * n + 1] = -im[n] * scale;
@@ -284,11 +299,12 @@ void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __r
 }
 
 void Fft::Inverse(const std::complex<float>* spectrum, float* output) {
+  Workspace& work = ThreadWorkspace(half_);
   for (size_t k = 0; k <= half_; ++k) {
-    spectrum_re_[k] = spectrum[k].real();
-    spectrum_im_[k] = spectrum[k].imag();
+    work.spectrum_re[k] = spectrum[k].real();
+    work.spectrum_im[k] = spectrum[k].imag();
   }
-  Inverse(spectrum_re_.data(), spectrum_im_.data(), output);
+  Inverse(work.spectrum_re.data(), work.spectrum_im.data(), output);
 }
 
 }  // namespace parley

@@ -28,7 +28,7 @@ class Fft {
   // Bins 0..size/2 of a spectrum.
   size_t bins() const { return half_ + 1; }
   // The spectrum of `input` (size() samples), bins() values; no scaling. Not reentrant: it works
-  // in a scratch buffer it owns.
+  // in its thread's scratch buffers (Workspace in the .cc).
   void Forward(const float* input, std::complex<float>* spectrum);
   // The same with real and imaginary parts in arrays of their own (bins() values each): what the
   // per-bin loops of the echo canceller vectorise on.
@@ -50,28 +50,17 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Decimation in time over re_/im_, in place, from span 4 on (FirstRadix4 in the .cc did spans
-  // 1 and 2, and the bit reversal).
-  void Butterflies();
-  // re_/im_ hold the half-size FFT of the packed signal: the real signal's bins into re/im.
-  void Unpack(float* spectrum_re, float* spectrum_im) const;
-  // The inverse of Unpack, conjugated, into z_re_/z_im_ in order.
-  void Repack(const float* spectrum_re, const float* spectrum_im);
+  // Decimation in time over re/im (half_ values), in place, from span 4 on (FirstRadix4 in the
+  // .cc did spans 1 and 2, and the bit reversal).
+  void Butterflies(float* re, float* im) const;
+  // re/im hold the half-size FFT of the packed signal: the real signal's bins into spectrum_re/im.
+  void Unpack(const float* re, const float* im, float* spectrum_re, float* spectrum_im) const;
+  // The inverse of Unpack, conjugated, into z_re/z_im in order.
+  void Repack(const float* spectrum_re, const float* spectrum_im, float* z_re, float* z_im) const;
 
   size_t size_;
   size_t half_;
   const Tables& tables_;
-  // The half-size FFT's scratch, Repack's in-order result, and split spectra for the
-  // interleaved faces.
-  std::vector<float> re_;
-  std::vector<float> im_;
-  std::vector<float> z_re_;
-  std::vector<float> z_im_;
-  // The first radix-4 pass's results in input order, a quarter array per output of a run.
-  std::vector<float> quarters_re_;
-  std::vector<float> quarters_im_;
-  std::vector<float> spectrum_re_;
-  std::vector<float> spectrum_im_;
 };
 
 }  // namespace parley

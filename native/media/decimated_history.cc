@@ -37,8 +37,8 @@ void SumEvery(const int16_t* in, size_t decimation, size_t count, double* out) {
 DecimatedHistory::DecimatedHistory(size_t fine_size, size_t frame_fine, size_t decimation, size_t pad)
     : decimation_(std::max<size_t>(1, decimation)),
       per_push_(std::min(frame_fine, fine_size)),
-      fine_(fine_size, pad),
-      coarse_(fine_size / kCoarseFactor, pad),
+      fine_(fine_size, pad, EnergyRing::Sums::kOnDemand),
+      coarse_(fine_size / kCoarseFactor, pad, EnergyRing::Sums::kRunningSums),
       frame_fine_(per_push_),
       frame_coarse_(per_push_ / kCoarseFactor) {}
 

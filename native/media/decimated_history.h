@@ -42,6 +42,8 @@ class DecimatedHistory {
  private:
   size_t decimation_;
   size_t per_push_;  // fine samples a Push adds
+  // The fine level's energies are wanted a few lags at a time (the refinement), the coarse
+  // level's at every lag (the search): only the coarse level keeps running sums.
   EnergyRing fine_;
   EnergyRing coarse_;
   std::vector<double> frame_fine_;    // this push's samples at 4 kHz

@@ -1,9 +1,13 @@
 // The last `size` samples of an integer-valued signal (each under 2^21 in magnitude, its square
-// under 2^42), with running sums of their squares: any segment's energy is the difference of two
-// sums, exact, instead of a loop over the segment. The sums wrap modulo 2^64 over a long call; a
-// difference of two of them is still the exact energy between them, which over up to 1024
-// samples is under 2^52 and so exact in a double too. Samples are kept as doubles, what the
-// correlations multiply.
+// under 2^42), and the energies of its segments. Segments' energies come
+// from running sums of the squares where the ring keeps them (kRunningSums: any segment's energy
+// is the difference of two sums, for a pass over many consecutive segments); otherwise from a
+// sum over the first segment slid along (kOnDemand: for a few segments at a time, which spares
+// writing 8 bytes a sample every frame into a ring that, with hundreds of calls, has left the
+// cache by the next frame). Both are exact: the running sums wrap modulo 2^64 over a long call,
+// but a difference of two of them is the exact energy between them, which over up to 1024
+// samples is under 2^52 and so exact in a double; the slid sums are exact integers too. So both
+// give the same energies to the bit. Samples are kept as doubles, what the correlations multiply.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +20,9 @@ namespace parley {
 
 class EnergyRing {
  public:
-  EnergyRing(size_t size, size_t pad);
+  enum class Sums { kRunningSums, kOnDemand };
+
+  EnergyRing(size_t size, size_t pad, Sums sums);
 
   // `count` samples (at most size()), each holding an integer.
   void Push(const double* samples, size_t count);
@@ -30,7 +36,9 @@ class EnergyRing {
 
  private:
   MirroredRing<double> samples_;
-  // One more than the samples: sums_.oldest()[k] is the running sum before samples()[k].
+  bool running_sums_;
+  // With running sums, one more than the samples: sums_.oldest()[k] is the running sum before
+  // samples()[k].
   MirroredRing<uint64_t> sums_;
   uint64_t running_ = 0;
   std::vector<uint64_t> pushed_sums_;  // a Push's running sums, before they go in the ring
