@@ -85,8 +85,14 @@ double DecisionLogic::TargetMs(const PlayoutState& state) const {
 }
 
 Decision DecisionLogic::Decide(const PlayoutState& state) const {
-  PlayoutState s = state;
-  s.target_ms = TargetMs(state);
+  PlayoutState raised = state;
+  raised.target_ms = TargetMs(state);
+  Decision decision = Choose(raised);
+  decision.target_ms = raised.target_ms;
+  return decision;
+}
+
+Decision DecisionLogic::Choose(const PlayoutState& s) const {
   const bool time_stretch = time_stretch_ && !s.stretch_failing;
   const int64_t until_next = s.has_next ? std::min(s.gap_ts, s.need_ts) : s.need_ts;
   const bool low = s.delay_ms < s.target_ms;

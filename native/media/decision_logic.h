@@ -63,6 +63,8 @@ struct Decision {
   // kAccelerate draining a delay above the band: go on until it is back at the aim.
   bool drain = false;
   bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
+  // The delay this decision plays to: the state's target, raised for packets shorter than a tick.
+  double target_ms = 0;
 };
 
 class DecisionLogic {
@@ -70,10 +72,12 @@ class DecisionLogic {
   // `time_stretch` false: the previous buffer's whole-frame adaptation (kept for the bench).
   DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch);
   Decision Decide(const PlayoutState& state) const;
-  // The delay `state` is played to: its target_ms, raised for packets shorter than a tick.
-  double TargetMs(const PlayoutState& state) const;
 
  private:
+  // The delay `state` is played to: its target_ms, raised for packets shorter than a tick.
+  double TargetMs(const PlayoutState& state) const;
+  // Decide's operation for `s`, whose target_ms is already TargetMs's.
+  Decision Choose(const PlayoutState& s) const;
   double TsToMs(int64_t ts) const { return static_cast<double>(ts) * 1000.0 / clock_rate_hz_; }
   int64_t MsToTs(double ms) const { return static_cast<int64_t>(ms * static_cast<double>(clock_rate_hz_) / 1000.0); }
 

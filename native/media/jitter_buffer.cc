@@ -147,9 +147,9 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.backlog = backlog_;
     state.settling = settling_;
     current_delay_ms_ = state.delay_ms;
-    if (state.has_next) packetization_margin_ms_ = decision_.TargetMs(state) - state.target_ms;
 
     const Decision decision = decision_.Decide(state);
+    if (state.has_next) packetization_margin_ms_ = decision.target_ms - state.target_ms;
     switch (decision.operation) {
       case Operation::kNormal:
       case Operation::kAccelerate:
