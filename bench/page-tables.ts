@@ -177,13 +177,16 @@ function vadTable(r: Results): string {
 }
 
 const decision = numbers('mean', 'max');
-const interruptions = numbers('recall', 'mean_ms', 'max_ms');
+const interruptions = numbers('recall', 'mean_ms', 'max_ms', 'fired_before_onset');
+const undecided = decision.extend({ undecided: z.number() });
 const noiseRows = z.array(numbers('level_dbfs', 'false_bargeins_per_min', 'false_bargeins_per_min_after_caller_turn').extend({ noise: z.string() }));
 const guardRows = z.array(numbers('echo_gain_db', 'echo_delay_ms', 'false_bargeins_per_min', 'without_guard_per_min'));
 
 // Barge-in: how fast it decides, and what noise, babble and echo make it do on their own.
 function bargeInTable(r: Results): string {
-  const decisions = z.object({ clean: decision, white_10db: decision, clean_over_echo_minus10db_100ms: decision }).parse(at(r, 'vad.bargein_decision'));
+  const decisions = z
+    .object({ clean: decision, white_10db: decision, clean_over_echo_minus10db_100ms: decision, clean_over_echo_minus10db_100ms_canceller: undecided })
+    .parse(at(r, 'vad.bargein_decision'));
   const babble = z.object({ first_answer: interruptions, after_caller_turn: interruptions }).parse(at(r, 'vad.babble_10db_interruptions'));
   const noise = noiseRows.parse(at(r, 'vad.background_noise_bargeins.rows'));
   const guard = guardRows.parse(at(r, 'vad.echo_guard.rows'));
@@ -191,13 +194,16 @@ function bargeInTable(r: Results): string {
   if (babbleRow === undefined) throw new MissingResultError('vad.background_noise_bargeins.rows[babble]');
   const steady = noise.filter((row) => row.noise !== 'babble');
   const span = (values: number[]): string => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)} to ${Math.max(...values)}`);
-  const found = (run: z.infer<typeof interruptions>): string => `recall ${fixed(run.recall, 2)}, decided in ${run.mean_ms} ms mean, ${run.max_ms} ms max`;
+  const found = (run: z.infer<typeof interruptions>): string =>
+    `recall ${fixed(run.recall, 2)}, decided in ${run.mean_ms} ms mean, ${run.max_ms} ms max; fired on the babble before the caller spoke: ${run.fired_before_onset}`;
+  const cancelled = decisions.clean_over_echo_minus10db_100ms_canceller;
   return table(
     ['measured (`npm run bench -- vad`)', 'Parley', 'goal'],
     [
       ['decision, speech onset → queue flushed: clean speech over the bot, mean / max', `${decisions.clean.mean} / **${decisions.clean.max}** ms`, BARGE_IN_DECISION_GOAL],
       ['the same at 10 dB white noise', `${decisions.white_10db.mean} / ${decisions.white_10db.max} ms`, '—'],
       ['the same over a −10 dB, 100 ms echo of the bot (no canceller)', `${decisions.clean_over_echo_minus10db_100ms.mean} / ${decisions.clean_over_echo_minus10db_100ms.max} ms`, '—'],
+      ['the same with the echo canceller on, 4 s into the bot\'s answer (never decided)', `${cancelled.mean} / ${cancelled.max} ms (${cancelled.undecided})`, '—'],
       [`babble at ${babbleRow.level_dbfs} dBFS (10 dB under the caller), false barge-ins a minute: the bot's first answer / after the caller's turn`, `**${babbleRow.false_bargeins_per_min}** / ${babbleRow.false_bargeins_per_min_after_caller_turn}`, '≤ 3'],
       ["real interruptions over that babble, the bot's first answer", found(babble.first_answer), 'recall ≥ 0.95'],
       ["the same after the caller's turn", found(babble.after_caller_turn), 'recall ≥ 0.95'],

@@ -26,8 +26,8 @@ function callerTurn(): Int16Array {
 // Each utterance of the babble-10-dB corpus as an interruption: the bot starts 1 s before it
 // (after the caller's turn, when `afterTurn`), and the decision is the frame that flushed it.
 // A barge-in before the utterance's first labelled frame is the babble's, not the caller's: it is
-// counted in recall and the mean as today, and shown apart (fired_before_onset, and negative in
-// per_utterance, null where none fired).
+// not a detection, so recall, the mean and the max count only barge-ins after the onset; it is
+// shown apart (fired_before_onset, and negative in per_utterance; null where none fired).
 function interruptions(afterTurn: boolean): { recall: number; mean_ms: number; max_ms: number; fired_before_onset: number; per_utterance: (number | null)[] } {
   const corpus = noisySpeech('babble', 10, FRAME_MS);
   const turn = afterTurn ? callerTurn() : new Int16Array(0);
@@ -35,7 +35,7 @@ function interruptions(afterTurn: boolean): { recall: number; mean_ms: number; m
   const bot = botSpeech(10_000);
   const latencies: number[] = [];
   const perUtterance: (number | null)[] = [];
-  let fired = 0;
+  let firedBeforeOnset = 0;
   const scenarios = corpusInterruptions(corpus, corpus.noisy);
   for (const { caller: interruption, leadFrames } of scenarios) {
     const caller = new Int16Array(turn.length + interruption.length);
@@ -46,14 +46,14 @@ function interruptions(afterTurn: boolean): { recall: number; mean_ms: number; m
     const decidedMs = first === undefined ? null : (first.frame + 1 - turnFrames - leadFrames) * FRAME_MS;
     perUtterance.push(decidedMs);
     if (decidedMs === null) continue;
-    fired++;
-    latencies.push(decidedMs);
+    if (decidedMs <= 0) firedBeforeOnset++;
+    else latencies.push(decidedMs);
   }
   return {
-    recall: Math.round((fired / scenarios.length) * 1000) / 1000,
+    recall: Math.round((latencies.length / scenarios.length) * 1000) / 1000,
     mean_ms: Math.round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
     max_ms: Math.max(...latencies),
-    fired_before_onset: latencies.filter((ms) => ms <= 0).length,
+    fired_before_onset: firedBeforeOnset,
     per_utterance: perUtterance,
   };
 }
