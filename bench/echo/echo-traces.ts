@@ -65,6 +65,9 @@ function callerSpeech(rateHz: number, samples: number): Int16Array {
   return out;
 }
 
+// The bench's trace `index` of traceSpecs (its room and hiss drawn from its own seed).
+export const benchTrace = (index: number): EchoTrace => makeTrace(traceSpecs[index]!, 100 + index);
+
 export function makeTrace(spec: EchoTraceSpec, seed: number): EchoTrace {
   const { rateHz } = spec;
   const samples = (rateHz / 1000) * TRACE_MS;
@@ -96,10 +99,9 @@ export const botTalksInConversation = (frame: number): boolean => Math.floor((fr
 // The conversation at 8 kHz: in the caller's turns nothing is sent, and the caller's line carries
 // only the echo of the bot's answers (through the first trace's room at -10 dB, 120 ms) and hiss.
 export function conversationTrace(): EchoTrace {
-  const spec = traceSpecs[0]!;
+  const { spec, sent: spoken } = benchTrace(0);
   const { rateHz } = spec;
   const frameSamples = (rateHz / 1000) * FRAME_MS;
-  const spoken = makeTrace(spec, 100).sent;
   const sent = Int16Array.from(spoken, (x, i) => (botTalksInConversation(Math.floor(i / frameSamples)) ? x : 0));
   const echo = echoOf(sent, { rateHz, gainDb: -10, delayMs: 120, response: roomResponse(rateHz, 80, 100) });
   const capture = capturedLine(echo, gaussianNoise(sent.length, 10, 1100), false);

@@ -8,9 +8,8 @@
 import { FRAME_MS } from '../../engine/media/frame.js';
 import { EchoCanceller } from '../../engine/native/echo-canceller.js';
 import { Vad } from '../../engine/native/vad.js';
-import { CALL_OFFSET_FRAMES } from '../load/media-only-call.js';
-import { botTalksInConversation, conversationTrace, DOUBLE_TALK_FROM_MS, makeTrace, TRACE_MS, traceSpecs, type EchoTrace } from './echo-traces.js';
-import { pcmuCallCpu, rotated, type CallAudio } from './pcmu-call-cpu.js';
+import { benchTrace, conversationTrace, DOUBLE_TALK_FROM_MS, TRACE_MS, traceSpecs, type EchoTrace } from './echo-traces.js';
+import { botAllAlong, conversationCalls, pcmuCallCpu, type CallAudio } from './pcmu-call-cpu.js';
 import { buildReferenceRunners, runReference } from './reference-runners.js';
 
 // Frames whose echo is below this (dBFS) carry too little echo to measure its removal on.
@@ -151,7 +150,7 @@ export async function run(): Promise<Record<string, unknown>> {
   // The 8 kHz traces as G.711 calls, the bot talking all along.
   const narrowbandCalls: CallAudio[] = [];
   for (const [index, spec] of traceSpecs.entries()) {
-    const trace = makeTrace(spec, 100 + index);
+    const trace = benchTrace(index);
     // Untouched capture: what VAD and barge-in see today.
     const none = score(trace, trace.capture, 0, 0);
     const parleyRun = runParley(trace);
@@ -162,7 +161,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const webrtc = score(trace, webrtcRun.output, 0, webrtcRun.usPerFrame);
     if (spec.rateHz === 8000) {
       parleyUs8k += parley.us_per_frame;
-      narrowbandCalls.push({ capture: trace.capture, sent: trace.sent, botTalks: () => true });
+      narrowbandCalls.push(botAllAlong(trace));
     }
     const bestReference = Math.max(speex.erle_steady_db, webrtc.erle_steady_db);
     if (parley.erle_steady_db < bestReference) goals.erle_at_least_best_reference = false;
@@ -186,13 +185,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const parleyUs = parleyUs8k / Math.max(1, narrowbandCalls.length);
   const conversation = conversationTrace();
   const conversationUs = conversationUsPerFrame(conversation);
-  // As many calls in the conversation as in the other row, each starting at its own point of it.
-  const conversationCall: CallAudio = { capture: conversation.capture, sent: conversation.sent, botTalks: botTalksInConversation };
   const callAllAlong = pcmuCallCpu(narrowbandCalls, CPU_RUNS);
-  const callConversation = pcmuCallCpu(
-    narrowbandCalls.map((_, i) => rotated(conversationCall, i * CALL_OFFSET_FRAMES)),
-    CPU_RUNS,
-  );
+  // As many calls in the conversation as in the other row.
+  const callConversation = pcmuCallCpu(conversationCalls(conversation, narrowbandCalls.length), CPU_RUNS);
   for (const [row, call] of [['bot all along', callAllAlong], ['conversation', callConversation]] as const) {
     console.log(`[echo] G.711 call (${row}): ${call.us_per_frame_canceller_off} µs/frame canceller off, ${call.us_per_frame_canceller_on} on: ${call.canceller_on_over_off}x`);
   }

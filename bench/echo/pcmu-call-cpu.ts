@@ -13,8 +13,9 @@ import type { MediaSession } from '../../engine/media/media-session.js';
 import { Resampler } from '../../engine/native/resampler.js';
 import { splitFrames } from '../frames.js';
 import { BOT_RATE_HZ } from '../load/load-step.js';
-import { callerPacket, createMediaOnlyCall, frameStartUs } from '../load/media-only-call.js';
+import { CALL_OFFSET_FRAMES, callerPacket, createMediaOnlyCall, frameStartUs } from '../load/media-only-call.js';
 import { round2 } from '../side-by-side.js';
+import { botTalksInConversation, type EchoTrace } from './echo-traces.js';
 
 const PCMU_RATE_HZ = 8000;
 const CALLER_SSRC = 0x1000;
@@ -49,6 +50,15 @@ export interface PcmuCallCpu {
   calls: number;
 }
 
+// A trace as a call whose bot talks all along.
+export const botAllAlong = (trace: EchoTrace): CallAudio => ({ capture: trace.capture, sent: trace.sent, botTalks: () => true });
+
+// `count` calls of the conversation (echo-traces.ts), each from its own point of it.
+export function conversationCalls(conversation: EchoTrace, count: number): CallAudio[] {
+  const call: CallAudio = { capture: conversation.capture, sent: conversation.sent, botTalks: botTalksInConversation };
+  return Array.from({ length: count }, (_, i) => rotated(call, i * CALL_OFFSET_FRAMES));
+}
+
 // Packets and bot frames made once, outside every timed run.
 export function prepareCall(audio: CallAudio, ssrc = CALLER_SSRC): PreparedCall {
   const payloads = splitFrames(audio.capture, (PCMU_RATE_HZ / 1000) * FRAME_MS).map((frame) => alawmulaw.mulaw.encode(frame));
@@ -59,6 +69,9 @@ export function prepareCall(audio: CallAudio, ssrc = CALLER_SSRC): PreparedCall 
     botFrames: bot.slice(0, frames).map((frame, index) => (audio.botTalks(index) ? frame : undefined)),
   };
 }
+
+// Calls on streams of their own.
+export const prepareCalls = (audios: readonly CallAudio[]): PreparedCall[] => audios.map((audio, i) => prepareCall(audio, CALLER_SSRC + i));
 
 // The same audio starting `frames` frames later (wrapping round), so calls made of one trace do not
 // talk in unison.
@@ -95,7 +108,7 @@ export function runCalls(calls: readonly PreparedCall[], echoCancellation: boole
 // `rounds` runs with the canceller off and as many with it on, interleaved (the order swapped every
 // round, so a slow stretch of the machine falls on both); the least of each.
 export function pcmuCallCpu(audios: readonly CallAudio[], rounds: number): PcmuCallCpu {
-  const calls = audios.map((audio, i) => prepareCall(audio, CALLER_SSRC + i));
+  const calls = prepareCalls(audios);
   let off = Infinity;
   let on = Infinity;
   let convergedCalls = 0;

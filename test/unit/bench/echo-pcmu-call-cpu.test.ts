@@ -1,7 +1,7 @@
 // The echo bench's G.711 calls (bench/echo/pcmu-call-cpu.ts): the two sides of its CPU ratio are
 // the same calls over the same audio, one without the canceller and one with it working.
 import { describe, expect, it } from 'vitest';
-import { makeTrace, traceSpecs } from '../../../bench/echo/echo-traces.js';
+import { benchTrace } from '../../../bench/echo/echo-traces.js';
 import { pcmuCallCpu, prepareCall, rotated, runCalls, type CallAudio } from '../../../bench/echo/pcmu-call-cpu.js';
 
 const BOT_FRAME_SAMPLES = 320;
@@ -19,7 +19,7 @@ function heardEnergy(calls: ReturnType<typeof prepareCall>[], echoCancellation: 
 }
 
 describe('the echo bench G.711 calls', () => {
-  const trace = makeTrace(traceSpecs[0]!, 100);
+  const trace = benchTrace(0);
   const audio: CallAudio = { capture: trace.capture, sent: trace.sent, botTalks: () => true };
 
   it('hand the bot the echo over 20 dB quieter with the canceller on than off, over the same audio', () => {
