@@ -294,19 +294,25 @@ function echoDoubleTalkTable(r: Results): string {
   );
 }
 
-// CPU per 20 ms frame at 8 kHz: the references' means over the same 8 kHz traces.
+// A whole G.711 call with the canceller off and on, measured side by side (bench/echo/pcmu-call-cpu.ts).
+const pcmuCall = numbers('us_per_frame_canceller_off', 'us_per_frame_canceller_on', 'canceller_on_over_off');
+
+// CPU per 20 ms frame at 8 kHz: each canceller alone (the references' means over the same 8 kHz
+// traces), and Parley's G.711 calls without and with it.
 function echoCpuTable(r: Results): string {
   const n = (key: string): number => num(r, `echo.echo.${key}`);
+  const call = (row: string): z.infer<typeof pcmuCall> => pcmuCall.parse(at(r, `echo.echo.pcmu_call.${row}`));
+  const conversation = call('conversation');
+  const allAlong = call('bot_all_along');
   const narrowband = echoTraces.parse(at(r, 'echo.echo.traces')).filter((t) => t.rate_hz === 8000);
   const mean = (name: 'speex' | 'webrtc'): string => fixed(narrowband.reduce((sum, t) => sum + t[name].us_per_frame, 0) / narrowband.length, 1);
   return table(
-    ['canceller, 8 kHz', 'µs per 20 ms frame', 'over a G.711 call without it (goal ≤ 1.5)'],
+    ['8 kHz', 'canceller alone, µs per 20 ms frame', 'G.711 call, µs per frame, canceller off / on', 'call with it over without (goal ≤ 1.5)'],
     [
-      ['Parley, in a conversation', `**${n('parley_us_per_frame_8k_conversation')}**`, `**${fixed(n('parley_cpu_over_pcmu_call_conversation'), 2)}**`],
-      ['Parley, the bot talking all along', `${n('parley_us_per_frame_8k')}`, fixed(n('parley_cpu_over_pcmu_call'), 2)],
-      ['Speex, the bot talking all along', mean('speex'), '—'],
-      ['WebRTC, the bot talking all along', mean('webrtc'), '—'],
-      ['a G.711 call without a canceller', `${n('pcmu_call_us_per_frame_today')}`, '1'],
+      ['Parley, in a conversation', `**${n('parley_us_per_frame_8k_conversation')}**`, `${conversation.us_per_frame_canceller_off} / ${conversation.us_per_frame_canceller_on}`, `**${fixed(conversation.canceller_on_over_off, 2)}**`],
+      ['Parley, the bot talking all along', `${n('parley_us_per_frame_8k')}`, `${allAlong.us_per_frame_canceller_off} / ${allAlong.us_per_frame_canceller_on}`, fixed(allAlong.canceller_on_over_off, 2)],
+      ['Speex, the bot talking all along', mean('speex'), '—', '—'],
+      ['WebRTC, the bot talking all along', mean('webrtc'), '—', '—'],
     ],
   );
 }

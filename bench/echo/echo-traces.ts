@@ -2,6 +2,7 @@
 // through a synthetic room or hybrid response at -6/-10/-20 dB, bulk delays 40-300 ms, with
 // drift (a sliding clock, and the steps of jitter buffers absorbing it), G.711 on the path, a mild loudspeaker nonlinearity, and, in the double-talk traces,
 // the caller speaking over the echo.
+import { FRAME_MS } from '../../engine/media/frame.js';
 import { Resampler } from '../../engine/native/resampler.js';
 import { botSpeech } from '../../test/support/bot-speech.js';
 import { capturedLine, echoOf, gaussianNoise, hybridResponse, roomResponse, type EchoPathOptions } from '../../test/support/echo-path.js';
@@ -64,6 +65,9 @@ function callerSpeech(rateHz: number, samples: number): Int16Array {
   return out;
 }
 
+// The bench's trace `index` of traceSpecs (its room and hiss drawn from its own seed).
+export const benchTrace = (index: number): EchoTrace => makeTrace(traceSpecs[index]!, 100 + index);
+
 export function makeTrace(spec: EchoTraceSpec, seed: number): EchoTrace {
   const { rateHz } = spec;
   const samples = (rateHz / 1000) * TRACE_MS;
@@ -85,4 +89,21 @@ export function makeTrace(spec: EchoTraceSpec, seed: number): EchoTrace {
     for (let i = 0; i < speech.length; i++) caller[from + i]! += speech[i]! * gain;
   }
   return { spec, sent, echo, caller, capture: capturedLine(echo, caller, spec.path.g711 ?? false) };
+}
+
+// A call, not a monologue: the bot's answers alternate with the caller's turns, this long each.
+const CONVERSATION_TURN_MS = 5000;
+
+export const botTalksInConversation = (frame: number): boolean => Math.floor((frame * FRAME_MS) / CONVERSATION_TURN_MS) % 2 === 0;
+
+// The conversation at 8 kHz: in the caller's turns nothing is sent, and the caller's line carries
+// only the echo of the bot's answers (through the first trace's room at -10 dB, 120 ms) and hiss.
+export function conversationTrace(): EchoTrace {
+  const { spec, sent: spoken } = benchTrace(0);
+  const { rateHz } = spec;
+  const frameSamples = (rateHz / 1000) * FRAME_MS;
+  const sent = Int16Array.from(spoken, (x, i) => (botTalksInConversation(Math.floor(i / frameSamples)) ? x : 0));
+  const echo = echoOf(sent, { rateHz, gainDb: -10, delayMs: 120, response: roomResponse(rateHz, 80, 100) });
+  const capture = capturedLine(echo, gaussianNoise(sent.length, 10, 1100), false);
+  return { spec, sent, echo, caller: new Float64Array(sent.length), capture };
 }

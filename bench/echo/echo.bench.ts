@@ -3,14 +3,15 @@
 // (libspeexdsp MDF + its residual echo suppressor) and WebRTC's (webrtc-audio-processing 0.3
 // AEC, delay-agnostic), in the same run. Measures ERLE (steady state and per second),
 // convergence, the caller's speech in double talk (SNR after cancellation, VAD recall with the
-// project's VAD), VAD onsets on echo alone (the false barge-ins it would cause), and µs per frame.
+// project's VAD), VAD onsets on echo alone (the false barge-ins it would cause), and µs per frame;
+// and what the canceller adds to a whole G.711 call (pcmu-call-cpu.ts).
+import { FRAME_MS } from '../../engine/media/frame.js';
 import { EchoCanceller } from '../../engine/native/echo-canceller.js';
 import { Vad } from '../../engine/native/vad.js';
-import { capturedLine, echoOf, gaussianNoise, roomResponse } from '../../test/support/echo-path.js';
-import { DOUBLE_TALK_FROM_MS, makeTrace, TRACE_MS, traceSpecs, type EchoTrace } from './echo-traces.js';
+import { benchTrace, conversationTrace, DOUBLE_TALK_FROM_MS, TRACE_MS, traceSpecs, type EchoTrace } from './echo-traces.js';
+import { botAllAlong, conversationCalls, pcmuCallCpu, type CallAudio } from './pcmu-call-cpu.js';
 import { buildReferenceRunners, runReference } from './reference-runners.js';
 
-const FRAME_MS = 20;
 // Frames whose echo is below this (dBFS) carry too little echo to measure its removal on.
 const ECHO_ACTIVE_DBFS = -55;
 // Convergence: the first time the ERLE over the next 500 ms reaches this.
@@ -131,38 +132,25 @@ export function runParley(trace: EchoTrace): { output: Int16Array; latency: numb
   return { output, latency: canceller.latencySamples, usPerFrame: elapsedUs / frames };
 }
 
-const CONVERSATION_RUNS = 5;
+// Least of this many runs, for the canceller alone in a conversation and for each side of the calls.
+const CPU_RUNS = 5;
 
-// A call, not a monologue: the bot's 5 s answers alternate with the caller's 5 s turns, when
-// nothing is sent and the canceller skips its work once the reference is out of its reach.
-// Echo through the first trace's room at -10 dB, 120 ms.
-export function conversationUsPerFrame(): number {
-  const rateHz = 8000;
-  const turnSamples = rateHz * 5;
-  const spoken = makeTrace(traceSpecs[0]!, 100).sent;
-  const sent = Int16Array.from(spoken, (x, i) => (Math.floor(i / turnSamples) % 2 === 0 ? x : 0));
-  const echo = echoOf(sent, { rateHz, gainDb: -10, delayMs: 120, response: roomResponse(rateHz, 80, 100) });
-  const capture = capturedLine(echo, gaussianNoise(sent.length, 10, 1100), false);
-  const trace = { spec: traceSpecs[0]!, sent, echo, caller: new Float64Array(sent.length), capture };
-  // The least disturbed of a few runs: on a shared machine every run is the cost plus whatever
-  // other processes took of the caches and the core meanwhile.
-  return Math.min(...Array.from({ length: CONVERSATION_RUNS }, () => runParley(trace).usPerFrame));
+// The canceller alone through the conversation (echo-traces.ts): it skips its work once the
+// reference is out of its reach. The least disturbed of a few runs: on a shared machine every run
+// is the cost plus whatever other processes took of the caches and the core meanwhile.
+export function conversationUsPerFrame(trace: EchoTrace): number {
+  return Math.min(...Array.from({ length: CPU_RUNS }, () => runParley(trace).usPerFrame));
 }
-
-// A whole G.711 call's CPU per 20 ms frame before echo cancellation was on by default: the
-// figure issue 17's "within 1.5x of today's per-call cost" is held to (load bench of that build,
-// 760 µs of CPU per call-second). bench/results/load.json now measures calls with the canceller
-// on, so a ratio to it would count the canceller on both sides.
-const PCMU_CALL_US_PER_FRAME_BEFORE_ECHO_CANCELLATION = 15.2;
 
 export async function run(): Promise<Record<string, unknown>> {
   const runners = buildReferenceRunners();
   const rows = [];
   const goals = { erle_at_least_best_reference: true, erle_25db_on_linear: true, convergence_1s: true, double_talk_recall_0_9: true };
   let parleyUs8k = 0;
-  let parleyTraces8k = 0;
+  // The 8 kHz traces as G.711 calls, the bot talking all along.
+  const narrowbandCalls: CallAudio[] = [];
   for (const [index, spec] of traceSpecs.entries()) {
-    const trace = makeTrace(spec, 100 + index);
+    const trace = benchTrace(index);
     // Untouched capture: what VAD and barge-in see today.
     const none = score(trace, trace.capture, 0, 0);
     const parleyRun = runParley(trace);
@@ -173,7 +161,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const webrtc = score(trace, webrtcRun.output, 0, webrtcRun.usPerFrame);
     if (spec.rateHz === 8000) {
       parleyUs8k += parley.us_per_frame;
-      parleyTraces8k++;
+      narrowbandCalls.push(botAllAlong(trace));
     }
     const bestReference = Math.max(speex.erle_steady_db, webrtc.erle_steady_db);
     if (parley.erle_steady_db < bestReference) goals.erle_at_least_best_reference = false;
@@ -194,9 +182,15 @@ export async function run(): Promise<Record<string, unknown>> {
     });
     console.log(`[echo] ${spec.name}: ERLE parley ${parley.erle_steady_db} / speex ${speex.erle_steady_db} / webrtc ${webrtc.erle_steady_db} dB`);
   }
-  const callCost = PCMU_CALL_US_PER_FRAME_BEFORE_ECHO_CANCELLATION;
-  const parleyUs = parleyUs8k / Math.max(1, parleyTraces8k);
-  const conversationUs = conversationUsPerFrame();
+  const parleyUs = parleyUs8k / Math.max(1, narrowbandCalls.length);
+  const conversation = conversationTrace();
+  const conversationUs = conversationUsPerFrame(conversation);
+  const callAllAlong = pcmuCallCpu(narrowbandCalls, CPU_RUNS);
+  // As many calls in the conversation as in the other row.
+  const callConversation = pcmuCallCpu(conversationCalls(conversation, narrowbandCalls.length), CPU_RUNS);
+  for (const [row, call] of [['bot all along', callAllAlong], ['conversation', callConversation]] as const) {
+    console.log(`[echo] G.711 call (${row}): ${call.us_per_frame_canceller_off} µs/frame canceller off, ${call.us_per_frame_canceller_on} on: ${call.canceller_on_over_off}x`);
+  }
   return {
     echo: {
       method: {
@@ -207,16 +201,19 @@ export async function run(): Promise<Record<string, unknown>> {
         false_bargeins: 'VAD (aggressiveness 2, 160 ms hangover) speech onsets per minute on the output over echo alone (barge-in would act on these)',
         speex: `libspeexdsp ${SPEEX_FILTER_MS} ms filter + preprocessor echo suppression (denoise off)`,
         webrtc: 'webrtc-audio-processing 0.3 AEC, extended filter + delay-agnostic, default suppression',
-        cpu: 'CPU µs per 20 ms frame, processing only (Parley: the whole trace in one binding call, frame by frame natively as a session runs it; the conversation: least of 5 runs); a G.711 call before echo cancellation: 15.2 µs per frame',
+        cpu: `CPU µs per 20 ms frame. The canceller alone: processing only, the whole trace in one binding call, frame by frame natively as a session runs it (the conversation: least of ${CPU_RUNS} runs). A G.711 call: the load bench's media-only PCMU calls (bench/load/media-only-call.ts) in one process on a manual clock, one per 8 kHz trace (the conversation: as many, each from its own point), the capture as the caller's packets and the sent audio played by the bot, every frame timed (native tick, engine JS, bot side); ${CPU_RUNS} runs with the canceller off and ${CPU_RUNS} on, interleaved, least of each; ratio on over off`,
       },
       traces: rows,
       parley_us_per_frame_8k: Math.round(parleyUs * 100) / 100,
       // The bot's answers and the caller's turns alternating 5 s each (conversationUsPerFrame).
       parley_us_per_frame_8k_conversation: Math.round(conversationUs * 100) / 100,
-      pcmu_call_us_per_frame_today: callCost,
-      parley_cpu_over_pcmu_call: Math.round(((callCost + parleyUs) / callCost) * 100) / 100,
-      parley_cpu_over_pcmu_call_conversation: Math.round(((callCost + conversationUs) / callCost) * 100) / 100,
-      goals: { ...goals, cpu_within_1_5x_pcmu_call: (callCost + conversationUs) / callCost <= 1.5 },
+      // Whole G.711 calls with the canceller off and on, side by side (pcmu-call-cpu.ts).
+      pcmu_call: { bot_all_along: callAllAlong, conversation: callConversation },
+      goals: {
+        ...goals,
+        cpu_within_1_5x_pcmu_call: callConversation.canceller_on_over_off <= 1.5,
+        cpu_within_1_5x_pcmu_call_bot_all_along: callAllAlong.canceller_on_over_off <= 1.5,
+      },
     },
   };
 }

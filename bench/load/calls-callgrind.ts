@@ -17,54 +17,31 @@
 // change to the media path can show its output did not move.
 import { createHash } from 'node:crypto';
 import { MediaEngine } from '../../engine/media/media-engine.js';
-import { FRAME_MS } from '../../engine/media/frame.js';
 import { readFrames } from './caller-frames.js';
-import { BOT_RATE_HZ, OPUS_COMPLEXITY } from './load-step.js';
+import { CALL_OFFSET_FRAMES, callerPacket, createMediaOnlyCall, frameStartUs, RTP_HEADER_BYTES } from './media-only-call.js';
 import type { LoadCodec } from './media-node-protocol.js';
-
-const PAYLOAD_TYPES: Record<LoadCodec, number> = { opus: 111, PCMU: 0 };
-const RTP_CLOCK_SAMPLES_PER_FRAME: Record<LoadCodec, number> = { opus: 960, PCMU: 160 };
-const RTP_HEADER_BYTES = 12;
-// Calls start this many packets apart in the file, so they do not speak in unison.
-const CALL_OFFSET_PACKETS = 37;
 
 const [codecArg, file, callsArg, ticksArg, echoArg] = process.argv.slice(2);
 if ((codecArg !== 'opus' && codecArg !== 'PCMU') || file === undefined) {
   throw new Error('usage: calls-callgrind.ts <opus|PCMU> <frames file> [calls=10] [ticks=300] [echo canceller: default|off]');
 }
 const codec: LoadCodec = codecArg;
-const payloadType = PAYLOAD_TYPES[codec];
 const packets = readFrames(file);
 const calls = Number(callsArg ?? 10);
 const ticks = Number(ticksArg ?? 300);
 const engine = new MediaEngine({ clock: 'manual' });
-const startUs = 1_000_000_000;
 const sentHash = createHash('sha256');
 const botHash = createHash('sha256');
 const eventHash = createHash('sha256');
 let tick = 0;
 let sent = 0;
 const sessions = Array.from({ length: calls }, (_, i) => {
-  const { session } = engine.createRtpSession(
-    `call-${i}`,
-    {
-      codec,
-      payloadType,
-      transport: 'external',
-      botRateHz: BOT_RATE_HZ,
-      bargeIn: false,
-      opusComplexity: OPUS_COMPLEXITY,
-      ...(echoArg === 'off' ? { echoCancellation: false } : {}),
-    },
-    {
-      startUs,
-      onOutbound: (out) => {
-        sent += out.length;
-        // The payloads and marker bits only: a leg draws its SSRC, sequence and timestamp at random.
-        for (const packet of out) sentHash.update(packet.subarray(1, 2)).update(packet.subarray(RTP_HEADER_BYTES));
-      },
-    },
-  );
+  const onOutbound = (out: Buffer[]): void => {
+    sent += out.length;
+    // The payloads and marker bits only: a leg draws its SSRC, sequence and timestamp at random.
+    for (const packet of out) sentHash.update(packet.subarray(1, 2)).update(packet.subarray(RTP_HEADER_BYTES));
+  };
+  const session = createMediaOnlyCall(engine, `call-${i}`, codec, onOutbound, echoArg === 'off' ? false : undefined);
   session.on('speechStarted', (speechMs: number) => eventHash.update(`${i} ${tick} started ${speechMs}\n`));
   session.on('speechStopped', () => eventHash.update(`${i} ${tick} stopped\n`));
   session.on('audio', (pcm: Int16Array) => {
@@ -73,17 +50,9 @@ const sessions = Array.from({ length: calls }, (_, i) => {
   });
   return session;
 });
-const header = Buffer.alloc(12);
 for (; tick < ticks; tick++) {
-  const nowUs = startUs + tick * FRAME_MS * 1000;
-  sessions.forEach((session, i) => {
-    header[0] = 0x80;
-    header[1] = payloadType;
-    header.writeUInt16BE(tick & 0xffff, 2);
-    header.writeUInt32BE((RTP_CLOCK_SAMPLES_PER_FRAME[codec] * tick) >>> 0, 4);
-    header.writeUInt32BE(0x1000 + i, 8);
-    session.ingest(Buffer.concat([header, packets[(tick + CALL_OFFSET_PACKETS * i) % packets.length]!]), nowUs);
-  });
+  const nowUs = frameStartUs(tick);
+  sessions.forEach((session, i) => session.ingest(callerPacket(codec, tick, 0x1000 + i, packets[(tick + CALL_OFFSET_FRAMES * i) % packets.length]!), nowUs));
   engine.tick(nowUs);
 }
 const played = sessions.reduce((sum, session) => sum + (session.stats().jitter?.played ?? 0), 0);

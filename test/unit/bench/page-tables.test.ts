@@ -31,6 +31,16 @@ describe('benchmark tables of the README and the docs', () => {
     expect(rendered).toContain('| **99.5** |');
   });
 
+  it('show the G.711 calls measured with the canceller off and on, and the ratio of the two', () => {
+    const results = loadResults();
+    const call = (off: number, on: number, ratio: number): Record<string, number> => ({ us_per_frame_canceller_off: off, us_per_frame_canceller_on: on, canceller_on_over_off: ratio, converged_calls: 9, calls: 9 });
+    const pcmuCall = { conversation: call(10.25, 14.35, 1.4), bot_all_along: call(11.5, 20.7, 1.8) };
+    const changed: Results = { ...results, echo: { ...results.echo, echo: { ...(results.echo!.echo as Record<string, unknown>), pcmu_call: pcmuCall } } };
+    const rendered = renderPage('docs/echo-cancellation.md', text('docs/echo-cancellation.md'), changed);
+    expect(rendered).toContain('| 10.25 / 14.35 | **1.40** |');
+    expect(rendered).toContain('| 11.5 / 20.7 | 1.80 |');
+  });
+
   it('refuse to render a table whose figure is missing from the results', () => {
     const results = loadResults();
     const { e2e_over_media_cpu: _dropped, ...load } = results.load!;
