@@ -134,6 +134,8 @@ export function runParley(trace: EchoTrace): { output: Int16Array; latency: numb
 
 // Least of this many runs, for the canceller alone in a conversation and for each side of the calls.
 const CPU_RUNS = 5;
+// Paired rounds of the G.711 calls, the median one counting (pcmuCallCpu).
+const CALL_ROUNDS = 9;
 
 // The canceller alone through the conversation (echo-traces.ts): it skips its work once the
 // reference is out of its reach. The least disturbed of a few runs: on a shared machine every run
@@ -185,9 +187,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const parleyUs = parleyUs8k / Math.max(1, narrowbandCalls.length);
   const conversation = conversationTrace();
   const conversationUs = conversationUsPerFrame(conversation);
-  const callAllAlong = pcmuCallCpu(narrowbandCalls, CPU_RUNS);
+  const callAllAlong = pcmuCallCpu(narrowbandCalls, CALL_ROUNDS);
   // As many calls in the conversation as in the other row.
-  const callConversation = pcmuCallCpu(conversationCalls(conversation, narrowbandCalls.length), CPU_RUNS);
+  const callConversation = pcmuCallCpu(conversationCalls(conversation, narrowbandCalls.length), CALL_ROUNDS);
   for (const [row, call] of [['bot all along', callAllAlong], ['conversation', callConversation]] as const) {
     console.log(`[echo] G.711 call (${row}): ${call.us_per_frame_canceller_off} µs/frame canceller off, ${call.us_per_frame_canceller_on} on: ${call.canceller_on_over_off}x`);
   }
@@ -201,7 +203,7 @@ export async function run(): Promise<Record<string, unknown>> {
         false_bargeins: 'VAD (aggressiveness 2, 160 ms hangover) speech onsets per minute on the output over echo alone (barge-in would act on these)',
         speex: `libspeexdsp ${SPEEX_FILTER_MS} ms filter + preprocessor echo suppression (denoise off)`,
         webrtc: 'webrtc-audio-processing 0.3 AEC, extended filter + delay-agnostic, default suppression',
-        cpu: `CPU µs per 20 ms frame. The canceller alone: processing only, the whole trace in one binding call, frame by frame natively as a session runs it (the conversation: least of ${CPU_RUNS} runs). A G.711 call: the load bench's media-only PCMU calls (bench/load/media-only-call.ts) in one process on a manual clock, one per 8 kHz trace (the conversation: as many, each from its own point), the capture as the caller's packets and the sent audio played by the bot, every frame timed (native tick, engine JS, bot side); ${CPU_RUNS} runs with the canceller off and ${CPU_RUNS} on, interleaved, least of each; ratio on over off`,
+        cpu: `CPU µs per 20 ms frame. The canceller alone: processing only, the whole trace in one binding call, frame by frame natively as a session runs it (the conversation: least of ${CPU_RUNS} runs). A G.711 call: the load bench's media-only PCMU calls (bench/load/media-only-call.ts) in one process on a manual clock, one per 8 kHz trace (the conversation: as many, each from its own point), the capture as the caller's packets and the sent audio played by the bot, every frame timed (native tick, engine JS, bot side); ${CALL_ROUNDS} rounds of a run with the canceller off and one with it on, interleaved; the round with the median ratio on over off`,
       },
       traces: rows,
       parley_us_per_frame_8k: Math.round(parleyUs * 100) / 100,
