@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { botConfigSchema } from '../engine/bot/bot-config.js';
+import { TWILIO_SAMPLE_RATE_HZ } from '../engine/bot/twilio-media-streams/twilio-messages.js';
 import { DEFAULT_MAX_CALLS } from '../engine/call/call-cap.js';
-import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
+import { DEFAULT_BOT_RATE_HZ, rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
@@ -88,8 +89,9 @@ export const configSchema = z.object({
           localPortMin: true,
           localPortMax: true,
         })
-        // Unset: on, except with a Twilio Media Streams bot (see the transform below).
-        .extend({ bargeIn: z.boolean().optional() })
+        // Unset: barge-in on, and the bot at 16 kHz, except with a Twilio Media Streams bot (see
+        // the transform below).
+        .extend({ bargeIn: z.boolean().optional(), botRateHz: rtpSessionOptionsSchema.shape.botRateHz.unwrap().optional() })
         .prefault({}),
     })
     .prefault({}),
@@ -133,12 +135,19 @@ export const configSchema = z.object({
   })
   // On Twilio only the bot's own `clear` interrupts its audio: a Twilio bot runs its own VAD and
   // truncates its transcript by the marks that come back, so Parley's barge-in stays off for it
-  // unless media.session.bargeIn is set explicitly.
+  // unless media.session.bargeIn is set explicitly. And a Twilio bot hears and speaks 8 kHz µ-law
+  // only: a session at 16 kHz would resample every frame up for the bot's leg to resample it back
+  // down, both ways (four passes a frame that carry nothing), unless media.session.botRateHz is set.
   .transform((config) => {
     const twilioBot = config.bot.url !== undefined && config.bot.protocol === 'twilio';
     const bargeIn = config.media.session.bargeIn ?? !twilioBot;
+    const botRateHz = config.media.session.botRateHz ?? (twilioBot ? TWILIO_SAMPLE_RATE_HZ : DEFAULT_BOT_RATE_HZ);
     const perIpPerHour = config.limits.perIpPerHour ?? (config.mode === 'embedded' ? undefined : PUBLIC_PER_IP_PER_HOUR);
-    return { ...config, limits: { ...config.limits, perIpPerHour }, media: { ...config.media, session: { ...config.media.session, bargeIn } } };
+    return {
+      ...config,
+      limits: { ...config.limits, perIpPerHour },
+      media: { ...config.media, session: { ...config.media.session, bargeIn, botRateHz } },
+    };
   });
 
 export type Config = z.infer<typeof configSchema>;

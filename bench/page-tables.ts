@@ -94,7 +94,7 @@ function summaryTable(r: Results): string {
       [
         `node CPU per PCMU call-second, end to end, ${n('load.pair_calls')} calls (\`load\`)`,
         `Parley bot ${n('load.cpu_us_per_call_second_pcmu_e2e')} µs · Twilio bot ${n('load.cpu_us_per_call_second_pcmu_e2e_twilio')} µs`,
-        `media only ${n('load.cpu_us_per_call_second_pcmu_media_pair')} µs`,
+        `media only ${n('load.cpu_us_per_call_second_pcmu_media_pair')} µs · at the Twilio bot's 8 kHz ${n('load.cpu_us_per_call_second_pcmu_media_pair_twilio_rate')} µs`,
         `${ratio(r, 'load.e2e_over_media_cpu')} · ${ratio(r, 'load.e2e_twilio_over_media_cpu')} (≤ 1.5)`,
       ],
       ['session grants (`api`)', `uWS ${n('api.grants_per_s_uws')}/s`, `node:http ${n('api.grants_per_s_node_http')}/s`, `${fixed(n('api.uws_over_node_http'), 2)}`],

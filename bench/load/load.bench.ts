@@ -18,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TWILIO_SAMPLE_RATE_HZ } from '../../engine/bot/twilio-media-streams/twilio-messages.js';
 import type { BenchResult } from '../bench-part.js';
 import { round2 } from '../side-by-side.js';
 import { BOT_RATE_HZ, coresForWorkers, cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
@@ -97,15 +98,15 @@ class LoadBench {
   // The Opus ceiling decodes the very packets the callers send.
   readonly opusCeiling = opusCeilingWork(this.frames, BOT_RATE_HZ);
 
-  async step(node: LoadNode, spec: StepSpec, label: string): Promise<StepResult> {
-    return logged(await runStep(node, this.generator, this.frames[spec.codec], spec, BOT_RATE_HZ), label);
+  async step(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
+    return logged(await runStep(node, this.generator, this.frames[spec.codec], spec, botRateHz), label);
   }
 
   // One step that is measured once more if it failed while its workers had room (a neighbour's
   // burst): the ratios and latencies taken from single steps need a step the node carried.
-  async steadyStep(node: LoadNode, spec: StepSpec, label: string): Promise<StepResult> {
-    const result = await this.step(node, spec, label);
-    return carried(result) || !starvedByMachine(result) ? result : this.step(node, spec, `${label} (again)`);
+  async steadyStep(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
+    const result = await this.step(node, spec, label, botRateHz);
+    return carried(result) || !starvedByMachine(result) ? result : this.step(node, spec, `${label} (again)`, botRateHz);
   }
 
   // Bisects the node's capacity for `spec`, from `firstCalls` on, in at most `maxSteps` steps.
@@ -188,6 +189,9 @@ export async function run(): Promise<BenchResult> {
     const pairCalls = at80.calls;
     const e2ePair = at80;
     const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, pair'));
+    // A node with a Twilio bot runs its sessions at the bot's 8 kHz (api/config.ts): its pair is
+    // the same calls media only at that rate, so the ratio counts the bot leg, not the rate.
+    const twilioMediaPair = await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only at the Twilio bot rate, pair', TWILIO_SAMPLE_RATE_HZ);
 
     // Beside a niced CPU hog on every other core: media only, searched from 80 % of the quiet capacity.
     const hog = await bench.capacity(one, { codec: 'PCMU', hog: true }, 0.8 * mediaCapacity, SEARCH_STEPS.hog, 'PCMU media only beside a CPU hog');
@@ -198,7 +202,7 @@ export async function run(): Promise<BenchResult> {
     stopLater.push(twilioBot);
     const oneTwilio = await LoadNode.start(1, { echo: twilioBot, protocol: 'twilio' });
     stopLater.push(oneTwilio);
-    const twilioPair = await bench.steadyStep(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair');
+    const twilioPair = await bench.steadyStep(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair', TWILIO_SAMPLE_RATE_HZ);
     oneTwilio.stop();
     twilioBot.stop();
 
@@ -265,7 +269,8 @@ export async function run(): Promise<BenchResult> {
       cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_call_second,
       cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_call_second,
       e2e_over_media_cpu: e2eOverMedia,
-      e2e_twilio_over_media_cpu: pairRatio(twilioPair, mediaPair),
+      cpu_us_per_call_second_pcmu_media_pair_twilio_rate: twilioMediaPair.cpu_us_per_call_second,
+      e2e_twilio_over_media_cpu: pairRatio(twilioPair, twilioMediaPair),
       calls_per_core_e2e_pcmu: e2e.capacity,
       cpu_bound_calls_per_core_e2e_pcmu: cpuBound(e2e),
       engine_latency_p99_us_10_calls: quiet.engine_latency_p99_us,
@@ -330,6 +335,7 @@ export async function run(): Promise<BenchResult> {
         e2e_pair: e2ePair,
         media_pair: mediaPair,
         twilio_pair: twilioPair,
+        twilio_media_pair: twilioMediaPair,
         at_50pct: at50,
         at_80pct: at80,
         hog: hog.steps,

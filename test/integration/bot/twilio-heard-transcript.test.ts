@@ -88,4 +88,12 @@ describe('Twilio Media Streams semantics: the bot knows what the caller heard', 
     expect(loadConfig({ PARLEY_BOT_PROTOCOL: 'twilio' }).media.session.bargeIn).toBe(true);
     expect(loadConfig({ PARLEY_BARGE_IN: 'false' }).media.session.bargeIn).toBe(false);
   });
+
+  it('a Twilio bot\'s sessions run at its 8 kHz unless media.session.botRateHz says otherwise', () => {
+    const twilio = { PARLEY_BOT_PROTOCOL: 'twilio', PARLEY_BOT_URL: 'ws://127.0.0.1:9/bot' };
+    expect(loadConfig(twilio).media.session.botRateHz).toBe(8000);
+    expect(loadConfig({ ...twilio, PARLEY_BOT_RATE_HZ: '16000' }).media.session.botRateHz).toBe(16000);
+    expect(loadConfig({ PARLEY_BOT_URL: 'ws://127.0.0.1:9/bot' }).media.session.botRateHz).toBe(16000);
+    expect(loadConfig({ PARLEY_BOT_PROTOCOL: 'twilio' }).media.session.botRateHz).toBe(16000);
+  });
 });
