@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { botConfigSchema } from '../engine/bot/bot-config.js';
-import { TWILIO_SAMPLE_RATE_HZ } from '../engine/bot/twilio-media-streams/twilio-messages.js';
+import { botConfigSchema, defaultBotRateHz } from '../engine/bot/bot-config.js';
 import { DEFAULT_MAX_CALLS } from '../engine/call/call-cap.js';
-import { DEFAULT_BOT_RATE_HZ, rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
+import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
@@ -135,13 +134,12 @@ export const configSchema = z.object({
   })
   // On Twilio only the bot's own `clear` interrupts its audio: a Twilio bot runs its own VAD and
   // truncates its transcript by the marks that come back, so Parley's barge-in stays off for it
-  // unless media.session.bargeIn is set explicitly. And a Twilio bot hears and speaks 8 kHz µ-law
-  // only: a session at 16 kHz would resample every frame up for the bot's leg to resample it back
-  // down, both ways (four passes a frame that carry nothing), unless media.session.botRateHz is set.
+  // unless media.session.bargeIn is set explicitly. Its sessions run at its own 8 kHz unless
+  // media.session.botRateHz is set (defaultBotRateHz); the embedded demo bot's at 16 kHz.
   .transform((config) => {
     const twilioBot = config.bot.url !== undefined && config.bot.protocol === 'twilio';
     const bargeIn = config.media.session.bargeIn ?? !twilioBot;
-    const botRateHz = config.media.session.botRateHz ?? (twilioBot ? TWILIO_SAMPLE_RATE_HZ : DEFAULT_BOT_RATE_HZ);
+    const botRateHz = config.media.session.botRateHz ?? defaultBotRateHz(twilioBot ? 'twilio' : 'parley');
     const perIpPerHour = config.limits.perIpPerHour ?? (config.mode === 'embedded' ? undefined : PUBLIC_PER_IP_PER_HOUR);
     return {
       ...config,

@@ -16,4 +16,4 @@ const narrowband = traceSpecs.flatMap((spec, index) => (spec.rateHz === 8000 ? [
 const audios = row === 'bot-all-along' ? narrowband.map((index) => botAllAlong(benchTrace(index))) : conversationCalls(conversationTrace(), narrowband.length);
 const calls = prepareCalls(audios);
 const run = runCalls(calls, echo === 'on');
-console.log(JSON.stringify({ row, echo, calls: calls.length, call_frames: calls.length * Math.min(...calls.map((call) => call.packets.length)), converged_calls: run.convergedCalls }));
+console.log(JSON.stringify({ row, echo, calls: calls.length, call_frames: run.callFrames, converged_calls: run.convergedCalls }));

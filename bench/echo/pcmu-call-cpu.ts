@@ -1,11 +1,9 @@
 // What echo cancellation adds to a whole G.711 call, measured side by side in one run: the load
 // bench's media-only PCMU calls (bench/load/media-only-call.ts) in one process on a manual clock,
 // each call fed an echo trace (its capture as the caller's PCMU packets, its sent audio as what the
-// bot plays), all with the canceller off, then all with it on, alternating for a few rounds. The
+// bot plays), all with the canceller off, then all with it on, in paired rounds (pcmuCallCpu). The
 // calls' frames alone are timed, not their set-up, in CPU time (this process's: the native tick,
-// the engine's JS and the bot's side alike), and the least disturbed round of each counts: on a
-// shared machine every round is the cost plus what other processes took of the caches and the
-// core meanwhile.
+// the engine's JS and the bot's side alike).
 import alawmulaw from 'alawmulaw';
 import { FRAME_MS } from '../../engine/media/frame.js';
 import { MediaEngine } from '../../engine/media/media-engine.js';
@@ -18,6 +16,7 @@ import { round2 } from '../side-by-side.js';
 import { botTalksInConversation, type EchoTrace } from './echo-traces.js';
 
 const PCMU_RATE_HZ = 8000;
+const PCMU_FRAME_SAMPLES = (PCMU_RATE_HZ / 1000) * FRAME_MS;
 const CALLER_SSRC = 0x1000;
 
 // One call's audio, at the leg's 8 kHz.
@@ -31,13 +30,15 @@ export interface CallAudio {
 }
 
 export interface PreparedCall {
-  packets: Buffer[];
+  packets: Uint8Array[];
   // At the bot's rate; undefined where the bot plays nothing.
   botFrames: Array<Int16Array | undefined>;
 }
 
 export interface CallsRun {
   usPerFrame: number;
+  // Frames run times calls.
+  callFrames: number;
   // With the canceller on: the calls whose canceller converged by the end.
   convergedCalls: number;
 }
@@ -61,7 +62,7 @@ export function conversationCalls(conversation: EchoTrace, count: number): CallA
 
 // Packets and bot frames made once, outside every timed run.
 export function prepareCall(audio: CallAudio, ssrc = CALLER_SSRC): PreparedCall {
-  const payloads = splitFrames(audio.capture, (PCMU_RATE_HZ / 1000) * FRAME_MS).map((frame) => alawmulaw.mulaw.encode(frame));
+  const payloads = splitFrames(audio.capture, PCMU_FRAME_SAMPLES).map((frame) => alawmulaw.mulaw.encode(frame));
   const bot = splitFrames(new Resampler(PCMU_RATE_HZ, BOT_RATE_HZ).process(audio.sent), (BOT_RATE_HZ / 1000) * FRAME_MS);
   const frames = Math.min(payloads.length, bot.length);
   return {
@@ -76,9 +77,9 @@ export const prepareCalls = (audios: readonly CallAudio[]): PreparedCall[] => au
 // The same audio starting `frames` frames later (wrapping round), so calls made of one trace do not
 // talk in unison.
 export function rotated(audio: CallAudio, frames: number): CallAudio {
-  const samples = (PCMU_RATE_HZ / 1000) * FRAME_MS * frames;
+  const samples = PCMU_FRAME_SAMPLES * frames;
   const rotate = (pcm: Int16Array): Int16Array => Int16Array.from({ length: pcm.length }, (_, i) => pcm[(i + samples) % pcm.length]!);
-  const total = Math.floor(audio.sent.length / ((PCMU_RATE_HZ / 1000) * FRAME_MS));
+  const total = Math.floor(audio.sent.length / PCMU_FRAME_SAMPLES);
   return { capture: rotate(audio.capture), sent: rotate(audio.sent), botTalks: (frame) => audio.botTalks((frame + frames) % total) };
 }
 
@@ -102,13 +103,15 @@ export function runCalls(calls: readonly PreparedCall[], echoCancellation: boole
   const used = process.cpuUsage(started);
   const convergedCalls = sessions.filter((session) => session.stats().echo?.converged === true).length;
   engine.stop();
-  return { usPerFrame: (used.user + used.system) / (frames * calls.length), convergedCalls };
+  const callFrames = frames * calls.length;
+  return { usPerFrame: (used.user + used.system) / callFrames, callFrames, convergedCalls };
 }
 
 // `rounds` runs with the canceller off and as many with it on, interleaved (the order swapped every
 // round), each round's pair taken together: its ratio is of two runs a moment apart, which a slow
 // stretch of the machine slows alike. The median round counts (the least of each side paired one
-// lucky run with another's ordinary one: the conversation read 1.15 to 1.51 in four runs of one build within an hour).
+// lucky run with another's ordinary one: the conversation read 1.15 to 1.51 in four runs of one
+// build within an hour).
 export function pcmuCallCpu(audios: readonly CallAudio[], rounds: number): PcmuCallCpu {
   const calls = prepareCalls(audios);
   const pairs: Array<{ off: number; on: number }> = [];

@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { botConfigSchema } from '../../engine/bot/bot-config.js';
+import { botConfigSchema, defaultBotRateHz } from '../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
 import { FRAME_MS } from '../../engine/media/frame.js';
 import { NullMedia } from '../../test/support/null-media.js';
-import { BOT_RATE_HZ } from './load-step.js';
 
 const args = z
   .tuple([z.enum(['parley', 'twilio']), z.coerce.number().int().min(1), z.coerce.number().int().min(1)])
@@ -29,6 +28,8 @@ const args = z
 const [protocol, calls, frames] = args;
 const underValgrind = args[3] === 'valgrind';
 const here = fileURLToPath(new URL('.', import.meta.url));
+// The rate a node runs this protocol's bot at (a Twilio bot: its own 8 kHz, no resampling).
+const rateHz = defaultBotRateHz(protocol);
 
 const bot = fork(join(here, 'echo-bot.ts'), [protocol], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -39,14 +40,14 @@ const bot = fork(join(here, 'echo-bot.ts'), [protocol], {
 const [ready] = (await once(bot, 'message')) as [{ port: number }];
 
 // A voiced, varying frame: base64 and µ-law do not care, the resampler runs on real signal.
-const frameSamples = (BOT_RATE_HZ / 1000) * FRAME_MS;
+const frameSamples = (rateHz / 1000) * FRAME_MS;
 const frame = new Int16Array(frameSamples);
-for (let i = 0; i < frameSamples; i++) frame[i] = Math.round(6000 * Math.sin((2 * Math.PI * 220 * i) / BOT_RATE_HZ) + 1500 * Math.sin((2 * Math.PI * 1330 * i) / BOT_RATE_HZ));
+for (let i = 0; i < frameSamples; i++) frame[i] = Math.round(6000 * Math.sin((2 * Math.PI * 220 * i) / rateHz) + 1500 * Math.sin((2 * Math.PI * 1330 * i) / rateHz));
 
 const options = { ...botConfigSchema.parse({ protocol, maxBufferedMs: 10_000 }), url: `ws://127.0.0.1:${ready.port}/bot` };
 const start = botConnectorStarter(options, pino({ level: 'silent' }));
 const legs = Array.from({ length: calls }, (_, i) => {
-  const media = new NullMedia(`call-${i}`, BOT_RATE_HZ);
+  const media = new NullMedia(`call-${i}`, rateHz);
   return { media, connection: start(media, { callId: `call-${i}`, source: 'sip' }) };
 });
 // Frame 0 also waits for every socket to open.

@@ -18,7 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TWILIO_SAMPLE_RATE_HZ } from '../../engine/bot/twilio-media-streams/twilio-messages.js';
+import { defaultBotRateHz } from '../../engine/bot/bot-config.js';
 import type { BenchResult } from '../bench-part.js';
 import { round2 } from '../side-by-side.js';
 import { BOT_RATE_HZ, coresForWorkers, cpuAvailability, EchoBot, LoadNode, OPUS_COMPLEXITY, pinned, runStep, type StepResult, type StepSpec } from './load-step.js';
@@ -189,9 +189,10 @@ export async function run(): Promise<BenchResult> {
     const pairCalls = at80.calls;
     const e2ePair = at80;
     const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, pair'));
-    // A node with a Twilio bot runs its sessions at the bot's 8 kHz (api/config.ts): its pair is
-    // the same calls media only at that rate, so the ratio counts the bot leg, not the rate.
-    const twilioMediaPair = await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only at the Twilio bot rate, pair', TWILIO_SAMPLE_RATE_HZ);
+    // A node with a Twilio bot runs its sessions at that bot's rate: its pair is the same calls
+    // media only at that rate, so the ratio counts the bot leg, not the rate.
+    const twilioRateHz = defaultBotRateHz('twilio');
+    const twilioMediaPair = await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only at the Twilio bot rate, pair', twilioRateHz);
 
     // Beside a niced CPU hog on every other core: media only, searched from 80 % of the quiet capacity.
     const hog = await bench.capacity(one, { codec: 'PCMU', hog: true }, 0.8 * mediaCapacity, SEARCH_STEPS.hog, 'PCMU media only beside a CPU hog');
@@ -202,7 +203,7 @@ export async function run(): Promise<BenchResult> {
     stopLater.push(twilioBot);
     const oneTwilio = await LoadNode.start(1, { echo: twilioBot, protocol: 'twilio' });
     stopLater.push(oneTwilio);
-    const twilioPair = await bench.steadyStep(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair', TWILIO_SAMPLE_RATE_HZ);
+    const twilioPair = await bench.steadyStep(oneTwilio, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (twilio), pair', twilioRateHz);
     oneTwilio.stop();
     twilioBot.stop();
 

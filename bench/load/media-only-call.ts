@@ -5,6 +5,7 @@
 import type { MediaEngine, OutboundPacketSink } from '../../engine/media/media-engine.js';
 import type { MediaSession } from '../../engine/media/media-session.js';
 import { FRAME_US } from '../../engine/media/frame.js';
+import { serializeRtpPacket } from '../../engine/native/rtp-packet.js';
 import { BOT_RATE_HZ, OPUS_COMPLEXITY } from './load-step.js';
 import type { LoadCodec } from './media-node-protocol.js';
 
@@ -38,12 +39,7 @@ export function createMediaOnlyCall(engine: MediaEngine, callId: string, codec: 
 }
 
 // The caller's RTP packet carrying frame `frame` of its stream (sequence and timestamp from 0).
-export function callerPacket(codec: LoadCodec, frame: number, ssrc: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(RTP_HEADER_BYTES);
-  header[0] = 0x80;
-  header[1] = PAYLOAD_TYPES[codec];
-  header.writeUInt16BE(frame & 0xffff, 2);
-  header.writeUInt32BE((RTP_CLOCK_SAMPLES_PER_FRAME[codec] * frame) >>> 0, 4);
-  header.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([header, payload]);
+export function callerPacket(codec: LoadCodec, frame: number, ssrc: number, payload: Uint8Array): Uint8Array {
+  const header = { marker: false, payloadType: PAYLOAD_TYPES[codec], sequenceNumber: frame & 0xffff, timestamp: (RTP_CLOCK_SAMPLES_PER_FRAME[codec] * frame) >>> 0, ssrc, csrcs: [] };
+  return serializeRtpPacket(header, payload);
 }

@@ -135,12 +135,14 @@ export async function run(): Promise<Record<string, unknown>> {
   }
 
   const clean = cleanSpeech(FRAME_MS);
-  const cleanLatency = bargeInLatencies({ ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples });
+  const cleanCorpus: NoisySpeech = { ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples };
+  const cleanLatency = bargeInLatencies(cleanCorpus);
   const white10Latency = bargeInLatencies(noisySpeech('white', 10, FRAME_MS));
   // Double talk: the caller interrupts while the bot's echo (-10 dB, 100 ms) is on the line.
-  const echoLatency = bargeInLatencies({ ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples }, { delayMs: 100, gainDb: -10 });
+  const echoPath: EchoPath = { delayMs: 100, gainDb: -10 };
+  const echoLatency = bargeInLatencies(cleanCorpus, echoPath);
   // The same with the echo canceller on (the default on telephone legs), 4 s into the answer.
-  const cancelledLatency = bargeInLatencies({ ...clean, noise: 'white', snrDb: Infinity, noisy: clean.samples }, { delayMs: 100, gainDb: -10 }, { extraLeadMs: CANCELLER_LEAD_MS });
+  const cancelledLatency = bargeInLatencies(cleanCorpus, echoPath, { extraLeadMs: CANCELLER_LEAD_MS });
   return {
     config: { aggressiveness: AGGRESSIVENESS, hangover_ms: HANGOVER_MS, frame_ms: FRAME_MS, rate_hz: VAD_RATE_HZ, peer: '@echogarden/fvad-wasm (libfvad, WebRTC VAD) mode = aggressiveness' },
     labelled_frames: { total: clean.labels.length, speech: clean.labels.reduce((a, b) => a + b, 0) },

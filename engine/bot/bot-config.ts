@@ -1,6 +1,8 @@
 // Configuration of the bot connectors (the `bot` section of the node's config). With no `url`,
 // the embedded demo bot answers calls instead.
 import { z } from 'zod';
+import { DEFAULT_BOT_RATE_HZ, type BotRateHz } from '../media/media-session-options.js';
+import { TWILIO_SAMPLE_RATE_HZ } from './twilio-media-streams/twilio-messages.js';
 
 export const botConfigSchema = z.object({
   url: z.url({ protocol: /^wss?$/ }).optional(),
@@ -25,4 +27,10 @@ export const botConfigSchema = z.object({
 });
 
 export type BotConfig = z.infer<typeof botConfigSchema>;
+export type BotProtocol = BotConfig['protocol'];
+
+// The rate a node's sessions hand a bot of `protocol` unless media.session.botRateHz says otherwise.
+// A Twilio bot hears and speaks 8 kHz µ-law only: at 16 kHz a G.711 call would be resampled up
+// for the bot's leg to resample it back down, both ways (four passes a frame that carry nothing).
+export const defaultBotRateHz = (protocol: BotProtocol): BotRateHz => (protocol === 'twilio' ? TWILIO_SAMPLE_RATE_HZ : DEFAULT_BOT_RATE_HZ);
 export type BotConnectorOptions = BotConfig & { url: string };

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 export const botRates = [8000, 16000, 24000, 48000] as const;
-export const DEFAULT_BOT_RATE_HZ = 16000;
+export type BotRateHz = (typeof botRates)[number];
+export const DEFAULT_BOT_RATE_HZ: BotRateHz = 16000;
 
 export const sessionOptionsSchema = z.object({
   botRateHz: z.union(botRates.map((rate) => z.literal(rate))).default(DEFAULT_BOT_RATE_HZ),

@@ -12,7 +12,7 @@ const START_US = 1_000_000;
 
 // The echo is not a clean copy: it goes through a short multi-path response (a handset and a
 // room: the direct path and three reflections), which is what a correlation guard must survive.
-const echoReflections: readonly { afterMs: number; gain: number }[] = [
+export const echoReflections: readonly { afterMs: number; gain: number }[] = [
   { afterMs: 0, gain: 1 },
   { afterMs: 3, gain: -0.5 },
   { afterMs: 8, gain: 0.3 },
