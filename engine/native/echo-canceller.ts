@@ -20,7 +20,7 @@ export interface EchoCancellerStats {
   // Adopted bulk echo delay, or -1 before one is found.
   delayMs: number;
   // Capture over the linear filter's error power while the reference plays (smoothed), before
-  // residual suppression.
+  // residual suppression, leaving out the blocks of double talk.
   erleDb: number;
   // Residual echo over echo estimate, as the canceller measures it.
   leakage: number;

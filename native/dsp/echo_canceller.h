@@ -57,7 +57,9 @@ struct EchoCancellerConfig {
 struct EchoCancellerStats {
   float delay_ms = -1.0f;        // adopted bulk delay (-1: none yet)
   float delay_confidence = 0.0f; // envelope correlation at that delay (0..1): is there an echo at all
-  float erle_db = 0.0f;          // capture over the linear filter's error, smoothed, while the reference plays
+  // Capture over the linear filter's error, smoothed, while the reference plays, leaving out the
+  // blocks of double talk (an error well above the residual echo predicted in it).
+  float erle_db = 0.0f;
   float leakage = 1.0f;          // η: residual echo over echo estimate
   bool converged = false;
 
@@ -164,6 +166,12 @@ class EchoCanceller {
   float reference_dc_in_ = 0.0f;
   float capture_energy_ = 0.0f;  // smoothed, for ERLE and divergence
   float output_energy_ = 0.0f;
+  float erle_db_ = 0.0f;  // capture_energy_ over output_energy_: every block's
+  // The same energies over the blocks without double talk, for stats_.erle_db; double_talk_ is
+  // the previous block's verdict (its residual prediction comes after its ERLE).
+  float erle_capture_ = 0.0f;
+  float erle_output_ = 0.0f;
+  bool double_talk_ = false;
   int diverging_blocks_ = 0;
   // Sent audio silent (or absent) for this long; a call starts as if nothing had ever been sent.
   size_t silent_reference_samples_ = SIZE_MAX / 2;
