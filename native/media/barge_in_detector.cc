@@ -15,6 +15,7 @@ BargeInDetector::BargeInDetector(int min_speech_ms, int frame_ms, int bot_rate_h
       echo_(frame_ms, bot_rate_hz, capture_rate_hz),
       echo_level_(frame_ms),
       reach_ring_frames_(std::clamp<size_t>(static_cast<size_t>(EchoMatcher::kMaxEchoDelayMs / frame_ms), 1, kMaxReachFrames)),
+      trust_held_frames_(std::clamp<size_t>(static_cast<size_t>(kTrustErleHeldMs / frame_ms), 1, reach_ring_frames_)),
       reach_frames_(EchoMatcher::kMaxEchoDelayMs / frame_ms),
       frames_since_sent_(reach_frames_) {}
 
@@ -77,9 +78,19 @@ void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counte
     output_smoothed_ += kCancelledSmoothing * (frame.output_energy - output_smoothed_);
   }
   cancelled_ratio_ = (capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f);
-  trust_output_ = frame.cancelled.stats->converged &&
-                  *std::max_element(erle_db_, erle_db_ + reach_ring_frames_) >= kMinErleDb &&
+  // The linear ERLE keeps the trust while it reached kMinErleDb within the reach, and gains it
+  // once it has held it for kTrustErleHeldMs.
+  const float erle_db = trust_output_ ? *std::max_element(erle_db_, erle_db_ + reach_ring_frames_) : HeldErleDb();
+  trust_output_ = frame.cancelled.stats->converged && erle_db >= kMinErleDb &&
                   cancelled_ratio_ >= (trust_output_ ? kKeepCancelled : kMinCancelled);
+}
+
+float BargeInDetector::HeldErleDb() const {
+  float lowest = std::numeric_limits<float>::infinity();
+  for (size_t back = 1; back <= trust_held_frames_; ++back) {
+    lowest = std::min(lowest, erle_db_[(erle_head_ + reach_ring_frames_ - back) % reach_ring_frames_]);
+  }
+  return lowest;
 }
 
 bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {

@@ -88,6 +88,17 @@ class BargeInDetector {
   // Once trusted, the caller's first frames, before they count (quieter than the residual
   // prediction at their onset), lower the reduction measured: the trust holds down to this.
   static constexpr float kKeepCancelledDb = 12.0f;
+  // The linear ERLE gains the trust once it has held kMinErleDb this long; the trust keeps it
+  // while it reached kMinErleDb within the reach. A filter relearning a moved path crosses
+  // kMinErleDb on the sounds it has relearnt while it still misses others: over an echo path
+  // whose delay steps by up to 20 ms (barge-in-moving-echo.test.ts), the trust came back as the
+  // ERLE crossed 15 dB, 3.3 s after a step, and within 120 ms the echo of the next syllable, 7-16
+  // dB over the residual prediction (seed 3: the filter's error as loud as its echo estimate
+  // under 2 kHz), interrupted the bot (3 walks of 36). Held 140-440 ms, none did, and a grid of
+  // bench/vad's 8 utterances over 4 paths x 4 start times decided as before; held 100 ms, 2 walks
+  // still fired; held for the whole reach (500 ms), a caller over a -10 dB, 300 ms path whose
+  // ERLE hovered at 14.5-16 dB was never decided (Geigel's test held them).
+  static constexpr int kTrustErleHeldMs = 300;
   // A frame the echo guard alone refused while the output is trusted, whose filter error stands
   // this far above the residual echo the canceller predicts in it, is not learnt as echo either:
   // it is the caller's speech resembling the bot's by chance. Learnt, one such frame dropped the
@@ -159,6 +170,8 @@ class BargeInDetector {
   // canceller's own ERLE is its linear filter's: 22-25 dB where the output is 30-33 dB under the
   // echo), and whether its output is trusted.
   void LearnCancellation(const CancelledFrame& frame, bool counted);
+  // The lowest linear ERLE over the last kTrustErleHeldMs.
+  float HeldErleDb() const;
   // The double-talk test above: louder than the echo can be.
   bool AboveEcho(const CancelledFrame& frame) const;
 
@@ -175,6 +188,7 @@ class BargeInDetector {
   static constexpr size_t kMaxReachFrames = EchoMatcher::kMaxEchoDelayMs / 10;
   float erle_db_[kMaxReachFrames] = {};
   size_t reach_ring_frames_;
+  size_t trust_held_frames_;  // kTrustErleHeldMs in frames, within the ring
   size_t erle_head_ = 0;
   // The echo's reduction: capture and output energies smoothed over about 200 ms (as the
   // canceller smooths its own) on the frames not counted, while the echo can come back.

@@ -6,7 +6,9 @@
 // off in those moments is the measured reduction falling as the echo's frames are learnt
 // (BargeInDetector::LearnCancellation): holding the trust and that reduction through each run the
 // VAD calls speech, for up to 500 ms (a double-talk hold tried for issue 17,
-// docs/echo-cancellation.md), let the echo of seed 8 interrupt the bot 2.3-4.7 s in.
+// docs/echo-cancellation.md), let the echo of seed 8 interrupt the bot 2.3-4.7 s in. After a step
+// the filter relearns for seconds: trusted again as soon as its ERLE crossed 15 dB, the echo of
+// seeds 3 and 9 interrupted the bot 5.6 s in (BargeInDetector::kTrustErleHeldMs).
 import { describe, expect, it } from 'vitest';
 import { echoReflections, runBargeIn, RUN_RATE_HZ } from '../../support/barge-in-run.js';
 import { botSpeech } from '../../support/bot-speech.js';
@@ -18,7 +20,8 @@ interface Step {
 }
 
 // A random walk of the delay. Its own LCG, not test/support/seeded-random.ts: the walks of seeds
-// 8 and 11 below are the ones measured against the withdrawn double-talk hold (which they fail).
+// 8 and 11 below are the ones measured against the withdrawn double-talk hold (which they fail),
+// those of seeds 3 and 9 the ones a trust gained on a crossing ERLE fails.
 function movingDelay(seed: number, startMs: number, maxStepMs: number, samples: number): Step[] {
   let state = seed;
   const random = (): number => {
@@ -48,6 +51,9 @@ describe('barge-in over an echo path that moves (canceller on)', () => {
       { seed: 8, startMs: 150, maxStepMs: 20, gainDb: -6 },
       { seed: 8, startMs: 120, maxStepMs: 8, gainDb: -10 },
       { seed: 11, startMs: 150, maxStepMs: 20, gainDb: -6 },
+      { seed: 3, startMs: 150, maxStepMs: 20, gainDb: -6 },
+      { seed: 9, startMs: 150, maxStepMs: 20, gainDb: -6 },
+      { seed: 9, startMs: 120, maxStepMs: 8, gainDb: -10 },
     ]) {
       const steps = movingDelay(seed, startMs, maxStepMs, line.length);
       const echoed = line.slice();
