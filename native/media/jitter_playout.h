@@ -59,6 +59,7 @@ class JitterPlayout {
   TimeStretch time_stretch_;
   ComfortNoise comfort_noise_;     // from RFC 3389 CN packets
   ComfortNoise background_noise_;  // at the call's background level, for long concealment
+  ComfortNoise speech_noise_;      // shaped like the audio before the concealment run, and as loud
   bool comfort_noise_active_ = false;
   bool codec_noise_active_ = false;  // after an Opus DTX packet: the decoder's own comfort noise
 
