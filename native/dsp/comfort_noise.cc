@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "dsp/lpc.h"
+
 namespace parley {
 namespace {
 // dBov: relative to the overload point of the 16-bit scale (RFC 3389 section 3.1).
@@ -12,6 +14,8 @@ constexpr float kOverloadRms = 32767.0f;
 const float kUniformToUnitVariance = std::sqrt(3.0f);
 // RFC 3389 section 3.1: the level byte's 7 bits, 0 to -127 dBov.
 constexpr uint8_t kMaxLevel = 127;
+// The envelope of speech: formants below 4 kHz need 8-10 poles (as the G.711 concealment uses).
+constexpr size_t kAudioOrder = 10;
 }  // namespace
 
 bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
@@ -48,6 +52,19 @@ void ComfortNoise::SetLevelRms(float rms) {
   order_ = 0;
   rms_ = std::max(0.0f, rms);
   input_scale_ = rms_ * kUniformToUnitVariance;
+}
+
+void ComfortNoise::SetFromAudio(const int16_t* recent) {
+  double predictor[kAudioOrder];
+  const double residual = Lpc::Fit(recent, kAudioOrder, predictor);
+  double energy = 0;
+  for (size_t i = 0; i < Lpc::kWindowSamples; ++i) energy += static_cast<double>(recent[i]) * recent[i];
+  if (order_ != kAudioOrder) std::memset(memory_, 0, sizeof(memory_));
+  order_ = kAudioOrder;
+  // A(z) = 1 - sum predictor[k] z^-(k+1).
+  for (size_t k = 0; k < kAudioOrder; ++k) lpc_[k] = static_cast<float>(-predictor[k]);
+  rms_ = static_cast<float>(std::sqrt(energy / Lpc::kWindowSamples));
+  input_scale_ = rms_ * static_cast<float>(std::sqrt(residual)) * kUniformToUnitVariance;
 }
 
 float ComfortNoise::NextWhite() {

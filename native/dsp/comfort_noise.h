@@ -1,7 +1,8 @@
 // Comfort noise generator (RFC 3389): white noise shaped by an all-pole filter from the sender's
 // reflection coefficients and scaled to its level, so a silence-suppressed pause sounds like the
-// line's background instead of dead air. Also what concealment fades into on a long loss, at the
-// background level measured from the call (flat spectrum).
+// line's background instead of dead air. Also what concealment fades into on a long loss: noise
+// with the spectral envelope and level of the speech before the loss (NetEq's expand filters its
+// noise through the speech's LPC alike), and the background level measured from the call (flat).
 #pragma once
 
 #include <cstddef>
@@ -22,6 +23,8 @@ class ComfortNoise {
   static uint8_t LevelFromRms(float rms);
   // A flat spectrum at this RMS (16-bit scale).
   void SetLevelRms(float rms);
+  // The spectral envelope and level of the Lpc::kWindowSamples of audio at `recent`.
+  void SetFromAudio(const int16_t* recent);
   // Adds (not writes) `samples` of noise times `gain` (0-1) to `out`, saturating.
   void Add(int16_t* out, size_t samples, float gain);
 

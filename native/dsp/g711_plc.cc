@@ -1,33 +1,17 @@
 #include "dsp/g711_plc.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstring>
 #include <iterator>
+
+#include "dsp/lpc.h"
 
 namespace parley {
 namespace {
 constexpr size_t kSamplesPer10Ms = 80;
 constexpr size_t kSilentAfter = 480;       // 60 ms
 constexpr size_t kCorrelationWindow = 160; // 20 ms
-constexpr double kPi = 3.14159265358979323846;
-constexpr size_t kLpcWindow = 160;         // 20 ms of history analysed for the continuation
-// White-noise correction of the autocorrelation (a -40 dB floor): keeps the predictor well
-// conditioned on a pure tone or digital silence.
-constexpr double kNoiseFloor = 1.0001;
-
-// The Hann window of the LPC analysis, built once (a cosine per sample at every loss cost more
-// than the analysis itself).
-const std::array<double, kLpcWindow>& LpcWindow() {
-  static const std::array<double, kLpcWindow> window = [] {
-    std::array<double, kLpcWindow> w{};
-    for (size_t i = 0; i < kLpcWindow; ++i) w[i] = 0.5 - 0.5 * std::cos(2 * kPi * (static_cast<double>(i) + 0.5) / kLpcWindow);
-    return w;
-  }();
-  return window;
-}
-
 // The synthesis's gain `erased` samples into a loss: 1 for 10 ms, then 20 % less per 10 ms,
 // applied as a ramp, silent from 60 ms.
 float Gain(size_t erased) {
@@ -69,33 +53,9 @@ size_t G711Plc::FindPitch() const {
 }
 
 void G711Plc::PredictJoin() {
-  // Autocorrelation method over a Hann-windowed 20 ms (its predictor is minimum-phase, so the
-  // free-running prediction decays instead of growing), Levinson-Durbin for the coefficients.
-  const int16_t* recent = history_ + kHistorySamples - kLpcWindow;
-  const std::array<double, kLpcWindow>& window = LpcWindow();
-  double windowed[kLpcWindow];
-  for (size_t i = 0; i < kLpcWindow; ++i) windowed[i] = recent[i] * window[i];
-  double r[kLpcOrder + 1];
-  for (size_t lag = 0; lag <= kLpcOrder; ++lag) {
-    r[lag] = 0;
-    for (size_t i = lag; i < kLpcWindow; ++i) r[lag] += windowed[i] * windowed[i - lag];
-  }
+  double predictor[kLpcOrder];
   std::fill(std::begin(join_), std::end(join_), 0.0f);
-  if (r[0] <= 0) return;
-  r[0] *= kNoiseFloor;
-  // predictor[k]: the weight of the sample k + 1 back.
-  double predictor[kLpcOrder] = {0};
-  double error = r[0];
-  for (size_t m = 0; m < kLpcOrder; ++m) {
-    double acc = r[m + 1];
-    for (size_t k = 0; k < m; ++k) acc -= predictor[k] * r[m - k];
-    const double reflection = acc / error;
-    double updated[kLpcOrder];
-    for (size_t k = 0; k < m; ++k) updated[k] = predictor[k] - reflection * predictor[m - 1 - k];
-    for (size_t k = 0; k < m; ++k) predictor[k] = updated[k];
-    predictor[m] = reflection;
-    error *= 1.0 - reflection * reflection;
-  }
+  if (Lpc::Fit(history_ + kHistorySamples - Lpc::kWindowSamples, kLpcOrder, predictor) <= 0) return;
   // The history's own continuation is the repeated period plus the predictor's free response to
   // where the history's last samples differ from those one period before them (the period's
   // run-up): that response, added over the first period, starts the concealment where the

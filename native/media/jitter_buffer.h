@@ -59,6 +59,8 @@ struct PlayoutDecision {
   bool urgent = false;
   // With stretch_ts < 0: shorten only quiet audio (a pause between words), else play it as it is.
   bool quiet_only = false;
+  // kNormal: sequence numbers were skipped just before this packet (lost, or too late to play).
+  bool after_loss = false;
 };
 
 struct JitterBufferStats {

@@ -6,8 +6,10 @@
 // With time stretching on (the default), on the decoded audio:
 // - accelerate / preemptive expand (TimeStretch): a due packet is shortened or lengthened by
 //   pitch periods as the buffer asks, instead of a whole packet dropped or a frame inserted;
-// - expand: the decoder's concealment, faded into comfort noise at the call's background level
-//   once a loss lasts (a decoder's concealment fades to silence within 60 ms: G.711 Appendix I);
+// - expand: the decoder's concealment, faded once a loss lasts into noise shaped like the speech
+//   before it and falling from its level, and noise at the call's background level (a decoder's
+//   concealment fades to silence within 60 ms: G.711 Appendix I), and the packet after a loss
+//   that long faded in;
 // - merge: the first packet after concealment is cross-faded in from the concealed audio's last
 //   pitch period, for decoders whose concealment does not do that itself (G.711 Appendix I and
 //   libopus do; L16's does not).
@@ -48,6 +50,10 @@ class JitterPlayout {
   // Decodes (or conceals) one decision into the work area; returns its samples.
   size_t Render(const PlayoutDecision& decision, FrameDecoder& decoder, int16_t* x);
   void Emit(const int16_t* pcm, size_t samples);
+  // Adds the noises a concealment fades into, over `samples` from `at` samples into the run, times
+  // `gain`.
+  void AddExpandNoise(int16_t* x, size_t samples, size_t at, float gain);
+  size_t MsToSamples(int ms) const { return static_cast<size_t>(pcm_rate_hz_) * static_cast<size_t>(ms) / 1000; }
   double SamplesToMs(size_t samples) const { return static_cast<double>(samples) * 1000.0 / pcm_rate_hz_; }
 
   int clock_rate_hz_;
@@ -59,6 +65,7 @@ class JitterPlayout {
   TimeStretch time_stretch_;
   ComfortNoise comfort_noise_;     // from RFC 3389 CN packets
   ComfortNoise background_noise_;  // at the call's background level, for long concealment
+  ComfortNoise speech_noise_;      // shaped like the audio before the concealment run, and as loud
   bool comfort_noise_active_ = false;
   bool codec_noise_active_ = false;  // after an Opus DTX packet: the decoder's own comfort noise
 
@@ -70,6 +77,7 @@ class JitterPlayout {
   size_t fifo_samples_ = 0;
 
   size_t expanded_samples_ = 0;    // of the concealment run in progress
+  bool concealing_ = false;        // the last output rendered was concealment
   float background_rms_;           // slow-rising minimum of the decoded audio's RMS
 
   uint64_t decode_errors_ = 0;

@@ -1,6 +1,7 @@
-// Signal tests of TimeStretch (accelerate, preemptive expand, merge) and ComfortNoise, as a native
-// program built with ASan/UBSan (test/unit/native/time-stretch.test.ts runs it): every check
-// prints one line, "ok" or "FAIL", and the exit status is the number of failures.
+// Signal tests of TimeStretch (accelerate, preemptive expand, merge) and ComfortNoise (RFC 3389, and
+// from audio), as a native program built with ASan/UBSan (test/unit/native/time-stretch.test.ts
+// runs it): every check prints one line, "ok" or "FAIL", and the exit status is the number of
+// failures.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "dsp/comfort_noise.h"
+#include "dsp/lpc.h"
 #include "dsp/time_stretch.h"
 #include "test/check.h"
 
@@ -237,6 +239,23 @@ void ComfortNoiseFollowsRfc3389() {
   Check(!noise.SetFromPayload(malformed, sizeof(malformed)) && !noise.SetFromPayload(malformed, 0), "a payload with the reserved bit set, or empty, is refused", 0);
 }
 
+// What concealment fades into on a long loss: noise shaped like the speech before it, as loud.
+void ComfortNoiseTakesTheAudiosEnvelope() {
+  ComfortNoise noise;
+  const std::vector<int16_t> vowel = Tone(150, parley::Lpc::kWindowSamples);
+  noise.SetFromAudio(vowel.data());
+  std::vector<int16_t> out(8000, 0);
+  noise.Add(out.data(), out.size(), 1.0f);
+  Check(std::fabs(Rms(out) / Rms(vowel) - 1) < 0.25, "noise from audio has the audio's RMS", Rms(out) / Rms(vowel));
+  // The vowel's energy is below 500 Hz: so is the noise's (white noise: 0).
+  Check(LagOneCorrelation(out) > 0.8, "and its spectral envelope (low-pass)", LagOneCorrelation(out));
+  const std::vector<int16_t> silence(parley::Lpc::kWindowSamples, 0);
+  noise.SetFromAudio(silence.data());
+  std::fill(out.begin(), out.end(), 0);
+  noise.Add(out.data(), out.size(), 1.0f);
+  Check(Rms(out) == 0, "silence gives silence", Rms(out));
+}
+
 }  // namespace
 
 int main() {
@@ -249,5 +268,6 @@ int main() {
   StretchAtOpusRates();
   MergeSmoothsTheJoinAfterConcealment();
   ComfortNoiseFollowsRfc3389();
+  ComfortNoiseTakesTheAudiosEnvelope();
   return parley_test::Finish("time-stretch");
 }

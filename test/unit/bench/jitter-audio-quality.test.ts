@@ -98,6 +98,23 @@ describe('jitter bench audio scorer: where a block came from', () => {
     expect(score.mean_delay_ms).toBe(DELAY_MS);
   });
 
+  it('finds a talkspurt resuming after a pause whose start was noise, not silence, where it resumed', () => {
+    // A talkspurt ends at 2.3 s; the output goes on with 100 ms of fading noise (concealment that
+    // fades into noise, not silence, before the buffer knows the sender paused), then silence, and
+    // the next talkspurt resumes off the block grid. Before, only the silent part counted as the
+    // pause: the block where speech resumed was looked for 100 ms too far on, a vowel matched it
+    // there at 0.94 (the right place: 0.97), and the mean delay came out 41.01 ms for 40.
+    const talkspurt = 2.3 * SOURCE_RATE_HZ;
+    const random = seededRandom(3);
+    const noise = Int16Array.from({ length: 5 * BLOCK }, (_, i) => Math.round((random() * 2 - 1) * 2000 * 10 ** (-i / 400)));
+    const silence = new Int16Array(4 * BLOCK + 53);
+    const pauseUs = ((noise.length + silence.length) * 1e6) / SOURCE_RATE_HZ;
+    const sendUsAt = (sample: number): number => (sample * 1e6) / SOURCE_RATE_HZ + (sample >= talkspurt ? pauseUs : 0);
+    const out = concatSamples([new Int16Array(DELAY), source.subarray(0, talkspurt), noise, silence, source.subarray(talkspurt)]);
+    const score = scoreAudio(out, 0, { ...timeline(source), sendUsAt });
+    expect(score.mean_delay_ms).toBe(DELAY_MS);
+  });
+
   it('never finds a block in source audio sent after it played', () => {
     // Two talkspurts a second apart; the output's last block of the first is its source plus
     // noise (a decoder's transition into DTX), and the second talkspurt begins with exactly that
