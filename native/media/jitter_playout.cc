@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "dsp/lpc.h"
 #include "media/sample_ring.h"
@@ -61,7 +62,10 @@ JitterPlayout::JitterPlayout(int clock_rate_hz, int pcm_rate_hz, size_t frame_sa
       stream_(history_ + max_decode_samples),
       stretched_(max_decode_samples + time_stretch_.max_insert()),
       fifo_(frame_samples + max_decode_samples + time_stretch_.max_insert()),
-      background_rms_(kInitialBackgroundRms) {}
+      background_rms_(kInitialBackgroundRms) {
+  // The expand's noise is fitted to the Lpc::kWindowSamples of output in front of the work area.
+  if (history_ < Lpc::kWindowSamples) throw std::logic_error("jitter playout history shorter than the LPC window");
+}
 
 size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& decoder, int16_t* x) {
   // Every ratio of PCM rate to RTP clock here is a whole number or its inverse, and Opus
@@ -127,7 +131,7 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
       for (size_t done = 0; done < samples;) {
         const size_t at = expanded_samples_ + done;
         const size_t n = std::min(samples - done, at < start ? start - at : step);
-        AddExpandNoise(x + done, n, at, 1.0f);
+        AddExpandNoise(x + done, n, at);
         done += n;
       }
     }
@@ -161,12 +165,12 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
   return samples;
 }
 
-void JitterPlayout::AddExpandNoise(int16_t* x, size_t samples, size_t at, float gain) {
+void JitterPlayout::AddExpandNoise(int16_t* x, size_t samples, size_t at) {
   const size_t start = MsToSamples(kNoiseFadeStartMs);
   if (at < start) return;
   // Gain 0 at kNoiseFadeStartMs of concealment, 1 at + kNoiseFadeMs (reached by the step's end);
   // the speech's noise falls from its level.
-  const float ramp = gain * std::min(1.0f, static_cast<float>(at + samples - start) / static_cast<float>(MsToSamples(kNoiseFadeMs)));
+  const float ramp = std::min(1.0f, static_cast<float>(at + samples - start) / static_cast<float>(MsToSamples(kNoiseFadeMs)));
   const double elapsed_10ms = static_cast<double>(at + samples / 2 - start) * 100.0 / pcm_rate_hz_;
   const auto decay = static_cast<float>(std::pow(10.0, -kSpeechNoiseDecayDbPer10Ms * elapsed_10ms / 20.0));
   background_noise_.Add(x, samples, ramp);

@@ -50,9 +50,8 @@ class JitterPlayout {
   // Decodes (or conceals) one decision into the work area; returns its samples.
   size_t Render(const PlayoutDecision& decision, FrameDecoder& decoder, int16_t* x);
   void Emit(const int16_t* pcm, size_t samples);
-  // Adds the noises a concealment fades into, over `samples` from `at` samples into the run, times
-  // `gain`.
-  void AddExpandNoise(int16_t* x, size_t samples, size_t at, float gain);
+  // Adds the noises a concealment fades into, over `samples` from `at` samples into the run.
+  void AddExpandNoise(int16_t* x, size_t samples, size_t at);
   size_t MsToSamples(int ms) const { return static_cast<size_t>(pcm_rate_hz_) * static_cast<size_t>(ms) / 1000; }
   double SamplesToMs(size_t samples) const { return static_cast<double>(samples) * 1000.0 / pcm_rate_hz_; }
 
