@@ -2,7 +2,7 @@
 // known: the source played untouched, only shifted by silences the length of no whole block (a
 // sender's pauses), has no spectral distance to the source.
 import { describe, expect, it } from 'vitest';
-import { clickThreshold, scoreAudio, type SourceTimeline } from '../../../bench/jitter/audio-quality.js';
+import { clickThreshold, countClicks, scoreAudio, type SourceTimeline } from '../../../bench/jitter/audio-quality.js';
 import { speechSource, SOURCE_RATE_HZ } from '../../../bench/jitter/speech-source.js';
 import { concatSamples } from '../../support/resampler-quality.js';
 import { seededRandom } from '../../support/seeded-random.js';
@@ -134,5 +134,44 @@ describe('jitter bench audio scorer: where a block came from', () => {
     ]);
     const score = scoreAudio(out, 0, { ...timeline(coded), sendUsAt });
     expect(score.mean_delay_ms).toBe(DELAY_MS);
+  });
+});
+
+// A sender that stops and resumes mid-waveform (the talkspurt traces cut one continuous synthetic
+// source wherever their lengths fall): played exactly as sent, its pauses step to and from silence.
+describe('jitter bench audio scorer: clicks', () => {
+  const coded = speechSource(SECONDS * SOURCE_RATE_HZ, 14);
+  const GAP = 1600; // 200 ms pauses
+  // Where the waveform peaks within 50 ms of `near`: a step there is at full swing.
+  const peakNear = (x: Int16Array, near: number): number => {
+    let peak = near;
+    for (let at = near - 400; at < near + 400; at++) if (Math.abs(x[at]!) > Math.abs(x[peak]!)) peak = at;
+    return peak;
+  };
+  // The sender stops and resumes at full swing near each second's mark.
+  const cuts = Array.from({ length: SECONDS - 2 }, (_, i) => peakNear(coded, (i + 1) * SOURCE_RATE_HZ));
+  const pausedTimeline: SourceTimeline = {
+    ...timeline(coded),
+    sendUsAt: (sample) => ((sample + GAP * cuts.filter((cut) => cut <= sample).length) * 1e6) / SOURCE_RATE_HZ,
+  };
+  const asSent = withPauses(coded, cuts, GAP);
+
+  it("does not count the sender's own steps at its pauses", () => {
+    // The source as sent clicks at its pauses; `coded` alone, where the talkspurts join without a
+    // step, has none of those clicks. They were charged to the output: 61 a minute (24 clicks at
+    // 18 pauses).
+    expect(countClicks(asSent, pausedTimeline.clickThreshold)).toBeGreaterThanOrEqual(cuts.length / 2);
+    expect(scoreAudio(asSent, 0, pausedTimeline).clicks_per_min).toBe(0);
+  });
+
+  it('still counts a step the output adds inside a talkspurt', () => {
+    // Three steps of the output's own, half a second after a pause: 5 ms shifted by a third of
+    // full scale (one click each: its two edges are closer than a click's length).
+    const out = asSent.slice();
+    const steps = [2, 6, 11].map((i) => cuts[i]! + (i + 1) * GAP + SOURCE_RATE_HZ / 2);
+    for (const at of steps) for (let n = at; n < at + 40; n++) out[n] = Math.min(32767, out[n]! + 10_000);
+    expect(countClicks(out, pausedTimeline.clickThreshold) - countClicks(asSent, pausedTimeline.clickThreshold)).toBe(steps.length);
+    const minutes = out.length / SOURCE_RATE_HZ / 60;
+    expect(scoreAudio(out, 0, pausedTimeline).clicks_per_min).toBeCloseTo(steps.length / minutes, 1);
   });
 });
