@@ -541,7 +541,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
       delay_sub_blocks < 0 ? 0 : std::clamp((delay_sub_blocks * kSubBlockMs - kWindowMarginMs) / kBlockMs, 0, max_start_blocks_);
   if (step_samples_ != 0) {
     // A step the detector found from the echo estimate, to the sample: the window moves with the
-    // delay and the kept filter's response by the rest of the step.
+    // delay and the kept filter's response (the current one if none was kept) by the rest of the
+    // step.
     const int window_moved = wanted_start - start_blocks_;
     PlaceWindow(wanted_start, window_moved, true);
     ShiftResponse(step_samples_ - window_moved * static_cast<int>(block_));
@@ -570,8 +571,12 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // A step of the path found from the echo estimate itself moves the delay at once; the window
   // and the response follow it in the next block (PlaceWindow), as for the estimator's own steps.
   // The estimator's delay moves by the step to its nearest sub-block, and the response by the
-  // step itself (ShiftResponse, next block); the window follows the delay.
-  step_samples_ = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged && has_kept_);
+  // step itself (ShiftResponse, next block); the window follows the delay. Armed once converged,
+  // kept filter or not (the response is then the current one, a few blocks into the step): on
+  // barge-in's moving-echo trace (steps every 1.5-4 s) the filter had not held 20 dB for the
+  // 500 ms a kept filter needs when the path first stepped, was never kept after, and no step
+  // was followed.
+  step_samples_ = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged);
   if (step_samples_ != 0) {
     const int sub = static_cast<int>(sub_block);
     delay_estimator_.Move((step_samples_ + (step_samples_ > 0 ? sub / 2 : -(sub / 2))) / sub);

@@ -25,12 +25,12 @@ constexpr float kMinPower = 10000.0f;
 // and every lag's sums would be spent on it; a step leaves about the echo itself.
 constexpr float kMismatch = 0.1f;
 // And the error must be anti-correlated with the estimate (normalised, at most this): a moved
-// echo leaves the estimate's own shape, negated, where the echo no longer is (-0.7 for a step
-// longer than the echo's correlation, -0.5 for one where it is still 0.5), while the caller's
-// speech, in no estimate, leaves near none. Without this the lags were searched through most
-// blocks of the caller's talk: callgrind over bench/echo/canceller-cpu.ts's fixtures (caller
-// bursts from 5 s on) 106.3 M instructions, 96.8 M with it (94.2 M with whole-block lags only).
-constexpr float kAntiCorrelation = 0.3f;
+// echo leaves the estimate's own shape, negated, where the echo no longer is, while the
+// caller's speech, in no estimate, leaves little. Callgrind over bench/echo/canceller-cpu.ts's
+// fixtures (the caller talking from 5 s): 154.7 M instructions without this, 118.6 M with it
+// (94.2 M with whole-block lags only); at 0.3 (and armed only with a kept filter) 96.8 M, but
+// the echo bench's 20 ms steps were taken a few blocks late (stepping trace 41.9 -> 37.4 dB).
+constexpr float kAntiCorrelation = 0.1f;
 // Two blocks' best lags this close (samples) are the same step: on speech the best lag of a
 // block can sit a sample off the step's.
 constexpr int kSameStepSamples = 1;
@@ -104,8 +104,8 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
   // While the filter leaves only a whisper of error in every block a lag would look at, nothing
   // can have stepped: most blocks of a converged filter, so they skip the sums.
   const bool loud = *std::max_element(block_error_.begin(), block_error_.end()) > kMinPower * static_cast<float>(block_);
-  const bool moved_shape = -cross >= kAntiCorrelation * std::sqrt(error_sum * estimate_sum);
-  if (!armed || quiet_blocks_ > 0 || !loud || error_sum < kMismatch * capture_sum || !moved_shape) {
+  if (!armed || quiet_blocks_ > 0 || !loud || error_sum < kMismatch * capture_sum ||
+      -cross < kAntiCorrelation * std::sqrt(error_sum * estimate_sum)) {
     Clear();
     return 0;
   }
