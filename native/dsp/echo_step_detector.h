@@ -15,7 +15,8 @@
 // estimate, so it raises every lag's error alike.
 //
 // Time-domain sums over 2 * max_step_blocks * block lags of a block each, only in blocks whose
-// error is loud and a large part of the capture (a path that stopped fitting, or the caller).
+// error is loud, a large part of the capture and anti-correlated with the estimate (a path that
+// stopped fitting, seldom the caller).
 // Deterministic; no allocation after construction.
 #pragma once
 
