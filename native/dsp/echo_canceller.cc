@@ -275,6 +275,7 @@ EchoCanceller::EchoCanceller(const EchoCancellerConfig& config)
       error_im_(bins_, 0.0f),
       reference_power_(bins_, 0.0f),
       window_(fft_size_, 0.0f),
+      response_(partitions_ * block_, 0.0f),
       echo_estimate_(block_, 0.0f),
       error_(block_, 0.0f),
       error_power_(bins_, 0.0f),
@@ -354,7 +355,27 @@ void EchoCanceller::Constrain(size_t p) {
   fft_.Forward(window_.data(), re, im);
 }
 
-void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks) {
+void EchoCanceller::ShiftResponse(int samples) {
+  if (samples == 0) return;
+  // The partitions' responses laid end to end (each holds valid taps up to fft_size - block past
+  // its start: an unconstrained one reaches into the next), moved, and cut back into blocks.
+  const size_t length = partitions_ * block_;
+  std::fill(response_.begin(), response_.end(), 0.0f);
+  for (size_t p = 0; p < partitions_; ++p) {
+    fft_.Inverse(&weights_re_[p * bins_], &weights_im_[p * bins_], window_.data());
+    for (size_t n = 0; n + block_ <= fft_size_ && p * block_ + n < length; ++n) response_[p * block_ + n] += window_[n];
+  }
+  for (size_t p = 0; p < partitions_; ++p) {
+    std::fill(window_.begin(), window_.end(), 0.0f);
+    for (size_t n = 0; n < block_; ++n) {
+      const long from = static_cast<long>(p * block_ + n) - samples;
+      if (from >= 0 && from < static_cast<long>(length)) window_[n] = response_[static_cast<size_t>(from)];
+    }
+    fft_.Forward(window_.data(), &weights_re_[p * bins_], &weights_im_[p * bins_]);
+  }
+}
+
+void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks, bool stepped) {
   // The echo at a given lag moves to an earlier partition when the window starts later: keep
   // what the filter learnt by shifting its partitions, not relearning them.
   const int shift = start_blocks - start_blocks_;
@@ -367,7 +388,7 @@ void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks) {
   // the path changed, or a move under a block, which the 5 ms estimate of a slow drift makes)
   // the response keeps its lag.
   const int max_step_blocks = EchoDelayEstimator::kMaxStepSubBlocks * kSubBlockMs / kBlockMs;
-  const bool path_moved = stats_.converged && path_moved_blocks != 0 && std::abs(path_moved_blocks) <= max_step_blocks;
+  const bool path_moved = stepped || (stats_.converged && path_moved_blocks != 0 && std::abs(path_moved_blocks) <= max_step_blocks);
   if (path_moved && has_kept_) {
     weights_re_ = kept_re_;
     weights_im_ = kept_im_;
@@ -518,8 +539,16 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   stats_.delay_confidence = delay_estimator_.confidence();
   const int wanted_start =
       delay_sub_blocks < 0 ? 0 : std::clamp((delay_sub_blocks * kSubBlockMs - kWindowMarginMs) / kBlockMs, 0, max_start_blocks_);
-  if (wanted_start != start_blocks_) {
-    PlaceWindow(wanted_start, path_moved_blocks);
+  if (step_samples_ != 0) {
+    // A step the detector found from the echo estimate, to the sample: the window moves with the
+    // delay and the kept filter's response (the current one if none was kept) by the rest of the
+    // step.
+    const int window_moved = wanted_start - start_blocks_;
+    PlaceWindow(wanted_start, window_moved, true);
+    ShiftResponse(step_samples_ - window_moved * static_cast<int>(block_));
+    step_samples_ = 0;
+  } else if (wanted_start != start_blocks_) {
+    PlaceWindow(wanted_start, path_moved_blocks, false);
   } else {
     spectra_head_ = spectra_head_ == 0 ? partitions_ - 1 : spectra_head_ - 1;
     ComputeReferenceSpectrum(0, start_blocks_);
@@ -541,8 +570,17 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   }
   // A step of the path found from the echo estimate itself moves the delay at once; the window
   // and the response follow it in the next block (PlaceWindow), as for the estimator's own steps.
-  const int step_blocks = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged && has_kept_);
-  if (step_blocks != 0) delay_estimator_.Move(step_blocks * kBlockMs / kSubBlockMs);
+  // The estimator's delay moves by the step to its nearest sub-block, and the response by the
+  // step itself (ShiftResponse, next block); the window follows the delay. Armed once converged,
+  // kept filter or not (the response is then the current one, a few blocks into the step): on
+  // barge-in's moving-echo trace (steps every 1.5-4 s) the filter had not held 20 dB for the
+  // 500 ms a kept filter needs when the path first stepped, was never kept after, and no step
+  // was followed.
+  step_samples_ = step_detector_.Update(capture, echo_estimate_.data(), stats_.converged);
+  if (step_samples_ != 0) {
+    const int sub = static_cast<int>(sub_block);
+    delay_estimator_.Move((step_samples_ + (step_samples_ > 0 ? sub / 2 : -(sub / 2))) / sub);
+  }
 
   // 3. Periodograms of the error and of the echo estimate (one block, zero-padded).
   std::fill(window_.begin(), window_.end(), 0.0f);

@@ -6,8 +6,9 @@
 //     it when it drifts, steps or jumps; the adaptive filter's window is placed just before it.
 //     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
 //     moves and the response the filter kept while it worked moves with it: no relearning.
-//     EchoStepDetector finds such a step within a few blocks, from the filter's own echo
-//     estimate matching the capture a step later or earlier, and moves the delay at once.
+//     EchoStepDetector finds such a step within a few blocks, to the sample, from the filter's
+//     own echo estimate matching the capture a step later or earlier, and moves the delay and
+//     the response (by the samples the window's whole blocks leave) at once.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
 //     blocks of 10 ms with one partition per block. On a sliding path (clocks apart)
@@ -89,8 +90,12 @@ class EchoCanceller {
  private:
   void ProcessBlock(const float* capture, float* output);
   void WriteOutput(int16_t* output) const;
-  // The filter window to `start_blocks`, the echo path having moved by `path_moved_blocks`.
-  void PlaceWindow(int start_blocks, int path_moved_blocks);
+  // The filter window to `start_blocks`, the echo path having moved by `path_moved_blocks`;
+  // `stepped`: the step detector found the move, the kept filter is restored.
+  void PlaceWindow(int start_blocks, int path_moved_blocks, bool stepped);
+  // The whole response moved by `samples` (a step's part the window's move left), in the time
+  // domain: once a step, and by whole samples, which a phase ramp would wrap round a partition.
+  void ShiftResponse(int samples);
   void ComputeReferenceSpectrum(size_t partition, int start_blocks);
   void Reset();
   // residual_power_ from this block's error and echo estimate spectra; `flat` is the part spread
@@ -140,6 +145,8 @@ class EchoCanceller {
   std::vector<float> reference_power_;  // smoothed |X(k)|² of the newest partition
 
   std::vector<float> window_;  // time-domain scratch, fft_size
+  std::vector<float> response_;  // the whole response's taps (ShiftResponse), partitions * block
+  int step_samples_ = 0;  // a step found in this block, for the next to follow
   std::vector<float> echo_estimate_;
   std::vector<float> error_;
   std::vector<float> error_power_;

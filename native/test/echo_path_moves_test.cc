@@ -38,8 +38,8 @@ std::vector<float> Noise(size_t samples, uint32_t seed) {
 }
 
 // Runs the detector over `blocks` blocks where the capture is the estimate moved by `step`
-// blocks from `from_block` on (positive: later), plus `talk` (the caller, or nothing). Returns
-// the first step it reports and the block it reports it in (-1: none).
+// samples from `from_block` on (positive: later), plus `talk` (the caller, or nothing). Returns
+// the first step it reports (samples) and the block it reports it in (-1: none).
 struct Found {
   int step = 0;
   int block = -1;
@@ -50,9 +50,9 @@ Found RunSteps(int step, int from_block, int blocks, const std::vector<float>* t
   std::vector<float> capture(kBlock);
   for (int b = 0; b < blocks; ++b) {
     // The estimate array starts kMaxStepBlocks early, so a moved capture has a past and a future.
-    const int source = b + kMaxStepBlocks - (b >= from_block ? step : 0);
+    const long source = static_cast<long>(b + kMaxStepBlocks) * static_cast<long>(kBlock) - (b >= from_block ? step : 0);
     for (size_t i = 0; i < kBlock; ++i) {
-      capture[i] = estimate[static_cast<size_t>(source) * kBlock + i];
+      capture[i] = estimate[static_cast<size_t>(source) + i];
       if (talk != nullptr) capture[i] += (*talk)[static_cast<size_t>(b) * kBlock + i];
     }
     const int found = detector.Update(capture.data(), &estimate[static_cast<size_t>(b + kMaxStepBlocks) * kBlock], armed);
@@ -62,16 +62,23 @@ Found RunSteps(int step, int from_block, int blocks, const std::vector<float>* t
 }
 
 void StepDetectorFindsStepsBothWays() {
-  const Found later = RunSteps(2, 50, 100, nullptr);
-  Check(later.step == 2, "a 20 ms later echo is found as a step of +2 blocks", later.step);
+  const Found later = RunSteps(160, 50, 100, nullptr);
+  Check(later.step == 160, "a 20 ms later echo is found as a step of +160 samples", later.step);
   Check(later.block >= 50 && later.block <= 52, "within two blocks of it", later.block - 50);
-  const Found earlier = RunSteps(-3, 50, 100, nullptr);
-  Check(earlier.step == -3, "a 30 ms earlier echo is found as a step of -3 blocks", earlier.step);
-  // It waits 3 blocks for the capture, then 3 more for the smoothed error of that lag to forget
-  // the blocks before the step, when it did not fit.
-  Check(earlier.block >= 53 && earlier.block <= 56, "once the capture has waited 3 blocks, and 3 more", earlier.block - 50);
+  const Found earlier = RunSteps(-240, 50, 100, nullptr);
+  Check(earlier.step == -240, "a 30 ms earlier echo is found as a step of -240 samples", earlier.step);
+  // It waits 3 blocks for the capture, then 3 or 4 more for the smoothed errors of that lag to
+  // forget the blocks before the step, when it did not fit (4 since the lag must also explain
+  // the capture it compares: that capture's smoothed energy holds the step's first blocks too).
+  Check(earlier.block >= 53 && earlier.block <= 57, "once the capture has waited 3 blocks, and 3 or 4 more", earlier.block - 50);
+  // Steps of part of a block (a playout stretched or cut by a few ms) are found to the sample.
+  for (const int step : {16, -16, 48, -48, 128, -128, 1, -1}) {
+    const Found part = RunSteps(step, 50, 100, nullptr);
+    Check(part.step == step, "a step of part of a block, or not a whole number of them, to the sample", part.step - step);
+    Check(part.block >= 50 && part.block <= 56, "within the blocks it needs", part.block - 50);
+  }
   Check(RunSteps(0, 0, 100, nullptr).block == -1, "an echo that stays put is no step", 0);
-  Check(RunSteps(2, 50, 100, nullptr, false).block == -1, "nothing is found while not armed", 0);
+  Check(RunSteps(160, 50, 100, nullptr, false).block == -1, "nothing is found while not armed", 0);
 }
 
 void StepDetectorIgnoresTheCallerTalking() {

@@ -10,6 +10,9 @@ import { renderSpeech } from '../../support/speech.js';
 const RATE = 8000;
 const FRAME = RATE / 50;
 const perMs = RATE / 1000;
+// A bot's answer long enough to converge on and then move the path under (about 15 s).
+const BOT_ANSWER =
+  'Thank you for calling. Your order shipped on Monday and should arrive within three working days. If it does not, you can call us again, or write to us, and we will send a new one at no cost to you. Is there anything else I can help you with today?';
 
 // Runs the canceller over whole frames; the output is shifted back by its latency so that it
 // lines up sample for sample with the capture.
@@ -117,16 +120,37 @@ describe('EchoCanceller converging on speech', () => {
   });
 });
 
+// A converged canceller whose echo path steps by less than a block, or by a number of samples
+// that is not a whole number of 10 ms blocks (a jitter buffer stretching or cutting its playout,
+// issue 17's moving-echo trace): its response must move with the path, not be relearnt. The
+// step detector finds the step to the sample and the kept response is moved by it. Measured
+// here, linear ERLE over 0-300 / 300-800 / 800-1300 / 1300-2300 ms after the step (31.5 dB
+// before), without that (steps of whole blocks only) and with it:
+//   +2 ms  3.6 -0.3 3.9 8.8   -> 16.3 26.4 28.3 34.0      -2 ms  2.7 0.4 4.1 8.9 -> 15.9 26.7 29.0 35.4
+//   +6 ms  3.4 1.2 3.1 5.8    -> 22.2 26.7 27.9 32.7      -6 ms  2.3 0.5 5.4 7.6 -> 10.7 27.3 29.9 35.8
+//   +16 ms 1.4 1.8 4.1 9.4    -> 22.3 26.9 27.6 32.8      -16 ms 1.6 0.6 6.4 2.8 -> 9.1 27.7 31.5 35.7
+describe('EchoCanceller after a step of its echo path by part of a block', () => {
+  const STEP_AT_MS = 6000;
+  const bot = renderSpeech(BOT_ANSWER, { rateHz: RATE });
+  for (const stepMs of [2, -2, 6, -6, 16, -16]) {
+    it(`moves its response with a ${stepMs} ms step: >= 15 dB linear ERLE 300-1300 ms after it`, () => {
+      const echo = echoOf(bot, { rateHz: RATE, gainDb: -10, delayMs: 120, response: roomResponse(RATE, 60, 8), delaySteps: { everyMs: STEP_AT_MS, stepMs } });
+      // The linear filter's output (no residual suppression): the echo it leaves is what is measured.
+      const out = cancel(capturedLine(echo, null), bot, new EchoCanceller({ sampleRateHz: RATE, suppressionFloorDb: 0 }));
+      expect(energy(echo, STEP_AT_MS + 300, STEP_AT_MS + 1300)).toBeGreaterThan(energy(echo, 0, 10_000) / 40); // the bot is talking
+      expect(erleDb(echo, out, STEP_AT_MS - 1500, STEP_AT_MS)).toBeGreaterThanOrEqual(20); // converged before
+      expect(erleDb(echo, out, STEP_AT_MS + 300, STEP_AT_MS + 1300)).toBeGreaterThanOrEqual(15);
+    });
+  }
+});
+
 describe('EchoCanceller on a sliding echo path', () => {
   // Two clocks 100 ppm apart: the echo's delay slides by 6 ms a minute, a sample every 1.25 s,
   // faster than the converged filter relearns its fractional part. The canceller measures how
   // fast the response's strongest tap moves and delays the response at that rate itself.
   // Measured without that (linear filter / with residual suppression): 6.0 / 19.2 dB over 4-8 s,
   // 6.1 / 17.9 over 8-12 s; with it 14.4 / 32.0 and 19.5 / 47.6.
-  const bot = renderSpeech(
-    'Thank you for calling. Your order shipped on Monday and should arrive within three working days. If it does not, you can call us again, or write to us, and we will send a new one at no cost to you. Is there anything else I can help you with today?',
-    { rateHz: RATE },
-  );
+  const bot = renderSpeech(BOT_ANSWER, { rateHz: RATE });
   const echo = echoOf(bot, { rateHz: RATE, gainDb: -10, delayMs: 120, response: roomResponse(RATE, 60, 8), driftMsPerMinute: 6 });
 
   it('keeps >= 28 dB ERLE on speech while the delay slides 6 ms a minute', () => {
