@@ -568,10 +568,9 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     capture_energy += capture[i] * capture[i];
     error_energy += error_[i] * error_[i];
   }
-  // A step of the path found from the echo estimate itself moves the delay at once; the window
-  // and the response follow it in the next block (PlaceWindow), as for the estimator's own steps.
-  // The estimator's delay moves by the step to its nearest sub-block, and the response by the
-  // step itself (ShiftResponse, next block); the window follows the delay. Armed once converged,
+  // A step of the path found from the echo estimate itself moves the estimator's delay at once,
+  // to its nearest sub-block; in the next block the window follows the delay (PlaceWindow) and
+  // the response the rest of the step (ShiftResponse). Armed once converged,
   // kept filter or not (the response is then the current one, a few blocks into the step): on
   // barge-in's moving-echo trace (steps every 1.5-4 s) the filter had not held 20 dB for the
   // 500 ms a kept filter needs when the path first stepped, was never kept after, and no step

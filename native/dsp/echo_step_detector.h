@@ -58,8 +58,8 @@ class EchoStepDetector {
   std::vector<double> capture_prefix_;  // and of the capture's squares
   int candidate_ = 0;
   int candidate_blocks_ = 0;
-  int quiet_blocks_ = 0;
-  bool cleared_ = true;  // the smoothed lag sums are all zero  // blocks to wait before deciding again
+  int quiet_blocks_ = 0;  // blocks to wait before deciding again
+  bool cleared_ = true;   // the smoothed lag sums are all zero
 };
 
 }  // namespace parley

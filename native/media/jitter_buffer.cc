@@ -155,9 +155,9 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
       case Operation::kAccelerate:
       case Operation::kPreemptiveExpand: {
         const int64_t missing = consumed_high_ < 0 ? 0 : next->sequence - consumed_high_ - 1;
-        if (missing > 0 && missing < kSequenceHalfRange) stats_.lost += static_cast<uint64_t>(missing);
         PlayoutDecision out{PlayoutKind::kNormal, packets_.payload(*next), next->length, next->duration_ts};
         out.after_loss = missing > 0 && missing < kSequenceHalfRange;
+        if (out.after_loss) stats_.lost += static_cast<uint64_t>(missing);
         if (decision.operation == Operation::kAccelerate) {
           out.stretch_ts = -decision.amount_ts;
           out.quiet_only = decision.quiet_only;

@@ -127,7 +127,7 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
       if (expanded_samples_ == 0) speech_noise_.SetFromAudio(x - Lpc::kWindowSamples);
       // Fade into the background: gain 0 at kNoiseFadeStartMs of concealment, 1 at + kNoiseFadeMs.
       const size_t start = MsToSamples(kNoiseFadeStartMs);
-      const size_t step = static_cast<size_t>(pcm_rate_hz_) * kNoiseStepUs / 1'000'000;
+      const size_t step = UsToSamples(kNoiseStepUs);
       for (size_t done = 0; done < samples;) {
         const size_t at = expanded_samples_ + done;
         const size_t n = std::min(samples - done, at < start ? start - at : step);
@@ -146,7 +146,7 @@ size_t JitterPlayout::Render(const PlayoutDecision& decision, FrameDecoder& deco
     // Straight after concealing lost packets: a talkspurt starting after a pause (silence, or the
     // concealment that a pause starts with) starts as it was sent.
     if (stretch_ && !merge_ && decision.after_loss && after_concealment && expanded_samples_ >= MsToSamples(kDecoderSilentMs)) {
-      const size_t fade = std::min(samples, static_cast<size_t>(pcm_rate_hz_) * kRejoinFadeUs / 1'000'000);
+      const size_t fade = std::min(samples, UsToSamples(kRejoinFadeUs));
       for (size_t i = 0; i < fade; ++i) {
         const float weight = static_cast<float>(i + 1) / static_cast<float>(fade + 1);
         x[i] = static_cast<int16_t>(std::lrint(weight * x[i]));

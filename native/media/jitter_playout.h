@@ -53,6 +53,7 @@ class JitterPlayout {
   // Adds the noises a concealment fades into, over `samples` from `at` samples into the run.
   void AddExpandNoise(int16_t* x, size_t samples, size_t at);
   size_t MsToSamples(int ms) const { return static_cast<size_t>(pcm_rate_hz_) * static_cast<size_t>(ms) / 1000; }
+  size_t UsToSamples(int us) const { return static_cast<size_t>(pcm_rate_hz_) * static_cast<size_t>(us) / 1'000'000; }
   double SamplesToMs(size_t samples) const { return static_cast<double>(samples) * 1000.0 / pcm_rate_hz_; }
 
   int clock_rate_hz_;
