@@ -175,10 +175,13 @@ class EchoCanceller {
   float output_energy_ = 0.0f;
   float erle_db_ = 0.0f;  // capture_energy_ over output_energy_: every block's
   // The same energies over the blocks without double talk, for stats_.erle_db; double_talk_ is
-  // the previous block's verdict (its residual prediction comes after its ERLE).
+  // the previous block's verdict (its residual prediction comes after its ERLE). The blocks in a
+  // row, up to the previous one, whose error stood kLeakageHoldOverResidual over the prediction:
+  // the leakage regression's verdict (the prediction comes after η).
   float erle_capture_ = 0.0f;
   float erle_output_ = 0.0f;
   bool double_talk_ = false;
+  int over_residual_blocks_ = 0;
   int diverging_blocks_ = 0;
   // Sent audio silent (or absent) for this long; a call starts as if nothing had ever been sent.
   size_t silent_reference_samples_ = SIZE_MAX / 2;
