@@ -69,11 +69,8 @@ void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counte
   // Frames taken for the caller are left out: their speech, which the canceller keeps, would make
   // the echo seem less cancelled than it is just when the caller talks over it. The echo's
   // residual that reads as speech is not: right after the canceller's convergence it is 13-20 dB
-  // under the echo, which its own residual prediction takes for 5-10 dB less (-6 dB path). Nor
-  // are the caller's frames the echo guard matched by chance (kGuardMatchOverResidualDb).
-  const EchoCancellerStats& stats = *frame.cancelled.stats;
-  const bool chance_match = guard_took_frame_ && trust_output_ && stats.frame_error_power >= stats.frame_residual_power * kGuardMatchOverResidual;
-  if (!counted && !chance_match) {
+  // under the echo, which its own residual prediction takes for 5-10 dB less (-6 dB path).
+  if (!counted) {
     capture_smoothed_ += kCancelledSmoothing * (frame.capture_energy - capture_smoothed_);
     output_smoothed_ += kCancelledSmoothing * (frame.output_energy - output_smoothed_);
   }
@@ -93,6 +90,12 @@ float BargeInDetector::HeldErleDb() const {
   return lowest;
 }
 
+bool BargeInDetector::MatchedByChance(const CancelledFrame* frame) const {
+  if (frame == nullptr || !trust_output_) return false;
+  const EchoCancellerStats& stats = *frame->cancelled.stats;
+  return stats.frame_error_power >= stats.frame_residual_power * kGuardMatchOverResidual;
+}
+
 bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
   const float echo_bound = echo_level_.LoudestSent(reach_ring_frames_) / kMinEchoLoss;
   if (!trust_output_) return frame.capture_energy >= echo_bound;
@@ -103,7 +106,6 @@ bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
 
 bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledFrame* frame) {
   bool counts = voiced;
-  guard_took_frame_ = false;
   if (counts && frame != nullptr) counts = AboveEcho(*frame);
   if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
     counts = 10.0f * std::log10(capture_energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
@@ -111,9 +113,9 @@ bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledF
   if (counts && echo_guard_) {
     // Only speech frames pay for the correlation, and only a match for the level test.
     if (echo_.Matches(kEchoCorrelation) &&
-        echo_level_.Plausible(static_cast<int>(echo_.lag_samples() * 1000 / EchoMatcher::kAnalysisRateHz))) {
+        echo_level_.Plausible(static_cast<int>(echo_.lag_samples() * 1000 / EchoMatcher::kAnalysisRateHz)) &&
+        !MatchedByChance(frame)) {
       ++echo_frames_;
-      guard_took_frame_ = true;
       counts = false;
     }
   }
