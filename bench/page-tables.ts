@@ -180,6 +180,7 @@ const decision = numbers('mean', 'max');
 const interruptions = numbers('recall', 'mean_ms', 'max_ms', 'fired_before_onset');
 const undecided = decision.extend({ undecided: z.number() });
 const noiseRows = z.array(numbers('level_dbfs', 'false_bargeins_per_min', 'false_bargeins_per_min_after_caller_turn').extend({ noise: z.string() }));
+const cancelledGrid = numbers('cases', 'goal_ms', 'over_goal', 'undecided', 'median_ms', 'max_ms');
 const guardRows = z.array(numbers('echo_gain_db', 'echo_delay_ms', 'false_bargeins_per_min', 'without_guard_per_min'));
 
 // Barge-in: how fast it decides, and what noise, babble and echo make it do on their own.
@@ -197,6 +198,7 @@ function bargeInTable(r: Results): string {
   const found = (run: z.infer<typeof interruptions>): string =>
     `recall ${fixed(run.recall, 2)}, decided in ${run.mean_ms} ms mean, ${run.max_ms} ms max; fired on the babble before the caller spoke: ${run.fired_before_onset}`;
   const cancelled = decisions.clean_over_echo_minus10db_100ms_canceller;
+  const grid = cancelledGrid.parse(at(r, 'vad.cancelled_echo_grid'));
   return table(
     ['measured (`npm run bench -- vad`)', 'Parley', 'goal'],
     [
@@ -204,6 +206,11 @@ function bargeInTable(r: Results): string {
       ['the same at 10 dB white noise', `${decisions.white_10db.mean} / ${decisions.white_10db.max} ms`, '—'],
       ['the same over a −10 dB, 100 ms echo of the bot (no canceller)', `${decisions.clean_over_echo_minus10db_100ms.mean} / ${decisions.clean_over_echo_minus10db_100ms.max} ms`, '—'],
       ['the same with the echo canceller on, 4 s into the bot\'s answer (never decided)', `${cancelled.mean} / ${cancelled.max} ms (${cancelled.undecided})`, '—'],
+      [
+        `the same over ${grid.cases} cases (utterances × −6/−10 dB echo paths of 40–300 ms × 3–7 s into the answer): over ${grid.goal_ms} ms (never decided), median / max`,
+        `${grid.over_goal} (${grid.undecided}), ${grid.median_ms} / ${grid.max_ms} ms`,
+        `0 over ${grid.goal_ms} ms`,
+      ],
       [`babble at ${babbleRow.level_dbfs} dBFS (10 dB under the caller), false barge-ins a minute: the bot's first answer / after the caller's turn`, `**${babbleRow.false_bargeins_per_min}** / ${babbleRow.false_bargeins_per_min_after_caller_turn}`, '≤ 3'],
       ["real interruptions over that babble, the bot's first answer", found(babble.first_answer), 'recall ≥ 0.95'],
       ["the same after the caller's turn", found(babble.after_caller_turn), 'recall ≥ 0.95'],
