@@ -35,7 +35,7 @@ bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
     residual *= 1.0f - k * k;
   }
   std::memcpy(lpc_, a, sizeof(lpc_));
-  if (order != order_) std::memset(memory_, 0, sizeof(memory_));
+  if (order != order_) ClearMemory();
   order_ = order;
   rms_ = kOverloadRms * std::pow(10.0f, -static_cast<float>(payload[0]) / 20.0f);
   input_scale_ = rms_ * std::sqrt(std::max(residual, 1e-6f)) * kUniformToUnitVariance;
@@ -59,12 +59,17 @@ void ComfortNoise::SetFromAudio(const int16_t* recent) {
   const double residual = Lpc::Fit(recent, kAudioOrder, predictor);
   double energy = 0;
   for (size_t i = 0; i < Lpc::kWindowSamples; ++i) energy += static_cast<double>(recent[i]) * recent[i];
-  if (order_ != kAudioOrder) std::memset(memory_, 0, sizeof(memory_));
+  if (order_ != kAudioOrder) ClearMemory();
   order_ = kAudioOrder;
   // A(z) = 1 - sum predictor[k] z^-(k+1).
   for (size_t k = 0; k < kAudioOrder; ++k) lpc_[k] = static_cast<float>(-predictor[k]);
   rms_ = static_cast<float>(std::sqrt(energy / Lpc::kWindowSamples));
   input_scale_ = rms_ * static_cast<float>(std::sqrt(residual)) * kUniformToUnitVariance;
+}
+
+void ComfortNoise::ClearMemory() {
+  std::memset(memory_, 0, sizeof(memory_));
+  head_ = 0;
 }
 
 float ComfortNoise::NextWhite() {
@@ -75,10 +80,11 @@ float ComfortNoise::NextWhite() {
 void ComfortNoise::Add(int16_t* out, size_t samples, float gain) {
   for (size_t n = 0; n < samples; ++n) {
     float y = NextWhite() * input_scale_;
-    for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * memory_[i];
+    const float* past = memory_ + head_;
+    for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * past[i];
     if (order_ > 0) {
-      std::memmove(memory_ + 1, memory_, (order_ - 1) * sizeof(float));
-      memory_[0] = y;
+      head_ = (head_ == 0 ? order_ : head_) - 1;
+      memory_[head_] = memory_[head_ + order_] = y;
     }
     const float mixed = static_cast<float>(out[n]) + gain * y;
     out[n] = static_cast<int16_t>(std::lrint(std::clamp(mixed, -32768.0f, 32767.0f)));
