@@ -16,6 +16,14 @@ const float kUniformToUnitVariance = std::sqrt(3.0f);
 constexpr uint8_t kMaxLevel = 127;
 // The envelope of speech: formants below 4 kHz need 8-10 poles (as the G.711 concealment uses).
 constexpr size_t kAudioOrder = 10;
+
+// Uniform in [-1, 1), from Numerical Recipes' LCG: noise, not cryptography. A free function, not a
+// member: in the addon's position-independent code a member may be interposed, so it was called,
+// not inlined, for every sample.
+float NextWhite(uint32_t& state) {
+  state = state * 1664525u + 1013904223u;
+  return static_cast<float>(static_cast<int32_t>(state)) / 2147483648.0f;
+}
 }  // namespace
 
 bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
@@ -72,14 +80,10 @@ void ComfortNoise::ClearMemory() {
   head_ = 0;
 }
 
-float ComfortNoise::NextWhite() {
-  random_ = random_ * 1664525u + 1013904223u;  // Numerical Recipes' LCG: noise, not cryptography
-  return static_cast<float>(static_cast<int32_t>(random_)) / 2147483648.0f;
-}
 
 void ComfortNoise::Add(int16_t* out, size_t samples, float gain) {
   for (size_t n = 0; n < samples; ++n) {
-    float y = NextWhite() * input_scale_;
+    float y = NextWhite(random_) * input_scale_;
     const float* past = memory_ + head_;
     for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * past[i];
     if (order_ > 0) {

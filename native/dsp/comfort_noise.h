@@ -32,7 +32,6 @@ class ComfortNoise {
   size_t order() const { return order_; }
 
  private:
-  float NextWhite();
   void ClearMemory();
 
   float rms_ = 0;
