@@ -1,13 +1,14 @@
 // `npm run bench -- jitter`: every trace through the adaptive jitter buffer with time stretching
 // (new), the same buffer with whole-frame adaptation (previous, jitterTimeStretch false) and the
 // fixed 60/120 ms baselines in one run; a two-hour drifting call both ways; the CPU of the two
-// modes side by side. Writes the scores (merged into bench/results/jitter.json),
+// modes side by side (cpu-side-by-side.ts). Writes the scores (merged into bench/results/jitter.json),
 // bench/results/jitter-delay-vs-loss.svg and bench/results/jitter-delay-over-time.svg.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../bench-part.js';
 import { delayLossSvg } from './delay-loss-plot.js';
 import { delayOverTimeSvg } from './delay-time-plot.js';
+import { cpuSideBySide } from './cpu-side-by-side.js';
 import { scoreDriftCall, type DriftScore } from './drift-call.js';
 import { benchTraces, type BenchTrace } from './jitter-traces.js';
 import { planSpeech, runSpeech } from './speech-run.js';
@@ -15,7 +16,8 @@ import { scoreTrace, type TraceScore } from './trace-scoring.js';
 
 const PLOTTED_TRACE = 'spike-300ms-every-10s';
 const PLOT_WINDOW_S: [number, number] = [2, 22];
-const CPU_REPEATS = 3;
+// The headline CPU ratio's rounds (cpu-side-by-side.ts): about 60 ms each.
+const CPU_ROUNDS = 15;
 // "No worse" allows what one packet in a minute's three thousand moves.
 const LOSS_TOLERANCE_PCT = 0.05;
 const DELAY_TOLERANCE_MS = 2;
@@ -44,26 +46,6 @@ function driftGoals(drift: DriftScore): Record<string, boolean> {
   };
 }
 
-// Both modes on the plotted trace, alternately, the least disturbed run of each (two cores shared
-// with other work): CPU per second of call, and the ratio.
-function cpuSideBySide(trace: BenchTrace): { new_us_per_call_second: number; previous_us_per_call_second: number; ratio: number } {
-  const plan = planSpeech(trace.build(), 1, trace.codec);
-  const best = { stretched: Infinity, previous: Infinity };
-  for (let i = 0; i < CPU_REPEATS; i++) {
-    for (const stretched of [true, false]) {
-      const run = runSpeech(plan, stretched);
-      const perSecond = run.cpuUs / run.durationS;
-      if (stretched) best.stretched = Math.min(best.stretched, perSecond);
-      else best.previous = Math.min(best.previous, perSecond);
-    }
-  }
-  return {
-    new_us_per_call_second: Math.round(best.stretched),
-    previous_us_per_call_second: Math.round(best.previous),
-    ratio: Math.round((100 * best.stretched) / best.previous) / 100,
-  };
-}
-
 export async function run(): Promise<BenchResult> {
   const traces = benchTraces.map((bench) => {
     const score = scoreTrace(bench.build(), bench.codec);
@@ -74,8 +56,8 @@ export async function run(): Promise<BenchResult> {
     return { ...score, goals: driftGoals(score) };
   });
   const plotted = benchTraces.find((bench) => bench.name === PLOTTED_TRACE)!;
-  const cpu = cpuSideBySide(plotted);
   const plan = planSpeech(plotted.build(), 1, plotted.codec);
+  const cpu = cpuSideBySide(plan, CPU_ROUNDS);
   const overTime = { stretched: runSpeech(plan, true, true).delays, previous: runSpeech(plan, false, true).delays };
 
   const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));

@@ -1,10 +1,11 @@
 // Plays a trace whose packets carry a speech-like source (G.711 mu-law, 8 kHz) through a real
 // native session on a manual clock, ticking every 20 ms whatever the packet duration, in either
-// jitter-buffer mode; returns what the bot heard, the buffer's stats and the CPU the run took.
-// The packets are built before the clock starts, so the CPU is the session's (ingest, jitter
-// buffer, decode, stretch, tick), not the bench's.
+// jitter-buffer mode; returns what the bot heard and the buffer's stats. The packets are built
+// before the clock starts, so timing a player (cpu-side-by-side.ts) times the session's work
+// (ingest, jitter buffer, decode, stretch, tick), not the bench's.
 import { MediaEngine } from '../../engine/media/media-engine.js';
 import type { NativeSessionStats } from '../../engine/media/media-engine-binding.js';
+import type { MediaSession } from '../../engine/media/media-session.js';
 import { decodeUlaw, encodeUlaw } from '../../engine/native/g711.js';
 import { OpusDecoder, OpusEncoder } from '../../engine/native/opus.js';
 import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
@@ -92,19 +93,53 @@ export interface SpeechRun {
   audio: Int16Array;
   startUs: number; // of the first output sample, on the trace's clock
   stats: NonNullable<NativeSessionStats['jitter']>;
-  cpuUs: number;
   durationS: number;
   // With `sampleDelay`: the buffer's delay and target before every tick.
   delays: Array<{ timeS: number; delayMs: number; targetMs: number }>;
 }
 
+// One native session in either mode, fed the plan's packets as the manual clock reaches their
+// arrival, so a run can be timed whole or tick by tick (cpu-side-by-side.ts).
+export class SpeechPlayer {
+  static readonly startUs = START_US;
+  static readonly tickUs = TICK_US;
+  readonly session: MediaSession;
+  readonly endUs: number;
+  readonly durationS: number;
+  private readonly engine = new MediaEngine({ clock: 'manual' });
+  private next = 0;
+
+  constructor(
+    private readonly plan: SpeechPlan,
+    timeStretch: boolean,
+  ) {
+    const options = { codec: plan.codec, payloadType: PAYLOAD_TYPE[plan.codec], botRateHz: 8000, transport: 'external', bargeIn: false, sendSilence: false, jitterTimeStretch: timeStretch } as const;
+    this.session = this.engine.createRtpSession('bench-speech', options, { startUs: START_US, onOutbound: () => {} }).session;
+    this.endUs = START_US + (plan.packets.at(-1)?.arrivalUs ?? 0) + TAIL_US;
+    this.durationS = (this.endUs - START_US) / 1e6;
+  }
+
+  // The packets that have arrived by `nowUs`.
+  ingestDue(nowUs: number): void {
+    const { packets } = this.plan;
+    while (this.next < packets.length && START_US + packets[this.next]!.arrivalUs <= nowUs) {
+      const packet = packets[this.next++]!;
+      this.session.ingest(packet.bytes, START_US + packet.arrivalUs);
+    }
+  }
+
+  tick(nowUs: number): void {
+    this.engine.tick(nowUs);
+  }
+
+  stop(): void {
+    this.engine.stop();
+  }
+}
+
 export function runSpeech(plan: SpeechPlan, timeStretch: boolean, sampleDelay = false): SpeechRun {
-  const engine = new MediaEngine({ clock: 'manual' });
-  const { session } = engine.createRtpSession(
-    'bench-speech',
-    { codec: plan.codec, payloadType: PAYLOAD_TYPE[plan.codec], botRateHz: 8000, transport: 'external', bargeIn: false, sendSilence: false, jitterTimeStretch: timeStretch },
-    { startUs: START_US, onOutbound: () => {} },
-  );
+  const player = new SpeechPlayer(plan, timeStretch);
+  const { session } = player;
   const frames: Int16Array[] = [];
   let firstTickUs = -1;
   let nowUs = START_US;
@@ -112,25 +147,18 @@ export function runSpeech(plan: SpeechPlan, timeStretch: boolean, sampleDelay = 
     if (firstTickUs < 0) firstTickUs = nowUs;
     frames.push(pcm.slice());
   });
-  const endUs = START_US + (plan.packets.at(-1)?.arrivalUs ?? 0) + TAIL_US;
   const delays: SpeechRun['delays'] = [];
-  const cpuBefore = process.cpuUsage();
-  let next = 0;
-  for (; nowUs <= endUs; nowUs += TICK_US) {
-    while (next < plan.packets.length && START_US + plan.packets[next]!.arrivalUs <= nowUs) {
-      const packet = plan.packets[next++]!;
-      session.ingest(packet.bytes, START_US + packet.arrivalUs);
-    }
+  for (; nowUs <= player.endUs; nowUs += TICK_US) {
+    player.ingestDue(nowUs);
     if (sampleDelay) {
       const { currentDelayMs, targetDelayMs } = session.stats().jitter!;
       delays.push({ timeS: (nowUs - START_US) / 1e6, delayMs: currentDelayMs, targetMs: targetDelayMs });
     }
-    engine.tick(nowUs);
+    player.tick(nowUs);
   }
-  const cpu = process.cpuUsage(cpuBefore);
   const stats = session.stats().jitter!;
-  engine.stop();
+  player.stop();
   const audio = new Int16Array(frames.length * FRAME_SAMPLES);
   frames.forEach((frame, i) => audio.set(frame, i * FRAME_SAMPLES));
-  return { audio, startUs: firstTickUs - START_US, stats, cpuUs: cpu.user + cpu.system, durationS: (endUs - START_US) / 1e6, delays };
+  return { audio, startUs: firstTickUs - START_US, stats, durationS: player.durationS, delays };
 }

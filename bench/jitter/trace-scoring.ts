@@ -12,9 +12,12 @@
 import type { Trace, TracePacket } from '../../test/support/network-impairment.js';
 import { round2 } from '../side-by-side.js';
 import { scoreAudio, type AudioScore } from './audio-quality.js';
+import { cpuSideBySide } from './cpu-side-by-side.js';
 import { planSpeech, runSpeech, type SpeechCodec, type SpeechPlan, type SpeechTracePacket } from './speech-run.js';
 
 const MAGIC = 0x5a5a;
+// Each trace's CPU ratio: fewer rounds than the headline one (jitter.bench.ts), fifteen traces of them.
+const TRACE_CPU_ROUNDS = 7;
 const FRAME_SAMPLES = 160;
 
 export interface BufferScore {
@@ -26,10 +29,12 @@ export interface BufferScore {
 export interface TraceScore extends AdaptiveScore {
   name: string;
   network_loss_pct: number;
+  // CPU per call-second of both modes side by side (cpu-side-by-side.ts), and new over previous.
+  cpu_us_per_call_second: number;
   cpu_ratio_vs_previous: number;
   // The previous buffer: the same native buffer with jitterTimeStretch false (whole-frame drops
   // and inserts, the decoder's concealment, no merge), on the same packets in the same run.
-  previous: AdaptiveScore;
+  previous: AdaptiveScore & { cpu_us_per_call_second: number };
   fixed60: BufferScore;
   fixed120: BufferScore;
 }
@@ -113,7 +118,6 @@ export interface AdaptiveScore extends BufferScore, AudioScore {
   concealed_pct: number; // of the trace's duration: concealment for loss, lateness or underrun
   accelerate_per_min: number;
   preemptive_expand_per_min: number;
-  cpu_us_per_call_second: number;
 }
 
 // One mode of the adaptive buffer on the trace's speech. Late loss: packets that arrived but
@@ -131,7 +135,6 @@ function scoreMode(plan: SpeechPlan, trace: Trace, timeStretch: boolean): Adapti
     concealed_pct: round2(stats.expandMs / 10 / run.durationS),
     accelerate_per_min: round2(stats.accelerate / minutes),
     preemptive_expand_per_min: round2(stats.preemptiveExpand / minutes),
-    cpu_us_per_call_second: round2(run.cpuUs / run.durationS),
   };
 }
 
@@ -147,12 +150,14 @@ export function scoreTrace(trace: Trace, codec: SpeechCodec = 'PCMU'): TraceScor
   const previous = scoreMode(plan, trace, false);
   const stretched = scoreMode(plan, trace, true);
   const fixed = (delayMs: number): BufferScore => scoreFixed(trace, delayMs);
+  const cpu = cpuSideBySide(plan, TRACE_CPU_ROUNDS);
   return {
     name: trace.name,
     ...stretched,
     network_loss_pct: round2((100 * trace.lost) / trace.frames),
-    cpu_ratio_vs_previous: round2(stretched.cpu_us_per_call_second / Math.max(1, previous.cpu_us_per_call_second)),
-    previous,
+    cpu_us_per_call_second: cpu.new_us_per_call_second,
+    cpu_ratio_vs_previous: cpu.ratio,
+    previous: { ...previous, cpu_us_per_call_second: cpu.previous_us_per_call_second },
     fixed60: fixed(60),
     fixed120: fixed(120),
   };

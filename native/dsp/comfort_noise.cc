@@ -16,6 +16,14 @@ const float kUniformToUnitVariance = std::sqrt(3.0f);
 constexpr uint8_t kMaxLevel = 127;
 // The envelope of speech: formants below 4 kHz need 8-10 poles (as the G.711 concealment uses).
 constexpr size_t kAudioOrder = 10;
+
+// Uniform in [-1, 1), from Numerical Recipes' LCG: noise, not cryptography. A free function, not a
+// member: in the addon's position-independent code a member may be interposed, so it was called,
+// not inlined, for every sample.
+float NextWhite(uint32_t& state) {
+  state = state * 1664525u + 1013904223u;
+  return static_cast<float>(static_cast<int32_t>(state)) / 2147483648.0f;
+}
 }  // namespace
 
 bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
@@ -35,7 +43,7 @@ bool ComfortNoise::SetFromPayload(const uint8_t* payload, size_t length) {
     residual *= 1.0f - k * k;
   }
   std::memcpy(lpc_, a, sizeof(lpc_));
-  if (order != order_) std::memset(memory_, 0, sizeof(memory_));
+  if (order != order_) ClearMemory();
   order_ = order;
   rms_ = kOverloadRms * std::pow(10.0f, -static_cast<float>(payload[0]) / 20.0f);
   input_scale_ = rms_ * std::sqrt(std::max(residual, 1e-6f)) * kUniformToUnitVariance;
@@ -59,7 +67,7 @@ void ComfortNoise::SetFromAudio(const int16_t* recent) {
   const double residual = Lpc::Fit(recent, kAudioOrder, predictor);
   double energy = 0;
   for (size_t i = 0; i < Lpc::kWindowSamples; ++i) energy += static_cast<double>(recent[i]) * recent[i];
-  if (order_ != kAudioOrder) std::memset(memory_, 0, sizeof(memory_));
+  if (order_ != kAudioOrder) ClearMemory();
   order_ = kAudioOrder;
   // A(z) = 1 - sum predictor[k] z^-(k+1).
   for (size_t k = 0; k < kAudioOrder; ++k) lpc_[k] = static_cast<float>(-predictor[k]);
@@ -67,18 +75,20 @@ void ComfortNoise::SetFromAudio(const int16_t* recent) {
   input_scale_ = rms_ * static_cast<float>(std::sqrt(residual)) * kUniformToUnitVariance;
 }
 
-float ComfortNoise::NextWhite() {
-  random_ = random_ * 1664525u + 1013904223u;  // Numerical Recipes' LCG: noise, not cryptography
-  return static_cast<float>(static_cast<int32_t>(random_)) / 2147483648.0f;
+void ComfortNoise::ClearMemory() {
+  std::memset(memory_, 0, sizeof(memory_));
+  head_ = 0;
 }
+
 
 void ComfortNoise::Add(int16_t* out, size_t samples, float gain) {
   for (size_t n = 0; n < samples; ++n) {
-    float y = NextWhite() * input_scale_;
-    for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * memory_[i];
+    float y = NextWhite(random_) * input_scale_;
+    const float* past = memory_ + head_;
+    for (size_t i = 0; i < order_; ++i) y -= lpc_[i] * past[i];
     if (order_ > 0) {
-      std::memmove(memory_ + 1, memory_, (order_ - 1) * sizeof(float));
-      memory_[0] = y;
+      head_ = (head_ == 0 ? order_ : head_) - 1;
+      memory_[head_] = memory_[head_ + order_] = y;
     }
     const float mixed = static_cast<float>(out[n]) + gain * y;
     out[n] = static_cast<int16_t>(std::lrint(std::clamp(mixed, -32768.0f, 32767.0f)));

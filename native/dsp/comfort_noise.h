@@ -32,13 +32,16 @@ class ComfortNoise {
   size_t order() const { return order_; }
 
  private:
-  float NextWhite();
+  void ClearMemory();
 
   float rms_ = 0;
   float input_scale_ = 0;
   size_t order_ = 0;
   float lpc_[kMaxOrder] = {0};     // direct form, A(z) = 1 + sum lpc_[i] z^-(i+1)
-  float memory_[kMaxOrder] = {0};  // the filter's last outputs, newest first
+  // The filter's last order_ outputs, newest first from memory_[head_], each kept twice (at i and
+  // i + order_) so they read as one run: a ring, where shifting them every sample cost a memmove.
+  float memory_[2 * kMaxOrder] = {0};
+  size_t head_ = 0;
   uint32_t random_ = 0x1234567u;
 };
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "dsp/vector_clones.h"
+
 namespace parley {
 namespace {
 // NetEq's thresholds: a lag is a pitch period when the two segments correlate at 0.9 or more
@@ -31,6 +33,39 @@ void CrossFade(const int16_t* from, const int16_t* to, size_t length, int16_t* o
     out[i] = static_cast<int16_t>(std::lrint(from[i] * (1.0f - weight) + to[i] * weight));
   }
 }
+
+// Every sum here is of products of 16-bit samples: exact in 64-bit integers (as it was in doubles,
+// below 2^53), so the loops may add in any order, and vectorise, and give the same result.
+struct Sums {
+  int64_t cross;
+  int64_t energy_a;
+  int64_t energy_b;
+};
+
+PARLEY_VECTOR_CLONES
+Sums DotSums(const int16_t* a, const int16_t* b, size_t length) {
+  int64_t cross = 0;
+  int64_t energy_a = 0;
+  int64_t energy_b = 0;
+  for (size_t i = 0; i < length; ++i) {
+    cross += static_cast<int32_t>(a[i]) * b[i];
+    energy_a += static_cast<int32_t>(a[i]) * a[i];
+    energy_b += static_cast<int32_t>(b[i]) * b[i];
+  }
+  return {cross, energy_a, energy_b};
+}
+
+PARLEY_VECTOR_CLONES
+int64_t Energy(const int16_t* x, size_t length) {
+  int64_t energy = 0;
+  for (size_t i = 0; i < length; ++i) energy += static_cast<int32_t>(x[i]) * x[i];
+  return energy;
+}
+
+double Normalised(const Sums& sums) {
+  const double norm = std::sqrt(static_cast<double>(sums.energy_a) * static_cast<double>(sums.energy_b));
+  return norm > 0 ? static_cast<double>(sums.cross) / norm : 0;
+}
 }  // namespace
 
 bool TimeStretch::Supports(int sample_rate_hz) {
@@ -46,36 +81,33 @@ TimeStretch::TimeStretch(int sample_rate_hz) {
   max_lag_ = UsToSamples(sample_rate_hz, kMaxLagUs);
   window_ = UsToSamples(sample_rate_hz, kWindowUs);
   min_cross_fade_ = UsToSamples(sample_rate_hz, kMinCrossFadeUs);
+  decimated_.resize((window_ + max_lag_) / decimation_);
 }
 
-double TimeStretch::Correlation(const int16_t* x, std::ptrdiff_t offset, size_t length, size_t step) const {
-  double cross = 0;
-  double energy_a = 0;
-  double energy_b = 0;
-  for (std::ptrdiff_t i = -static_cast<std::ptrdiff_t>(length); i < 0; i += static_cast<std::ptrdiff_t>(step)) {
-    const double a = x[i];
-    const double b = x[i + offset];
-    cross += a * b;
-    energy_a += a * a;
-    energy_b += b * b;
-  }
-  const double norm = std::sqrt(energy_a * energy_b);
-  return norm > 0 ? cross / norm : 0;
+double TimeStretch::Correlation(const int16_t* x, std::ptrdiff_t offset) const {
+  return Normalised(DotSums(x - window_, x - window_ + offset, window_));
 }
 
 bool TimeStretch::Quiet(const int16_t* from, size_t length) const {
-  double energy = 0;
-  for (size_t i = 0; i < length; ++i) energy += static_cast<double>(from[i]) * from[i];
-  return energy <= kQuietRms * kQuietRms * static_cast<double>(length);
+  return static_cast<double>(Energy(from, length)) <= kQuietRms * kQuietRms * static_cast<double>(length);
 }
 
 size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool multiples, double* correlation) {
   // Coarse: every `decimation_`-th lag on every `decimation_`-th sample (a 4 kHz search: voice
-  // energy is mostly below 2 kHz, and the refinement below repairs the aliasing's small offsets).
+  // energy is mostly below 2 kHz, and the refinement below repairs the aliasing's small offsets),
+  // on a decimated copy of the span searched, so each lag's products are contiguous. The window's
+  // start and every lag searched are multiples of `decimation_`.
+  const size_t top = min_lag_ + (max_lag - min_lag_) / decimation_ * decimation_;  // the longest lag searched
+  const size_t window = window_ / decimation_;
+  const size_t span = window + top / decimation_;
+  const int16_t* from = x - window_ - (sign < 0 ? top : 0);
+  for (size_t i = 0; i < span; ++i) decimated_[i] = from[i * decimation_];
+  const int16_t* recent = decimated_.data() + (sign < 0 ? top / decimation_ : 0);
   size_t best = min_lag_;
   double best_score = -2;
-  for (size_t lag = min_lag_; lag <= max_lag; lag += decimation_) {
-    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag), window_, decimation_);
+  for (size_t lag = min_lag_; lag <= top; lag += decimation_) {
+    const std::ptrdiff_t offset = sign * static_cast<std::ptrdiff_t>(lag / decimation_);
+    const double score = Normalised(DotSums(recent, recent + offset, window));
     if (score > best_score) {
       best_score = score;
       best = lag;
@@ -85,7 +117,7 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   const size_t high = std::min(max_lag, best + decimation_);
   best_score = -2;
   for (size_t lag = low; lag <= high; ++lag) {
-    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag), window_, 1);
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag));
     if (score > best_score) {
       best_score = score;
       best = lag;
@@ -93,7 +125,7 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   }
   // The largest whole multiple of the period that still correlates nearly as well.
   for (size_t multiple = 2 * best; multiples && multiple <= max_lag; multiple += best) {
-    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple), window_, 1);
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple));
     if (score < std::max(kVoicedCorrelation, best_score - kMultipleSlack)) break;
     best = multiple;
   }

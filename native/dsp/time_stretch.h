@@ -56,7 +56,8 @@ class TimeStretch {
   // best. sign +1 looks ahead (needs x[0, max_lag)), -1 looks back into the history. With
   // `multiples`, a larger multiple of that lag that correlates nearly as well.
   size_t BestLag(const int16_t* x, int sign, size_t max_lag, bool multiples, double* correlation);
-  double Correlation(const int16_t* x, std::ptrdiff_t offset, size_t length, size_t step) const;
+  // Normalised correlation of x[-window_, 0) with the segment `offset` samples away.
+  double Correlation(const int16_t* x, std::ptrdiff_t offset) const;
   bool Quiet(const int16_t* x, size_t length) const;
 
   size_t decimation_;
@@ -65,6 +66,7 @@ class TimeStretch {
   size_t window_;
   size_t min_cross_fade_;
   double last_correlation_ = 0;
+  std::vector<int16_t> decimated_;  // BestLag's coarse search: the span searched, every decimation_-th sample
 };
 
 }  // namespace parley
