@@ -12,9 +12,12 @@ import { cancellerFixtures, checksum, runCanceller, runCancellers } from '../../
 type Clone = 'x86-64-v3' | 'baseline';
 
 const expected: Record<Clone, Record<string, string>> = {
+  // Moved by the FFT's span-4 stage with a constant span (fft.cc): the same arithmetic, fused
+  // into multiply-adds differently (the baseline clone, which fuses none, kept its checksums);
+  // the echo bench's ERLE, convergence, double-talk and VAD-onset figures did not move.
   'x86-64-v3': {
-    '8 kHz G.711 room': '3b9a4a27',
-    '16 kHz hybrid, stepping and drifting': '25b5989a',
+    '8 kHz G.711 room': '5e1098ad',
+    '16 kHz hybrid, stepping and drifting': '8435c64c',
   },
   baseline: {
     '8 kHz G.711 room': 'd04c6fe4',
