@@ -57,9 +57,10 @@ EchoStepDetector::EchoStepDetector(size_t block_samples, int max_step_blocks)
       max_lag_(max_step_blocks * static_cast<int>(block_samples)),
       history_(max_step_blocks + 1),
       span_(block_samples * static_cast<size_t>(max_step_blocks + 1)),
-      capture_(span_, 0.0f),
-      estimate_(span_, 0.0f),
-      error_(span_, 0.0f),
+      capture_(span_, 0),
+      estimate_(span_, 0),
+      error_(span_, 0),
+      newest_error_(block_samples, 0.0f),
       block_error_(static_cast<size_t>(history_), 0.0f),
       lag_error_(static_cast<size_t>(2 * max_lag_ + 1), 0.0f),
       own_error_(static_cast<size_t>(2 * max_lag_ + 1), 0.0f),
@@ -81,24 +82,24 @@ void EchoStepDetector::Clear() {
 }
 
 int EchoStepDetector::Update(const float* capture, const float* echo_estimate, bool armed) {
-  // The history moves back a block (a few hundred samples, once a block) and the newest goes last.
+  // The newest block goes last.
   const size_t newest = span_ - block_;
-  for (std::vector<float>* line : {&capture_, &estimate_, &error_}) std::copy(line->begin() + static_cast<std::ptrdiff_t>(block_), line->end(), line->begin());
   std::rotate(block_error_.begin(), block_error_.begin() + 1, block_error_.end());
-  std::copy_n(capture, block_, &capture_[newest]);
-  std::copy_n(echo_estimate, block_, &estimate_[newest]);
+  capture_.Push(capture, block_);
+  estimate_.Push(echo_estimate, block_);
   float error_sum = 0.0f;
   float capture_sum = 0.0f;
   float estimate_sum = 0.0f;
   float cross = 0.0f;
   for (size_t i = 0; i < block_; ++i) {
     const float e = capture[i] - echo_estimate[i];
-    error_[newest + i] = e * e;
+    newest_error_[i] = e * e;
     error_sum += e * e;
     capture_sum += capture[i] * capture[i];
     estimate_sum += echo_estimate[i] * echo_estimate[i];
     cross += e * echo_estimate[i];
   }
+  error_.Push(newest_error_.data(), block_);
   block_error_.back() = error_sum;
   if (quiet_blocks_ > 0) --quiet_blocks_;
   // While the filter leaves only a whisper of error in every block a lag would look at, nothing
@@ -115,17 +116,20 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
   // An earlier echo (sums_[max_lag_ + L], L < 0): the capture -L samples older against the newest
   // estimate. A later one (L > 0): the newest capture against the estimate L samples older, summed
   // from the oldest lag on and turned round.
-  LagSums(&estimate_[newest], &capture_[newest - lags], block_, lags, &sums_[0]);
-  LagSums(&capture_[newest], &estimate_[newest - lags], block_, lags, &sums_[lags + 1]);
+  const float* captured = capture_.oldest();
+  const float* estimated = estimate_.oldest();
+  LagSums(&estimated[newest], &captured[newest - lags], block_, lags, &sums_[0]);
+  LagSums(&captured[newest], &estimated[newest - lags], block_, lags, &sums_[lags + 1]);
   std::reverse(sums_.begin() + static_cast<std::ptrdiff_t>(lags) + 1, sums_.end());
   // Lag 0's error on the capture each lag compares: the newest block for a later echo, the
   // stretch -L samples older for an earlier one (from prefix sums, in double so hundreds of
   // differences of large sums keep their precision).
+  const float* errors = error_.oldest();
   prefix_[0] = 0.0;
   capture_prefix_[0] = 0.0;
   for (size_t i = 0; i < span_; ++i) {
-    prefix_[i + 1] = prefix_[i] + static_cast<double>(error_[i]);
-    capture_prefix_[i + 1] = capture_prefix_[i] + static_cast<double>(capture_[i]) * static_cast<double>(capture_[i]);
+    prefix_[i + 1] = prefix_[i] + static_cast<double>(errors[i]);
+    capture_prefix_[i + 1] = capture_prefix_[i] + static_cast<double>(captured[i]) * static_cast<double>(captured[i]);
   }
   int best = 0;
   float best_ratio = 1.0f;

@@ -23,6 +23,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "media/mirrored_ring.h"
+
 namespace parley {
 
 class EchoStepDetector {
@@ -45,9 +47,12 @@ class EchoStepDetector {
   int max_lag_;   // samples: max_step_blocks * block
   int history_;   // blocks kept: max_step_blocks + 1
   size_t span_;   // samples kept: history_ * block, the newest block last
-  std::vector<float> capture_;
-  std::vector<float> estimate_;
-  std::vector<float> error_;        // per sample: (capture - estimate)², the lag-0 error
+  // The last span_ samples of each, the newest block last, without moving them every block
+  // (a copy of all three spans a block was a third of the detector's own instructions).
+  MirroredRing<float> capture_;
+  MirroredRing<float> estimate_;
+  MirroredRing<float> error_;       // per sample: (capture - estimate)², the lag-0 error
+  std::vector<float> newest_error_;  // the newest block's, before it goes into error_
   std::vector<float> block_error_;  // per block kept, its sum, the newest last
   // Smoothed error of each lag (index step + max_lag_) and of lag 0 on the same capture samples.
   std::vector<float> lag_error_;

@@ -5,6 +5,10 @@
 #include <stdexcept>
 #include <utility>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "dsp/shared_table.h"
 #include "dsp/vector_clones.h"
 
@@ -75,6 +79,36 @@ inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0
   }
 }
 
+// Each q's four results (out0..3[q]) to its run at to + bit_reversed[q]. Four q at a time as a
+// 4x4 transpose, a vector store per run: one scalar store per value was a fifth of a 256-point
+// transform's instructions (callgrind). Moves only: no float changes.
+inline __attribute__((always_inline)) void ScatterRuns(const float* __restrict out0, const float* __restrict out1,
+                                                       const float* __restrict out2, const float* __restrict out3,
+                                                       const uint16_t* __restrict bit_reversed, size_t quarter,
+                                                       float* __restrict to) {
+  size_t q = 0;
+#if defined(__SSE__)
+  for (; q + 4 <= quarter; q += 4) {
+    __m128 row0 = _mm_loadu_ps(out0 + q);
+    __m128 row1 = _mm_loadu_ps(out1 + q);
+    __m128 row2 = _mm_loadu_ps(out2 + q);
+    __m128 row3 = _mm_loadu_ps(out3 + q);
+    _MM_TRANSPOSE4_PS(row0, row1, row2, row3);
+    _mm_storeu_ps(to + bit_reversed[q], row0);
+    _mm_storeu_ps(to + bit_reversed[q + 1], row1);
+    _mm_storeu_ps(to + bit_reversed[q + 2], row2);
+    _mm_storeu_ps(to + bit_reversed[q + 3], row3);
+  }
+#endif
+  for (; q < quarter; ++q) {
+    float* run = to + bit_reversed[q];
+    run[0] = out0[q];
+    run[1] = out1[q];
+    run[2] = out2[q];
+    run[3] = out3[q];
+  }
+}
+
 // The first two stages (spans 1 and 2) have twiddles 1 and -i only: one radix-4 pass over each
 // run of four, with no multiply (their one- and two-element inner loops would cost more than
 // their butterflies). It reads its input in bit-reversed order straight from `src` (point i at
@@ -120,18 +154,8 @@ inline __attribute__((always_inline)) void FirstRadix4(const float* __restrict s
     Radix4Outputs(s0_re, s0_im, s1_re, s1_im, d0_re, d0_im, d1_re, d1_im, out0_re[q], out0_im[q], out1_re[q],
                   out1_im[q], out2_re[q], out2_im[q], out3_re[q], out3_im[q]);
   }
-  for (size_t q = 0; q < quarter; ++q) {
-    float* r = re + bit_reversed[q];
-    float* i = im + bit_reversed[q];
-    r[0] = out0_re[q];
-    r[1] = out1_re[q];
-    r[2] = out2_re[q];
-    r[3] = out3_re[q];
-    i[0] = out0_im[q];
-    i[1] = out1_im[q];
-    i[2] = out2_im[q];
-    i[3] = out3_im[q];
-  }
+  ScatterRuns(out0_re, out1_re, out2_re, out3_re, bit_reversed, quarter, re);
+  ScatterRuns(out0_im, out1_im, out2_im, out3_im, bit_reversed, quarter, im);
 }
 
 // A transform's working arrays: the half-size FFT's, Repack's in-order result, the first radix-4
@@ -236,17 +260,36 @@ void Fft::Unpack(const float* __restrict re, const float* __restrict im, float* 
   }
 }
 
+// One pass of Butterfly2Stages over every run of 4·span points.
+inline __attribute__((always_inline)) void DoubleStagePass(float* re, float* im, const float* stage_re,
+                                                           const float* stage_im, size_t span, size_t half) {
+  for (size_t start = 0; start < half; start += 4 * span) {
+    float* r = re + start;
+    float* i = im + start;
+    Butterfly2Stages(r, i, r + span, i + span, r + 2 * span, i + 2 * span, r + 3 * span, i + 3 * span,
+                     stage_re + span, stage_im + span, stage_re + 2 * span, stage_im + 2 * span, span);
+  }
+}
+
 PARLEY_VECTOR_CLONES
 void Fft::Butterflies(float* __restrict re, float* __restrict im) const {
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
   for (; 4 * span <= half_; span *= 4) {
-    for (size_t start = 0; start < half_; start += 4 * span) {
-      float* r = re + start;
-      float* i = im + start;
-      Butterfly2Stages(r, i, r + span, i + span, r + 2 * span, i + 2 * span, r + 3 * span, i + 3 * span,
-                       stage_re + span, stage_im + span, stage_re + 2 * span, stage_im + 2 * span, span);
+    // The short spans with the span a constant: the compiler then lays each run out in whole
+    // vectors (span 4 is half an AVX2 vector, which the loop over an unknown span left to its
+    // scalar epilogue) with no loop around them. Callgrind over 256-point transforms: the
+    // butterflies' instructions fell by 28%.
+    switch (span) {
+      case 4:
+        DoubleStagePass(re, im, stage_re, stage_im, 4, half_);
+        break;
+      case 16:
+        DoubleStagePass(re, im, stage_re, stage_im, 16, half_);
+        break;
+      default:
+        DoubleStagePass(re, im, stage_re, stage_im, span, half_);
     }
   }
   // An odd number of stages leaves one.
