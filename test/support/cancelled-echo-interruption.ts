@@ -3,12 +3,12 @@
 // speech frame `startMs` into the bot's answer, over line hiss and the bot's echo. bench/vad runs
 // it on a grid of echo paths and start times (cancelled-echo-grid.bench.ts), the tests on the
 // cases that grid showed.
+import { FRAME_MS } from '../../engine/media/frame.js';
 import { runBargeIn, RUN_FRAME_SAMPLES, type EchoPath } from './barge-in-run.js';
 import { botSpeech } from './bot-speech.js';
 import { corpusInterruptions } from './corpus-interruption.js';
 import { cleanSpeech, noise } from './vad-corpus.js';
 
-const FRAME_MS = 20;
 const MIN_SPEECH_MS = 120;
 // Line hiss: sox's white noise / 300, -65 dBFS (the grid's first runs, issue 17, called it -70).
 const HISS_DIVISOR = 300;
