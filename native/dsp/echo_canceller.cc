@@ -415,22 +415,26 @@ void EchoCanceller::PlaceWindow(int start_blocks, int path_moved_blocks, bool st
     weights_im_ = kept_im_;
   }
   const int weight_shift = path_moved ? shift - path_moved_blocks : shift;
-  for (std::vector<float>* weights : {&weights_re_, &weights_im_}) {
-    float* w = weights->data();
-    const auto move = [&](int p) {
-      float* to = w + static_cast<size_t>(p) * bins_;
-      const int from = p + weight_shift;
-      if (from >= 0 && from < count) {
-        std::copy_n(w + static_cast<size_t>(from) * bins_, bins_, to);
+  // The response keeps its place in the window (after a step the detector found, ShiftResponse
+  // then moves it by the rest): nothing to copy.
+  if (weight_shift != 0) {
+    for (std::vector<float>* weights : {&weights_re_, &weights_im_}) {
+      float* w = weights->data();
+      const auto move = [&](int p) {
+        float* to = w + static_cast<size_t>(p) * bins_;
+        const int from = p + weight_shift;
+        if (from >= 0 && from < count) {
+          std::copy_n(w + static_cast<size_t>(from) * bins_, bins_, to);
+        } else {
+          std::fill_n(to, bins_, 0.0f);
+        }
+      };
+      // Copy in the direction that never overwrites a partition before it is read.
+      if (weight_shift > 0) {
+        for (int p = 0; p < count; ++p) move(p);
       } else {
-        std::fill_n(to, bins_, 0.0f);
+        for (int p = count - 1; p >= 0; --p) move(p);
       }
-    };
-    // Copy in the direction that never overwrites a partition before it is read.
-    if (weight_shift > 0) {
-      for (int p = 0; p < count; ++p) move(p);
-    } else {
-      for (int p = count - 1; p >= 0; --p) move(p);
     }
   }
   start_blocks_ = start_blocks;

@@ -7,8 +7,9 @@
 //     When a converged filter's path steps by a frame or a few (a jitter buffer), the window
 //     moves and the response the filter kept while it worked moves with it: no relearning.
 //     EchoStepDetector finds such a step within a few blocks, to the sample, from the filter's
-//     own echo estimate matching the capture a step later or earlier, and moves the delay and
-//     the response (by the samples the window's whole blocks leave) at once.
+//     own echo estimate matching the capture a step later or earlier: the delay moves at once,
+//     the window and the response (by the samples the window's whole blocks leave) in the next
+//     block.
 //  2. A multidelay block frequency-domain adaptive filter (MDF: Soo & Pang 1990; the
 //     partitioned-block FDAF of Speex) models tail_ms of echo response after that delay, in
 //     blocks of 10 ms with one partition per block. On a sliding path (clocks apart)

@@ -59,8 +59,6 @@ EchoStepDetector::EchoStepDetector(size_t block_samples, int max_step_blocks)
       span_(block_samples * static_cast<size_t>(max_step_blocks + 1)),
       capture_(span_, 0),
       estimate_(span_, 0),
-      error_(span_, 0),
-      newest_error_(block_samples, 0.0f),
       block_error_(static_cast<size_t>(history_), 0.0f),
       lag_error_(static_cast<size_t>(2 * max_lag_ + 1), 0.0f),
       own_error_(static_cast<size_t>(2 * max_lag_ + 1), 0.0f),
@@ -93,13 +91,11 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
   float cross = 0.0f;
   for (size_t i = 0; i < block_; ++i) {
     const float e = capture[i] - echo_estimate[i];
-    newest_error_[i] = e * e;
     error_sum += e * e;
     capture_sum += capture[i] * capture[i];
     estimate_sum += echo_estimate[i] * echo_estimate[i];
     cross += e * echo_estimate[i];
   }
-  error_.Push(newest_error_.data(), block_);
   block_error_.back() = error_sum;
   if (quiet_blocks_ > 0) --quiet_blocks_;
   // While the filter leaves only a whisper of error in every block a lag would look at, nothing
@@ -124,11 +120,11 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
   // Lag 0's error on the capture each lag compares: the newest block for a later echo, the
   // stretch -L samples older for an earlier one (from prefix sums, in double so hundreds of
   // differences of large sums keep their precision).
-  const float* errors = error_.oldest();
   prefix_[0] = 0.0;
   capture_prefix_[0] = 0.0;
   for (size_t i = 0; i < span_; ++i) {
-    prefix_[i + 1] = prefix_[i] + static_cast<double>(errors[i]);
+    const float e = captured[i] - estimated[i];
+    prefix_[i + 1] = prefix_[i] + static_cast<double>(e * e);
     capture_prefix_[i + 1] = capture_prefix_[i] + static_cast<double>(captured[i]) * static_cast<double>(captured[i]);
   }
   int best = 0;

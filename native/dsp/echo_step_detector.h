@@ -47,19 +47,17 @@ class EchoStepDetector {
   int max_lag_;   // samples: max_step_blocks * block
   int history_;   // blocks kept: max_step_blocks + 1
   size_t span_;   // samples kept: history_ * block, the newest block last
-  // The last span_ samples of each, the newest block last, without moving them every block
-  // (a copy of all three spans a block was a third of the detector's own instructions).
+  // The last span_ samples of both, the newest block last, without moving them every block
+  // (a copy of the spans a block was a third of the detector's own instructions).
   MirroredRing<float> capture_;
   MirroredRing<float> estimate_;
-  MirroredRing<float> error_;       // per sample: (capture - estimate)², the lag-0 error
-  std::vector<float> newest_error_;  // the newest block's, before it goes into error_
   std::vector<float> block_error_;  // per block kept, its sum, the newest last
   // Smoothed error of each lag (index step + max_lag_) and of lag 0 on the same capture samples.
   std::vector<float> lag_error_;
   std::vector<float> own_error_;
   std::vector<float> sums_;         // this block's sums, max_lag_ a side
   std::vector<float> lag_capture_;  // smoothed capture energy each lag compares
-  std::vector<double> prefix_;          // prefix sums of error_
+  std::vector<double> prefix_;          // prefix sums of the lag-0 error, (capture - estimate)²
   std::vector<double> capture_prefix_;  // and of the capture's squares
   int candidate_ = 0;
   int candidate_blocks_ = 0;

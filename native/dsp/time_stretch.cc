@@ -36,23 +36,22 @@ void CrossFade(const int16_t* from, const int16_t* to, size_t length, int16_t* o
 
 // Every sum here is of products of 16-bit samples: exact in 64-bit integers (as it was in doubles,
 // below 2^53), so the loops may add in any order, and vectorise, and give the same result.
+// `a` (the window the lags are compared with) is the same for every lag: its energy is summed
+// once by the caller.
 struct Sums {
   int64_t cross;
-  int64_t energy_a;
   int64_t energy_b;
 };
 
 PARLEY_VECTOR_CLONES
 Sums DotSums(const int16_t* a, const int16_t* b, size_t length) {
   int64_t cross = 0;
-  int64_t energy_a = 0;
   int64_t energy_b = 0;
   for (size_t i = 0; i < length; ++i) {
     cross += static_cast<int32_t>(a[i]) * b[i];
-    energy_a += static_cast<int32_t>(a[i]) * a[i];
     energy_b += static_cast<int32_t>(b[i]) * b[i];
   }
-  return {cross, energy_a, energy_b};
+  return {cross, energy_b};
 }
 
 PARLEY_VECTOR_CLONES
@@ -62,8 +61,8 @@ int64_t Energy(const int16_t* x, size_t length) {
   return energy;
 }
 
-double Normalised(const Sums& sums) {
-  const double norm = std::sqrt(static_cast<double>(sums.energy_a) * static_cast<double>(sums.energy_b));
+double Normalised(const Sums& sums, int64_t energy_a) {
+  const double norm = std::sqrt(static_cast<double>(energy_a) * static_cast<double>(sums.energy_b));
   return norm > 0 ? static_cast<double>(sums.cross) / norm : 0;
 }
 }  // namespace
@@ -84,8 +83,8 @@ TimeStretch::TimeStretch(int sample_rate_hz) {
   decimated_.resize((window_ + max_lag_) / decimation_);
 }
 
-double TimeStretch::Correlation(const int16_t* x, std::ptrdiff_t offset) const {
-  return Normalised(DotSums(x - window_, x - window_ + offset, window_));
+double TimeStretch::Correlation(const int16_t* x, std::ptrdiff_t offset, int64_t window_energy) const {
+  return Normalised(DotSums(x - window_, x - window_ + offset, window_), window_energy);
 }
 
 bool TimeStretch::Quiet(const int16_t* from, size_t length) const {
@@ -103,11 +102,12 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   const int16_t* from = x - window_ - (sign < 0 ? top : 0);
   for (size_t i = 0; i < span; ++i) decimated_[i] = from[i * decimation_];
   const int16_t* recent = decimated_.data() + (sign < 0 ? top / decimation_ : 0);
+  const int64_t recent_energy = Energy(recent, window);
   size_t best = min_lag_;
   double best_score = -2;
   for (size_t lag = min_lag_; lag <= top; lag += decimation_) {
     const std::ptrdiff_t offset = sign * static_cast<std::ptrdiff_t>(lag / decimation_);
-    const double score = Normalised(DotSums(recent, recent + offset, window));
+    const double score = Normalised(DotSums(recent, recent + offset, window), recent_energy);
     if (score > best_score) {
       best_score = score;
       best = lag;
@@ -115,9 +115,10 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   }
   const size_t low = best > min_lag_ + decimation_ ? best - decimation_ : min_lag_;
   const size_t high = std::min(max_lag, best + decimation_);
+  const int64_t window_energy = Energy(x - window_, window_);
   best_score = -2;
   for (size_t lag = low; lag <= high; ++lag) {
-    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag));
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(lag), window_energy);
     if (score > best_score) {
       best_score = score;
       best = lag;
@@ -125,7 +126,7 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, bool mul
   }
   // The largest whole multiple of the period that still correlates nearly as well.
   for (size_t multiple = 2 * best; multiples && multiple <= max_lag; multiple += best) {
-    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple));
+    const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple), window_energy);
     if (score < std::max(kVoicedCorrelation, best_score - kMultipleSlack)) break;
     best = multiple;
   }

@@ -56,8 +56,9 @@ class TimeStretch {
   // best. sign +1 looks ahead (needs x[0, max_lag)), -1 looks back into the history. With
   // `multiples`, a larger multiple of that lag that correlates nearly as well.
   size_t BestLag(const int16_t* x, int sign, size_t max_lag, bool multiples, double* correlation);
-  // Normalised correlation of x[-window_, 0) with the segment `offset` samples away.
-  double Correlation(const int16_t* x, std::ptrdiff_t offset) const;
+  // Normalised correlation of x[-window_, 0) (its energy `window_energy`, the same for every
+  // offset) with the segment `offset` samples away.
+  double Correlation(const int16_t* x, std::ptrdiff_t offset, int64_t window_energy) const;
   bool Quiet(const int16_t* x, size_t length) const;
 
   size_t decimation_;
