@@ -24,7 +24,7 @@ export interface CpuSideBySide {
   method: string;
 }
 
-export const CPU_METHOD =
+const CPU_METHOD =
   "median of the rounds' new/previous ratios; in each round both modes play the same packets in lock step, every tick's ingest+tick timed in process CPU time, the side first swapped every tick; one warm-up round discarded";
 
 function cpuUs(): number {

@@ -6,16 +6,19 @@
 import { FRAME_MS } from '../../engine/media/frame.js';
 import { runBargeIn, RUN_FRAME_SAMPLES, type EchoPath } from './barge-in-run.js';
 import { botSpeech } from './bot-speech.js';
-import { corpusInterruptions } from './corpus-interruption.js';
+import { corpusInterruptions, type CorpusInterruption } from './corpus-interruption.js';
 import { cleanSpeech, noise } from './vad-corpus.js';
 
 const MIN_SPEECH_MS = 120;
 // Line hiss: sox's white noise / 300, -65 dBFS (the grid's first runs, issue 17, called it -70).
 const HISS_DIVISOR = 300;
 
+let interruptions: CorpusInterruption[] | undefined; // the corpus, rendered once for every case
+
 // Speech onset -> the end of the frame that flushed the bot's queue; null when it never fired.
 export function cancelledEchoInterruption(path: EchoPath, startMs: number, utterance: number): number | null {
-  const { caller: speech, leadFrames } = corpusInterruptions(cleanSpeech(FRAME_MS))[utterance]!;
+  interruptions ??= corpusInterruptions(cleanSpeech(FRAME_MS));
+  const { caller: speech, leadFrames } = interruptions[utterance]!;
   const silentFrames = startMs / FRAME_MS - leadFrames;
   const samples = silentFrames * RUN_FRAME_SAMPLES + speech.length;
   const caller = noise('white', samples).map((x) => Math.round(x / HISS_DIVISOR));
