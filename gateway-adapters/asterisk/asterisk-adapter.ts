@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import pLimit from 'p-limit';
 import { CallCapError, type CallSlot } from '../../engine/call/call-cap.js';
 import type { CallService } from '../../engine/call/call-service.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
@@ -78,6 +79,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
       logger: options.logger,
       mediaWebSocketUrl: (connectionId) => `${wsBase}/media/${encodeURIComponent(connectionId)}`,
       expectMediaUpgrade: (callId) => this.mediaListener!.expect(callId),
+      oneDialAtATime: this.config.transport === 'websocket' && this.config.websocket.connectionType === 'client' ? pLimit(1) : (dial) => dial(),
       expectAudioSocket: (uuid) => this.audioSocketServer!.expect(uuid),
       audioSocketPort: () => this.audioSocketServer!.port,
       onFinished: (call) => this.forget(call),

@@ -44,6 +44,9 @@ export interface AsteriskCallContext {
   // AudioSocket: registers the UUID a connection will present, and where Asterisk connects to.
   expectAudioSocket: (uuid: string) => { accepted: Promise<AcceptedAudioSocket>; cancel: () => void };
   audioSocketPort: () => number;
+  // Runs each call's ExternalMedia request in turn where calls must not dial at once (chan_websocket
+  // client mode, see createExternalMedia); elsewhere runs it straight away.
+  oneDialAtATime: <T>(dial: () => Promise<T>) => Promise<T>;
   onFinished: (call: AsteriskCall) => void;
 }
 
@@ -108,8 +111,7 @@ export class AsteriskCall {
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
-      const connected = this.connectWhenAccepted(leg);
-      await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
+      const { connected } = await this.ctx.oneDialAtATime(() => this.createExternalMedia(leg));
       await this.connectMedia(leg, connected);
       await this.request('mediaStasisStart', () => this.mediaInStasis);
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
@@ -218,11 +220,26 @@ export class AsteriskCall {
     };
   }
 
+  // Asks Asterisk for the ExternalMedia channel. In chan_websocket client mode the adapter runs
+  // this one call at a time (oneDialAtATime): Asterisk 22 writes each call's v() parameters into
+  // the websocket_client entry every call shares and reads them back when its dialling thread
+  // builds the URI (webchan_call in chan_websocket.c, ast_websocket_client_connect in
+  // res_websocket_client.c), so two calls dialling at once can swap or tear their call ids. A
+  // turn lasts until Asterisk's connection has arrived (its URI was built), or the dial failed.
+  // Returns the link's connection still in progress (wrapped: the turn must not wait for it).
+  private async createExternalMedia(leg: MediaLeg): Promise<{ connected: Promise<void> | undefined }> {
+    const { ari } = this.ctx;
+    const socket = this.connectWhenAccepted(leg);
+    await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
+    await socket?.accepted.catch(() => undefined);
+    return { connected: socket?.connected };
+  }
+
   // Registered before `externalMedia`: Asterisk connects (AudioSocket, chan_websocket client
   // mode) while that request runs, and the socket goes to the leg as soon as it is accepted. Not
   // after the request: chan_websocket dials synchronously, and with many calls at once Asterisk
   // answers externalMedia only once the upgrade it is waiting for has been answered.
-  private connectWhenAccepted(leg: MediaLeg): Promise<void> | undefined {
+  private connectWhenAccepted(leg: MediaLeg): { accepted: Promise<unknown>; connected: Promise<void> } | undefined {
     const { config } = this.ctx;
     const expected =
       config.transport === 'audiosocket'
@@ -242,7 +259,7 @@ export class AsteriskCall {
     });
     // Setup may fail before anyone awaits it; the rejection is handled where it is awaited.
     connected.catch(() => undefined);
-    return connected;
+    return { accepted: expected.accepted, connected };
   }
 
   private async connectMedia(leg: MediaLeg, connected: Promise<void> | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 // Sockets Asterisk opens to Parley, awaited by the call they belong to: a call registers its key
 // (AudioSocket UUID, chan_websocket call id) before asking Asterisk to connect; the listener hands
 // each accepted socket to the call that expects its key, or reports that none does.
-import { AriProtocolError } from './errors.js';
+import { AriProtocolError, SetupAbortedError } from './errors.js';
 
 export class SocketWaiters<T> {
   private readonly waiters = new Map<string, (accepted: T) => void>();
@@ -11,14 +11,18 @@ export class SocketWaiters<T> {
     private readonly timeoutMs: number,
   ) {}
 
-  // Resolves with the socket that presents `key`, or rejects after the timeout.
+  // Resolves with the socket that presents `key`; rejects after the timeout, or at once when
+  // cancelled (the call is torn down), so nothing awaiting it waits on.
   expect(key: string): { accepted: Promise<T>; cancel: () => void } {
     let timer: NodeJS.Timeout | undefined;
+    let refuse: (error: Error) => void = () => undefined;
     const cancel = (): void => {
       clearTimeout(timer);
       this.waiters.delete(key);
+      refuse(new SetupAbortedError(`the ${this.what} ${key} is no longer expected`));
     };
     const accepted = new Promise<T>((resolve, reject) => {
+      refuse = reject;
       timer = setTimeout(() => {
         this.waiters.delete(key);
         reject(new AriProtocolError(`Asterisk did not open the ${this.what} ${key} within ${this.timeoutMs} ms`));

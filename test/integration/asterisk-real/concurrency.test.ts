@@ -39,7 +39,10 @@ describe('real Asterisk: many calls at once', () => {
     const failuresBefore = await setupFailures();
     const parley = await env.parley({ config: configs[name](), botSaysFor: (index) => sine(16000 * 6, 16000, toneHz(index), 8000) });
     const callers = await Promise.all(Array.from({ length: CALLS }, () => env.dial()));
-    await until(() => parley.bots.bots.length === CALLS, `${CALLS} bots started`, 30_000);
+    await until(() => parley.bots.bots.length === CALLS, `${CALLS} bots started`, 30_000).catch(async (error: Error) => {
+      // What the next look at a failure needs: how the setups ended, and what Asterisk said.
+      throw new Error(`${error.message}; setups ${JSON.stringify((await asteriskMetrics.calls.get()).values)}\nmessages.log:\n${env.asterisk.logTail(30)}`);
+    });
     const sending = callers.map((caller, index) => caller.say(sine(8000 * 4, 8000, toneHz(index), 8000)));
     await until(
       () => parley.bots.bots.every((bot) => bot.frames.length >= 150) && callers.every((caller) => caller.packetsReceived >= 150),

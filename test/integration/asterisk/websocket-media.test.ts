@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
+import { powerAt } from '../../support/asterisk/audio-checks.js';
 import { renderSpeech } from '../../support/speech.js';
+import { sine } from '../../support/test-signals.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, harnessPerTest, twoWayCall, until } from './asterisk-harness.js';
 
@@ -24,6 +27,33 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     expect(harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query).toMatchObject({ connection_type: 'client', external_host: 'parley-media' });
     expect(result.toBot).toBeGreaterThan(0.9);
     expect(result.toCaller).toBeGreaterThan(0.9);
+  });
+
+  it('dials client-mode calls one at a time: Asterisk shares the v() parameters between calls dialling at once, and none may get another call’s connection', async () => {
+    const calls = 6;
+    const toneHz = (call: number): number => 500 + 200 * call;
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } } });
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    harness.ari.clientDialWindowMs = 20;
+    const outcomes = async (): Promise<{ all: number; started: number }> => {
+      const values = (await asteriskMetrics.calls.get()).values;
+      return { all: values.reduce((sum, value) => sum + value.value, 0), started: values.find((value) => value.labels.outcome === 'started')?.value ?? 0 };
+    };
+    const before = await outcomes();
+    for (let call = 0; call < calls; call++) {
+      harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: String(call), audio: sine(16000 * 3, 16000, toneHz(call), 8000) });
+    }
+    await until(async () => (await outcomes()).all - before.all === calls, 'every call set up or failed');
+    expect((await outcomes()).started - before.started).toBe(calls);
+    await until(() => harness.bots.bots.length === calls && harness.bots.bots.every((bot) => bot.frames.length >= 50), 'a second of audio at every bot');
+    for (const bot of harness.bots.bots) {
+      const call = Number(bot.info.from);
+      // Its second half second: each call's link carries its own caller's tone and no other's.
+      const heard = bot.heard().subarray(8000, 16000);
+      const own = powerAt(heard, toneHz(call), 16000);
+      const others = Array.from({ length: calls }, (_, other) => (other === call ? 0 : powerAt(heard, toneHz(other), 16000)));
+      expect(own).toBeGreaterThan(100 * Math.max(...others));
+    }
   });
 
   it('sends FLUSH_MEDIA when the caller barges in, so queued bot audio stops', async () => {

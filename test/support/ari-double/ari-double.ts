@@ -65,6 +65,7 @@ export class AriDouble {
   readonly channels = new Map<string, DoubleChannel>();
   readonly bridges = new Map<string, DoubleBridge>();
   readonly rtpEndpoints = new Map<string, RtpMediaEndpoint>();
+  // By channel name: client-mode calls share one connection id (their websocket_client entry's).
   readonly wsEndpoints = new Map<string, WsMediaEndpoint>();
   // Every REST request, as "METHOD nickname" (for the ARI-usage list and for assertions).
   readonly requests: Array<{ nickname: string; query: Query }> = [];
@@ -72,6 +73,11 @@ export class AriDouble {
   // Real Asterisk puts an ExternalMedia channel into Stasis on another thread, sometimes after
   // the REST answer: delay that StasisStart by this much (Infinity: never) to reproduce the race.
   externalMediaStasisDelayMs = 0;
+  // chan_websocket client mode: Asterisk keeps a call's v() parameters on the websocket_client
+  // entry all calls share and reads them back when its dialling thread builds the URI (a window
+  // of microseconds on real Asterisk). Hold that window open this long to reproduce the race.
+  clientDialWindowMs: number | undefined;
+  private readonly clientUriParams = new Map<string, string | undefined>();
   // Requests and event-socket upgrades refused with 401.
   unauthorized = 0;
   // websocket_client.conf: connection name -> URL Asterisk dials for chan_websocket client mode.
@@ -273,7 +279,8 @@ export class AriDouble {
     }
     const media = /^\/media\/([^/]+)$/.exec(url.pathname);
     if (media) {
-      const endpoint = this.wsEndpoints.get(decodeURIComponent(media[1]!));
+      const connectionId = decodeURIComponent(media[1]!);
+      const endpoint = [...this.wsEndpoints.values()].find((candidate) => candidate.connectionId === connectionId);
       const fault = this.faults.get('media.connect')?.shift();
       if (!endpoint || endpoint.connected || fault) return reject(fault?.status ?? 404, fault?.message ?? 'Not Found');
       if (req.headers['sec-websocket-protocol'] !== 'media') return reject(400, 'Bad Request');
@@ -376,7 +383,7 @@ export class AriDouble {
     const ws = [...this.wsEndpoints.values()].find((endpoint) => endpoint.channelName === channel.name);
     if (ws) {
       ws.close();
-      this.wsEndpoints.delete(ws.connectionId);
+      this.wsEndpoints.delete(ws.channelName);
     }
     this.emit('ChannelDestroyed', { cause, cause_txt: causeText, channel: channelJson(channel) });
   }
@@ -479,16 +486,21 @@ export class AriDouble {
       channel.variables.set('MEDIA_WEBSOCKET_CONNECTION_ID', connectionId);
       channel.variables.set('MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE', '640');
       const endpoint = new WsMediaEndpoint(connectionId, channel.name, () => this.hangup(channel, 'failure'), this.options.wsEndpoint);
-      this.wsEndpoints.set(connectionId, endpoint);
+      this.wsEndpoints.set(channel.name, endpoint);
       if (clientUrl) {
         // Asterisk dials out while originating; the app sees MEDIA_START possibly before the
         // REST answer.
-        const socket = new WebSocket(withUriParams(clientUrl, query.transport_data), 'media');
-        socket.once('open', () => {
-          endpoint.attach(socket);
-          this.maybeStartMedia(channel.name);
-        });
-        socket.once('error', () => this.hangup(channel, 'failure'));
+        this.clientUriParams.set(externalHost!, query.transport_data);
+        const dial = (): void => {
+          const socket = new WebSocket(withUriParams(clientUrl, this.clientUriParams.get(externalHost!)), 'media');
+          socket.once('open', () => {
+            endpoint.attach(socket);
+            this.maybeStartMedia(channel.name);
+          });
+          socket.once('error', () => this.hangup(channel, 'failure'));
+        };
+        if (this.clientDialWindowMs === undefined) dial();
+        else setTimeout(dial, this.clientDialWindowMs);
       }
       this.enterStasisLater(app, channel);
       return channelJson(channel, true);
