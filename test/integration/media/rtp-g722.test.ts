@@ -5,6 +5,7 @@ import { MediaEngine } from '../../../engine/media/media-engine.js';
 import { echoBot } from '../../support/echo-bot.js';
 import { frames } from '../../support/frames.js';
 import { RtpPeer } from '../../support/rtp-peer.js';
+import { windowedCorrelation } from '../../support/asterisk/audio-checks.js';
 import { bestAlignment, rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
@@ -33,8 +34,9 @@ describe('G.722 RTP media session over real UDP', () => {
     // The bot heard the caller at 16 kHz, no resampling in between: content matches the input.
     expect(heard.every((frame) => frame.length === 320)).toBe(true);
     const bot = Int16Array.from(heard.flatMap((frame) => [...frame]));
-    const toBot = bestAlignment(speech, bot, 0, 16000 / 2);
-    expect(toBot.correlation).toBeGreaterThan(0.9);
+    // Judged per 200 ms window: on a loaded machine a late tick makes the jitter buffer stretch or
+    // conceal, which shifts everything after it and sank one whole-signal correlation to 0.63.
+    expect(windowedCorrelation(speech, bot, 16000 / 5, 16000 / 2)).toBeGreaterThan(0.9);
 
     // The caller got G.722 back: PT 9, 160 octets, timestamps stepping 160 per packet.
     const back = peer.received.map((r) => r.packet);
@@ -45,9 +47,8 @@ describe('G.722 RTP media session over real UDP', () => {
     expect(back.every((p) => p.header.payloadType === 9 && p.payload.length === 160)).toBe(true);
     const decoder = new Transcoder({ from: 'G722', to: 'L16/16000' });
     const returned = Int16Array.from(back.flatMap((p) => [...l16ToPcm(decoder.transcode(p.payload))]));
-    const toCaller = bestAlignment(speech, returned, 0, 16000);
-    // ~0.96 here: the echo's playout joins frames where the tick found them; leave room for a loaded machine.
-    expect(toCaller.correlation).toBeGreaterThan(0.8);
+    // The echo's playout joins frames where the tick found them (~0.96 per window when quiet).
+    expect(windowedCorrelation(speech, returned, 16000 / 5, 16000)).toBeGreaterThan(0.8);
     expect(rmsDbfs(returned)).toBeGreaterThan(-40);
 
     const stats = session.stats();
