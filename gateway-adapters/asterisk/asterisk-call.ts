@@ -236,9 +236,8 @@ export class AsteriskCall {
   }
 
   // Registered before `externalMedia`: Asterisk connects (AudioSocket, chan_websocket client
-  // mode) while that request runs, and the socket goes to the leg as soon as it is accepted. Not
-  // after the request: chan_websocket dials synchronously, and with many calls at once Asterisk
-  // answers externalMedia only once the upgrade it is waiting for has been answered.
+  // mode) on a thread of its own, possibly before it answers that request, and the socket goes to
+  // the leg as soon as it is accepted.
   private connectWhenAccepted(leg: MediaLeg): { accepted: Promise<unknown>; connected: Promise<void> } | undefined {
     const { config } = this.ctx;
     const expected =
