@@ -92,6 +92,13 @@ Decision DecisionLogic::Decide(const PlayoutState& state) const {
   return decision;
 }
 
+Decision DecisionLogic::QuietCut(const PlayoutState& s, bool trim) const {
+  Decision cut{Operation::kAccelerate, MsToTs(s.delay_ms - s.target_ms - kQuietAimMs)};
+  cut.quiet_only = true;
+  cut.trim = trim;
+  return cut;
+}
+
 Decision DecisionLogic::Choose(const PlayoutState& s) const {
   const bool time_stretch = time_stretch_ && !s.stretch_failing;
   const int64_t until_next = s.has_next ? std::min(s.gap_ts, s.need_ts) : s.need_ts;
@@ -138,20 +145,13 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
       const bool backlog = far || (s.accelerating && s.backlog);
       Decision drain{Operation::kAccelerate, MsToTs(std::max(excess_ms - kAccelerateAimMs, std::min(kMinStretchMs, excess_ms)))};
       drain.quiet_only = backlog && !far;
-      if (!s.accelerating && !backlog && excess_ms < kStretchBandMs + kQuietDrainLeewayMs) {
-        Decision chance{Operation::kAccelerate, MsToTs(excess_ms - kQuietAimMs)};
-        chance.quiet_only = true;
-        return chance;
-      }
+      if (!s.accelerating && !backlog && excess_ms < kStretchBandMs + kQuietDrainLeewayMs) return QuietCut(s, true);
       drain.drain = true;
       drain.backlog = backlog;
       return drain;
     }
-    if (time_stretch && s.settling && s.delay_ms > s.target_ms + kQuietSettleAboveMs) {
-      Decision settle{Operation::kAccelerate, MsToTs(s.delay_ms - s.target_ms - kQuietAimMs)};
-      settle.quiet_only = true;
-      return settle;
-    }
+    if (time_stretch && s.trimming && s.delay_ms > s.target_ms + kQuietAimMs) return QuietCut(s, true);
+    if (time_stretch && s.settling && s.delay_ms > s.target_ms + kQuietSettleAboveMs) return QuietCut(s, false);
     return {Operation::kNormal, 0};
   }
   // A gap in the timestamps with no packet missing: a packet shorter than its slot (a truncated

@@ -40,6 +40,11 @@ struct PlayoutState {
   // A packet whose start had already been concealed played whole (it came late, during the
   // concealment), so the delay rose by what was concealed: it settles back in pauses.
   bool settling = false;
+  // A quiet cut at the band's edge (Decision::trim) cut less than it asked (a quiet cut keeps a
+  // cross-fade: 19 ms of a 20 ms packet go): the next packet, if quiet too, is cut on down to its
+  // aim. One cut left the delay 1 ms above where the whole-frame buffer's drop leaves it: on the
+  // bench's +500 ppm trace a mean delay of 38.75 ms against 38.44 (now 37.77).
+  bool trimming = false;
 };
 
 enum class Operation {
@@ -63,6 +68,9 @@ struct Decision {
   // kAccelerate draining a delay above the band: go on until it is back at the aim.
   bool drain = false;
   bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
+  // kAccelerate (quiet only) taking the chance at the band's edge: if it cuts less than asked, the
+  // next packet goes on down to the chance's aim (PlayoutState::trimming).
+  bool trim = false;
   // The delay this decision plays to: the state's target, raised for packets shorter than a tick.
   double target_ms = 0;
 };
@@ -78,6 +86,9 @@ class DecisionLogic {
   double TargetMs(const PlayoutState& state) const;
   // Decide's operation for `s`, whose target_ms is already TargetMs's.
   Decision Choose(const PlayoutState& s) const;
+  // A cut of a quiet packet (a pause between words) toward kQuietAimMs above the target; `trim`:
+  // to go on with in the next packet if it falls short (Decision::trim).
+  Decision QuietCut(const PlayoutState& s, bool trim) const;
   double TsToMs(int64_t ts) const { return static_cast<double>(ts) * 1000.0 / clock_rate_hz_; }
   int64_t MsToTs(double ms) const { return static_cast<int64_t>(ms * static_cast<double>(clock_rate_hz_) / 1000.0); }
 

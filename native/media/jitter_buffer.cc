@@ -146,6 +146,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
     state.accelerating = accelerating_;
     state.backlog = backlog_;
     state.settling = settling_;
+    state.trimming = trimming_;
     current_delay_ms_ = state.delay_ms;
 
     const Decision decision = decision_.Decide(state);
@@ -165,6 +166,10 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         // A settling cut is a chance taken, not a drain to go on with.
         accelerating_ = decision.operation == Operation::kAccelerate && decision.drain;
         backlog_ = accelerating_ && decision.backlog;
+        // A trim goes on only in the packet right after one that cut less than it asked
+        // (OnQuietCut): the same pause.
+        last_trim_ = decision.operation == Operation::kAccelerate && decision.trim;
+        trimming_ = false;
         // Settled once the delay no longer asks for a cut; a packet that replays concealed time
         // raises it.
         settling_ = (settling_ && decision.operation != Operation::kNormal) || state.gap_ts < 0;

@@ -107,6 +107,12 @@ class JitterBuffer {
   void NewStream() { mapper_.NewStream(); }
   // Whether the audio of the last kNormal decision with a stretch could be stretched.
   void OnStretched(bool applied) { stretch_failures_ = applied ? 0 : stretch_failures_ + 1; }
+  // The last kNormal decision's quiet-only cut happened; `short_of_ask`: it cut less than asked
+  // (a quiet cut keeps a cross-fade of the packet). A trim that fell short goes on in the next
+  // packet (PlayoutState::trimming); one that cut what it asked is done.
+  void OnQuietCut(bool short_of_ask) {
+    if (last_trim_) trimming_ = short_of_ask;
+  }
 
   JitterBufferStats stats() const;
 
@@ -141,6 +147,8 @@ class JitterBuffer {
   bool accelerating_ = false;      // the last packet played was accelerated to drain the delay
   bool backlog_ = false;           // see PlayoutState::backlog
   bool settling_ = false;          // see PlayoutState::settling
+  bool trimming_ = false;          // see PlayoutState::trimming
+  bool last_trim_ = false;         // the last kNormal decision was a trim (Decision::trim)
 
   double current_delay_ms_ = 0;
   JitterBufferStats stats_;

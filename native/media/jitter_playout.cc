@@ -204,6 +204,7 @@ void JitterPlayout::Pull(JitterBuffer& jitter, FrameDecoder& decoder, int64_t no
       const size_t removed = time_stretch_.Accelerate(x, history_, samples, limit, stretched_.data(), decision.quiet_only);
       // Loud audio is no failure to stretch where only a pause was asked for.
       if (!decision.quiet_only) jitter.OnStretched(removed > 0);
+      if (decision.quiet_only && removed > 0) jitter.OnQuietCut(removed < limit);
       if (removed > 0) {
         ++operations_.accelerate;
         operations_.accelerate_ms += SamplesToMs(removed);

@@ -53,6 +53,21 @@ void DrainFromTheBandsEdgeWaitsForAPauseFirst() {
   Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
 }
 
+void AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket() {
+  // A quiet packet's cut keeps a cross-fade (19 of 20 ms go): one cut leaves the delay above the
+  // chance's aim, so the next packet is cut on down to it, lower than a dropped packet leaves it.
+  const DecisionLogic logic(8000, 20, true);
+  Check(logic.Decide(Due(35, false)).trim, "the chance at the band's edge may go on in the next packet", 35);
+  PlayoutState after = Due(11, false);
+  after.trimming = true;
+  const Decision trim = logic.Decide(after);
+  Check(trim.operation == Operation::kAccelerate && trim.quiet_only && trim.trim && !trim.drain, "after it, a quiet packet is cut", 11);
+  Check(trim.amount_ts == 24, "down to 8 ms above the target", static_cast<double>(trim.amount_ts));
+  after.delay_ms = 60 + 8;
+  Check(logic.Decide(after).operation == Operation::kNormal, "and no lower", 8);
+  Check(logic.Decide(Due(11, false)).operation == Operation::kNormal, "without such a chance before, inside the band plays as it is", 11);
+}
+
 void PacketsShorterThanATickAimATickMinusAPacketHigher() {
   // 5 ms above a 60 ms target, inside the band: a 20 ms packet plays as it is; a 10 ms packet,
   // which the tick needs 10 ms before its start, is below the target it needs and is lengthened.
@@ -75,6 +90,7 @@ void PacketsShorterThanATickAimATickMinusAPacketHigher() {
 int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
   DrainFromTheBandsEdgeWaitsForAPauseFirst();
+  AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
   PacketsShorterThanATickAimATickMinusAPacketHigher();
   return parley_test::Finish("decision-logic");
 }

@@ -90,6 +90,20 @@ void AccelerateKeepsPitchAndJoins() {
   Check(small == 0 || small <= 30, "accelerate never removes more than asked", static_cast<double>(small));
 }
 
+void AccelerateReachesLowVoicesInA20MsPacket() {
+  // 80 Hz (period 100 samples, 12.5 ms): longer than half of a 20 ms packet, still one period.
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  const std::vector<int16_t> tone = Tone(80, history + 160);
+  std::vector<int16_t> out(160);
+  const size_t removed = stretch.Accelerate(tone.data() + history, history, 160, 120, out.data());
+  Check(removed == 100, "accelerate cuts a 12.5 ms period out of a 20 ms packet of an 80 Hz voice", static_cast<double>(removed));
+  const std::vector<int16_t> played(tone.begin(), tone.begin() + static_cast<long>(history));
+  const std::vector<int16_t> joined = Joined(played, out.data(), 160 - removed);
+  Check(std::abs(static_cast<int>(Period(joined)) - 100) <= 1, "the accelerated voice keeps its period", static_cast<double>(Period(joined)));
+  Check(MaxStep(joined) <= MaxStep(tone) + 50, "no step at the join above the voice's own", MaxStep(joined));
+}
+
 void PreemptiveExpandKeepsPitchAndJoins() {
   TimeStretch stretch(kRateHz);
   // 130 Hz (period 61.5 samples: not a whole number, the cross-fade absorbs the fraction).
@@ -260,6 +274,7 @@ void ComfortNoiseTakesTheAudiosEnvelope() {
 
 int main() {
   AccelerateKeepsPitchAndJoins();
+  AccelerateReachesLowVoicesInA20MsPacket();
   PreemptiveExpandKeepsPitchAndJoins();
   UrgentExpandRepeatsPeriodsAndTakesNoise();
   LoudNoiseIsLeftAlone();

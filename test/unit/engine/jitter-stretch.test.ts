@@ -81,6 +81,35 @@ describe('jitter buffer: time stretching', () => {
     expect(jitter.played).toBeGreaterThanOrEqual(trace.packets.length - jitter.late - jitter.framesDropped - jitter.duplicates);
   });
 
+  it('holds speech under +500 ppm of sender clock drift at no more delay than dropping whole frames would', () => {
+    // The sender's clock runs fast: 30 ms of audio more a minute than the tick plays. The
+    // whole-frame buffer drops a 20 ms packet at the band's edge; a quiet packet's cut keeps a
+    // 1 ms cross-fade, so one cut left the delay 1 ms above that, and on the bench's trace the
+    // mean delay 38.75 ms against 38.44 (decision_logic.cc: a quiet cut at the band's edge goes on in the next packet).
+    const drift = generateTrace({ name: 'drift', seed: 5, durationS: 60, jitter: { kind: 'gaussian', sigmaMs: 4 }, skewPpm: 500 });
+    const speech = speechSource(drift.frames * FRAME, 5);
+    const sent = drift.packets.map((p) => ({
+      arrivalUs: p.arrivalUs,
+      bytes: rtpBytes({ payloadType: 0, ssrc: 0x57e7, sequenceNumber: p.seq, timestamp: p.timestamp }, encodeUlaw(speech.subarray(p.index * FRAME, (p.index + 1) * FRAME))),
+    }));
+    const meanDelayMs = (timeStretch: boolean): { meanMs: number; late: number } => {
+      const { session } = open({ jitterTimeStretch: timeStretch });
+      let sumMs = 0;
+      let ticks = 0;
+      play(session, sent, drift.packets.at(-1)!.arrivalUs, () => {
+        sumMs += session.stats().jitter!.currentDelayMs;
+        ticks += 1;
+      });
+      const { late } = session.stats().jitter!;
+      engine!.stop();
+      return { meanMs: sumMs / ticks, late };
+    };
+    const wholeFrames = meanDelayMs(false);
+    const stretched = meanDelayMs(true);
+    expect(stretched.meanMs).toBeLessThanOrEqual(wholeFrames.meanMs);
+    expect(stretched.late).toBeLessThanOrEqual(wholeFrames.late);
+  });
+
   it('meets a target that jumps by more than 10 ms by stretching speech, with no frame of concealment inserted', () => {
     // Heavy-tailed jitter: each rare late packet raises the 99.5th-percentile target at once (the
     // bench's pareto-heavy-tail trace, where whole frames went in 5 times a minute before).
