@@ -222,16 +222,29 @@ export class AsteriskCall {
 
   // Asks Asterisk for the ExternalMedia channel. In chan_websocket client mode the adapter runs
   // this one call at a time (oneDialAtATime): Asterisk 22 writes each call's v() parameters into
-  // the websocket_client entry every call shares and reads them back when its dialling thread
+  // the websocket_client entry every call shares and reads them back when its originate thread
   // builds the URI (webchan_call in chan_websocket.c, ast_websocket_client_connect in
-  // res_websocket_client.c), so two calls dialling at once can swap or tear their call ids. A
-  // turn lasts until Asterisk's connection has arrived (its URI was built), or the dial failed.
+  // res_websocket_client.c), so two calls dialling at once can swap or tear their call ids. Once
+  // the request is sent, a turn lasts until Asterisk's connection has arrived (its URI was built)
+  // or the wait for it ended, whatever became of the request (answered, timed out, the caller
+  // gone meanwhile): only an error answer means Asterisk made no channel and dials nothing.
   // Returns the link's connection still in progress (wrapped: the turn must not wait for it).
   private async createExternalMedia(leg: MediaLeg): Promise<{ connected: Promise<void> | undefined }> {
     const { ari } = this.ctx;
+    // Torn down while waiting for its turn: register nothing (its undo list has already run).
+    if (this.callerGone || this.tornDown) throw new SetupAbortedError('caller left or call torn down before externalMedia');
     const socket = this.connectWhenAccepted(leg);
-    await this.request('externalMedia', () => ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)));
-    await socket?.accepted.catch(() => undefined);
+    let refused = false;
+    try {
+      await this.request('externalMedia', () =>
+        ari.channels.externalMedia(this.externalMediaParams(leg.localPort ?? 0)).catch((error: unknown) => {
+          refused = true;
+          throw error;
+        }),
+      );
+    } finally {
+      if (!refused) await socket?.accepted.catch(() => undefined);
+    }
     return { connected: socket?.connected };
   }
 

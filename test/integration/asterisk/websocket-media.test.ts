@@ -56,6 +56,27 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     }
   });
 
+  it('keeps a client-mode call’s turn until Asterisk has dialled it, even when its caller hangs up while ExternalMedia is answered', async () => {
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } } });
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    // Asterisk answers after 100 ms and builds the URI after 200: the answer finds the first
+    // call's caller gone, while Asterisk is still to dial that call.
+    harness.ari.externalMediaAnswerDelayMs = 100;
+    harness.ari.clientDialWindowMs = 200;
+    const externalMediaRequests = (): number => harness.ari.requests.filter((request) => request.nickname === 'channels.externalMedia').length;
+    const first = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'first', audio: sine(16000 * 3, 16000, 500, 8000) });
+    await until(() => externalMediaRequests() === 1, 'the first call’s ExternalMedia request');
+    harness.ari.callerHangsUp(first.id);
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second', audio: sine(16000 * 3, 16000, 700, 8000) });
+    const bot = await harness.bots.started(0);
+    expect(bot.info.from).toBe('second');
+    // The second call's link is its own: a second of its caller's tone reaches its bot.
+    await until(() => bot.frames.length >= 50, 'a second of audio at the second call’s bot');
+    const heard = bot.heard().subarray(8000, 16000);
+    expect(powerAt(heard, 700, 16000)).toBeGreaterThan(100 * powerAt(heard, 500, 16000));
+    expect(rmsDbfs(heard)).toBeGreaterThan(-20);
+  });
+
   it('sends FLUSH_MEDIA when the caller barges in, so queued bot audio stops', async () => {
     const longReply = renderSpeech(`${BOT_TEXT} ${BOT_TEXT} ${BOT_TEXT}`, { rateHz: 16000 });
     const harness = await harnesses.start({ config: { transport: 'websocket' }, botSays: longReply, session: { bargeIn: true } });

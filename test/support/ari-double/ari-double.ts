@@ -77,6 +77,9 @@ export class AriDouble {
   // entry all calls share and reads them back when its dialling thread builds the URI (a window
   // of microseconds on real Asterisk). Hold that window open this long to reproduce the race.
   clientDialWindowMs: number | undefined;
+  // Asterisk answers ExternalMedia once it made the channel, while its originate thread dials; a
+  // loaded Asterisk answers late: hold a chan_websocket ExternalMedia answer back this long.
+  externalMediaAnswerDelayMs = 0;
   private readonly clientUriParams = new Map<string, string | undefined>();
   // Requests and event-socket upgrades refused with 401.
   unauthorized = 0;
@@ -490,7 +493,8 @@ export class AriDouble {
       if (clientUrl) {
         // Asterisk dials out while originating; the app sees MEDIA_START possibly before the
         // REST answer.
-        this.clientUriParams.set(externalHost!, query.transport_data);
+        // Written only when the call has v() parameters (chan_websocket.c webchan_call).
+        if (query.transport_data !== undefined) this.clientUriParams.set(externalHost!, query.transport_data);
         const dial = (): void => {
           const socket = new WebSocket(withUriParams(clientUrl, this.clientUriParams.get(externalHost!)), 'media');
           socket.once('open', () => {
@@ -503,6 +507,7 @@ export class AriDouble {
         else setTimeout(dial, this.clientDialWindowMs);
       }
       this.enterStasisLater(app, channel);
+      if (this.externalMediaAnswerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.externalMediaAnswerDelayMs));
       return channelJson(channel, true);
     }
     throw new HttpError(501, 'The encapsulation and/or transport is not supported');
