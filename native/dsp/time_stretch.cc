@@ -124,6 +124,20 @@ size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, size_t m
       best = lag;
     }
   }
+  // Accelerate's search reaches 15 ms, where two or three periods of a higher voice correlate as
+  // well as one; a lag beyond `max_multiple` must be a single period, so the shortest
+  // sub-multiple that correlates nearly as well is the period (extended below within the limit).
+  if (max_multiple > 0 && best > max_multiple) {
+    for (size_t divisor = best / min_lag_; divisor >= 2; --divisor) {
+      const size_t period = (best + divisor / 2) / divisor;
+      const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(period), window_energy);
+      if (score >= std::max(kVoicedCorrelation, best_score - kMultipleSlack)) {
+        best = period;
+        best_score = score;
+        break;
+      }
+    }
+  }
   // The largest whole multiple of the period that still correlates nearly as well.
   for (size_t multiple = 2 * best; multiple <= max_multiple; multiple += best) {
     const double score = Correlation(x, sign * static_cast<std::ptrdiff_t>(multiple), window_energy);
@@ -149,15 +163,15 @@ size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_
     CrossFade(x, x + lag, n - lag, out);
     return lag;
   }
-  // One pitch period of up to 15 ms may go even from a 20 ms packet, leaving a quarter of it for
-  // the cross-fade: NetEq's Accelerate works on 30 ms (it borrows from its sync buffer) and so
+  // One pitch period of up to 15 ms may go even from a 20 ms packet, leaving a quarter of it (at
+  // least the shortest cross-fade) for the cross-fade: NetEq's Accelerate works on 30 ms (it borrows from its sync buffer) and so
   // reaches every period of its 2.5-15 ms range. Capped at half the packet, voices below 100 Hz
   // (periods over 10 ms: many men's) could not be accelerated at all: on the bench's 300 ms spike
   // trace a backlog drain sat still through such syllables (late loss 1.17 -> 1.10 %, p95 delay
   // 156 -> 153.5 ms, clicks 5.94 -> 4.95 a minute; LSD 0.11 unchanged; no other trace moved).
   // Beyond one period, at most half of the audio goes (beyond 2x, WSOLA's output turns choppy,
   // and a quiet stretch may be the start of a word).
-  const size_t max_lag = std::min({max_remove, max_lag_, n - n / 4});
+  const size_t max_lag = std::min({max_remove, max_lag_, n - std::max(n / 4, min_cross_fade_)});
   if (max_lag < min_lag_) return 0;
   double correlation = 0;
   const size_t max_multiple = std::min(max_lag, n / 2);

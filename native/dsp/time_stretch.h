@@ -54,7 +54,8 @@ class TimeStretch {
  private:
   // The lag in [min_lag_, max_lag] whose segment `sign * lag` away from x[-window_, 0) correlates
   // best. sign +1 looks ahead (needs x[0, max_lag)), -1 looks back into the history. Then the
-  // largest multiple of that lag up to `max_multiple` (0: none) that correlates nearly as well.
+  // largest multiple of that lag up to `max_multiple` (0: none) that correlates nearly as well; a
+  // lag found beyond a nonzero `max_multiple` is first brought down to the period it repeats.
   size_t BestLag(const int16_t* x, int sign, size_t max_lag, size_t max_multiple, double* correlation);
   // Normalised correlation of x[-window_, 0) (its energy `window_energy`, the same for every
   // offset) with the segment `offset` samples away.

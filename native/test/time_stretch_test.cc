@@ -90,6 +90,20 @@ void AccelerateKeepsPitchAndJoins() {
   Check(small == 0 || small <= 30, "accelerate never removes more than asked", static_cast<double>(small));
 }
 
+void AccelerateCutsMultiplePeriodsOnlyUpToHalfThePacket() {
+  // 140 Hz (57-sample period) and 200 Hz (40): the 15 ms search finds two or three periods as
+  // well as one, and beyond one period at most half of the 20 ms packet may go.
+  for (const int frequency_hz : {140, 200}) {
+    TimeStretch stretch(kRateHz);
+    const size_t history = stretch.history_needed();
+    const std::vector<int16_t> tone = Tone(frequency_hz, history + 160);
+    std::vector<int16_t> out(160);
+    const size_t removed = stretch.Accelerate(tone.data() + history, history, 160, 160, out.data());
+    Check(removed > 0 && removed <= 80, "accelerate removes whole periods of a tone, at most half the packet",
+          static_cast<double>(removed));
+  }
+}
+
 void AccelerateReachesLowVoicesInA20MsPacket() {
   // 80 Hz (period 100 samples, 12.5 ms): longer than half of a 20 ms packet, still one period.
   TimeStretch stretch(kRateHz);
@@ -274,6 +288,7 @@ void ComfortNoiseTakesTheAudiosEnvelope() {
 
 int main() {
   AccelerateKeepsPitchAndJoins();
+  AccelerateCutsMultiplePeriodsOnlyUpToHalfThePacket();
   AccelerateReachesLowVoicesInA20MsPacket();
   PreemptiveExpandKeepsPitchAndJoins();
   UrgentExpandRepeatsPeriodsAndTakesNoise();
