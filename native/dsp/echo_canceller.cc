@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "dsp/lane_sum.h"
 #include "dsp/vector_clones.h"
 
 namespace parley {
@@ -586,13 +587,11 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
                partitions_, bins_, sum_re_.data(), sum_im_.data());
   fft_.Inverse(sum_re_.data(), sum_im_.data(), window_.data());
   std::copy_n(window_.data() + fft_size_ - block_, block_, echo_estimate_.data());
-  float capture_energy = 0.0f;
-  float error_energy = 0.0f;
-  for (size_t i = 0; i < block_; ++i) {
-    error_[i] = capture[i] - echo_estimate_[i];
-    capture_energy += capture[i] * capture[i];
-    error_energy += error_[i] * error_[i];
-  }
+  const float* estimate = echo_estimate_.data();
+  float* error = error_.data();
+  for (size_t i = 0; i < block_; ++i) error[i] = capture[i] - estimate[i];
+  const float capture_energy = LaneSum(block_, [&](size_t i) { return capture[i] * capture[i]; });
+  const float error_energy = LaneSum(block_, [&](size_t i) { return error[i] * error[i]; });
   // A step of the path found from the echo estimate itself moves the estimator's delay at once,
   // to its nearest sub-block; in the next block the window follows the delay (PlaceWindow) and
   // the response the rest of the step (ShiftResponse). Armed once converged,
@@ -614,13 +613,13 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   for (size_t k = 0; k < bins_; ++k) echo_power_[k] = sum_re_[k] * sum_re_[k] + sum_im_[k] * sum_im_[k];
   std::copy_n(error_.data(), block_, window_.data() + fft_size_ - block_);
   fft_.Forward(window_.data(), error_re_.data(), error_im_.data());
-  float reference_sum = 0.0f;
   for (size_t k = 0; k < bins_; ++k) {
     error_power_[k] = error_re_[k] * error_re_[k] + error_im_[k] * error_im_[k];
     const float newest_power = newest_re[k] * newest_re[k] + newest_im[k] * newest_im[k];
     reference_power_[k] += (newest_power - reference_power_[k]) / static_cast<float>(partitions_);
-    reference_sum += reference_power_[k];
   }
+  const float* reference_power = reference_power_.data();
+  const float reference_sum = LaneSum(bins_, [&](size_t k) { return reference_power[k]; });
   // Parseval over the half spectrum: Σ|X|² ≈ (size/2)·Σx², so per sample ≈ 2Σ/(size²).
   const float reference_energy = 2.0f * reference_sum / static_cast<float>(fft_size_ * fft_size_);
   const bool far_active = reference_energy > kMinReferencePower;
@@ -629,16 +628,16 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // double talk (kLeakageHoldOverResidual).
   const bool leakage_held = stats_.converged && over_residual_blocks_ > 0 && over_residual_blocks_ <= kMaxLeakageHoldBlocks;
   if (far_active && !leakage_held) {
-    float cross = 0.0f;
-    float echo = 0.0f;
     for (size_t k = 0; k < bins_; ++k) {
       error_mean_[k] += kLeakMeanRate * (error_power_[k] - error_mean_[k]);
       echo_mean_[k] += kLeakMeanRate * (echo_power_[k] - echo_mean_[k]);
-      const float error_dev = error_power_[k] - error_mean_[k];
-      const float echo_dev = echo_power_[k] - echo_mean_[k];
-      cross += error_dev * echo_dev;
-      echo += echo_dev * echo_dev;
     }
+    const float* error_power = error_power_.data();
+    const float* error_mean = error_mean_.data();
+    const float* echo_power = echo_power_.data();
+    const float* echo_mean = echo_mean_.data();
+    const float cross = LaneSum(bins_, [&](size_t k) { return (error_power[k] - error_mean[k]) * (echo_power[k] - echo_mean[k]); });
+    const float echo = LaneSum(bins_, [&](size_t k) { return (echo_power[k] - echo_mean[k]) * (echo_power[k] - echo_mean[k]); });
     leak_cross_ += kLeakRate * (cross - leak_cross_);
     leak_echo_ += kLeakRate * (echo - leak_echo_);
     if (leak_echo_ > 0.0f) leakage_ = std::clamp(leak_cross_ / leak_echo_, kMinLeakage, 1.0f);
@@ -646,11 +645,9 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
 
   // 5. Learning rate per bin, and the normalised gradient step on every partition.
   if (far_active && std::isfinite(error_energy)) {
-    float step_sum = 0.0f;
     const float floor = static_cast<float>(partitions_) * kPowerFloor * static_cast<float>(fft_size_);
-    // μ per bin into step_ first, then summed, then normalised: three loops, two of which
-    // vectorise (one with a branch and a running sum stayed scalar), and the sum adds the
-    // same floats in the same order.
+    // μ per bin into step_ first, then summed, then normalised: three loops that vectorise (one
+    // with a branch and a running sum stayed scalar).
     if (stats_.converged) {
       const float scale = kLeakageStepScale * leakage_;
       LeakageStep(scale, echo_power_.data(), error_power_.data(), step_.data(), bins_);
@@ -658,7 +655,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
       const float mu = kInitialStep * std::min(1.0f, reference_energy / (error_energy / static_cast<float>(block_) + 1.0f));
       std::fill(step_.begin(), step_.end(), mu);
     }
-    for (size_t k = 0; k < bins_; ++k) step_sum += step_[k];
+    const float* step = step_.data();
+    const float step_sum = LaneSum(bins_, [&](size_t k) { return step[k]; });
     NormaliseStep(kGradientGain, static_cast<float>(partitions_), floor, reference_power_.data(), step_.data(), bins_);
     GradientSteps(step_.data(), error_re_.data(), error_im_.data(), reference_re_.data(), reference_im_.data(),
                   spectra_head_, weights_re_.data(), weights_im_.data(), partitions_, bins_);
@@ -726,8 +724,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // few hundred ms, while the smoothed energies still hold the click. (A block-by-block test at
   // 1x instead of kJunkRatio also passed raw echo in the blocks a converging filter had not yet
   // mastered: convergence on the echo bench 0-400 ms -> 1100-1500 ms.)
-  float error_power = 0.0f;
-  for (size_t k = 0; k < bins_; ++k) error_power += error_power_[k];
+  const float* block_error_power = error_power_.data();
+  const float error_power = LaneSum(bins_, [&](size_t k) { return block_error_power[k]; });
   stats_.frame_error_power += error_power;
   double_talk_ = false;
   const int over_residual_before = over_residual_blocks_;
@@ -747,12 +745,11 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
     return;
   }
   // 8. Residual echo suppression, on the echo estimate scaled by the leakage.
-  float echo_mean = 0.0f;
-  for (size_t k = 0; k < bins_; ++k) echo_mean += echo_power_[k];
-  echo_mean *= kFlatResidual / static_cast<float>(bins_);
+  const float* echo_power = echo_power_.data();
+  const float echo_mean = LaneSum(bins_, [&](size_t k) { return echo_power[k]; }) * (kFlatResidual / static_cast<float>(bins_));
   PredictResidual(echo_mean);
-  float residual_power = 0.0f;
-  for (size_t k = 0; k < bins_; ++k) residual_power += residual_power_[k];
+  const float* residual = residual_power_.data();
+  const float residual_power = LaneSum(bins_, [&](size_t k) { return residual[k]; });
   stats_.frame_residual_power += residual_power;
   double_talk_ = error_power >= kDoubleTalkOverResidual * residual_power;
   if (error_power >= kLeakageHoldOverResidual * residual_power) over_residual_blocks_ = over_residual_before + 1;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dsp/lane_sum.h"
+
 namespace parley {
 namespace {
 
@@ -66,13 +68,12 @@ EchoDelayEstimator::EchoDelayEstimator(size_t sub_block_samples, size_t max_lag_
       emphasised_(sub_block_samples_, 0.0f) {}
 
 float EchoDelayEstimator::Envelope(const float* samples, float& emphasis_state) {
-  // The filter vectorises; the energy, a sum in sample order, is a loop of its own.
+  // The filter vectorises; the energy, a sum in lanes (lane_sum.h), is a loop of its own.
   float* __restrict emphasised = emphasised_.data();
   emphasised[0] = samples[0] - kPreEmphasis * emphasis_state;
   for (size_t i = 1; i < sub_block_samples_; ++i) emphasised[i] = samples[i] - kPreEmphasis * samples[i - 1];
   emphasis_state = samples[sub_block_samples_ - 1];
-  float energy = 0.0f;
-  for (size_t i = 0; i < sub_block_samples_; ++i) energy += emphasised[i] * emphasised[i];
+  const float energy = LaneSum(sub_block_samples_, [&](size_t i) { return emphasised[i] * emphasised[i]; });
   return std::log(energy / static_cast<float>(sub_block_samples_) + kEnergyFloor);
 }
 

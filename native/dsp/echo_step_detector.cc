@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dsp/lane_sum.h"
 #include "dsp/vector_clones.h"
 
 namespace parley {
@@ -85,24 +86,27 @@ int EchoStepDetector::Update(const float* capture, const float* echo_estimate, b
   std::rotate(block_error_.begin(), block_error_.begin() + 1, block_error_.end());
   capture_.Push(capture, block_);
   estimate_.Push(echo_estimate, block_);
-  float error_sum = 0.0f;
-  float capture_sum = 0.0f;
-  float estimate_sum = 0.0f;
-  float cross = 0.0f;
-  for (size_t i = 0; i < block_; ++i) {
-    const float e = capture[i] - echo_estimate[i];
-    error_sum += e * e;
-    capture_sum += capture[i] * capture[i];
-    estimate_sum += echo_estimate[i] * echo_estimate[i];
-    cross += e * echo_estimate[i];
-  }
+  // The block's sums (in lanes, lane_sum.h), each only once the tests before it have passed: an
+  // unarmed detector needs only the error (for `loud` in the blocks after), a converged filter's
+  // block fails the mismatch test on the error and capture alone.
+  const float error_sum = LaneSum(block_, [&](size_t i) { return (capture[i] - echo_estimate[i]) * (capture[i] - echo_estimate[i]); });
   block_error_.back() = error_sum;
   if (quiet_blocks_ > 0) --quiet_blocks_;
   // While the filter leaves only a whisper of error in every block a lag would look at, nothing
   // can have stepped: most blocks of a converged filter, so they skip the sums.
   const bool loud = *std::max_element(block_error_.begin(), block_error_.end()) > kMinPower * static_cast<float>(block_);
-  if (!armed || quiet_blocks_ > 0 || !loud || error_sum < kMismatch * capture_sum ||
-      -cross < kAntiCorrelation * std::sqrt(error_sum * estimate_sum)) {
+  if (!armed || quiet_blocks_ > 0 || !loud) {
+    Clear();
+    return 0;
+  }
+  const float capture_sum = LaneSum(block_, [&](size_t i) { return capture[i] * capture[i]; });
+  if (error_sum < kMismatch * capture_sum) {
+    Clear();
+    return 0;
+  }
+  const float estimate_sum = LaneSum(block_, [&](size_t i) { return echo_estimate[i] * echo_estimate[i]; });
+  const float cross = LaneSum(block_, [&](size_t i) { return (capture[i] - echo_estimate[i]) * echo_estimate[i]; });
+  if (-cross < kAntiCorrelation * std::sqrt(error_sum * estimate_sum)) {
     Clear();
     return 0;
   }

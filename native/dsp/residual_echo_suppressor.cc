@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dsp/lane_sum.h"
 #include "dsp/vector_clones.h"
 
 namespace parley {
@@ -226,27 +227,24 @@ void ResidualEchoSuppressor::Process(const float* error_re, const float* error_i
   // came back: the first blocks of each of the bot's words passed at the echo's level (measured
   // on the echo bench: most VAD onsets on echo alone on the sliding-delay and jitter-step traces
   // after a pause). Held instead, it is the share of the echo's last syllable.
-  // One pass over the bins for that share and for this block's own powers (kOnsetOverResidual):
-  // error and capture over the line's noise.
-  float error_sum = 0.0f;
-  float capture_sum = 0.0f;
-  float noise_sum = 0.0f;
-  float block_error = 0.0f;
-  float block_capture = 0.0f;
-  float block_residual = 0.0f;
-  float block_echo = 0.0f;
-  for (size_t k = 0; k < bins_; ++k) {
-    const float line_noise = kNoiseMinimumBias * noise_[k];
-    error_sum += std::max(0.0f, error_smoothed_[k] - line_noise);
-    capture_sum += std::max(0.0f, capture_smoothed_[k] - line_noise);
-    noise_sum += line_noise;
+  // Over the bins, that share and this block's own powers (kOnsetOverResidual): error and capture
+  // over the line's noise. Sums in lanes (lane_sum.h), a pass each.
+  const float* smoothed_error = error_smoothed_.data();
+  const float* smoothed_capture = capture_smoothed_.data();
+  const float* noise = noise_.data();
+  const auto line_noise = [&](size_t k) { return kNoiseMinimumBias * noise[k]; };
+  const auto capture_power = [&](size_t k) {
     const float capture_re = error_re[k] + echo_re[k];
     const float capture_im = error_im[k] + echo_im[k];
-    block_error += std::max(0.0f, error_power[k] - line_noise);
-    block_capture += std::max(0.0f, capture_re * capture_re + capture_im * capture_im - line_noise);
-    block_residual += residual_power[k];
-    block_echo += echo_re[k] * echo_re[k] + echo_im[k] * echo_im[k];
-  }
+    return capture_re * capture_re + capture_im * capture_im;
+  };
+  const float error_sum = LaneSum(bins_, [&](size_t k) { return std::max(0.0f, smoothed_error[k] - line_noise(k)); });
+  const float capture_sum = LaneSum(bins_, [&](size_t k) { return std::max(0.0f, smoothed_capture[k] - line_noise(k)); });
+  const float noise_sum = LaneSum(bins_, line_noise);
+  const float block_error = LaneSum(bins_, [&](size_t k) { return std::max(0.0f, error_power[k] - line_noise(k)); });
+  const float block_capture = LaneSum(bins_, [&](size_t k) { return std::max(0.0f, capture_power(k) - line_noise(k)); });
+  const float block_residual = LaneSum(bins_, [&](size_t k) { return residual_power[k]; });
+  const float block_echo = LaneSum(bins_, [&](size_t k) { return echo_re[k] * echo_re[k] + echo_im[k] * echo_im[k]; });
   if (capture_sum > kShareSignal * noise_sum) {
     echo_share_ = kShareSmoothing * echo_share_ + (1.0f - kShareSmoothing) * error_sum / (capture_sum + 1e-3f);
   }
