@@ -646,8 +646,8 @@ void EchoCanceller::ProcessBlock(const float* capture, float* output) {
   // 5. Learning rate per bin, and the normalised gradient step on every partition.
   if (far_active && std::isfinite(error_energy)) {
     const float floor = static_cast<float>(partitions_) * kPowerFloor * static_cast<float>(fft_size_);
-    // μ per bin into step_ first, then summed, then normalised: three loops that vectorise (one
-    // with a branch and a running sum stayed scalar).
+    // μ per bin into step_ first, then summed (in lanes), then normalised: three loops that all
+    // vectorise, where one loop with a branch and a running sum stayed scalar.
     if (stats_.converged) {
       const float scale = kLeakageStepScale * leakage_;
       LeakageStep(scale, echo_power_.data(), error_power_.data(), step_.data(), bins_);
