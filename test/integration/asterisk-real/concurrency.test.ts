@@ -5,9 +5,8 @@
 // setup (the ExternalMedia/StasisStart race of 422 "Channel not in Stasis application" hung up
 // 2 in 20 under load), and all of them tear down to nothing.
 import { describe, expect, it } from 'vitest';
-import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { powerAt } from '../../support/asterisk/audio-checks.js';
-import { finishedCalls, until } from '../../support/asterisk/parley-pbx.js';
+import { callOutcomes, finishedCalls, until } from '../../support/asterisk/parley-pbx.js';
 import { expectNothingLeft, realAsteriskPerFile } from '../../support/asterisk/real-pbx.js';
 import { sine } from '../../support/test-signals.js';
 
@@ -15,8 +14,9 @@ const CALLS = 50;
 const toneHz = (index: number): number => 400 + 50 * index; // 400 .. 2850 Hz, inside G.711's band
 
 async function setupFailures(): Promise<number> {
-  const values = (await asteriskMetrics.calls.get()).values;
-  return values.filter((value) => value.labels.outcome !== 'started' && value.labels.outcome !== 'refused').reduce((sum, value) => sum + value.value, 0);
+  return Object.entries(await callOutcomes())
+    .filter(([outcome]) => outcome !== 'started' && outcome !== 'refused')
+    .reduce((sum, [, count]) => sum + count, 0);
 }
 
 // Which of the tones dominates `signal`, and by how much over the runner-up.
@@ -41,7 +41,7 @@ describe('real Asterisk: many calls at once', () => {
     const callers = await Promise.all(Array.from({ length: CALLS }, () => env.dial()));
     await until(() => parley.bots.bots.length === CALLS, `${CALLS} bots started`, 30_000).catch(async (error: Error) => {
       // What the next look at a failure needs: how the setups ended, and what Asterisk said.
-      throw new Error(`${error.message}; setups ${JSON.stringify((await asteriskMetrics.calls.get()).values)}\nmessages.log:\n${env.asterisk.logTail(30)}`);
+      throw new Error(`${error.message}; setups ${JSON.stringify(await callOutcomes())}\nmessages.log:\n${env.asterisk.logTail(30)}`);
     });
     const sending = callers.map((caller, index) => caller.say(sine(8000 * 4, 8000, toneHz(index), 8000)));
     await until(

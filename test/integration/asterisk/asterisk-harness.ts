@@ -11,7 +11,7 @@ import { windowedCorrelation } from '../../support/asterisk/audio-checks.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
-export { BOT_CONTEXT, finishedCalls, until } from '../../support/asterisk/parley-pbx.js';
+export { BOT_CONTEXT, callOutcomes, finishedCalls, until } from '../../support/asterisk/parley-pbx.js';
 export const APP = 'parley';
 
 export interface Harness extends ParleyPbx {

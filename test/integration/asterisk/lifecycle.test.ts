@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
-import { APP, BOT_CONTEXT, BOT_TEXT, finishedCalls, harnessPerTest, until, type Harness } from './asterisk-harness.js';
+import { APP, BOT_CONTEXT, BOT_TEXT, callOutcomes, finishedCalls, harnessPerTest, until, type Harness } from './asterisk-harness.js';
 
 async function refusedCount(): Promise<number> {
-  const { values } = await asteriskMetrics.calls.get();
-  return values.find((value) => value.labels.outcome === 'refused')?.value ?? 0;
+  return (await callOutcomes()).refused ?? 0;
 }
 
 function expectNothingLeft(harness: Harness): void {

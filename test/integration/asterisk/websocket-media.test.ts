@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { powerAt } from '../../support/asterisk/audio-checks.js';
 import { renderSpeech } from '../../support/speech.js';
 import { sine } from '../../support/test-signals.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
-import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, harnessPerTest, twoWayCall, until } from './asterisk-harness.js';
+import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, callOutcomes, harnessPerTest, twoWayCall, until, type Harness } from './asterisk-harness.js';
 
 describe('ExternalMedia over chan_websocket (slin16)', () => {
   const harnesses = harnessPerTest();
+
+  // chan_websocket client mode: the double's websocket_client.conf entry points at Parley's listener.
+  async function startClientMode(botSays?: Int16Array): Promise<Harness> {
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } }, botSays });
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    return harness;
+  }
 
   it('connects to /media/<MEDIA_WEBSOCKET_CONNECTION_ID> (server mode) and carries 16 kHz audio both ways', async () => {
     const harness = await harnesses.start({ config: { transport: 'websocket' }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
@@ -21,8 +27,7 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
   });
 
   it('accepts Asterisk’s connection (client mode), matched to the call by the call id Asterisk puts in the URI (v() option)', async () => {
-    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } }, botSays: renderSpeech(BOT_TEXT, { rateHz: 16000 }) });
-    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    const harness = await startClientMode(renderSpeech(BOT_TEXT, { rateHz: 16000 }));
     const result = await twoWayCall(harness, 16000);
     expect(harness.ari.requests.find((r) => r.nickname === 'channels.externalMedia')!.query).toMatchObject({ connection_type: 'client', external_host: 'parley-media' });
     expect(result.toBot).toBeGreaterThan(0.9);
@@ -32,12 +37,11 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
   it('dials client-mode calls one at a time: Asterisk shares the v() parameters between calls dialling at once, and none may get another call’s connection', async () => {
     const calls = 6;
     const toneHz = (call: number): number => 500 + 200 * call;
-    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } } });
-    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    const harness = await startClientMode();
     harness.ari.clientDialWindowMs = 20;
     const outcomes = async (): Promise<{ all: number; started: number }> => {
-      const values = (await asteriskMetrics.calls.get()).values;
-      return { all: values.reduce((sum, value) => sum + value.value, 0), started: values.find((value) => value.labels.outcome === 'started')?.value ?? 0 };
+      const counts = await callOutcomes();
+      return { all: Object.values(counts).reduce((sum, count) => sum + count, 0), started: counts.started ?? 0 };
     };
     const before = await outcomes();
     for (let call = 0; call < calls; call++) {
@@ -57,8 +61,7 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
   });
 
   it('keeps a client-mode call’s turn until Asterisk has dialled it, even when its caller hangs up while ExternalMedia is answered', async () => {
-    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } } });
-    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    const harness = await startClientMode();
     // Asterisk answers after 100 ms and builds the URI after 200: the answer finds the first
     // call's caller gone, while Asterisk is still to dial that call.
     harness.ari.externalMediaAnswerDelayMs = 100;

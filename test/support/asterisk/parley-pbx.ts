@@ -10,6 +10,7 @@ import { CallService } from '../../../engine/call/call-service.js';
 import { MediaEngine } from '../../../engine/media/media-engine.js';
 import type { SessionOptions } from '../../../engine/media/media-session-options.js';
 import { AsteriskAdapter } from '../../../gateway-adapters/asterisk/asterisk-adapter.js';
+import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { asteriskConfigSchema, type AsteriskConfigInput } from '../../../gateway-adapters/asterisk/asterisk-config.js';
 import { recordingBots, type RecordingBots } from '../recording-bot.js';
 
@@ -99,6 +100,13 @@ export async function startParley(options: ParleyPbxOptions): Promise<ParleyPbx>
       media.stop();
     },
   };
+}
+
+// The channels the adapters of this process have counted so far, by outcome
+// (parley_asterisk_calls_total: started, refused, setup_failed, ...).
+export async function callOutcomes(): Promise<Record<string, number>> {
+  const { values } = await asteriskMetrics.calls.get();
+  return Object.fromEntries(values.map((value) => [String(value.labels.outcome), value.value]));
 }
 
 // Resolves when the adapter has finished (torn down) `count` more calls.
