@@ -14,6 +14,9 @@ const base = { application: z.string(), timestamp: z.string() };
 
 export const stasisStartSchema = z.object({ ...base, type: z.literal('StasisStart'), args: z.array(z.string()), channel });
 export const stasisEndSchema = z.object({ ...base, type: z.literal('StasisEnd'), channel });
+// Also sent for a channel that never entered the app: ARI subscribes the app to a channel it
+// originates (ExternalMedia) before dialling it, so a failed dial is reported here.
+export const channelDestroyedSchema = z.object({ ...base, type: z.literal('ChannelDestroyed'), cause: z.number().int(), cause_txt: z.string(), channel });
 export const channelDtmfSchema = z.object({
   ...base,
   type: z.literal('ChannelDtmfReceived'),

@@ -12,7 +12,7 @@ import type { CallService } from '../../engine/call/call-service.js';
 import type { SessionOptions } from '../../engine/media/media-session-options.js';
 import { ariRequest, type AriClientLike } from './ari-api.js';
 import { connectAri, connectErrorOf, retireAriClient } from './ari-connect.js';
-import { channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-events.js';
+import { channelDestroyedSchema, channelDtmfSchema, stasisEndSchema, stasisStartSchema } from './ari-events.js';
 import { AsteriskCall, type AsteriskCallContext } from './asterisk-call.js';
 import type { AsteriskConfig } from './asterisk-config.js';
 import { asteriskMetrics } from './asterisk-metrics.js';
@@ -145,6 +145,7 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     const client = await connectAri(this.config.url, this.config.username, this.config.password!);
     client.on('StasisStart', (event) => this.guard('StasisStart', () => this.onStasisStart(event)));
     client.on('StasisEnd', (event) => this.guard('StasisEnd', () => this.onStasisEnd(event)));
+    client.on('ChannelDestroyed', (event) => this.guard('ChannelDestroyed', () => this.onChannelDestroyed(event)));
     client.on('ChannelDtmfReceived', (event) => this.guard('ChannelDtmfReceived', () => this.onDtmf(event)));
     client.on('WebSocketConnected', () => {
       // Until now calls kept using the previous client's REST operations (still valid over HTTP).
@@ -264,6 +265,14 @@ export class AsteriskAdapter extends EventEmitter<AsteriskAdapterEvents> {
     if (call === undefined) return;
     if (channel.id === call.caller.id) call.callerLeft();
     else call.mediaChannelLeft();
+  }
+
+  // Only a media channel that dies during setup matters here: a live call's channels leave the
+  // app first (StasisEnd), and the caller's StasisEnd always precedes its ChannelDestroyed.
+  private onChannelDestroyed(raw: unknown): void {
+    const { channel, cause_txt: cause } = channelDestroyedSchema.parse(raw);
+    const call = this.byChannel.get(channel.id);
+    if (call !== undefined && channel.id === call.mediaChannelId) call.mediaChannelDestroyed(cause);
   }
 
   private onDtmf(raw: unknown): void {

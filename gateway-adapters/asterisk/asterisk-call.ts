@@ -57,12 +57,17 @@ export class AsteriskCall {
   private leg: MediaLeg | undefined;
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
+  private waitingForTurn = false;
   private tornDown: Promise<void> | undefined;
   // Asterisk puts a new ExternalMedia channel into Stasis on another thread, possibly after
   // POST /channels/externalMedia has answered: addChannel before that gets 422 "Channel not in
   // Stasis application". Resolved by the media channel's own StasisStart (mediaChannelEntered).
   private markMediaInStasis!: () => void;
   private readonly mediaInStasis = new Promise<void>((resolve) => (this.markMediaInStasis = resolve));
+  // Rejected when Asterisk destroys the ExternalMedia channel before the call has started (its dial
+  // failed: a connection it could not make), so no setup step waits for that channel in vain.
+  private markMediaGone!: (error: Error) => void;
+  private readonly mediaGone = new Promise<never>((_, reject) => (this.markMediaGone = reject));
   private readonly logger: Logger;
 
   constructor(
@@ -75,12 +80,17 @@ export class AsteriskCall {
     this.mediaChannelId = mediaChannelIdOf(callId);
     this.bridgeId = bridgeIdOf(callId);
     this.logger = ctx.logger.child({ callId, channelId: caller.id });
+    // Awaited only in races with what it cuts short.
+    this.mediaGone.catch(() => undefined);
   }
 
   // The caller's channel left Stasis (hangup): end the call, or abort a setup in progress.
   callerLeft(): void {
     this.callerGone = true;
     this.call?.end('caller_hangup');
+    // Queued behind other calls' dials: free the call's slot and what it made now, not when its
+    // turn comes (the turn then ends at once).
+    if (this.waitingForTurn) void this.teardown('caller_hangup');
   }
 
   // Our ExternalMedia channel left Stasis without us asking: the call has no media any more. A
@@ -90,6 +100,12 @@ export class AsteriskCall {
   mediaChannelLeft(): void {
     const call = this.call;
     if (call) void call.leg.roundTrip().then(() => call.end('media_channel_gone'));
+  }
+
+  // ChannelDestroyed of our ExternalMedia channel. A live call heard of it by its StasisEnd
+  // (mediaChannelLeft); during setup it ends the dial's turn and fails the setup at once.
+  mediaChannelDestroyed(cause: string): void {
+    if (!this.call) this.markMediaGone(new AriRequestError('externalMedia', `Asterisk destroyed the ExternalMedia channel before the call started (${cause})`));
   }
 
   // StasisStart of our ExternalMedia channel (it may come before the REST answer that created it).
@@ -111,9 +127,9 @@ export class AsteriskCall {
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
       this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
-      const { connected } = await this.ctx.oneDialAtATime(() => this.createExternalMedia(leg));
+      const { connected } = await this.dialInTurn(leg);
       await this.connectMedia(leg, connected);
-      await this.request('mediaStasisStart', () => this.mediaInStasis);
+      await this.request('mediaStasisStart', () => Promise.race([this.mediaInStasis, this.mediaGone]));
       await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
       this.startCall(leg);
       asteriskMetrics.calls.inc({ outcome: 'started' });
@@ -129,6 +145,7 @@ export class AsteriskCall {
   // Undoes everything this call created in Asterisk and in the media engine; hangs up the caller
   // unless the caller is the one who left. Safe to call more than once.
   teardown(reason: string): Promise<void> {
+    this.leaveQueue();
     this.tornDown ??= this.runTeardown(reason);
     return this.tornDown;
   }
@@ -220,14 +237,32 @@ export class AsteriskCall {
     };
   }
 
+  // createExternalMedia in the call's turn; the calls waiting are counted (dialsWaiting).
+  private dialInTurn(leg: MediaLeg): Promise<{ connected: Promise<void> | undefined }> {
+    this.waitingForTurn = true;
+    asteriskMetrics.dialsWaiting.inc();
+    return this.ctx.oneDialAtATime(() => {
+      this.leaveQueue();
+      return this.createExternalMedia(leg);
+    });
+  }
+
+  // The turn came, or the call was torn down while it waited (its turn then ends at once).
+  private leaveQueue(): void {
+    if (!this.waitingForTurn) return;
+    this.waitingForTurn = false;
+    asteriskMetrics.dialsWaiting.dec();
+  }
+
   // Asks Asterisk for the ExternalMedia channel. In chan_websocket client mode the adapter runs
   // this one call at a time (oneDialAtATime): Asterisk 22 writes each call's v() parameters into
   // the websocket_client entry every call shares and reads them back when its originate thread
   // builds the URI (webchan_call in chan_websocket.c, ast_websocket_client_connect in
   // res_websocket_client.c), so two calls dialling at once can swap or tear their call ids. Once
-  // the request is sent, a turn lasts until Asterisk's connection has arrived (its URI was built)
-  // or the wait for it ended, whatever became of the request (answered, timed out, the caller
-  // gone meanwhile): only an error answer means Asterisk made no channel and dials nothing.
+  // the request is sent, a turn lasts until Asterisk's connection has arrived (its URI was built),
+  // the wait for it ended, or Asterisk destroyed the channel (its dial failed), whatever became
+  // of the request (answered, timed out, the caller gone meanwhile): only an error answer means
+  // Asterisk made no channel and dials nothing.
   // Returns the link's connection still in progress (wrapped: the turn must not wait for it).
   private async createExternalMedia(leg: MediaLeg): Promise<{ connected: Promise<void> | undefined }> {
     const { ari } = this.ctx;
@@ -243,7 +278,7 @@ export class AsteriskCall {
         }),
       );
     } finally {
-      if (!refused) await socket?.accepted.catch(() => undefined);
+      if (!refused && socket) await Promise.race([socket.accepted, this.mediaGone]).catch(() => undefined);
     }
     return { connected: socket?.connected };
   }
@@ -286,7 +321,7 @@ export class AsteriskCall {
       return;
     }
     if (connected) {
-      await this.request('connectMedia', () => connected);
+      await this.request('connectMedia', () => Promise.race([connected, this.mediaGone]));
       return;
     }
     // Server mode: the leg dials Asterisk from where it runs.

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { asteriskMetrics } from '../../../gateway-adapters/asterisk/asterisk-metrics.js';
 import { powerAt } from '../../support/asterisk/audio-checks.js';
 import { renderSpeech } from '../../support/speech.js';
+import { freeTcpPort } from '../../support/free-port.js';
 import { sine } from '../../support/test-signals.js';
 import { rmsDbfs } from '../../support/signal-metrics.js';
-import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, callOutcomes, harnessPerTest, twoWayCall, until, type Harness } from './asterisk-harness.js';
+import { APP, BOT_CONTEXT, BOT_TEXT, CALLER_TEXT, callOutcomes, finishedCalls, harnessPerTest, twoWayCall, until, type Harness } from './asterisk-harness.js';
 
 describe('ExternalMedia over chan_websocket (slin16)', () => {
   const harnesses = harnessPerTest();
@@ -78,6 +80,43 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     const heard = bot.heard().subarray(8000, 16000);
     expect(powerAt(heard, 700, 16000)).toBeGreaterThan(100 * powerAt(heard, 500, 16000));
     expect(rmsDbfs(heard)).toBeGreaterThan(-20);
+  });
+
+  it('ends a client-mode call’s turn as soon as Asterisk destroys its channel because the dial failed, so the next call is not held for the request timeout', async () => {
+    // A request timeout longer than the wait below: only the ChannelDestroyed can end the turn.
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 }, requestTimeoutMs: 60_000 } });
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${await freeTcpPort()}`; // nothing listens on it
+    const before = await callOutcomes();
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'first', audio: sine(16000 * 3, 16000, 500, 8000) });
+    await until(async () => ((await callOutcomes()).setup_failed ?? 0) > (before.setup_failed ?? 0), 'the first call’s setup to fail');
+    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second', audio: sine(16000 * 3, 16000, 700, 8000) });
+    const bot = await harness.bots.started(0);
+    expect(bot.info.from).toBe('second');
+    await until(() => bot.frames.length >= 50, 'a second of audio at the second call’s bot');
+    expect(powerAt(bot.heard().subarray(8000, 16000), 700, 16000)).toBeGreaterThan(0);
+    expect(rmsDbfs(bot.heard().subarray(8000, 16000))).toBeGreaterThan(-20);
+  });
+
+  it('frees a client-mode call whose caller hangs up while it waits for its turn to dial, without waiting for that turn', async () => {
+    const harness = await startClientMode();
+    // Asterisk builds the first call's URI 3 s after it was asked: the first call's turn lasts that long.
+    harness.ari.clientDialWindowMs = 3000;
+    const externalMediaRequests = (): number => harness.ari.requests.filter((request) => request.nickname === 'channels.externalMedia').length;
+    const dialsWaiting = async (): Promise<number> => (await asteriskMetrics.dialsWaiting.get()).values[0]?.value ?? 0;
+    harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'first', audio: sine(16000 * 3, 16000, 500, 8000) });
+    await until(() => externalMediaRequests() === 1, 'the first call’s ExternalMedia request');
+    const second = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second' });
+    await until(async () => (await dialsWaiting()) === 1, 'the second call waiting for its turn');
+    const finished = finishedCalls(harness.adapter, 1);
+    harness.ari.callerHangsUp(second.id);
+    await finished;
+    expect(harness.ari.clientDials).toBe(0);
+    expect(await dialsWaiting()).toBe(0);
+    // The first call's turn went on undisturbed.
+    const bot = await harness.bots.started(0);
+    expect(bot.info.from).toBe('first');
+    expect(externalMediaRequests()).toBe(1);
   });
 
   it('sends FLUSH_MEDIA when the caller barges in, so queued bot audio stops', async () => {

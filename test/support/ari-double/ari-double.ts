@@ -81,6 +81,8 @@ export class AriDouble {
   // loaded Asterisk answers late: hold a chan_websocket ExternalMedia answer back this long.
   externalMediaAnswerDelayMs = 0;
   private readonly clientUriParams = new Map<string, string | undefined>();
+  // chan_websocket client-mode connections Asterisk has begun to dial.
+  clientDials = 0;
   // Requests and event-socket upgrades refused with 401.
   unauthorized = 0;
   // websocket_client.conf: connection name -> URL Asterisk dials for chan_websocket client mode.
@@ -496,6 +498,7 @@ export class AriDouble {
         // Written only when the call has v() parameters (chan_websocket.c webchan_call).
         if (query.transport_data !== undefined) this.clientUriParams.set(externalHost!, query.transport_data);
         const dial = (): void => {
+          this.clientDials++;
           const socket = new WebSocket(withUriParams(clientUrl, this.clientUriParams.get(externalHost!)), 'media');
           socket.once('open', () => {
             endpoint.attach(socket);
