@@ -2,6 +2,7 @@
 // SIGTERM or SIGINT drains it (api/node.ts): no new calls, live ones go on until they end or
 // drainTimeoutSeconds passes; a second signal ends the rest at once. Exit code 0 after a drain.
 import { logger } from '../engine/logger.js';
+import { vectorClone } from '../engine/native/vector-clone.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startNode } from './node.js';
 
@@ -9,7 +10,7 @@ try {
   const config = loadConfig();
   logger.level = config.logLevel;
   const node = await startNode(config, logger);
-  logger.info({ mode: config.mode, url: node.url }, 'Parley is up');
+  logger.info({ mode: config.mode, url: node.url, vectorClone: vectorClone() }, 'Parley is up');
   console.log(`\n  Parley (${config.mode} mode) is running.\n  Demo page:     ${node.url}/\n  Operator view: ${node.operatorUrl}/admin.html#token=${node.adminToken}\n  Metrics:       ${node.operatorUrl}/metrics\n`);
   const stop = (signal: string): void => {
     logger.info({ signal, draining: node.drain.draining }, node.drain.draining ? 'second signal: ending the rest now' : 'signal: draining');
