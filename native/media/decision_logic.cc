@@ -133,7 +133,15 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
     return {Operation::kStretch, s.need_ts};
   }
   const double packet_ms = std::max(frame_ms_, TsToMs(s.next_duration_ts));
-  const double drop_above_ms = packet_ms + kDropHysteresisMs + (time_stretch ? kStretchDropLeewayMs : 0.0);
+  // A gap with no packet missing before the next (the sender paused without a marker, or a
+  // talkspurt re-anchored after its pause) holds no audio: skipping it loses nothing, so it
+  // shrinks at the whole-frame buffer's threshold, as a pause does. Only a packet to drop, or a
+  // loss's concealment, waits the leeway for accelerate. Concealing such a gap whole left a
+  // talkspurt 20 ms above the whole-frame buffer's for half a second while it waited for a quiet
+  // packet (the Asterisk 15 ms jitter trace's p95 delay 75.13 ms against 73, now 73; LSD there
+  // 0.06 -> 0.05 dB, and 0.03 -> 0.02 on the Asterisk 3 ms trace).
+  const bool holds_audio = s.gap_ts <= 0 || !s.next_follows;
+  const double drop_above_ms = packet_ms + kDropHysteresisMs + (time_stretch && holds_audio ? kStretchDropLeewayMs : 0.0);
   if (s.may_shrink && s.delay_ms >= s.target_ms + drop_above_ms) {
     if (s.gap_ts <= 0) return {Operation::kDrop, 0};
     return {Operation::kSkip, until_next};

@@ -10,7 +10,8 @@
 // NetEq: a due packet is decoded and accelerated (a period or a few cut out) when the delay is
 // above the target, or preemptively expanded (a period played twice) when below it; whole
 // packets are dropped only far above the target (a delay spike's backlog beyond what stretching
-// drains), and whole frames are inserted only when nothing is there to stretch.
+// drains), and whole frames are inserted only when nothing is there to stretch. A gap with no
+// packet missing (the sender paused) holds no audio and is skipped as in either mode.
 #pragma once
 
 #include <cstdint>

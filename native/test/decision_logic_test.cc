@@ -53,6 +53,25 @@ void DrainFromTheBandsEdgeWaitsForAPauseFirst() {
   Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
 }
 
+void AGapWithNothingMissingShrinksAsAPauseDoes() {
+  // A talkspurt re-anchored after its sender's pause, 61 ms ahead of playout with no sequence
+  // number missing, 35 ms above the target: past the whole-frame threshold (a packet plus 10 ms).
+  // Skipping the gap loses no audio; concealing it whole kept the delay up until a quiet packet.
+  const DecisionLogic logic(8000, 20, true);
+  PlayoutState paused = Due(35, false);
+  paused.gap_ts = 488;
+  const Decision skip = logic.Decide(paused);
+  Check(skip.operation == Operation::kSkip && skip.amount_ts == 160, "a gap with nothing missing is skipped, a tick at a time",
+        static_cast<double>(skip.amount_ts));
+  paused.may_shrink = false;
+  Check(logic.Decide(paused).operation == Operation::kSilence, "once a tick: then it plays as the sender's silence", 35);
+  PlayoutState lost = Due(35, false);
+  lost.gap_ts = 488;
+  lost.next_follows = false;
+  Check(logic.Decide(lost).operation == Operation::kExpand, "a gap of lost packets is concealed: accelerate drains it later", 35);
+  Check(logic.Decide(Due(35, false)).operation != Operation::kDrop, "a due packet is not dropped that near the target", 35);
+}
+
 void AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket() {
   // A quiet packet's cut keeps a cross-fade (19 of 20 ms go): one cut leaves the delay above the
   // chance's aim, so the next packet is cut on down to it, lower than a dropped packet leaves it.
@@ -91,6 +110,7 @@ int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
   DrainFromTheBandsEdgeWaitsForAPauseFirst();
   AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
+  AGapWithNothingMissingShrinksAsAPauseDoes();
   PacketsShorterThanATickAimATickMinusAPacketHigher();
   return parley_test::Finish("decision-logic");
 }
