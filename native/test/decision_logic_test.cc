@@ -31,13 +31,18 @@ bool Cuts(const Decision& decision, bool voiced) {
   return decision.operation == Operation::kAccelerate && decision.drain && decision.quiet_only == !voiced;
 }
 
-void BacklogCutsVoicedAudioOnlyFarAboveTheTarget() {
+void BacklogDropsToTheBandThenWaitsForPauses() {
+  // A spike leaves the delay at its height: whole packets go, a tick at a time, down to the
+  // whole-frame buffer's threshold (a packet plus 10 ms above the target); voiced audio is never
+  // cut for it, each pitch-period cut of a vowel blurring its spectrum.
   const DecisionLogic logic(8000, 20, true);
-  const Decision far = logic.Decide(Due(70, false));
-  Check(Cuts(far, true) && far.backlog, "far above the target, a drain cuts voiced audio, as a backlog", 70);
-  Check(Cuts(logic.Decide(Due(60, true, true)), true), "a backlog still far above goes on cutting voiced audio", 60);
-  // Below, each pitch-period cut of a vowel would blur its spectrum: the backlog waits for pauses.
-  Check(Cuts(logic.Decide(Due(40, true, true)), false), "a backlog nearer the target drains in quiet packets only", 40);
+  Check(logic.Decide(Due(70, false)).operation == Operation::kDrop, "far above the target, a packet is dropped", 70);
+  PlayoutState dropped = Due(70, false);
+  dropped.may_shrink = false;
+  const Decision after = logic.Decide(dropped);
+  Check(Cuts(after, false) && after.backlog, "then, in the same tick, the next is cut only if quiet, as a backlog", 70);
+  Check(logic.Decide(Due(40, true, true)).operation == Operation::kDrop, "a backlog goes on dropping down to the band", 40);
+  Check(Cuts(logic.Decide(Due(25, true, true)), false), "inside the band it drains in quiet packets only", 25);
   Check(Cuts(logic.Decide(Due(10, true, true)), false), "down to the aim", 10);
 }
 
@@ -51,6 +56,25 @@ void DrainFromTheBandsEdgeWaitsForAPauseFirst() {
   Check(Cuts(further, true) && !further.backlog, "10 ms over the band, a drain cuts voiced audio", 45);
   Check(Cuts(logic.Decide(Due(10, true)), true), "and goes on so down to the aim", 10);
   Check(logic.Decide(Due(20, false)).operation == Operation::kNormal, "inside the band, no drain starts", 20);
+}
+
+void AGapWithNothingMissingShrinksAsAPauseDoes() {
+  // A talkspurt re-anchored after its sender's pause, 61 ms ahead of playout with no sequence
+  // number missing, 35 ms above the target: past the whole-frame threshold (a packet plus 10 ms).
+  // Skipping the gap loses no audio; concealing it whole kept the delay up until a quiet packet.
+  const DecisionLogic logic(8000, 20, true);
+  PlayoutState paused = Due(35, false);
+  paused.gap_ts = 488;
+  const Decision skip = logic.Decide(paused);
+  Check(skip.operation == Operation::kSkip && skip.amount_ts == 160, "a gap with nothing missing is skipped, a tick at a time",
+        static_cast<double>(skip.amount_ts));
+  paused.may_shrink = false;
+  Check(logic.Decide(paused).operation == Operation::kSilence, "once a tick: then it plays as the sender's silence", 35);
+  PlayoutState lost = Due(35, false);
+  lost.gap_ts = 488;
+  lost.next_follows = false;
+  Check(logic.Decide(lost).operation == Operation::kExpand, "a gap of lost packets is concealed: accelerate drains it later", 35);
+  Check(logic.Decide(Due(45, false)).operation == Operation::kAccelerate, "a due packet short of a backlog is accelerated, not dropped", 45);
 }
 
 void AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket() {
@@ -88,9 +112,10 @@ void PacketsShorterThanATickAimATickMinusAPacketHigher() {
 }  // namespace
 
 int main() {
-  BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
+  BacklogDropsToTheBandThenWaitsForPauses();
   DrainFromTheBandsEdgeWaitsForAPauseFirst();
   AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
+  AGapWithNothingMissingShrinksAsAPauseDoes();
   PacketsShorterThanATickAimATickMinusAPacketHigher();
   return parley_test::Finish("decision-logic");
 }
