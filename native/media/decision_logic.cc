@@ -34,22 +34,14 @@ constexpr double kAccelerateAimMs = 5.0;
 // trace, p95 delay 81.5 against 70 ms on the 20 ms burst-loss trace).
 constexpr double kQuietSettleAboveMs = 18.0;
 constexpr double kQuietAimMs = 8.0;
-// A delay spike's backlog: a drain that began at least this far above the target. Whole packets
-// are dropped from it down to the whole-frame buffer's threshold (a packet plus its hysteresis
-// above the target), one a tick as that buffer drops them, and the rest drains in quiet packets
-// only (pauses between words, where a cut leaves no trace), however long that takes. A spike
-// leaves the delay at its own height whatever it was before (the stall's silence is taken back),
-// so the backlog down to the band is as large as the whole-frame buffer's, and every way of
-// draining it other than its drops cost more. Measured on the bench's spike traces (300 / 200 ms),
-// against the whole-frame buffer's p95 delay of 150 / 130 ms and LSD of 0.11 / 0.23 dB: cutting
-// voiced audio (a pitch period or a few a packet) from here down, dropping only 60 ms above the
-// threshold, p95 153.38 / 151.38 ms (the drain's last 50 ms waited 0.4-1.1 s a spike for pauses),
-// LSD 0.11 / 0.19, late loss 1.1 / 0.47 % (its 1.77 / 1.47), 4.95 / 0 clicks a minute (its
-// 13.86 / 4.95); voiced cuts from 50 ms, p95 148.38 ms and LSD 0.12 on the 300 ms trace; from 30,
-// 144 / 130.75 ms, LSD 0.13 / 0.22; voiced cuts and drops both down to the threshold, 128.63 /
-// 119.13 ms, LSD 0.14 / 0.23. Dropping: 121 / 130 ms, LSD 0.11 / 0.22, late loss 1.77 / 1.4 %,
-// 12.87 / 4.95 clicks a minute.
-constexpr double kBacklogAboveMs = 55.0;
+// A delay spike's backlog (a drain that began at least this far above the target) is cut in
+// voiced audio (a pitch period or a few) only while the delay is still this far above; below, it
+// drains in quiet packets only (pauses between words, where a cut leaves no trace), however long
+// that takes. Each cut of a vowel blurs its spectrum: cutting voiced audio all the way down to the
+// aim scored 0.15/0.28 dB LSD on the spike traces against the whole-frame buffer's 0.11/0.23.
+// Measured there: 55 ms, 0.11/0.20 dB and a p95 delay of 156/152 ms against 124/129 (45 ms:
+// 0.12/0.23 dB, 146/142 ms; 60 ms: 0.11/0.21 dB, 158/157 ms).
+constexpr double kVoicedAccelerateAboveMs = 55.0;
 // A delay that crosses the band's edge (drift, a late packet's rise) first waits for a quiet
 // packet, cut toward kQuietAimMs as a chance taken (not a drain to go on with); from
 // kQuietDrainLeewayMs over the edge on, voiced audio is cut down to the aim. Cutting voiced audio
@@ -69,6 +61,11 @@ constexpr double kMinStretchMs = 10.0;
 // 2 runs of 3 at 20 ms, passed 3 of 3 at 10 ms, with a frame of concealment instead; the bench's
 // heavy-tail trace lost 12 packets behind 13 unvoiced packets in a row that could not stretch).
 constexpr double kUrgentShortfallMs = 10.0;
+// Whole packets are dropped only this far above the drop threshold: the backlog after a delay
+// spike is drained by accelerating (at most 2x), dropping is the last resort. At 200 ms a 300 ms
+// spike's backlog took 360 ms to drain and the p95 delay was 198 ms against the whole-frame
+// buffer's 150; at 60 ms, 140 (and 1.17 % late loss against its 1.77 %).
+constexpr double kStretchDropLeewayMs = 60.0;
 }  // namespace
 
 DecisionLogic::DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch)
@@ -136,25 +133,26 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
     return {Operation::kStretch, s.need_ts};
   }
   const double packet_ms = std::max(frame_ms_, TsToMs(s.next_duration_ts));
-  const double excess_ms = s.delay_ms - s.target_ms;
-  const bool backlog = time_stretch && (excess_ms >= kBacklogAboveMs || (s.accelerating && s.backlog));
-  // With time stretching, audio (a packet, or a loss's concealment) is dropped only from a spike's
-  // backlog; elsewhere accelerate drains it. A gap with no packet missing before the next (the
-  // sender paused without a marker, or a talkspurt re-anchored after its pause) holds no audio:
-  // skipping it loses nothing, so it shrinks as a pause does. Concealing such a gap whole left a
+  // A gap with no packet missing before the next (the sender paused without a marker, or a
+  // talkspurt re-anchored after its pause) holds no audio: skipping it loses nothing, so it
+  // shrinks at the whole-frame buffer's threshold, as a pause does. Only a packet to drop, or a
+  // loss's concealment, waits the leeway for accelerate. Concealing such a gap whole left a
   // talkspurt 20 ms above the whole-frame buffer's for half a second while it waited for a quiet
   // packet (the Asterisk 15 ms jitter trace's p95 delay 75.13 ms against 73, now 73; LSD there
   // 0.06 -> 0.05 dB, and 0.03 -> 0.02 on the Asterisk 3 ms trace).
   const bool holds_audio = s.gap_ts <= 0 || !s.next_follows;
-  const bool may_drop = !time_stretch || backlog || !holds_audio;
-  if (may_drop && s.may_shrink && s.delay_ms >= s.target_ms + packet_ms + kDropHysteresisMs) {
+  const double drop_above_ms = packet_ms + kDropHysteresisMs + (time_stretch && holds_audio ? kStretchDropLeewayMs : 0.0);
+  if (s.may_shrink && s.delay_ms >= s.target_ms + drop_above_ms) {
     if (s.gap_ts <= 0) return {Operation::kDrop, 0};
     return {Operation::kSkip, until_next};
   }
   if (s.gap_ts <= 0) {
     if (time_stretch && (s.delay_ms >= s.target_ms + kStretchBandMs || (s.accelerating && s.delay_ms > s.target_ms + kAccelerateAimMs))) {
+      const double excess_ms = s.delay_ms - s.target_ms;
+      const bool far = excess_ms >= kVoicedAccelerateAboveMs;
+      const bool backlog = far || (s.accelerating && s.backlog);
       Decision drain{Operation::kAccelerate, MsToTs(std::max(excess_ms - kAccelerateAimMs, std::min(kMinStretchMs, excess_ms)))};
-      drain.quiet_only = backlog;
+      drain.quiet_only = backlog && !far;
       if (!s.accelerating && !backlog && excess_ms < kStretchBandMs + kQuietDrainLeewayMs) return QuietCut(s, true);
       drain.drain = true;
       drain.backlog = backlog;

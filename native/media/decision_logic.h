@@ -9,9 +9,8 @@
 // transit. With time stretching (the default), the delay moves by pitch periods instead, as in
 // NetEq: a due packet is decoded and accelerated (a period or a few cut out) when the delay is
 // above the target, or preemptively expanded (a period played twice) when below it; whole
-// packets are dropped only from a delay spike's backlog (down to the band, as in the whole-frame
-// buffer; the rest drains in pauses), and whole frames are inserted only when nothing is there to
-// stretch. A gap with no
+// packets are dropped only far above the target (a delay spike's backlog beyond what stretching
+// drains), and whole frames are inserted only when nothing is there to stretch. A gap with no
 // packet missing (the sender paused) holds no audio and is skipped as in either mode.
 #pragma once
 

@@ -64,17 +64,15 @@ describe('jitter buffer: time stretching', () => {
     play(session, packets, trace.packets.at(-1)!.arrivalUs + 500_000);
     const jitter = session.stats().jitter!;
     if (timeStretch) {
-      // Each 250 ms backlog drops whole packets down to the band, as the whole-frame buffer does
-      // (29 here; decision_logic.cc: kBacklogAboveMs), and drains the rest in pauses: quiet cuts,
-      // all but a 1 ms cross-fade of a quiet packet or what is left to the aim, down to its target
-      // where the whole-frame buffer stays 30 ms above it.
-      expect(jitter.framesDropped).toBeGreaterThanOrEqual(25);
-      expect(jitter.framesDropped).toBeLessThanOrEqual(29);
-      expect(jitter.framesInserted).toBe(0);
+      // Whole packets go only for the part of each 250 ms backlog more than 60 ms above the band
+      // (decision_logic.cc: kStretchDropLeewayMs), the rest is accelerated: the whole-frame
+      // buffer drops 29 here, this one 17.
+      expect(jitter.framesDropped + jitter.framesInserted).toBeLessThanOrEqual(20);
       expect(jitter.accelerate).toBeGreaterThan(0);
+      // Each accelerate cuts 2.5-10 ms out of a 20 ms packet of speech, or all but a 1 ms
+      // cross-fade of a quiet one (the backlog's last part drains in pauses).
       expect(jitter.accelerateMs / jitter.accelerate).toBeGreaterThanOrEqual(2.5);
       expect(jitter.accelerateMs / jitter.accelerate).toBeLessThanOrEqual(19);
-      expect(jitter.currentDelayMs - jitter.targetDelayMs).toBeLessThan(10);
     } else {
       expect(jitter.framesDropped).toBeGreaterThanOrEqual(10);
       expect(jitter.accelerate + jitter.preemptiveExpand).toBe(0);
@@ -188,10 +186,8 @@ describe('jitter buffer: audio with nothing to stretch', () => {
     const jitter = session.stats().jitter!;
     // The backlog after the spike in the noise went by whole frames: nothing there to stretch.
     expect(droppedInNoise).toBeGreaterThan(0);
-    // Later spikes over speech drained by stretching again (whole frames cut nothing: each
-    // accelerate is stretching back on; the backlogs' last part drains in quiet cuts).
-    expect(acceleratedInNoise).toBe(0);
-    expect(jitter.accelerate - acceleratedInNoise).toBeGreaterThan(0);
+    // Later spikes over speech drained by stretching again.
+    expect(jitter.accelerate - acceleratedInNoise).toBeGreaterThan(10);
   });
 });
 
