@@ -11,7 +11,8 @@
 // above the target, or preemptively expanded (a period played twice) when below it; whole
 // packets are dropped only far above the target (a delay spike's backlog beyond what stretching
 // drains), and whole frames are inserted only when nothing is there to stretch. A gap with no
-// packet missing (the sender paused) holds no audio and is skipped as in either mode.
+// packet missing (the sender paused) holds no audio and is skipped at the same threshold in
+// either mode.
 #pragma once
 
 #include <cstdint>
