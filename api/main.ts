@@ -9,8 +9,10 @@ import { startNode } from './node.js';
 try {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Before the node starts: a stale addon without the question fails before anything listens.
+  const clone = vectorClone();
   const node = await startNode(config, logger);
-  logger.info({ mode: config.mode, url: node.url, vectorClone: vectorClone() }, 'Parley is up');
+  logger.info({ mode: config.mode, url: node.url, vectorClone: clone }, 'Parley is up');
   console.log(`\n  Parley (${config.mode} mode) is running.\n  Demo page:     ${node.url}/\n  Operator view: ${node.operatorUrl}/admin.html#token=${node.adminToken}\n  Metrics:       ${node.operatorUrl}/metrics\n`);
   const stop = (signal: string): void => {
     logger.info({ signal, draining: node.drain.draining }, node.drain.draining ? 'second signal: ending the rest now' : 'signal: draining');

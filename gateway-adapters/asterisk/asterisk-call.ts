@@ -58,6 +58,7 @@ export class AsteriskCall {
   private readonly undo: Array<{ step: string; run: () => Promise<unknown> | void }> = [];
   private callerGone = false;
   private waitingForTurn = false;
+  private setupCounted = false;
   private tornDown: Promise<void> | undefined;
   // Asterisk puts a new ExternalMedia channel into Stasis on another thread, possibly after
   // POST /channels/externalMedia has answered: addChannel before that gets 422 "Channel not in
@@ -90,7 +91,10 @@ export class AsteriskCall {
     this.call?.end('caller_hangup');
     // Queued behind other calls' dials: free the call's slot and what it made now, not when its
     // turn comes (the turn then ends at once).
-    if (this.waitingForTurn) void this.teardown('caller_hangup');
+    if (this.waitingForTurn) {
+      this.countSetupFailure(new SetupAbortedError('caller left while the call waited for its turn to dial'));
+      void this.teardown('caller_hangup');
+    }
   }
 
   // Our ExternalMedia channel left Stasis without us asking: the call has no media any more. A
@@ -126,20 +130,29 @@ export class AsteriskCall {
       // it, the undo still runs (and a 404 from it means there was nothing to undo).
       this.undo.push({ step: 'bridgeCreate', run: () => ari.bridges.destroy({ bridgeId: this.bridgeId }) });
       await this.request('bridgeCreate', () => ari.bridges.create({ type: 'mixing', bridgeId: this.bridgeId, name: this.bridgeId }));
-      this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
       const { connected } = await this.dialInTurn(leg);
       await this.connectMedia(leg, connected);
       await this.request('mediaStasisStart', () => Promise.race([this.mediaInStasis, this.mediaGone]));
-      await this.request('addChannel', () => ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }));
+      await this.request('addChannel', () =>
+        Promise.race([ari.bridges.addChannel({ bridgeId: this.bridgeId, channel: `${this.caller.id},${this.mediaChannelId}` }), this.mediaGone]),
+      );
       this.startCall(leg);
       asteriskMetrics.calls.inc({ outcome: 'started' });
       this.logger.info({ transport: config.transport, format: config.transport === 'rtp' ? config.format : config.transport === 'audiosocket' ? 'slin' : 'slin16' }, 'asterisk call started');
     } catch (error) {
-      asteriskMetrics.calls.inc({ outcome: error instanceof SetupAbortedError ? 'caller_left_during_setup' : 'setup_failed' });
-      if (error instanceof AriRequestError) asteriskMetrics.ariErrors.inc({ step: error.step });
-      this.logger.warn({ err: error }, 'asterisk call setup failed: rolling back');
+      this.countSetupFailure(error);
       await this.teardown(error instanceof SetupAbortedError ? 'caller_hangup' : 'setup_failed');
     }
+  }
+
+  // Once per call: a caller who left while the call waited for its turn is counted as they leave,
+  // and the turn that comes later finds the call torn down.
+  private countSetupFailure(error: unknown): void {
+    if (this.setupCounted) return;
+    this.setupCounted = true;
+    asteriskMetrics.calls.inc({ outcome: error instanceof SetupAbortedError ? 'caller_left_during_setup' : 'setup_failed' });
+    if (error instanceof AriRequestError) asteriskMetrics.ariErrors.inc({ step: error.step });
+    this.logger.warn({ err: error }, 'asterisk call setup failed: rolling back');
   }
 
   // Undoes everything this call created in Asterisk and in the media engine; hangs up the caller
@@ -261,13 +274,15 @@ export class AsteriskCall {
   // res_websocket_client.c), so two calls dialling at once can swap or tear their call ids. Once
   // the request is sent, a turn lasts until Asterisk's connection has arrived (its URI was built),
   // the wait for it ended, or Asterisk destroyed the channel (its dial failed), whatever became
-  // of the request (answered, timed out, the caller gone meanwhile): only an error answer means
-  // Asterisk made no channel and dials nothing.
+  // of the request (answered, timed out, the caller gone meanwhile); an error answer (Asterisk
+  // made no channel and dials nothing) ends it at once.
   // Returns the link's connection still in progress (wrapped: the turn must not wait for it).
   private async createExternalMedia(leg: MediaLeg): Promise<{ connected: Promise<void> | undefined }> {
     const { ari } = this.ctx;
     // Torn down while waiting for its turn: register nothing (its undo list has already run).
     if (this.callerGone || this.tornDown) throw new SetupAbortedError('caller left or call torn down before externalMedia');
+    // Registered before the request, as every undo is (see setup).
+    this.undo.push({ step: 'externalMedia', run: () => ari.channels.hangup({ channelId: this.mediaChannelId }) });
     const socket = this.connectWhenAccepted(leg);
     let refused = false;
     try {

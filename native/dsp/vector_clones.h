@@ -7,6 +7,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PARLEY_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+// Read by the addon's vector_clone module, which tells which clone runs.
+#define PARLEY_VECTOR_CLONES_BUILT 1
 #else
 #define PARLEY_VECTOR_CLONES
 #endif

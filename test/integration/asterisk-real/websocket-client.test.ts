@@ -19,8 +19,8 @@ describe('real Asterisk: ExternalMedia chan_websocket slin16, client mode (Aster
   });
 
   it('fails a call as soon as Asterisk reports that it could not dial Parley (ChannelDestroyed), not after the request timeout', async () => {
-    // Parley listens elsewhere than websocket_client.conf points: Asterisk's dial (three attempts,
-    // 500 ms apart) is refused, and it destroys the ExternalMedia channel.
+    // Parley listens elsewhere than websocket_client.conf points: Asterisk's dial (reconnect_attempts
+    // = 2 tries in all, 500 ms apart) is refused, and it destroys the ExternalMedia channel.
     const elsewhere = await freeTcpPort();
     await env.parley({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: elsewhere }, requestTimeoutMs: 60_000 } });
     const before = await callOutcomes();

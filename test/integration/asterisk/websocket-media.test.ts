@@ -11,8 +11,8 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
   const harnesses = harnessPerTest();
 
   // chan_websocket client mode: the double's websocket_client.conf entry points at Parley's listener.
-  async function startClientMode(botSays?: Int16Array): Promise<Harness> {
-    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 } }, botSays });
+  async function startClientMode(botSays?: Int16Array, requestTimeoutMs?: number): Promise<Harness> {
+    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 }, requestTimeoutMs }, botSays });
     harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
     return harness;
   }
@@ -86,9 +86,17 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     // A request timeout longer than the wait below: only the ChannelDestroyed can end the turn.
     const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 }, requestTimeoutMs: 60_000 } });
     harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${await freeTcpPort()}`; // nothing listens on it
+    // Asterisk reports the channel destroyed before it answers the request that made it.
+    harness.ari.externalMediaAnswerDelayMs = 500;
     const before = await callOutcomes();
+    const firstFinished = finishedCalls(harness.adapter, 1);
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'first', audio: sine(16000 * 3, 16000, 500, 8000) });
     await until(async () => ((await callOutcomes()).setup_failed ?? 0) > (before.setup_failed ?? 0), 'the first call’s setup to fail');
+    await firstFinished;
+    // Nothing of it is left: its bridge destroyed, its caller hung up.
+    expect(harness.ari.bridges.size).toBe(0);
+    expect(harness.ari.channels.size).toBe(0);
+    harness.ari.externalMediaAnswerDelayMs = 0;
     harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second', audio: sine(16000 * 3, 16000, 700, 8000) });
     const bot = await harness.bots.started(0);
@@ -99,11 +107,14 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
   });
 
   it('frees a client-mode call whose caller hangs up while it waits for its turn to dial, without waiting for that turn', async () => {
-    const harness = await startClientMode();
-    // Asterisk builds the first call's URI 3 s after it was asked: the first call's turn lasts that long.
-    harness.ari.clientDialWindowMs = 3000;
+    // Asterisk builds the first call's URI 5 s after it was asked (well within the wait for its
+    // connection): the first call's turn lasts that long, and the second call's teardown (a few
+    // ARI requests) must end well within it.
+    const harness = await startClientMode(undefined, 20_000);
+    harness.ari.clientDialWindowMs = 5000;
     const externalMediaRequests = (): number => harness.ari.requests.filter((request) => request.nickname === 'channels.externalMedia').length;
     const dialsWaiting = async (): Promise<number> => (await asteriskMetrics.dialsWaiting.get()).values[0]?.value ?? 0;
+    const before = await callOutcomes();
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'first', audio: sine(16000 * 3, 16000, 500, 8000) });
     await until(() => externalMediaRequests() === 1, 'the first call’s ExternalMedia request');
     const second = harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second' });
@@ -113,6 +124,9 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     await finished;
     expect(harness.ari.clientDials).toBe(0);
     expect(await dialsWaiting()).toBe(0);
+    // Counted as it left; only the first call's bridge is left.
+    expect(((await callOutcomes()).caller_left_during_setup ?? 0) - (before.caller_left_during_setup ?? 0)).toBe(1);
+    expect(harness.ari.bridges.size).toBe(1);
     // The first call's turn went on undisturbed.
     const bot = await harness.bots.started(0);
     expect(bot.info.from).toBe('first');

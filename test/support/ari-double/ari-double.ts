@@ -503,13 +503,17 @@ export class AriDouble {
           socket.once('open', () => {
             endpoint.attach(socket);
             this.maybeStartMedia(channel.name);
+            // The originate thread runs Stasis once the dial is answered: a failed dial's channel
+            // never enters the app, it is only destroyed.
+            this.enterStasisLater(app, channel);
           });
           socket.once('error', () => this.hangup(channel, 'failure'));
         };
         if (this.clientDialWindowMs === undefined) dial();
         else setTimeout(dial, this.clientDialWindowMs);
+      } else {
+        this.enterStasisLater(app, channel);
       }
-      this.enterStasisLater(app, channel);
       if (this.externalMediaAnswerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.externalMediaAnswerDelayMs));
       return channelJson(channel, true);
     }

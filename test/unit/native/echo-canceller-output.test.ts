@@ -2,14 +2,15 @@
 // its per-bin loops and FFT are restructured for speed, and such a change must not move a single
 // sample. The loader runs one of two clones of those loops (vector_clones.h): the x86-64-v3 one
 // fuses multiply-adds, the baseline one does not, so their last bits differ and each has its own
-// checksums, with the GCC the project builds with. The baseline's were taken from a build whose
-// PARLEY_VECTOR_CLONES was defined empty (every loop compiled as the baseline clone is). A change
+// checksums, with the GCC the project builds with. The baseline's were taken from a build with
+// vector_clones.h's test turned off (every loop compiled as the baseline clone is; the addon
+// then reports 'baseline' whatever the CPU). A change
 // meant to alter the output updates both, with the echo bench's figures to show for it.
 import { describe, expect, it } from 'vitest';
-import { vectorClone } from '../../../engine/native/vector-clone.js';
+import { vectorClone, type VectorClone } from '../../../engine/native/vector-clone.js';
 import { cancellerFixtures, checksum, runCanceller, runCancellers } from '../../support/echo-canceller-fixture.js';
 
-type Clone = 'x86-64-v3' | 'baseline';
+type Clone = Exclude<VectorClone, 'single'>;
 
 const expected: Record<Clone, Record<string, string>> = {
   // Last moved (both clones) by the block and per-bin sums added in lanes (lane_sum.h: the same
@@ -31,7 +32,7 @@ function loadedClone(): Clone {
   const clone = vectorClone();
   if (clone === 'single') {
     throw new Error(
-      `no output checksums for ${process.arch}: they are pinned for x64's two clones; on another CPU, take them from checksum(runCanceller(input)) on a build of main known good and add them here`,
+      `no output checksums for ${process.arch}, which has a single build of the loops: they are pinned for x64's two clones; on another CPU, take them from checksum(runCanceller(input)) on a build of main known good and add them here`,
     );
   }
   return clone;
