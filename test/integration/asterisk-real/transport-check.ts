@@ -16,6 +16,10 @@ const CALLER_TONE_HZ = 1000;
 const BOT_TONE_HZ = 700;
 const TONE_MS = 1500;
 const GAP_MS = 200;
+// A stall on the loaded test machine delays everything after it, losing nothing: in one CI run the
+// bot's speech reached the caller 280 ms late from partway on (266 packets for 252), and judged at
+// one lag it scored 0.3.
+const SPEECH_SLIP_MS = 400;
 
 // [tone][silence][speech] at `rateHz`.
 export function toneThenSpeech(toneHz: number, text: string, rateHz: number): Int16Array {
@@ -58,9 +62,10 @@ export async function checkTransport(env: RealPbxEnv, config: AsteriskConfigInpu
   const measure: TransportMeasure = {
     toBotToneSnrDb: toneSnrDb(heardByBot, CALLER_TONE_HZ, 16000).snrDb,
     toCallerToneSnrDb: toneSnrDb(heardByCaller, BOT_TONE_HZ, 8000).snrDb,
-    // Sources resampled as the wire did: caller speech was 8 kHz, the bot hears it at 16 kHz.
-    toBotSpeech: speechMatch(toneThenSpeech(CALLER_TONE_HZ, CALLER_TEXT, 16000), heardByBot, 16000).correlation,
-    toCallerSpeech: speechMatch(toneThenSpeech(BOT_TONE_HZ, BOT_TEXT, 8000), heardByCaller, 8000).correlation,
+    // Sources resampled as the wire did: caller speech was 8 kHz, the bot hears it at 16 kHz. The
+    // streams may slip (SPEECH_SLIP_MS): what is judged is whether the speech arrived.
+    toBotSpeech: speechMatch(toneThenSpeech(CALLER_TONE_HZ, CALLER_TEXT, 16000), heardByBot, 16000, undefined, SPEECH_SLIP_MS).correlation,
+    toCallerSpeech: speechMatch(toneThenSpeech(BOT_TONE_HZ, BOT_TEXT, 8000), heardByCaller, 8000, undefined, SPEECH_SLIP_MS).correlation,
     callerPackets: caller.packetsReceived,
   };
   console.info(`[asterisk-real] ${label}: ${JSON.stringify(measure, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`);
