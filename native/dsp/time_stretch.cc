@@ -165,10 +165,11 @@ size_t TimeStretch::Accelerate(const int16_t* x, size_t history, size_t n, size_
   }
   // One pitch period of up to 15 ms may go even from a 20 ms packet, leaving a quarter of it (and
   // at least the shortest cross-fade) to fade over: NetEq's Accelerate works on 30 ms (it borrows
-  // from its sync buffer) and so reaches every period of its 2.5-15 ms range. Capped at half the packet, voices below 100 Hz
-  // (periods over 10 ms: many men's) could not be accelerated at all: on the bench's 300 ms spike
-  // trace a backlog drain sat still through such syllables (late loss 1.17 -> 1.10 %, p95 delay
-  // 156 -> 153.5 ms, clicks 5.94 -> 4.95 a minute; LSD 0.11 unchanged; no other trace moved).
+  // from its sync buffer) and so reaches every period of its 2.5-15 ms range. Capped at half the
+  // packet, voices below 100 Hz (periods over 10 ms: many men's) could not be accelerated at all:
+  // on the bench's 300 ms spike trace a backlog drain sat still through such syllables (late loss
+  // 1.17 -> 1.10 %, p95 delay 156 -> 153.5 ms, clicks 5.94 -> 4.95 a minute; LSD 0.11 unchanged;
+  // no other trace moved).
   // Beyond one period, at most half of the audio goes (beyond 2x, WSOLA's output turns choppy,
   // and a quiet stretch may be the start of a word).
   const size_t max_lag = std::min({max_remove, max_lag_, n - std::max(n / 4, min_cross_fade_)});

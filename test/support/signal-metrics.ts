@@ -52,7 +52,11 @@ export function snrDb(a: ArrayLike<number>, b: ArrayLike<number>, lag = 0): numb
 // Block by block (blocks of `a` quieter than `minDbfs` skipped), the best correlation of `b`
 // within ±`slack` of `lag`. An adaptive jitter buffer may stretch or shorten playout by a frame
 // when the network (or a loaded test machine) jitters: the content still matches block by block
-// while a single lag over the whole signal does not.
+// while a single lag over the whole signal does not. With `slip`, `b` may also fall behind by up
+// to that many samples at a time (a stall delays everything after it, losing nothing): a block
+// not found within ±`slack` is looked for up to `slip` later, and once found (above
+// BLOCK_MATCH) the blocks after it are looked for from there. Never earlier: audio lost from `b`
+// brings what follows earlier, and those blocks still score as missing.
 export function blockCorrelations(
   a: Int16Array,
   b: ArrayLike<number>,
@@ -60,12 +64,23 @@ export function blockCorrelations(
   blockSamples: number,
   slack: number,
   minDbfs = -40,
+  slip = 0,
 ): number[] {
   const result: number[] = [];
+  let at = lag;
   for (let start = 0; start + blockSamples <= a.length; start += blockSamples) {
     if (rmsDbfs(a, start, start + blockSamples) < minDbfs) continue;
     const block = a.subarray(start, start + blockSamples);
-    result.push(bestAlignment(block, b, start + lag - slack, start + lag + slack).correlation);
+    let best = bestAlignment(block, b, start + at - slack, start + at + slack);
+    if (slip > 0 && best.correlation <= BLOCK_MATCH) {
+      const later = bestAlignment(block, b, start + at + slack, start + at + slip);
+      if (later.correlation > best.correlation) best = later;
+      if (best.correlation > BLOCK_MATCH) at = best.lag - start;
+    }
+    result.push(best.correlation);
   }
   return result;
 }
+
+// A block's correlation above which its content is taken as carried.
+export const BLOCK_MATCH = 0.5;

@@ -84,7 +84,8 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
 
   it('ends a client-mode call’s turn as soon as Asterisk destroys its channel because the dial failed, so the next call is not held for the request timeout', async () => {
     // A request timeout longer than the wait below: only the ChannelDestroyed can end the turn.
-    const harness = await harnesses.start({ config: { transport: 'websocket', websocket: { connectionType: 'client', clientName: 'parley-media', listenPort: 0 }, requestTimeoutMs: 60_000 } });
+    const harness = await startClientMode(undefined, 60_000);
+    const listener = harness.ari.websocketClients['parley-media']!;
     harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${await freeTcpPort()}`; // nothing listens on it
     // Asterisk reports the channel destroyed before it answers the request that made it.
     harness.ari.externalMediaAnswerDelayMs = 500;
@@ -97,7 +98,7 @@ describe('ExternalMedia over chan_websocket (slin16)', () => {
     expect(harness.ari.bridges.size).toBe(0);
     expect(harness.ari.channels.size).toBe(0);
     harness.ari.externalMediaAnswerDelayMs = 0;
-    harness.ari.websocketClients['parley-media'] = `ws://127.0.0.1:${harness.adapter.mediaListenPort}`;
+    harness.ari.websocketClients['parley-media'] = listener;
     harness.ari.placeCall(APP, { context: BOT_CONTEXT, exten: '7000', callerNumber: 'second', audio: sine(16000 * 3, 16000, 700, 8000) });
     const bot = await harness.bots.started(0);
     expect(bot.info.from).toBe('second');

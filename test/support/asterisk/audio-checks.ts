@@ -1,5 +1,5 @@
 // Audio checks shared by the Asterisk tests (real Asterisk and the ARI double).
-import { bestAlignment, blockCorrelations, rmsDbfs } from '../signal-metrics.js';
+import { bestAlignment, BLOCK_MATCH, blockCorrelations, rmsDbfs } from '../signal-metrics.js';
 
 // Median, over the 200 ms windows of `reference` that hold speech, of each window's best
 // correlation with `signal` at a lag in [0, maxLag]. Judged per window so that a late tick on a
@@ -63,12 +63,10 @@ export function toneSnrDb(signal: Int16Array, frequencyHz: number, rateHz: numbe
 // later: the delay is found on 5 ms energy envelopes, then each 200 ms block of the reference
 // that holds sound is correlated within ±10 ms of it. `correlation` is the median block score;
 // `matched` the share of blocks scoring above 0.5 — a lost stretch scores its blocks near 0, so
-// `matched` near 1 says no part of the reference was lost. With `slipMs`, the stream may also slip
-// later by up to that much at a time (a stall on a loaded machine delays everything after it,
-// losing nothing): each block is looked for around where the previous one was found, and one not
-// found there up to `slipMs` later. Never earlier: audio lost from the stream brings what follows
-// earlier, and those blocks still score as missing. Timing checks leave it 0: there a slip is
-// what they look for.
+// `matched` near 1 says no part of the reference was lost. With `slipMs`, the stream may also fall
+// behind by up to that much at a time, and is followed (blockCorrelations' `slip`; never ahead,
+// so lost audio still scores as missing). Timing checks leave it 0: there a slip is what they
+// look for.
 export function speechMatch(
   reference: Int16Array,
   signal: Int16Array,
@@ -87,36 +85,12 @@ export function speechMatch(
     return out;
   };
   const lag = bestAlignment(envelope(reference), envelope(signal), 0, maxLagMs / 5).lag * hop;
-  const block = rateHz / 5;
-  const slack = 2 * hop;
-  const scores = (slipMs === 0 ? blockCorrelations(reference, signal, lag, block, slack, -45) : slippingBlockScores(reference, signal, lag, block, slack, (rateHz * slipMs) / 1000)).sort(
-    (a, b) => a - b,
-  );
+  const scores = blockCorrelations(reference, signal, lag, rateHz / 5, 2 * hop, -45, (rateHz * slipMs) / 1000).sort((a, b) => a - b);
   return {
     correlation: scores[Math.floor(scores.length / 2)] ?? 0,
     matched: scores.filter((score) => score > BLOCK_MATCH).length / Math.max(1, scores.length),
     lagMs: (lag * 1000) / rateHz,
   };
-}
-
-const BLOCK_MATCH = 0.5;
-
-// blockCorrelations following the stream's slips (speechMatch's `slipMs`, here in samples).
-function slippingBlockScores(reference: Int16Array, signal: Int16Array, lag: number, block: number, slack: number, slip: number): number[] {
-  const scores: number[] = [];
-  let at = lag;
-  for (let start = 0; start + block <= reference.length; start += block) {
-    if (rmsDbfs(reference, start, start + block) < -45) continue;
-    const part = reference.subarray(start, start + block);
-    let best = bestAlignment(part, signal, start + at - slack, start + at + slack);
-    if (best.correlation <= BLOCK_MATCH) {
-      const wide = bestAlignment(part, signal, start + at + slack, start + at + slip);
-      if (wide.correlation > best.correlation) best = wide;
-    }
-    if (best.correlation > BLOCK_MATCH) at = best.lag - start;
-    scores.push(best.correlation);
-  }
-  return scores;
 }
 
 // Goertzel power of one frequency: which of several tones a signal carries.
