@@ -29,8 +29,11 @@ class TimeStretch {
   // Removes a lag of at most `max_remove` samples from `x[0, n)`; writes n - removed samples to
   // `out` (which may not alias `x`) and returns removed (0: not stretched, out is a copy of x).
   // `quiet_only`: only where the audio is quiet (the delay is inside its band and may wait for a
-  // pause between words, where a cut costs nothing audible).
-  size_t Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out, bool quiet_only = false);
+  // pause between words, where a cut costs nothing audible). `fast` (a delay spike's backlog far
+  // above the target, NetEq's fast accelerate): whole pitch periods, or quiet audio, up to 3/4 of
+  // a 20 ms packet (the whole lag range), not only up to half of it.
+  size_t Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out, bool quiet_only = false,
+                    bool fast = false);
   // Inserts at most `max_insert` samples before `x[0, n)`: the history's last pitch period, once;
   // writes n + inserted samples to `out` (room for n + max_insert()) and returns inserted (0: out
   // = x). `urgent` (the delay far below its target): a voiced period as many whole times as fit

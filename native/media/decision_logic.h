@@ -70,6 +70,9 @@ struct Decision {
   // kAccelerate draining a delay above the band: go on until it is back at the aim.
   bool drain = false;
   bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
+  // kAccelerate far above the target (NetEq's fast accelerate): whole pitch periods, or quiet
+  // audio, up to 3/4 of the packet at once (TimeStretch::Accelerate's `fast`).
+  bool fast = false;
   // kAccelerate (quiet only) taking the chance at the band's edge: if it cuts less than asked, the
   // next packet goes on down to the chance's aim (PlayoutState::trimming).
   bool trim = false;

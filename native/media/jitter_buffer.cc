@@ -162,6 +162,7 @@ PlayoutDecision JitterBuffer::Next(int64_t now_us, int64_t buffered_ts) {
         if (decision.operation == Operation::kAccelerate) {
           out.stretch_ts = -decision.amount_ts;
           out.quiet_only = decision.quiet_only;
+          out.fast = decision.fast;
         }
         // A settling cut is a chance taken, not a drain to go on with.
         accelerating_ = decision.operation == Operation::kAccelerate && decision.drain;

@@ -59,6 +59,9 @@ struct PlayoutDecision {
   bool urgent = false;
   // With stretch_ts < 0: shorten only quiet audio (a pause between words), else play it as it is.
   bool quiet_only = false;
+  // With stretch_ts < 0: the delay is far above its target, so a cut may take several pitch
+  // periods, or quiet audio, up to 3/4 of the packet (NetEq's fast accelerate).
+  bool fast = false;
   // kNormal: sequence numbers were skipped just before this packet (lost, or too late to play).
   bool after_loss = false;
 };

@@ -201,7 +201,8 @@ void JitterPlayout::Pull(JitterBuffer& jitter, FrameDecoder& decoder, int64_t no
     }
     const auto limit = static_cast<size_t>(std::llabs(decision.stretch_ts) * pcm_rate_hz_ / clock_rate_hz_);
     if (decision.stretch_ts < 0) {
-      const size_t removed = time_stretch_.Accelerate(x, history_, samples, limit, stretched_.data(), decision.quiet_only);
+      const size_t removed = time_stretch_.Accelerate(x, history_, samples, limit, stretched_.data(), decision.quiet_only,
+                                                      decision.fast);
       // Loud audio is no failure to stretch where only a pause was asked for.
       if (!decision.quiet_only) jitter.OnStretched(removed > 0);
       if (decision.quiet_only && removed > 0) jitter.OnQuietCut(removed < limit);

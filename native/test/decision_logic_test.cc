@@ -41,6 +41,17 @@ void BacklogCutsVoicedAudioOnlyFarAboveTheTarget() {
   Check(Cuts(logic.Decide(Due(10, true, true)), false), "down to the aim", 10);
 }
 
+void FarAboveTheTargetCutsAreFast() {
+  // NetEq's fast accelerate: a backlog 55 ms or more above the target loses several pitch periods
+  // per packet (up to 3/4 of it); nearer, it waits for quiet packets, and a drain from the band's
+  // edge cuts voiced audio by at most half a packet.
+  const DecisionLogic logic(8000, 20, true);
+  Check(logic.Decide(Due(55, false)).fast, "55 ms above the target, a cut is fast", 55);
+  Check(logic.Decide(Due(60, true, true)).fast, "and stays fast while the backlog is that far above", 60);
+  Check(!logic.Decide(Due(54, true, true)).fast, "below 55 ms it is not (quiet packets only)", 54);
+  Check(!logic.Decide(Due(45, false)).fast, "nor is a drain from the band's edge", 45);
+}
+
 void DrainFromTheBandsEdgeWaitsForAPauseFirst() {
   // Drift or a late packet's rise: the delay creeps over the band. Just over it, only a quiet
   // packet is cut (a chance taken, not a drain); 10 ms further, voiced audio is cut down to the aim.
@@ -108,6 +119,7 @@ void PacketsShorterThanATickAimATickMinusAPacketHigher() {
 
 int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
+  FarAboveTheTargetCutsAreFast();
   DrainFromTheBandsEdgeWaitsForAPauseFirst();
   AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
   AGapWithNothingMissingShrinksAsAPauseDoes();

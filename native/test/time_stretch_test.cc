@@ -104,6 +104,31 @@ void AccelerateCutsMultiplePeriodsOnlyUpToHalfThePacket() {
   }
 }
 
+void FastAccelerateCutsPeriodsUpToThreeQuartersOfThePacket() {
+  // A delay spike's backlog far above the target: a 200 Hz voice (40-sample period) loses three
+  // periods of a 20 ms packet at once, where a normal cut stops at half of it (two). The cut grows
+  // a period at a time: doubling it (40, 80, 160) stopped at two.
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  const std::vector<int16_t> tone = Tone(200, history + 160);
+  std::vector<int16_t> out(160);
+  const size_t removed = stretch.Accelerate(tone.data() + history, history, 160, 160, out.data(), false, true);
+  Check(removed == 120, "fast accelerate cuts three 5 ms periods out of a 20 ms packet", static_cast<double>(removed));
+  const std::vector<int16_t> played(tone.begin(), tone.begin() + static_cast<long>(history));
+  const std::vector<int16_t> joined = Joined(played, out.data(), 160 - removed);
+  Check(Period(joined) == 40, "the fast-accelerated tone keeps its 5 ms period", static_cast<double>(Period(joined)));
+  Check(MaxStep(joined) <= MaxStep(tone) + 50, "no step at the fast accelerate's join above the tone's own", MaxStep(joined));
+  Check(stretch.Accelerate(tone.data() + history, history, 160, 100, out.data(), false, true) == 80,
+        "fast accelerate cuts whole periods within the amount asked", 80);
+  // Loud noise has no period to cut, fast or not; quiet audio goes by as much as voiced.
+  const std::vector<int16_t> noise = Noise(500, 5000, 7);
+  Check(stretch.Accelerate(noise.data() + history, history, 160, 160, out.data(), false, true) == 0,
+        "fast accelerate leaves loud noise alone", stretch.last_correlation());
+  const std::vector<int16_t> hiss = Noise(500, 30, 9);
+  Check(stretch.Accelerate(hiss.data() + history, history, 160, 160, out.data(), false, true) == 120,
+        "fast accelerate cuts 3/4 of a quiet packet", 120);
+}
+
 void AccelerateReachesLowVoicesInA20MsPacket() {
   // 80 Hz (period 100 samples, 12.5 ms): longer than half of a 20 ms packet, still one period.
   TimeStretch stretch(kRateHz);
@@ -289,6 +314,7 @@ void ComfortNoiseTakesTheAudiosEnvelope() {
 int main() {
   AccelerateKeepsPitchAndJoins();
   AccelerateCutsMultiplePeriodsOnlyUpToHalfThePacket();
+  FastAccelerateCutsPeriodsUpToThreeQuartersOfThePacket();
   AccelerateReachesLowVoicesInA20MsPacket();
   PreemptiveExpandKeepsPitchAndJoins();
   UrgentExpandRepeatsPeriodsAndTakesNoise();
