@@ -28,6 +28,8 @@ const float kMinOverResidual = PowerRatio(BargeInDetector::kMinOverResidualDb);
 const float kMinCancelled = PowerRatio(BargeInDetector::kMinCancelledDb);
 const float kKeepCancelled = PowerRatio(BargeInDetector::kKeepCancelledDb);
 const float kGuardMatchOverResidual = PowerRatio(BargeInDetector::kGuardMatchOverResidualDb);
+const float kMaxOutputRise = PowerRatio(BargeInDetector::kMaxOutputRiseDb);
+const float kStrongOverBound = PowerRatio(BargeInDetector::kStrongOverBoundDb);
 
 float EnergyPerSample(const int16_t* frame, size_t samples) {
   // The squares a chunk at a time in a loop that vectorises, then added in sample order: the
@@ -45,22 +47,39 @@ float EnergyPerSample(const int16_t* frame, size_t samples) {
 
 }  // namespace
 
-bool BargeInDetector::Run::Frame(bool counts, float snr_db, int frame_ms, int min_speech_ms) {
-  if (frames == 0 && !counts) return false;
+bool BargeInDetector::Span::Push(bool hit, int max_gap_frames) {
+  if (frames == 0 && !hit) return false;
   ++frames;
-  if (counts) {
-    ++speech_frames;
-    peak_snr_db = std::max(peak_snr_db, snr_db);
-    silent_streak = 0;
-  } else if (++silent_streak * frame_ms >= kRunGapMs) {
+  if (hit) {
+    ++hits;
+    gap_frames = 0;
+  } else if (++gap_frames > max_gap_frames) {
+    *this = Span{};
+    return false;
+  }
+  return true;
+}
+
+bool BargeInDetector::Run::Frame(const Heard& heard, int frame_ms, int min_speech_ms) {
+  const bool speech_alive = speech.Push(heard.counts, (kRunGapMs - 1) / frame_ms);
+  const bool strong_alive = strong.Push(heard.strong, kStrongRunGapMs / frame_ms);
+  if (!speech_alive && !strong_alive) {
     *this = Run{};  // the caller stopped: a later turn may interrupt again
     return false;
   }
+  ++frames;
+  if (!heard.counts) return false;
+  peak_snr_db = std::max(peak_snr_db, heard.snr_db);
+  reached_caller_level = reached_caller_level || heard.at_caller_level;
   // The run spans min_speech_ms from its first speech frame to this one, which is speech too,
   // and is mostly speech: a pause between two syllables does not push the decision back, a click
-  // or a cough ends too soon (its trailing silence never completes a run). And it rose well
-  // above the noise at least once (kMinPeakSnrDb).
-  if (fired || !counts || frames * frame_ms < min_speech_ms || speech_frames * 4 < frames * 3 || peak_snr_db < kMinPeakSnrDb) return false;
+  // or a cough ends too soon (its trailing silence never completes a run). Or, as long, its
+  // strong frames make a strong run (kStrongOverBoundDb). And it rose well above the noise at
+  // least once (kMinPeakSnrDb), and reached the caller's own level once (kCallerLevelPeakMarginDb).
+  const bool long_enough = speech.frames * frame_ms >= min_speech_ms && speech.hits * 4 >= speech.frames * 3;
+  const bool strong_enough = heard.strong && frames * frame_ms >= min_speech_ms && strong.hits >= kStrongFrames &&
+                             strong.hits * 100 >= strong.frames * kStrongSharePercent;
+  if (fired || !(long_enough || strong_enough) || peak_snr_db < kMinPeakSnrDb || !reached_caller_level) return false;
   fired = true;
   return true;
 }
@@ -72,7 +91,9 @@ void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counte
   // under the echo, which its own residual prediction takes for 5-10 dB less (-6 dB path).
   if (!counted) {
     capture_smoothed_ += kCancelledSmoothing * (frame.capture_energy - capture_smoothed_);
-    output_smoothed_ += kCancelledSmoothing * (frame.output_energy - output_smoothed_);
+    // Capped only while trusted: before, a reduction read too high would gain the trust early.
+    const float output_energy = trust_output_ ? std::min(frame.output_energy, (output_smoothed_ + 1.0f) * kMaxOutputRise) : frame.output_energy;
+    output_smoothed_ += kCancelledSmoothing * (output_energy - output_smoothed_);
   }
   cancelled_ratio_ = (capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f);
   // The linear ERLE keeps the trust while it reached kMinErleDb within the reach, and gains it
@@ -96,30 +117,41 @@ bool BargeInDetector::MatchedByChance(const CancelledFrame* frame) const {
   return stats.frame_error_power >= stats.frame_residual_power * kGuardMatchOverResidual;
 }
 
-bool BargeInDetector::AboveEcho(const CancelledFrame& frame) const {
+float BargeInDetector::OverEchoBound(const CancelledFrame& frame) const {
   const float echo_bound = echo_level_.LoudestSent(reach_ring_frames_) / kMinEchoLoss;
-  if (!trust_output_) return frame.capture_energy >= echo_bound;
-  const EchoCancellerStats& stats = *frame.cancelled.stats;
-  return stats.frame_error_power >= stats.frame_residual_power * kMinOverResidual &&
-         frame.output_energy >= echo_bound / cancelled_ratio_;
+  if (!trust_output_) return (frame.capture_energy + 1.0f) / (echo_bound + 1.0f);
+  return (frame.output_energy + 1.0f) / (echo_bound / cancelled_ratio_ + 1.0f);
 }
 
-bool BargeInDetector::Counts(float capture_energy, bool voiced, const CancelledFrame* frame) {
-  bool counts = voiced;
-  if (counts && frame != nullptr) counts = AboveEcho(*frame);
-  if (counts && caller_level_frames_ >= kCallerLevelMinFrames) {
-    counts = 10.0f * std::log10(capture_energy + 1.0f) >= caller_level_db_ - kCallerLevelMarginDb;
+bool BargeInDetector::AboveEcho(const CancelledFrame& frame, float over_bound) const {
+  if (over_bound < 1.0f) return false;
+  const EchoCancellerStats& stats = *frame.cancelled.stats;
+  return !trust_output_ || stats.frame_error_power >= stats.frame_residual_power * kMinOverResidual;
+}
+
+bool BargeInDetector::CallerLevelKnown() const { return caller_level_frames_ >= kCallerLevelMinFrames; }
+
+BargeInDetector::Heard BargeInDetector::Hear(float level_db, bool voiced, float snr_db, const CancelledFrame* frame) {
+  Heard heard{false, false, snr_db, !CallerLevelKnown() || level_db >= caller_level_db_ - kCallerLevelPeakMarginDb};
+  if (!voiced || (CallerLevelKnown() && level_db < caller_level_db_ - kCallerLevelMarginDb)) return heard;
+  if (frame == nullptr) {
+    heard.counts = true;
+  } else {
+    const float over_bound = OverEchoBound(*frame);
+    heard.counts = AboveEcho(*frame, over_bound);
+    heard.strong = heard.counts && over_bound >= kStrongOverBound;
   }
-  if (counts && echo_guard_) {
+  if (heard.counts && echo_guard_) {
     // Only speech frames pay for the correlation, and only a match for the level test.
     if (echo_.Matches(kEchoCorrelation) &&
         echo_level_.Plausible(static_cast<int>(echo_.lag_samples() * 1000 / EchoMatcher::kAnalysisRateHz)) &&
         !MatchedByChance(frame)) {
       ++echo_frames_;
-      counts = false;
+      heard.counts = false;
+      heard.strong = false;
     }
   }
-  return counts;
+  return heard;
 }
 
 bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db, const int16_t* bot_frame, const Cancelled* cancelled) {
@@ -139,10 +171,10 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
   }
   frames_since_sent_ = bot_frame != nullptr ? 0 : std::min(frames_since_sent_ + 1, reach_frames_);
   const bool voiced = speech && snr_db >= kMinSnrDb;
+  const float level_db = 10.0f * std::log10(capture_energy + 1.0f);
   if (bot_frame == nullptr) {
     // The caller's own turn: learn their speech level.
     if (voiced) {
-      const float level_db = 10.0f * std::log10(capture_energy + 1.0f);
       caller_level_db_ = caller_level_frames_ == 0 ? level_db : caller_level_db_ + kCallerLevelRate * (level_db - caller_level_db_);
       ++caller_level_frames_;
     }
@@ -157,10 +189,10 @@ bool BargeInDetector::Process(const int16_t* capture, bool speech, float snr_db,
   if (cancelled != nullptr) {
     frame.emplace(CancelledFrame{*cancelled, capture_energy, EnergyPerSample(cancelled->output, capture_samples_)});
   }
-  const bool counts = Counts(capture_energy, voiced, frame ? &*frame : nullptr);
-  if (frame) LearnCancellation(*frame, counts);
-  onset_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);
-  return bot_frame != nullptr && barge_in_run_.Frame(counts, snr_db, frame_ms_, min_speech_ms_);
+  const Heard heard = Hear(level_db, voiced, snr_db, frame ? &*frame : nullptr);
+  if (frame) LearnCancellation(*frame, heard.counts);
+  onset_run_.Frame(heard, frame_ms_, min_speech_ms_);
+  return bot_frame != nullptr && barge_in_run_.Frame(heard, frame_ms_, min_speech_ms_);
 }
 
 }  // namespace parley
