@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "dsp/lane_sum.h"
+#include "dsp/vector_clones.h"
 
 namespace parley {
 namespace {
@@ -46,7 +49,10 @@ constexpr float kEnergyFloor = 100.0f;
 
 // One update of both covariance sets over a run of lags whose reference envelopes are
 // contiguous: a function of its own so that the loop vectorises (with the ring's wrap chosen per
-// lag inside it, it stayed scalar).
+// lag inside it, it stayed scalar). Cloned for AVX2's wider vectors, with no fused multiply-adds:
+// it was only ever compiled for the baseline, and fused, the covariances would move in their
+// last bits.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
 void UpdateCovariances(float capture, const float* __restrict reference, float keep, float forget, float fast_keep,
                        float fast_forget, float* __restrict covariance, float* __restrict fast_covariance,
                        size_t lags) {
@@ -55,6 +61,50 @@ void UpdateCovariances(float capture, const float* __restrict reference, float k
     covariance[lag] = keep * covariance[lag] + forget * product;
     fast_covariance[lag] = fast_keep * fast_covariance[lag] + fast_forget * product;
   }
+}
+
+// std::max_element's answer, the first index of the largest of values[0, count), in eight
+// interleaved running maxima (one vector): a scan in index order is one chain of dependent
+// compares, which stayed scalar and was a third of the estimator's instructions (callgrind; the
+// same loop over arrays of eight the compiler left scalar too). Each lane keeps the first of its
+// largest, and of the lanes' the largest wins, the lowest index on a tie: the scan's answer for
+// values with no NaN (the covariances of finite envelopes). Compares and moves only, so both
+// clones give the same.
+PARLEY_VECTOR_CLONES
+size_t FirstLargest(const float* values, size_t count) {
+  typedef float Floats __attribute__((vector_size(32)));
+  typedef int32_t Ints __attribute__((vector_size(32)));
+  constexpr size_t kLanes = 8;
+  if (count < 2 * kLanes) return static_cast<size_t>(std::max_element(values, values + count) - values);
+  Floats largest;
+  std::memcpy(&largest, values, sizeof largest);
+  Ints index = {0, 1, 2, 3, 4, 5, 6, 7};
+  Ints at = index;
+  const size_t whole = count - count % kLanes;
+  for (size_t i = kLanes; i < whole; i += kLanes) {
+    Floats next;
+    std::memcpy(&next, values + i, sizeof next);
+    index += static_cast<int32_t>(kLanes);
+    const Ints larger = largest < next;
+    at = larger ? index : at;
+    largest = larger ? next : largest;
+  }
+  size_t best = static_cast<size_t>(at[0]);
+  float best_value = largest[0];
+  for (size_t j = 1; j < kLanes; ++j) {
+    if (best_value < largest[j] || (largest[j] == best_value && static_cast<size_t>(at[j]) < best)) {
+      best = static_cast<size_t>(at[j]);
+      best_value = largest[j];
+    }
+  }
+  // The rest lie after every lane's: only a larger value moves the answer.
+  for (size_t i = whole; i < count; ++i) {
+    if (best_value < values[i]) {
+      best = i;
+      best_value = values[i];
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -67,6 +117,8 @@ EchoDelayEstimator::EchoDelayEstimator(size_t sub_block_samples, size_t max_lag_
       fast_covariance_(lags_, 0.0f),
       emphasised_(sub_block_samples_, 0.0f) {}
 
+// Cloned with no fused multiply-adds, as UpdateCovariances.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
 float EchoDelayEstimator::Envelope(const float* samples, float& emphasis_state) {
   // The filter vectorises; the energy, a sum in lanes (lane_sum.h), is a loop of its own.
   float* __restrict emphasised = emphasised_.data();
@@ -112,7 +164,7 @@ void EchoDelayEstimator::Update(const float* reference, const float* capture) {
 
   const float norm = std::sqrt(reference_variance_ * capture_variance_) + 1e-12f;
   if (FollowStep()) return;
-  const size_t best = static_cast<size_t>(std::max_element(covariance_.begin(), covariance_.end()) - covariance_.begin());
+  const size_t best = FirstLargest(covariance_.data(), lags_);
   const float best_confidence = covariance_[best] / norm;
   if (delay_ >= 0) confidence_ = std::max(0.0f, covariance_[static_cast<size_t>(delay_)] / norm);
   const bool better = delay_ < 0 || covariance_[best] > kSwitchRatio * covariance_[static_cast<size_t>(delay_)];
@@ -158,8 +210,7 @@ bool EchoDelayEstimator::FollowStep() {
   const float norm = std::sqrt(fast_reference_variance_ * fast_capture_variance_) + 1e-12f;
   const size_t from = static_cast<size_t>(std::max(0, delay_ - kMaxStepSubBlocks));
   const size_t to = std::min(lags_, static_cast<size_t>(delay_ + kMaxStepSubBlocks + 1));
-  const auto window = fast_covariance_.begin();
-  const size_t best = static_cast<size_t>(std::max_element(window + static_cast<std::ptrdiff_t>(from), window + static_cast<std::ptrdiff_t>(to)) - window);
+  const size_t best = from + FirstLargest(fast_covariance_.data() + from, to - from);
   const float current = fast_covariance_[static_cast<size_t>(delay_)];
   const bool stands_out = fast_covariance_[best] / norm >= kFastMinConfidence && fast_covariance_[best] > kSwitchRatio * current;
   if (!stands_out || static_cast<int>(best) == delay_) {

@@ -20,7 +20,7 @@ constexpr double kMaxDriftPpm = 375.0;
 }  // namespace
 
 EchoDriftTracker::EchoDriftTracker(size_t fft_size, size_t block_samples, size_t partitions)
-    : block_(block_samples), bins_(fft_size / 2 + 1), partitions_(partitions), fft_(fft_size), response_(fft_size, 0.0f), taps_(3 * block_samples, 0.0f) {}
+    : block_(block_samples), bins_(fft_size / 2 + 1), partitions_(partitions), fft_(fft_size), taps_(3 * block_samples, 0.0f) {}
 
 void EchoDriftTracker::Restart() {
   last_peak_ = -1.0f;
@@ -54,8 +54,7 @@ float EchoDriftTracker::PeakPosition(const float* weights_re, const float* weigh
       std::fill_n(taps, block_, 0.0f);
       continue;
     }
-    fft_.Inverse(weights_re + (p - 1) * bins_, weights_im + (p - 1) * bins_, response_.data());
-    std::copy_n(response_.data(), block_, taps);
+    fft_.Inverse(weights_re + (p - 1) * bins_, weights_im + (p - 1) * bins_, 0, block_, taps);
   }
   // The strongest tap may sit just over the partition's edge: the partition holding most of the
   // response's energy need not hold its peak.

@@ -46,7 +46,6 @@ class EchoDriftTracker {
   size_t bins_;
   size_t partitions_;
   Fft fft_;
-  std::vector<float> response_;  // one partition's inverse FFT (fft_size)
   std::vector<float> taps_;      // the strongest partition's taps between its neighbours'
   float last_peak_ = -1.0f;
   int blocks_ = 0;

@@ -15,15 +15,14 @@
 namespace parley {
 namespace {
 
-// One radix-2 stage on one run: a = a + w·b, b = a - w·b over `span` points. A function of its
-// own so the compiler knows the halves do not overlap (it vectorises nothing otherwise); inlined
-// into each clone of its caller.
+// One radix-2 stage over `count` points: a = a + w·b, b = a - w·b. A function of its own so the
+// compiler knows the halves do not overlap (it vectorises nothing otherwise); inlined into each
+// clone of its caller.
 inline __attribute__((always_inline)) void Butterfly(float* __restrict a_re, float* __restrict a_im,
+                                                     float* __restrict b_re, float* __restrict b_im,
                                                      const float* __restrict w_re, const float* __restrict w_im,
-                                                     size_t span) {
-  float* __restrict b_re = a_re + span;
-  float* __restrict b_im = a_im + span;
-  for (size_t k = 0; k < span; ++k) {
+                                                     size_t count) {
+  for (size_t k = 0; k < count; ++k) {
     const float odd_re = w_re[k] * b_re[k] - w_im[k] * b_im[k];
     const float odd_im = w_re[k] * b_im[k] + w_im[k] * b_re[k];
     b_re[k] = a_re[k] - odd_re;
@@ -51,15 +50,16 @@ inline __attribute__((always_inline)) void Radix4Outputs(float a_re, float a_im,
 
 // Two radix-2 stages at once, spans `span` and 2·span, over one run of 4·span points in four
 // quarters: half the passes over memory of one stage at a time. The second stage's twiddle for
-// the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points).
+// the odd quarter pair is -i times the even one's (W^(k+span) over 4·span points). Over the
+// first `count` points of each quarter (the last pass may need fewer than span).
 inline __attribute__((always_inline)) void Butterfly2Stages(float* __restrict q0_re, float* __restrict q0_im,
                                                             float* __restrict q1_re, float* __restrict q1_im,
                                                             float* __restrict q2_re, float* __restrict q2_im,
                                                             float* __restrict q3_re, float* __restrict q3_im,
                                                             const float* __restrict w1_re, const float* __restrict w1_im,
                                                             const float* __restrict w2_re, const float* __restrict w2_im,
-                                                            size_t span) {
-  for (size_t k = 0; k < span; ++k) {
+                                                            size_t count) {
+  for (size_t k = 0; k < count; ++k) {
     // Stage `span`: (q0, q1) and (q2, q3).
     const float t1_re = w1_re[k] * q1_re[k] - w1_im[k] * q1_im[k];
     const float t1_im = w1_re[k] * q1_im[k] + w1_im[k] * q1_re[k];
@@ -226,7 +226,7 @@ void Fft::Forward(const float* __restrict input, float* spectrum_re, float* spec
   // The packed signal: even samples real, odd imaginary.
   FirstRadix4<2>(input, input + 1, tables_.bit_reversed.data(), half_, work.quarters_re.data(), work.quarters_im.data(),
                  work.re.data(), work.im.data());
-  Butterflies(work.re.data(), work.im.data());
+  Butterflies(work.re.data(), work.im.data(), 0, half_);
   Unpack(work.re.data(), work.im.data(), spectrum_re, spectrum_im);
 }
 
@@ -271,12 +271,27 @@ inline __attribute__((always_inline)) void DoubleStagePass(float* re, float* im,
   }
 }
 
+// The last pass, one run (of 4·span points when `double_stage`, else of 2·span), over the
+// butterflies from..to of each of its quarters (halves).
+inline __attribute__((always_inline)) void LastPass(float* re, float* im, const float* stage_re, const float* stage_im,
+                                                    size_t span, bool double_stage, size_t from, size_t to) {
+  float* r = re + from;
+  float* i = im + from;
+  if (double_stage) {
+    Butterfly2Stages(r, i, r + span, i + span, r + 2 * span, i + 2 * span, r + 3 * span, i + 3 * span,
+                     stage_re + span + from, stage_im + span + from, stage_re + 2 * span + from,
+                     stage_im + 2 * span + from, to - from);
+  } else {
+    Butterfly(r, i, r + span, i + span, stage_re + span + from, stage_im + span + from, to - from);
+  }
+}
+
 PARLEY_VECTOR_CLONES
-void Fft::Butterflies(float* __restrict re, float* __restrict im) const {
+void Fft::Butterflies(float* __restrict re, float* __restrict im, size_t first, size_t last) const {
   const float* stage_re = tables_.stage_re.data();
   const float* stage_im = tables_.stage_im.data();
   size_t span = 4;
-  for (; 4 * span <= half_; span *= 4) {
+  for (; 4 * span < half_; span *= 4) {
     // The short spans with the span a constant: the compiler then lays each run out in whole
     // vectors (span 4 is half an AVX2 vector, which the loop over an unknown span left to its
     // scalar epilogue) with no loop around them. Callgrind over 256-point transforms: the
@@ -292,11 +307,22 @@ void Fft::Butterflies(float* __restrict re, float* __restrict im) const {
         DoubleStagePass(re, im, stage_re, stage_im, span, half_);
     }
   }
-  // An odd number of stages leaves one.
-  if (span < half_) {
-    for (size_t start = 0; start < half_; start += 2 * span) {
-      Butterfly(re + start, im + start, stage_re + span, stage_im + span, span);
-    }
+  if (span >= half_) return;  // every stage done
+  // The last pass is one run, two stages or (an odd number of stages) one, and its point z comes
+  // from the butterfly at z mod span of it: [first, last) from those at first mod span on,
+  // wrapping round span.
+  const bool double_stage = 4 * span == half_;
+  if (last - first >= span) {
+    LastPass(re, im, stage_re, stage_im, span, double_stage, 0, span);
+    return;
+  }
+  const size_t from = first % span;
+  const size_t to = from + (last - first);
+  if (to <= span) {
+    LastPass(re, im, stage_re, stage_im, span, double_stage, from, to);
+  } else {
+    LastPass(re, im, stage_re, stage_im, span, double_stage, from, span);
+    LastPass(re, im, stage_re, stage_im, span, double_stage, 0, to - span);
   }
 }
 
@@ -325,20 +351,37 @@ void Fft::Repack(const float* __restrict spectrum_re, const float* __restrict sp
   }
 }
 
+void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* output) {
+  Inverse(spectrum_re, spectrum_im, 0, size_, output);
+}
+
 PARLEY_VECTOR_CLONES
-void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, float* __restrict output) {
+void Fft::Inverse(const float* spectrum_re, const float* spectrum_im, size_t from, size_t to,
+                  float* __restrict output) {
   Workspace& work = ThreadWorkspace(half_);
   Repack(spectrum_re, spectrum_im, work.z_re.data(), work.z_im.data());
   FirstRadix4<1>(work.z_re.data(), work.z_im.data(), tables_.bit_reversed.data(), half_, work.quarters_re.data(),
                  work.quarters_im.data(), work.re.data(), work.im.data());
-  Butterflies(work.re.data(), work.im.data());
+  // Sample 2n is point n's real part, 2n + 1 its imaginary part negated.
+  Butterflies(work.re.data(), work.im.data(), from / 2, (to + 1) / 2);
   const float scale = 1.0f / static_cast<float>(half_);
   const float* __restrict re = work.re.data();
   const float* __restrict im = work.im.data();
-  for (size_t n = 0; n < half_; ++n) {
-    output[2 * n] = re[n] * scale;
-    output[2 * n + 1] = -im[n] * scale;
+  size_t at = from;
+  if (at % 2 != 0) {
+    output[0] = -im[at / 2] * scale;
+    ++at;
   }
+  // Whole points from here on.
+  float* __restrict paired = output + (at - from);
+  const float* __restrict point_re = re + at / 2;
+  const float* __restrict point_im = im + at / 2;
+  const size_t points = (to - at) / 2;
+  for (size_t n = 0; n < points; ++n) {
+    paired[2 * n] = point_re[n] * scale;
+    paired[2 * n + 1] = -point_im[n] * scale;
+  }
+  if ((to - at) % 2 != 0) paired[2 * points] = point_re[points] * scale;
 }
 
 void Fft::Inverse(const std::complex<float>* spectrum, float* output) {

@@ -37,6 +37,11 @@ class Fft {
   // Inverse(Forward(x)) == x. Same scratch as Forward.
   void Inverse(const std::complex<float>* spectrum, float* output);
   void Inverse(const float* spectrum_re, const float* spectrum_im, float* output);
+  // Samples [from, to) of that signal only (from < to <= size()), into output[0, to - from): the
+  // same floats as the whole inverse's. Overlap-save keeps a block of the inverse and discards the
+  // rest; the last butterfly pass here does only the points the kept samples come from (at 256
+  // points, 40 of its 64 butterflies for a block of 80).
+  void Inverse(const float* spectrum_re, const float* spectrum_im, size_t from, size_t to, float* output);
 
  private:
   // Per size, shared by every FFT of that size (SharedTable).
@@ -51,8 +56,9 @@ class Fft {
   };
   static Tables Build(const size_t& size);
   // Decimation in time over re/im (half_ values), in place, from span 4 on (FirstRadix4 in the
-  // .cc did spans 1 and 2, and the bit reversal).
-  void Butterflies(float* re, float* im) const;
+  // .cc did spans 1 and 2, and the bit reversal). Of the last pass, only the butterflies that
+  // give points [first, last) (the rest of re/im is then left partly transformed).
+  void Butterflies(float* re, float* im, size_t first, size_t last) const;
   // re/im hold the half-size FFT of the packed signal: the real signal's bins into spectrum_re/im.
   void Unpack(const float* re, const float* im, float* spectrum_re, float* spectrum_im) const;
   // The inverse of Unpack, conjugated, into z_re/z_im in order.

@@ -101,6 +101,16 @@ inline __attribute__((always_inline)) float TrackNoise(float error_power, float&
   return error;
 }
 
+// PassThrough's: the noise floor followed over a block passed as it came. A function of its own
+// for the restrict (see below), and cloned for AVX2's wider vectors but with no fused
+// multiply-adds: it was only ever compiled for the baseline, scalar, and fused, the floor (and the
+// output after it) would move in its last bits. Vectorised, each bin takes the same floats.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
+void TrackNoiseFloor(const float* __restrict error_power, float* __restrict error_smoothed, float* __restrict noise,
+                     size_t bins) {
+  for (size_t k = 0; k < bins; ++k) TrackNoise(error_power[k], error_smoothed[k], noise[k]);
+}
+
 // The per-bin loops, as functions of their own so the compiler knows their arrays do not overlap
 // (restrict on locals of a member function left them scalar); inlined into each clone of Process.
 // Inlined, their restrict is lost all the same where a loop reads and writes many arrays: GCC then
@@ -181,7 +191,6 @@ ResidualEchoSuppressor::ResidualEchoSuppressor(size_t block_samples, size_t fft_
       frame_over_block_(static_cast<float>(fft_size) / static_cast<float>(block_samples)),
       bins_(fft_size / 2 + 1),
       fft_(fft_size),
-      frame_(fft_size, 0.0f),
       previous_re_(bins_, 0.0f),
       previous_im_(bins_, 0.0f),
       to_first_re_(bins_),
@@ -269,8 +278,7 @@ void ResidualEchoSuppressor::Process(const float* error_re, const float* error_i
   noise_seed_ += 2u * static_cast<uint32_t>(bins_);
   std::copy_n(error_re, bins_, previous_re_.begin());
   std::copy_n(error_im, bins_, previous_im_.begin());
-  fft_.Inverse(spectrum_re_.data(), spectrum_im_.data(), frame_.data());
-  std::copy_n(frame_.data() + block_, block_, output);
+  fft_.Inverse(spectrum_re_.data(), spectrum_im_.data(), block_, 2 * block_, output);
 }
 
 PARLEY_VECTOR_CLONES
@@ -308,8 +316,7 @@ void ResidualEchoSuppressor::SuppressCapture(const float* error_re, const float*
   ShiftBlocks(previous_re_.data(), previous_im_.data(), capture_re_.data(), capture_im_.data(), to_first_re_.data(),
               to_first_im_.data(), to_second_re_.data(), to_second_im_.data(), gain_.data(), fill_.data(), noise_seed_,
               spectrum_re_.data(), spectrum_im_.data(), bins_);
-  fft_.Inverse(spectrum_re_.data(), spectrum_im_.data(), frame_.data());
-  std::copy_n(frame_.data() + block_, block_, output);
+  fft_.Inverse(spectrum_re_.data(), spectrum_im_.data(), block_, 2 * block_, output);
   // The next block's gains are the error's, not the capture's: filtered by them, this block's
   // echo would spill into the next output. It is taken as silence (previous_ stays cleared), as
   // after PassThrough.
@@ -322,7 +329,7 @@ void ResidualEchoSuppressor::PassThrough(const float* error, const float* error_
   // tens of dB above the hiss and held the gains up until the bot's first pause let the minimum
   // fall (measured on the echo bench: convergence 1.3-1.5 s on six traces, made of a filter
   // that removed 15-20 dB by 0.8 s and a suppressor stopped at its echo-high floor).
-  for (size_t k = 0; k < bins_; ++k) TrackNoise(error_power[k], error_smoothed_[k], noise_[k]);
+  TrackNoiseFloor(error_power, error_smoothed_.data(), noise_.data(), bins_);
   PassThrough(error, output);
 }
 

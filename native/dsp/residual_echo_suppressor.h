@@ -53,7 +53,6 @@ class ResidualEchoSuppressor {
   float frame_over_block_;  // FFT size over block size
   size_t bins_;
   Fft fft_;
-  std::vector<float> frame_;          // the filtered last two blocks
   // The previous block's spectrum as given, and the phase ramps that move a block from the end of
   // the FFT frame to its first and second block: shifting in frequency costs a multiply per bin,
   // a forward FFT of the two blocks costs more.

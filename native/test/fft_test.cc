@@ -1,4 +1,5 @@
-// Tests of the real FFT (native/dsp/fft.h) against a naive DFT in double on random input, at
+// Tests of the real FFT (native/dsp/fft.h) against a naive DFT in double on random input (and of
+// the partial inverse against the whole one), at
 // every size the addon builds one (the echo canceller, its residual suppressor and drift tracker:
 // 256 and 512; the VAD: up to 1024) and the small ones where the radix-4 and radix-2 passes meet;
 // run under ASan/UBSan by test/unit/native/fft.test.ts. Every check prints one line, "ok" or
@@ -122,6 +123,24 @@ void TestSize(size_t n) {
   rms = std::sqrt(rms / static_cast<double>(n));
   std::snprintf(what, sizeof what, "n=%zu inverse of a random spectrum matches the naive inverse DFT (over RMS, ppm)", n);
   Check(worst / rms < kSpectrumTolerance, what, worst / rms * kPpm);
+
+  // Part of the inverse is that part of the whole one, to the bit: the ranges the canceller keeps
+  // (a block of 5/16 of the size at the end, at the start, and the second one), halves, odd ends,
+  // single samples. Into an array of exactly the range's length, so ASan sees a write past it.
+  const size_t block = n * 5 / 16;
+  const size_t ranges[][2] = {{0, n},         {0, n / 2},     {n / 2, n},     {n - block, n}, {0, block},
+                              {block, 2 * block}, {1, n - 1}, {n - 1, n},     {1, 2}};
+  for (const auto& range : ranges) {
+    const size_t from = range[0];
+    const size_t to = range[1];
+    std::vector<float> part(to - from);
+    fft.Inverse(random_re.data(), random_im.data(), from, to, part.data());
+    size_t differing = 0;
+    for (size_t t = from; t < to; ++t) differing += part[t - from] != back[t];
+    std::snprintf(what, sizeof what, "n=%zu inverse of samples [%zu, %zu) equals the whole inverse's (samples differing)",
+                  n, from, to);
+    Check(differing == 0, what, static_cast<double>(differing));
+  }
 }
 
 // Every Fft on a thread works in one set of arrays (Workspace in dsp/fft.cc): a transform is the same
