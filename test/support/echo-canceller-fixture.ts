@@ -1,8 +1,9 @@
 // Fixed, seeded inputs for the echo canceller that reach every path of its per-frame work: the
 // bot's bursts and a pause long enough to bypass the filter, a G.711 leg, an echo path that
-// steps and drifts, and the caller talking over the echo. The
+// steps and drifts, and the caller talking over the echo; and (pathStepFixtures) the path
+// stepping by part of a block, which moves the learnt response in the time domain. The
 // output's checksum pins the canceller's arithmetic (test/unit/native/echo-canceller-output.test.ts)
-// while its code is restructured for speed, and bench/echo/canceller-cpu.ts runs the same inputs
+// while its code is restructured for speed, and bench/echo/canceller-cpu.ts runs the first set
 // under callgrind to count its instructions.
 import { EchoCanceller } from '../../engine/native/echo-canceller.js';
 import { capturedLine, echoOf, gaussianNoise, hybridResponse, roomResponse, type EchoPathOptions } from './echo-path.js';
@@ -55,6 +56,26 @@ export function cancellerFixtures(): CancellerFixture[] {
       driftMsPerMinute: 6,
     }),
   ];
+}
+
+// A converged filter whose echo path then steps by part of a block, every 2.5 s (a jitter buffer
+// cutting its playout, or inserting a frame and stretching): the step detector finds the step
+// and the response moves by what the window's whole blocks leave of it, in the time domain
+// (EchoCanceller::ShiftResponse). cancellerFixtures() never get there: their 20 ms steps are
+// whole blocks, which the window's move takes alone (as would +20 ms here). The shifts these
+// make, in samples: at 8 kHz -48, -48 (-16 ms) and -32, -32, +48 (+26 ms); at 16 kHz +64, +64
+// and +96, -64. Kept apart from cancellerFixtures(), whose instruction counts the docs quote.
+export function pathStepFixtures(): CancellerFixture[] {
+  return ([8000, 16000] as const).flatMap((rateHz) =>
+    [-16, 26].map((stepMs) =>
+      fixture(`${rateHz / 1000} kHz room, path stepping ${stepMs > 0 ? '+' : ''}${stepMs} ms`, rateHz, 8000, 31, {
+        gainDb: -10,
+        delayMs: 120,
+        response: roomResponse(rateHz, 60, 8),
+        delaySteps: { everyMs: 2500, stepMs },
+      }),
+    ),
+  );
 }
 
 // The canceller's output over the whole fixture, one 20 ms frame at a time.
