@@ -96,10 +96,11 @@ void BargeInDetector::LearnCancellation(const CancelledFrame& frame, bool counte
     output_smoothed_ += kCancelledSmoothing * (output_energy - output_smoothed_);
   }
   cancelled_ratio_ = (capture_smoothed_ + 1.0f) / (output_smoothed_ + 1.0f);
-  // The linear ERLE keeps the trust while it reached kMinErleDb within the reach, and gains it
-  // once it has held it for kTrustErleHeldMs.
+  // The linear ERLE keeps the trust while it reached kMinErleDb within the reach and has not
+  // fallen under kLostErleDb, and gains it once it has held kMinErleDb for kTrustErleHeldMs.
   const float erle_db = trust_output_ ? *std::max_element(erle_db_, erle_db_ + reach_ring_frames_) : HeldErleDb();
-  trust_output_ = frame.cancelled.stats->converged && erle_db >= kMinErleDb &&
+  const bool lost = trust_output_ && frame.cancelled.stats->erle_db < kLostErleDb;
+  trust_output_ = frame.cancelled.stats->converged && !lost && erle_db >= kMinErleDb &&
                   cancelled_ratio_ >= (trust_output_ ? kKeepCancelled : kMinCancelled);
 }
 

@@ -110,6 +110,18 @@ class BargeInDetector {
   // still fired; held for the whole reach (500 ms), a caller over a -10 dB, 300 ms path whose
   // ERLE hovered at 14.5-16 dB was never decided (Geigel's test held them).
   static constexpr int kTrustErleHeldMs = 300;
+  // The trust goes as soon as the linear ERLE falls under this, whatever it reached within the
+  // reach: a step of the echo path takes it there in a frame or two. Kept through such a step (the
+  // ERLE 20.9 -> 7.9 -> 5.5 dB over 60 ms, seed 12 of barge-in-moving-echo.test.ts, a -16 ms step),
+  // the lost echo came through 4-12 dB over the residual prediction, the trusted output 7-20 dB
+  // over what the canceller leaves of the bound, and interrupted the bot 170 ms after the step.
+  // Over 20 seeds x that test's 3 walks x -6 and -10 dB: without it 3 of 120 fired (seed 12 at
+  // both levels, seed 18 at -6 dB); at 2 and 4 dB the same 3, at 6, 8, 10 and 12 dB none. A
+  // caller's first frames, within 6 dB of the prediction, pull the ERLE down too
+  // (kDoubleTalkOverResidual in echo_canceller.cc): bench/vad unchanged at 8 and 10 dB (every row;
+  // the cancelled-echo grid 21 of 128 over 160 ms, 300 at worst), at 12 dB the grid 25 over 160 ms,
+  // one never decided, 3.8 s at worst, the canceller row's worst 160 -> 1500 ms. 8 dB is midway.
+  static constexpr float kLostErleDb = 8.0f;
   // A frame the echo guard matched while the output is trusted, whose filter error stands this
   // far above the residual echo the canceller predicts in it, is the caller's speech resembling
   // the bot's by chance (espeak-ng's voices share their consonants' waveforms): it counts, and so

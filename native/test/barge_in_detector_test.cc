@@ -247,6 +247,20 @@ int main() {
     Check(trusted ? fired >= 0 : fired < 0, what, fired);
   }
 
+  // The trusted output's linear ERLE falls from 16 dB in one frame of echo alone, as a path step
+  // takes it: under kLostErleDb the trust goes at once, and the loud output that follows (the echo
+  // the filter lost, over its residual prediction) is not counted; at 10 dB it still is.
+  for (float fallen_db : {6.0f, 10.0f}) {
+    std::vector<CancelledFrame> script = TrustedEcho(50);
+    Append(script, 1, {false, kEchoLeft, fallen_db});
+    Append(script, 10, {true, kStrongOutput, fallen_db});
+    const int fired = DriveCanceller(script);
+    const bool lost = fallen_db < parley::BargeInDetector::kLostErleDb;
+    std::snprintf(what, sizeof what, "trusted ERLE fallen to %.0f dB in one frame: %s (barge-in at frame %d)", fallen_db,
+                  lost ? "trust lost, not counted" : "trust kept, decided", fired);
+    Check(lost ? fired < 0 : fired >= 51, what, fired);
+  }
+
   // One loud frame not taken for the caller (the VAD calls it silence), as loud on the output as
   // the echo on the line, learnt as echo: it may lower the echo's measured reduction by about
   // 2.8 dB (kMaxOutputRiseDb), not from 40 to 10 dB, which took the trust and left the caller

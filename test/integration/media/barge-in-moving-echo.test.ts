@@ -8,7 +8,10 @@
 // VAD calls speech, for up to 500 ms (a double-talk hold tried for issue 17,
 // docs/echo-cancellation.md), let the echo of seed 8 interrupt the bot 2.3-4.7 s in. After a step
 // the filter relearns for seconds: trusted again as soon as its ERLE crossed 15 dB, the echo of
-// seeds 3 and 9 interrupted the bot 5.6 s in (BargeInDetector::kTrustErleHeldMs).
+// seeds 3 and 9 interrupted the bot 5.6 s in (BargeInDetector::kTrustErleHeldMs). Kept, the trust
+// outlived a step for as long as the ERLE had reached 15 dB within 500 ms: the echo of seeds 12
+// and 18 interrupted the bot 3.9 and 6.6 s in, right after a step took the ERLE from 20 to 8 dB
+// (BargeInDetector::kLostErleDb).
 import { describe, expect, it } from 'vitest';
 import { echoReflections, runBargeIn, RUN_RATE_HZ } from '../../support/barge-in-run.js';
 import { botSpeech } from '../../support/bot-speech.js';
@@ -21,7 +24,8 @@ interface Step {
 
 // A random walk of the delay. Its own LCG, not test/support/seeded-random.ts: the walks of seeds
 // 8 and 11 below are the ones measured against the withdrawn double-talk hold (which they fail),
-// those of seeds 3 and 9 the ones a trust gained on a crossing ERLE fails.
+// those of seeds 3 and 9 the ones a trust gained on a crossing ERLE fails, those of seeds 12 and
+// 18 (of 20 seeds x 3 walks x -6 and -10 dB) the ones a trust kept through a step fails.
 function movingDelay(seed: number, startMs: number, maxStepMs: number, samples: number): Step[] {
   let state = seed;
   const random = (): number => {
@@ -54,6 +58,9 @@ describe('barge-in over an echo path that moves (canceller on)', () => {
       { seed: 3, startMs: 150, maxStepMs: 20, gainDb: -6 },
       { seed: 9, startMs: 150, maxStepMs: 20, gainDb: -6 },
       { seed: 9, startMs: 120, maxStepMs: 8, gainDb: -10 },
+      { seed: 12, startMs: 150, maxStepMs: 20, gainDb: -6 },
+      { seed: 12, startMs: 150, maxStepMs: 20, gainDb: -10 },
+      { seed: 18, startMs: 150, maxStepMs: 20, gainDb: -6 },
     ]) {
       const steps = movingDelay(seed, startMs, maxStepMs, line.length);
       const echoed = line.slice();
