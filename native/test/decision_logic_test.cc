@@ -117,6 +117,16 @@ void PacketsShorterThanATickAimATickMinusAPacketHigher() {
 
 }  // namespace
 
+void BacklogIsDroppedOnlyPastTheStretchLeeway() {
+  // With time stretching, a packet is dropped only 70 ms past the whole-frame threshold (a packet
+  // plus 10 ms): short of that, accelerate drains the backlog, which the caller hears less.
+  const DecisionLogic logic(8000, 20, true);
+  Check(logic.Decide(Due(95, true, true)).operation != Operation::kDrop, "95 ms above the target, a backlog is accelerated, not dropped", 95);
+  Check(logic.Decide(Due(100, true, true)).operation == Operation::kDrop, "100 ms above it, a packet is dropped", 100);
+  const DecisionLogic whole_frames(8000, 20, false);
+  Check(whole_frames.Decide(Due(30, false)).operation == Operation::kDrop, "without time stretching, from the threshold on", 30);
+}
+
 int main() {
   BacklogCutsVoicedAudioOnlyFarAboveTheTarget();
   FarAboveTheTargetCutsAreFast();
@@ -124,5 +134,6 @@ int main() {
   AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
   AGapWithNothingMissingShrinksAsAPauseDoes();
   PacketsShorterThanATickAimATickMinusAPacketHigher();
+  BacklogIsDroppedOnlyPastTheStretchLeeway();
   return parley_test::Finish("decision-logic");
 }

@@ -5,12 +5,12 @@
 // a delay just over the band (drift) waits for a pause, 10 ms over it is cut back wherever, and a
 // pause's cut there that falls short goes on in the next packet down to its aim; packets shorter than a tick aim a
 // tick minus a packet above the target; a gap with nothing missing (the sender paused) is skipped
-// as soon as the delay is past the whole-frame threshold.
+// as soon as the delay is past the whole-frame threshold; a packet is dropped only 70 ms past it.
 import { describe, it } from 'vitest';
 import { expectNativeChecks } from '../../support/native-checks.js';
 
 describe('jitter buffer decision logic', () => {
   it('passes every check of native/test/decision_logic_test.cc under ASan/UBSan', { timeout: 900_000 }, async () => {
-    await expectNativeChecks('decision_logic_test', 'decision-logic', 24);
+    await expectNativeChecks('decision_logic_test', 'decision-logic', 27);
   });
 });
