@@ -9,11 +9,15 @@
 // the connection, and for a bot frame into the playout queue, are counted too (subtract
 // `MediaEngineBinding::Tick`, inclusive, for the bot leg alone).
 //
-//   valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=/tmp/leg-node.%p \
+//   valgrind --tool=callgrind --smc-check=all-non-file --dump-before='*CPUUsage*' \
+//     --callgrind-out-file=/tmp/leg-node.%p \
 //     node --import tsx bench/load/bot-leg-callgrind.ts twilio 10 1000 [valgrind] [engine]
 //
-// Startup and the JIT's warm-up are counted too: run two frame counts and divide the difference
-// in instructions by the difference in call-frames (calls × frames).
+// Startup and the JIT's warm-up are counted too. The second half of the frames is marked by a
+// process.cpuUsage() call before and after it: with `--dump-before='*CPUUsage*'` callgrind writes
+// it as a part of its own (the out file's `.2`), calls × (frames − ⌊frames / 2⌋) call-frames of
+// one warm process. (Two runs of different frame counts differ by the JIT's and the collector's
+// timing too: their difference moved by ±10 k instructions a call-frame from run to run.)
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -94,11 +98,14 @@ const legs = Array.from({ length: calls }, (_, i) => {
   return { leg, connection: start(leg.media, { callId, source: 'sip' }) };
 });
 // Frame 0 also waits for every socket to open.
+const measuredFrom = Math.floor(frames / 2) + 1;
 for (let sent = 1; sent <= frames; sent++) {
+  if (sent === measuredFrom) process.cpuUsage();
   for (const { leg } of legs) leg.feed();
   engine?.tick(frameStartUs(sent));
   await Promise.all(legs.map(({ leg }) => leg.untilPlayed(sent)));
 }
+process.cpuUsage();
 for (const { connection } of legs) connection.stop('bench_over');
 engine?.stop();
 const botFrames = once(bot, 'message');
