@@ -99,19 +99,23 @@ const legs = Array.from({ length: calls }, (_, i) => {
 });
 // Frame 0 also waits for every socket to open.
 const measuredFrom = Math.floor(frames / 2) + 1;
+let measuredCpu: NodeJS.CpuUsage | undefined;
 for (let sent = 1; sent <= frames; sent++) {
-  if (sent === measuredFrom) process.cpuUsage();
+  if (sent === measuredFrom) measuredCpu = process.cpuUsage();
   for (const { leg } of legs) leg.feed();
   engine?.tick(frameStartUs(sent));
   await Promise.all(legs.map(({ leg }) => leg.untilPlayed(sent)));
 }
-process.cpuUsage();
+const usedCpu = process.cpuUsage(measuredCpu);
 for (const { connection } of legs) connection.stop('bench_over');
 engine?.stop();
 const botFrames = once(bot, 'message');
 bot.send({ type: 'count' });
 const [{ frames: heard }] = (await botFrames) as [{ frames: number }];
-console.log(JSON.stringify({ protocol, calls, frames, botPid: bot.pid, botHeard: heard }));
+// This process's CPU (user + system, µs) per call-frame over the marked half: wall-clock work, the
+// kernel's side of the sockets included, so compare builds side by side, runs alternated.
+const cpuUsPerCallFrame = (usedCpu.user + usedCpu.system) / (calls * (frames - measuredFrom + 1));
+console.log(JSON.stringify({ protocol, calls, frames, botPid: bot.pid, botHeard: heard, cpuUsPerCallFrame: Number(cpuUsPerCallFrame.toFixed(2)) }));
 // SIGTERM, not SIGKILL: valgrind writes the bot's counts as it ends.
 bot.kill('SIGTERM');
 await once(bot, 'exit');
