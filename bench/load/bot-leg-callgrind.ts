@@ -9,15 +9,18 @@
 // the connection, and for a bot frame into the playout queue, are counted too (subtract
 // `MediaEngineBinding::Tick`, inclusive, for the bot leg alone).
 //
-//   valgrind --tool=callgrind --smc-check=all-non-file --dump-before='*CPUUsage*' \
-//     --callgrind-out-file=/tmp/leg-node.%p \
-//     node --import tsx bench/load/bot-leg-callgrind.ts twilio 10 1000 [valgrind] [engine]
+//   valgrind --tool=callgrind --smc-check=all-non-file --separate-threads=yes \
+//     --dump-before='*CPUUsage*' --callgrind-out-file=/tmp/leg-node.%p \
+//     node --import tsx bench/load/bot-leg-callgrind.ts twilio 10 3000 [valgrind] [engine]
 //
 // Startup and the JIT's warm-up are counted too. The second half of the frames is marked by a
 // process.cpuUsage() call before and after it: with `--dump-before='*CPUUsage*'` callgrind writes
-// it as a part of its own (the out file's `.2`), calls × (frames − ⌊frames / 2⌋) call-frames of
-// one warm process. (Two runs of different frame counts differ by the JIT's and the collector's
-// timing too: their difference moved by ±10 k instructions a call-frame from run to run.)
+// it as a part of its own (the out file's `.2`, `.2-01` for the main thread alone), calls ×
+// (frames − ⌊frames / 2⌋) call-frames. The part still holds ~0.5 G instructions of the JIT
+// tiering up and the collector whatever its length: compare builds at the same frame count, side
+// by side. (Two runs of different frame counts, differenced, moved by ±10 k instructions a
+// call-frame from run to run.) The process's CPU over the same half is printed as
+// `cpuUsPerCallFrame` (run without valgrind, builds alternated).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
