@@ -79,6 +79,8 @@ export class BotConnection implements BotSession {
   private audioMessageBytes: number;
   // When the socket's send buffer went past the budget and stayed there (performance.now() ms).
   private blockedSinceMs: number | undefined;
+  // ws's send options for caller audio, made once: the protocol says how its bytes are framed.
+  private readonly audioFrame: { binary: boolean };
 
   constructor(
     private readonly media: CallMedia,
@@ -90,10 +92,12 @@ export class BotConnection implements BotSession {
     this.maxBufferedFrames = Math.max(1, Math.floor(options.maxBufferedMs / FRAME_MS));
     this.frameSamples = (media.sampleRateHz / 1000) * FRAME_MS;
     this.audioMessageBytes = this.frameSamples * 2;
+    this.audioFrame = { binary: protocol.callerAudioFrames === 'binary' };
   }
 
   start(): void {
-    this.listen('audio', (pcm) => this.onCallerAudio(pcm));
+    this.listeners.push(['audio', this.onAudio]);
+    this.media.on('audio', this.onAudio);
     this.listen('speechStarted', (speechMs) => this.toBot({ type: 'speech_started', speechMs }));
     this.listen('speechStopped', () => this.toBot({ type: 'speech_stopped' }));
     this.listen('bargeIn', (playedMs) => this.toBot({ type: 'barge_in', playedMs }));
@@ -122,8 +126,17 @@ export class BotConnection implements BotSession {
     }
   }
 
+  // Guarded as listen's are, without its rest parameter and spread call: 'audio' fires for every
+  // call every 20 ms.
+  private readonly onAudio = (pcm: Int16Array): void => {
+    try {
+      this.onCallerAudio(pcm);
+    } catch (error) {
+      this.contained(error);
+    }
+  };
+
   private listen<E extends keyof CallMediaEvents>(event: E, handler: (...args: CallMediaEvents[E]) => void): void {
-    // No closure per event: 'audio' fires for every call every 20 ms.
     const guarded = (...args: CallMediaEvents[E]): void => {
       try {
         handler(...args);
@@ -285,7 +298,7 @@ export class BotConnection implements BotSession {
     }
     const message = this.protocol.callerAudio(pcm, frameIndex);
     this.audioMessageBytes = message.length;
-    this.socket!.send(message);
+    this.socket!.send(message, this.audioFrame);
     this.stats.framesToBot++;
   }
 
@@ -378,13 +391,11 @@ export class BotConnection implements BotSession {
     if (this.hangupReason !== undefined) return;
     switch (command.type) {
       case 'audio': {
-        const frames = command.pcm.length / this.frameSamples;
-        if (this.media.queuedMs + frames * FRAME_MS > this.options.maxPlayoutMs) {
+        if (!this.media.play(command.pcm, this.options.maxPlayoutMs)) {
           this.dropped('from_bot', 'playout_full');
           return;
         }
-        this.media.play(command.pcm);
-        this.stats.framesFromBot += frames;
+        this.stats.framesFromBot += command.pcm.length / this.frameSamples;
         return;
       }
       case 'mark': {

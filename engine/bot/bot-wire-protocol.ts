@@ -32,11 +32,16 @@ export interface BotWireProtocol {
   readonly normalCloseIsHangup: boolean;
   // What to send right after the socket opens; `resumed` after a reconnect.
   opening(resumed: boolean): WireMessage[];
-  // One 20 ms frame of caller audio. The array is only valid during the call, and so is a message
-  // that views it: the connection sends it at once (ws copies it into the frame it masks).
+  // How caller audio goes on the wire: binary frames (Parley's PCM), or text frames whose ASCII
+  // bytes the protocol wrote itself (Twilio's JSON), which ws sends as they are: no string to
+  // measure and encode, nor a header and payload corked into a writev, per frame.
+  readonly callerAudioFrames: 'binary' | 'text';
+  // One 20 ms frame of caller audio, a Buffer framed as callerAudioFrames says. The array is only
+  // valid during the call, and so is a message that views it or the protocol's own reused bytes:
+  // the connection sends it at once (ws copies it into the frame it masks).
   // `frameIndex` counts the call's caller frames on its continuous 20 ms clock, sent or not, so
   // frames dropped on the way (backpressure, a bot still connecting) leave a gap in stream time.
-  callerAudio(pcm: Int16Array, frameIndex: number): WireMessage;
+  callerAudio(pcm: Int16Array, frameIndex: number): Buffer;
   // undefined: this protocol has no message for that event.
   callEvent(event: CallEventToBot): WireMessage | undefined;
   // Throws MalformedBotMessageError for anything the schema rejects.

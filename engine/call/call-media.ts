@@ -29,8 +29,10 @@ export interface CallMedia extends EventEmitter<CallMediaEvents> {
   readonly callId: string;
   readonly sampleRateHz: number;
   readonly networkCodec: NetworkCodec;
-  // Queues bot audio (PCM16 mono at sampleRateHz) for paced playout toward the caller.
-  play(pcm: Int16Array): void;
+  // Queues bot audio (PCM16 mono at sampleRateHz) for paced playout toward the caller. With
+  // `maxQueuedMs`, nothing is queued and false returned when the queue would then hold more: one
+  // call for the bound and the audio, where queuedMs then play would cross into native code twice.
+  play(pcm: Int16Array, maxQueuedMs?: number): boolean;
   mark(name: string): void;
   // Drops all queued bot audio now; pending marks are reported as played in order, as Twilio does.
   clear(): void;

@@ -83,7 +83,7 @@ export interface NativeMediaEngine {
   createPcmSession(options: object): { id: number; phaseSlot: number };
   remove(id: number): void;
   tick(nowUs?: number): number;
-  pushBotAudio(id: number, pcm: Int16Array): number;
+  pushBotAudio(id: number, pcm: Int16Array, maxQueuedSamples?: number): boolean;
   mark(id: number, markId: number): boolean;
   clear(id: number): number[];
   sendDtmf(id: number, digits: string): boolean;

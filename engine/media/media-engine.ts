@@ -263,10 +263,7 @@ export class MediaEngine {
   private dispatch(session: MediaSession, type: number, value: number, extra: number): void {
     switch (type) {
       case SessionEventType.frame:
-        for (let frame = 0; frame < value; frame++) {
-          const start = extra + frame * session.frameSamples;
-          session.emit('audio', this.audio.subarray(start, start + session.frameSamples));
-        }
+        for (let frame = 0; frame < value; frame++) session.emit('audio', session.callerFrame(this.audio, extra + frame * session.frameSamples));
         break;
       case SessionEventType.speechStarted:
         session.emit('speechStarted', value);

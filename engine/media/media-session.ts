@@ -36,6 +36,11 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
   private finalStats: NativeSessionStats | undefined;
   private dtmfSender: ((digits: string) => void) | undefined;
   private readonly onClose: (session: MediaSession) => void;
+  // The view of the engine's audio array last handed out as this session's caller frame, and
+  // where it starts (samples): a session's frame lands at the same place tick after tick while its
+  // slot's sessions stay, so the view is made again only when that place moves.
+  private callerFrameView: Int16Array = new Int16Array(0);
+  private callerFrameStart = -1;
 
   constructor(
     private readonly native: NativeMediaEngine,
@@ -54,9 +59,10 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     return this.closed;
   }
 
-  play(pcm: Int16Array): void {
-    if (this.closed) return;
-    this.native.pushBotAudio(this.nativeId, pcm);
+  play(pcm: Int16Array, maxQueuedMs?: number): boolean {
+    // Audio for an ended call goes nowhere, as every other command to it: not a bound's refusal.
+    if (this.closed) return true;
+    return this.native.pushBotAudio(this.nativeId, pcm, maxQueuedMs === undefined ? undefined : Math.floor((maxQueuedMs * this.sampleRateHz) / 1000));
   }
 
   mark(name: string): void {
@@ -166,6 +172,15 @@ export class MediaSession extends EventEmitter<CallMediaEvents> implements CallM
     this.onClose(this);
     this.emit('ended', reason);
     this.removeAllListeners();
+  }
+
+  /** @internal the caller frame at `start` (samples) of the engine's audio array, as a view. */
+  callerFrame(audio: Int16Array, start: number): Int16Array {
+    if (start !== this.callerFrameStart) {
+      this.callerFrameView = audio.subarray(start, start + this.frameSamples);
+      this.callerFrameStart = start;
+    }
+    return this.callerFrameView;
   }
 
   /** @internal called by MediaEngine for each native event of this session. */

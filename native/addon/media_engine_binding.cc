@@ -217,10 +217,18 @@ class MediaEngineBinding : public Napi::ObjectWrap<MediaEngineBinding> {
     return Napi::Number::New(env, static_cast<double>(written));
   }
 
+  // pushBotAudio(id, pcm, maxQueuedSamples?) -> false, queuing nothing, when the queue would then
+  // hold more than maxQueuedSamples: a bot connection's playout bound is checked in the crossing
+  // that queues the audio, not in one more per bot message.
   Napi::Value PushBotAudio(const Napi::CallbackInfo& info) {
     MediaSession& session = SessionArg(info);
     Napi::Int16Array pcm = Int16Arg(info, 1);
-    return Napi::Number::New(info.Env(), static_cast<double>(session.PushBotAudio(pcm.Data(), pcm.ElementLength())));
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      const auto max_queued_samples = static_cast<size_t>(IntegerArg(info, 2, 0, INT32_MAX, "maxQueuedSamples"));
+      if (session.queued_bot_samples() + pcm.ElementLength() > max_queued_samples) return Napi::Boolean::New(info.Env(), false);
+    }
+    session.PushBotAudio(pcm.Data(), pcm.ElementLength());
+    return Napi::Boolean::New(info.Env(), true);
   }
 
   Napi::Value Mark(const Napi::CallbackInfo& info) {

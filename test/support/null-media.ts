@@ -20,10 +20,13 @@ export class NullMedia extends EventEmitter<CallMediaEvents> implements CallMedi
     this.frameSamples = (sampleRateHz / 1000) * 20;
   }
 
-  play(pcm: Int16Array): void {
+  // Nothing stays queued here: only a message longer than the bound on its own is refused.
+  play(pcm: Int16Array, maxQueuedMs?: number): boolean {
+    if (maxQueuedMs !== undefined && (pcm.length * 1000) / this.sampleRateHz > maxQueuedMs) return false;
     this.playedFrames += pcm.length / this.frameSamples;
     if (this.keep) this.played.push(pcm.slice());
     if (this.waiter && this.playedFrames >= this.waiter.frames) this.waiter.resolve();
+    return true;
   }
 
   // Resolves once `frames` frames of bot audio in total have been played.

@@ -10,8 +10,13 @@ import { botMessageSchemas, FRAME_MS, MAX_FRAMES_PER_MESSAGE, PARLEY_PROTOCOL_VE
 export class ParleyProtocol implements BotWireProtocol {
   readonly name = 'parley';
   readonly normalCloseIsHangup = false;
+  readonly callerAudioFrames = 'binary';
   private readonly frameBytes: number;
   private callerFrames = 0;
+  // The bytes view of the last caller frame: the media engine hands a session the same view tick
+  // after tick (MediaSession.callerFrame), so its Buffer is made once, not per frame.
+  private lastFrame: Int16Array = new Int16Array(0);
+  private lastFrameBytes: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly media: CallMedia,
@@ -33,14 +38,18 @@ export class ParleyProtocol implements BotWireProtocol {
     return [JSON.stringify(start)];
   }
 
-  callerAudio(pcm: Int16Array): WireMessage {
+  callerAudio(pcm: Int16Array): Buffer {
     this.callerFrames++;
     // A view, not a copy, of a frame in a reused native buffer: ws masks a client frame into a
     // buffer of its own (header and masked payload in one, RFC 6455 section 5.3) before send()
     // returns, so the bytes are taken at once and the frame is left untouched (bot-connection's
     // tests hold ws to both). Int16Array memory is little-endian on every platform Node supports
     // in practice (x64, arm64).
-    return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    if (pcm !== this.lastFrame) {
+      this.lastFrame = pcm;
+      this.lastFrameBytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    }
+    return this.lastFrameBytes;
   }
 
   callEvent(event: CallEventToBot): WireMessage {

@@ -18,6 +18,9 @@ import { FRAME_MS } from '../../media/frame.js';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // A bot media message may carry up to 10 s of µ-law.
 const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
+// A media message's JSON around its payload: about 150 bytes with the stream SID, and room for
+// counters of many digits.
+const MEDIA_MESSAGE_FIELDS_BYTES = 256;
 
 function sid(prefix: string, seed?: string): string {
   const hex = seed === undefined ? randomBytes(16).toString('hex') : createHash('sha256').update(seed).digest('hex').slice(0, 32);
@@ -27,6 +30,7 @@ function sid(prefix: string, seed?: string): string {
 export class TwilioProtocol implements BotWireProtocol {
   readonly name = 'twilio';
   readonly normalCloseIsHangup = true;
+  readonly callerAudioFrames = 'text';
   private readonly streamSid = sid('MZ');
   private readonly callSid: string;
   private readonly accountSid = sid('AC', 'parley');
@@ -36,9 +40,11 @@ export class TwilioProtocol implements BotWireProtocol {
   private streamStartFrame: number | undefined;
   private readonly toTwilio: Resampler | undefined;
   private readonly fromTwilio: Resampler | undefined;
-  // Reused per caller frame: the hot direction allocates only the base64 text.
+  // Reused per caller frame: the hot direction allocates only the base64 and the message text.
   private readonly narrow: Int16Array;
   private readonly codes: Uint8Array;
+  // A media message's bytes, rewritten per frame (grown if a message ever outgrows it).
+  private wire: Buffer;
 
   constructor(
     private readonly media: CallMedia,
@@ -53,6 +59,7 @@ export class TwilioProtocol implements BotWireProtocol {
     // Room for a streaming resampler's occasional extra output sample.
     this.narrow = new Int16Array((TWILIO_SAMPLE_RATE_HZ / 1000) * FRAME_MS * 2);
     this.codes = new Uint8Array(this.narrow.length);
+    this.wire = Buffer.allocUnsafe(MEDIA_MESSAGE_FIELDS_BYTES + 4 * Math.ceil(this.codes.length / 3));
   }
 
   opening(): WireMessage[] {
@@ -80,7 +87,7 @@ export class TwilioProtocol implements BotWireProtocol {
   // Twilio's chunk counts media messages from 1; its timestamp is the media's own time in ms since
   // the stream started, so a frame that never reached the bot shows as a 20 ms gap in timestamp
   // while chunk goes on by one.
-  callerAudio(pcm: Int16Array, frameIndex: number): WireMessage {
+  callerAudio(pcm: Int16Array, frameIndex: number): Buffer {
     this.streamStartFrame ??= frameIndex;
     const narrow = this.toTwilio ? this.narrow.subarray(0, this.toTwilio.processInto(pcm, this.narrow)) : pcm;
     const codes = encodeUlaw(narrow, this.codes.subarray(0, narrow.length));
@@ -89,7 +96,10 @@ export class TwilioProtocol implements BotWireProtocol {
     // The hot message, 50 a second per call, written without JSON.stringify's walk over a fresh
     // object: every value is digits, base64 or the hex stream SID, none needs JSON escaping, and
     // the text is byte for byte what message() makes of the same fields (a test holds them equal).
-    return `{"event":"media","sequenceNumber":"${this.nextSequence()}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${(frameIndex - this.streamStartFrame) * FRAME_MS}","payload":"${payload}"},"streamSid":"${this.streamSid}"}`;
+    // All ASCII, so its latin1 bytes are its UTF-8.
+    const text = `{"event":"media","sequenceNumber":"${this.nextSequence()}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${(frameIndex - this.streamStartFrame) * FRAME_MS}","payload":"${payload}"},"streamSid":"${this.streamSid}"}`;
+    if (text.length > this.wire.length) this.wire = Buffer.allocUnsafe(2 * text.length);
+    return this.wire.subarray(0, this.wire.write(text, 0, 'latin1'));
   }
 
   callEvent(event: CallEventToBot): WireMessage | undefined {

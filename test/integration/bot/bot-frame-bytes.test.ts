@@ -7,10 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../../engine/bot/bot-connector.js';
 import type { BotConnection } from '../../../engine/bot/bot-connection.js';
+import { TWILIO_SAMPLE_RATE_HZ } from '../../../engine/bot/twilio-media-streams/twilio-messages.js';
+import { encodeUlaw } from '../../../engine/native/g711.js';
 import { BotServer } from '../../support/bot-server.js';
 import { NullMedia } from '../../support/null-media.js';
 
 const FRAME_SAMPLES = 320;
+const TWILIO_FRAME_SAMPLES = 160;
 const FRAMES = 200;
 
 // Frame n's samples: distinct per frame and per sample, so any mix-up shows.
@@ -51,6 +54,31 @@ describe('caller frames sent from a reused buffer', () => {
     for (const [n, message] of bot.audio.entries()) {
       const got = new Int16Array(message.buffer, message.byteOffset, message.length / 2);
       expect(Array.from(got)).toEqual(Array.from({ length: FRAME_SAMPLES }, (_, i) => sampleOf(n, i)));
+    }
+  });
+
+  it('a Twilio bot not reading until every frame is sent gets every media message whole, as text', async () => {
+    server = await BotServer.start();
+    const media = new NullMedia('call-twilio-bytes', TWILIO_SAMPLE_RATE_HZ);
+    connection = botConnectorStarter({ ...botConfigSchema.parse({ protocol: 'twilio', maxBufferedMs: 10_000 }), url: server.url }, pino({ level: 'silent' }))(media, { callId: 'call-twilio-bytes', source: 'sip' });
+    const bot = await server.peer();
+    await bot.until(() => bot.named('start').length > 0);
+    const tcp = (bot.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    const frame = new Int16Array(TWILIO_FRAME_SAMPLES);
+    for (let n = 0; n < FRAMES; n++) {
+      for (let i = 0; i < TWILIO_FRAME_SAMPLES; i++) frame[i] = sampleOf(n, i);
+      media.emit('audio', frame);
+    }
+    expect(connection.stats.framesToBot).toBe(FRAMES);
+    tcp.resume();
+    await bot.until(() => bot.named('media').length === FRAMES);
+    expect(bot.audio).toHaveLength(0);
+    for (const [n, message] of bot.named('media').entries()) {
+      const { media: body } = message as unknown as { media: { chunk: string; payload: string } };
+      expect(body.chunk).toBe(String(n + 1));
+      const expected = encodeUlaw(Int16Array.from({ length: TWILIO_FRAME_SAMPLES }, (_, i) => sampleOf(n, i)));
+      expect(Buffer.from(body.payload, 'base64')).toEqual(Buffer.from(expected));
     }
   });
 });

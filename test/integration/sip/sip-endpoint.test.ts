@@ -22,7 +22,9 @@ const TEXT = 'Hello, this is a call to the bot over SIP.';
 
 // A bot that plays back what it hears, so both directions can be compared with the input.
 const echoBot: BotStarter = (media) => {
-  const listener = (pcm: Int16Array): void => media.play(pcm.slice());
+  const listener = (pcm: Int16Array): void => {
+    media.play(pcm.slice());
+  };
   media.on('audio', listener);
   return { stop: () => media.off('audio', listener) };
 };

@@ -17,8 +17,9 @@ class FakeMedia extends EventEmitter<CallMediaEvents> implements CallMedia {
   readonly networkCodec = 'PCMU' as const;
   readonly played: Int16Array[] = [];
   readonly marks: string[] = [];
-  play(pcm: Int16Array): void {
+  play(pcm: Int16Array): boolean {
     this.played.push(pcm);
+    return true;
   }
   mark(name: string): void {
     this.marks.push(name);

@@ -19,6 +19,24 @@ describe('ParleyProtocol', () => {
     expect(JSON.parse(protocol.opening(true)[0] as string)).toMatchObject({ event: 'start', version: 1, resumed: true, media: { sampleRateHz: 24000, frameMs: 20 } });
   });
 
+  it('views a caller frame handed again (the engine reuses its view) with the same Buffer, showing its new samples', () => {
+    const protocol = new ParleyProtocol(new NullMedia('call-u', 16000), info);
+    const shared = new Int16Array(640);
+    const view = shared.subarray(320);
+    view.fill(1234);
+    const first = protocol.callerAudio(view);
+    view.fill(-4321);
+    const again = protocol.callerAudio(view);
+    expect(again).toBe(first);
+    expect(again.readInt16LE(0)).toBe(-4321);
+    expect(again.byteOffset).toBe(640);
+    const other = shared.subarray(0, 320);
+    other.fill(77);
+    const moved = protocol.callerAudio(other);
+    expect(moved).not.toBe(first);
+    expect([moved.byteOffset, moved.length, moved.readInt16LE(638)]).toEqual([0, 640, 77]);
+  });
+
   it('decodes bot audio of whole frames at any byte alignment, and commands', () => {
     const protocol = new ParleyProtocol(new NullMedia(), info);
     const backing = Buffer.alloc(641 * 2);

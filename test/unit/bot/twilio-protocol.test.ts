@@ -21,12 +21,12 @@ describe('TwilioProtocol', () => {
   it('at an 8 kHz call, caller frames are G.711 µ-law byte for byte', () => {
     const protocol = new TwilioProtocol(new NullMedia('call-t', 8000), info);
     const frame = tone(8000, 20, 1000, 12000);
-    expect(Buffer.from(payloadOf(protocol.callerAudio(frame, 0) as string))).toEqual(Buffer.from(alawmulaw.mulaw.encode(frame)));
+    expect(Buffer.from(payloadOf(protocol.callerAudio(frame, 0).toString('latin1')))).toEqual(Buffer.from(alawmulaw.mulaw.encode(frame)));
   });
 
   it('at 16 kHz, transcodes caller audio to µ-law 8 kHz and bot µ-law back to 16 kHz, keeping the signal', () => {
     const protocol = new TwilioProtocol(new NullMedia('call-t', 16000), info);
-    const sent = frames(tone(16000, 1000, 440), 320).map((frame, i) => payloadOf(protocol.callerAudio(frame, i) as string));
+    const sent = frames(tone(16000, 1000, 440), 320).map((frame, i) => payloadOf(protocol.callerAudio(frame, i).toString('latin1')));
     const narrow = alawmulaw.mulaw.decode(Buffer.concat(sent));
     expect(Math.abs(narrow.length - 8000)).toBeLessThanOrEqual(40);
     expect(bestAlignment(tone(8000, 900, 440), narrow, 0, 200).correlation).toBeGreaterThan(0.99);
@@ -44,12 +44,26 @@ describe('TwilioProtocol', () => {
     const protocol = new TwilioProtocol(new NullMedia(), info);
     protocol.opening();
     for (const frameIndex of [3, 4, 9]) {
-      const text = protocol.callerAudio(tone(16000, 20, 440, 9000), frameIndex) as string;
+      const text = protocol.callerAudio(tone(16000, 20, 440, 9000), frameIndex).toString('latin1');
       const parsed = JSON.parse(text) as Record<string, unknown>;
       expect(Object.keys(parsed)).toEqual(['event', 'sequenceNumber', 'media', 'streamSid']);
       expect(Object.keys(parsed.media as object)).toEqual(['track', 'chunk', 'timestamp', 'payload']);
       expect(text).toBe(JSON.stringify(parsed));
     }
+  });
+
+  it('writes every media message into the same bytes, each frame whole over the last (the connection sends it at once)', () => {
+    const protocol = new TwilioProtocol(new NullMedia('call-t', 8000), info);
+    protocol.opening();
+    const first = protocol.callerAudio(tone(8000, 20, 440, 9000), 0);
+    const firstText = first.toString('latin1');
+    const second = protocol.callerAudio(tone(8000, 20, 1000, 3000), 1);
+    expect([Buffer.isBuffer(first), Buffer.isBuffer(second)]).toEqual([true, true]);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.byteOffset).toBe(first.byteOffset);
+    expect(Buffer.from(payloadOf(second.toString('latin1')))).toEqual(Buffer.from(alawmulaw.mulaw.encode(tone(8000, 20, 1000, 3000))));
+    expect(JSON.parse(second.toString('latin1'))).toMatchObject({ sequenceNumber: '3', media: { chunk: '2', timestamp: '20' } });
+    expect(JSON.parse(firstText)).toMatchObject({ sequenceNumber: '2', media: { chunk: '1', timestamp: '0' } });
   });
 
   it('numbers its messages as Twilio does: start is 1, then one more per message', () => {
@@ -68,7 +82,7 @@ describe('TwilioProtocol', () => {
     const protocol = new TwilioProtocol(new NullMedia(), info);
     protocol.opening();
     const mediaOf = (frameIndex: number): { sequenceNumber: string; media: { chunk: string; timestamp: string } } =>
-      JSON.parse(protocol.callerAudio(tone(16000, 20), frameIndex) as string) as { sequenceNumber: string; media: { chunk: string; timestamp: string } };
+      JSON.parse(protocol.callerAudio(tone(16000, 20), frameIndex).toString('latin1')) as { sequenceNumber: string; media: { chunk: string; timestamp: string } };
     // The stream starts at call frame 7 (frames before it went by while the bot connected).
     const sent = [7, 8, 9, 12, 13].map(mediaOf);
     expect(sent.map((m) => m.media.timestamp)).toEqual(['0', '20', '40', '100', '120']);

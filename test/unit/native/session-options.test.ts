@@ -69,9 +69,20 @@ describe('native session options at the boundary', () => {
         () => native.rekeyRemote(id, value as string, new Uint8Array(30)),
         () => native.sendDtmf(id, value as string),
         () => native.stats(v),
+        () => native.pushBotAudio(id, new Int16Array(160), v),
       ];
       for (const call of calls) expect(['ok', 'ERR_PARLEY_INVALID_ARGUMENT', 'ERR_PARLEY_INVALID_STATE']).toContain(outcome(call));
     }
+    native.remove(id);
+  });
+
+  it('refuses bot audio that is not an Int16Array, whatever else it is, and queues none of it', () => {
+    const { id } = native.createPcmSession({});
+    const notPcm: unknown[] = [new Uint8Array(320), new Uint16Array(160), new Float32Array(160), Buffer.alloc(320), new DataView(new ArrayBuffer(320)), new ArrayBuffer(320), [1, 2], 'pcm', 160, null, undefined, {}];
+    for (const value of notPcm) expect(outcome(() => native.pushBotAudio(id, value as Int16Array)), String(value)).toBe('ERR_PARLEY_INVALID_ARGUMENT');
+    expect(native.queuedBotSamples(id)).toBe(0);
+    expect(native.pushBotAudio(id, new Int16Array(160))).toBe(true);
+    expect(native.queuedBotSamples(id)).toBe(160);
     native.remove(id);
   });
 
