@@ -21,7 +21,6 @@ constexpr int kSearchRateHz = 4000;
 constexpr int kMinLagUs = 2500;
 constexpr int kMaxLagUs = 15000;
 constexpr int kWindowUs = 10000;  // correlation window: long enough to span a 100 Hz period
-constexpr int kMinCrossFadeUs = 1000;
 
 size_t UsToSamples(int rate_hz, int us) { return static_cast<size_t>(static_cast<int64_t>(rate_hz) * us / 1'000'000); }
 

@@ -22,6 +22,9 @@ namespace parley {
 
 class TimeStretch {
  public:
+  // The shortest join: a cut of quiet audio keeps this much of its packet to fade over.
+  static constexpr int kMinCrossFadeUs = 1000;
+
   // Rates that are multiples of 4 kHz (8, 12, 16, 24, 32, 48 kHz); throws std::invalid_argument.
   explicit TimeStretch(int sample_rate_hz);
   static bool Supports(int sample_rate_hz);

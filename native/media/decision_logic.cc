@@ -1,6 +1,9 @@
 #include "media/decision_logic.h"
 
 #include <algorithm>
+#include <numeric>
+
+#include "dsp/time_stretch.h"
 
 namespace parley {
 namespace {
@@ -78,19 +81,32 @@ constexpr double kStretchDropLeewayMs = 70.0;
 }  // namespace
 
 DecisionLogic::DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch)
-    : clock_rate_hz_(clock_rate_hz), frame_ms_(frame_ms), time_stretch_(time_stretch) {}
+    : clock_rate_hz_(clock_rate_hz),
+      frame_ms_(frame_ms),
+      time_stretch_(time_stretch),
+      // The chance at the band's edge (kQuietDrainLeewayMs) is offered a little before it: from where
+      // one quiet frame, cut whole but for its cross-fade, lands on kQuietAimMs (27 ms above the
+      // target for 20 ms ticks). Offered only from the edge, the +500 ppm trace's first quiet packet
+      // came two ticks after the whole-frame buffer's drop (p95 delay 48.72 ms against its 48.71,
+      // now 45.54), and its cut left the delay above the aim, trimmed on in a second pause. From
+      // 25 ms, it cut into the heavy-tail trace's talk (late loss 0.5 -> 0.57 %).
+      quiet_chance_above_ms_(std::min(kStretchBandMs, kQuietAimMs + frame_ms_ - TimeStretch::kMinCrossFadeUs / 1000.0)) {}
 
 double DecisionLogic::TargetMs(const PlayoutState& state) const {
-  // A tick takes its whole frame at once: of packets shorter than a tick, the last one it needs
-  // must be there a tick minus a packet before its own start (10 ms packets: 10 ms early), which
-  // the target, set from each packet's own lateness, leaves out. The packetization is the longer
-  // of the packets either side of playout: a talkspurt's short last frame (Asterisk's) is not
-  // 10 ms packets, and lengthening it changed the phrase. On the bench's 10 ms packet trace: late
-  // loss 0.07 -> 0 %, LSD 0.02 -> 0 dB, mean delay 39.85 -> 50 ms (the whole-frame buffer, kept as
-  // it was for comparison, 49.74).
+  // A tick takes its whole frame at once: of packets off the tick's grid, the last one it needs
+  // starts up to a tick minus the grid they share (their durations' greatest common divisor) into
+  // its frame and must be there that much before its own start (10 and 30 ms packets: 10 ms early,
+  // 15 ms packets 15), which the target, set from each packet's own lateness, leaves out. A tick
+  // minus a packet, as it was, left 30 ms packets none: with talkspurts started at the expand aim
+  // (Choose), the 30 ms packet trace's delay fell to 45 ms and a packet there came too late (LSD
+  // 0 -> 0.002 dB, the whole-frame buffer's 0.001). The packetization is the longer of the
+  // packets either side of playout: a talkspurt's short last frame (Asterisk's) is not 10 ms
+  // packets, and lengthening it changed the phrase. On the bench's 10 ms packet trace: late loss
+  // 0.07 -> 0 %, LSD 0.02 -> 0 dB, mean delay 39.85 -> 50 ms (the whole-frame buffer, kept as it
+  // was for comparison, 49.74).
   if (!time_stretch_ || !state.has_next) return state.target_ms;
-  const double packet_ms = TsToMs(std::max(state.next_duration_ts, state.previous_duration_ts));
-  return state.target_ms + std::max(0.0, frame_ms_ - packet_ms);
+  const int64_t packet_ts = std::max(state.next_duration_ts, state.previous_duration_ts);
+  return state.target_ms + frame_ms_ - TsToMs(std::gcd(packet_ts, MsToTs(frame_ms_)));
 }
 
 Decision DecisionLogic::Decide(const PlayoutState& state) const {
@@ -114,9 +130,17 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
   const bool low = s.delay_ms < s.target_ms;
   if (!s.speech) {
     if (s.has_next && s.gap_ts < s.need_ts) {
-      // The talkspurt starts within this frame: start it on the frame's first sample, now if that
-      // already meets the target, else a frame later (NetEq aligns a talkspurt's start alike).
-      if (s.delay_ms - TsToMs(s.gap_ts) < s.target_ms) return {Operation::kStretch, s.need_ts};
+      // The talkspurt starts within this frame: on the frame's first sample if that already meets
+      // the target (NetEq aligns a talkspurt's start alike). Else the whole-frame buffer starts it
+      // a frame later, anywhere up to a frame above the target, and there it stays, inside the
+      // band; with time stretching it starts after as much silence as puts it where a preemptive
+      // expand aims, kExpandAimMs above the target (10 ms packets: the call started 14.5 ms above
+      // its target and held 50 ms; now mean delay 48.28 ms, the whole-frame buffer's 49.74).
+      const double start_delay_ms = s.delay_ms - TsToMs(s.gap_ts);
+      if (start_delay_ms < s.target_ms) {
+        const int64_t wait_ts = time_stretch_ ? MsToTs(s.target_ms + kExpandAimMs - start_delay_ms) : s.need_ts;
+        return {Operation::kStretch, std::clamp<int64_t>(wait_ts, 1, s.need_ts)};
+      }
       return s.gap_ts > 0 ? Decision{Operation::kSkip, s.gap_ts} : Decision{Operation::kNormal, 0};
     }
     if (s.may_shrink && s.delay_ms >= s.target_ms + frame_ms_ + kDropHysteresisMs) {
@@ -172,6 +196,7 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
       drain.backlog = backlog;
       return drain;
     }
+    if (time_stretch && s.delay_ms >= s.target_ms + quiet_chance_above_ms_) return QuietCut(s, true);
     if (time_stretch && s.trimming && s.delay_ms > s.target_ms + kQuietAimMs) return QuietCut(s, true);
     if (time_stretch && s.settling && s.delay_ms > s.target_ms + kQuietSettleAboveMs) return QuietCut(s, false);
     return {Operation::kNormal, 0};

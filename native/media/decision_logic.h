@@ -100,6 +100,8 @@ class DecisionLogic {
   int clock_rate_hz_;
   double frame_ms_;
   bool time_stretch_;
+  // Above the target by this, a quiet packet is cut toward kQuietAimMs even inside the band.
+  double quiet_chance_above_ms_;
 };
 
 }  // namespace parley

@@ -98,6 +98,20 @@ void AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket() {
   Check(logic.Decide(Due(11, false)).operation == Operation::kNormal, "without such a chance before, inside the band plays as it is", 11);
 }
 
+void AQuietFrameIsCutJustBeforeTheBandsEdge() {
+  // Drift creeps the delay toward the band's edge, where the whole-frame buffer drops a frame;
+  // waiting there for a pause left the delay above it for two ticks. From 27 ms above the target a
+  // quiet frame, cut whole but for its 1 ms cross-fade, lands on the quiet aim (8 ms): it is taken.
+  const DecisionLogic logic(8000, 20, true);
+  const Decision chance = logic.Decide(Due(27, false));
+  Check(chance.operation == Operation::kAccelerate && chance.quiet_only && chance.trim && !chance.drain,
+        "27 ms above the target, a quiet packet is cut", 27);
+  Check(chance.amount_ts == 152, "toward 8 ms above it", static_cast<double>(chance.amount_ts));
+  Check(logic.Decide(Due(26.5, false)).operation == Operation::kNormal, "below that, inside the band plays as it is", 26.5);
+  Check(DecisionLogic(8000, 20, false).Decide(Due(27, false)).operation == Operation::kNormal,
+        "the whole-frame buffer waits for its edge", 27);
+}
+
 void PacketsShorterThanATickAimATickMinusAPacketHigher() {
   // 5 ms above a 60 ms target, inside the band: a 20 ms packet plays as it is; a 10 ms packet,
   // which the tick needs 10 ms before its start, is below the target it needs and is lengthened.
@@ -113,6 +127,57 @@ void PacketsShorterThanATickAimATickMinusAPacketHigher() {
   last_frame.next_duration_ts = 12;
   last_frame.previous_duration_ts = 160;
   Check(logic.Decide(last_frame).operation == Operation::kNormal, "a short last frame after 20 ms packets plays as it is", 5);
+}
+
+void PacketsOffTheTickGridAimAsFarAheadAsATickReachesIntoThem() {
+  // A tick takes its frame at once. 30 ms packets start every other tick 10 ms into the frame
+  // (30 mod 20), which the tick needs 10 ms before that start; 15 ms packets, 15 ms into it; 40
+  // and 60 ms packets always start on a tick. 5 ms above a 60 ms target, inside the band:
+  const DecisionLogic logic(8000, 20, true);
+  const auto decide = [&logic](int64_t packet_ts, double excess_ms) {
+    PlayoutState state = Due(excess_ms, false);
+    state.next_duration_ts = state.previous_duration_ts = packet_ts;
+    return logic.Decide(state);
+  };
+  const Decision thirty = decide(240, 5);
+  Check(thirty.operation == Operation::kPreemptiveExpand && thirty.target_ms == 70, "30 ms packets aim 10 ms higher",
+        thirty.target_ms);
+  const Decision fifteen = decide(120, 12);
+  Check(fifteen.operation == Operation::kPreemptiveExpand && fifteen.target_ms == 75,
+        "15 ms packets aim 15 ms higher (not a tick minus a packet: 5)", fifteen.target_ms);
+  const Decision forty = decide(320, 5);
+  Check(forty.operation == Operation::kNormal && forty.target_ms == 60, "40 ms packets play as they are", forty.target_ms);
+  Check(decide(480, 5).operation == Operation::kNormal, "so do 60 ms packets", 5);
+}
+
+// Before a talkspurt (a pause, or the call's start): its first packet starts `gap_ms` into the
+// frame the tick still needs, which would put it `start_delay_ms` behind, under a 60 ms target.
+PlayoutState TalkspurtStart(double start_delay_ms, double gap_ms) {
+  PlayoutState state;
+  state.target_ms = 60;
+  state.delay_ms = start_delay_ms + gap_ms;
+  state.has_next = true;
+  state.gap_ts = static_cast<int64_t>(gap_ms * 8);
+  state.next_duration_ts = 160;
+  state.need_ts = 160;
+  return state;
+}
+
+void ATalkspurtBelowTheTargetStartsWhereAnExpandAims() {
+  // 6 ms short of the target: the whole-frame buffer waits a whole frame (14 ms above the target,
+  // where it then stays); with time stretching the talkspurt waits 16 ms, 10 ms above it.
+  const DecisionLogic stretching(8000, 20, true);
+  const Decision wait = stretching.Decide(TalkspurtStart(54, 5));
+  Check(wait.operation == Operation::kStretch && wait.amount_ts == 128, "a talkspurt waits until 10 ms above the target",
+        static_cast<double>(wait.amount_ts));
+  const Decision frame = DecisionLogic(8000, 20, false).Decide(TalkspurtStart(54, 5));
+  Check(frame.operation == Operation::kStretch && frame.amount_ts == 160, "the whole-frame buffer waits a frame",
+        static_cast<double>(frame.amount_ts));
+  const Decision capped = stretching.Decide(TalkspurtStart(30, 5));
+  Check(capped.amount_ts == 160, "at most the frame the tick needs", static_cast<double>(capped.amount_ts));
+  const Decision due = stretching.Decide(TalkspurtStart(61, 5));
+  Check(due.operation == Operation::kSkip && due.amount_ts == 40, "meeting the target, it starts on the frame's first sample",
+        static_cast<double>(due.amount_ts));
 }
 
 }  // namespace
@@ -132,8 +197,11 @@ int main() {
   FarAboveTheTargetCutsAreFast();
   DrainFromTheBandsEdgeWaitsForAPauseFirst();
   AQuietCutAtTheBandsEdgeGoesOnInTheNextPacket();
+  AQuietFrameIsCutJustBeforeTheBandsEdge();
   AGapWithNothingMissingShrinksAsAPauseDoes();
   PacketsShorterThanATickAimATickMinusAPacketHigher();
+  PacketsOffTheTickGridAimAsFarAheadAsATickReachesIntoThem();
+  ATalkspurtBelowTheTargetStartsWhereAnExpandAims();
   BacklogIsDroppedOnlyPastTheStretchLeeway();
   return parley_test::Finish("decision-logic");
 }
