@@ -3,8 +3,9 @@
 // canceller, its residual suppressor and drift tracker: 256 and 512; the VAD: up to 1024) and the
 // small ones where the radix-4 and radix-2 passes meet (from 32 points on, the first pass's
 // span-4 stage over 1 to 32 runs of 16 points, the count a constant at 8 and 16 and not
-// elsewhere); run under ASan/UBSan by test/unit/native/fft.test.ts. Every check prints one line,
-// "ok" or "FAIL", and the exit status is the number of failures.
+// elsewhere; from 256 points on, its scatter as 8x8 transposes where the x86-64-v3 clone runs);
+// run under ASan/UBSan by test/unit/native/fft.test.ts. Every check prints one line, "ok" or
+// "FAIL", and the exit status is the number of failures.
 #include <algorithm>
 #include <cmath>
 #include <complex>
