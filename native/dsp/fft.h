@@ -8,8 +8,9 @@
 // transform). This one is built for the short transforms here (256-1024 points, several per 10 ms
 // per call): real and imaginary parts apart, twiddles per stage in contiguous tables, the two
 // twiddle-free first stages done as one radix-4 pass that also does the bit-reversal
-// permutation (reading its input out of order), and every loop written so the compiler
-// vectorises it (AVX2 where the CPU has it, vector_clones.h).
+// permutation (reading its input out of order) and, before moving the points to their places,
+// the next two stages over the same point of every run at once; the later stages two a pass;
+// every loop written so the compiler vectorises it (AVX2 where the CPU has it, vector_clones.h).
 #pragma once
 
 #include <complex>
@@ -55,12 +56,13 @@ class Fft {
     std::vector<float> stage_im;
   };
   static Tables Build(const size_t& size);
-  // Decimation in time over re/im (half_ values), in place, from span 4 on (FirstRadix4 in the
-  // .cc did spans 1 and 2, and the bit reversal). Of the last pass, only the butterflies that
-  // give points [first, last) (the rest of re/im is then left partly transformed).
-  void Butterflies(float* re, float* im, size_t first, size_t last) const;
-  // re/im hold the half-size FFT of the packed signal: the real signal's bins into spectrum_re/im.
-  void Unpack(const float* re, const float* im, float* spectrum_re, float* spectrum_im) const;
+  // Decimation in time over re/im (half_ values), in place, from span `span` on (FirstPasses in
+  // the .cc did the spans below it, and the bit reversal). Of the last pass, only the butterflies
+  // that give points [first, last) (the rest of re/im is then left partly transformed).
+  void Butterflies(float* re, float* im, size_t span, size_t first, size_t last) const;
+  // re/im hold the half-size FFT of the packed signal (half_ values, and room for one more):
+  // the real signal's bins into spectrum_re/im.
+  void Unpack(float* re, float* im, float* spectrum_re, float* spectrum_im) const;
   // The inverse of Unpack, conjugated, into z_re/z_im in order.
   void Repack(const float* spectrum_re, const float* spectrum_im, float* z_re, float* z_im) const;
 
