@@ -44,7 +44,9 @@ export interface BotWireProtocol {
   callerAudio(pcm: Int16Array, frameIndex: number): Buffer;
   // undefined: this protocol has no message for that event.
   callEvent(event: CallEventToBot): WireMessage | undefined;
-  // Throws MalformedBotMessageError for anything the schema rejects.
+  // Throws MalformedBotMessageError for anything the schema rejects. An audio command's PCM may be
+  // the protocol's own array, reused by the next message: the connection plays it at once (play
+  // copies it into the native playout queue).
   decode(data: Buffer, isBinary: boolean): BotCommand;
 }
 

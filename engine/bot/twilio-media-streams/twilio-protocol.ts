@@ -6,18 +6,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CallInfo } from '../../call/call.js';
 import type { CallMedia } from '../../call/call-media.js';
-import { decodeUlaw, encodeUlaw } from '../../native/g711.js';
+import { encodeUlaw } from '../../native/g711.js';
 import { Resampler, type ResamplerRate } from '../../native/resampler.js';
 import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '../bot-wire-protocol.js';
 import { MalformedBotMessageError } from '../errors.js';
 import { parseJsonEvent } from '../json-event.js';
-import { TWILIO_SAMPLE_RATE_HZ, twilioBotMessageSchemas, type TwilioToBot } from './twilio-messages.js';
+import { TwilioInboundAudio } from './twilio-inbound-audio.js';
+import { isTwilioBotMedia, TWILIO_SAMPLE_RATE_HZ, twilioBotMessageSchemas, type TwilioToBot } from './twilio-messages.js';
 import { FRAME_MS } from '../../media/frame.js';
 
-// RFC 4648 section 4 alphabet with padding, as Twilio sends and expects it.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-// A bot media message may carry up to 10 s of µ-law.
-const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
+// The bot's media messages (50 a second) are checked without zod (twilio-messages.ts).
+const EXACT_CHECKS = { media: isTwilioBotMedia };
 // A media message's JSON around its payload: about 150 bytes with the stream SID, and room for
 // counters of many digits.
 const MEDIA_MESSAGE_FIELDS_BYTES = 256;
@@ -39,7 +38,7 @@ export class TwilioProtocol implements BotWireProtocol {
   // The call frame this stream's media.timestamp 0 stands for: the first frame sent on it.
   private streamStartFrame: number | undefined;
   private readonly toTwilio: Resampler | undefined;
-  private readonly fromTwilio: Resampler | undefined;
+  private readonly fromTwilio: TwilioInboundAudio;
   // Reused per caller frame: the hot direction allocates only the base64 and the message text.
   private readonly narrow: Int16Array;
   private readonly codes: Uint8Array;
@@ -54,8 +53,8 @@ export class TwilioProtocol implements BotWireProtocol {
     const rate = media.sampleRateHz as ResamplerRate;
     if (rate !== TWILIO_SAMPLE_RATE_HZ) {
       this.toTwilio = new Resampler(rate, TWILIO_SAMPLE_RATE_HZ);
-      this.fromTwilio = new Resampler(TWILIO_SAMPLE_RATE_HZ, rate);
     }
+    this.fromTwilio = new TwilioInboundAudio(rate);
     // Room for a streaming resampler's occasional extra output sample.
     this.narrow = new Int16Array((TWILIO_SAMPLE_RATE_HZ / 1000) * FRAME_MS * 2);
     this.codes = new Uint8Array(this.narrow.length);
@@ -117,25 +116,15 @@ export class TwilioProtocol implements BotWireProtocol {
 
   decode(data: Buffer, isBinary: boolean): BotCommand {
     if (isBinary) throw new MalformedBotMessageError('unexpected_binary', 'Twilio Media Streams carries audio in JSON media messages, not binary frames');
-    const { event, message } = parseJsonEvent(data.toString('utf8'), twilioBotMessageSchemas);
+    const { event, message } = parseJsonEvent(data.toString('utf8'), twilioBotMessageSchemas, EXACT_CHECKS);
     switch (event) {
       case 'media':
-        return { type: 'audio', pcm: this.audioOf(message.media.payload) };
+        return { type: 'audio', pcm: this.fromTwilio.pcmOf(message.media.payload) };
       case 'mark':
         return { type: 'mark', name: message.mark.name };
       case 'clear':
         return { type: 'clear' };
     }
-  }
-
-  private audioOf(payload: string): Int16Array {
-    if (!BASE64.test(payload)) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
-    const codes = Buffer.from(payload, 'base64');
-    if (codes.length === 0 || codes.length > MAX_PAYLOAD_BYTES) {
-      throw new MalformedBotMessageError('payload_size', `media.payload must carry 1 to ${MAX_PAYLOAD_BYTES} µ-law bytes, got ${codes.length}`);
-    }
-    const pcm = decodeUlaw(codes);
-    return this.fromTwilio ? this.fromTwilio.process(pcm) : pcm;
   }
 
   private nextSequence(): string {

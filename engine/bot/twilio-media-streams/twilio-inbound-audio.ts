@@ -1,0 +1,78 @@
+// A Twilio bot's media payload to PCM at the call's rate: base64 to µ-law bytes, µ-law to PCM16
+// at 8 kHz, then to the call's rate, each step into arrays reused from message to message (a bot
+// sends 50 a second) rather than three new ones per message. The PCM returned is valid until the
+// next payload: the connection plays it at once, and play copies it into the native playout queue.
+import { decodeUlaw } from '../../native/g711.js';
+import { Resampler, type ResamplerRate } from '../../native/resampler.js';
+import { MalformedBotMessageError } from '../errors.js';
+import { base64Bytes, isBase64 } from './base64-payload.js';
+import { TWILIO_SAMPLE_RATE_HZ } from './twilio-messages.js';
+
+// A bot media message may carry up to 10 s of µ-law.
+const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
+// Messages up to this long reuse the arrays; longer ones (rare: bots send 20-40 ms, or a prompt
+// at once) get arrays of their own, so a call does not hold 10 s of scratch for one of them.
+const REUSED_PAYLOAD_BYTES = (TWILIO_SAMPLE_RATE_HZ / 1000) * 100;
+
+// An array reused across messages, and the view of its first elements last lent out, made again
+// only when the length changes (a bot's messages are mostly of one size).
+class Scratch<A extends Buffer | Int16Array> {
+  private view: A;
+
+  constructor(
+    private readonly whole: A,
+    private readonly make: (length: number) => A,
+  ) {
+    this.view = whole.subarray(0, 0) as A;
+  }
+
+  // At least `length` elements: the reused array, or a new one for a message longer than it.
+  room(length: number): A {
+    return length <= this.whole.length ? this.whole : this.make(length);
+  }
+
+  // The first `length` elements of an array room() gave.
+  first(array: A, length: number): A {
+    if (array !== this.whole) return array.subarray(0, length) as A;
+    if (this.view.length !== length) this.view = this.whole.subarray(0, length) as A;
+    return this.view;
+  }
+}
+
+export class TwilioInboundAudio {
+  private readonly codes = new Scratch(Buffer.allocUnsafe(REUSED_PAYLOAD_BYTES), (length) => Buffer.allocUnsafe(length));
+  private readonly narrow = new Scratch(new Int16Array(REUSED_PAYLOAD_BYTES), (length) => new Int16Array(length));
+  // From 8 kHz to the call's rate, unless the call runs at 8 kHz.
+  private readonly widen: { resampler: Resampler; wide: Scratch<Int16Array>; samplesPerInput: number } | undefined;
+
+  constructor(callRateHz: ResamplerRate) {
+    if (callRateHz === TWILIO_SAMPLE_RATE_HZ) return;
+    const samplesPerInput = callRateHz / TWILIO_SAMPLE_RATE_HZ;
+    this.widen = {
+      resampler: new Resampler(TWILIO_SAMPLE_RATE_HZ, callRateHz),
+      wide: new Scratch(new Int16Array(roomToWiden(REUSED_PAYLOAD_BYTES, samplesPerInput)), (length) => new Int16Array(length)),
+      samplesPerInput,
+    };
+  }
+
+  pcmOf(payload: string): Int16Array {
+    if (!isBase64(payload)) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
+    const bytes = base64Bytes(payload);
+    if (bytes === 0 || bytes > MAX_PAYLOAD_BYTES) {
+      throw new MalformedBotMessageError('payload_size', `media.payload must carry 1 to ${MAX_PAYLOAD_BYTES} µ-law bytes, got ${bytes}`);
+    }
+    const codesRoom = this.codes.room(bytes);
+    const codes = this.codes.first(codesRoom, codesRoom.write(payload, 0, bytes, 'base64'));
+    const narrow = decodeUlaw(codes, this.narrow.first(this.narrow.room(codes.length), codes.length));
+    if (this.widen === undefined) return narrow;
+    const { resampler, wide, samplesPerInput } = this.widen;
+    const wideRoom = wide.room(roomToWiden(narrow.length, samplesPerInput));
+    return wide.first(wideRoom, resampler.processInto(narrow, wideRoom));
+  }
+}
+
+// The resampler's bound on its output (native Resampler::MaxOutputSamples, which processInto
+// holds the output to): the exact count, and one for a streaming filter's phase.
+function roomToWiden(samples: number, samplesPerInput: number): number {
+  return samples * samplesPerInput + 1;
+}
