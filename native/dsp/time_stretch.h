@@ -8,7 +8,9 @@
 //
 // Speech that is neither periodic (correlation below kVoicedCorrelation) nor quiet is left alone
 // (NetEq's "active speech, low correlation" case): stretching noise-like loud audio by a wrong lag
-// is audible, and the caller simply tries again on the next packet.
+// is audible, and the caller simply tries again on the next packet. So is, for accelerate, a
+// packet whose level steps against the audio just played (a syllable's onset or decay), and an
+// accelerate's join fades over all the audio left in the packet, not over one period.
 //
 // The caller owns all audio: `x` points at the first new sample and `history` samples before it
 // are the output already played (read only). Nothing allocates after construction.
@@ -32,9 +34,9 @@ class TimeStretch {
   // Removes a lag of at most `max_remove` samples from `x[0, n)`; writes n - removed samples to
   // `out` (which may not alias `x`) and returns removed (0: not stretched, out is a copy of x).
   // `quiet_only`: only where the audio is quiet (the delay is inside its band and may wait for a
-  // pause between words, where a cut costs nothing audible). `fast` (a delay spike's backlog far
-  // above the target, NetEq's fast accelerate): whole pitch periods, or quiet audio, up to 3/4 of
-  // a 20 ms packet (the whole lag range), not only up to half of it.
+  // pause between words, where a cut costs nothing audible). `fast` (a delay spike's backlog above
+  // the band, NetEq's fast accelerate): whole pitch periods, or a quiet packet, up to 3/4 of a
+  // 20 ms packet (the whole lag range), not only up to half of it.
   size_t Accelerate(const int16_t* x, size_t history, size_t n, size_t max_remove, int16_t* out, bool quiet_only = false,
                     bool fast = false);
   // Inserts at most `max_insert` samples before `x[0, n)`: the history's last pitch period, once;
@@ -67,6 +69,8 @@ class TimeStretch {
   // offset) with the segment `offset` samples away.
   double Correlation(const int16_t* x, std::ptrdiff_t offset, int64_t window_energy) const;
   bool Quiet(const int16_t* x, size_t length) const;
+  // x[0, n) within kSteadyLevelDb of the audio just played (not a syllable's onset or decay).
+  bool Steady(const int16_t* x, size_t n) const;
 
   size_t decimation_;
   size_t min_lag_;

@@ -129,6 +129,63 @@ void FastAccelerateCutsPeriodsUpToThreeQuartersOfThePacket() {
         "fast accelerate cuts 3/4 of a quiet packet", 120);
 }
 
+// A tone whose level changes by `db_per_packet` every 20 ms (160 samples), 0 dB at sample `at`.
+std::vector<int16_t> Swelling(double hz, size_t samples, double db_per_packet, size_t at) {
+  std::vector<int16_t> out = Tone(hz, samples);
+  for (size_t i = 0; i < samples; ++i) {
+    const double db = db_per_packet * (static_cast<double>(i) - static_cast<double>(at)) / 160;
+    out[i] = static_cast<int16_t>(std::lrint(out[i] * std::pow(10.0, db / 20)));
+  }
+  return out;
+}
+
+void VoicedCutFadesOverTheRestOfThePacket() {
+  // Two periods of a voice a lag apart differ a little (here in level: 3 dB a packet): the join
+  // fades from one into the other over all that is left of the packet (120 samples after a
+  // 40-sample cut), not over one period, so no period of the output jumps to the other's level.
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  const std::vector<int16_t> tone = Swelling(200, history + 160, 3, history);
+  std::vector<int16_t> out(160);
+  const int16_t* x = tone.data() + history;
+  const size_t removed = stretch.Accelerate(x, history, 160, 40, out.data());
+  Check(removed == 40, "a swelling voice loses one 5 ms period", static_cast<double>(removed));
+  double worst = 0;
+  for (size_t i = 0; i < 120; ++i) {
+    const double weight = static_cast<double>(i + 1) / 121;
+    worst = std::max(worst, std::fabs(out[i] - (x[i] * (1 - weight) + x[i + 40] * weight)));
+  }
+  Check(worst <= 1, "the cut's two sides are faded over the rest of the packet", worst);
+}
+
+void AnOnsetOrADecayIsNotCut() {
+  // A packet 6 dB louder (or quieter) than the audio just played is a syllable's onset (or
+  // decay): a period cut there joins segments of another level, so it is left alone, fast or not.
+  // 3 dB is still a steady voice (the swelling tone above is cut).
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> out(160);
+  for (const double db : {6.0, -6.0}) {
+    std::vector<int16_t> step = Tone(200, history + 160);
+    for (size_t i = history; i < step.size(); ++i) step[i] = static_cast<int16_t>(std::lrint(step[i] * std::pow(10.0, db / 20)));
+    Check(stretch.Accelerate(step.data() + history, history, 160, 160, out.data()) == 0, "a step in level is not cut", db);
+    Check(stretch.Accelerate(step.data() + history, history, 160, 160, out.data(), false, true) == 0, "nor by a fast cut", db);
+  }
+}
+
+void QuietCutWithoutPitchNeedsTheWholePacketQuiet() {
+  // A pause that ends in a word 4 ms before the packet's end: quiet as far as a fast cut reaches
+  // (3/4 of the packet), but the fade would pull the word's start down to the pause's level.
+  TimeStretch stretch(kRateHz);
+  const size_t history = stretch.history_needed();
+  std::vector<int16_t> onset = Noise(history + 160, 30, 9);
+  const std::vector<int16_t> word = Noise(32, 5000, 7);
+  std::copy(word.begin(), word.end(), onset.begin() + static_cast<long>(history + 128));
+  std::vector<int16_t> out(160);
+  Check(stretch.Accelerate(onset.data() + history, history, 160, 160, out.data(), false, true) == 0,
+        "a quiet packet ending in a loud onset is not cut", stretch.last_correlation());
+}
+
 void AccelerateReachesLowVoicesInA20MsPacket() {
   // 80 Hz (period 100 samples, 12.5 ms): longer than half of a 20 ms packet, still one period.
   TimeStretch stretch(kRateHz);
@@ -316,6 +373,9 @@ int main() {
   AccelerateCutsMultiplePeriodsOnlyUpToHalfThePacket();
   FastAccelerateCutsPeriodsUpToThreeQuartersOfThePacket();
   AccelerateReachesLowVoicesInA20MsPacket();
+  VoicedCutFadesOverTheRestOfThePacket();
+  AnOnsetOrADecayIsNotCut();
+  QuietCutWithoutPitchNeedsTheWholePacketQuiet();
   PreemptiveExpandKeepsPitchAndJoins();
   UrgentExpandRepeatsPeriodsAndTakesNoise();
   LoudNoiseIsLeftAlone();
