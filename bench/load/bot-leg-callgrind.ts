@@ -15,12 +15,13 @@
 //
 // Startup and the JIT's warm-up are counted too. The second half of the frames is marked by a
 // process.cpuUsage() call before and after it: with `--dump-before='*CPUUsage*'` callgrind writes
-// it as a part of its own (the out file's `.2`, `.2-01` for the main thread alone), calls ×
-// (frames − ⌊frames / 2⌋) call-frames. The part still holds ~0.5 G instructions of the JIT
-// tiering up and the collector whatever its length: compare builds at the same frame count, side
-// by side. (Two runs of different frame counts, differenced, moved by ±10 k instructions a
-// call-frame from run to run.) The process's CPU over the same half is printed as
-// `cpuUsPerCallFrame` (run without valgrind, builds alternated).
+// it as a part of its own, calls × (frames − ⌊frames / 2⌋) call-frames: the last numbered part
+// (`.3-01` for the main thread alone), since prom-client's default metrics call
+// process.cpuUsage() once as they load, which makes a dump of its own before the bench's first
+// (docs/benchmarks.md, "Which part is the marked half"). Compare builds at the same frame count,
+// side by side: the JIT moves the count by a few k instructions a call-frame from run to run. The
+// process's CPU over the same half is printed as `cpuUsPerCallFrame` (run without valgrind,
+// builds alternated).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
