@@ -118,48 +118,88 @@ size_t FftSizeFor(size_t block) {
 // The per-bin loops over partitions, as functions of their own so the compiler knows their
 // arrays do not overlap (restrict on locals inside a loop it ignored: the loops stayed scalar);
 // inlined into each clone of ProcessBlock.
-// Bins at a time in the loops over partitions (EchoEstimate, GradientSteps): two AVX2 registers
-// per array held across the partitions. A spectrum's bins are a power of two of them plus the
-// Nyquist bin, which is a chunk of one (FftSizeFor: at least 256 points, so 128 bins and more).
+// Bins at a time in the loops over partitions (EchoEstimate, GradientSteps): two vectors of eight
+// per array held in registers across the partitions. A spectrum's bins are a power of two of them
+// plus the Nyquist bin, a chunk of one float (FftSizeFor: at least 256 points, so 128 bins and
+// more). Written in vector extensions, not left to the vectoriser: its chunks spilled their sums
+// and stored them back one float at a time (about 60 instructions a chunk), walked the ring with
+// a pointer per array, and paired partitions for the Nyquist bin with lane inserts. The same
+// operations in the same order on every bin: the same floats (the x86-64-v3 clone's multiply-adds
+// fuse as before). Two SSE2 registers a vector on the baseline clone.
 constexpr size_t kChunkBins = 16;
-
-// acc += X·W over one chunk of bins.
+// A chunk as `kCount` values of kWidth floats each: kChunkBins / 8 vectors of eight, or the
+// Nyquist bin's one float. Eight at a float's alignment: a load or a store through one is an
+// unaligned vector move. A member typedef, named wherever it is used: as a template argument, or
+// through `auto`, the type loses its attributes and the baseline clone's loads fault.
 template <size_t kWidth>
-inline __attribute__((always_inline)) void AccumulateChunk(const float* __restrict x_re, const float* __restrict x_im,
-                                                           const float* __restrict w_re, const float* __restrict w_im,
-                                                           float* __restrict acc_re, float* __restrict acc_im) {
-  for (size_t k = 0; k < kWidth; ++k) {
-    acc_re[k] += x_re[k] * w_re[k] - x_im[k] * w_im[k];
-    acc_im[k] += x_re[k] * w_im[k] + x_im[k] * w_re[k];
+struct Lanes;
+template <>
+struct Lanes<1> {
+  typedef float Type;
+};
+template <>
+struct Lanes<8> {
+  typedef float Type __attribute__((vector_size(8 * sizeof(float)), aligned(alignof(float))));
+};
+
+template <size_t kWidth>
+inline __attribute__((always_inline)) const typename Lanes<kWidth>::Type* As(const float* p) {
+  return reinterpret_cast<const typename Lanes<kWidth>::Type*>(p);
+}
+template <size_t kWidth>
+inline __attribute__((always_inline)) typename Lanes<kWidth>::Type* As(float* p) {
+  return reinterpret_cast<typename Lanes<kWidth>::Type*>(p);
+}
+
+// visit(at, v) for the chunk's kCount values of each of `count` partitions `stride` floats apart:
+// one run of the reference ring, whose slots and the weights' partitions step together, so one
+// offset `at` from the run's chunk starts serves both.
+template <size_t kCount, typename Visit>
+inline __attribute__((always_inline)) void ForEachInRun(size_t count, size_t stride, Visit visit) {
+  const size_t end = count * stride;
+  for (size_t at = 0; at < end; at += stride) {
+    for (size_t v = 0; v < kCount; ++v) visit(at, v);
   }
 }
 
-// sum = Σ_p X_p·W_p over the chunk of bins from `from`, with X_p in slot (head + p) mod
-// partitions of the reference ring. The partitions are the inner loop, the chunk's sums held in
-// registers: partition by partition over every bin, the sums went through memory once per
-// partition (a load and a store of each for two multiply-adds). Each bin's sum still adds the
-// partitions in order, from zero: the same floats. The ring is walked in its two runs (head..
-// then ..head), so the slots are pointer steps, not a wrap per partition.
-template <size_t kWidth>
+// re + i·im += X_p·W_p over one run, from these chunk starts.
+template <size_t kWidth, size_t kCount>
+inline __attribute__((always_inline)) void AccumulateRun(const float* x_re, const float* x_im, const float* w_re,
+                                                         const float* w_im, size_t count, size_t stride,
+                                                         typename Lanes<kWidth>::Type (&re)[kCount],
+                                                         typename Lanes<kWidth>::Type (&im)[kCount]) {
+  typedef typename Lanes<kWidth>::Type Lane;
+  ForEachInRun<kCount>(count, stride, [&](size_t at, size_t v) {
+    const Lane xr = As<kWidth>(x_re + at)[v];
+    const Lane xi = As<kWidth>(x_im + at)[v];
+    const Lane wr = As<kWidth>(w_re + at)[v];
+    const Lane wi = As<kWidth>(w_im + at)[v];
+    re[v] += xr * wr - xi * wi;
+    im[v] += xr * wi + xi * wr;
+  });
+}
+
+// sum = Σ_p X_p·W_p over the chunk from `from`, with X_p in slot (head + p) mod partitions of the
+// reference ring. The partitions are the inner loop, the chunk's sums held in registers:
+// partition by partition over every bin, the sums went through memory once per partition (a load
+// and a store of each for two multiply-adds). Each bin's sum still adds the partitions in order,
+// from zero: the same floats. The ring is walked in its two runs (head.. then ..head).
+template <size_t kWidth, size_t kCount>
 inline __attribute__((always_inline)) void EstimateChunk(const float* __restrict x_re, const float* __restrict x_im,
                                                          size_t head, const float* __restrict w_re,
                                                          const float* __restrict w_im, size_t partitions, size_t bins,
                                                          size_t from, float* __restrict sum_re,
                                                          float* __restrict sum_im) {
-  float acc_re[kWidth] = {};
-  float acc_im[kWidth] = {};
-  size_t p = 0;
-  for (size_t slot = head; slot < partitions; ++slot, ++p) {
-    AccumulateChunk<kWidth>(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
-                            w_im + p * bins + from, acc_re, acc_im);
-  }
-  for (size_t slot = 0; slot < head; ++slot, ++p) {
-    AccumulateChunk<kWidth>(x_re + slot * bins + from, x_im + slot * bins + from, w_re + p * bins + from,
-                            w_im + p * bins + from, acc_re, acc_im);
-  }
-  for (size_t k = 0; k < kWidth; ++k) {
-    sum_re[from + k] = acc_re[k];
-    sum_im[from + k] = acc_im[k];
+  const size_t tail = partitions - head;  // the first run's slots, head..partitions-1
+  typename Lanes<kWidth>::Type re[kCount] = {};
+  typename Lanes<kWidth>::Type im[kCount] = {};
+  AccumulateRun<kWidth, kCount>(x_re + head * bins + from, x_im + head * bins + from, w_re + from, w_im + from, tail,
+                                bins, re, im);
+  AccumulateRun<kWidth, kCount>(x_re + from, x_im + from, w_re + tail * bins + from, w_im + tail * bins + from, head,
+                                bins, re, im);
+  for (size_t v = 0; v < kCount; ++v) {
+    As<kWidth>(sum_re + from)[v] = re[v];
+    As<kWidth>(sum_im + from)[v] = im[v];
   }
 }
 
@@ -170,9 +210,9 @@ inline __attribute__((always_inline)) void EchoEstimate(const float* __restrict 
                                                         float* __restrict sum_re, float* __restrict sum_im) {
   const size_t nyquist = bins - 1;
   for (size_t from = 0; from < nyquist; from += kChunkBins) {
-    EstimateChunk<kChunkBins>(x_re, x_im, head, w_re, w_im, partitions, bins, from, sum_re, sum_im);
+    EstimateChunk<8, kChunkBins / 8>(x_re, x_im, head, w_re, w_im, partitions, bins, from, sum_re, sum_im);
   }
-  EstimateChunk<1>(x_re, x_im, head, w_re, w_im, partitions, bins, nyquist, sum_re, sum_im);
+  EstimateChunk<1, 1>(x_re, x_im, head, w_re, w_im, partitions, bins, nyquist, sum_re, sum_im);
 }
 
 // Valin's μ per bin: min(μ_max, scale·|Ŷ|²/|E|²), scale being the leakage (times its step scale).
@@ -189,37 +229,45 @@ inline __attribute__((always_inline)) void NormaliseStep(float gain, float parti
   for (size_t k = 0; k < bins; ++k) step[k] = gain * step[k] / (partitions * reference_power[k] + floor);
 }
 
-// W += step·conj(X)·E over one chunk of bins.
-template <size_t kWidth>
-inline __attribute__((always_inline)) void LearnChunk(const float* __restrict step, const float* __restrict e_re,
-                                                      const float* __restrict e_im, const float* __restrict x_re,
-                                                      const float* __restrict x_im, float* __restrict w_re,
-                                                      float* __restrict w_im) {
-  for (size_t k = 0; k < kWidth; ++k) {
-    w_re[k] += step[k] * (x_re[k] * e_re[k] + x_im[k] * e_im[k]);
-    w_im[k] += step[k] * (x_re[k] * e_im[k] - x_im[k] * e_re[k]);
-  }
+// W_p += step·conj(X_p)·E over one run, from these chunk starts. X is read where it is multiplied
+// (named as values first, GCC loaded them into registers: 23 instructions a chunk, not 19).
+template <size_t kWidth, size_t kCount>
+inline __attribute__((always_inline)) void LearnRun(const typename Lanes<kWidth>::Type (&step)[kCount],
+                                                    const typename Lanes<kWidth>::Type (&e_re)[kCount],
+                                                    const typename Lanes<kWidth>::Type (&e_im)[kCount],
+                                                    const float* x_re, const float* x_im, float* w_re, float* w_im,
+                                                    size_t count, size_t stride) {
+  typedef typename Lanes<kWidth>::Type Lane;
+  ForEachInRun<kCount>(count, stride, [&](size_t at, size_t v) {
+    const Lane* xr = As<kWidth>(x_re + at);
+    const Lane* xi = As<kWidth>(x_im + at);
+    As<kWidth>(w_re + at)[v] += step[v] * (xr[v] * e_re[v] + xi[v] * e_im[v]);
+    As<kWidth>(w_im + at)[v] += step[v] * (xr[v] * e_im[v] - xi[v] * e_re[v]);
+  });
 }
 
-// W_p += step·conj(X_p)·E for every partition over the chunk of bins from `from`, X_p in slot
-// (head + p) mod partitions: the chunk's step and error held in registers across the partitions
-// (partition by partition over every bin, they were loaded again for each), the ring walked in
-// its two runs. Each weight takes the same floats as before.
-template <size_t kWidth>
-inline __attribute__((always_inline)) void LearnChunks(const float* __restrict step, const float* __restrict e_re,
-                                                       const float* __restrict e_im, const float* __restrict x_re,
-                                                       const float* __restrict x_im, size_t head,
-                                                       float* __restrict w_re, float* __restrict w_im,
-                                                       size_t partitions, size_t bins, size_t from) {
-  size_t p = 0;
-  for (size_t slot = head; slot < partitions; ++slot, ++p) {
-    LearnChunk<kWidth>(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
-                       w_re + p * bins + from, w_im + p * bins + from);
+// W_p += step·conj(X_p)·E for every partition over the chunk from `from`, X_p in slot (head + p)
+// mod partitions: the chunk's step and error held in registers across the partitions (partition
+// by partition over every bin, they were loaded again for each), the ring walked in its two runs.
+template <size_t kWidth, size_t kCount>
+inline __attribute__((always_inline)) void LearnChunk(const float* __restrict step, const float* __restrict e_re,
+                                                      const float* __restrict e_im, const float* __restrict x_re,
+                                                      const float* __restrict x_im, size_t head,
+                                                      float* __restrict w_re, float* __restrict w_im,
+                                                      size_t partitions, size_t bins, size_t from) {
+  const size_t tail = partitions - head;
+  typename Lanes<kWidth>::Type chunk_step[kCount];
+  typename Lanes<kWidth>::Type chunk_re[kCount];
+  typename Lanes<kWidth>::Type chunk_im[kCount];
+  for (size_t v = 0; v < kCount; ++v) {
+    chunk_step[v] = As<kWidth>(step + from)[v];
+    chunk_re[v] = As<kWidth>(e_re + from)[v];
+    chunk_im[v] = As<kWidth>(e_im + from)[v];
   }
-  for (size_t slot = 0; slot < head; ++slot, ++p) {
-    LearnChunk<kWidth>(step + from, e_re + from, e_im + from, x_re + slot * bins + from, x_im + slot * bins + from,
-                       w_re + p * bins + from, w_im + p * bins + from);
-  }
+  LearnRun<kWidth, kCount>(chunk_step, chunk_re, chunk_im, x_re + head * bins + from, x_im + head * bins + from,
+                           w_re + from, w_im + from, tail, bins);
+  LearnRun<kWidth, kCount>(chunk_step, chunk_re, chunk_im, x_re + from, x_im + from, w_re + tail * bins + from,
+                           w_im + tail * bins + from, head, bins);
 }
 
 // W_p += step·conj(X_p)·E for every partition and bin.
@@ -230,9 +278,9 @@ inline __attribute__((always_inline)) void GradientSteps(const float* __restrict
                                                          size_t partitions, size_t bins) {
   const size_t nyquist = bins - 1;
   for (size_t from = 0; from < nyquist; from += kChunkBins) {
-    LearnChunks<kChunkBins>(step, e_re, e_im, x_re, x_im, head, w_re, w_im, partitions, bins, from);
+    LearnChunk<8, kChunkBins / 8>(step, e_re, e_im, x_re, x_im, head, w_re, w_im, partitions, bins, from);
   }
-  LearnChunks<1>(step, e_re, e_im, x_re, x_im, head, w_re, w_im, partitions, bins, nyquist);
+  LearnChunk<1, 1>(step, e_re, e_im, x_re, x_im, head, w_re, w_im, partitions, bins, nyquist);
 }
 
 // w *= r (complex, per bin)
@@ -271,8 +319,11 @@ inline __attribute__((always_inline)) void CoherentResidual(
 // silence) into `output`. The differences first, in a loop that vectorises, then the recursion,
 // a serial chain, alone: per sample in one loop with the ring's wrap, the two blockers were 24
 // instructions a sample (callgrind), a sixteenth of the canceller. Each sample takes the same
-// floats (the difference, then the pole's term added). Not cloned: fused, the pole's term would
-// move the output's last bits.
+// floats (the difference, then the pole's term added). Cloned for AVX2's conversion of sixteen-bit
+// samples to floats (on the baseline, SSE2 unpacks them: 1.2 k instructions a call-frame for the
+// differences), with no fused multiply-adds: fused, the pole's term would move the output's last
+// bits.
+PARLEY_VECTOR_CLONES __attribute__((optimize("fp-contract=off")))
 void DcBlock(const int16_t* __restrict input, size_t count, float pole, float& last_input, float& last_output,
              float* __restrict output) {
   if (input == nullptr) {
