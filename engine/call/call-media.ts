@@ -32,6 +32,8 @@ export interface CallMedia extends EventEmitter<CallMediaEvents> {
   // Queues bot audio (PCM16 mono at sampleRateHz) for paced playout toward the caller. With
   // `maxQueuedMs`, nothing is queued and false returned when the queue would then hold more: one
   // call for the bound and the audio, where queuedMs then play would cross into native code twice.
+  // `pcm` is lent for the call only (the Twilio protocol reuses its array for the next message):
+  // an implementation that keeps the audio copies it.
   play(pcm: Int16Array, maxQueuedMs?: number): boolean;
   mark(name: string): void;
   // Drops all queued bot audio now; pending marks are reported as played in order, as Twilio does.

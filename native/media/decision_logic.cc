@@ -1,6 +1,7 @@
 #include "media/decision_logic.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "dsp/time_stretch.h"
@@ -42,8 +43,11 @@ constexpr double kQuietAimMs = 8.0;
 // only quiet packets (pauses between words, where a cut leaves no trace), however long that takes.
 // Each cut of a vowel blurs its spectrum: cutting voiced audio all the way down to the aim scored
 // 0.15/0.28 dB LSD on the spike traces against the whole-frame buffer's 0.11/0.23. Voiced cuts
-// only while still this far above, measured there: 55 ms, 0.11/0.20 dB and a p95 delay of 156/152
-// ms against 124/129 (45 ms: 0.12/0.23 dB, 146/142 ms; 60 ms: 0.11/0.21 dB, 158/157 ms).
+// used to stop this far above the target (history, measured then: 0.11/0.20 dB, p95 delay
+// 156/152 ms; 45 ms: 0.12/0.23 dB, 146/142 ms; 60 ms: 0.11/0.21 dB, 158/157 ms); since cuts skip
+// onsets and decays and join over the rest of the packet (TimeStretch::Accelerate), a backlog's
+// voiced cuts go down to the band's top: p95 125.25/127.75 ms, LSD 0.110/0.185 dB
+// (docs/jitter-buffer.md). This threshold now only tells a backlog from a rise inside the band.
 constexpr double kBacklogAboveMs = 55.0;
 // A delay that crosses the band's edge (drift, a late packet's rise) first waits for a quiet
 // packet, cut toward kQuietAimMs as a chance taken (not a drain to go on with); from
@@ -69,7 +73,8 @@ constexpr double kUrgentShortfallMs = 10.0;
 // 300 ms spike's backlog took 360 ms to drain and the p95 delay was 198 ms against the whole-frame
 // buffer's 150; at 60 ms, 140 (and 1.17 % late loss against its 1.77 %). Dropping from the
 // threshold on, as the whole-frame buffer does, matches its p95 delay on the spike traces (300 /
-// 200 ms: 121 / 130 ms against its 150 / 130, where this leeway gave 153 / 151, now 148.6 / 148.6)
+// 200 ms: 121 / 130 ms against its 150 / 130, where this leeway gave 153 / 151 before voiced cuts
+// went down to the band's top)
 // but also its losses: late loss 1.77 / 1.4 % against 1.1 / 0.47, whole-frame changes 52 / 39 a
 // minute against 33 / 11 (a dropped packet is the caller's words the bot never hears), clicks
 // 12.9 / 5 a minute against 5 / 0. At 70 rather than 60, accelerate takes a little more of the
@@ -105,8 +110,12 @@ double DecisionLogic::TargetMs(const PlayoutState& state) const {
   // 0.07 -> 0 %, LSD 0.02 -> 0 dB, mean delay 39.85 -> 50 ms (the whole-frame buffer, kept as it
   // was for comparison, 49.74).
   if (!time_stretch_ || !state.has_next) return state.target_ms;
-  const int64_t packet_ts = std::max(state.next_duration_ts, state.previous_duration_ts);
-  return state.target_ms + frame_ms_ - TsToMs(std::gcd(packet_ts, MsToTs(frame_ms_)));
+  // On a whole-millisecond grid: one packet a sample longer or shorter than its neighbours (a
+  // sender's rounding) shares no grid with the tick to the sample, which would raise the target by
+  // nearly a tick for it alone.
+  const int64_t packet_ms = std::llround(TsToMs(std::max(state.next_duration_ts, state.previous_duration_ts)));
+  const int64_t tick_ms = std::llround(frame_ms_);
+  return state.target_ms + frame_ms_ - static_cast<double>(std::gcd(packet_ms, tick_ms));
 }
 
 Decision DecisionLogic::Decide(const PlayoutState& state) const {
@@ -139,7 +148,7 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
       const double start_delay_ms = s.delay_ms - TsToMs(s.gap_ts);
       if (start_delay_ms < s.target_ms) {
         const int64_t wait_ts = time_stretch_ ? MsToTs(s.target_ms + kExpandAimMs - start_delay_ms) : s.need_ts;
-        return {Operation::kStretch, std::clamp<int64_t>(wait_ts, 1, s.need_ts)};
+        return {Operation::kStretch, std::clamp<int64_t>(wait_ts, 1, std::max<int64_t>(1, s.need_ts))};
       }
       return s.gap_ts > 0 ? Decision{Operation::kSkip, s.gap_ts} : Decision{Operation::kNormal, 0};
     }

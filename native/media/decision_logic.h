@@ -70,13 +70,13 @@ struct Decision {
   // kAccelerate draining a delay above the band: go on until it is back at the aim.
   bool drain = false;
   bool backlog = false;  // kAccelerate draining a delay spike's backlog (PlayoutState::backlog)
-  // kAccelerate far above the target (NetEq's fast accelerate): whole pitch periods, or quiet
-  // audio, up to 3/4 of the packet at once (TimeStretch::Accelerate's `fast`).
+  // kAccelerate of a spike's backlog above the band (NetEq's fast accelerate): whole pitch periods,
+  // or quiet audio, up to 3/4 of the packet at once (TimeStretch::Accelerate's `fast`).
   bool fast = false;
   // kAccelerate (quiet only) taking the chance at the band's edge: if it cuts less than asked, the
   // next packet goes on down to the chance's aim (PlayoutState::trimming).
   bool trim = false;
-  // The delay this decision plays to: the state's target, raised for packets shorter than a tick.
+  // The delay this decision plays to: the state's target, raised for packets off the tick's grid.
   double target_ms = 0;
 };
 
@@ -87,7 +87,7 @@ class DecisionLogic {
   Decision Decide(const PlayoutState& state) const;
 
  private:
-  // The delay `state` is played to: its target_ms, raised for packets shorter than a tick.
+  // The delay `state` is played to: its target_ms, raised for packets off the tick's grid.
   double TargetMs(const PlayoutState& state) const;
   // Decide's operation for `s`, whose target_ms is already TargetMs's.
   Decision Choose(const PlayoutState& s) const;

@@ -153,6 +153,14 @@ void PacketsOffTheTickGridAimAsFarAheadAsATickReachesIntoThem() {
   const Decision forty = decide(320, 5);
   Check(forty.operation == Operation::kNormal && forty.target_ms == 60, "40 ms packets play as they are", forty.target_ms);
   Check(decide(480, 5).operation == Operation::kNormal, "so do 60 ms packets", 5);
+  // A packet a sample longer than its 20 ms neighbours (a sender's rounding) shares no grid with
+  // the tick to the sample; to the millisecond it does, and it raises nothing.
+  PlayoutState odd = Due(5, false);
+  odd.next_duration_ts = 161;
+  odd.previous_duration_ts = 160;
+  const Decision one_sample_more = logic.Decide(odd);
+  Check(one_sample_more.operation == Operation::kNormal && one_sample_more.target_ms == 60,
+        "a 20 ms packet one sample long aims no higher", one_sample_more.target_ms);
 }
 
 // Before a talkspurt (a pause, or the call's start): its first packet starts `gap_ms` into the

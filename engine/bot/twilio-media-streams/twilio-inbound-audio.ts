@@ -40,7 +40,8 @@ class Scratch<A extends Buffer | Int16Array> {
 }
 
 export class TwilioInboundAudio {
-  private readonly codes = new Scratch(Buffer.allocUnsafe(REUSED_PAYLOAD_BYTES), (length) => Buffer.allocUnsafe(length));
+  // Kept for the whole call: a slab of its own, not a slice of Node's shared pool.
+  private readonly codes = new Scratch(Buffer.allocUnsafeSlow(REUSED_PAYLOAD_BYTES), (length) => Buffer.allocUnsafe(length));
   private readonly narrow = new Scratch(new Int16Array(REUSED_PAYLOAD_BYTES), (length) => new Int16Array(length));
   // From 8 kHz to the call's rate, unless the call runs at 8 kHz.
   private readonly widen: { resampler: Resampler; wide: Scratch<Int16Array>; samplesPerInput: number } | undefined;

@@ -53,7 +53,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 // zod strips them; a test holds the two to the same verdicts); the schema stays the definition,
 // and says why when this refuses.
 export function isTwilioBotMedia(raw: unknown): raw is TwilioBotMedia {
-  if (!isRecord(raw) || raw.event !== 'media' || !isRecord(raw.media) || typeof raw.media.payload !== 'string') return false;
+  if (!isRecord(raw) || raw.event !== 'media') return false;
+  const media = raw.media;
+  if (!isRecord(media) || typeof media.payload !== 'string') return false;
   const sid = raw.streamSid;
   return typeof sid === 'string' && sid.length >= STREAM_SID_MIN_CHARS && sid.length <= STREAM_SID_MAX_CHARS;
 }

@@ -8,7 +8,7 @@ import { frames } from '../../support/frames.js';
 import type { BotCall } from '../../support/bot-call.js';
 import { botFixture } from '../../support/bot-fixture.js';
 import type { BotPeer } from '../../support/bot-server.js';
-import { bestAlignment } from '../../support/signal-metrics.js';
+import { bestAlignment, blockCorrelations } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
 const CALLER_TEXT = 'Hello bot, this is the caller speaking to you.';
@@ -52,7 +52,12 @@ describe('Parley bot protocol over a real WebSocket, driven by RTP over real UDP
     const joined = Buffer.concat(bot.audio);
     const heard = new Int16Array(joined.buffer, joined.byteOffset, joined.length / 2);
     const input16k = renderSpeech(CALLER_TEXT, { rateHz: 16000 });
-    expect(bestAlignment(input16k, heard, 0, 8000).correlation).toBeGreaterThan(0.8);
+    // Half-second blocks, each allowed its own lag within ±100 ms: the adaptive jitter buffer
+    // stretches or cuts the speech when the loaded machine delays the sender's timer (in CI, one
+    // lag over the whole utterance scored 0.46 and 0.74 after the backlog of such a stall was cut).
+    const start = bestAlignment(input16k, heard, 0, 8000);
+    const blocks = blockCorrelations(input16k, heard, start.lag, 8000, 1600);
+    expect(blocks.filter((correlation) => correlation > 0.8).length / blocks.length).toBeGreaterThanOrEqual(0.8);
     // The frame clock runs on (a frame every 20 ms, silence included): the count the connector
     // keeps meets what the bot received once the frame in flight lands.
     await bot.until(() => bot.audio.length === call.connection.stats.framesToBot);
