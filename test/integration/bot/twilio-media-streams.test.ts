@@ -16,7 +16,7 @@ import {
 import { frames } from '../../support/frames.js';
 import { botFixture } from '../../support/bot-fixture.js';
 import type { BotPeer } from '../../support/bot-server.js';
-import { bestAlignment } from '../../support/signal-metrics.js';
+import { bestAlignment, blockCorrelations } from '../../support/signal-metrics.js';
 import { renderSpeech } from '../../support/speech.js';
 
 interface Media {
@@ -78,7 +78,11 @@ describe('Twilio Media Streams compatibility over a real WebSocket, driven by RT
     const codes = media.map((m) => Buffer.from(m.media.payload, 'base64'));
     expect(codes.every((c) => Math.abs(c.length - 160) <= 1)).toBe(true);
     const heard = alawmulaw.mulaw.decode(Buffer.concat(codes));
-    expect(bestAlignment(speech8k, heard, 0, 4000).correlation).toBeGreaterThan(0.7);
+    // Half-second blocks, each with its own lag within ±100 ms: on a loaded machine the adaptive
+    // jitter buffer stretches or cuts the speech after the sender's timer stalls.
+    const start = bestAlignment(speech8k, heard, 0, 4000);
+    const blocks = blockCorrelations(speech8k, heard, start.lag, 4000, 800);
+    expect(blocks.filter((correlation) => correlation > 0.7).length / blocks.length).toBeGreaterThanOrEqual(0.8);
   });
 
   it('plays the bot µ-law to the caller, answers a mark once its audio is sent, and clear flushes within a frame answering pending marks', async () => {
