@@ -24,6 +24,7 @@ constexpr double kQuietRms = 200.0;
 // the same (4-4.8 dB); 3 dB held the 300 ms spike trace's drain back (p95 delay 125.25 -> 137 ms),
 // 5.4 dB and up let an onset's cut through (LSD 0.110 -> 0.113 dB).
 constexpr double kSteadyLevelDb = 4.5;
+const double kSteadyPowerRatio = std::pow(10.0, kSteadyLevelDb / 10.0);
 constexpr int kSearchRateHz = 4000;
 constexpr int kMinLagUs = 2500;
 constexpr int kMaxLagUs = 15000;
@@ -100,8 +101,7 @@ bool TimeStretch::Quiet(const int16_t* from, size_t length) const {
 bool TimeStretch::Steady(const int16_t* x, size_t n) const {
   const double before = static_cast<double>(Energy(x - window_, window_)) / static_cast<double>(window_);
   const double packet = static_cast<double>(Energy(x, n)) / static_cast<double>(n);
-  const double ratio = std::pow(10.0, kSteadyLevelDb / 10.0);
-  return packet <= ratio * before && before <= ratio * packet;
+  return packet <= kSteadyPowerRatio * before && before <= kSteadyPowerRatio * packet;
 }
 
 size_t TimeStretch::BestLag(const int16_t* x, int sign, size_t max_lag, size_t max_multiple, double* correlation) {

@@ -191,7 +191,7 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
     return {Operation::kSkip, until_next};
   }
   if (s.gap_ts <= 0) {
-    if (time_stretch && (s.delay_ms >= s.target_ms + kStretchBandMs || (s.accelerating && s.delay_ms > s.target_ms + kAccelerateAimMs))) {
+    if (time_stretch && (s.delay_ms >= s.target_ms + quiet_chance_above_ms_ || (s.accelerating && s.delay_ms > s.target_ms + kAccelerateAimMs))) {
       const double excess_ms = s.delay_ms - s.target_ms;
       const bool far = excess_ms >= kBacklogAboveMs;
       const bool backlog = far || (s.accelerating && s.backlog);
@@ -207,12 +207,13 @@ Decision DecisionLogic::Choose(const PlayoutState& s) const {
       const bool voiced_backlog = backlog && excess_ms >= kStretchBandMs;
       drain.quiet_only = backlog && !voiced_backlog;
       drain.fast = voiced_backlog;
+      // Not yet draining and short of the leeway past the band's edge: the chance (from
+      // quiet_chance_above_ms_, a little inside the band) of a quiet packet only.
       if (!s.accelerating && !backlog && excess_ms < kStretchBandMs + kQuietDrainLeewayMs) return QuietCut(s, true);
       drain.drain = true;
       drain.backlog = backlog;
       return drain;
     }
-    if (time_stretch && s.delay_ms >= s.target_ms + quiet_chance_above_ms_) return QuietCut(s, true);
     if (time_stretch && s.trimming && s.delay_ms > s.target_ms + kQuietAimMs) return QuietCut(s, true);
     if (time_stretch && s.settling && s.delay_ms > s.target_ms + kQuietSettleAboveMs) return QuietCut(s, false);
     return {Operation::kNormal, 0};
