@@ -17,6 +17,7 @@ import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '.
 import { prompt } from './demo-bot/speech-source.js';
 import { BotConnectionError, MalformedBotMessageError, type BotFaultKind, type MalformedReason } from './errors.js';
 import { FRAME_MS } from '../media/frame.js';
+import { connectBotSocket } from './bot-socket.js';
 
 // Marks Parley places for itself; bot marks are renamed `bot:<n>` so the two never collide.
 const HANGUP_MARK = 'parley:hangup';
@@ -174,6 +175,7 @@ export class BotConnection implements BotSession {
         // would cost a zlib pass on every 20 ms frame both ways, and make ws queue sends (the
         // caller frame a send views would have changed by then).
         perMessageDeflate: false,
+        ...(url.protocol === 'ws:' ? { createConnection: connectBotSocket } : {}),
       });
     } catch (error) {
       this.fault('connect_failed', (error as Error).message);
