@@ -21,6 +21,7 @@ const harnesses = [
   { name: 'telephone_event', sources: ['native/fuzz/telephone_event_fuzzer.cc'], iterations: 100_000 },
   { name: 'media_session_ingest', sources: ['native/fuzz/media_session_ingest_fuzzer.cc'], iterations: 600 },
   { name: 'pcm_frame', sources: ['native/fuzz/pcm_frame_fuzzer.cc'], iterations: 1_000 },
+  { name: 'base64_decoder', sources: ['native/fuzz/base64_decoder_fuzzer.cc'], iterations: 200_000 },
 ];
 
 function runHarness(binary: string, harness: string, iterations: number): Promise<{ code: number; output: string }> {

@@ -1,22 +1,25 @@
-// A Twilio bot's media payload to PCM at the call's rate: base64 to µ-law bytes, µ-law to PCM16
-// at 8 kHz, then to the call's rate, each step into arrays reused from message to message (a bot
-// sends 50 a second) rather than three new ones per message. The PCM returned is valid until the
-// next payload: the connection plays it at once, and play copies it into the native playout queue.
-import { decodeUlaw } from '../../native/g711.js';
+// A Twilio bot's media payload to PCM at the call's rate: base64 to µ-law bytes to PCM16 at 8 kHz
+// in one native crossing, then to the call's rate, each step into arrays reused from message to
+// message (a bot sends 50 a second) rather than new ones per message. The PCM returned is valid
+// until the next payload: the connection plays it at once, and play copies it into the native
+// playout queue.
+import { Base64UlawRefusal, decodeBase64Ulaw, maxBase64Bytes } from '../../native/base64-ulaw.js';
 import { Resampler, type ResamplerRate } from '../../native/resampler.js';
 import { MalformedBotMessageError } from '../errors.js';
-import { base64Bytes, isBase64 } from './base64-payload.js';
 import { TWILIO_SAMPLE_RATE_HZ } from './twilio-messages.js';
 
 // A bot media message may carry up to 10 s of µ-law.
 const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
+// The longest text that can carry MAX_PAYLOAD_BYTES: longer is refused by its length, before it
+// is copied or any array is made for it, whatever its characters.
+const MAX_PAYLOAD_CHARS = Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4;
 // Messages up to this long reuse the arrays; longer ones (rare: bots send 20-40 ms, or a prompt
 // at once) get arrays of their own, so a call does not hold 10 s of scratch for one of them.
 const REUSED_PAYLOAD_BYTES = (TWILIO_SAMPLE_RATE_HZ / 1000) * 100;
 
 // An array reused across messages, and the view of its first elements last lent out, made again
 // only when the length changes (a bot's messages are mostly of one size).
-class Scratch<A extends Buffer | Int16Array> {
+class Scratch<A extends Int16Array> {
   private view: A;
 
   constructor(
@@ -40,8 +43,6 @@ class Scratch<A extends Buffer | Int16Array> {
 }
 
 export class TwilioInboundAudio {
-  // Kept for the whole call: a slab of its own, not a slice of Node's shared pool.
-  private readonly codes = new Scratch(Buffer.allocUnsafeSlow(REUSED_PAYLOAD_BYTES), (length) => Buffer.allocUnsafe(length));
   private readonly narrow = new Scratch(new Int16Array(REUSED_PAYLOAD_BYTES), (length) => new Int16Array(length));
   // From 8 kHz to the call's rate, unless the call runs at 8 kHz.
   private readonly widen: { resampler: Resampler; wide: Scratch<Int16Array>; samplesPerInput: number } | undefined;
@@ -57,19 +58,22 @@ export class TwilioInboundAudio {
   }
 
   pcmOf(payload: string): Int16Array {
-    if (!isBase64(payload)) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
-    const bytes = base64Bytes(payload);
-    if (bytes === 0 || bytes > MAX_PAYLOAD_BYTES) {
-      throw new MalformedBotMessageError('payload_size', `media.payload must carry 1 to ${MAX_PAYLOAD_BYTES} µ-law bytes, got ${bytes}`);
-    }
-    const codesRoom = this.codes.room(bytes);
-    const codes = this.codes.first(codesRoom, codesRoom.write(payload, 0, bytes, 'base64'));
-    const narrow = decodeUlaw(codes, this.narrow.first(this.narrow.room(codes.length), codes.length));
+    if (payload.length > MAX_PAYLOAD_CHARS) throw payloadSize(`${payload.length} characters`);
+    const narrowRoom = this.narrow.room(maxBase64Bytes(payload.length));
+    const samples = decodeBase64Ulaw(payload, narrowRoom);
+    if (samples === Base64UlawRefusal.notBase64) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
+    // outputTooSmall cannot come back: the room is maxBase64Bytes of the payload.
+    if (samples <= 0 || samples > MAX_PAYLOAD_BYTES) throw payloadSize(`${Math.max(samples, 0)} µ-law bytes`);
+    const narrow = this.narrow.first(narrowRoom, samples);
     if (this.widen === undefined) return narrow;
     const { resampler, wide, samplesPerInput } = this.widen;
     const wideRoom = wide.room(roomToWiden(narrow.length, samplesPerInput));
     return wide.first(wideRoom, resampler.processInto(narrow, wideRoom));
   }
+}
+
+function payloadSize(got: string): MalformedBotMessageError {
+  return new MalformedBotMessageError('payload_size', `media.payload must carry 1 to ${MAX_PAYLOAD_BYTES} µ-law bytes, got ${got}`);
 }
 
 // The resampler's bound on its output (native Resampler::MaxOutputSamples, which processInto

@@ -47,4 +47,17 @@ describe('TwilioInboundAudio', () => {
     expect(reason(base64(new Uint8Array(80_001)))).toBe('payload_size');
     expect(reason(base64(new Uint8Array(80_000)))).toBeUndefined();
   });
+
+  it('refuses a character past ASCII whose low byte is a base64 character', () => {
+    const audio = new TwilioInboundAudio(8000);
+    expect(reasonOf(() => audio.pcmOf(`\u0141${base64(payloads[0]!).slice(1)}`))).toBe('bad_base64');
+  });
+
+  it('refuses a text longer than any 10 s payload by its length, whatever its characters', () => {
+    // The longest 10 s text is 106,668 characters; one group more is refused before it is read.
+    const audio = new TwilioInboundAudio(8000);
+    expect(reasonOf(() => audio.pcmOf(base64(new Uint8Array(80_003))))).toBe('payload_size');
+    expect(reasonOf(() => audio.pcmOf('!'.repeat(106_672)))).toBe('payload_size');
+    expect(reasonOf(() => audio.pcmOf('!'.repeat(106_668)))).toBe('bad_base64');
+  });
 });

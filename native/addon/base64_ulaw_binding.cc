@@ -1,0 +1,64 @@
+// JS face of a Twilio media payload's decode: the base64 text to µ-law bytes to PCM16 at 8 kHz in
+// one crossing, into the caller's reused array. A refusal is a negative count (engine/native/
+// base64-ulaw.ts names them), not an exception: a bot's malformed message is counted, not thrown
+// through the addon.
+#include <napi.h>
+
+#include <vector>
+
+#include "addon/errors.h"
+#include "addon/js_args.h"
+#include "addon/module_registry.h"
+#include "codec/base64_decoder.h"
+#include "codec/g711.h"
+
+namespace parley::addon {
+namespace {
+
+constexpr int kNotBase64 = -1;
+constexpr int kOutputTooSmall = -2;
+
+// The text and its bytes, reused from call to call (a bot sends 50 payloads a second) and grown
+// to the longest payload seen, which the caller's array bounds. One per thread: the addon may
+// load in worker threads.
+struct Scratch {
+  std::vector<char16_t> text;
+  std::vector<uint8_t> bytes;
+};
+thread_local Scratch scratch;
+
+template <typename T>
+T* Room(std::vector<T>& buffer, size_t length) {
+  if (buffer.size() < length) buffer.resize(length);
+  return buffer.data();
+}
+
+Napi::Value Decode(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw MakeError(env, kInvalidArgument, "argument 0 must be a string");
+  Napi::Int16Array out = Int16Arg(info, 1);
+  napi_value payload = info[0];
+  // The length in UTF-16 code units, read without copying, so a text longer than `out` could
+  // take is refused before it is copied anywhere.
+  size_t length = 0;
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, payload, nullptr, 0, &length), Napi::Value());
+  if (length % 4 != 0) return Napi::Number::New(env, kNotBase64);
+  if (base64::MaxDecodedBytes(length) > out.ElementLength()) return Napi::Number::New(env, kOutputTooSmall);
+  // UTF-16, which the decoder refuses past ASCII itself (codec/base64_decoder.h says why).
+  char16_t* text = Room(scratch.text, length + 1);  // napi writes a terminating NUL
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, payload, text, length + 1, nullptr), Napi::Value());
+  const size_t capacity = base64::MaxDecodedBytes(length);
+  uint8_t* bytes = Room(scratch.bytes, capacity);
+  size_t decoded = 0;
+  if (base64::Decode(text, length, bytes, capacity, &decoded) != base64::DecodeStatus::kOk) return Napi::Number::New(env, kNotBase64);
+  g711::DecodeUlaw(bytes, decoded, out.Data());
+  return Napi::Number::New(env, static_cast<double>(decoded));
+}
+
+void Init(Napi::Env env, Napi::Object exports) { exports.Set("decode", Napi::Function::New(env, Decode)); }
+
+}  // namespace
+
+PARLEY_ADDON_MODULE(base64Ulaw, Init);
+
+}  // namespace parley::addon
