@@ -16,8 +16,16 @@ class FuzzInput {
 
   bool empty() const { return offset_ >= size_; }
   uint8_t U8() { return offset_ < size_ ? data_[offset_++] : 0; }
-  uint16_t U16() { return static_cast<uint16_t>((U8() << 8) | U8()); }
-  uint32_t U32() { return (static_cast<uint32_t>(U16()) << 16) | U16(); }
+  // Big-endian, each byte read in its own statement: the operands of | are unsequenced, so one
+  // expression could read them in either order.
+  uint16_t U16() {
+    const uint16_t high = U8();
+    return static_cast<uint16_t>((high << 8) | U8());
+  }
+  uint32_t U32() {
+    const uint32_t high = U16();
+    return (high << 16) | U16();
+  }
   // Up to `max` bytes, as many as are left; the pointer stays valid for the input's life.
   const uint8_t* Bytes(size_t max, size_t* length) {
     *length = std::min(max, size_ - std::min(offset_, size_));

@@ -80,6 +80,8 @@ export class ParleyProtocol implements BotWireProtocol {
         `audio must be 1 to ${MAX_FRAMES_PER_MESSAGE} whole 20 ms frames of ${this.frameBytes} bytes, got ${data.length} bytes`,
       );
     }
+    // A view of the message's memory, which may be a slice of a pooled slab other Buffers share
+    // (a plain bot socket copies small reads into Buffer's pool): used at once, never kept.
     if (data.byteOffset % 2 === 0) return new Int16Array(data.buffer, data.byteOffset, data.length / 2);
     return new Int16Array(Uint8Array.from(data).buffer);
   }

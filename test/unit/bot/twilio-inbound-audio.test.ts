@@ -36,7 +36,16 @@ describe('TwilioInboundAudio', () => {
       expect(again).toBe(audio.pcmOf(base64(payloads[0]!)));
       expect([shorter.buffer, again.buffer]).toEqual([first.buffer, first.buffer]);
       expect(audio.pcmOf(base64(payloads[3]!)).buffer).not.toBe(first.buffer);
+      // 100 ms exactly, and the longest text that rounds to it (a padded group): reused too.
+      for (const bytes of [800, 799]) expect(audio.pcmOf(base64(new Uint8Array(bytes).fill(0x55))).buffer).toBe(first.buffer);
     }
+  });
+
+  it('refuses junk longer than the reused arrays as not base64', () => {
+    const audio = new TwilioInboundAudio(8000);
+    expect(reasonOf(() => audio.pcmOf('!'.repeat(2000)))).toBe('bad_base64');
+    expect(reasonOf(() => audio.pcmOf('A'.repeat(2001)))).toBe('bad_base64');
+    expect(reasonOf(() => audio.pcmOf(`${'A'.repeat(1999)}=`))).toBeUndefined();
   });
 
   it('refuses a payload that is not base64, or carries no byte or more than 10 s', () => {

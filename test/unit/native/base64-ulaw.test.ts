@@ -15,7 +15,7 @@ const cases = [
   'AB-_', 'AB\nC', 'AAAA\n', ' AAA', 'AA A', 'AAA\u0000', 'AAA.',
   // Characters past ASCII, including ones whose low byte is a base64 character (a Latin-1 copy
   // would read U+0141 as 'A').
-  '\u00c1AAA', '\u0141AAA', 'AAA\u0241', '\ud83d\ude00AA', 'AAA\u00ff', '\u0141A', 'A\u0141AAAAA',
+  '\u00c1AAA', '\u0141AAA', 'AAA\u0241', '\ud83d\ude00AA', 'AAA\u00ff', '\ud800AAA', 'AAA\udfff', 'AA\udfff=', '\u0141A', 'A\u0141AAAAA',
 ];
 
 // What the native decode gives: the samples, or the refusal.
