@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { FRAME_MS } from '../engine/media/frame.js';
 
 export type Results = Record<string, Record<string, unknown>>;
 
@@ -61,6 +62,8 @@ function num(results: Results, path: string): number {
 const fixed = (value: number, digits: number): string => value.toFixed(digits);
 // Issue 17's goal for the barge-in decision, shown in two tables.
 const BARGE_IN_DECISION_GOAL = '≤ 160 ms';
+// Issue 17's: a call's CPU with the echo canceller over the same call's without it.
+const ECHO_CPU_GOAL = '≤ 1.5';
 const table = (header: string[], rows: string[][]): string =>
   [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
@@ -128,6 +131,7 @@ function capacityTable(r: Results): string {
       row('control_cpu_us_per_call_second_pcmu', "the control plane's CPU per call-second beside it (worker IPC)", n('control_cpu_us_per_call_second_pcmu')),
       row('e2e_over_media_cpu', `end-to-end over media-only CPU per call-second, ${n('pair_calls')} calls each`, ratio(r, 'load.e2e_over_media_cpu'), '≤ 1.5'),
       row('e2e_twilio_over_media_cpu', 'the same with a Twilio Media Streams bot', ratio(r, 'load.e2e_twilio_over_media_cpu')),
+      row('echo_on_over_off_cpu', `media-only CPU per call-second with echo cancellation on over off, ${n('pair_calls')} calls each (issue 17)`, ratio(r, 'load.echo_on_over_off_cpu'), ECHO_CPU_GOAL),
       row('engine_latency_p99_us_10_calls', 'frame due → handed to its bot, 10 calls', n('engine_latency_p99_us_10_calls')),
       row('engine_latency_p99_us_at_50pct', 'the same end to end at 50 % of capacity', `**${n('engine_latency_p99_us_at_50pct')}**`, '≤ 5000'),
       row('engine_latency_p99_us_at_80pct', 'the same end to end at 80 % of capacity', `**${n('engine_latency_p99_us_at_80pct')}**`, '≤ 5000'),
@@ -309,15 +313,23 @@ const pcmuCall = numbers('us_per_frame_canceller_off', 'us_per_frame_canceller_o
 function echoCpuTable(r: Results): string {
   const n = (key: string): number => num(r, `echo.echo.${key}`);
   const call = (row: string): z.infer<typeof pcmuCall> => pcmuCall.parse(at(r, `echo.echo.pcmu_call.${row}`));
+  // The load bench counts per call-second.
+  const perFrame = (key: string): number => (num(r, `load.${key}`) * FRAME_MS) / 1000;
   const conversation = call('conversation');
   const allAlong = call('bot_all_along');
   const narrowband = echoTraces.parse(at(r, 'echo.echo.traces')).filter((t) => t.rate_hz === 8000);
   const mean = (name: 'speex' | 'webrtc'): string => fixed(narrowband.reduce((sum, t) => sum + t[name].us_per_frame, 0) / narrowband.length, 1);
   return table(
-    ['8 kHz', 'canceller alone, µs per 20 ms frame', 'G.711 call, µs per frame, canceller off / on', 'call with it over without (goal ≤ 1.5)'],
+    ['8 kHz', 'canceller alone, µs per 20 ms frame', 'G.711 call, µs per frame, canceller off / on', `call with it over without (goal ${ECHO_CPU_GOAL})`],
     [
       ['Parley, in a conversation', `**${n('parley_us_per_frame_8k_conversation')}**`, `${conversation.us_per_frame_canceller_off} / ${conversation.us_per_frame_canceller_on}`, `**${fixed(conversation.canceller_on_over_off, 2)}**`],
       ['Parley, the bot talking all along', `${n('parley_us_per_frame_8k')}`, `${allAlong.us_per_frame_canceller_off} / ${allAlong.us_per_frame_canceller_on}`, fixed(allAlong.canceller_on_over_off, 2)],
+      [
+        `Parley, a media worker's PCMU calls with their sockets, ${num(r, 'load.pair_calls')} at once (\`load\`)`,
+        '—',
+        `${fixed(perFrame('cpu_us_per_call_second_pcmu_echo_pair_off'), 1)} / ${fixed(perFrame('cpu_us_per_call_second_pcmu_echo_pair_on'), 1)}`,
+        ratio(r, 'load.echo_on_over_off_cpu'),
+      ],
       ['Speex, the bot talking all along', mean('speex'), '—', '—'],
       ['WebRTC, the bot talking all along', mean('webrtc'), '—', '—'],
     ],

@@ -36,6 +36,10 @@ const NOISE_CPU_SHARE = 0.6;
 // across them, and a worker waited 40-80 % of a step's window while they built).
 const NOISE_WAIT_SHARE = 0.02;
 const MIN_BOT_FRAMES_SHARE = 0.97;
+// How many such failures a capacity search measures again: a stalled machine (this VM's
+// hypervisor, its other tenants) shows as one or two late 20 ms windows in a step whose worker
+// had most of its core free, several times in one bench run on a busy day.
+const MACHINE_RETRIES_PER_SEARCH = 3;
 // The CPU share a capacity estimate aims at (a realtime node needs headroom for its bursts).
 const ESTIMATE_CPU_SHARE = 0.85;
 // Steps per capacity search: with the single steps around them the bench stays near 5 minutes.
@@ -116,15 +120,15 @@ class LoadBench {
     let high: number | undefined;
     let atCapacity: StepResult | undefined;
     let calls = roundCalls(firstCalls);
-    let retried = false;
+    let retries = 0;
     for (let n = 0; n < maxSteps; n++) {
       let result = await this.step(node, { ...spec, calls }, label);
       steps.push(result);
       // A failure the workers' own load does not explain (a neighbour's burst on a shared
-      // machine) is measured once more, once per search (the bench stays bounded); the search
-      // keeps the second.
-      if (!carried(result) && starvedByMachine(result) && !retried) {
-        retried = true;
+      // machine) is measured once more, MACHINE_RETRIES_PER_SEARCH times a search at most (the
+      // bench stays bounded); the search keeps the second.
+      if (!carried(result) && starvedByMachine(result) && retries < MACHINE_RETRIES_PER_SEARCH) {
+        retries++;
         result = await this.step(node, { ...spec, calls }, `${label} (again)`);
         steps.push(result);
       }
@@ -189,6 +193,11 @@ export async function run(): Promise<BenchResult> {
     const pairCalls = at80.calls;
     const e2ePair = at80;
     const mediaPair = pcmu.steps.find((step) => step.calls === pairCalls && carried(step)) ?? (await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, pair'));
+    // The echo canceller's cost in a whole call (issue 17: within 1.5× of the call without it),
+    // sockets and kernel included as a call pays them: the same calls media only, on then off,
+    // one step right after the other.
+    const echoOnPair = await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls }, 'PCMU media only, echo cancellation on, pair');
+    const echoOffPair = await bench.steadyStep(one, { codec: 'PCMU', calls: pairCalls, echoCancellation: false }, 'PCMU media only, echo cancellation off, pair');
     // A node with a Twilio bot runs its sessions at that bot's rate: its pair is the same calls
     // media only at that rate, so the ratio counts the bot leg, not the rate.
     const twilioRateHz = defaultBotRateHz('twilio');
@@ -270,6 +279,9 @@ export async function run(): Promise<BenchResult> {
       cpu_us_per_call_second_pcmu_e2e: e2ePair.cpu_us_per_call_second,
       cpu_us_per_call_second_pcmu_e2e_twilio: twilioPair.cpu_us_per_call_second,
       e2e_over_media_cpu: e2eOverMedia,
+      cpu_us_per_call_second_pcmu_echo_pair_on: echoOnPair.cpu_us_per_call_second,
+      cpu_us_per_call_second_pcmu_echo_pair_off: echoOffPair.cpu_us_per_call_second,
+      echo_on_over_off_cpu: pairRatio(echoOnPair, echoOffPair),
       cpu_us_per_call_second_pcmu_media_pair_twilio_rate: twilioMediaPair.cpu_us_per_call_second,
       e2e_twilio_over_media_cpu: pairRatio(twilioPair, twilioMediaPair),
       calls_per_core_e2e_pcmu: e2e.capacity,
