@@ -5,14 +5,14 @@
 // touches, a realloc to the bytes read, and an ArrayBuffer over them): for a bot connection that
 // is 50 reads a second per call of a few hundred bytes each. In a profile of the bot leg's driver
 // (docs/benchmarks.md, "The bot socket's reads") this took page faults and malloc/free from 10 %
-// to 7 % of the node side's samples. With `onread`, Node reads into the buffer given; each read is copied out
-// at once into a Buffer of its own size (small ones come from Buffer's pool) and emitted as
-// `data`, which is what `ws` and the HTTP client before the upgrade listen to. The copy is
-// needed: `ws` keeps a chunk that ends inside a frame until the rest arrives. One buffer serves
-// every connection since a read's callback returns before the next read. Only `data` listeners
-// see the bytes: read(), 'readable', pipe() and async iteration get nothing from such a socket
-// (ws and the HTTP client use none of them). TLS (wss://) sockets read through their own layer
-// and keep Node's default.
+// to 7 % of the node side's samples. With `onread`, Node reads into the buffer given; each read
+// is copied out at once into a Buffer of its own size (small ones come from Buffer's pool) and
+// emitted as `data`, which is what `ws` and the HTTP client before the upgrade listen to. The
+// copy is needed: `ws` keeps a chunk that ends inside a frame until the rest arrives. One buffer
+// serves every connection since a read's callback returns before the next read. Only `data`
+// listeners see the bytes: read(), 'readable', pipe() and async iteration get nothing from such a
+// socket (ws and the HTTP client use none of them). TLS (wss://) sockets read through their own
+// layer and keep Node's default.
 import type { ClientRequestArgs } from 'node:http';
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 
