@@ -1,7 +1,9 @@
 // JS face of a Twilio media payload's decode: the base64 text to µ-law bytes to PCM16 at 8 kHz in
-// one crossing, into the caller's reused array. A refusal is a negative count (engine/native/
-// base64-ulaw.ts names them), not an exception: a bot's malformed message is counted, not thrown
-// through the addon.
+// one crossing, into the caller's reused array. The text's sample count comes back whether or not
+// the array holds it (then nothing is written, and the caller makes room and calls again), so the
+// text is checked before the caller allocates anything for it. A refusal is a negative count
+// (engine/native/base64-ulaw.ts names it), not an exception: a bot's malformed message is
+// counted, not thrown through the addon.
 #include <napi.h>
 
 #include <vector>
@@ -16,7 +18,6 @@ namespace parley::addon {
 namespace {
 
 constexpr int kNotBase64 = -1;
-constexpr int kOutputTooSmall = -2;
 
 // Texts up to this many characters (a bot's 20-40 ms, and 100 ms: 1,068) are copied into buffers
 // kept per thread, grown to the longest such text; a longer one (rare) into buffers of its own for
@@ -44,12 +45,11 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw MakeError(env, kInvalidArgument, "argument 0 must be a string");
   Napi::Int16Array out = Int16Arg(info, 1);
   napi_value payload = info[0];
-  // The length in UTF-16 code units, read without copying, so a text longer than `out` could
-  // take is refused before it is copied anywhere.
+  // The length in UTF-16 code units, read without copying: a text of no whole groups is refused
+  // before it is copied.
   size_t length = 0;
   NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, payload, nullptr, 0, &length), Napi::Value());
   if (length % 4 != 0) return Napi::Number::New(env, kNotBase64);
-  if (base64::MaxDecodedBytes(length) > out.ElementLength()) return Napi::Number::New(env, kOutputTooSmall);
   // UTF-16, which the decoder refuses past ASCII itself (codec/base64_decoder.h says why).
   std::vector<char16_t> own_text;
   std::vector<uint8_t> own_bytes;
@@ -59,7 +59,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   uint8_t* bytes = Room(scratch.bytes, own_bytes, capacity, length);
   size_t decoded = 0;
   if (base64::Decode(text, length, bytes, capacity, &decoded) != base64::DecodeStatus::kOk) return Napi::Number::New(env, kNotBase64);
-  g711::DecodeUlaw(bytes, decoded, out.Data());
+  if (decoded <= out.ElementLength()) g711::DecodeUlaw(bytes, decoded, out.Data());
   return Napi::Number::New(env, static_cast<double>(decoded));
 }
 

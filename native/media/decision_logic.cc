@@ -88,6 +88,7 @@ constexpr double kStretchDropLeewayMs = 70.0;
 DecisionLogic::DecisionLogic(int clock_rate_hz, int frame_ms, bool time_stretch)
     : clock_rate_hz_(clock_rate_hz),
       frame_ms_(frame_ms),
+      tick_ms_(frame_ms),
       time_stretch_(time_stretch),
       // The chance at the band's edge (kQuietDrainLeewayMs) is offered a little before it: from where
       // one quiet frame, cut whole but for its cross-fade, lands on kQuietAimMs (27 ms above the
@@ -114,8 +115,7 @@ double DecisionLogic::TargetMs(const PlayoutState& state) const {
   // sender's rounding) shares no grid with the tick to the sample, which would raise the target by
   // nearly a tick for it alone.
   const int64_t packet_ms = std::llround(TsToMs(std::max(state.next_duration_ts, state.previous_duration_ts)));
-  const int64_t tick_ms = std::llround(frame_ms_);
-  return state.target_ms + frame_ms_ - static_cast<double>(std::gcd(packet_ms, tick_ms));
+  return state.target_ms + frame_ms_ - static_cast<double>(std::gcd(packet_ms, tick_ms_));
 }
 
 Decision DecisionLogic::Decide(const PlayoutState& state) const {

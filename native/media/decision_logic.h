@@ -99,6 +99,7 @@ class DecisionLogic {
 
   int clock_rate_hz_;
   double frame_ms_;
+  int64_t tick_ms_;  // frame_ms_, whole: the grid TargetMs puts packets on
   bool time_stretch_;
   // Above the target by this, a quiet packet is cut toward kQuietAimMs even inside the band.
   double quiet_chance_above_ms_;

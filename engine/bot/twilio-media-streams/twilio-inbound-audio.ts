@@ -3,26 +3,19 @@
 // message (a bot sends 50 a second) rather than new ones per message. The PCM returned is valid
 // until the next payload: the connection plays it at once, and play copies it into the native
 // playout queue.
-import { InvalidStateError } from '../../errors.js';
-import { Base64UlawRefusal, decodeBase64Ulaw, maxBase64Bytes } from '../../native/base64-ulaw.js';
+import { decodeBase64Ulaw, NOT_BASE64 } from '../../native/base64-ulaw.js';
 import { Resampler, type ResamplerRate } from '../../native/resampler.js';
 import { MalformedBotMessageError } from '../errors.js';
 import { TWILIO_SAMPLE_RATE_HZ } from './twilio-messages.js';
 
-// The base64 text that carries `bytes`: whole groups of four characters for three bytes.
-const charsFor = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 // A bot media message may carry up to 10 s of µ-law.
 const MAX_PAYLOAD_BYTES = 10 * TWILIO_SAMPLE_RATE_HZ;
-// The longest text that can carry MAX_PAYLOAD_BYTES: longer is refused by its length, before it
-// is copied or any array is made for it, whatever its characters.
-const MAX_PAYLOAD_CHARS = charsFor(MAX_PAYLOAD_BYTES);
+// The longest text that can carry MAX_PAYLOAD_BYTES (whole groups of four characters for three
+// bytes): longer is refused by its length, before it is copied, whatever its characters.
+const MAX_PAYLOAD_CHARS = Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4;
 // Messages up to 100 ms reuse the arrays; longer ones (rare: bots send 20-40 ms, or a prompt at
-// once) get arrays of their own, so a call does not hold 10 s of scratch for one of them. The
-// reused room is what the longest text of 100 ms may decode to, so that text fits it.
-const REUSED_ROOM = maxBase64Bytes(charsFor((TWILIO_SAMPLE_RATE_HZ / 1000) * 100));
-// The native decode's alphabet rule (RFC 4648 section 4), checked in JS only before an array of
-// its own is made for a long text: junk past the reused room is refused without allocating.
-const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
+// once) get arrays of their own, so a call does not hold 10 s of scratch for one of them.
+const REUSED_PAYLOAD_BYTES = (TWILIO_SAMPLE_RATE_HZ / 1000) * 100;
 
 // An array reused across messages, and the view of its first elements last lent out, made again
 // only when the length changes (a bot's messages are mostly of one size).
@@ -47,7 +40,7 @@ class Scratch {
 }
 
 export class TwilioInboundAudio {
-  private readonly narrow = new Scratch(new Int16Array(REUSED_ROOM));
+  private readonly narrow = new Scratch(new Int16Array(REUSED_PAYLOAD_BYTES));
   // From 8 kHz to the call's rate, unless the call runs at 8 kHz.
   private readonly widen: { resampler: Resampler; wide: Scratch; samplesPerInput: number } | undefined;
 
@@ -56,31 +49,29 @@ export class TwilioInboundAudio {
     const samplesPerInput = callRateHz / TWILIO_SAMPLE_RATE_HZ;
     this.widen = {
       resampler: new Resampler(TWILIO_SAMPLE_RATE_HZ, callRateHz),
-      wide: new Scratch(new Int16Array(roomToWiden(REUSED_ROOM, samplesPerInput))),
+      wide: new Scratch(new Int16Array(roomToWiden(REUSED_PAYLOAD_BYTES, samplesPerInput))),
       samplesPerInput,
     };
   }
 
   pcmOf(payload: string): Int16Array {
     if (payload.length > MAX_PAYLOAD_CHARS) throw payloadSize(`${payload.length} characters`);
-    const room = maxBase64Bytes(payload.length);
-    if (room > REUSED_ROOM && (payload.length % 4 !== 0 || !BASE64_TEXT.test(payload))) throw notBase64();
-    const narrowRoom = this.narrow.room(room);
+    let narrowRoom = this.narrow.room(REUSED_PAYLOAD_BYTES);
     const samples = decodeBase64Ulaw(payload, narrowRoom);
-    if (samples === Base64UlawRefusal.notBase64) throw notBase64();
-    // Not the bot's fault: the room is what the text may decode to.
-    if (samples === Base64UlawRefusal.outputTooSmall) throw new InvalidStateError(`base64 decode refused a room of ${narrowRoom.length} for ${payload.length} characters`);
+    if (samples === NOT_BASE64) throw new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
     if (samples === 0 || samples > MAX_PAYLOAD_BYTES) throw payloadSize(`${samples} µ-law bytes`);
+    // Longer than the reused array (the text checked, nothing written): decoded again into an
+    // array of its own.
+    if (samples > narrowRoom.length) {
+      narrowRoom = this.narrow.room(samples);
+      decodeBase64Ulaw(payload, narrowRoom);
+    }
     const narrow = this.narrow.first(narrowRoom, samples);
     if (this.widen === undefined) return narrow;
     const { resampler, wide, samplesPerInput } = this.widen;
     const wideRoom = wide.room(roomToWiden(narrow.length, samplesPerInput));
     return wide.first(wideRoom, resampler.processInto(narrow, wideRoom));
   }
-}
-
-function notBase64(): MalformedBotMessageError {
-  return new MalformedBotMessageError('bad_base64', 'media.payload is not base64');
 }
 
 function payloadSize(got: string): MalformedBotMessageError {

@@ -1,7 +1,7 @@
 import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../engine/errors.js';
-import { Base64UlawRefusal, decodeBase64Ulaw, maxBase64Bytes } from '../../../engine/native/base64-ulaw.js';
+import { decodeBase64Ulaw, NOT_BASE64 } from '../../../engine/native/base64-ulaw.js';
 import { mutants } from '../../support/mutate.js';
 
 // The TypeScript check the native decoder replaced, kept here as the rule it must follow: whole
@@ -20,20 +20,21 @@ const cases = [
 
 // What the native decode gives: the samples, or the refusal.
 function decoded(text: string): Int16Array | number {
-  const out = new Int16Array(maxBase64Bytes(text.length));
+  // Room for any text of that length: at most three bytes a group of four characters.
+  const out = new Int16Array(text.length);
   const samples = decodeBase64Ulaw(text, out);
   return samples < 0 ? samples : out.slice(0, samples);
 }
 
 // What the replaced path gave: the check, then Node's base64 decode and the µ-law table.
 function expected(text: string): Int16Array | number {
-  if (!isBase64(text)) return Base64UlawRefusal.notBase64;
+  if (!isBase64(text)) return NOT_BASE64;
   return Int16Array.from(Buffer.from(text, 'base64'), (code) => alawmulaw.mulaw.decodeSample(code));
 }
 
 describe('native base64 µ-law payload decode', () => {
   it('accepts and refuses exactly what the replaced check did, and decodes what it accepts as Node did', () => {
-    expect(cases.filter((text) => decoded(text) !== Base64UlawRefusal.notBase64)).toEqual(['', 'AAAA', 'AA==', 'AAA=', '+/+/', '////', 'AAAAAA==', 'AAAAAAA=', 'zz9+']);
+    expect(cases.filter((text) => decoded(text) !== NOT_BASE64)).toEqual(['', 'AAAA', 'AA==', 'AAA=', '+/+/', '////', 'AAAAAA==', 'AAAAAAA=', 'zz9+']);
     expect(cases.map(decoded)).toEqual(cases.map(expected));
   });
 
@@ -55,12 +56,16 @@ describe('native base64 µ-law payload decode', () => {
     expect(accepted).toBeLessThan(39_000);
   });
 
-  it('refuses a text longer than its output array holds without writing to the array', () => {
+  it('counts a text longer than its output array without writing to the array, and refuses junk as before', () => {
     const out = new Int16Array(5).fill(7);
-    expect(decodeBase64Ulaw('AAAAAAAA', out)).toBe(Base64UlawRefusal.outputTooSmall);
+    expect(decodeBase64Ulaw('AAAAAAAA', out)).toBe(6);
     expect([...out]).toEqual([7, 7, 7, 7, 7]);
-    expect(decodeBase64Ulaw('AAAAAA==', out)).toBe(Base64UlawRefusal.outputTooSmall);
-    expect(decodeBase64Ulaw('AAAAAA==', new Int16Array(6))).toBe(4);
+    expect(decodeBase64Ulaw('!!!!!!!!', out)).toBe(NOT_BASE64);
+    expect([...out]).toEqual([7, 7, 7, 7, 7]);
+    // An exact fit is written.
+    const exact = new Int16Array(4).fill(7);
+    expect(decodeBase64Ulaw('AAAAAA==', exact)).toBe(4);
+    expect([...exact]).toEqual(Array(4).fill(alawmulaw.mulaw.decodeSample(0)));
   });
 
   it('decodes into the front of a longer array and leaves the rest as it was', () => {
