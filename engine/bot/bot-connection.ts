@@ -5,6 +5,8 @@
 // counted. A bot that cannot be reached, closes or errors is retried per the reconnect policy,
 // then the caller hears a short fallback prompt and the call hangs up cleanly. Nothing thrown in
 // here reaches the media engine: every listener is guarded.
+import type { ClientRequestArgs } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import type { BotSession, CallInfo } from '../call/call.js';
@@ -17,6 +19,7 @@ import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '.
 import { prompt } from './demo-bot/speech-source.js';
 import { BotConnectionError, MalformedBotMessageError, type BotFaultKind, type MalformedReason } from './errors.js';
 import { FRAME_MS } from '../media/frame.js';
+import { BatchedBotSocket, botFrameBatch } from './bot-frame-batch.js';
 import { connectBotSocket } from './bot-socket.js';
 
 // Marks Parley places for itself; bot marks are renamed `bot:<n>` so the two never collide.
@@ -64,6 +67,8 @@ export class BotConnection implements BotSession {
   readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, eventsToBot: 0, droppedEventsToBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
   private state: State = 'connecting';
   private socket: WebSocket | undefined;
+  // A plain (ws://) bot's open socket, whose caller frames go out in the process's batch.
+  private batched: BatchedBotSocket | undefined;
   private pending: Pending[] = [];
   private pendingAudio = 0;
   // Caller frames the media has produced so far (the call's continuous 20 ms clock).
@@ -121,6 +126,7 @@ export class BotConnection implements BotSession {
     const socket = this.socket;
     if (socket === undefined) return;
     if (wasOpen) {
+      this.flushBatched();
       const stop = this.protocol.callEvent({ type: 'stop', reason });
       if (stop !== undefined) socket.send(stop);
       socket.close(1000, reason.slice(0, 120));
@@ -165,6 +171,7 @@ export class BotConnection implements BotSession {
     if (this.info.from !== undefined) url.searchParams.set('from', this.info.from);
     if (this.info.to !== undefined) url.searchParams.set('to', this.info.to);
     let socket: WebSocket;
+    let tcp: Socket | undefined;
     try {
       socket = new WebSocket(url, {
         headers: this.options.authorization ? { authorization: this.options.authorization } : undefined,
@@ -175,13 +182,14 @@ export class BotConnection implements BotSession {
         // would cost a zlib pass on every 20 ms frame both ways, and make ws queue sends (the
         // caller frame a send views would have changed by then).
         perMessageDeflate: false,
-        ...(url.protocol === 'ws:' ? { createConnection: connectBotSocket } : {}),
+        ...(url.protocol === 'ws:' ? { createConnection: (options: ClientRequestArgs) => (tcp = connectBotSocket(options)) } : {}),
       });
     } catch (error) {
       this.fault('connect_failed', (error as Error).message);
       return;
     }
     this.socket = socket;
+    this.batched = undefined;
     let opened = false;
     let lastError: Error | undefined;
     socket.on('open', () =>
@@ -189,6 +197,7 @@ export class BotConnection implements BotSession {
         if (this.state !== 'connecting') return;
         opened = true;
         this.state = 'open';
+        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp);
         botMetrics.connections.inc({ protocol: this.protocol.name });
         for (const message of this.protocol.opening(resumed)) socket.send(message);
         this.flushPending();
@@ -296,7 +305,7 @@ export class BotConnection implements BotSession {
     }
     const message = this.protocol.callerAudio(pcm, frameIndex);
     this.audioMessageBytes = message.length;
-    this.socket!.send(message, this.audioFrame);
+    if (this.batched === undefined || !botFrameBatch().add(this.batched, message, this.audioFrame.binary)) this.socket!.send(message, this.audioFrame);
     this.stats.framesToBot++;
   }
 
@@ -311,6 +320,7 @@ export class BotConnection implements BotSession {
         countRefused('bot', REFUSED.eventBackpressure);
         return;
       }
+      this.flushBatched();
       this.socket!.send(message);
       this.stats.eventsToBot++;
     } else if (this.state === 'connecting' || this.state === 'waiting') {
@@ -323,12 +333,21 @@ export class BotConnection implements BotSession {
     }
   }
 
+  // Caller frames of this socket still in the process's batch go before anything else is written.
+  private flushBatched(): void {
+    if (this.batched !== undefined) botFrameBatch().flushIfPending(this.batched);
+  }
+
   // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).
   // Past maxBufferedMs worth of caller audio, nothing more is queued; past stuckTimeoutMs of
   // that, the bot is given up on.
+  // Frames still in the batch count too: past the budget they are sent first, and what the
+  // kernel does not take is then in bufferedAmount.
   private overBudget(): boolean {
     const socket = this.socket!;
-    if (socket.bufferedAmount <= this.maxBufferedFrames * this.audioMessageBytes) {
+    const budget = this.maxBufferedFrames * this.audioMessageBytes;
+    if (this.batched !== undefined && socket.bufferedAmount + this.batched.queuedBytes > budget) this.flushBatched();
+    if (socket.bufferedAmount <= budget) {
       this.blockedSinceMs = undefined;
       return false;
     }

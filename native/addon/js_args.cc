@@ -44,6 +44,10 @@ Napi::Uint8Array Uint8Arg(const Napi::CallbackInfo& info, size_t index) {
   return TypedArg<uint8_t>(info, index, napi_uint8_array, "a Uint8Array");
 }
 
+Napi::Int32Array Int32Arg(const Napi::CallbackInfo& info, size_t index) {
+  return TypedArg<int32_t>(info, index, napi_int32_array, "an Int32Array");
+}
+
 namespace {
 
 bool IntegerIn(const Napi::Value& value, double min, double max, double* out) {

@@ -11,6 +11,7 @@ namespace parley::addon {
 Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t index);
 Napi::Int16Array Int16Arg(const Napi::CallbackInfo& info, size_t index);
 Napi::Uint8Array Uint8Arg(const Napi::CallbackInfo& info, size_t index);
+Napi::Int32Array Int32Arg(const Napi::CallbackInfo& info, size_t index);
 
 // An integer option within [min, max]: NaN, infinities, fractions and values out of range are
 // refused by name (Int32Value would have wrapped 2^32 + 20 to 20 and NaN to 0, and a zero or

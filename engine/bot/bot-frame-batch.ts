@@ -1,0 +1,166 @@
+// Caller frames to plain (ws://) bot sockets, gathered over a media tick and sent in one native
+// crossing: framed and masked there and handed to the kernel in one io_uring_enter where it allows
+// it (engine/native/websocket-send-batch.ts). Through `ws`, each frame cost its framing and
+// masking, the stream's write path and a write(2) of its own, for every call every 20 ms: the
+// largest part of the bot leg (docs/benchmarks.md, "The bot leg's sends").
+//
+// The byte order on a socket stays one writer's. A frame is taken only while nothing waits in
+// the socket's stream (ws writes at once: permessage-deflate is never negotiated), and the batch
+// is sent before anything else is written to that socket: at the end of the tick's run of
+// JavaScript (a microtask), or when its connection sends anything else (flushIfPending). The
+// kernel is never made to wait: what a full socket does not take goes on through the socket's
+// own stream, behind nothing, and the next frames go through `ws` until that has drained.
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { logger } from '../logger.js';
+import { CONNECTION_FIELDS, FRAME_FIELDS, maxWebSocketHeaderBytes, OPCODE_BINARY, OPCODE_TEXT, WebSocketSendBatch } from '../native/websocket-send-batch.js';
+
+// A bot connection's WebSocket and the TCP socket under it.
+export class BatchedBotSocket {
+  // The batch generation holding frames of this socket (only the current one's count).
+  queuedIn = -1;
+  // Payload bytes of this socket in the batch: its sender's send budget counts them.
+  queuedBytes = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly socket: Socket,
+  ) {}
+}
+
+const INITIAL_CONNECTIONS = 64;
+const INITIAL_PAYLOAD_BYTES = 64 * 1024;
+
+export class BotFrameBatch {
+  private readonly native: WebSocketSendBatch;
+  private readonly headerBytes = maxWebSocketHeaderBytes();
+  private payloads = new Uint8Array(INITIAL_PAYLOAD_BYTES);
+  private payloadBytes = 0;
+  private frames = new Int32Array(FRAME_FIELDS * INITIAL_CONNECTIONS);
+  private frameCount = 0;
+  private connections = new Int32Array(CONNECTION_FIELDS * INITIAL_CONNECTIONS);
+  private readonly targets: BatchedBotSocket[] = [];
+  private out = new Uint8Array(INITIAL_PAYLOAD_BYTES);
+  private generation = 0;
+  private scheduled = false;
+  private readonly flushTask = (): void => {
+    this.scheduled = false;
+    this.flushContained();
+  };
+
+  // plainSends: one send(2) per socket, io_uring not tried.
+  constructor(plainSends = false) {
+    this.native = new WebSocketSendBatch(plainSends);
+  }
+
+  get usesIoUring(): boolean {
+    return this.native.usesIoUring;
+  }
+
+  // Queues one frame for the socket; false when it must go through `ws` instead (not open, or
+  // bytes still waiting in its stream). The payload is copied at once.
+  add(target: BatchedBotSocket, payload: Uint8Array, binary: boolean): boolean {
+    const { ws, socket } = target;
+    if (ws.readyState !== WebSocket.OPEN || socket.destroyed || socket.writableLength !== 0) return false;
+    let last = this.targets.length - 1;
+    // A socket's frames go in one send, so they must be contiguous: another socket's came since.
+    if (target.queuedIn === this.generation && this.targets[last] !== target) {
+      this.flushContained();
+      last = -1;
+    }
+    if (last < 0 || this.targets[last] !== target) {
+      last = this.targets.length;
+      this.targets.push(target);
+      if (this.connections.length < CONNECTION_FIELDS * (last + 1)) this.connections = grown(this.connections, CONNECTION_FIELDS * (last + 1));
+      this.connections[CONNECTION_FIELDS * last + 1] = 0;
+      target.queuedIn = this.generation;
+    }
+    this.connections[CONNECTION_FIELDS * last + 1]!++;
+    target.queuedBytes += payload.length;
+    if (this.payloads.length < this.payloadBytes + payload.length) this.payloads = grown(this.payloads, this.payloadBytes + payload.length);
+    this.payloads.set(payload, this.payloadBytes);
+    const field = FRAME_FIELDS * this.frameCount;
+    if (this.frames.length < field + FRAME_FIELDS) this.frames = grown(this.frames, field + FRAME_FIELDS);
+    this.frames[field] = this.payloadBytes;
+    this.frames[field + 1] = payload.length;
+    this.frames[field + 2] = binary ? OPCODE_BINARY : OPCODE_TEXT;
+    this.frameCount++;
+    this.payloadBytes += payload.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+    return true;
+  }
+
+  // Sends the batch now if it holds frames of this socket: before anything else is written to it.
+  flushIfPending(target: BatchedBotSocket): void {
+    if (target.queuedIn === this.generation) this.flushContained();
+  }
+
+  private flushContained(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      // Nothing thrown here may reach the media tick or end the process; the frames are lost.
+      logger.error({ err: error }, 'bot frame batch failed (its caller frames were not sent)');
+      this.reset();
+    }
+  }
+
+  private flush(): void {
+    const count = this.targets.length;
+    if (count === 0) return;
+    for (let i = 0; i < count; i++) this.connections[CONNECTION_FIELDS * i] = fdOf(this.targets[i]!.socket);
+    const outBytes = this.payloadBytes + this.headerBytes * this.frameCount;
+    if (this.out.length < outBytes) this.out = new Uint8Array(Math.max(outBytes, 2 * this.out.length));
+    this.native.flush(this.payloads, this.frames, this.frameCount, this.connections, count, this.out);
+    for (let i = 0; i < count; i++) {
+      const field = CONNECTION_FIELDS * i;
+      const fd = this.connections[field]!;
+      const start = this.connections[field + 2]!;
+      const bytes = this.connections[field + 3]!;
+      const written = this.connections[field + 4]!;
+      // A socket closed since its frames were queued (fd -1) gets nothing; one that took only a
+      // part (or nothing: full, or an error the stream will report) gets the rest through its
+      // stream, which holds nothing else.
+      if (fd < 0 || written >= bytes) continue;
+      this.targets[i]!.socket.write(Buffer.from(this.out.subarray(start + Math.max(written, 0), start + bytes)));
+    }
+    this.reset();
+  }
+
+  private reset(): void {
+    for (const target of this.targets) target.queuedBytes = 0;
+    this.targets.length = 0;
+    this.frameCount = 0;
+    this.payloadBytes = 0;
+    this.generation++;
+  }
+}
+
+// The file descriptor under a plain TCP socket (Node's handle exposes it on POSIX), -1 once it is
+// closed: a closed socket's number may already be another's.
+function fdOf(socket: Socket): number {
+  if (socket.destroyed) return -1;
+  const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+function grown<T extends Uint8Array | Int32Array>(array: T, atLeast: number): T {
+  const next = new (array.constructor as new (length: number) => T)(Math.max(atLeast, 2 * array.length));
+  next.set(array);
+  return next;
+}
+
+let shared: BotFrameBatch | undefined;
+
+// The process's batch: every bot connection of a media worker shares it, so a tick's frames go out
+// together.
+export function botFrameBatch(): BotFrameBatch {
+  if (shared === undefined) {
+    shared = new BotFrameBatch();
+    logger.info({ ioUring: shared.usesIoUring }, shared.usesIoUring ? 'bot frames: one io_uring submission per media tick' : 'bot frames: io_uring unavailable, one send per socket per media tick');
+  }
+  return shared;
+}
