@@ -30,6 +30,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { botConfigSchema, defaultBotRateHz } from '../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../engine/bot/bot-connector.js';
+import { flushBotFrames } from '../../engine/bot/bot-frame-batch.js';
 import { FRAME_MS } from '../../engine/media/frame.js';
 import type { CallMedia } from '../../engine/call/call-media.js';
 import { MediaEngine } from '../../engine/media/media-engine.js';
@@ -95,7 +96,8 @@ function engineLeg(engine: MediaEngine, callId: string): BenchLeg {
   };
 }
 
-const engine = withEngine ? new MediaEngine({ clock: 'manual' }) : undefined;
+// As a media worker runs it: the batched caller frames go out at the end of each tick.
+const engine = withEngine ? new MediaEngine({ clock: 'manual', afterTick: flushBotFrames }) : undefined;
 const legs = Array.from({ length: calls }, (_, i) => {
   const callId = `call-${i}`;
   const leg = engine ? engineLeg(engine, callId) : nullLeg(callId);

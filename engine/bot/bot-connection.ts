@@ -197,7 +197,7 @@ export class BotConnection implements BotSession {
         if (this.state !== 'connecting') return;
         opened = true;
         this.state = 'open';
-        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp);
+        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp, this.protocol.name);
         botMetrics.connections.inc({ protocol: this.protocol.name });
         for (const message of this.protocol.opening(resumed)) socket.send(message);
         this.flushPending();
@@ -305,7 +305,7 @@ export class BotConnection implements BotSession {
     }
     const message = this.protocol.callerAudio(pcm, frameIndex);
     this.audioMessageBytes = message.length;
-    if (this.batched === undefined || !botFrameBatch().add(this.batched, message, this.audioFrame.binary)) this.socket!.send(message, this.audioFrame);
+    if (this.batched === undefined || botFrameBatch()?.add(this.batched, message, this.audioFrame.binary) !== true) this.socket!.send(message, this.audioFrame);
     this.stats.framesToBot++;
   }
 
@@ -335,7 +335,7 @@ export class BotConnection implements BotSession {
 
   // Caller frames of this socket still in the process's batch go before anything else is written.
   private flushBatched(): void {
-    if (this.batched !== undefined) botFrameBatch().flushIfPending(this.batched);
+    if (this.batched !== undefined) botFrameBatch()?.flushIfPending(this.batched);
   }
 
   // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).

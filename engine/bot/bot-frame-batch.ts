@@ -6,14 +6,18 @@
 //
 // The byte order on a socket stays one writer's. A frame is taken only while nothing waits in
 // the socket's stream (ws writes at once: permessage-deflate is never negotiated), and the batch
-// is sent before anything else is written to that socket: at the end of the tick's run of
-// JavaScript (a microtask), or when its connection sends anything else (flushIfPending). The
-// kernel is never made to wait: what a full socket does not take goes on through the socket's
-// own stream, behind nothing, and the next frames go through `ws` until that has drained.
+// is sent before anything else is written to that socket: at the end of the media tick
+// (flushBotFrames, the engine's afterTick), at the end of the run of JavaScript that added it (a
+// microtask, for frames added outside a tick), or when its connection sends anything else
+// (flushIfPending). The kernel is never made to wait: what a full socket does not take goes on
+// through the socket's own stream, and the next frames go through `ws`, behind it, until it has
+// drained.
+import { constants } from 'node:os';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { logger } from '../logger.js';
-import { CONNECTION_FIELDS, FRAME_FIELDS, maxWebSocketHeaderBytes, OPCODE_BINARY, OPCODE_TEXT, WebSocketSendBatch } from '../native/websocket-send-batch.js';
+import { sendBatchLayout, WebSocketSendBatch, type SendBatchLayout } from '../native/websocket-send-batch.js';
+import { botMetrics } from './bot-metrics.js';
 
 // A bot connection's WebSocket and the TCP socket under it.
 export class BatchedBotSocket {
@@ -25,24 +29,31 @@ export class BatchedBotSocket {
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
+    // The bot protocol, for the drop counter's label.
+    readonly protocol: string,
   ) {}
 }
 
 const INITIAL_CONNECTIONS = 64;
 const INITIAL_PAYLOAD_BYTES = 64 * 1024;
+const INITIAL_OUT_BYTES = 2 * INITIAL_PAYLOAD_BYTES;
+const EIO = constants.errno.EIO;
 
 export class BotFrameBatch {
+  // Frames the batch has handed to the native send: the tests' proof that it was used.
+  framesSent = 0;
   private readonly native: WebSocketSendBatch;
-  private readonly headerBytes = maxWebSocketHeaderBytes();
+  private readonly layout: SendBatchLayout = sendBatchLayout();
   private payloads = new Uint8Array(INITIAL_PAYLOAD_BYTES);
   private payloadBytes = 0;
-  private frames = new Int32Array(FRAME_FIELDS * INITIAL_CONNECTIONS);
+  private frames: Int32Array;
   private frameCount = 0;
-  private connections = new Int32Array(CONNECTION_FIELDS * INITIAL_CONNECTIONS);
+  private connections: Int32Array;
   private readonly targets: BatchedBotSocket[] = [];
-  private out = new Uint8Array(INITIAL_PAYLOAD_BYTES);
+  private out = new Uint8Array(INITIAL_OUT_BYTES);
   private generation = 0;
   private scheduled = false;
+  private failureLogged = false;
   private readonly flushTask = (): void => {
     this.scheduled = false;
     this.flushContained();
@@ -51,39 +62,41 @@ export class BotFrameBatch {
   // plainSends: one send(2) per socket, io_uring not tried.
   constructor(plainSends = false) {
     this.native = new WebSocketSendBatch(plainSends);
+    this.frames = new Int32Array(this.layout.frameFields * INITIAL_CONNECTIONS);
+    this.connections = new Int32Array(this.layout.connectionFields * INITIAL_CONNECTIONS);
   }
 
   get usesIoUring(): boolean {
     return this.native.usesIoUring;
   }
 
-  // Queues one frame for the socket; false when it must go through `ws` instead (not open, or
-  // bytes still waiting in its stream). The payload is copied at once.
+  // Queues one frame for the socket; false when it must go through `ws` instead (not open, closed,
+  // or bytes still waiting in its stream). The payload is copied at once.
   add(target: BatchedBotSocket, payload: Uint8Array, binary: boolean): boolean {
+    const { connectionFields, frameFields } = this.layout;
+    // A socket's frames go in one send, so they must be contiguous: another socket's came since,
+    // so the batch goes first, and the socket is checked after that (its stream may now hold what
+    // the kernel did not take).
+    if (target.queuedIn === this.generation && this.targets[this.targets.length - 1] !== target) this.flushContained();
     const { ws, socket } = target;
-    if (ws.readyState !== WebSocket.OPEN || socket.destroyed || socket.writableLength !== 0) return false;
+    if (ws.readyState !== WebSocket.OPEN || socket.writableLength !== 0 || fdOf(socket) < 0) return false;
     let last = this.targets.length - 1;
-    // A socket's frames go in one send, so they must be contiguous: another socket's came since.
-    if (target.queuedIn === this.generation && this.targets[last] !== target) {
-      this.flushContained();
-      last = -1;
-    }
-    if (last < 0 || this.targets[last] !== target) {
+    if (target.queuedIn !== this.generation) {
       last = this.targets.length;
       this.targets.push(target);
-      if (this.connections.length < CONNECTION_FIELDS * (last + 1)) this.connections = grown(this.connections, CONNECTION_FIELDS * (last + 1));
-      this.connections[CONNECTION_FIELDS * last + 1] = 0;
+      if (this.connections.length < connectionFields * (last + 1)) this.connections = grown(this.connections, connectionFields * (last + 1));
+      this.connections[connectionFields * last + 1] = 0;
       target.queuedIn = this.generation;
     }
-    this.connections[CONNECTION_FIELDS * last + 1]!++;
+    this.connections[connectionFields * last + 1]!++;
     target.queuedBytes += payload.length;
     if (this.payloads.length < this.payloadBytes + payload.length) this.payloads = grown(this.payloads, this.payloadBytes + payload.length);
     this.payloads.set(payload, this.payloadBytes);
-    const field = FRAME_FIELDS * this.frameCount;
-    if (this.frames.length < field + FRAME_FIELDS) this.frames = grown(this.frames, field + FRAME_FIELDS);
+    const field = frameFields * this.frameCount;
+    if (this.frames.length < field + frameFields) this.frames = grown(this.frames, field + frameFields);
     this.frames[field] = this.payloadBytes;
     this.frames[field + 1] = payload.length;
-    this.frames[field + 2] = binary ? OPCODE_BINARY : OPCODE_TEXT;
+    this.frames[field + 2] = binary ? this.layout.opcodeBinary : this.layout.opcodeText;
     this.frameCount++;
     this.payloadBytes += payload.length;
     if (!this.scheduled) {
@@ -91,6 +104,11 @@ export class BotFrameBatch {
       queueMicrotask(this.flushTask);
     }
     return true;
+  }
+
+  // Sends the batch now: at the end of a media tick (MediaEngine's afterTick).
+  flushNow(): void {
+    this.flushContained();
   }
 
   // Sends the batch now if it holds frames of this socket: before anything else is written to it.
@@ -102,8 +120,14 @@ export class BotFrameBatch {
     try {
       this.flush();
     } catch (error) {
-      // Nothing thrown here may reach the media tick or end the process; the frames are lost.
-      logger.error({ err: error }, 'bot frame batch failed (its caller frames were not sent)');
+      // Nothing thrown here may reach the media tick or end the process: the frames are dropped
+      // and counted, and the first failure logged.
+      const { connectionFields } = this.layout;
+      this.targets.forEach((target, i) => {
+        botMetrics.dropped.inc({ protocol: target.protocol, direction: 'to_bot', reason: 'batch_failed' }, this.connections[connectionFields * i + 1]!);
+      });
+      if (!this.failureLogged) logger.error({ err: error }, 'bot frame batch failed: its caller frames were dropped (further failures only counted)');
+      this.failureLogged = true;
       this.reset();
     }
   }
@@ -111,21 +135,30 @@ export class BotFrameBatch {
   private flush(): void {
     const count = this.targets.length;
     if (count === 0) return;
-    for (let i = 0; i < count; i++) this.connections[CONNECTION_FIELDS * i] = fdOf(this.targets[i]!.socket);
-    const outBytes = this.payloadBytes + this.headerBytes * this.frameCount;
+    const { connectionFields } = this.layout;
+    for (let i = 0; i < count; i++) this.connections[connectionFields * i] = fdOf(this.targets[i]!.socket);
+    const outBytes = this.payloadBytes + this.layout.maxHeaderBytes * this.frameCount;
     if (this.out.length < outBytes) this.out = new Uint8Array(Math.max(outBytes, 2 * this.out.length));
     this.native.flush(this.payloads, this.frames, this.frameCount, this.connections, count, this.out);
+    this.framesSent += this.frameCount;
     for (let i = 0; i < count; i++) {
-      const field = CONNECTION_FIELDS * i;
+      const field = connectionFields * i;
       const fd = this.connections[field]!;
       const start = this.connections[field + 2]!;
       const bytes = this.connections[field + 3]!;
       const written = this.connections[field + 4]!;
-      // A socket closed since its frames were queued (fd -1) gets nothing; one that took only a
-      // part (or nothing: full, or an error the stream will report) gets the rest through its
-      // stream, which holds nothing else.
+      // A socket closed since its frames were queued (fd -1) gets nothing.
       if (fd < 0 || written >= bytes) continue;
-      this.targets[i]!.socket.write(Buffer.from(this.out.subarray(start + Math.max(written, 0), start + bytes)));
+      const socket = this.targets[i]!.socket;
+      // io_uring failed with the send taken but not reported: what reached the bot is unknown, so
+      // its stream cannot go on; the connection's close handler reconnects.
+      if (written === -EIO) {
+        socket.destroy();
+        continue;
+      }
+      // The rest of a short send (or all of it: a full socket, or an error the stream will then
+      // report) through the socket's stream, which holds nothing else.
+      socket.write(Buffer.from(this.out.subarray(start + Math.max(written, 0), start + bytes)));
     }
     this.reset();
   }
@@ -153,14 +186,22 @@ function grown<T extends Uint8Array | Int32Array>(array: T, atLeast: number): T 
   return next;
 }
 
-let shared: BotFrameBatch | undefined;
-
 // The process's batch: every bot connection of a media worker shares it, so a tick's frames go out
-// together.
-export function botFrameBatch(): BotFrameBatch {
-  if (shared === undefined) {
+// together. Undefined if it cannot be made (the addon without it): frames then go through ws.
+let shared: BotFrameBatch | undefined;
+let unavailable = false;
+
+export function botFrameBatch(): BotFrameBatch | undefined {
+  if (shared !== undefined || unavailable) return shared;
+  try {
     shared = new BotFrameBatch();
     logger.info({ ioUring: shared.usesIoUring }, shared.usesIoUring ? 'bot frames: one io_uring submission per media tick' : 'bot frames: io_uring unavailable, one send per socket per media tick');
+  } catch (error) {
+    unavailable = true;
+    logger.error({ err: error }, 'bot frame batch unavailable: caller frames go through ws one by one');
   }
   return shared;
 }
+
+// The process's batch sent now, if there is one (a media engine's afterTick).
+export const flushBotFrames = (): void => shared?.flushNow();

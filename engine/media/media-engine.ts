@@ -48,6 +48,10 @@ export interface MediaEngineOptions {
   // Called after each realtime tick (the bench measures engine latency here): `dueUs` is the slot
   // boundary the tick served, `startUs` when it began, `doneUs` when every frame was handed over.
   onTick?: (dueUs: number, startUs: number, doneUs: number) => void;
+  // Called at the end of every tick, inside it: what the tick's listeners gathered to send
+  // together (the bot connections' batched caller frames) goes out before the tick counts as done,
+  // so the engine latency includes it.
+  afterTick?: () => void;
   logger?: Logger;
 }
 
@@ -103,6 +107,7 @@ export class MediaEngine {
   // Live sessions per phase slot: the realtime timer wakes only for slots that have some.
   private readonly slotSessions: number[];
   private readonly onTick?: (dueUs: number, startUs: number, doneUs: number) => void;
+  private readonly afterTick?: () => void;
   // Sessions with an external transport that processed a frame in this tick (only they can have
   // packets to hand over); reused across ticks.
   private readonly tickedExternal: MediaSession[] = [];
@@ -124,6 +129,7 @@ export class MediaEngine {
     this.slotSessions = new Array<number>(phaseSlots).fill(0);
     this.refusalsEveryTicks = REFUSALS_EVERY_US / this.tickUs;
     this.onTick = options.onTick;
+    this.afterTick = options.afterTick;
     this.native = new NativeEngine(this.events, this.audio, phaseSlots, options.sessionsPerSlot ?? DEFAULT_SESSIONS_PER_SLOT);
     this.refusalReasons = NativeEngine.refusalReasons();
     this.refusalsPublished = new Float64Array(this.refusalReasons.length);
@@ -213,6 +219,11 @@ export class MediaEngine {
       }
     }
     this.tickedExternal.length = 0;
+    try {
+      this.afterTick?.();
+    } catch (error) {
+      this.logger?.error({ err: error }, 'after-tick hook threw');
+    }
   }
 
   stop(): void {

@@ -5,13 +5,18 @@
 import { callNative } from '../errors.js';
 import { nativeModule } from './addon.js';
 
-// Per frame in `frames`: where its payload is in `payloads`, its length, its opcode.
-export const FRAME_FIELDS = 3;
-// Per connection in `connections`: its socket and frame count (in), then where its bytes are in
-// `out` and what the kernel took (bytes, or -errno; -EBADF for fd -1) (out).
-export const CONNECTION_FIELDS = 5;
-export const OPCODE_TEXT = 1;
-export const OPCODE_BINARY = 2;
+// The arrays' layouts and the opcodes, as the binding defines them. `frames` holds, per frame,
+// where its payload is in `payloads`, its length and its opcode; `connections`, per connection,
+// its socket and frame count (in), then where its bytes are in `out` and what the kernel took
+// (bytes, or -errno; -EBADF for fd -1; -EIO: unknown, after io_uring itself failed) (out).
+export interface SendBatchLayout {
+  frameFields: number;
+  connectionFields: number;
+  opcodeText: number;
+  opcodeBinary: number;
+  // The most bytes a frame's header (its mask key included) adds to its payload.
+  maxHeaderBytes: number;
+}
 
 interface NativeSendBatch {
   readonly usesIoUring: boolean;
@@ -20,13 +25,12 @@ interface NativeSendBatch {
 
 interface WebSocketSendBatchModule {
   WebSocketSendBatch: new (plainSends?: boolean) => NativeSendBatch;
-  maxHeaderBytes: number;
+  layout: SendBatchLayout;
 }
 
 const native = (): WebSocketSendBatchModule => nativeModule<WebSocketSendBatchModule>('webSocketSendBatch');
 
-// The most bytes a frame's header (its mask key included) adds to its payload.
-export const maxWebSocketHeaderBytes = (): number => native().maxHeaderBytes;
+export const sendBatchLayout = (): SendBatchLayout => native().layout;
 
 export class WebSocketSendBatch {
   private readonly batch: NativeSendBatch;

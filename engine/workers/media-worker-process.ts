@@ -9,6 +9,7 @@
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { botConfigSchema } from '../bot/bot-config.js';
+import { flushBotFrames } from '../bot/bot-frame-batch.js';
 import { botStarterOf } from '../bot/bot-starter.js';
 import type { BotSession, BotStarter } from '../call/call.js';
 import { changeSessionCodec } from '../call/media-leg.js';
@@ -54,7 +55,7 @@ class MediaWorkerProcess {
     private readonly logger: Logger,
     reportIntervalMs: number,
   ) {
-    this.engine = new MediaEngine({ logger });
+    this.engine = new MediaEngine({ logger, afterTick: flushBotFrames });
     this.report = setInterval(() => void this.sendReport(), reportIntervalMs);
   }
 

@@ -88,7 +88,14 @@ class WebSocketSendBatchBinding : public Napi::ObjectWrap<WebSocketSendBatchBind
 
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("WebSocketSendBatch", WebSocketSendBatchBinding::Define(env));
-  exports.Set("maxHeaderBytes", Napi::Number::New(env, static_cast<double>(kWebSocketMaxClientHeaderBytes)));
+  // The layouts and opcodes, defined once here.
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("frameFields", Napi::Number::New(env, kFrameFields));
+  layout.Set("connectionFields", Napi::Number::New(env, kConnectionFields));
+  layout.Set("opcodeText", Napi::Number::New(env, kWebSocketText));
+  layout.Set("opcodeBinary", Napi::Number::New(env, kWebSocketBinary));
+  layout.Set("maxHeaderBytes", Napi::Number::New(env, static_cast<double>(kWebSocketMaxClientHeaderBytes)));
+  exports.Set("layout", layout);
 }
 
 }  // namespace

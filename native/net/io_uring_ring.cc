@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace parley {
 namespace {
@@ -28,8 +29,9 @@ IoUringRing::IoUringRing(unsigned entries) {
   const long fd = syscall(__NR_io_uring_setup, entries, &params);
   if (fd < 0) return;
   fd_ = static_cast<int>(fd);
-  // Kernels before 5.4 map the two rings apart; those are not supported (closed: plain sends).
-  if ((params.features & IORING_FEAT_SINGLE_MMAP) == 0) {
+  // Kernels before 5.4 map the two rings apart, and IORING_OP_SEND came in 5.6 (before it, every
+  // send would answer -EINVAL): without both the ring stays closed (plain sends).
+  if ((params.features & IORING_FEAT_SINGLE_MMAP) == 0 || !SupportsSend()) {
     Close();
     return;
   }
@@ -60,6 +62,14 @@ IoUringRing::IoUringRing(unsigned entries) {
 }
 
 IoUringRing::~IoUringRing() { Close(); }
+
+bool IoUringRing::SupportsSend() const {
+  constexpr unsigned kOps = 256;
+  std::vector<uint8_t> buffer(sizeof(io_uring_probe) + kOps * sizeof(io_uring_probe_op));
+  auto* probe = reinterpret_cast<io_uring_probe*>(buffer.data());
+  if (syscall(__NR_io_uring_register, fd_, IORING_REGISTER_PROBE, probe, kOps) < 0) return false;
+  return probe->last_op >= IORING_OP_SEND && (probe->ops[IORING_OP_SEND].flags & IO_URING_OP_SUPPORTED) != 0;
+}
 
 void IoUringRing::Close() {
   if (sqes_ != nullptr) munmap(sqes_, sqes_bytes_);

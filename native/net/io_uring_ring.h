@@ -26,8 +26,9 @@ struct StreamSend {
 
 class IoUringRing {
  public:
-  // A kernel without io_uring (ENOSYS) or one that forbids it (EPERM: seccomp,
-  // kernel.io_uring_disabled) leaves the ring closed: see open().
+  // A kernel without io_uring (ENOSYS), one that forbids it (EPERM: seccomp,
+  // kernel.io_uring_disabled) or one without IORING_OP_SEND (before 5.6) leaves the ring closed:
+  // see open().
   explicit IoUringRing(unsigned entries);
   ~IoUringRing();
   IoUringRing(const IoUringRing&) = delete;
@@ -38,11 +39,16 @@ class IoUringRing {
   // Sends each with MSG_DONTWAIT (a full socket answers -EAGAIN or a short count at once, never
   // later: the caller owns what is left, in order) and waits for every completion. Returns false
   // if io_uring itself failed; the ring is then closed, the sends it never took are marked
-  // -EAGAIN (not sent, safe to send again) and any it took without completing -EIO.
+  // -EAGAIN (not sent, safe to send again) and any it took without completing -EIO (unknown:
+  // the caller must not send those bytes again on that socket).
+  //
+  // Waits without a time limit: MSG_DONTWAIT makes a send that cannot go at once fail at once
+  // (-EAGAIN) instead of waiting for room, and without MSG_WAITALL a short send is not retried.
   bool SendAll(StreamSend* sends, size_t count);
 
  private:
   void Close();
+  bool SupportsSend() const;
   // Reaps completions into `sends` (user_data is the index); returns how many.
   size_t Reap(StreamSend* sends);
 

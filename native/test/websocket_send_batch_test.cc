@@ -209,6 +209,7 @@ void BatchDelivers(WebSocketSendBatch::Mode mode, const char* name) {
 // More connections than the ring has entries: the rest go in further submissions, all sent.
 void MoreConnectionsThanRingEntries() {
   WebSocketSendBatch batch(WebSocketSendBatch::Mode::kAuto);
+  Check(batch.uses_io_uring(), "io_uring: the ring is open for the many-connection batch", 0);
   constexpr size_t kConnections = WebSocketSendBatch::kRingEntries + 44;
   std::vector<Pair> pairs(kConnections);
   for (Pair& pair : pairs) Connect(pair, 0);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../../engine/bot/bot-connector.js';
 import type { BotConnection } from '../../../engine/bot/bot-connection.js';
-import { tone } from '../../support/bot-call.js';
+import { botFrameBatch } from '../../../engine/bot/bot-frame-batch.js';
 import { BotServer } from '../../support/bot-server.js';
 import { NullMedia } from '../../support/null-media.js';
 
@@ -25,22 +25,33 @@ describe('caller frames and events to a plain bot socket', () => {
     connection = botConnectorStarter({ ...botConfigSchema.parse({}), url: server.url }, pino({ level: 'silent' }))(media, { callId: 'call-order', source: 'sip' });
     const bot = await server.peer();
     await bot.until(() => bot.events.length > 0);
-    const frame = tone(16000, 20);
+    const batchedBefore = botFrameBatch()!.framesSent;
+    // Frame n: distinct samples, so a lost, repeated or reordered frame shows.
+    const frameOf = (n: number): Int16Array => Int16Array.from({ length: 320 }, (_, i) => ((n * 7919 + i * 31) % 60000) - 30000);
+    const frames: Int16Array[] = [];
+    const emit = (): void => {
+      const frame = frameOf(frames.length);
+      frames.push(frame);
+      media.emit('audio', frame);
+    };
     const expected = ['start'];
     for (let tick = 0; tick < 20; tick++) {
       // One tick's run of JavaScript: two frames, then an event.
-      media.emit('audio', frame);
-      media.emit('audio', frame);
+      emit();
+      emit();
       if (tick % 2 === 0) media.emit('speechStarted', 100);
       else media.emit('dtmf', '5', 80);
       expected.push('binary', 'binary', tick % 2 === 0 ? 'speech_started' : 'dtmf');
       await new Promise((resolve) => setImmediate(resolve));
     }
-    media.emit('audio', frame);
+    emit();
     connection.stop('caller_hangup');
     expected.push('binary', 'stop');
     // Parley closes the socket after stop: everything it sent is in by then.
     await bot.until(() => bot.closeCode !== undefined);
     expect(bot.sequence).toEqual(expected);
+    expect(bot.audio.map((bytes) => new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2))).toEqual(frames);
+    // The frames went through the batch, not ws.
+    expect(botFrameBatch()!.framesSent - batchedBefore).toBe(frames.length);
   });
 });

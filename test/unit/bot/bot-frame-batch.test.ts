@@ -53,7 +53,7 @@ async function connect(count: number): Promise<Array<{ bot: Bot; target: Batched
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, createConnection: (options: ClientRequestArgs) => (tcp = connectBotSocket(options)) });
     clients.push(ws);
     await once(ws, 'open');
-    targets.push(new BatchedBotSocket(ws, tcp!));
+    targets.push(new BatchedBotSocket(ws, tcp!, 'parley'));
   }
   await until(() => bots.length === count);
   return targets.map((target, i) => ({ bot: bots[i]!, target }));
@@ -132,6 +132,34 @@ describe.each([
     bot.tcp.resume();
     await until(() => bot.received.length === frames);
     expect(bot.received.every((frame, n) => Buffer.isBuffer(frame) && frame.equals(frameOf(n)))).toBe(true);
+  });
+
+  it('keeps a stalled socket whole and in order when another socket\'s frame comes between two of its own in one tick', async () => {
+    const batch = new BotFrameBatch(plainSends);
+    const [stalled, reading] = await connect(2);
+    stalled!.bot.tcp.pause();
+    const frames = 30_000;
+    let next = 0;
+    let other = 0;
+    const send = (target: BatchedBotSocket, frame: Buffer): void => {
+      if (!batch.add(target, frame, true)) target.ws.send(frame, { binary: true });
+    };
+    // Each tick: a frame of the stalled socket, one of the other, another of the stalled: the
+    // third forces the batch out, and once the stalled socket's stream holds the rest of a short
+    // send, its next frames must go behind it.
+    while (next < frames) {
+      await tick(() => {
+        for (let i = 0; i < 50; i++) {
+          send(stalled!.target, frameOf(next++));
+          send(reading!.target, frameOf(other++));
+          send(stalled!.target, frameOf(next++));
+        }
+      });
+    }
+    stalled!.bot.tcp.resume();
+    await until(() => stalled!.bot.received.length === frames && reading!.bot.received.length === other);
+    expect(stalled!.bot.received.every((frame, n) => Buffer.isBuffer(frame) && frame.equals(frameOf(n)))).toBe(true);
+    expect(reading!.bot.received.every((frame, n) => Buffer.isBuffer(frame) && frame.equals(frameOf(n)))).toBe(true);
   });
 
   it('sends nothing to a socket closed after its frame was queued, and the other sockets still get theirs', async () => {

@@ -8,6 +8,6 @@ import { expectNativeChecks } from '../../support/native-checks.js';
 
 describe('WebSocketSendBatch', () => {
   it('passes every check of native/test/websocket_send_batch_test.cc under ASan/UBSan', { timeout: 900_000 }, async () => {
-    await expectNativeChecks('websocket_send_batch_test', 'websocket-send-batch', 33);
+    await expectNativeChecks('websocket_send_batch_test', 'websocket-send-batch', 34);
   });
 });
