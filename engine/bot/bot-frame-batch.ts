@@ -5,10 +5,10 @@
 // largest part of the bot leg (docs/benchmarks.md, "The bot leg's sends").
 //
 // The byte order on a socket stays one writer's. A frame is taken only while nothing waits in
-// the socket's stream (ws writes at once: permessage-deflate is never negotiated), and the batch
-// is sent before anything else is written to that socket: at the end of the media tick
-// (flushBotFrames, the engine's afterTick), at the end of the run of JavaScript that added it (a
-// microtask, for frames added outside a tick), or when its connection sends anything else
+// the socket's stream or in ws (which writes at once: permessage-deflate is never negotiated),
+// and the batch is sent before anything else is written to that socket: at the end of the media
+// tick (flushBotFrames, the engine's afterTick), at the end of the run of JavaScript that added it
+// (a microtask, for frames added outside a tick), or when its connection sends anything else
 // (flushIfPending). The kernel is never made to wait: what a full socket does not take goes on
 // through the socket's own stream, and the next frames go through `ws`, behind it, until it has
 // drained.
@@ -79,7 +79,8 @@ export class BotFrameBatch {
     // the kernel did not take).
     if (target.queuedIn === this.generation && this.targets[this.targets.length - 1] !== target) this.flushContained();
     const { ws, socket } = target;
-    if (ws.readyState !== WebSocket.OPEN || socket.writableLength !== 0 || fdOf(socket) < 0) return false;
+    // bufferedAmount: the stream's bytes and any message ws itself holds back.
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount !== 0 || fdOf(socket) < 0) return false;
     let last = this.targets.length - 1;
     if (target.queuedIn !== this.generation) {
       last = this.targets.length;
