@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { CallRegistry } from '../engine/call/call-registry.js';
 import { CallService } from '../engine/call/call-service.js';
 import { Drain, DRAIN_REASON } from '../engine/drain.js';
+import { flushBotFrames } from '../engine/bot/bot-frame-batch.js';
 import { botStarterOf } from '../engine/bot/bot-starter.js';
 import { MediaEngine } from '../engine/media/media-engine.js';
 import { WorkerPool } from '../engine/workers/worker-pool.js';
@@ -108,7 +109,8 @@ function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined
 }
 
 export async function startNode(config: Config, logger: Logger, http: HttpServer = new UwsServer(), operatorHttp: HttpServer = new UwsServer()): Promise<RunningNode> {
-  const media = new MediaEngine({ logger });
+  // The bots of in-process legs (every call, with workers inline) send their batch in the tick.
+  const media = new MediaEngine({ logger, afterTick: flushBotFrames });
   const drain = new Drain();
   // A configured bot URL gets a connector of the configured protocol; none, the demo bot.
   const startBot = botStarterOf(config.bot, logger);

@@ -1,6 +1,6 @@
 /*
- * What the bot leg's write per frame per call would cost batched (docs/benchmarks.md, "What is
- * left on the bot leg"): N loopback TCP connections, a thread draining their far ends, and a
+ * What the bot leg's write per frame per call would cost batched (docs/benchmarks.md, "The bot
+ * leg's sends"): N loopback TCP connections, a thread draining their far ends, and a
  * sender that writes one 660-byte frame (a 16 kHz 20 ms Parley frame with its WebSocket header)
  * to every connection every 20 ms, either with one write() each, as Node does for each call's
  * socket, or with all of them in one io_uring_enter (IORING_OP_SEND, MSG_DONTWAIT), which only

@@ -197,10 +197,12 @@ export class BotConnection implements BotSession {
         if (this.state !== 'connecting') return;
         opened = true;
         this.state = 'open';
-        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp, this.protocol.name);
+        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp, (frames, reason) => this.unsent(frames, reason));
         botMetrics.connections.inc({ protocol: this.protocol.name });
         for (const message of this.protocol.opening(resumed)) socket.send(message);
         this.flushPending();
+        // ws may answer a ping that came with the handshake from a nextTick, before a microtask.
+        this.flushBatched();
       }),
     );
     socket.on('message', (data: RawData, isBinary: boolean) => {
@@ -338,7 +340,8 @@ export class BotConnection implements BotSession {
     if (this.batched !== undefined) botFrameBatch()?.flushIfPending(this.batched);
   }
 
-  // bufferedAmount: bytes handed to ws but not yet written to the kernel (a bot not reading).
+  // bufferedAmount: bytes handed to ws, or left by the batch in the socket's stream, not yet
+  // written to the kernel (a bot not reading).
   // Past maxBufferedMs worth of caller audio, nothing more is queued; past stuckTimeoutMs of
   // that, the bot is given up on.
   // Frames still in the batch count too: past the budget they are sent first, and what the
@@ -374,6 +377,13 @@ export class BotConnection implements BotSession {
       if (entry.kind === 'audio') this.sendAudio(entry.pcm, entry.frameIndex);
       else this.toBot(entry.event);
     }
+  }
+
+  // Frames counted as sent that the batch could not send after all.
+  private unsent(frames: number, reason: string): void {
+    this.stats.framesToBot -= frames;
+    this.stats.droppedToBot += frames;
+    botMetrics.dropped.inc({ protocol: this.protocol.name, direction: 'to_bot', reason }, frames);
   }
 
   private dropped(direction: 'to_bot' | 'from_bot', reason: string): void {

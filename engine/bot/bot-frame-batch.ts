@@ -7,9 +7,10 @@
 // The byte order on a socket stays one writer's. A frame is taken only while nothing waits in
 // the socket's stream or in ws (which writes at once: permessage-deflate is never negotiated),
 // and the batch is sent before anything else is written to that socket: at the end of the media
-// tick (flushBotFrames, the engine's afterTick), at the end of the run of JavaScript that added it
-// (a microtask, for frames added outside a tick), or when its connection sends anything else
-// (flushIfPending). The kernel is never made to wait: what a full socket does not take goes on
+// tick (flushBotFrames, the engine's afterTick), when its connection sends anything else or
+// hands ws the socket's reads (flushIfPending: its events, stop, the end of its 'open' handler,
+// after which ws may answer a ping from a nextTick), or else in a microtask (frames added outside
+// a tick, by tests and benches). The kernel is never made to wait: what a full socket does not take goes on
 // through the socket's own stream, and the next frames go through `ws`, behind it, until it has
 // drained.
 import { constants } from 'node:os';
@@ -18,6 +19,9 @@ import { WebSocket } from 'ws';
 import { logger } from '../logger.js';
 import { sendBatchLayout, WebSocketSendBatch, type SendBatchLayout } from '../native/websocket-send-batch.js';
 import { botMetrics } from './bot-metrics.js';
+
+// A frame that was queued and then not sent: the connection counts it as dropped, not sent.
+export type DroppedFrames = (frames: number, reason: 'not_connected' | 'batch_failed') => void;
 
 // A bot connection's WebSocket and the TCP socket under it.
 export class BatchedBotSocket {
@@ -29,19 +33,17 @@ export class BatchedBotSocket {
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
-    // The bot protocol, for the drop counter's label.
-    readonly protocol: string,
+    readonly dropped: DroppedFrames,
   ) {}
 }
 
 const INITIAL_CONNECTIONS = 64;
 const INITIAL_PAYLOAD_BYTES = 64 * 1024;
+// The framed bytes: each frame's payload and its header (up to 14 bytes on a 640-byte frame).
 const INITIAL_OUT_BYTES = 2 * INITIAL_PAYLOAD_BYTES;
 const EIO = constants.errno.EIO;
 
 export class BotFrameBatch {
-  // Frames the batch has handed to the native send: the tests' proof that it was used.
-  framesSent = 0;
   private readonly native: WebSocketSendBatch;
   private readonly layout: SendBatchLayout = sendBatchLayout();
   private payloads = new Uint8Array(INITIAL_PAYLOAD_BYTES);
@@ -54,6 +56,8 @@ export class BotFrameBatch {
   private generation = 0;
   private scheduled = false;
   private failureLogged = false;
+  private ringLossLogged = false;
+  private readonly startedWithIoUring: boolean;
   private readonly flushTask = (): void => {
     this.scheduled = false;
     this.flushContained();
@@ -62,6 +66,7 @@ export class BotFrameBatch {
   // plainSends: one send(2) per socket, io_uring not tried.
   constructor(plainSends = false) {
     this.native = new WebSocketSendBatch(plainSends);
+    this.startedWithIoUring = this.native.usesIoUring;
     this.frames = new Int32Array(this.layout.frameFields * INITIAL_CONNECTIONS);
     this.connections = new Int32Array(this.layout.connectionFields * INITIAL_CONNECTIONS);
   }
@@ -124,9 +129,7 @@ export class BotFrameBatch {
       // Nothing thrown here may reach the media tick or end the process: the frames are dropped
       // and counted, and the first failure logged.
       const { connectionFields } = this.layout;
-      this.targets.forEach((target, i) => {
-        botMetrics.dropped.inc({ protocol: target.protocol, direction: 'to_bot', reason: 'batch_failed' }, this.connections[connectionFields * i + 1]!);
-      });
+      this.targets.forEach((target, i) => target.dropped(this.connections[connectionFields * i + 1]!, 'batch_failed'));
       if (!this.failureLogged) logger.error({ err: error }, 'bot frame batch failed: its caller frames were dropped (further failures only counted)');
       this.failureLogged = true;
       this.reset();
@@ -141,22 +144,32 @@ export class BotFrameBatch {
     const outBytes = this.payloadBytes + this.layout.maxHeaderBytes * this.frameCount;
     if (this.out.length < outBytes) this.out = new Uint8Array(Math.max(outBytes, 2 * this.out.length));
     this.native.flush(this.payloads, this.frames, this.frameCount, this.connections, count, this.out);
-    this.framesSent += this.frameCount;
+    botMetrics.batched.inc(this.frameCount);
+    if (this.startedWithIoUring && !this.native.usesIoUring && !this.ringLossLogged) {
+      this.ringLossLogged = true;
+      logger.error('bot frames: io_uring failed; one send per socket from now on');
+    }
     for (let i = 0; i < count; i++) {
       const field = connectionFields * i;
       const fd = this.connections[field]!;
       const start = this.connections[field + 2]!;
       const bytes = this.connections[field + 3]!;
       const written = this.connections[field + 4]!;
+      if (written >= bytes) continue;
+      const target = this.targets[i]!;
       // A socket closed since its frames were queued (fd -1) gets nothing.
-      if (fd < 0 || written >= bytes) continue;
-      const socket = this.targets[i]!.socket;
+      if (fd < 0) {
+        target.dropped(this.connections[field + 1]!, 'not_connected');
+        continue;
+      }
       // io_uring failed with the send taken but not reported: what reached the bot is unknown, so
       // its stream cannot go on; the connection's close handler reconnects.
       if (written === -EIO) {
-        socket.destroy();
+        target.dropped(this.connections[field + 1]!, 'batch_failed');
+        target.socket.destroy();
         continue;
       }
+      const socket = target.socket;
       // The rest of a short send (or all of it: a full socket, or an error the stream will then
       // report) through the socket's stream, which holds nothing else.
       socket.write(Buffer.from(this.out.subarray(start + Math.max(written, 0), start + bytes)));

@@ -7,5 +7,7 @@ export const botMetrics = {
   reconnects: counter('parley_bot_reconnects_total', 'Reconnect attempts to a bot after a fault', ['protocol']),
   fallbacks: counter('parley_bot_fallbacks_total', 'Calls given the fallback prompt and hung up because the bot was unavailable', ['protocol']),
   malformed: counter('parley_bot_malformed_messages_total', 'Messages from bots rejected by the schema (dropped; the call continues)', ['protocol', 'reason']),
-  dropped: counter('parley_bot_frames_dropped_total', 'Audio frames dropped by a bounded bot queue', ['protocol', 'direction', 'reason']),
+  dropped: counter('parley_bot_frames_dropped_total', 'Audio frames dropped (a bounded bot queue, a closed socket, a failed send batch)', ['protocol', 'direction', 'reason']),
+  // Caller frames sent to plain bot sockets in the worker's per-tick batch (engine/bot/bot-frame-batch.ts).
+  batched: counter('parley_bot_frames_batched_total', 'Caller frames sent to bots in a per-tick native batch (the rest went through ws)', []),
 };

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <vector>
 

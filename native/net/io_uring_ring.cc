@@ -80,13 +80,13 @@ void IoUringRing::Close() {
   fd_ = -1;
 }
 
-size_t IoUringRing::Reap(StreamSend* sends) {
+size_t IoUringRing::Reap(StreamSend* sends, size_t count) {
   unsigned head = *cq_head_;
   const unsigned tail = LoadAcquire(cq_tail_);
   size_t reaped = 0;
   for (; head != tail; ++head, ++reaped) {
     const io_uring_cqe& done = cqes_[head & *cq_mask_];
-    sends[done.user_data].result = done.res;
+    if (done.user_data < count) sends[done.user_data].result = done.res;
   }
   StoreRelease(cq_head_, head);
   return reaped;
@@ -115,19 +115,21 @@ bool IoUringRing::SendAll(StreamSend* sends, size_t count) {
     const unsigned queued_head = *sq_head_;
     unsigned to_submit = batch;
     size_t completed = 0;
+    // EINTR, EAGAIN and EBUSY are retried, but not forever: this runs on the media thread.
+    int retries = 0;
     while (completed < batch) {
       const long entered = syscall(__NR_io_uring_enter, fd_, to_submit, static_cast<unsigned>(batch - completed), IORING_ENTER_GETEVENTS, nullptr, 0);
       if (entered >= 0) {
         to_submit -= std::min<unsigned>(to_submit, static_cast<unsigned>(entered));
-      } else if (errno != EINTR && errno != EAGAIN && errno != EBUSY) {
+      } else if ((errno != EINTR && errno != EAGAIN && errno != EBUSY) || ++retries > kMaxRetries) {
         // What the kernel never took was not sent; the rest stays -EIO unless it completed.
         const unsigned taken = LoadAcquire(sq_head_) - queued_head;
         for (unsigned i = taken; i < batch; ++i) part[i].result = -EAGAIN;
-        Reap(part);
+        Reap(part, batch);
         Close();
         return false;
       }
-      completed += Reap(part);
+      completed += Reap(part, batch);
     }
     first += batch;
   }

@@ -1,6 +1,6 @@
 // One io_uring (its submission and completion rings) driven through its system calls, to hand the
 // kernel many socket sends in one io_uring_enter: a send per call per frame, each its own syscall,
-// was the largest part of the bot leg's cost (docs/benchmarks.md, "What is left on the bot leg").
+// was the largest part of the bot leg's cost (docs/benchmarks.md, "The bot leg's sends").
 // Hand-written: liburing is a system library (npm install needs nothing beyond a compiler), and
 // only setup, one kind of request, submit-and-wait and reaping are used.
 #pragma once
@@ -49,8 +49,10 @@ class IoUringRing {
  private:
   void Close();
   bool SupportsSend() const;
-  // Reaps completions into `sends` (user_data is the index); returns how many.
-  size_t Reap(StreamSend* sends);
+  // Reaps completions into `sends` (user_data is the index, below `count`); returns how many.
+  size_t Reap(StreamSend* sends, size_t count);
+
+  static constexpr int kMaxRetries = 64;
 
   int fd_ = -1;
   unsigned entries_ = 0;

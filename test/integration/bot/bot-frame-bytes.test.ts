@@ -1,8 +1,12 @@
 // Caller frames reach the bot connection as views on one reused native buffer, and the Parley
 // protocol hands them to ws without a copy: ws must take the bytes inside send() (it masks a
 // client frame into a buffer of its own, RFC 6455 section 5.3) and leave the frame untouched.
-// These hold ws to that, over a real WebSocket, with frames queued behind a bot that is not reading.
+// These hold ws to that, over a real WebSocket, with frames queued behind a bot that is not reading
+// (a plain bot's frames now go through the per-tick batch, which copies them: the ws case below
+// holds the path wss:// bots and frames behind a stalled stream still take).
+import { once } from 'node:events';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../../engine/bot/bot-connector.js';
@@ -51,6 +55,32 @@ describe('caller frames sent from a reused buffer', () => {
     expect(connection.stats.framesToBot).toBe(FRAMES);
     if (paused) tcp.resume();
     await bot.until(() => bot.audio.length === FRAMES);
+    for (const [n, message] of bot.audio.entries()) {
+      const got = new Int16Array(message.buffer, message.byteOffset, message.length / 2);
+      expect(Array.from(got)).toEqual(Array.from({ length: FRAME_SAMPLES }, (_, i) => sampleOf(n, i)));
+    }
+  });
+
+  // Plain bots' frames go through the per-tick batch, which copies them; ws still sends a frame
+  // where the batch cannot (a wss:// bot, frames behind a stalled stream), from the same views.
+  it('ws itself, sending views of one reused buffer to a bot not reading, delivers every frame as it was', async () => {
+    server = await BotServer.start();
+    const client = new WebSocket(server.url, { perMessageDeflate: false });
+    await once(client, 'open');
+    const bot = await server.peer();
+    const tcp = (bot.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    const shared = new Int16Array(FRAME_SAMPLES * 4);
+    const frame = shared.subarray(FRAME_SAMPLES, 2 * FRAME_SAMPLES);
+    for (let n = 0; n < FRAMES; n++) {
+      for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = sampleOf(n, i);
+      client.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+      for (let i = 0; i < FRAME_SAMPLES; i++) expect(frame[i]).toBe(sampleOf(n, i));
+      frame.fill(0);
+    }
+    tcp.resume();
+    await bot.until(() => bot.audio.length === FRAMES);
+    client.terminate();
     for (const [n, message] of bot.audio.entries()) {
       const got = new Int16Array(message.buffer, message.byteOffset, message.length / 2);
       expect(Array.from(got)).toEqual(Array.from({ length: FRAME_SAMPLES }, (_, i) => sampleOf(n, i)));

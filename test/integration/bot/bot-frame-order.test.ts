@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { botConnectorStarter } from '../../../engine/bot/bot-connector.js';
 import type { BotConnection } from '../../../engine/bot/bot-connection.js';
-import { botFrameBatch } from '../../../engine/bot/bot-frame-batch.js';
+import { botMetrics } from '../../../engine/bot/bot-metrics.js';
+import { counterValue } from '../../support/bot-call.js';
 import { BotServer } from '../../support/bot-server.js';
 import { NullMedia } from '../../support/null-media.js';
 
@@ -25,7 +26,7 @@ describe('caller frames and events to a plain bot socket', () => {
     connection = botConnectorStarter({ ...botConfigSchema.parse({}), url: server.url }, pino({ level: 'silent' }))(media, { callId: 'call-order', source: 'sip' });
     const bot = await server.peer();
     await bot.until(() => bot.events.length > 0);
-    const batchedBefore = botFrameBatch()!.framesSent;
+    const batchedBefore = await counterValue(botMetrics.batched, {});
     // Frame n: distinct samples, so a lost, repeated or reordered frame shows.
     const frameOf = (n: number): Int16Array => Int16Array.from({ length: 320 }, (_, i) => ((n * 7919 + i * 31) % 60000) - 30000);
     const frames: Int16Array[] = [];
@@ -52,6 +53,7 @@ describe('caller frames and events to a plain bot socket', () => {
     expect(bot.sequence).toEqual(expected);
     expect(bot.audio.map((bytes) => new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2))).toEqual(frames);
     // The frames went through the batch, not ws.
-    expect(botFrameBatch()!.framesSent - batchedBefore).toBe(frames.length);
+    expect((await counterValue(botMetrics.batched, {})) - batchedBefore).toBe(frames.length);
+    expect(connection.stats.framesToBot).toBe(frames.length);
   });
 });

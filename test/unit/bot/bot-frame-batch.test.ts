@@ -20,6 +20,11 @@ const frameOf = (n: number): Buffer => {
   return frame;
 };
 
+interface Dropped {
+  frames: number;
+  reason: string;
+}
+
 interface Bot {
   received: Array<Buffer | string>;
   // The server side's TCP socket, to stop and start reading.
@@ -37,7 +42,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function connect(count: number): Promise<Array<{ bot: Bot; target: BatchedBotSocket }>> {
+async function connect(count: number): Promise<Array<{ bot: Bot; target: BatchedBotSocket; dropped: Dropped[] }>> {
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
@@ -48,15 +53,18 @@ async function connect(count: number): Promise<Array<{ bot: Bot; target: Batched
     socket.on('message', (data: Buffer, isBinary) => bot.received.push(isBinary ? Buffer.from(data) : data.toString('utf8')));
   });
   const targets: BatchedBotSocket[] = [];
+  const drops: Dropped[][] = [];
   for (let i = 0; i < count; i++) {
     let tcp: Socket | undefined;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, createConnection: (options: ClientRequestArgs) => (tcp = connectBotSocket(options)) });
     clients.push(ws);
     await once(ws, 'open');
-    targets.push(new BatchedBotSocket(ws, tcp!, 'parley'));
+    const dropped: Dropped[] = [];
+    drops.push(dropped);
+    targets.push(new BatchedBotSocket(ws, tcp!, (frames, reason) => dropped.push({ frames, reason })));
   }
   await until(() => bots.length === count);
-  return targets.map((target, i) => ({ bot: bots[i]!, target }));
+  return targets.map((target, i) => ({ bot: bots[i]!, target, dropped: drops[i]! }));
 }
 
 // Polls between turns of the event loop: the bot's reads arrive as I/O.
@@ -162,7 +170,7 @@ describe.each([
     expect(reading!.bot.received.every((frame, n) => Buffer.isBuffer(frame) && frame.equals(frameOf(n)))).toBe(true);
   });
 
-  it('sends nothing to a socket closed after its frame was queued, and the other sockets still get theirs', async () => {
+  it('sends nothing to a socket closed after its frame was queued and gives the frame back as dropped; the other sockets still get theirs', async () => {
     const batch = new BotFrameBatch(plainSends);
     const [closed, open] = await connect(2);
     await tick(() => {
@@ -174,5 +182,8 @@ describe.each([
     await until(() => open!.bot.received.length === 1);
     expect(open!.bot.received[0]).toEqual(frameOf(2));
     expect(closed!.bot.received).toEqual([]);
+    // Its frame is given back as dropped (the connection counts it so), the other's is not.
+    expect(closed!.dropped).toEqual([{ frames: 1, reason: 'not_connected' }]);
+    expect(open!.dropped).toEqual([]);
   });
 });
