@@ -19,7 +19,7 @@ import type { BotCommand, BotWireProtocol, CallEventToBot, WireMessage } from '.
 import { prompt } from './demo-bot/speech-source.js';
 import { BotConnectionError, MalformedBotMessageError, type BotFaultKind, type MalformedReason } from './errors.js';
 import { FRAME_MS } from '../media/frame.js';
-import { BatchedBotSocket, botFrameBatch } from './bot-frame-batch.js';
+import { BatchedBotSocket, botFrameBatch, type BotFrameBatch } from './bot-frame-batch.js';
 import { connectBotSocket } from './bot-socket.js';
 
 // Marks Parley places for itself; bot marks are renamed `bot:<n>` so the two never collide.
@@ -67,8 +67,10 @@ export class BotConnection implements BotSession {
   readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, eventsToBot: 0, droppedEventsToBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
   private state: State = 'connecting';
   private socket: WebSocket | undefined;
-  // A plain (ws://) bot's open socket, whose caller frames go out in the process's batch.
+  // A plain (ws://) bot's open socket, whose caller frames go out in the process's batch (both
+  // set at open, or neither).
   private batched: BatchedBotSocket | undefined;
+  private batch: BotFrameBatch | undefined;
   private pending: Pending[] = [];
   private pendingAudio = 0;
   // Caller frames the media has produced so far (the call's continuous 20 ms clock).
@@ -190,6 +192,7 @@ export class BotConnection implements BotSession {
     }
     this.socket = socket;
     this.batched = undefined;
+    this.batch = undefined;
     let opened = false;
     let lastError: Error | undefined;
     socket.on('open', () =>
@@ -197,7 +200,8 @@ export class BotConnection implements BotSession {
         if (this.state !== 'connecting') return;
         opened = true;
         this.state = 'open';
-        if (tcp !== undefined) this.batched = new BatchedBotSocket(socket, tcp, (frames, reason) => this.unsent(frames, reason));
+        this.batch = tcp === undefined ? undefined : botFrameBatch();
+        if (this.batch !== undefined) this.batched = new BatchedBotSocket(socket, tcp!, (frames, reason) => this.unsent(frames, reason));
         botMetrics.connections.inc({ protocol: this.protocol.name });
         for (const message of this.protocol.opening(resumed)) socket.send(message);
         this.flushPending();
@@ -307,7 +311,7 @@ export class BotConnection implements BotSession {
     }
     const message = this.protocol.callerAudio(pcm, frameIndex);
     this.audioMessageBytes = message.length;
-    if (this.batched === undefined || botFrameBatch()?.add(this.batched, message, this.audioFrame.binary) !== true) this.socket!.send(message, this.audioFrame);
+    if (this.batched === undefined || !this.batch!.add(this.batched, message, this.audioFrame.binary)) this.socket!.send(message, this.audioFrame);
     this.stats.framesToBot++;
   }
 
@@ -337,7 +341,7 @@ export class BotConnection implements BotSession {
 
   // Caller frames of this socket still in the process's batch go before anything else is written.
   private flushBatched(): void {
-    if (this.batched !== undefined) botFrameBatch()?.flushIfPending(this.batched);
+    if (this.batched !== undefined) this.batch!.flushIfPending(this.batched);
   }
 
   // bufferedAmount: bytes handed to ws, or left by the batch in the socket's stream, not yet

@@ -29,12 +29,18 @@ export class BatchedBotSocket {
   queuedIn = -1;
   // Payload bytes of this socket in the batch: its sender's send budget counts them.
   queuedBytes = 0;
+  // Read once: a socket keeps its descriptor until it is destroyed, when the number may become
+  // another socket's (so every use checks `destroyed` first: fdOf).
+  readonly fd: number;
 
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
     readonly dropped: DroppedFrames,
-  ) {}
+  ) {
+    const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+    this.fd = typeof fd === 'number' && fd >= 0 ? fd : -1;
+  }
 }
 
 const INITIAL_CONNECTIONS = 64;
@@ -60,7 +66,7 @@ export class BotFrameBatch {
   private readonly startedWithIoUring: boolean;
   private readonly flushTask = (): void => {
     this.scheduled = false;
-    this.flushContained();
+    this.flushNow();
   };
 
   // plainSends: one send(2) per socket, io_uring not tried.
@@ -82,10 +88,10 @@ export class BotFrameBatch {
     // A socket's frames go in one send, so they must be contiguous: another socket's came since,
     // so the batch goes first, and the socket is checked after that (its stream may now hold what
     // the kernel did not take).
-    if (target.queuedIn === this.generation && this.targets[this.targets.length - 1] !== target) this.flushContained();
-    const { ws, socket } = target;
+    if (target.queuedIn === this.generation && this.targets[this.targets.length - 1] !== target) this.flushNow();
+    const { ws } = target;
     // bufferedAmount: the stream's bytes and any message ws itself holds back.
-    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount !== 0 || fdOf(socket) < 0) return false;
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount !== 0 || fdOf(target) < 0) return false;
     let last = this.targets.length - 1;
     if (target.queuedIn !== this.generation) {
       last = this.targets.length;
@@ -112,17 +118,13 @@ export class BotFrameBatch {
     return true;
   }
 
-  // Sends the batch now: at the end of a media tick (MediaEngine's afterTick).
-  flushNow(): void {
-    this.flushContained();
-  }
-
   // Sends the batch now if it holds frames of this socket: before anything else is written to it.
   flushIfPending(target: BatchedBotSocket): void {
-    if (target.queuedIn === this.generation) this.flushContained();
+    if (target.queuedIn === this.generation) this.flushNow();
   }
 
-  private flushContained(): void {
+  // Sends the batch now (the end of a media tick: MediaEngine's afterTick).
+  flushNow(): void {
     try {
       this.flush();
     } catch (error) {
@@ -140,7 +142,7 @@ export class BotFrameBatch {
     const count = this.targets.length;
     if (count === 0) return;
     const { connectionFields } = this.layout;
-    for (let i = 0; i < count; i++) this.connections[connectionFields * i] = fdOf(this.targets[i]!.socket);
+    for (let i = 0; i < count; i++) this.connections[connectionFields * i] = fdOf(this.targets[i]!);
     const outBytes = this.payloadBytes + this.layout.maxHeaderBytes * this.frameCount;
     if (this.out.length < outBytes) this.out = new Uint8Array(Math.max(outBytes, 2 * this.out.length));
     this.native.flush(this.payloads, this.frames, this.frameCount, this.connections, count, this.out);
@@ -186,13 +188,9 @@ export class BotFrameBatch {
   }
 }
 
-// The file descriptor under a plain TCP socket (Node's handle exposes it on POSIX), -1 once it is
-// closed: a closed socket's number may already be another's.
-function fdOf(socket: Socket): number {
-  if (socket.destroyed) return -1;
-  const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
-}
+// The socket's descriptor, -1 once it is destroyed: a closed socket's number may already be
+// another's.
+const fdOf = (target: BatchedBotSocket): number => (target.socket.destroyed ? -1 : target.fd);
 
 function grown<T extends Uint8Array | Int32Array>(array: T, atLeast: number): T {
   const next = new (array.constructor as new (length: number) => T)(Math.max(atLeast, 2 * array.length));
