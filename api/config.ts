@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { botConfigSchema, defaultBotRateHz } from '../engine/bot/bot-config.js';
 import { DEFAULT_MAX_CALLS } from '../engine/call/call-cap.js';
 import { rtpSessionOptionsSchema } from '../engine/media/media-session-options.js';
+import { REALTIME_PRIORITY_MAX } from '../engine/native/realtime-priority.js';
 import { asteriskConfigSchema } from '../gateway-adapters/asterisk/asterisk-config.js';
 import { sipEndpointOptionsSchema } from '../gateway-adapters/sip/sip-endpoint-options.js';
 
@@ -71,6 +72,9 @@ export const configSchema = z.object({
       workers: z.union([z.literal('inline'), z.coerce.number().int().min(0).max(256)]).default(availableParallelism()),
       // Concurrent calls of every kind (browser, SIP, Asterisk) on this node; more are refused.
       maxCalls: z.number().int().min(1).default(DEFAULT_MAX_CALLS),
+      // Each media worker's event loop at this SCHED_RR priority (1-99; 0: the normal class). Needs
+      // CAP_SYS_NICE or RLIMIT_RTPRIO; refused, a worker logs it and runs at the normal class.
+      workerRealtimePriority: z.number().int().min(0).max(REALTIME_PRIORITY_MAX).default(0),
       session: rtpSessionOptionsSchema
         .pick({
           botRateHz: true,
@@ -174,6 +178,7 @@ export const envKeys: Record<string, { path: string; type: 'string' | 'number' |
   PARLEY_MEDIA_ADVERTISED_HOST: { path: 'media.advertisedHost', type: 'string' },
   PARLEY_MEDIA_WORKERS: { path: 'media.workers', type: 'string' },
   PARLEY_MAX_CALLS: { path: 'media.maxCalls', type: 'number' },
+  PARLEY_MEDIA_WORKER_REALTIME_PRIORITY: { path: 'media.workerRealtimePriority', type: 'number' },
   PARLEY_RTP_PORT_MIN: { path: 'media.session.localPortMin', type: 'number' },
   PARLEY_RTP_PORT_MAX: { path: 'media.session.localPortMax', type: 'number' },
   PARLEY_BOT_RATE_HZ: { path: 'media.session.botRateHz', type: 'number' },

@@ -103,6 +103,7 @@ function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined
     legKinds: { [WEBRTC_LEG]: webrtc, ...(config.mode === 'pbx' ? { [ASTERISK_PCM_LEG]: {} } : {}) },
     bot: config.bot,
     logLevel: config.logLevel,
+    realtimePriority: config.media.workerRealtimePriority,
     portRange: localPortMin !== undefined && localPortMax !== undefined ? { min: localPortMin, max: localPortMax } : undefined,
     logger,
   });

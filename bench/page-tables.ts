@@ -144,6 +144,11 @@ function capacityTable(r: Results): string {
         `the same, each capacity over the cores its workers could have (the machine's less what the generator, control plane and others kept busy: ${cores(r, 'cores_for_workers_1_worker')} with one worker, ${cores(r, 'cores_for_workers_n_workers')} with ${n('workers')}; above 1 when the lone worker could not use all of its core)`,
         ratio(r, 'load.worker_scaling_efficiency_on_available_cores'),
       ),
+      row(
+        'worker_scaling_efficiency_realtime',
+        `the same with each worker's event loop at a realtime priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY): ${n('calls_per_node_pcmu_n_workers_realtime')} calls with ${n('workers')} workers, ${n('calls_per_node_pcmu_1_worker_realtime')} with one${at(r, 'load.realtime_priority_granted') === true ? '' : ' (the priority was not granted in every step)'}`,
+        ratio(r, 'load.worker_scaling_efficiency_realtime'),
+      ),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),
       row('opus_over_ceiling', `Opus capacity over the ceiling (${n('opus_ceiling_calls_per_core')} calls: raw libopus at ${n('opus_ceiling_rate_hz') / 1000} kHz)`, `**${fixed(n('opus_over_ceiling'), 2)}**`, '≥ 0.8'),
       row('cpu_us_per_call_second_opus', 'worker CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),

@@ -131,22 +131,42 @@ export class EchoBot {
 // The node under test: its media control plane and `workers` media worker processes.
 export class LoadNode {
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     readonly workers: number,
     readonly bot: EchoBot | undefined,
     readonly protocol: Exclude<LoadBot, 'null'>,
+    readonly realtimePriority: number,
   ) {}
 
-  // `bot`: the echo bot its 'bot' calls connect to (none: media-only calls only).
-  static async start(workers: number, bot?: { echo: EchoBot; protocol: Exclude<LoadBot, 'null'> }): Promise<LoadNode> {
-    const child = forkTs('media-node.ts', [String(workers), bot?.protocol ?? 'parley', bot?.echo.url ?? '-']);
+  // `bot`: the echo bot its 'bot' calls connect to (none: media-only calls only);
+  // `realtimePriority`: the workers' SCHED_RR priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY; 0: none).
+  static async start(workers: number, bot?: { echo: EchoBot; protocol: Exclude<LoadBot, 'null'> }, realtimePriority = 0): Promise<LoadNode> {
+    const protocol = bot?.protocol ?? 'parley';
+    return new LoadNode(await LoadNode.fork(workers, protocol, bot?.echo, realtimePriority), workers, bot?.echo, protocol, realtimePriority);
+  }
+
+  private static async fork(workers: number, protocol: Exclude<LoadBot, 'null'>, echo: EchoBot | undefined, realtimePriority: number): Promise<ChildProcess> {
+    const child = forkTs('media-node.ts', [String(workers), protocol, echo?.url ?? '-', String(realtimePriority)]);
     try {
       await LoadNode.expect(child, 'ready');
-      return new LoadNode(child, workers, bot?.echo, bot?.protocol ?? 'parley');
+      return child;
     } catch (error) {
       stopProcess(child);
       throw error;
     }
+  }
+
+  // The same node with fresh worker processes: the old ones end with their calls (the control
+  // plane stops its pool when its channel closes) before the new ones start.
+  async restart(): Promise<void> {
+    const exited = exitOf(this.child, 'load node');
+    this.child.disconnect();
+    try {
+      await exited;
+    } finally {
+      stopProcess(this.child);
+    }
+    this.child = await LoadNode.fork(this.workers, this.protocol, this.bot, this.realtimePriority);
   }
 
   private static async expect<T extends NodeReply['type']>(child: ChildProcess, type: T): Promise<Extract<NodeReply, { type: T }>> {
@@ -204,6 +224,7 @@ export interface StepResult {
   // the generator, the kernel's work not charged to a process).
   worker_cpu_shares: number[];
   worker_calls: number[];
+  workers_realtime: boolean;
   control_cpu_share: number;
   machine_busy_cores: number;
   // Share of the window each worker's event loop (its media tick) was ready to run but waited for
@@ -311,6 +332,7 @@ export async function runStep(node: LoadNode, generator: string, framesFile: str
       generator_cpu_share: round2(generated.cpu_us / 1e6 / (MEASURE_SECONDS + warmup)),
       worker_cpu_shares: report.workerCpuUs.map((us) => round2(us / (report.wallMs * 1000))),
       worker_calls: report.workerCalls,
+      workers_realtime: report.workerRealtime,
       control_cpu_share: round2(report.controlCpuUs / (report.wallMs * 1000)),
       machine_busy_cores: round2(report.machineBusyCores),
       worker_wait_shares: report.workerWaitUs.map((us) => round3(us / (report.wallMs * 1000))),

@@ -43,7 +43,9 @@ const MACHINE_RETRIES_PER_SEARCH = 3;
 // The CPU share a capacity estimate aims at (a realtime node needs headroom for its bursts).
 const ESTIMATE_CPU_SHARE = 0.85;
 // Steps per capacity search: with the single steps around them the bench stays near 5 minutes.
-const SEARCH_STEPS = { pcmu: 5, echoOff: 4, opus: 4, e2e: 4, hog: 3, workers: 4 };
+const SEARCH_STEPS = { pcmu: 5, echoOff: 4, opus: 4, e2e: 4, hog: 3, workers: 4, realtime: 4 };
+// The workers' SCHED_RR priority in the realtime searches (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY).
+const REALTIME_PRIORITY = 10;
 // A bracket narrower than this share of its low end ends a search early.
 const RESOLUTION = 0.08;
 
@@ -102,8 +104,14 @@ class LoadBench {
   // The Opus ceiling decodes the very packets the callers send.
   readonly opusCeiling = opusCeilingWork(this.frames, BOT_RATE_HZ);
 
+  // A step the node did not carry is followed by fresh worker processes: a worker that went
+  // through an overload carried less for a while after it (two workers, 220 calls: 0 % late on
+  // fresh workers in 6 steps of 6, 0.09-1.1 % late in 7 of 8 right after a step of 1,000, 0 % again
+  // after a restart; docs/benchmarks.md), and a search's next step must not inherit its last one.
   async step(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
-    return logged(await runStep(node, this.generator, this.frames[spec.codec], spec, botRateHz), label);
+    const result = logged(await runStep(node, this.generator, this.frames[spec.codec], spec, botRateHz), label);
+    if (!carried(result)) await node.restart();
+    return result;
   }
 
   // One step that is measured once more if it failed while its workers had room (a neighbour's
@@ -222,6 +230,23 @@ export async function run(): Promise<BenchResult> {
     const nWorkers = await bench.capacity(many, { codec: 'PCMU' }, 0.9 * workers * mediaCapacity, SEARCH_STEPS.workers, `PCMU media only, ${workers} workers`);
     many.stop();
 
+    // Both again with the workers' event loops at a realtime priority (SCHED_RR), as an operator
+    // runs them on a machine whose cores the node shares (docs/workers.md, "Realtime priority").
+    const oneRealtime = await LoadNode.start(1, undefined, REALTIME_PRIORITY);
+    stopLater.push(oneRealtime);
+    const pcmuRealtime = await bench.capacity(oneRealtime, { codec: 'PCMU' }, mediaCapacity, SEARCH_STEPS.realtime, 'PCMU media only, realtime priority');
+    oneRealtime.stop();
+    const manyRealtime = await LoadNode.start(workers, undefined, REALTIME_PRIORITY);
+    stopLater.push(manyRealtime);
+    const nWorkersRealtime = await bench.capacity(
+      manyRealtime,
+      { codec: 'PCMU' },
+      0.9 * workers * Math.max(pcmuRealtime.capacity, 10),
+      SEARCH_STEPS.realtime,
+      `PCMU media only, ${workers} workers, realtime priority`,
+    );
+    manyRealtime.stop();
+
     const availableAfter = cpuAvailability();
     const rawUs = Math.min(rawOpusUs, measureOpusCeilingUsPerFrame(bench.opusCeiling, OPUS_COMPLEXITY));
     const ceiling = Math.floor(20_000 / rawUs);
@@ -298,6 +323,11 @@ export async function run(): Promise<BenchResult> {
       calls_per_node_pcmu_1_worker: pcmu.capacity,
       calls_per_node_pcmu_n_workers: nWorkers.capacity,
       worker_scaling_efficiency: scaling,
+      calls_per_node_pcmu_1_worker_realtime: pcmuRealtime.capacity,
+      calls_per_node_pcmu_n_workers_realtime: nWorkersRealtime.capacity,
+      worker_scaling_efficiency_realtime: pcmuRealtime.capacity > 0 ? round2(nWorkersRealtime.capacity / workers / pcmuRealtime.capacity) : null,
+      // Whether every step of the realtime searches had its workers in SCHED_RR (the priority granted).
+      realtime_priority_granted: [...pcmuRealtime.steps, ...nWorkersRealtime.steps].every((step) => step.workers_realtime),
       cores_for_workers_1_worker: coresOne === undefined ? null : round2(coresOne),
       cores_for_workers_n_workers: coresMany === undefined ? null : round2(coresMany),
       worker_scaling_efficiency_on_available_cores: scalingOnAvailable,
@@ -321,6 +351,8 @@ export async function run(): Promise<BenchResult> {
         e2e: searchSummary(e2e),
         hog: searchSummary(hog),
         n_workers: searchSummary(nWorkers),
+        pcmu_realtime: searchSummary(pcmuRealtime),
+        n_workers_realtime: searchSummary(nWorkersRealtime),
       },
       noise_floor_late_pct: quiet.late_pct,
       // Share of one core a spinning process got before and after the run (1 on an idle machine).
@@ -332,6 +364,8 @@ export async function run(): Promise<BenchResult> {
         `node: the node's WorkerPool (engine/workers) with real media worker processes, 1 and then ${workers} (one per core, PARLEY_MEDIA_WORKERS' default); calls placed by load; CPU is the workers' (control plane apart)`,
         'media only: the worker\'s in-process echo as each call\'s bot (bench/load/load-worker-main.ts); end to end: the worker\'s bot connection over a WebSocket to an echo bot process',
         'capacity: searched (CPU-bound estimate from the first step, then bisection) in a fixed number of steps; capacity_search says where each ended and whether it was cut short (bounded)',
+        `*_realtime: the same searches with each worker's event loop at SCHED_RR priority ${REALTIME_PRIORITY} (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY); realtime_priority_granted says whether every step had it; the headline figures and the goals are the default (normal class)`,
+        'a step not carried is followed by fresh worker processes (a worker that went through an overload carried less for a while after it; docs/benchmarks.md)',
         'cpu_us_per_call_second_* and cpu_bound_*: from each search\'s capacity step (if it carried none, its busiest step that did not saturate a core; cpu_cost_calls_pcmu: its calls); fixed costs per worker (timers, reports) weigh more at few calls',
         'engine latency: p99 of parley_media_engine_latency_seconds (frame due → handed to the bot) from the workers, interpolated inside its buckets',
         `the load generator and the echo bot run on the same ${workers} cores as the node (generator_cpu_share per step)`,
@@ -353,6 +387,8 @@ export async function run(): Promise<BenchResult> {
         at_80pct: at80,
         hog: hog.steps,
         n_workers: nWorkers.steps,
+        pcmu_realtime: pcmuRealtime.steps,
+        n_workers_realtime: nWorkersRealtime.steps,
       },
     };
   } finally {

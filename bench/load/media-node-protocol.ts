@@ -7,7 +7,8 @@ export type LoadCodec = 'PCMU' | 'opus';
 export type LoadBot = 'null' | 'parley' | 'twilio';
 
 // argv: media workers, the bot protocol, and the echo bot's ws:// URL ('-': media only).
-export const nodeArgsSchema = z.tuple([z.coerce.number().int().min(1).max(64), z.enum(['parley', 'twilio']), z.string()]);
+// Workers, the bot protocol, the echo bot's URL ('-': none), the workers' SCHED_RR priority (0: none).
+export const nodeArgsSchema = z.tuple([z.coerce.number().int().min(1).max(64), z.enum(['parley', 'twilio']), z.string(), z.coerce.number().int().min(0).max(99)]);
 
 export const nodeRequestSchema = z.discriminatedUnion('type', [
   // Close every call, then place `calls` new ones (by load over the workers, as the node does).
@@ -40,6 +41,8 @@ export const nodeReplySchema = z.discriminatedUnion('type', [
     // for a core over the window, µs, and the calls each worker carried.
     workerWaitUs: z.array(z.number()),
     workerCalls: z.array(z.number().int()),
+    // Every worker's event loop in SCHED_RR (the realtime priority asked for, and granted).
+    workerRealtime: z.boolean(),
     controlCpuUs: z.number(),
     // Cores the whole machine kept busy over the window (every process, this bench's and others').
     machineBusyCores: z.number(),

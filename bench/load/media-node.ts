@@ -20,7 +20,7 @@ import { workerMetrics } from '../../engine/workers/worker-metrics.js';
 import { nodeArgsSchema, nodeRequestSchema, type NodeReply, type NodeRequest } from './media-node-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const [workers, protocol, botUrl] = nodeArgsSchema.parse(process.argv.slice(2));
+const [workers, protocol, botUrl, realtimePriority] = nodeArgsSchema.parse(process.argv.slice(2));
 // /proc/<pid>/stat counts CPU in clock ticks of 1/100 s on Linux.
 const CLOCK_TICKS_PER_S = 100;
 
@@ -31,6 +31,7 @@ const pool = new WorkerPool({
   legKinds: { echo: {} },
   bot: botConfigSchema.parse(botUrl === '-' ? { protocol } : { url: botUrl, protocol }),
   logLevel: 'warn',
+  realtimePriority,
   logger,
 });
 
@@ -45,6 +46,10 @@ function processCpuUs(pid: number): { user: number; system: number } {
   const toUs = (ticks: string): number => (Number(ticks) * 1e6) / CLOCK_TICKS_PER_S;
   return { user: toUs(fields[11]!), system: toUs(fields[12]!) };
 }
+
+// SCHED_RR, policy 2 in /proc/<pid>/stat's field 41 (the process's main thread: the event loop).
+const SCHED_RR = 2;
+const isRealtime = (pid: number): boolean => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]) === SCHED_RR;
 
 // How long the process's main thread has waited on a run queue, µs (schedstat's second field, ns).
 function mainThreadWaitUs(pid: number): number {
@@ -125,6 +130,7 @@ function report(): NodeReply {
     workerSystemUs: cpu.map((now, i) => now.system - started.cpu[i]!.system),
     workerWaitUs: pids().map((pid, i) => mainThreadWaitUs(pid) - started.waitUs[i]!),
     workerCalls: Array.from({ length: workers }, (_, index) => pool.callsOf(index)),
+    workerRealtime: pids().every(isRealtime),
     controlCpuUs: control.user + control.system,
     machineBusyCores: (cpus().length * (machine.busy - started.machine.busy)) / Math.max(1, machine.total - started.machine.total),
     wallMs: performance.now() - started.wall,

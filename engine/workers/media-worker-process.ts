@@ -23,6 +23,18 @@ import { LegStatsRotation } from './leg-stats-rotation.js';
 import { metricsAsJsonInSlices } from './metrics-in-slices.js';
 import { receiveSocket } from './socket-handover.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
+import { setRealtimePriority } from '../native/realtime-priority.js';
+
+// The worker's event loop (its media tick) at SCHED_RR `priority`, or, where the process may not,
+// at the normal class with a warning: a worker that cannot have the priority still serves calls.
+function enterRealtimePriority(priority: number, logger: Logger): void {
+  try {
+    setRealtimePriority(priority);
+    logger.info({ priority }, 'media worker: event loop at realtime priority (SCHED_RR)');
+  } catch (error) {
+    logger.warn({ err: error, priority }, 'media worker: realtime priority refused, running at the normal class (grant CAP_SYS_NICE or raise RLIMIT_RTPRIO)');
+  }
+}
 
 // The end reason of a call whose leg refused a control request (see controlOrEnd).
 const MEDIA_CONTROL_FAILED = 'media_control_failed';
@@ -244,6 +256,7 @@ export function runMediaWorker(kinds: LegKinds): void {
     const factories = new Map<string, LegFactory>([[RTP_LEG, rtpLeg]]);
     // A kind the control plane gave no settings for is not offered.
     for (const [kind, make] of Object.entries(kinds)) if (message.legKinds[kind] !== undefined) factories.set(kind, make(message.legKinds[kind]));
+    if (worker === undefined && message.realtimePriority > 0) enterRealtimePriority(message.realtimePriority, logger);
     worker ??= new MediaWorkerProcess(botStarterOf(botConfigSchema.parse(message.bot), logger), factories, logger, message.reportIntervalMs);
     send({ type: 'ready', pid: process.pid });
   });

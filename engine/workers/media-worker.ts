@@ -24,6 +24,7 @@ export interface MediaWorkerOptions {
   // Settings of each leg kind beyond RTP, by kind (the WebRTC edge's ICE servers).
   legKinds: Record<string, unknown>;
   logLevel: string;
+  realtimePriority: number;
   reportIntervalMs: number;
   logger: Logger;
 }
@@ -85,7 +86,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     this.child.once('exit', (code, signal) => this.onExit(code, signal));
     // A send to a process that just died fails asynchronously: the exit handler deals with it.
     this.child.on('error', (error) => options.logger.warn({ err: error, worker: options.index }, 'media worker channel error'));
-    this.post({ type: 'init', index: options.index, bot: options.bot, legKinds: options.legKinds, logLevel: options.logLevel, reportIntervalMs: options.reportIntervalMs });
+    this.post({ type: 'init', index: options.index, bot: options.bot, legKinds: options.legKinds, logLevel: options.logLevel, realtimePriority: options.realtimePriority, reportIntervalMs: options.reportIntervalMs });
   }
 
   private readyResolve: () => void = () => undefined;

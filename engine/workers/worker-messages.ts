@@ -3,6 +3,7 @@
 // schemas; a message that fails is counted and dropped, never acted on. Audio never crosses here:
 // only control (create, attach the bot, re-point, close) and counts.
 import { z } from 'zod';
+import { REALTIME_PRIORITY_MAX } from '../native/realtime-priority.js';
 
 const callId = z.string().min(1).max(128);
 const requestId = z.number().int().nonnegative();
@@ -22,7 +23,7 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   // The worker's bot (a connector of the configured URL and protocol, or the demo bot).
   // `legKinds`: settings per kind of leg beyond RTP (the WebRTC edge's ICE servers), as the
   // worker's entry (api/media-worker-main.ts) reads them.
-  z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), legKinds: z.record(z.string(), z.unknown()), logLevel: z.string(), reportIntervalMs: z.number().int().positive() }),
+  z.object({ type: z.literal('init'), index: z.number().int().nonnegative(), bot: z.record(z.string(), z.unknown()), legKinds: z.record(z.string(), z.unknown()), logLevel: z.string(), realtimePriority: z.number().int().min(0).max(REALTIME_PRIORITY_MAX), reportIntervalMs: z.number().int().positive() }),
   // `params` are checked by the leg kind's own schema (the engine's session options for 'rtp').
   z.object({ type: z.literal('createLeg'), id: requestId, callId, kind: z.string().max(32), params: z.record(z.string(), z.unknown()) }),
   // Connects the leg's transport: an address to dial, or (with a TCP socket handed over beside the

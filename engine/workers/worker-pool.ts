@@ -25,6 +25,8 @@ export interface WorkerPoolOptions {
   legKinds: Record<string, unknown>;
   bot: BotConfig;
   logLevel: string;
+  // SCHED_RR priority of each worker's event loop (0 or absent: the normal class).
+  realtimePriority?: number;
   // The operator's RTP port range, split into one contiguous slice per worker.
   portRange?: { min: number; max: number };
   logger: Logger;
@@ -118,7 +120,7 @@ export class WorkerPool implements MediaHost {
   }
 
   private async spawn(index: number): Promise<void> {
-    const worker = new MediaWorker({ entry: this.options.entry, index, legKinds: this.options.legKinds, bot: this.options.bot, logLevel: this.options.logLevel, reportIntervalMs: REPORT_INTERVAL_MS, logger: this.logger });
+    const worker = new MediaWorker({ entry: this.options.entry, index, legKinds: this.options.legKinds, bot: this.options.bot, logLevel: this.options.logLevel, realtimePriority: this.options.realtimePriority ?? 0, reportIntervalMs: REPORT_INTERVAL_MS, logger: this.logger });
     this.workers[index] = worker;
     this.startedAtMs[index] = performance.now();
     worker.on('report', (report) => workerMetrics.observe(index, report));

@@ -1,0 +1,86 @@
+// PARLEY_MEDIA_WORKER_REALTIME_PRIORITY: each media worker's event loop (its main thread, which
+// runs the media tick) in SCHED_RR at the configured priority, its helper threads left in the
+// normal class; where the process may not (no CAP_SYS_NICE, RLIMIT_RTPRIO 0), the worker says so
+// in a warning and serves its calls at the normal class. Read from /proc, as the kernel has it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MEDIA_WORKER_ENTRY } from '../../../api/node.js';
+import { botConfigSchema } from '../../../engine/bot/bot-config.js';
+import { WorkerPool } from '../../../engine/workers/worker-pool.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const SCHED_OTHER = 0;
+const SCHED_RR = 2;
+const LEG_OPTIONS = { codec: 'PCMU', localHost: '127.0.0.1', bargeIn: false } as const;
+
+// A thread's scheduling policy and realtime priority: fields 41 and 40 of its stat line.
+function scheduling(pid: number, tid = pid): { policy: number; priority: number } {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { policy: Number(fields[38]), priority: Number(fields[37]) };
+}
+
+function startPool(realtimePriority?: number): WorkerPool {
+  return new WorkerPool({
+    count: 1,
+    entry: MEDIA_WORKER_ENTRY,
+    legKinds: {},
+    bot: botConfigSchema.parse({}),
+    logLevel: 'silent',
+    logger: pino({ level: 'silent' }),
+    ...(realtimePriority === undefined ? {} : { realtimePriority }),
+  });
+}
+
+describe('media workers: realtime priority', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('puts only the worker event loop in SCHED_RR at the configured priority', async () => {
+    // Granted to root or CAP_SYS_NICE; a test machine without either cannot show it.
+    const probe = spawnSync('chrt', ['-r', '7', 'true']);
+    expect(probe.status, 'this test needs CAP_SYS_NICE (run the suite as root, or grant it to node)').toBe(0);
+    const pool = startPool(7);
+    await pool.start();
+    cleanups.push(() => pool.stop());
+    const pid = pool.pidOf(0)!;
+    expect(scheduling(pid)).toEqual({ policy: SCHED_RR, priority: 7 });
+    // V8's and libuv's helper threads stay in the normal class.
+    const helpers = readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid !== pid);
+    expect(helpers.length).toBeGreaterThan(0);
+    for (const tid of helpers) expect(scheduling(pid, tid).policy).toBe(SCHED_OTHER);
+    // And the worker serves calls.
+    const { leg } = await pool.createLeg('call-realtime', 'rtp', LEG_OPTIONS);
+    expect(await leg.changeCodec('PCMA', 8)).toBe(true);
+  });
+
+  it('leaves the worker in the normal class by default', async () => {
+    const pool = startPool();
+    await pool.start();
+    cleanups.push(() => pool.stop());
+    expect(scheduling(pool.pidOf(0)!).policy).toBe(SCHED_OTHER);
+  });
+
+  it('warns and serves calls at the normal class when the priority is refused', () => {
+    // A node without CAP_SYS_NICE (and RLIMIT_RTPRIO 0), whose pool asks for priority 5.
+    const limits = execFileSync('sh', ['-c', 'ulimit -r']).toString().trim();
+    expect(limits, 'the refusal is shown with RLIMIT_RTPRIO 0').toBe('0');
+    const output = execFileSync('setpriv', ['--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice', process.execPath, '--import', 'tsx', join(root, 'test/fixtures/workers/realtime-priority-pool.ts'), '5'], {
+      cwd: root,
+      timeout: 60_000,
+    }).toString();
+    const result = JSON.parse(output.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length)) as { policy: number; served: boolean };
+    expect(result).toEqual({ policy: SCHED_OTHER, served: true });
+    const warning = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; priority?: number; worker?: number })
+      .find((line) => line.msg.includes('realtime priority refused'));
+    expect(warning).toMatchObject({ level: 40, priority: 5, worker: 0 });
+  });
+});
