@@ -94,7 +94,10 @@ export const MEDIA_WORKER_ENTRY = fileURLToPath(new URL('./media-worker-main.ts'
 // chan_websocket and AudioSocket links (docs/workers.md).
 function mediaWorkerPool(config: Config, logger: Logger): WorkerPool | undefined {
   const count = config.media.workers;
-  if (count === 'inline' || count === 0) return undefined;
+  if (count === 'inline' || count === 0) {
+    if (config.media.workerRealtimePriority > 0) logger.warn({ priority: config.media.workerRealtimePriority }, 'PARLEY_MEDIA_WORKER_REALTIME_PRIORITY is ignored: media workers are inline');
+    return undefined;
+  }
   const { localPortMin, localPortMax } = config.media.session;
   const webrtc: WebRtcLegSettings = { iceServers: config.webrtc.iceServers, additionalHostAddresses: config.webrtc.additionalHostAddresses, session: config.media.session };
   return new WorkerPool({

@@ -149,6 +149,12 @@ function capacityTable(r: Results): string {
         `the same with each worker's event loop at a realtime priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY): ${n('calls_per_node_pcmu_n_workers_realtime')} calls with ${n('workers')} workers, ${n('calls_per_node_pcmu_1_worker_realtime')} with one${at(r, 'load.realtime_priority_granted') === true ? '' : ' (the priority was not granted in every step)'}`,
         ratio(r, 'load.worker_scaling_efficiency_realtime'),
       ),
+      row('engine_latency_p99_us_at_80pct_realtime', 'engine latency p99 at 80 % of capacity (the same calls), the worker at a realtime priority', n('engine_latency_p99_us_at_80pct_realtime')),
+      row(
+        'capacity_beside_hog_over_quiet_realtime',
+        `capacity beside the niced CPU hog over quiet, the worker at a realtime priority (${n('calls_per_core_pcmu_beside_hog_realtime')} calls against ${n('calls_per_node_pcmu_1_worker_realtime')})`,
+        ratio(r, 'load.capacity_beside_hog_over_quiet_realtime'),
+      ),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),
       row('opus_over_ceiling', `Opus capacity over the ceiling (${n('opus_ceiling_calls_per_core')} calls: raw libopus at ${n('opus_ceiling_rate_hz') / 1000} kHz)`, `**${fixed(n('opus_over_ceiling'), 2)}**`, '≥ 0.8'),
       row('cpu_us_per_call_second_opus', 'worker CPU per Opus call-second at capacity', n('cpu_us_per_call_second_opus')),

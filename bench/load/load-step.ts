@@ -156,15 +156,19 @@ export class LoadNode {
     }
   }
 
-  // The same node with fresh worker processes: the old ones end with their calls (the control
-  // plane stops its pool when its channel closes) before the new ones start.
+  // The node started afresh (control plane and workers, same settings): the old one ends with its
+  // calls (its control plane stops the pool when its channel closes) before the new one starts.
   async restart(): Promise<void> {
-    const exited = exitOf(this.child, 'load node');
-    this.child.disconnect();
-    try {
-      await exited;
-    } finally {
-      stopProcess(this.child);
+    const old = this.child;
+    if (old.exitCode === null && old.signalCode === null) {
+      const exited = exitOf(old, 'load node');
+      if (old.connected) old.disconnect();
+      else old.kill('SIGKILL');
+      try {
+        await exited;
+      } finally {
+        stopProcess(old);
+      }
     }
     this.child = await LoadNode.fork(this.workers, this.protocol, this.bot, this.realtimePriority);
   }

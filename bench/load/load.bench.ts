@@ -104,8 +104,8 @@ class LoadBench {
   // The Opus ceiling decodes the very packets the callers send.
   readonly opusCeiling = opusCeilingWork(this.frames, BOT_RATE_HZ);
 
-  // A step the node did not carry is followed by fresh worker processes: a worker that went
-  // through an overload carried less for a while after it (two workers, 220 calls: 0 % late on
+  // A step the node did not carry is followed by a fresh node (control plane and workers): a worker
+  // that went through an overload carried less for a while after it (two workers, 220 calls: 0 % late on
   // fresh workers in 6 steps of 6, 0.09-1.1 % late in 7 of 8 right after a step of 1,000, 0 % again
   // after a restart; docs/benchmarks.md), and a search's next step must not inherit its last one.
   async step(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
@@ -232,10 +232,23 @@ export async function run(): Promise<BenchResult> {
 
     // Both again with the workers' event loops at a realtime priority (SCHED_RR), as an operator
     // runs them on a machine whose cores the node shares (docs/workers.md, "Realtime priority").
-    const oneRealtime = await LoadNode.start(1, undefined, REALTIME_PRIORITY);
+    // The one worker also takes the 80 % latency step and the hog search again: what the priority
+    // buys where a frame's wait is the scheduler's.
+    const parleyBotRealtime = await EchoBot.start('parley');
+    stopLater.push(parleyBotRealtime);
+    const oneRealtime = await LoadNode.start(1, { echo: parleyBotRealtime, protocol: 'parley' }, REALTIME_PRIORITY);
     stopLater.push(oneRealtime);
     const pcmuRealtime = await bench.capacity(oneRealtime, { codec: 'PCMU' }, mediaCapacity, SEARCH_STEPS.realtime, 'PCMU media only, realtime priority');
+    const at80Realtime = await bench.steadyStep(oneRealtime, { ...e2eSpec, calls: pairCalls }, 'PCMU end to end (parley), 80 % of capacity, realtime priority');
+    const hogRealtime = await bench.capacity(
+      oneRealtime,
+      { codec: 'PCMU', hog: true },
+      0.8 * Math.max(pcmuRealtime.capacity, 10),
+      SEARCH_STEPS.hog,
+      'PCMU media only beside a CPU hog, realtime priority',
+    );
     oneRealtime.stop();
+    parleyBotRealtime.stop();
     const manyRealtime = await LoadNode.start(workers, undefined, REALTIME_PRIORITY);
     stopLater.push(manyRealtime);
     const nWorkersRealtime = await bench.capacity(
@@ -327,7 +340,10 @@ export async function run(): Promise<BenchResult> {
       calls_per_node_pcmu_n_workers_realtime: nWorkersRealtime.capacity,
       worker_scaling_efficiency_realtime: pcmuRealtime.capacity > 0 ? round2(nWorkersRealtime.capacity / workers / pcmuRealtime.capacity) : null,
       // Whether every step of the realtime searches had its workers in SCHED_RR (the priority granted).
-      realtime_priority_granted: [...pcmuRealtime.steps, ...nWorkersRealtime.steps].every((step) => step.workers_realtime),
+      engine_latency_p99_us_at_80pct_realtime: at80Realtime.engine_latency_p99_us,
+      calls_per_core_pcmu_beside_hog_realtime: hogRealtime.capacity,
+      capacity_beside_hog_over_quiet_realtime: pcmuRealtime.capacity > 0 ? round2(hogRealtime.capacity / pcmuRealtime.capacity) : null,
+      realtime_priority_granted: [...pcmuRealtime.steps, at80Realtime, ...hogRealtime.steps, ...nWorkersRealtime.steps].every((step) => step.workers_realtime),
       cores_for_workers_1_worker: coresOne === undefined ? null : round2(coresOne),
       cores_for_workers_n_workers: coresMany === undefined ? null : round2(coresMany),
       worker_scaling_efficiency_on_available_cores: scalingOnAvailable,
@@ -352,6 +368,7 @@ export async function run(): Promise<BenchResult> {
         hog: searchSummary(hog),
         n_workers: searchSummary(nWorkers),
         pcmu_realtime: searchSummary(pcmuRealtime),
+        hog_realtime: searchSummary(hogRealtime),
         n_workers_realtime: searchSummary(nWorkersRealtime),
       },
       noise_floor_late_pct: quiet.late_pct,
@@ -365,7 +382,7 @@ export async function run(): Promise<BenchResult> {
         'media only: the worker\'s in-process echo as each call\'s bot (bench/load/load-worker-main.ts); end to end: the worker\'s bot connection over a WebSocket to an echo bot process',
         'capacity: searched (CPU-bound estimate from the first step, then bisection) in a fixed number of steps; capacity_search says where each ended and whether it was cut short (bounded)',
         `*_realtime: the same searches with each worker's event loop at SCHED_RR priority ${REALTIME_PRIORITY} (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY); realtime_priority_granted says whether every step had it; the headline figures and the goals are the default (normal class)`,
-        'a step not carried is followed by fresh worker processes (a worker that went through an overload carried less for a while after it; docs/benchmarks.md)',
+        'a step not carried is followed by a fresh node, control plane and workers (a worker that went through an overload carried less for a while after it; docs/benchmarks.md)',
         'cpu_us_per_call_second_* and cpu_bound_*: from each search\'s capacity step (if it carried none, its busiest step that did not saturate a core; cpu_cost_calls_pcmu: its calls); fixed costs per worker (timers, reports) weigh more at few calls',
         'engine latency: p99 of parley_media_engine_latency_seconds (frame due → handed to the bot) from the workers, interpolated inside its buckets',
         `the load generator and the echo bot run on the same ${workers} cores as the node (generator_cpu_share per step)`,
@@ -388,6 +405,8 @@ export async function run(): Promise<BenchResult> {
         hog: hog.steps,
         n_workers: nWorkers.steps,
         pcmu_realtime: pcmuRealtime.steps,
+        at_80pct_realtime: at80Realtime,
+        hog_realtime: hogRealtime.steps,
         n_workers_realtime: nWorkersRealtime.steps,
       },
     };

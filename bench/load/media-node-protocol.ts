@@ -1,5 +1,6 @@
 // What the load bench and its node under test (media-node.ts) say to each other over IPC.
 import { z } from 'zod';
+import { REALTIME_PRIORITY_MAX } from '../../engine/native/realtime-priority.js';
 
 export type LoadCodec = 'PCMU' | 'opus';
 // null: an in-process echo in the media worker as the bot (media only); parley / twilio: each
@@ -8,7 +9,7 @@ export type LoadBot = 'null' | 'parley' | 'twilio';
 
 // argv: media workers, the bot protocol, and the echo bot's ws:// URL ('-': media only).
 // Workers, the bot protocol, the echo bot's URL ('-': none), the workers' SCHED_RR priority (0: none).
-export const nodeArgsSchema = z.tuple([z.coerce.number().int().min(1).max(64), z.enum(['parley', 'twilio']), z.string(), z.coerce.number().int().min(0).max(99)]);
+export const nodeArgsSchema = z.tuple([z.coerce.number().int().min(1).max(64), z.enum(['parley', 'twilio']), z.string(), z.coerce.number().int().min(0).max(REALTIME_PRIORITY_MAX)]);
 
 export const nodeRequestSchema = z.discriminatedUnion('type', [
   // Close every call, then place `calls` new ones (by load over the workers, as the node does).

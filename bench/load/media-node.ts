@@ -47,10 +47,6 @@ function processCpuUs(pid: number): { user: number; system: number } {
   return { user: toUs(fields[11]!), system: toUs(fields[12]!) };
 }
 
-// SCHED_RR, policy 2 in /proc/<pid>/stat's field 41 (the process's main thread: the event loop).
-const SCHED_RR = 2;
-const isRealtime = (pid: number): boolean => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]) === SCHED_RR;
-
 // How long the process's main thread has waited on a run queue, µs (schedstat's second field, ns).
 function mainThreadWaitUs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
@@ -130,7 +126,7 @@ function report(): NodeReply {
     workerSystemUs: cpu.map((now, i) => now.system - started.cpu[i]!.system),
     workerWaitUs: pids().map((pid, i) => mainThreadWaitUs(pid) - started.waitUs[i]!),
     workerCalls: Array.from({ length: workers }, (_, index) => pool.callsOf(index)),
-    workerRealtime: pids().every(isRealtime),
+    workerRealtime: Array.from({ length: workers }, (_, index) => workerMetrics.lastReport(index)?.realtime === true).every(Boolean),
     controlCpuUs: control.user + control.system,
     machineBusyCores: (cpus().length * (machine.busy - started.machine.busy)) / Math.max(1, machine.total - started.machine.total),
     wallMs: performance.now() - started.wall,

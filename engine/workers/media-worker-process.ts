@@ -13,9 +13,11 @@ import { flushBotFrames } from '../bot/bot-frame-batch.js';
 import { botStarterOf } from '../bot/bot-starter.js';
 import type { BotSession, BotStarter } from '../call/call.js';
 import { changeSessionCodec } from '../call/media-leg.js';
+import { UnsupportedError } from '../errors.js';
 import { countRefused, registry } from '../metrics.js';
 import { logger as rootLogger } from '../logger.js';
 import { MediaEngine } from '../media/media-engine.js';
+import { setRealtimePriority } from '../native/realtime-priority.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
 import { RTP_LEG, rtpLeg, type CreatedLeg, type LegFactory, type LegKinds } from '../call/leg-kind.js';
@@ -23,16 +25,22 @@ import { LegStatsRotation } from './leg-stats-rotation.js';
 import { metricsAsJsonInSlices } from './metrics-in-slices.js';
 import { receiveSocket } from './socket-handover.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
-import { setRealtimePriority } from '../native/realtime-priority.js';
 
-// The worker's event loop (its media tick) at SCHED_RR `priority`, or, where the process may not,
-// at the normal class with a warning: a worker that cannot have the priority still serves calls.
-function enterRealtimePriority(priority: number, logger: Logger): void {
+// The worker's event loop (its media tick) at SCHED_RR `priority`, or, where that fails, at the
+// normal class with a warning: a worker that cannot have the priority still serves calls. True
+// when it has it.
+function enterRealtimePriority(priority: number, logger: Logger): boolean {
   try {
     setRealtimePriority(priority);
     logger.info({ priority }, 'media worker: event loop at realtime priority (SCHED_RR)');
+    return true;
   } catch (error) {
-    logger.warn({ err: error, priority }, 'media worker: realtime priority refused, running at the normal class (grant CAP_SYS_NICE or raise RLIMIT_RTPRIO)');
+    const message =
+      error instanceof UnsupportedError
+        ? 'media worker: realtime priority refused, running at the normal class (grant CAP_SYS_NICE or raise RLIMIT_RTPRIO)'
+        : 'media worker: realtime priority failed, running at the normal class';
+    logger.warn({ err: error, priority }, message);
+    return false;
   }
 }
 
@@ -66,6 +74,8 @@ class MediaWorkerProcess {
     private readonly factories: Map<string, LegFactory>,
     private readonly logger: Logger,
     reportIntervalMs: number,
+    // Its event loop in SCHED_RR (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for, and granted).
+    private readonly realtime: boolean,
   ) {
     this.engine = new MediaEngine({ logger, afterTick: flushBotFrames });
     this.report = setInterval(() => void this.sendReport(), reportIntervalMs);
@@ -215,7 +225,7 @@ class MediaWorkerProcess {
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
     const legStats = await this.statsRotation.collect(this.legs, (leg): Record<string, unknown> => ({ ...leg.session.stats() }));
-    send({ type: 'report', calls: this.legs.size, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await metricsAsJsonInSlices(registry), legStats });
+    send({ type: 'report', calls: this.legs.size, realtime: this.realtime, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await metricsAsJsonInSlices(registry), legStats });
   }
 
   shutdown(): void {
@@ -256,8 +266,13 @@ export function runMediaWorker(kinds: LegKinds): void {
     const factories = new Map<string, LegFactory>([[RTP_LEG, rtpLeg]]);
     // A kind the control plane gave no settings for is not offered.
     for (const [kind, make] of Object.entries(kinds)) if (message.legKinds[kind] !== undefined) factories.set(kind, make(message.legKinds[kind]));
-    if (worker === undefined && message.realtimePriority > 0) enterRealtimePriority(message.realtimePriority, logger);
-    worker ??= new MediaWorkerProcess(botStarterOf(botConfigSchema.parse(message.bot), logger), factories, logger, message.reportIntervalMs);
+    worker ??= new MediaWorkerProcess(
+      botStarterOf(botConfigSchema.parse(message.bot), logger),
+      factories,
+      logger,
+      message.reportIntervalMs,
+      message.realtimePriority > 0 && enterRealtimePriority(message.realtimePriority, logger),
+    );
     send({ type: 'ready', pid: process.pid });
   });
   // The control plane is gone: nobody can end these calls properly any more.

@@ -66,6 +66,8 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('report'),
     calls: z.number().int().nonnegative(),
+    // The worker's event loop in SCHED_RR (its realtime priority granted).
+    realtime: z.boolean(),
     cpuUserUs: z.number(),
     cpuSystemUs: z.number(),
     metrics: z.array(z.unknown()),
