@@ -121,6 +121,8 @@ function cores(r: Results, key: string): string {
 function capacityTable(r: Results): string {
   const n = (key: string): number => num(r, `load.${key}`);
   const row = (key: string, what: string, value: string | number, goal = '—'): string[] => [`\`${key}\``, what, String(value), goal];
+  // The realtime rows measured without the priority (the bench had no CAP_SYS_NICE) say so.
+  const notGranted = at(r, 'load.realtime_priority_granted') === true ? '' : ' (the priority was not granted in every step)';
   return table(
     ['key', 'what', 'value', 'goal'],
     [
@@ -146,13 +148,13 @@ function capacityTable(r: Results): string {
       ),
       row(
         'worker_scaling_efficiency_realtime',
-        `the same with each worker's event loop at a realtime priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY): ${n('calls_per_node_pcmu_n_workers_realtime')} calls with ${n('workers')} workers, ${n('calls_per_node_pcmu_1_worker_realtime')} with one${at(r, 'load.realtime_priority_granted') === true ? '' : ' (the priority was not granted in every step)'}`,
+        `the same with each worker's event loop at a realtime priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY): ${n('calls_per_node_pcmu_n_workers_realtime')} calls with ${n('workers')} workers, ${n('calls_per_node_pcmu_1_worker_realtime')} with one${notGranted}`,
         ratio(r, 'load.worker_scaling_efficiency_realtime'),
       ),
-      row('engine_latency_p99_us_at_80pct_realtime', 'engine latency p99 at 80 % of capacity (the same calls), the worker at a realtime priority', n('engine_latency_p99_us_at_80pct_realtime')),
+      row('engine_latency_p99_us_at_80pct_realtime', `engine latency p99 at 80 % of capacity (the same calls), the worker at a realtime priority${notGranted}`, n('engine_latency_p99_us_at_80pct_realtime')),
       row(
         'capacity_beside_hog_over_quiet_realtime',
-        `capacity beside the niced CPU hog over quiet, the worker at a realtime priority (${n('calls_per_core_pcmu_beside_hog_realtime')} calls against ${n('calls_per_node_pcmu_1_worker_realtime')})`,
+        `capacity beside the niced CPU hog over quiet, the worker at a realtime priority (${n('calls_per_core_pcmu_beside_hog_realtime')} calls against ${n('calls_per_node_pcmu_1_worker_realtime')})${notGranted}`,
         ratio(r, 'load.capacity_beside_hog_over_quiet_realtime'),
       ),
       row('calls_per_core_opus', 'Opus calls per core (complexity 5, coded at 16 kHz)', n('calls_per_core_opus')),

@@ -42,7 +42,7 @@ const MIN_BOT_FRAMES_SHARE = 0.97;
 const MACHINE_RETRIES_PER_SEARCH = 3;
 // The CPU share a capacity estimate aims at (a realtime node needs headroom for its bursts).
 const ESTIMATE_CPU_SHARE = 0.85;
-// Steps per capacity search: with the single steps around them the bench stays near 5 minutes.
+// Steps per capacity search: with the single steps around them the bench stays near 7 minutes (438 s on 2026-12-05).
 const SEARCH_STEPS = { pcmu: 5, echoOff: 4, opus: 4, e2e: 4, hog: 3, workers: 4, realtime: 4 };
 // The workers' SCHED_RR priority in the realtime searches (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY).
 const REALTIME_PRIORITY = 10;
@@ -106,7 +106,7 @@ class LoadBench {
 
   // A step the node did not carry is followed by a fresh node (control plane and workers): a worker
   // that went through an overload carried less for a while after it (two workers, 220 calls: 0 % late on
-  // fresh workers in 6 steps of 6, 0.09-1.1 % late in 7 of 8 right after a step of 1,000, 0 % again
+  // fresh workers in 6 steps of 6, 0.07-1.1 % late in 7 of 8 right after a step of 1,000, 0 % again
   // after a restart; docs/benchmarks.md), and a search's next step must not inherit its last one.
   async step(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
     const result = logged(await runStep(node, this.generator, this.frames[spec.codec], spec, botRateHz), label);
@@ -339,10 +339,10 @@ export async function run(): Promise<BenchResult> {
       calls_per_node_pcmu_1_worker_realtime: pcmuRealtime.capacity,
       calls_per_node_pcmu_n_workers_realtime: nWorkersRealtime.capacity,
       worker_scaling_efficiency_realtime: pcmuRealtime.capacity > 0 ? round2(nWorkersRealtime.capacity / workers / pcmuRealtime.capacity) : null,
-      // Whether every step of the realtime searches had its workers in SCHED_RR (the priority granted).
       engine_latency_p99_us_at_80pct_realtime: at80Realtime.engine_latency_p99_us,
       calls_per_core_pcmu_beside_hog_realtime: hogRealtime.capacity,
       capacity_beside_hog_over_quiet_realtime: pcmuRealtime.capacity > 0 ? round2(hogRealtime.capacity / pcmuRealtime.capacity) : null,
+      // Whether every realtime step had its workers in SCHED_RR (the priority granted).
       realtime_priority_granted: [...pcmuRealtime.steps, at80Realtime, ...hogRealtime.steps, ...nWorkersRealtime.steps].every((step) => step.workers_realtime),
       cores_for_workers_1_worker: coresOne === undefined ? null : round2(coresOne),
       cores_for_workers_n_workers: coresMany === undefined ? null : round2(coresMany),

@@ -13,36 +13,17 @@ import { flushBotFrames } from '../bot/bot-frame-batch.js';
 import { botStarterOf } from '../bot/bot-starter.js';
 import type { BotSession, BotStarter } from '../call/call.js';
 import { changeSessionCodec } from '../call/media-leg.js';
-import { UnsupportedError } from '../errors.js';
 import { countRefused, registry } from '../metrics.js';
 import { logger as rootLogger } from '../logger.js';
 import { MediaEngine } from '../media/media-engine.js';
-import { setRealtimePriority } from '../native/realtime-priority.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { RtpSessionOptions } from '../media/media-session-options.js';
+import { enterRealtimePriority } from '../native/realtime-priority.js';
 import { RTP_LEG, rtpLeg, type CreatedLeg, type LegFactory, type LegKinds } from '../call/leg-kind.js';
 import { LegStatsRotation } from './leg-stats-rotation.js';
 import { metricsAsJsonInSlices } from './metrics-in-slices.js';
 import { receiveSocket } from './socket-handover.js';
 import { toWorkerSchema, type FromWorker, type ToWorker } from './worker-messages.js';
-
-// The worker's event loop (its media tick) at SCHED_RR `priority`, or, where that fails, at the
-// normal class with a warning: a worker that cannot have the priority still serves calls. True
-// when it has it.
-function enterRealtimePriority(priority: number, logger: Logger): boolean {
-  try {
-    setRealtimePriority(priority);
-    logger.info({ priority }, 'media worker: event loop at realtime priority (SCHED_RR)');
-    return true;
-  } catch (error) {
-    const message =
-      error instanceof UnsupportedError
-        ? 'media worker: realtime priority refused, running at the normal class (grant CAP_SYS_NICE or raise RLIMIT_RTPRIO)'
-        : 'media worker: realtime priority failed, running at the normal class';
-    logger.warn({ err: error, priority }, message);
-    return false;
-  }
-}
 
 // The end reason of a call whose leg refused a control request (see controlOrEnd).
 const MEDIA_CONTROL_FAILED = 'media_control_failed';

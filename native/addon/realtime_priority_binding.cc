@@ -5,6 +5,8 @@
 // frame holds every call of the worker (docs/workers.md, "Realtime priority").
 #include <napi.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -18,15 +20,18 @@ namespace parley::addon {
 namespace {
 
 // setRealtimePriority(priority: 1..99): the calling thread only (Linux schedules threads, and
-// pid 0 is the caller), so V8's and libuv's helper threads stay in the normal class; a process
-// this thread forks starts in the normal class (SCHED_RESET_ON_FORK).
+// pid 0 is the caller), so the helper threads V8 and libuv already run stay in the normal class;
+// SCHED_RESET_ON_FORK puts every thread or process this one starts later (libuv's pool, on its
+// first use) in the normal class too. The raw system call, because musl's sched_setscheduler
+// is a stub that always fails (ENOSYS).
 Napi::Value SetRealtimePriority(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   sched_param param{};
   param.sched_priority = static_cast<int>(IntegerArg(info, 0, sched_get_priority_min(SCHED_RR), sched_get_priority_max(SCHED_RR), "priority"));
-  if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) {
+  if (syscall(SYS_sched_setscheduler, 0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) {
     const int error = errno;
-    // EPERM: neither CAP_SYS_NICE nor a high enough RLIMIT_RTPRIO; the caller decides what that means.
+    // EPERM: neither CAP_SYS_NICE nor a high enough RLIMIT_RTPRIO (or a cgroup without realtime
+    // runtime); the caller decides what that means.
     throw MakeError(env, error == EPERM ? kUnsupported : kInvalidState, std::system_error(error, std::generic_category(), "sched_setscheduler(SCHED_RR)").what());
   }
   return env.Undefined();

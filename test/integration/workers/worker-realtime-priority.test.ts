@@ -6,35 +6,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MEDIA_WORKER_ENTRY } from '../../../api/node.js';
-import { botConfigSchema } from '../../../engine/bot/bot-config.js';
 import { workerMetrics } from '../../../engine/workers/worker-metrics.js';
-import { WorkerPool } from '../../../engine/workers/worker-pool.js';
 import { metricValue } from '../../support/metric-value.js';
+import { singleWorkerPool, TEST_RTP_LEG } from '../../support/single-worker-pool.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SCHED_OTHER = 0;
 const SCHED_RR = 2;
-const LEG_OPTIONS = { codec: 'PCMU', localHost: '127.0.0.1', bargeIn: false } as const;
 
 // A thread's scheduling policy and realtime priority: fields 41 and 40 of its stat line.
 function scheduling(pid: number, tid = pid): { policy: number; priority: number } {
   const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { policy: Number(fields[38]), priority: Number(fields[37]) };
-}
-
-function startPool(realtimePriority?: number): WorkerPool {
-  return new WorkerPool({
-    count: 1,
-    entry: MEDIA_WORKER_ENTRY,
-    legKinds: {},
-    bot: botConfigSchema.parse({}),
-    logLevel: 'silent',
-    logger: pino({ level: 'silent' }),
-    ...(realtimePriority === undefined ? {} : { realtimePriority }),
-  });
 }
 
 describe('media workers: realtime priority', () => {
@@ -46,25 +30,27 @@ describe('media workers: realtime priority', () => {
   it('puts only the worker event loop in SCHED_RR at the configured priority', async () => {
     // Granted to root or CAP_SYS_NICE; a test machine without either cannot show it.
     const probe = spawnSync('chrt', ['-r', '7', 'true']);
-    expect(probe.status, 'this test needs CAP_SYS_NICE (run the suite as root, or grant it to node)').toBe(0);
-    const pool = startPool(7);
+    expect(probe.error, 'chrt (util-linux) probes the permission: install util-linux').toBeUndefined();
+    expect(probe.status, 'this test needs CAP_SYS_NICE: run the suite as root with it (Docker: --cap-add=SYS_NICE)').toBe(0);
+    const pool = singleWorkerPool('silent', 7);
     await pool.start();
     cleanups.push(() => pool.stop());
     const pid = pool.pidOf(0)!;
     expect(scheduling(pid)).toEqual({ policy: SCHED_RR, priority: 7 });
-    // V8's and libuv's helper threads stay in the normal class.
-    const helpers = readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid !== pid);
-    expect(helpers.length).toBeGreaterThan(0);
-    for (const tid of helpers) expect(scheduling(pid, tid).policy).toBe(SCHED_OTHER);
+    // V8's and libuv's helper threads stay in the normal class, those started after a call too.
+    const helpers = (): number[] => readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid !== pid);
+    expect(helpers().length).toBeGreaterThan(0);
+    for (const tid of helpers()) expect(scheduling(pid, tid).policy).toBe(SCHED_OTHER);
     // And the worker serves calls, and says so in its report (parley_media_worker_realtime).
-    const { leg } = await pool.createLeg('call-realtime', 'rtp', LEG_OPTIONS);
+    const { leg } = await pool.createLeg('call-realtime', 'rtp', TEST_RTP_LEG);
     expect(await leg.changeCodec('PCMA', 8)).toBe(true);
+    for (const tid of helpers()) expect(scheduling(pid, tid).policy).toBe(SCHED_OTHER);
     await vi.waitFor(() => expect(workerMetrics.lastReport(0)?.realtime).toBe(true), { timeout: 5_000 });
     expect(await metricValue('parley_media_worker_realtime', { worker: '0' })).toBe(1);
   });
 
   it('leaves the worker in the normal class by default', async () => {
-    const pool = startPool();
+    const pool = singleWorkerPool('silent');
     await pool.start();
     cleanups.push(() => pool.stop());
     expect(scheduling(pool.pidOf(0)!).policy).toBe(SCHED_OTHER);
