@@ -138,6 +138,8 @@ export class LoadNode {
     readonly realtimePriority: number,
   ) {}
 
+  private overloaded = false;
+
   // `bot`: the echo bot its 'bot' calls connect to (none: media-only calls only);
   // `realtimePriority`: the workers' SCHED_RR priority (PARLEY_MEDIA_WORKER_REALTIME_PRIORITY; 0: none).
   static async start(workers: number, bot?: { echo: EchoBot; protocol: Exclude<LoadBot, 'null'> }, realtimePriority = 0): Promise<LoadNode> {
@@ -156,9 +158,17 @@ export class LoadNode {
     }
   }
 
-  // The node started afresh (control plane and workers, same settings): the old one ends with its
-  // calls (its control plane stops the pool when its channel closes) before the new one starts.
-  async restart(): Promise<void> {
+  // After a step it did not carry, the next step gets the node started afresh (see LoadBench.step).
+  markOverloaded(): void {
+    this.overloaded = true;
+  }
+
+  // The node started afresh if it was overloaded (control plane and workers, same settings): the
+  // old one ends with its calls (its control plane stops the pool when its channel closes) before
+  // the new one starts.
+  async freshIfOverloaded(): Promise<void> {
+    if (!this.overloaded) return;
+    this.overloaded = false;
     const old = this.child;
     if (old.exitCode === null && old.signalCode === null) {
       const exited = exitOf(old, 'load node');

@@ -104,13 +104,15 @@ class LoadBench {
   // The Opus ceiling decodes the very packets the callers send.
   readonly opusCeiling = opusCeilingWork(this.frames, BOT_RATE_HZ);
 
-  // A step the node did not carry is followed by a fresh node (control plane and workers): a worker
-  // that went through an overload carried less for a while after it (two workers, 220 calls: 0 % late on
-  // fresh workers in 6 steps of 6, 0.07-1.1 % late in 7 of 8 right after a step of 1,000, 0 % again
-  // after a restart; docs/benchmarks.md), and a search's next step must not inherit its last one.
+  // A step the node did not carry makes the node's next step start on a fresh node (control plane
+  // and workers): a worker that went through an overload carried less for a while after it (two
+  // workers, 220 calls: 0 % late on fresh workers in 6 steps of 6, 0.07-1.1 % late in 7 of 8 right
+  // after a step of 1,000, 0 % again after a restart; docs/benchmarks.md), and a search's next step
+  // must not inherit its last one. A node stopped after its last step is not restarted for nothing.
   async step(node: LoadNode, spec: StepSpec, label: string, botRateHz = BOT_RATE_HZ): Promise<StepResult> {
+    await node.freshIfOverloaded();
     const result = logged(await runStep(node, this.generator, this.frames[spec.codec], spec, botRateHz), label);
-    if (!carried(result)) await node.restart();
+    if (!carried(result)) node.markOverloaded();
     return result;
   }
 

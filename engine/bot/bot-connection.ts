@@ -67,10 +67,9 @@ export class BotConnection implements BotSession {
   readonly stats: BotConnectionStats = { framesToBot: 0, framesFromBot: 0, droppedToBot: 0, droppedFromBot: 0, eventsToBot: 0, droppedEventsToBot: 0, malformed: {}, faults: 0, reconnects: 0, fallback: false };
   private state: State = 'connecting';
   private socket: WebSocket | undefined;
-  // A plain (ws://) bot's open socket, whose caller frames go out in the process's batch (both
-  // set at open, or neither).
-  private batched: BatchedBotSocket | undefined;
-  private batch: BotFrameBatch | undefined;
+  // A plain (ws://) bot's open socket, whose caller frames go out in the process's batch (the one
+  // there was when it opened).
+  private batched: { batch: BotFrameBatch; target: BatchedBotSocket } | undefined;
   private pending: Pending[] = [];
   private pendingAudio = 0;
   // Caller frames the media has produced so far (the call's continuous 20 ms clock).
@@ -192,7 +191,6 @@ export class BotConnection implements BotSession {
     }
     this.socket = socket;
     this.batched = undefined;
-    this.batch = undefined;
     let opened = false;
     let lastError: Error | undefined;
     socket.on('open', () =>
@@ -200,8 +198,8 @@ export class BotConnection implements BotSession {
         if (this.state !== 'connecting') return;
         opened = true;
         this.state = 'open';
-        this.batch = tcp === undefined ? undefined : botFrameBatch();
-        if (this.batch !== undefined) this.batched = new BatchedBotSocket(socket, tcp!, (frames, reason) => this.unsent(frames, reason));
+        const batch = tcp === undefined ? undefined : botFrameBatch();
+        if (tcp !== undefined && batch !== undefined) this.batched = { batch, target: new BatchedBotSocket(socket, tcp, (frames, reason) => this.unsent(frames, reason)) };
         botMetrics.connections.inc({ protocol: this.protocol.name });
         for (const message of this.protocol.opening(resumed)) socket.send(message);
         this.flushPending();
@@ -311,7 +309,7 @@ export class BotConnection implements BotSession {
     }
     const message = this.protocol.callerAudio(pcm, frameIndex);
     this.audioMessageBytes = message.length;
-    if (this.batched === undefined || !this.batch!.add(this.batched, message, this.audioFrame.binary)) this.socket!.send(message, this.audioFrame);
+    if (this.batched === undefined || !this.batched.batch.add(this.batched.target, message, this.audioFrame.binary)) this.socket!.send(message, this.audioFrame);
     this.stats.framesToBot++;
   }
 
@@ -341,7 +339,7 @@ export class BotConnection implements BotSession {
 
   // Caller frames of this socket still in the process's batch go before anything else is written.
   private flushBatched(): void {
-    if (this.batched !== undefined) this.batch!.flushIfPending(this.batched);
+    if (this.batched !== undefined) this.batched.batch.flushIfPending(this.batched.target);
   }
 
   // bufferedAmount: bytes handed to ws, or left by the batch in the socket's stream, not yet
@@ -353,7 +351,7 @@ export class BotConnection implements BotSession {
   private overBudget(): boolean {
     const socket = this.socket!;
     const budget = this.maxBufferedFrames * this.audioMessageBytes;
-    if (this.batched !== undefined && socket.bufferedAmount + this.batched.queuedBytes > budget) this.flushBatched();
+    if (this.batched !== undefined && socket.bufferedAmount + this.batched.target.queuedBytes > budget) this.flushBatched();
     if (socket.bufferedAmount <= budget) {
       this.blockedSinceMs = undefined;
       return false;

@@ -23,7 +23,10 @@ export const workerMetrics = {
     this.reset();
     for (const [index, report] of reports) this.inc({ worker: String(index) }, (report.cpuUserUs + report.cpuSystemUs) / 1e6);
   }),
-  realtime: gauge('parley_media_worker_realtime', 'Whether each media worker event loop runs at a realtime priority (SCHED_RR: PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for and granted)', ['worker']),
+  realtime: gauge('parley_media_worker_realtime', 'Whether each media worker event loop runs at a realtime priority (SCHED_RR: PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for and granted)', ['worker'], function (this: Gauge<string>) {
+    this.reset();
+    for (const [index, report] of reports) this.set({ worker: String(index) }, report.realtime ? 1 : 0);
+  }),
   failures: counter('parley_media_worker_failures_total', 'Media workers that died (their calls ended with media_worker_failed)', ['worker']),
   restarts: counter('parley_media_worker_restarts_total', 'Media workers started again after dying', ['worker']),
   live: gauge('parley_media_workers_live', 'Media worker processes up now', [], function (this: Gauge<string>) {
@@ -33,7 +36,6 @@ export const workerMetrics = {
   observe(index: number, report: Report): void {
     reports.set(index, report);
     this.calls.set({ worker: String(index) }, report.calls);
-    this.realtime.set({ worker: String(index) }, report.realtime ? 1 : 0);
   },
 
   // The last report of worker `index` (its CPU and registry as of then), for a reader that
@@ -45,7 +47,6 @@ export const workerMetrics = {
   forget(index: number): void {
     reports.delete(index);
     this.calls.set({ worker: String(index) }, 0);
-    this.realtime.remove({ worker: String(index) });
   },
 };
 
