@@ -57,15 +57,21 @@ async function loudEcho(peer: RtpPeer, from: number, count: number): Promise<Int
   return Int16Array.from(frames.flatMap((frame) => [...frame]));
 }
 
+// Every test tone is a multiple of 100 Hz, so it runs whole cycles in 10 ms: some lag within
+// 10 ms meets the echo's phase exactly. Within one period it may not: 1,300 Hz has 6.15 samples a
+// period, the nearest whole lag can be half a sample off, and a perfect echo then scored 0.87-0.92
+// by its delay alone (seen failing a 0.9 bar on a loaded machine).
+const TONE_LAGS = RATE_HZ / 100;
+
 // How well `audio` matches a tone of `frequencyHz`: the median over 100 ms blocks of each block's
-// best alignment within one period (the jitter buffer may conceal or stretch a frame on a loaded
-// machine, which moves the phase; a wrong or silent signal scores near 0 in every block).
+// best alignment (the jitter buffer may conceal or stretch a frame on a loaded machine, which
+// moves the phase; a wrong or silent signal scores near 0 in every block).
 function toneMatch(audio: Int16Array, frequencyHz: number): number {
   const block = RATE_HZ / 10;
   const reference = sine(block, RATE_HZ, frequencyHz, 8000);
   const scores: number[] = [];
-  for (let start = 0; start + block + RATE_HZ / frequencyHz <= audio.length; start += block) {
-    scores.push(bestAlignment(reference, audio.subarray(start), 0, Math.ceil(RATE_HZ / frequencyHz)).correlation);
+  for (let start = 0; start + block + TONE_LAGS <= audio.length; start += block) {
+    scores.push(bestAlignment(reference, audio.subarray(start), 0, TONE_LAGS).correlation);
   }
   scores.sort((a, b) => a - b);
   return scores[Math.floor(scores.length / 2)] ?? 0;
