@@ -16,6 +16,18 @@ import type { WorkerLeg } from './worker-leg.js';
 // A worker that is not ready in this long is killed and counted as failed to start.
 const READY_TIMEOUT_MS = 30_000;
 
+// V8's young generation in a worker: each of its two semi-spaces at most this many MB (V8's own
+// limit on 64-bit is 16). A scavenge stops the event loop, so every call of the worker waits for
+// it, and V8 grows the semi-spaces under load and keeps them grown: at 16 MB a worker's scavenges
+// took 5-26 ms (--trace-gc), a frame's whole budget; at 1 MB most take about 1 ms, more often,
+// for the same CPU per call-second within the machine's noise (docs/workers.md, "The young
+// generation").
+export const WORKER_SEMI_SPACE_MB = 1;
+
+// How a worker process is started: tsx as the loader, as `npm start` runs the node (the worker
+// entry is TypeScript), and the young generation above.
+export const MEDIA_WORKER_EXEC_ARGV: readonly string[] = ['--import', 'tsx', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+
 export interface MediaWorkerOptions {
   // The worker's entry module (api/media-worker-main.ts: runMediaWorker with its leg kinds).
   entry: string;
@@ -56,9 +68,8 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
 
   constructor(readonly options: MediaWorkerOptions) {
     super();
-    // tsx as the loader, as `npm start` runs the node: the worker entry is TypeScript.
     this.child = fork(options.entry, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...MEDIA_WORKER_EXEC_ARGV],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, PARLEY_MEDIA_WORKER_INDEX: String(options.index) },
