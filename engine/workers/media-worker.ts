@@ -16,12 +16,12 @@ import type { WorkerLeg } from './worker-leg.js';
 // A worker that is not ready in this long is killed and counted as failed to start.
 const READY_TIMEOUT_MS = 30_000;
 
-// V8's young generation in a worker: each of its two semi-spaces at most this many MB (V8's own
-// limit on 64-bit is 16). A scavenge stops the event loop, so every call of the worker waits for
-// it, and V8 grows the semi-spaces under load and keeps them grown: at 16 MB a worker's scavenges
-// took 5-26 ms (--trace-gc), a frame's whole budget; at 1 MB most take about 1 ms, more often,
-// for the same CPU per call-second within the machine's noise (docs/workers.md, "The young
-// generation").
+// V8's young generation in a worker: each of its two semi-spaces at most this many MB (V8's
+// default maximum on 64-bit is 16). A scavenge stops the event loop, so every call of the worker
+// waits for it, and V8 grows the semi-spaces under load and keeps them grown: grown, a worker's
+// scavenges took up to 18 ms end to end and up to 26 ms after an overload (--trace-gc), most of a
+// frame; at 1 MB they take about 1 ms, more often, for the same CPU per call-second within the
+// machine's noise (docs/workers.md, "The young generation").
 export const WORKER_SEMI_SPACE_MB = 1;
 
 // How a worker process is started: tsx as the loader, as `npm start` runs the node (the worker

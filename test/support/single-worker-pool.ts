@@ -1,6 +1,7 @@
 // A pool of one real media worker, as the node makes it, and the RTP leg the worker tests place
 // on it: for test/integration/workers/worker-realtime-priority.test.ts and its fixture
-// (test/fixtures/workers/realtime-priority-pool.ts), which runs where the priority is refused.
+// (test/fixtures/workers/realtime-priority-pool.ts), which runs where the priority is refused,
+// and test/integration/workers/worker-young-generation.test.ts.
 import { pino } from 'pino';
 import { MEDIA_WORKER_ENTRY } from '../../api/node.js';
 import { botConfigSchema } from '../../engine/bot/bot-config.js';

@@ -61,17 +61,18 @@ async function loudEcho(peer: RtpPeer, from: number, count: number): Promise<Int
 // 10 ms meets the echo's phase exactly. Within one period it may not: 1,300 Hz has 6.15 samples a
 // period, the nearest whole lag can be half a sample off, and a perfect echo then scored 0.87-0.92
 // by its delay alone (seen failing a 0.9 bar on a loaded machine).
-const TONE_LAGS = RATE_HZ / 100;
+const TONE_MAX_LAG_SAMPLES = RATE_HZ / 100;
 
 // How well `audio` matches a tone of `frequencyHz`: the median over 100 ms blocks of each block's
 // best alignment (the jitter buffer may conceal or stretch a frame on a loaded machine, which
 // moves the phase; a wrong or silent signal scores near 0 in every block).
 function toneMatch(audio: Int16Array, frequencyHz: number): number {
+  expect(frequencyHz % 100, 'test tones are multiples of 100 Hz (see TONE_MAX_LAG_SAMPLES)').toBe(0);
   const block = RATE_HZ / 10;
   const reference = sine(block, RATE_HZ, frequencyHz, 8000);
   const scores: number[] = [];
-  for (let start = 0; start + block + TONE_LAGS <= audio.length; start += block) {
-    scores.push(bestAlignment(reference, audio.subarray(start), 0, TONE_LAGS).correlation);
+  for (let start = 0; start + block + TONE_MAX_LAG_SAMPLES <= audio.length; start += block) {
+    scores.push(bestAlignment(reference, audio.subarray(start), 0, TONE_MAX_LAG_SAMPLES).correlation);
   }
   scores.sort((a, b) => a - b);
   return scores[Math.floor(scores.length / 2)] ?? 0;
@@ -133,7 +134,7 @@ describe('media workers: crash isolation', () => {
     const workerOf = (call: TestCall): number => (call.localPort < portMin + PORTS_PER_WORKER ? 0 : 1);
     // Placed by load: two calls on each worker.
     expect(calls.map(workerOf).sort()).toEqual([0, 0, 1, 1]);
-    // Every call carries its own tone back before the kill (2 s of echo).
+    // Every call carries its own tone back before the kill (1 s of echo).
     const before = await Promise.all(calls.map((call) => loudEcho(call.peer, 0, 50)));
     for (const [i, call] of calls.entries()) expect(toneMatch(before[i]!, call.frequencyHz)).toBeGreaterThan(0.9);
 

@@ -15,11 +15,16 @@ const MB = 1024 * 1024;
 // V8's new space is its two semi-spaces.
 const NEW_SPACE_MAX_BYTES = 2 * WORKER_SEMI_SPACE_MB * MB;
 
-async function newSpaceBytes(execArgv: readonly string[]): Promise<number> {
+// The probe's answer; fails at once if it exits without one (a flag refused, a crash).
+async function newSpaceBytes(execArgv: readonly string[], cleanups: Array<() => unknown>): Promise<number> {
   const probe = fork(PROBE, [], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const [answer] = (await once(probe, 'message')) as [{ newSpaceBytes: number }];
-  await once(probe, 'exit');
-  return answer.newSpaceBytes;
+  cleanups.push(() => probe.kill('SIGKILL'));
+  const exited = once(probe, 'exit');
+  const answer = once(probe, 'message') as Promise<[{ newSpaceBytes: number }]>;
+  const first = await Promise.race([answer, exited.then(([code, signal]) => new Error(`the probe exited without an answer (code ${String(code)}, signal ${String(signal)})`))]);
+  if (first instanceof Error) throw first;
+  await exited;
+  return first[0].newSpaceBytes;
 }
 
 describe('media workers: the young generation', () => {
@@ -37,8 +42,11 @@ describe('media workers: the young generation', () => {
   });
 
   it('keeps V8 new space within the cap where a default process grows it', async () => {
-    const capped = await newSpaceBytes(MEDIA_WORKER_EXEC_ARGV);
-    const uncapped = await newSpaceBytes(MEDIA_WORKER_EXEC_ARGV.filter((arg) => !arg.startsWith('--max-semi-space-size')));
+    const capped = await newSpaceBytes(MEDIA_WORKER_EXEC_ARGV, cleanups);
+    const uncapped = await newSpaceBytes(
+      MEDIA_WORKER_EXEC_ARGV.filter((arg) => !arg.startsWith('--max-semi-space-size')),
+      cleanups,
+    );
     console.info(`new space under the probe: ${capped / MB} MB with the workers' flags, ${uncapped / MB} MB without`);
     // The probe's survivors make V8 grow a default new space past the cap (else this shows nothing).
     expect(uncapped).toBeGreaterThan(NEW_SPACE_MAX_BYTES);
