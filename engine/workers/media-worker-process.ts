@@ -206,7 +206,7 @@ class MediaWorkerProcess {
   private async sendReport(): Promise<void> {
     const cpu = process.cpuUsage();
     const legStats = await this.statsRotation.collect(this.legs, (leg): Record<string, unknown> => ({ ...leg.session.stats() }));
-    send({ type: 'report', calls: this.legs.size, realtime: this.realtime, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, metrics: await metricsAsJsonInSlices(registry), legStats });
+    send({ type: 'report', calls: this.legs.size, realtime: this.realtime, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, residentBytes: process.memoryUsage.rss(), metrics: await metricsAsJsonInSlices(registry), legStats });
   }
 
   shutdown(): void {

@@ -70,6 +70,8 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
     realtime: z.boolean(),
     cpuUserUs: z.number(),
     cpuSystemUs: z.number(),
+    // The process's resident set (process.memoryUsage.rss()).
+    residentBytes: z.number().nonnegative(),
     metrics: z.array(z.unknown()),
     legStats: z.record(callId, z.record(z.string(), z.unknown())),
   }),

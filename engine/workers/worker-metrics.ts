@@ -23,6 +23,12 @@ export const workerMetrics = {
     this.reset();
     for (const [index, report] of reports) this.inc({ worker: String(index) }, (report.cpuUserUs + report.cpuSystemUs) / 1e6);
   }),
+  // The node's parley_process_process_resident_memory_bytes sums every process; this tells one
+  // worker that holds on to memory (the heap a burst of calls left behind) from the rest.
+  resident: gauge('parley_media_worker_resident_memory_bytes', 'Resident memory of each media worker process, in bytes', ['worker'], function (this: Gauge<string>) {
+    this.reset();
+    for (const [index, report] of reports) this.set({ worker: String(index) }, report.residentBytes);
+  }),
   realtime: gauge('parley_media_worker_realtime', 'Whether each media worker event loop runs at a realtime priority (SCHED_RR: PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for and granted)', ['worker'], function (this: Gauge<string>) {
     this.reset();
     for (const [index, report] of reports) this.set({ worker: String(index) }, report.realtime ? 1 : 0);

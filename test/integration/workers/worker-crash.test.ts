@@ -145,6 +145,10 @@ describe('media workers: crash isolation', () => {
     const text = await nodeMetricsText();
     expect(seriesValue(text, 'parley_media_worker_calls{worker="0"}')).toBe(2);
     expect(seriesValue(text, 'parley_media_worker_cpu_seconds_total{worker="0"}')).toBeGreaterThan(0);
+    // Each worker's own resident memory (a Node process holds tens of MB), within the node's total.
+    const residentBytes = [0, 1].map((worker) => seriesValue(text, `parley_media_worker_resident_memory_bytes{worker="${worker}"}`));
+    for (const bytes of residentBytes) expect(bytes).toBeGreaterThan(20 * 1024 * 1024);
+    expect(residentBytes[0]! + residentBytes[1]!).toBeLessThan(seriesValue(text, 'parley_process_process_resident_memory_bytes'));
     // Reports come once a second: a second's ticks (50) show up within a few.
     await expect.poll(async () => seriesValue(await nodeMetricsText(), 'parley_media_tick_duration_seconds_count{worker="0"}'), { timeout: 5000 }).toBeGreaterThan(50);
     await expect.poll(async () => seriesValue(await nodeMetricsText(), 'parley_media_tick_lateness_seconds_count{worker="1"}'), { timeout: 5000 }).toBeGreaterThan(50);
