@@ -17,6 +17,14 @@ const INLINE = 'inline';
 
 const reports = new Map<number, Report>();
 
+// A gauge of each live worker, read from its last report when /metrics is scraped.
+function reportedGauge(name: string, help: string, valueOf: (report: Report) => number): Gauge<string> {
+  return gauge(name, help, ['worker'], function (this: Gauge<string>) {
+    this.reset();
+    for (const [index, report] of reports) this.set({ worker: String(index) }, valueOf(report));
+  });
+}
+
 export const workerMetrics = {
   calls: gauge('parley_media_worker_calls', 'Calls whose media runs on each media worker', ['worker']),
   cpu: counter('parley_media_worker_cpu_seconds_total', 'CPU time of each media worker process (user + system) since it started', ['worker'], function (this: Counter<string>) {
@@ -25,14 +33,12 @@ export const workerMetrics = {
   }),
   // The node's parley_process_process_resident_memory_bytes sums every process; this tells one
   // worker that holds on to memory (the heap a burst of calls left behind) from the rest.
-  resident: gauge('parley_media_worker_resident_memory_bytes', 'Resident memory of each media worker process, in bytes', ['worker'], function (this: Gauge<string>) {
-    this.reset();
-    for (const [index, report] of reports) this.set({ worker: String(index) }, report.residentBytes);
-  }),
-  realtime: gauge('parley_media_worker_realtime', 'Whether each media worker event loop runs at a realtime priority (SCHED_RR: PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for and granted)', ['worker'], function (this: Gauge<string>) {
-    this.reset();
-    for (const [index, report] of reports) this.set({ worker: String(index) }, report.realtime ? 1 : 0);
-  }),
+  resident: reportedGauge('parley_media_worker_resident_memory_bytes', 'Resident memory of each media worker process, in bytes', (report) => report.residentBytes),
+  realtime: reportedGauge(
+    'parley_media_worker_realtime',
+    'Whether each media worker event loop runs at a realtime priority (SCHED_RR: PARLEY_MEDIA_WORKER_REALTIME_PRIORITY asked for and granted)',
+    (report) => (report.realtime ? 1 : 0),
+  ),
   failures: counter('parley_media_worker_failures_total', 'Media workers that died (their calls ended with media_worker_failed)', ['worker']),
   restarts: counter('parley_media_worker_restarts_total', 'Media workers started again after dying', ['worker']),
   live: gauge('parley_media_workers_live', 'Media worker processes up now', [], function (this: Gauge<string>) {
